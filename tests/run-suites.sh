@@ -15,6 +15,7 @@ mkdir -p "$logdir"
 
 total_pass=0 total_fail=0 total_skip=0
 failed_suites=()
+shopt -s nullglob
 for suite in tests/suites/*.sh; do
     name=$(basename "$suite" .sh)
     if [ -n "${SUITES:-}" ] && ! grep -qw -- "${name#[0-9][0-9]-}" <<<"$SUITES" && ! grep -qw -- "$name" <<<"$SUITES"; then
