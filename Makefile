@@ -34,6 +34,8 @@ TEST_DEPS    :=   # extra things `make test` needs built (test binaries, test .w
 FUZZ_TARGETS :=   # libFuzzer binaries (built by `make fuzz` only)
 BENCH_DEPS   :=   # what `make bench` needs
 
+# Prerequisites like $$(ENARX_OBJS) are expanded after every module.mk is read.
+.SECONDEXPANSION:
 include $(sort $(wildcard src/*/module.mk src/*/*/module.mk tests/*/module.mk bench/module.mk))
 
 .PHONY: all deps test asan fuzz fuzz-build bench spec run clean lint

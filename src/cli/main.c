@@ -1,0 +1,43 @@
+/* enarx: the command line. Dispatches to the subcommands in cmd_*.c. */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli/commands.h"
+
+static const cli_command commands[] = {
+    /* Subcommands register here as they land: {"run", "...", cmd_run}, */
+    {NULL, NULL, NULL},
+};
+
+static void print_usage(FILE *out)
+{
+    fprintf(out,
+            "enarx %s: run WebAssembly workloads in Keeps (Trusted Execution Environments)\n\n"
+            "Usage: enarx [--version] [--help] <command> [args...]\n\nCommands:\n",
+            ENARX_VERSION);
+    for (const cli_command *c = commands; c->name; c++)
+        fprintf(out, "  %-12s %s\n", c->name, c->summary);
+    fprintf(out, "\nRun `enarx <command> --help` for a command's options.\n");
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        print_usage(stderr);
+        return 2;
+    }
+    const char *name = argv[1];
+    if (strcmp(name, "--version") == 0 || strcmp(name, "-V") == 0) {
+        printf("enarx %s\n", ENARX_VERSION);
+        return 0;
+    }
+    if (strcmp(name, "--help") == 0 || strcmp(name, "-h") == 0 || strcmp(name, "help") == 0) {
+        print_usage(stdout);
+        return 0;
+    }
+    for (const cli_command *c = commands; c->name; c++)
+        if (strcmp(c->name, name) == 0)
+            return c->main(argc - 1, argv + 1);
+    fprintf(stderr, "enarx: unknown command '%s'; run `enarx --help` for the list\n", name);
+    return 2;
+}
