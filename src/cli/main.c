@@ -4,8 +4,13 @@
 
 #include "cli/commands.h"
 
+int cmd_run(int argc, char **argv);
+int cmd_platform(int argc, char **argv);
+
 static const cli_command commands[] = {
     /* Subcommands register here as they land: {"run", "...", cmd_run}, */
+    {"run", "run a WebAssembly module in a Keep", cmd_run},
+    {"platform", "what this machine offers: `enarx platform info`", cmd_platform},
     {NULL, NULL, NULL},
 };
 
