@@ -6,6 +6,7 @@
 
 static const cli_command commands[] = {
     /* Subcommands register here as they land: {"run", "...", cmd_run}, */
+    {"attest", "verify attestation evidence (SEV-SNP, SGX, TDX)", cmd_attest},
     {NULL, NULL, NULL},
 };
 
