@@ -32,6 +32,10 @@ static ev_format detect(const uint8_t *d, size_t n)
         uint32_t v32 = ld32le(d);
         if (v32 >= 2 && v32 <= 5)
             return EV_SNP;
+        /* Another version, but the shape of a report (signature algorithm 1
+         * at 0x34): let the SNP parser say what is wrong with it. */
+        if (n >= 0x4A0 && v32 > 0 && v32 < 256 && ld32le(d + 0x34) == 1)
+            return EV_SNP;
     }
     return EV_UNKNOWN;
 }

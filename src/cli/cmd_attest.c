@@ -6,7 +6,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <time.h>
 
 #include "attest/attest.h"
@@ -59,22 +58,36 @@ static int read_file(const char *path, file_buf *out, const char *opt)
         fprintf(stderr, "enarx attest: %s %s: %s\n", opt, path, strerror(errno));
         return -1;
     }
-    struct stat st;
-    if (fstat(fileno(f), &st) != 0 || !S_ISREG(st.st_mode) || (uint64_t)st.st_size > MAX_INPUT) {
-        fprintf(stderr, "enarx attest: %s %s: not a regular file of at most %u MiB\n", opt, path, MAX_INPUT >> 20);
-        fclose(f);
-        return -1;
+    /* Regular files, pipes and /dev/stdin alike: read up to the limit. */
+    size_t cap = 1 << 16, n = 0;
+    out->data = malloc(cap);
+    while (out->data) {
+        if (n == cap) {
+            if (cap >= MAX_INPUT) {
+                fprintf(stderr, "enarx attest: %s %s: larger than %u MiB\n", opt, path, MAX_INPUT >> 20);
+                break;
+            }
+            uint8_t *bigger = realloc(out->data, cap * 2);
+            if (!bigger)
+                break;
+            out->data = bigger;
+            cap *= 2;
+        }
+        size_t got = fread(out->data + n, 1, cap - n, f);
+        n += got;
+        if (got == 0) {
+            if (ferror(f))
+                break;
+            fclose(f);
+            goto done;
+        }
     }
-    size_t n = (size_t)st.st_size;
-    out->data = malloc(n ? n : 1);
-    if (!out->data || fread(out->data, 1, n, f) != n) {
-        fprintf(stderr, "enarx attest: %s %s: read error\n", opt, path);
-        fclose(f);
-        free(out->data);
-        out->data = NULL;
-        return -1;
-    }
+    fprintf(stderr, "enarx attest: %s %s: read error\n", opt, path);
     fclose(f);
+    free(out->data);
+    out->data = NULL;
+    return -1;
+done:
     out->len = n;
     if (n == 0) {
         fprintf(stderr, "enarx attest: %s %s: the file is empty\n", opt, path);
