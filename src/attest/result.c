@@ -24,6 +24,7 @@ void attest_result_clear(attest_result *res)
     memset(res, 0, sizeof *res);
 }
 
+ATTEST_PRINTF(5, 0)
 static attest_status record(attest_result *res, attest_status status, const char *check,
                             const char *hint, const char *fmt, va_list ap)
 {
@@ -55,6 +56,7 @@ attest_status res_bad_input(attest_result *res, const char *check, const char *h
     return s;
 }
 
+ATTEST_PRINTF(2, 0)
 static void append(json_t *array, const char *fmt, va_list ap)
 {
     char buf[512];

@@ -19,5 +19,8 @@ $(BUILD)/tests/attest/fuzz_%.o: CFLAGS += $(ATTEST_CFLAGS)
 $(BUILD)/fuzz/attest_%: $(BUILD)/tests/attest/fuzz_%.o $$(ATTEST_LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -fsanitize=fuzzer,address,undefined -o $@ $^ $(ATTEST_LDLIBS)
-$(ATTEST_FUZZ): SAN := -fsanitize=fuzzer-no-link,address,undefined
+# In the fuzz build (make fuzz) the library itself is instrumented too.
+ifneq ($(filter fuzz-build,$(MAKECMDGOALS)),)
+$(ATTEST_OBJS) $(BUILD)/tests/attest/fuzz_%.o: CFLAGS += -fsanitize=fuzzer-no-link,address,undefined
+endif
 FUZZ_TARGETS += $(ATTEST_FUZZ)
