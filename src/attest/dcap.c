@@ -427,11 +427,9 @@ static void tdx_body_claims(json_t *c, const uint8_t *b, unsigned type)
 {
     uint64_t attrs = ld64le(b + 120);
     claim_hex(c, "mrtd", b + 136, 48);
-    for (int i = 0; i < 4; i++) {
-        char k[8];
-        snprintf(k, sizeof k, "rtmr%d", i);
-        claim_hex(c, k, b + 328 + 48 * i, 48);
-    }
+    static const char *const rtmr[4] = {"rtmr0", "rtmr1", "rtmr2", "rtmr3"};
+    for (int i = 0; i < 4; i++)
+        claim_hex(c, rtmr[i], b + 328 + 48 * i, 48);
     claim_hex(c, "report_data", b + 520, 64);
     claim_bool(c, "debug", attrs & 1);
     claim_hex(c, "td_attributes", b + 120, 8);

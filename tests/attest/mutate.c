@@ -41,8 +41,10 @@ int main(int argc, char **argv)
         for (long i = 0; i + (long)n <= len; i++)
             if (memcmp(p + i, argv[4], n) == 0) {
                 printf("%ld\n", i);
+                free(p);
                 return 0;
             }
+        free(p);
         return 1;
     }
     if (strcmp(argv[3], "flip") == 0) {
