@@ -57,7 +57,8 @@ const char *type_name(uint8_t t);
 void err_clear(wasm_error *err);
 void err_set(wasm_error *err, wasm_status status, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
-void err_vset(wasm_error *err, wasm_status status, const char *fmt, va_list ap);
+void err_vset(wasm_error *err, wasm_status status, const char *fmt, va_list ap)
+    __attribute__((format(printf, 3, 0)));
 
 /* ---- modules ------------------------------------------------------------- */
 

@@ -391,8 +391,10 @@ uint32_t store_intern_type(wasm_store *s, const wasm_functype *ft)
     wasm_type *arr = calloc(n ? n : 1, sizeof *arr);
     if (!arr)
         return 0;
-    memcpy(arr, ft->params, ft->param_count * sizeof *arr);
-    memcpy(arr + ft->param_count, ft->results, ft->result_count * sizeof *arr);
+    if (ft->param_count)
+        memcpy(arr, ft->params, ft->param_count * sizeof *arr);
+    if (ft->result_count)
+        memcpy(arr + ft->param_count, ft->results, ft->result_count * sizeof *arr);
     interned_type *t = &s->types[k];
     t->hash = h;
     t->id = ++s->type_count;
@@ -436,8 +438,10 @@ static wasm_functype *copy_functype(const wasm_functype *ft)
     if (!c)
         return NULL;
     wasm_type *arr = (wasm_type *)(c + 1);
-    memcpy(arr, ft->params, ft->param_count * sizeof *arr);
-    memcpy(arr + ft->param_count, ft->results, ft->result_count * sizeof *arr);
+    if (ft->param_count)
+        memcpy(arr, ft->params, ft->param_count * sizeof *arr);
+    if (ft->result_count)
+        memcpy(arr + ft->param_count, ft->results, ft->result_count * sizeof *arr);
     c->param_count = ft->param_count;
     c->result_count = ft->result_count;
     c->params = arr;
