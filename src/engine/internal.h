@@ -348,6 +348,7 @@ struct wasm_call_ctx {
 uint32_t store_intern_type(wasm_store *s, const wasm_functype *ft);
 wasm_status interp_call(wasm_store *s, wasm_func *f, cell *args, wasm_error *err);
 const int32_t *interp_handler_table(void);
+void dump_function(const func_code *fc);
 
 /* Memory and table primitives shared by the runtime and the interpreter. */
 int64_t memory_grow(wasm_memory *m, uint32_t delta);

@@ -126,6 +126,9 @@ wasm_module *wasm_module_new(const uint8_t *bytes, size_t size, wasm_error *err)
             }
         }
         if (err->status == WASM_OK) {
+            if (getenv("ENGINE_DUMP"))
+                for (uint32_t i = 0; i < ndef; i++)
+                    dump_function(&m->codes[i]);
             free(m->body_start);
             free(m->body_end);
             m->body_start = m->body_end = NULL;
