@@ -343,7 +343,7 @@ wasm_status interp_call(wasm_store *s, wasm_func *f, cell *args, wasm_error *err
     do {                                                                                   \
         int32_t o_ = (int32_t)(off);                                                       \
         pc += o_;                                                                          \
-        if (o_ < 0) {                                                                      \
+        if (o_ <= 0) { /* a loop branching to its own start has offset 0 */           \
             fuel -= (int32_t)pc[-1];                                                       \
             if (UNLIKELY(fuel < 0))                                                        \
                 goto out_of_fuel;                                                          \
