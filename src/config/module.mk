@@ -1,7 +1,7 @@
 # src/config: the TOML 1.0 parser (toml.h) and the Enarx.toml schema
 # (enarx_config.h), as $(BUILD)/libconfig.a. Plain C11 + libc, nothing else,
 # so that the Keep's static runtime can link it too.
-CONFIG_SRCS := src/config/toml.c $(wildcard src/config/enarx_config.c)
+CONFIG_SRCS := $(sort $(wildcard src/config/*.c))
 CONFIG_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(CONFIG_SRCS))
 
 $(BUILD)/libconfig.a: $(CONFIG_OBJS)

@@ -12,3 +12,23 @@ $(BUILD)/tests/config/toml-test-compare: $(BUILD)/tests/config/toml_test_compare
 
 ALL_TARGETS += $(BUILD)/bin/toml-decode
 TEST_DEPS += $(BUILD)/tests/config/toml-test-compare
+
+# libFuzzer targets: the sources are compiled straight in with clang and the
+# fuzzer's instrumentation (the library objects elsewhere are uninstrumented).
+FUZZ_CC ?= clang
+CONFIG_FUZZ_FLAGS = $(CSTD) -O1 -g $(WARN) -Isrc -Itests/lib -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
+
+$(BUILD)/fuzz/toml_parse: tests/config/fuzz_toml_parse.c $(CONFIG_SRCS) src/config/toml.h
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(CONFIG_FUZZ_FLAGS) -o $@ $(filter %.c,$^)
+
+FUZZ_TARGETS += $(BUILD)/fuzz/toml_parse
+
+# The same targets without libFuzzer, to replay corpora and past findings in
+# `make test` (and under ASan/UBSan in `make asan`).
+$(BUILD)/tests/config/fuzz-replay-toml_parse: $(BUILD)/tests/config/fuzz_toml_parse.o \
+		$(BUILD)/tests/config/fuzz_replay.o $(BUILD)/libconfig.a
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lm
+
+TEST_DEPS += $(BUILD)/tests/config/fuzz-replay-toml_parse
