@@ -22,7 +22,12 @@ $(BUILD)/fuzz/toml_parse: tests/config/fuzz_toml_parse.c $(CONFIG_SRCS) src/conf
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(CONFIG_FUZZ_FLAGS) -o $@ $(filter %.c,$^)
 
-FUZZ_TARGETS += $(BUILD)/fuzz/toml_parse
+$(BUILD)/fuzz/enarx_config: tests/config/fuzz_enarx_config.c $(CONFIG_SRCS) src/config/toml.h \
+		src/config/enarx_config.h
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(CONFIG_FUZZ_FLAGS) -o $@ $(filter %.c,$^)
+
+FUZZ_TARGETS += $(BUILD)/fuzz/toml_parse $(BUILD)/fuzz/enarx_config
 
 # The same targets without libFuzzer, to replay corpora and past findings in
 # `make test` (and under ASan/UBSan in `make asan`).
@@ -31,4 +36,16 @@ $(BUILD)/tests/config/fuzz-replay-toml_parse: $(BUILD)/tests/config/fuzz_toml_pa
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lm
 
-TEST_DEPS += $(BUILD)/tests/config/fuzz-replay-toml_parse
+$(BUILD)/tests/config/fuzz-replay-enarx_config: $(BUILD)/tests/config/fuzz_enarx_config.o \
+		$(BUILD)/tests/config/fuzz_replay.o $(BUILD)/libconfig.a
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+TEST_DEPS += $(BUILD)/tests/config/fuzz-replay-toml_parse $(BUILD)/tests/config/fuzz-replay-enarx_config
+
+# Unit tests (suite 10-config-unit).
+$(BUILD)/tests/config/config_unit: $(BUILD)/tests/config/config_unit.o $(BUILD)/libconfig.a
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lm
+
+TEST_DEPS += $(BUILD)/tests/config/config_unit
