@@ -5,13 +5,13 @@ $(BUILD)/bin/toml-decode: $(BUILD)/tests/config/toml_decode.o $(BUILD)/libconfig
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
-# Compares decoder output with toml-test's expected JSON (test-only).
-$(BUILD)/tests/config/toml-test-compare: $(BUILD)/tests/config/toml_test_compare.o
+# Runs a decoder over toml-test's cases and compares with its expected JSON.
+$(BUILD)/tests/config/toml-test-run: $(BUILD)/tests/config/toml_test_run.o
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 ALL_TARGETS += $(BUILD)/bin/toml-decode
-TEST_DEPS += $(BUILD)/tests/config/toml-test-compare
+TEST_DEPS += $(BUILD)/tests/config/toml-test-run
 
 # libFuzzer targets: the sources are compiled straight in with clang and the
 # fuzzer's instrumentation (the library objects elsewhere are uninstrumented).

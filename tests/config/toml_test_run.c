@@ -1,10 +1,15 @@
-/* toml-test-compare WANT.json HAVE.json: compares a decoder's output with
- * toml-test's expected JSON the way toml-test does. Tables and arrays must
- * match exactly; tagged scalars {"type", "value"} must have the same type and
- * an equal value: floats numerically (any nan equals any nan), date-times as
- * instants (offset date-times) or field by field (local kinds, ' ' or 'T',
- * 'z' or 'Z'), everything else as exact strings. Exit 0 equal, 1 different
- * (with the path of the first difference on stdout), 2 unreadable input.
+/* toml-test-run TESTS_DIR FILE_LIST DECODER [-v]: the toml-test runner.
+ *
+ * For every X.toml named in FILE_LIST (toml-test's files-toml-1.0.0) it runs
+ * DECODER with the file on stdin (10 s limit):
+ *   valid/X.toml   must exit 0 and print JSON equal to valid/X.json, compared
+ *                  the way toml-test does: tables and arrays exactly; tagged
+ *                  scalars {"type", "value"} by type and value -- floats
+ *                  numerically (any nan equals any nan), offset date-times as
+ *                  instants, local date-times field by field (' ' or 'T',
+ *                  'z' or 'Z'), everything else as exact strings;
+ *   invalid/X.toml must exit 1 with a message on stderr (no crash, no hang).
+ * Prints a FAIL line per failing case and ends with "N passed, N failed".
  *
  * It carries its own small JSON reader because toml-test has keys containing
  * NUL ("\u0000"), which common JSON libraries cannot represent. */
@@ -16,6 +21,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <unistd.h>
 
 /* ---- a minimal JSON reader (objects, arrays, strings; numbers and
  * literals are accepted and kept as text) ---- */
@@ -265,32 +275,41 @@ static jvalue *jparse(jreader *r)
     return v;
 }
 
-static jvalue *jload(const char *path, const char **why)
+/* Reads a whole file descriptor from its start; NULL on error. */
+static char *read_fd(int fd, size_t *size)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        *why = "cannot open";
+    size_t cap = 1 << 16, n = 0;
+    char *s = malloc(cap + 1);
+    if (!s || lseek(fd, 0, SEEK_SET) != 0) {
+        free(s);
         return NULL;
     }
-    size_t cap = 1 << 16, n = 0;
-    char *s = malloc(cap);
-    size_t got;
-    while (s && (got = fread(s + n, 1, cap - n, f)) > 0) {
-        n += got;
+    for (;;) {
+        ssize_t got = read(fd, s + n, cap - n);
+        if (got < 0) {
+            free(s);
+            return NULL;
+        }
+        if (got == 0)
+            break;
+        n += (size_t)got;
         if (n == cap) {
-            char *bigger = realloc(s, cap *= 2);
+            char *bigger = realloc(s, cap * 2 + 1);
             if (!bigger) {
                 free(s);
-                s = NULL;
+                return NULL;
             }
             s = bigger;
+            cap *= 2;
         }
     }
-    fclose(f);
-    if (!s) {
-        *why = "out of memory";
-        return NULL;
-    }
+    s[n] = '\0';
+    *size = n;
+    return s;
+}
+
+static jvalue *jload_text(const char *s, size_t n, const char **why)
+{
     jreader r = {s, n, 0, 0, NULL};
     jvalue *v = jparse(&r);
     jskip(&r);
@@ -299,8 +318,26 @@ static jvalue *jload(const char *path, const char **why)
         v = NULL;
         r.error = "trailing text";
     }
+    *why = r.error ? r.error : "unreadable";
+    return v;
+}
+
+static jvalue *jload(const char *path, const char **why)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        *why = "cannot open";
+        return NULL;
+    }
+    size_t n;
+    char *s = read_fd(fd, &n);
+    close(fd);
+    if (!s) {
+        *why = "cannot read";
+        return NULL;
+    }
+    jvalue *v = jload_text(s, n, why);
     free(s);
-    *why = r.error;
     return v;
 }
 
@@ -427,13 +464,15 @@ static bool is_tagged(const jvalue *v)
     return type && value && type->kind == J_STRING && value->kind == J_STRING;
 }
 
+static const char *report_prefix = "";
+
 static bool same(const jvalue *want, const jvalue *have, char *path, size_t room)
 {
     size_t used = strlen(path);
     if (is_tagged(want)) {
         const char *type = jget(want, "type")->text;
         if (!is_tagged(have)) {
-            printf("%s: want a tagged %s, have something else\n", path, type);
+            printf("%s%s: want a tagged %s, have something else\n", report_prefix, path, type);
             return false;
         }
         const char *have_type = jget(have, "type")->text;
@@ -450,19 +489,19 @@ static bool same(const jvalue *want, const jvalue *have, char *path, size_t room
         else
             ok = a->len == b->len && memcmp(a->text, b->text, a->len) == 0;
         if (!ok)
-            printf("%s: want %s \"%s\", have %s \"%s\"\n", path, type, a->text, have_type, b->text);
+            printf("%s%s: want %s \"%s\", have %s \"%s\"\n", report_prefix, path, type, a->text, have_type, b->text);
         return ok;
     }
     if (want->kind == J_OBJECT) {
         if (have->kind != J_OBJECT || want->count != have->count) {
-            printf("%s: tables differ in their keys\n", path);
+            printf("%s%s: tables differ in their keys\n", report_prefix, path);
             return false;
         }
         for (size_t i = 0; i < want->count; i++) {
             const jvalue *other = jget_n(have, want->keys[i], want->key_lens[i]);
             snprintf(path + used, room - used, ".%s", want->keys[i]);
             if (!other) {
-                printf("%s: missing\n", path);
+                printf("%s%s: missing\n", report_prefix, path);
                 return false;
             }
             if (!same(want->items[i], other, path, room))
@@ -473,7 +512,7 @@ static bool same(const jvalue *want, const jvalue *have, char *path, size_t room
     }
     if (want->kind == J_ARRAY) {
         if (have->kind != J_ARRAY || want->count != have->count) {
-            printf("%s: arrays differ in length\n", path);
+            printf("%s%s: arrays differ in length\n", report_prefix, path);
             return false;
         }
         for (size_t i = 0; i < want->count; i++) {
@@ -484,31 +523,168 @@ static bool same(const jvalue *want, const jvalue *have, char *path, size_t room
         }
         return true;
     }
-    printf("%s: unexpected JSON in the expected file\n", path);
+    printf("%s%s: unexpected JSON in the expected file\n", report_prefix, path);
     return false;
+}
+
+/* ---- running the decoder ---- */
+
+typedef struct run {
+    int status; /* exit status, or -1 killed by a signal, -2 timed out */
+    char *out, *err;
+    size_t out_len, err_len;
+} run;
+
+static void on_alarm(int sig)
+{
+    (void)sig;
+}
+
+static bool run_decoder(char *const *decoder, const char *input, run *r)
+{
+    memset(r, 0, sizeof *r);
+    int in = open(input, O_RDONLY | O_CLOEXEC);
+    FILE *out = tmpfile(), *err = tmpfile();
+    if (in < 0 || !out || !err) {
+        if (in >= 0)
+            close(in);
+        if (out)
+            fclose(out);
+        if (err)
+            fclose(err);
+        return false;
+    }
+    pid_t pid = fork();
+    if (pid == 0) {
+        dup2(in, 0);
+        dup2(fileno(out), 1);
+        dup2(fileno(err), 2);
+        execvp(decoder[0], decoder);
+        _exit(127);
+    }
+    close(in);
+    int status = 0;
+    if (pid > 0) {
+        /* SIGALRM (no SA_RESTART) interrupts waitpid after 10 s. */
+        alarm(10);
+        pid_t w = waitpid(pid, &status, 0);
+        alarm(0);
+        if (w != pid) {
+            kill(pid, SIGKILL);
+            waitpid(pid, &status, 0);
+            r->status = -2;
+        } else {
+            r->status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+        }
+    } else {
+        r->status = 127;
+    }
+    r->out = read_fd(fileno(out), &r->out_len);
+    r->err = read_fd(fileno(err), &r->err_len);
+    fclose(out);
+    fclose(err);
+    return r->out && r->err;
+}
+
+static const char *describe_status(int status, char *buf, size_t size)
+{
+    if (status == -2)
+        return "timed out after 10 s";
+    if (status == -1)
+        return "killed by a signal (crash?)";
+    snprintf(buf, size, "exit status %d", status);
+    return buf;
+}
+
+static void print_excerpt(const char *s, size_t n)
+{
+    for (size_t i = 0; i < n && i < 300; i++)
+        putchar(s[i] == '\n' ? ' ' : s[i]);
 }
 
 int main(int argc, char **argv)
 {
-    if (argc != 3) {
-        fprintf(stderr, "usage: %s WANT.json HAVE.json\n", argv[0]);
+    if (argc != 4 && !(argc == 5 && strcmp(argv[4], "-v") == 0)) {
+        fprintf(stderr, "usage: %s TESTS_DIR FILE_LIST DECODER [-v]\n", argv[0]);
         return 2;
     }
-    const char *why;
-    jvalue *want = jload(argv[1], &why);
-    if (!want) {
-        printf("%s: %s\n", argv[1], why ? why : "unreadable");
+    const char *dir = argv[1];
+    bool verbose = argc == 5;
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_alarm;
+    sigaction(SIGALRM, &sa, NULL);
+    char *decoder[] = {argv[3], NULL};
+    FILE *list = fopen(argv[2], "r");
+    if (!list) {
+        perror(argv[2]);
         return 2;
     }
-    jvalue *have = jload(argv[2], &why);
-    if (!have) {
-        printf("decoder output is not JSON: %s\n", why ? why : "unreadable");
-        jfree(want);
-        return 1;
+    char line[1024];
+    int pass[2] = {0, 0}, total[2] = {0, 0};
+    while (fgets(line, sizeof line, list)) {
+        line[strcspn(line, "\r\n")] = '\0';
+        size_t len = strlen(line);
+        if (len < 5 || strcmp(line + len - 5, ".toml") != 0)
+            continue;
+        bool valid = strncmp(line, "valid/", 6) == 0;
+        char input[2048], expect[2048];
+        snprintf(input, sizeof input, "%s/%s", dir, line);
+        snprintf(expect, sizeof expect, "%s/%.*s.json", dir, (int)(len - 5), line);
+        total[valid]++;
+        run r;
+        if (!run_decoder(decoder, input, &r)) {
+            printf("FAIL %s: cannot run the decoder on it\n", line);
+            free(r.out);
+            free(r.err);
+            continue;
+        }
+        bool ok = false;
+        char status_buf[32];
+        if (!valid) {
+            if (r.status == 0) {
+                printf("FAIL %s: accepted invalid input\n", line);
+            } else if (r.status != 1) {
+                printf("FAIL %s: %s: ", line, describe_status(r.status, status_buf, sizeof status_buf));
+                print_excerpt(r.err, r.err_len);
+                printf("\n");
+            } else if (r.err_len == 0) {
+                printf("FAIL %s: rejected without a message\n", line);
+            } else {
+                ok = true;
+            }
+        } else if (r.status != 0) {
+            printf("FAIL %s: %s: ", line, describe_status(r.status, status_buf, sizeof status_buf));
+            print_excerpt(r.err, r.err_len);
+            printf("\n");
+        } else {
+            const char *why;
+            jvalue *want = jload(expect, &why);
+            jvalue *have = want ? jload_text(r.out, r.out_len, &why) : NULL;
+            if (!want) {
+                printf("FAIL %s: %s: %s\n", line, expect, why);
+            } else if (!have) {
+                printf("FAIL %s: decoder output is not JSON: %s\n", line, why);
+            } else {
+                char path[4096] = "$", prefix[1100];
+                snprintf(prefix, sizeof prefix, "FAIL %s: ", line);
+                report_prefix = prefix; /* same() prints the first difference */
+                ok = same(want, have, path, sizeof path);
+            }
+            jfree(want);
+            jfree(have);
+        }
+        if (ok) {
+            pass[valid]++;
+            if (verbose)
+                printf("ok   %s\n", line);
+        }
+        free(r.out);
+        free(r.err);
     }
-    char path[4096] = "$";
-    int rc = same(want, have, path, sizeof path) ? 0 : 1;
-    jfree(want);
-    jfree(have);
-    return rc;
+    fclose(list);
+    int passed = pass[0] + pass[1], failed = total[0] + total[1] - passed;
+    printf("toml-test: valid %d/%d, invalid %d/%d\n", pass[1], total[1], pass[0], total[0]);
+    printf("%d passed, %d failed\n", passed, failed);
+    return failed ? 1 : 0;
 }
