@@ -297,19 +297,18 @@ int cmd_run(int argc, char **argv)
         close(module_fd);
         return rc;
     }
-    char exec_path[PATH_MAX];
-    if (backend_exec_path(exec_path, sizeof exec_path, err, sizeof err) != 0) {
-        cli_log(CLI_LOG_ERROR, "%s", err);
-        close(module_fd);
-        run_config_free(&cfg);
-        return 1;
-    }
     int stream_fd = -1;
     rc = build_stream(&o, module_fd, module_size, &cfg, &stream_fd);
     close(module_fd);
     run_config_free(&cfg);
     if (rc)
         return rc;
+    char exec_path[PATH_MAX];
+    if (backend_exec_path(exec_path, sizeof exec_path, err, sizeof err) != 0) {
+        cli_log(CLI_LOG_ERROR, "%s", err);
+        close(stream_fd);
+        return 1;
+    }
     backend_launch launch = {.stream_fd = stream_fd, .exec_path = exec_path};
     int status = b->launch(&launch, err, sizeof err);
     close(stream_fd);

@@ -39,3 +39,21 @@ void exec_log(int level, const char *fmt, ...)
     ssize_t ignored = write(log_fd, line, (size_t)n);
     (void)ignored;
 }
+
+void exec_log_more(int level, const char *fmt, ...)
+{
+    if (level > log_level)
+        return;
+    char line[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(line, sizeof line - 1, fmt, ap);
+    va_end(ap);
+    if (n < 0)
+        return;
+    if (n > (int)sizeof line - 2)
+        n = (int)sizeof line - 2;
+    line[n++] = '\n';
+    ssize_t ignored = write(log_fd, line, (size_t)n);
+    (void)ignored;
+}

@@ -10,5 +10,7 @@ void exec_log_init(int level);
 int exec_log_level(void);
 int exec_log_fd(void);
 void exec_log(int level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* A continuation line of the message before (no prefix), at the same level. */
+void exec_log_more(int level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 #endif

@@ -7,7 +7,7 @@ EXEC_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(wildcard src/exec/*.c))
 EXEC_ENGINE_OBJS = $(or $(ENGINE_OBJS),$(patsubst %.c,$(BUILD)/%.o,$(wildcard src/engine/*.c)))
 EXEC_CONFIG_OBJS = $(or $(CONFIG_OBJS),$(patsubst %.c,$(BUILD)/%.o,$(wildcard src/config/*.c)))
 EXEC_STATIC := $(if $(SAN),,-static)
-EXEC_LIBS := -lssl -lcrypto -lpthread -ldl
+EXEC_LIBS = -lssl -lcrypto -lpthread -ldl $(ENGINE_LDLIBS)
 
 $(BUILD)/bin/enarx-exec: $$(EXEC_OBJS) $$(WASI_OBJS) $$(TLS_OBJS) $$(EXEC_ENGINE_OBJS) $$(EXEC_CONFIG_OBJS)
 	@mkdir -p $(dir $@)

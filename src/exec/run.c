@@ -221,18 +221,19 @@ static int build_context(wasi_ctx *ctx, const wl_stream *s, const workload *w)
 
 static void report_trap(const wasm_error *err, const wasm_module *module)
 {
-    const char *what = err->message[0] ? err->message : wasm_trap_message(err->trap);
-    exec_log(LOG_ERROR, "the workload trapped: %s", what);
+    const char *what = err->trap != WASM_TRAP_NONE && err->trap != WASM_TRAP_HOST ? wasm_trap_message(err->trap)
+                                                                                 : err->message;
+    exec_log(LOG_ERROR, "the workload trapped: %s", what[0] ? what : "unknown trap");
+    if (err->frame_count > 0)
+        exec_log_more(LOG_ERROR, "  backtrace (innermost first):");
     for (uint32_t i = 0; i < err->frame_count && i < WASM_MAX_BACKTRACE; i++) {
         const wasm_frame_info *fr = &err->frames[i];
         const char *name = fr->name[0] ? fr->name : wasm_module_func_name(module, fr->func_index);
-        char line[256];
-        int n = snprintf(line, sizeof line, "  #%u %s (function %u", i, name ? name : "<unnamed>", fr->func_index);
-        if (fr->code_offset && n > 0 && (size_t)n < sizeof line)
-            n += snprintf(line + n, sizeof line - (size_t)n, ", module offset 0x%" PRIx32, fr->code_offset);
-        if (n > 0 && (size_t)n < sizeof line)
-            snprintf(line + n, sizeof line - (size_t)n, ")");
-        exec_log(LOG_ERROR, "%s", line);
+        if (fr->code_offset)
+            exec_log_more(LOG_ERROR, "    #%u %s (function %u, module offset 0x%" PRIx32 ")", i,
+                          name ? name : "<unnamed>", fr->func_index, fr->code_offset);
+        else
+            exec_log_more(LOG_ERROR, "    #%u %s (function %u)", i, name ? name : "<unnamed>", fr->func_index);
     }
 }
 

@@ -148,13 +148,13 @@ WASI_FN(path_open)
     inheriting &= dir->rights_inheriting;
 
     bool read = base & (R_FD_READ | R_FD_READDIR);
-    bool write = (base & (R_FD_WRITE | R_FD_ALLOCATE | R_FD_FILESTAT_SET_SIZE)) ||
-                 (fdflags & WASI_FDFLAG_APPEND);
-    int flags = O_NOCTTY;
+    /* a directory opened for writing fails with EISDIR, as POSIX says; rights
+     * that only files have do not count when the guest asks for a directory */
+    bool write = (base & R_FD_WRITE) || (fdflags & WASI_FDFLAG_APPEND) ||
+                 (!(oflags & WASI_OFLAG_DIRECTORY) && (base & (R_FD_ALLOCATE | R_FD_FILESTAT_SET_SIZE)));
+    int flags = O_NOCTTY | (write ? (read ? O_RDWR : O_WRONLY) : O_RDONLY);
     if (oflags & WASI_OFLAG_DIRECTORY)
-        flags |= O_DIRECTORY | O_RDONLY;
-    else
-        flags |= write ? (read ? O_RDWR : O_WRONLY) : O_RDONLY;
+        flags |= O_DIRECTORY;
     if (oflags & WASI_OFLAG_CREAT)
         flags |= O_CREAT;
     if (oflags & WASI_OFLAG_EXCL)

@@ -13,7 +13,7 @@ $(BUILD)/tests/workloads/%.wasm: tests/workloads/%.c tests/workloads/check.h
 	$(WASM_CC) $(WASM_CFLAGS) $< -o $@
 $(BUILD)/tests/workloads/%.wasm: tests/workloads/%.wat
 	@mkdir -p $(dir $@)
-	$(WAT2WASM) $< -o $@
+	$(WAT2WASM) --debug-names $< -o $@
 $(BUILD)/examples/%.wasm: examples/%.c
 	@mkdir -p $(dir $@)
 	$(WASM_CC) $(WASM_CFLAGS) $< -o $@
