@@ -38,8 +38,10 @@ static void wait_readable(void)
     __wasi_event_t ev[2];
     size_t n = 0;
     __wasi_errno_t e = __wasi_poll_oneoff(subs, ev, 2, &n);
-    EXPECT("poll_oneoff: the socket became readable", e == 0 && n >= 1 && ev[0].userdata == 1 && ev[0].error == 0,
-           "errno %d n %zu userdata %llu", e, n, (unsigned long long)ev[0].userdata);
+    /* counted only when it fails: how often we wait depends on timing */
+    if (!(e == 0 && n >= 1 && ev[0].userdata == 1 && ev[0].error == 0))
+        result(0, "poll_oneoff: the socket became readable", "errno %d n %zu userdata %llu", e, n,
+               (unsigned long long)ev[0].userdata);
 }
 
 /* Reads one line; non-blocking mode waits with poll_oneoff on EAGAIN. */
