@@ -191,6 +191,12 @@ static int open_module(const char *path, int *fd_out, uint64_t *size_out)
         close(fd);
         return 2;
     }
+    if ((uint64_t)st.st_size > WL_MAX_MODULE) {
+        cli_log(CLI_LOG_ERROR, "module '%s' is %lld bytes; the largest a Keep accepts is %u", path,
+                (long long)st.st_size, WL_MAX_MODULE);
+        close(fd);
+        return 2;
+    }
     *fd_out = fd;
     *size_out = (uint64_t)st.st_size;
     return 0;
