@@ -47,6 +47,22 @@ head -c 1048576 /dev/urandom | base64 >"$tmp/text"
 timeout 60 "$ENARX" run "$W/rot13.wasm" <"$tmp/text" | timeout 60 "$ENARX" run "$W/rot13.wasm" >"$tmp/back"
 if cmp -s "$tmp/text" "$tmp/back"; then ok "rot13 twice is the identity (1.4 MB)"; else bad "rot13 twice is the identity"; fi
 
+# zerooneone_pkg: the same with an Enarx.toml that names the standard streams
+printf '[[files]]\nkind = "stdin"\n[[files]]\nkind = "stdout"\n[[files]]\nkind = "stderr"\n' >"$tmp/stdio.toml"
+got=$(printf 'Hello, World!\n' | timeout 60 "$ENARX" run --wasmcfgfile "$tmp/stdio.toml" "$W/rot13.wasm")
+check "zerooneone_pkg (rot13 with Enarx.toml)" "$got" "Uryyb, Jbeyq!"
+got=$(printf 'Hello\n' | ENARX_WASMCFGFILE="$tmp/stdio.toml" timeout 60 "$ENARX" run "$W/rot13.wasm")
+check "zerooneone_pkg through ENARX_WASMCFGFILE" "$got" "Uryyb"
+
+# --- logging ---
+run_enarx --log-level trace "$W/hello.wasm"
+check_contains "--log-level trace shows every WASI call" "$err" "wasi fd_write(1, "
+check "--log-level trace leaves stdout alone" "$out" "Hello, world!"
+ENARX_LOG=debug run_enarx "$W/hello.wasm"
+check_contains "ENARX_LOG=debug" "$err" 'calling "_start"'
+run_enarx "$W/hello.wasm"
+check "no log by default" "$err" ""
+
 # --- arguments, environment, exit status ---
 run_enarx "$W/args_env.wasm" one "two words" ""
 check "default argv0 and arguments" "$out" $'argc=4\nargv[0]=main.wasm\nargv[1]=one\nargv[2]=two words\nargv[3]='
