@@ -9,6 +9,7 @@ int cmd_config(int argc, char **argv);
 static const cli_command commands[] = {
     {"config", "create or check an Enarx.toml (init, check)", cmd_config},
     /* Subcommands register here as they land: {"run", "...", cmd_run}, */
+    {"attest", "verify attestation evidence (SEV-SNP, SGX, TDX)", cmd_attest},
     {NULL, NULL, NULL},
 };
 
