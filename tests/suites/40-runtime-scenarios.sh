@@ -32,6 +32,8 @@ head -c 2097152 /dev/urandom >"$tmp/in"
 timeout 60 "$ENARX" run "$W/echo.wasm" <"$tmp/in" >"$tmp/out"
 check "echo: status" "$?" 0
 if cmp -s "$tmp/in" "$tmp/out"; then ok "echo: 2 MiB byte-exact"; else bad "echo: 2 MiB byte-exact" "$(cmp "$tmp/in" "$tmp/out" 2>&1)"; fi
+cat "$tmp/in" | timeout 60 "$ENARX" run "$W/echo.wasm" | cat >"$tmp/out2"
+if cmp -s "$tmp/in" "$tmp/out2"; then ok "echo: 2 MiB byte-exact through pipes"; else bad "echo through pipes" "$(cmp "$tmp/in" "$tmp/out2" 2>&1)"; fi
 
 run_enarx "$W/memspike.wasm"
 check "memspike: status" "$status" 0
