@@ -126,6 +126,14 @@ check_contains "wasi_fs: checks" "$out" ", 0 failed"
 check "wasi_fs: nothing leaked outside" "$(ls "$tmp/fx")" $'inside\nsecret'
 check "wasi_fs: secret intact" "$(cat "$tmp/fx/secret")" "secret"
 
+# the same through Enarx.toml's dir kind: host path relative to Enarx.toml's directory
+printf '[[files]]\nkind = "stdin"\n[[files]]\nkind = "stdout"\n[[files]]\nkind = "stderr"\n[[files]]\nkind = "dir"\nhost = "fx/inside"\nname = "/sandbox"\n' \
+    >"$tmp/dir.toml"
+enarx_abs=$(realpath "$ENARX") wasm_abs=$(realpath "$W/wasi_fs.wasm")
+(cd / && timeout 60 "$enarx_abs" run --wasmcfgfile "$tmp/dir.toml" "$wasm_abs" /sandbox) >"$tmp/dir.out" 2>&1
+check "wasi_fs through Enarx.toml's dir kind: status" "$?" 0
+check_contains "wasi_fs through Enarx.toml's dir kind: checks" "$(cat "$tmp/dir.out")" ", 0 failed"
+
 got=$( (sleep 0.5; printf 'ping\n') | timeout 60 "$ENARX" run "$W/wasi_poll.wasm" 2>&1)
 check "wasi_poll: status" "$?" 0
 check_contains "wasi_poll: checks" "$got" ", 0 failed"
