@@ -16,7 +16,7 @@ ENARX="$BUILD/bin/enarx"
 W="$BUILD/tests/workloads"
 NODE_RUN="${SHARED_DIR:-../shared}/npm-wasi-apps/node-wasi-run.mjs"
 export ENARX_BACKEND=nil
-for tool in hyperfine python3; do
+for tool in hyperfine; do
     command -v $tool >/dev/null || { echo "bench/run-runtime.sh: $tool is needed"; exit 1; }
 done
 tmp=$(mktemp -d)
@@ -24,11 +24,9 @@ trap 'rm -rf "$tmp"' EXIT
 
 # the same hello program, native and static, as the floor for "a process that prints a line"
 cc -O2 -static -o "$tmp/hello-native" tests/workloads/hello.c
-python3 - "$W/hello.wasm" "$tmp/hello.stream" <<'PY'
-import struct, sys
-m = open(sys.argv[1], 'rb').read()
-open(sys.argv[2], 'wb').write(b'ENARXWL1' + struct.pack('<IIQ', 1, 0, len(m)) + m + struct.pack('<IIQ', 0, 0, 0))
-PY
+source tests/e2e/lib.sh # frame_header
+{ printf ENARXWL1; frame_header 1 "$(stat -c %s "$W/hello.wasm")"; cat "$W/hello.wasm"; frame_header 0 0; } \
+    >"$tmp/hello.stream"
 node_cmd=()
 [ -f "$NODE_RUN" ] && command -v node >/dev/null && node_cmd=(--command-name "node WASI" "node --no-warnings $NODE_RUN $W/hello.wasm")
 
