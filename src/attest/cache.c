@@ -61,8 +61,12 @@ struct cache_entry {
     bool detached;               /* evicted while in use: the last user frees it */
 };
 
+typedef struct bucket {
+    cache_entry *first;
+} bucket;
+
 typedef struct lru {
-    cache_entry **buckets;
+    bucket *buckets;
     size_t nbuckets;          /* a power of two */
     cache_entry *newest, *oldest;
     size_t count, capacity;
@@ -116,7 +120,7 @@ static bool lru_init(lru *t, size_t capacity)
     t->nbuckets = 16;
     while (t->nbuckets < capacity && t->nbuckets < ((size_t)1 << 24))
         t->nbuckets <<= 1;
-    t->buckets = calloc(t->nbuckets, sizeof *t->buckets);
+    t->buckets = calloc(t->nbuckets, sizeof(bucket));
     return t->buckets != NULL;
 }
 
@@ -124,7 +128,7 @@ static cache_entry **lru_slot(lru *t, const uint8_t key[32])
 {
     uint64_t h;
     memcpy(&h, key, sizeof h); /* the key is a SHA-256: its bytes are already uniform */
-    cache_entry **slot = &t->buckets[h & (t->nbuckets - 1)];
+    cache_entry **slot = &t->buckets[h & (t->nbuckets - 1)].first;
     while (*slot && memcmp((*slot)->key, key, 32) != 0)
         slot = &(*slot)->next_in_bucket;
     return slot;

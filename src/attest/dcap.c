@@ -37,7 +37,11 @@ typedef struct quote {
     size_t trailing;
 } quote;
 
-static attest_status parse_qe_part(breader *r, quote *q, attest_result *res)
+/* A structural refusal of the quote: recorded in res, and false (a literal
+ * the caller's control flow, and static analysers, can see). */
+#define BAD_QUOTE(...) (res_fail(res, "quote.format", __VA_ARGS__), false)
+
+static bool parse_qe_part(breader *r, quote *q, attest_result *res)
 {
     q->qe_report = br_take(r, SGX_REPORT_BODY);
     q->qe_report_sig = br_take(r, 64);
@@ -46,19 +50,19 @@ static attest_status parse_qe_part(breader *r, quote *q, attest_result *res)
     q->cert_type = br_u16le(r);
     uint32_t clen = br_u32le(r);
     if (r->bad)
-        return res_fail(res, "quote.format", "give the complete quote",
+        return BAD_QUOTE("give the complete quote",
                         "quote signature data is truncated (QE report, QE authentication data or "
                         "certification data header runs past its end)");
     q->cert_len = clen;
     q->cert_data = br_take(r, clen);
     if (r->bad)
-        return res_fail(res, "quote.format", "give the complete quote",
+        return BAD_QUOTE("give the complete quote",
                         "certification data declares %u bytes but only %zu remain", clen,
                         br_left(r));
-    return ATTEST_VALID;
+    return true;
 }
 
-static attest_status parse_quote(const uint8_t *data, size_t len, quote *q, attest_result *res)
+static bool parse_quote(const uint8_t *data, size_t len, quote *q, attest_result *res)
 {
     memset(q, 0, sizeof *q);
     breader r;
@@ -71,14 +75,14 @@ static attest_status parse_quote(const uint8_t *data, size_t len, quote *q, atte
     q->qe_vendor_id = br_take(&r, 16);
     q->user_data = br_take(&r, 20);
     if (r.bad)
-        return res_fail(res, "quote.format", "give the complete quote",
+        return BAD_QUOTE("give the complete quote",
                         "quote is %zu bytes, shorter than its 48-byte header", len);
     if (q->version < 3 || q->version > 5)
-        return res_fail(res, "quote.format", NULL, "unsupported quote version %u (3, 4 and 5 are understood)",
+        return BAD_QUOTE(NULL, "unsupported quote version %u (3, 4 and 5 are understood)",
                         q->version);
     if (q->version == 3 || q->version == 4) {
         if (q->version == 3 && q->tee_type != 0)
-            return res_fail(res, "quote.format", NULL, "quote v3 reserved field at offset 4 is 0x%x, not 0",
+            return BAD_QUOTE(NULL, "quote v3 reserved field at offset 4 is 0x%x, not 0",
                             q->tee_type);
         if (q->tee_type == 0) {
             q->body_type = 1;
@@ -87,12 +91,12 @@ static attest_status parse_quote(const uint8_t *data, size_t len, quote *q, atte
             q->body_type = 2;
             q->body_len = TD10_REPORT_BODY;
         } else {
-            return res_fail(res, "quote.format", NULL, "unknown TEE type 0x%x (0 = SGX, 0x81 = TDX)",
+            return BAD_QUOTE(NULL, "unknown TEE type 0x%x (0 = SGX, 0x81 = TDX)",
                             q->tee_type);
         }
     } else {
         if (q->tee_type != 0 && q->tee_type != 0x81)
-            return res_fail(res, "quote.format", NULL, "unknown TEE type 0x%x (0 = SGX, 0x81 = TDX)",
+            return BAD_QUOTE(NULL, "unknown TEE type 0x%x (0 = SGX, 0x81 = TDX)",
                             q->tee_type);
         q->body_type = br_u16le(&r);
         uint32_t size = br_u32le(&r);
@@ -101,13 +105,13 @@ static attest_status parse_quote(const uint8_t *data, size_t len, quote *q, atte
                       : q->body_type == 3 ? TD15_REPORT_BODY
                                           : 0;
         if (r.bad)
-            return res_fail(res, "quote.format", "give the complete quote", "quote v5 is truncated in its body header");
+            return BAD_QUOTE("give the complete quote", "quote v5 is truncated in its body header");
         if (want == 0 || size != want)
-            return res_fail(res, "quote.format", NULL,
+            return BAD_QUOTE(NULL,
                             "quote v5 body type %u with size %u (types 1/2/3 are 384/584/648 bytes)",
                             q->body_type, size);
         if ((q->body_type == 1) != (q->tee_type == 0))
-            return res_fail(res, "quote.format", NULL, "quote v5 body type %u does not fit TEE type 0x%x",
+            return BAD_QUOTE(NULL, "quote v5 body type %u does not fit TEE type 0x%x",
                             q->body_type, q->tee_type);
         q->body_len = want;
     }
@@ -115,11 +119,11 @@ static attest_status parse_quote(const uint8_t *data, size_t len, quote *q, atte
     q->signed_len = r.off;
     uint32_t sig_len = br_u32le(&r);
     if (r.bad)
-        return res_fail(res, "quote.format", "give the complete quote",
+        return BAD_QUOTE("give the complete quote",
                         "quote is %zu bytes: truncated inside the %zu-byte report body", len, q->body_len);
     const uint8_t *sig_data = br_take(&r, sig_len);
     if (!sig_data)
-        return res_fail(res, "quote.format", "give the complete quote",
+        return BAD_QUOTE("give the complete quote",
                         "signature data length %u at offset %zu runs past the end of the %zu-byte quote",
                         sig_len, q->signed_len, len);
     q->trailing = br_left(&r);
@@ -129,35 +133,35 @@ static attest_status parse_quote(const uint8_t *data, size_t len, quote *q, atte
     q->sig = br_take(&s, 64);
     q->att_key = br_take(&s, 64);
     if (s.bad)
-        return res_fail(res, "quote.format", NULL, "signature data (%u bytes) too short", sig_len);
+        return BAD_QUOTE(NULL, "signature data (%u bytes) too short", sig_len);
     if (q->version == 3) {
-        if (parse_qe_part(&s, q, res) != ATTEST_VALID)
-            return ATTEST_REFUSED;
+        if (!parse_qe_part(&s, q, res))
+            return false;
     } else {
         uint16_t outer_type = br_u16le(&s);
         uint32_t outer_len = br_u32le(&s);
         const uint8_t *outer = br_take(&s, outer_len);
         if (s.bad)
-            return res_fail(res, "quote.format", "give the complete quote",
+            return BAD_QUOTE("give the complete quote",
                             "QE report certification data (%u bytes) runs past the signature data",
                             outer_len);
         if (outer_type != 6)
-            return res_fail(res, "quote.format", NULL,
+            return BAD_QUOTE(NULL,
                             "outer certification data type %u (quote v4/v5 need 6, QE report "
                             "certification data)",
                             outer_type);
         breader o;
         br_init(&o, outer, outer_len);
-        if (parse_qe_part(&o, q, res) != ATTEST_VALID)
-            return ATTEST_REFUSED;
+        if (!parse_qe_part(&o, q, res))
+            return false;
         if (br_left(&o) != 0)
-            return res_fail(res, "quote.format", NULL,
+            return BAD_QUOTE(NULL,
                             "QE report certification data has %zu bytes unaccounted for", br_left(&o));
     }
     if (br_left(&s) != 0)
-        return res_fail(res, "quote.format", NULL, "signature data has %zu bytes unaccounted for",
+        return BAD_QUOTE(NULL, "signature data has %zu bytes unaccounted for",
                         br_left(&s));
-    return ATTEST_VALID;
+    return true;
 }
 
 /* ---- PCK certificate extensions --------------------------------------- */
@@ -320,11 +324,14 @@ static X509 *find_by_subject(STACK_OF(X509) *certs, const X509_NAME *name, X509 
     return NULL;
 }
 
-/* Leaf first. Returns the leaf and CA (borrowed from certs). */
+/* Leaf first. On success, the leaf (borrowed from certs) and its SGX
+ * extension; the outputs are defined (NULL, zero) on every path. */
 static attest_status check_pck_chain(verify_ctx *ctx, STACK_OF(X509) *certs,
                                      STACK_OF(X509_CRL) *crls, time_t when, attest_result *res,
                                      X509 **leaf_out, pck_info *pck)
 {
+    *leaf_out = NULL;
+    memset(pck, 0, sizeof *pck);
     X509 *leaf = sk_X509_value(certs, 0);
     X509 *ca = find_by_subject(certs, X509_get_issuer_name(leaf), leaf);
     char lcn[128], icn[128];
@@ -418,7 +425,7 @@ static void tdx_body_claims(json_t *c, const uint8_t *b, unsigned type)
     uint64_t attrs = ld64le(b + 120);
     claim_hex(c, "mrtd", b + 136, 48);
     static const char *const rtmr[4] = {"rtmr0", "rtmr1", "rtmr2", "rtmr3"};
-    for (int i = 0; i < 4; i++)
+    for (size_t i = 0; i < 4; i++)
         claim_hex(c, rtmr[i], b + 328 + 48 * i, 48);
     claim_hex(c, "report_data", b + 520, 64);
     claim_bool(c, "debug", attrs & 1);
@@ -481,7 +488,7 @@ attest_status dcap_verify(verify_ctx *ctx, const uint8_t *data, size_t len,
     quote q;
     bool tdx = len >= 8 && ld32le(data + 4) == 0x81 && ld16le(data) >= 4;
     res->kind = tdx ? ATTEST_KIND_TDX : ATTEST_KIND_SGX;
-    if (parse_quote(data, len, &q, res) != ATTEST_VALID)
+    if (!parse_quote(data, len, &q, res))
         return ATTEST_REFUSED;
     if (q.att_key_type != 2)
         return res_fail(res, "quote.format", "only ECDSA P-256 attestation keys are used by Intel's QE",

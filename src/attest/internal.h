@@ -30,18 +30,78 @@ typedef struct breader {
     bool bad;
 } breader;
 
-void br_init(breader *r, const uint8_t *data, size_t len);
-size_t br_left(const breader *r);
-const uint8_t *br_take(breader *r, size_t n);   /* NULL if fewer than n left */
-bool br_skip(breader *r, size_t n);
-uint8_t br_u8(breader *r);
-uint16_t br_u16le(breader *r);
-uint32_t br_u32le(breader *r);
-uint64_t br_u64le(breader *r);
+/* Inline, so that both the compiler and static analysers see the contract:
+ * a NULL from br_take always comes with `bad` set. */
+static inline void br_init(breader *r, const uint8_t *data, size_t len)
+{
+    r->data = data;
+    r->len = data ? len : 0;
+    r->off = 0;
+    r->bad = false;
+}
+
+static inline size_t br_left(const breader *r)
+{
+    return r->len - r->off;
+}
+
+/* The next n bytes, or NULL (and `bad` set) if fewer than n are left. */
+static inline const uint8_t *br_take(breader *r, size_t n)
+{
+    if (r->bad || !r->data || n > br_left(r)) {
+        r->bad = true;
+        return NULL;
+    }
+    const uint8_t *p = r->data + r->off;
+    r->off += n;
+    return p;
+}
+
+static inline bool br_skip(breader *r, size_t n)
+{
+    return br_take(r, n) != NULL;
+}
+
 /* Little-endian loads from a buffer already bounds-checked by the caller. */
-uint16_t ld16le(const uint8_t *p);
-uint32_t ld32le(const uint8_t *p);
-uint64_t ld64le(const uint8_t *p);
+static inline uint16_t ld16le(const uint8_t *p)
+{
+    return (uint16_t)(p[0] | (p[1] << 8));
+}
+
+static inline uint32_t ld32le(const uint8_t *p)
+{
+    return (uint32_t)p[0] | ((uint32_t)p[1] << 8) | ((uint32_t)p[2] << 16) | ((uint32_t)p[3] << 24);
+}
+
+static inline uint64_t ld64le(const uint8_t *p)
+{
+    return (uint64_t)ld32le(p) | ((uint64_t)ld32le(p + 4) << 32);
+}
+
+static inline uint8_t br_u8(breader *r)
+{
+    const uint8_t *p = br_take(r, 1);
+    return p ? p[0] : 0;
+}
+
+static inline uint16_t br_u16le(breader *r)
+{
+    const uint8_t *p = br_take(r, 2);
+    return p ? ld16le(p) : 0;
+}
+
+static inline uint32_t br_u32le(breader *r)
+{
+    const uint8_t *p = br_take(r, 4);
+    return p ? ld32le(p) : 0;
+}
+
+static inline uint64_t br_u64le(breader *r)
+{
+    const uint8_t *p = br_take(r, 8);
+    return p ? ld64le(p) : 0;
+}
+
 bool all_zero(const uint8_t *p, size_t n);
 
 /* ---- minimal DER reader (der.c) ---------------------------------------- */

@@ -25,10 +25,10 @@ typedef enum { K_BOOL, K_INT, K_HEX, K_HEXLIST, K_STRLIST, K_TABLE } key_kind;
 typedef struct key_spec key_spec;
 struct key_spec {
     const char *name;
-    key_kind kind;
-    size_t hex_bytes;              /* K_HEX / K_HEXLIST: exact length (0 = 1..64 bytes) */
     const char *const *choices;    /* K_STRLIST: the allowed strings (NULL = any) */
     const key_spec *table;         /* K_TABLE: its keys */
+    size_t hex_bytes;              /* K_HEX / K_HEXLIST: exact length (0 = 1..64 bytes) */
+    key_kind kind;
     bool may_be_empty;             /* list: [] is meaningful (otherwise an error) */
 };
 
@@ -42,53 +42,53 @@ static const char *const tcb_status_names[] = {
 };
 
 static const key_spec tcb_keys[] = {
-    {"bootloader", K_INT, 0, NULL, NULL, false}, {"tee", K_INT, 0, NULL, NULL, false},
-    {"snp", K_INT, 0, NULL, NULL, false},        {"microcode", K_INT, 0, NULL, NULL, false},
-    {"fmc", K_INT, 0, NULL, NULL, false},        {NULL, 0, 0, NULL, NULL, false},
+    {"bootloader", NULL, NULL, 0, K_INT, false}, {"tee", NULL, NULL, 0, K_INT, false},
+    {"snp", NULL, NULL, 0, K_INT, false},        {"microcode", NULL, NULL, 0, K_INT, false},
+    {"fmc", NULL, NULL, 0, K_INT, false},        {NULL, NULL, NULL, 0, 0, false},
 };
 
 static const key_spec snp_keys[] = {
-    {"measurements", K_HEXLIST, 48, NULL, NULL, false},
-    {"id_key_digests", K_HEXLIST, 48, NULL, NULL, false},
-    {"author_key_digests", K_HEXLIST, 48, NULL, NULL, false},
-    {"host_data", K_HEX, 32, NULL, NULL, false},
-    {"family_id", K_HEX, 16, NULL, NULL, false},
-    {"image_id", K_HEX, 16, NULL, NULL, false},
-    {"min_tcb", K_TABLE, 0, NULL, tcb_keys, false},
-    {"vmpl", K_INT, 0, NULL, NULL, false},
-    {"min_guest_svn", K_INT, 0, NULL, NULL, false},
-    {"allow_migration_agent", K_BOOL, 0, NULL, NULL, false},
-    {"allow_smt", K_BOOL, 0, NULL, NULL, false},
-    {"signing_keys", K_STRLIST, 0, signing_key_names, NULL, false},
-    {NULL, 0, 0, NULL, NULL, false},
+    {"measurements", NULL, NULL, 48, K_HEXLIST, false},
+    {"id_key_digests", NULL, NULL, 48, K_HEXLIST, false},
+    {"author_key_digests", NULL, NULL, 48, K_HEXLIST, false},
+    {"host_data", NULL, NULL, 32, K_HEX, false},
+    {"family_id", NULL, NULL, 16, K_HEX, false},
+    {"image_id", NULL, NULL, 16, K_HEX, false},
+    {"min_tcb", NULL, tcb_keys, 0, K_TABLE, false},
+    {"vmpl", NULL, NULL, 0, K_INT, false},
+    {"min_guest_svn", NULL, NULL, 0, K_INT, false},
+    {"allow_migration_agent", NULL, NULL, 0, K_BOOL, false},
+    {"allow_smt", NULL, NULL, 0, K_BOOL, false},
+    {"signing_keys", signing_key_names, NULL, 0, K_STRLIST, false},
+    {NULL, NULL, NULL, 0, 0, false},
 };
 
 static const key_spec sgx_keys[] = {
-    {"mrenclaves", K_HEXLIST, 32, NULL, NULL, false},
-    {"mrsigners", K_HEXLIST, 32, NULL, NULL, false},
-    {"isv_prod_id", K_INT, 0, NULL, NULL, false},
-    {"min_isv_svn", K_INT, 0, NULL, NULL, false},
-    {NULL, 0, 0, NULL, NULL, false},
+    {"mrenclaves", NULL, NULL, 32, K_HEXLIST, false},
+    {"mrsigners", NULL, NULL, 32, K_HEXLIST, false},
+    {"isv_prod_id", NULL, NULL, 0, K_INT, false},
+    {"min_isv_svn", NULL, NULL, 0, K_INT, false},
+    {NULL, NULL, NULL, 0, 0, false},
 };
 
 static const key_spec tdx_keys[] = {
-    {"mrtds", K_HEXLIST, 48, NULL, NULL, false},   {"mrconfigids", K_HEXLIST, 48, NULL, NULL, false},
-    {"mrowners", K_HEXLIST, 48, NULL, NULL, false}, {"rtmr0", K_HEXLIST, 48, NULL, NULL, false},
-    {"rtmr1", K_HEXLIST, 48, NULL, NULL, false},   {"rtmr2", K_HEXLIST, 48, NULL, NULL, false},
-    {"rtmr3", K_HEXLIST, 48, NULL, NULL, false},   {NULL, 0, 0, NULL, NULL, false},
+    {"mrtds", NULL, NULL, 48, K_HEXLIST, false},   {"mrconfigids", NULL, NULL, 48, K_HEXLIST, false},
+    {"mrowners", NULL, NULL, 48, K_HEXLIST, false}, {"rtmr0", NULL, NULL, 48, K_HEXLIST, false},
+    {"rtmr1", NULL, NULL, 48, K_HEXLIST, false},   {"rtmr2", NULL, NULL, 48, K_HEXLIST, false},
+    {"rtmr3", NULL, NULL, 48, K_HEXLIST, false},   {NULL, NULL, NULL, 0, 0, false},
 };
 
 static const key_spec top_keys[] = {
-    {"allow_debug", K_BOOL, 0, NULL, NULL, false},
-    {"tee", K_STRLIST, 0, tee_names, NULL, false},
-    {"report_data", K_HEX, 0, NULL, NULL, false},
-    {"allowed_tcb_statuses", K_STRLIST, 0, tcb_status_names, NULL, false},
-    {"allowed_advisories", K_STRLIST, 0, NULL, NULL, true},
-    {"require_tcb_status", K_BOOL, 0, NULL, NULL, false},
-    {"snp", K_TABLE, 0, NULL, snp_keys, false},
-    {"sgx", K_TABLE, 0, NULL, sgx_keys, false},
-    {"tdx", K_TABLE, 0, NULL, tdx_keys, false},
-    {NULL, 0, 0, NULL, NULL, false},
+    {"allow_debug", NULL, NULL, 0, K_BOOL, false},
+    {"tee", tee_names, NULL, 0, K_STRLIST, false},
+    {"report_data", NULL, NULL, 0, K_HEX, false},
+    {"allowed_tcb_statuses", tcb_status_names, NULL, 0, K_STRLIST, false},
+    {"allowed_advisories", NULL, NULL, 0, K_STRLIST, true},
+    {"require_tcb_status", NULL, NULL, 0, K_BOOL, false},
+    {"snp", NULL, snp_keys, 0, K_TABLE, false},
+    {"sgx", NULL, sgx_keys, 0, K_TABLE, false},
+    {"tdx", NULL, tdx_keys, 0, K_TABLE, false},
+    {NULL, NULL, NULL, 0, 0, false},
 };
 
 static bool is_hex(const char *s, size_t n, size_t bytes)
@@ -143,16 +143,34 @@ static const char *escape_key(const char *s, size_t n, char *buf, size_t len)
     return buf;
 }
 
-static void join_names(const key_spec *keys, const char *const *choices, char *buf, size_t len)
+/* "a, b, c" into buf (truncated if it does not fit). */
+static void join(const char *const *names, size_t count, char *buf, size_t len)
 {
     size_t used = 0;
     buf[0] = '\0';
-    for (size_t i = 0; keys ? keys[i].name != NULL : choices[i] != NULL; i++) {
-        int w = snprintf(buf + used, len - used, "%s%s", i ? ", " : "", keys ? keys[i].name : choices[i]);
+    for (size_t i = 0; i < count; i++) {
+        int w = snprintf(buf + used, len - used, "%s%s", i ? ", " : "", names[i]);
         if (w < 0 || (size_t)w >= len - used)
             break;
         used += (size_t)w;
     }
+}
+
+static void join_choices(const char *const *choices, char *buf, size_t len)
+{
+    size_t n = 0;
+    while (choices[n])
+        n++;
+    join(choices, n, buf, len);
+}
+
+static void join_keys(const key_spec *keys, char *buf, size_t len)
+{
+    const char *names[16];
+    size_t n = 0;
+    for (; n < sizeof names / sizeof names[0] && keys[n].name; n++)
+        names[n] = keys[n].name;
+    join(names, n, buf, len);
 }
 
 ATTEST_PRINTF(5, 6)
@@ -180,7 +198,7 @@ static bool check_table(const toml_value *t, const key_spec *keys, const char *p
             k++;
         if (!k->name) {
             char known[256], shown[96];
-            join_names(keys, NULL, known, sizeof known);
+            join_keys(keys, known, sizeof known);
             return schema_error(err, errlen, toml_table_key_line(t, i), toml_table_key_column(t, i),
                                 "unknown key %s%s%s (known keys%s%s: %s)", path, *path ? "." : "",
                                 escape_key(name, name_len, shown, sizeof shown), *path ? " of " : "", path, known);
@@ -214,7 +232,7 @@ static bool check_list(const toml_value *v, const key_spec *k, const char *path,
             if (s && in_choices(k->choices, s, n))
                 continue;
             char names[200];
-            join_names(NULL, k->choices, names, sizeof names);
+            join_choices(k->choices, names, sizeof names);
             snprintf(want, sizeof want, "one of %s", names);
         } else {
             if (s && plain_text(s, n))

@@ -108,151 +108,178 @@ static bool load_certs(verify_ctx *ctx, const attest_blob *b, const char *opt, S
     return true;
 }
 
-static attest_status verify_evidence(verify_ctx *ctx, const attest_inputs *in, attest_result *res)
+/* The evidence as bytes: raw, from hex text, or the DER of a PEM CSR (then
+ * *owned is set and must be freed). False with res filled otherwise. */
+static bool evidence_bytes(const attest_blob *b, const uint8_t **ev, size_t *evlen, uint8_t **owned,
+                           attest_result *res)
 {
-    const uint8_t *ev = in->evidence.data;
-    size_t evlen = in->evidence.len;
-    uint8_t *owned = NULL;
-    STACK_OF(X509) *vek_certs = NULL, *tcb_chain = NULL, *qe_chain = NULL, *pck_chain = NULL;
-    STACK_OF(X509_CRL) *crls = sk_X509_CRL_new_null();
-    csr_evidence csr;
-    memset(&csr, 0, sizeof csr);
-    attest_status st;
-
-    if (!ev || evlen == 0) {
-        st = res_bad_input(res, "input", NULL, "the evidence is empty");
-        goto out;
+    *ev = b->data;
+    *evlen = b->len;
+    *owned = NULL;
+    if (!b->data || b->len == 0) {
+        res_bad_input(res, "input", NULL, "the evidence is empty");
+        return false;
     }
-    if (is_text(ev, evlen)) {
-        size_t n;
-        if ((owned = pem_csr(ev, evlen, &n)) != NULL) {
-            ev = owned;
-            evlen = n;
-        } else if ((owned = hex_decode_text(ev, evlen, &n)) != NULL) {
-            ev = owned;
-            evlen = n;
-            res_note(res, "evidence decoded from hex text (%zu bytes)", n);
-        } else {
-            st = res_bad_input(res, "input", "give a raw report or quote, its hex text, or a CSR (PEM or DER)",
-                               "the evidence is text but neither a PEM CSR nor hex");
-            goto out;
-        }
+    if (!is_text(b->data, b->len))
+        return true;
+    size_t n;
+    if ((*owned = pem_csr(b->data, b->len, &n)) == NULL && (*owned = hex_decode_text(b->data, b->len, &n)) != NULL)
+        res_note(res, "evidence decoded from hex text (%zu bytes)", n);
+    if (!*owned) {
+        res_bad_input(res, "input", "give a raw report or quote, its hex text, or a CSR (PEM or DER)",
+                      "the evidence is text but neither a PEM CSR nor hex");
+        return false;
     }
+    *ev = *owned;
+    *evlen = n;
+    return true;
+}
 
-    /* Operator-given inputs. */
-    if (!load_certs(ctx, &in->vcek, "--vcek", &vek_certs, res) ||
-        !load_certs(ctx, &in->tcb_info_chain, "--tcb-info-chain", &tcb_chain, res) ||
-        !load_certs(ctx, &in->qe_identity_chain, "--qe-identity-chain", &qe_chain, res) ||
-        !load_certs(ctx, &in->pck_chain, "--chain", &pck_chain, res)) {
-        st = res->status;
-        goto out;
+/* Certificates and CRLs the operator gave (they belong to ctx; the CRL stack
+ * is the caller's). */
+typedef struct operator_inputs {
+    STACK_OF(X509) *vek_certs, *tcb_chain, *qe_chain, *pck_chain;
+    STACK_OF(X509_CRL) *crls;
+} operator_inputs;
+
+static bool gather_inputs(verify_ctx *ctx, const attest_inputs *in, operator_inputs *op, attest_result *res)
+{
+    memset(op, 0, sizeof *op);
+    if (!load_certs(ctx, &in->vcek, "--vcek", &op->vek_certs, res) ||
+        !load_certs(ctx, &in->tcb_info_chain, "--tcb-info-chain", &op->tcb_chain, res) ||
+        !load_certs(ctx, &in->qe_identity_chain, "--qe-identity-chain", &op->qe_chain, res) ||
+        !load_certs(ctx, &in->pck_chain, "--chain", &op->pck_chain, res))
+        return false;
+    op->crls = sk_X509_CRL_new_null();
+    if (!op->crls) {
+        res_bad_input(res, "input", NULL, "out of memory");
+        return false;
     }
     for (size_t i = 0; i < in->ncrls && i < ATTEST_MAX_CRLS; i++) {
         X509_CRL *c = ctx_crl_parse(ctx, in->crls[i].data, in->crls[i].len);
         if (!c) {
-            st = res_bad_input(res, "input", "give a CRL in DER or PEM", "--crl %s: not a CRL",
-                               in->crls[i].name ? in->crls[i].name : "");
+            res_bad_input(res, "input", "give a CRL in DER or PEM", "--crl %s: not a CRL",
+                          in->crls[i].name ? in->crls[i].name : "");
+            return false;
+        }
+        /* A CRL that could not be kept would silently not be checked: fail. */
+        if (sk_X509_CRL_push(op->crls, c) <= 0) {
+            res_bad_input(res, "input", NULL, "out of memory");
+            return false;
+        }
+    }
+    if ((in->tcb_info.data && !op->tcb_chain) || (in->qe_identity.data && !op->qe_chain)) {
+        res_bad_input(res, "input", "give --tcb-info-chain / --qe-identity-chain (TCB Signing cert + Root CA)",
+                      "collateral given without its issuer chain");
+        return false;
+    }
+    return true;
+}
+
+/* A Steward CSR's evidence must bind the CSR's own key. */
+static attest_status check_csr_binding(const csr_evidence *csr, attest_result *res)
+{
+    uint8_t bound[64];
+    if (!hex_decode_fixed(json_string_value(json_object_get(res->claims, "report_data")), bound, 64))
+        return res_fail(res, "csr.binding", NULL, "internal: report data missing");
+    char want[97], got[97];
+    hex_encode(csr->spki_hash, csr->spki_hash_len, want);
+    hex_encode(bound, csr->spki_hash_len, got);
+    bool sgx = csr->kind == ATTEST_KIND_SGX;
+    const char *alg = sgx ? "SHA-256" : "SHA-384";
+    if (memcmp(bound, csr->spki_hash, csr->spki_hash_len) != 0)
+        return res_fail(res, "csr.binding",
+                        "the CSR's key is not the key the Keep made: the CSR was not produced by this Keep",
+                        "REPORT_DATA[0:%zu] = %s but %s of the CSR's public key is %s", csr->spki_hash_len, got, alg,
+                        want);
+    if (csr->key_nid != (sgx ? NID_X9_62_prime256v1 : NID_secp384r1))
+        return res_fail(res, "csr.binding", NULL, "the CSR key is not %s, as Enarx requires for %s",
+                        sgx ? "ECDSA P-256" : "ECDSA P-384", sgx ? "SGX" : "SEV-SNP");
+    res_pass(res, "REPORT_DATA binds the CSR's public key (%s of its SubjectPublicKeyInfo)", alg);
+    claim_hex(res->claims, "csr_public_key_hash", csr->spki_hash, csr->spki_hash_len);
+    return ATTEST_VALID;
+}
+
+static attest_status verify_csr(verify_ctx *ctx, const uint8_t *ev, size_t evlen, intel_collateral col, X509 *vek,
+                                STACK_OF(X509_CRL) *crls, time_t when, attest_result *res)
+{
+    csr_evidence csr;
+    snprintf(res->format, sizeof res->format, "Enarx Steward CSR");
+    if (csr_extract(ctx, ev, evlen, &csr, res) != ATTEST_VALID)
+        return res->status;
+    res->kind = csr.kind;
+    snprintf(res->format, sizeof res->format, "Enarx Steward CSR (%s evidence, %s format)",
+             csr.kind == ATTEST_KIND_SGX ? "SGX" : "SNP", csr.new_format ? "new" : "old");
+    for (int i = 0; csr.crls && i < sk_X509_CRL_num(csr.crls); i++)
+        if (sk_X509_CRL_push(crls, sk_X509_CRL_value(csr.crls, i)) <= 0) {
+            res_bad_input(res, "input", NULL, "out of memory");
             goto out;
         }
-        sk_X509_CRL_push(crls, c);
+    if (csr.kind == ATTEST_KIND_SNP) {
+        if (vek)
+            res_note(res, "the CSR carries its VCEK: --vcek is not used");
+        snp_verify(ctx, csr.report, csr.report_len, csr.vcek, crls, when, res);
+    } else {
+        if (csr.tcb_info && !col.tcb_info) {
+            col.tcb_info = csr.tcb_info;
+            col.tcb_info_len = csr.tcb_info_len;
+            col.tcb_info_name = "TCB Info carried in the CSR";
+            col.tcb_info_chain = csr.tcb_chain;
+        }
+        dcap_verify(ctx, csr.report, csr.report_len, &col, crls, when, res);
     }
-    if ((in->tcb_info.data && !tcb_chain) || (in->qe_identity.data && !qe_chain)) {
-        st = res_bad_input(res, "input", "give --tcb-info-chain / --qe-identity-chain (TCB Signing cert + Root CA)",
-                           "collateral given without its issuer chain");
+    if (res->status == ATTEST_VALID)
+        check_csr_binding(&csr, res);
+out:
+    csr_evidence_free(&csr);
+    return res->status;
+}
+
+static attest_status verify_evidence(verify_ctx *ctx, const attest_inputs *in, attest_result *res)
+{
+    const uint8_t *ev;
+    size_t evlen;
+    uint8_t *owned;
+    operator_inputs op = {NULL, NULL, NULL, NULL, NULL};
+    if (!evidence_bytes(&in->evidence, &ev, &evlen, &owned, res) || !gather_inputs(ctx, in, &op, res))
         goto out;
-    }
+    intel_collateral col = {in->tcb_info.data, in->tcb_info.len, in->tcb_info.name, op.tcb_chain,
+                            in->qe_identity.data, in->qe_identity.len, in->qe_identity.name, op.qe_chain,
+                            op.pck_chain};
+    X509 *vek = op.vek_certs ? sk_X509_value(op.vek_certs, 0) : NULL;
+    if (op.vek_certs && sk_X509_num(op.vek_certs) > 1)
+        res_note(res, "--vcek holds %d certificates: the first is used as the VCEK/VLEK", sk_X509_num(op.vek_certs));
 
-    ev_format fmt = detect(ev, evlen);
-    intel_collateral col = {in->tcb_info.data, in->tcb_info.len, in->tcb_info.name, tcb_chain,
-                            in->qe_identity.data, in->qe_identity.len, in->qe_identity.name, qe_chain,
-                            pck_chain};
-    X509 *vek = vek_certs ? sk_X509_value(vek_certs, 0) : NULL;
-    if (vek_certs && sk_X509_num(vek_certs) > 1)
-        res_note(res, "--vcek holds %d certificates: the first is used as the VCEK/VLEK", sk_X509_num(vek_certs));
-
-    switch (fmt) {
+    switch (detect(ev, evlen)) {
     case EV_SNP:
         snprintf(res->format, sizeof res->format, "AMD SEV-SNP attestation report");
-        st = run_snp(ctx, ev, evlen, vek, crls, in->time, res);
+        run_snp(ctx, ev, evlen, vek, op.crls, in->time, res);
         break;
     case EV_HCL:
         snprintf(res->format, sizeof res->format, "Azure HCL report wrapping an AMD SEV-SNP report");
         if (evlen < 0x20 + 0x4A0) {
-            st = res_fail(res, "snp.format", NULL, "the HCL report is %zu bytes, too short to hold an SNP report", evlen);
+            res_fail(res, "snp.format", NULL, "the HCL report is %zu bytes, too short to hold an SNP report", evlen);
             break;
         }
         res_note(res, "SNP report taken from bytes 0x20-0x4BF of the HCL report; its runtime claims are not checked");
-        st = run_snp(ctx, ev + 0x20, 0x4A0, vek, crls, in->time, res);
+        run_snp(ctx, ev + 0x20, 0x4A0, vek, op.crls, in->time, res);
         break;
     case EV_QUOTE:
         snprintf(res->format, sizeof res->format, "Intel DCAP quote v%u", ld16le(ev));
-        st = dcap_verify(ctx, ev, evlen, &col, crls, in->time, res);
+        dcap_verify(ctx, ev, evlen, &col, op.crls, in->time, res);
         break;
-    case EV_CSR: {
-        snprintf(res->format, sizeof res->format, "Enarx Steward CSR");
-        st = csr_extract(ctx, ev, evlen, &csr, res);
-        if (st != ATTEST_VALID)
-            break;
-        snprintf(res->format, sizeof res->format, "Enarx Steward CSR (%s evidence, %s format)",
-                 csr.kind == ATTEST_KIND_SGX ? "SGX" : "SNP", csr.new_format ? "new" : "old");
-        for (int i = 0; csr.crls && i < sk_X509_CRL_num(csr.crls); i++) {
-            sk_X509_CRL_push(crls, sk_X509_CRL_value(csr.crls, i));
-        }
-        if (csr.kind == ATTEST_KIND_SNP) {
-            if (vek)
-                res_note(res, "the CSR carries its VCEK: --vcek is not used");
-            st = snp_verify(ctx, csr.report, csr.report_len, csr.vcek, crls, in->time, res);
-        } else {
-            if (csr.tcb_info && !col.tcb_info) {
-                col.tcb_info = csr.tcb_info;
-                col.tcb_info_len = csr.tcb_info_len;
-                col.tcb_info_name = "TCB Info carried in the CSR";
-                col.tcb_info_chain = csr.tcb_chain;
-            }
-            st = dcap_verify(ctx, csr.report, csr.report_len, &col, crls, in->time, res);
-        }
-        if (st != ATTEST_VALID)
-            break;
-        /* The evidence must bind the CSR's key. */
-        json_t *rd = json_object_get(res->claims, "report_data");
-        uint8_t bound[64];
-        if (!hex_decode_fixed(json_string_value(rd), bound, 64)) {
-            st = res_fail(res, "csr.binding", NULL, "internal: report data missing");
-            break;
-        }
-        char want[97], got[97];
-        hex_encode(csr.spki_hash, csr.spki_hash_len, want);
-        hex_encode(bound, csr.spki_hash_len, got);
-        const char *alg = csr.kind == ATTEST_KIND_SGX ? "SHA-256" : "SHA-384";
-        if (memcmp(bound, csr.spki_hash, csr.spki_hash_len) != 0) {
-            st = res_fail(res, "csr.binding", "the CSR's key is not the key the Keep made: the CSR was not produced by this Keep",
-                          "REPORT_DATA[0:%zu] = %s but %s of the CSR's public key is %s", csr.spki_hash_len, got, alg,
-                          want);
-            break;
-        }
-        int want_nid = csr.kind == ATTEST_KIND_SGX ? NID_X9_62_prime256v1 : NID_secp384r1;
-        if (csr.key_nid != want_nid) {
-            st = res_fail(res, "csr.binding", NULL, "the CSR key is not %s, as Enarx requires for %s",
-                          csr.kind == ATTEST_KIND_SGX ? "ECDSA P-256" : "ECDSA P-384",
-                          csr.kind == ATTEST_KIND_SGX ? "SGX" : "SEV-SNP");
-            break;
-        }
-        res_pass(res, "REPORT_DATA binds the CSR's public key (%s of its SubjectPublicKeyInfo)", alg);
-        claim_hex(res->claims, "csr_public_key_hash", csr.spki_hash, csr.spki_hash_len);
+    case EV_CSR:
+        verify_csr(ctx, ev, evlen, col, vek, op.crls, in->time, res);
         break;
-    }
+    case EV_UNKNOWN:
     default:
-        st = res_bad_input(res, "input", "give a raw SNP report, an SGX/TDX quote, its hex text, or a Steward CSR",
-                           "the evidence (%zu bytes) is not a recognised SNP report, DCAP quote or CSR", evlen);
+        res_bad_input(res, "input", "give a raw SNP report, an SGX/TDX quote, its hex text, or a Steward CSR",
+                      "the evidence (%zu bytes) is not a recognised SNP report, DCAP quote or CSR", evlen);
         break;
     }
-    if (res->kind == ATTEST_KIND_UNKNOWN && csr.kind != ATTEST_KIND_UNKNOWN)
-        res->kind = csr.kind;
 out:
     free(owned);
-    csr_evidence_free(&csr);
-    /* Certificates, CRLs and collateral belong to ctx (verify_ctx_finish). */
-    sk_X509_CRL_free(crls);
+    sk_X509_CRL_free(op.crls); /* the CRLs themselves belong to ctx */
     ERR_clear_error();
     return res->status;
 }

@@ -13,6 +13,7 @@
 #include "cli/commands.h"
 
 #define MAX_INPUT (64u << 20)
+#define MAX_INPUT_TEXT "64 MiB"
 
 int cmd_attest(int argc, char **argv);
 
@@ -49,6 +50,40 @@ typedef struct file_buf {
     const char *name;
 } file_buf;
 
+/* The whole file (regular file, pipe or /dev/stdin alike), up to MAX_INPUT. */
+static uint8_t *slurp(FILE *f, size_t *len, const char **problem)
+{
+    size_t cap = 1 << 16, n = 0;
+    uint8_t *buf = malloc(cap);
+    *problem = "out of memory";
+    if (!buf)
+        return NULL;
+    for (;;) {
+        if (n == cap) {
+            uint8_t *bigger = cap < MAX_INPUT ? realloc(buf, cap * 2) : NULL;
+            if (!bigger) {
+                if (cap >= MAX_INPUT)
+                    *problem = "larger than " MAX_INPUT_TEXT;
+                free(buf);
+                return NULL;
+            }
+            buf = bigger;
+            cap *= 2;
+        }
+        size_t got = fread(buf + n, 1, cap - n, f);
+        n += got;
+        if (got == 0)
+            break;
+    }
+    if (ferror(f)) {
+        *problem = "read error";
+        free(buf);
+        return NULL;
+    }
+    *len = n;
+    return buf;
+}
+
 static int read_file(const char *path, file_buf *out, const char *opt)
 {
     out->name = path;
@@ -59,39 +94,15 @@ static int read_file(const char *path, file_buf *out, const char *opt)
         fprintf(stderr, "enarx attest: %s %s: %s\n", opt, path, strerror(errno));
         return -1;
     }
-    /* Regular files, pipes and /dev/stdin alike: read up to the limit. */
-    size_t cap = 1 << 16, n = 0;
-    out->data = malloc(cap);
-    while (out->data) {
-        if (n == cap) {
-            if (cap >= MAX_INPUT) {
-                fprintf(stderr, "enarx attest: %s %s: larger than %u MiB\n", opt, path, MAX_INPUT >> 20);
-                break;
-            }
-            uint8_t *bigger = realloc(out->data, cap * 2);
-            if (!bigger)
-                break;
-            out->data = bigger;
-            cap *= 2;
-        }
-        size_t got = fread(out->data + n, 1, cap - n, f);
-        n += got;
-        if (got == 0) {
-            if (ferror(f))
-                break;
-            fclose(f);
-            goto done;
-        }
-    }
-    fprintf(stderr, "enarx attest: %s %s: read error\n", opt, path);
+    const char *problem;
+    out->data = slurp(f, &out->len, &problem);
     fclose(f);
-    free(out->data);
-    out->data = NULL;
-    return -1;
-done:
-    out->len = n;
+    if (!out->data) {
+        fprintf(stderr, "enarx attest: %s %s: %s\n", opt, path, problem);
+        return -1;
+    }
     /* An empty policy is a valid TOML document meaning "all the strict defaults". */
-    if (n == 0 && strcmp(opt, "--policy") != 0) {
+    if (out->len == 0 && strcmp(opt, "--policy") != 0) {
         fprintf(stderr, "enarx attest: %s %s: the file is empty\n", opt, path);
         free(out->data);
         out->data = NULL;
@@ -145,17 +156,23 @@ static void print_text(const char *path, const attest_result *res, time_t when, 
         printf("claims:\n");
         const char *k;
         json_t *v;
-        json_object_foreach(res->claims, k, v) print_value(k, v);
+        json_object_foreach(res->claims, k, v) {
+            print_value(k, v);
+        }
     }
     size_t i;
     json_t *x;
     if (json_array_size(res->checks)) {
         printf("checks passed:\n");
-        json_array_foreach(res->checks, i, x) printf("  ok   %s\n", json_string_value(x));
+        json_array_foreach(res->checks, i, x) {
+            printf("  ok   %s\n", json_string_value(x));
+        }
     }
     if (json_array_size(res->notes)) {
         printf("notes:\n");
-        json_array_foreach(res->notes, i, x) printf("  note %s\n", json_string_value(x));
+        json_array_foreach(res->notes, i, x) {
+            printf("  note %s\n", json_string_value(x));
+        }
     }
     if (res->status == ATTEST_VALID) {
         printf("verdict:   VALID%s\n",
@@ -300,22 +317,22 @@ BENCH_PHASE static double bench_warm(bench_job *job)
 }
 
 /* Runs `threads` jobs of `count` verifications at once; returns the wall time. */
-static double bench_parallel(bench_job *proto, long count, long threads, long *not_valid)
+static double bench_parallel(const bench_job *proto, long count, long threads, long *not_valid)
 {
     bench_job jobs[64];
     pthread_t ids[64];
-    struct timespec start;
-    clock_gettime(CLOCK_MONOTONIC, &start);
-    long started = 0;
+    if (threads < 1 || threads > 64)
+        return -1;
     for (long t = 0; t < threads; t++) {
         jobs[t] = *proto;
         jobs[t].count = count;
         jobs[t].not_valid = 0;
-        if (t == 0 || pthread_create(&ids[t], NULL, bench_run, &jobs[t]) == 0)
-            started++;
-        else
-            break;
     }
+    struct timespec start;
+    clock_gettime(CLOCK_MONOTONIC, &start);
+    long started = 1; /* job 0 runs on this thread */
+    while (started < threads && pthread_create(&ids[started], NULL, bench_run, &jobs[started]) == 0)
+        started++;
     bench_run(&jobs[0]);
     for (long t = 1; t < started; t++)
         pthread_join(ids[t], NULL);

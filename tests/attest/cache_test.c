@@ -331,9 +331,10 @@ static uint8_t *make_quote(X509 *const *chain, size_t nchain, uint8_t isv_svn, s
 static char *make_tcb_info(EVP_PKEY *key, const char *issue, const char *next, const char *status)
 {
     char member[2048];
-    char comps[600] = "";
+    char comps[600];
+    size_t used = 0;
     for (int i = 0; i < 16; i++)
-        strcat(comps, i ? ",{\"svn\":3}" : "{\"svn\":3}");
+        used += (size_t)snprintf(comps + used, sizeof comps - used, "%s{\"svn\":3}", i ? "," : "");
     char fm[13];
     hex_encode(P.fmspc, 6, fm);
     snprintf(member, sizeof member,
