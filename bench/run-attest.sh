@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
 # Attestation verification throughput (numbers to read, no pass/fail): for an
-# SEV-SNP report, an SGX quote alone and with its collateral, and a TDX quote
-# with its collateral, `enarx attest verify --bench N` prints the time per
-# verification with the caches empty (cold) and filled (warm), and the rate
-# of BENCH_THREADS threads sharing one verifier. With BENCH_CALLGRIND=1 it
-# also counts instructions per verification (valgrind), which do not depend
-# on the load of this shared machine. Figures go to docs/attestation.md and
-# docs/performance.md ("Attestation") by hand.
+# SEV-SNP report, and an SGX and a TDX quote each alone and with its
+# collateral, `enarx attest verify --bench N` prints the CPU time per
+# verification with the caches empty (cold) and filled (warm), and the
+# wall-clock rate of BENCH_THREADS threads sharing one verifier. With
+# BENCH_CALLGRIND=1 it also counts instructions per verification (valgrind),
+# which do not depend on the load of this shared machine. Figures go to
+# docs/attestation.md and docs/performance.md ("Attestation") by hand.
 set -u
 cd "$(dirname "$0")/.."
 : "${BUILD:=build}" "${SHARED_DIR:=../shared}"
@@ -25,6 +25,7 @@ add "SGX quote v3 (dcap-qvl)" "$V/dcap-qvl-sgx/sgx_quote --time 2025-07-01T00:00
 add "SGX quote v3 + TCB Info + QE Identity" "$V/dcap-qvl-sgx/sgx_quote --time 2025-07-01T00:00:00Z \
     --tcb-info $C/tcb_info_response.json --tcb-info-chain $C/tcb_info_issuer_chain.pem \
     --qe-identity $C/qe_identity_response.json --qe-identity-chain $C/qe_identity_issuer_chain.pem"
+add "TDX quote v4 (dcap-qvl)" "$V/dcap-qvl-tdx/tdx_quote --time 2025-07-01T00:00:00Z"
 add "TDX quote v4 + TCB Info + QE Identity" "$V/dcap-qvl-tdx/tdx_quote --time 2025-07-01T00:00:00Z \
     --tcb-info $T/tcb_info_response.json --tcb-info-chain $T/tcb_info_issuer_chain.pem \
     --qe-identity $T/qe_identity_response.json --qe-identity-chain $T/qe_identity_issuer_chain.pem"
