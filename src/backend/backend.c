@@ -96,17 +96,21 @@ int backend_exec_path(char *out, size_t len, char *err, size_t errlen)
         snprintf(out, len, "%s", env);
         return 0;
     }
-    char self[PATH_MAX];
-    ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
+    /* read straight into out: a second PATH_MAX buffer is one more stack page */
+    ssize_t n = len > 0 ? readlink("/proc/self/exe", out, len - 1) : -1;
     if (n <= 0) {
         snprintf(err, errlen, "cannot find the enarx binary's directory: %s", strerror(errno));
         return -1;
     }
-    self[n] = 0;
-    char *slash = strrchr(self, '/');
-    if (slash)
-        *slash = 0;
-    snprintf(out, len, "%s/enarx-exec", self);
+    out[n] = 0;
+    char *slash = strrchr(out, '/');
+    size_t dir_len = slash ? (size_t)(slash - out) : 0;
+    static const char exec_name[] = "/enarx-exec";
+    if (dir_len + sizeof exec_name > len) {
+        snprintf(err, errlen, "the enarx binary's directory is too long for a path");
+        return -1;
+    }
+    memcpy(out + dir_len, exec_name, sizeof exec_name);
     if (access(out, X_OK) != 0) {
         snprintf(err, errlen, "the Keep runtime %s is missing or not executable (%s); "
                  "build it with `make`, or point ENARX_EXEC at it", out, strerror(errno));

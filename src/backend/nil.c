@@ -80,8 +80,10 @@ static int start_child(void *p)
  * touches, on a buffer of this frame. Returns the pid, or -1 with errno. */
 static pid_t start_exec(const char *path, int stream)
 {
-    /* 16-byte aligned; the child uses its top few hundred bytes */
-    _Alignas(16) char stack[32 * 1024];
+    /* 16-byte aligned; the child needs a few hundred bytes (system call
+     * wrappers only). Kept small: the deeper this frame, the more stack
+     * pages enarx faults in. */
+    _Alignas(16) char stack[8 * 1024];
     char *argv[] = {(char *)"enarx-exec", NULL};
     start_args a = {.path = path, .argv = argv, .envp = exec_environment(), .stream = stream};
     sigset_t all;
