@@ -3,8 +3,11 @@
  * command and every descendant it waited for), and its peak resident size.
  * The benchmark runner's stopwatch.
  *
- *   timeit [-n RUNS] [-w WARMUP] [-t TIMEOUT_S] [-o OUTFILE] [-q] -- CMD [ARGS...]
+ *   timeit [-n RUNS] [-b BUDGET_S] [-w WARMUP] [-t TIMEOUT_S] [-o OUTFILE] [-q] -- CMD [ARGS...]
  *
+ * -b stops early, after at least one timed run, once the timed runs have
+ * taken BUDGET_S seconds of wall-clock time in all (slow runs need fewer
+ * repetitions; CPU time varies little between them).
  * The command's standard output is captured: every run must print the same
  * bytes as the first (a benchmark whose answer changes between runs is
  * broken), and -o saves them. Its standard error passes through unless -q.
@@ -148,7 +151,7 @@ static bool run_once(char **argv, int out_fd, bool quiet, unsigned timeout, int 
 
 static int usage(void)
 {
-    fprintf(stderr, "usage: timeit [-n RUNS] [-w WARMUP] [-t TIMEOUT_S] [-o OUTFILE] [-q] -- CMD [ARGS...]\n");
+    fprintf(stderr, "usage: timeit [-n RUNS] [-b BUDGET_S] [-w WARMUP] [-t TIMEOUT_S] [-o OUTFILE] [-q] -- CMD [ARGS...]\n");
     return 2;
 }
 
@@ -165,15 +168,19 @@ static bool parse_count(const char *s, long lo, long hi, long *out)
 
 int main(int argc, char **argv)
 {
-    long runs = 3, warmup = 0, timeout = 600;
+    long runs = 3, warmup = 0, timeout = 600, budget = 0;
     const char *outfile = NULL;
     bool quiet = false;
     int opt;
-    while ((opt = getopt(argc, argv, "+n:w:t:o:q")) != -1) {
+    while ((opt = getopt(argc, argv, "+n:b:w:t:o:q")) != -1) {
         switch (opt) {
         case 'n':
             if (!parse_count(optarg, 1, MAX_RUNS, &runs))
                 return fprintf(stderr, "timeit: -n %s: want 1..%d runs\n", optarg, MAX_RUNS), 2;
+            break;
+        case 'b':
+            if (!parse_count(optarg, 1, 86400, &budget))
+                return fprintf(stderr, "timeit: -b %s: want a budget of 1..86400 seconds\n", optarg), 2;
             break;
         case 'w':
             if (!parse_count(optarg, 0, MAX_RUNS, &warmup))
@@ -214,6 +221,8 @@ int main(int argc, char **argv)
     char *first = NULL;
     size_t first_len = 0;
     int status = 0;
+    double spent = 0;
+    long done = 0;
     for (long r = -warmup; r < runs && status == 0; r++) {
         sample s;
         if (!run_once(cmd, out_fd, quiet, (unsigned)timeout, (int)r + 1, &s)) {
@@ -236,8 +245,13 @@ int main(int argc, char **argv)
             }
             free(out);
         }
-        if (r >= 0)
+        if (r >= 0) {
             samples[r] = s;
+            done = r + 1;
+            spent += s.wall;
+            if (budget && spent >= (double)budget)
+                break;
+        }
     }
     close(out_fd);
     if (status == 0 && outfile) {
@@ -250,6 +264,7 @@ int main(int argc, char **argv)
     free(first);
     if (status != 0)
         return status;
+    runs = done;
 
     static double wall[MAX_RUNS], cpu[MAX_RUNS];
     long maxrss = 0;
