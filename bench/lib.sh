@@ -1,4 +1,4 @@
-# Shared by bench/run.sh and tests/suites/25-bench-kernels.sh (sourced, not run).
+# Shared by bench/run-engine.sh and tests/suites/25-bench-kernels.sh (sourced, not run).
 # Needs BUILD set and the current directory at the repository root.
 
 # bench_read_sizes COLUMN [KERNEL...]: fills the arrays KERNELS, SIZES and

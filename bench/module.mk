@@ -1,4 +1,6 @@
-# Benchmarks (`make bench` runs bench/run.sh; see docs/performance.md).
+# Benchmarks: `make bench` builds BENCH_DEPS, then runs bench/run.sh, which runs
+# every bench/run-<what>.sh (this file builds what run-engine.sh needs; see
+# docs/performance.md).
 #
 # Each kernel in bench/kernels/*.c is built twice, from the same source:
 #   $(BUILD)/bench/<kernel>.native   gcc -O2 (the baseline)
