@@ -444,7 +444,8 @@ callgrind_total() {
 # The engine's hottest code, as "op or file:line" and its share of all
 # instructions: callgrind's per-line costs, each line of src/engine/*.c
 # named by the interpreter handler it belongs to (a handler starts at a
-# label L_NAME: or at a macro use NAME(OP, ...) that defines one).
+# label L_NAME: or at a macro use NAME(OP, ...) that defines one); code
+# outside src/engine (libc's memmove, the WASI layer) as "function()".
 hot_handlers() { # callgrind-file total top
     callgrind_annotate --auto=yes --context=0 --threshold=100 "$1" 2>/dev/null | awk '
         function handler(file, line,    l, t, m) {
@@ -466,7 +467,15 @@ hot_handlers() { # callgrind-file total top
             t = src[file, line]; gsub(/^[ \t]+/, "", t)
             return file ":" line " " substr(t, 1, 50)
         }
-        /^-- Auto-annotated source: / { file = $4; line = 0; next }
+        /^-- Auto-annotated source: / { file = $4; line = 0; annotating = 1; next }
+        # Before the annotated sources: the per-function list. Functions
+        # outside the engine (libc memmove, the WASI layer...) count whole.
+        !annotating && /^ *[0-9,]+ \( *[0-9.]+%\)  [^ ]+:[^ ]+/ && !/PROGRAM TOTALS/ && $3 !~ /^src\/engine\// {
+            c = $1; gsub(/,/, "", c)
+            f = $3; sub(/.*:/, "", f)
+            cost[f "()"] += c
+            next
+        }
         /^-- line [0-9]+ -/ { line = $3 + 0; next }
         /events annotated|=>/ { line = 0; next }
         file ~ /^src\/engine\/.*\.c$/ && line > 0 && /^ *[0-9,]+ \(/ {
