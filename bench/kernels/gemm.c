@@ -12,8 +12,8 @@ static void multiply(double *restrict c, const double *restrict a, const double 
     for (int i = 0; i < N; i++)
         for (int k = 0; k < N; k++) {
             double aik = a[i * N + k];
-            const double *brow = b + k * N;
-            double *crow = c + i * N;
+            const double *brow = b + (size_t)k * N;
+            double *crow = c + (size_t)i * N;
             for (int j = 0; j < N; j++)
                 crow[j] += aik * brow[j];
         }

@@ -27,8 +27,8 @@ static inline uint32_t ror(uint32_t x, unsigned n) { return (x >> n) | (x << (32
 static void compress(uint32_t h[8], const uint8_t *p)
 {
     uint32_t w[64];
-    for (int i = 0; i < 16; i++)
-        w[i] = (uint32_t)p[4 * i] << 24 | (uint32_t)p[4 * i + 1] << 16 | (uint32_t)p[4 * i + 2] << 8 | p[4 * i + 3];
+    for (int i = 0; i < 16; i++, p += 4)
+        w[i] = (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
     for (int i = 16; i < 64; i++) {
         uint32_t s0 = ror(w[i - 15], 7) ^ ror(w[i - 15], 18) ^ (w[i - 15] >> 3);
         uint32_t s1 = ror(w[i - 2], 17) ^ ror(w[i - 2], 19) ^ (w[i - 2] >> 10);
@@ -102,7 +102,7 @@ static void digest_of(const char *msg, size_t repeat, uint8_t out[32])
 static void hex(const uint8_t *d, char *out)
 {
     for (int i = 0; i < 32; i++)
-        snprintf(out + 2 * i, 3, "%02x", d[i]);
+        snprintf(out + (size_t)2 * i, 3, "%02x", d[i]);
 }
 
 /* FIPS 180-4 example vectors, including one that crosses the padding boundary. */

@@ -8,8 +8,8 @@ enum { N = 384 };
 static void sweep(double *restrict to, const double *restrict from)
 {
     for (int i = 1; i < N - 1; i++) {
-        const double *up = from + (i - 1) * N, *row = from + i * N, *down = from + (i + 1) * N;
-        double *out = to + i * N;
+        const double *up = from + (size_t)(i - 1) * N, *row = from + (size_t)i * N, *down = from + (size_t)(i + 1) * N;
+        double *out = to + (size_t)i * N;
         for (int j = 1; j < N - 1; j++)
             out[j] = 0.2 * (row[j] + row[j - 1] + row[j + 1] + up[j] + down[j]);
     }
