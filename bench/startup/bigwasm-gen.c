@@ -312,14 +312,19 @@ int main(int argc, char **argv)
     uleb(&s, 1), uleb(&s, 0), i32c(&s, TEXT), op(&s, OP_END), uleb(&s, (uint64_t)prefix_len), put(&s, prefix, (size_t)prefix_len);
     section(&out, 11, &s), s.len = 0;
 
+    int status = 0;
     FILE *f = fopen(argv[2], "wb");
-    if (!f || fwrite(out.data, 1, out.len, f) != out.len || fclose(f) != 0) {
+    bool written = f && fwrite(out.data, 1, out.len, f) == out.len;
+    if (f && fclose(f) != 0)
+        written = false;
+    if (!written) {
         fprintf(stderr, "bigwasm-gen: cannot write %s: %s\n", argv[2], strerror(errno));
-        return 1;
+        status = 1;
+    } else {
+        printf("bigwasm-gen: %s: %u functions, %zu bytes\n", argv[2], count + 1, out.len);
     }
-    printf("bigwasm-gen: %s: %u functions, %zu bytes\n", argv[2], count + 1, out.len);
     free(out.data);
     free(s.data);
     free(bodies.data);
-    return 0;
+    return status;
 }
