@@ -42,7 +42,7 @@ void cpu_brand(char out[49])
         cpuid_regs r;
         if (!cpu_leaf(0x80000002u + i, 0, &r))
             return;
-        memcpy(out + 16 * i, &r, 16);
+        memcpy(out + (size_t)16 * i, &r, 16);
     }
     /* trim the padding some CPUs put in front */
     size_t start = 0;

@@ -167,6 +167,8 @@ static int parse(int argc, char **argv, run_options *o)
 /* Opens the module and checks it looks like a core WebAssembly module. */
 static int open_module(const char *path, int *fd_out, uint64_t *size_out)
 {
+    if (!path)
+        return 2;
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0) {
         cli_log(CLI_LOG_ERROR, "cannot open module '%s': %s", path, strerror(errno));

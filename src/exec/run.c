@@ -202,12 +202,9 @@ static int build_context(wasi_ctx *ctx, const wl_stream *s, const workload *w)
         char *names = malloc(len);
         if (!names)
             return -1;
-        strcpy(names, "FD_NAMES=");
-        for (size_t i = 0; i < w->file_count; i++) {
-            if (i)
-                strcat(names, ":");
-            strcat(names, w->files[i].name);
-        }
+        size_t pos = (size_t)snprintf(names, len, "FD_NAMES=");
+        for (size_t i = 0; i < w->file_count && pos < len; i++)
+            pos += (size_t)snprintf(names + pos, len - pos, "%s%s", i ? ":" : "", w->files[i].name);
         int rc = wasi_ctx_push_env(ctx, count) | wasi_ctx_push_env(ctx, names);
         free(names);
         if (rc)

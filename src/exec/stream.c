@@ -89,19 +89,20 @@ static uint64_t frame_limit(uint32_t type)
     }
 }
 
-/* Reads a payload into a fresh buffer with a NUL appended. */
-static int read_payload(reader *r, size_t len, uint8_t **out)
+/* Reads a payload into a fresh buffer with a NUL appended; NULL on failure. */
+static uint8_t *read_payload(reader *r, size_t len)
 {
     uint8_t *buf = malloc(len + 1);
-    if (!buf)
-        return fail(r, "out of memory for a %zu-byte frame", len);
+    if (!buf) {
+        fail(r, "out of memory for a %zu-byte frame", len);
+        return NULL;
+    }
     if (read_exact(r, buf, len) != 0) {
         free(buf);
-        return -1;
+        return NULL;
     }
     buf[len] = 0;
-    *out = buf;
-    return 0;
+    return buf;
 }
 
 static bool has_nul(const uint8_t *p, size_t len)
@@ -109,29 +110,32 @@ static bool has_nul(const uint8_t *p, size_t len)
     return memchr(p, 0, len) != NULL;
 }
 
-static int push_string(reader *r, char ***list, size_t *count, char *s)
+static int push_string(reader *r, char ***list, size_t *count, uint8_t **payload)
 {
     char **grown = realloc(*list, (*count + 1) * sizeof **list);
     if (!grown)
         return fail(r, "out of memory");
-    grown[(*count)++] = s;
+    grown[(*count)++] = (char *)*payload;
+    *payload = NULL;
     *list = grown;
     return 0;
 }
 
-static int take_once(reader *r, char **slot, uint8_t *payload, size_t len, uint32_t type)
+/* Frames that keep their buffer take it from *payload (left NULL). */
+static int take_once(reader *r, char **slot, uint8_t **payload, size_t len, uint32_t type)
 {
     if (*slot)
         return fail(r, "duplicate %s frame", frame_name(type));
-    if (has_nul(payload, len))
+    if (has_nul(*payload, len))
         return fail(r, "%s contains a NUL byte", frame_name(type));
     if (len == 0)
         return fail(r, "empty %s frame", frame_name(type));
-    *slot = (char *)payload;
+    *slot = (char *)*payload;
+    *payload = NULL;
     return 0;
 }
 
-static int take_dir(reader *r, wl_stream *s, uint8_t *payload, size_t len)
+static int take_dir(reader *r, wl_stream *s, const uint8_t *payload, size_t len)
 {
     if (s->dir_count >= WL_MAX_DIRS)
         return fail(r, "more than %u DIR frames", WL_MAX_DIRS);
@@ -156,11 +160,10 @@ static int take_dir(reader *r, wl_stream *s, uint8_t *payload, size_t len)
     s->dirs[s->dir_count].host_path = host;
     s->dirs[s->dir_count].guest_path = guest;
     s->dir_count++;
-    free(payload);
     return 0;
 }
 
-static int take_file(reader *r, wl_stream *s, uint8_t *payload, size_t len)
+static int take_file(reader *r, wl_stream *s, const uint8_t *payload, size_t len)
 {
     if (s->file_count >= WL_MAX_FILES)
         return fail(r, "more than %u FILE frames", WL_MAX_FILES);
@@ -187,29 +190,33 @@ static int take_file(reader *r, wl_stream *s, uint8_t *payload, size_t len)
     memcpy(data, sep + 1, data_len);
     data[data_len] = 0;
     s->files[s->file_count++] = (wl_file){name, data, data_len};
-    free(payload);
     return 0;
 }
 
-static int take_frame(reader *r, wl_stream *s, uint32_t type, uint8_t *payload, size_t len,
+/* Stores one frame. Whatever the frame keeps it takes from *pp (leaving
+ * NULL); the caller frees what is left. */
+static int take_frame(reader *r, wl_stream *s, uint32_t type, uint8_t **pp, size_t len,
                       uint64_t *strings_bytes)
 {
+    const uint8_t *payload = *pp;
     switch (type) {
     case WL_MODULE:
         if (s->module)
             return fail(r, "duplicate MODULE frame");
-        s->module = payload;
+        s->module = *pp;
         s->module_size = len;
+        *pp = NULL;
         return 0;
     case WL_CONFIG:
         if (s->config)
             return fail(r, "duplicate CONFIG frame");
-        s->config = (char *)payload;
+        s->config = (char *)*pp;
         s->config_size = len;
+        *pp = NULL;
         return 0;
-    case WL_MODULE_NAME: return take_once(r, &s->module_name, payload, len, type);
-    case WL_CONFIG_NAME: return take_once(r, &s->config_name, payload, len, type);
-    case WL_ARGV0: return take_once(r, &s->argv0, payload, len, type);
+    case WL_MODULE_NAME: return take_once(r, &s->module_name, pp, len, type);
+    case WL_CONFIG_NAME: return take_once(r, &s->config_name, pp, len, type);
+    case WL_ARGV0: return take_once(r, &s->argv0, pp, len, type);
     case WL_ARG:
     case WL_ENV:
         if (has_nul(payload, len))
@@ -223,9 +230,9 @@ static int take_frame(reader *r, wl_stream *s, uint32_t type, uint8_t *payload, 
             const char *eq = memchr(payload, '=', len);
             if (!eq || eq == (const char *)payload)
                 return fail(r, "ENV frame is not NAME=VALUE");
-            return push_string(r, &s->env, &s->env_count, (char *)payload);
+            return push_string(r, &s->env, &s->env_count, pp);
         }
-        return push_string(r, &s->args, &s->arg_count, (char *)payload);
+        return push_string(r, &s->args, &s->arg_count, pp);
     case WL_DIR: return take_dir(r, s, payload, len);
     case WL_FILE: return take_file(r, s, payload, len);
     case WL_LOG_LEVEL:
@@ -234,7 +241,6 @@ static int take_frame(reader *r, wl_stream *s, uint32_t type, uint8_t *payload, 
         if (len != 1 || payload[0] > 4)
             return fail(r, "LOG_LEVEL must be one byte 0..4");
         s->log_level = payload[0];
-        free(payload);
         return 0;
     default:
         return fail(r, "unknown frame type %u", type);
@@ -282,14 +288,14 @@ int wl_stream_read(wl_stream *out, wl_read_fn read_fn, void *source, char *err, 
         r.offset = frame_offset + WL_FRAME_HEADER_LEN;
         if (type == WL_END)
             break;
-        uint8_t *payload = NULL;
-        if (read_payload(&r, (size_t)len, &payload) != 0)
+        uint8_t *payload = read_payload(&r, (size_t)len);
+        if (!payload)
             goto failed;
         r.offset = frame_offset;
-        if (take_frame(&r, &s, type, payload, (size_t)len, &strings_bytes) != 0) {
-            free(payload);
+        int taken = take_frame(&r, &s, type, &payload, (size_t)len, &strings_bytes);
+        free(payload);
+        if (taken != 0)
             goto failed;
-        }
         r.offset = frame_offset + WL_FRAME_HEADER_LEN + len;
     }
     if (!s.module) {

@@ -531,8 +531,7 @@ void tls_conn_free(tls_conn *c)
     /* Deliver what the workload wrote, then close_notify, waiting a bounded time. */
     long long deadline = now_ms() + CLOSE_FLUSH_MS;
     if (c->handshake_done && !c->failed) {
-        int r;
-        while ((r = tls_conn_shutdown_write(c)) == TLS_AGAIN) {
+        while (tls_conn_shutdown_write(c) == TLS_AGAIN) {
             long long left = deadline - now_ms();
             if (left <= 0)
                 break;
@@ -575,11 +574,12 @@ const char *tls_conn_error(const tls_conn *c)
     return c->error[0] ? c->error : "no error";
 }
 
+/* Both defined by the assembly src/tls/module.mk generates around the bundle. */
 extern const uint8_t enarx_ca_bundle[];
-extern const uint8_t enarx_ca_bundle_end[];
+extern const uint64_t enarx_ca_bundle_size;
 
 const uint8_t *tls_builtin_anchors(size_t *len)
 {
-    *len = (size_t)(enarx_ca_bundle_end - enarx_ca_bundle);
+    *len = (size_t)enarx_ca_bundle_size;
     return enarx_ca_bundle;
 }

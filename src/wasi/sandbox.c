@@ -79,7 +79,7 @@ static int split_path(const char *path, char *dir, char *name, bool *trailing)
     if (is_dot(name) || is_dotdot(name)) {
         memcpy(dir, path, n);
         dir[n] = 0;
-        strcpy(name, ".");
+        memcpy(name, ".", 2);
     } else {
         size_t d = k;
         while (d > 0 && path[d - 1] == '/')
@@ -178,7 +178,7 @@ static int locate_walk(int rootfd, const char *path, bool follow, sandbox_loc *l
         while (work[pos] == '/')
             pos++;
         if (!work[pos]) { /* only reached after a "." or ".." that was not last */
-            strcpy(loc->name, ".");
+            memcpy(loc->name, ".", 2);
             loc->trailing_slash = true;
             break;
         }
@@ -207,14 +207,14 @@ static int locate_walk(int rootfd, const char *path, bool follow, sandbox_loc *l
                 close(stack[depth--]);
             }
             if (last) {
-                strcpy(loc->name, ".");
+                memcpy(loc->name, ".", 2);
                 loc->trailing_slash = slash;
                 break;
             }
             continue;
         }
         if (last && !follow) {
-            strcpy(loc->name, comp);
+            memcpy(loc->name, comp, clen + 1);
             loc->trailing_slash = slash;
             break;
         }
@@ -246,7 +246,7 @@ static int locate_walk(int rootfd, const char *path, bool follow, sandbox_loc *l
             goto out;
         }
         if (last) {
-            strcpy(loc->name, comp);
+            memcpy(loc->name, comp, clen + 1);
             loc->trailing_slash = slash;
             break;
         }
@@ -318,7 +318,7 @@ int sandbox_open(int dirfd, const char *path, int flags, mode_t mode, bool follo
     }
     size_t n = strlen(path);
     bool slash = path[n - 1] == '/';
-    sandbox_loc loc;
+    sandbox_loc loc = {.parent_fd = -1};
     int rc = locate_walk(dirfd, path, follow || slash, &loc);
     if (rc != 0)
         return rc;

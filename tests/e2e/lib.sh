@@ -41,6 +41,15 @@ need_exec() {
     fi
 }
 
+# frame_header TYPE LENGTH: a workload-stream frame header (u32 type, u32 0, u64 length, little-endian)
+frame_header() {
+    local type=$1 len=$2 i out=""
+    for i in 0 1 2 3; do out+=$(printf '\\x%02x' $(((type >> (8 * i)) & 255))); done
+    out+='\x00\x00\x00\x00'
+    for i in 0 1 2 3 4 5 6 7; do out+=$(printf '\\x%02x' $(((len >> (8 * i)) & 255))); done
+    printf "$out"
+}
+
 summary() {
     echo "$pass passed, $fail failed${skip:+, $skip skipped}"
     [ "$fail" -eq 0 ]

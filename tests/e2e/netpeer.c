@@ -4,6 +4,8 @@
  *       listens on 127.0.0.1 (a free port, written to PORTFILE), and for each
  *       of N connections (default 1) answers every line with the line
  *       reversed, until the client ends the stream.
+ *   netpeer free-port
+ *       prints a TCP port on 127.0.0.1 that nobody listens on (at that moment).
  *   netpeer client PORT [--tls] [--timeout SECONDS] LINE...
  *       connects (retrying until the port opens), sends each line, prints the
  *       answer; with --tls prints the protocol and the server's certificate
@@ -215,13 +217,28 @@ static int client(int argc, char **argv)
     return 0;
 }
 
+static int free_port(void)
+{
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    socklen_t alen = sizeof a;
+    if (fd < 0 || bind(fd, (struct sockaddr *)&a, sizeof a) != 0 || getsockname(fd, (struct sockaddr *)&a, &alen) != 0)
+        die("finding a free port");
+    printf("%u\n", ntohs(a.sin_port));
+    close(fd);
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
+    if (argc == 2 && strcmp(argv[1], "free-port") == 0)
+        return free_port();
     if (argc >= 3 && strcmp(argv[1], "serve") == 0)
         return serve(argc, argv);
     if (argc >= 3 && strcmp(argv[1], "client") == 0)
         return client(argc, argv);
     fprintf(stderr, "usage: netpeer serve PORTFILE [--tls CERT KEY] [--count N]\n"
+                    "       netpeer free-port\n"
                     "       netpeer client PORT [--tls] [--timeout S] LINE...\n");
     return 2;
 }

@@ -77,12 +77,11 @@ stream() { # FILE then frames: TYPE PAYLOAD-FILE ... ; writes a workload stream
     shift
     printf 'ENARXWL1' >"$f"
     while [ $# -ge 2 ]; do
-        python3 -c 'import struct,sys; sys.stdout.buffer.write(struct.pack("<IIQ", int(sys.argv[1]), 0, int(sys.argv[2])))' \
-            "$1" "$(stat -c %s "$2")" >>"$f"
+        frame_header "$1" "$(stat -c %s "$2")" >>"$f"
         cat "$2" >>"$f"
         shift 2
     done
-    python3 -c 'import struct,sys; sys.stdout.buffer.write(struct.pack("<IIQ", 0, 0, 0))' >>"$f"
+    frame_header 0 0 >>"$f"
 }
 exec_run() { # STREAM-FILE
     local o e
@@ -100,12 +99,12 @@ printf 'NOTENARXxxxxxxxx' >"$tmp/s1"
 exec_run "$tmp/s1"
 check "stream with a bad magic: status 2" "$status" 2
 check_contains "stream with a bad magic: message" "$err" "bad magic"
-python3 -c 'import struct,sys; sys.stdout.buffer.write(b"ENARXWL1"+struct.pack("<IIQ",1,0,1<<40))' >"$tmp/s2"
+{ printf ENARXWL1; frame_header 1 $((1 << 40)); } >"$tmp/s2"
 exec_run "$tmp/s2"
 check "stream claiming a 1 TiB module: status 2" "$status" 2
 check_contains "stream claiming a 1 TiB module: message" "$err" "MODULE frame of 1099511627776 bytes exceeds its limit"
 head -c 100 "$W/hello.wasm" >"$tmp/part"
-python3 -c 'import struct,sys; sys.stdout.buffer.write(b"ENARXWL1"+struct.pack("<IIQ",1,0,5000))' >"$tmp/s3"
+{ printf ENARXWL1; frame_header 1 5000; } >"$tmp/s3"
 cat "$tmp/part" >>"$tmp/s3"
 exec_run "$tmp/s3"
 check "stream cut short: status 2" "$status" 2

@@ -19,9 +19,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-free_port() {
-    python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
-}
+free_port() { "$PEER" free-port; }
 
 # --- a test PKI: a CA, a server certificate for localhost/127.0.0.1, one for another name ---
 (

@@ -32,6 +32,8 @@ head -c 2097152 /dev/urandom >"$tmp/in"
 timeout 60 "$ENARX" run "$W/echo.wasm" <"$tmp/in" >"$tmp/out"
 check "echo: status" "$?" 0
 if cmp -s "$tmp/in" "$tmp/out"; then ok "echo: 2 MiB byte-exact"; else bad "echo: 2 MiB byte-exact" "$(cmp "$tmp/in" "$tmp/out" 2>&1)"; fi
+cat "$tmp/in" | timeout 60 "$ENARX" run "$W/echo.wasm" | cat >"$tmp/out2"
+if cmp -s "$tmp/in" "$tmp/out2"; then ok "echo: 2 MiB byte-exact through pipes"; else bad "echo through pipes" "$(cmp "$tmp/in" "$tmp/out2" 2>&1)"; fi
 
 run_enarx "$W/memspike.wasm"
 check "memspike: status" "$status" 0
@@ -46,6 +48,22 @@ check "zerooneone (rot13)" "$got" "Uryyb, Jbeyq! 0123"
 head -c 1048576 /dev/urandom | base64 >"$tmp/text"
 timeout 60 "$ENARX" run "$W/rot13.wasm" <"$tmp/text" | timeout 60 "$ENARX" run "$W/rot13.wasm" >"$tmp/back"
 if cmp -s "$tmp/text" "$tmp/back"; then ok "rot13 twice is the identity (1.4 MB)"; else bad "rot13 twice is the identity"; fi
+
+# zerooneone_pkg: the same with an Enarx.toml that names the standard streams
+printf '[[files]]\nkind = "stdin"\n[[files]]\nkind = "stdout"\n[[files]]\nkind = "stderr"\n' >"$tmp/stdio.toml"
+got=$(printf 'Hello, World!\n' | timeout 60 "$ENARX" run --wasmcfgfile "$tmp/stdio.toml" "$W/rot13.wasm")
+check "zerooneone_pkg (rot13 with Enarx.toml)" "$got" "Uryyb, Jbeyq!"
+got=$(printf 'Hello\n' | ENARX_WASMCFGFILE="$tmp/stdio.toml" timeout 60 "$ENARX" run "$W/rot13.wasm")
+check "zerooneone_pkg through ENARX_WASMCFGFILE" "$got" "Uryyb"
+
+# --- logging ---
+run_enarx --log-level trace "$W/hello.wasm"
+check_contains "--log-level trace shows every WASI call" "$err" "wasi fd_write(1, "
+check "--log-level trace leaves stdout alone" "$out" "Hello, world!"
+ENARX_LOG=debug run_enarx "$W/hello.wasm"
+check_contains "ENARX_LOG=debug" "$err" 'calling "_start"'
+run_enarx "$W/hello.wasm"
+check "no log by default" "$err" ""
 
 # --- arguments, environment, exit status ---
 run_enarx "$W/args_env.wasm" one "two words" ""
@@ -107,6 +125,14 @@ check_contains "wasi_fs: checks" "$out" ", 0 failed"
 [ "$status" -ne 0 ] && echo "$out" | grep FAIL
 check "wasi_fs: nothing leaked outside" "$(ls "$tmp/fx")" $'inside\nsecret'
 check "wasi_fs: secret intact" "$(cat "$tmp/fx/secret")" "secret"
+
+# the same through Enarx.toml's dir kind: host path relative to Enarx.toml's directory
+printf '[[files]]\nkind = "stdin"\n[[files]]\nkind = "stdout"\n[[files]]\nkind = "stderr"\n[[files]]\nkind = "dir"\nhost = "fx/inside"\nname = "/sandbox"\n' \
+    >"$tmp/dir.toml"
+enarx_abs=$(realpath "$ENARX") wasm_abs=$(realpath "$W/wasi_fs.wasm")
+(cd / && timeout 60 "$enarx_abs" run --wasmcfgfile "$tmp/dir.toml" "$wasm_abs" /sandbox) >"$tmp/dir.out" 2>&1
+check "wasi_fs through Enarx.toml's dir kind: status" "$?" 0
+check_contains "wasi_fs through Enarx.toml's dir kind: checks" "$(cat "$tmp/dir.out")" ", 0 failed"
 
 got=$( (sleep 0.5; printf 'ping\n') | timeout 60 "$ENARX" run "$W/wasi_poll.wasm" 2>&1)
 check "wasi_poll: status" "$?" 0

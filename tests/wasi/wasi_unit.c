@@ -38,7 +38,7 @@ static int call(wasi_ctx *ctx, wasi_impl fn, int n, ...)
 static uint32_t put(uint32_t addr, const char *s)
 {
     size_t n = strlen(s);
-    memcpy(memory + addr, s, n);
+    memcpy(memory + addr, s, n + 1);
     return (uint32_t)n;
 }
 
