@@ -26,10 +26,14 @@
 enum { CK_FUNC, CK_BLOCK, CK_LOOP, CK_IF, CK_ELSE };
 
 typedef struct sentry {
-    uint8_t type;   /* 0 = unknown (below an unreachable) */
-    uint32_t slot;  /* where the value is now */
-    uint32_t home;  /* its temp slot */
+    uint8_t type;       /* 0 = unknown (below an unreachable) */
+    uint32_t slot;      /* where the value is now */
+    uint32_t home;      /* its temp slot */
+    uint32_t prev_same; /* next lower entry reading the same local (NONE) */
 } sentry;
+
+#define NONE UINT32_MAX
+#define IS_LOCAL_SLOT(s) (!((s) & (TEMP_FLAG | CONST_FLAG)))
 
 typedef struct fixup {
     uint32_t instr_pos; /* instruction the offset is relative to */
@@ -67,6 +71,15 @@ typedef struct comp {
     uint8_t *ltype;
     uint32_t *lslot;
     uint32_t param_cells, local_cells;
+    /* Stack entries still reading a local: a chain per local slot (lhead),
+     * and all of them in stack order (lrefs, may hold stale entries), so that
+     * no operation has to scan the whole operand stack. */
+    uint32_t *lhead;
+    uint32_t *lrefs;
+    uint32_t nlrefs, lrefcap;
+    /* br_table: stub already emitted per target depth (valid when stamp matches) */
+    uint32_t *stub_pos, *stub_stamp;
+    uint32_t stub_cap, stamp;
 
     sentry *stack;
     uint32_t sp, scap;
@@ -330,11 +343,39 @@ static sentry *push_at(comp *c, uint8_t type, uint32_t slot)
     uint32_t top = SLOT_INDEX(home) + type_cells(type);
     if (top > c->max_cells)
         c->max_cells = top;
-    sentry *e = &c->stack[c->sp++];
+    uint32_t idx = c->sp++;
+    sentry *e = &c->stack[idx];
     e->type = type;
     e->home = home;
     e->slot = slot == AT_HOME ? home : slot;
+    e->prev_same = NONE;
+    if (IS_LOCAL_SLOT(e->slot)) {
+        if (!grow(c, (void **)&c->lrefs, &c->lrefcap, sizeof *c->lrefs, c->nlrefs + 1)) {
+            c->sp--;
+            return NULL;
+        }
+        e->prev_same = c->lhead[e->slot];
+        c->lhead[e->slot] = idx;
+        c->lrefs[c->nlrefs++] = idx;
+    }
     return e;
+}
+
+/* Removes the top entry, keeping the local-reference bookkeeping right. */
+static void drop_entry(comp *c)
+{
+    uint32_t idx = --c->sp;
+    const sentry *e = &c->stack[idx];
+    if (IS_LOCAL_SLOT(e->slot) && c->lhead[e->slot] == idx)
+        c->lhead[e->slot] = e->prev_same;
+    if (c->nlrefs && c->lrefs[c->nlrefs - 1] == idx)
+        c->nlrefs--;
+}
+
+static void set_height(comp *c, uint32_t h)
+{
+    while (c->sp > h)
+        drop_entry(c);
 }
 
 static sentry *push(comp *c, uint8_t type) { return push_at(c, type, AT_HOME); }
@@ -345,12 +386,13 @@ static bool pop_any(comp *c, sentry *out)
     if (c->sp == f->height) {
         if (f->unreachable) {
             uint32_t h = next_home(c);
-            *out = (sentry){0, h, h};
+            *out = (sentry){0, h, h, NONE};
             return true;
         }
         return fail(c, "type mismatch: the operand stack is empty");
     }
-    *out = c->stack[--c->sp];
+    *out = c->stack[c->sp - 1];
+    drop_entry(c);
     return true;
 }
 
@@ -378,27 +420,42 @@ static bool pop_types(comp *c, const wasm_type *types, uint32_t n, sentry *out)
     return true;
 }
 
-static void materialize(comp *c, sentry *e)
+/* Moves entry idx to its home. When it reads a local it must be the newest
+ * reader of that local (the head of its chain), or its chain must be being
+ * cleared by the caller. */
+static void materialize(comp *c, uint32_t idx)
 {
-    if (e->slot != e->home) {
-        emit_copy(c, e->type, e->home, e->slot);
-        e->slot = e->home;
-    }
+    sentry *e = &c->stack[idx];
+    if (e->slot == e->home)
+        return;
+    if (IS_LOCAL_SLOT(e->slot) && c->lhead[e->slot] == idx)
+        c->lhead[e->slot] = e->prev_same;
+    emit_copy(c, e->type, e->home, e->slot);
+    e->slot = e->home;
 }
 
 /* Values referring to locals are copied to their homes before control flow
  * splits, so that a local.set on one path cannot change them. */
 static void materialize_local_refs(comp *c)
 {
-    for (uint32_t i = 0; i < c->sp; i++)
-        if (!(c->stack[i].slot & (TEMP_FLAG | CONST_FLAG)))
-            materialize(c, &c->stack[i]);
+    for (uint32_t k = c->nlrefs; k-- > 0;) {
+        uint32_t idx = c->lrefs[k];
+        if (idx >= c->sp)
+            continue;
+        sentry *e = &c->stack[idx];
+        if (!IS_LOCAL_SLOT(e->slot))
+            continue;
+        c->lhead[e->slot] = NONE;
+        emit_copy(c, e->type, e->home, e->slot);
+        e->slot = e->home;
+    }
+    c->nlrefs = 0;
 }
 
 static void materialize_top(comp *c, uint32_t n)
 {
-    for (uint32_t i = c->sp - n; i < c->sp; i++)
-        materialize(c, &c->stack[i]);
+    for (uint32_t i = c->sp; i-- > c->sp - n;)
+        materialize(c, i);
 }
 
 /* ---- block types ------------------------------------------------------------------------ */
@@ -479,7 +536,7 @@ static bool push_ctrl(comp *c, ctrl *f)
 static void set_unreachable(comp *c)
 {
     ctrl *f = top_ctrl(c);
-    c->sp = f->height;
+    set_height(c, f->height);
     f->unreachable = true;
     c->dead = true;
     reset_peephole(c);
@@ -611,18 +668,17 @@ static bool read_local(comp *c, uint32_t *idx)
 /* Before local `slot` is written, copies out the stack values still reading it. */
 static void preserve_local(comp *c, uint32_t slot)
 {
-    for (uint32_t i = 0; i < c->sp; i++)
-        if (c->stack[i].slot == slot)
-            materialize(c, &c->stack[i]);
+    for (uint32_t i = c->lhead[slot]; i != NONE;) {
+        sentry *e = &c->stack[i];
+        uint32_t next = e->prev_same;
+        emit_copy(c, e->type, e->home, e->slot);
+        e->slot = e->home;
+        i = next;
+    }
+    c->lhead[slot] = NONE;
 }
 
-static bool refs_local(comp *c, uint32_t slot)
-{
-    for (uint32_t i = 0; i < c->sp; i++)
-        if (c->stack[i].slot == slot)
-            return true;
-    return false;
-}
+static bool refs_local(comp *c, uint32_t slot) { return c->lhead[slot] != NONE; }
 
 /* local.set / local.tee: retarget the producer of the value when possible. */
 static bool do_local_set(comp *c, bool tee)
@@ -977,12 +1033,23 @@ static bool do_br_table(comp *c)
         uint32_t table_at = c->len;
         for (uint32_t i = 0; i <= n; i++)
             emit_imm(c, 0);
-        /* direct entries, or a stub that moves values then jumps */
-        uint32_t *stub_of = calloc(c->csp, sizeof *stub_of);
-        if (!stub_of) {
+        /* direct entries, or a stub that moves values then jumps; one stub per
+         * target (stub_pos is valid where stub_stamp == this br_table's stamp) */
+        uint32_t old_cap = c->stub_cap;
+        if (!grow(c, (void **)&c->stub_pos, &c->stub_cap, sizeof *c->stub_pos, c->csp)) {
             free(depths);
-            return nomem(c);
+            return false;
         }
+        if (c->stub_cap != old_cap || !c->stub_stamp) {
+            uint32_t *st = realloc(c->stub_stamp, c->stub_cap * sizeof *st);
+            if (!st) {
+                free(depths);
+                return nomem(c);
+            }
+            memset(st + old_cap, 0, (c->stub_cap - old_cap) * sizeof *st);
+            c->stub_stamp = st;
+        }
+        c->stamp++;
         for (uint32_t i = 0; i <= n && !c->oom; i++) {
             ctrl *f = &c->ctrls[c->csp - 1 - depths[i]];
             if (f->kind != CK_FUNC && !branch_needs_moves(c, f, arity)) {
@@ -994,8 +1061,9 @@ static bool do_br_table(comp *c)
                 }
                 continue;
             }
-            if (!stub_of[depths[i]]) {
-                stub_of[depths[i]] = c->len + 1;
+            if (c->stub_stamp[depths[i]] != c->stamp) {
+                c->stub_stamp[depths[i]] = c->stamp;
+                c->stub_pos[depths[i]] = c->len;
                 if (f->kind == CK_FUNC) {
                     emit_return(c, arity);
                 } else {
@@ -1004,9 +1072,8 @@ static bool do_br_table(comp *c)
                 }
             }
             if (!c->oom)
-                c->code[table_at + i] = stub_of[depths[i]] - 1 - pos;
+                c->code[table_at + i] = c->stub_pos[depths[i]] - pos;
         }
-        free(stub_of);
     }
     free(depths);
     if (ok)
@@ -1028,7 +1095,7 @@ static bool do_call_common(comp *c, const ftype *t, sentry *extra_index, int op,
             return false;
     materialize_top(c, np);
     uint32_t base = np ? c->stack[c->sp - np].home : next_home(c);
-    c->sp -= np;
+    set_height(c, c->sp - np);
     emit_op(c, op);
     emit_imm(c, imm1);
     if (op == OP_CALL_INDIRECT) {
@@ -1293,6 +1360,7 @@ static bool compile_instr(comp *c, uint8_t op)
         if (!c->dead) {
             c->sp += c->type->ft.result_count;
             emit_return(c, c->type->ft.result_count);
+            c->sp -= c->type->ft.result_count;
         }
         set_unreachable(c);
         return true;
@@ -1332,11 +1400,7 @@ static bool compile_instr(comp *c, uint8_t op)
     case 0x20: { /* local.get */
         if (!read_local(c, &u))
             return false;
-        sentry *e = push(c, c->ltype[u]);
-        if (!e)
-            return false;
-        e->slot = c->lslot[u];
-        return true;
+        return push_at(c, c->ltype[u], c->lslot[u]) != NULL;
     }
     case 0x21:
         return do_local_set(c, false);
@@ -1535,11 +1599,7 @@ static bool compile_instr(comp *c, uint8_t op)
             /* reinterpret: same bits, new type */
             if (!pop_expect(c, ni->in, &a))
                 return false;
-            sentry *d = push(c, ni->out);
-            if (!d)
-                return false;
-            d->slot = a.slot;
-            return true;
+            return push_at(c, ni->out, a.slot) != NULL;
         }
         if (ni->in2)
             return binary(c, ni->in, ni->out, ni->op);
@@ -1743,6 +1803,11 @@ static bool read_locals(comp *c)
         }
     }
     c->local_cells = cells - c->param_cells;
+    c->lhead = malloc((cells ? cells : 1) * sizeof *c->lhead);
+    if (!c->lhead)
+        return nomem(c);
+    for (uint32_t i = 0; i < cells; i++)
+        c->lhead[i] = NONE;
     return true;
 }
 
@@ -1759,6 +1824,10 @@ static void comp_free(comp *c)
     free(c->consts);
     free(c->chash);
     free(c->scratch);
+    free(c->lhead);
+    free(c->lrefs);
+    free(c->stub_pos);
+    free(c->stub_stamp);
 }
 
 /* Lays out the frame and rewrites tagged slot operands into frame indices. */
