@@ -219,9 +219,14 @@ static void emit_dst(comp *c, uint32_t slot)
     c->last_dst_pos = pos;
 }
 
-/* Removes the last instruction (for peephole rewrites). */
-static void unemit_last(comp *c)
+/* Removes the last instruction (for peephole rewrites). Returns the byte
+ * offset it was compiled from when it could trap, so that the instruction
+ * replacing it reports the same place. */
+static uint32_t unemit_last(comp *c)
 {
+    uint32_t where = c->instr_offset;
+    if (c->nmap && c->map[c->nmap - 1].code_pos == c->last_op_pos)
+        where = c->map[c->nmap - 1].wasm_offset;
     c->len = c->last_op_pos;
     while (c->nrelocs && c->relocs[c->nrelocs - 1] >= c->len)
         c->nrelocs--;
@@ -229,6 +234,24 @@ static void unemit_last(comp *c)
         c->nmap--;
     c->last_dst_pos = 0;
     c->last_op = OP_COUNT_;
+    return where;
+}
+
+/* Was e's value computed by the instruction just emitted (into e's home)? */
+static bool made_by_last(const comp *c, const sentry *e)
+{
+    return !c->dead && !c->oom && c->last_dst_pos && e->slot == e->home &&
+           c->code[c->last_dst_pos] == e->home;
+}
+
+/* Emits op in place of the last instruction, reporting traps at its offset. */
+static uint32_t replace_last(comp *c, int op)
+{
+    uint32_t saved = c->instr_offset;
+    c->instr_offset = unemit_last(c);
+    uint32_t pos = emit_op(c, op);
+    c->instr_offset = saved;
+    return pos;
 }
 
 static void reset_peephole(comp *c)
@@ -722,6 +745,58 @@ static bool unary(comp *c, uint8_t in, uint8_t out, int op)
     return true;
 }
 
+/* Binary operations that can take their right operand straight from memory,
+ * and whether the left one can be swapped there. */
+static int memory_operand_form(int op, bool *commutative)
+{
+    static const struct { uint16_t op, fused; bool comm; } forms[] = {
+        {OP_I32_ADD, OP_I32_ADD_M, true}, {OP_I32_SUB, OP_I32_SUB_M, false},
+        {OP_I32_MUL, OP_I32_MUL_M, true}, {OP_I32_AND, OP_I32_AND_M, true},
+        {OP_I32_OR, OP_I32_OR_M, true},   {OP_I32_XOR, OP_I32_XOR_M, true},
+        {OP_I64_ADD, OP_I64_ADD_M, true}, {OP_I64_SUB, OP_I64_SUB_M, false},
+        {OP_I64_MUL, OP_I64_MUL_M, true}, {OP_I64_AND, OP_I64_AND_M, true},
+        {OP_I64_OR, OP_I64_OR_M, true},   {OP_I64_XOR, OP_I64_XOR_M, true},
+        {OP_F32_ADD, OP_F32_ADD_M, true}, {OP_F32_SUB, OP_F32_SUB_M, false},
+        {OP_F32_MUL, OP_F32_MUL_M, true}, {OP_F64_ADD, OP_F64_ADD_M, true},
+        {OP_F64_SUB, OP_F64_SUB_M, false}, {OP_F64_MUL, OP_F64_MUL_M, true},
+    };
+    for (size_t i = 0; i < sizeof forms / sizeof forms[0]; i++)
+        if (forms[i].op == op) {
+            *commutative = forms[i].comm;
+            return forms[i].fused;
+        }
+    return -1;
+}
+
+/* x op load(addr+off) when the load was the last instruction emitted. */
+static bool try_memory_operand(comp *c, int op, uint8_t type, const sentry *a, const sentry *b,
+                               uint32_t dst)
+{
+    bool comm;
+    int fused = memory_operand_form(op, &comm);
+    if (fused < 0)
+        return false;
+    int load = type_cells(type) == 1 && (type == WASM_I32 || type == WASM_F32) ? OP_LD_I32 : OP_LD_I64;
+    if (c->last_op != (uint32_t)load)
+        return false;
+    const sentry *from_mem, *other;
+    if (made_by_last(c, b)) {
+        from_mem = b, other = a;
+    } else if (comm && made_by_last(c, a)) {
+        from_mem = a, other = b;
+    } else {
+        return false;
+    }
+    (void)from_mem;
+    uint32_t addr = c->code[c->last_op_pos + 2], off = c->code[c->last_op_pos + 3];
+    replace_last(c, fused);
+    emit_dst(c, dst);
+    emit_slot(c, other->slot);
+    emit_slot(c, addr);
+    emit_imm(c, off);
+    return true;
+}
+
 static bool binary(comp *c, uint8_t in, uint8_t out, int op)
 {
     sentry a, b;
@@ -730,6 +805,8 @@ static bool binary(comp *c, uint8_t in, uint8_t out, int op)
     sentry *d = push(c, out);
     if (!d)
         return false;
+    if (try_memory_operand(c, op, in, &a, &b, d->home))
+        return true;
     emit_op(c, op);
     emit_dst(c, d->home);
     emit_slot(c, a.slot);
@@ -1097,7 +1174,14 @@ static bool do_call_common(comp *c, const ftype *t, sentry *extra_index, int op,
     uint32_t base = np ? c->stack[c->sp - np].home : next_home(c);
     set_height(c, c->sp - np);
     emit_op(c, op);
-    emit_imm(c, imm1);
+    if (op == OP_CALL) {
+        /* the callee's code is shared by all instances: point at it directly */
+        uint64_t p = (uint64_t)(uintptr_t)&c->m->codes[imm1];
+        emit_imm(c, (uint32_t)p);
+        emit_imm(c, (uint32_t)(p >> 32));
+    } else {
+        emit_imm(c, imm1);
+    }
     if (op == OP_CALL_INDIRECT) {
         emit_imm(c, imm2);
         emit_slot(c, extra_index->slot);
@@ -1575,6 +1659,16 @@ static bool compile_instr(comp *c, uint8_t op)
         sentry *d = push(c, mi->type);
         if (!d)
             return false;
+        if (made_by_last(c, &a) && c->last_op == OP_I32_ADD) {
+            /* the address is an i32.add just computed: add inside the load */
+            uint32_t x = c->code[c->last_op_pos + 2], y = c->code[c->last_op_pos + 3];
+            replace_last(c, OP_LDA_I32 + (mi->op - OP_LD_I32));
+            emit_dst(c, d->home);
+            emit_slot(c, x);
+            emit_slot(c, y);
+            emit_imm(c, offset);
+            return true;
+        }
         emit_op(c, mi->op);
         emit_dst(c, d->home);
         emit_slot(c, a.slot);
@@ -1587,6 +1681,16 @@ static bool compile_instr(comp *c, uint8_t op)
         if (!read_memarg(c, mi->align, &offset) || !pop_expect(c, mi->type, &v) ||
             !pop_expect(c, I32, &a))
             return false;
+        if (made_by_last(c, &a) && c->last_op == OP_I32_ADD && mi->op != OP_ST_V128) {
+            uint32_t x = c->code[c->last_op_pos + 2], y = c->code[c->last_op_pos + 3];
+            replace_last(c, OP_STA_8 + (mi->op - OP_ST_8));
+            emit_slot(c, x);
+            emit_slot(c, y);
+            emit_slot(c, v.slot);
+            emit_imm(c, offset);
+            reset_peephole(c);
+            return true;
+        }
         emit_op(c, mi->op);
         emit_slot(c, a.slot);
         emit_slot(c, v.slot);

@@ -306,10 +306,11 @@ struct wasm_instance {
     wasm_memory *mem0;
 };
 
+/* A suspended caller: where to resume, its frame, its instance. (Its
+ * func_code is found from pc when a backtrace needs it.) */
 typedef struct frame {
     const uint32_t *pc;          /* return address; NULL marks an entry from the host */
     cell *fp;
-    const func_code *code;
     wasm_instance *inst;
 } frame;
 

@@ -24,7 +24,7 @@
     X(RET0, 1, 0)                                                      \
     X(RET1, 2, 0)             /* S value */                            \
     X(RET_RANGE, 3, 0)        /* S first, I cells */                   \
-    X(CALL, 3, OPF_T)         /* I defined index, S arg base */        \
+    X(CALL, 4, OPF_T)         /* I func_code pointer (2 words), S arg base */ \
     X(CALL_IMPORT, 3, OPF_T)  /* I func index, S arg base */           \
     X(CALL_INDIRECT, 5, OPF_T) /* I type, I table, S index, S base */  \
     X(COPY, 3, 0)             /* S dst, S src */                       \
@@ -120,8 +120,25 @@
     X(I64_TRUNC_SAT_F64_S, 3, 0) X(I64_TRUNC_SAT_F64_U, 3, 0)          \
     ENGINE_FUSED_OPS(X)
 
-/* Fused and specialised forms the compiler emits for common sequences. */
+/* Fused and specialised forms the compiler emits for common sequences:
+ *  LDA_* / STA_*  a load or store whose address is an i32.add just computed:
+ *                 loads S dst, S a, S b, I offset; stores S a, S b, S val, I offset
+ *  *_M            a binary operation whose right operand is a value just
+ *                 loaded: S dst, S a, S addr, I offset (full-width loads only) */
 #define ENGINE_FUSED_OPS(X)                                                \
+    X(LDA_I32, 5, OPF_T) X(LDA_I64, 5, OPF_T)                              \
+    X(LDA_I32_8S, 5, OPF_T) X(LDA_I32_8U, 5, OPF_T)                        \
+    X(LDA_I32_16S, 5, OPF_T) X(LDA_I32_16U, 5, OPF_T)                      \
+    X(LDA_I64_8S, 5, OPF_T) X(LDA_I64_8U, 5, OPF_T)                        \
+    X(LDA_I64_16S, 5, OPF_T) X(LDA_I64_16U, 5, OPF_T)                      \
+    X(LDA_I64_32S, 5, OPF_T) X(LDA_I64_32U, 5, OPF_T)                      \
+    X(STA_8, 5, OPF_T) X(STA_16, 5, OPF_T) X(STA_32, 5, OPF_T) X(STA_64, 5, OPF_T) \
+    X(I32_ADD_M, 5, OPF_T) X(I32_SUB_M, 5, OPF_T) X(I32_MUL_M, 5, OPF_T)   \
+    X(I32_AND_M, 5, OPF_T) X(I32_OR_M, 5, OPF_T) X(I32_XOR_M, 5, OPF_T)    \
+    X(I64_ADD_M, 5, OPF_T) X(I64_SUB_M, 5, OPF_T) X(I64_MUL_M, 5, OPF_T)   \
+    X(I64_AND_M, 5, OPF_T) X(I64_OR_M, 5, OPF_T) X(I64_XOR_M, 5, OPF_T)    \
+    X(F32_ADD_M, 5, OPF_T) X(F32_SUB_M, 5, OPF_T) X(F32_MUL_M, 5, OPF_T)   \
+    X(F64_ADD_M, 5, OPF_T) X(F64_SUB_M, 5, OPF_T) X(F64_MUL_M, 5, OPF_T)   \
     X(I32_ADD_I, 4, 0)        /* S dst, S a, I imm */                      \
     X(I64_ADD_I, 4, 0)        /* S dst, S a, I imm (sign-extended) */      \
     X(BR_EQZ_I32, 3, 0)       /* S a, B: branch if a == 0 */               \
