@@ -768,6 +768,19 @@ static int memory_operand_form(int op, bool *commutative)
     return -1;
 }
 
+/* The same at an address that is itself a fused i32.add (after LDA_*). */
+static int memory_operand_form_at_sum(int op)
+{
+    static const struct { uint16_t op, fused; } forms[] = {
+        {OP_I32_ADD, OP_I32_ADD_MA}, {OP_I32_MUL, OP_I32_MUL_MA}, {OP_F32_MUL, OP_F32_MUL_MA},
+        {OP_F64_MUL, OP_F64_MUL_MA}, {OP_F32_ADD, OP_F32_ADD_MA}, {OP_F64_ADD, OP_F64_ADD_MA},
+    };
+    for (size_t i = 0; i < sizeof forms / sizeof forms[0]; i++)
+        if (forms[i].op == op)
+            return forms[i].fused;
+    return -1;
+}
+
 /* x op load(addr+off) when the load was the last instruction emitted. */
 static bool try_memory_operand(comp *c, int op, uint8_t type, const sentry *a, const sentry *b,
                                uint32_t dst)
@@ -776,7 +789,23 @@ static bool try_memory_operand(comp *c, int op, uint8_t type, const sentry *a, c
     int fused = memory_operand_form(op, &comm);
     if (fused < 0)
         return false;
-    int load = type_cells(type) == 1 && (type == WASM_I32 || type == WASM_F32) ? OP_LD_I32 : OP_LD_I64;
+    bool narrow = type == WASM_I32 || type == WASM_F32;
+    int load = narrow ? OP_LD_I32 : OP_LD_I64;
+    int load_at_sum = narrow ? OP_LDA_I32 : OP_LDA_I64;
+    if (c->last_op == (uint32_t)load_at_sum && (fused = memory_operand_form_at_sum(op)) >= 0) {
+        const sentry *other = made_by_last(c, b) ? a : made_by_last(c, a) ? b : NULL;
+        if (!other)
+            return false;
+        uint32_t x = c->code[c->last_op_pos + 2], y = c->code[c->last_op_pos + 3];
+        uint32_t off = c->code[c->last_op_pos + 4];
+        replace_last(c, fused);
+        emit_dst(c, dst);
+        emit_slot(c, other->slot);
+        emit_slot(c, x);
+        emit_slot(c, y);
+        emit_imm(c, off);
+        return true;
+    }
     if (c->last_op != (uint32_t)load)
         return false;
     const sentry *from_mem, *other;
@@ -795,6 +824,24 @@ static bool try_memory_operand(comp *c, int op, uint8_t type, const sentry *a, c
     emit_slot(c, addr);
     emit_imm(c, off);
     return true;
+}
+
+/* A store of v to a+offset where v = x op mem[a+offset] was just computed. */
+static int rmw_form(comp *c, int store_op, const sentry *addr, const sentry *v, uint32_t offset)
+{
+    static const struct { uint16_t m, st, rmw; } forms[] = {
+        {OP_I32_ADD_M, OP_ST_32, OP_I32_ADD_RMW}, {OP_I32_AND_M, OP_ST_32, OP_I32_AND_RMW},
+        {OP_I32_OR_M, OP_ST_32, OP_I32_OR_RMW},   {OP_I32_XOR_M, OP_ST_32, OP_I32_XOR_RMW},
+        {OP_I64_ADD_M, OP_ST_64, OP_I64_ADD_RMW}, {OP_F32_ADD_M, OP_ST_32, OP_F32_ADD_RMW},
+        {OP_F64_ADD_M, OP_ST_64, OP_F64_ADD_RMW},
+    };
+    if (!made_by_last(c, v))
+        return -1;
+    for (size_t i = 0; i < sizeof forms / sizeof forms[0]; i++)
+        if (forms[i].m == c->last_op && forms[i].st == store_op &&
+            c->code[c->last_op_pos + 3] == addr->slot && c->code[c->last_op_pos + 4] == offset)
+            return forms[i].rmw;
+    return -1;
 }
 
 static bool binary(comp *c, uint8_t in, uint8_t out, int op)
@@ -1681,6 +1728,17 @@ static bool compile_instr(comp *c, uint8_t op)
         if (!read_memarg(c, mi->align, &offset) || !pop_expect(c, mi->type, &v) ||
             !pop_expect(c, I32, &a))
             return false;
+        int rmw = rmw_form(c, mi->op, &a, &v, offset);
+        if (rmw >= 0) {
+            /* mem[a] = x op mem[a]: one read-modify-write instruction */
+            uint32_t other = c->code[c->last_op_pos + 2];
+            replace_last(c, rmw);
+            emit_slot(c, a.slot);
+            emit_slot(c, other);
+            emit_imm(c, offset);
+            reset_peephole(c);
+            return true;
+        }
         if (made_by_last(c, &a) && c->last_op == OP_I32_ADD && mi->op != OP_ST_V128) {
             uint32_t x = c->code[c->last_op_pos + 2], y = c->code[c->last_op_pos + 3];
             replace_last(c, OP_STA_8 + (mi->op - OP_ST_8));

@@ -531,6 +531,31 @@ __attribute__((destructor)) static void prof_report(void)
         NEXT(5);                                                                           \
     }
 
+/* mem[addr+off] op= val, for `a[i] += x` */
+#define RMW(name, af, T, op)                                                               \
+    L_##name : {                                                                           \
+        uint64_t ea = (uint64_t)S(1).i32 + pc[3];                                          \
+        MEMCHECK(ea, sizeof(T));                                                           \
+        T m_;                                                                              \
+        memcpy(&m_, mbase + ea, sizeof m_);                                                \
+        m_ = m_ op (T)S(2).af;                                                             \
+        memcpy(mbase + ea, &m_, sizeof m_);                                                \
+        NEXT(4);                                                                           \
+    }
+/* b comes from memory at a fused address (x + y, wrapping) + off */
+#define BINOP_MA(name, rf, af, width, expr)                                                \
+    L_##name : {                                                                           \
+        __typeof__(S(2).af) a = S(2).af;                                                   \
+        uint64_t ea = (uint64_t)(uint32_t)(S(3).i32 + S(4).i32) + pc[5];                   \
+        MEMCHECK(ea, width);                                                               \
+        cell m_;                                                                           \
+        m_.i64 = 0;                                                                        \
+        memcpy(&m_, mbase + ea, width);                                                    \
+        __typeof__(S(2).af) b = m_.af;                                                     \
+        S(1).rf = (expr);                                                                  \
+        NEXT(6);                                                                           \
+    }
+
 #define ID(x) (x)
 #define S8(x) ((uint32_t)(int32_t)(int8_t)(x))
 #define S16(x) ((uint32_t)(int32_t)(int16_t)(x))
@@ -1119,6 +1144,19 @@ L_I64_REM_U: {
     BINOP_M(F64_ADD_M, f64, f64, 8, a + b)
     BINOP_M(F64_SUB_M, f64, f64, 8, a - b)
     BINOP_M(F64_MUL_M, f64, f64, 8, a * b)
+    RMW(I32_ADD_RMW, i32, uint32_t, +)
+    RMW(I32_AND_RMW, i32, uint32_t, &)
+    RMW(I32_OR_RMW, i32, uint32_t, |)
+    RMW(I32_XOR_RMW, i32, uint32_t, ^)
+    RMW(I64_ADD_RMW, i64, uint64_t, +)
+    RMW(F32_ADD_RMW, f32, float, +)
+    RMW(F64_ADD_RMW, f64, double, +)
+    BINOP_MA(I32_ADD_MA, i32, i32, 4, a + b)
+    BINOP_MA(I32_MUL_MA, i32, i32, 4, a * b)
+    BINOP_MA(F32_MUL_MA, f32, f32, 4, a * b)
+    BINOP_MA(F64_MUL_MA, f64, f64, 8, a * b)
+    BINOP_MA(F32_ADD_MA, f32, f32, 4, a + b)
+    BINOP_MA(F64_ADD_MA, f64, f64, 8, a + b)
 L_I32_ADD_I:
     S(1).i32 = S(2).i32 + pc[3];
     NEXT(4);

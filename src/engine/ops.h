@@ -139,6 +139,14 @@
     X(I64_AND_M, 5, OPF_T) X(I64_OR_M, 5, OPF_T) X(I64_XOR_M, 5, OPF_T)    \
     X(F32_ADD_M, 5, OPF_T) X(F32_SUB_M, 5, OPF_T) X(F32_MUL_M, 5, OPF_T)   \
     X(F64_ADD_M, 5, OPF_T) X(F64_SUB_M, 5, OPF_T) X(F64_MUL_M, 5, OPF_T)   \
+    /* read-modify-write: mem[addr+off] = mem[addr+off] op val: S addr, S val, I off */ \
+    X(I32_ADD_RMW, 4, OPF_T) X(I32_AND_RMW, 4, OPF_T)                      \
+    X(I32_OR_RMW, 4, OPF_T) X(I32_XOR_RMW, 4, OPF_T) X(I64_ADD_RMW, 4, OPF_T) \
+    X(F32_ADD_RMW, 4, OPF_T) X(F64_ADD_RMW, 4, OPF_T)                      \
+    /* a memory operand at a fused address: S dst, S a, S x, S y, I off */ \
+    X(I32_ADD_MA, 6, OPF_T) X(I32_MUL_MA, 6, OPF_T)                        \
+    X(F32_MUL_MA, 6, OPF_T) X(F64_MUL_MA, 6, OPF_T)                        \
+    X(F32_ADD_MA, 6, OPF_T) X(F64_ADD_MA, 6, OPF_T)                        \
     X(I32_ADD_I, 4, 0)        /* S dst, S a, I imm */                      \
     X(I64_ADD_I, 4, 0)        /* S dst, S a, I imm (sign-extended) */      \
     X(BR_EQZ_I32, 3, 0)       /* S a, B: branch if a == 0 */               \
