@@ -102,6 +102,7 @@ typedef struct comp {
     uint32_t *chash; /* index+1 into consts, open addressing */
     uint32_t chash_cap;
 
+    uint8_t *const_wide; /* per constant: first cell of a v128 (NULL if none) */
     sentry *scratch; /* values popped for a moment (one user at a time) */
     uint32_t scratch_cap;
 
@@ -320,6 +321,15 @@ static uint32_t const_slot(comp *c, uint64_t bits)
     }
     if (!grow(c, (void **)&c->consts, &c->constcap, sizeof *c->consts, c->nconsts + 1))
         return CONST_FLAG;
+    if (c->const_wide) {
+        uint8_t *w = realloc(c->const_wide, c->nconsts + 1);
+        if (!w) {
+            nomem(c);
+            return CONST_FLAG;
+        }
+        c->const_wide = w;
+        c->const_wide[c->nconsts] = 0;
+    }
     c->consts[c->nconsts] = bits;
     c->chash[k] = c->nconsts + 1;
     return CONST_FLAG | c->nconsts++;
@@ -330,6 +340,16 @@ __attribute__((unused)) static uint32_t const_slot_v128(comp *c, uint64_t lo, ui
 {
     if (!grow(c, (void **)&c->consts, &c->constcap, sizeof *c->consts, c->nconsts + 2))
         return CONST_FLAG;
+    uint8_t *w = realloc(c->const_wide, c->nconsts + 2);
+    if (!w) {
+        nomem(c);
+        return CONST_FLAG;
+    }
+    if (!c->const_wide)
+        memset(w, 0, c->nconsts);
+    c->const_wide = w;
+    c->const_wide[c->nconsts] = 1;
+    c->const_wide[c->nconsts + 1] = 0;
     c->consts[c->nconsts] = lo;
     c->consts[c->nconsts + 1] = hi;
     c->nconsts += 2;
@@ -844,6 +864,57 @@ static int rmw_form(comp *c, int store_op, const sentry *addr, const sentry *v, 
     return -1;
 }
 
+/* i32 operations with a constant operand take it as an immediate, so the
+ * constant needs no frame cell. */
+static const struct { uint16_t op, imm, mirror; bool comm; } imm_forms[] = {
+    {OP_I32_ADD, OP_I32_ADD_I, 0, true},      {OP_I32_MUL, OP_I32_MUL_I, 0, true},
+    {OP_I32_AND, OP_I32_AND_I, 0, true},      {OP_I32_OR, OP_I32_OR_I, 0, true},
+    {OP_I32_XOR, OP_I32_XOR_I, 0, true},      {OP_I32_SHL, OP_I32_SHL_I, 0, false},
+    {OP_I32_SHR_S, OP_I32_SHR_S_I, 0, false}, {OP_I32_SHR_U, OP_I32_SHR_U_I, 0, false},
+    {OP_I32_ROTL, OP_I32_ROTL_I, 0, false},
+    {OP_I32_EQ, OP_I32_EQ_I, OP_I32_EQ_I, false},       {OP_I32_NE, OP_I32_NE_I, OP_I32_NE_I, false},
+    {OP_I32_LT_S, OP_I32_LT_S_I, OP_I32_GT_S_I, false}, {OP_I32_LT_U, OP_I32_LT_U_I, OP_I32_GT_U_I, false},
+    {OP_I32_GT_S, OP_I32_GT_S_I, OP_I32_LT_S_I, false}, {OP_I32_GT_U, OP_I32_GT_U_I, OP_I32_LT_U_I, false},
+    {OP_I32_LE_S, OP_I32_LE_S_I, OP_I32_GE_S_I, false}, {OP_I32_LE_U, OP_I32_LE_U_I, OP_I32_GE_U_I, false},
+    {OP_I32_GE_S, OP_I32_GE_S_I, OP_I32_LE_S_I, false}, {OP_I32_GE_U, OP_I32_GE_U_I, OP_I32_LE_U_I, false},
+};
+
+static bool try_immediate(comp *c, int op, const sentry *a, const sentry *b, uint32_t dst)
+{
+    if (c->dead)
+        return false;
+    uint32_t imm;
+    const sentry *x;
+    int form = -1;
+    if (b->slot & CONST_FLAG) {
+        imm = (uint32_t)c->consts[SLOT_INDEX(b->slot)];
+        x = a;
+        if (op == OP_I32_SUB) {
+            form = OP_I32_ADD_I;
+            imm = 0u - imm;
+        }
+        for (size_t i = 0; form < 0 && i < sizeof imm_forms / sizeof imm_forms[0]; i++)
+            if (imm_forms[i].op == op)
+                form = imm_forms[i].imm;
+    } else if (a->slot & CONST_FLAG) {
+        /* constant on the left: commute, or mirror a comparison */
+        imm = (uint32_t)c->consts[SLOT_INDEX(a->slot)];
+        x = b;
+        for (size_t i = 0; form < 0 && i < sizeof imm_forms / sizeof imm_forms[0]; i++)
+            if (imm_forms[i].op == op)
+                form = imm_forms[i].comm ? imm_forms[i].imm : imm_forms[i].mirror ? imm_forms[i].mirror : -1;
+    } else {
+        return false;
+    }
+    if (form < 0)
+        return false;
+    emit_op(c, form);
+    emit_dst(c, dst);
+    emit_slot(c, x->slot);
+    emit_imm(c, imm);
+    return true;
+}
+
 static bool binary(comp *c, uint8_t in, uint8_t out, int op)
 {
     sentry a, b;
@@ -853,6 +924,8 @@ static bool binary(comp *c, uint8_t in, uint8_t out, int op)
     if (!d)
         return false;
     if (try_memory_operand(c, op, in, &a, &b, d->home))
+        return true;
+    if (in == WASM_I32 && try_immediate(c, op, &a, &b, d->home))
         return true;
     emit_op(c, op);
     emit_dst(c, d->home);
@@ -1005,6 +1078,11 @@ static int fused_branch(uint32_t op, bool negate)
         {OP_I64_LE_S, OP_BR_I64_LE_S, OP_BR_I64_GT_S}, {OP_I64_LE_U, OP_BR_I64_LE_U, OP_BR_I64_GT_U},
         {OP_I64_GE_S, OP_BR_I64_GE_S, OP_BR_I64_LT_S}, {OP_I64_GE_U, OP_BR_I64_GE_U, OP_BR_I64_LT_U},
         {OP_I32_EQZ, OP_BR_EQZ_I32, OP_BR_NEZ_I32},  {OP_I64_EQZ, OP_BR_EQZ_I64, OP_BR_NEZ_I64},
+        {OP_I32_EQ_I, OP_BR_I32_EQ_I, OP_BR_I32_NE_I}, {OP_I32_NE_I, OP_BR_I32_NE_I, OP_BR_I32_EQ_I},
+        {OP_I32_LT_S_I, OP_BR_I32_LT_S_I, OP_BR_I32_GE_S_I}, {OP_I32_LT_U_I, OP_BR_I32_LT_U_I, OP_BR_I32_GE_U_I},
+        {OP_I32_GT_S_I, OP_BR_I32_GT_S_I, OP_BR_I32_LE_S_I}, {OP_I32_GT_U_I, OP_BR_I32_GT_U_I, OP_BR_I32_LE_U_I},
+        {OP_I32_LE_S_I, OP_BR_I32_LE_S_I, OP_BR_I32_GT_S_I}, {OP_I32_LE_U_I, OP_BR_I32_LE_U_I, OP_BR_I32_GT_U_I},
+        {OP_I32_GE_S_I, OP_BR_I32_GE_S_I, OP_BR_I32_LT_S_I}, {OP_I32_GE_U_I, OP_BR_I32_GE_U_I, OP_BR_I32_LT_U_I},
     };
     for (size_t i = 0; i < sizeof map / sizeof map[0]; i++)
         if (map[i].cmp == op)
@@ -1024,12 +1102,15 @@ static void emit_cond_branch(comp *c, const sentry *cond, ctrl *f, bool negate)
         fused = fused_branch(c->last_op, negate);
     if (fused >= 0) {
         bool unary_cmp = c->last_op == OP_I32_EQZ || c->last_op == OP_I64_EQZ;
+        bool imm = c->last_op >= OP_I32_EQ_I && c->last_op <= OP_I32_GE_U_I;
         uint32_t a = c->code[c->last_op_pos + 2];
         uint32_t b = unary_cmp ? 0 : c->code[c->last_op_pos + 3];
         unemit_last(c);
         uint32_t pos = emit_op(c, fused);
         emit_slot(c, a);
-        if (!unary_cmp)
+        if (imm)
+            emit_imm(c, b);
+        else if (!unary_cmp)
             emit_slot(c, b);
         emit_target(c, f, pos);
     } else {
@@ -1986,6 +2067,7 @@ static void comp_free(comp *c)
     free(c->consts);
     free(c->chash);
     free(c->scratch);
+    free(c->const_wide);
     free(c->lhead);
     free(c->lrefs);
     free(c->stub_pos);
@@ -1995,6 +2077,32 @@ static void comp_free(comp *c)
 /* Lays out the frame and rewrites tagged slot operands into frame indices. */
 static bool finish(comp *c, func_code *fc)
 {
+    /* keep only the constants some instruction still reads */
+    uint32_t *remap = calloc(c->nconsts ? c->nconsts : 1, sizeof *remap);
+    if (!remap)
+        return nomem(c);
+    for (uint32_t i = 0; i < c->nrelocs; i++) {
+        uint32_t w = c->code[c->relocs[i]];
+        if (w & CONST_FLAG) {
+            remap[SLOT_INDEX(w)] = 1;
+            if (c->const_wide && c->const_wide[SLOT_INDEX(w)])
+                remap[SLOT_INDEX(w) + 1] = 1;
+        }
+    }
+    uint32_t used = 0;
+    for (uint32_t k = 0; k < c->nconsts; k++) {
+        if (remap[k]) {
+            c->consts[used] = c->consts[k];
+            remap[k] = used++;
+        }
+    }
+    c->nconsts = used;
+    for (uint32_t i = 0; i < c->nrelocs; i++) {
+        uint32_t *w = &c->code[c->relocs[i]];
+        if (*w & CONST_FLAG)
+            *w = CONST_FLAG | remap[SLOT_INDEX(*w)];
+    }
+    free(remap);
     uint32_t const_base = c->param_cells + c->local_cells;
     uint32_t temp_base = const_base + c->nconsts;
     uint64_t frame_size = (uint64_t)temp_base + c->max_cells;

@@ -1157,9 +1157,47 @@ L_I64_REM_U: {
     BINOP_MA(F64_MUL_MA, f64, f64, 8, a * b)
     BINOP_MA(F32_ADD_MA, f32, f32, 4, a + b)
     BINOP_MA(F64_ADD_MA, f64, f64, 8, a + b)
-L_I32_ADD_I:
-    S(1).i32 = S(2).i32 + pc[3];
-    NEXT(4);
+#define BINOP_I(name, expr)                                                                \
+    L_##name : {                                                                           \
+        uint32_t a = S(2).i32, b = pc[3];                                                  \
+        S(1).i64 = (uint32_t)(expr);                                                       \
+        NEXT(4);                                                                           \
+    }
+#define CMPBR_I(name, T, op)                                                               \
+    L_##name : {                                                                           \
+        if ((T)S(1).i32 op (T)pc[2])                                                       \
+            BRANCH(pc[3]);                                                                 \
+        NEXT(4);                                                                           \
+    }
+    BINOP_I(I32_ADD_I, a + b)
+    BINOP_I(I32_MUL_I, a * b)
+    BINOP_I(I32_AND_I, a & b)
+    BINOP_I(I32_OR_I, a | b)
+    BINOP_I(I32_XOR_I, a ^ b)
+    BINOP_I(I32_SHL_I, a << (b & 31))
+    BINOP_I(I32_SHR_S_I, (uint32_t)((int32_t)a >> (b & 31)))
+    BINOP_I(I32_SHR_U_I, a >> (b & 31))
+    BINOP_I(I32_ROTL_I, rotl32(a, b))
+    BINOP_I(I32_EQ_I, a == b)
+    BINOP_I(I32_NE_I, a != b)
+    BINOP_I(I32_LT_S_I, (int32_t)a < (int32_t)b)
+    BINOP_I(I32_LT_U_I, a < b)
+    BINOP_I(I32_GT_S_I, (int32_t)a > (int32_t)b)
+    BINOP_I(I32_GT_U_I, a > b)
+    BINOP_I(I32_LE_S_I, (int32_t)a <= (int32_t)b)
+    BINOP_I(I32_LE_U_I, a <= b)
+    BINOP_I(I32_GE_S_I, (int32_t)a >= (int32_t)b)
+    BINOP_I(I32_GE_U_I, a >= b)
+    CMPBR_I(BR_I32_EQ_I, uint32_t, ==)
+    CMPBR_I(BR_I32_NE_I, uint32_t, !=)
+    CMPBR_I(BR_I32_LT_S_I, int32_t, <)
+    CMPBR_I(BR_I32_LT_U_I, uint32_t, <)
+    CMPBR_I(BR_I32_GT_S_I, int32_t, >)
+    CMPBR_I(BR_I32_GT_U_I, uint32_t, >)
+    CMPBR_I(BR_I32_LE_S_I, int32_t, <=)
+    CMPBR_I(BR_I32_LE_U_I, uint32_t, <=)
+    CMPBR_I(BR_I32_GE_S_I, int32_t, >=)
+    CMPBR_I(BR_I32_GE_U_I, uint32_t, >=)
 L_I64_ADD_I:
     S(1).i64 = S(2).i64 + (uint64_t)(int64_t)(int32_t)pc[3];
     NEXT(4);

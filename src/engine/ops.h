@@ -147,7 +147,19 @@
     X(I32_ADD_MA, 6, OPF_T) X(I32_MUL_MA, 6, OPF_T)                        \
     X(F32_MUL_MA, 6, OPF_T) X(F64_MUL_MA, 6, OPF_T)                        \
     X(F32_ADD_MA, 6, OPF_T) X(F64_ADD_MA, 6, OPF_T)                        \
-    X(I32_ADD_I, 4, 0)        /* S dst, S a, I imm */                      \
+    /* an immediate right operand: S dst, S a, I imm */                    \
+    X(I32_ADD_I, 4, 0) X(I32_MUL_I, 4, 0) X(I32_AND_I, 4, 0)               \
+    X(I32_OR_I, 4, 0) X(I32_XOR_I, 4, 0) X(I32_SHL_I, 4, 0)                \
+    X(I32_SHR_S_I, 4, 0) X(I32_SHR_U_I, 4, 0) X(I32_ROTL_I, 4, 0)          \
+    X(I32_EQ_I, 4, 0) X(I32_NE_I, 4, 0) X(I32_LT_S_I, 4, 0) X(I32_LT_U_I, 4, 0) \
+    X(I32_GT_S_I, 4, 0) X(I32_GT_U_I, 4, 0) X(I32_LE_S_I, 4, 0) X(I32_LE_U_I, 4, 0) \
+    X(I32_GE_S_I, 4, 0) X(I32_GE_U_I, 4, 0)                                \
+    /* compare with an immediate and branch: S a, I imm, B */              \
+    X(BR_I32_EQ_I, 4, 0) X(BR_I32_NE_I, 4, 0)                              \
+    X(BR_I32_LT_S_I, 4, 0) X(BR_I32_LT_U_I, 4, 0)                          \
+    X(BR_I32_GT_S_I, 4, 0) X(BR_I32_GT_U_I, 4, 0)                          \
+    X(BR_I32_LE_S_I, 4, 0) X(BR_I32_LE_U_I, 4, 0)                          \
+    X(BR_I32_GE_S_I, 4, 0) X(BR_I32_GE_U_I, 4, 0)                          \
     X(I64_ADD_I, 4, 0)        /* S dst, S a, I imm (sign-extended) */      \
     X(BR_EQZ_I32, 3, 0)       /* S a, B: branch if a == 0 */               \
     X(BR_NEZ_I32, 3, 0)                                                    \
