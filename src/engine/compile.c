@@ -111,6 +111,7 @@ typedef struct comp {
     uint32_t last_op;
     uint32_t last_op_pos;
     uint32_t last_dst_pos; /* 0 = the last instruction has no retargetable dst */
+    uint32_t prev_op, prev_op_pos, prev_dst_pos; /* the one before (OP_COUNT_ = none) */
     uint32_t instr_offset; /* byte offset of the instruction being compiled */
     uint32_t instr_count;
     uint32_t loop_depth;
@@ -189,6 +190,9 @@ static uint32_t emit_op(comp *c, int op)
         c->nmap++;
     }
     emit_word(c, (uint32_t)c->handlers[op]);
+    c->prev_op = c->last_op;
+    c->prev_op_pos = c->last_op_pos;
+    c->prev_dst_pos = c->last_dst_pos;
     c->last_op = (uint32_t)op;
     c->last_op_pos = pos;
     c->last_dst_pos = 0;
@@ -233,8 +237,12 @@ static uint32_t unemit_last(comp *c)
         c->nrelocs--;
     while (c->nmap && c->map[c->nmap - 1].code_pos >= c->len)
         c->nmap--;
-    c->last_dst_pos = 0;
-    c->last_op = OP_COUNT_;
+    /* the instruction before becomes the last again */
+    c->last_op = c->prev_op;
+    c->last_op_pos = c->prev_op_pos;
+    c->last_dst_pos = c->prev_dst_pos;
+    c->prev_op = OP_COUNT_;
+    c->prev_dst_pos = 0;
     return where;
 }
 
@@ -259,6 +267,8 @@ static void reset_peephole(comp *c)
 {
     c->last_dst_pos = 0;
     c->last_op = OP_COUNT_;
+    c->prev_dst_pos = 0;
+    c->prev_op = OP_COUNT_;
 }
 
 static void emit_copy(comp *c, uint8_t type, uint32_t dst, uint32_t src)
@@ -743,7 +753,8 @@ static bool do_local_set(comp *c, bool tee)
             emit_copy(c, t, slot, v.slot);
         }
     }
-    reset_peephole(c);
+    /* no peephole reset: the last instruction now writes the local, whose slot
+     * never equals a temp's home, and add-compare-branch fusion wants it */
     if (tee && !push_at(c, t, c->dead ? AT_HOME : slot))
         return false;
     return true;
@@ -1090,6 +1101,36 @@ static int fused_branch(uint32_t op, bool negate)
     return -1;
 }
 
+/* The add-compare-branch form of compare-branch br when the last instruction
+ * is an add whose result is the compare's left operand a. */
+static int add_branch_form(comp *c, int br, uint32_t a)
+{
+    if (c->dead || c->oom || !c->last_dst_pos || c->code[c->last_dst_pos] != a)
+        return -1;
+    if (c->last_op == OP_I32_ADD || c->last_op == OP_I32_ADD_I) {
+        bool y_imm = c->last_op == OP_I32_ADD_I;
+        if (br >= OP_BR_I32_EQ && br <= OP_BR_I32_GE_U)
+            return (y_imm ? OP_AB32I_EQ : OP_AB32_EQ) + (br - OP_BR_I32_EQ);
+        if (br >= OP_BR_I32_EQ_I && br <= OP_BR_I32_GE_U_I)
+            return (y_imm ? OP_AB32IBI_EQ : OP_AB32BI_EQ) + (br - OP_BR_I32_EQ_I);
+    } else if (c->last_op == OP_I64_ADD) {
+        if (br >= OP_BR_I64_EQ && br <= OP_BR_I64_GE_U)
+            return OP_AB64_EQ + (br - OP_BR_I64_EQ);
+    }
+    return -1;
+}
+
+/* The compare-branch testing (b cc' a) for one testing (a cc b). */
+static int mirror_branch(int br)
+{
+    static const int8_t mirror[10] = {0, 1, 4, 5, 2, 3, 8, 9, 6, 7}; /* EQ NE LT_S LT_U GT_S ... */
+    if (br >= OP_BR_I32_EQ && br <= OP_BR_I32_GE_U)
+        return OP_BR_I32_EQ + mirror[br - OP_BR_I32_EQ];
+    if (br >= OP_BR_I64_EQ && br <= OP_BR_I64_GE_U)
+        return OP_BR_I64_EQ + mirror[br - OP_BR_I64_EQ];
+    return -1;
+}
+
 /* Emits "branch to f if cond (negate: if !cond)", absorbing a compare that
  * produced cond just before. */
 static void emit_cond_branch(comp *c, const sentry *cond, ctrl *f, bool negate)
@@ -1106,6 +1147,36 @@ static void emit_cond_branch(comp *c, const sentry *cond, ctrl *f, bool negate)
         uint32_t a = c->code[c->last_op_pos + 2];
         uint32_t b = unary_cmp ? 0 : c->code[c->last_op_pos + 3];
         unemit_last(c);
+        int ab = unary_cmp ? -1 : add_branch_form(c, fused, a);
+        if (ab < 0 && !unary_cmp && !imm) {
+            /* the add's result on the right: swap the operands, mirror the test */
+            int mirrored = mirror_branch(fused);
+            if (mirrored >= 0 && (ab = add_branch_form(c, mirrored, b)) >= 0) {
+                uint32_t t = a;
+                a = b;
+                b = t;
+            }
+        }
+        if (ab >= 0) {
+            /* d = x + y just before: one instruction adds, compares and branches */
+            uint32_t d = c->code[c->last_op_pos + 1], x = c->code[c->last_op_pos + 2];
+            uint32_t y = c->code[c->last_op_pos + 3];
+            bool y_imm = c->last_op == OP_I32_ADD_I;
+            uint32_t pos = replace_last(c, ab);
+            emit_slot(c, d);
+            emit_slot(c, x);
+            if (y_imm)
+                emit_imm(c, y);
+            else
+                emit_slot(c, y);
+            if (imm)
+                emit_imm(c, b);
+            else
+                emit_slot(c, b);
+            emit_target(c, f, pos);
+            reset_peephole(c);
+            return;
+        }
         uint32_t pos = emit_op(c, fused);
         emit_slot(c, a);
         if (imm)

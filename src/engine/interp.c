@@ -556,6 +556,27 @@ __attribute__((destructor)) static void prof_report(void)
         NEXT(6);                                                                           \
     }
 
+/* d = x + y; if (d cc b) branch: y and b are slots or immediates */
+#define ADDBR(name, W, f, T, op, yexpr, bexpr)                                             \
+    L_##name : {                                                                           \
+        W d_ = S(2).f + (W)(yexpr);                                                        \
+        S(1).f = d_;                                                                       \
+        if ((T)d_ op (T)(bexpr))                                                           \
+            BRANCH(pc[5]);                                                                 \
+        NEXT(6);                                                                           \
+    }
+#define ADDBR10(P, W, f, S32, U32, yexpr, bexpr)                                           \
+    ADDBR(P##_EQ, W, f, U32, ==, yexpr, bexpr)                                             \
+    ADDBR(P##_NE, W, f, U32, !=, yexpr, bexpr)                                             \
+    ADDBR(P##_LT_S, W, f, S32, <, yexpr, bexpr)                                            \
+    ADDBR(P##_LT_U, W, f, U32, <, yexpr, bexpr)                                            \
+    ADDBR(P##_GT_S, W, f, S32, >, yexpr, bexpr)                                            \
+    ADDBR(P##_GT_U, W, f, U32, >, yexpr, bexpr)                                            \
+    ADDBR(P##_LE_S, W, f, S32, <=, yexpr, bexpr)                                           \
+    ADDBR(P##_LE_U, W, f, U32, <=, yexpr, bexpr)                                           \
+    ADDBR(P##_GE_S, W, f, S32, >=, yexpr, bexpr)                                           \
+    ADDBR(P##_GE_U, W, f, U32, >=, yexpr, bexpr)
+
 #define ID(x) (x)
 #define S8(x) ((uint32_t)(int32_t)(int8_t)(x))
 #define S16(x) ((uint32_t)(int32_t)(int16_t)(x))
@@ -1110,6 +1131,11 @@ L_I64_REM_U: {
     UNOP(I64_TRUNC_SAT_F64_U, i64, f64, sat_u64_f64(a))
 
     /* ---- fused ---- */
+    ADDBR10(AB32, uint32_t, i32, int32_t, uint32_t, S(3).i32, S(4).i32)
+    ADDBR10(AB32I, uint32_t, i32, int32_t, uint32_t, pc[3], S(4).i32)
+    ADDBR10(AB32BI, uint32_t, i32, int32_t, uint32_t, S(3).i32, pc[4])
+    ADDBR10(AB32IBI, uint32_t, i32, int32_t, uint32_t, pc[3], pc[4])
+    ADDBR10(AB64, uint64_t, i64, int64_t, uint64_t, S(3).i64, S(4).i64)
     LOADA(LDA_I32, uint32_t, i64, ID)
     LOADA(LDA_I64, uint64_t, i64, ID)
     LOADA(LDA_I32_8S, uint8_t, i64, S8)

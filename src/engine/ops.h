@@ -120,6 +120,13 @@
     X(I64_TRUNC_SAT_F64_S, 3, 0) X(I64_TRUNC_SAT_F64_U, 3, 0)          \
     ENGINE_FUSED_OPS(X)
 
+/* The ten integer comparisons, in the order every family below uses. */
+#define ENGINE_CC10(X, P, words, flags)                                        \
+    X(P##_EQ, words, flags) X(P##_NE, words, flags) X(P##_LT_S, words, flags)  \
+    X(P##_LT_U, words, flags) X(P##_GT_S, words, flags) X(P##_GT_U, words, flags) \
+    X(P##_LE_S, words, flags) X(P##_LE_U, words, flags) X(P##_GE_S, words, flags) \
+    X(P##_GE_U, words, flags)
+
 /* Fused and specialised forms the compiler emits for common sequences:
  *  LDA_* / STA_*  a load or store whose address is an i32.add just computed:
  *                 loads S dst, S a, S b, I offset; stores S a, S b, S val, I offset
@@ -174,7 +181,12 @@
     X(BR_I64_LT_S, 4, 0) X(BR_I64_LT_U, 4, 0)                              \
     X(BR_I64_GT_S, 4, 0) X(BR_I64_GT_U, 4, 0)                              \
     X(BR_I64_LE_S, 4, 0) X(BR_I64_LE_U, 4, 0)                              \
-    X(BR_I64_GE_S, 4, 0) X(BR_I64_GE_U, 4, 0)
+    X(BR_I64_GE_S, 4, 0) X(BR_I64_GE_U, 4, 0)                              \
+    /* loop closing: d = x + y; branch if d cc b. S d, S x, S|I y, S|I b, B  \
+     * AB32: y slot, b slot; AB32I: y imm; AB32_..I: b imm; AB64: i64 */     \
+    ENGINE_CC10(X, AB32, 6, 0) ENGINE_CC10(X, AB32I, 6, 0)                 \
+    ENGINE_CC10(X, AB32BI, 6, 0) ENGINE_CC10(X, AB32IBI, 6, 0)             \
+    ENGINE_CC10(X, AB64, 6, 0)
 
 enum engine_op {
 #define ENGINE_OP_ENUM(name, words, flags) OP_##name,
