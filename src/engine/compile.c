@@ -19,6 +19,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+/* Testing hook: the fuzzer compiles modules with and without fusion and
+ * compares their behaviour. */
+bool engine_peephole = true;
+
 #define TEMP_FLAG 0x40000000u
 #define CONST_FLAG 0x80000000u
 #define SLOT_INDEX(s) ((s) & 0x3fffffffu)
@@ -108,6 +112,7 @@ typedef struct comp {
 
     bool dead;
     bool oom;
+    bool fuse;             /* peephole fusion on (see engine_peephole) */
     uint32_t last_op;
     uint32_t last_op_pos;
     uint32_t last_dst_pos; /* 0 = the last instruction has no retargetable dst */
@@ -745,7 +750,7 @@ static bool do_local_set(comp *c, bool tee)
     if (!pop_expect(c, t, &v))
         return false;
     if (!c->dead) {
-        if (c->last_dst_pos && v.slot == v.home && !c->oom &&
+        if (c->fuse && c->last_dst_pos && v.slot == v.home && !c->oom &&
             c->code[c->last_dst_pos] == v.home && !refs_local(c, slot)) {
             c->code[c->last_dst_pos] = slot;
         } else {
@@ -821,10 +826,13 @@ static bool try_memory_operand(comp *c, int op, uint8_t type, const sentry *a, c
     if (fused < 0)
         return false;
     bool narrow = type == WASM_I32 || type == WASM_F32;
+    /* floats keep their operand order: with two NaNs, x86 returns the first */
+    if (type == WASM_F32 || type == WASM_F64)
+        comm = false;
     int load = narrow ? OP_LD_I32 : OP_LD_I64;
     int load_at_sum = narrow ? OP_LDA_I32 : OP_LDA_I64;
     if (c->last_op == (uint32_t)load_at_sum && (fused = memory_operand_form_at_sum(op)) >= 0) {
-        const sentry *other = made_by_last(c, b) ? a : made_by_last(c, a) ? b : NULL;
+        const sentry *other = made_by_last(c, b) ? a : (comm && made_by_last(c, a)) ? b : NULL;
         if (!other)
             return false;
         uint32_t x = c->code[c->last_op_pos + 2], y = c->code[c->last_op_pos + 3];
@@ -934,9 +942,9 @@ static bool binary(comp *c, uint8_t in, uint8_t out, int op)
     sentry *d = push(c, out);
     if (!d)
         return false;
-    if (try_memory_operand(c, op, in, &a, &b, d->home))
+    if (c->fuse && try_memory_operand(c, op, in, &a, &b, d->home))
         return true;
-    if (in == WASM_I32 && try_immediate(c, op, &a, &b, d->home))
+    if (c->fuse && in == WASM_I32 && try_immediate(c, op, &a, &b, d->home))
         return true;
     emit_op(c, op);
     emit_dst(c, d->home);
@@ -1140,7 +1148,7 @@ static void emit_cond_branch(comp *c, const sentry *cond, ctrl *f, bool negate)
     int fused = -1;
     if (c->last_dst_pos && cond->slot == cond->home && !c->oom &&
         c->code[c->last_dst_pos] == cond->home)
-        fused = fused_branch(c->last_op, negate);
+        fused = c->fuse ? fused_branch(c->last_op, negate) : -1;
     if (fused >= 0) {
         bool unary_cmp = c->last_op == OP_I32_EQZ || c->last_op == OP_I64_EQZ;
         bool imm = c->last_op >= OP_I32_EQ_I && c->last_op <= OP_I32_GE_U_I;
@@ -1858,7 +1866,7 @@ static bool compile_instr(comp *c, uint8_t op)
         sentry *d = push(c, mi->type);
         if (!d)
             return false;
-        if (made_by_last(c, &a) && c->last_op == OP_I32_ADD) {
+        if (c->fuse && made_by_last(c, &a) && c->last_op == OP_I32_ADD) {
             /* the address is an i32.add just computed: add inside the load */
             uint32_t x = c->code[c->last_op_pos + 2], y = c->code[c->last_op_pos + 3];
             replace_last(c, OP_LDA_I32 + (mi->op - OP_LD_I32));
@@ -1880,7 +1888,7 @@ static bool compile_instr(comp *c, uint8_t op)
         if (!read_memarg(c, mi->align, &offset) || !pop_expect(c, mi->type, &v) ||
             !pop_expect(c, I32, &a))
             return false;
-        int rmw = rmw_form(c, mi->op, &a, &v, offset);
+        int rmw = c->fuse ? rmw_form(c, mi->op, &a, &v, offset) : -1;
         if (rmw >= 0) {
             /* mem[a] = x op mem[a]: one read-modify-write instruction */
             uint32_t other = c->code[c->last_op_pos + 2];
@@ -1891,7 +1899,7 @@ static bool compile_instr(comp *c, uint8_t op)
             reset_peephole(c);
             return true;
         }
-        if (made_by_last(c, &a) && c->last_op == OP_I32_ADD && mi->op != OP_ST_V128) {
+        if (c->fuse && made_by_last(c, &a) && c->last_op == OP_I32_ADD && mi->op != OP_ST_V128) {
             uint32_t x = c->code[c->last_op_pos + 2], y = c->code[c->last_op_pos + 3];
             replace_last(c, OP_STA_8 + (mi->op - OP_ST_8));
             emit_slot(c, x);
@@ -2222,6 +2230,7 @@ bool compile_function(wasm_module *m, uint32_t def_index, const uint8_t *bytes, 
     c->handlers = interp_handler_table();
     c->r = (reader){bytes, m->body_start[def_index], m->body_end[def_index], err};
     c->last_op = OP_COUNT_;
+    c->fuse = engine_peephole;
     func_code *fc = &m->codes[def_index];
     fc->func_index = c->func_index;
     fc->type_index = m->func_types[c->func_index];

@@ -216,6 +216,9 @@ struct wasm_module {
     size_t byte_size;
 };
 
+/* Peephole fusion in the compiler (default on; tests turn it off to compare). */
+extern bool engine_peephole;
+
 /* Decode (syntax only), validate (module level), compile (bodies). */
 bool decode_module(wasm_module *m, const uint8_t *bytes, size_t size, wasm_error *err);
 bool validate_module(wasm_module *m, wasm_error *err);

@@ -538,7 +538,7 @@ __attribute__((destructor)) static void prof_report(void)
         MEMCHECK(ea, sizeof(T));                                                           \
         T m_;                                                                              \
         memcpy(&m_, mbase + ea, sizeof m_);                                                \
-        m_ = m_ op (T)S(2).af;                                                             \
+        m_ = (T)S(2).af op m_; /* the order of x op mem[a], for NaN payloads */            \
         memcpy(mbase + ea, &m_, sizeof m_);                                                \
         NEXT(4);                                                                           \
     }

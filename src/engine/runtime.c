@@ -106,6 +106,8 @@ wasm_module *wasm_module_new(const uint8_t *bytes, size_t size, wasm_error *err)
         err_set(err, WASM_ERR_NOMEM, "out of memory allocating a module");
         return NULL;
     }
+    if (getenv("ENGINE_NO_FUSE")) /* debugging: compile without peephole fusion */
+        engine_peephole = false;
     static const uint8_t empty[1];
     if (!bytes)
         bytes = empty;
@@ -126,7 +128,7 @@ wasm_module *wasm_module_new(const uint8_t *bytes, size_t size, wasm_error *err)
             }
         }
         if (err->status == WASM_OK) {
-            if (getenv("ENGINE_DUMP"))
+            if (getenv("ENGINE_DUMP") && ndef)
                 for (uint32_t i = 0; i < ndef; i++)
                     dump_function(&m->codes[i]);
             free(m->body_start);
