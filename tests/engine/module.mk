@@ -53,3 +53,10 @@ $(BUILD)/fuzz/engine_module: tests/engine/fuzz_engine_module.c $(ENGINE_FUZZ_OBJ
 	$(CC) $(CFLAGS) -fsanitize=fuzzer $(FUZZ_SAN) -o $@ $^ -lm
 
 FUZZ_TARGETS += $(BUILD)/fuzz/engine_module
+
+# Differential test of peephole fusion on generated programs.
+GEN_DIFF := $(BUILD)/tests/gen_diff
+$(GEN_DIFF): $(BUILD)/tests/engine/gen_diff.o $(ENGINE_LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(ENGINE_LDLIBS)
+TEST_DEPS += $(GEN_DIFF)
