@@ -74,6 +74,9 @@ typedef struct comp {
     uint32_t nlocals;
     uint8_t *ltype;
     uint32_t *lslot;
+    uint32_t ltype_cap, lslot_cap, lhead_cap, remap_cap;
+    uint32_t *remap;          /* finish(): old constant index -> new */
+    bool validate_only;       /* check the body, emit nothing */
     uint32_t param_cells, local_cells;
     /* Stack entries still reading a local: a chain per local slot (lhead),
      * and all of them in stack order (lrefs, may hold stale entries), so that
@@ -103,8 +106,9 @@ typedef struct comp {
 
     uint64_t *consts;
     uint32_t nconsts, constcap;
-    uint32_t *chash; /* index+1 into consts, open addressing */
+    uint64_t *chash; /* (stamp << 32) | index+1 into consts, open addressing */
     uint32_t chash_cap;
+    uint32_t chash_stamp; /* entries of other stamps are empty */
 
     uint8_t *const_wide; /* per constant: first cell of a v128 (NULL if none) */
     sentry *scratch; /* values popped for a moment (one user at a time) */
@@ -309,29 +313,40 @@ static void patch_fixups(comp *c, ctrl *f, uint32_t target)
 
 /* ---- constants --------------------------------------------------------------------- */
 
+static uint32_t const_hash(uint64_t bits, uint32_t cap)
+{
+    return (uint32_t)((bits * 0x9E3779B97F4A7C15ull) >> 40) & (cap - 1);
+}
+
 static uint32_t const_slot(comp *c, uint64_t bits)
 {
+    if (c->dead) /* never emitted: no need for a cell */
+        return CONST_FLAG;
+    uint64_t live = (uint64_t)c->chash_stamp << 32;
     if (c->nconsts * 2 >= c->chash_cap) {
         uint32_t ncap = c->chash_cap ? c->chash_cap * 2 : 64;
-        uint32_t *h = calloc(ncap, sizeof *h);
+        uint64_t *h = calloc(ncap, sizeof *h);
         if (!h) {
             nomem(c);
             return CONST_FLAG;
         }
         for (uint32_t i = 0; i < c->nconsts; i++) {
-            uint32_t k = (uint32_t)((c->consts[i] * 0x9E3779B97F4A7C15ull) >> 40) & (ncap - 1);
-            while (h[k])
+            if (c->const_wide && c->const_wide[i])
+                continue;
+            uint32_t k = const_hash(c->consts[i], ncap);
+            while (h[k] >> 32 == c->chash_stamp)
                 k = (k + 1) & (ncap - 1);
-            h[k] = i + 1;
+            h[k] = live | (i + 1);
         }
         free(c->chash);
         c->chash = h;
         c->chash_cap = ncap;
     }
-    uint32_t k = (uint32_t)((bits * 0x9E3779B97F4A7C15ull) >> 40) & (c->chash_cap - 1);
-    while (c->chash[k]) {
-        if (c->consts[c->chash[k] - 1] == bits)
-            return CONST_FLAG | (c->chash[k] - 1);
+    uint32_t k = const_hash(bits, c->chash_cap);
+    while (c->chash[k] >> 32 == c->chash_stamp) {
+        uint32_t idx = (uint32_t)c->chash[k] - 1;
+        if (c->consts[idx] == bits && !(c->const_wide && c->const_wide[idx]))
+            return CONST_FLAG | idx;
         k = (k + 1) & (c->chash_cap - 1);
     }
     if (!grow(c, (void **)&c->consts, &c->constcap, sizeof *c->consts, c->nconsts + 1))
@@ -346,7 +361,7 @@ static uint32_t const_slot(comp *c, uint64_t bits)
         c->const_wide[c->nconsts] = 0;
     }
     c->consts[c->nconsts] = bits;
-    c->chash[k] = c->nconsts + 1;
+    c->chash[k] = live | (c->nconsts + 1);
     return CONST_FLAG | c->nconsts++;
 }
 
@@ -1566,7 +1581,7 @@ static bool compile_body(comp *c)
         }
         if (c->r.pos >= c->r.end)
             return rd_fail(&c->r, "END opcode expected");
-        c->instr_offset = (uint32_t)c->r.pos;
+        c->instr_offset = (uint32_t)(c->r.pos + c->r.origin);
         uint8_t op = c->r.base[c->r.pos++];
         c->instr_count++;
         if (!c->loop_depth)
@@ -2101,10 +2116,9 @@ static bool read_locals(comp *c)
     if (total > MAX_LOCALS)
         return rd_fail(&c->r, "too many locals");
     c->nlocals = (uint32_t)total;
-    c->ltype = malloc(total ? total : 1);
-    c->lslot = malloc((total ? total : 1) * sizeof *c->lslot);
-    if (!c->ltype || !c->lslot)
-        return nomem(c);
+    if (!grow(c, (void **)&c->ltype, &c->ltype_cap, 1, c->nlocals + 1) ||
+        !grow(c, (void **)&c->lslot, &c->lslot_cap, sizeof *c->lslot, c->nlocals + 1))
+        return false;
     uint32_t k = 0, cells = 0;
     for (; k < t->ft.param_count; k++) {
         c->ltype[k] = (uint8_t)t->ft.params[k];
@@ -2125,9 +2139,8 @@ static bool read_locals(comp *c)
         }
     }
     c->local_cells = cells - c->param_cells;
-    c->lhead = malloc((cells ? cells : 1) * sizeof *c->lhead);
-    if (!c->lhead)
-        return nomem(c);
+    if (!grow(c, (void **)&c->lhead, &c->lhead_cap, sizeof *c->lhead, cells + 1))
+        return false;
     for (uint32_t i = 0; i < cells; i++)
         c->lhead[i] = NONE;
     return true;
@@ -2151,15 +2164,17 @@ static void comp_free(comp *c)
     free(c->lrefs);
     free(c->stub_pos);
     free(c->stub_stamp);
+    free(c->remap);
 }
 
 /* Lays out the frame and rewrites tagged slot operands into frame indices. */
 static bool finish(comp *c, func_code *fc)
 {
     /* keep only the constants some instruction still reads */
-    uint32_t *remap = calloc(c->nconsts ? c->nconsts : 1, sizeof *remap);
-    if (!remap)
-        return nomem(c);
+    if (!grow(c, (void **)&c->remap, &c->remap_cap, sizeof *c->remap, c->nconsts + 1))
+        return false;
+    uint32_t *remap = c->remap;
+    memset(remap, 0, c->nconsts * sizeof *remap);
     for (uint32_t i = 0; i < c->nrelocs; i++) {
         uint32_t w = c->code[c->relocs[i]];
         if (w & CONST_FLAG) {
@@ -2181,7 +2196,6 @@ static bool finish(comp *c, func_code *fc)
         if (*w & CONST_FLAG)
             *w = CONST_FLAG | remap[SLOT_INDEX(*w)];
     }
-    free(remap);
     uint32_t const_base = c->param_cells + c->local_cells;
     uint32_t temp_base = const_base + c->nconsts;
     uint64_t frame_size = (uint64_t)temp_base + c->max_cells;
@@ -2194,9 +2208,18 @@ static bool finish(comp *c, func_code *fc)
         else if (*w & TEMP_FLAG)
             *w = temp_base + SLOT_INDEX(*w);
     }
-    fc->code = c->code;
+    /* exact-size copies: the workspace is reused for the next function */
+    uint32_t *code = malloc((c->len ? c->len : 1) * sizeof *code);
+    pc_map *map = malloc((c->nmap ? c->nmap : 1) * sizeof *map);
+    if (!code || !map) {
+        free(code);
+        free(map);
+        return nomem(c);
+    }
+    memcpy(code, c->code, c->len * sizeof *code);
+    if (c->nmap)
+        memcpy(map, c->map, c->nmap * sizeof *map);
     fc->code_words = c->len;
-    c->code = NULL;
     fc->param_cells = c->param_cells;
     fc->local_cells = c->local_cells;
     fc->const_base = const_base;
@@ -2204,49 +2227,114 @@ static bool finish(comp *c, func_code *fc)
     fc->frame_cells = (uint32_t)frame_size;
     /* the entry image: zeroed locals followed by the constants */
     size_t image = (size_t)c->local_cells + c->nconsts;
-    fc->consts = calloc(image ? image : 1, sizeof(uint64_t));
-    if (!fc->consts)
+    uint64_t *consts = calloc(image ? image : 1, sizeof(uint64_t));
+    if (!consts) {
+        free(code);
+        free(map);
         return nomem(c);
+    }
     if (c->nconsts)
-        memcpy(fc->consts + c->local_cells, c->consts, c->nconsts * sizeof(uint64_t));
-    fc->map = c->map;
+        memcpy(consts + c->local_cells, c->consts, c->nconsts * sizeof(uint64_t));
+    fc->consts = consts;
+    fc->map = map;
     fc->map_count = c->nmap;
-    c->map = NULL;
+    /* published last: a non-NULL code pointer means the function is ready */
+    __atomic_store_n(&fc->code, code, __ATOMIC_RELEASE);
     fc->fuel_cost = c->outside_loops ? c->outside_loops : 1;
     return true;
 }
 
-bool compile_function(wasm_module *m, uint32_t def_index, const uint8_t *bytes, size_t size,
-                      wasm_error *err)
+bool compile_lazy(const func_code *cfc, wasm_error *err)
 {
-    (void)size;
-    comp cs;
-    memset(&cs, 0, sizeof cs);
-    comp *c = &cs;
+    func_code *fc = (func_code *)cfc;
+    wasm_module *m = (wasm_module *)fc->module;
+    while (__atomic_exchange_n(&m->lazy_lock, 1, __ATOMIC_ACQUIRE))
+        ;
+    bool ok = true;
+    if (!__atomic_load_n(&fc->code, __ATOMIC_ACQUIRE)) {
+        if (!m->lazy_ws)
+            m->lazy_ws = compiler_new();
+        ok = m->lazy_ws && compile_function(m->lazy_ws, m, fc->func_index - m->func_imports,
+                                            m->code_copy, m->code_origin, false, err);
+        if (!m->lazy_ws)
+            err_set(err, WASM_ERR_NOMEM, "out of memory compiling function %u", fc->func_index);
+    }
+    __atomic_store_n(&m->lazy_lock, 0, __ATOMIC_RELEASE);
+    return ok;
+}
+
+/* Clears the per-function state and keeps the buffers. */
+static void comp_reset(comp *c)
+{
+    comp keep = *c;
+    memset(c, 0, sizeof *c);
+#define KEEP(f) c->f = keep.f
+    KEEP(ltype); KEEP(lslot); KEEP(ltype_cap); KEEP(lslot_cap); KEEP(lhead); KEEP(lhead_cap);
+    KEEP(remap); KEEP(remap_cap); KEEP(lrefs); KEEP(lrefcap); KEEP(stub_pos); KEEP(stub_stamp);
+    KEEP(stub_cap); KEEP(stamp); KEEP(stack); KEEP(scap); KEEP(ctrls); KEEP(ccap); KEEP(code);
+    KEEP(cap); KEEP(relocs); KEEP(relcap); KEEP(map); KEEP(mapcap); KEEP(fixups); KEEP(fixcap);
+    KEEP(consts); KEEP(constcap); KEEP(chash); KEEP(chash_cap); KEEP(scratch); KEEP(scratch_cap);
+#undef KEEP
+    c->chash_stamp = keep.chash_stamp + 1;
+    if (c->chash_stamp == 0) { /* wrapped: forget every entry */
+        if (c->chash)
+            memset(c->chash, 0, c->chash_cap * sizeof *c->chash);
+        c->chash_stamp = 1;
+    }
+    free(keep.const_wide);
+}
+
+comp *compiler_new(void)
+{
+    comp *c = calloc(1, sizeof *c);
+    if (c)
+        c->chash_stamp = 1;
+    return c;
+}
+
+void compiler_free(comp *c)
+{
+    if (!c)
+        return;
+    comp_free(c);
+    free(c);
+}
+
+/* Validates (validate_only) or translates function def_index. bytes holds
+ * the module from byte offset `origin` on. */
+bool compile_function(comp *c, const wasm_module *m, uint32_t def_index, const uint8_t *bytes,
+                      size_t origin, bool validate_only, wasm_error *err)
+{
+    comp_reset(c);
     c->m = m;
     c->err = err;
     c->func_index = m->func_imports + def_index;
     c->type = &m->types[m->func_types[c->func_index]];
     c->handlers = interp_handler_table();
-    c->r = (reader){bytes, m->body_start[def_index], m->body_end[def_index], err};
+    c->r = (reader){bytes, m->body_start[def_index] - origin, m->body_end[def_index] - origin, err,
+                    origin};
     c->last_op = OP_COUNT_;
-    c->fuse = engine_peephole;
-    func_code *fc = &m->codes[def_index];
-    fc->func_index = c->func_index;
-    fc->type_index = m->func_types[c->func_index];
-    fc->body_offset = m->body_start[def_index];
-    fc->body_size = m->body_end[def_index] - m->body_start[def_index];
-    fc->module = m;
-    c->instr_offset = fc->body_offset;
+    c->prev_op = OP_COUNT_;
+    c->fuse = m->fuse;
+    c->validate_only = validate_only;
+    /* validating only: the whole body is "dead code" for the emitter */
+    c->dead = validate_only;
+    func_code *fc = &((wasm_module *)m)->codes[def_index];
+    c->instr_offset = m->body_start[def_index];
 
     bool ok = read_locals(c);
     if (ok) {
         ctrl f = {.kind = CK_FUNC, .type_index = fc->type_index};
         f.height = 0;
         f.base_home = TEMP_FLAG;
+        f.dead_at_start = c->dead;
         ok = push_ctrl(c, &f);
     }
-    ok = ok && compile_body(c) && !c->oom && finish(c, fc);
-    comp_free(c);
+    ok = ok && compile_body(c) && !c->oom;
+    if (ok && validate_only &&
+        (uint64_t)c->param_cells + c->local_cells + c->max_cells > MAX_FRAME_CELLS)
+        ok = fail(c, "function needs too large a frame");
+    if (ok && !validate_only)
+        ok = finish(c, fc);
     return ok;
 }

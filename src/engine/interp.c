@@ -327,6 +327,8 @@ wasm_status interp_call(wasm_store *s, wasm_func *f, cell *args, wasm_error *err
         return WASM_ERR_NOMEM;
     }
     const func_code *code = f->code;
+    if (!__atomic_load_n(&code->code, __ATOMIC_ACQUIRE) && !compile_lazy(code, err))
+        return err->status;
     cell *fp = s->sp;
     if (s->host_nesting >= MAX_HOST_NESTING || s->ftop + 1 >= s->frames_end ||
         (size_t)(s->stack_end - fp) < code->frame_cells) {
@@ -682,6 +684,12 @@ do_return:
 L_CALL: {
     const func_code *fc;
     memcpy(&fc, pc + 1, sizeof fc);
+    const uint32_t *entry_pc = __atomic_load_n(&fc->code, __ATOMIC_ACQUIRE);
+    if (UNLIKELY(!entry_pc)) { /* first call: translate it now */
+        if (!compile_lazy(fc, err))
+            goto compile_failed;
+        entry_pc = fc->code;
+    }
     nfp = fp + pc[3];
     if (UNLIKELY(ftop == fend || fc->frame_cells > (size_t)(stack_end - nfp)))
         TRAP(WASM_TRAP_STACK_EXHAUSTED);
@@ -691,7 +699,7 @@ L_CALL: {
     ftop++;
     frame_init(nfp, fc);
     fp = nfp;
-    pc = fc->code;
+    pc = entry_pc;
     fuel -= fc->fuel_cost;
     if (UNLIKELY(fuel < 0))
         goto out_of_fuel;
@@ -749,6 +757,8 @@ call_func:
         DISPATCH();
     } else {
         const func_code *fc = callee->code;
+        if (UNLIKELY(!__atomic_load_n(&fc->code, __ATOMIC_ACQUIRE)) && !compile_lazy(fc, err))
+            goto compile_failed;
         if (UNLIKELY(ftop == fend || fc->frame_cells > (size_t)(stack_end - nfp)))
             TRAP(WASM_TRAP_STACK_EXHAUSTED);
         ftop->pc = ret_pc;
@@ -1287,6 +1297,12 @@ exited:
     err->frame_count = 0;
     snprintf(err->message, sizeof err->message, "exit with code %d", (int)s->exit_code);
     return WASM_ERR_EXIT;
+
+compile_failed: /* only when out of memory: err says so */
+    if (s->fuel_on)
+        s->fuel = fuel < 0 ? 0 : fuel;
+    s->ftop = entry;
+    return err->status;
 
 trap:
     if (s->fuel_on)
