@@ -13,4 +13,6 @@ typedef struct cli_command {
 
 #define ENARX_VERSION "0.1.0"
 
+int cmd_attest(int argc, char **argv);
+
 #endif

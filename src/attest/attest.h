@@ -1,0 +1,119 @@
+/* Attestation evidence verification: AMD SEV-SNP reports, Intel SGX DCAP
+ * quotes (v3) and Intel TDX quotes (v4, v5), raw or wrapped in an Enarx
+ * Steward CSR.
+ *
+ * The verifier answers two questions:
+ *   1. Is the evidence genuine? Vendor chain to a pinned root, every signature,
+ *      every validity period at the verification time, key and TCB bindings,
+ *      and (when collateral is given) the Intel TCB level.
+ *   2. Is it acceptable? A policy (attest_policy_*) over the claims.
+ *
+ * Everything in the evidence and collateral is untrusted input. Trust comes
+ * only from an attest_trust: the vendor roots compiled in, or roots the
+ * operator names explicitly. An attest_trust is read-only once built and can be
+ * shared by many verifications (parse once, verify thousands). */
+#ifndef ATTEST_ATTEST_H
+#define ATTEST_ATTEST_H
+
+#include <jansson.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+typedef enum attest_kind {
+    ATTEST_KIND_UNKNOWN = 0,
+    ATTEST_KIND_SNP,   /* AMD SEV-SNP attestation report */
+    ATTEST_KIND_SGX,   /* Intel SGX DCAP quote */
+    ATTEST_KIND_TDX,   /* Intel TDX quote */
+} attest_kind;
+
+typedef enum attest_status {
+    ATTEST_VALID = 0,      /* genuine (and acceptable, when a policy was applied) */
+    ATTEST_REFUSED = 1,    /* a check failed: see check / reason / hint */
+    ATTEST_BAD_INPUT = 2,  /* an input could not be read or recognised */
+} attest_status;
+
+/* ---- trust anchors ------------------------------------------------------ */
+
+typedef struct attest_trust attest_trust;
+
+/* The built-in vendor certificates (Intel SGX Root CA; AMD ARK, ASK and ASVK
+ * for Milan, Genoa, Turin), parsed once. NULL and a message on failure. */
+attest_trust *attest_trust_new(char *err, size_t errlen);
+void attest_trust_free(attest_trust *trust);
+
+/* Replace the pinned Intel SGX Root CA (PEM or DER, one certificate). */
+int attest_trust_set_intel_root(attest_trust *trust, const uint8_t *data, size_t len,
+                                char *err, size_t errlen);
+
+/* Replace the AMD certificates with an operator-given chain (PEM or DER, any
+ * order: ARK and ASK and/or ASVK). The self-signed ARKs in it become the
+ * trusted roots; the built-in AMD certificates are no longer used. */
+int attest_trust_set_amd_chain(attest_trust *trust, const uint8_t *data, size_t len,
+                               char *err, size_t errlen);
+
+/* ---- inputs -------------------------------------------------------------- */
+
+typedef struct attest_blob {
+    const uint8_t *data;
+    size_t len;
+    const char *name;   /* file name, for messages (may be NULL) */
+} attest_blob;
+
+#define ATTEST_MAX_CRLS 16
+
+typedef struct attest_inputs {
+    attest_blob evidence;        /* raw report/quote, hex text, or CSR (PEM/DER) */
+    attest_blob vcek;            /* SNP: VCEK or VLEK certificate (PEM/DER) */
+    attest_blob pck_chain;       /* Intel: PCK chain when the quote does not carry one */
+    attest_blob tcb_info;        /* Intel: PCS TCB Info response JSON */
+    attest_blob tcb_info_chain;  /* its issuer chain (TCB Signing + Root, PEM) */
+    attest_blob qe_identity;     /* Intel: PCS QE Identity response JSON */
+    attest_blob qe_identity_chain;
+    attest_blob crls[ATTEST_MAX_CRLS]; /* DER or PEM CRLs */
+    size_t ncrls;
+    time_t time;                 /* verification time */
+} attest_inputs;
+
+/* ---- result -------------------------------------------------------------- */
+
+typedef struct attest_result {
+    attest_status status;
+    attest_kind kind;
+    char format[96];      /* what the evidence was recognised as */
+    char check[48];       /* the check that failed, e.g. "snp.vcek_tcb" */
+    char reason[640];     /* what failed, with the values involved */
+    char hint[320];       /* what would fix it */
+    json_t *claims;       /* object, in a stable order */
+    json_t *checks;       /* array of strings: the checks that passed */
+    json_t *notes;        /* array of strings: warnings and context */
+} attest_result;
+
+void attest_result_init(attest_result *res);
+void attest_result_clear(attest_result *res);
+
+/* Verifies evidence; fills res (which must be initialised). Returns
+ * res->status. Never aborts on bad input. */
+attest_status attest_verify(const attest_trust *trust, const attest_inputs *in,
+                            attest_result *res);
+
+const char *attest_kind_name(attest_kind kind);
+
+/* ---- policy -------------------------------------------------------------- */
+
+typedef struct attest_policy attest_policy;
+
+/* Parses a TOML policy; NULL and a message naming line and column on error. */
+attest_policy *attest_policy_parse(const char *text, size_t len, char *err, size_t errlen);
+void attest_policy_free(attest_policy *policy);
+
+/* Applies the policy to a result whose status is ATTEST_VALID; on the first
+ * violation, sets status ATTEST_REFUSED with check/reason/hint. */
+attest_status attest_policy_apply(const attest_policy *policy, attest_result *res);
+
+/* ---- helpers shared with the CLI ---------------------------------------- */
+
+/* Parses an RFC 3339 date-time ("2025-07-01T00:00:00Z", offsets allowed). */
+int attest_parse_time(const char *text, time_t *out);
+
+#endif

@@ -1,0 +1,233 @@
+/* Internal interfaces of the attest module (not for other modules). */
+#ifndef ATTEST_INTERNAL_H
+#define ATTEST_INTERNAL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#include <openssl/evp.h>
+#include <openssl/x509.h>
+
+#include "attest/attest.h"
+
+#if defined(__GNUC__)
+#define ATTEST_PRINTF(a, b) __attribute__((format(printf, a, b)))
+#else
+#define ATTEST_PRINTF(a, b)
+#endif
+
+/* ---- bounds-checked byte reader (reader.c) ------------------------------ */
+
+/* A view of untrusted bytes. Every read checks the remaining length first; a
+ * failed read sets `bad` and returns zero/NULL, so a parser can read a run of
+ * fields and test `bad` once. */
+typedef struct breader {
+    const uint8_t *data;
+    size_t len;
+    size_t off;
+    bool bad;
+} breader;
+
+void br_init(breader *r, const uint8_t *data, size_t len);
+size_t br_left(const breader *r);
+const uint8_t *br_take(breader *r, size_t n);   /* NULL if fewer than n left */
+bool br_skip(breader *r, size_t n);
+uint8_t br_u8(breader *r);
+uint16_t br_u16le(breader *r);
+uint32_t br_u32le(breader *r);
+uint64_t br_u64le(breader *r);
+/* Little-endian loads from a buffer already bounds-checked by the caller. */
+uint16_t ld16le(const uint8_t *p);
+uint32_t ld32le(const uint8_t *p);
+uint64_t ld64le(const uint8_t *p);
+bool all_zero(const uint8_t *p, size_t n);
+
+/* ---- minimal DER reader (der.c) ---------------------------------------- */
+
+typedef struct der_item {
+    unsigned tag;            /* identifier octet (low-tag-number form only) */
+    const uint8_t *content;
+    size_t len;
+    const uint8_t *whole;    /* tag + length + content */
+    size_t whole_len;
+} der_item;
+
+/* Reads one TLV from r; false on malformed or truncated input (definite
+ * lengths only, at most 4 length octets, minimal length encoding not
+ * required). */
+bool der_next(breader *r, der_item *out);
+/* Reads a non-negative INTEGER of at most 8 value bytes (a leading 0x00 is
+ * allowed). */
+bool der_uint(const der_item *it, uint64_t *out);
+/* Compares an OBJECT IDENTIFIER item with dotted text. */
+bool der_oid_is(const der_item *it, const char *dotted);
+
+/* ---- hex ---------------------------------------------------------------- */
+
+void hex_encode(const uint8_t *p, size_t n, char *out);    /* out: 2n+1 */
+char *hex_alloc(const uint8_t *p, size_t n);                /* malloc'd */
+/* Decodes hex text (whitespace ignored, optional 0x prefix); returns a
+ * malloc'd buffer or NULL if the text is not entirely hex. */
+uint8_t *hex_decode_text(const uint8_t *text, size_t len, size_t *out_len);
+/* Decodes exactly n bytes from a fixed-length hex string; false otherwise. */
+bool hex_decode_fixed(const char *hex, uint8_t *out, size_t n);
+
+/* ---- result helpers (result.c) ----------------------------------------- */
+
+/* Records a failure (status REFUSED unless already set) and returns
+ * ATTEST_REFUSED so callers can `return fail(...)`. Only the first failure is
+ * kept. */
+attest_status res_fail(attest_result *res, const char *check, const char *hint,
+                       const char *fmt, ...) ATTEST_PRINTF(4, 5);
+attest_status res_bad_input(attest_result *res, const char *check, const char *hint,
+                            const char *fmt, ...) ATTEST_PRINTF(4, 5);
+void res_pass(attest_result *res, const char *fmt, ...) ATTEST_PRINTF(2, 3);
+void res_note(attest_result *res, const char *fmt, ...) ATTEST_PRINTF(2, 3);
+void claim_hex(json_t *obj, const char *key, const uint8_t *p, size_t n);
+void claim_str(json_t *obj, const char *key, const char *value);
+void claim_int(json_t *obj, const char *key, long long value);
+void claim_bool(json_t *obj, const char *key, bool value);
+
+/* ---- X.509 and signature helpers (x509util.c) -------------------------- */
+
+/* Parses every certificate in PEM text, or one DER certificate. Returns a
+ * new stack (possibly empty) or NULL on a parse error. */
+STACK_OF(X509) *certs_parse(const uint8_t *data, size_t len);
+X509_CRL *crl_parse(const uint8_t *data, size_t len);
+/* "CN=..." of a name, or the one-line form; into buf. */
+const char *name_cn(const X509_NAME *name, char *buf, size_t len);
+const char *cert_cn(const X509 *cert, char *buf, size_t len);
+bool asn1_time_to_time_t(const ASN1_TIME *t, time_t *out);
+void format_time(time_t t, char *buf, size_t len);            /* RFC 3339, UTC */
+/* Checks validity at `when`; on failure fills res with a message naming `what`. */
+bool cert_valid_at(attest_result *res, const char *check, const X509 *cert,
+                   const char *what, time_t when);
+/* child signed by issuer: names, key usage, signature. */
+bool cert_signed_by(attest_result *res, const char *check, X509 *child, const char *child_what,
+                    X509 *issuer, const char *issuer_what, const char *hint);
+bool same_key(const X509 *a, const X509 *b);
+/* ECDSA over msg with a raw (r, s) signature of 2*n bytes; big_endian selects
+ * the byte order of r and s. Returns 1 valid, 0 invalid, -1 error. */
+int ecdsa_verify_raw(EVP_PKEY *key, const EVP_MD *md, const uint8_t *msg, size_t msg_len,
+                     const uint8_t *r, const uint8_t *s, size_t n, bool big_endian);
+/* A P-256 public key from 64 bytes X||Y. NULL if not a valid point. */
+EVP_PKEY *p256_key_from_xy(const uint8_t xy[64]);
+bool sha256(const uint8_t *p, size_t n, uint8_t out[32]);
+bool sha384(const uint8_t *p, size_t n, uint8_t out[48]);
+bool sha256_2(const uint8_t *a, size_t an, const uint8_t *b, size_t bn, uint8_t out[32]);
+
+/* CRL checking shared by both vendors: for each CRL whose issuer is one of
+ * `chain` (leaf first), verify its signature and freshness at `when` and
+ * refuse if it lists the certificate that issuer signed. Irrelevant CRLs are
+ * noted and ignored. */
+bool crls_check(attest_result *res, const char *check, STACK_OF(X509_CRL) *crls,
+                STACK_OF(X509) *chain, time_t when);
+
+/* ---- trust (roots.c, trust.c) ------------------------------------------ */
+
+typedef enum amd_product {
+    AMD_UNKNOWN = 0,
+    AMD_MILAN,
+    AMD_GENOA,
+    AMD_TURIN,
+} amd_product;
+
+const char *amd_product_name(amd_product p);
+
+struct attest_trust {
+    X509 *intel_root;
+    bool intel_root_builtin;
+    STACK_OF(X509) *amd_certs;     /* ARKs, ASKs, ASVKs */
+    bool amd_builtin;
+};
+
+typedef struct builtin_cert {
+    const char *what;
+    const char *pem;
+    const char *sha256; /* of the DER, checked when loaded */
+} builtin_cert;
+extern const builtin_cert attest_builtin_intel_root;
+extern const builtin_cert attest_builtin_amd[];
+extern const size_t attest_builtin_amd_count;
+
+/* ---- verifiers --------------------------------------------------------- */
+
+/* The SNP report (exactly 0x4A0 bytes of it) with its VCEK/VLEK. */
+attest_status snp_verify(const attest_trust *trust, const uint8_t *report, size_t len,
+                         X509 *vek, STACK_OF(X509_CRL) *crls, time_t when,
+                         attest_result *res);
+
+typedef struct intel_collateral {
+    const uint8_t *tcb_info; size_t tcb_info_len; const char *tcb_info_name;
+    STACK_OF(X509) *tcb_info_chain;
+    const uint8_t *qe_identity; size_t qe_identity_len; const char *qe_identity_name;
+    STACK_OF(X509) *qe_identity_chain;
+    STACK_OF(X509) *pck_chain;     /* used when the quote carries no chain */
+} intel_collateral;
+
+attest_status dcap_verify(const attest_trust *trust, const uint8_t *quote, size_t len,
+                          const intel_collateral *col, STACK_OF(X509_CRL) *crls, time_t when,
+                          attest_result *res);
+
+/* ---- Intel collateral (collateral.c) ----------------------------------- */
+
+typedef struct pck_info {
+    uint8_t ppid[16];
+    uint8_t comps[16];      /* SGX TCB component SVNs */
+    unsigned pcesvn;
+    uint8_t cpusvn[16];
+    uint8_t pceid[2];
+    uint8_t fmspc[6];
+    int sgx_type;
+    bool platform_ca;
+} pck_info;
+
+typedef struct tdx_tcb_input {
+    const uint8_t *tee_tcb_svn;   /* 16 bytes */
+    const uint8_t *mrsignerseam;  /* 48 */
+    const uint8_t *seam_attributes; /* 8 */
+} tdx_tcb_input;
+
+/* QE Identity: signature, freshness, the QE report against it; the QE's TCB
+ * status into qe_status (empty when no identity is given). */
+attest_status qe_identity_check(const attest_trust *trust, const intel_collateral *col,
+                                const uint8_t *qe_report, bool tdx, time_t when,
+                                attest_result *res, char *qe_status, size_t qe_status_len);
+/* TCB Info: signature, freshness, FMSPC/PCE-ID, TCB level -> status. */
+attest_status tcb_info_check(const attest_trust *trust, const intel_collateral *col,
+                             const pck_info *pck, const tdx_tcb_input *tdx, const char *qe_status,
+                             time_t when, attest_result *res);
+
+/* Locates the exact bytes of top-level member `key` (an object) in JSON text.
+ * Also returns the hex "signature" member decoded to 64 bytes. Returns false
+ * with a message in err when the document is not valid JSON, lacks either
+ * member, or has duplicate keys. */
+bool json_signed_member(const uint8_t *text, size_t len, const char *key,
+                        const uint8_t **member, size_t *member_len, uint8_t sig[64],
+                        char *err, size_t errlen);
+
+/* ---- Steward CSR (csr.c) ------------------------------------------------ */
+
+typedef struct csr_evidence {
+    attest_kind kind;           /* SGX or SNP */
+    const uint8_t *report;      /* quote or SNP report, inside the CSR DER */
+    size_t report_len;
+    X509 *vcek;                 /* SNP: VCEK carried in the CSR (owned) */
+    STACK_OF(X509_CRL) *crls;   /* CRLs carried (owned, may be NULL) */
+    const uint8_t *tcb_info;    /* SGX: TCB Info JSON carried (may be NULL) */
+    size_t tcb_info_len;
+    STACK_OF(X509) *tcb_chain;  /* its issuer chain (owned, may be NULL) */
+    uint8_t spki_hash[48];      /* SHA-256 (SGX) or SHA-384 (SNP) of the SPKI */
+    size_t spki_hash_len;
+    int key_nid;                /* curve of the CSR key */
+    bool new_format;
+    uint8_t *buf;               /* owned copy of the extension value */
+} csr_evidence;
+
+/* Parses a DER CSR, verifies its own signature, extracts the evidence. */
+attest_status csr_extract(const uint8_t *der, size_t len, csr_evidence *out, attest_result *res);
+void csr_evidence_free(csr_evidence *ev);
+
+#endif

@@ -1,0 +1,140 @@
+/* Trust anchors: the built-in vendor certificates, parsed once, or
+ * operator-given replacements. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/err.h>
+
+#include "attest/internal.h"
+
+const char *amd_product_name(amd_product p)
+{
+    switch (p) {
+    case AMD_MILAN: return "Milan";
+    case AMD_GENOA: return "Genoa";
+    case AMD_TURIN: return "Turin";
+    default: return "unknown";
+    }
+}
+
+static X509 *load_builtin(const builtin_cert *b, char *err, size_t errlen)
+{
+    STACK_OF(X509) *certs = certs_parse((const uint8_t *)b->pem, strlen(b->pem));
+    if (!certs || sk_X509_num(certs) != 1) {
+        snprintf(err, errlen, "built-in certificate %s does not parse", b->what);
+        sk_X509_pop_free(certs, X509_free);
+        return NULL;
+    }
+    X509 *x = sk_X509_shift(certs);
+    sk_X509_free(certs);
+    /* Guard against an accidental edit of the embedded text. */
+    unsigned char md[32];
+    unsigned int mdlen = 0;
+    char hex[65];
+    if (X509_digest(x, EVP_sha256(), md, &mdlen) != 1 || mdlen != 32) {
+        X509_free(x);
+        snprintf(err, errlen, "cannot fingerprint built-in certificate %s", b->what);
+        return NULL;
+    }
+    hex_encode(md, 32, hex);
+    if (strcmp(hex, b->sha256) != 0) {
+        X509_free(x);
+        snprintf(err, errlen, "built-in certificate %s has fingerprint %s, expected %s", b->what,
+                 hex, b->sha256);
+        return NULL;
+    }
+    return x;
+}
+
+attest_trust *attest_trust_new(char *err, size_t errlen)
+{
+    attest_trust *t = calloc(1, sizeof *t);
+    if (!t) {
+        snprintf(err, errlen, "out of memory");
+        return NULL;
+    }
+    t->intel_root = load_builtin(&attest_builtin_intel_root, err, errlen);
+    t->intel_root_builtin = true;
+    t->amd_certs = sk_X509_new_null();
+    t->amd_builtin = true;
+    if (!t->intel_root || !t->amd_certs) {
+        attest_trust_free(t);
+        return NULL;
+    }
+    for (size_t i = 0; i < attest_builtin_amd_count; i++) {
+        X509 *x = load_builtin(&attest_builtin_amd[i], err, errlen);
+        if (!x) {
+            attest_trust_free(t);
+            return NULL;
+        }
+        sk_X509_push(t->amd_certs, x);
+    }
+    ERR_clear_error();
+    return t;
+}
+
+void attest_trust_free(attest_trust *t)
+{
+    if (!t)
+        return;
+    X509_free(t->intel_root);
+    sk_X509_pop_free(t->amd_certs, X509_free);
+    free(t);
+}
+
+static bool self_signed(X509 *x)
+{
+    EVP_PKEY *k = X509_get0_pubkey(x);
+    bool ok = X509_NAME_cmp(X509_get_subject_name(x), X509_get_issuer_name(x)) == 0 && k &&
+              X509_verify(x, k) == 1;
+    ERR_clear_error();
+    return ok;
+}
+
+int attest_trust_set_intel_root(attest_trust *t, const uint8_t *data, size_t len, char *err,
+                                size_t errlen)
+{
+    STACK_OF(X509) *certs = certs_parse(data, len);
+    if (!certs || sk_X509_num(certs) != 1) {
+        snprintf(err, errlen, "expected exactly one certificate (PEM or DER), found %s",
+                 certs ? "several" : "none that parses");
+        sk_X509_pop_free(certs, X509_free);
+        return -1;
+    }
+    X509 *root = sk_X509_shift(certs);
+    sk_X509_free(certs);
+    if (!self_signed(root)) {
+        char cn[128];
+        snprintf(err, errlen, "%s is not a self-signed root certificate", cert_cn(root, cn, sizeof cn));
+        X509_free(root);
+        return -1;
+    }
+    X509_free(t->intel_root);
+    t->intel_root = root;
+    t->intel_root_builtin = false;
+    return 0;
+}
+
+int attest_trust_set_amd_chain(attest_trust *t, const uint8_t *data, size_t len, char *err,
+                               size_t errlen)
+{
+    STACK_OF(X509) *certs = certs_parse(data, len);
+    if (!certs || sk_X509_num(certs) == 0) {
+        snprintf(err, errlen, "no certificate (PEM or DER) could be read");
+        sk_X509_pop_free(certs, X509_free);
+        return -1;
+    }
+    int roots = 0;
+    for (int i = 0; i < sk_X509_num(certs); i++)
+        roots += self_signed(sk_X509_value(certs, i));
+    if (roots == 0) {
+        snprintf(err, errlen, "the chain holds no self-signed AMD root key (ARK) certificate");
+        sk_X509_pop_free(certs, X509_free);
+        return -1;
+    }
+    sk_X509_pop_free(t->amd_certs, X509_free);
+    t->amd_certs = certs;
+    t->amd_builtin = false;
+    return 0;
+}
