@@ -10,12 +10,18 @@
 #  3. throughput: 1 GiB from stdin to stdout through a workload (echo.wasm,
 #     64 KiB reads and writes) against native `cat`.
 # Results go to docs/performance.md ("Runtime") by hand; BENCH_RUNS, BENCH_GIB
-# tune the effort.
+# tune the effort, BENCH_QUICK=1 makes it a smoke run (10 start-up runs, 2 of
+# the copy).
 set -u
 cd "$(dirname "$0")/.."
 : "${BUILD:=build}"
+if [ "${BENCH_QUICK:-0}" = 1 ]; then
+    : "${BENCH_RUNS:=10}"
+    COPY_RUNS=2
+fi
 : "${BENCH_RUNS:=100}"
 : "${BENCH_GIB:=1}"
+: "${COPY_RUNS:=5}"
 W="$BUILD/tests/workloads"
 NODE_RUN="${SHARED_DIR:-../shared}/npm-wasi-apps/node-wasi-run.mjs"
 export ENARX_BACKEND=nil
@@ -96,7 +102,7 @@ echo "--- throughput: $BENCH_GIB GiB stdin -> stdout"
 bytes=$((BENCH_GIB * 1073741824))
 # (Node's WASI is left out here: it gives the guest a non-blocking stdin, so
 # echo.wasm's read fails with EAGAIN.)
-hyperfine -w 1 -r 5 --export-markdown "$tmp/copy.md" \
+hyperfine -w 1 -r "$COPY_RUNS" --export-markdown "$tmp/copy.md" \
     --command-name "native cat" "head -c $bytes /dev/zero | cat >/dev/null" \
     --command-name "enarx run echo.wasm" "head -c $bytes /dev/zero | $ENARX run $W/echo.wasm >/dev/null" \
     2>&1 | grep -vE '^\s*$'
