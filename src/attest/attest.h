@@ -99,6 +99,42 @@ attest_status attest_verify(const attest_trust *trust, const attest_inputs *in,
 
 const char *attest_kind_name(attest_kind kind);
 
+/* ---- verifier: trust anchors plus caches, for servers ------------------ */
+
+/* attest_verify does everything again for every piece of evidence. A server
+ * verifying evidence from the same platforms again and again uses an
+ * attest_verifier: the same checks, with the work that depends only on bytes
+ * it has seen before remembered — parsed certificates, CRLs and collateral,
+ * and each verified signature (a certificate by its issuer, a CRL, a
+ * collateral document, a QE report), keyed by SHA-256 of the exact bytes
+ * involved. Validity periods, collateral dates, CRL revocation, root pinning,
+ * bindings and the evidence's own signature are checked on every call, so a
+ * verifier gives exactly the verdicts of attest_verify. Only evidence that
+ * verifies adds to the caches; both tables are bounded (least recently used
+ * entries go first). Thread-safe: one verifier can serve many threads. */
+typedef struct attest_verifier attest_verifier;
+
+#define ATTEST_CACHE_OBJECTS_DEFAULT 256     /* parsed chains, CRLs, collateral */
+#define ATTEST_CACHE_SIGNATURES_DEFAULT 4096 /* verified signatures */
+
+/* Takes ownership of trust (freed with the verifier, or here on failure);
+ * the trust must not be changed afterwards. A capacity of 0 disables that
+ * table. NULL and a message on failure. */
+attest_verifier *attest_verifier_new(attest_trust *trust, size_t max_objects, size_t max_signatures,
+                                     char *err, size_t errlen);
+void attest_verifier_free(attest_verifier *v);
+/* As attest_verify, with the caches. */
+attest_status attest_verifier_verify(attest_verifier *v, const attest_inputs *in, attest_result *res);
+/* Empties the caches (e.g. to bound memory, or to measure a cold start). */
+void attest_verifier_flush(attest_verifier *v);
+
+typedef struct attest_cache_stats {
+    size_t objects, objects_capacity;
+    size_t signatures, signatures_capacity;
+    uint64_t hits, misses, evictions;
+} attest_cache_stats;
+void attest_verifier_stats(attest_verifier *v, attest_cache_stats *out);
+
 /* ---- policy -------------------------------------------------------------- */
 
 typedef struct attest_policy attest_policy;

@@ -167,15 +167,16 @@ bad:
 
 /* ---- signed collateral ------------------------------------------------- */
 
-static json_t *verify_signed_json(const attest_trust *trust, const uint8_t *text, size_t len,
-                                  const char *name, const char *key, STACK_OF(X509) *chain,
-                                  const char *what, const char *check, time_t when, attest_result *res)
+/* Verifies a signed collateral document and returns it (its member parsed;
+ * it belongs to ctx and may be shared with other threads: read only), or NULL
+ * with the failure in res. */
+static collateral_doc *verify_signed_json(verify_ctx *ctx, const uint8_t *text, size_t len, const char *name,
+                                  const char *key, STACK_OF(X509) *chain, const char *what, const char *check,
+                                  time_t when, attest_result *res)
 {
-    const uint8_t *member;
-    size_t mlen;
-    uint8_t sig[64];
     char err[256];
-    if (!json_signed_member(text, len, key, &member, &mlen, sig, err, sizeof err)) {
+    collateral_doc *doc = ctx_collateral_parse(ctx, text, len, key, err, sizeof err);
+    if (!doc) {
         res_fail(res, check, "give the PCS response body unchanged", "%s (%s): %s", what,
                  name ? name : "collateral", err);
         return NULL;
@@ -192,7 +193,7 @@ static json_t *verify_signed_json(const attest_trust *trust, const uint8_t *text
             signer = sk_X509_value(chain, i);
     if (!signer)
         signer = sk_X509_value(chain, 0);
-    X509 *root = trust->intel_root;
+    X509 *root = ctx->trust->intel_root;
     for (int i = 0; i < sk_X509_num(chain); i++) {
         X509 *c = sk_X509_value(chain, i);
         if (c != signer && X509_NAME_cmp(X509_get_subject_name(c), X509_get_issuer_name(signer)) == 0 &&
@@ -205,29 +206,20 @@ static json_t *verify_signed_json(const attest_trust *trust, const uint8_t *text
     }
     char buf[96];
     snprintf(buf, sizeof buf, "%s signing certificate", what);
-    if (!cert_signed_by(res, check, signer, buf, root, "the pinned Intel SGX Root CA",
+    if (!cert_signed_by(ctx, res, check, signer, buf, root, "the pinned Intel SGX Root CA",
                         "the collateral must be signed by Intel's TCB Signing key") ||
         !cert_valid_at(res, check, signer, buf, when) ||
         !cert_valid_at(res, check, root, "Intel SGX Root CA", when))
         return NULL;
-    int v = ecdsa_verify_raw(X509_get0_pubkey(signer), EVP_sha256(), member, mlen, sig, sig + 32, 32, true);
-    if (v != 1) {
+    if (ctx_ecdsa_p256_signed(ctx, key, text + doc->member_off, doc->member_len, doc->sig, signer) != 1) {
         res_fail(res, check, "the collateral was altered: fetch it again from Intel PCS or your PCCS",
                  "%s signature does not verify over the \"%s\" bytes with the TCB Signing key", what, key);
         return NULL;
     }
-    json_error_t jerr;
-    json_t *obj = json_loadb((const char *)member, mlen, JSON_REJECT_DUPLICATES, &jerr);
-    if (!json_is_object(obj)) {
-        json_decref(obj);
-        res_fail(res, check, NULL, "%s: signed member does not parse", what);
-        return NULL;
-    }
-    const char *issue = json_string_value(json_object_get(obj, "issueDate"));
-    const char *next = json_string_value(json_object_get(obj, "nextUpdate"));
+    const char *issue = json_string_value(json_object_get(doc->member, "issueDate"));
+    const char *next = json_string_value(json_object_get(doc->member, "nextUpdate"));
     time_t ti, tn;
     if (attest_parse_time(issue, &ti) != 0 || attest_parse_time(next, &tn) != 0) {
-        json_decref(obj);
         res_fail(res, check, NULL, "%s: issueDate / nextUpdate missing or not RFC 3339", what);
         return NULL;
     }
@@ -236,18 +228,16 @@ static json_t *verify_signed_json(const attest_trust *trust, const uint8_t *text
     if (when < ti) {
         res_fail(res, check, "check the verification time (--time)",
                  "%s was issued at %s, after the verification time %s", what, issue, w);
-        json_decref(obj);
         return NULL;
     }
     if (when > tn) {
         res_fail(res, check, "fetch current collateral from Intel PCS or your PCCS, or verify at a time "
                              "within its period with --time",
                  "%s is stale: issued %s, next update due %s, verification time %s", what, issue, next, w);
-        json_decref(obj);
         return NULL;
     }
     res_pass(res, "%s signature verifies (TCB Signing -> Intel SGX Root CA); current (%s to %s)", what, issue, next);
-    return obj;
+    return doc;
 }
 
 static bool jhex(json_t *obj, const char *key, uint8_t *out, size_t n)
@@ -266,15 +256,16 @@ static bool jint(json_t *obj, const char *key, long long *out)
 
 /* ---- QE Identity ------------------------------------------------------- */
 
-attest_status qe_identity_check(const attest_trust *trust, const intel_collateral *col,
+attest_status qe_identity_check(verify_ctx *ctx, const intel_collateral *col,
                                 const uint8_t *qe_report, bool tdx, time_t when, attest_result *res,
                                 char *qe_status, size_t qe_status_len)
 {
-    json_t *id = verify_signed_json(trust, col->qe_identity, col->qe_identity_len, col->qe_identity_name,
-                                    "enclaveIdentity", col->qe_identity_chain, "QE Identity", "qe.identity",
-                                    when, res);
-    if (!id)
+    collateral_doc *doc = verify_signed_json(ctx, col->qe_identity, col->qe_identity_len, col->qe_identity_name,
+                                             "enclaveIdentity", col->qe_identity_chain, "QE Identity",
+                                             "qe.identity", when, res);
+    if (!doc)
         return ATTEST_REFUSED;
+    json_t *id = doc->member;
     attest_status st = ATTEST_REFUSED;
     const char *want = tdx ? "TD_QE" : "QE";
     const char *got = json_string_value(json_object_get(id, "id"));
@@ -343,9 +334,10 @@ attest_status qe_identity_check(const attest_trust *trust, const intel_collatera
     }
     snprintf(qe_status, qe_status_len, "%s", status);
     json_object_set_new(res->claims, "qe_identity",
-                        json_pack("{s:s, s:s, s:I, s:O, s:O}", "id", want, "tcb_status", status,
+                        json_pack("{s:s, s:s, s:I, s:s, s:s}", "id", want, "tcb_status", status,
                                   "tcb_evaluation_data_number", (json_int_t)eval, "issue_date",
-                                  json_object_get(id, "issueDate"), "next_update", json_object_get(id, "nextUpdate")));
+                                  json_string_value(json_object_get(id, "issueDate")), "next_update",
+                                  json_string_value(json_object_get(id, "nextUpdate"))));
     if (strcmp(status, "Revoked") == 0) {
         res_fail(res, "qe.tcb", "the platform's Quoting Enclave must be updated", "the QE's TCB status is Revoked");
         goto out;
@@ -353,7 +345,6 @@ attest_status qe_identity_check(const attest_trust *trust, const intel_collatera
     res_pass(res, "QE matches the QE Identity (MRSIGNER, ISVPRODID, MISCSELECT, ATTRIBUTES); QE TCB %s", status);
     st = ATTEST_VALID;
 out:
-    json_decref(id);
     return st;
 }
 
@@ -443,13 +434,14 @@ static attest_status tdx_module_check(json_t *info, const tdx_tcb_input *tdx, at
     return ATTEST_VALID;
 }
 
-attest_status tcb_info_check(const attest_trust *trust, const intel_collateral *col, const pck_info *pck,
+attest_status tcb_info_check(verify_ctx *ctx, const intel_collateral *col, const pck_info *pck,
                              const tdx_tcb_input *tdx, const char *qe_status, time_t when, attest_result *res)
 {
-    json_t *info = verify_signed_json(trust, col->tcb_info, col->tcb_info_len, col->tcb_info_name, "tcbInfo",
-                                      col->tcb_info_chain, "TCB Info", "tcb.info", when, res);
-    if (!info)
+    collateral_doc *doc = verify_signed_json(ctx, col->tcb_info, col->tcb_info_len, col->tcb_info_name,
+                                             "tcbInfo", col->tcb_info_chain, "TCB Info", "tcb.info", when, res);
+    if (!doc)
         return ATTEST_REFUSED;
+    json_t *info = doc->member;
     attest_status st = ATTEST_REFUSED;
     long long version = 0, eval = 0;
     jint(info, "version", &version);
@@ -539,8 +531,9 @@ attest_status tcb_info_check(const attest_trust *trust, const intel_collateral *
     if (json_is_string(date))
         claim_str(c, "tcb_date", json_string_value(date));
     claim_int(c, "tcb_evaluation_data_number", eval);
-    json_object_set_new(c, "tcb_info", json_pack("{s:O, s:O}", "issue_date", json_object_get(info, "issueDate"),
-                                                 "next_update", json_object_get(info, "nextUpdate")));
+    json_object_set_new(c, "tcb_info",
+                        json_pack("{s:s, s:s}", "issue_date", json_string_value(json_object_get(info, "issueDate")),
+                                  "next_update", json_string_value(json_object_get(info, "nextUpdate"))));
     if (strcmp(status, "Revoked") == 0) {
         res_fail(res, "tcb.level", "the platform's TCB was revoked by Intel: update microcode/BIOS",
                  "TCB status Revoked (PCK SVNs [%s] PCESVN %u)", comps, pck->pcesvn);
@@ -549,6 +542,5 @@ attest_status tcb_info_check(const attest_trust *trust, const intel_collateral *
     res_pass(res, "TCB level found: %s (platform %s), evaluation #%lld", status, platform, eval);
     st = ATTEST_VALID;
 out:
-    json_decref(info);
     return st;
 }

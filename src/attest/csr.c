@@ -17,9 +17,9 @@
 
 void csr_evidence_free(csr_evidence *ev)
 {
-    X509_free(ev->vcek);
-    sk_X509_CRL_pop_free(ev->crls, X509_CRL_free);
-    sk_X509_pop_free(ev->tcb_chain, X509_free);
+    /* The certificates and CRLs themselves belong to the verify_ctx. */
+    sk_X509_CRL_free(ev->crls);
+    sk_X509_free(ev->tcb_chain);
     free(ev->buf);
     memset(ev, 0, sizeof *ev);
 }
@@ -45,7 +45,7 @@ static bool csr_spki(const uint8_t *der, size_t len, const uint8_t **spki, size_
 }
 
 /* CrlList ::= SEQUENCE { SEQUENCE OF SEQUENCE { url UTF8String, crl CertificateList } } */
-static bool parse_crl_list(const der_item *list, STACK_OF(X509_CRL) **out)
+static bool parse_crl_list(verify_ctx *ctx, const der_item *list, STACK_OF(X509_CRL) **out)
 {
     breader r, inner;
     der_item seqof;
@@ -63,7 +63,7 @@ static bool parse_crl_list(const der_item *list, STACK_OF(X509_CRL) **out)
         if (!der_next(&e, &url) || url.tag != 0x0c || !der_next(&e, &crl) || crl.tag != 0x30 ||
             br_left(&e) != 0)
             return false;
-        X509_CRL *c = crl_parse(crl.whole, crl.whole_len);
+        X509_CRL *c = ctx_crl_parse(ctx, crl.whole, crl.whole_len);
         if (!c)
             return false;
         sk_X509_CRL_push(*out, c);
@@ -71,19 +71,12 @@ static bool parse_crl_list(const der_item *list, STACK_OF(X509_CRL) **out)
     return true;
 }
 
-static X509 *parse_cert(const der_item *it)
+static X509 *parse_cert(verify_ctx *ctx, const der_item *it)
 {
-    const unsigned char *p = it->whole;
-    X509 *x = d2i_X509(NULL, &p, (long)it->whole_len);
-    if (x && p != it->whole + it->whole_len) {
-        X509_free(x);
-        x = NULL;
-    }
-    ERR_clear_error();
-    return x;
+    return ctx_cert_der(ctx, it->whole, it->whole_len);
 }
 
-static attest_status parse_sgx(const uint8_t *v, size_t len, csr_evidence *ev, attest_result *res)
+static attest_status parse_sgx(verify_ctx *ctx, const uint8_t *v, size_t len, csr_evidence *ev, attest_result *res)
 {
     if (len == 0 || v[0] != 0x30) { /* old format: the raw quote */
         ev->report = v;
@@ -100,7 +93,7 @@ static attest_status parse_sgx(const uint8_t *v, size_t len, csr_evidence *ev, a
     if (!der_next(&s, &quote) || quote.tag != 0x04 || !der_next(&s, &crl) || !der_next(&s, &pkg) ||
         pkg.tag != 0x30 || br_left(&s) != 0)
         goto bad;
-    if (!parse_crl_list(&crl, &ev->crls))
+    if (!parse_crl_list(ctx, &crl, &ev->crls))
         goto bad;
     br_init(&tcb, pkg.content, pkg.len);
     if (!der_next(&tcb, &certs) || certs.tag != 0x30 || !der_next(&tcb, &report) || report.tag != 0x04 ||
@@ -111,7 +104,7 @@ static attest_status parse_sgx(const uint8_t *v, size_t len, csr_evidence *ev, a
     while (br_left(&crts) > 0) {
         der_item c;
         X509 *x;
-        if (!der_next(&crts, &c) || !(x = parse_cert(&c)))
+        if (!der_next(&crts, &c) || !(x = parse_cert(ctx, &c)))
             goto bad;
         sk_X509_push(ev->tcb_chain, x);
     }
@@ -125,7 +118,7 @@ bad:
                     "the SGX evidence extension is neither a raw quote nor SEQUENCE { quote, CrlList, TcbPackage }");
 }
 
-static attest_status parse_snp(const uint8_t *v, size_t len, csr_evidence *ev, attest_result *res)
+static attest_status parse_snp(verify_ctx *ctx, const uint8_t *v, size_t len, csr_evidence *ev, attest_result *res)
 {
     breader r, s, pair;
     der_item top, first, report, cert, crl;
@@ -136,14 +129,14 @@ static attest_status parse_snp(const uint8_t *v, size_t len, csr_evidence *ev, a
     if (!der_next(&s, &first) || first.tag != 0x30 || !der_next(&s, &report) || report.tag != 0x04 ||
         br_left(&s) != 0)
         goto bad;
-    ev->vcek = parse_cert(&first);
+    ev->vcek = parse_cert(ctx, &first);
     if (!ev->vcek) { /* new format: SEQUENCE { vcek, CrlList } */
         ev->new_format = true;
         br_init(&pair, first.content, first.len);
         if (!der_next(&pair, &cert) || !der_next(&pair, &crl) || br_left(&pair) != 0)
             goto bad;
-        ev->vcek = parse_cert(&cert);
-        if (!ev->vcek || !parse_crl_list(&crl, &ev->crls))
+        ev->vcek = parse_cert(ctx, &cert);
+        if (!ev->vcek || !parse_crl_list(ctx, &crl, &ev->crls))
             goto bad;
     }
     ev->report = report.content;
@@ -155,7 +148,7 @@ bad:
                     "SEQUENCE { SEQUENCE { vcek, CrlList }, report }");
 }
 
-attest_status csr_extract(const uint8_t *der, size_t len, csr_evidence *ev, attest_result *res)
+attest_status csr_extract(verify_ctx *ctx, const uint8_t *der, size_t len, csr_evidence *ev, attest_result *res)
 {
     memset(ev, 0, sizeof *ev);
     const unsigned char *p = der;
@@ -220,7 +213,7 @@ attest_status csr_extract(const uint8_t *der, size_t len, csr_evidence *ev, atte
     }
     memcpy(ev->buf, vp, vlen);
     const uint8_t *in_der = ev->buf;
-    st = ev->kind == ATTEST_KIND_SGX ? parse_sgx(in_der, vlen, ev, res) : parse_snp(in_der, vlen, ev, res);
+    st = ev->kind == ATTEST_KIND_SGX ? parse_sgx(ctx, in_der, vlen, ev, res) : parse_snp(ctx, in_der, vlen, ev, res);
     if (st != ATTEST_VALID)
         goto out;
     const uint8_t *spki;

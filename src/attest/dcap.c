@@ -163,6 +163,10 @@ static attest_status parse_quote(const uint8_t *data, size_t len, quote *q, atte
 /* ---- PCK certificate extensions --------------------------------------- */
 
 #define SGX_EXT "1.2.840.113741.1.13.1"
+/* The DER content of SGX_EXT and of SGX_EXT.2 (the TCB sequence), compared
+ * byte for byte with each entry's OID (checked by the unit tests). */
+const uint8_t attest_sgx_ext_oid[9] = {0x2a, 0x86, 0x48, 0x86, 0xf8, 0x4d, 0x01, 0x0d, 0x01};
+const uint8_t attest_sgx_tcb_oid[10] = {0x2a, 0x86, 0x48, 0x86, 0xf8, 0x4d, 0x01, 0x0d, 0x01, 0x02};
 
 static bool octets(const der_item *v, uint8_t *out, size_t n)
 {
@@ -185,33 +189,26 @@ static bool parse_tcb(const der_item *seq, pck_info *pck, char *err, size_t errl
         br_init(&p, pair.content, pair.len);
         if (!der_next(&p, &oid) || !der_next(&p, &val) || br_left(&p) != 0)
             goto bad;
-        bool known = false;
-        for (int i = 1; i <= 18; i++) {
-            char o[64];
-            snprintf(o, sizeof o, SGX_EXT ".2.%d", i);
-            if (!der_oid_is(&oid, o))
-                continue;
-            known = true;
-            if (seen & (1u << i)) {
-                snprintf(err, errlen, "TCB entry .2.%d appears twice", i);
-                return false;
-            }
-            seen |= 1u << i;
-            uint64_t v;
-            if (i <= 16) {
-                if (!der_uint(&val, &v) || v > 255)
-                    goto bad;
-                pck->comps[i - 1] = (uint8_t)v;
-            } else if (i == 17) {
-                if (!der_uint(&val, &v) || v > 65535)
-                    goto bad;
-                pck->pcesvn = (unsigned)v;
-            } else if (!octets(&val, pck->cpusvn, 16)) {
-                goto bad;
-            }
-        }
-        if (!known)
+        unsigned i = der_oid_arc_below(&oid, attest_sgx_tcb_oid, sizeof attest_sgx_tcb_oid);
+        if (i < 1 || i > 18)
             goto bad;
+        if (seen & (1u << i)) {
+            snprintf(err, errlen, "TCB entry .2.%u appears twice", i);
+            return false;
+        }
+        seen |= 1u << i;
+        uint64_t v;
+        if (i <= 16) {
+            if (!der_uint(&val, &v) || v > 255)
+                goto bad;
+            pck->comps[i - 1] = (uint8_t)v;
+        } else if (i == 17) {
+            if (!der_uint(&val, &v) || v > 65535)
+                goto bad;
+            pck->pcesvn = (unsigned)v;
+        } else if (!octets(&val, pck->cpusvn, 16)) {
+            goto bad;
+        }
     }
     if (seen != 0x7fffe) {
         snprintf(err, errlen, "TCB sequence lacks some of its 18 entries");
@@ -255,23 +252,16 @@ static bool parse_pck_ext(X509 *pck, pck_info *out, char *err, size_t errlen)
         if (!der_next(&p, &oid) || !der_next(&p, &val) || br_left(&p) != 0)
             goto bad;
         count++;
-        int which = 0;
-        for (int i = 1; i <= 7; i++) {
-            char o[48];
-            snprintf(o, sizeof o, SGX_EXT ".%d", i);
-            if (der_oid_is(&oid, o))
-                which = i;
-        }
-        if (which == 0) {
+        unsigned which = der_oid_arc_below(&oid, attest_sgx_ext_oid, sizeof attest_sgx_ext_oid);
+        if (which < 1 || which > 7) {
             snprintf(err, errlen, "unknown entry in the SGX extension");
             return false;
         }
         if (seen & (1u << which)) {
-            snprintf(err, errlen, "entry .%d appears twice in the SGX extension", which);
+            snprintf(err, errlen, "entry .%u appears twice in the SGX extension", which);
             return false;
         }
         seen |= 1u << which;
-        uint64_t v;
         switch (which) {
         case 1:
             if (!octets(&val, out->ppid, 16))
@@ -305,7 +295,6 @@ static bool parse_pck_ext(X509 *pck, pck_info *out, char *err, size_t errlen)
         default:
             break;
         }
-        (void)v;
     }
     /* Intel's rule: entries 1-5 (Processor CA) or 1-7 (Platform CA). */
     if (seen != 0x3e && seen != 0xfe) {
@@ -332,7 +321,7 @@ static X509 *find_by_subject(STACK_OF(X509) *certs, const X509_NAME *name, X509 
 }
 
 /* Leaf first. Returns the leaf and CA (borrowed from certs). */
-static attest_status check_pck_chain(const attest_trust *trust, STACK_OF(X509) *certs,
+static attest_status check_pck_chain(verify_ctx *ctx, STACK_OF(X509) *certs,
                                      STACK_OF(X509_CRL) *crls, time_t when, attest_result *res,
                                      X509 **leaf_out, pck_info *pck)
 {
@@ -355,6 +344,7 @@ static attest_status check_pck_chain(const attest_trust *trust, STACK_OF(X509) *
     if (!platform && !strstr(ccn, "SGX PCK Processor CA"))
         return res_fail(res, "pck.chain", NULL,
                         "the PCK issuer is \"%s\", not the Intel SGX PCK Processor or Platform CA", ccn);
+    const attest_trust *trust = ctx->trust;
     X509 *root = trust->intel_root;
     X509 *presented = find_by_subject(certs, X509_get_issuer_name(ca), ca);
     char rcn[128];
@@ -369,11 +359,11 @@ static attest_status check_pck_chain(const attest_trust *trust, STACK_OF(X509) *
                         "the chain's root \"%s\" is not the pinned %s (same name, different key)", pcn,
                         trust->intel_root_builtin ? "Intel SGX Root CA" : "root from --intel-root");
     }
-    if (!cert_signed_by(res, "pck.chain", ca, "PCK CA", root,
+    if (!cert_signed_by(ctx, res, "pck.chain", ca, "PCK CA", root,
                         trust->intel_root_builtin ? "the pinned Intel SGX Root CA" : "the root from --intel-root",
                         "this chain does not lead to the pinned Intel SGX Root CA"))
         return ATTEST_REFUSED;
-    if (!cert_signed_by(res, "pck.chain", leaf, "PCK certificate", ca, "PCK CA", NULL))
+    if (!cert_signed_by(ctx, res, "pck.chain", leaf, "PCK certificate", ca, "PCK CA", NULL))
         return ATTEST_REFUSED;
     if (!cert_valid_at(res, "pck.validity", leaf, "PCK certificate", when) ||
         !cert_valid_at(res, "pck.validity", ca, "PCK CA", when) ||
@@ -385,7 +375,7 @@ static attest_status check_pck_chain(const attest_trust *trust, STACK_OF(X509) *
         sk_X509_push(chain, leaf);
         sk_X509_push(chain, ca);
         sk_X509_push(chain, root);
-        bool ok = crls_check(res, "pck.crl", crls, chain, when);
+        bool ok = crls_check(ctx, res, "pck.crl", crls, chain, when);
         sk_X509_free(chain);
         if (!ok)
             return ATTEST_REFUSED;
@@ -470,22 +460,21 @@ static void pck_claims(json_t *c, const pck_info *p)
 
 /* ---- verification ------------------------------------------------------- */
 
-static STACK_OF(X509) *chain_from_cert_data(const quote *q, attest_result *res)
+static STACK_OF(X509) *chain_from_cert_data(verify_ctx *ctx, const quote *q, attest_result *res)
 {
     /* The PEM chain may end with NUL bytes. */
     size_t n = q->cert_len;
     while (n > 0 && q->cert_data[n - 1] == 0)
         n--;
-    STACK_OF(X509) *certs = certs_parse(q->cert_data, n);
+    STACK_OF(X509) *certs = ctx_certs_parse(ctx, q->cert_data, n);
     if (!certs || sk_X509_num(certs) == 0) {
-        sk_X509_pop_free(certs, X509_free);
         res_fail(res, "pck.chain", NULL, "the quote's certification data (type 5) holds no readable PEM chain");
         return NULL;
     }
     return certs;
 }
 
-attest_status dcap_verify(const attest_trust *trust, const uint8_t *data, size_t len,
+attest_status dcap_verify(verify_ctx *ctx, const uint8_t *data, size_t len,
                           const intel_collateral *col, STACK_OF(X509_CRL) *crls, time_t when,
                           attest_result *res)
 {
@@ -528,12 +517,10 @@ attest_status dcap_verify(const attest_trust *trust, const uint8_t *data, size_t
              q.version, q.body_type == 1 ? "SGX report" : q.body_type == 2 ? "TD 1.0 report" : "TD 1.5 report",
              q.cert_type);
 
-    /* PCK chain. */
+    /* PCK chain (it belongs to ctx, like every parsed certificate). */
     STACK_OF(X509) *certs = NULL;
-    bool own = false;
     if (q.cert_type == 5) {
-        certs = chain_from_cert_data(&q, res);
-        own = true;
+        certs = chain_from_cert_data(ctx, &q, res);
         if (!certs)
             return ATTEST_REFUSED;
         if (col && col->pck_chain)
@@ -552,73 +539,57 @@ attest_status dcap_verify(const attest_trust *trust, const uint8_t *data, size_t
     }
     X509 *leaf = NULL;
     pck_info pck;
-    attest_status st = check_pck_chain(trust, certs, crls, when, res, &leaf, &pck);
-    if (st != ATTEST_VALID)
-        goto out;
+    if (check_pck_chain(ctx, certs, crls, when, res, &leaf, &pck) != ATTEST_VALID)
+        return ATTEST_REFUSED;
     pck_claims(c, &pck);
 
     /* QE report signed by the PCK key. */
-    EVP_PKEY *pck_key = X509_get0_pubkey(leaf);
-    int v = pck_key ? ecdsa_verify_raw(pck_key, EVP_sha256(), q.qe_report, SGX_REPORT_BODY, q.qe_report_sig,
-                                       q.qe_report_sig + 32, 32, true)
-                    : -1;
-    if (v != 1) {
-        st = res_fail(res, "qe.report_signature", "the quote was altered, or its QE report is not from this platform",
-                      "the QE report signature does not verify with the PCK certificate's key");
-        goto out;
-    }
+    if (ctx_ecdsa_p256_signed(ctx, "qe-report", q.qe_report, SGX_REPORT_BODY, q.qe_report_sig, leaf) != 1)
+        return res_fail(res, "qe.report_signature", "the quote was altered, or its QE report is not from this platform",
+                        "the QE report signature does not verify with the PCK certificate's key");
     res_pass(res, "QE report signature verifies with the PCK key");
 
     /* Attestation key bound into the QE report. */
     uint8_t h[32];
-    sha256_2(q.att_key, 64, q.qe_auth, q.qe_auth_len, h);
+    if (!sha256_2(q.att_key, 64, q.qe_auth, q.qe_auth_len, h))
+        return res_fail(res, "qe.attestation_key", NULL, "cannot compute SHA-256 (OpenSSL failure)");
     const uint8_t *qe_rd = q.qe_report + 320;
     if (memcmp(h, qe_rd, 32) != 0 || !all_zero(qe_rd + 32, 32)) {
         char a[65], b[65];
         hex_encode(h, 32, a);
         hex_encode(qe_rd, 32, b);
-        st = res_fail(res, "qe.attestation_key", "the attestation key or QE authentication data was altered",
-                      "SHA-256(attestation key || QE auth data) = %s but the QE report binds %s%s", a, b,
-                      all_zero(qe_rd + 32, 32) ? "" : " (and REPORT_DATA[32:64] is not zero)");
-        goto out;
+        return res_fail(res, "qe.attestation_key", "the attestation key or QE authentication data was altered",
+                        "SHA-256(attestation key || QE auth data) = %s but the QE report binds %s%s", a, b,
+                        all_zero(qe_rd + 32, 32) ? "" : " (and REPORT_DATA[32:64] is not zero)");
     }
     res_pass(res, "attestation key bound into the QE report (SHA-256 of key and QE auth data)");
 
     /* QE Identity (optional). */
     char qe_status[48] = "";
-    if (col && col->qe_identity) {
-        st = qe_identity_check(trust, col, q.qe_report, tdx, when, res, qe_status, sizeof qe_status);
-        if (st != ATTEST_VALID)
-            goto out;
-    }
+    if (col && col->qe_identity &&
+        qe_identity_check(ctx, col, q.qe_report, tdx, when, res, qe_status, sizeof qe_status) != ATTEST_VALID)
+        return ATTEST_REFUSED;
 
     /* The quote signature. */
-    EVP_PKEY *ak = p256_key_from_xy(q.att_key);
-    v = ak ? ecdsa_verify_raw(ak, EVP_sha256(), data, q.signed_len, q.sig, q.sig + 32, 32, true) : -1;
-    EVP_PKEY_free(ak);
-    if (v != 1) {
-        st = res_fail(res, "quote.signature", "the quote header or report body was altered",
-                      "the quote signature does not verify with the attestation key%s",
-                      ak ? "" : " (not a valid P-256 point)");
-        goto out;
-    }
+    EVP_PKEY *ak = ctx_p256_key(ctx, q.att_key);
+    if (!ak)
+        return res_fail(res, "quote.signature", "the quote header or report body was altered",
+                        "the attestation key is not a valid P-256 point");
+    if (ecdsa_verify_raw(ak, EVP_sha256(), data, q.signed_len, q.sig, q.sig + 32, 32, true) != 1)
+        return res_fail(res, "quote.signature", "the quote header or report body was altered",
+                        "the quote signature does not verify with the attestation key");
     res_pass(res, "quote signature (ECDSA P-256) over header and report body verifies with the attestation key");
 
     /* TCB Info (optional). */
     if (col && col->tcb_info) {
         tdx_tcb_input ti = {q.body, q.body + 64, q.body + 112};
-        st = tcb_info_check(trust, col, &pck, tdx ? &ti : NULL, qe_status, when, res);
-        if (st != ATTEST_VALID)
-            goto out;
+        if (tcb_info_check(ctx, col, &pck, tdx ? &ti : NULL, qe_status, when, res) != ATTEST_VALID)
+            return ATTEST_REFUSED;
     } else {
         res_note(res, "no TCB Info given (--tcb-info): the platform's TCB status is unknown");
     }
     if (json_is_true(json_object_get(c, "debug")))
         res_note(res, "%s: the host can read and change the enclave's memory",
                  tdx ? "TD attribute DEBUG is set" : "enclave attribute DEBUG is set");
-    st = ATTEST_VALID;
-out:
-    if (own)
-        sk_X509_pop_free(certs, X509_free);
-    return res->status != ATTEST_VALID ? res->status : st;
+    return res->status;
 }

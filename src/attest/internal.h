@@ -63,6 +63,9 @@ bool der_next(breader *r, der_item *out);
 bool der_uint(const der_item *it, uint64_t *out);
 /* Compares an OBJECT IDENTIFIER item with dotted text. */
 bool der_oid_is(const der_item *it, const char *dotted);
+/* For an OID that is `parent` (its DER content bytes) plus one arc below 128:
+ * that arc; otherwise 0. A byte comparison, for hot paths. */
+unsigned der_oid_arc_below(const der_item *it, const uint8_t *parent, size_t parent_len);
 
 /* ---- hex ---------------------------------------------------------------- */
 
@@ -95,6 +98,8 @@ void claim_bool(json_t *obj, const char *key, bool value);
 /* Parses every certificate in PEM text, or one DER certificate. Returns a
  * new stack (possibly empty) or NULL on a parse error. */
 STACK_OF(X509) *certs_parse(const uint8_t *data, size_t len);
+/* DER only: one or more certificates back to back, nothing else. */
+STACK_OF(X509) *certs_parse_der(const uint8_t *data, size_t len);
 X509_CRL *crl_parse(const uint8_t *data, size_t len);
 /* "CN=..." of a name, or the one-line form; into buf. */
 const char *name_cn(const X509_NAME *name, char *buf, size_t len);
@@ -105,8 +110,9 @@ void format_time(time_t t, char *buf, size_t len);            /* RFC 3339, UTC *
 bool cert_valid_at(attest_result *res, const char *check, const X509 *cert,
                    const char *what, time_t when);
 /* child signed by issuer: names, key usage, signature. */
-bool cert_signed_by(attest_result *res, const char *check, X509 *child, const char *child_what,
-                    X509 *issuer, const char *issuer_what, const char *hint);
+typedef struct verify_ctx verify_ctx;
+bool cert_signed_by(verify_ctx *ctx, attest_result *res, const char *check, X509 *child,
+                    const char *child_what, X509 *issuer, const char *issuer_what, const char *hint);
 bool same_key(const X509 *a, const X509 *b);
 /* ECDSA over msg with a raw (r, s) signature of 2*n bytes; big_endian selects
  * the byte order of r and s. Returns 1 valid, 0 invalid, -1 error. */
@@ -122,7 +128,7 @@ bool sha256_2(const uint8_t *a, size_t an, const uint8_t *b, size_t bn, uint8_t 
  * `chain` (leaf first), verify its signature and freshness at `when` and
  * refuse if it lists the certificate that issuer signed. Irrelevant CRLs are
  * noted and ignored. */
-bool crls_check(attest_result *res, const char *check, STACK_OF(X509_CRL) *crls,
+bool crls_check(verify_ctx *ctx, attest_result *res, const char *check, STACK_OF(X509_CRL) *crls,
                 STACK_OF(X509) *chain, time_t when);
 
 /* ---- trust (roots.c, trust.c) ------------------------------------------ */
@@ -152,10 +158,88 @@ extern const builtin_cert attest_builtin_intel_root;
 extern const builtin_cert attest_builtin_amd[];
 extern const size_t attest_builtin_amd_count;
 
+/* ---- caches (cache.c) -------------------------------------------------- */
+
+typedef struct attest_cache attest_cache;
+
+attest_cache *cache_new(size_t objects, size_t signatures);
+void cache_free(attest_cache *cache);
+void cache_flush(attest_cache *cache);
+void cache_stats(attest_cache *cache, attest_cache_stats *out);
+
+typedef struct cache_entry cache_entry;
+
+/* A value a verification holds: parsed by it (key set when it may be cached)
+ * or borrowed from the cache (entry set). */
+typedef struct held_value {
+    int kind;
+    void *value;
+    cache_entry *entry;
+    uint8_t key[32];
+    bool keyed;
+} held_value;
+
+#define ATTEST_MAX_FACTS 32        /* signature facts one verification may add */
+#define ATTEST_MAX_ADMITTED 32     /* parsed objects one verification may add */
+#define ATTEST_MAX_CERT_HASHES 16
+
+/* One verification: the trust anchors, the shared cache (NULL: none), every
+ * value it obtained through the ctx_* functions (given back, or offered to
+ * the cache, by verify_ctx_finish: callers never free them), and the
+ * signatures it verified. */
+struct verify_ctx {
+    const attest_trust *trust;
+    attest_cache *cache;
+    held_value *held;
+    size_t nheld, held_cap;
+    uint8_t facts[ATTEST_MAX_FACTS][32];
+    size_t nfacts;
+    /* SHA-256 of certificates' DER, computed once per verification. */
+    struct {
+        X509 *cert;
+        uint8_t hash[32];
+    } cert_hashes[ATTEST_MAX_CERT_HASHES];
+    size_t ncert_hashes;
+};
+
+void verify_ctx_init(verify_ctx *ctx, const attest_trust *trust, attest_cache *cache);
+/* Gives back everything the verification holds; with admit (the evidence
+ * verified), its parse results and verified signatures join the cache. */
+void verify_ctx_finish(verify_ctx *ctx, bool admit);
+
+/* Cached versions of the parsers and signature checks. Without a cache they
+ * are the plain operations. Results belong to ctx until verify_ctx_finish:
+ * read them, never free or change them (they may be shared with other
+ * threads). */
+STACK_OF(X509) *ctx_certs_parse(verify_ctx *ctx, const uint8_t *data, size_t len);
+X509 *ctx_cert_der(verify_ctx *ctx, const uint8_t *der, size_t len);   /* exactly one DER certificate */
+X509_CRL *ctx_crl_parse(verify_ctx *ctx, const uint8_t *data, size_t len);
+bool ctx_cert_signed(verify_ctx *ctx, X509 *child, X509 *issuer);     /* signature only */
+bool ctx_crl_signed(verify_ctx *ctx, X509_CRL *crl, X509 *issuer);
+/* A validated P-256 public key from X || Y (a quote's attestation key). */
+EVP_PKEY *ctx_p256_key(verify_ctx *ctx, const uint8_t xy[64]);
+/* ECDSA P-256/SHA-256 with a raw big-endian (r, s) by the key of `signer`;
+ * `what` separates uses. 1 valid, 0 invalid, -1 error. */
+int ctx_ecdsa_p256_signed(verify_ctx *ctx, const char *what, const uint8_t *msg, size_t msg_len,
+                          const uint8_t sig[64], X509 *signer);
+
+/* Intel collateral (TCB Info, QE Identity) located and parsed: the exact
+ * signed member (at member_off in the document), its signature, and the
+ * member parsed. Belongs to ctx like the values above: read only, and copy
+ * what goes into claims. */
+typedef struct collateral_doc {
+    json_t *member;
+    size_t member_off, member_len;
+    uint8_t sig[64];
+} collateral_doc;
+
+collateral_doc *ctx_collateral_parse(verify_ctx *ctx, const uint8_t *text, size_t len, const char *member_key,
+                                     char *err, size_t errlen);
+
 /* ---- verifiers --------------------------------------------------------- */
 
 /* The SNP report (exactly 0x4A0 bytes of it) with its VCEK/VLEK. */
-attest_status snp_verify(const attest_trust *trust, const uint8_t *report, size_t len,
+attest_status snp_verify(verify_ctx *ctx, const uint8_t *report, size_t len,
                          X509 *vek, STACK_OF(X509_CRL) *crls, time_t when,
                          attest_result *res);
 
@@ -167,9 +251,14 @@ typedef struct intel_collateral {
     STACK_OF(X509) *pck_chain;     /* used when the quote carries no chain */
 } intel_collateral;
 
-attest_status dcap_verify(const attest_trust *trust, const uint8_t *quote, size_t len,
+attest_status dcap_verify(verify_ctx *ctx, const uint8_t *quote, size_t len,
                           const intel_collateral *col, STACK_OF(X509_CRL) *crls, time_t when,
                           attest_result *res);
+
+/* DER content of the PCK SGX extension OID 1.2.840.113741.1.13.1 and of its
+ * TCB sequence .2 (dcap.c). */
+extern const uint8_t attest_sgx_ext_oid[9];
+extern const uint8_t attest_sgx_tcb_oid[10];
 
 /* ---- Intel collateral (collateral.c) ----------------------------------- */
 
@@ -192,11 +281,11 @@ typedef struct tdx_tcb_input {
 
 /* QE Identity: signature, freshness, the QE report against it; the QE's TCB
  * status into qe_status (empty when no identity is given). */
-attest_status qe_identity_check(const attest_trust *trust, const intel_collateral *col,
+attest_status qe_identity_check(verify_ctx *ctx, const intel_collateral *col,
                                 const uint8_t *qe_report, bool tdx, time_t when,
                                 attest_result *res, char *qe_status, size_t qe_status_len);
 /* TCB Info: signature, freshness, FMSPC/PCE-ID, TCB level -> status. */
-attest_status tcb_info_check(const attest_trust *trust, const intel_collateral *col,
+attest_status tcb_info_check(verify_ctx *ctx, const intel_collateral *col,
                              const pck_info *pck, const tdx_tcb_input *tdx, const char *qe_status,
                              time_t when, attest_result *res);
 
@@ -214,11 +303,11 @@ typedef struct csr_evidence {
     attest_kind kind;           /* SGX or SNP */
     const uint8_t *report;      /* quote or SNP report, inside the CSR DER */
     size_t report_len;
-    X509 *vcek;                 /* SNP: VCEK carried in the CSR (owned) */
-    STACK_OF(X509_CRL) *crls;   /* CRLs carried (owned, may be NULL) */
+    X509 *vcek;                 /* SNP: VCEK carried in the CSR (belongs to the verify_ctx) */
+    STACK_OF(X509_CRL) *crls;   /* CRLs carried (the stack is owned, the CRLs belong to the verify_ctx) */
     const uint8_t *tcb_info;    /* SGX: TCB Info JSON carried (may be NULL) */
     size_t tcb_info_len;
-    STACK_OF(X509) *tcb_chain;  /* its issuer chain (owned, may be NULL) */
+    STACK_OF(X509) *tcb_chain;  /* its issuer chain (likewise; may be NULL) */
     uint8_t spki_hash[48];      /* SHA-256 (SGX) or SHA-384 (SNP) of the SPKI */
     size_t spki_hash_len;
     int key_nid;                /* curve of the CSR key */
@@ -227,7 +316,8 @@ typedef struct csr_evidence {
 } csr_evidence;
 
 /* Parses a DER CSR, verifies its own signature, extracts the evidence. */
-attest_status csr_extract(const uint8_t *der, size_t len, csr_evidence *out, attest_result *res);
+attest_status csr_extract(verify_ctx *ctx, const uint8_t *der, size_t len, csr_evidence *out,
+                          attest_result *res);
 void csr_evidence_free(csr_evidence *ev);
 
 #endif

@@ -1,17 +1,17 @@
 /* Attestation policy: a TOML file naming what is acceptable. Defaults are
  * strict: debug is refused, Intel TCB status must be known and UpToDate, no
- * advisory is tolerated, and every listed value must match. Unknown keys and
- * wrong types are errors naming line and column, so a typo cannot silently
- * weaken a policy. */
+ * advisory is tolerated, and every listed value must match. Unknown keys,
+ * wrong types, values outside a key's set and lists that would refuse
+ * everything are errors naming line and column, so a typo cannot silently
+ * change what a policy accepts. */
 #include <ctype.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
 #include "attest/internal.h"
-
-
 #include "config/toml.h"
 
 struct attest_policy {
@@ -22,47 +22,73 @@ struct attest_policy {
 
 typedef enum { K_BOOL, K_INT, K_HEX, K_HEXLIST, K_STRLIST, K_TABLE } key_kind;
 
-typedef struct key_spec {
+typedef struct key_spec key_spec;
+struct key_spec {
     const char *name;
     key_kind kind;
-    size_t hex_bytes; /* expected length for K_HEX / K_HEXLIST (0 = 1..64) */
-} key_spec;
-
-static const key_spec top_keys[] = {
-    {"allow_debug", K_BOOL, 0},
-    {"tee", K_STRLIST, 0},
-    {"report_data", K_HEX, 0},
-    {"allowed_tcb_statuses", K_STRLIST, 0},
-    {"allowed_advisories", K_STRLIST, 0},
-    {"require_tcb_status", K_BOOL, 0},
-    {"snp", K_TABLE, 0},
-    {"sgx", K_TABLE, 0},
-    {"tdx", K_TABLE, 0},
-    {NULL, 0, 0},
+    size_t hex_bytes;              /* K_HEX / K_HEXLIST: exact length (0 = 1..64 bytes) */
+    const char *const *choices;    /* K_STRLIST: the allowed strings (NULL = any) */
+    const key_spec *table;         /* K_TABLE: its keys */
+    bool may_be_empty;             /* list: [] is meaningful (otherwise an error) */
 };
 
-static const key_spec snp_keys[] = {
-    {"measurements", K_HEXLIST, 48}, {"id_key_digests", K_HEXLIST, 48}, {"author_key_digests", K_HEXLIST, 48},
-    {"host_data", K_HEX, 32},        {"family_id", K_HEX, 16},          {"image_id", K_HEX, 16},
-    {"min_tcb", K_TABLE, 0},         {"vmpl", K_INT, 0},                {"min_guest_svn", K_INT, 0},
-    {"allow_migration_agent", K_BOOL, 0}, {"allow_smt", K_BOOL, 0},     {"signing_keys", K_STRLIST, 0},
-    {NULL, 0, 0},
-};
-
-static const key_spec sgx_keys[] = {
-    {"mrenclaves", K_HEXLIST, 32}, {"mrsigners", K_HEXLIST, 32}, {"isv_prod_id", K_INT, 0},
-    {"min_isv_svn", K_INT, 0},     {NULL, 0, 0},
-};
-
-static const key_spec tdx_keys[] = {
-    {"mrtds", K_HEXLIST, 48},  {"mrconfigids", K_HEXLIST, 48}, {"mrowners", K_HEXLIST, 48},
-    {"rtmr0", K_HEXLIST, 48},  {"rtmr1", K_HEXLIST, 48},       {"rtmr2", K_HEXLIST, 48},
-    {"rtmr3", K_HEXLIST, 48},  {NULL, 0, 0},
+static const char *const tee_names[] = {"sev-snp", "sgx", "tdx", NULL};
+static const char *const signing_key_names[] = {"vcek", "vlek", NULL};
+/* Intel's TCB statuses a policy may accept. "Revoked" is not among them: the
+ * verifier refuses it whatever a policy says. */
+static const char *const tcb_status_names[] = {
+    "UpToDate", "SWHardeningNeeded", "ConfigurationNeeded", "ConfigurationAndSWHardeningNeeded",
+    "OutOfDate", "OutOfDateConfigurationNeeded", NULL,
 };
 
 static const key_spec tcb_keys[] = {
-    {"bootloader", K_INT, 0}, {"tee", K_INT, 0}, {"snp", K_INT, 0}, {"microcode", K_INT, 0}, {"fmc", K_INT, 0},
-    {NULL, 0, 0},
+    {"bootloader", K_INT, 0, NULL, NULL, false}, {"tee", K_INT, 0, NULL, NULL, false},
+    {"snp", K_INT, 0, NULL, NULL, false},        {"microcode", K_INT, 0, NULL, NULL, false},
+    {"fmc", K_INT, 0, NULL, NULL, false},        {NULL, 0, 0, NULL, NULL, false},
+};
+
+static const key_spec snp_keys[] = {
+    {"measurements", K_HEXLIST, 48, NULL, NULL, false},
+    {"id_key_digests", K_HEXLIST, 48, NULL, NULL, false},
+    {"author_key_digests", K_HEXLIST, 48, NULL, NULL, false},
+    {"host_data", K_HEX, 32, NULL, NULL, false},
+    {"family_id", K_HEX, 16, NULL, NULL, false},
+    {"image_id", K_HEX, 16, NULL, NULL, false},
+    {"min_tcb", K_TABLE, 0, NULL, tcb_keys, false},
+    {"vmpl", K_INT, 0, NULL, NULL, false},
+    {"min_guest_svn", K_INT, 0, NULL, NULL, false},
+    {"allow_migration_agent", K_BOOL, 0, NULL, NULL, false},
+    {"allow_smt", K_BOOL, 0, NULL, NULL, false},
+    {"signing_keys", K_STRLIST, 0, signing_key_names, NULL, false},
+    {NULL, 0, 0, NULL, NULL, false},
+};
+
+static const key_spec sgx_keys[] = {
+    {"mrenclaves", K_HEXLIST, 32, NULL, NULL, false},
+    {"mrsigners", K_HEXLIST, 32, NULL, NULL, false},
+    {"isv_prod_id", K_INT, 0, NULL, NULL, false},
+    {"min_isv_svn", K_INT, 0, NULL, NULL, false},
+    {NULL, 0, 0, NULL, NULL, false},
+};
+
+static const key_spec tdx_keys[] = {
+    {"mrtds", K_HEXLIST, 48, NULL, NULL, false},   {"mrconfigids", K_HEXLIST, 48, NULL, NULL, false},
+    {"mrowners", K_HEXLIST, 48, NULL, NULL, false}, {"rtmr0", K_HEXLIST, 48, NULL, NULL, false},
+    {"rtmr1", K_HEXLIST, 48, NULL, NULL, false},   {"rtmr2", K_HEXLIST, 48, NULL, NULL, false},
+    {"rtmr3", K_HEXLIST, 48, NULL, NULL, false},   {NULL, 0, 0, NULL, NULL, false},
+};
+
+static const key_spec top_keys[] = {
+    {"allow_debug", K_BOOL, 0, NULL, NULL, false},
+    {"tee", K_STRLIST, 0, tee_names, NULL, false},
+    {"report_data", K_HEX, 0, NULL, NULL, false},
+    {"allowed_tcb_statuses", K_STRLIST, 0, tcb_status_names, NULL, false},
+    {"allowed_advisories", K_STRLIST, 0, NULL, NULL, true},
+    {"require_tcb_status", K_BOOL, 0, NULL, NULL, false},
+    {"snp", K_TABLE, 0, NULL, snp_keys, false},
+    {"sgx", K_TABLE, 0, NULL, sgx_keys, false},
+    {"tdx", K_TABLE, 0, NULL, tdx_keys, false},
+    {NULL, 0, 0, NULL, NULL, false},
 };
 
 static bool is_hex(const char *s, size_t n, size_t bytes)
@@ -75,25 +101,131 @@ static bool is_hex(const char *s, size_t n, size_t bytes)
     return true;
 }
 
+/* "96 hex digits (48 bytes)" or "a hex string of 1 to 64 bytes". */
+static const char *hex_wanted(size_t bytes, char *buf, size_t len)
+{
+    if (bytes)
+        snprintf(buf, len, "%zu hex digits (%zu bytes)", 2 * bytes, bytes);
+    else
+        snprintf(buf, len, "an even number of hex digits (1 to 64 bytes)");
+    return buf;
+}
+
+/* A printable string without NUL or control characters. */
+static bool plain_text(const char *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
+            return false;
+    return n > 0;
+}
+
+static bool in_choices(const char *const *choices, const char *s, size_t n)
+{
+    for (size_t i = 0; choices[i]; i++)
+        if (strlen(choices[i]) == n && memcmp(choices[i], s, n) == 0)
+            return true;
+    return false;
+}
+
+/* A key as the user could type it back: control bytes (NUL included) as \uXXXX. */
+static const char *escape_key(const char *s, size_t n, char *buf, size_t len)
+{
+    size_t used = 0;
+    for (size_t i = 0; i < n && used + 7 < len; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c < 0x20 || c == 0x7f)
+            used += (size_t)snprintf(buf + used, len - used, "\\u%04x", c);
+        else
+            buf[used++] = (char)c;
+    }
+    buf[used] = '\0';
+    return buf;
+}
+
+static void join_names(const key_spec *keys, const char *const *choices, char *buf, size_t len)
+{
+    size_t used = 0;
+    buf[0] = '\0';
+    for (size_t i = 0; keys ? keys[i].name != NULL : choices[i] != NULL; i++) {
+        int w = snprintf(buf + used, len - used, "%s%s", i ? ", " : "", keys ? keys[i].name : choices[i]);
+        if (w < 0 || (size_t)w >= len - used)
+            break;
+        used += (size_t)w;
+    }
+}
+
+ATTEST_PRINTF(5, 6)
+static bool schema_error(char *err, size_t errlen, unsigned line, unsigned column, const char *fmt, ...)
+{
+    int n = snprintf(err, errlen, "line %u, column %u: ", line, column);
+    if (n >= 0 && (size_t)n < errlen) {
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(err + n, errlen - (size_t)n, fmt, ap);
+        va_end(ap);
+    }
+    return false;
+}
+
 static bool check_value(const toml_value *v, const key_spec *k, const char *path, char *err, size_t errlen);
 
 static bool check_table(const toml_value *t, const key_spec *keys, const char *path, char *err, size_t errlen)
 {
     for (size_t i = 0; i < toml_table_size(t); i++) {
         const char *name = toml_table_key(t, i);
-        const toml_value *v = toml_table_value(t, i);
+        size_t name_len = toml_table_key_length(t, i);
         const key_spec *k = keys;
-        while (k->name && strcmp(k->name, name) != 0)
+        while (k->name && (strlen(k->name) != name_len || memcmp(k->name, name, name_len) != 0))
             k++;
         if (!k->name) {
-            snprintf(err, errlen, "line %u, column %u: unknown key %s%s%s", toml_line(v), toml_column(v), path,
-                     *path ? "." : "", name);
-            return false;
+            char known[256], shown[96];
+            join_names(keys, NULL, known, sizeof known);
+            return schema_error(err, errlen, toml_table_key_line(t, i), toml_table_key_column(t, i),
+                                "unknown key %s%s%s (known keys%s%s: %s)", path, *path ? "." : "",
+                                escape_key(name, name_len, shown, sizeof shown), *path ? " of " : "", path, known);
         }
         char sub[96];
         snprintf(sub, sizeof sub, "%s%s%s", path, *path ? "." : "", name);
-        if (!check_value(v, k, sub, err, errlen))
+        if (!check_value(toml_table_value(t, i), k, sub, err, errlen))
             return false;
+    }
+    return true;
+}
+
+static bool check_list(const toml_value *v, const key_spec *k, const char *path, char *err, size_t errlen)
+{
+    size_t count = toml_array_size(v);
+    if (count == 0 && !k->may_be_empty)
+        return schema_error(err, errlen, toml_line(v), toml_column(v),
+                            "%s is an empty list, which would refuse all evidence: list the accepted values, "
+                            "or remove the key to accept any",
+                            path);
+    for (size_t i = 0; i < count; i++) {
+        const toml_value *e = toml_array_get(v, i);
+        size_t n = 0;
+        const char *s = toml_kind_of(e) == TOML_STRING ? toml_string(e, &n) : NULL;
+        char want[256];
+        if (k->kind == K_HEXLIST) {
+            if (s && is_hex(s, n, k->hex_bytes))
+                continue;
+            hex_wanted(k->hex_bytes, want, sizeof want);
+        } else if (k->choices) {
+            if (s && in_choices(k->choices, s, n))
+                continue;
+            char names[200];
+            join_names(NULL, k->choices, names, sizeof names);
+            snprintf(want, sizeof want, "one of %s", names);
+        } else {
+            if (s && plain_text(s, n))
+                continue;
+            snprintf(want, sizeof want, "a non-empty string without control characters");
+        }
+        if (s && plain_text(s, n) && n <= 100)
+            return schema_error(err, errlen, toml_line(e), toml_column(e), "%s[%zu] must be %s (found \"%.*s\")",
+                                path, i, want, (int)n, s);
+        return schema_error(err, errlen, toml_line(e), toml_column(e), "%s[%zu] must be %s (found %s)", path, i,
+                            want, s ? "a string that cannot be shown" : toml_kind_name(toml_kind_of(e)));
     }
     return true;
 }
@@ -101,55 +233,50 @@ static bool check_table(const toml_value *t, const key_spec *keys, const char *p
 static bool check_value(const toml_value *v, const key_spec *k, const char *path, char *err, size_t errlen)
 {
     toml_kind kind = toml_kind_of(v);
-    const char *want = NULL;
+    char want[96];
     switch (k->kind) {
     case K_BOOL:
-        if (kind != TOML_BOOL)
-            want = "true or false";
+        if (kind == TOML_BOOL)
+            return true;
+        snprintf(want, sizeof want, "true or false");
         break;
     case K_INT:
-        if (kind != TOML_INTEGER || toml_integer(v) < 0 || toml_integer(v) > 0xffffffffLL)
-            want = "a non-negative integer";
+        if (kind == TOML_INTEGER && toml_integer(v) >= 0 && toml_integer(v) <= 0xffffffffLL)
+            return true;
+        if (kind == TOML_INTEGER)
+            return schema_error(err, errlen, toml_line(v), toml_column(v),
+                                "%s must be an integer from 0 to 4294967295 (found %lld)", path,
+                                (long long)toml_integer(v));
+        snprintf(want, sizeof want, "a non-negative integer");
         break;
     case K_HEX: {
-        size_t n;
+        size_t n = 0;
         const char *s = kind == TOML_STRING ? toml_string(v, &n) : NULL;
-        if (!s || !is_hex(s, n, k->hex_bytes))
-            want = k->hex_bytes ? "a hex string of the field's full length" : "a hex string (1 to 64 bytes)";
+        if (s && is_hex(s, n, k->hex_bytes))
+            return true;
+        hex_wanted(k->hex_bytes, want, sizeof want);
+        if (s)
+            return schema_error(err, errlen, toml_line(v), toml_column(v), "%s must be %s (found %zu characters)",
+                                path, want, n);
         break;
     }
     case K_HEXLIST:
     case K_STRLIST:
-        if (kind != TOML_ARRAY) {
-            want = k->kind == K_HEXLIST ? "an array of hex strings" : "an array of strings";
-            break;
-        }
-        for (size_t i = 0; i < toml_array_size(v); i++) {
-            const toml_value *e = toml_array_get(v, i);
-            size_t n;
-            const char *s = toml_kind_of(e) == TOML_STRING ? toml_string(e, &n) : NULL;
-            if (!s || (k->kind == K_HEXLIST && !is_hex(s, n, k->hex_bytes))) {
-                snprintf(err, errlen, "line %u, column %u: %s[%zu] must be %s", toml_line(e), toml_column(e), path, i,
-                         k->kind == K_HEXLIST ? "a hex string of the field's full length" : "a string");
-                return false;
-            }
-        }
+        if (kind == TOML_ARRAY)
+            return check_list(v, k, path, err, errlen);
+        snprintf(want, sizeof want, "%s", k->kind == K_HEXLIST ? "an array of hex strings" : "an array of strings");
         break;
     case K_TABLE:
-        if (kind != TOML_TABLE) {
-            want = "a table";
-            break;
-        }
-        return check_table(v, !strcmp(path, "snp") ? snp_keys : !strcmp(path, "sgx") ? sgx_keys
-                                : !strcmp(path, "tdx") ? tdx_keys : tcb_keys,
-                           path, err, errlen);
+        if (kind == TOML_TABLE)
+            return check_table(v, k->table, path, err, errlen);
+        snprintf(want, sizeof want, "a table");
+        break;
+    default:
+        snprintf(want, sizeof want, "(internal: unknown key kind)");
+        break;
     }
-    if (want) {
-        snprintf(err, errlen, "line %u, column %u: %s must be %s (found %s)", toml_line(v), toml_column(v), path, want,
-                 toml_kind_name(kind));
-        return false;
-    }
-    return true;
+    return schema_error(err, errlen, toml_line(v), toml_column(v), "%s must be %s (found %s)", path, want,
+                        toml_kind_name(kind));
 }
 
 attest_policy *attest_policy_parse(const char *text, size_t len, char *err, size_t errlen)
@@ -285,10 +412,16 @@ static bool check_snp(const attest_result *res, const toml_value *t, attest_resu
         long long want = toml_integer(toml_table_value(min, i));
         if (!have && want == 0)
             continue;
-        if (!have || json_integer_value(have) < want) {
+        if (!have) {
+            res_fail(out, "policy.min_tcb", "set snp.min_tcb.fmc only for Turin platforms",
+                     "the policy requires %s >= %lld but this %s report's REPORTED_TCB has no %s component", k,
+                     want, claim_s(res, "product") ? claim_s(res, "product") : "SNP", k);
+            return false;
+        }
+        if (json_integer_value(have) < want) {
             res_fail(out, "policy.min_tcb", "update the platform firmware/microcode",
                      "REPORTED_TCB %s=%lld is below the policy's minimum %lld", k,
-                     have ? (long long)json_integer_value(have) : -1LL, want);
+                     (long long)json_integer_value(have), want);
             return false;
         }
     }
@@ -331,23 +464,59 @@ static bool check_tdx(const attest_result *res, const toml_value *t, attest_resu
     return true;
 }
 
+/* Intel only: the TCB status from TCB Info, and the advisories of its level. */
+static attest_status check_intel_tcb(const toml_value *root, attest_result *res)
+{
+    const char *status = claim_s(res, "tcb_status");
+    const toml_value *v = toml_table_get(root, "require_tcb_status");
+    bool require = !v || toml_bool(v);
+    if (!status) {
+        if (require)
+            return res_fail(res, "policy.tcb_status",
+                            "give --tcb-info and --qe-identity (from Intel PCS or a PCCS), or set "
+                            "require_tcb_status = false",
+                            "the platform's TCB status is unknown (no TCB Info given) and the policy requires it");
+        return ATTEST_VALID;
+    }
+    const toml_value *allowed = toml_table_get(root, "allowed_tcb_statuses");
+    bool ok_status = allowed ? in_strlist(allowed, status) : strcmp(status, "UpToDate") == 0;
+    if (!ok_status)
+        return res_fail(res, "policy.tcb_status",
+                        "update the platform (microcode/BIOS), or list the status in allowed_tcb_statuses",
+                        "TCB status %s is not allowed by the policy (allowed: %s)", status,
+                        allowed ? "see allowed_tcb_statuses" : "UpToDate");
+    const toml_value *adv_ok = toml_table_get(root, "allowed_advisories");
+    json_t *adv = json_object_get(res->claims, "advisory_ids"), *a;
+    size_t i;
+    json_array_foreach(adv, i, a) {
+        if (!adv_ok || !in_strlist(adv_ok, json_string_value(a)))
+            return res_fail(res, "policy.advisories", "list the advisory in allowed_advisories if mitigated",
+                            "advisory %s applies to this platform and is not allowed by the policy",
+                            json_string_value(a));
+    }
+    return ATTEST_VALID;
+}
+
 attest_status attest_policy_apply(const attest_policy *p, attest_result *res)
 {
     if (res->status != ATTEST_VALID)
         return res->status;
     const toml_value *root = p->root, *v;
     const char *tee = claim_s(res, "tee");
+    bool snp = tee && !strcmp(tee, "sev-snp"), sgx = tee && !strcmp(tee, "sgx"), tdx = tee && !strcmp(tee, "tdx");
+    if (!snp && !sgx && !tdx)
+        return res_fail(res, "policy.tee", NULL, "internal: the result names no TEE (claim \"tee\")");
     v = toml_table_get(root, "tee");
     if (v && !in_strlist(v, tee))
-        return res_fail(res, "policy.tee", NULL, "%s evidence is not accepted by the policy", tee ? tee : "this");
+        return res_fail(res, "policy.tee", "add it to the policy's tee list if this TEE is acceptable",
+                        "%s evidence is not accepted by the policy", tee);
     v = toml_table_get(root, "allow_debug");
     if (json_is_true(json_object_get(res->claims, "debug")) && !(v && toml_bool(v)))
         return res_fail(res, "policy.debug",
                         "launch the workload without debug, or set allow_debug = true for development only",
                         "debug is enabled (%s): the host can read and change the guest's memory, and the policy "
                         "does not allow debug",
-                        !strcmp(tee, "sev-snp") ? "POLICY.DEBUG" : !strcmp(tee, "sgx") ? "ATTRIBUTES.DEBUG"
-                                                                                        : "TDATTRIBUTES.DEBUG");
+                        snp ? "POLICY.DEBUG" : sgx ? "ATTRIBUTES.DEBUG" : "TDATTRIBUTES.DEBUG");
     v = toml_table_get(root, "report_data");
     if (v) {
         const char *want = str_of(v), *have = claim_s(res, "report_data");
@@ -357,47 +526,14 @@ attest_status attest_policy_apply(const attest_policy *p, attest_result *res)
                             "REPORT_DATA %.*s... does not start with the policy's %s", (int)n, have ? have : "",
                             want);
     }
-    const toml_value *section = toml_table_get(root, tee ? tee : "");
-    if (tee && !strcmp(tee, "sev-snp"))
-        section = toml_table_get(root, "snp");
-    bool ok = true;
-    if (section && !strcmp(tee, "sev-snp"))
-        ok = check_snp(res, section, res);
-    else if (section && !strcmp(tee, "sgx"))
-        ok = check_sgx(res, section, res);
-    else if (section && !strcmp(tee, "tdx"))
-        ok = check_tdx(res, section, res);
+    /* The TEE's section may be absent: its rules still apply with their
+     * defaults (e.g. no migration agent). Lookups in a NULL table find nothing. */
+    const toml_value *section = toml_table_get(root, snp ? "snp" : tee);
+    bool ok = snp ? check_snp(res, section, res) : sgx ? check_sgx(res, section, res) : check_tdx(res, section, res);
     if (!ok)
         return res->status;
-    if (!strcmp(tee, "sgx") || !strcmp(tee, "tdx")) {
-        const char *status = claim_s(res, "tcb_status");
-        v = toml_table_get(root, "require_tcb_status");
-        bool require = !v || toml_bool(v);
-        if (!status) {
-            if (require)
-                return res_fail(res, "policy.tcb_status",
-                                "give --tcb-info and --qe-identity (from Intel PCS or a PCCS), or set "
-                                "require_tcb_status = false",
-                                "the platform's TCB status is unknown (no TCB Info given) and the policy requires it");
-        } else {
-            const toml_value *allowed = toml_table_get(root, "allowed_tcb_statuses");
-            bool ok_status = allowed ? in_strlist(allowed, status) : strcmp(status, "UpToDate") == 0;
-            if (!ok_status)
-                return res_fail(res, "policy.tcb_status",
-                                "update the platform (microcode/BIOS), or list the status in allowed_tcb_statuses",
-                                "TCB status %s is not allowed by the policy (allowed: %s)", status,
-                                allowed ? "see allowed_tcb_statuses" : "UpToDate");
-            const toml_value *adv_ok = toml_table_get(root, "allowed_advisories");
-            json_t *adv = json_object_get(res->claims, "advisory_ids"), *a;
-            size_t i;
-            json_array_foreach(adv, i, a) {
-                if (!adv_ok || !in_strlist(adv_ok, json_string_value(a)))
-                    return res_fail(res, "policy.advisories", "list the advisory in allowed_advisories if mitigated",
-                                    "advisory %s applies to this platform and is not allowed by the policy",
-                                    json_string_value(a));
-            }
-        }
-    }
+    if ((sgx || tdx) && check_intel_tcb(root, res) != ATTEST_VALID)
+        return res->status;
     res_pass(res, "policy satisfied");
     return ATTEST_VALID;
 }

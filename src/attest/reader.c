@@ -178,6 +178,14 @@ bool der_oid_is(const der_item *it, const char *dotted)
     return it->len == n && memcmp(it->content, enc, n) == 0;
 }
 
+unsigned der_oid_arc_below(const der_item *it, const uint8_t *parent, size_t parent_len)
+{
+    if (it->tag != 0x06 || it->len != parent_len + 1 || memcmp(it->content, parent, parent_len) != 0 ||
+        (it->content[parent_len] & 0x80))
+        return 0;
+    return it->content[parent_len];
+}
+
 /* ---- hex ---------------------------------------------------------------- */
 
 void hex_encode(const uint8_t *p, size_t n, char *out)

@@ -198,25 +198,23 @@ static bool vek_parse_ext(X509 *x, vek_ext *e, char *err, size_t errlen)
 /* Finds, among the trusted AMD certificates, the issuer of `child` whose key
  * verifies it; falls back to the first with the right name (so the failure
  * names it). */
-static X509 *find_issuer(const attest_trust *trust, X509 *child)
+static X509 *find_issuer(verify_ctx *ctx, X509 *child)
 {
     X509 *first = NULL;
-    for (int i = 0; i < sk_X509_num(trust->amd_certs); i++) {
-        X509 *c = sk_X509_value(trust->amd_certs, i);
+    STACK_OF(X509) *amd = ctx->trust->amd_certs;
+    for (int i = 0; i < sk_X509_num(amd); i++) {
+        X509 *c = sk_X509_value(amd, i);
         if (X509_NAME_cmp(X509_get_subject_name(c), X509_get_issuer_name(child)) != 0)
             continue;
         if (!first)
             first = c;
-        EVP_PKEY *k = X509_get0_pubkey(c);
-        int ok = k ? X509_verify(child, k) : 0;
-        ERR_clear_error();
-        if (ok == 1)
+        if (ctx_cert_signed(ctx, child, c))
             return c;
     }
     return first;
 }
 
-static attest_status check_chain(const attest_trust *trust, X509 *vek, bool vlek,
+static attest_status check_chain(verify_ctx *ctx, X509 *vek, bool vlek,
                                  amd_product product, STACK_OF(X509_CRL) *crls, time_t when,
                                  attest_result *res)
 {
@@ -225,9 +223,10 @@ static attest_status check_chain(const attest_trust *trust, X509 *vek, bool vlek
     const char *ca_what = vlek ? "ASVK" : "ASK";
     char want[128], hint[256];
     name_cn(X509_get_issuer_name(vek), want, sizeof want);
+    const attest_trust *trust = ctx->trust;
     const char *source = trust->amd_builtin ? "built-in AMD certificates" : "certificates given with --chain";
 
-    X509 *ask = find_issuer(trust, vek);
+    X509 *ask = find_issuer(ctx, vek);
     if (!ask) {
         if (vlek)
             snprintf(hint, sizeof hint,
@@ -255,10 +254,10 @@ static attest_status check_chain(const attest_trust *trust, X509 *vek, bool vlek
              "the %s does not belong to this %s: use the current chain for %s from AMD KDS "
              "(a stale or foreign ASK cannot verify current certificates)",
              ca_what, vek_what, gen);
-    if (!cert_signed_by(res, "snp.chain", vek, vek_what, ask, ca_what, hint))
+    if (!cert_signed_by(ctx, res, "snp.chain", vek, vek_what, ask, ca_what, hint))
         return ATTEST_REFUSED;
 
-    X509 *ark = find_issuer(trust, ask);
+    X509 *ark = find_issuer(ctx, ask);
     if (!ark) {
         name_cn(X509_get_issuer_name(ask), want, sizeof want);
         return res_fail(res, "snp.chain", "give the AMD root (ARK) for this product with --chain",
@@ -266,13 +265,13 @@ static attest_status check_chain(const attest_trust *trust, X509 *vek, bool vlek
     }
     char arkcn[128];
     cert_cn(ark, arkcn, sizeof arkcn);
-    if (!cert_signed_by(res, "snp.chain", ask, ca_what, ark, "ARK",
+    if (!cert_signed_by(ctx, res, "snp.chain", ask, ca_what, ark, "ARK",
                         "the ASK/ASVK is not signed by the pinned AMD root"))
         return ATTEST_REFUSED;
     /* The ARK is the anchor: it must be self-signed (it is pinned because it
      * is one of the trusted certificates, compared by the whole certificate). */
     if (X509_NAME_cmp(X509_get_subject_name(ark), X509_get_issuer_name(ark)) != 0 ||
-        !cert_signed_by(res, "snp.chain", ark, "ARK", ark, "ARK", NULL))
+        !cert_signed_by(ctx, res, "snp.chain", ark, "ARK", ark, "ARK", NULL))
         return res_fail(res, "snp.chain", "the trusted AMD certificates must include the self-signed ARK",
                         "%s is not a self-signed AMD root key", arkcn);
     if (!cert_valid_at(res, "snp.validity", vek, vek_what, when) ||
@@ -288,7 +287,7 @@ static attest_status check_chain(const attest_trust *trust, X509 *vek, bool vlek
         sk_X509_push(chain, vek);
         sk_X509_push(chain, ask);
         sk_X509_push(chain, ark);
-        bool ok = crls_check(res, "snp.crl", crls, chain, when);
+        bool ok = crls_check(ctx, res, "snp.crl", crls, chain, when);
         sk_X509_free(chain);
         if (!ok)
             return ATTEST_REFUSED;
@@ -363,7 +362,7 @@ static void version_claim(json_t *claims, const char *key, const uint8_t *p)
     claim_str(claims, key, v);
 }
 
-attest_status snp_verify(const attest_trust *trust, const uint8_t *report, size_t len, X509 *vek,
+attest_status snp_verify(verify_ctx *ctx, const uint8_t *report, size_t len, X509 *vek,
                          STACK_OF(X509_CRL) *crls, time_t when, attest_result *res)
 {
     res->kind = ATTEST_KIND_SNP;
@@ -510,7 +509,7 @@ attest_status snp_verify(const attest_trust *trust, const uint8_t *report, size_
     if (product == AMD_UNKNOWN)
         return res_fail(res, "snp.product", "give a VCEK/VLEK issued by SEV-Milan, SEV-Genoa or SEV-Turin",
                         "cannot tell the product generation (certificate issuer \"%s\")", issuer_cn);
-    if (check_chain(trust, vek, vlek, product, crls, when, res) != ATTEST_VALID)
+    if (check_chain(ctx, vek, vlek, product, crls, when, res) != ATTEST_VALID)
         return ATTEST_REFUSED;
 
     /* TCB binding: the VCEK is derived from REPORTED_TCB. */

@@ -74,7 +74,7 @@ static uint8_t *pem_csr(const uint8_t *d, size_t n, size_t *out_len)
     return out;
 }
 
-static attest_status run_snp(const attest_trust *trust, const uint8_t *report, size_t len, X509 *vek,
+static attest_status run_snp(verify_ctx *ctx, const uint8_t *report, size_t len, X509 *vek,
                              STACK_OF(X509_CRL) *crls, time_t when, attest_result *res)
 {
     if (!vek) {
@@ -90,15 +90,16 @@ static attest_status run_snp(const attest_trust *trust, const uint8_t *report, s
         }
         return res_bad_input(res, "snp.vcek", hint, "an SNP report is verified with its VCEK or VLEK certificate");
     }
-    return snp_verify(trust, report, len, vek, crls, when, res);
+    return snp_verify(ctx, report, len, vek, crls, when, res);
 }
 
-static bool load_certs(const attest_blob *b, const char *opt, STACK_OF(X509) **out, attest_result *res)
+static bool load_certs(verify_ctx *ctx, const attest_blob *b, const char *opt, STACK_OF(X509) **out,
+                       attest_result *res)
 {
     *out = NULL;
     if (!b->data)
         return true;
-    *out = certs_parse(b->data, b->len);
+    *out = ctx_certs_parse(ctx, b->data, b->len);
     if (!*out) {
         res_bad_input(res, "input", "give PEM or DER certificates", "%s %s: no certificate could be read", opt,
                       b->name ? b->name : "");
@@ -107,11 +108,11 @@ static bool load_certs(const attest_blob *b, const char *opt, STACK_OF(X509) **o
     return true;
 }
 
-attest_status attest_verify(const attest_trust *trust, const attest_inputs *in, attest_result *res)
+static attest_status verify_evidence(verify_ctx *ctx, const attest_inputs *in, attest_result *res)
 {
     const uint8_t *ev = in->evidence.data;
     size_t evlen = in->evidence.len;
-    uint8_t *owned = NULL, *owned2 = NULL;
+    uint8_t *owned = NULL;
     STACK_OF(X509) *vek_certs = NULL, *tcb_chain = NULL, *qe_chain = NULL, *pck_chain = NULL;
     STACK_OF(X509_CRL) *crls = sk_X509_CRL_new_null();
     csr_evidence csr;
@@ -139,15 +140,15 @@ attest_status attest_verify(const attest_trust *trust, const attest_inputs *in, 
     }
 
     /* Operator-given inputs. */
-    if (!load_certs(&in->vcek, "--vcek", &vek_certs, res) ||
-        !load_certs(&in->tcb_info_chain, "--tcb-info-chain", &tcb_chain, res) ||
-        !load_certs(&in->qe_identity_chain, "--qe-identity-chain", &qe_chain, res) ||
-        !load_certs(&in->pck_chain, "--chain", &pck_chain, res)) {
+    if (!load_certs(ctx, &in->vcek, "--vcek", &vek_certs, res) ||
+        !load_certs(ctx, &in->tcb_info_chain, "--tcb-info-chain", &tcb_chain, res) ||
+        !load_certs(ctx, &in->qe_identity_chain, "--qe-identity-chain", &qe_chain, res) ||
+        !load_certs(ctx, &in->pck_chain, "--chain", &pck_chain, res)) {
         st = res->status;
         goto out;
     }
     for (size_t i = 0; i < in->ncrls && i < ATTEST_MAX_CRLS; i++) {
-        X509_CRL *c = crl_parse(in->crls[i].data, in->crls[i].len);
+        X509_CRL *c = ctx_crl_parse(ctx, in->crls[i].data, in->crls[i].len);
         if (!c) {
             st = res_bad_input(res, "input", "give a CRL in DER or PEM", "--crl %s: not a CRL",
                                in->crls[i].name ? in->crls[i].name : "");
@@ -172,7 +173,7 @@ attest_status attest_verify(const attest_trust *trust, const attest_inputs *in, 
     switch (fmt) {
     case EV_SNP:
         snprintf(res->format, sizeof res->format, "AMD SEV-SNP attestation report");
-        st = run_snp(trust, ev, evlen, vek, crls, in->time, res);
+        st = run_snp(ctx, ev, evlen, vek, crls, in->time, res);
         break;
     case EV_HCL:
         snprintf(res->format, sizeof res->format, "Azure HCL report wrapping an AMD SEV-SNP report");
@@ -181,28 +182,26 @@ attest_status attest_verify(const attest_trust *trust, const attest_inputs *in, 
             break;
         }
         res_note(res, "SNP report taken from bytes 0x20-0x4BF of the HCL report; its runtime claims are not checked");
-        st = run_snp(trust, ev + 0x20, 0x4A0, vek, crls, in->time, res);
+        st = run_snp(ctx, ev + 0x20, 0x4A0, vek, crls, in->time, res);
         break;
     case EV_QUOTE:
         snprintf(res->format, sizeof res->format, "Intel DCAP quote v%u", ld16le(ev));
-        st = dcap_verify(trust, ev, evlen, &col, crls, in->time, res);
+        st = dcap_verify(ctx, ev, evlen, &col, crls, in->time, res);
         break;
     case EV_CSR: {
         snprintf(res->format, sizeof res->format, "Enarx Steward CSR");
-        st = csr_extract(ev, evlen, &csr, res);
+        st = csr_extract(ctx, ev, evlen, &csr, res);
         if (st != ATTEST_VALID)
             break;
         snprintf(res->format, sizeof res->format, "Enarx Steward CSR (%s evidence, %s format)",
                  csr.kind == ATTEST_KIND_SGX ? "SGX" : "SNP", csr.new_format ? "new" : "old");
         for (int i = 0; csr.crls && i < sk_X509_CRL_num(csr.crls); i++) {
-            X509_CRL *c = sk_X509_CRL_value(csr.crls, i);
-            X509_CRL_up_ref(c);
-            sk_X509_CRL_push(crls, c);
+            sk_X509_CRL_push(crls, sk_X509_CRL_value(csr.crls, i));
         }
         if (csr.kind == ATTEST_KIND_SNP) {
             if (vek)
                 res_note(res, "the CSR carries its VCEK: --vcek is not used");
-            st = snp_verify(trust, csr.report, csr.report_len, csr.vcek, crls, in->time, res);
+            st = snp_verify(ctx, csr.report, csr.report_len, csr.vcek, crls, in->time, res);
         } else {
             if (csr.tcb_info && !col.tcb_info) {
                 col.tcb_info = csr.tcb_info;
@@ -210,7 +209,7 @@ attest_status attest_verify(const attest_trust *trust, const attest_inputs *in, 
                 col.tcb_info_name = "TCB Info carried in the CSR";
                 col.tcb_info_chain = csr.tcb_chain;
             }
-            st = dcap_verify(trust, csr.report, csr.report_len, &col, crls, in->time, res);
+            st = dcap_verify(ctx, csr.report, csr.report_len, &col, crls, in->time, res);
         }
         if (st != ATTEST_VALID)
             break;
@@ -250,14 +249,73 @@ attest_status attest_verify(const attest_trust *trust, const attest_inputs *in, 
     if (res->kind == ATTEST_KIND_UNKNOWN && csr.kind != ATTEST_KIND_UNKNOWN)
         res->kind = csr.kind;
 out:
-    (void)owned2;
     free(owned);
     csr_evidence_free(&csr);
-    sk_X509_pop_free(vek_certs, X509_free);
-    sk_X509_pop_free(tcb_chain, X509_free);
-    sk_X509_pop_free(qe_chain, X509_free);
-    sk_X509_pop_free(pck_chain, X509_free);
-    sk_X509_CRL_pop_free(crls, X509_CRL_free);
+    /* Certificates, CRLs and collateral belong to ctx (verify_ctx_finish). */
+    sk_X509_CRL_free(crls);
     ERR_clear_error();
     return res->status;
+}
+
+attest_status attest_verify(const attest_trust *trust, const attest_inputs *in, attest_result *res)
+{
+    verify_ctx ctx;
+    verify_ctx_init(&ctx, trust, NULL);
+    verify_evidence(&ctx, in, res);
+    verify_ctx_finish(&ctx, false);
+    return res->status;
+}
+
+/* ---- the caching verifier ----------------------------------------------- */
+
+struct attest_verifier {
+    attest_trust *trust;
+    attest_cache *cache;
+};
+
+attest_verifier *attest_verifier_new(attest_trust *trust, size_t max_objects, size_t max_signatures, char *err,
+                                     size_t errlen)
+{
+    attest_verifier *v = calloc(1, sizeof *v);
+    if (v)
+        v->cache = cache_new(max_objects, max_signatures);
+    if (!trust || !v || !v->cache) {
+        snprintf(err, errlen, "%s", trust ? "out of memory" : "no trust anchors");
+        if (v)
+            cache_free(v->cache);
+        free(v);
+        attest_trust_free(trust);
+        return NULL;
+    }
+    v->trust = trust;
+    return v;
+}
+
+void attest_verifier_free(attest_verifier *v)
+{
+    if (!v)
+        return;
+    cache_free(v->cache);
+    attest_trust_free(v->trust);
+    free(v);
+}
+
+attest_status attest_verifier_verify(attest_verifier *v, const attest_inputs *in, attest_result *res)
+{
+    verify_ctx ctx;
+    verify_ctx_init(&ctx, v->trust, v->cache);
+    verify_evidence(&ctx, in, res);
+    /* Only what belongs to genuine evidence is remembered. */
+    verify_ctx_finish(&ctx, res->status == ATTEST_VALID);
+    return res->status;
+}
+
+void attest_verifier_flush(attest_verifier *v)
+{
+    cache_flush(v->cache);
+}
+
+void attest_verifier_stats(attest_verifier *v, attest_cache_stats *out)
+{
+    cache_stats(v->cache, out);
 }

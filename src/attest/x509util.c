@@ -24,43 +24,53 @@ static bool looks_pem(const uint8_t *data, size_t len)
     return false;
 }
 
+static STACK_OF(X509) *certs_parse_pem(const uint8_t *data, size_t len)
+{
+    STACK_OF(X509) *certs = sk_X509_new_null();
+    /* Some quotes join certificates as "-----END ...----------BEGIN": put
+     * each BEGIN on its own line, as the PEM reader needs. */
+    uint8_t *norm = malloc(len + len / 16 + 2);
+    if (!certs || !norm) {
+        sk_X509_free(certs);
+        free(norm);
+        return NULL;
+    }
+    size_t n = 0;
+    for (size_t i = 0; i < len; i++) {
+        if (i > 0 && data[i - 1] != '\n' && len - i >= 10 && memcmp(data + i, "-----BEGIN", 10) == 0)
+            norm[n++] = '\n';
+        norm[n++] = data[i];
+    }
+    BIO *bio = BIO_new_mem_buf(norm, (int)n);
+    X509 *x;
+    while (bio && (x = PEM_read_bio_X509(bio, NULL, NULL, NULL)) != NULL)
+        sk_X509_push(certs, x);
+    unsigned long e = ERR_peek_last_error();
+    bool eof = ERR_GET_REASON(e) == PEM_R_NO_START_LINE;
+    ERR_clear_error();
+    BIO_free(bio);
+    free(norm);
+    if (!eof || sk_X509_num(certs) == 0) {
+        sk_X509_pop_free(certs, X509_free);
+        return NULL;
+    }
+    return certs;
+}
+
 STACK_OF(X509) *certs_parse(const uint8_t *data, size_t len)
+{
+    if (!data || len == 0 || len > INT32_MAX)
+        return NULL;
+    return looks_pem(data, len) ? certs_parse_pem(data, len) : certs_parse_der(data, len);
+}
+
+STACK_OF(X509) *certs_parse_der(const uint8_t *data, size_t len)
 {
     if (!data || len == 0 || len > INT32_MAX)
         return NULL;
     STACK_OF(X509) *certs = sk_X509_new_null();
     if (!certs)
         return NULL;
-    if (looks_pem(data, len)) {
-        /* Some quotes join certificates as "-----END ...----------BEGIN":
-         * put each BEGIN on its own line, as the PEM reader needs. */
-        uint8_t *norm = malloc(len + len / 16 + 2);
-        if (!norm) {
-            sk_X509_free(certs);
-            return NULL;
-        }
-        size_t n = 0;
-        for (size_t i = 0; i < len; i++) {
-            if (i > 0 && data[i - 1] != '\n' && len - i >= 10 && memcmp(data + i, "-----BEGIN", 10) == 0)
-                norm[n++] = '\n';
-            norm[n++] = data[i];
-        }
-        BIO *bio = BIO_new_mem_buf(norm, (int)n);
-        X509 *x;
-        while (bio && (x = PEM_read_bio_X509(bio, NULL, NULL, NULL)) != NULL)
-            sk_X509_push(certs, x);
-        unsigned long e = ERR_peek_last_error();
-        bool eof = ERR_GET_REASON(e) == PEM_R_NO_START_LINE;
-        ERR_clear_error();
-        BIO_free(bio);
-        free(norm);
-        if (!eof || sk_X509_num(certs) == 0) {
-            sk_X509_pop_free(certs, X509_free);
-            return NULL;
-        }
-        return certs;
-    }
-    /* DER: one or more certificates back to back. */
     const unsigned char *p = data, *end = data + len;
     while (p < end) {
         const unsigned char *start = p;
@@ -146,9 +156,12 @@ bool cert_valid_at(attest_result *res, const char *check, const X509 *cert, cons
 {
     time_t nb, na;
     char cn[128], a[32], b[32], w[32];
+    bool readable = asn1_time_to_time_t(X509_get0_notBefore(cert), &nb) &&
+                    asn1_time_to_time_t(X509_get0_notAfter(cert), &na);
+    if (readable && when >= nb && when <= na)
+        return true;
     cert_cn(cert, cn, sizeof cn);
-    if (!asn1_time_to_time_t(X509_get0_notBefore(cert), &nb) ||
-        !asn1_time_to_time_t(X509_get0_notAfter(cert), &na)) {
+    if (!readable) {
         res_fail(res, check, NULL, "%s (%s) has an unreadable validity period", what, cn);
         return false;
     }
@@ -170,8 +183,8 @@ bool cert_valid_at(attest_result *res, const char *check, const X509 *cert, cons
     return true;
 }
 
-bool cert_signed_by(attest_result *res, const char *check, X509 *child, const char *child_what,
-                    X509 *issuer, const char *issuer_what, const char *hint)
+bool cert_signed_by(verify_ctx *ctx, attest_result *res, const char *check, X509 *child,
+                    const char *child_what, X509 *issuer, const char *issuer_what, const char *hint)
 {
     char ccn[128], icn[128], want[128];
     cert_cn(child, ccn, sizeof ccn);
@@ -182,10 +195,7 @@ bool cert_signed_by(attest_result *res, const char *check, X509 *child, const ch
                  ccn, want, issuer_what, icn);
         return false;
     }
-    EVP_PKEY *key = X509_get0_pubkey(issuer);
-    int ok = key ? X509_verify(child, key) : -1;
-    ERR_clear_error();
-    if (ok != 1) {
+    if (!ctx_cert_signed(ctx, child, issuer)) {
         res_fail(res, check, hint,
                  "the signature of %s (%s) does not verify with the key of %s (%s)", child_what,
                  ccn, issuer_what, icn);
@@ -266,9 +276,11 @@ EVP_PKEY *p256_key_from_xy(const uint8_t xy[64])
         key = NULL;
     EVP_PKEY_CTX_free(ctx);
     if (key) {
-        /* Reject points that are not on the curve. */
+        /* Reject points that are not on the curve (or at infinity). P-256
+         * has cofactor 1, so every other point has the full order: the quick
+         * check is the complete validation, without a scalar multiplication. */
         EVP_PKEY_CTX *check = EVP_PKEY_CTX_new_from_pkey(NULL, key, NULL);
-        if (!check || EVP_PKEY_public_check(check) != 1) {
+        if (!check || EVP_PKEY_public_check_quick(check) != 1) {
             EVP_PKEY_free(key);
             key = NULL;
         }
@@ -304,7 +316,7 @@ bool sha256_2(const uint8_t *a, size_t an, const uint8_t *b, size_t bn, uint8_t 
     return digest(EVP_sha256(), a, an, b, bn, out);
 }
 
-bool crls_check(attest_result *res, const char *check, STACK_OF(X509_CRL) *crls,
+bool crls_check(verify_ctx *ctx, attest_result *res, const char *check, STACK_OF(X509_CRL) *crls,
                 STACK_OF(X509) *chain, time_t when)
 {
     for (int c = 0; crls && c < sk_X509_CRL_num(crls); c++) {
@@ -320,10 +332,7 @@ bool crls_check(attest_result *res, const char *check, STACK_OF(X509_CRL) *crls,
             continue;
         }
         X509 *ca = sk_X509_value(chain, issuer);
-        EVP_PKEY *key = X509_get0_pubkey(ca);
-        int ok = key ? X509_CRL_verify(crl, key) : -1;
-        ERR_clear_error();
-        if (ok != 1) {
+        if (!ctx_crl_signed(ctx, crl, ca)) {
             res_fail(res, check, "obtain the CRL again from the vendor",
                      "the CRL issued by \"%s\" is not signed by that CA's key", icn);
             return false;

@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# Attestation verification throughput (numbers to read, no pass/fail): for an
+# SEV-SNP report, an SGX quote alone and with its collateral, and a TDX quote
+# with its collateral, `enarx attest verify --bench N` prints the time per
+# verification with the caches empty (cold) and filled (warm), and the rate
+# of BENCH_THREADS threads sharing one verifier. With BENCH_CALLGRIND=1 it
+# also counts instructions per verification (valgrind), which do not depend
+# on the load of this shared machine. Figures go to docs/attestation.md and
+# docs/performance.md ("Attestation") by hand.
+set -u
+cd "$(dirname "$0")/.."
+: "${BUILD:=build}" "${SHARED_DIR:=../shared}"
+: "${BENCH_N:=2000}" "${BENCH_THREADS:=2}" "${BENCH_CALLGRIND:=0}"
+ENARX="$BUILD/bin/enarx"
+V="$SHARED_DIR/attestation-vectors"
+if [ ! -f "$V/CASES.tsv" ]; then
+    echo "bench/run-attest.sh: shared attestation vectors absent ($V): skipped"
+    exit 0
+fi
+C="$V/dcap-qvl-sgx/collateral"; T="$V/dcap-qvl-tdx/collateral"
+declare -a NAMES ARGS
+add() { NAMES+=("$1"); shift; ARGS+=("$*"); }
+add "SNP report + VCEK (virtee Milan)" "$V/virtee-sev-snp-milan/report_milan.hex --vcek $V/virtee-sev-snp-milan/vcek_milan.der"
+add "SGX quote v3 (dcap-qvl)" "$V/dcap-qvl-sgx/sgx_quote --time 2025-07-01T00:00:00Z"
+add "SGX quote v3 + TCB Info + QE Identity" "$V/dcap-qvl-sgx/sgx_quote --time 2025-07-01T00:00:00Z \
+    --tcb-info $C/tcb_info_response.json --tcb-info-chain $C/tcb_info_issuer_chain.pem \
+    --qe-identity $C/qe_identity_response.json --qe-identity-chain $C/qe_identity_issuer_chain.pem"
+add "TDX quote v4 + TCB Info + QE Identity" "$V/dcap-qvl-tdx/tdx_quote --time 2025-07-01T00:00:00Z \
+    --tcb-info $T/tcb_info_response.json --tcb-info-chain $T/tcb_info_issuer_chain.pem \
+    --qe-identity $T/qe_identity_response.json --qe-identity-chain $T/qe_identity_issuer_chain.pem"
+echo "load average: $(cut -d' ' -f1-3 /proc/loadavg), $(nproc) cores"
+for i in "${!NAMES[@]}"; do
+    echo "--- ${NAMES[$i]}"
+    # shellcheck disable=SC2086 # ARGS holds words
+    "$ENARX" attest verify ${ARGS[$i]} --bench "$BENCH_N" --bench-threads "$BENCH_THREADS" | tail -n +2
+    if [ "$BENCH_CALLGRIND" = 1 ] && command -v valgrind >/dev/null; then
+        for phase in cold warm; do
+            out=$(mktemp)
+            # shellcheck disable=SC2086
+            valgrind --tool=callgrind --callgrind-out-file=/dev/null --collect-atstart=no \
+                --toggle-collect="bench_${phase}*" "$ENARX" attest verify ${ARGS[$i]} --bench 20 --bench-threads 1 \
+                >/dev/null 2>"$out"
+            n=$(sed -nE 's/.*refs: +([0-9,]+).*/\1/p' "$out" | tr -d ,)
+            # bench_warm runs twice (a round to fill the caches, then the timed one)
+            [ "$phase" = cold ] && per=$(( n / 20 )) || per=$(( n / 40 ))
+            printf '  %s: %s instructions per verification (callgrind)\n' "$phase" "$per"
+            rm -f "$out"
+        done
+    fi
+done
