@@ -35,6 +35,10 @@ typedef struct backend_launch {
 typedef struct backend {
     const char *name;
     const char *summary;
+    /* A device node the backend cannot run without (NULL: none). Auto-selection
+     * stats it before probing, so that `enarx run` on a machine without it
+     * does not pay for the probe's CPUID instructions and opens. */
+    const char *device;
     void (*probe)(backend_report *report);
     /* Runs a Keep to completion. Returns its exit status (0..255), or -1
      * with a message in err when the Keep could not be run. NULL: this

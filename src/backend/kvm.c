@@ -56,6 +56,7 @@ static void kvm_probe(backend_report *r)
 const backend backend_kvm = {
     .name = "kvm",
     .summary = "a KVM micro-VM with the Enarx shim",
+    .device = "/dev/kvm",
     .probe = kvm_probe,
     .launch = NULL,
 };

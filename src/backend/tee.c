@@ -79,6 +79,7 @@ static void sev_probe(backend_report *r)
 const backend backend_sgx = {
     .name = "sgx",
     .summary = "Intel SGX enclave",
+    .device = "/dev/sgx_enclave",
     .probe = sgx_probe,
     .launch = NULL,
 };
@@ -86,6 +87,7 @@ const backend backend_sgx = {
 const backend backend_sev = {
     .name = "sev",
     .summary = "AMD SEV-SNP virtual machine",
+    .device = "/dev/sev",
     .probe = sev_probe,
     .launch = NULL,
 };

@@ -70,6 +70,30 @@ int wl_write_pair(wl_writer *w, uint32_t type, const char *first, const void *se
     return second_len ? write_all(w, second, second_len) : 0;
 }
 
+/* The copy by hand for files sendfile cannot read. Its own function, so that
+ * its 64 KiB buffer is only on the stack when it is used (every page the
+ * stack grows into is a page fault). */
+static int __attribute__((noinline)) copy_by_hand(wl_writer *w, int module_fd, off_t offset, uint64_t left,
+                                                  const char *module_path)
+{
+    char buf[65536];
+    while (left > 0) {
+        ssize_t n = pread(module_fd, buf, left < sizeof buf ? (size_t)left : sizeof buf, offset);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0) {
+            snprintf(w->err, w->errlen, "reading %s: %s", module_path,
+                     n < 0 ? strerror(errno) : "file shrank while it was being read");
+            return -1;
+        }
+        if (write_all(w, buf, (size_t)n) != 0)
+            return -1;
+        offset += n;
+        left -= (uint64_t)n;
+    }
+    return 0;
+}
+
 int wl_write_module_fd(wl_writer *w, int module_fd, uint64_t size, const char *module_path)
 {
     if (size > WL_MAX_MODULE) {
@@ -97,22 +121,7 @@ int wl_write_module_fd(wl_writer *w, int module_fd, uint64_t size, const char *m
         }
         left -= (uint64_t)n;
     }
-    char buf[65536];
-    while (left > 0) {
-        ssize_t n = pread(module_fd, buf, left < sizeof buf ? (size_t)left : sizeof buf, offset);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0) {
-            snprintf(w->err, w->errlen, "reading %s: %s", module_path,
-                     n < 0 ? strerror(errno) : "file shrank while it was being read");
-            return -1;
-        }
-        if (write_all(w, buf, (size_t)n) != 0)
-            return -1;
-        offset += n;
-        left -= (uint64_t)n;
-    }
-    return 0;
+    return left > 0 ? copy_by_hand(w, module_fd, offset, left, module_path) : 0;
 }
 
 int wl_write_end(wl_writer *w)

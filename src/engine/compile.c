@@ -19,6 +19,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+/* Testing hook: the fuzzer compiles modules with and without fusion and
+ * compares their behaviour. */
+bool engine_peephole = true;
+
 #define TEMP_FLAG 0x40000000u
 #define CONST_FLAG 0x80000000u
 #define SLOT_INDEX(s) ((s) & 0x3fffffffu)
@@ -26,10 +30,14 @@
 enum { CK_FUNC, CK_BLOCK, CK_LOOP, CK_IF, CK_ELSE };
 
 typedef struct sentry {
-    uint8_t type;   /* 0 = unknown (below an unreachable) */
-    uint32_t slot;  /* where the value is now */
-    uint32_t home;  /* its temp slot */
+    uint8_t type;       /* 0 = unknown (below an unreachable) */
+    uint32_t slot;      /* where the value is now */
+    uint32_t home;      /* its temp slot */
+    uint32_t prev_same; /* next lower entry reading the same local (NONE) */
 } sentry;
+
+#define NONE UINT32_MAX
+#define IS_LOCAL_SLOT(s) (!((s) & (TEMP_FLAG | CONST_FLAG)))
 
 typedef struct fixup {
     uint32_t instr_pos; /* instruction the offset is relative to */
@@ -66,7 +74,19 @@ typedef struct comp {
     uint32_t nlocals;
     uint8_t *ltype;
     uint32_t *lslot;
+    uint32_t ltype_cap, lslot_cap, lhead_cap, remap_cap;
+    uint32_t *remap;          /* finish(): old constant index -> new */
+    bool validate_only;       /* check the body, emit nothing */
     uint32_t param_cells, local_cells;
+    /* Stack entries still reading a local: a chain per local slot (lhead),
+     * and all of them in stack order (lrefs, may hold stale entries), so that
+     * no operation has to scan the whole operand stack. */
+    uint32_t *lhead;
+    uint32_t *lrefs;
+    uint32_t nlrefs, lrefcap;
+    /* br_table: stub already emitted per target depth (valid when stamp matches) */
+    uint32_t *stub_pos, *stub_stamp;
+    uint32_t stub_cap, stamp;
 
     sentry *stack;
     uint32_t sp, scap;
@@ -86,17 +106,21 @@ typedef struct comp {
 
     uint64_t *consts;
     uint32_t nconsts, constcap;
-    uint32_t *chash; /* index+1 into consts, open addressing */
+    uint64_t *chash; /* (stamp << 32) | index+1 into consts, open addressing */
     uint32_t chash_cap;
+    uint32_t chash_stamp; /* entries of other stamps are empty */
 
+    uint8_t *const_wide; /* per constant: first cell of a v128 (NULL if none) */
     sentry *scratch; /* values popped for a moment (one user at a time) */
     uint32_t scratch_cap;
 
     bool dead;
     bool oom;
+    bool fuse;             /* peephole fusion on (see engine_peephole) */
     uint32_t last_op;
     uint32_t last_op_pos;
     uint32_t last_dst_pos; /* 0 = the last instruction has no retargetable dst */
+    uint32_t prev_op, prev_op_pos, prev_dst_pos; /* the one before (OP_COUNT_ = none) */
     uint32_t instr_offset; /* byte offset of the instruction being compiled */
     uint32_t instr_count;
     uint32_t loop_depth;
@@ -175,6 +199,9 @@ static uint32_t emit_op(comp *c, int op)
         c->nmap++;
     }
     emit_word(c, (uint32_t)c->handlers[op]);
+    c->prev_op = c->last_op;
+    c->prev_op_pos = c->last_op_pos;
+    c->prev_dst_pos = c->last_dst_pos;
     c->last_op = (uint32_t)op;
     c->last_op_pos = pos;
     c->last_dst_pos = 0;
@@ -206,22 +233,51 @@ static void emit_dst(comp *c, uint32_t slot)
     c->last_dst_pos = pos;
 }
 
-/* Removes the last instruction (for peephole rewrites). */
-static void unemit_last(comp *c)
+/* Removes the last instruction (for peephole rewrites). Returns the byte
+ * offset it was compiled from when it could trap, so that the instruction
+ * replacing it reports the same place. */
+static uint32_t unemit_last(comp *c)
 {
+    uint32_t where = c->instr_offset;
+    if (c->nmap && c->map[c->nmap - 1].code_pos == c->last_op_pos)
+        where = c->map[c->nmap - 1].wasm_offset;
     c->len = c->last_op_pos;
     while (c->nrelocs && c->relocs[c->nrelocs - 1] >= c->len)
         c->nrelocs--;
     while (c->nmap && c->map[c->nmap - 1].code_pos >= c->len)
         c->nmap--;
-    c->last_dst_pos = 0;
-    c->last_op = OP_COUNT_;
+    /* the instruction before becomes the last again */
+    c->last_op = c->prev_op;
+    c->last_op_pos = c->prev_op_pos;
+    c->last_dst_pos = c->prev_dst_pos;
+    c->prev_op = OP_COUNT_;
+    c->prev_dst_pos = 0;
+    return where;
+}
+
+/* Was e's value computed by the instruction just emitted (into e's home)? */
+static bool made_by_last(const comp *c, const sentry *e)
+{
+    return !c->dead && !c->oom && c->last_dst_pos && e->slot == e->home &&
+           c->code[c->last_dst_pos] == e->home;
+}
+
+/* Emits op in place of the last instruction, reporting traps at its offset. */
+static uint32_t replace_last(comp *c, int op)
+{
+    uint32_t saved = c->instr_offset;
+    c->instr_offset = unemit_last(c);
+    uint32_t pos = emit_op(c, op);
+    c->instr_offset = saved;
+    return pos;
 }
 
 static void reset_peephole(comp *c)
 {
     c->last_dst_pos = 0;
     c->last_op = OP_COUNT_;
+    c->prev_dst_pos = 0;
+    c->prev_op = OP_COUNT_;
 }
 
 static void emit_copy(comp *c, uint8_t type, uint32_t dst, uint32_t src)
@@ -257,35 +313,55 @@ static void patch_fixups(comp *c, ctrl *f, uint32_t target)
 
 /* ---- constants --------------------------------------------------------------------- */
 
+static uint32_t const_hash(uint64_t bits, uint32_t cap)
+{
+    return (uint32_t)((bits * 0x9E3779B97F4A7C15ull) >> 40) & (cap - 1);
+}
+
 static uint32_t const_slot(comp *c, uint64_t bits)
 {
+    if (c->dead) /* never emitted: no need for a cell */
+        return CONST_FLAG;
+    uint64_t live = (uint64_t)c->chash_stamp << 32;
     if (c->nconsts * 2 >= c->chash_cap) {
         uint32_t ncap = c->chash_cap ? c->chash_cap * 2 : 64;
-        uint32_t *h = calloc(ncap, sizeof *h);
+        uint64_t *h = calloc(ncap, sizeof *h);
         if (!h) {
             nomem(c);
             return CONST_FLAG;
         }
         for (uint32_t i = 0; i < c->nconsts; i++) {
-            uint32_t k = (uint32_t)((c->consts[i] * 0x9E3779B97F4A7C15ull) >> 40) & (ncap - 1);
-            while (h[k])
+            if (c->const_wide && c->const_wide[i])
+                continue;
+            uint32_t k = const_hash(c->consts[i], ncap);
+            while (h[k] >> 32 == c->chash_stamp)
                 k = (k + 1) & (ncap - 1);
-            h[k] = i + 1;
+            h[k] = live | (i + 1);
         }
         free(c->chash);
         c->chash = h;
         c->chash_cap = ncap;
     }
-    uint32_t k = (uint32_t)((bits * 0x9E3779B97F4A7C15ull) >> 40) & (c->chash_cap - 1);
-    while (c->chash[k]) {
-        if (c->consts[c->chash[k] - 1] == bits)
-            return CONST_FLAG | (c->chash[k] - 1);
+    uint32_t k = const_hash(bits, c->chash_cap);
+    while (c->chash[k] >> 32 == c->chash_stamp) {
+        uint32_t idx = (uint32_t)c->chash[k] - 1;
+        if (c->consts[idx] == bits && !(c->const_wide && c->const_wide[idx]))
+            return CONST_FLAG | idx;
         k = (k + 1) & (c->chash_cap - 1);
     }
     if (!grow(c, (void **)&c->consts, &c->constcap, sizeof *c->consts, c->nconsts + 1))
         return CONST_FLAG;
+    if (c->const_wide) {
+        uint8_t *w = realloc(c->const_wide, c->nconsts + 1);
+        if (!w) {
+            nomem(c);
+            return CONST_FLAG;
+        }
+        c->const_wide = w;
+        c->const_wide[c->nconsts] = 0;
+    }
     c->consts[c->nconsts] = bits;
-    c->chash[k] = c->nconsts + 1;
+    c->chash[k] = live | (c->nconsts + 1);
     return CONST_FLAG | c->nconsts++;
 }
 
@@ -294,6 +370,16 @@ __attribute__((unused)) static uint32_t const_slot_v128(comp *c, uint64_t lo, ui
 {
     if (!grow(c, (void **)&c->consts, &c->constcap, sizeof *c->consts, c->nconsts + 2))
         return CONST_FLAG;
+    uint8_t *w = realloc(c->const_wide, c->nconsts + 2);
+    if (!w) {
+        nomem(c);
+        return CONST_FLAG;
+    }
+    if (!c->const_wide)
+        memset(w, 0, c->nconsts);
+    c->const_wide = w;
+    c->const_wide[c->nconsts] = 1;
+    c->const_wide[c->nconsts + 1] = 0;
     c->consts[c->nconsts] = lo;
     c->consts[c->nconsts + 1] = hi;
     c->nconsts += 2;
@@ -330,11 +416,39 @@ static sentry *push_at(comp *c, uint8_t type, uint32_t slot)
     uint32_t top = SLOT_INDEX(home) + type_cells(type);
     if (top > c->max_cells)
         c->max_cells = top;
-    sentry *e = &c->stack[c->sp++];
+    uint32_t idx = c->sp++;
+    sentry *e = &c->stack[idx];
     e->type = type;
     e->home = home;
     e->slot = slot == AT_HOME ? home : slot;
+    e->prev_same = NONE;
+    if (IS_LOCAL_SLOT(e->slot)) {
+        if (!grow(c, (void **)&c->lrefs, &c->lrefcap, sizeof *c->lrefs, c->nlrefs + 1)) {
+            c->sp--;
+            return NULL;
+        }
+        e->prev_same = c->lhead[e->slot];
+        c->lhead[e->slot] = idx;
+        c->lrefs[c->nlrefs++] = idx;
+    }
     return e;
+}
+
+/* Removes the top entry, keeping the local-reference bookkeeping right. */
+static void drop_entry(comp *c)
+{
+    uint32_t idx = --c->sp;
+    const sentry *e = &c->stack[idx];
+    if (IS_LOCAL_SLOT(e->slot) && c->lhead[e->slot] == idx)
+        c->lhead[e->slot] = e->prev_same;
+    if (c->nlrefs && c->lrefs[c->nlrefs - 1] == idx)
+        c->nlrefs--;
+}
+
+static void set_height(comp *c, uint32_t h)
+{
+    while (c->sp > h)
+        drop_entry(c);
 }
 
 static sentry *push(comp *c, uint8_t type) { return push_at(c, type, AT_HOME); }
@@ -345,12 +459,13 @@ static bool pop_any(comp *c, sentry *out)
     if (c->sp == f->height) {
         if (f->unreachable) {
             uint32_t h = next_home(c);
-            *out = (sentry){0, h, h};
+            *out = (sentry){0, h, h, NONE};
             return true;
         }
         return fail(c, "type mismatch: the operand stack is empty");
     }
-    *out = c->stack[--c->sp];
+    *out = c->stack[c->sp - 1];
+    drop_entry(c);
     return true;
 }
 
@@ -378,27 +493,42 @@ static bool pop_types(comp *c, const wasm_type *types, uint32_t n, sentry *out)
     return true;
 }
 
-static void materialize(comp *c, sentry *e)
+/* Moves entry idx to its home. When it reads a local it must be the newest
+ * reader of that local (the head of its chain), or its chain must be being
+ * cleared by the caller. */
+static void materialize(comp *c, uint32_t idx)
 {
-    if (e->slot != e->home) {
-        emit_copy(c, e->type, e->home, e->slot);
-        e->slot = e->home;
-    }
+    sentry *e = &c->stack[idx];
+    if (e->slot == e->home)
+        return;
+    if (IS_LOCAL_SLOT(e->slot) && c->lhead[e->slot] == idx)
+        c->lhead[e->slot] = e->prev_same;
+    emit_copy(c, e->type, e->home, e->slot);
+    e->slot = e->home;
 }
 
 /* Values referring to locals are copied to their homes before control flow
  * splits, so that a local.set on one path cannot change them. */
 static void materialize_local_refs(comp *c)
 {
-    for (uint32_t i = 0; i < c->sp; i++)
-        if (!(c->stack[i].slot & (TEMP_FLAG | CONST_FLAG)))
-            materialize(c, &c->stack[i]);
+    for (uint32_t k = c->nlrefs; k-- > 0;) {
+        uint32_t idx = c->lrefs[k];
+        if (idx >= c->sp)
+            continue;
+        sentry *e = &c->stack[idx];
+        if (!IS_LOCAL_SLOT(e->slot))
+            continue;
+        c->lhead[e->slot] = NONE;
+        emit_copy(c, e->type, e->home, e->slot);
+        e->slot = e->home;
+    }
+    c->nlrefs = 0;
 }
 
 static void materialize_top(comp *c, uint32_t n)
 {
-    for (uint32_t i = c->sp - n; i < c->sp; i++)
-        materialize(c, &c->stack[i]);
+    for (uint32_t i = c->sp; i-- > c->sp - n;)
+        materialize(c, i);
 }
 
 /* ---- block types ------------------------------------------------------------------------ */
@@ -479,7 +609,7 @@ static bool push_ctrl(comp *c, ctrl *f)
 static void set_unreachable(comp *c)
 {
     ctrl *f = top_ctrl(c);
-    c->sp = f->height;
+    set_height(c, f->height);
     f->unreachable = true;
     c->dead = true;
     reset_peephole(c);
@@ -611,18 +741,17 @@ static bool read_local(comp *c, uint32_t *idx)
 /* Before local `slot` is written, copies out the stack values still reading it. */
 static void preserve_local(comp *c, uint32_t slot)
 {
-    for (uint32_t i = 0; i < c->sp; i++)
-        if (c->stack[i].slot == slot)
-            materialize(c, &c->stack[i]);
+    for (uint32_t i = c->lhead[slot]; i != NONE;) {
+        sentry *e = &c->stack[i];
+        uint32_t next = e->prev_same;
+        emit_copy(c, e->type, e->home, e->slot);
+        e->slot = e->home;
+        i = next;
+    }
+    c->lhead[slot] = NONE;
 }
 
-static bool refs_local(comp *c, uint32_t slot)
-{
-    for (uint32_t i = 0; i < c->sp; i++)
-        if (c->stack[i].slot == slot)
-            return true;
-    return false;
-}
+static bool refs_local(comp *c, uint32_t slot) { return c->lhead[slot] != NONE; }
 
 /* local.set / local.tee: retarget the producer of the value when possible. */
 static bool do_local_set(comp *c, bool tee)
@@ -636,7 +765,7 @@ static bool do_local_set(comp *c, bool tee)
     if (!pop_expect(c, t, &v))
         return false;
     if (!c->dead) {
-        if (c->last_dst_pos && v.slot == v.home && !c->oom &&
+        if (c->fuse && c->last_dst_pos && v.slot == v.home && !c->oom &&
             c->code[c->last_dst_pos] == v.home && !refs_local(c, slot)) {
             c->code[c->last_dst_pos] = slot;
         } else {
@@ -644,7 +773,8 @@ static bool do_local_set(comp *c, bool tee)
             emit_copy(c, t, slot, v.slot);
         }
     }
-    reset_peephole(c);
+    /* no peephole reset: the last instruction now writes the local, whose slot
+     * never equals a temp's home, and add-compare-branch fusion wants it */
     if (tee && !push_at(c, t, c->dead ? AT_HOME : slot))
         return false;
     return true;
@@ -666,6 +796,159 @@ static bool unary(comp *c, uint8_t in, uint8_t out, int op)
     return true;
 }
 
+/* Binary operations that can take their right operand straight from memory,
+ * and whether the left one can be swapped there. */
+static int memory_operand_form(int op, bool *commutative)
+{
+    static const struct { uint16_t op, fused; bool comm; } forms[] = {
+        {OP_I32_ADD, OP_I32_ADD_M, true}, {OP_I32_SUB, OP_I32_SUB_M, false},
+        {OP_I32_MUL, OP_I32_MUL_M, true}, {OP_I32_AND, OP_I32_AND_M, true},
+        {OP_I32_OR, OP_I32_OR_M, true},   {OP_I32_XOR, OP_I32_XOR_M, true},
+        {OP_I64_ADD, OP_I64_ADD_M, true}, {OP_I64_SUB, OP_I64_SUB_M, false},
+        {OP_I64_MUL, OP_I64_MUL_M, true}, {OP_I64_AND, OP_I64_AND_M, true},
+        {OP_I64_OR, OP_I64_OR_M, true},   {OP_I64_XOR, OP_I64_XOR_M, true},
+        {OP_F32_ADD, OP_F32_ADD_M, true}, {OP_F32_SUB, OP_F32_SUB_M, false},
+        {OP_F32_MUL, OP_F32_MUL_M, true}, {OP_F64_ADD, OP_F64_ADD_M, true},
+        {OP_F64_SUB, OP_F64_SUB_M, false}, {OP_F64_MUL, OP_F64_MUL_M, true},
+    };
+    for (size_t i = 0; i < sizeof forms / sizeof forms[0]; i++)
+        if (forms[i].op == op) {
+            *commutative = forms[i].comm;
+            return forms[i].fused;
+        }
+    return -1;
+}
+
+/* The same at an address that is itself a fused i32.add (after LDA_*). */
+static int memory_operand_form_at_sum(int op)
+{
+    static const struct { uint16_t op, fused; } forms[] = {
+        {OP_I32_ADD, OP_I32_ADD_MA}, {OP_I32_MUL, OP_I32_MUL_MA}, {OP_F32_MUL, OP_F32_MUL_MA},
+        {OP_F64_MUL, OP_F64_MUL_MA}, {OP_F32_ADD, OP_F32_ADD_MA}, {OP_F64_ADD, OP_F64_ADD_MA},
+    };
+    for (size_t i = 0; i < sizeof forms / sizeof forms[0]; i++)
+        if (forms[i].op == op)
+            return forms[i].fused;
+    return -1;
+}
+
+/* x op load(addr+off) when the load was the last instruction emitted. */
+static bool try_memory_operand(comp *c, int op, uint8_t type, const sentry *a, const sentry *b,
+                               uint32_t dst)
+{
+    bool comm;
+    int fused = memory_operand_form(op, &comm);
+    if (fused < 0)
+        return false;
+    bool narrow = type == WASM_I32 || type == WASM_F32;
+    /* floats keep their operand order: with two NaNs, x86 returns the first */
+    if (type == WASM_F32 || type == WASM_F64)
+        comm = false;
+    int load = narrow ? OP_LD_I32 : OP_LD_I64;
+    int load_at_sum = narrow ? OP_LDA_I32 : OP_LDA_I64;
+    if (c->last_op == (uint32_t)load_at_sum && (fused = memory_operand_form_at_sum(op)) >= 0) {
+        const sentry *other = made_by_last(c, b) ? a : (comm && made_by_last(c, a)) ? b : NULL;
+        if (!other)
+            return false;
+        uint32_t x = c->code[c->last_op_pos + 2], y = c->code[c->last_op_pos + 3];
+        uint32_t off = c->code[c->last_op_pos + 4];
+        replace_last(c, fused);
+        emit_dst(c, dst);
+        emit_slot(c, other->slot);
+        emit_slot(c, x);
+        emit_slot(c, y);
+        emit_imm(c, off);
+        return true;
+    }
+    if (c->last_op != (uint32_t)load)
+        return false;
+    const sentry *from_mem, *other;
+    if (made_by_last(c, b)) {
+        from_mem = b, other = a;
+    } else if (comm && made_by_last(c, a)) {
+        from_mem = a, other = b;
+    } else {
+        return false;
+    }
+    (void)from_mem;
+    uint32_t addr = c->code[c->last_op_pos + 2], off = c->code[c->last_op_pos + 3];
+    replace_last(c, fused);
+    emit_dst(c, dst);
+    emit_slot(c, other->slot);
+    emit_slot(c, addr);
+    emit_imm(c, off);
+    return true;
+}
+
+/* A store of v to a+offset where v = x op mem[a+offset] was just computed. */
+static int rmw_form(comp *c, int store_op, const sentry *addr, const sentry *v, uint32_t offset)
+{
+    static const struct { uint16_t m, st, rmw; } forms[] = {
+        {OP_I32_ADD_M, OP_ST_32, OP_I32_ADD_RMW}, {OP_I32_AND_M, OP_ST_32, OP_I32_AND_RMW},
+        {OP_I32_OR_M, OP_ST_32, OP_I32_OR_RMW},   {OP_I32_XOR_M, OP_ST_32, OP_I32_XOR_RMW},
+        {OP_I64_ADD_M, OP_ST_64, OP_I64_ADD_RMW}, {OP_F32_ADD_M, OP_ST_32, OP_F32_ADD_RMW},
+        {OP_F64_ADD_M, OP_ST_64, OP_F64_ADD_RMW},
+    };
+    if (!made_by_last(c, v))
+        return -1;
+    for (size_t i = 0; i < sizeof forms / sizeof forms[0]; i++)
+        if (forms[i].m == c->last_op && forms[i].st == store_op &&
+            c->code[c->last_op_pos + 3] == addr->slot && c->code[c->last_op_pos + 4] == offset)
+            return forms[i].rmw;
+    return -1;
+}
+
+/* i32 operations with a constant operand take it as an immediate, so the
+ * constant needs no frame cell. */
+static const struct { uint16_t op, imm, mirror; bool comm; } imm_forms[] = {
+    {OP_I32_ADD, OP_I32_ADD_I, 0, true},      {OP_I32_MUL, OP_I32_MUL_I, 0, true},
+    {OP_I32_AND, OP_I32_AND_I, 0, true},      {OP_I32_OR, OP_I32_OR_I, 0, true},
+    {OP_I32_XOR, OP_I32_XOR_I, 0, true},      {OP_I32_SHL, OP_I32_SHL_I, 0, false},
+    {OP_I32_SHR_S, OP_I32_SHR_S_I, 0, false}, {OP_I32_SHR_U, OP_I32_SHR_U_I, 0, false},
+    {OP_I32_ROTL, OP_I32_ROTL_I, 0, false},
+    {OP_I32_EQ, OP_I32_EQ_I, OP_I32_EQ_I, false},       {OP_I32_NE, OP_I32_NE_I, OP_I32_NE_I, false},
+    {OP_I32_LT_S, OP_I32_LT_S_I, OP_I32_GT_S_I, false}, {OP_I32_LT_U, OP_I32_LT_U_I, OP_I32_GT_U_I, false},
+    {OP_I32_GT_S, OP_I32_GT_S_I, OP_I32_LT_S_I, false}, {OP_I32_GT_U, OP_I32_GT_U_I, OP_I32_LT_U_I, false},
+    {OP_I32_LE_S, OP_I32_LE_S_I, OP_I32_GE_S_I, false}, {OP_I32_LE_U, OP_I32_LE_U_I, OP_I32_GE_U_I, false},
+    {OP_I32_GE_S, OP_I32_GE_S_I, OP_I32_LE_S_I, false}, {OP_I32_GE_U, OP_I32_GE_U_I, OP_I32_LE_U_I, false},
+};
+
+static bool try_immediate(comp *c, int op, const sentry *a, const sentry *b, uint32_t dst)
+{
+    if (c->dead)
+        return false;
+    uint32_t imm;
+    const sentry *x;
+    int form = -1;
+    if (b->slot & CONST_FLAG) {
+        imm = (uint32_t)c->consts[SLOT_INDEX(b->slot)];
+        x = a;
+        if (op == OP_I32_SUB) {
+            form = OP_I32_ADD_I;
+            imm = 0u - imm;
+        }
+        for (size_t i = 0; form < 0 && i < sizeof imm_forms / sizeof imm_forms[0]; i++)
+            if (imm_forms[i].op == op)
+                form = imm_forms[i].imm;
+    } else if (a->slot & CONST_FLAG) {
+        /* constant on the left: commute, or mirror a comparison */
+        imm = (uint32_t)c->consts[SLOT_INDEX(a->slot)];
+        x = b;
+        for (size_t i = 0; form < 0 && i < sizeof imm_forms / sizeof imm_forms[0]; i++)
+            if (imm_forms[i].op == op)
+                form = imm_forms[i].comm ? imm_forms[i].imm : imm_forms[i].mirror ? imm_forms[i].mirror : -1;
+    } else {
+        return false;
+    }
+    if (form < 0)
+        return false;
+    emit_op(c, form);
+    emit_dst(c, dst);
+    emit_slot(c, x->slot);
+    emit_imm(c, imm);
+    return true;
+}
+
 static bool binary(comp *c, uint8_t in, uint8_t out, int op)
 {
     sentry a, b;
@@ -674,6 +957,10 @@ static bool binary(comp *c, uint8_t in, uint8_t out, int op)
     sentry *d = push(c, out);
     if (!d)
         return false;
+    if (c->fuse && try_memory_operand(c, op, in, &a, &b, d->home))
+        return true;
+    if (c->fuse && in == WASM_I32 && try_immediate(c, op, &a, &b, d->home))
+        return true;
     emit_op(c, op);
     emit_dst(c, d->home);
     emit_slot(c, a.slot);
@@ -825,10 +1112,45 @@ static int fused_branch(uint32_t op, bool negate)
         {OP_I64_LE_S, OP_BR_I64_LE_S, OP_BR_I64_GT_S}, {OP_I64_LE_U, OP_BR_I64_LE_U, OP_BR_I64_GT_U},
         {OP_I64_GE_S, OP_BR_I64_GE_S, OP_BR_I64_LT_S}, {OP_I64_GE_U, OP_BR_I64_GE_U, OP_BR_I64_LT_U},
         {OP_I32_EQZ, OP_BR_EQZ_I32, OP_BR_NEZ_I32},  {OP_I64_EQZ, OP_BR_EQZ_I64, OP_BR_NEZ_I64},
+        {OP_I32_EQ_I, OP_BR_I32_EQ_I, OP_BR_I32_NE_I}, {OP_I32_NE_I, OP_BR_I32_NE_I, OP_BR_I32_EQ_I},
+        {OP_I32_LT_S_I, OP_BR_I32_LT_S_I, OP_BR_I32_GE_S_I}, {OP_I32_LT_U_I, OP_BR_I32_LT_U_I, OP_BR_I32_GE_U_I},
+        {OP_I32_GT_S_I, OP_BR_I32_GT_S_I, OP_BR_I32_LE_S_I}, {OP_I32_GT_U_I, OP_BR_I32_GT_U_I, OP_BR_I32_LE_U_I},
+        {OP_I32_LE_S_I, OP_BR_I32_LE_S_I, OP_BR_I32_GT_S_I}, {OP_I32_LE_U_I, OP_BR_I32_LE_U_I, OP_BR_I32_GT_U_I},
+        {OP_I32_GE_S_I, OP_BR_I32_GE_S_I, OP_BR_I32_LT_S_I}, {OP_I32_GE_U_I, OP_BR_I32_GE_U_I, OP_BR_I32_LT_U_I},
     };
     for (size_t i = 0; i < sizeof map / sizeof map[0]; i++)
         if (map[i].cmp == op)
             return negate ? map[i].inv : map[i].br;
+    return -1;
+}
+
+/* The add-compare-branch form of compare-branch br when the last instruction
+ * is an add whose result is the compare's left operand a. */
+static int add_branch_form(comp *c, int br, uint32_t a)
+{
+    if (c->dead || c->oom || !c->last_dst_pos || c->code[c->last_dst_pos] != a)
+        return -1;
+    if (c->last_op == OP_I32_ADD || c->last_op == OP_I32_ADD_I) {
+        bool y_imm = c->last_op == OP_I32_ADD_I;
+        if (br >= OP_BR_I32_EQ && br <= OP_BR_I32_GE_U)
+            return (y_imm ? OP_AB32I_EQ : OP_AB32_EQ) + (br - OP_BR_I32_EQ);
+        if (br >= OP_BR_I32_EQ_I && br <= OP_BR_I32_GE_U_I)
+            return (y_imm ? OP_AB32IBI_EQ : OP_AB32BI_EQ) + (br - OP_BR_I32_EQ_I);
+    } else if (c->last_op == OP_I64_ADD) {
+        if (br >= OP_BR_I64_EQ && br <= OP_BR_I64_GE_U)
+            return OP_AB64_EQ + (br - OP_BR_I64_EQ);
+    }
+    return -1;
+}
+
+/* The compare-branch testing (b cc' a) for one testing (a cc b). */
+static int mirror_branch(int br)
+{
+    static const int8_t mirror[10] = {0, 1, 4, 5, 2, 3, 8, 9, 6, 7}; /* EQ NE LT_S LT_U GT_S ... */
+    if (br >= OP_BR_I32_EQ && br <= OP_BR_I32_GE_U)
+        return OP_BR_I32_EQ + mirror[br - OP_BR_I32_EQ];
+    if (br >= OP_BR_I64_EQ && br <= OP_BR_I64_GE_U)
+        return OP_BR_I64_EQ + mirror[br - OP_BR_I64_EQ];
     return -1;
 }
 
@@ -841,15 +1163,48 @@ static void emit_cond_branch(comp *c, const sentry *cond, ctrl *f, bool negate)
     int fused = -1;
     if (c->last_dst_pos && cond->slot == cond->home && !c->oom &&
         c->code[c->last_dst_pos] == cond->home)
-        fused = fused_branch(c->last_op, negate);
+        fused = c->fuse ? fused_branch(c->last_op, negate) : -1;
     if (fused >= 0) {
         bool unary_cmp = c->last_op == OP_I32_EQZ || c->last_op == OP_I64_EQZ;
+        bool imm = c->last_op >= OP_I32_EQ_I && c->last_op <= OP_I32_GE_U_I;
         uint32_t a = c->code[c->last_op_pos + 2];
         uint32_t b = unary_cmp ? 0 : c->code[c->last_op_pos + 3];
         unemit_last(c);
+        int ab = unary_cmp ? -1 : add_branch_form(c, fused, a);
+        if (ab < 0 && !unary_cmp && !imm) {
+            /* the add's result on the right: swap the operands, mirror the test */
+            int mirrored = mirror_branch(fused);
+            if (mirrored >= 0 && (ab = add_branch_form(c, mirrored, b)) >= 0) {
+                uint32_t t = a;
+                a = b;
+                b = t;
+            }
+        }
+        if (ab >= 0) {
+            /* d = x + y just before: one instruction adds, compares and branches */
+            uint32_t d = c->code[c->last_op_pos + 1], x = c->code[c->last_op_pos + 2];
+            uint32_t y = c->code[c->last_op_pos + 3];
+            bool y_imm = c->last_op == OP_I32_ADD_I;
+            uint32_t pos = replace_last(c, ab);
+            emit_slot(c, d);
+            emit_slot(c, x);
+            if (y_imm)
+                emit_imm(c, y);
+            else
+                emit_slot(c, y);
+            if (imm)
+                emit_imm(c, b);
+            else
+                emit_slot(c, b);
+            emit_target(c, f, pos);
+            reset_peephole(c);
+            return;
+        }
         uint32_t pos = emit_op(c, fused);
         emit_slot(c, a);
-        if (!unary_cmp)
+        if (imm)
+            emit_imm(c, b);
+        else if (!unary_cmp)
             emit_slot(c, b);
         emit_target(c, f, pos);
     } else {
@@ -977,12 +1332,23 @@ static bool do_br_table(comp *c)
         uint32_t table_at = c->len;
         for (uint32_t i = 0; i <= n; i++)
             emit_imm(c, 0);
-        /* direct entries, or a stub that moves values then jumps */
-        uint32_t *stub_of = calloc(c->csp, sizeof *stub_of);
-        if (!stub_of) {
+        /* direct entries, or a stub that moves values then jumps; one stub per
+         * target (stub_pos is valid where stub_stamp == this br_table's stamp) */
+        uint32_t old_cap = c->stub_cap;
+        if (!grow(c, (void **)&c->stub_pos, &c->stub_cap, sizeof *c->stub_pos, c->csp)) {
             free(depths);
-            return nomem(c);
+            return false;
         }
+        if (c->stub_cap != old_cap || !c->stub_stamp) {
+            uint32_t *st = realloc(c->stub_stamp, c->stub_cap * sizeof *st);
+            if (!st) {
+                free(depths);
+                return nomem(c);
+            }
+            memset(st + old_cap, 0, (c->stub_cap - old_cap) * sizeof *st);
+            c->stub_stamp = st;
+        }
+        c->stamp++;
         for (uint32_t i = 0; i <= n && !c->oom; i++) {
             ctrl *f = &c->ctrls[c->csp - 1 - depths[i]];
             if (f->kind != CK_FUNC && !branch_needs_moves(c, f, arity)) {
@@ -994,8 +1360,9 @@ static bool do_br_table(comp *c)
                 }
                 continue;
             }
-            if (!stub_of[depths[i]]) {
-                stub_of[depths[i]] = c->len + 1;
+            if (c->stub_stamp[depths[i]] != c->stamp) {
+                c->stub_stamp[depths[i]] = c->stamp;
+                c->stub_pos[depths[i]] = c->len;
                 if (f->kind == CK_FUNC) {
                     emit_return(c, arity);
                 } else {
@@ -1004,9 +1371,8 @@ static bool do_br_table(comp *c)
                 }
             }
             if (!c->oom)
-                c->code[table_at + i] = stub_of[depths[i]] - 1 - pos;
+                c->code[table_at + i] = c->stub_pos[depths[i]] - pos;
         }
-        free(stub_of);
     }
     free(depths);
     if (ok)
@@ -1028,9 +1394,16 @@ static bool do_call_common(comp *c, const ftype *t, sentry *extra_index, int op,
             return false;
     materialize_top(c, np);
     uint32_t base = np ? c->stack[c->sp - np].home : next_home(c);
-    c->sp -= np;
+    set_height(c, c->sp - np);
     emit_op(c, op);
-    emit_imm(c, imm1);
+    if (op == OP_CALL) {
+        /* the callee's code is shared by all instances: point at it directly */
+        uint64_t p = (uint64_t)(uintptr_t)&c->m->codes[imm1];
+        emit_imm(c, (uint32_t)p);
+        emit_imm(c, (uint32_t)(p >> 32));
+    } else {
+        emit_imm(c, imm1);
+    }
     if (op == OP_CALL_INDIRECT) {
         emit_imm(c, imm2);
         emit_slot(c, extra_index->slot);
@@ -1208,7 +1581,7 @@ static bool compile_body(comp *c)
         }
         if (c->r.pos >= c->r.end)
             return rd_fail(&c->r, "END opcode expected");
-        c->instr_offset = (uint32_t)c->r.pos;
+        c->instr_offset = (uint32_t)(c->r.pos + c->r.origin);
         uint8_t op = c->r.base[c->r.pos++];
         c->instr_count++;
         if (!c->loop_depth)
@@ -1293,6 +1666,7 @@ static bool compile_instr(comp *c, uint8_t op)
         if (!c->dead) {
             c->sp += c->type->ft.result_count;
             emit_return(c, c->type->ft.result_count);
+            c->sp -= c->type->ft.result_count;
         }
         set_unreachable(c);
         return true;
@@ -1332,11 +1706,7 @@ static bool compile_instr(comp *c, uint8_t op)
     case 0x20: { /* local.get */
         if (!read_local(c, &u))
             return false;
-        sentry *e = push(c, c->ltype[u]);
-        if (!e)
-            return false;
-        e->slot = c->lslot[u];
-        return true;
+        return push_at(c, c->ltype[u], c->lslot[u]) != NULL;
     }
     case 0x21:
         return do_local_set(c, false);
@@ -1511,6 +1881,16 @@ static bool compile_instr(comp *c, uint8_t op)
         sentry *d = push(c, mi->type);
         if (!d)
             return false;
+        if (c->fuse && made_by_last(c, &a) && c->last_op == OP_I32_ADD) {
+            /* the address is an i32.add just computed: add inside the load */
+            uint32_t x = c->code[c->last_op_pos + 2], y = c->code[c->last_op_pos + 3];
+            replace_last(c, OP_LDA_I32 + (mi->op - OP_LD_I32));
+            emit_dst(c, d->home);
+            emit_slot(c, x);
+            emit_slot(c, y);
+            emit_imm(c, offset);
+            return true;
+        }
         emit_op(c, mi->op);
         emit_dst(c, d->home);
         emit_slot(c, a.slot);
@@ -1523,6 +1903,27 @@ static bool compile_instr(comp *c, uint8_t op)
         if (!read_memarg(c, mi->align, &offset) || !pop_expect(c, mi->type, &v) ||
             !pop_expect(c, I32, &a))
             return false;
+        int rmw = c->fuse ? rmw_form(c, mi->op, &a, &v, offset) : -1;
+        if (rmw >= 0) {
+            /* mem[a] = x op mem[a]: one read-modify-write instruction */
+            uint32_t other = c->code[c->last_op_pos + 2];
+            replace_last(c, rmw);
+            emit_slot(c, a.slot);
+            emit_slot(c, other);
+            emit_imm(c, offset);
+            reset_peephole(c);
+            return true;
+        }
+        if (c->fuse && made_by_last(c, &a) && c->last_op == OP_I32_ADD && mi->op != OP_ST_V128) {
+            uint32_t x = c->code[c->last_op_pos + 2], y = c->code[c->last_op_pos + 3];
+            replace_last(c, OP_STA_8 + (mi->op - OP_ST_8));
+            emit_slot(c, x);
+            emit_slot(c, y);
+            emit_slot(c, v.slot);
+            emit_imm(c, offset);
+            reset_peephole(c);
+            return true;
+        }
         emit_op(c, mi->op);
         emit_slot(c, a.slot);
         emit_slot(c, v.slot);
@@ -1535,11 +1936,7 @@ static bool compile_instr(comp *c, uint8_t op)
             /* reinterpret: same bits, new type */
             if (!pop_expect(c, ni->in, &a))
                 return false;
-            sentry *d = push(c, ni->out);
-            if (!d)
-                return false;
-            d->slot = a.slot;
-            return true;
+            return push_at(c, ni->out, a.slot) != NULL;
         }
         if (ni->in2)
             return binary(c, ni->in, ni->out, ni->op);
@@ -1719,10 +2116,9 @@ static bool read_locals(comp *c)
     if (total > MAX_LOCALS)
         return rd_fail(&c->r, "too many locals");
     c->nlocals = (uint32_t)total;
-    c->ltype = malloc(total ? total : 1);
-    c->lslot = malloc((total ? total : 1) * sizeof *c->lslot);
-    if (!c->ltype || !c->lslot)
-        return nomem(c);
+    if (!grow(c, (void **)&c->ltype, &c->ltype_cap, 1, c->nlocals + 1) ||
+        !grow(c, (void **)&c->lslot, &c->lslot_cap, sizeof *c->lslot, c->nlocals + 1))
+        return false;
     uint32_t k = 0, cells = 0;
     for (; k < t->ft.param_count; k++) {
         c->ltype[k] = (uint8_t)t->ft.params[k];
@@ -1743,6 +2139,10 @@ static bool read_locals(comp *c)
         }
     }
     c->local_cells = cells - c->param_cells;
+    if (!grow(c, (void **)&c->lhead, &c->lhead_cap, sizeof *c->lhead, cells + 1))
+        return false;
+    for (uint32_t i = 0; i < cells; i++)
+        c->lhead[i] = NONE;
     return true;
 }
 
@@ -1759,11 +2159,43 @@ static void comp_free(comp *c)
     free(c->consts);
     free(c->chash);
     free(c->scratch);
+    free(c->const_wide);
+    free(c->lhead);
+    free(c->lrefs);
+    free(c->stub_pos);
+    free(c->stub_stamp);
+    free(c->remap);
 }
 
 /* Lays out the frame and rewrites tagged slot operands into frame indices. */
 static bool finish(comp *c, func_code *fc)
 {
+    /* keep only the constants some instruction still reads */
+    if (!grow(c, (void **)&c->remap, &c->remap_cap, sizeof *c->remap, c->nconsts + 1))
+        return false;
+    uint32_t *remap = c->remap;
+    memset(remap, 0, c->nconsts * sizeof *remap);
+    for (uint32_t i = 0; i < c->nrelocs; i++) {
+        uint32_t w = c->code[c->relocs[i]];
+        if (w & CONST_FLAG) {
+            remap[SLOT_INDEX(w)] = 1;
+            if (c->const_wide && c->const_wide[SLOT_INDEX(w)])
+                remap[SLOT_INDEX(w) + 1] = 1;
+        }
+    }
+    uint32_t used = 0;
+    for (uint32_t k = 0; k < c->nconsts; k++) {
+        if (remap[k]) {
+            c->consts[used] = c->consts[k];
+            remap[k] = used++;
+        }
+    }
+    c->nconsts = used;
+    for (uint32_t i = 0; i < c->nrelocs; i++) {
+        uint32_t *w = &c->code[c->relocs[i]];
+        if (*w & CONST_FLAG)
+            *w = CONST_FLAG | remap[SLOT_INDEX(*w)];
+    }
     uint32_t const_base = c->param_cells + c->local_cells;
     uint32_t temp_base = const_base + c->nconsts;
     uint64_t frame_size = (uint64_t)temp_base + c->max_cells;
@@ -1776,9 +2208,18 @@ static bool finish(comp *c, func_code *fc)
         else if (*w & TEMP_FLAG)
             *w = temp_base + SLOT_INDEX(*w);
     }
-    fc->code = c->code;
+    /* exact-size copies: the workspace is reused for the next function */
+    uint32_t *code = malloc((c->len ? c->len : 1) * sizeof *code);
+    pc_map *map = malloc((c->nmap ? c->nmap : 1) * sizeof *map);
+    if (!code || !map) {
+        free(code);
+        free(map);
+        return nomem(c);
+    }
+    memcpy(code, c->code, c->len * sizeof *code);
+    if (c->nmap)
+        memcpy(map, c->map, c->nmap * sizeof *map);
     fc->code_words = c->len;
-    c->code = NULL;
     fc->param_cells = c->param_cells;
     fc->local_cells = c->local_cells;
     fc->const_base = const_base;
@@ -1786,48 +2227,114 @@ static bool finish(comp *c, func_code *fc)
     fc->frame_cells = (uint32_t)frame_size;
     /* the entry image: zeroed locals followed by the constants */
     size_t image = (size_t)c->local_cells + c->nconsts;
-    fc->consts = calloc(image ? image : 1, sizeof(uint64_t));
-    if (!fc->consts)
+    uint64_t *consts = calloc(image ? image : 1, sizeof(uint64_t));
+    if (!consts) {
+        free(code);
+        free(map);
         return nomem(c);
+    }
     if (c->nconsts)
-        memcpy(fc->consts + c->local_cells, c->consts, c->nconsts * sizeof(uint64_t));
-    fc->map = c->map;
+        memcpy(consts + c->local_cells, c->consts, c->nconsts * sizeof(uint64_t));
+    fc->consts = consts;
+    fc->map = map;
     fc->map_count = c->nmap;
-    c->map = NULL;
+    /* published last: a non-NULL code pointer means the function is ready */
+    __atomic_store_n(&fc->code, code, __ATOMIC_RELEASE);
     fc->fuel_cost = c->outside_loops ? c->outside_loops : 1;
     return true;
 }
 
-bool compile_function(wasm_module *m, uint32_t def_index, const uint8_t *bytes, size_t size,
-                      wasm_error *err)
+bool compile_lazy(const func_code *cfc, wasm_error *err)
 {
-    (void)size;
-    comp cs;
-    memset(&cs, 0, sizeof cs);
-    comp *c = &cs;
+    func_code *fc = (func_code *)cfc;
+    wasm_module *m = (wasm_module *)fc->module;
+    while (__atomic_exchange_n(&m->lazy_lock, 1, __ATOMIC_ACQUIRE))
+        ;
+    bool ok = true;
+    if (!__atomic_load_n(&fc->code, __ATOMIC_ACQUIRE)) {
+        if (!m->lazy_ws)
+            m->lazy_ws = compiler_new();
+        ok = m->lazy_ws && compile_function(m->lazy_ws, m, fc->func_index - m->func_imports,
+                                            m->code_copy, m->code_origin, false, err);
+        if (!m->lazy_ws)
+            err_set(err, WASM_ERR_NOMEM, "out of memory compiling function %u", fc->func_index);
+    }
+    __atomic_store_n(&m->lazy_lock, 0, __ATOMIC_RELEASE);
+    return ok;
+}
+
+/* Clears the per-function state and keeps the buffers. */
+static void comp_reset(comp *c)
+{
+    comp keep = *c;
+    memset(c, 0, sizeof *c);
+#define KEEP(f) c->f = keep.f
+    KEEP(ltype); KEEP(lslot); KEEP(ltype_cap); KEEP(lslot_cap); KEEP(lhead); KEEP(lhead_cap);
+    KEEP(remap); KEEP(remap_cap); KEEP(lrefs); KEEP(lrefcap); KEEP(stub_pos); KEEP(stub_stamp);
+    KEEP(stub_cap); KEEP(stamp); KEEP(stack); KEEP(scap); KEEP(ctrls); KEEP(ccap); KEEP(code);
+    KEEP(cap); KEEP(relocs); KEEP(relcap); KEEP(map); KEEP(mapcap); KEEP(fixups); KEEP(fixcap);
+    KEEP(consts); KEEP(constcap); KEEP(chash); KEEP(chash_cap); KEEP(scratch); KEEP(scratch_cap);
+#undef KEEP
+    c->chash_stamp = keep.chash_stamp + 1;
+    if (c->chash_stamp == 0) { /* wrapped: forget every entry */
+        if (c->chash)
+            memset(c->chash, 0, c->chash_cap * sizeof *c->chash);
+        c->chash_stamp = 1;
+    }
+    free(keep.const_wide);
+}
+
+comp *compiler_new(void)
+{
+    comp *c = calloc(1, sizeof *c);
+    if (c)
+        c->chash_stamp = 1;
+    return c;
+}
+
+void compiler_free(comp *c)
+{
+    if (!c)
+        return;
+    comp_free(c);
+    free(c);
+}
+
+/* Validates (validate_only) or translates function def_index. bytes holds
+ * the module from byte offset `origin` on. */
+bool compile_function(comp *c, const wasm_module *m, uint32_t def_index, const uint8_t *bytes,
+                      size_t origin, bool validate_only, wasm_error *err)
+{
+    comp_reset(c);
     c->m = m;
     c->err = err;
     c->func_index = m->func_imports + def_index;
     c->type = &m->types[m->func_types[c->func_index]];
     c->handlers = interp_handler_table();
-    c->r = (reader){bytes, m->body_start[def_index], m->body_end[def_index], err};
+    c->r = (reader){bytes, m->body_start[def_index] - origin, m->body_end[def_index] - origin, err,
+                    origin};
     c->last_op = OP_COUNT_;
-    func_code *fc = &m->codes[def_index];
-    fc->func_index = c->func_index;
-    fc->type_index = m->func_types[c->func_index];
-    fc->body_offset = m->body_start[def_index];
-    fc->body_size = m->body_end[def_index] - m->body_start[def_index];
-    fc->module = m;
-    c->instr_offset = fc->body_offset;
+    c->prev_op = OP_COUNT_;
+    c->fuse = m->fuse;
+    c->validate_only = validate_only;
+    /* validating only: the whole body is "dead code" for the emitter */
+    c->dead = validate_only;
+    func_code *fc = &((wasm_module *)m)->codes[def_index];
+    c->instr_offset = m->body_start[def_index];
 
     bool ok = read_locals(c);
     if (ok) {
         ctrl f = {.kind = CK_FUNC, .type_index = fc->type_index};
         f.height = 0;
         f.base_home = TEMP_FLAG;
+        f.dead_at_start = c->dead;
         ok = push_ctrl(c, &f);
     }
-    ok = ok && compile_body(c) && !c->oom && finish(c, fc);
-    comp_free(c);
+    ok = ok && compile_body(c) && !c->oom;
+    if (ok && validate_only &&
+        (uint64_t)c->param_cells + c->local_cells + c->max_cells > MAX_FRAME_CELLS)
+        ok = fail(c, "function needs too large a frame");
+    if (ok && !validate_only)
+        ok = finish(c, fc);
     return ok;
 }

@@ -702,7 +702,7 @@ static bool finish_index_spaces(reader *r, wasm_module *m)
 
 bool decode_module(wasm_module *m, const uint8_t *bytes, size_t size, wasm_error *err)
 {
-    reader r = {bytes, 0, size, err};
+    reader r = {bytes, 0, size, err, 0};
     m->byte_size = size;
     if (size < 4 || memcmp(bytes, "\0asm", 4) != 0)
         return rd_fail_at(&r, 0, "magic header not detected");
@@ -943,7 +943,7 @@ bool scan_body(const wasm_module *m, const uint8_t *bytes, size_t start, size_t 
                uint32_t func_index, wasm_error *err)
 {
     (void)func_index;
-    reader r = {bytes, start, end, err};
+    reader r = {bytes, start, end, err, 0};
     uint32_t groups;
     if (!rd_u32(&r, &groups))
         return false;
@@ -991,6 +991,8 @@ void module_free_contents(wasm_module *m)
     free(m->datas);
     free(m->body_start);
     free(m->body_end);
+    free(m->code_copy);
+    compiler_free(m->lazy_ws);
     free(m->declared_refs);
     free(m->module_name);
     for (uint32_t i = 0; i < m->name_count; i++)

@@ -165,6 +165,8 @@ typedef struct func_code {
     const struct wasm_module *module;
 } func_code;
 
+typedef struct comp comp; /* a compiler workspace, reused across functions */
+
 typedef struct name_entry {
     uint32_t index;
     char *name;
@@ -201,11 +203,16 @@ struct wasm_module {
     uint32_t data_seg_count;
     data_def *datas;
 
-    /* function bodies, as offsets into the bytes being loaded (valid only
-     * during wasm_module_new) */
+    /* function bodies: module byte offsets, and a copy of the code section
+     * (from code_origin on) kept for compilation on first call */
     uint32_t code_count;
     uint32_t *body_start, *body_end;
     bool has_code_section;
+    uint8_t *code_copy;
+    size_t code_origin;
+    bool fuse;               /* peephole fusion when compiling */
+    int lazy_lock;           /* spin lock around lazy compilation */
+    comp *lazy_ws;
 
     uint8_t *declared_refs;  /* per function: may be used by ref.func */
 
@@ -216,11 +223,18 @@ struct wasm_module {
     size_t byte_size;
 };
 
+/* Peephole fusion in the compiler (default on; tests turn it off to compare). */
+extern bool engine_peephole;
+
 /* Decode (syntax only), validate (module level), compile (bodies). */
 bool decode_module(wasm_module *m, const uint8_t *bytes, size_t size, wasm_error *err);
 bool validate_module(wasm_module *m, wasm_error *err);
-bool compile_function(wasm_module *m, uint32_t def_index, const uint8_t *bytes, size_t size,
-                      wasm_error *err);
+comp *compiler_new(void);
+void compiler_free(comp *c);
+bool compile_function(comp *c, const wasm_module *m, uint32_t def_index, const uint8_t *bytes,
+                      size_t origin, bool validate_only, wasm_error *err);
+/* Translates a validated function on its first call (thread-safe). */
+bool compile_lazy(const func_code *fc, wasm_error *err);
 /* Syntax-only walk of an instruction sequence ending at its outermost `end`
  * (for bodies: at the body end). Returns false with MALFORMED. */
 bool scan_body(const wasm_module *m, const uint8_t *bytes, size_t start, size_t end,
@@ -306,10 +320,11 @@ struct wasm_instance {
     wasm_memory *mem0;
 };
 
+/* A suspended caller: where to resume, its frame, its instance. (Its
+ * func_code is found from pc when a backtrace needs it.) */
 typedef struct frame {
     const uint32_t *pc;          /* return address; NULL marks an entry from the host */
     cell *fp;
-    const func_code *code;
     wasm_instance *inst;
 } frame;
 

@@ -137,6 +137,20 @@ static uint32_t wasm_offset_of(const func_code *code, const uint32_t *pc, bool i
     return lo ? code->map[lo - 1].wasm_offset : code->body_offset;
 }
 
+/* The function whose code contains pc (trap reporting only). */
+static const func_code *code_of(const wasm_instance *inst, const uint32_t *pc)
+{
+    if (!inst || !pc)
+        return NULL;
+    const wasm_module *m = inst->module;
+    for (uint32_t i = 0; i < m->func_count - m->func_imports; i++) {
+        const func_code *fc = &m->codes[i];
+        if (pc >= fc->code && pc <= fc->code + fc->code_words)
+            return fc;
+    }
+    return NULL;
+}
+
 static void add_frame(wasm_error *err, const func_code *code, const uint32_t *pc, bool ret_addr)
 {
     if (!code || err->frame_count >= WASM_MAX_BACKTRACE)
@@ -158,7 +172,7 @@ static void report_trap(wasm_store *s, wasm_error *err, wasm_trap_kind kind, con
     err->frame_count = 0;
     add_frame(err, code, pc, false);
     for (frame *f = top - 1; f > base; f--)
-        add_frame(err, f->code, f->pc, true);
+        add_frame(err, code_of(f->inst, f->pc), f->pc, true);
     const char *what = kind == WASM_TRAP_HOST ? s->host_msg : wasm_trap_message(kind);
     if (err->frame_count) {
         const wasm_frame_info *fi = &err->frames[0];
@@ -260,6 +274,17 @@ static wasm_status call_host(wasm_store *s, wasm_func *f, wasm_instance *caller,
 
 /* ---- entry ---------------------------------------------------------------------- */
 
+/* Zeroes the locals and loads the constants of a new frame: a plain loop,
+ * cheaper than a libc call for the few cells a typical frame has. */
+static inline void frame_init(cell *fp, const func_code *fc)
+{
+    cell *dst = fp + fc->param_cells;
+    const uint64_t *img = fc->consts;
+    uint32_t n = fc->local_cells + fc->const_count;
+    for (uint32_t i = 0; i < n; i++)
+        dst[i].i64 = img[i];
+}
+
 static bool ensure_stack(wasm_store *s)
 {
     if (s->stack)
@@ -302,6 +327,8 @@ wasm_status interp_call(wasm_store *s, wasm_func *f, cell *args, wasm_error *err
         return WASM_ERR_NOMEM;
     }
     const func_code *code = f->code;
+    if (!__atomic_load_n(&code->code, __ATOMIC_ACQUIRE) && !compile_lazy(code, err))
+        return err->status;
     cell *fp = s->sp;
     if (s->host_nesting >= MAX_HOST_NESTING || s->ftop + 1 >= s->frames_end ||
         (size_t)(s->stack_end - fp) < code->frame_cells) {
@@ -323,9 +350,77 @@ wasm_status interp_call(wasm_store *s, wasm_func *f, cell *args, wasm_error *err
     return st;
 }
 
+#ifdef ENGINE_PROFILE
+static uint64_t prof_ops[OP_COUNT_], prof_pairs[OP_COUNT_][OP_COUNT_];
+static int prof_last = -1;
+static const char *const prof_names[OP_COUNT_] = {
+#define OPN(name, words, flags) [OP_##name] = #name,
+    ENGINE_OPS(OPN)
+#undef OPN
+};
+static int op_of_word(uint32_t w)
+{
+    const int32_t *h = interp_handler_table();
+    for (int k = 0; k < OP_COUNT_; k++)
+        if ((uint32_t)h[k] == w)
+            return k;
+    return 0;
+}
+__attribute__((destructor)) static void prof_report(void)
+{
+    uint64_t total = 0;
+    for (int i = 0; i < OP_COUNT_; i++)
+        total += prof_ops[i];
+    if (!total)
+        return;
+    fprintf(stderr, "== %llu instructions\n", (unsigned long long)total);
+    for (int n = 0; n < 40; n++) {
+        int best = 0;
+        for (int i = 1; i < OP_COUNT_; i++)
+            if (prof_ops[i] > prof_ops[best])
+                best = i;
+        if (!prof_ops[best])
+            break;
+        fprintf(stderr, "%5.1f%% %s\n", 100.0 * (double)prof_ops[best] / (double)total, prof_names[best]);
+        prof_ops[best] = 0;
+    }
+    fprintf(stderr, "== pairs\n");
+    for (int n = 0; n < 40; n++) {
+        int bi = 0, bj = 0;
+        for (int i = 0; i < OP_COUNT_; i++)
+            for (int j = 0; j < OP_COUNT_; j++)
+                if (prof_pairs[i][j] > prof_pairs[bi][bj])
+                    bi = i, bj = j;
+        if (!prof_pairs[bi][bj])
+            break;
+        fprintf(stderr, "%5.1f%% %s -> %s\n", 100.0 * (double)prof_pairs[bi][bj] / (double)total,
+                prof_names[bi], prof_names[bj]);
+        prof_pairs[bi][bj] = 0;
+    }
+}
+#endif
+
 /* ---- the loop ------------------------------------------------------------------- */
 
-#define DISPATCH() goto *(void *)(label_base + (int32_t)*pc)
+#ifdef ENGINE_PROFILE
+/* Build with -DENGINE_PROFILE to count executed instructions and pairs
+ * (printed at exit); used to choose superinstructions. */
+#define PROFILE()                                                                          \
+    do {                                                                                   \
+        int op_ = op_of_word(*pc);                                                         \
+        prof_ops[op_]++;                                                                   \
+        if (prof_last >= 0)                                                                \
+            prof_pairs[prof_last][op_]++;                                                  \
+        prof_last = op_;                                                                   \
+    } while (0)
+#else
+#define PROFILE() ((void)0)
+#endif
+#define DISPATCH()                                                                         \
+    do {                                                                                   \
+        PROFILE();                                                                         \
+        goto *(void *)(label_base + (int32_t)*pc);                                         \
+    } while (0)
 #define NEXT(n)                                                                            \
     do {                                                                                   \
         pc += (n);                                                                         \
@@ -407,6 +502,83 @@ wasm_status interp_call(wasm_store *s, wasm_func *f, cell *args, wasm_error *err
         NEXT(3);                                                                           \
     }
 
+#define LOADA(name, T, rf, conv)                                                           \
+    L_##name : {                                                                           \
+        uint64_t ea = (uint64_t)(uint32_t)(S(2).i32 + S(3).i32) + pc[4];                   \
+        MEMCHECK(ea, sizeof(T));                                                           \
+        T v_;                                                                              \
+        memcpy(&v_, mbase + ea, sizeof v_);                                                \
+        S(1).rf = conv(v_);                                                                \
+        NEXT(5);                                                                           \
+    }
+#define STOREA(name, T, af)                                                                \
+    L_##name : {                                                                           \
+        uint64_t ea = (uint64_t)(uint32_t)(S(1).i32 + S(2).i32) + pc[4];                   \
+        MEMCHECK(ea, sizeof(T));                                                           \
+        T v_ = (T)S(3).af;                                                                 \
+        memcpy(mbase + ea, &v_, sizeof v_);                                                \
+        NEXT(5);                                                                           \
+    }
+/* b comes from memory: bytes loaded into a cell's low half, read as af */
+#define BINOP_M(name, rf, af, width, expr)                                                 \
+    L_##name : {                                                                           \
+        __typeof__(S(2).af) a = S(2).af;                                                   \
+        uint64_t ea = (uint64_t)S(3).i32 + pc[4];                                          \
+        MEMCHECK(ea, width);                                                               \
+        cell m_;                                                                           \
+        m_.i64 = 0;                                                                        \
+        memcpy(&m_, mbase + ea, width);                                                    \
+        __typeof__(S(2).af) b = m_.af;                                                     \
+        S(1).rf = (expr);                                                                  \
+        NEXT(5);                                                                           \
+    }
+
+/* mem[addr+off] op= val, for `a[i] += x` */
+#define RMW(name, af, T, op)                                                               \
+    L_##name : {                                                                           \
+        uint64_t ea = (uint64_t)S(1).i32 + pc[3];                                          \
+        MEMCHECK(ea, sizeof(T));                                                           \
+        T m_;                                                                              \
+        memcpy(&m_, mbase + ea, sizeof m_);                                                \
+        m_ = (T)S(2).af op m_; /* the order of x op mem[a], for NaN payloads */            \
+        memcpy(mbase + ea, &m_, sizeof m_);                                                \
+        NEXT(4);                                                                           \
+    }
+/* b comes from memory at a fused address (x + y, wrapping) + off */
+#define BINOP_MA(name, rf, af, width, expr)                                                \
+    L_##name : {                                                                           \
+        __typeof__(S(2).af) a = S(2).af;                                                   \
+        uint64_t ea = (uint64_t)(uint32_t)(S(3).i32 + S(4).i32) + pc[5];                   \
+        MEMCHECK(ea, width);                                                               \
+        cell m_;                                                                           \
+        m_.i64 = 0;                                                                        \
+        memcpy(&m_, mbase + ea, width);                                                    \
+        __typeof__(S(2).af) b = m_.af;                                                     \
+        S(1).rf = (expr);                                                                  \
+        NEXT(6);                                                                           \
+    }
+
+/* d = x + y; if (d cc b) branch: y and b are slots or immediates */
+#define ADDBR(name, W, f, T, op, yexpr, bexpr)                                             \
+    L_##name : {                                                                           \
+        W d_ = S(2).f + (W)(yexpr);                                                        \
+        S(1).f = d_;                                                                       \
+        if ((T)d_ op (T)(bexpr))                                                           \
+            BRANCH(pc[5]);                                                                 \
+        NEXT(6);                                                                           \
+    }
+#define ADDBR10(P, W, f, S32, U32, yexpr, bexpr)                                           \
+    ADDBR(P##_EQ, W, f, U32, ==, yexpr, bexpr)                                             \
+    ADDBR(P##_NE, W, f, U32, !=, yexpr, bexpr)                                             \
+    ADDBR(P##_LT_S, W, f, S32, <, yexpr, bexpr)                                            \
+    ADDBR(P##_LT_U, W, f, U32, <, yexpr, bexpr)                                            \
+    ADDBR(P##_GT_S, W, f, S32, >, yexpr, bexpr)                                            \
+    ADDBR(P##_GT_U, W, f, U32, >, yexpr, bexpr)                                            \
+    ADDBR(P##_LE_S, W, f, S32, <=, yexpr, bexpr)                                           \
+    ADDBR(P##_LE_U, W, f, U32, <=, yexpr, bexpr)                                           \
+    ADDBR(P##_GE_S, W, f, S32, >=, yexpr, bexpr)                                           \
+    ADDBR(P##_GE_U, W, f, U32, >=, yexpr, bexpr)
+
 #define ID(x) (x)
 #define S8(x) ((uint32_t)(int32_t)(int8_t)(x))
 #define S16(x) ((uint32_t)(int32_t)(int16_t)(x))
@@ -437,19 +609,16 @@ static wasm_status run(wasm_store *s, cell *fp, const func_code *code, wasm_inst
     frame *ftop = entry + 1;
     frame *const fend = s->frames_end;
     cell *const stack_end = s->stack_end;
-    const func_code *codes = inst->module->codes;
     wasm_func *callee;
     cell *nfp;
     const uint32_t *ret_pc;
 
     entry->pc = NULL;
     entry->fp = NULL;
-    entry->code = NULL;
     entry->inst = NULL;
 
     /* enter the first function */
-    memcpy(fp + code->param_cells, code->consts,
-           ((size_t)code->local_cells + code->const_count) * sizeof(cell));
+    frame_init(fp, code);
     fuel -= code->fuel_cost;
     pc = code->code;
     RELOAD_MEM();
@@ -504,29 +673,33 @@ do_return:
     if (UNLIKELY(!pc))
         goto finished;
     fp = ftop->fp;
-    code = ftop->code;
-    if (ftop->inst != inst) {
+    /* the memory registers are current unless the instance changes (a callee
+     * of this instance that grew memory updated them itself) */
+    if (UNLIKELY(ftop->inst != inst)) {
         inst = ftop->inst;
-        codes = inst->module->codes;
+        RELOAD_MEM();
     }
-    RELOAD_MEM();
     DISPATCH();
 
 L_CALL: {
-    const func_code *fc = &codes[pc[1]];
-    nfp = fp + pc[2];
+    const func_code *fc;
+    memcpy(&fc, pc + 1, sizeof fc);
+    const uint32_t *entry_pc = __atomic_load_n(&fc->code, __ATOMIC_ACQUIRE);
+    if (UNLIKELY(!entry_pc)) { /* first call: translate it now */
+        if (!compile_lazy(fc, err))
+            goto compile_failed;
+        entry_pc = fc->code;
+    }
+    nfp = fp + pc[3];
     if (UNLIKELY(ftop == fend || fc->frame_cells > (size_t)(stack_end - nfp)))
         TRAP(WASM_TRAP_STACK_EXHAUSTED);
-    ftop->pc = pc + 3;
+    ftop->pc = pc + 4;
     ftop->fp = fp;
-    ftop->code = code;
     ftop->inst = inst;
     ftop++;
-    memcpy(nfp + fc->param_cells, fc->consts,
-           ((size_t)fc->local_cells + fc->const_count) * sizeof(cell));
+    frame_init(nfp, fc);
     fp = nfp;
-    code = fc;
-    pc = fc->code;
+    pc = entry_pc;
     fuel -= fc->fuel_cost;
     if (UNLIKELY(fuel < 0))
         goto out_of_fuel;
@@ -566,7 +739,6 @@ call_func:
         /* keep the caller's position for backtraces of nested traps */
         ftop->pc = ret_pc;
         ftop->fp = fp;
-        ftop->code = code;
         ftop->inst = inst;
         if (s->fuel_on)
             s->fuel = fuel < 0 ? 0 : fuel;
@@ -585,21 +757,19 @@ call_func:
         DISPATCH();
     } else {
         const func_code *fc = callee->code;
+        if (UNLIKELY(!__atomic_load_n(&fc->code, __ATOMIC_ACQUIRE)) && !compile_lazy(fc, err))
+            goto compile_failed;
         if (UNLIKELY(ftop == fend || fc->frame_cells > (size_t)(stack_end - nfp)))
             TRAP(WASM_TRAP_STACK_EXHAUSTED);
         ftop->pc = ret_pc;
         ftop->fp = fp;
-        ftop->code = code;
         ftop->inst = inst;
         ftop++;
-        memcpy(nfp + fc->param_cells, fc->consts,
-               ((size_t)fc->local_cells + fc->const_count) * sizeof(cell));
+        frame_init(nfp, fc);
         fp = nfp;
-        code = fc;
         pc = fc->code;
         if (callee->inst != inst) {
             inst = callee->inst;
-            codes = inst->module->codes;
             RELOAD_MEM();
         }
         fuel -= fc->fuel_cost;
@@ -971,9 +1141,99 @@ L_I64_REM_U: {
     UNOP(I64_TRUNC_SAT_F64_U, i64, f64, sat_u64_f64(a))
 
     /* ---- fused ---- */
-L_I32_ADD_I:
-    S(1).i32 = S(2).i32 + pc[3];
-    NEXT(4);
+    ADDBR10(AB32, uint32_t, i32, int32_t, uint32_t, S(3).i32, S(4).i32)
+    ADDBR10(AB32I, uint32_t, i32, int32_t, uint32_t, pc[3], S(4).i32)
+    ADDBR10(AB32BI, uint32_t, i32, int32_t, uint32_t, S(3).i32, pc[4])
+    ADDBR10(AB32IBI, uint32_t, i32, int32_t, uint32_t, pc[3], pc[4])
+    ADDBR10(AB64, uint64_t, i64, int64_t, uint64_t, S(3).i64, S(4).i64)
+    LOADA(LDA_I32, uint32_t, i64, ID)
+    LOADA(LDA_I64, uint64_t, i64, ID)
+    LOADA(LDA_I32_8S, uint8_t, i64, S8)
+    LOADA(LDA_I32_8U, uint8_t, i64, ID)
+    LOADA(LDA_I32_16S, uint16_t, i64, S16)
+    LOADA(LDA_I32_16U, uint16_t, i64, ID)
+    LOADA(LDA_I64_8S, uint8_t, i64, S8_64)
+    LOADA(LDA_I64_8U, uint8_t, i64, ID)
+    LOADA(LDA_I64_16S, uint16_t, i64, S16_64)
+    LOADA(LDA_I64_16U, uint16_t, i64, ID)
+    LOADA(LDA_I64_32S, uint32_t, i64, S32_64)
+    LOADA(LDA_I64_32U, uint32_t, i64, ID)
+    STOREA(STA_8, uint8_t, i32)
+    STOREA(STA_16, uint16_t, i32)
+    STOREA(STA_32, uint32_t, i32)
+    STOREA(STA_64, uint64_t, i64)
+    BINOP_M(I32_ADD_M, i32, i32, 4, a + b)
+    BINOP_M(I32_SUB_M, i32, i32, 4, a - b)
+    BINOP_M(I32_MUL_M, i32, i32, 4, a * b)
+    BINOP_M(I32_AND_M, i32, i32, 4, a & b)
+    BINOP_M(I32_OR_M, i32, i32, 4, a | b)
+    BINOP_M(I32_XOR_M, i32, i32, 4, a ^ b)
+    BINOP_M(I64_ADD_M, i64, i64, 8, a + b)
+    BINOP_M(I64_SUB_M, i64, i64, 8, a - b)
+    BINOP_M(I64_MUL_M, i64, i64, 8, a * b)
+    BINOP_M(I64_AND_M, i64, i64, 8, a & b)
+    BINOP_M(I64_OR_M, i64, i64, 8, a | b)
+    BINOP_M(I64_XOR_M, i64, i64, 8, a ^ b)
+    BINOP_M(F32_ADD_M, f32, f32, 4, a + b)
+    BINOP_M(F32_SUB_M, f32, f32, 4, a - b)
+    BINOP_M(F32_MUL_M, f32, f32, 4, a * b)
+    BINOP_M(F64_ADD_M, f64, f64, 8, a + b)
+    BINOP_M(F64_SUB_M, f64, f64, 8, a - b)
+    BINOP_M(F64_MUL_M, f64, f64, 8, a * b)
+    RMW(I32_ADD_RMW, i32, uint32_t, +)
+    RMW(I32_AND_RMW, i32, uint32_t, &)
+    RMW(I32_OR_RMW, i32, uint32_t, |)
+    RMW(I32_XOR_RMW, i32, uint32_t, ^)
+    RMW(I64_ADD_RMW, i64, uint64_t, +)
+    RMW(F32_ADD_RMW, f32, float, +)
+    RMW(F64_ADD_RMW, f64, double, +)
+    BINOP_MA(I32_ADD_MA, i32, i32, 4, a + b)
+    BINOP_MA(I32_MUL_MA, i32, i32, 4, a * b)
+    BINOP_MA(F32_MUL_MA, f32, f32, 4, a * b)
+    BINOP_MA(F64_MUL_MA, f64, f64, 8, a * b)
+    BINOP_MA(F32_ADD_MA, f32, f32, 4, a + b)
+    BINOP_MA(F64_ADD_MA, f64, f64, 8, a + b)
+#define BINOP_I(name, expr)                                                                \
+    L_##name : {                                                                           \
+        uint32_t a = S(2).i32, b = pc[3];                                                  \
+        S(1).i64 = (uint32_t)(expr);                                                       \
+        NEXT(4);                                                                           \
+    }
+#define CMPBR_I(name, T, op)                                                               \
+    L_##name : {                                                                           \
+        if ((T)S(1).i32 op (T)pc[2])                                                       \
+            BRANCH(pc[3]);                                                                 \
+        NEXT(4);                                                                           \
+    }
+    BINOP_I(I32_ADD_I, a + b)
+    BINOP_I(I32_MUL_I, a * b)
+    BINOP_I(I32_AND_I, a & b)
+    BINOP_I(I32_OR_I, a | b)
+    BINOP_I(I32_XOR_I, a ^ b)
+    BINOP_I(I32_SHL_I, a << (b & 31))
+    BINOP_I(I32_SHR_S_I, (uint32_t)((int32_t)a >> (b & 31)))
+    BINOP_I(I32_SHR_U_I, a >> (b & 31))
+    BINOP_I(I32_ROTL_I, rotl32(a, b))
+    BINOP_I(I32_EQ_I, a == b)
+    BINOP_I(I32_NE_I, a != b)
+    BINOP_I(I32_LT_S_I, (int32_t)a < (int32_t)b)
+    BINOP_I(I32_LT_U_I, a < b)
+    BINOP_I(I32_GT_S_I, (int32_t)a > (int32_t)b)
+    BINOP_I(I32_GT_U_I, a > b)
+    BINOP_I(I32_LE_S_I, (int32_t)a <= (int32_t)b)
+    BINOP_I(I32_LE_U_I, a <= b)
+    BINOP_I(I32_GE_S_I, (int32_t)a >= (int32_t)b)
+    BINOP_I(I32_GE_U_I, a >= b)
+    CMPBR_I(BR_I32_EQ_I, uint32_t, ==)
+    CMPBR_I(BR_I32_NE_I, uint32_t, !=)
+    CMPBR_I(BR_I32_LT_S_I, int32_t, <)
+    CMPBR_I(BR_I32_LT_U_I, uint32_t, <)
+    CMPBR_I(BR_I32_GT_S_I, int32_t, >)
+    CMPBR_I(BR_I32_GT_U_I, uint32_t, >)
+    CMPBR_I(BR_I32_LE_S_I, int32_t, <=)
+    CMPBR_I(BR_I32_LE_U_I, uint32_t, <=)
+    CMPBR_I(BR_I32_GE_S_I, int32_t, >=)
+    CMPBR_I(BR_I32_GE_U_I, uint32_t, >=)
 L_I64_ADD_I:
     S(1).i64 = S(2).i64 + (uint64_t)(int64_t)(int32_t)pc[3];
     NEXT(4);
@@ -1038,10 +1298,16 @@ exited:
     snprintf(err->message, sizeof err->message, "exit with code %d", (int)s->exit_code);
     return WASM_ERR_EXIT;
 
+compile_failed: /* only when out of memory: err says so */
+    if (s->fuel_on)
+        s->fuel = fuel < 0 ? 0 : fuel;
+    s->ftop = entry;
+    return err->status;
+
 trap:
     if (s->fuel_on)
         s->fuel = fuel < 0 ? 0 : fuel;
-    report_trap(s, err, trap_kind, code, pc, entry, ftop);
+    report_trap(s, err, trap_kind, code_of(inst, pc), pc, entry, ftop);
     s->ftop = entry;
     return WASM_ERR_TRAP;
 }

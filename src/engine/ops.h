@@ -24,7 +24,7 @@
     X(RET0, 1, 0)                                                      \
     X(RET1, 2, 0)             /* S value */                            \
     X(RET_RANGE, 3, 0)        /* S first, I cells */                   \
-    X(CALL, 3, OPF_T)         /* I defined index, S arg base */        \
+    X(CALL, 4, OPF_T)         /* I func_code pointer (2 words), S arg base */ \
     X(CALL_IMPORT, 3, OPF_T)  /* I func index, S arg base */           \
     X(CALL_INDIRECT, 5, OPF_T) /* I type, I table, S index, S base */  \
     X(COPY, 3, 0)             /* S dst, S src */                       \
@@ -120,9 +120,53 @@
     X(I64_TRUNC_SAT_F64_S, 3, 0) X(I64_TRUNC_SAT_F64_U, 3, 0)          \
     ENGINE_FUSED_OPS(X)
 
-/* Fused and specialised forms the compiler emits for common sequences. */
+/* The ten integer comparisons, in the order every family below uses. */
+#define ENGINE_CC10(X, P, words, flags)                                        \
+    X(P##_EQ, words, flags) X(P##_NE, words, flags) X(P##_LT_S, words, flags)  \
+    X(P##_LT_U, words, flags) X(P##_GT_S, words, flags) X(P##_GT_U, words, flags) \
+    X(P##_LE_S, words, flags) X(P##_LE_U, words, flags) X(P##_GE_S, words, flags) \
+    X(P##_GE_U, words, flags)
+
+/* Fused and specialised forms the compiler emits for common sequences:
+ *  LDA_* / STA_*  a load or store whose address is an i32.add just computed:
+ *                 loads S dst, S a, S b, I offset; stores S a, S b, S val, I offset
+ *  *_M            a binary operation whose right operand is a value just
+ *                 loaded: S dst, S a, S addr, I offset (full-width loads only) */
 #define ENGINE_FUSED_OPS(X)                                                \
-    X(I32_ADD_I, 4, 0)        /* S dst, S a, I imm */                      \
+    X(LDA_I32, 5, OPF_T) X(LDA_I64, 5, OPF_T)                              \
+    X(LDA_I32_8S, 5, OPF_T) X(LDA_I32_8U, 5, OPF_T)                        \
+    X(LDA_I32_16S, 5, OPF_T) X(LDA_I32_16U, 5, OPF_T)                      \
+    X(LDA_I64_8S, 5, OPF_T) X(LDA_I64_8U, 5, OPF_T)                        \
+    X(LDA_I64_16S, 5, OPF_T) X(LDA_I64_16U, 5, OPF_T)                      \
+    X(LDA_I64_32S, 5, OPF_T) X(LDA_I64_32U, 5, OPF_T)                      \
+    X(STA_8, 5, OPF_T) X(STA_16, 5, OPF_T) X(STA_32, 5, OPF_T) X(STA_64, 5, OPF_T) \
+    X(I32_ADD_M, 5, OPF_T) X(I32_SUB_M, 5, OPF_T) X(I32_MUL_M, 5, OPF_T)   \
+    X(I32_AND_M, 5, OPF_T) X(I32_OR_M, 5, OPF_T) X(I32_XOR_M, 5, OPF_T)    \
+    X(I64_ADD_M, 5, OPF_T) X(I64_SUB_M, 5, OPF_T) X(I64_MUL_M, 5, OPF_T)   \
+    X(I64_AND_M, 5, OPF_T) X(I64_OR_M, 5, OPF_T) X(I64_XOR_M, 5, OPF_T)    \
+    X(F32_ADD_M, 5, OPF_T) X(F32_SUB_M, 5, OPF_T) X(F32_MUL_M, 5, OPF_T)   \
+    X(F64_ADD_M, 5, OPF_T) X(F64_SUB_M, 5, OPF_T) X(F64_MUL_M, 5, OPF_T)   \
+    /* read-modify-write: mem[addr+off] = mem[addr+off] op val: S addr, S val, I off */ \
+    X(I32_ADD_RMW, 4, OPF_T) X(I32_AND_RMW, 4, OPF_T)                      \
+    X(I32_OR_RMW, 4, OPF_T) X(I32_XOR_RMW, 4, OPF_T) X(I64_ADD_RMW, 4, OPF_T) \
+    X(F32_ADD_RMW, 4, OPF_T) X(F64_ADD_RMW, 4, OPF_T)                      \
+    /* a memory operand at a fused address: S dst, S a, S x, S y, I off */ \
+    X(I32_ADD_MA, 6, OPF_T) X(I32_MUL_MA, 6, OPF_T)                        \
+    X(F32_MUL_MA, 6, OPF_T) X(F64_MUL_MA, 6, OPF_T)                        \
+    X(F32_ADD_MA, 6, OPF_T) X(F64_ADD_MA, 6, OPF_T)                        \
+    /* an immediate right operand: S dst, S a, I imm */                    \
+    X(I32_ADD_I, 4, 0) X(I32_MUL_I, 4, 0) X(I32_AND_I, 4, 0)               \
+    X(I32_OR_I, 4, 0) X(I32_XOR_I, 4, 0) X(I32_SHL_I, 4, 0)                \
+    X(I32_SHR_S_I, 4, 0) X(I32_SHR_U_I, 4, 0) X(I32_ROTL_I, 4, 0)          \
+    X(I32_EQ_I, 4, 0) X(I32_NE_I, 4, 0) X(I32_LT_S_I, 4, 0) X(I32_LT_U_I, 4, 0) \
+    X(I32_GT_S_I, 4, 0) X(I32_GT_U_I, 4, 0) X(I32_LE_S_I, 4, 0) X(I32_LE_U_I, 4, 0) \
+    X(I32_GE_S_I, 4, 0) X(I32_GE_U_I, 4, 0)                                \
+    /* compare with an immediate and branch: S a, I imm, B */              \
+    X(BR_I32_EQ_I, 4, 0) X(BR_I32_NE_I, 4, 0)                              \
+    X(BR_I32_LT_S_I, 4, 0) X(BR_I32_LT_U_I, 4, 0)                          \
+    X(BR_I32_GT_S_I, 4, 0) X(BR_I32_GT_U_I, 4, 0)                          \
+    X(BR_I32_LE_S_I, 4, 0) X(BR_I32_LE_U_I, 4, 0)                          \
+    X(BR_I32_GE_S_I, 4, 0) X(BR_I32_GE_U_I, 4, 0)                          \
     X(I64_ADD_I, 4, 0)        /* S dst, S a, I imm (sign-extended) */      \
     X(BR_EQZ_I32, 3, 0)       /* S a, B: branch if a == 0 */               \
     X(BR_NEZ_I32, 3, 0)                                                    \
@@ -137,7 +181,12 @@
     X(BR_I64_LT_S, 4, 0) X(BR_I64_LT_U, 4, 0)                              \
     X(BR_I64_GT_S, 4, 0) X(BR_I64_GT_U, 4, 0)                              \
     X(BR_I64_LE_S, 4, 0) X(BR_I64_LE_U, 4, 0)                              \
-    X(BR_I64_GE_S, 4, 0) X(BR_I64_GE_U, 4, 0)
+    X(BR_I64_GE_S, 4, 0) X(BR_I64_GE_U, 4, 0)                              \
+    /* loop closing: d = x + y; branch if d cc b. S d, S x, S|I y, S|I b, B  \
+     * AB32: y slot, b slot; AB32I: y imm; AB32_..I: b imm; AB64: i64 */     \
+    ENGINE_CC10(X, AB32, 6, 0) ENGINE_CC10(X, AB32I, 6, 0)                 \
+    ENGINE_CC10(X, AB32BI, 6, 0) ENGINE_CC10(X, AB32IBI, 6, 0)             \
+    ENGINE_CC10(X, AB64, 6, 0)
 
 enum engine_op {
 #define ENGINE_OP_ENUM(name, words, flags) OP_##name,

@@ -6,7 +6,7 @@
 bool rd_fail_at(reader *r, size_t pos, const char *what)
 {
     if (r->err && r->err->status == WASM_OK)
-        err_set(r->err, WASM_ERR_MALFORMED, "%s (at byte offset %zu)", what, pos);
+        err_set(r->err, WASM_ERR_MALFORMED, "%s (at byte offset %zu)", what, pos + r->origin);
     return false;
 }
 

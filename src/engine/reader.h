@@ -7,9 +7,10 @@
 #include "engine/internal.h"
 
 typedef struct reader {
-    const uint8_t *base; /* start of the module: offsets are relative to it */
+    const uint8_t *base; /* start of the bytes read */
     size_t pos, end;
     wasm_error *err;
+    size_t origin;       /* module offset of base[0], for messages */
 } reader;
 
 bool rd_fail(reader *r, const char *what);

@@ -106,6 +106,8 @@ wasm_module *wasm_module_new(const uint8_t *bytes, size_t size, wasm_error *err)
         err_set(err, WASM_ERR_NOMEM, "out of memory allocating a module");
         return NULL;
     }
+    if (getenv("ENGINE_NO_FUSE")) /* debugging: compile without peephole fusion */
+        engine_peephole = false;
     static const uint8_t empty[1];
     if (!bytes)
         bytes = empty;
@@ -115,25 +117,45 @@ wasm_module *wasm_module_new(const uint8_t *bytes, size_t size, wasm_error *err)
     uint32_t first_unchecked = 0;
     if (validate_module(m, err)) {
         m->codes = calloc(ndef ? ndef : 1, sizeof *m->codes);
-        if (!m->codes) {
+        comp *ws = compiler_new();
+        if (!m->codes || !ws) {
+            compiler_free(ws);
             err_set(err, WASM_ERR_NOMEM, "out of memory allocating function code");
             goto fail;
         }
+        m->fuse = engine_peephole;
         for (uint32_t i = 0; i < ndef; i++) {
-            if (!compile_function(m, i, bytes, size, err)) {
+            func_code *fc = &m->codes[i];
+            fc->func_index = m->func_imports + i;
+            fc->type_index = m->func_types[fc->func_index];
+            fc->body_offset = m->body_start[i];
+            fc->body_size = m->body_end[i] - m->body_start[i];
+            fc->module = m;
+        }
+        /* Validate every body now; translate each on its first call (or all
+         * now with ENGINE_EAGER=1). */
+        bool eager = getenv("ENGINE_EAGER") || getenv("ENGINE_DUMP");
+        for (uint32_t i = 0; i < ndef; i++) {
+            if (!compile_function(ws, m, i, bytes, 0, !eager, err)) {
                 first_unchecked = i;
                 break;
             }
+            if (eager && getenv("ENGINE_DUMP"))
+                dump_function(&m->codes[i]);
         }
-        if (err->status == WASM_OK) {
-            if (getenv("ENGINE_DUMP"))
-                for (uint32_t i = 0; i < ndef; i++)
-                    dump_function(&m->codes[i]);
-            free(m->body_start);
-            free(m->body_end);
-            m->body_start = m->body_end = NULL;
+        compiler_free(ws);
+        if (err->status == WASM_OK && ndef && !eager) {
+            m->code_origin = m->body_start[0];
+            size_t len = m->body_end[ndef - 1] - m->code_origin;
+            m->code_copy = malloc(len ? len : 1);
+            if (!m->code_copy) {
+                err_set(err, WASM_ERR_NOMEM, "out of memory keeping the code section");
+                goto fail;
+            }
+            memcpy(m->code_copy, bytes + m->code_origin, len);
+        }
+        if (err->status == WASM_OK)
             return m;
-        }
     }
     if (err->status == WASM_ERR_INVALID) {
         /* A malformed encoding later in the code section takes precedence. */
@@ -498,6 +520,12 @@ static bool memory_map(wasm_memory *m, uint64_t bytes)
         p = mremap(m->data, m->mapped, bytes, MREMAP_MAYMOVE);
     if (p == MAP_FAILED)
         return false;
+#ifdef MADV_HUGEPAGE
+    /* fewer page faults for large memories (filling them is most of the cost
+     * of instantiating a big module); only a hint */
+    if (bytes >= (2u << 20))
+        (void)madvise(p, bytes, MADV_HUGEPAGE);
+#endif
     m->data = p;
     m->mapped = bytes;
     return true;

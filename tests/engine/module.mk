@@ -38,3 +38,25 @@ $(BUILD)/tests/engine/perf/%.native: tests/engine/perf/%.c
 	$(CC) -O2 -o $@ $< -lm
 
 TEST_DEPS += $(ENGINE_PROG_WASM) $(ENGINE_PROG_NATIVE) $(WASM_RUN)
+
+# libFuzzer target over decode + validate + compile + instantiate + calls. The
+# engine is rebuilt with coverage and sanitizers for it (fuzz build only).
+FUZZ_SAN := -fsanitize=address,undefined -fno-sanitize-recover=all
+ENGINE_FUZZ_OBJS := $(patsubst %.c,$(BUILD)/fuzzobj/%.o,$(ENGINE_SRCS))
+
+$(BUILD)/fuzzobj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -ffp-contract=off -fno-math-errno -fsanitize=fuzzer-no-link $(FUZZ_SAN) -c $< -o $@
+
+$(BUILD)/fuzz/engine_module: tests/engine/fuzz_engine_module.c $(ENGINE_FUZZ_OBJS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -fsanitize=fuzzer $(FUZZ_SAN) -o $@ $^ -lm
+
+FUZZ_TARGETS += $(BUILD)/fuzz/engine_module
+
+# Differential test of peephole fusion on generated programs.
+GEN_DIFF := $(BUILD)/tests/gen_diff
+$(GEN_DIFF): $(BUILD)/tests/engine/gen_diff.o $(ENGINE_LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(ENGINE_LDLIBS)
+TEST_DEPS += $(GEN_DIFF)

@@ -1,6 +1,20 @@
 #!/usr/bin/env bash
-# Unit tests of the engine's embedding API (tests/engine/engine_test.c), then
-# real C programs compiled for wasm32-wasi, run through the engine.
+# Unit tests of the engine's embedding API (tests/engine/engine_test.c) and the
+# differential test of the compiler's fusion on generated programs
+# (tests/engine/gen_diff.c). Prints the combined "N passed, N failed".
 set -u
 : "${BUILD:=build}"
-"$BUILD/tests/engine_test" "$BUILD/tests/engine/wat"
+p=0 f=0
+for cmd in "$BUILD/tests/engine_test $BUILD/tests/engine/wat" "$BUILD/tests/gen_diff 2000"; do
+    out=$($cmd 2>&1); rc=$?
+    echo "$out" | grep -v '^[0-9]* passed, [0-9]* failed$'
+    line=$(echo "$out" | grep -E '^[0-9]+ passed, [0-9]+ failed$' | tail -1)
+    if [ -z "$line" ]; then
+        echo "FAIL $cmd printed no result (exit $rc)"; f=$((f + 1)); continue
+    fi
+    p=$((p + $(sed -E 's/ passed.*//' <<<"$line")))
+    f=$((f + $(sed -E 's/.* ([0-9]+) failed/\1/' <<<"$line")))
+    [ $rc -ne 0 ] && [ "$(sed -E 's/.* ([0-9]+) failed/\1/' <<<"$line")" -eq 0 ] && f=$((f + 1))
+done
+echo "$p passed, $f failed"
+[ "$f" -eq 0 ]

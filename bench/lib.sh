@@ -1,0 +1,74 @@
+# Shared by bench/run-engine.sh and tests/suites/25-bench-kernels.sh (sourced, not run).
+# Needs BUILD set and the current directory at the repository root.
+
+# bench_read_sizes COLUMN [KERNEL...]: fills the arrays KERNELS, SIZES and
+# KERNEL_WHAT from bench/kernels/sizes.tsv; COLUMN is full, quick, instr or
+# test. With KERNEL names, only those (an unknown name is an error).
+bench_read_sizes() {
+    local column=$1 col
+    shift
+    case $column in
+        full) col=2 ;; quick) col=3 ;; instr) col=4 ;; test) col=5 ;;
+        *) echo "bench: unknown size column $column" >&2; return 2 ;;
+    esac
+    KERNELS=() SIZES=() KERNEL_WHAT=()
+    local name f2 f3 f4 f5 what size want
+    while IFS=$'\t' read -r name f2 f3 f4 f5 what; do
+        case $name in '#'* | '') continue ;; esac
+        case $col in 2) size=$f2 ;; 3) size=$f3 ;; 4) size=$f4 ;; 5) size=$f5 ;; esac
+        if [ $# -gt 0 ]; then
+            local keep=0
+            for want in "$@"; do [ "$want" = "$name" ] && keep=1; done
+            [ $keep = 1 ] || continue
+        fi
+        KERNELS+=("$name") SIZES+=("$size") KERNEL_WHAT+=("$what")
+    done <bench/kernels/sizes.tsv
+    for want in "$@"; do
+        local found=0 k
+        for k in "${KERNELS[@]}"; do [ "$k" = "$want" ] && found=1; done
+        if [ $found = 0 ]; then
+            echo "bench: no kernel named \"$want\" (see bench/kernels/sizes.tsv)" >&2
+            return 2
+        fi
+    done
+}
+
+# bench_select_engine: sets ENGINE_CMD (an array: the command before
+# FILE.wasm ARGS...) and ENGINE_NAME. Our engine runs through
+# `enarx run --backend nil` when that works (the real runtime: WASI, exec,
+# nil backend), else through the engine's test harness wasm_run. BENCH_ENGINE
+# forces a choice: enarx, wasm_run, or any other command line (e.g. another
+# runtime, to compare against).
+bench_select_engine() {
+    local enarx=$BUILD/bin/enarx wasm_run=$BUILD/tests/wasm_run hello=$BUILD/bench/hello.wasm
+    local want=${BENCH_ENGINE:-auto} out
+    case $want in
+        auto | enarx)
+            if [ -x "$enarx" ] && [ -f "$hello" ] &&
+                out=$("$enarx" run --backend nil "$hello" 2>/dev/null </dev/null) &&
+                [ "$out" = "hello from enarx-c bench" ]; then
+                ENGINE_CMD=("$enarx" run --backend nil)
+                ENGINE_NAME="enarx run --backend nil"
+                return 0
+            fi
+            if [ "$want" = enarx ]; then
+                echo "bench: BENCH_ENGINE=enarx, but \`$enarx run --backend nil $hello\` does not work" >&2
+                return 2
+            fi
+            ;;&
+        auto | wasm_run)
+            if [ -x "$wasm_run" ]; then
+                ENGINE_CMD=("$wasm_run")
+                ENGINE_NAME="tests/wasm_run (the engine's test harness; \`enarx run\` is not available)"
+                [ "$want" = wasm_run ] && ENGINE_NAME="tests/wasm_run (the engine's test harness, forced by BENCH_ENGINE)"
+                return 0
+            fi
+            echo "bench: neither \`enarx run --backend nil\` nor $wasm_run is available; run \`make\` first" >&2
+            return 2
+            ;;
+        *)
+            read -r -a ENGINE_CMD <<<"$want"
+            ENGINE_NAME="$want (from BENCH_ENGINE)"
+            ;;
+    esac
+}

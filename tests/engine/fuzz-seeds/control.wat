@@ -1,0 +1,20 @@
+(module
+  (func $fac (export "fac") (param i64) (result i64)
+    (if (result i64) (i64.eqz (local.get 0)) (then (i64.const 1))
+      (else (i64.mul (local.get 0) (call $fac (i64.sub (local.get 0) (i64.const 1)))))))
+  (func (export "run") (result i64) (call $fac (i64.const 20)))
+  (func (export "sw") (result i32)
+    (local i32 i32)
+    (loop $l
+      (block $a (block $b (block $c
+        (br_table $a $b $c (i32.rem_u (local.get 0) (i32.const 3))))
+        (local.set 1 (i32.add (local.get 1) (i32.const 1))))
+        (local.set 1 (i32.add (local.get 1) (i32.const 2))))
+      (local.set 0 (i32.add (local.get 0) (i32.const 1)))
+      (br_if $l (i32.lt_u (local.get 0) (i32.const 100))))
+    (local.get 1))
+  (func (export "multi") (result i32 i64 f32)
+    (block (result i32 i64 f32) (i32.const 1) (i64.const 2) (f32.const 3)))
+  (func (export "sel") (result f64)
+    (select (f64.const 1.5) (f64.const -0) (i32.const 0)))
+  (func (export "trap") (result i32) (i32.div_s (i32.const 1) (i32.const 0))))

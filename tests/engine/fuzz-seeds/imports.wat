@@ -1,0 +1,11 @@
+(module
+  (import "env" "f" (func $f (param i32) (result i32)))
+  (import "env" "g" (global $g (mut i64)))
+  (import "env" "m" (memory 1))
+  (import "env" "t" (table 1 funcref))
+  (global $h (mut i32) (i32.const 10))
+  (func $start (global.set $h (call $f (i32.const 4))))
+  (start $start)
+  (func (export "go") (result i32)
+    (global.set $g (i64.extend_i32_s (global.get $h)))
+    (call $f (i32.const 1))))

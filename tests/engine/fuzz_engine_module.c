@@ -1,0 +1,177 @@
+/* libFuzzer target: arbitrary bytes through decode + validate + compile,
+ * then instantiation (every import satisfied by a stand-in of the right
+ * type) and a call of every exported function that takes no arguments, all
+ * under tight limits and a fuel budget so that no input can hang.
+ *
+ * Differential: each module that loads is compiled twice, with and without
+ * the compiler's peephole fusion, and both copies must behave identically
+ * (results bit for bit, traps, remaining fuel, memory and globals). This
+ * checks the fused instructions against the plain ones on every input. */
+#include "engine/internal.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+enum { FUEL = 100000, MAX_RESULTS_CHECKED = 64 };
+
+static wasm_value zero_of(wasm_type t)
+{
+    wasm_value v;
+    memset(&v, 0, sizeof v);
+    v.type = t;
+    return v;
+}
+
+/* Imported functions return zeros of their result types, or trap when their
+ * first i32 argument is 1 mod 3, to exercise unwinding through host frames. */
+static wasm_status stand_in(wasm_call_ctx *ctx, void *env, const wasm_value *args,
+                            wasm_value *results)
+{
+    const wasm_functype *t = env;
+    for (uint32_t i = 0; i < t->result_count; i++)
+        results[i] = zero_of(t->results[i]);
+    if (t->param_count && t->params[0] == WASM_I32 && args[0].of.i32 % 3 == 1)
+        return wasm_ctx_trap(ctx, "stand-in import trapped");
+    return WASM_OK;
+}
+
+typedef struct run {
+    wasm_module *m;
+    wasm_store *store;
+    wasm_instance *inst;
+    wasm_error err;
+    wasm_functype *types;
+    wasm_extern *imports;
+} run;
+
+static bool setup(run *r, const uint8_t *data, size_t size, bool fuse)
+{
+    memset(r, 0, sizeof *r);
+    engine_peephole = fuse;
+    r->m = wasm_module_new(data, size, &r->err);
+    engine_peephole = true;
+    if (!r->m)
+        return false;
+    wasm_store_limits limits = {64, 10000, 500};
+    r->store = wasm_store_new(&limits);
+    wasm_store_set_fuel(r->store, FUEL);
+    size_t n = wasm_module_import_count(r->m);
+    r->imports = calloc(n ? n : 1, sizeof *r->imports);
+    r->types = calloc(n ? n : 1, sizeof *r->types);
+    if (!r->store || !r->imports || !r->types)
+        abort();
+    for (size_t i = 0; i < n; i++) {
+        wasm_import_desc d;
+        wasm_module_import(r->m, i, &d);
+        r->imports[i].kind = d.kind;
+        void *obj = NULL;
+        switch (d.kind) {
+        case WASM_EXTERN_FUNC:
+            /* the type's arrays belong to the module, which outlives the store */
+            r->types[i] = d.func;
+            obj = r->imports[i].of.func =
+                wasm_func_new_host(r->store, &r->types[i], stand_in, &r->types[i], d.name);
+            break;
+        case WASM_EXTERN_TABLE:
+            obj = r->imports[i].of.table =
+                wasm_table_new(r->store, d.elem_type, d.limits, zero_of(d.elem_type), &r->err);
+            break;
+        case WASM_EXTERN_MEMORY:
+            obj = r->imports[i].of.memory = wasm_memory_new(r->store, d.limits, &r->err);
+            break;
+        case WASM_EXTERN_GLOBAL:
+            obj = r->imports[i].of.global = wasm_global_new(r->store, d.elem_type, d.global_mutable,
+                                                            zero_of(d.elem_type), &r->err);
+            break;
+        }
+        if (!obj)
+            return true; /* e.g. a memory above the limit: no instance */
+    }
+    r->inst = wasm_instantiate(r->store, r->m, r->imports, n, &r->err);
+    return true;
+}
+
+static void teardown(run *r)
+{
+    free(r->imports);
+    free(r->types);
+    wasm_store_free(r->store);
+    wasm_module_free(r->m);
+}
+
+static bool same_value(const wasm_value *a, const wasm_value *b)
+{
+    if (a->type != b->type)
+        return false;
+    switch (a->type) {
+    case WASM_I32: case WASM_F32: return a->of.i32 == b->of.i32;
+    case WASM_I64: case WASM_F64: return a->of.i64 == b->of.i64;
+    case WASM_V128: return memcmp(a->of.v128, b->of.v128, 16) == 0;
+    default: return (a->of.funcref == NULL) == (b->of.funcref == NULL);
+    }
+}
+
+/* Same observable state: memory 0 and every global. */
+static void compare_state(const run *a, const run *b)
+{
+    const wasm_instance *x = a->inst, *y = b->inst;
+    if ((x->mem0 == NULL) != (y->mem0 == NULL))
+        abort();
+    if (x->mem0 && (x->mem0->size != y->mem0->size || (x->mem0->size &&
+                    memcmp(x->mem0->data, y->mem0->data, x->mem0->size) != 0)))
+        abort();
+    for (uint32_t i = 0; i < a->m->global_count; i++) {
+        wasm_value u = wasm_global_get(x->globals[i]), v = wasm_global_get(y->globals[i]);
+        if (!same_value(&u, &v))
+            abort();
+    }
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    run fused, plain;
+    bool ok_f = setup(&fused, data, size, true);
+    bool ok_p = setup(&plain, data, size, false);
+    if (ok_f != ok_p || fused.err.status != plain.err.status)
+        abort(); /* fusion must not change what loads and what instantiates */
+    if (fused.inst && plain.inst) {
+        compare_state(&fused, &plain);
+        size_t ne = wasm_module_export_count(fused.m);
+        for (size_t i = 0; i < ne; i++) {
+            wasm_export_desc d;
+            wasm_module_export(fused.m, i, &d);
+            if (d.kind != WASM_EXTERN_FUNC || d.func.param_count != 0 ||
+                d.func.result_count > MAX_RESULTS_CHECKED)
+                continue;
+            wasm_extern ef, ep;
+            if (!wasm_instance_export_n(fused.inst, d.name, d.name_len, &ef) ||
+                !wasm_instance_export_n(plain.inst, d.name, d.name_len, &ep))
+                abort(); /* an export the module lists must be found */
+            wasm_value rf[MAX_RESULTS_CHECKED], rp[MAX_RESULTS_CHECKED];
+            wasm_error xf, xp;
+            wasm_store_set_fuel(fused.store, FUEL);
+            wasm_store_set_fuel(plain.store, FUEL);
+            wasm_status sf = wasm_call(fused.store, ef.of.func, NULL, 0, rf, d.func.result_count, &xf);
+            wasm_status sp = wasm_call(plain.store, ep.of.func, NULL, 0, rp, d.func.result_count, &xp);
+            if (sf != sp || (sf != WASM_OK && sf != WASM_ERR_TRAP))
+                abort();
+            if (sf == WASM_ERR_TRAP && xf.trap != xp.trap)
+                abort();
+            if (wasm_store_fuel_remaining(fused.store) != wasm_store_fuel_remaining(plain.store))
+                abort();
+            for (uint32_t k = 0; sf == WASM_OK && k < d.func.result_count; k++)
+                if (rf[k].type != d.func.results[k] || !same_value(&rf[k], &rp[k]))
+                    abort();
+            compare_state(&fused, &plain);
+        }
+    } else if ((fused.inst == NULL) != (plain.inst == NULL)) {
+        abort();
+    }
+    if (ok_f)
+        teardown(&fused);
+    if (ok_p)
+        teardown(&plain);
+    return 0;
+}
