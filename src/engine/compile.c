@@ -128,7 +128,7 @@ typedef struct comp {
 } comp;
 
 static uint8_t op_flags[OP_COUNT_] = {
-#define OPF(name, words, flags) [OP_##name] = flags,
+#define OPF(name, words, flags) [OP_##name] = (flags),
     ENGINE_OPS(OPF)
 #undef OPF
 };
@@ -473,6 +473,7 @@ static bool pop_expect(comp *c, uint8_t want, sentry *out)
 {
     if (!pop_any(c, out))
         return false;
+    /* NOLINTNEXTLINE(clang-analyzer-core.UndefinedBinaryOperatorResult): entries are set by push */
     if (out->type == 0) /* unknown (below an unreachable): matches anything */
         return true;
     if (want && out->type != want)
@@ -1841,6 +1842,7 @@ static bool compile_instr(comp *c, uint8_t op)
     case 0xd1: { /* ref.is_null */
         if (!pop_any(c, &a))
             return false;
+        /* NOLINTNEXTLINE(clang-analyzer-core.uninitialized.Branch): entries are set by push */
         if (a.type && !is_reftype(a.type))
             return fail(c, "type mismatch: ref.is_null of %s", type_name(a.type));
         sentry *d = push(c, I32);

@@ -278,6 +278,7 @@ static wasm_status call_host(wasm_store *s, wasm_func *f, wasm_instance *caller,
  * cheaper than a libc call for the few cells a typical frame has. */
 static inline void frame_init(cell *fp, const func_code *fc)
 {
+    // cppcheck-suppress ctunullpointer ; run() returns before this when called for its table
     cell *dst = fp + fc->param_cells;
     const uint64_t *img = fc->consts;
     uint32_t n = fc->local_cells + fc->const_count;
@@ -598,6 +599,7 @@ static wasm_status run(wasm_store *s, cell *fp, const func_code *code, wasm_inst
         __atomic_store_n(&handler_table, handlers, __ATOMIC_RELEASE);
         return WASM_OK;
     }
+    // cppcheck-suppress assignBoolToPointer ; a label's address (GNU C), not a boolean
     char *const label_base = (char *)&&L_BASE;
 
     const uint32_t *pc;
@@ -682,8 +684,9 @@ do_return:
     DISPATCH();
 
 L_CALL: {
-    const func_code *fc;
-    memcpy(&fc, pc + 1, sizeof fc);
+    uint64_t raw;
+    memcpy(&raw, pc + 1, sizeof raw);
+    const func_code *fc = (const func_code *)(uintptr_t)raw;
     const uint32_t *entry_pc = __atomic_load_n(&fc->code, __ATOMIC_ACQUIRE);
     if (UNLIKELY(!entry_pc)) { /* first call: translate it now */
         if (!compile_lazy(fc, err))

@@ -195,8 +195,15 @@ static wasm_module *load_module(script *s, const char *filename, wasm_error *err
     free(bytes);
     if (m) {
         if (s->nloaded == s->caploaded) {
-            s->caploaded = s->caploaded ? s->caploaded * 2 : 16;
-            s->loaded = realloc(s->loaded, s->caploaded * sizeof *s->loaded);
+            size_t cap = s->caploaded ? s->caploaded * 2 : 16;
+            /* NOLINTNEXTLINE(bugprone-sizeof-expression): an array of pointers */
+            wasm_module **grown = realloc(s->loaded, cap * sizeof *s->loaded);
+            if (!grown) {
+                fprintf(stderr, "spec_runner: out of memory\n");
+                exit(2);
+            }
+            s->loaded = grown;
+            s->caploaded = cap;
         }
         s->loaded[s->nloaded++] = m;
     }
@@ -213,7 +220,12 @@ static wasm_instance *find_named(named *list, size_t n, const char *name)
 
 static void add_named(named **list, size_t *n, const char *name, wasm_instance *inst)
 {
-    *list = realloc(*list, (*n + 1) * sizeof **list);
+    named *grown = realloc(*list, (*n + 1) * sizeof **list);
+    if (!grown) {
+        fprintf(stderr, "spec_runner: out of memory\n");
+        exit(2);
+    }
+    *list = grown;
     (*list)[*n].name = strdup(name);
     (*list)[*n].inst = inst;
     (*n)++;
@@ -473,6 +485,7 @@ static void cmd_module(script *s, json_t *cmd)
     const char *filename = json_string_value(json_object_get(cmd, "filename"));
     const char *name = json_string_value(json_object_get(cmd, "name"));
     wasm_error err;
+    memset(&err, 0, sizeof err);
     s->current = NULL;
     wasm_module *m = filename ? load_module(s, filename, &err) : NULL;
     if (!m) {
@@ -741,12 +754,16 @@ static void run_dir(const char *dir, unsigned totals[3], bool simd_dir)
     while ((de = readdir(d))) {
         size_t len = strlen(de->d_name);
         if (len > 5 && !strcmp(de->d_name + len - 5, ".json")) {
-            names = realloc(names, (n + 1) * sizeof *names);
+            char **grown = realloc(names, (n + 1) * sizeof *names);
+            if (!grown)
+                break;
+            names = grown;
             names[n++] = strdup(de->d_name);
         }
     }
     closedir(d);
-    qsort(names, n, sizeof *names, cmp_str);
+    if (n)
+        qsort(names, n, sizeof *names, cmp_str);
     for (size_t i = 0; i < n; i++) {
         if (simd_dir || !strncmp(names[i], "simd_", 5))
             skip_simd(dir, names[i]);
