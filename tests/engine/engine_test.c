@@ -490,6 +490,81 @@ static void test_errors(void)
     CHECK_EQ_STR(wasm_trap_message(WASM_TRAP_INDIRECT_CALL_TYPE), "indirect call type mismatch");
 }
 
+/* ---- SIMD values through the API ---------------------------------------------------------- */
+
+static wasm_value v128_of(const uint32_t lanes[4])
+{
+    wasm_value v = {WASM_V128, {.i64 = 0}};
+    memcpy(v.of.v128, lanes, 16);
+    return v;
+}
+
+static wasm_status h_vhost(wasm_call_ctx *ctx, void *env, const wasm_value *a, wasm_value *r)
+{
+    /* adds the i32 to every byte of the v128 */
+    r[0].type = WASM_V128;
+    for (int i = 0; i < 16; i++)
+        r[0].of.v128[i] = (uint8_t)(a[0].of.v128[i] + a[1].of.i32);
+    return WASM_OK;
+}
+
+static void test_simd(void)
+{
+    wasm_module *m = load("simd");
+    CHECK(m != NULL);
+    if (!m)
+        return;
+    wasm_store *s = wasm_store_new(NULL);
+    static const wasm_type p_vi[] = {WASM_V128, WASM_I32}, r_v[] = {WASM_V128};
+    wasm_functype t = {2, 1, p_vi, r_v};
+    wasm_extern imp = {WASM_EXTERN_FUNC, {.func = wasm_func_new_host(s, &t, h_vhost, NULL, "vhost")}};
+    wasm_error err;
+    wasm_instance *inst = wasm_instantiate(s, m, &imp, 1, &err);
+    CHECK(inst != NULL);
+    if (!inst)
+        return;
+    static const uint32_t x[4] = {1, 2, 3, 0xffffffff}, y[4] = {10, 20, 30, 1};
+    wasm_value args[2] = {v128_of(x), v128_of(y)}, res[3];
+    CHECK_EQ_INT(wasm_call(s, export_func(inst, "vadd"), args, 2, res, 1, &err), WASM_OK);
+    uint32_t out[4];
+    memcpy(out, res[0].of.v128, 16);
+    CHECK(res[0].type == WASM_V128 && out[0] == 11 && out[1] == 22 && out[2] == 33 && out[3] == 0);
+
+    CHECK_EQ_INT(wasm_call(s, export_func(inst, "via_host"), args, 1, res, 1, &err), WASM_OK);
+    CHECK_EQ_INT(res[0].of.v128[0], 12); /* 1 + 10 + 1 */
+    CHECK_EQ_INT(res[0].of.v128[15], 10); /* 0xff + 10 + 1 wraps */
+
+    CHECK_EQ_INT(wasm_call(s, export_func(inst, "multi"), NULL, 0, res, 3, &err), WASM_OK);
+    memcpy(out, res[0].of.v128, 16);
+    CHECK(res[0].type == WASM_V128 && out[0] == 1 && out[3] == 4);
+    CHECK(res[1].type == WASM_I32 && res[1].of.i32 == 7);
+    uint64_t two[2];
+    memcpy(two, res[2].of.v128, 16);
+    CHECK(res[2].type == WASM_V128 && two[0] == UINT64_MAX && two[1] == 5);
+
+    wasm_extern g;
+    CHECK(wasm_instance_export(inst, "g", &g) && g.kind == WASM_EXTERN_GLOBAL);
+    CHECK_EQ_INT(wasm_global_type(g.of.global), WASM_V128);
+    float f[4] = {1.5f, -2.0f, 0.5f, 3.0f};
+    wasm_value fv = {WASM_V128, {.i64 = 0}};
+    memcpy(fv.of.v128, f, 16);
+    CHECK(wasm_global_set(g.of.global, fv));
+    CHECK_EQ_INT(wasm_call(s, export_func(inst, "square_g"), NULL, 0, res, 1, &err), WASM_OK);
+    float sq[4];
+    memcpy(sq, res[0].of.v128, 16);
+    CHECK(sq[0] == 2.25f && sq[1] == 4.0f && sq[2] == 0.25f && sq[3] == 9.0f);
+    wasm_value gv = wasm_global_get(g.of.global);
+    CHECK(gv.type == WASM_V128 && memcmp(gv.of.v128, sq, 16) == 0);
+
+    double d[2] = {1.0, -7.25};
+    wasm_value dv = {WASM_V128, {.i64 = 0}};
+    memcpy(dv.of.v128, d, 16);
+    CHECK_EQ_INT(wasm_call(s, export_func(inst, "lane"), &dv, 1, res, 1, &err), WASM_OK);
+    CHECK(res[0].type == WASM_F64 && as_f64(res[0]) == -7.25);
+    wasm_store_free(s);
+    wasm_module_free(m);
+}
+
 int main(int argc, char **argv)
 {
     wasm_dir = argc > 1 ? argv[1] : "build/tests/engine/wat";
@@ -497,5 +572,6 @@ int main(int argc, char **argv)
     test_limits();
     test_linking();
     test_errors();
+    test_simd();
     return check_summary();
 }
