@@ -113,6 +113,19 @@ static wasm_status h_reenter(wasm_call_ctx *ctx, void *env, const wasm_value *a,
     return WASM_OK;
 }
 
+/* host -> wasm -> host ... without end: must stop with a trap, not a crash */
+static wasm_status h_deep(wasm_call_ctx *ctx, void *env, const wasm_value *a, wasm_value *r)
+{
+    host_env *he = env;
+    wasm_value arg = wasm_i32(a[0].of.i32 + 1), res;
+    wasm_error err;
+    wasm_status st = wasm_call(wasm_ctx_store(ctx), export_func(he->inst, "call_deep"), &arg, 1, &res, 1, &err);
+    if (st != WASM_OK)
+        return wasm_ctx_trap(ctx, "%s", err.message);
+    r[0] = res;
+    return WASM_OK;
+}
+
 static wasm_status h_pair(wasm_call_ctx *ctx, void *env, const wasm_value *a, wasm_value *r)
 {
     r[0] = wasm_i32(a[0].of.i32 + 1);
@@ -138,14 +151,14 @@ static void test_host_functions(void)
     CHECK(m != NULL);
     if (!m)
         return;
-    CHECK_EQ_INT(wasm_module_import_count(m), 5);
+    CHECK_EQ_INT(wasm_module_import_count(m), 6);
     wasm_import_desc d;
     CHECK(wasm_module_import(m, 0, &d));
     CHECK_EQ_STR(d.module, "env");
     CHECK_EQ_STR(d.name, "add3");
     CHECK_EQ_INT(d.func.param_count, 3);
     CHECK_EQ_INT(d.func.results[0], WASM_F64);
-    CHECK_EQ_STR(wasm_module_func_name(m, 6), "inner_fail");
+    CHECK_EQ_STR(wasm_module_func_name(m, 7), "inner_fail");
 
     wasm_store *s = wasm_store_new(NULL);
     host_env env = {s, NULL, 0};
@@ -154,15 +167,16 @@ static void test_host_functions(void)
                            r_pair[] = {WASM_I32, WASM_I64};
     wasm_functype t_add3 = {3, 1, p_add3, r_f64}, t_i32_void = {1, 0, p_i32, NULL},
                   t_i32_i32 = {1, 1, p_i32, r_i32}, t_pair = {1, 2, p_i32, r_pair};
-    wasm_extern imports[5] = {
+    wasm_extern imports[6] = {
         {WASM_EXTERN_FUNC, {.func = wasm_func_new_host(s, &t_add3, h_add3, &env, "add3")}},
         {WASM_EXTERN_FUNC, {.func = wasm_func_new_host(s, &t_i32_void, h_fail, &env, "fail")}},
         {WASM_EXTERN_FUNC, {.func = wasm_func_new_host(s, &t_i32_void, h_quit, &env, "quit")}},
         {WASM_EXTERN_FUNC, {.func = wasm_func_new_host(s, &t_i32_i32, h_reenter, &env, "reenter")}},
         {WASM_EXTERN_FUNC, {.func = wasm_func_new_host(s, &t_pair, h_pair, &env, "pair")}},
+        {WASM_EXTERN_FUNC, {.func = wasm_func_new_host(s, &t_i32_i32, h_deep, &env, "deep")}},
     };
     wasm_error err;
-    wasm_instance *inst = wasm_instantiate(s, m, imports, 5, &err);
+    wasm_instance *inst = wasm_instantiate(s, m, imports, 6, &err);
     CHECK(inst != NULL);
     if (!inst) {
         printf("%s\n", err.message);
@@ -204,6 +218,13 @@ static void test_host_functions(void)
     CHECK_EQ_INT(wasm_call(s, export_func(inst, "call_reenter"), &a4, 1, res, 1, &err), WASM_OK);
     CHECK_EQ_INT(res[0].of.i32, 21);
 
+    /* unbounded re-entry traps cleanly, and the store stays usable */
+    wasm_value a9 = wasm_i32(0);
+    CHECK_EQ_INT(wasm_call(s, export_func(inst, "call_deep"), &a9, 1, res, 1, &err), WASM_ERR_TRAP);
+    CHECK(strstr(err.message, "call stack exhausted") != NULL);
+    CHECK_EQ_INT(wasm_call(s, export_func(inst, "double"), &a2, 1, res, 1, &err), WASM_OK);
+    CHECK_EQ_INT(res[0].of.i32, 42);
+
     /* multiple results from a host function */
     wasm_value a5 = wasm_i32(4);
     CHECK_EQ_INT(wasm_call(s, export_func(inst, "call_pair"), &a5, 1, res, 1, &err), WASM_OK);
@@ -242,13 +263,13 @@ static void test_host_functions(void)
     CHECK(strstr(err.message, "wrong_type returned a i64") != NULL);
 
     /* wrong imports: unlinkable with a message naming the import */
-    wasm_extern swapped[5];
+    wasm_extern swapped[6];
     memcpy(swapped, imports, sizeof swapped);
     swapped[0] = imports[1];
-    CHECK(wasm_instantiate(s, m, swapped, 5, &err) == NULL);
+    CHECK(wasm_instantiate(s, m, swapped, 6, &err) == NULL);
     CHECK_EQ_INT(err.status, WASM_ERR_UNLINKABLE);
     CHECK(strstr(err.message, "add3") != NULL);
-    CHECK(wasm_instantiate(s, m, imports, 4, &err) == NULL);
+    CHECK(wasm_instantiate(s, m, imports, 5, &err) == NULL);
     CHECK_EQ_INT(err.status, WASM_ERR_ARGUMENT);
 
     wasm_store_free(s);
