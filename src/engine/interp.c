@@ -146,7 +146,8 @@ static const func_code *code_of(const wasm_instance *inst, const uint32_t *pc)
     const wasm_module *m = inst->module;
     for (uint32_t i = 0; i < m->func_count - m->func_imports; i++) {
         const func_code *fc = &m->codes[i];
-        if (pc >= fc->code && pc <= fc->code + fc->code_words)
+        const uint32_t *code = __atomic_load_n(&fc->code, __ATOMIC_ACQUIRE);
+        if (code && pc >= code && pc <= code + fc->code_words) /* not yet compiled: skip */
             return fc;
     }
     return NULL;
