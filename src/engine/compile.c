@@ -15,6 +15,7 @@
  * [params | locals | constants | temps] once the constant count is known. */
 #include "engine/ops.h"
 #include "engine/reader.h"
+#include "engine/simd.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -128,7 +129,7 @@ typedef struct comp {
 } comp;
 
 static uint8_t op_flags[OP_COUNT_] = {
-#define OPF(name, words, flags) [OP_##name] = flags,
+#define OPF(name, words, flags) [OP_##name] = (flags),
     ENGINE_OPS(OPF)
 #undef OPF
 };
@@ -366,8 +367,10 @@ static uint32_t const_slot(comp *c, uint64_t bits)
 }
 
 /* v128 constants take two adjacent cells and are not shared. */
-__attribute__((unused)) static uint32_t const_slot_v128(comp *c, uint64_t lo, uint64_t hi)
+static uint32_t const_slot_v128(comp *c, uint64_t lo, uint64_t hi)
 {
+    if (c->dead)
+        return CONST_FLAG;
     if (!grow(c, (void **)&c->consts, &c->constcap, sizeof *c->consts, c->nconsts + 2))
         return CONST_FLAG;
     uint8_t *w = realloc(c->const_wide, c->nconsts + 2);
@@ -473,6 +476,7 @@ static bool pop_expect(comp *c, uint8_t want, sentry *out)
 {
     if (!pop_any(c, out))
         return false;
+    /* NOLINTNEXTLINE(clang-analyzer-core.UndefinedBinaryOperatorResult): entries are set by push */
     if (out->type == 0) /* unknown (below an unreachable): matches anything */
         return true;
     if (want && out->type != want)
@@ -589,7 +593,7 @@ static bool read_blocktype(comp *c, ctrl *f)
     if (!rd_s33(&c->r, &idx))
         return false;
     if (idx < 0)
-        return rd_fail_at(&c->r, c->instr_offset, "malformed block type");
+        return rd_fail_at(&c->r, c->instr_offset - c->r.origin, "malformed block type");
     if ((uint64_t)idx >= c->m->type_count)
         return fail(c, "unknown type %lld", (long long)idx);
     f->type_index = (uint32_t)idx;
@@ -1569,6 +1573,7 @@ static bool do_else(comp *c)
 /* ---- the instruction loop ------------------------------------------------------------------ */
 
 static bool compile_fc(comp *c, uint32_t sub);
+static bool compile_simd(comp *c, uint32_t sub);
 static bool compile_instr(comp *c, uint8_t op);
 
 static bool compile_body(comp *c)
@@ -1841,6 +1846,7 @@ static bool compile_instr(comp *c, uint8_t op)
     case 0xd1: { /* ref.is_null */
         if (!pop_any(c, &a))
             return false;
+        /* NOLINTNEXTLINE(clang-analyzer-core.uninitialized.Branch): entries are set by push */
         if (a.type && !is_reftype(a.type))
             return fail(c, "type mismatch: ref.is_null of %s", type_name(a.type));
         sentry *d = push(c, I32);
@@ -1870,6 +1876,10 @@ static bool compile_instr(comp *c, uint8_t op)
         if (!rd_u32(&c->r, &u))
             return false;
         return compile_fc(c, u);
+    case 0xfd:
+        if (!rd_u32(&c->r, &u))
+            return false;
+        return compile_simd(c, u);
     default:
         break;
     }
@@ -1943,7 +1953,230 @@ static bool compile_instr(comp *c, uint8_t op)
         return unary(c, ni->in, ni->out, ni->op);
     }
     (void)b;
-    return rd_fail_at(&c->r, c->instr_offset, "illegal opcode");
+    return rd_fail_at(&c->r, c->instr_offset - c->r.origin, "illegal opcode");
+}
+
+/* ---- SIMD ------------------------------------------------------------------------------ */
+
+/* The scalar type of a splat, extract or replace, and its lane count. */
+static uint8_t simd_scalar(uint32_t sub, uint32_t *lanes)
+{
+    static const uint8_t splat_types[6] = {I32, I32, I32, I64, F32, F64};
+    static const uint8_t splat_lanes[6] = {16, 8, 4, 2, 4, 2};
+    if (sub >= 0x0f && sub <= 0x14) {
+        *lanes = splat_lanes[sub - 0x0f];
+        return splat_types[sub - 0x0f];
+    }
+    if (sub <= 0x17) { *lanes = 16; return I32; }
+    if (sub <= 0x1a) { *lanes = 8; return I32; }
+    if (sub <= 0x1c) { *lanes = 4; return I32; }
+    if (sub <= 0x1e) { *lanes = 2; return I64; }
+    if (sub <= 0x20) { *lanes = 4; return F32; }
+    *lanes = 2;
+    return F64;
+}
+
+static uint8_t simd_load_align(uint32_t sub)
+{
+    switch (sub) {
+    case 0x00: case 0x0b: return 4;
+    case 0x07: return 0;
+    case 0x08: return 1;
+    case 0x09: case 0x5c: return 2;
+    default: return 3;
+    }
+}
+
+static bool read_lane(comp *c, uint32_t lanes, uint8_t *lane)
+{
+    if (!rd_u8(&c->r, lane))
+        return false;
+    if (*lane >= lanes)
+        return fail(c, "invalid lane index %u (of %u)", *lane, lanes);
+    return true;
+}
+
+static bool compile_simd(comp *c, uint32_t sub)
+{
+    uint8_t kind = (uint8_t)simd_kind(sub);
+    sentry a, b, m, v;
+    uint32_t off = 0, lanes;
+    uint8_t lane;
+    sentry *d;
+    switch (kind) {
+    case SK_LOAD: case SK_LOADX:
+        if (!read_memarg(c, simd_load_align(sub), &off) || !pop_expect(c, I32, &a) ||
+            !(d = push(c, WASM_V128)))
+            return false;
+        if (kind == SK_LOAD) {
+            emit_op(c, OP_LD_V128);
+            emit_dst(c, d->home);
+            emit_slot(c, a.slot);
+            emit_imm(c, off);
+        } else {
+            emit_op(c, OP_V_LOAD);
+            emit_dst(c, d->home);
+            emit_slot(c, a.slot);
+            emit_imm(c, off);
+            emit_imm(c, sub);
+            emit_imm(c, simd_load_size(sub));
+        }
+        return true;
+    case SK_STORE:
+        if (!read_memarg(c, 4, &off) || !pop_expect(c, WASM_V128, &v) || !pop_expect(c, I32, &a))
+            return false;
+        emit_op(c, OP_ST_V128);
+        emit_slot(c, a.slot);
+        emit_slot(c, v.slot);
+        emit_imm(c, off);
+        return true;
+    case SK_LOADLANE: case SK_STORELANE: {
+        uint32_t bytes = 1u << ((sub - 0x54) & 3);
+        if (!read_memarg(c, (uint8_t)((sub - 0x54) & 3), &off) || !read_lane(c, 16 / bytes, &lane) ||
+            !pop_expect(c, WASM_V128, &v) || !pop_expect(c, I32, &a))
+            return false;
+        if (kind == SK_LOADLANE) {
+            if (!(d = push(c, WASM_V128)))
+                return false;
+            emit_op(c, OP_V_LOAD_LANE);
+            emit_dst(c, d->home);
+            emit_slot(c, a.slot);
+            emit_slot(c, v.slot);
+        } else {
+            emit_op(c, OP_V_STORE_LANE);
+            emit_slot(c, a.slot);
+            emit_slot(c, v.slot);
+        }
+        emit_imm(c, off);
+        emit_imm(c, lane);
+        emit_imm(c, bytes);
+        return true;
+    }
+    case SK_CONST: {
+        uint64_t lo, hi;
+        if (!rd_fixed64(&c->r, &lo) || !rd_fixed64(&c->r, &hi))
+            return false;
+        d = push(c, WASM_V128);
+        if (!d)
+            return false;
+        d->slot = const_slot_v128(c, lo, hi);
+        return true;
+    }
+    case SK_SHUFFLE: {
+        uint8_t l[16];
+        for (int i = 0; i < 16; i++)
+            if (!read_lane(c, 32, &l[i]))
+                return false;
+        if (!pop_expect(c, WASM_V128, &b) || !pop_expect(c, WASM_V128, &a) ||
+            !(d = push(c, WASM_V128)))
+            return false;
+        emit_op(c, OP_V_SHUFFLE);
+        emit_dst(c, d->home);
+        emit_slot(c, a.slot);
+        emit_slot(c, b.slot);
+        for (int i = 0; i < 16; i += 4) {
+            uint32_t w;
+            memcpy(&w, l + i, 4);
+            emit_imm(c, w);
+        }
+        return true;
+    }
+    case SK_BIN: case SK_SHIFT:
+        if (!pop_expect(c, kind == SK_SHIFT ? I32 : WASM_V128, &b) ||
+            !pop_expect(c, WASM_V128, &a) || !(d = push(c, WASM_V128)))
+            return false;
+        if (kind == SK_BIN) {
+            static const struct { uint16_t sub, op; } direct[] = {
+                {0x6e, OP_V_I8X16_ADD},
+                {0x71, OP_V_I8X16_SUB},
+                {0x8e, OP_V_I16X8_ADD},
+                {0x91, OP_V_I16X8_SUB},
+                {0x95, OP_V_I16X8_MUL},
+                {0xae, OP_V_I32X4_ADD},
+                {0xb1, OP_V_I32X4_SUB},
+                {0xb5, OP_V_I32X4_MUL},
+                {0xce, OP_V_I64X2_ADD},
+                {0xd1, OP_V_I64X2_SUB},
+                {0xe4, OP_V_F32X4_ADD},
+                {0xe5, OP_V_F32X4_SUB},
+                {0xe6, OP_V_F32X4_MUL},
+                {0xf0, OP_V_F64X2_ADD},
+                {0xf1, OP_V_F64X2_SUB},
+                {0xf2, OP_V_F64X2_MUL},
+                {0x4e, OP_V_AND},
+                {0x50, OP_V_OR},
+                {0x51, OP_V_XOR},
+            };
+            for (size_t i = 0; i < sizeof direct / sizeof direct[0]; i++)
+                if (direct[i].sub == sub) {
+                    emit_op(c, direct[i].op);
+                    emit_dst(c, d->home);
+                    emit_slot(c, a.slot);
+                    emit_slot(c, b.slot);
+                    return true;
+                }
+        }
+        emit_op(c, kind == SK_SHIFT ? OP_V_SHIFT : OP_V_BIN);
+        emit_dst(c, d->home);
+        emit_slot(c, a.slot);
+        emit_slot(c, b.slot);
+        emit_imm(c, sub);
+        return true;
+    case SK_TER:
+        if (!pop_expect(c, WASM_V128, &m) || !pop_expect(c, WASM_V128, &b) ||
+            !pop_expect(c, WASM_V128, &a) || !(d = push(c, WASM_V128)))
+            return false;
+        emit_op(c, OP_V_BITSELECT);
+        emit_dst(c, d->home);
+        emit_slot(c, a.slot);
+        emit_slot(c, b.slot);
+        emit_slot(c, m.slot);
+        return true;
+    case SK_UN: case SK_TEST:
+        if (!pop_expect(c, WASM_V128, &a) || !(d = push(c, kind == SK_TEST ? I32 : WASM_V128)))
+            return false;
+        emit_op(c, kind == SK_TEST ? OP_V_TEST : OP_V_UN);
+        emit_dst(c, d->home);
+        emit_slot(c, a.slot);
+        emit_imm(c, sub);
+        return true;
+    case SK_SPLAT: {
+        uint8_t t = simd_scalar(sub, &lanes);
+        if (!pop_expect(c, t, &a) || !(d = push(c, WASM_V128)))
+            return false;
+        emit_op(c, OP_V_SPLAT);
+        emit_dst(c, d->home);
+        emit_slot(c, a.slot);
+        emit_imm(c, sub);
+        return true;
+    }
+    case SK_EXTRACT: {
+        uint8_t t = simd_scalar(sub, &lanes);
+        if (!read_lane(c, lanes, &lane) || !pop_expect(c, WASM_V128, &a) || !(d = push(c, t)))
+            return false;
+        emit_op(c, OP_V_EXTRACT);
+        emit_dst(c, d->home);
+        emit_slot(c, a.slot);
+        emit_imm(c, sub);
+        emit_imm(c, lane);
+        return true;
+    }
+    case SK_REPLACE: {
+        uint8_t t = simd_scalar(sub, &lanes);
+        if (!read_lane(c, lanes, &lane) || !pop_expect(c, t, &v) || !pop_expect(c, WASM_V128, &a) ||
+            !(d = push(c, WASM_V128)))
+            return false;
+        emit_op(c, OP_V_REPLACE);
+        emit_dst(c, d->home);
+        emit_slot(c, a.slot);
+        emit_slot(c, v.slot);
+        emit_imm(c, sub);
+        emit_imm(c, lane);
+        return true;
+    }
+    default:
+        return rd_fail_at(&c->r, c->instr_offset - c->r.origin, "illegal opcode (unknown 0xfd operator)");
+    }
 }
 
 static bool compile_fc(comp *c, uint32_t sub)
@@ -1957,7 +2190,7 @@ static bool compile_fc(comp *c, uint32_t sub)
     switch (sub) {
     case 8: /* memory.init */
         if (!c->m->has_data_count && c->m->data_seg_count)
-            return rd_fail_at(&c->r, c->instr_offset, "data count section required");
+            return rd_fail_at(&c->r, c->instr_offset - c->r.origin, "data count section required");
         if (!rd_u32(&c->r, &x) || !read_zero_byte(c))
             return false;
         if (!need_memory(c, 0))
@@ -1974,7 +2207,7 @@ static bool compile_fc(comp *c, uint32_t sub)
         return true;
     case 9: /* data.drop */
         if (!c->m->has_data_count && c->m->data_seg_count)
-            return rd_fail_at(&c->r, c->instr_offset, "data count section required");
+            return rd_fail_at(&c->r, c->instr_offset - c->r.origin, "data count section required");
         if (!rd_u32(&c->r, &x))
             return false;
         if (x >= c->m->data_count)
@@ -2091,7 +2324,7 @@ static bool compile_fc(comp *c, uint32_t sub)
         emit_slot(c, n_.slot);
         return true;
     default:
-        return rd_fail_at(&c->r, c->instr_offset, "illegal opcode (unknown 0xfc operator)");
+        return rd_fail_at(&c->r, c->instr_offset - c->r.origin, "illegal opcode (unknown 0xfc operator)");
     }
 }
 

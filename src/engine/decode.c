@@ -3,6 +3,7 @@
  * validate.c and compile.c, so that a malformed module is always reported as
  * malformed even when it is also invalid. */
 #include "engine/reader.h"
+#include "engine/simd.h"
 
 #include <stdlib.h>
 
@@ -923,6 +924,35 @@ bool scan_instrs(reader *r, const wasm_module *m, bool body)
                 break;
             default:
                 return rd_fail_at(r, at, "illegal opcode (unknown 0xfc operator)");
+            }
+            break;
+        }
+        case 0xfd: {
+            uint32_t sub;
+            if (!rd_u32(r, &sub))
+                return false;
+            const uint8_t *skip;
+            switch (simd_kind(sub)) {
+            case SK_LOAD: case SK_LOADX: case SK_STORE:
+                if (!scan_memarg(r))
+                    return false;
+                break;
+            case SK_LOADLANE: case SK_STORELANE:
+                if (!scan_memarg(r) || !rd_bytes(r, 1, &skip))
+                    return false;
+                break;
+            case SK_CONST: case SK_SHUFFLE:
+                if (!rd_bytes(r, 16, &skip))
+                    return false;
+                break;
+            case SK_EXTRACT: case SK_REPLACE:
+                if (!rd_bytes(r, 1, &skip))
+                    return false;
+                break;
+            case SK_ILLEGAL:
+                return rd_fail_at(r, at, "illegal opcode (unknown 0xfd operator)");
+            default:
+                break;
             }
             break;
         }

@@ -12,7 +12,7 @@ static const char *const op_names[OP_COUNT_] = {
 };
 
 static const uint8_t op_words[OP_COUNT_] = {
-#define OPW(name, words, flags) [OP_##name] = words,
+#define OPW(name, words, flags) [OP_##name] = (words),
     ENGINE_OPS(OPW)
 #undef OPW
 };

@@ -32,7 +32,7 @@
 #define DEFAULT_TABLE_LIMIT 10000000u
 #define DEFAULT_CALL_DEPTH 100000u
 #define DEFAULT_STACK_CELLS (2u << 20) /* 16 MiB of value stack */
-#define MAX_HOST_NESTING 512u      /* host -> wasm -> host re-entries */
+#define MAX_HOST_NESTING 100u      /* host -> wasm -> host re-entries (~1.2 KiB of C stack each) */
 
 /* One slot of a frame. Every value takes one cell except v128 (two). i32 and
  * f32 values live in the low half; the high half is unspecified. */

@@ -118,6 +118,27 @@
     X(I32_TRUNC_SAT_F64_S, 3, 0) X(I32_TRUNC_SAT_F64_U, 3, 0)          \
     X(I64_TRUNC_SAT_F32_S, 3, 0) X(I64_TRUNC_SAT_F32_U, 3, 0)          \
     X(I64_TRUNC_SAT_F64_S, 3, 0) X(I64_TRUNC_SAT_F64_U, 3, 0)          \
+    /* SIMD (sub = the opcode after 0xfd; v128 values take two cells) */ \
+    X(V_LOAD, 6, OPF_T)       /* S dst, S addr, I off, I sub, I bytes */ \
+    X(V_LOAD_LANE, 7, OPF_T)  /* S dst, S addr, S src, I off, I lane, I bytes */ \
+    X(V_STORE_LANE, 6, OPF_T) /* S addr, S src, I off, I lane, I bytes */ \
+    X(V_UN, 4, 0)             /* S dst, S a, I sub */                  \
+    X(V_BIN, 5, 0)            /* S dst, S a, S b, I sub */             \
+    X(V_BITSELECT, 5, 0)      /* S dst, S a, S b, S mask */            \
+    X(V_SHUFFLE, 8, 0)        /* S dst, S a, S b, I lanes[16 bytes] */ \
+    X(V_SHIFT, 5, 0)          /* S dst, S a, S n, I sub */             \
+    X(V_TEST, 4, 0)           /* S dst, S a, I sub */                  \
+    X(V_SPLAT, 4, 0)          /* S dst, S x, I sub */                  \
+    X(V_EXTRACT, 5, 0)        /* S dst, S a, I sub, I lane */          \
+    X(V_REPLACE, 6, 0)        /* S dst, S a, S x, I sub, I lane */     \
+    /* the commonest lane-wise operations, without the second dispatch:  \
+     * S dst, S a, S b */                                                 \
+    X(V_I8X16_ADD, 4, 0) X(V_I8X16_SUB, 4, 0) X(V_I16X8_ADD, 4, 0) \
+    X(V_I16X8_SUB, 4, 0) X(V_I16X8_MUL, 4, 0) X(V_I32X4_ADD, 4, 0) \
+    X(V_I32X4_SUB, 4, 0) X(V_I32X4_MUL, 4, 0) X(V_I64X2_ADD, 4, 0) \
+    X(V_I64X2_SUB, 4, 0) X(V_F32X4_ADD, 4, 0) X(V_F32X4_SUB, 4, 0) \
+    X(V_F32X4_MUL, 4, 0) X(V_F64X2_ADD, 4, 0) X(V_F64X2_SUB, 4, 0) \
+    X(V_F64X2_MUL, 4, 0) X(V_AND, 4, 0) X(V_OR, 4, 0) X(V_XOR, 4, 0) \
     ENGINE_FUSED_OPS(X)
 
 /* The ten integer comparisons, in the order every family below uses. */

@@ -59,7 +59,6 @@ static bool rd_signed(reader *r, unsigned bits, int64_t *out)
             if (rest != want)
                 return rd_fail_at(r, r->pos - 1, "integer too large");
             result |= (uint64_t)(b & 0x7f) << shift;
-            shift += 7;
             break;
         }
         result |= (uint64_t)(b & 0x7f) << shift;

@@ -866,6 +866,7 @@ static bool inst_trap(wasm_error *err, wasm_trap_kind kind, const char *what, ui
     return false;
 }
 
+/* NOLINTBEGIN(bugprone-sizeof-expression): arrays of pointers */
 static bool alloc_instance_arrays(wasm_instance *in, const wasm_module *m)
 {
     in->funcs = calloc(m->func_count + 1, sizeof *in->funcs);
@@ -878,6 +879,7 @@ static bool alloc_instance_arrays(wasm_instance *in, const wasm_module *m)
     return in->funcs && in->tables && in->mems && in->globals && in->type_ids && in->elems &&
            in->datas;
 }
+/* NOLINTEND(bugprone-sizeof-expression) */
 
 wasm_instance *wasm_instantiate(wasm_store *store, const wasm_module *m,
                                 const wasm_extern *imports, size_t import_count, wasm_error *err)
@@ -990,7 +992,7 @@ wasm_instance *wasm_instantiate(wasm_store *store, const wasm_module *m,
             if (d + n > t->size)
                 return inst_trap(err, WASM_TRAP_OOB_TABLE, "element segment", i), NULL;
             if (n)
-                memcpy(t->elems + d, in->elems[i].refs, n * sizeof(void *));
+                memcpy(t->elems + d, in->elems[i].refs, n * sizeof *t->elems);
         }
         if (e->mode != SEG_PASSIVE)
             in->elems[i].count = 0;

@@ -154,6 +154,7 @@ bool validate_module(wasm_module *m, wasm_error *err)
             m->declared_refs[e->index] = 1;
     }
     if (m->export_count > 1) {
+        /* NOLINTNEXTLINE(bugprone-sizeof-expression): an array of pointers */
         const export_def **sorted = malloc(m->export_count * sizeof *sorted);
         if (!sorted) {
             err_set(err, WASM_ERR_NOMEM, "out of memory validating the module");
@@ -161,6 +162,7 @@ bool validate_module(wasm_module *m, wasm_error *err)
         }
         for (uint32_t i = 0; i < m->export_count; i++)
             sorted[i] = &m->exports[i];
+        /* NOLINTNEXTLINE(bugprone-sizeof-expression): an array of pointers */
         qsort(sorted, m->export_count, sizeof *sorted, cmp_export_names);
         for (uint32_t i = 1; i < m->export_count; i++)
             if (cmp_export_names(&sorted[i - 1], &sorted[i]) == 0) {

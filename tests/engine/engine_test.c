@@ -113,6 +113,19 @@ static wasm_status h_reenter(wasm_call_ctx *ctx, void *env, const wasm_value *a,
     return WASM_OK;
 }
 
+/* host -> wasm -> host ... without end: must stop with a trap, not a crash */
+static wasm_status h_deep(wasm_call_ctx *ctx, void *env, const wasm_value *a, wasm_value *r)
+{
+    host_env *he = env;
+    wasm_value arg = wasm_i32(a[0].of.i32 + 1), res;
+    wasm_error err;
+    wasm_status st = wasm_call(wasm_ctx_store(ctx), export_func(he->inst, "call_deep"), &arg, 1, &res, 1, &err);
+    if (st != WASM_OK)
+        return wasm_ctx_trap(ctx, "%s", err.message);
+    r[0] = res;
+    return WASM_OK;
+}
+
 static wasm_status h_pair(wasm_call_ctx *ctx, void *env, const wasm_value *a, wasm_value *r)
 {
     r[0] = wasm_i32(a[0].of.i32 + 1);
@@ -138,14 +151,14 @@ static void test_host_functions(void)
     CHECK(m != NULL);
     if (!m)
         return;
-    CHECK_EQ_INT(wasm_module_import_count(m), 5);
+    CHECK_EQ_INT(wasm_module_import_count(m), 6);
     wasm_import_desc d;
     CHECK(wasm_module_import(m, 0, &d));
     CHECK_EQ_STR(d.module, "env");
     CHECK_EQ_STR(d.name, "add3");
     CHECK_EQ_INT(d.func.param_count, 3);
     CHECK_EQ_INT(d.func.results[0], WASM_F64);
-    CHECK_EQ_STR(wasm_module_func_name(m, 6), "inner_fail");
+    CHECK_EQ_STR(wasm_module_func_name(m, 7), "inner_fail");
 
     wasm_store *s = wasm_store_new(NULL);
     host_env env = {s, NULL, 0};
@@ -154,15 +167,16 @@ static void test_host_functions(void)
                            r_pair[] = {WASM_I32, WASM_I64};
     wasm_functype t_add3 = {3, 1, p_add3, r_f64}, t_i32_void = {1, 0, p_i32, NULL},
                   t_i32_i32 = {1, 1, p_i32, r_i32}, t_pair = {1, 2, p_i32, r_pair};
-    wasm_extern imports[5] = {
+    wasm_extern imports[6] = {
         {WASM_EXTERN_FUNC, {.func = wasm_func_new_host(s, &t_add3, h_add3, &env, "add3")}},
         {WASM_EXTERN_FUNC, {.func = wasm_func_new_host(s, &t_i32_void, h_fail, &env, "fail")}},
         {WASM_EXTERN_FUNC, {.func = wasm_func_new_host(s, &t_i32_void, h_quit, &env, "quit")}},
         {WASM_EXTERN_FUNC, {.func = wasm_func_new_host(s, &t_i32_i32, h_reenter, &env, "reenter")}},
         {WASM_EXTERN_FUNC, {.func = wasm_func_new_host(s, &t_pair, h_pair, &env, "pair")}},
+        {WASM_EXTERN_FUNC, {.func = wasm_func_new_host(s, &t_i32_i32, h_deep, &env, "deep")}},
     };
     wasm_error err;
-    wasm_instance *inst = wasm_instantiate(s, m, imports, 5, &err);
+    wasm_instance *inst = wasm_instantiate(s, m, imports, 6, &err);
     CHECK(inst != NULL);
     if (!inst) {
         printf("%s\n", err.message);
@@ -204,6 +218,13 @@ static void test_host_functions(void)
     CHECK_EQ_INT(wasm_call(s, export_func(inst, "call_reenter"), &a4, 1, res, 1, &err), WASM_OK);
     CHECK_EQ_INT(res[0].of.i32, 21);
 
+    /* unbounded re-entry traps cleanly, and the store stays usable */
+    wasm_value a9 = wasm_i32(0);
+    CHECK_EQ_INT(wasm_call(s, export_func(inst, "call_deep"), &a9, 1, res, 1, &err), WASM_ERR_TRAP);
+    CHECK(strstr(err.message, "call stack exhausted") != NULL);
+    CHECK_EQ_INT(wasm_call(s, export_func(inst, "double"), &a2, 1, res, 1, &err), WASM_OK);
+    CHECK_EQ_INT(res[0].of.i32, 42);
+
     /* multiple results from a host function */
     wasm_value a5 = wasm_i32(4);
     CHECK_EQ_INT(wasm_call(s, export_func(inst, "call_pair"), &a5, 1, res, 1, &err), WASM_OK);
@@ -242,13 +263,13 @@ static void test_host_functions(void)
     CHECK(strstr(err.message, "wrong_type returned a i64") != NULL);
 
     /* wrong imports: unlinkable with a message naming the import */
-    wasm_extern swapped[5];
+    wasm_extern swapped[6];
     memcpy(swapped, imports, sizeof swapped);
     swapped[0] = imports[1];
-    CHECK(wasm_instantiate(s, m, swapped, 5, &err) == NULL);
+    CHECK(wasm_instantiate(s, m, swapped, 6, &err) == NULL);
     CHECK_EQ_INT(err.status, WASM_ERR_UNLINKABLE);
     CHECK(strstr(err.message, "add3") != NULL);
-    CHECK(wasm_instantiate(s, m, imports, 4, &err) == NULL);
+    CHECK(wasm_instantiate(s, m, imports, 5, &err) == NULL);
     CHECK_EQ_INT(err.status, WASM_ERR_ARGUMENT);
 
     wasm_store_free(s);
@@ -490,6 +511,81 @@ static void test_errors(void)
     CHECK_EQ_STR(wasm_trap_message(WASM_TRAP_INDIRECT_CALL_TYPE), "indirect call type mismatch");
 }
 
+/* ---- SIMD values through the API ---------------------------------------------------------- */
+
+static wasm_value v128_of(const uint32_t lanes[4])
+{
+    wasm_value v = {WASM_V128, {.i64 = 0}};
+    memcpy(v.of.v128, lanes, 16);
+    return v;
+}
+
+static wasm_status h_vhost(wasm_call_ctx *ctx, void *env, const wasm_value *a, wasm_value *r)
+{
+    /* adds the i32 to every byte of the v128 */
+    r[0].type = WASM_V128;
+    for (int i = 0; i < 16; i++)
+        r[0].of.v128[i] = (uint8_t)(a[0].of.v128[i] + a[1].of.i32);
+    return WASM_OK;
+}
+
+static void test_simd(void)
+{
+    wasm_module *m = load("simd");
+    CHECK(m != NULL);
+    if (!m)
+        return;
+    wasm_store *s = wasm_store_new(NULL);
+    static const wasm_type p_vi[] = {WASM_V128, WASM_I32}, r_v[] = {WASM_V128};
+    wasm_functype t = {2, 1, p_vi, r_v};
+    wasm_extern imp = {WASM_EXTERN_FUNC, {.func = wasm_func_new_host(s, &t, h_vhost, NULL, "vhost")}};
+    wasm_error err;
+    wasm_instance *inst = wasm_instantiate(s, m, &imp, 1, &err);
+    CHECK(inst != NULL);
+    if (!inst)
+        return;
+    static const uint32_t x[4] = {1, 2, 3, 0xffffffff}, y[4] = {10, 20, 30, 1};
+    wasm_value args[2] = {v128_of(x), v128_of(y)}, res[3];
+    CHECK_EQ_INT(wasm_call(s, export_func(inst, "vadd"), args, 2, res, 1, &err), WASM_OK);
+    uint32_t out[4];
+    memcpy(out, res[0].of.v128, 16);
+    CHECK(res[0].type == WASM_V128 && out[0] == 11 && out[1] == 22 && out[2] == 33 && out[3] == 0);
+
+    CHECK_EQ_INT(wasm_call(s, export_func(inst, "via_host"), args, 1, res, 1, &err), WASM_OK);
+    CHECK_EQ_INT(res[0].of.v128[0], 12); /* 1 + 10 + 1 */
+    CHECK_EQ_INT(res[0].of.v128[15], 10); /* 0xff + 10 + 1 wraps */
+
+    CHECK_EQ_INT(wasm_call(s, export_func(inst, "multi"), NULL, 0, res, 3, &err), WASM_OK);
+    memcpy(out, res[0].of.v128, 16);
+    CHECK(res[0].type == WASM_V128 && out[0] == 1 && out[3] == 4);
+    CHECK(res[1].type == WASM_I32 && res[1].of.i32 == 7);
+    uint64_t two[2];
+    memcpy(two, res[2].of.v128, 16);
+    CHECK(res[2].type == WASM_V128 && two[0] == UINT64_MAX && two[1] == 5);
+
+    wasm_extern g;
+    CHECK(wasm_instance_export(inst, "g", &g) && g.kind == WASM_EXTERN_GLOBAL);
+    CHECK_EQ_INT(wasm_global_type(g.of.global), WASM_V128);
+    float f[4] = {1.5f, -2.0f, 0.5f, 3.0f};
+    wasm_value fv = {WASM_V128, {.i64 = 0}};
+    memcpy(fv.of.v128, f, 16);
+    CHECK(wasm_global_set(g.of.global, fv));
+    CHECK_EQ_INT(wasm_call(s, export_func(inst, "square_g"), NULL, 0, res, 1, &err), WASM_OK);
+    float sq[4];
+    memcpy(sq, res[0].of.v128, 16);
+    CHECK(sq[0] == 2.25f && sq[1] == 4.0f && sq[2] == 0.25f && sq[3] == 9.0f);
+    wasm_value gv = wasm_global_get(g.of.global);
+    CHECK(gv.type == WASM_V128 && memcmp(gv.of.v128, sq, 16) == 0);
+
+    double d[2] = {1.0, -7.25};
+    wasm_value dv = {WASM_V128, {.i64 = 0}};
+    memcpy(dv.of.v128, d, 16);
+    CHECK_EQ_INT(wasm_call(s, export_func(inst, "lane"), &dv, 1, res, 1, &err), WASM_OK);
+    CHECK(res[0].type == WASM_F64 && as_f64(res[0]) == -7.25);
+    wasm_store_free(s);
+    wasm_module_free(m);
+}
+
 int main(int argc, char **argv)
 {
     wasm_dir = argc > 1 ? argv[1] : "build/tests/engine/wat";
@@ -497,5 +593,6 @@ int main(int argc, char **argv)
     test_limits();
     test_linking();
     test_errors();
+    test_simd();
     return check_summary();
 }

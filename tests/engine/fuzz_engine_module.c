@@ -86,9 +86,10 @@ static bool setup(run *r, const uint8_t *data, size_t size, bool fuse)
                                                             zero_of(d.elem_type), &r->err);
             break;
         }
-        if (!obj)
-            return true; /* e.g. a memory above the limit: no instance */
+        if (!obj) /* e.g. a memory above the limit: no instance (teardown frees) */
+            return true;
     }
+    /* NOLINTNEXTLINE(clang-analyzer-unix.Malloc): r->imports is freed by teardown */
     r->inst = wasm_instantiate(r->store, r->m, r->imports, n, &r->err);
     return true;
 }

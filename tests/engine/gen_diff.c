@@ -43,12 +43,14 @@ static void put_u32(buf *b, uint32_t v)
     } while (v);
 }
 
-static void put_s64(buf *b, int64_t v)
+static void put_s64(buf *b, int64_t value)
 {
+    uint64_t v = (uint64_t)value;
+    bool negative = value < 0;
     for (;;) {
         uint8_t byte = v & 0x7f;
-        v >>= 7;
-        bool done = (v == 0 && !(byte & 0x40)) || (v == -1 && (byte & 0x40));
+        v = (v >> 7) | (negative ? ~(~(uint64_t)0 >> 7) : 0); /* arithmetic shift */
+        bool done = (v == 0 && !(byte & 0x40)) || (v == ~(uint64_t)0 && (byte & 0x40));
         put(b, (uint8_t)(byte | (done ? 0 : 0x80)));
         if (done)
             return;
@@ -585,6 +587,8 @@ int main(int argc, char **argv)
         buf mod = {0};
         gen_module(&mod, seed);
         outcome a, b;
+        memset(&a, 0, sizeof a);
+        memset(&b, 0, sizeof b);
         char why[600];
         bool ok = run_once(&mod, true, &a, why, sizeof why) && run_once(&mod, false, &b, why, sizeof why);
         if (!ok) {
@@ -605,10 +609,8 @@ int main(int argc, char **argv)
             else
                 traps++, kinds[a.trap & 15]++;
         }
-        if (ok) {
-            free(a.mem);
-            free(b.mem);
-        }
+        free(a.mem); /* NULL unless that run got far enough */
+        free(b.mem);
         free(mod.p);
     }
     printf("%u modules ran to the end, %u trapped (both ways alike):", oks, traps);

@@ -33,11 +33,17 @@ $(BUILD)/tests/engine/perf/%.wasm: tests/engine/perf/%.c
 	@mkdir -p $(dir $@)
 	$(WASI_CC) -O2 -o $@ $<
 
+# the same programs auto-vectorized (SIMD)
+$(BUILD)/tests/engine/perf/%.simd.wasm: tests/engine/perf/%.c
+	@mkdir -p $(dir $@)
+	$(WASI_CC) -O3 -msimd128 -o $@ $<
+
 $(BUILD)/tests/engine/perf/%.native: tests/engine/perf/%.c
 	@mkdir -p $(dir $@)
 	$(CC) -O2 -o $@ $< -lm
 
-TEST_DEPS += $(ENGINE_PROG_WASM) $(ENGINE_PROG_NATIVE) $(WASM_RUN)
+ENGINE_PROG_SIMD := $(patsubst %,$(BUILD)/tests/engine/perf/%.simd.wasm,$(ENGINE_PROGS))
+TEST_DEPS += $(ENGINE_PROG_WASM) $(ENGINE_PROG_SIMD) $(ENGINE_PROG_NATIVE) $(WASM_RUN)
 
 # libFuzzer target over decode + validate + compile + instantiate + calls. The
 # engine is rebuilt with coverage and sanitizers for it (fuzz build only).

@@ -276,6 +276,9 @@ int main(int argc, char **argv)
         wasm_module_import(m, k, &d);
         if (d.kind != WASM_EXTERN_FUNC || strcmp(d.module, "wasi_snapshot_preview1") != 0) {
             fprintf(stderr, "wasm_run: unsupported import %s.%s\n", d.module, d.name);
+            free(imports);
+            wasm_store_free(store);
+            wasm_module_free(m);
             return 2;
         }
         wasm_host_fn fn = unsupported;

@@ -1,23 +1,26 @@
 #!/usr/bin/env bash
-# Real C programs compiled with clang --target=wasm32-wasi, run on the engine
-# (through the wasm_run test harness) and compared with the same programs
-# built natively: same output, same exit status.
+# Real C programs compiled with clang --target=wasm32-wasi (scalar, and
+# auto-vectorized with -msimd128), run on the engine (through the wasm_run
+# test harness) and compared with the same programs built natively: same
+# output, same exit status.
 set -u
 : "${BUILD:=build}"
 dir="$BUILD/tests/engine/perf"
 pass=0 fail=0
-check() {
+check() { # name args: the scalar and the auto-vectorized (SIMD) build
     local name=$1; shift
-    local want got
+    local want got variant
     want=$("$dir/$name.native" "$@" 2>&1; echo "exit $?")
-    got=$("$BUILD/tests/wasm_run" "$dir/$name.wasm" "$@" 2>&1; echo "exit $?")
-    if [ "$want" == "$got" ]; then
-        echo "ok   $name $*"
-        pass=$((pass + 1))
-    else
-        echo "FAIL $name $*: expected [$want], got [$got]"
-        fail=$((fail + 1))
-    fi
+    for variant in wasm simd.wasm; do
+        got=$("$BUILD/tests/wasm_run" "$dir/$name.$variant" "$@" 2>&1; echo "exit $?")
+        if [ "$want" == "$got" ]; then
+            echo "ok   $name.$variant $*"
+            pass=$((pass + 1))
+        else
+            echo "FAIL $name.$variant $*: expected [$want], got [$got]"
+            fail=$((fail + 1))
+        fi
+    done
 }
 check fib 25
 check sort 200000

@@ -2,7 +2,14 @@
 #include <stdlib.h>
 int main(int argc, char **argv) {
     int n = argc > 1 ? atoi(argv[1]) : 300;
-    double *a = malloc(sizeof(double) * n * n), *b = malloc(sizeof(double) * n * n), *c = calloc((size_t)n * n, sizeof(double));
+    double *a = calloc((size_t)n * n, sizeof(double)), *b = calloc((size_t)n * n, sizeof(double));
+    double *c = calloc((size_t)n * n, sizeof(double));
+    if (!a || !b || !c) {
+        free(a);
+        free(b);
+        free(c);
+        return 1;
+    }
     for (int i = 0; i < n * n; i++) { a[i] = (i % 17) * 0.5; b[i] = (i % 13) * 0.25; }
     for (int i = 0; i < n; i++)
         for (int k = 0; k < n; k++) {
@@ -11,5 +18,8 @@ int main(int argc, char **argv) {
         }
     double s = 0; for (int i = 0; i < n * n; i++) s += c[i];
     printf("checksum %.3f\n", s);
+    free(a);
+    free(b);
+    free(c);
     return 0;
 }

@@ -30,9 +30,12 @@ int main(int argc, char **argv) {
     long mb = argc > 1 ? atol(argv[1]) : 32;
     size_t n = (size_t)mb << 20;
     uint8_t *buf = malloc(n);
+    if (!buf)
+        return 1;
     for (size_t i = 0; i < n; i++) buf[i] = (uint8_t)(i * 7 + (i >> 8));
     uint32_t h[8] = {0x6a09e667,0xbb67ae85,0x3c6ef372,0xa54ff53a,0x510e527f,0x9b05688c,0x1f83d9ab,0x5be0cd19};
     for (size_t off = 0; off + 64 <= n; off += 64) block(h, buf + off);
     printf("%08x%08x%08x%08x\n", h[0], h[1], h[2], h[3]);
+    free(buf);
     return 0;
 }

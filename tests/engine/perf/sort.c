@@ -16,11 +16,14 @@ static void quicksort(int32_t *a, long lo, long hi) {
 int main(int argc, char **argv) {
     long n = argc > 1 ? atol(argv[1]) : 2000000;
     int32_t *a = malloc(n * sizeof *a);
+    if (!a)
+        return 1;
     uint32_t x = 12345;
     for (long i = 0; i < n; i++) { x = x * 1103515245u + 12345u; a[i] = (int32_t)(x >> 1); }
     quicksort(a, 0, n - 1);
     uint64_t h = 0;
-    for (long i = 1; i < n; i++) { if (a[i-1] > a[i]) { printf("unsorted\n"); return 1; } h = h * 31 + (uint32_t)a[i]; }
+    for (long i = 1; i < n; i++) { if (a[i-1] > a[i]) { printf("unsorted\n"); free(a); return 1; } h = h * 31 + (uint32_t)a[i]; }
     printf("sorted %ld, hash %llu\n", n, (unsigned long long)h);
+    free(a);
     return 0;
 }
