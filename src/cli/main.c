@@ -7,6 +7,7 @@
 static const cli_command commands[] = {
     /* Subcommands register here as they land: {"run", "...", cmd_run}, */
     {"attest", "verify attestation evidence (SEV-SNP, SGX, TDX)", cmd_attest},
+    {"unstable", "commands that may change: exec (run a static ELF in a Keep)", cmd_unstable},
     {NULL, NULL, NULL},
 };
 

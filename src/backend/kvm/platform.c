@@ -1,0 +1,120 @@
+/* KVM backend: the checks behind `enarx platform info` and backend
+ * auto-selection. Each check says what it found and, when it fails, what the
+ * user can do about it. */
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/kvm.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+#include "backend/kvm/kvm.h"
+
+static struct kvm_check *add(struct kvm_check *out, int max, int *n, const char *name, int pass)
+{
+    if (*n >= max)
+        return NULL;
+    struct kvm_check *c = &out[(*n)++];
+    memset(c, 0, sizeof *c);
+    snprintf(c->name, sizeof c->name, "%s", name);
+    c->pass = pass;
+    return c;
+}
+
+static int cpuid_has(int kvm, unsigned fn, unsigned idx, int reg, int bit)
+{
+    int n = 256;
+    struct kvm_cpuid2 *c = calloc(1, sizeof *c + (size_t)n * sizeof(struct kvm_cpuid_entry2));
+    if (!c)
+        return 0;
+    c->nent = (unsigned)n;
+    int found = 0;
+    if (ioctl(kvm, KVM_GET_SUPPORTED_CPUID, c) == 0)
+        for (unsigned i = 0; i < c->nent; i++) {
+            struct kvm_cpuid_entry2 *e = &c->entries[i];
+            if (e->function != fn || e->index != idx)
+                continue;
+            unsigned v = reg == 0 ? e->eax : reg == 1 ? e->ebx : reg == 2 ? e->ecx : e->edx;
+            found = (v >> bit) & 1;
+        }
+    free(c);
+    return found;
+}
+
+int kvm_platform_checks(struct kvm_check *out, int max)
+{
+    int n = 0;
+    struct kvm_check *c;
+    const char *dev = getenv("ENARX_KVM_DEVICE") ? getenv("ENARX_KVM_DEVICE") : "/dev/kvm";
+    int exists = access(dev, F_OK) == 0;
+    if ((c = add(out, max, &n, "KVM device", exists))) {
+        snprintf(c->info, sizeof c->info, "%s %s", dev, exists ? "present" : "missing");
+        if (!exists)
+            snprintf(c->hint, sizeof c->hint,
+                     "load the kvm_intel or kvm_amd module and enable virtualization in the "
+                     "firmware (or run inside a VM with nested virtualization)");
+    }
+    if (!exists)
+        return n;
+    int fd = open(dev, O_RDWR | O_CLOEXEC);
+    if ((c = add(out, max, &n, "KVM device accessible", fd >= 0))) {
+        snprintf(c->info, sizeof c->info, "%s", fd >= 0 ? "read/write" : strerror(errno));
+        if (fd < 0)
+            snprintf(c->hint, sizeof c->hint, "add your user to the kvm group (then log in again), "
+                                              "or run as root");
+    }
+    if (fd < 0)
+        return n;
+    int api = ioctl(fd, KVM_GET_API_VERSION, 0);
+    if ((c = add(out, max, &n, "KVM API version", api == KVM_API_VERSION))) {
+        snprintf(c->info, sizeof c->info, "%d", api);
+        if (api != KVM_API_VERSION)
+            snprintf(c->hint, sizeof c->hint, "enarx needs KVM API %d; update the kernel",
+                     KVM_API_VERSION);
+    }
+    int vm = ioctl(fd, KVM_CREATE_VM, 0);
+    if ((c = add(out, max, &n, "KVM can create a VM", vm >= 0))) {
+        snprintf(c->info, sizeof c->info, "%s", vm >= 0 ? "yes" : strerror(errno));
+        if (vm < 0)
+            snprintf(c->hint, sizeof c->hint, "another hypervisor may hold the CPU's "
+                                              "virtualization extensions; see dmesg");
+    }
+    if (vm >= 0)
+        close(vm);
+    static const struct {
+        const char *name;
+        unsigned fn, idx;
+        int reg, bit;
+        const char *hint;
+    } features[] = {
+        {"CPU: RDRAND (Keep randomness)", 1, 0, 2, 30,
+         "the Keep takes its random numbers from the CPU; this CPU (or KVM) does not offer RDRAND"},
+        {"CPU: no-execute pages (NX)", 0x80000001, 0, 3, 20, "the shim needs NX page protection"},
+        {"CPU: SYSCALL/SYSRET", 0x80000001, 0, 3, 11, "the Keep's system calls need SYSCALL"},
+        {"CPU: FXSR/SSE2", 1, 0, 3, 26, "the exec needs SSE2"},
+    };
+    for (unsigned i = 0; i < sizeof features / sizeof features[0]; i++) {
+        int ok = cpuid_has(fd, features[i].fn, features[i].idx, features[i].reg, features[i].bit);
+        if ((c = add(out, max, &n, features[i].name, ok))) {
+            snprintf(c->info, sizeof c->info, "%s", ok ? "offered by KVM" : "not offered by KVM");
+            if (!ok)
+                snprintf(c->hint, sizeof c->hint, "%s", features[i].hint);
+        }
+    }
+    close(fd);
+    return n;
+}
+
+int kvm_platform_usable(void)
+{
+    struct kvm_check checks[16];
+    int n = kvm_platform_checks(checks, 16);
+    if (n < 4)
+        return 0;
+    for (int i = 0; i < n; i++)
+        if (!checks[i].pass)
+            return 0;
+    return 1;
+}
