@@ -11,29 +11,6 @@
 
 #include "attest/internal.h"
 
-#ifdef ATTEST_NO_TOML
-
-attest_policy *attest_policy_parse(const char *text, size_t len, char *err, size_t errlen)
-{
-    (void)text;
-    (void)len;
-    snprintf(err, errlen, "policy files need the project's TOML parser (src/config/toml.c), "
-                          "which is not in this build");
-    return NULL;
-}
-
-void attest_policy_free(attest_policy *policy)
-{
-    (void)policy;
-}
-
-attest_status attest_policy_apply(const attest_policy *policy, attest_result *res)
-{
-    (void)policy;
-    return res->status;
-}
-
-#else
 
 #include "config/toml.h"
 
@@ -424,5 +401,3 @@ attest_status attest_policy_apply(const attest_policy *p, attest_result *res)
     res_pass(res, "policy satisfied");
     return ATTEST_VALID;
 }
-
-#endif

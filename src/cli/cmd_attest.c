@@ -89,7 +89,8 @@ static int read_file(const char *path, file_buf *out, const char *opt)
     return -1;
 done:
     out->len = n;
-    if (n == 0) {
+    /* An empty policy is a valid TOML document meaning "all the strict defaults". */
+    if (n == 0 && strcmp(opt, "--policy") != 0) {
         fprintf(stderr, "enarx attest: %s %s: the file is empty\n", opt, path);
         free(out->data);
         out->data = NULL;

@@ -12,6 +12,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* Arrays and tables nest at most this deep (the root table is level 0), so
+ * code that walks a parsed tree recursively needs a bounded stack. */
+#define TOML_MAX_DEPTH 64
+
 typedef enum toml_kind {
     TOML_STRING,
     TOML_INTEGER,
@@ -55,11 +59,19 @@ size_t toml_table_size(const toml_value *table);
 const char *toml_table_key(const toml_value *table, size_t index);
 const toml_value *toml_table_value(const toml_value *table, size_t index);
 const toml_value *toml_table_get(const toml_value *table, const char *key); /* NULL if absent */
+/* A key's length (keys may contain NUL bytes), and where the key was first
+ * written (for "unknown key" messages). */
+size_t toml_table_key_length(const toml_value *table, size_t index);
+unsigned toml_table_key_line(const toml_value *table, size_t index);
+unsigned toml_table_key_column(const toml_value *table, size_t index);
 
 size_t toml_array_size(const toml_value *array);
 const toml_value *toml_array_get(const toml_value *array, size_t index);
+/* True for an array made by [[header]] sections (false for [ ... ] values). */
+bool toml_array_of_tables(const toml_value *array);
 
-/* Scalars; the caller checks the kind first. Strings may contain NUL bytes,
+/* Accessors given NULL or a value of another kind return 0 / NULL / empty.
+ * Scalars; the caller checks the kind first. Strings may contain NUL bytes,
  * so the length is returned too (len may be NULL). */
 const char *toml_string(const toml_value *value, size_t *len);
 int64_t toml_integer(const toml_value *value);

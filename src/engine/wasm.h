@@ -153,13 +153,14 @@ wasm_module *wasm_module_new(const uint8_t *bytes, size_t size, wasm_error *err)
 void wasm_module_free(wasm_module *module);
 
 typedef struct wasm_import_desc {
-    const char *module;           /* valid while the module lives */
+    const char *module;           /* valid while the module lives; NUL-terminated */
     const char *name;
     wasm_extern_kind kind;
     wasm_functype func;           /* kind == FUNC */
     wasm_type elem_type;          /* kind == TABLE (or GLOBAL: the value type) */
     wasm_limits_desc limits;      /* kind == TABLE or MEMORY */
     bool global_mutable;          /* kind == GLOBAL */
+    size_t module_len, name_len;  /* lengths of module and name (names may contain NUL) */
 } wasm_import_desc;
 
 typedef wasm_import_desc wasm_export_desc; /* .module is NULL for exports */
@@ -225,6 +226,9 @@ wasm_instance *wasm_instantiate(wasm_store *store, const wasm_module *module,
                                 const wasm_extern *imports, size_t import_count,
                                 wasm_error *err);
 bool wasm_instance_export(const wasm_instance *instance, const char *name, wasm_extern *out);
+/* The same for a name of len bytes (export names may contain NUL). */
+bool wasm_instance_export_n(const wasm_instance *instance, const char *name, size_t len,
+                            wasm_extern *out);
 const wasm_module *wasm_instance_module(const wasm_instance *instance);
 
 /* ---- calls ------------------------------------------------------------ */

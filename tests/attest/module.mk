@@ -2,7 +2,7 @@
 # generated negative suite, and libFuzzer targets for each parser.
 ATTEST_TEST_BINS := $(BUILD)/tests/attest/unit $(BUILD)/tests/attest/mutate
 
-$(BUILD)/tests/attest/unit: $(BUILD)/tests/attest/unit.o $$(ATTEST_LIB)
+$(BUILD)/tests/attest/unit: $(BUILD)/tests/attest/unit.o $$(ATTEST_LIB) $(BUILD)/libconfig.a
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(ATTEST_LDLIBS)
 
@@ -16,7 +16,7 @@ TEST_DEPS += $(ATTEST_TEST_BINS)
 ATTEST_FUZZ_NAMES := snp_report quote csr collateral
 ATTEST_FUZZ := $(patsubst %,$(BUILD)/fuzz/attest_%,$(ATTEST_FUZZ_NAMES))
 $(BUILD)/tests/attest/fuzz_%.o: CFLAGS += $(ATTEST_CFLAGS)
-$(BUILD)/fuzz/attest_%: $(BUILD)/tests/attest/fuzz_%.o $$(ATTEST_LIB)
+$(BUILD)/fuzz/attest_%: $(BUILD)/tests/attest/fuzz_%.o $$(ATTEST_LIB) $(BUILD)/libconfig.a
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -fsanitize=fuzzer,address,undefined -o $@ $^ $(ATTEST_LDLIBS)
 # In the fuzz build (make fuzz) the library itself is instrumented too.

@@ -1,0 +1,1833 @@
+/* Validation and translation of one function body into internal code.
+ *
+ * One pass over the bytecode does both jobs. The validator's operand stack is
+ * also the allocator of frame slots: each stack position has a fixed "home"
+ * slot among the frame's temporaries, and an entry records where its value
+ * currently lives (its home, a local, or a constant). `local.get` and
+ * constants therefore emit nothing; consumers read the local or constant slot
+ * directly. Values are copied to their homes only where control flow merges
+ * (block boundaries, branches, calls), and a local is copied out before a
+ * `local.set` would overwrite a value still waiting on the stack.
+ *
+ * While compiling, slot operands are tagged: locals are plain indices, temps
+ * carry TEMP_FLAG, constants CONST_FLAG; every slot operand's position is
+ * recorded so the final pass can lay the frame out as
+ * [params | locals | constants | temps] once the constant count is known. */
+#include "engine/ops.h"
+#include "engine/reader.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+
+#define TEMP_FLAG 0x40000000u
+#define CONST_FLAG 0x80000000u
+#define SLOT_INDEX(s) ((s) & 0x3fffffffu)
+
+enum { CK_FUNC, CK_BLOCK, CK_LOOP, CK_IF, CK_ELSE };
+
+typedef struct sentry {
+    uint8_t type;   /* 0 = unknown (below an unreachable) */
+    uint32_t slot;  /* where the value is now */
+    uint32_t home;  /* its temp slot */
+} sentry;
+
+typedef struct fixup {
+    uint32_t instr_pos; /* instruction the offset is relative to */
+    uint32_t word_pos;  /* word to patch */
+    uint32_t next;      /* index + 1 of the next fixup, 0 = none */
+} fixup;
+
+typedef struct ctrl {
+    uint8_t kind;
+    bool unreachable;
+    bool dead_at_start;
+    bool branched;      /* a live branch targets the end label */
+    bool then_live;     /* if/else: the then-arm fell through live */
+    uint8_t single;     /* block type: one result of this type (0 = none) */
+    uint32_t type_index;/* block type: a function type, or UINT32_MAX */
+    uint32_t height;    /* operand stack entries below the block's params */
+    uint32_t base_home; /* home of the first param/result */
+    uint32_t loop_target;
+    uint32_t loop_cost_pos;
+    uint32_t instr_start;
+    uint32_t fixups;
+    fixup else_fix;
+    bool has_else_fix;
+} ctrl;
+
+typedef struct comp {
+    const wasm_module *m;
+    reader r;
+    wasm_error *err;
+    uint32_t func_index;
+    const ftype *type;
+    const int32_t *handlers;
+
+    uint32_t nlocals;
+    uint8_t *ltype;
+    uint32_t *lslot;
+    uint32_t param_cells, local_cells;
+
+    sentry *stack;
+    uint32_t sp, scap;
+    uint32_t max_cells;
+
+    ctrl *ctrls;
+    uint32_t csp, ccap;
+
+    uint32_t *code;
+    uint32_t len, cap;
+    uint32_t *relocs;
+    uint32_t nrelocs, relcap;
+    pc_map *map;
+    uint32_t nmap, mapcap;
+    fixup *fixups;
+    uint32_t nfix, fixcap;
+
+    uint64_t *consts;
+    uint32_t nconsts, constcap;
+    uint32_t *chash; /* index+1 into consts, open addressing */
+    uint32_t chash_cap;
+
+    sentry *scratch; /* values popped for a moment (one user at a time) */
+    uint32_t scratch_cap;
+
+    bool dead;
+    bool oom;
+    uint32_t last_op;
+    uint32_t last_op_pos;
+    uint32_t last_dst_pos; /* 0 = the last instruction has no retargetable dst */
+    uint32_t instr_offset; /* byte offset of the instruction being compiled */
+    uint32_t instr_count;
+    uint32_t loop_depth;
+    uint32_t outside_loops;
+} comp;
+
+static uint8_t op_flags[OP_COUNT_] = {
+#define OPF(name, words, flags) [OP_##name] = flags,
+    ENGINE_OPS(OPF)
+#undef OPF
+};
+
+/* ---- errors ------------------------------------------------------------------ */
+
+static bool fail(comp *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static bool fail(comp *c, const char *fmt, ...)
+{
+    if (c->err->status != WASM_OK)
+        return false;
+    char msg[300];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    const char *name = module_func_name(c->m, c->func_index);
+    err_set(c->err, WASM_ERR_INVALID, "%s (in function %u%s%s%s, at byte offset %u)", msg,
+            c->func_index, name ? " \"" : "", name ? name : "", name ? "\"" : "",
+            c->instr_offset);
+    return false;
+}
+
+static bool nomem(comp *c)
+{
+    c->oom = true;
+    if (c->err->status == WASM_OK)
+        err_set(c->err, WASM_ERR_NOMEM, "out of memory compiling function %u", c->func_index);
+    return false;
+}
+
+static bool grow(comp *c, void **p, uint32_t *cap, size_t elem, uint32_t need)
+{
+    if (need <= *cap)
+        return true;
+    uint64_t n = *cap ? (uint64_t)*cap * 2 : 16;
+    while (n < need)
+        n *= 2;
+    if (n > UINT32_MAX / 2)
+        return nomem(c);
+    void *q = realloc(*p, (size_t)n * elem);
+    if (!q)
+        return nomem(c);
+    *p = q;
+    *cap = (uint32_t)n;
+    return true;
+}
+
+/* ---- emission ------------------------------------------------------------------ */
+
+static void emit_word(comp *c, uint32_t w)
+{
+    if (c->len == c->cap && !grow(c, (void **)&c->code, &c->cap, sizeof *c->code, c->len + 1))
+        return;
+    c->code[c->len++] = w;
+}
+
+static uint32_t emit_op(comp *c, int op)
+{
+    if (c->dead)
+        return 0;
+    uint32_t pos = c->len;
+    if ((op_flags[op] & OPF_T) &&
+        grow(c, (void **)&c->map, &c->mapcap, sizeof *c->map, c->nmap + 1)) {
+        c->map[c->nmap].code_pos = pos;
+        c->map[c->nmap].wasm_offset = c->instr_offset;
+        c->nmap++;
+    }
+    emit_word(c, (uint32_t)c->handlers[op]);
+    c->last_op = (uint32_t)op;
+    c->last_op_pos = pos;
+    c->last_dst_pos = 0;
+    return pos;
+}
+
+static void emit_imm(comp *c, uint32_t v)
+{
+    if (!c->dead)
+        emit_word(c, v);
+}
+
+static void emit_slot(comp *c, uint32_t slot)
+{
+    if (c->dead)
+        return;
+    if ((slot & (TEMP_FLAG | CONST_FLAG)) &&
+        grow(c, (void **)&c->relocs, &c->relcap, sizeof *c->relocs, c->nrelocs + 1))
+        c->relocs[c->nrelocs++] = c->len;
+    emit_word(c, slot);
+}
+
+static void emit_dst(comp *c, uint32_t slot)
+{
+    if (c->dead)
+        return;
+    uint32_t pos = c->len;
+    emit_slot(c, slot);
+    c->last_dst_pos = pos;
+}
+
+/* Removes the last instruction (for peephole rewrites). */
+static void unemit_last(comp *c)
+{
+    c->len = c->last_op_pos;
+    while (c->nrelocs && c->relocs[c->nrelocs - 1] >= c->len)
+        c->nrelocs--;
+    while (c->nmap && c->map[c->nmap - 1].code_pos >= c->len)
+        c->nmap--;
+    c->last_dst_pos = 0;
+    c->last_op = OP_COUNT_;
+}
+
+static void reset_peephole(comp *c)
+{
+    c->last_dst_pos = 0;
+    c->last_op = OP_COUNT_;
+}
+
+static void emit_copy(comp *c, uint8_t type, uint32_t dst, uint32_t src)
+{
+    if (c->dead || dst == src)
+        return;
+    emit_op(c, type == WASM_V128 ? OP_COPY2 : OP_COPY);
+    emit_dst(c, dst);
+    emit_slot(c, src);
+}
+
+/* A branch offset to patch once the target is known. */
+static void add_fixup(comp *c, ctrl *f, uint32_t instr_pos, uint32_t word_pos)
+{
+    if (c->dead)
+        return;
+    if (!grow(c, (void **)&c->fixups, &c->fixcap, sizeof *c->fixups, c->nfix + 1))
+        return;
+    c->fixups[c->nfix] = (fixup){instr_pos, word_pos, f->fixups};
+    c->nfix++;
+    f->fixups = c->nfix;
+}
+
+static void patch_fixups(comp *c, ctrl *f, uint32_t target)
+{
+    for (uint32_t i = f->fixups; i; i = c->fixups[i - 1].next) {
+        fixup *x = &c->fixups[i - 1];
+        if (!c->oom)
+            c->code[x->word_pos] = target - x->instr_pos;
+    }
+    f->fixups = 0;
+}
+
+/* ---- constants --------------------------------------------------------------------- */
+
+static uint32_t const_slot(comp *c, uint64_t bits)
+{
+    if (c->nconsts * 2 >= c->chash_cap) {
+        uint32_t ncap = c->chash_cap ? c->chash_cap * 2 : 64;
+        uint32_t *h = calloc(ncap, sizeof *h);
+        if (!h) {
+            nomem(c);
+            return CONST_FLAG;
+        }
+        for (uint32_t i = 0; i < c->nconsts; i++) {
+            uint32_t k = (uint32_t)((c->consts[i] * 0x9E3779B97F4A7C15ull) >> 40) & (ncap - 1);
+            while (h[k])
+                k = (k + 1) & (ncap - 1);
+            h[k] = i + 1;
+        }
+        free(c->chash);
+        c->chash = h;
+        c->chash_cap = ncap;
+    }
+    uint32_t k = (uint32_t)((bits * 0x9E3779B97F4A7C15ull) >> 40) & (c->chash_cap - 1);
+    while (c->chash[k]) {
+        if (c->consts[c->chash[k] - 1] == bits)
+            return CONST_FLAG | (c->chash[k] - 1);
+        k = (k + 1) & (c->chash_cap - 1);
+    }
+    if (!grow(c, (void **)&c->consts, &c->constcap, sizeof *c->consts, c->nconsts + 1))
+        return CONST_FLAG;
+    c->consts[c->nconsts] = bits;
+    c->chash[k] = c->nconsts + 1;
+    return CONST_FLAG | c->nconsts++;
+}
+
+/* v128 constants take two adjacent cells and are not shared. */
+__attribute__((unused)) static uint32_t const_slot_v128(comp *c, uint64_t lo, uint64_t hi)
+{
+    if (!grow(c, (void **)&c->consts, &c->constcap, sizeof *c->consts, c->nconsts + 2))
+        return CONST_FLAG;
+    c->consts[c->nconsts] = lo;
+    c->consts[c->nconsts + 1] = hi;
+    c->nconsts += 2;
+    /* keep the hash table's load accounting simple: it only holds scalars */
+    return CONST_FLAG | (c->nconsts - 2);
+}
+
+/* ---- operand stack --------------------------------------------------------------------- */
+
+static inline ctrl *top_ctrl(comp *c) { return &c->ctrls[c->csp - 1]; }
+
+static uint32_t next_home(comp *c)
+{
+    if (!c->sp)
+        return TEMP_FLAG;
+    const sentry *e = &c->stack[c->sp - 1];
+    return e->home + type_cells(e->type);
+}
+
+static sentry *get_scratch(comp *c, uint32_t n)
+{
+    if (!grow(c, (void **)&c->scratch, &c->scratch_cap, sizeof *c->scratch, n + 1))
+        return NULL;
+    return c->scratch;
+}
+
+#define AT_HOME UINT32_MAX
+
+static sentry *push_at(comp *c, uint8_t type, uint32_t slot)
+{
+    if (!grow(c, (void **)&c->stack, &c->scap, sizeof *c->stack, c->sp + 1))
+        return NULL;
+    uint32_t home = next_home(c);
+    uint32_t top = SLOT_INDEX(home) + type_cells(type);
+    if (top > c->max_cells)
+        c->max_cells = top;
+    sentry *e = &c->stack[c->sp++];
+    e->type = type;
+    e->home = home;
+    e->slot = slot == AT_HOME ? home : slot;
+    return e;
+}
+
+static sentry *push(comp *c, uint8_t type) { return push_at(c, type, AT_HOME); }
+
+static bool pop_any(comp *c, sentry *out)
+{
+    ctrl *f = top_ctrl(c);
+    if (c->sp == f->height) {
+        if (f->unreachable) {
+            uint32_t h = next_home(c);
+            *out = (sentry){0, h, h};
+            return true;
+        }
+        return fail(c, "type mismatch: the operand stack is empty");
+    }
+    *out = c->stack[--c->sp];
+    return true;
+}
+
+static bool pop_expect(comp *c, uint8_t want, sentry *out)
+{
+    if (!pop_any(c, out))
+        return false;
+    if (out->type == 0) /* unknown (below an unreachable): matches anything */
+        return true;
+    if (want && out->type != want)
+        return fail(c, "type mismatch: expected %s, got %s", type_name(want), type_name(out->type));
+    return true;
+}
+
+/* Pops values of the given types (last on top) into out (may be NULL). */
+static bool pop_types(comp *c, const wasm_type *types, uint32_t n, sentry *out)
+{
+    for (uint32_t i = n; i-- > 0;) {
+        sentry e;
+        if (!pop_expect(c, (uint8_t)types[i], &e))
+            return false;
+        if (out)
+            out[i] = e;
+    }
+    return true;
+}
+
+static void materialize(comp *c, sentry *e)
+{
+    if (e->slot != e->home) {
+        emit_copy(c, e->type, e->home, e->slot);
+        e->slot = e->home;
+    }
+}
+
+/* Values referring to locals are copied to their homes before control flow
+ * splits, so that a local.set on one path cannot change them. */
+static void materialize_local_refs(comp *c)
+{
+    for (uint32_t i = 0; i < c->sp; i++)
+        if (!(c->stack[i].slot & (TEMP_FLAG | CONST_FLAG)))
+            materialize(c, &c->stack[i]);
+}
+
+static void materialize_top(comp *c, uint32_t n)
+{
+    for (uint32_t i = c->sp - n; i < c->sp; i++)
+        materialize(c, &c->stack[i]);
+}
+
+/* ---- block types ------------------------------------------------------------------------ */
+
+static uint32_t bt_nparams(comp *c, const ctrl *f)
+{
+    return f->type_index != UINT32_MAX ? c->m->types[f->type_index].ft.param_count : 0;
+}
+
+static const wasm_type *bt_params(comp *c, const ctrl *f)
+{
+    return f->type_index != UINT32_MAX ? c->m->types[f->type_index].ft.params : NULL;
+}
+
+static uint32_t bt_nresults(comp *c, const ctrl *f)
+{
+    if (f->type_index != UINT32_MAX)
+        return c->m->types[f->type_index].ft.result_count;
+    return f->single ? 1 : 0;
+}
+
+static const wasm_type *bt_results(comp *c, const ctrl *f, wasm_type *single)
+{
+    if (f->type_index != UINT32_MAX)
+        return c->m->types[f->type_index].ft.results;
+    *single = (wasm_type)f->single;
+    return single;
+}
+
+/* The types a branch to f carries. */
+static uint32_t label_arity(comp *c, const ctrl *f)
+{
+    return f->kind == CK_LOOP ? bt_nparams(c, f) : bt_nresults(c, f);
+}
+
+static const wasm_type *label_types(comp *c, const ctrl *f, wasm_type *single)
+{
+    return f->kind == CK_LOOP ? bt_params(c, f) : bt_results(c, f, single);
+}
+
+static bool read_blocktype(comp *c, ctrl *f)
+{
+    f->single = 0;
+    f->type_index = UINT32_MAX;
+    if (c->r.pos < c->r.end) {
+        uint8_t b = c->r.base[c->r.pos];
+        if (b == 0x40) {
+            c->r.pos++;
+            return true;
+        }
+        if (is_valtype(b)) {
+            c->r.pos++;
+            f->single = b;
+            return true;
+        }
+    }
+    int64_t idx;
+    if (!rd_s33(&c->r, &idx))
+        return false;
+    if (idx < 0)
+        return rd_fail_at(&c->r, c->instr_offset, "malformed block type");
+    if ((uint64_t)idx >= c->m->type_count)
+        return fail(c, "unknown type %lld", (long long)idx);
+    f->type_index = (uint32_t)idx;
+    return true;
+}
+
+/* ---- control ------------------------------------------------------------------------------ */
+
+static bool push_ctrl(comp *c, ctrl *f)
+{
+    if (!grow(c, (void **)&c->ctrls, &c->ccap, sizeof *c->ctrls, c->csp + 1))
+        return false;
+    c->ctrls[c->csp++] = *f;
+    return true;
+}
+
+static void set_unreachable(comp *c)
+{
+    ctrl *f = top_ctrl(c);
+    c->sp = f->height;
+    f->unreachable = true;
+    c->dead = true;
+    reset_peephole(c);
+}
+
+/* Opens a block, loop or if whose params are on the stack. */
+static bool begin_block(comp *c, ctrl *f)
+{
+    uint32_t np = bt_nparams(c, f);
+    const wasm_type *pt = bt_params(c, f);
+    sentry *params = get_scratch(c, np);
+    if (!params)
+        return false;
+    if (!pop_types(c, pt, np, params))
+        return false;
+    /* Re-push so that their homes are known, then materialize. */
+    for (uint32_t i = 0; i < np; i++) {
+        sentry *e = push_at(c, (uint8_t)pt[i], params[i].slot);
+        if (!e)
+            return false;
+    }
+    materialize_local_refs(c);
+    materialize_top(c, np);
+    f->height = c->sp - np;
+    f->base_home = np ? c->stack[f->height].home : next_home(c);
+    f->unreachable = false;
+    f->dead_at_start = c->dead;
+    f->branched = false;
+    f->then_live = false;
+    f->fixups = 0;
+    f->has_else_fix = false;
+    f->instr_start = c->instr_count;
+    reset_peephole(c);
+    return push_ctrl(c, f);
+}
+
+/* Copies the top n values to the homes of the label of f. Returns whether
+ * anything needs moving (with emit = false, only tests). */
+static bool branch_needs_moves(comp *c, const ctrl *f, uint32_t n)
+{
+    uint32_t home = f->base_home;
+    for (uint32_t i = 0; i < n; i++) {
+        const sentry *e = &c->stack[c->sp - n + i];
+        if (e->slot != home)
+            return true;
+        home += type_cells(e->type);
+    }
+    return false;
+}
+
+static void emit_branch_moves(comp *c, const ctrl *f, uint32_t n)
+{
+    uint32_t home = f->base_home;
+    for (uint32_t i = 0; i < n; i++) {
+        const sentry *e = &c->stack[c->sp - n + i];
+        emit_copy(c, e->type, home, e->slot);
+        home += type_cells(e->type);
+    }
+}
+
+static void emit_return(comp *c, uint32_t n_values);
+
+/* An unconditional jump to the label of f with the top values already moved. */
+static void emit_jump(comp *c, ctrl *f)
+{
+    if (c->dead)
+        return;
+    if (f->kind == CK_FUNC) {
+        emit_return(c, c->type->ft.result_count);
+        return;
+    }
+    uint32_t pos = emit_op(c, OP_BR);
+    if (f->kind == CK_LOOP) {
+        emit_imm(c, f->loop_target - pos);
+    } else {
+        f->branched = true;
+        emit_imm(c, 0);
+        add_fixup(c, f, pos, pos + 1);
+    }
+}
+
+/* Writes the branch offset operand at the current position for target f. */
+static void emit_target(comp *c, ctrl *f, uint32_t instr_pos)
+{
+    if (c->dead)
+        return;
+    if (f->kind == CK_LOOP) {
+        emit_imm(c, f->loop_target - instr_pos);
+    } else {
+        f->branched = true;
+        uint32_t at = c->len;
+        emit_imm(c, 0);
+        add_fixup(c, f, instr_pos, at);
+    }
+}
+
+static void emit_return(comp *c, uint32_t n_values)
+{
+    if (c->dead)
+        return;
+    const ftype *t = c->type;
+    if (t->ft.result_count == 0) {
+        emit_op(c, OP_RET0);
+    } else if (t->ft.result_count == 1 && t->result_cells == 1) {
+        const sentry *e = &c->stack[c->sp - 1];
+        emit_op(c, OP_RET1);
+        emit_slot(c, e->slot);
+    } else {
+        /* copies to the homes without recording them: this may be one path only */
+        for (uint32_t i = c->sp - n_values; i < c->sp; i++)
+            emit_copy(c, c->stack[i].type, c->stack[i].home, c->stack[i].slot);
+        emit_op(c, OP_RET_RANGE);
+        emit_slot(c, c->stack[c->sp - n_values].home);
+        emit_imm(c, t->result_cells);
+    }
+}
+
+/* ---- locals --------------------------------------------------------------------------------- */
+
+static bool read_local(comp *c, uint32_t *idx)
+{
+    if (!rd_u32(&c->r, idx))
+        return false;
+    if (*idx >= c->nlocals)
+        return fail(c, "unknown local %u", *idx);
+    return true;
+}
+
+/* Before local `slot` is written, copies out the stack values still reading it. */
+static void preserve_local(comp *c, uint32_t slot)
+{
+    for (uint32_t i = 0; i < c->sp; i++)
+        if (c->stack[i].slot == slot)
+            materialize(c, &c->stack[i]);
+}
+
+static bool refs_local(comp *c, uint32_t slot)
+{
+    for (uint32_t i = 0; i < c->sp; i++)
+        if (c->stack[i].slot == slot)
+            return true;
+    return false;
+}
+
+/* local.set / local.tee: retarget the producer of the value when possible. */
+static bool do_local_set(comp *c, bool tee)
+{
+    uint32_t idx;
+    if (!read_local(c, &idx))
+        return false;
+    uint8_t t = c->ltype[idx];
+    uint32_t slot = c->lslot[idx];
+    sentry v;
+    if (!pop_expect(c, t, &v))
+        return false;
+    if (!c->dead) {
+        if (c->last_dst_pos && v.slot == v.home && !c->oom &&
+            c->code[c->last_dst_pos] == v.home && !refs_local(c, slot)) {
+            c->code[c->last_dst_pos] = slot;
+        } else {
+            preserve_local(c, slot);
+            emit_copy(c, t, slot, v.slot);
+        }
+    }
+    reset_peephole(c);
+    if (tee && !push_at(c, t, c->dead ? AT_HOME : slot))
+        return false;
+    return true;
+}
+
+/* ---- instruction helpers ------------------------------------------------------------------------ */
+
+static bool unary(comp *c, uint8_t in, uint8_t out, int op)
+{
+    sentry a;
+    if (!pop_expect(c, in, &a))
+        return false;
+    sentry *d = push(c, out);
+    if (!d)
+        return false;
+    emit_op(c, op);
+    emit_dst(c, d->home);
+    emit_slot(c, a.slot);
+    return true;
+}
+
+static bool binary(comp *c, uint8_t in, uint8_t out, int op)
+{
+    sentry a, b;
+    if (!pop_expect(c, in, &b) || !pop_expect(c, in, &a))
+        return false;
+    sentry *d = push(c, out);
+    if (!d)
+        return false;
+    emit_op(c, op);
+    emit_dst(c, d->home);
+    emit_slot(c, a.slot);
+    emit_slot(c, b.slot);
+    return true;
+}
+
+typedef struct numinfo {
+    uint16_t op;
+    uint8_t in, in2, out; /* in2 = 0: unary */
+} numinfo;
+
+#define I32 WASM_I32
+#define I64 WASM_I64
+#define F32 WASM_F32
+#define F64 WASM_F64
+#define N1(o, a, r) {OP_##o, a, 0, r}
+#define N2(o, a, r) {OP_##o, a, a, r}
+
+static const numinfo numeric[] = {
+    N1(I32_EQZ, I32, I32), N2(I32_EQ, I32, I32), N2(I32_NE, I32, I32), N2(I32_LT_S, I32, I32),
+    N2(I32_LT_U, I32, I32), N2(I32_GT_S, I32, I32), N2(I32_GT_U, I32, I32), N2(I32_LE_S, I32, I32),
+    N2(I32_LE_U, I32, I32), N2(I32_GE_S, I32, I32), N2(I32_GE_U, I32, I32),
+    N1(I64_EQZ, I64, I32), N2(I64_EQ, I64, I32), N2(I64_NE, I64, I32), N2(I64_LT_S, I64, I32),
+    N2(I64_LT_U, I64, I32), N2(I64_GT_S, I64, I32), N2(I64_GT_U, I64, I32), N2(I64_LE_S, I64, I32),
+    N2(I64_LE_U, I64, I32), N2(I64_GE_S, I64, I32), N2(I64_GE_U, I64, I32),
+    N2(F32_EQ, F32, I32), N2(F32_NE, F32, I32), N2(F32_LT, F32, I32), N2(F32_GT, F32, I32),
+    N2(F32_LE, F32, I32), N2(F32_GE, F32, I32),
+    N2(F64_EQ, F64, I32), N2(F64_NE, F64, I32), N2(F64_LT, F64, I32), N2(F64_GT, F64, I32),
+    N2(F64_LE, F64, I32), N2(F64_GE, F64, I32),
+    N1(I32_CLZ, I32, I32), N1(I32_CTZ, I32, I32), N1(I32_POPCNT, I32, I32),
+    N2(I32_ADD, I32, I32), N2(I32_SUB, I32, I32), N2(I32_MUL, I32, I32), N2(I32_DIV_S, I32, I32),
+    N2(I32_DIV_U, I32, I32), N2(I32_REM_S, I32, I32), N2(I32_REM_U, I32, I32),
+    N2(I32_AND, I32, I32), N2(I32_OR, I32, I32), N2(I32_XOR, I32, I32), N2(I32_SHL, I32, I32),
+    N2(I32_SHR_S, I32, I32), N2(I32_SHR_U, I32, I32), N2(I32_ROTL, I32, I32),
+    N2(I32_ROTR, I32, I32),
+    N1(I64_CLZ, I64, I64), N1(I64_CTZ, I64, I64), N1(I64_POPCNT, I64, I64),
+    N2(I64_ADD, I64, I64), N2(I64_SUB, I64, I64), N2(I64_MUL, I64, I64), N2(I64_DIV_S, I64, I64),
+    N2(I64_DIV_U, I64, I64), N2(I64_REM_S, I64, I64), N2(I64_REM_U, I64, I64),
+    N2(I64_AND, I64, I64), N2(I64_OR, I64, I64), N2(I64_XOR, I64, I64), N2(I64_SHL, I64, I64),
+    N2(I64_SHR_S, I64, I64), N2(I64_SHR_U, I64, I64), N2(I64_ROTL, I64, I64),
+    N2(I64_ROTR, I64, I64),
+    N1(F32_ABS, F32, F32), N1(F32_NEG, F32, F32), N1(F32_CEIL, F32, F32), N1(F32_FLOOR, F32, F32),
+    N1(F32_TRUNC, F32, F32), N1(F32_NEAREST, F32, F32), N1(F32_SQRT, F32, F32),
+    N2(F32_ADD, F32, F32), N2(F32_SUB, F32, F32), N2(F32_MUL, F32, F32), N2(F32_DIV, F32, F32),
+    N2(F32_MIN, F32, F32), N2(F32_MAX, F32, F32), N2(F32_COPYSIGN, F32, F32),
+    N1(F64_ABS, F64, F64), N1(F64_NEG, F64, F64), N1(F64_CEIL, F64, F64), N1(F64_FLOOR, F64, F64),
+    N1(F64_TRUNC, F64, F64), N1(F64_NEAREST, F64, F64), N1(F64_SQRT, F64, F64),
+    N2(F64_ADD, F64, F64), N2(F64_SUB, F64, F64), N2(F64_MUL, F64, F64), N2(F64_DIV, F64, F64),
+    N2(F64_MIN, F64, F64), N2(F64_MAX, F64, F64), N2(F64_COPYSIGN, F64, F64),
+    N1(I32_WRAP_I64, I64, I32), N1(I32_TRUNC_F32_S, F32, I32), N1(I32_TRUNC_F32_U, F32, I32),
+    N1(I32_TRUNC_F64_S, F64, I32), N1(I32_TRUNC_F64_U, F64, I32),
+    N1(I64_EXTEND_I32_S, I32, I64), N1(I64_EXTEND_I32_U, I32, I64),
+    N1(I64_TRUNC_F32_S, F32, I64), N1(I64_TRUNC_F32_U, F32, I64),
+    N1(I64_TRUNC_F64_S, F64, I64), N1(I64_TRUNC_F64_U, F64, I64),
+    N1(F32_CONVERT_I32_S, I32, F32), N1(F32_CONVERT_I32_U, I32, F32),
+    N1(F32_CONVERT_I64_S, I64, F32), N1(F32_CONVERT_I64_U, I64, F32),
+    N1(F32_DEMOTE_F64, F64, F32),
+    N1(F64_CONVERT_I32_S, I32, F64), N1(F64_CONVERT_I32_U, I32, F64),
+    N1(F64_CONVERT_I64_S, I64, F64), N1(F64_CONVERT_I64_U, I64, F64),
+    N1(F64_PROMOTE_F32, F32, F64),
+    /* reinterpretations: no code, op unused */
+    N1(COPY, F32, I32), N1(COPY, F64, I64), N1(COPY, I32, F32), N1(COPY, I64, F64),
+    N1(I32_EXTEND8_S, I32, I32), N1(I32_EXTEND16_S, I32, I32),
+    N1(I64_EXTEND8_S, I64, I64), N1(I64_EXTEND16_S, I64, I64), N1(I64_EXTEND32_S, I64, I64),
+};
+
+_Static_assert(sizeof numeric / sizeof numeric[0] == 0xc5 - 0x45, "one entry per opcode");
+
+static const numinfo trunc_sat[8] = {
+    N1(I32_TRUNC_SAT_F32_S, F32, I32), N1(I32_TRUNC_SAT_F32_U, F32, I32),
+    N1(I32_TRUNC_SAT_F64_S, F64, I32), N1(I32_TRUNC_SAT_F64_U, F64, I32),
+    N1(I64_TRUNC_SAT_F32_S, F32, I64), N1(I64_TRUNC_SAT_F32_U, F32, I64),
+    N1(I64_TRUNC_SAT_F64_S, F64, I64), N1(I64_TRUNC_SAT_F64_U, F64, I64),
+};
+
+typedef struct meminfo {
+    uint16_t op;
+    uint8_t type;
+    uint8_t align; /* natural alignment, log2 */
+} meminfo;
+
+static const meminfo loads[14] = {
+    {OP_LD_I32, I32, 2},    {OP_LD_I64, I64, 3},    {OP_LD_I32, F32, 2},    {OP_LD_I64, F64, 3},
+    {OP_LD_I32_8S, I32, 0}, {OP_LD_I32_8U, I32, 0}, {OP_LD_I32_16S, I32, 1}, {OP_LD_I32_16U, I32, 1},
+    {OP_LD_I64_8S, I64, 0}, {OP_LD_I64_8U, I64, 0}, {OP_LD_I64_16S, I64, 1}, {OP_LD_I64_16U, I64, 1},
+    {OP_LD_I64_32S, I64, 2}, {OP_LD_I64_32U, I64, 2},
+};
+
+static const meminfo stores[9] = {
+    {OP_ST_32, I32, 2}, {OP_ST_64, I64, 3}, {OP_ST_32, F32, 2}, {OP_ST_64, F64, 3},
+    {OP_ST_8, I32, 0},  {OP_ST_16, I32, 1}, {OP_ST_8, I64, 0},  {OP_ST_16, I64, 1},
+    {OP_ST_32, I64, 2},
+};
+
+static bool need_memory(comp *c, uint32_t idx)
+{
+    if (idx >= c->m->mem_count)
+        return fail(c, "unknown memory %u", idx);
+    return true;
+}
+
+static bool need_table(comp *c, uint32_t idx)
+{
+    if (idx >= c->m->table_count)
+        return fail(c, "unknown table %u", idx);
+    return true;
+}
+
+static bool read_memarg(comp *c, uint8_t natural, uint32_t *offset)
+{
+    uint32_t align;
+    size_t at = c->r.pos;
+    if (!rd_u32(&c->r, &align))
+        return false;
+    if (align >= 32)
+        return rd_fail_at(&c->r, at, "malformed memop flags");
+    if (!rd_u32(&c->r, offset))
+        return false;
+    if (!need_memory(c, 0))
+        return false;
+    if (align > natural)
+        return fail(c, "alignment must not be larger than natural (2^%u > 2^%u)", align, natural);
+    return true;
+}
+
+static bool read_zero_byte(comp *c)
+{
+    uint8_t b;
+    if (!rd_u8(&c->r, &b))
+        return false;
+    if (b != 0)
+        return rd_fail_at(&c->r, c->r.pos - 1, "zero byte expected");
+    return true;
+}
+
+/* Integer compares that a following br_if / if can absorb. */
+static int fused_branch(uint32_t op, bool negate)
+{
+    static const struct { uint16_t cmp, br, inv; } map[] = {
+        {OP_I32_EQ, OP_BR_I32_EQ, OP_BR_I32_NE},     {OP_I32_NE, OP_BR_I32_NE, OP_BR_I32_EQ},
+        {OP_I32_LT_S, OP_BR_I32_LT_S, OP_BR_I32_GE_S}, {OP_I32_LT_U, OP_BR_I32_LT_U, OP_BR_I32_GE_U},
+        {OP_I32_GT_S, OP_BR_I32_GT_S, OP_BR_I32_LE_S}, {OP_I32_GT_U, OP_BR_I32_GT_U, OP_BR_I32_LE_U},
+        {OP_I32_LE_S, OP_BR_I32_LE_S, OP_BR_I32_GT_S}, {OP_I32_LE_U, OP_BR_I32_LE_U, OP_BR_I32_GT_U},
+        {OP_I32_GE_S, OP_BR_I32_GE_S, OP_BR_I32_LT_S}, {OP_I32_GE_U, OP_BR_I32_GE_U, OP_BR_I32_LT_U},
+        {OP_I64_EQ, OP_BR_I64_EQ, OP_BR_I64_NE},     {OP_I64_NE, OP_BR_I64_NE, OP_BR_I64_EQ},
+        {OP_I64_LT_S, OP_BR_I64_LT_S, OP_BR_I64_GE_S}, {OP_I64_LT_U, OP_BR_I64_LT_U, OP_BR_I64_GE_U},
+        {OP_I64_GT_S, OP_BR_I64_GT_S, OP_BR_I64_LE_S}, {OP_I64_GT_U, OP_BR_I64_GT_U, OP_BR_I64_LE_U},
+        {OP_I64_LE_S, OP_BR_I64_LE_S, OP_BR_I64_GT_S}, {OP_I64_LE_U, OP_BR_I64_LE_U, OP_BR_I64_GT_U},
+        {OP_I64_GE_S, OP_BR_I64_GE_S, OP_BR_I64_LT_S}, {OP_I64_GE_U, OP_BR_I64_GE_U, OP_BR_I64_LT_U},
+        {OP_I32_EQZ, OP_BR_EQZ_I32, OP_BR_NEZ_I32},  {OP_I64_EQZ, OP_BR_EQZ_I64, OP_BR_NEZ_I64},
+    };
+    for (size_t i = 0; i < sizeof map / sizeof map[0]; i++)
+        if (map[i].cmp == op)
+            return negate ? map[i].inv : map[i].br;
+    return -1;
+}
+
+/* Emits "branch to f if cond (negate: if !cond)", absorbing a compare that
+ * produced cond just before. */
+static void emit_cond_branch(comp *c, const sentry *cond, ctrl *f, bool negate)
+{
+    if (c->dead)
+        return;
+    int fused = -1;
+    if (c->last_dst_pos && cond->slot == cond->home && !c->oom &&
+        c->code[c->last_dst_pos] == cond->home)
+        fused = fused_branch(c->last_op, negate);
+    if (fused >= 0) {
+        bool unary_cmp = c->last_op == OP_I32_EQZ || c->last_op == OP_I64_EQZ;
+        uint32_t a = c->code[c->last_op_pos + 2];
+        uint32_t b = unary_cmp ? 0 : c->code[c->last_op_pos + 3];
+        unemit_last(c);
+        uint32_t pos = emit_op(c, fused);
+        emit_slot(c, a);
+        if (!unary_cmp)
+            emit_slot(c, b);
+        emit_target(c, f, pos);
+    } else {
+        uint32_t pos = emit_op(c, negate ? OP_BR_UNLESS : OP_BR_IF);
+        emit_slot(c, cond->slot);
+        emit_target(c, f, pos);
+    }
+    reset_peephole(c);
+}
+
+static bool read_label(comp *c, uint32_t *depth)
+{
+    if (!rd_u32(&c->r, depth))
+        return false;
+    if (*depth >= c->csp)
+        return fail(c, "unknown label %u", *depth);
+    return true;
+}
+
+/* br_if l: branch when cond != 0 with the label's values. */
+static bool do_br_if(comp *c)
+{
+    uint32_t depth;
+    sentry cond;
+    if (!read_label(c, &depth) || !pop_expect(c, I32, &cond))
+        return false;
+    ctrl *f = &c->ctrls[c->csp - 1 - depth];
+    wasm_type single;
+    uint32_t n = label_arity(c, f);
+    const wasm_type *types = label_types(c, f, &single);
+    sentry *vals = get_scratch(c, n);
+    if (!vals || !pop_types(c, types, n, vals))
+        return false;
+    for (uint32_t i = 0; i < n; i++)
+        if (!push_at(c, (uint8_t)types[i], vals[i].slot))
+            return false;
+    if (c->dead)
+        return true;
+    if (f->kind == CK_FUNC || branch_needs_moves(c, f, n)) {
+        /* if (!cond) skip; moves; jump; skip: */
+        uint32_t pos = emit_op(c, OP_BR_UNLESS);
+        emit_slot(c, cond.slot);
+        uint32_t at = c->len;
+        emit_imm(c, 0);
+        if (f->kind == CK_FUNC) {
+            emit_return(c, n);
+        } else {
+            emit_branch_moves(c, f, n);
+            emit_jump(c, f);
+        }
+        if (!c->oom)
+            c->code[at] = c->len - pos;
+        /* the copies above materialized nothing on the fall-through path */
+        reset_peephole(c);
+        return true;
+    }
+    emit_cond_branch(c, &cond, f, false);
+    return true;
+}
+
+static bool do_br(comp *c)
+{
+    uint32_t depth;
+    if (!read_label(c, &depth))
+        return false;
+    ctrl *f = &c->ctrls[c->csp - 1 - depth];
+    wasm_type single;
+    uint32_t n = label_arity(c, f);
+    const wasm_type *types = label_types(c, f, &single);
+    if (!pop_types(c, types, n, NULL))
+        return false;
+    if (!c->dead) {
+        /* values are back on the stack for the moves */
+        c->sp += n;
+        if (f->kind == CK_FUNC) {
+            emit_return(c, n);
+        } else {
+            emit_branch_moves(c, f, n);
+            emit_jump(c, f);
+        }
+        c->sp -= n;
+    }
+    set_unreachable(c);
+    return true;
+}
+
+static bool do_br_table(comp *c)
+{
+    uint32_t n;
+    if (!rd_count(&c->r, &n, 1))
+        return false;
+    uint32_t *depths = malloc(((size_t)n + 1) * sizeof *depths);
+    if (!depths)
+        return nomem(c);
+    bool ok = true;
+    for (uint32_t i = 0; i <= n && ok; i++)
+        ok = read_label(c, &depths[i]);
+    sentry idx;
+    if (ok)
+        ok = pop_expect(c, I32, &idx);
+    if (!ok) {
+        free(depths);
+        return false;
+    }
+    ctrl *def = &c->ctrls[c->csp - 1 - depths[n]];
+    uint32_t arity = label_arity(c, def);
+    for (uint32_t i = 0; i <= n && ok; i++) {
+        ctrl *f = &c->ctrls[c->csp - 1 - depths[i]];
+        if (label_arity(c, f) != arity) {
+            ok = fail(c, "type mismatch: br_table labels have different arities");
+            break;
+        }
+        wasm_type single;
+        const wasm_type *types = label_types(c, f, &single);
+        sentry *vals = get_scratch(c, arity);
+        ok = vals && pop_types(c, types, arity, vals);
+        /* the popped values go back as they were: unknown stays unknown */
+        for (uint32_t k = 0; ok && k < arity; k++)
+            ok = push_at(c, vals[k].type, vals[k].slot) != NULL;
+    }
+    if (ok && !c->dead) {
+        uint32_t pos = emit_op(c, OP_BR_TABLE);
+        emit_slot(c, idx.slot);
+        emit_imm(c, n);
+        uint32_t table_at = c->len;
+        for (uint32_t i = 0; i <= n; i++)
+            emit_imm(c, 0);
+        /* direct entries, or a stub that moves values then jumps */
+        uint32_t *stub_of = calloc(c->csp, sizeof *stub_of);
+        if (!stub_of) {
+            free(depths);
+            return nomem(c);
+        }
+        for (uint32_t i = 0; i <= n && !c->oom; i++) {
+            ctrl *f = &c->ctrls[c->csp - 1 - depths[i]];
+            if (f->kind != CK_FUNC && !branch_needs_moves(c, f, arity)) {
+                if (f->kind == CK_LOOP) {
+                    c->code[table_at + i] = f->loop_target - pos;
+                } else {
+                    f->branched = true;
+                    add_fixup(c, f, pos, table_at + i);
+                }
+                continue;
+            }
+            if (!stub_of[depths[i]]) {
+                stub_of[depths[i]] = c->len + 1;
+                if (f->kind == CK_FUNC) {
+                    emit_return(c, arity);
+                } else {
+                    emit_branch_moves(c, f, arity);
+                    emit_jump(c, f);
+                }
+            }
+            if (!c->oom)
+                c->code[table_at + i] = stub_of[depths[i]] - 1 - pos;
+        }
+        free(stub_of);
+    }
+    free(depths);
+    if (ok)
+        set_unreachable(c);
+    return ok;
+}
+
+/* Calls: arguments are copied to consecutive homes; the callee's frame begins
+ * at the first of them and leaves its results there. */
+static bool do_call_common(comp *c, const ftype *t, sentry *extra_index, int op, uint32_t imm1,
+                           uint32_t imm2)
+{
+    uint32_t np = t->ft.param_count;
+    sentry *args = get_scratch(c, np);
+    if (!args || !pop_types(c, t->ft.params, np, args))
+        return false;
+    for (uint32_t i = 0; i < np; i++)
+        if (!push_at(c, (uint8_t)t->ft.params[i], args[i].slot))
+            return false;
+    materialize_top(c, np);
+    uint32_t base = np ? c->stack[c->sp - np].home : next_home(c);
+    c->sp -= np;
+    emit_op(c, op);
+    emit_imm(c, imm1);
+    if (op == OP_CALL_INDIRECT) {
+        emit_imm(c, imm2);
+        emit_slot(c, extra_index->slot);
+    }
+    emit_slot(c, base);
+    for (uint32_t i = 0; i < t->ft.result_count; i++)
+        if (!push(c, (uint8_t)t->ft.results[i]))
+            return false;
+    /* The callee's frame overlaps everything above base. */
+    uint32_t need = SLOT_INDEX(base) + (t->param_cells > t->result_cells ? t->param_cells : t->result_cells);
+    if (need > c->max_cells)
+        c->max_cells = need;
+    reset_peephole(c);
+    return true;
+}
+
+static bool do_select(comp *c, bool typed)
+{
+    uint8_t want = 0;
+    if (typed) {
+        uint32_t n;
+        if (!rd_count(&c->r, &n, 1))
+            return false;
+        if (n != 1) {
+            for (uint32_t i = 0; i < n; i++) {
+                uint8_t t;
+                if (!rd_valtype(&c->r, &t))
+                    return false;
+            }
+            return fail(c, "invalid result arity for select");
+        }
+        if (!rd_valtype(&c->r, &want))
+            return false;
+    }
+    sentry cond, b, a;
+    if (!pop_expect(c, I32, &cond) || !pop_expect(c, want, &b) || !pop_expect(c, want, &a))
+        return false;
+    uint8_t t = want;
+    if (!typed) {
+        if ((a.type && is_reftype(a.type)) || (b.type && is_reftype(b.type)))
+            return fail(c, "type mismatch: select without a type needs numeric operands");
+        if (a.type && b.type && a.type != b.type)
+            return fail(c, "type mismatch: select operands are %s and %s", type_name(a.type),
+                        type_name(b.type));
+        t = a.type ? a.type : b.type;
+    }
+    sentry *d = push(c, t);
+    if (!d)
+        return false;
+    emit_op(c, t == WASM_V128 ? OP_SELECT2 : OP_SELECT);
+    emit_dst(c, d->home);
+    emit_slot(c, a.slot);
+    emit_slot(c, b.slot);
+    emit_slot(c, cond.slot);
+    return true;
+}
+
+static bool do_end(comp *c)
+{
+    ctrl *f = top_ctrl(c);
+    wasm_type single;
+    uint32_t nr = bt_nresults(c, f);
+    const wasm_type *rt = bt_results(c, f, &single);
+    sentry *vals = get_scratch(c, nr);
+    if (!vals || !pop_types(c, rt, nr, vals))
+        return false;
+    if (c->sp != f->height)
+        return fail(c, "type mismatch: %u value(s) left on the stack at the end of a block",
+                    c->sp - f->height);
+    if (f->kind == CK_IF) {
+        /* the missing else passes the params through */
+        uint32_t np = bt_nparams(c, f);
+        const wasm_type *pt = bt_params(c, f);
+        bool same = np == nr;
+        for (uint32_t i = 0; same && i < np; i++)
+            same = pt[i] == rt[i];
+        if (!same)
+            return fail(c, "type mismatch: if without else must not change the stack's types");
+    }
+    if (f->kind == CK_FUNC) {
+        if (!c->dead) {
+            c->sp += nr;
+            for (uint32_t i = 0; i < nr; i++)
+                c->stack[c->sp - nr + i] = vals[i];
+            emit_return(c, nr);
+            c->sp -= nr;
+        }
+        c->csp--;
+        return true;
+    }
+    /* results to their homes on the fall-through path */
+    if (!c->dead) {
+        uint32_t home = f->base_home;
+        for (uint32_t i = 0; i < nr; i++) {
+            emit_copy(c, vals[i].type, home, vals[i].slot);
+            home += type_cells((uint8_t)rt[i]);
+        }
+    }
+    bool live;
+    if (f->kind == CK_LOOP) {
+        live = !f->dead_at_start && !f->unreachable;
+        if (!f->dead_at_start && !c->oom)
+            c->code[f->loop_cost_pos] = c->instr_count - f->instr_start + 1;
+        c->loop_depth--;
+    } else {
+        live = !f->dead_at_start &&
+               (!f->unreachable || f->branched || f->kind == CK_IF || f->then_live);
+    }
+    uint32_t here = c->len;
+    if (f->has_else_fix && !c->oom)
+        c->code[f->else_fix.word_pos] = here - f->else_fix.instr_pos;
+    patch_fixups(c, f, here);
+    c->csp--;
+    c->dead = !live;
+    for (uint32_t i = 0; i < nr; i++)
+        if (!push(c, (uint8_t)rt[i]))
+            return false;
+    reset_peephole(c);
+    return true;
+}
+
+static bool do_else(comp *c)
+{
+    ctrl *f = top_ctrl(c);
+    if (f->kind != CK_IF)
+        return fail(c, "else without a matching if");
+    wasm_type single;
+    uint32_t nr = bt_nresults(c, f);
+    const wasm_type *rt = bt_results(c, f, &single);
+    sentry *vals = get_scratch(c, nr);
+    if (!vals || !pop_types(c, rt, nr, vals))
+        return false;
+    if (c->sp != f->height)
+        return fail(c, "type mismatch: %u value(s) left on the stack at the end of a block",
+                    c->sp - f->height);
+    if (!c->dead) {
+        uint32_t home = f->base_home;
+        for (uint32_t i = 0; i < nr; i++) {
+            emit_copy(c, vals[i].type, home, vals[i].slot);
+            home += type_cells((uint8_t)rt[i]);
+        }
+        f->then_live = true;
+        uint32_t pos = emit_op(c, OP_BR);
+        emit_imm(c, 0);
+        add_fixup(c, f, pos, pos + 1);
+    }
+    if (f->has_else_fix && !c->oom)
+        c->code[f->else_fix.word_pos] = c->len - f->else_fix.instr_pos;
+    f->has_else_fix = false;
+    f->kind = CK_ELSE;
+    f->unreachable = false;
+    c->dead = f->dead_at_start;
+    /* the else arm starts again from the params, in their homes */
+    uint32_t np = bt_nparams(c, f);
+    const wasm_type *pt = bt_params(c, f);
+    for (uint32_t i = 0; i < np; i++)
+        if (!push(c, (uint8_t)pt[i]))
+            return false;
+    reset_peephole(c);
+    return true;
+}
+
+/* ---- the instruction loop ------------------------------------------------------------------ */
+
+static bool compile_fc(comp *c, uint32_t sub);
+static bool compile_instr(comp *c, uint8_t op);
+
+static bool compile_body(comp *c)
+{
+    for (;;) {
+        if (c->csp == 0) {
+            if (c->r.pos != c->r.end)
+                return rd_fail(&c->r, "section size mismatch: junk after the function's last `end`");
+            return true;
+        }
+        if (c->r.pos >= c->r.end)
+            return rd_fail(&c->r, "END opcode expected");
+        c->instr_offset = (uint32_t)c->r.pos;
+        uint8_t op = c->r.base[c->r.pos++];
+        c->instr_count++;
+        if (!c->loop_depth)
+            c->outside_loops++;
+        if (!compile_instr(c, op))
+            return false;
+        if (c->oom)
+            return false;
+    }
+}
+
+static bool compile_instr(comp *c, uint8_t op)
+{
+    uint32_t u;
+    sentry a, b, v;
+    switch (op) {
+    case 0x00: /* unreachable */
+        emit_op(c, OP_UNREACHABLE);
+        set_unreachable(c);
+        return true;
+    case 0x01:
+        return true;
+    case 0x02: case 0x03: { /* block, loop */
+        ctrl f = {.kind = op == 0x02 ? CK_BLOCK : CK_LOOP};
+        if (!read_blocktype(c, &f))
+            return false;
+        if (!begin_block(c, &f))
+            return false;
+        if (op == 0x03) {
+            ctrl *lf = top_ctrl(c);
+            uint32_t pos = emit_op(c, OP_LOOP);
+            emit_imm(c, 1);
+            lf->loop_cost_pos = pos + 1;
+            lf->loop_target = c->len;
+            c->loop_depth++;
+            reset_peephole(c);
+        }
+        return true;
+    }
+    case 0x04: { /* if */
+        ctrl f = {.kind = CK_IF};
+        sentry cond;
+        if (!read_blocktype(c, &f) || !pop_expect(c, I32, &cond))
+            return false;
+        /* Keep a compare just before `if` fusable: begin_block may emit copies. */
+        uint32_t last_dst = c->last_dst_pos, last_op = c->last_op, last_pos = c->last_op_pos;
+        uint32_t len_before = c->len;
+        if (!begin_block(c, &f))
+            return false;
+        ctrl *nf = top_ctrl(c);
+        if (c->len == len_before) {
+            c->last_dst_pos = last_dst;
+            c->last_op = last_op;
+            c->last_op_pos = last_pos;
+        }
+        if (!c->dead) {
+            /* branch to the else arm (or end) when cond is zero */
+            ctrl tmp = {.kind = CK_BLOCK};
+            uint32_t fix_before = c->nfix;
+            emit_cond_branch(c, &cond, &tmp, true);
+            if (c->nfix > fix_before) {
+                nf->else_fix = c->fixups[c->nfix - 1];
+                nf->has_else_fix = true;
+                c->nfix--;
+            }
+        }
+        return true;
+    }
+    case 0x05:
+        return do_else(c);
+    case 0x0b:
+        return do_end(c);
+    case 0x0c:
+        return do_br(c);
+    case 0x0d:
+        return do_br_if(c);
+    case 0x0e:
+        return do_br_table(c);
+    case 0x0f: { /* return */
+        if (!pop_types(c, c->type->ft.results, c->type->ft.result_count, NULL))
+            return false;
+        if (!c->dead) {
+            c->sp += c->type->ft.result_count;
+            emit_return(c, c->type->ft.result_count);
+        }
+        set_unreachable(c);
+        return true;
+    }
+    case 0x10: { /* call */
+        if (!rd_u32(&c->r, &u))
+            return false;
+        if (u >= c->m->func_count)
+            return fail(c, "unknown function %u", u);
+        const ftype *t = &c->m->types[c->m->func_types[u]];
+        if (u < c->m->func_imports)
+            return do_call_common(c, t, NULL, OP_CALL_IMPORT, u, 0);
+        return do_call_common(c, t, NULL, OP_CALL, u - c->m->func_imports, 0);
+    }
+    case 0x11: { /* call_indirect */
+        uint32_t tidx, table;
+        if (!rd_u32(&c->r, &tidx) || !rd_u32(&c->r, &table))
+            return false;
+        if (tidx >= c->m->type_count)
+            return fail(c, "unknown type %u", tidx);
+        if (!need_table(c, table))
+            return false;
+        if (c->m->tables[table].elem != WASM_FUNCREF)
+            return fail(c, "type mismatch: call_indirect through a table of %s",
+                        type_name(c->m->tables[table].elem));
+        sentry idx;
+        if (!pop_expect(c, I32, &idx))
+            return false;
+        return do_call_common(c, &c->m->types[tidx], &idx, OP_CALL_INDIRECT, tidx, table);
+    }
+    case 0x1a: /* drop */
+        return pop_any(c, &a);
+    case 0x1b:
+        return do_select(c, false);
+    case 0x1c:
+        return do_select(c, true);
+    case 0x20: { /* local.get */
+        if (!read_local(c, &u))
+            return false;
+        sentry *e = push(c, c->ltype[u]);
+        if (!e)
+            return false;
+        e->slot = c->lslot[u];
+        return true;
+    }
+    case 0x21:
+        return do_local_set(c, false);
+    case 0x22:
+        return do_local_set(c, true);
+    case 0x23: { /* global.get */
+        if (!rd_u32(&c->r, &u))
+            return false;
+        if (u >= c->m->global_count)
+            return fail(c, "unknown global %u", u);
+        uint8_t t = c->m->globals[u].type;
+        sentry *d = push(c, t);
+        if (!d)
+            return false;
+        emit_op(c, t == WASM_V128 ? OP_GLOBAL_GET2 : OP_GLOBAL_GET);
+        emit_dst(c, d->home);
+        emit_imm(c, u);
+        return true;
+    }
+    case 0x24: { /* global.set */
+        if (!rd_u32(&c->r, &u))
+            return false;
+        if (u >= c->m->global_count)
+            return fail(c, "unknown global %u", u);
+        if (!c->m->globals[u].mut)
+            return fail(c, "global is immutable (global %u)", u);
+        uint8_t t = c->m->globals[u].type;
+        if (!pop_expect(c, t, &v))
+            return false;
+        emit_op(c, t == WASM_V128 ? OP_GLOBAL_SET2 : OP_GLOBAL_SET);
+        emit_imm(c, u);
+        emit_slot(c, v.slot);
+        return true;
+    }
+    case 0x25: case 0x26: { /* table.get, table.set */
+        if (!rd_u32(&c->r, &u))
+            return false;
+        if (!need_table(c, u))
+            return false;
+        uint8_t et = c->m->tables[u].elem;
+        if (op == 0x25) {
+            if (!pop_expect(c, I32, &a))
+                return false;
+            sentry *d = push(c, et);
+            if (!d)
+                return false;
+            emit_op(c, OP_TABLE_GET);
+            emit_dst(c, d->home);
+            emit_imm(c, u);
+            emit_slot(c, a.slot);
+        } else {
+            if (!pop_expect(c, et, &v) || !pop_expect(c, I32, &a))
+                return false;
+            emit_op(c, OP_TABLE_SET);
+            emit_imm(c, u);
+            emit_slot(c, a.slot);
+            emit_slot(c, v.slot);
+        }
+        return true;
+    }
+    case 0x3f: case 0x40: { /* memory.size, memory.grow */
+        if (!read_zero_byte(c) || !need_memory(c, 0))
+            return false;
+        if (op == 0x3f) {
+            sentry *d = push(c, I32);
+            if (!d)
+                return false;
+            emit_op(c, OP_MEM_SIZE);
+            emit_dst(c, d->home);
+        } else {
+            if (!pop_expect(c, I32, &a))
+                return false;
+            sentry *d = push(c, I32);
+            if (!d)
+                return false;
+            emit_op(c, OP_MEM_GROW);
+            emit_dst(c, d->home);
+            emit_slot(c, a.slot);
+        }
+        return true;
+    }
+    case 0x41: {
+        int32_t x;
+        if (!rd_s32(&c->r, &x))
+            return false;
+        sentry *e = push(c, I32);
+        if (!e)
+            return false;
+        e->slot = const_slot(c, (uint32_t)x);
+        return true;
+    }
+    case 0x42: {
+        int64_t x;
+        if (!rd_s64(&c->r, &x))
+            return false;
+        sentry *e = push(c, I64);
+        if (!e)
+            return false;
+        e->slot = const_slot(c, (uint64_t)x);
+        return true;
+    }
+    case 0x43: {
+        uint32_t x;
+        if (!rd_fixed32(&c->r, &x))
+            return false;
+        sentry *e = push(c, F32);
+        if (!e)
+            return false;
+        e->slot = const_slot(c, x);
+        return true;
+    }
+    case 0x44: {
+        uint64_t x;
+        if (!rd_fixed64(&c->r, &x))
+            return false;
+        sentry *e = push(c, F64);
+        if (!e)
+            return false;
+        e->slot = const_slot(c, x);
+        return true;
+    }
+    case 0xd0: { /* ref.null */
+        uint8_t t;
+        if (!rd_reftype(&c->r, &t))
+            return false;
+        sentry *e = push(c, t);
+        if (!e)
+            return false;
+        e->slot = const_slot(c, 0);
+        return true;
+    }
+    case 0xd1: { /* ref.is_null */
+        if (!pop_any(c, &a))
+            return false;
+        if (a.type && !is_reftype(a.type))
+            return fail(c, "type mismatch: ref.is_null of %s", type_name(a.type));
+        sentry *d = push(c, I32);
+        if (!d)
+            return false;
+        emit_op(c, OP_REF_IS_NULL);
+        emit_dst(c, d->home);
+        emit_slot(c, a.slot);
+        return true;
+    }
+    case 0xd2: { /* ref.func */
+        if (!rd_u32(&c->r, &u))
+            return false;
+        if (u >= c->m->func_count)
+            return fail(c, "unknown function %u", u);
+        if (!c->m->declared_refs[u])
+            return fail(c, "undeclared function reference %u", u);
+        sentry *d = push(c, WASM_FUNCREF);
+        if (!d)
+            return false;
+        emit_op(c, OP_REF_FUNC);
+        emit_dst(c, d->home);
+        emit_imm(c, u);
+        return true;
+    }
+    case 0xfc:
+        if (!rd_u32(&c->r, &u))
+            return false;
+        return compile_fc(c, u);
+    default:
+        break;
+    }
+    if (op >= 0x28 && op <= 0x35) {
+        const meminfo *mi = &loads[op - 0x28];
+        uint32_t offset;
+        if (!read_memarg(c, mi->align, &offset) || !pop_expect(c, I32, &a))
+            return false;
+        sentry *d = push(c, mi->type);
+        if (!d)
+            return false;
+        emit_op(c, mi->op);
+        emit_dst(c, d->home);
+        emit_slot(c, a.slot);
+        emit_imm(c, offset);
+        return true;
+    }
+    if (op >= 0x36 && op <= 0x3e) {
+        const meminfo *mi = &stores[op - 0x36];
+        uint32_t offset;
+        if (!read_memarg(c, mi->align, &offset) || !pop_expect(c, mi->type, &v) ||
+            !pop_expect(c, I32, &a))
+            return false;
+        emit_op(c, mi->op);
+        emit_slot(c, a.slot);
+        emit_slot(c, v.slot);
+        emit_imm(c, offset);
+        return true;
+    }
+    if (op >= 0x45 && op <= 0xc4) {
+        const numinfo *ni = &numeric[op - 0x45];
+        if (op >= 0xbc && op <= 0xbf) {
+            /* reinterpret: same bits, new type */
+            if (!pop_expect(c, ni->in, &a))
+                return false;
+            sentry *d = push(c, ni->out);
+            if (!d)
+                return false;
+            d->slot = a.slot;
+            return true;
+        }
+        if (ni->in2)
+            return binary(c, ni->in, ni->out, ni->op);
+        return unary(c, ni->in, ni->out, ni->op);
+    }
+    (void)b;
+    return rd_fail_at(&c->r, c->instr_offset, "illegal opcode");
+}
+
+static bool compile_fc(comp *c, uint32_t sub)
+{
+    uint32_t x, y;
+    sentry d_, s_, n_, v_;
+    if (sub <= 7) {
+        const numinfo *ni = &trunc_sat[sub];
+        return unary(c, ni->in, ni->out, ni->op);
+    }
+    switch (sub) {
+    case 8: /* memory.init */
+        if (!c->m->has_data_count && c->m->data_seg_count)
+            return rd_fail_at(&c->r, c->instr_offset, "data count section required");
+        if (!rd_u32(&c->r, &x) || !read_zero_byte(c))
+            return false;
+        if (!need_memory(c, 0))
+            return false;
+        if (x >= c->m->data_count)
+            return fail(c, "unknown data segment %u", x);
+        if (!pop_expect(c, I32, &n_) || !pop_expect(c, I32, &s_) || !pop_expect(c, I32, &d_))
+            return false;
+        emit_op(c, OP_MEM_INIT);
+        emit_imm(c, x);
+        emit_slot(c, d_.slot);
+        emit_slot(c, s_.slot);
+        emit_slot(c, n_.slot);
+        return true;
+    case 9: /* data.drop */
+        if (!c->m->has_data_count && c->m->data_seg_count)
+            return rd_fail_at(&c->r, c->instr_offset, "data count section required");
+        if (!rd_u32(&c->r, &x))
+            return false;
+        if (x >= c->m->data_count)
+            return fail(c, "unknown data segment %u", x);
+        emit_op(c, OP_DATA_DROP);
+        emit_imm(c, x);
+        return true;
+    case 10: /* memory.copy */
+        if (!read_zero_byte(c) || !read_zero_byte(c) || !need_memory(c, 0))
+            return false;
+        if (!pop_expect(c, I32, &n_) || !pop_expect(c, I32, &s_) || !pop_expect(c, I32, &d_))
+            return false;
+        emit_op(c, OP_MEM_COPY);
+        emit_slot(c, d_.slot);
+        emit_slot(c, s_.slot);
+        emit_slot(c, n_.slot);
+        return true;
+    case 11: /* memory.fill */
+        if (!read_zero_byte(c) || !need_memory(c, 0))
+            return false;
+        if (!pop_expect(c, I32, &n_) || !pop_expect(c, I32, &v_) || !pop_expect(c, I32, &d_))
+            return false;
+        emit_op(c, OP_MEM_FILL);
+        emit_slot(c, d_.slot);
+        emit_slot(c, v_.slot);
+        emit_slot(c, n_.slot);
+        return true;
+    case 12: /* table.init elem table */
+        if (!rd_u32(&c->r, &y) || !rd_u32(&c->r, &x))
+            return false;
+        if (!need_table(c, x))
+            return false;
+        if (y >= c->m->elem_count)
+            return fail(c, "unknown elem segment %u", y);
+        if (c->m->elems[y].type != c->m->tables[x].elem)
+            return fail(c, "type mismatch: table.init of %s into a table of %s",
+                        type_name(c->m->elems[y].type), type_name(c->m->tables[x].elem));
+        if (!pop_expect(c, I32, &n_) || !pop_expect(c, I32, &s_) || !pop_expect(c, I32, &d_))
+            return false;
+        emit_op(c, OP_TABLE_INIT);
+        emit_imm(c, x);
+        emit_imm(c, y);
+        emit_slot(c, d_.slot);
+        emit_slot(c, s_.slot);
+        emit_slot(c, n_.slot);
+        return true;
+    case 13: /* elem.drop */
+        if (!rd_u32(&c->r, &x))
+            return false;
+        if (x >= c->m->elem_count)
+            return fail(c, "unknown elem segment %u", x);
+        emit_op(c, OP_ELEM_DROP);
+        emit_imm(c, x);
+        return true;
+    case 14: /* table.copy dst src */
+        if (!rd_u32(&c->r, &x) || !rd_u32(&c->r, &y))
+            return false;
+        if (!need_table(c, x) || !need_table(c, y))
+            return false;
+        if (c->m->tables[x].elem != c->m->tables[y].elem)
+            return fail(c, "type mismatch: table.copy between tables of %s and %s",
+                        type_name(c->m->tables[y].elem), type_name(c->m->tables[x].elem));
+        if (!pop_expect(c, I32, &n_) || !pop_expect(c, I32, &s_) || !pop_expect(c, I32, &d_))
+            return false;
+        emit_op(c, OP_TABLE_COPY);
+        emit_imm(c, x);
+        emit_imm(c, y);
+        emit_slot(c, d_.slot);
+        emit_slot(c, s_.slot);
+        emit_slot(c, n_.slot);
+        return true;
+    case 15: { /* table.grow */
+        if (!rd_u32(&c->r, &x))
+            return false;
+        if (!need_table(c, x))
+            return false;
+        if (!pop_expect(c, I32, &n_) || !pop_expect(c, c->m->tables[x].elem, &v_))
+            return false;
+        sentry *d = push(c, I32);
+        if (!d)
+            return false;
+        emit_op(c, OP_TABLE_GROW);
+        emit_dst(c, d->home);
+        emit_imm(c, x);
+        emit_slot(c, v_.slot);
+        emit_slot(c, n_.slot);
+        return true;
+    }
+    case 16: { /* table.size */
+        if (!rd_u32(&c->r, &x))
+            return false;
+        if (!need_table(c, x))
+            return false;
+        sentry *d = push(c, I32);
+        if (!d)
+            return false;
+        emit_op(c, OP_TABLE_SIZE);
+        emit_dst(c, d->home);
+        emit_imm(c, x);
+        return true;
+    }
+    case 17: /* table.fill */
+        if (!rd_u32(&c->r, &x))
+            return false;
+        if (!need_table(c, x))
+            return false;
+        if (!pop_expect(c, I32, &n_) || !pop_expect(c, c->m->tables[x].elem, &v_) ||
+            !pop_expect(c, I32, &d_))
+            return false;
+        emit_op(c, OP_TABLE_FILL);
+        emit_imm(c, x);
+        emit_slot(c, d_.slot);
+        emit_slot(c, v_.slot);
+        emit_slot(c, n_.slot);
+        return true;
+    default:
+        return rd_fail_at(&c->r, c->instr_offset, "illegal opcode (unknown 0xfc operator)");
+    }
+}
+
+/* ---- driver ----------------------------------------------------------------------------------- */
+
+static bool read_locals(comp *c)
+{
+    const ftype *t = c->type;
+    uint32_t groups;
+    if (!rd_u32(&c->r, &groups))
+        return false;
+    /* sizes were checked by the decoder; read them twice to size the arrays */
+    size_t save = c->r.pos;
+    uint64_t total = t->ft.param_count;
+    for (uint32_t g = 0; g < groups; g++) {
+        uint32_t n;
+        uint8_t vt;
+        if (!rd_u32(&c->r, &n) || !rd_valtype(&c->r, &vt))
+            return false;
+        total += n;
+    }
+    if (total > MAX_LOCALS)
+        return rd_fail(&c->r, "too many locals");
+    c->nlocals = (uint32_t)total;
+    c->ltype = malloc(total ? total : 1);
+    c->lslot = malloc((total ? total : 1) * sizeof *c->lslot);
+    if (!c->ltype || !c->lslot)
+        return nomem(c);
+    uint32_t k = 0, cells = 0;
+    for (; k < t->ft.param_count; k++) {
+        c->ltype[k] = (uint8_t)t->ft.params[k];
+        c->lslot[k] = cells;
+        cells += type_cells(c->ltype[k]);
+    }
+    c->param_cells = cells;
+    c->r.pos = save;
+    for (uint32_t g = 0; g < groups; g++) {
+        uint32_t n;
+        uint8_t vt;
+        rd_u32(&c->r, &n);
+        rd_valtype(&c->r, &vt);
+        for (uint32_t i = 0; i < n; i++, k++) {
+            c->ltype[k] = vt;
+            c->lslot[k] = cells;
+            cells += type_cells(vt);
+        }
+    }
+    c->local_cells = cells - c->param_cells;
+    return true;
+}
+
+static void comp_free(comp *c)
+{
+    free(c->ltype);
+    free(c->lslot);
+    free(c->stack);
+    free(c->ctrls);
+    free(c->code);
+    free(c->relocs);
+    free(c->map);
+    free(c->fixups);
+    free(c->consts);
+    free(c->chash);
+    free(c->scratch);
+}
+
+/* Lays out the frame and rewrites tagged slot operands into frame indices. */
+static bool finish(comp *c, func_code *fc)
+{
+    uint32_t const_base = c->param_cells + c->local_cells;
+    uint32_t temp_base = const_base + c->nconsts;
+    uint64_t frame_size = (uint64_t)temp_base + c->max_cells;
+    if (frame_size > MAX_FRAME_CELLS)
+        return fail(c, "function needs too large a frame (%llu cells)", (unsigned long long)frame_size);
+    for (uint32_t i = 0; i < c->nrelocs; i++) {
+        uint32_t *w = &c->code[c->relocs[i]];
+        if (*w & CONST_FLAG)
+            *w = const_base + SLOT_INDEX(*w);
+        else if (*w & TEMP_FLAG)
+            *w = temp_base + SLOT_INDEX(*w);
+    }
+    fc->code = c->code;
+    fc->code_words = c->len;
+    c->code = NULL;
+    fc->param_cells = c->param_cells;
+    fc->local_cells = c->local_cells;
+    fc->const_base = const_base;
+    fc->const_count = c->nconsts;
+    fc->frame_cells = (uint32_t)frame_size;
+    /* the entry image: zeroed locals followed by the constants */
+    size_t image = (size_t)c->local_cells + c->nconsts;
+    fc->consts = calloc(image ? image : 1, sizeof(uint64_t));
+    if (!fc->consts)
+        return nomem(c);
+    if (c->nconsts)
+        memcpy(fc->consts + c->local_cells, c->consts, c->nconsts * sizeof(uint64_t));
+    fc->map = c->map;
+    fc->map_count = c->nmap;
+    c->map = NULL;
+    fc->fuel_cost = c->outside_loops ? c->outside_loops : 1;
+    return true;
+}
+
+bool compile_function(wasm_module *m, uint32_t def_index, const uint8_t *bytes, size_t size,
+                      wasm_error *err)
+{
+    (void)size;
+    comp cs;
+    memset(&cs, 0, sizeof cs);
+    comp *c = &cs;
+    c->m = m;
+    c->err = err;
+    c->func_index = m->func_imports + def_index;
+    c->type = &m->types[m->func_types[c->func_index]];
+    c->handlers = interp_handler_table();
+    c->r = (reader){bytes, m->body_start[def_index], m->body_end[def_index], err};
+    c->last_op = OP_COUNT_;
+    func_code *fc = &m->codes[def_index];
+    fc->func_index = c->func_index;
+    fc->type_index = m->func_types[c->func_index];
+    fc->body_offset = m->body_start[def_index];
+    fc->body_size = m->body_end[def_index] - m->body_start[def_index];
+    fc->module = m;
+    c->instr_offset = fc->body_offset;
+
+    bool ok = read_locals(c);
+    if (ok) {
+        ctrl f = {.kind = CK_FUNC, .type_index = fc->type_index};
+        f.height = 0;
+        f.base_home = TEMP_FLAG;
+        ok = push_ctrl(c, &f);
+    }
+    ok = ok && compile_body(c) && !c->oom && finish(c, fc);
+    comp_free(c);
+    return ok;
+}

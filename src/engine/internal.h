@@ -1,0 +1,357 @@
+/* Engine internals shared by the decoder, validator, compiler, interpreter and
+ * runtime. Nothing outside src/engine/ includes this header. */
+#ifndef ENGINE_INTERNAL_H
+#define ENGINE_INTERNAL_H
+
+#include "engine/wasm.h"
+
+#include <stdarg.h>
+#include <stdint.h>
+#include <string.h>
+
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
+#error "the engine stores wasm values in host order and assumes a little-endian host"
+#endif
+
+#define LIKELY(x) __builtin_expect(!!(x), 1)
+#define UNLIKELY(x) __builtin_expect(!!(x), 0)
+
+/* ---- implementation limits ---------------------------------------------- */
+#define MAX_TYPES 1000000u
+#define MAX_FUNCS 1000000u
+#define MAX_IMPORTS 100000u
+#define MAX_EXPORTS 100000u
+#define MAX_GLOBALS 1000000u
+#define MAX_SEGMENTS 100000u
+#define MAX_TABLES 100000u
+#define MAX_PARAMS 1000u
+#define MAX_RESULTS 1000u
+#define MAX_LOCALS 50000u          /* params + declared locals, per function */
+#define MAX_BODY_SIZE (128u << 20)  /* bytes of one function body */
+#define MAX_FRAME_CELLS (1u << 22) /* cells one frame may need */
+#define DEFAULT_TABLE_LIMIT 10000000u
+#define DEFAULT_CALL_DEPTH 100000u
+#define DEFAULT_STACK_CELLS (2u << 20) /* 16 MiB of value stack */
+#define MAX_HOST_NESTING 512u      /* host -> wasm -> host re-entries */
+
+/* One slot of a frame. Every value takes one cell except v128 (two). i32 and
+ * f32 values live in the low half; the high half is unspecified. */
+typedef union cell {
+    uint32_t i32;
+    uint64_t i64;
+    float f32;
+    double f64;
+    void *ref;
+} cell;
+
+static inline uint32_t type_cells(uint8_t t) { return t == WASM_V128 ? 2u : 1u; }
+static inline int is_reftype(uint8_t t) { return t == WASM_FUNCREF || t == WASM_EXTERNREF; }
+static inline int is_valtype(uint8_t t)
+{
+    return t == WASM_I32 || t == WASM_I64 || t == WASM_F32 || t == WASM_F64 || t == WASM_V128 ||
+           t == WASM_FUNCREF || t == WASM_EXTERNREF;
+}
+const char *type_name(uint8_t t);
+
+/* ---- errors --------------------------------------------------------------- */
+void err_clear(wasm_error *err);
+void err_set(wasm_error *err, wasm_status status, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+void err_vset(wasm_error *err, wasm_status status, const char *fmt, va_list ap)
+    __attribute__((format(printf, 3, 0)));
+
+/* ---- modules ------------------------------------------------------------- */
+
+typedef struct ftype {
+    wasm_functype ft;          /* params/results arrays owned (one allocation) */
+    uint32_t param_cells, result_cells;
+} ftype;
+
+enum cexpr_kind {
+    CE_NONE = 0,    /* absent */
+    CE_CONST,       /* numeric constant: bits */
+    CE_REF_NULL,
+    CE_REF_FUNC,    /* index */
+    CE_GLOBAL_GET,  /* index */
+    CE_BAD_OP,      /* a non-constant instruction: "constant expression required" */
+    CE_BAD_ARITY,   /* zero or several values: "type mismatch" */
+};
+
+typedef struct cexpr {
+    uint8_t kind;
+    uint8_t type;      /* type of the value (CE_CONST/CE_REF_NULL) */
+    uint32_t index;
+    uint32_t offset;   /* byte offset in the module, for messages */
+    uint64_t bits;
+    uint64_t bits_hi;  /* v128 high half */
+} cexpr;
+
+typedef struct limits {
+    uint32_t min, max;
+    bool has_max;
+} limits;
+
+typedef struct import_def {
+    char *module, *name;
+    uint32_t module_len, name_len;
+    uint8_t kind;
+    uint8_t type;          /* table elem type / global value type */
+    bool mut;
+    uint32_t index;        /* func: type index */
+    limits lim;
+} import_def;
+
+typedef struct export_def {
+    char *name;
+    uint32_t name_len;
+    uint8_t kind;
+    uint32_t index;
+} export_def;
+
+typedef struct table_def {
+    uint8_t elem;
+    limits lim;
+} table_def;
+
+typedef struct global_def {
+    uint8_t type;
+    bool mut;
+    cexpr init;         /* CE_NONE for imports */
+} global_def;
+
+enum seg_mode { SEG_ACTIVE, SEG_PASSIVE, SEG_DECLARATIVE };
+
+typedef struct elem_def {
+    uint8_t mode;
+    uint8_t type;
+    uint32_t table;
+    cexpr offset;
+    uint32_t count;
+    cexpr *items;
+} elem_def;
+
+typedef struct data_def {
+    uint8_t mode;
+    uint32_t mem;
+    cexpr offset;
+    uint32_t size;
+    uint8_t *bytes;
+} data_def;
+
+/* Byte offset of one trapping or calling instruction, for backtraces. */
+typedef struct pc_map {
+    uint32_t code_pos;     /* word index in func_code.code */
+    uint32_t wasm_offset;  /* byte offset in the module */
+} pc_map;
+
+/* A defined function after translation into internal code. The frame is
+ * [params | other locals | temporaries | constants]. */
+typedef struct func_code {
+    uint32_t *code;
+    uint32_t code_words;
+    uint32_t func_index;      /* in the module's function index space */
+    uint32_t type_index;
+    uint32_t param_cells;
+    uint32_t local_cells;     /* declared locals (zeroed on entry) */
+    uint32_t const_base;
+    uint32_t const_count;
+    uint32_t frame_cells;     /* all cells the frame uses */
+    uint32_t fuel_cost;       /* charged on entry */
+    uint64_t *consts;
+    pc_map *map;
+    uint32_t map_count;
+    uint32_t body_offset;     /* byte offset of the body in the module */
+    uint32_t body_size;
+    const struct wasm_module *module;
+} func_code;
+
+typedef struct name_entry {
+    uint32_t index;
+    char *name;
+} name_entry;
+
+struct wasm_module {
+    uint32_t type_count;
+    ftype *types;
+
+    uint32_t import_count;
+    import_def *imports;
+
+    uint32_t func_count, func_imports;     /* function index space */
+    uint32_t *func_types;                  /* type index per function */
+    func_code *codes;                      /* [func_count - func_imports] */
+
+    uint32_t table_count, table_imports;
+    table_def *tables;
+    uint32_t mem_count, mem_imports;
+    limits *mems;
+    uint32_t global_count, global_imports;
+    global_def *globals;
+
+    uint32_t export_count;
+    export_def *exports;
+
+    bool has_start;
+    uint32_t start;
+
+    uint32_t elem_count;
+    elem_def *elems;
+    bool has_data_count;
+    uint32_t data_count;
+    uint32_t data_seg_count;
+    data_def *datas;
+
+    /* function bodies, as offsets into the bytes being loaded (valid only
+     * during wasm_module_new) */
+    uint32_t code_count;
+    uint32_t *body_start, *body_end;
+    bool has_code_section;
+
+    uint8_t *declared_refs;  /* per function: may be used by ref.func */
+
+    char *module_name;
+    uint32_t name_count;
+    name_entry *names;       /* sorted by index */
+
+    size_t byte_size;
+};
+
+/* Decode (syntax only), validate (module level), compile (bodies). */
+bool decode_module(wasm_module *m, const uint8_t *bytes, size_t size, wasm_error *err);
+bool validate_module(wasm_module *m, wasm_error *err);
+bool compile_function(wasm_module *m, uint32_t def_index, const uint8_t *bytes, size_t size,
+                      wasm_error *err);
+/* Syntax-only walk of an instruction sequence ending at its outermost `end`
+ * (for bodies: at the body end). Returns false with MALFORMED. */
+bool scan_body(const wasm_module *m, const uint8_t *bytes, size_t start, size_t end,
+               uint32_t func_index, wasm_error *err);
+void module_free_contents(wasm_module *m);
+const char *module_func_name(const wasm_module *m, uint32_t index);
+bool utf8_valid(const uint8_t *s, size_t n);
+
+/* ---- runtime objects ------------------------------------------------------ */
+
+typedef struct obj_header {
+    struct obj_header *next;
+    uint8_t kind;
+} obj_header;
+
+enum obj_kind { OBJ_FUNC, OBJ_TABLE, OBJ_MEMORY, OBJ_GLOBAL, OBJ_INSTANCE };
+
+struct wasm_func {
+    obj_header hdr;
+    const wasm_functype *type;   /* the module's type, or owned_type */
+    uint32_t type_id;            /* interned in the store: equal types, equal ids */
+    bool is_host;
+    wasm_store *store;
+    wasm_functype *owned_type;
+    /* wasm */
+    wasm_instance *inst;
+    const func_code *code;
+    /* host */
+    wasm_host_fn host;
+    void *env;
+    char *name;
+    uint32_t param_cells, result_cells;
+};
+
+struct wasm_table {
+    obj_header hdr;
+    uint8_t elem;
+    uint32_t size;
+    uint32_t max;           /* effective maximum (declared and store limit) */
+    limits lim;             /* declared */
+    void **elems;
+    size_t capacity;
+};
+
+struct wasm_memory {
+    obj_header hdr;
+    uint8_t *data;
+    uint64_t size;          /* bytes */
+    uint32_t pages;
+    uint32_t max_pages;     /* effective maximum */
+    limits lim;             /* declared */
+    size_t mapped;          /* bytes reserved/mapped */
+};
+
+struct wasm_global {
+    obj_header hdr;
+    cell val[2];
+    uint8_t type;
+    bool mut;
+};
+
+typedef struct inst_elem {
+    uint32_t count;
+    void **refs;
+} inst_elem;
+
+typedef struct inst_data {
+    uint32_t size;
+    const uint8_t *bytes;
+} inst_data;
+
+struct wasm_instance {
+    obj_header hdr;
+    const wasm_module *module;
+    wasm_store *store;
+    wasm_func **funcs;
+    wasm_table **tables;
+    wasm_memory **mems;
+    wasm_global **globals;
+    uint32_t *type_ids;
+    inst_elem *elems;
+    inst_data *datas;
+    wasm_memory *mem0;
+};
+
+typedef struct frame {
+    const uint32_t *pc;          /* return address; NULL marks an entry from the host */
+    cell *fp;
+    const func_code *code;
+    wasm_instance *inst;
+} frame;
+
+typedef struct interned_type {
+    wasm_functype ft;   /* params == NULL marks an empty slot */
+    uint32_t hash;
+    uint32_t id;
+} interned_type;
+
+struct wasm_store {
+    wasm_store_limits limits;
+    obj_header *objects;
+    wasm_module *retained_modules; /* unused */
+
+    interned_type *types;
+    uint32_t type_count, type_cap;
+
+    cell *stack, *stack_end, *sp;  /* value stack; sp = first free cell */
+    frame *frames, *frames_end, *ftop;
+    uint32_t host_nesting;
+
+    bool fuel_on;
+    int64_t fuel;                  /* remaining when fuel_on */
+
+    /* last host trap/exit */
+    char host_msg[400];
+    int32_t exit_code;
+};
+
+struct wasm_call_ctx {
+    wasm_store *store;
+    wasm_instance *inst;   /* the calling instance (may be NULL when called from the host) */
+    wasm_func *func;
+};
+
+uint32_t store_intern_type(wasm_store *s, const wasm_functype *ft);
+wasm_status interp_call(wasm_store *s, wasm_func *f, cell *args, wasm_error *err);
+const int32_t *interp_handler_table(void);
+void dump_function(const func_code *fc);
+
+/* Memory and table primitives shared by the runtime and the interpreter. */
+int64_t memory_grow(wasm_memory *m, uint32_t delta);
+int64_t table_grow(wasm_table *t, uint32_t delta, void *init);
+
+#endif

@@ -1,0 +1,1047 @@
+/* The interpreter: runs the internal code produced by compile.c.
+ *
+ * Direct threading with computed goto (a GNU C extension, used only in this
+ * file): each instruction's first word is its handler's offset from a base
+ * label, so dispatch is one load, one add and one indirect jump, and every
+ * handler ends with its own jump (one branch-predictor entry per handler).
+ *
+ * Wasm calls never recurse on the C stack: frames live in the store's frame
+ * array and cells in its value stack, both bounded, so runaway recursion traps
+ * "call stack exhausted". Linear-memory accesses are bounds-checked explicitly
+ * against the memory size cached in a local (no guard pages, no signals). */
+#include "engine/internal.h"
+#include "engine/ops.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+static const int32_t *handler_table;
+
+static wasm_status run(wasm_store *s, cell *fp, const func_code *code, wasm_instance *inst,
+                       wasm_error *err);
+
+const int32_t *interp_handler_table(void)
+{
+    const int32_t *t = __atomic_load_n(&handler_table, __ATOMIC_ACQUIRE);
+    if (!t) {
+        run(NULL, NULL, NULL, NULL, NULL);
+        t = __atomic_load_n(&handler_table, __ATOMIC_ACQUIRE);
+    }
+    return t;
+}
+
+/* ---- numeric helpers --------------------------------------------------------- */
+
+static inline uint32_t f32_bits(float f) { uint32_t u; memcpy(&u, &f, 4); return u; }
+static inline uint64_t f64_bits(double f) { uint64_t u; memcpy(&u, &f, 8); return u; }
+static inline float bits_f32(uint32_t u) { float f; memcpy(&f, &u, 4); return f; }
+static inline double bits_f64(uint64_t u) { double f; memcpy(&f, &u, 8); return f; }
+
+static inline float f32_min(float a, float b)
+{
+    if (a != a || b != b)
+        return a + b;
+    if (a == b) /* equal, or zeros of either sign: -0 wins */
+        return bits_f32(f32_bits(a) | f32_bits(b));
+    return a < b ? a : b;
+}
+
+static inline float f32_max(float a, float b)
+{
+    if (a != a || b != b)
+        return a + b;
+    if (a == b)
+        return bits_f32(f32_bits(a) & f32_bits(b));
+    return a > b ? a : b;
+}
+
+static inline double f64_min(double a, double b)
+{
+    if (a != a || b != b)
+        return a + b;
+    if (a == b)
+        return bits_f64(f64_bits(a) | f64_bits(b));
+    return a < b ? a : b;
+}
+
+static inline double f64_max(double a, double b)
+{
+    if (a != a || b != b)
+        return a + b;
+    if (a == b)
+        return bits_f64(f64_bits(a) & f64_bits(b));
+    return a > b ? a : b;
+}
+
+/* libm may return a signalling NaN unchanged; wasm wants it quieted. */
+static inline float f32_ceil(float a) { return a != a ? a + a : ceilf(a); }
+static inline float f32_floor(float a) { return a != a ? a + a : floorf(a); }
+static inline float f32_trunc(float a) { return a != a ? a + a : truncf(a); }
+static inline float f32_nearest(float a) { return a != a ? a + a : rintf(a); }
+static inline double f64_ceil(double a) { return a != a ? a + a : ceil(a); }
+static inline double f64_floor(double a) { return a != a ? a + a : floor(a); }
+static inline double f64_trunc(double a) { return a != a ? a + a : trunc(a); }
+static inline double f64_nearest(double a) { return a != a ? a + a : rint(a); }
+
+static inline uint32_t rotl32(uint32_t x, uint32_t n) { n &= 31; return n ? (x << n) | (x >> (32 - n)) : x; }
+static inline uint32_t rotr32(uint32_t x, uint32_t n) { n &= 31; return n ? (x >> n) | (x << (32 - n)) : x; }
+static inline uint64_t rotl64(uint64_t x, uint64_t n) { n &= 63; return n ? (x << n) | (x >> (64 - n)) : x; }
+static inline uint64_t rotr64(uint64_t x, uint64_t n) { n &= 63; return n ? (x >> n) | (x << (64 - n)) : x; }
+
+/* Saturating truncations: NaN gives 0, out-of-range values clamp. */
+static inline int32_t sat_i32_f64(double x)
+{
+    if (x != x) return 0;
+    if (x <= -2147483648.0) return INT32_MIN;
+    if (x >= 2147483648.0) return INT32_MAX;
+    return (int32_t)x;
+}
+static inline uint32_t sat_u32_f64(double x)
+{
+    if (x != x || x <= -1.0) return 0;
+    if (x >= 4294967296.0) return UINT32_MAX;
+    return (uint32_t)x;
+}
+static inline int64_t sat_i64_f64(double x)
+{
+    if (x != x) return 0;
+    if (x < -9223372036854775808.0) return INT64_MIN;
+    if (x >= 9223372036854775808.0) return INT64_MAX;
+    return (int64_t)x;
+}
+static inline uint64_t sat_u64_f64(double x)
+{
+    if (x != x || x <= -1.0) return 0;
+    if (x >= 18446744073709551616.0) return UINT64_MAX;
+    return (uint64_t)x;
+}
+
+/* ---- traps ---------------------------------------------------------------------- */
+
+static uint32_t wasm_offset_of(const func_code *code, const uint32_t *pc, bool is_return_address)
+{
+    if (!code || !pc || !code->map_count)
+        return code ? code->body_offset : 0;
+    uint32_t pos = (uint32_t)(pc - code->code);
+    /* last entry with code_pos <= pos (< pos for a return address) */
+    uint32_t lo = 0, hi = code->map_count;
+    while (lo < hi) {
+        uint32_t mid = lo + (hi - lo) / 2;
+        bool before = is_return_address ? code->map[mid].code_pos < pos : code->map[mid].code_pos <= pos;
+        if (before)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo ? code->map[lo - 1].wasm_offset : code->body_offset;
+}
+
+static void add_frame(wasm_error *err, const func_code *code, const uint32_t *pc, bool ret_addr)
+{
+    if (!code || err->frame_count >= WASM_MAX_BACKTRACE)
+        return;
+    wasm_frame_info *fi = &err->frames[err->frame_count++];
+    fi->func_index = code->func_index;
+    fi->code_offset = wasm_offset_of(code, pc, ret_addr);
+    const char *name = module_func_name(code->module, code->func_index);
+    snprintf(fi->name, sizeof fi->name, "%s", name ? name : "");
+}
+
+/* Fills err for a trap raised at pc in code, with the caller chain from the
+ * frame records between base (exclusive, the entry marker) and top. */
+static void report_trap(wasm_store *s, wasm_error *err, wasm_trap_kind kind, const func_code *code,
+                        const uint32_t *pc, frame *base, frame *top)
+{
+    err->status = WASM_ERR_TRAP;
+    err->trap = kind;
+    err->frame_count = 0;
+    add_frame(err, code, pc, false);
+    for (frame *f = top - 1; f > base; f--)
+        add_frame(err, f->code, f->pc, true);
+    const char *what = kind == WASM_TRAP_HOST ? s->host_msg : wasm_trap_message(kind);
+    if (err->frame_count) {
+        const wasm_frame_info *fi = &err->frames[0];
+        snprintf(err->message, sizeof err->message, "%s (in function %u%s%s%s, at byte offset %u)",
+                 what, fi->func_index, fi->name[0] ? " \"" : "", fi->name,
+                 fi->name[0] ? "\"" : "", fi->code_offset);
+    } else {
+        snprintf(err->message, sizeof err->message, "%s", what);
+    }
+}
+
+/* ---- host calls ------------------------------------------------------------------ */
+
+static void cells_to_values(const wasm_type *types, uint32_t n, const cell *c, wasm_value *out)
+{
+    for (uint32_t i = 0; i < n; i++) {
+        out[i].type = types[i];
+        memset(&out[i].of, 0, sizeof out[i].of);
+        if (types[i] == WASM_V128) {
+            memcpy(out[i].of.v128, c, 16);
+            c += 2;
+        } else {
+            switch (types[i]) {
+            case WASM_I32: case WASM_F32: out[i].of.i32 = c->i32; break;
+            case WASM_I64: case WASM_F64: out[i].of.i64 = c->i64; break;
+            default: out[i].of.funcref = c->ref; break;
+            }
+            c++;
+        }
+    }
+}
+
+static void values_to_cells(const wasm_type *types, uint32_t n, const wasm_value *v, cell *c)
+{
+    for (uint32_t i = 0; i < n; i++) {
+        if (types[i] == WASM_V128) {
+            memcpy(c, v[i].of.v128, 16);
+            c += 2;
+        } else {
+            switch (types[i]) {
+            case WASM_I32: case WASM_F32: c->i64 = v[i].of.i32; break;
+            case WASM_I64: case WASM_F64: c->i64 = v[i].of.i64; break;
+            default: c->ref = v[i].of.funcref; break;
+            }
+            c++;
+        }
+    }
+}
+
+/* Calls a host function with arguments in cells (results replace them). */
+static wasm_status call_host(wasm_store *s, wasm_func *f, wasm_instance *caller, cell *cells)
+{
+    const wasm_functype *t = f->type;
+    wasm_value small[16];
+    wasm_value *args = small, *results;
+    size_t need = (size_t)t->param_count + t->result_count;
+    if (need > 16) {
+        args = calloc(need, sizeof *args);
+        if (!args) {
+            snprintf(s->host_msg, sizeof s->host_msg, "out of memory calling host function %s",
+                     f->name ? f->name : "");
+            return WASM_ERR_TRAP;
+        }
+    }
+    results = args + t->param_count;
+    cells_to_values(t->params, t->param_count, cells, args);
+    for (uint32_t i = 0; i < t->result_count; i++) {
+        results[i].type = t->results[i];
+        memset(&results[i].of, 0, sizeof results[i].of);
+    }
+    wasm_call_ctx ctx = {s, caller, f};
+    s->host_msg[0] = 0;
+    wasm_status st = f->host(&ctx, f->env, args, results);
+    if (st == WASM_OK) {
+        for (uint32_t i = 0; i < t->result_count; i++)
+            if (results[i].type != t->results[i]) {
+                snprintf(s->host_msg, sizeof s->host_msg,
+                         "host function %s returned a %s as result %u, expected %s",
+                         f->name ? f->name : "", type_name(results[i].type), i,
+                         type_name(t->results[i]));
+                st = WASM_ERR_TRAP;
+                break;
+            }
+        if (st == WASM_OK)
+            values_to_cells(t->results, t->result_count, results, cells);
+    } else if (st == WASM_ERR_TRAP) {
+        if (!s->host_msg[0])
+            snprintf(s->host_msg, sizeof s->host_msg, "host function %s trapped",
+                     f->name ? f->name : "");
+    } else if (st != WASM_ERR_EXIT) {
+        snprintf(s->host_msg, sizeof s->host_msg, "host function %s failed: %s",
+                 f->name ? f->name : "", wasm_status_name(st));
+        st = WASM_ERR_TRAP;
+    }
+    if (args != small)
+        free(args);
+    return st;
+}
+
+/* ---- entry ---------------------------------------------------------------------- */
+
+static bool ensure_stack(wasm_store *s)
+{
+    if (s->stack)
+        return true;
+    size_t cells = DEFAULT_STACK_CELLS;
+    uint32_t depth = s->limits.max_call_depth ? s->limits.max_call_depth : DEFAULT_CALL_DEPTH;
+    s->stack = malloc(cells * sizeof(cell));
+    s->frames = malloc(((size_t)depth + 2) * sizeof(frame));
+    if (!s->stack || !s->frames) {
+        free(s->stack);
+        free(s->frames);
+        s->stack = NULL;
+        s->frames = NULL;
+        return false;
+    }
+    s->stack_end = s->stack + cells;
+    s->sp = s->stack;
+    s->frames_end = s->frames + depth + 1;
+    s->ftop = s->frames;
+    return true;
+}
+
+wasm_status interp_call(wasm_store *s, wasm_func *f, cell *args, wasm_error *err)
+{
+    if (f->is_host) {
+        wasm_status st = call_host(s, f, NULL, args);
+        if (st == WASM_ERR_TRAP) {
+            err->status = WASM_ERR_TRAP;
+            err->trap = WASM_TRAP_HOST;
+            snprintf(err->message, sizeof err->message, "%s", s->host_msg);
+        } else if (st == WASM_ERR_EXIT) {
+            err->status = WASM_ERR_EXIT;
+            err->exit_code = s->exit_code;
+            snprintf(err->message, sizeof err->message, "exit with code %d", (int)s->exit_code);
+        }
+        return st;
+    }
+    if (!ensure_stack(s)) {
+        err_set(err, WASM_ERR_NOMEM, "out of memory allocating the wasm stack");
+        return WASM_ERR_NOMEM;
+    }
+    const func_code *code = f->code;
+    cell *fp = s->sp;
+    if (s->host_nesting >= MAX_HOST_NESTING || s->ftop + 1 >= s->frames_end ||
+        (size_t)(s->stack_end - fp) < code->frame_cells) {
+        err->status = WASM_ERR_TRAP;
+        err->trap = WASM_TRAP_STACK_EXHAUSTED;
+        err->frame_count = 0;
+        snprintf(err->message, sizeof err->message, "%s", wasm_trap_message(WASM_TRAP_STACK_EXHAUSTED));
+        return WASM_ERR_TRAP;
+    }
+    const ftype *t = &code->module->types[code->type_index];
+    memcpy(fp, args, t->param_cells * sizeof(cell));
+    cell *saved_sp = s->sp;
+    s->host_nesting++;
+    wasm_status st = run(s, fp, code, f->inst, err);
+    s->host_nesting--;
+    s->sp = saved_sp;
+    if (st == WASM_OK)
+        memcpy(args, fp, t->result_cells * sizeof(cell));
+    return st;
+}
+
+/* ---- the loop ------------------------------------------------------------------- */
+
+#define DISPATCH() goto *(void *)(label_base + (int32_t)*pc)
+#define NEXT(n)                                                                            \
+    do {                                                                                   \
+        pc += (n);                                                                         \
+        DISPATCH();                                                                        \
+    } while (0)
+#define S(i) (fp[pc[i]])
+#define TRAP(kind)                                                                         \
+    do {                                                                                   \
+        trap_kind = (kind);                                                                \
+        goto trap;                                                                         \
+    } while (0)
+/* Backward branches close loop iterations: charge the loop's cost (the word
+ * before the loop's first instruction). */
+#define BRANCH(off)                                                                        \
+    do {                                                                                   \
+        int32_t o_ = (int32_t)(off);                                                       \
+        pc += o_;                                                                          \
+        if (o_ <= 0) { /* a loop branching to its own start has offset 0 */           \
+            fuel -= (int32_t)pc[-1];                                                       \
+            if (UNLIKELY(fuel < 0))                                                        \
+                goto out_of_fuel;                                                          \
+        }                                                                                  \
+        DISPATCH();                                                                        \
+    } while (0)
+#define RELOAD_MEM()                                                                       \
+    do {                                                                                   \
+        wasm_memory *m0_ = inst->mem0;                                                     \
+        mbase = m0_ ? m0_->data : NULL;                                                    \
+        msize = m0_ ? m0_->size : 0;                                                       \
+    } while (0)
+#define MEMCHECK(ea, n)                                                                    \
+    if (UNLIKELY((ea) + (n) > msize))                                                      \
+    TRAP(WASM_TRAP_OOB_MEMORY)
+
+#define UNOP(name, rf, af, expr)                                                           \
+    L_##name : {                                                                           \
+        __typeof__(S(2).af) a = S(2).af;                                                   \
+        S(1).rf = (expr);                                                                  \
+        NEXT(3);                                                                           \
+    }
+#define BINOP(name, rf, af, expr)                                                          \
+    L_##name : {                                                                           \
+        __typeof__(S(2).af) a = S(2).af;                                                   \
+        __typeof__(S(3).af) b = S(3).af;                                                   \
+        S(1).rf = (expr);                                                                  \
+        NEXT(4);                                                                           \
+    }
+#define CMPBR(name, af, T, op)                                                             \
+    L_##name : {                                                                           \
+        if ((T)S(1).af op (T)S(2).af)                                                      \
+            BRANCH(pc[3]);                                                                 \
+        NEXT(4);                                                                           \
+    }
+#define LOAD(name, T, rf, conv)                                                            \
+    L_##name : {                                                                           \
+        uint64_t ea = (uint64_t)S(2).i32 + pc[3];                                          \
+        MEMCHECK(ea, sizeof(T));                                                           \
+        T v_;                                                                              \
+        memcpy(&v_, mbase + ea, sizeof v_);                                                \
+        S(1).rf = conv(v_);                                                                \
+        NEXT(4);                                                                           \
+    }
+#define STORE(name, T, af)                                                                 \
+    L_##name : {                                                                           \
+        uint64_t ea = (uint64_t)S(1).i32 + pc[3];                                          \
+        MEMCHECK(ea, sizeof(T));                                                           \
+        T v_ = (T)S(2).af;                                                                 \
+        memcpy(mbase + ea, &v_, sizeof v_);                                                \
+        NEXT(4);                                                                           \
+    }
+#define TRUNC(name, rf, af, conv, lo_ok, hi_ok)                                               \
+    L_##name : {                                                                           \
+        __typeof__(S(2).af) x = S(2).af;                                                   \
+        if (UNLIKELY(x != x))                                                              \
+            TRAP(WASM_TRAP_INVALID_CONVERSION);                                            \
+        if (UNLIKELY(!(lo_ok) || !(hi_ok)))                                                \
+            TRAP(WASM_TRAP_INT_OVERFLOW);                                                  \
+        S(1).rf = (conv);                                                                  \
+        NEXT(3);                                                                           \
+    }
+
+#define ID(x) (x)
+#define S8(x) ((uint32_t)(int32_t)(int8_t)(x))
+#define S16(x) ((uint32_t)(int32_t)(int16_t)(x))
+#define S8_64(x) ((uint64_t)(int64_t)(int8_t)(x))
+#define S16_64(x) ((uint64_t)(int64_t)(int16_t)(x))
+#define S32_64(x) ((uint64_t)(int64_t)(int32_t)(x))
+
+static wasm_status run(wasm_store *s, cell *fp, const func_code *code, wasm_instance *inst,
+                       wasm_error *err)
+{
+    static const int32_t handlers[OP_COUNT_] = {
+#define HANDLER(name, words, flags) [OP_##name] = (int32_t)((char *)&&L_##name - (char *)&&L_BASE),
+        ENGINE_OPS(HANDLER)
+#undef HANDLER
+    };
+    if (!s) {
+        __atomic_store_n(&handler_table, handlers, __ATOMIC_RELEASE);
+        return WASM_OK;
+    }
+    char *const label_base = (char *)&&L_BASE;
+
+    const uint32_t *pc;
+    uint8_t *mbase;
+    uint64_t msize;
+    int64_t fuel = s->fuel_on ? s->fuel : INT64_MAX;
+    wasm_trap_kind trap_kind = WASM_TRAP_NONE;
+    frame *const entry = s->ftop;   /* the entry marker of this activation */
+    frame *ftop = entry + 1;
+    frame *const fend = s->frames_end;
+    cell *const stack_end = s->stack_end;
+    const func_code *codes = inst->module->codes;
+    wasm_func *callee;
+    cell *nfp;
+    const uint32_t *ret_pc;
+
+    entry->pc = NULL;
+    entry->fp = NULL;
+    entry->code = NULL;
+    entry->inst = NULL;
+
+    /* enter the first function */
+    memcpy(fp + code->param_cells, code->consts,
+           ((size_t)code->local_cells + code->const_count) * sizeof(cell));
+    fuel -= code->fuel_cost;
+    pc = code->code;
+    RELOAD_MEM();
+    if (UNLIKELY(fuel < 0)) {
+        if (s->fuel_on)
+            TRAP(WASM_TRAP_FUEL_EXHAUSTED);
+        fuel = INT64_MAX;
+    }
+    DISPATCH();
+
+L_BASE:
+    /* never reached: the base label sits in front of the handlers */
+    __builtin_unreachable();
+
+    /* ---- control ---- */
+L_BR:
+    BRANCH(pc[1]);
+L_BR_IF:
+    if (S(1).i32)
+        BRANCH(pc[2]);
+    NEXT(3);
+L_BR_UNLESS:
+    if (!S(1).i32)
+        BRANCH(pc[2]);
+    NEXT(3);
+L_BR_TABLE: {
+    uint32_t i = S(1).i32, n = pc[2];
+    if (i > n)
+        i = n;
+    BRANCH(pc[3 + i]);
+}
+L_LOOP:
+    fuel -= (int32_t)pc[1];
+    if (UNLIKELY(fuel < 0)) {
+        pc += 2;
+        goto out_of_fuel;
+    }
+    NEXT(2);
+L_UNREACHABLE:
+    TRAP(WASM_TRAP_UNREACHABLE);
+L_RET0:
+    goto do_return;
+L_RET1:
+    fp[0] = S(1);
+    goto do_return;
+L_RET_RANGE:
+    memmove(fp, fp + pc[1], (size_t)pc[2] * sizeof(cell));
+    goto do_return;
+do_return:
+    ftop--;
+    pc = ftop->pc;
+    if (UNLIKELY(!pc))
+        goto finished;
+    fp = ftop->fp;
+    code = ftop->code;
+    if (ftop->inst != inst) {
+        inst = ftop->inst;
+        codes = inst->module->codes;
+    }
+    RELOAD_MEM();
+    DISPATCH();
+
+L_CALL: {
+    const func_code *fc = &codes[pc[1]];
+    nfp = fp + pc[2];
+    if (UNLIKELY(ftop == fend || fc->frame_cells > (size_t)(stack_end - nfp)))
+        TRAP(WASM_TRAP_STACK_EXHAUSTED);
+    ftop->pc = pc + 3;
+    ftop->fp = fp;
+    ftop->code = code;
+    ftop->inst = inst;
+    ftop++;
+    memcpy(nfp + fc->param_cells, fc->consts,
+           ((size_t)fc->local_cells + fc->const_count) * sizeof(cell));
+    fp = nfp;
+    code = fc;
+    pc = fc->code;
+    fuel -= fc->fuel_cost;
+    if (UNLIKELY(fuel < 0))
+        goto out_of_fuel;
+    DISPATCH();
+}
+L_CALL_IMPORT:
+    callee = inst->funcs[pc[1]];
+    nfp = fp + pc[2];
+    ret_pc = pc + 3;
+    goto call_func;
+L_CALL_INDIRECT: {
+    wasm_table *t = inst->tables[pc[2]];
+    uint32_t i = S(3).i32;
+    if (UNLIKELY(i >= t->size))
+        TRAP(WASM_TRAP_UNDEFINED_ELEMENT);
+    callee = t->elems[i];
+    if (UNLIKELY(!callee))
+        TRAP(WASM_TRAP_UNINITIALIZED_ELEMENT);
+    if (UNLIKELY(callee->type_id != inst->type_ids[pc[1]]))
+        TRAP(WASM_TRAP_INDIRECT_CALL_TYPE);
+    nfp = fp + pc[4];
+    ret_pc = pc + 5;
+    goto call_func;
+}
+call_func:
+    if (callee->is_host) {
+        const wasm_functype *t = callee->type;
+        (void)t;
+        cell *top = nfp + (callee->param_cells > callee->result_cells ? callee->param_cells
+                                                                       : callee->result_cells);
+        if (UNLIKELY(s->host_nesting >= MAX_HOST_NESTING || top > stack_end || ftop == fend))
+            TRAP(WASM_TRAP_STACK_EXHAUSTED);
+        cell *saved_sp = s->sp;
+        frame *saved_ftop = s->ftop;
+        s->sp = top;
+        s->ftop = ftop + 1;
+        /* keep the caller's position for backtraces of nested traps */
+        ftop->pc = ret_pc;
+        ftop->fp = fp;
+        ftop->code = code;
+        ftop->inst = inst;
+        if (s->fuel_on)
+            s->fuel = fuel < 0 ? 0 : fuel;
+        wasm_status st = call_host(s, callee, inst, nfp);
+        s->sp = saved_sp;
+        s->ftop = saved_ftop;
+        if (s->fuel_on)
+            fuel = s->fuel;
+        if (UNLIKELY(st != WASM_OK)) {
+            if (st == WASM_ERR_EXIT)
+                goto exited;
+            TRAP(WASM_TRAP_HOST);
+        }
+        RELOAD_MEM();
+        pc = ret_pc;
+        DISPATCH();
+    } else {
+        const func_code *fc = callee->code;
+        if (UNLIKELY(ftop == fend || fc->frame_cells > (size_t)(stack_end - nfp)))
+            TRAP(WASM_TRAP_STACK_EXHAUSTED);
+        ftop->pc = ret_pc;
+        ftop->fp = fp;
+        ftop->code = code;
+        ftop->inst = inst;
+        ftop++;
+        memcpy(nfp + fc->param_cells, fc->consts,
+               ((size_t)fc->local_cells + fc->const_count) * sizeof(cell));
+        fp = nfp;
+        code = fc;
+        pc = fc->code;
+        if (callee->inst != inst) {
+            inst = callee->inst;
+            codes = inst->module->codes;
+            RELOAD_MEM();
+        }
+        fuel -= fc->fuel_cost;
+        if (UNLIKELY(fuel < 0))
+            goto out_of_fuel;
+        DISPATCH();
+    }
+
+L_COPY:
+    S(1) = S(2);
+    NEXT(3);
+L_COPY2:
+    fp[pc[1]] = fp[pc[2]];
+    fp[pc[1] + 1] = fp[pc[2] + 1];
+    NEXT(3);
+L_SELECT:
+    S(1) = S(4).i32 ? S(2) : S(3);
+    NEXT(5);
+L_SELECT2: {
+    uint32_t src = S(4).i32 ? pc[2] : pc[3];
+    cell lo = fp[src], hi = fp[src + 1];
+    fp[pc[1]] = lo;
+    fp[pc[1] + 1] = hi;
+    NEXT(5);
+}
+
+    /* ---- variables ---- */
+L_GLOBAL_GET:
+    S(1) = inst->globals[pc[2]]->val[0];
+    NEXT(3);
+L_GLOBAL_SET:
+    inst->globals[pc[1]]->val[0] = S(2);
+    NEXT(3);
+L_GLOBAL_GET2:
+    fp[pc[1]] = inst->globals[pc[2]]->val[0];
+    fp[pc[1] + 1] = inst->globals[pc[2]]->val[1];
+    NEXT(3);
+L_GLOBAL_SET2:
+    inst->globals[pc[1]]->val[0] = fp[pc[2]];
+    inst->globals[pc[1]]->val[1] = fp[pc[2] + 1];
+    NEXT(3);
+
+    /* ---- memory ---- */
+    LOAD(LD_I32, uint32_t, i64, ID)
+    LOAD(LD_I64, uint64_t, i64, ID)
+    LOAD(LD_I32_8S, uint8_t, i64, S8)
+    LOAD(LD_I32_8U, uint8_t, i64, ID)
+    LOAD(LD_I32_16S, uint16_t, i64, S16)
+    LOAD(LD_I32_16U, uint16_t, i64, ID)
+    LOAD(LD_I64_8S, uint8_t, i64, S8_64)
+    LOAD(LD_I64_8U, uint8_t, i64, ID)
+    LOAD(LD_I64_16S, uint16_t, i64, S16_64)
+    LOAD(LD_I64_16U, uint16_t, i64, ID)
+    LOAD(LD_I64_32S, uint32_t, i64, S32_64)
+    LOAD(LD_I64_32U, uint32_t, i64, ID)
+L_LD_V128: {
+    uint64_t ea = (uint64_t)S(2).i32 + pc[3];
+    MEMCHECK(ea, 16);
+    memcpy(&fp[pc[1]], mbase + ea, 16);
+    NEXT(4);
+}
+    STORE(ST_8, uint8_t, i32)
+    STORE(ST_16, uint16_t, i32)
+    STORE(ST_32, uint32_t, i32)
+    STORE(ST_64, uint64_t, i64)
+L_ST_V128: {
+    uint64_t ea = (uint64_t)S(1).i32 + pc[3];
+    MEMCHECK(ea, 16);
+    memcpy(mbase + ea, &fp[pc[2]], 16);
+    NEXT(4);
+}
+L_MEM_SIZE:
+    S(1).i32 = (uint32_t)(msize / WASM_PAGE_SIZE);
+    NEXT(2);
+L_MEM_GROW: {
+    uint32_t delta = S(2).i32;
+    int64_t r = memory_grow(inst->mem0, delta);
+    S(1).i32 = (uint32_t)r;
+    RELOAD_MEM();
+    NEXT(3);
+}
+L_MEM_INIT: {
+    const inst_data *d = &inst->datas[pc[1]];
+    uint64_t dst = S(2).i32, src = S(3).i32, n = S(4).i32;
+    if (UNLIKELY(src + n > d->size || dst + n > msize))
+        TRAP(WASM_TRAP_OOB_MEMORY);
+    if (n)
+        memcpy(mbase + dst, d->bytes + src, n);
+    NEXT(5);
+}
+L_DATA_DROP:
+    inst->datas[pc[1]].size = 0;
+    NEXT(2);
+L_MEM_COPY: {
+    uint64_t dst = S(1).i32, src = S(2).i32, n = S(3).i32;
+    if (UNLIKELY(src + n > msize || dst + n > msize))
+        TRAP(WASM_TRAP_OOB_MEMORY);
+    if (n)
+        memmove(mbase + dst, mbase + src, n);
+    NEXT(4);
+}
+L_MEM_FILL: {
+    uint64_t dst = S(1).i32, n = S(3).i32;
+    uint8_t val = (uint8_t)S(2).i32;
+    if (UNLIKELY(dst + n > msize))
+        TRAP(WASM_TRAP_OOB_MEMORY);
+    if (n)
+        memset(mbase + dst, val, n);
+    NEXT(4);
+}
+
+    /* ---- tables and references ---- */
+L_TABLE_GET: {
+    wasm_table *t = inst->tables[pc[2]];
+    uint32_t i = S(3).i32;
+    if (UNLIKELY(i >= t->size))
+        TRAP(WASM_TRAP_OOB_TABLE);
+    S(1).ref = t->elems[i];
+    NEXT(4);
+}
+L_TABLE_SET: {
+    wasm_table *t = inst->tables[pc[1]];
+    uint32_t i = S(2).i32;
+    if (UNLIKELY(i >= t->size))
+        TRAP(WASM_TRAP_OOB_TABLE);
+    t->elems[i] = S(3).ref;
+    NEXT(4);
+}
+L_TABLE_SIZE:
+    S(1).i32 = inst->tables[pc[2]]->size;
+    NEXT(3);
+L_TABLE_GROW: {
+    void *init = S(3).ref;
+    uint32_t n = S(4).i32;
+    S(1).i32 = (uint32_t)table_grow(inst->tables[pc[2]], n, init);
+    NEXT(5);
+}
+L_TABLE_FILL: {
+    wasm_table *t = inst->tables[pc[1]];
+    uint64_t i = S(2).i32, n = S(4).i32;
+    void *v = S(3).ref;
+    if (UNLIKELY(i + n > t->size))
+        TRAP(WASM_TRAP_OOB_TABLE);
+    for (uint64_t k = 0; k < n; k++)
+        t->elems[i + k] = v;
+    NEXT(5);
+}
+L_TABLE_COPY: {
+    wasm_table *td = inst->tables[pc[1]], *ts = inst->tables[pc[2]];
+    uint64_t d = S(3).i32, sidx = S(4).i32, n = S(5).i32;
+    if (UNLIKELY(sidx + n > ts->size || d + n > td->size))
+        TRAP(WASM_TRAP_OOB_TABLE);
+    if (n)
+        memmove(td->elems + d, ts->elems + sidx, n * sizeof(void *));
+    NEXT(6);
+}
+L_TABLE_INIT: {
+    wasm_table *t = inst->tables[pc[1]];
+    const inst_elem *e = &inst->elems[pc[2]];
+    uint64_t d = S(3).i32, sidx = S(4).i32, n = S(5).i32;
+    if (UNLIKELY(sidx + n > e->count || d + n > t->size))
+        TRAP(WASM_TRAP_OOB_TABLE);
+    if (n)
+        memcpy(t->elems + d, e->refs + sidx, n * sizeof(void *));
+    NEXT(6);
+}
+L_ELEM_DROP:
+    inst->elems[pc[1]].count = 0;
+    NEXT(2);
+L_REF_IS_NULL:
+    S(1).i64 = S(2).ref == NULL;
+    NEXT(3);
+L_REF_FUNC:
+    S(1).ref = inst->funcs[pc[2]];
+    NEXT(3);
+
+    /* ---- i32 ---- */
+    UNOP(I32_EQZ, i64, i32, a == 0)
+    UNOP(I32_CLZ, i64, i32, a ? (uint32_t)__builtin_clz(a) : 32u)
+    UNOP(I32_CTZ, i64, i32, a ? (uint32_t)__builtin_ctz(a) : 32u)
+    UNOP(I32_POPCNT, i64, i32, (uint32_t)__builtin_popcount(a))
+    UNOP(I32_EXTEND8_S, i64, i32, S8(a))
+    UNOP(I32_EXTEND16_S, i64, i32, S16(a))
+    BINOP(I32_EQ, i64, i32, a == b)
+    BINOP(I32_NE, i64, i32, a != b)
+    BINOP(I32_LT_S, i64, i32, (int32_t)a < (int32_t)b)
+    BINOP(I32_LT_U, i64, i32, a < b)
+    BINOP(I32_GT_S, i64, i32, (int32_t)a > (int32_t)b)
+    BINOP(I32_GT_U, i64, i32, a > b)
+    BINOP(I32_LE_S, i64, i32, (int32_t)a <= (int32_t)b)
+    BINOP(I32_LE_U, i64, i32, a <= b)
+    BINOP(I32_GE_S, i64, i32, (int32_t)a >= (int32_t)b)
+    BINOP(I32_GE_U, i64, i32, a >= b)
+    BINOP(I32_ADD, i32, i32, a + b)
+    BINOP(I32_SUB, i32, i32, a - b)
+    BINOP(I32_MUL, i32, i32, a * b)
+L_I32_DIV_S: {
+    int32_t a = (int32_t)S(2).i32, b = (int32_t)S(3).i32;
+    if (UNLIKELY(b == 0))
+        TRAP(WASM_TRAP_DIV_BY_ZERO);
+    if (UNLIKELY(a == INT32_MIN && b == -1))
+        TRAP(WASM_TRAP_INT_OVERFLOW);
+    S(1).i32 = (uint32_t)(a / b);
+    NEXT(4);
+}
+L_I32_DIV_U: {
+    uint32_t a = S(2).i32, b = S(3).i32;
+    if (UNLIKELY(b == 0))
+        TRAP(WASM_TRAP_DIV_BY_ZERO);
+    S(1).i32 = a / b;
+    NEXT(4);
+}
+L_I32_REM_S: {
+    int32_t a = (int32_t)S(2).i32, b = (int32_t)S(3).i32;
+    if (UNLIKELY(b == 0))
+        TRAP(WASM_TRAP_DIV_BY_ZERO);
+    S(1).i32 = b == -1 ? 0 : (uint32_t)(a % b);
+    NEXT(4);
+}
+L_I32_REM_U: {
+    uint32_t a = S(2).i32, b = S(3).i32;
+    if (UNLIKELY(b == 0))
+        TRAP(WASM_TRAP_DIV_BY_ZERO);
+    S(1).i32 = a % b;
+    NEXT(4);
+}
+    BINOP(I32_AND, i32, i32, a & b)
+    BINOP(I32_OR, i32, i32, a | b)
+    BINOP(I32_XOR, i32, i32, a ^ b)
+    BINOP(I32_SHL, i32, i32, a << (b & 31))
+    BINOP(I32_SHR_S, i32, i32, (uint32_t)((int32_t)a >> (b & 31)))
+    BINOP(I32_SHR_U, i32, i32, a >> (b & 31))
+    BINOP(I32_ROTL, i32, i32, rotl32(a, b))
+    BINOP(I32_ROTR, i32, i32, rotr32(a, b))
+
+    /* ---- i64 ---- */
+    UNOP(I64_EQZ, i64, i64, a == 0)
+    UNOP(I64_CLZ, i64, i64, a ? (uint64_t)__builtin_clzll(a) : 64u)
+    UNOP(I64_CTZ, i64, i64, a ? (uint64_t)__builtin_ctzll(a) : 64u)
+    UNOP(I64_POPCNT, i64, i64, (uint64_t)__builtin_popcountll(a))
+    UNOP(I64_EXTEND8_S, i64, i64, S8_64(a))
+    UNOP(I64_EXTEND16_S, i64, i64, S16_64(a))
+    UNOP(I64_EXTEND32_S, i64, i64, S32_64(a))
+    BINOP(I64_EQ, i64, i64, a == b)
+    BINOP(I64_NE, i64, i64, a != b)
+    BINOP(I64_LT_S, i64, i64, (int64_t)a < (int64_t)b)
+    BINOP(I64_LT_U, i64, i64, a < b)
+    BINOP(I64_GT_S, i64, i64, (int64_t)a > (int64_t)b)
+    BINOP(I64_GT_U, i64, i64, a > b)
+    BINOP(I64_LE_S, i64, i64, (int64_t)a <= (int64_t)b)
+    BINOP(I64_LE_U, i64, i64, a <= b)
+    BINOP(I64_GE_S, i64, i64, (int64_t)a >= (int64_t)b)
+    BINOP(I64_GE_U, i64, i64, a >= b)
+    BINOP(I64_ADD, i64, i64, a + b)
+    BINOP(I64_SUB, i64, i64, a - b)
+    BINOP(I64_MUL, i64, i64, a * b)
+L_I64_DIV_S: {
+    int64_t a = (int64_t)S(2).i64, b = (int64_t)S(3).i64;
+    if (UNLIKELY(b == 0))
+        TRAP(WASM_TRAP_DIV_BY_ZERO);
+    if (UNLIKELY(a == INT64_MIN && b == -1))
+        TRAP(WASM_TRAP_INT_OVERFLOW);
+    S(1).i64 = (uint64_t)(a / b);
+    NEXT(4);
+}
+L_I64_DIV_U: {
+    uint64_t a = S(2).i64, b = S(3).i64;
+    if (UNLIKELY(b == 0))
+        TRAP(WASM_TRAP_DIV_BY_ZERO);
+    S(1).i64 = a / b;
+    NEXT(4);
+}
+L_I64_REM_S: {
+    int64_t a = (int64_t)S(2).i64, b = (int64_t)S(3).i64;
+    if (UNLIKELY(b == 0))
+        TRAP(WASM_TRAP_DIV_BY_ZERO);
+    S(1).i64 = b == -1 ? 0 : (uint64_t)(a % b);
+    NEXT(4);
+}
+L_I64_REM_U: {
+    uint64_t a = S(2).i64, b = S(3).i64;
+    if (UNLIKELY(b == 0))
+        TRAP(WASM_TRAP_DIV_BY_ZERO);
+    S(1).i64 = a % b;
+    NEXT(4);
+}
+    BINOP(I64_AND, i64, i64, a & b)
+    BINOP(I64_OR, i64, i64, a | b)
+    BINOP(I64_XOR, i64, i64, a ^ b)
+    BINOP(I64_SHL, i64, i64, a << (b & 63))
+    BINOP(I64_SHR_S, i64, i64, (uint64_t)((int64_t)a >> (b & 63)))
+    BINOP(I64_SHR_U, i64, i64, a >> (b & 63))
+    BINOP(I64_ROTL, i64, i64, rotl64(a, b))
+    BINOP(I64_ROTR, i64, i64, rotr64(a, b))
+
+    /* ---- f32 (sign operations work on the bits, keeping NaN payloads) ---- */
+    UNOP(F32_ABS, i64, i32, a & 0x7fffffffu)
+    UNOP(F32_NEG, i64, i32, a ^ 0x80000000u)
+    UNOP(F32_CEIL, f32, f32, f32_ceil(a))
+    UNOP(F32_FLOOR, f32, f32, f32_floor(a))
+    UNOP(F32_TRUNC, f32, f32, f32_trunc(a))
+    UNOP(F32_NEAREST, f32, f32, f32_nearest(a))
+    UNOP(F32_SQRT, f32, f32, sqrtf(a))
+    BINOP(F32_EQ, i64, f32, a == b)
+    BINOP(F32_NE, i64, f32, a != b)
+    BINOP(F32_LT, i64, f32, a < b)
+    BINOP(F32_GT, i64, f32, a > b)
+    BINOP(F32_LE, i64, f32, a <= b)
+    BINOP(F32_GE, i64, f32, a >= b)
+    BINOP(F32_ADD, f32, f32, a + b)
+    BINOP(F32_SUB, f32, f32, a - b)
+    BINOP(F32_MUL, f32, f32, a * b)
+    BINOP(F32_DIV, f32, f32, a / b)
+    BINOP(F32_MIN, f32, f32, f32_min(a, b))
+    BINOP(F32_MAX, f32, f32, f32_max(a, b))
+    BINOP(F32_COPYSIGN, i64, i32, (a & 0x7fffffffu) | (b & 0x80000000u))
+
+    /* ---- f64 ---- */
+    UNOP(F64_ABS, i64, i64, a & 0x7fffffffffffffffull)
+    UNOP(F64_NEG, i64, i64, a ^ 0x8000000000000000ull)
+    UNOP(F64_CEIL, f64, f64, f64_ceil(a))
+    UNOP(F64_FLOOR, f64, f64, f64_floor(a))
+    UNOP(F64_TRUNC, f64, f64, f64_trunc(a))
+    UNOP(F64_NEAREST, f64, f64, f64_nearest(a))
+    UNOP(F64_SQRT, f64, f64, sqrt(a))
+    BINOP(F64_EQ, i64, f64, a == b)
+    BINOP(F64_NE, i64, f64, a != b)
+    BINOP(F64_LT, i64, f64, a < b)
+    BINOP(F64_GT, i64, f64, a > b)
+    BINOP(F64_LE, i64, f64, a <= b)
+    BINOP(F64_GE, i64, f64, a >= b)
+    BINOP(F64_ADD, f64, f64, a + b)
+    BINOP(F64_SUB, f64, f64, a - b)
+    BINOP(F64_MUL, f64, f64, a * b)
+    BINOP(F64_DIV, f64, f64, a / b)
+    BINOP(F64_MIN, f64, f64, f64_min(a, b))
+    BINOP(F64_MAX, f64, f64, f64_max(a, b))
+    BINOP(F64_COPYSIGN, i64, i64, (a & 0x7fffffffffffffffull) | (b & 0x8000000000000000ull))
+
+    /* ---- conversions ---- */
+    UNOP(I32_WRAP_I64, i64, i64, (uint32_t)a)
+    TRUNC(I32_TRUNC_F32_S, i64, f32, (uint32_t)(int32_t)x, x >= -2147483648.0f, x < 2147483648.0f)
+    TRUNC(I32_TRUNC_F32_U, i64, f32, (uint32_t)x, x > -1.0f, x < 4294967296.0f)
+    TRUNC(I32_TRUNC_F64_S, i64, f64, (uint32_t)(int32_t)x, x > -2147483649.0, x < 2147483648.0)
+    TRUNC(I32_TRUNC_F64_U, i64, f64, (uint32_t)x, x > -1.0, x < 4294967296.0)
+    UNOP(I64_EXTEND_I32_S, i64, i32, S32_64(a))
+    UNOP(I64_EXTEND_I32_U, i64, i32, (uint64_t)a)
+    TRUNC(I64_TRUNC_F32_S, i64, f32, (uint64_t)(int64_t)x, x >= -9223372036854775808.0f, x < 9223372036854775808.0f)
+    TRUNC(I64_TRUNC_F32_U, i64, f32, (uint64_t)x, x > -1.0f, x < 18446744073709551616.0f)
+    TRUNC(I64_TRUNC_F64_S, i64, f64, (uint64_t)(int64_t)x, x >= -9223372036854775808.0, x < 9223372036854775808.0)
+    TRUNC(I64_TRUNC_F64_U, i64, f64, (uint64_t)x, x > -1.0, x < 18446744073709551616.0)
+    UNOP(F32_CONVERT_I32_S, f32, i32, (float)(int32_t)a)
+    UNOP(F32_CONVERT_I32_U, f32, i32, (float)a)
+    UNOP(F32_CONVERT_I64_S, f32, i64, (float)(int64_t)a)
+    UNOP(F32_CONVERT_I64_U, f32, i64, (float)a)
+    UNOP(F32_DEMOTE_F64, f32, f64, (float)a)
+    UNOP(F64_CONVERT_I32_S, f64, i32, (double)(int32_t)a)
+    UNOP(F64_CONVERT_I32_U, f64, i32, (double)a)
+    UNOP(F64_CONVERT_I64_S, f64, i64, (double)(int64_t)a)
+    UNOP(F64_CONVERT_I64_U, f64, i64, (double)a)
+    UNOP(F64_PROMOTE_F32, f64, f32, (double)a)
+    UNOP(I32_TRUNC_SAT_F32_S, i64, f32, (uint32_t)sat_i32_f64(a))
+    UNOP(I32_TRUNC_SAT_F32_U, i64, f32, sat_u32_f64(a))
+    UNOP(I32_TRUNC_SAT_F64_S, i64, f64, (uint32_t)sat_i32_f64(a))
+    UNOP(I32_TRUNC_SAT_F64_U, i64, f64, sat_u32_f64(a))
+    UNOP(I64_TRUNC_SAT_F32_S, i64, f32, (uint64_t)sat_i64_f64(a))
+    UNOP(I64_TRUNC_SAT_F32_U, i64, f32, sat_u64_f64(a))
+    UNOP(I64_TRUNC_SAT_F64_S, i64, f64, (uint64_t)sat_i64_f64(a))
+    UNOP(I64_TRUNC_SAT_F64_U, i64, f64, sat_u64_f64(a))
+
+    /* ---- fused ---- */
+L_I32_ADD_I:
+    S(1).i32 = S(2).i32 + pc[3];
+    NEXT(4);
+L_I64_ADD_I:
+    S(1).i64 = S(2).i64 + (uint64_t)(int64_t)(int32_t)pc[3];
+    NEXT(4);
+L_BR_EQZ_I32:
+    if (!S(1).i32)
+        BRANCH(pc[2]);
+    NEXT(3);
+L_BR_NEZ_I32:
+    if (S(1).i32)
+        BRANCH(pc[2]);
+    NEXT(3);
+L_BR_EQZ_I64:
+    if (!S(1).i64)
+        BRANCH(pc[2]);
+    NEXT(3);
+L_BR_NEZ_I64:
+    if (S(1).i64)
+        BRANCH(pc[2]);
+    NEXT(3);
+    CMPBR(BR_I32_EQ, i32, uint32_t, ==)
+    CMPBR(BR_I32_NE, i32, uint32_t, !=)
+    CMPBR(BR_I32_LT_S, i32, int32_t, <)
+    CMPBR(BR_I32_LT_U, i32, uint32_t, <)
+    CMPBR(BR_I32_GT_S, i32, int32_t, >)
+    CMPBR(BR_I32_GT_U, i32, uint32_t, >)
+    CMPBR(BR_I32_LE_S, i32, int32_t, <=)
+    CMPBR(BR_I32_LE_U, i32, uint32_t, <=)
+    CMPBR(BR_I32_GE_S, i32, int32_t, >=)
+    CMPBR(BR_I32_GE_U, i32, uint32_t, >=)
+    CMPBR(BR_I64_EQ, i64, uint64_t, ==)
+    CMPBR(BR_I64_NE, i64, uint64_t, !=)
+    CMPBR(BR_I64_LT_S, i64, int64_t, <)
+    CMPBR(BR_I64_LT_U, i64, uint64_t, <)
+    CMPBR(BR_I64_GT_S, i64, int64_t, >)
+    CMPBR(BR_I64_GT_U, i64, uint64_t, >)
+    CMPBR(BR_I64_LE_S, i64, int64_t, <=)
+    CMPBR(BR_I64_LE_U, i64, uint64_t, <=)
+    CMPBR(BR_I64_GE_S, i64, int64_t, >=)
+    CMPBR(BR_I64_GE_U, i64, uint64_t, >=)
+
+    /* ---- exits ---- */
+out_of_fuel:
+    if (s->fuel_on)
+        TRAP(WASM_TRAP_FUEL_EXHAUSTED);
+    fuel = INT64_MAX;
+    DISPATCH();
+
+finished:
+    if (s->fuel_on)
+        s->fuel = fuel < 0 ? 0 : fuel;
+    s->ftop = entry;
+    return WASM_OK;
+
+exited:
+    if (s->fuel_on)
+        s->fuel = fuel < 0 ? 0 : fuel;
+    s->ftop = entry;
+    err->status = WASM_ERR_EXIT;
+    err->trap = WASM_TRAP_NONE;
+    err->exit_code = s->exit_code;
+    err->frame_count = 0;
+    snprintf(err->message, sizeof err->message, "exit with code %d", (int)s->exit_code);
+    return WASM_ERR_EXIT;
+
+trap:
+    if (s->fuel_on)
+        s->fuel = fuel < 0 ? 0 : fuel;
+    report_trap(s, err, trap_kind, code, pc, entry, ftop);
+    s->ftop = entry;
+    return WASM_ERR_TRAP;
+}

@@ -1,0 +1,149 @@
+/* The internal instruction set the compiler emits and the interpreter runs.
+ *
+ * Every instruction is a sequence of 32-bit words: the handler (as an offset
+ * from the interpreter's base label) followed by operands. Operands are frame
+ * slot indices (S: cell index from the frame pointer), immediates (I), or
+ * branch offsets (B: words relative to the instruction's first word).
+ *
+ *   X(name, words, flags)     words = 0 for variable-length instructions
+ *   flags: T = may trap or calls (its byte offset is kept for backtraces)
+ */
+#ifndef ENGINE_OPS_H
+#define ENGINE_OPS_H
+
+#define OPF_T 1
+
+#define ENGINE_OPS(X)                                                  \
+    /* control */                                                      \
+    X(BR, 2, 0)               /* B */                                  \
+    X(BR_IF, 3, 0)            /* S cond, B */                          \
+    X(BR_UNLESS, 3, 0)        /* S cond, B */                          \
+    X(BR_TABLE, 0, 0)         /* S idx, I n, B[n+1] (last = default) */ \
+    X(LOOP, 2, 0)             /* I fuel cost of one iteration */       \
+    X(UNREACHABLE, 1, OPF_T)                                           \
+    X(RET0, 1, 0)                                                      \
+    X(RET1, 2, 0)             /* S value */                            \
+    X(RET_RANGE, 3, 0)        /* S first, I cells */                   \
+    X(CALL, 3, OPF_T)         /* I defined index, S arg base */        \
+    X(CALL_IMPORT, 3, OPF_T)  /* I func index, S arg base */           \
+    X(CALL_INDIRECT, 5, OPF_T) /* I type, I table, S index, S base */  \
+    X(COPY, 3, 0)             /* S dst, S src */                       \
+    X(COPY2, 3, 0)            /* v128 */                               \
+    X(SELECT, 5, 0)           /* S dst, S a, S b, S cond */            \
+    X(SELECT2, 5, 0)                                                   \
+    /* variables */                                                    \
+    X(GLOBAL_GET, 3, 0)       /* S dst, I global */                    \
+    X(GLOBAL_SET, 3, 0)       /* I global, S src */                    \
+    X(GLOBAL_GET2, 3, 0)                                               \
+    X(GLOBAL_SET2, 3, 0)                                               \
+    /* memory: loads S dst, S addr, I offset; stores S addr, S val, I offset */ \
+    X(LD_I32, 4, OPF_T) X(LD_I64, 4, OPF_T)                            \
+    X(LD_I32_8S, 4, OPF_T) X(LD_I32_8U, 4, OPF_T)                      \
+    X(LD_I32_16S, 4, OPF_T) X(LD_I32_16U, 4, OPF_T)                    \
+    X(LD_I64_8S, 4, OPF_T) X(LD_I64_8U, 4, OPF_T)                      \
+    X(LD_I64_16S, 4, OPF_T) X(LD_I64_16U, 4, OPF_T)                    \
+    X(LD_I64_32S, 4, OPF_T) X(LD_I64_32U, 4, OPF_T)                    \
+    X(LD_V128, 4, OPF_T)                                               \
+    X(ST_8, 4, OPF_T) X(ST_16, 4, OPF_T) X(ST_32, 4, OPF_T) X(ST_64, 4, OPF_T) \
+    X(ST_V128, 4, OPF_T)                                               \
+    X(MEM_SIZE, 2, 0)         /* S dst */                              \
+    X(MEM_GROW, 3, 0)         /* S dst, S delta */                     \
+    X(MEM_INIT, 5, OPF_T)     /* I seg, S d, S s, S n */               \
+    X(DATA_DROP, 2, 0)        /* I seg */                              \
+    X(MEM_COPY, 4, OPF_T)     /* S d, S s, S n */                      \
+    X(MEM_FILL, 4, OPF_T)     /* S d, S val, S n */                    \
+    /* tables and references */                                        \
+    X(TABLE_GET, 4, OPF_T)    /* S dst, I table, S i */                \
+    X(TABLE_SET, 4, OPF_T)    /* I table, S i, S val */                \
+    X(TABLE_SIZE, 3, 0)       /* S dst, I table */                     \
+    X(TABLE_GROW, 5, 0)       /* S dst, I table, S init, S n */        \
+    X(TABLE_FILL, 5, OPF_T)   /* I table, S i, S val, S n */           \
+    X(TABLE_COPY, 6, OPF_T)   /* I dst table, I src table, S d, S s, S n */ \
+    X(TABLE_INIT, 6, OPF_T)   /* I table, I seg, S d, S s, S n */      \
+    X(ELEM_DROP, 2, 0)        /* I seg */                              \
+    X(REF_IS_NULL, 3, 0)      /* S dst, S ref */                       \
+    X(REF_FUNC, 3, 0)         /* S dst, I func */                      \
+    /* i32 (unary: S dst, S a; binary: S dst, S a, S b) */             \
+    X(I32_EQZ, 3, 0) X(I32_CLZ, 3, 0) X(I32_CTZ, 3, 0) X(I32_POPCNT, 3, 0) \
+    X(I32_EXTEND8_S, 3, 0) X(I32_EXTEND16_S, 3, 0)                     \
+    X(I32_EQ, 4, 0) X(I32_NE, 4, 0) X(I32_LT_S, 4, 0) X(I32_LT_U, 4, 0) \
+    X(I32_GT_S, 4, 0) X(I32_GT_U, 4, 0) X(I32_LE_S, 4, 0) X(I32_LE_U, 4, 0) \
+    X(I32_GE_S, 4, 0) X(I32_GE_U, 4, 0)                                \
+    X(I32_ADD, 4, 0) X(I32_SUB, 4, 0) X(I32_MUL, 4, 0)                 \
+    X(I32_DIV_S, 4, OPF_T) X(I32_DIV_U, 4, OPF_T)                      \
+    X(I32_REM_S, 4, OPF_T) X(I32_REM_U, 4, OPF_T)                      \
+    X(I32_AND, 4, 0) X(I32_OR, 4, 0) X(I32_XOR, 4, 0)                  \
+    X(I32_SHL, 4, 0) X(I32_SHR_S, 4, 0) X(I32_SHR_U, 4, 0)             \
+    X(I32_ROTL, 4, 0) X(I32_ROTR, 4, 0)                                \
+    /* i64 */                                                          \
+    X(I64_EQZ, 3, 0) X(I64_CLZ, 3, 0) X(I64_CTZ, 3, 0) X(I64_POPCNT, 3, 0) \
+    X(I64_EXTEND8_S, 3, 0) X(I64_EXTEND16_S, 3, 0) X(I64_EXTEND32_S, 3, 0) \
+    X(I64_EQ, 4, 0) X(I64_NE, 4, 0) X(I64_LT_S, 4, 0) X(I64_LT_U, 4, 0) \
+    X(I64_GT_S, 4, 0) X(I64_GT_U, 4, 0) X(I64_LE_S, 4, 0) X(I64_LE_U, 4, 0) \
+    X(I64_GE_S, 4, 0) X(I64_GE_U, 4, 0)                                \
+    X(I64_ADD, 4, 0) X(I64_SUB, 4, 0) X(I64_MUL, 4, 0)                 \
+    X(I64_DIV_S, 4, OPF_T) X(I64_DIV_U, 4, OPF_T)                      \
+    X(I64_REM_S, 4, OPF_T) X(I64_REM_U, 4, OPF_T)                      \
+    X(I64_AND, 4, 0) X(I64_OR, 4, 0) X(I64_XOR, 4, 0)                  \
+    X(I64_SHL, 4, 0) X(I64_SHR_S, 4, 0) X(I64_SHR_U, 4, 0)             \
+    X(I64_ROTL, 4, 0) X(I64_ROTR, 4, 0)                                \
+    /* f32 */                                                          \
+    X(F32_ABS, 3, 0) X(F32_NEG, 3, 0) X(F32_CEIL, 3, 0) X(F32_FLOOR, 3, 0) \
+    X(F32_TRUNC, 3, 0) X(F32_NEAREST, 3, 0) X(F32_SQRT, 3, 0)          \
+    X(F32_EQ, 4, 0) X(F32_NE, 4, 0) X(F32_LT, 4, 0) X(F32_GT, 4, 0)    \
+    X(F32_LE, 4, 0) X(F32_GE, 4, 0)                                    \
+    X(F32_ADD, 4, 0) X(F32_SUB, 4, 0) X(F32_MUL, 4, 0) X(F32_DIV, 4, 0) \
+    X(F32_MIN, 4, 0) X(F32_MAX, 4, 0) X(F32_COPYSIGN, 4, 0)            \
+    /* f64 */                                                          \
+    X(F64_ABS, 3, 0) X(F64_NEG, 3, 0) X(F64_CEIL, 3, 0) X(F64_FLOOR, 3, 0) \
+    X(F64_TRUNC, 3, 0) X(F64_NEAREST, 3, 0) X(F64_SQRT, 3, 0)          \
+    X(F64_EQ, 4, 0) X(F64_NE, 4, 0) X(F64_LT, 4, 0) X(F64_GT, 4, 0)    \
+    X(F64_LE, 4, 0) X(F64_GE, 4, 0)                                    \
+    X(F64_ADD, 4, 0) X(F64_SUB, 4, 0) X(F64_MUL, 4, 0) X(F64_DIV, 4, 0) \
+    X(F64_MIN, 4, 0) X(F64_MAX, 4, 0) X(F64_COPYSIGN, 4, 0)            \
+    /* conversions (S dst, S a) */                                     \
+    X(I32_WRAP_I64, 3, 0)                                              \
+    X(I32_TRUNC_F32_S, 3, OPF_T) X(I32_TRUNC_F32_U, 3, OPF_T)          \
+    X(I32_TRUNC_F64_S, 3, OPF_T) X(I32_TRUNC_F64_U, 3, OPF_T)          \
+    X(I64_EXTEND_I32_S, 3, 0) X(I64_EXTEND_I32_U, 3, 0)                \
+    X(I64_TRUNC_F32_S, 3, OPF_T) X(I64_TRUNC_F32_U, 3, OPF_T)          \
+    X(I64_TRUNC_F64_S, 3, OPF_T) X(I64_TRUNC_F64_U, 3, OPF_T)          \
+    X(F32_CONVERT_I32_S, 3, 0) X(F32_CONVERT_I32_U, 3, 0)              \
+    X(F32_CONVERT_I64_S, 3, 0) X(F32_CONVERT_I64_U, 3, 0)              \
+    X(F32_DEMOTE_F64, 3, 0)                                            \
+    X(F64_CONVERT_I32_S, 3, 0) X(F64_CONVERT_I32_U, 3, 0)              \
+    X(F64_CONVERT_I64_S, 3, 0) X(F64_CONVERT_I64_U, 3, 0)              \
+    X(F64_PROMOTE_F32, 3, 0)                                           \
+    X(I32_TRUNC_SAT_F32_S, 3, 0) X(I32_TRUNC_SAT_F32_U, 3, 0)          \
+    X(I32_TRUNC_SAT_F64_S, 3, 0) X(I32_TRUNC_SAT_F64_U, 3, 0)          \
+    X(I64_TRUNC_SAT_F32_S, 3, 0) X(I64_TRUNC_SAT_F32_U, 3, 0)          \
+    X(I64_TRUNC_SAT_F64_S, 3, 0) X(I64_TRUNC_SAT_F64_U, 3, 0)          \
+    ENGINE_FUSED_OPS(X)
+
+/* Fused and specialised forms the compiler emits for common sequences. */
+#define ENGINE_FUSED_OPS(X)                                                \
+    X(I32_ADD_I, 4, 0)        /* S dst, S a, I imm */                      \
+    X(I64_ADD_I, 4, 0)        /* S dst, S a, I imm (sign-extended) */      \
+    X(BR_EQZ_I32, 3, 0)       /* S a, B: branch if a == 0 */               \
+    X(BR_NEZ_I32, 3, 0)                                                    \
+    X(BR_EQZ_I64, 3, 0) X(BR_NEZ_I64, 3, 0)                                \
+    /* compare-and-branch: S a, S b, B (branch when the compare holds) */  \
+    X(BR_I32_EQ, 4, 0) X(BR_I32_NE, 4, 0)                                  \
+    X(BR_I32_LT_S, 4, 0) X(BR_I32_LT_U, 4, 0)                              \
+    X(BR_I32_GT_S, 4, 0) X(BR_I32_GT_U, 4, 0)                              \
+    X(BR_I32_LE_S, 4, 0) X(BR_I32_LE_U, 4, 0)                              \
+    X(BR_I32_GE_S, 4, 0) X(BR_I32_GE_U, 4, 0)                              \
+    X(BR_I64_EQ, 4, 0) X(BR_I64_NE, 4, 0)                                  \
+    X(BR_I64_LT_S, 4, 0) X(BR_I64_LT_U, 4, 0)                              \
+    X(BR_I64_GT_S, 4, 0) X(BR_I64_GT_U, 4, 0)                              \
+    X(BR_I64_LE_S, 4, 0) X(BR_I64_LE_U, 4, 0)                              \
+    X(BR_I64_GE_S, 4, 0) X(BR_I64_GE_U, 4, 0)
+
+enum engine_op {
+#define ENGINE_OP_ENUM(name, words, flags) OP_##name,
+    ENGINE_OPS(ENGINE_OP_ENUM)
+#undef ENGINE_OP_ENUM
+    OP_COUNT_
+};
+
+#endif

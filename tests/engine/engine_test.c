@@ -1,0 +1,501 @@
+/* Unit tests of the engine's embedding API (src/engine/wasm.h): host
+ * functions, traps and exits from the host, re-entry, limits (memory pages,
+ * call depth, fuel), memory access from the host, linking across instances,
+ * and error messages that name functions and byte offsets.
+ *
+ *   engine_test WAT_BUILD_DIR     (the .wasm files compiled from tests/engine/wat) */
+#include "check.h"
+#include "engine/wasm.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *wasm_dir;
+
+static uint8_t *read_all(const char *path, size_t *size)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return NULL;
+    fseek(f, 0, SEEK_END);
+    long n = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    uint8_t *buf = malloc(n > 0 ? (size_t)n : 1);
+    if (buf && fread(buf, 1, (size_t)n, f) != (size_t)n) {
+        free(buf);
+        buf = NULL;
+    }
+    fclose(f);
+    *size = (size_t)n;
+    return buf;
+}
+
+static wasm_module *load(const char *name)
+{
+    char path[1024];
+    snprintf(path, sizeof path, "%s/%s.wasm", wasm_dir, name);
+    size_t size;
+    uint8_t *bytes = read_all(path, &size);
+    if (!bytes) {
+        printf("cannot read %s\n", path);
+        return NULL;
+    }
+    wasm_error err;
+    wasm_module *m = wasm_module_new(bytes, size, &err);
+    free(bytes);
+    if (!m)
+        printf("%s: %s: %s\n", name, wasm_status_name(err.status), err.message);
+    return m;
+}
+
+static wasm_func *export_func(wasm_instance *inst, const char *name)
+{
+    wasm_extern ex;
+    if (!wasm_instance_export(inst, name, &ex) || ex.kind != WASM_EXTERN_FUNC)
+        return NULL;
+    return ex.of.func;
+}
+
+static wasm_value f64v(double d)
+{
+    wasm_value v = {WASM_F64, {.f64_bits = 0}};
+    memcpy(&v.of.f64_bits, &d, 8);
+    return v;
+}
+
+static double as_f64(wasm_value v)
+{
+    double d;
+    memcpy(&d, &v.of.f64_bits, 8);
+    return d;
+}
+
+/* ---- host functions ------------------------------------------------------------------- */
+
+typedef struct host_env {
+    wasm_store *store;
+    wasm_instance *inst; /* for re-entry */
+    int calls;
+} host_env;
+
+static wasm_status h_add3(wasm_call_ctx *ctx, void *env, const wasm_value *a, wasm_value *r)
+{
+    ((host_env *)env)->calls++;
+    r[0] = f64v((double)(int32_t)a[0].of.i32 + (double)(int64_t)a[1].of.i64 + as_f64(a[2]));
+    return WASM_OK;
+}
+
+static wasm_status h_fail(wasm_call_ctx *ctx, void *env, const wasm_value *a, wasm_value *r)
+{
+    return wasm_ctx_trap(ctx, "host says no to %u", a[0].of.i32);
+}
+
+static wasm_status h_quit(wasm_call_ctx *ctx, void *env, const wasm_value *a, wasm_value *r)
+{
+    return wasm_ctx_exit(ctx, (int32_t)a[0].of.i32);
+}
+
+static wasm_status h_reenter(wasm_call_ctx *ctx, void *env, const wasm_value *a, wasm_value *r)
+{
+    host_env *he = env;
+    wasm_func *dbl = export_func(he->inst, "double");
+    wasm_value arg = wasm_i32(a[0].of.i32), res;
+    wasm_error err;
+    wasm_status st = wasm_call(wasm_ctx_store(ctx), dbl, &arg, 1, &res, 1, &err);
+    if (st != WASM_OK)
+        return wasm_ctx_trap(ctx, "re-entry failed: %s", err.message);
+    /* the host also sees the caller's memory */
+    wasm_memory *mem = wasm_ctx_memory(ctx);
+    if (!mem || memcmp(wasm_memory_data(mem) + 16, "hello", 5) != 0)
+        return wasm_ctx_trap(ctx, "caller memory not visible");
+    r[0] = res;
+    return WASM_OK;
+}
+
+static wasm_status h_pair(wasm_call_ctx *ctx, void *env, const wasm_value *a, wasm_value *r)
+{
+    r[0] = wasm_i32(a[0].of.i32 + 1);
+    r[1] = wasm_i64(1000);
+    return WASM_OK;
+}
+
+static wasm_status h_plus1000(wasm_call_ctx *ctx, void *env, const wasm_value *a, wasm_value *r)
+{
+    r[0] = wasm_i32(a[0].of.i32 + 1000);
+    return WASM_OK;
+}
+
+static wasm_status h_wrong_type(wasm_call_ctx *ctx, void *env, const wasm_value *a, wasm_value *r)
+{
+    r[0] = wasm_i64(1); /* declared f64 */
+    return WASM_OK;
+}
+
+static void test_host_functions(void)
+{
+    wasm_module *m = load("host");
+    CHECK(m != NULL);
+    if (!m)
+        return;
+    CHECK_EQ_INT(wasm_module_import_count(m), 5);
+    wasm_import_desc d;
+    CHECK(wasm_module_import(m, 0, &d));
+    CHECK_EQ_STR(d.module, "env");
+    CHECK_EQ_STR(d.name, "add3");
+    CHECK_EQ_INT(d.func.param_count, 3);
+    CHECK_EQ_INT(d.func.results[0], WASM_F64);
+    CHECK_EQ_STR(wasm_module_func_name(m, 6), "inner_fail");
+
+    wasm_store *s = wasm_store_new(NULL);
+    host_env env = {s, NULL, 0};
+    static const wasm_type p_add3[] = {WASM_I32, WASM_I64, WASM_F64}, r_f64[] = {WASM_F64},
+                           p_i32[] = {WASM_I32}, r_i32[] = {WASM_I32},
+                           r_pair[] = {WASM_I32, WASM_I64};
+    wasm_functype t_add3 = {3, 1, p_add3, r_f64}, t_i32_void = {1, 0, p_i32, NULL},
+                  t_i32_i32 = {1, 1, p_i32, r_i32}, t_pair = {1, 2, p_i32, r_pair};
+    wasm_extern imports[5] = {
+        {WASM_EXTERN_FUNC, {.func = wasm_func_new_host(s, &t_add3, h_add3, &env, "add3")}},
+        {WASM_EXTERN_FUNC, {.func = wasm_func_new_host(s, &t_i32_void, h_fail, &env, "fail")}},
+        {WASM_EXTERN_FUNC, {.func = wasm_func_new_host(s, &t_i32_void, h_quit, &env, "quit")}},
+        {WASM_EXTERN_FUNC, {.func = wasm_func_new_host(s, &t_i32_i32, h_reenter, &env, "reenter")}},
+        {WASM_EXTERN_FUNC, {.func = wasm_func_new_host(s, &t_pair, h_pair, &env, "pair")}},
+    };
+    wasm_error err;
+    wasm_instance *inst = wasm_instantiate(s, m, imports, 5, &err);
+    CHECK(inst != NULL);
+    if (!inst) {
+        printf("%s\n", err.message);
+        return;
+    }
+    env.inst = inst;
+
+    /* arguments and a result through a host function */
+    wasm_value args[3] = {wasm_i32((uint32_t)-5), wasm_i64(7), f64v(0.25)}, res[2];
+    CHECK_EQ_INT(wasm_call(s, export_func(inst, "call_add3"), args, 3, res, 1, &err), WASM_OK);
+    CHECK(res[0].type == WASM_F64 && as_f64(res[0]) == 2.25);
+    CHECK_EQ_INT(env.calls, 1);
+
+    /* a host function called directly from the host */
+    CHECK_EQ_INT(wasm_call(s, imports[0].of.func, args, 3, res, 1, &err), WASM_OK);
+    CHECK(as_f64(res[0]) == 2.25);
+
+    /* a trap raised by the host: message and backtrace through wasm frames */
+    wasm_value a1 = wasm_i32(7);
+    CHECK_EQ_INT(wasm_call(s, export_func(inst, "call_fail"), &a1, 1, NULL, 0, &err), WASM_ERR_TRAP);
+    CHECK_EQ_INT(err.trap, WASM_TRAP_HOST);
+    CHECK(strstr(err.message, "host says no to 7") != NULL);
+    CHECK(err.frame_count >= 2);
+    CHECK_EQ_STR(err.frames[0].name, "inner_fail");
+    CHECK(strstr(err.message, "inner_fail") != NULL);
+
+    /* the store is still usable after a trap */
+    wasm_value a2 = wasm_i32(21);
+    CHECK_EQ_INT(wasm_call(s, export_func(inst, "double"), &a2, 1, res, 1, &err), WASM_OK);
+    CHECK_EQ_INT(res[0].of.i32, 42);
+
+    /* exit from deep inside wasm unwinds everything */
+    wasm_value a3 = wasm_i32(50);
+    CHECK_EQ_INT(wasm_call(s, export_func(inst, "call_quit"), &a3, 1, NULL, 0, &err), WASM_ERR_EXIT);
+    CHECK_EQ_INT(err.exit_code, 42);
+
+    /* re-entry: host -> wasm -> host -> wasm */
+    wasm_value a4 = wasm_i32(10);
+    CHECK_EQ_INT(wasm_call(s, export_func(inst, "call_reenter"), &a4, 1, res, 1, &err), WASM_OK);
+    CHECK_EQ_INT(res[0].of.i32, 21);
+
+    /* multiple results from a host function */
+    wasm_value a5 = wasm_i32(4);
+    CHECK_EQ_INT(wasm_call(s, export_func(inst, "call_pair"), &a5, 1, res, 1, &err), WASM_OK);
+    CHECK_EQ_INT(res[0].of.i64, 1005);
+
+    /* memory shared with the host, and growth seen on both sides */
+    wasm_extern mex;
+    CHECK(wasm_instance_export(inst, "memory", &mex) && mex.kind == WASM_EXTERN_MEMORY);
+    wasm_memory *mem = mex.of.memory;
+    CHECK_EQ_INT(wasm_memory_size(mem), 65536);
+    wasm_memory_data(mem)[100] = 99;
+    wasm_value a6 = wasm_i32(100);
+    CHECK_EQ_INT(wasm_call(s, export_func(inst, "load8"), &a6, 1, res, 1, &err), WASM_OK);
+    CHECK_EQ_INT(res[0].of.i32, 99);
+    CHECK_EQ_INT(wasm_memory_grow(mem, 1), 1);
+    wasm_memory_data(mem)[65536 + 5] = 77;
+    wasm_value a7 = wasm_i32(65536 + 5);
+    CHECK_EQ_INT(wasm_call(s, export_func(inst, "load8"), &a7, 1, res, 1, &err), WASM_OK);
+    CHECK_EQ_INT(res[0].of.i32, 77);
+    wasm_value a8 = wasm_i32(5); /* beyond the declared maximum of 4 pages */
+    CHECK_EQ_INT(wasm_call(s, export_func(inst, "grow"), &a8, 1, res, 1, &err), WASM_OK);
+    CHECK_EQ_INT((int32_t)res[0].of.i32, -1);
+    CHECK_EQ_INT(wasm_memory_grow(mem, 3), -1);
+    CHECK_EQ_INT(wasm_memory_limits(mem).max, 4);
+
+    /* API misuse is reported, not crashed on */
+    CHECK_EQ_INT(wasm_call(s, export_func(inst, "double"), NULL, 0, res, 1, &err), WASM_ERR_ARGUMENT);
+    wasm_value wrong = wasm_i64(1);
+    CHECK_EQ_INT(wasm_call(s, export_func(inst, "double"), &wrong, 1, res, 1, &err), WASM_ERR_ARGUMENT);
+    CHECK(strstr(err.message, "argument 0") != NULL);
+
+    /* a host function returning the wrong type traps instead of corrupting */
+    wasm_functype t_f64 = {0, 1, NULL, r_f64};
+    wasm_func *bad = wasm_func_new_host(s, &t_f64, h_wrong_type, NULL, "wrong_type");
+    CHECK_EQ_INT(wasm_call(s, bad, NULL, 0, res, 1, &err), WASM_ERR_TRAP);
+    CHECK(strstr(err.message, "wrong_type returned a i64") != NULL);
+
+    /* wrong imports: unlinkable with a message naming the import */
+    wasm_extern swapped[5];
+    memcpy(swapped, imports, sizeof swapped);
+    swapped[0] = imports[1];
+    CHECK(wasm_instantiate(s, m, swapped, 5, &err) == NULL);
+    CHECK_EQ_INT(err.status, WASM_ERR_UNLINKABLE);
+    CHECK(strstr(err.message, "add3") != NULL);
+    CHECK(wasm_instantiate(s, m, imports, 4, &err) == NULL);
+    CHECK_EQ_INT(err.status, WASM_ERR_ARGUMENT);
+
+    wasm_store_free(s);
+    wasm_module_free(m);
+}
+
+/* ---- limits ---------------------------------------------------------------------------- */
+
+static wasm_instance *instance_of(wasm_store *s, wasm_module *m)
+{
+    wasm_error err;
+    wasm_instance *inst = wasm_instantiate(s, m, NULL, 0, &err);
+    if (!inst)
+        printf("instantiate: %s\n", err.message);
+    return inst;
+}
+
+static void test_limits(void)
+{
+    wasm_module *m = load("limits");
+    CHECK(m != NULL);
+    if (!m)
+        return;
+    wasm_error err;
+    wasm_value res, arg;
+
+    /* call depth */
+    wasm_store_limits lim = {0, 0, 1000};
+    wasm_store *s = wasm_store_new(&lim);
+    wasm_instance *inst = instance_of(s, m);
+    CHECK(inst != NULL);
+    arg = wasm_i32(900);
+    CHECK_EQ_INT(wasm_call(s, export_func(inst, "recurse"), &arg, 1, &res, 1, &err), WASM_OK);
+    CHECK_EQ_INT(res.of.i32, 900);
+    arg = wasm_i32(1100);
+    CHECK_EQ_INT(wasm_call(s, export_func(inst, "recurse"), &arg, 1, &res, 1, &err), WASM_ERR_TRAP);
+    CHECK_EQ_INT(err.trap, WASM_TRAP_STACK_EXHAUSTED);
+    CHECK(strncmp(err.message, "call stack exhausted", 20) == 0);
+    CHECK_EQ_STR(err.frames[0].name, "recurse");
+    CHECK_EQ_INT(err.frame_count, WASM_MAX_BACKTRACE);
+    /* default depth: deep but finite recursion works, runaway traps */
+    wasm_store *s2 = wasm_store_new(NULL);
+    wasm_instance *inst2 = instance_of(s2, m);
+    arg = wasm_i32(50000);
+    CHECK_EQ_INT(wasm_call(s2, export_func(inst2, "recurse"), &arg, 1, &res, 1, &err), WASM_OK);
+    arg = wasm_i32(100000000);
+    CHECK_EQ_INT(wasm_call(s2, export_func(inst2, "recurse"), &arg, 1, &res, 1, &err), WASM_ERR_TRAP);
+    CHECK_EQ_INT(err.trap, WASM_TRAP_STACK_EXHAUSTED);
+    wasm_store_free(s2);
+
+    /* fuel: an endless loop stops; a bounded one finishes within budget */
+    wasm_store_set_fuel(s, 100000);
+    CHECK_EQ_INT(wasm_call(s, export_func(inst, "forever"), NULL, 0, NULL, 0, &err), WASM_ERR_TRAP);
+    CHECK_EQ_INT(err.trap, WASM_TRAP_FUEL_EXHAUSTED);
+    CHECK_EQ_STR(err.frames[0].name, "forever");
+    CHECK_EQ_INT(wasm_store_fuel_remaining(s), 0);
+    wasm_store_set_fuel(s, 1000000);
+    arg = wasm_i32(1000);
+    CHECK_EQ_INT(wasm_call(s, export_func(inst, "count"), &arg, 1, &res, 1, &err), WASM_OK);
+    CHECK_EQ_INT(res.of.i32, 1000);
+    uint64_t left = wasm_store_fuel_remaining(s);
+    CHECK(left < 1000000 - 1000 && left > 1000000 - 100000);
+    arg = wasm_i32(100000000);
+    CHECK_EQ_INT(wasm_call(s, export_func(inst, "count"), &arg, 1, &res, 1, &err), WASM_ERR_TRAP);
+    CHECK_EQ_INT(err.trap, WASM_TRAP_FUEL_EXHAUSTED);
+    wasm_store_set_fuel(s, 0); /* metering off */
+    arg = wasm_i32(3000000);
+    CHECK_EQ_INT(wasm_call(s, export_func(inst, "count"), &arg, 1, &res, 1, &err), WASM_OK);
+    CHECK_EQ_INT(res.of.i32, 3000000);
+
+    /* traps name the function and the byte offset, with the caller chain */
+    wasm_value two[2] = {wasm_i32(1), wasm_i32(0)};
+    CHECK_EQ_INT(wasm_call(s, export_func(inst, "divide"), two, 2, &res, 1, &err), WASM_ERR_TRAP);
+    CHECK_EQ_INT(err.trap, WASM_TRAP_DIV_BY_ZERO);
+    CHECK(strncmp(err.message, "integer divide by zero", 22) == 0);
+    CHECK(strstr(err.message, "\"divide\"") != NULL);
+    CHECK(strstr(err.message, "byte offset") != NULL);
+    CHECK_EQ_INT(err.frame_count, 2);
+    CHECK_EQ_STR(err.frames[0].name, "divide");
+    CHECK_EQ_STR(err.frames[1].name, "middle");
+    CHECK(err.frames[0].code_offset > 0);
+    arg = wasm_i32(65535);
+    CHECK_EQ_INT(wasm_call(s, export_func(inst, "oob"), &arg, 1, &res, 1, &err), WASM_ERR_TRAP);
+    CHECK_EQ_INT(err.trap, WASM_TRAP_OOB_MEMORY);
+    arg = wasm_i32(65536 - 12);
+    CHECK_EQ_INT(wasm_call(s, export_func(inst, "oob"), &arg, 1, &res, 1, &err), WASM_OK);
+    wasm_store_free(s);
+
+    /* memory pages */
+    wasm_store_limits mlim = {3, 0, 0};
+    s = wasm_store_new(&mlim);
+    inst = instance_of(s, m);
+    arg = wasm_i32(2);
+    CHECK_EQ_INT(wasm_call(s, export_func(inst, "grow"), &arg, 1, &res, 1, &err), WASM_OK);
+    CHECK_EQ_INT(res.of.i32, 1);
+    arg = wasm_i32(1);
+    CHECK_EQ_INT(wasm_call(s, export_func(inst, "grow"), &arg, 1, &res, 1, &err), WASM_OK);
+    CHECK_EQ_INT((int32_t)res.of.i32, -1);
+    wasm_module *big = load("bad_memory");
+    CHECK(big != NULL);
+    CHECK(wasm_instantiate(s, big, NULL, 0, &err) == NULL);
+    CHECK_EQ_INT(err.status, WASM_ERR_NOMEM);
+    CHECK(strstr(err.message, "limit") != NULL);
+    wasm_store_free(s);
+    wasm_module_free(big);
+    wasm_module_free(m);
+
+    /* a trap in the start function fails instantiation */
+    wasm_module *st = load("start_trap");
+    s = wasm_store_new(NULL);
+    CHECK(wasm_instantiate(s, st, NULL, 0, &err) == NULL);
+    CHECK_EQ_INT(err.status, WASM_ERR_TRAP);
+    CHECK_EQ_INT(err.trap, WASM_TRAP_UNREACHABLE);
+    CHECK_EQ_STR(err.frames[0].name, "boom");
+    wasm_store_free(s);
+    wasm_module_free(st);
+}
+
+/* ---- linking ------------------------------------------------------------------------------- */
+
+static void test_linking(void)
+{
+    wasm_module *pm = load("provider"), *cm = load("consumer");
+    CHECK(pm && cm);
+    if (!pm || !cm)
+        return;
+    wasm_store *s = wasm_store_new(NULL);
+    wasm_error err;
+    wasm_instance *p = instance_of(s, pm);
+    const char *names[] = {"f", "table", "counter", "mem"};
+    wasm_extern imports[4];
+    for (int i = 0; i < 4; i++)
+        CHECK(wasm_instance_export(p, names[i], &imports[i]));
+    wasm_instance *c = wasm_instantiate(s, cm, imports, 4, &err);
+    CHECK(c != NULL);
+    if (!c)
+        return;
+    wasm_value res, arg = wasm_i32(1);
+    CHECK_EQ_INT(wasm_call(s, export_func(c, "direct"), &arg, 1, &res, 1, &err), WASM_OK);
+    CHECK_EQ_INT(res.of.i32, 101);
+    wasm_value two[2] = {wasm_i32(2), wasm_i32(0)};
+    CHECK_EQ_INT(wasm_call(s, export_func(c, "indirect"), two, 2, &res, 1, &err), WASM_OK);
+    CHECK_EQ_INT(res.of.i32, 102);
+    two[1] = wasm_i32(1);
+    CHECK_EQ_INT(wasm_call(s, export_func(c, "indirect"), two, 2, &res, 1, &err), WASM_ERR_TRAP);
+    CHECK_EQ_INT(err.trap, WASM_TRAP_UNINITIALIZED_ELEMENT);
+    two[1] = wasm_i32(2);
+    CHECK_EQ_INT(wasm_call(s, export_func(c, "indirect"), two, 2, &res, 1, &err), WASM_ERR_TRAP);
+    CHECK_EQ_INT(err.trap, WASM_TRAP_UNDEFINED_ELEMENT);
+
+    /* a host function placed in the shared table, called indirectly */
+    static const wasm_type p_i32[] = {WASM_I32};
+    wasm_functype t = {1, 1, p_i32, p_i32};
+    wasm_value fv = {WASM_FUNCREF, {.funcref = wasm_func_new_host(s, &t, h_plus1000, NULL, "h")}};
+    CHECK(wasm_table_set(imports[1].of.table, 1, fv));
+    two[0] = wasm_i32(5);
+    two[1] = wasm_i32(1);
+    CHECK_EQ_INT(wasm_call(s, export_func(c, "indirect"), two, 2, &res, 1, &err), WASM_OK);
+    CHECK_EQ_INT(res.of.i32, 1005);
+    /* wrong signature through call_indirect */
+    wasm_functype t2 = {0, 0, NULL, NULL};
+    wasm_value gv = {WASM_FUNCREF, {.funcref = wasm_func_new_host(s, &t2, h_plus1000, NULL, "g")}};
+    CHECK(wasm_table_set(imports[1].of.table, 1, gv));
+    CHECK_EQ_INT(wasm_call(s, export_func(c, "indirect"), two, 2, &res, 1, &err), WASM_ERR_TRAP);
+    CHECK_EQ_INT(err.trap, WASM_TRAP_INDIRECT_CALL_TYPE);
+
+    /* the global and the memory are shared */
+    CHECK_EQ_INT(wasm_call(s, export_func(c, "bump"), NULL, 0, &res, 1, &err), WASM_OK);
+    CHECK_EQ_INT(res.of.i32, 6);
+    CHECK_EQ_INT(wasm_global_get(imports[2].of.global).of.i32, 6);
+    CHECK(wasm_global_set(imports[2].of.global, wasm_i32(40)));
+    CHECK(!wasm_global_set(imports[2].of.global, wasm_i64(40)));
+    CHECK_EQ_INT(wasm_call(s, export_func(c, "bump"), NULL, 0, &res, 1, &err), WASM_OK);
+    CHECK_EQ_INT(res.of.i32, 41);
+    wasm_value poke[2] = {wasm_i32(300), wasm_i32(9)};
+    CHECK_EQ_INT(wasm_call(s, export_func(c, "poke"), poke, 2, NULL, 0, &err), WASM_OK);
+    CHECK_EQ_INT(wasm_memory_data(imports[3].of.memory)[300], 9);
+
+    /* tables from the host */
+    wasm_table *tab = imports[1].of.table;
+    CHECK_EQ_INT(wasm_table_size(tab), 2);
+    wasm_value v;
+    CHECK(wasm_table_get(tab, 0, &v) && v.of.funcref == imports[0].of.func);
+    CHECK(!wasm_table_get(tab, 2, &v));
+    CHECK(wasm_table_set(tab, 1, (wasm_value){WASM_FUNCREF, {.funcref = imports[0].of.func}}));
+    two[0] = wasm_i32(5);
+    two[1] = wasm_i32(1);
+    CHECK_EQ_INT(wasm_call(s, export_func(c, "indirect"), two, 2, &res, 1, &err), WASM_OK);
+    CHECK_EQ_INT(res.of.i32, 105);
+    CHECK_EQ_INT(wasm_table_grow(tab, 3, (wasm_value){WASM_FUNCREF, {.funcref = NULL}}), 2);
+    CHECK_EQ_INT(wasm_table_size(tab), 5);
+
+    wasm_store_free(s);
+    wasm_module_free(pm);
+    wasm_module_free(cm);
+}
+
+/* ---- malformed and invalid modules ---------------------------------------------------------- */
+
+static void test_errors(void)
+{
+    wasm_error err;
+    static const uint8_t not_wasm[] = "hello world";
+    CHECK(wasm_module_new(not_wasm, sizeof not_wasm, &err) == NULL);
+    CHECK_EQ_INT(err.status, WASM_ERR_MALFORMED);
+    CHECK(strstr(err.message, "magic header not detected") != NULL);
+
+    CHECK(wasm_module_new(NULL, 0, &err) == NULL);
+    CHECK_EQ_INT(err.status, WASM_ERR_MALFORMED);
+
+    /* (func (result i32) (f32.const 0)) : type mismatch, in function 0 at a byte offset */
+    static const uint8_t invalid[] = {0, 'a', 's', 'm', 1, 0, 0, 0, 1, 5, 1, 0x60, 0, 1, 0x7f,
+                                      3, 2, 1, 0, 10, 9, 1, 7, 0, 0x43, 0, 0, 0, 0, 0x0b};
+    CHECK(wasm_module_new(invalid, sizeof invalid, &err) == NULL);
+    CHECK_EQ_INT(err.status, WASM_ERR_INVALID);
+    CHECK(strstr(err.message, "type mismatch") != NULL);
+    CHECK(strstr(err.message, "function 0") != NULL);
+    CHECK(strstr(err.message, "byte offset 29") != NULL);
+
+    /* truncated: every prefix of a valid module fails cleanly (except those that
+     * end at a section boundary before the function section: valid modules) */
+    static const uint8_t valid[] = {0, 'a', 's', 'm', 1, 0, 0, 0, 1, 5, 1, 0x60, 0, 1, 0x7f,
+                                    3, 2, 1, 0, 10, 6, 1, 4, 0, 0x41, 7, 0x0b};
+    wasm_module *m = wasm_module_new(valid, sizeof valid, &err);
+    CHECK(m != NULL);
+    wasm_module_free(m);
+    int clean = 1;
+    for (size_t n = 0; n < sizeof valid; n++) {
+        m = wasm_module_new(valid, n, &err);
+        bool boundary = n == 8 || n == 15;
+        if (boundary ? !m : (m || err.status != WASM_ERR_MALFORMED || !err.message[0])) {
+            printf("     prefix of %zu bytes: %s: %s\n", n, wasm_status_name(err.status), err.message);
+            clean = 0;
+        }
+        wasm_module_free(m);
+    }
+    CHECK(clean);
+    CHECK_EQ_STR(wasm_status_name(WASM_ERR_UNLINKABLE), "unlinkable");
+    CHECK_EQ_STR(wasm_trap_message(WASM_TRAP_INDIRECT_CALL_TYPE), "indirect call type mismatch");
+}
+
+int main(int argc, char **argv)
+{
+    wasm_dir = argc > 1 ? argv[1] : "build/tests/engine/wat";
+    test_host_functions();
+    test_limits();
+    test_linking();
+    test_errors();
+    return check_summary();
+}

@@ -1,0 +1,2 @@
+;; A memory larger than a store's limit.
+(module (memory (export "memory") 100))

@@ -1,0 +1,13 @@
+(module
+  (import "provider" "f" (func $f (param i32) (result i32)))
+  (import "provider" "table" (table 2 funcref))
+  (import "provider" "counter" (global $counter (mut i32)))
+  (import "provider" "mem" (memory 1))
+  (type $t (func (param i32) (result i32)))
+  (func (export "direct") (param i32) (result i32) (call $f (local.get 0)))
+  (func (export "indirect") (param i32 i32) (result i32)
+    (call_indirect (type $t) (local.get 0) (local.get 1)))
+  (func (export "bump") (result i32)
+    (global.set $counter (i32.add (global.get $counter) (i32.const 1)))
+    (global.get $counter))
+  (func (export "poke") (param i32 i32) (i32.store8 (local.get 0) (local.get 1))))

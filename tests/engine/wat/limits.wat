@@ -1,0 +1,25 @@
+;; Limits: recursion depth, memory growth, fuel, and traps with names.
+(module
+  (memory (export "memory") 1)
+  (func $recurse (export "recurse") (param i32) (result i32)
+    (if (result i32) (i32.eqz (local.get 0))
+      (then (i32.const 0))
+      (else (i32.add (i32.const 1) (call $recurse (i32.sub (local.get 0) (i32.const 1)))))))
+  (func $forever (export "forever") (loop $l (br $l)))
+  (func $count (export "count") (param i32) (result i32)
+    (local i32)
+    (block $done
+      (loop $l
+        (br_if $done (i32.ge_u (local.get 1) (local.get 0)))
+        (local.set 1 (i32.add (local.get 1) (i32.const 1)))
+        (br $l)))
+    (local.get 1))
+  (func (export "grow") (param i32) (result i32)
+    (memory.grow (local.get 0)))
+  (func $divide (param i32 i32) (result i32)
+    (i32.div_s (local.get 0) (local.get 1)))
+  (func $middle (export "divide") (param i32 i32) (result i32)
+    (call $divide (local.get 0) (local.get 1)))
+  (func (export "oob") (param i32) (result i32)
+    (i32.load offset=8 (local.get 0)))
+)

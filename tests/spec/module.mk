@@ -1,0 +1,14 @@
+# The spec-test runner: `make spec` runs the WebAssembly 2.0 core tests
+# (wast2json output) from $SPEC_DIR, default $SHARED_DIR/wasm-core-2.0/json.
+SPEC_RUNNER := $(BUILD)/tests/spec_runner
+SPEC_DIR ?= $(SHARED_DIR)/wasm-core-2.0/json
+
+$(SPEC_RUNNER): $(BUILD)/tests/spec/spec_runner.o $(ENGINE_LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ -ljansson $(ENGINE_LDLIBS)
+
+TEST_DEPS += $(SPEC_RUNNER)
+
+spec: $(SPEC_RUNNER)
+	@if [ -d "$(SPEC_DIR)" ]; then $(SPEC_RUNNER) "$(SPEC_DIR)"; \
+	else echo "spec: $(SPEC_DIR) not found (set SPEC_DIR or SHARED_DIR); skipped"; fi
