@@ -33,22 +33,26 @@ static volatile uint8_t *data_at(struct sp_keep *k, uint64_t off)
     return k->block + SP_HEADER_SIZE + off;
 }
 
+/* With SP_KEEP_TRACE, each load is reported to the tests right after it
+ * happened (they check nothing is loaded twice, and may then change it). */
 static int64_t load_ret(struct sp_keep *k, uint32_t slot)
 {
+    int64_t v = hdr(k)->call[slot].ret;
 #ifdef SP_KEEP_TRACE
     sp_trace_load(k, (uint64_t)((const volatile uint8_t *)&hdr(k)->call[slot].ret - k->block),
                   sizeof(int64_t));
 #endif
-    return hdr(k)->call[slot].ret;
+    return v;
 }
 
 static uint64_t load_rsp_seq(struct sp_keep *k)
 {
+    uint64_t v = hdr(k)->rsp_seq;
 #ifdef SP_KEEP_TRACE
     sp_trace_load(k, (uint64_t)((const volatile uint8_t *)&hdr(k)->rsp_seq - k->block),
                   sizeof(uint64_t));
 #endif
-    return hdr(k)->rsp_seq;
+    return v;
 }
 
 /* The one place that copies reply bytes out of the data area. */
@@ -56,10 +60,10 @@ static void copy_in(struct sp_keep *k, void *dst, uint64_t off, uint64_t len)
 {
     if (len == 0)
         return;
+    __builtin_memcpy(dst, (const void *)data_at(k, off), len);
 #ifdef SP_KEEP_TRACE
     sp_trace_load(k, SP_HEADER_SIZE + off, len);
 #endif
-    __builtin_memcpy(dst, (const void *)data_at(k, off), len);
 }
 
 static void copy_out(struct sp_keep *k, uint64_t off, const void *src, uint64_t len)
@@ -274,9 +278,9 @@ static int64_t simple_call(struct sp_keep *k, const char *name, uint64_t nr, uin
 static int64_t check_pending_results(struct sp_keep *k)
 {
     uint32_t n = k->pending_slot_count;
+    int fd = k->pending_fd;
     k->pending_slot_count = 0;
     k->pending_fd = -1;
-    int fd = k->pending_fd;
     for (uint32_t slot = 0; slot < n; slot++) {
         /* The lengths are our private record, never re-read from the block. */
         int64_t r = load_ret(k, slot);
@@ -879,19 +883,22 @@ static int domain_ok(int domain)
 }
 
 /* Checks a socket address the host returned (already copied into `a`) for a
- * socket of `domain`; len 0 means "no address" where allow_empty. */
-static const char *sockaddr_bad(int domain, const uint8_t *a, uint32_t len, int allow_empty)
+ * socket of `domain`; len 0 means "no address" where allow_empty. On failure
+ * returns what is wrong and sets *bad to the offending value. */
+static const char *sockaddr_bad(int domain, const uint8_t *a, uint32_t len, int allow_empty,
+                                int64_t *bad)
 {
+    *bad = len;
     if (len == 0)
         return allow_empty ? 0 : "empty socket address; length";
-    if (len > SP_SOCKADDR_MAX)
-        return "socket address length";
-    if (len < 2)
+    if (len > SP_SOCKADDR_MAX || len < 2)
         return "socket address length";
     uint16_t family;
     __builtin_memcpy(&family, a, sizeof family);
-    if (family != domain)
+    if (family != domain) {
+        *bad = family;
         return "socket address family";
+    }
     if (domain == AF_INET_ && len != 16)
         return "IPv4 socket address length";
     if (domain == AF_INET6_ && len != 28)
@@ -983,9 +990,10 @@ static int64_t addr_out(struct sp_keep *k, const char *call, int domain, uint64_
     if (len > SP_SOCKADDR_MAX)
         return violation(k, call, "socket address length", len);
     copy_in(k, a, aoff, len);
-    const char *what = sockaddr_bad(domain, a, len, allow_empty);
+    int64_t bad;
+    const char *what = sockaddr_bad(domain, a, len, allow_empty, &bad);
     if (what)
-        return violation(k, call, what, len);
+        return violation(k, call, what, bad);
     uint32_t room = *addrlen;
     __builtin_memcpy(addr, a, room < len ? room : len);
     *addrlen = len;
@@ -1277,9 +1285,10 @@ static int64_t clock_call(struct sp_keep *k, uint64_t nr, const char *name, int 
         return r;
     struct sp_timespec t;
     copy_in(k, &t, off, sizeof t);
-    if (!timespec_ok(&t))
-        return violation(k, name, "time value out of range; nanoseconds",
-                         t.tv_sec < 0 ? t.tv_sec : t.tv_nsec);
+    if (t.tv_sec < 0)
+        return violation(k, name, "negative seconds", t.tv_sec);
+    if (t.tv_nsec < 0 || t.tv_nsec >= 1000000000)
+        return violation(k, name, "nanoseconds out of range", t.tv_nsec);
     if (nr == SP_CLOCK_GETTIME && clock_is_monotonic(clock)) {
         struct sp_timespec *last = &k->last_clock[clock];
         if (t.tv_sec < last->tv_sec || (t.tv_sec == last->tv_sec && t.tv_nsec < last->tv_nsec))

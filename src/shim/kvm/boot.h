@@ -17,8 +17,8 @@
 #include <stdint.h>
 #endif
 
-#define SHIM_MAGIC       0x4d494853u    /* "SHIM" */
-#define SHIM_ABI_VERSION 1u
+#define SHIM_MAGIC       0x4d494853     /* "SHIM" */
+#define SHIM_ABI_VERSION 1
 
 /* Virtual layout (guest). */
 #define KEEP_DIRECT_MAP  0xffff888000000000ull   /* guest-physical 0.. mapped here (NX) */
