@@ -18,7 +18,7 @@
 #
 # Environment: BUILD (default build), KEEP_VM_CACHE (default
 # build/cache/keep-vm), KEEP_VM_MEM (MiB, default 3072), KEEP_VM_SMP (default 1),
-# KEEP_VM_TIMEOUT (seconds, default 900), KEEP_VM_ENV (extra "VAR=value ..."
+# KEEP_VM_TIMEOUT (seconds, default 600), KEEP_VM_ENV (extra "VAR=value ..."
 # passed to CMD).
 set -u
 cd "$(dirname "$0")/../.."
@@ -27,7 +27,7 @@ REPO=$(pwd)
 CACHE=${KEEP_VM_CACHE:-$REPO/build/cache/keep-vm}
 MEM=${KEEP_VM_MEM:-3072}
 SMP=${KEEP_VM_SMP:-1}
-TIMEOUT=${KEEP_VM_TIMEOUT:-900}
+TIMEOUT=${KEEP_VM_TIMEOUT:-600}
 
 # Modules, in load order, that the initramfs needs: virtio + 9p for the shared
 # filesystems, then KVM for AMD SVM (kvm_amd needs ccp).
@@ -114,6 +114,7 @@ B=/bin/busybox
 \$B mount -t sysfs sys /sys
 \$B mount -t devtmpfs dev /dev
 for m in $names; do \$B insmod /mods/\$m.ko 2>/dev/null || echo "vm: insmod \$m failed"; done
+\$B ip link set lo up
 \$B mount -t 9p -o trans=virtio,version=9p2000.L,ro,msize=262144 hostroot /root || echo "vm: cannot mount the host root"
 \$B mount -t 9p -o trans=virtio,version=9p2000.L,msize=262144 build /out || echo "vm: cannot mount the build share"
 . /out/.keep-vm/env
@@ -162,7 +163,7 @@ cmd_run() {
         printf '%s\n' "$*"
     } >"$ctl/cmd"
     # Kernel options that only shorten the boot under emulation.
-    local append="console=ttyS0 quiet loglevel=1 panic=-1 mitigations=off nokaslr i8042.noaux i8042.nokbd i8042.nopnp cryptomgr.notests no_timer_check tsc=reliable"
+    local append="console=ttyS0 quiet loglevel=1 panic=-1 mitigations=off nokaslr i8042.noaux i8042.nokbd i8042.nopnp cryptomgr.notests no_timer_check tsc=reliable nowatchdog nosoftlockup"
     timeout --foreground -k 10 "$TIMEOUT" qemu-system-x86_64 -M q35 -accel tcg -cpu max -smp "$SMP" -m "$MEM" \
         -nographic -nodefaults -serial stdio -net none -no-reboot \
         -kernel "$kdir/vmlinux" -initrd "$initrd" -append "$append" \

@@ -606,6 +606,9 @@ int kvm_keep_run(struct kvm_keep_config *cfg, int *status, char *err, size_t err
             goto out;
         exec = (const uint8_t *)exec_buf;
     }
+    struct elf_info ei; /* a bad executable is reported before KVM is touched */
+    if (elf_parse(exec, exec_len, "exec", &ei, err, errlen) < 0)
+        goto out;
     if (setup_vm(k) < 0)
         goto out;
     if (image_build(&k->img, kvm_shim_image, (size_t)(kvm_shim_image_end - kvm_shim_image), exec,

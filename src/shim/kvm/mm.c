@@ -38,7 +38,11 @@ static uint32_t nvmas;
 static uint64_t pml4, mem_size;
 static uint64_t fresh_lo, fresh_hi;   /* never-used memory: frames from lo, chunks from hi */
 static uint64_t free4k, nfree4k;      /* reused frames, linked through their first word */
-static uint64_t free2m, nfree2m;      /* discarded chunks, linked likewise */
+/* Discarded chunks: a bitmap, not a list through the chunks, because the
+ * host's discard zeroes them. One bit per 2 MiB of guest memory (1 TiB max). */
+#define MAX_CHUNKS (1u << 19)
+static uint64_t free2m_bits[MAX_CHUNKS / 64];
+static uint64_t nfree2m, free2m_hint;
 static uint64_t brk_start, brk_cur, mmap_top;
 static uint64_t disc_start, disc_end; /* chunks freed, not yet discarded */
 
@@ -67,6 +71,34 @@ static void discard_flush(void)
             memset(phys_to_virt(c), 0, HUGE_SIZE);
 }
 
+/* The first write to a 2 MiB chunk makes the host back it with one huge page
+ * (its memory is THP-advised). Were the workload's first access a read, the
+ * host would map its shared zero page and later copy on write 4 KiB at a
+ * time, and every 4 KiB would then cost a nested-paging fault. */
+static uint64_t prefault(uint64_t c)
+{
+    *(volatile uint8_t *)phys_to_virt(c) = 0;
+    return c;
+}
+
+/* Takes a discarded (hence zero) chunk; nfree2m must be nonzero. */
+static uint64_t free2m_take(void)
+{
+    discard_flush();
+    uint64_t words = (mem_size / HUGE_SIZE + 63) / 64;
+    for (uint64_t n = 0; n < words; n++) {
+        uint64_t w = (free2m_hint + n) % words;
+        if (free2m_bits[w]) {
+            unsigned bit = (unsigned)__builtin_ctzll(free2m_bits[w]);
+            free2m_bits[w] &= ~(1ull << bit);
+            free2m_hint = w;
+            nfree2m--;
+            return prefault((w * 64 + bit) * HUGE_SIZE);
+        }
+    }
+    shim_stop(1, SP_ABORT_PANIC, "shim: the free chunk count is wrong");
+}
+
 static uint64_t frame_alloc(void)
 {
     if (free4k) {
@@ -76,36 +108,27 @@ static uint64_t frame_alloc(void)
         memset(phys_to_virt(f), 0, PAGE_SIZE);
         return f;
     }
-    if (fresh_lo >= fresh_hi && free2m) {
+    if (fresh_lo >= fresh_hi && nfree2m) {
         /* Break a (zeroed) chunk into fresh frames. */
-        discard_flush();
-        fresh_lo = free2m;
-        fresh_hi = free2m + HUGE_SIZE;
-        free2m = *(uint64_t *)phys_to_virt(free2m);
-        *(uint64_t *)phys_to_virt(fresh_lo) = 0;
-        nfree2m--;
+        uint64_t c = free2m_take();
+        fresh_lo = c;
+        fresh_hi = c + HUGE_SIZE;
     }
     if (fresh_lo < fresh_hi) {
         uint64_t f = fresh_lo;
         fresh_lo += PAGE_SIZE;
-        return f;
+        return (f & (HUGE_SIZE - 1)) == 0 ? prefault(f) : f;
     }
     return 0;
 }
 
 static uint64_t chunk_alloc(void)
 {
-    discard_flush();
-    if (free2m) {
-        uint64_t c = free2m;
-        free2m = *(uint64_t *)phys_to_virt(c);
-        *(uint64_t *)phys_to_virt(c) = 0;
-        nfree2m--;
-        return c;
-    }
+    if (nfree2m)
+        return free2m_take();
     if (fresh_hi >= fresh_lo + HUGE_SIZE && (fresh_hi & (HUGE_SIZE - 1)) == 0) {
         fresh_hi -= HUGE_SIZE;
-        return fresh_hi;
+        return prefault(fresh_hi);
     }
     return 0;
 }
@@ -124,8 +147,8 @@ static void chunk_free(uint64_t c)
         disc_start = c;
     }
     disc_end = c + HUGE_SIZE;
-    *(uint64_t *)phys_to_virt(c) = free2m;
-    free2m = c;
+    uint64_t i = c / HUGE_SIZE;
+    free2m_bits[i / 64] |= 1ull << (i % 64);
     nfree2m++;
 }
 
@@ -512,6 +535,8 @@ int mm_init(const struct keep_boot_info *bi)
 {
     pml4 = read_cr3() & PTE_ADDR;
     mem_size = bi->mem_size & ~(HUGE_SIZE - 1);
+    if (mem_size / HUGE_SIZE > MAX_CHUNKS)
+        return -1;
     fresh_lo = page_up(bi->phys_free);
     fresh_hi = mem_size;
     if (fresh_lo >= fresh_hi || bi->nregions > KEEP_MAX_REGIONS)
