@@ -111,16 +111,25 @@ static bool fail_at(checker *c, unsigned line, unsigned column, const char *fmt,
     c->failed = true;
     if (!c->err)
         return false;
-    c->err->line = line;
-    c->err->column = column;
-    int n = line ? snprintf(c->err->message, sizeof c->err->message, "%s:%u:%u: ", c->filename, line, column)
-                 : snprintf(c->err->message, sizeof c->err->message, "%s: ", c->filename);
-    if (n < 0 || (size_t)n >= sizeof c->err->message)
-        return false;
+    char detail[sizeof c->err->message];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(c->err->message + n, sizeof c->err->message - (size_t)n, fmt, ap);
+    /* The analyzer reports this va_list as uninitialised when it has analysed
+     * another file first in the same run: a false positive. */
+    vsnprintf(detail, sizeof detail, fmt, ap); // NOLINT(clang-analyzer-valist.Uninitialized)
     va_end(ap);
+    c->err->line = line;
+    c->err->column = column;
+    char *msg = c->err->message;
+    size_t size = sizeof c->err->message;
+    int n = line ? snprintf(msg, size, "%s:%u:%u: ", c->filename, line, column)
+                 : snprintf(msg, size, "%s: ", c->filename);
+    size_t used = n < 0 ? 0 : (size_t)n >= size ? size - 1 : (size_t)n;
+    size_t len = strlen(detail);
+    if (len > size - 1 - used)
+        len = size - 1 - used; /* a long message loses its end, never its place */
+    memcpy(msg + used, detail, len);
+    msg[used + len] = '\0';
     return false;
 }
 
@@ -704,7 +713,7 @@ static bool check_root(checker *c, const toml_value *root)
 enarx_config *enarx_config_parse(const char *text, size_t size, const char *filename,
                                  enarx_config_error *err)
 {
-    enarx_config_error scratch;
+    enarx_config_error scratch = {0};
     checker c = {.filename = filename ? filename : "Enarx.toml", .err = err ? err : &scratch};
     memset(c.err, 0, sizeof *c.err);
     if (size > ENARX_CONFIG_MAX_SIZE) {
@@ -734,7 +743,7 @@ enarx_config *enarx_config_parse(const char *text, size_t size, const char *file
 
 enarx_config *enarx_config_read_file(const char *path, enarx_config_error *err)
 {
-    enarx_config_error scratch;
+    enarx_config_error scratch = {0};
     checker c = {.filename = path, .err = err ? err : &scratch};
     memset(c.err, 0, sizeof *c.err);
     FILE *f = fopen(path, "rb");

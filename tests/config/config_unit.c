@@ -144,7 +144,7 @@ static void test_toml_values(void)
 static void test_toml_big_table(void)
 {
     /* Enough keys to use the hash index; every one must be found. */
-    size_t cap = 64 * 1024, used = 0;
+    size_t cap = (size_t)64 * 1024, used = 0;
     char *text = malloc(cap);
     for (int i = 0; i < 2000; i++)
         used += (size_t)snprintf(text + used, cap - used, "key%d = %d\n", i, i);
@@ -192,7 +192,7 @@ static void test_toml_limits(void)
     /* 100,000 '[' as a header, as a value, and '{' */
     size_t big = 100000;
     char *hostile = malloc(big + 8);
-    memcpy(hostile, "a = ", 4);
+    hostile[0] = 'a', hostile[1] = ' ', hostile[2] = '=', hostile[3] = ' ';
     memset(hostile + 4, '[', big);
     root = toml_parse(hostile, big + 4, &err);
     CHECK(root == NULL && strstr(err.message, "nesting") != NULL);
@@ -273,6 +273,8 @@ static void test_config_default(void)
 {
     enarx_config *c = enarx_config_default();
     CHECK(c != NULL);
+    if (!c)
+        return;
     CHECK_EQ_INT(c->file_count, 3);
     CHECK_EQ_INT(c->files[0].kind, ENARX_FILE_STDIN);
     CHECK_EQ_INT(c->files[2].kind, ENARX_FILE_STDERR);
@@ -294,6 +296,8 @@ static void test_config_default(void)
     enarx_config_error err;
     c = config("args = [\"x\"]\n", &err);
     CHECK(c != NULL);
+    if (!c)
+        return;
     CHECK_EQ_INT(c->file_count, 0);
     CHECK_EQ_INT(enarx_config_fd_names_value(c, buf, sizeof buf), 0);
     CHECK_EQ_STR(buf, "");
@@ -589,7 +593,7 @@ static void test_config_limits(void)
 {
     enarx_config_error err;
     /* Too many files */
-    size_t cap = (ENARX_CONFIG_MAX_FILES + 1) * 32, used = 0;
+    size_t cap = (size_t)(ENARX_CONFIG_MAX_FILES + 1) * 32, used = 0;
     char *text = malloc(cap);
     for (int i = 0; i <= ENARX_CONFIG_MAX_FILES; i++)
         used += (size_t)snprintf(text + used, cap - used, "[[files]]\nkind = \"null\"\n");

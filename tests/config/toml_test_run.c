@@ -161,6 +161,7 @@ static jvalue *jparse(jreader *r);
 
 static bool jappend(jvalue *v, char *key, size_t key_len, jvalue *item)
 {
+    /* NOLINTNEXTLINE(bugprone-sizeof-expression): an array of pointers */
     jvalue **items = realloc(v->items, (v->count + 1) * sizeof *items);
     if (!items)
         return false;

@@ -1,0 +1,28 @@
+/* Host side of Enarx.toml for `enarx run`: reads the file, checks it early
+ * (so mistakes are reported before a Keep starts), and gathers the files it
+ * names that travel with the workload (e.g. TLS trust anchors). The exec
+ * parses and checks the text again: it trusts nothing from the host. */
+#ifndef CLI_RUN_CONFIG_H
+#define CLI_RUN_CONFIG_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct run_config_file {
+    char *name;      /* as written in Enarx.toml */
+    uint8_t *data;
+    size_t size;
+} run_config_file;
+
+typedef struct run_config {
+    char *text;      /* NULL when no config was given */
+    size_t size;
+    run_config_file *files;
+    size_t file_count;
+} run_config;
+
+/* path NULL: no config. Returns 0, or 2 after printing what is wrong. */
+int run_config_load(const char *path, run_config *out);
+void run_config_free(run_config *cfg);
+
+#endif

@@ -1,0 +1,59 @@
+#include "exec/log.h"
+
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <unistd.h>
+
+static int log_level = LOG_WARN;
+static int log_fd = 2;
+
+void exec_log_init(int level)
+{
+    log_level = level;
+    if (log_fd == 2) {
+        int fd = fcntl(2, F_DUPFD_CLOEXEC, 10);
+        if (fd >= 0)
+            log_fd = fd;
+    }
+}
+
+int exec_log_level(void) { return log_level; }
+int exec_log_fd(void) { return log_fd; }
+
+void exec_log(int level, const char *fmt, ...)
+{
+    if (level > log_level)
+        return;
+    static const char *const names[] = {"error", "warning", "info", "debug", "trace"};
+    char line[2048];
+    int n = level == LOG_ERROR ? snprintf(line, sizeof line, "enarx: ")
+                               : snprintf(line, sizeof line, "enarx-exec [%s]: ", names[level]);
+    va_list ap;
+    va_start(ap, fmt);
+    n += vsnprintf(line + n, sizeof line - (size_t)n, fmt, ap);
+    va_end(ap);
+    if (n >= (int)sizeof line - 1)
+        n = (int)sizeof line - 2;
+    line[n++] = '\n';
+    ssize_t ignored = write(log_fd, line, (size_t)n);
+    (void)ignored;
+}
+
+void exec_log_more(int level, const char *fmt, ...)
+{
+    if (level > log_level)
+        return;
+    char line[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(line, sizeof line - 1, fmt, ap);
+    va_end(ap);
+    if (n < 0)
+        return;
+    if (n > (int)sizeof line - 2)
+        n = (int)sizeof line - 2;
+    line[n++] = '\n';
+    ssize_t ignored = write(log_fd, line, (size_t)n);
+    (void)ignored;
+}

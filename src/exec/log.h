@@ -1,0 +1,16 @@
+/* Logging inside the exec. Messages go to a private copy of the standard
+ * error descriptor taken at start, so that the workload closing its stderr
+ * does not silence the runtime. */
+#ifndef EXEC_LOG_H
+#define EXEC_LOG_H
+
+enum { LOG_ERROR = 0, LOG_WARN = 1, LOG_INFO = 2, LOG_DEBUG = 3, LOG_TRACE = 4 };
+
+void exec_log_init(int level);
+int exec_log_level(void);
+int exec_log_fd(void);
+void exec_log(int level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* A continuation line of the message before (no prefix), at the same level. */
+void exec_log_more(int level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+#endif

@@ -1,0 +1,113 @@
+/* The workload description: Enarx.toml, then the command line's options. */
+#include "exec/workload.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+int workload_add_string(char ***list, size_t *count, const char *s)
+{
+    char *copy = strdup(s);
+    char **grown = copy ? realloc(*list, (*count + 1) * sizeof **list) : NULL;
+    if (!grown) {
+        free(copy);
+        return -1;
+    }
+    grown[(*count)++] = copy;
+    *list = grown;
+    return 0;
+}
+
+xfile *workload_add_file(workload *w, xfile_kind kind, const char *name)
+{
+    xfile *grown = realloc(w->files, (w->file_count + 1) * sizeof *grown);
+    if (!grown)
+        return NULL;
+    w->files = grown;
+    xfile *f = &w->files[w->file_count];
+    memset(f, 0, sizeof *f);
+    f->kind = kind;
+    f->name = strdup(name);
+    if (!f->name)
+        return NULL;
+    w->file_count++;
+    return f;
+}
+
+/* NAME=VALUE from the command line replaces the same NAME from Enarx.toml. */
+static int set_env(workload *w, const char *entry)
+{
+    size_t name_len = strcspn(entry, "=");
+    for (size_t i = 0; i < w->env_count; i++) {
+        if (strncmp(w->env[i], entry, name_len) == 0 && w->env[i][name_len] == '=') {
+            char *copy = strdup(entry);
+            if (!copy)
+                return -1;
+            free(w->env[i]);
+            w->env[i] = copy;
+            return 0;
+        }
+    }
+    return workload_add_string(&w->env, &w->env_count, entry);
+}
+
+int workload_from_stream(const wl_stream *s, workload *w, char *err, size_t errlen)
+{
+    memset(w, 0, sizeof *w);
+    if (s->config) {
+        int rc = workload_from_toml(s->config, s->config_size, s->config_name ? s->config_name : "Enarx.toml",
+                                    s, w, err, errlen);
+        if (rc != 0) {
+            workload_free(w);
+            return rc;
+        }
+        w->from_config = true;
+    } else {
+        static const struct { xfile_kind kind; const char *name; } stdio[] = {
+            {XF_STDIN, "stdin"}, {XF_STDOUT, "stdout"}, {XF_STDERR, "stderr"}};
+        for (size_t i = 0; i < 3; i++)
+            if (!workload_add_file(w, stdio[i].kind, stdio[i].name))
+                goto nomem;
+    }
+    for (size_t i = 0; i < s->dir_count; i++) {
+        xfile *f = workload_add_file(w, XF_DIR, s->dirs[i].guest_path);
+        if (!f)
+            goto nomem;
+        f->host_path = strdup(s->dirs[i].host_path);
+        f->guest_path = strdup(s->dirs[i].guest_path);
+        if (!f->host_path || !f->guest_path)
+            goto nomem;
+        snprintf(f->where, sizeof f->where, "--dir %s", s->dirs[i].host_path);
+    }
+    for (size_t i = 0; i < s->arg_count; i++)
+        if (workload_add_string(&w->args, &w->arg_count, s->args[i]) != 0)
+            goto nomem;
+    for (size_t i = 0; i < s->env_count; i++)
+        if (set_env(w, s->env[i]) != 0)
+            goto nomem;
+    return 0;
+nomem:
+    snprintf(err, errlen, "out of memory");
+    workload_free(w);
+    return 1;
+}
+
+void workload_free(workload *w)
+{
+    for (size_t i = 0; i < w->file_count; i++) {
+        xfile *f = &w->files[i];
+        free(f->name);
+        free(f->host);
+        free(f->host_path);
+        free(f->guest_path);
+        free(f->anchors);
+    }
+    free(w->files);
+    for (size_t i = 0; i < w->arg_count; i++)
+        free(w->args[i]);
+    free(w->args);
+    for (size_t i = 0; i < w->env_count; i++)
+        free(w->env[i]);
+    free(w->env);
+    memset(w, 0, sizeof *w);
+}

@@ -1,0 +1,585 @@
+/* TLS 1.3 connections over non-blocking sockets, with OpenSSL working on
+ * memory BIOs so that no OpenSSL call ever blocks or touches the socket. */
+#include "tls/tls.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <arpa/inet.h>
+#include <openssl/bio.h>
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/rand.h>
+#include <openssl/ssl.h>
+#include <openssl/x509.h>
+#include <openssl/x509v3.h>
+
+#define PLAIN_CAP 32768           /* decrypted bytes buffered per connection */
+#define OUT_LIMIT (256u << 10)    /* encrypted bytes queued before writes say "again" */
+#define IN_LIMIT (64u << 10)      /* encrypted bytes read ahead into OpenSSL */
+#define CLOSE_FLUSH_MS 5000       /* how long closing waits for queued output */
+
+struct tls_server {
+    SSL_CTX *ctx;
+    char *cert_pem;
+};
+
+struct tls_client {
+    SSL_CTX *ctx;
+};
+
+struct tls_conn {
+    SSL *ssl;
+    BIO *rbio;             /* socket -> OpenSSL */
+    BIO *wbio;             /* OpenSSL -> socket */
+    int fd;
+    uint8_t *out;          /* encrypted bytes waiting for the socket */
+    size_t out_off, out_len, out_cap;
+    uint8_t plain[PLAIN_CAP];
+    size_t plain_off, plain_len;
+    bool handshake_done, sock_eof, tls_eof, failed, close_sent;
+    char error[256];
+};
+
+static void openssl_reason(char *out, size_t len, const char *what)
+{
+    unsigned long e = ERR_get_error();
+    char buf[200] = "unknown error";
+    if (e)
+        ERR_error_string_n(e, buf, sizeof buf);
+    ERR_clear_error();
+    snprintf(out, len, "%s: %s", what, buf);
+}
+
+int tls_init(char *err, size_t errlen)
+{
+    /* No configuration file: the host's openssl.cnf must not steer the Keep. */
+    if (OPENSSL_init_ssl(OPENSSL_INIT_NO_LOAD_CONFIG, NULL) != 1) {
+        openssl_reason(err, errlen, "initialising OpenSSL");
+        return -1;
+    }
+    return 0;
+}
+
+/* ---- contexts ---- */
+
+static int add_ext(X509 *cert, int nid, const char *value)
+{
+    X509V3_CTX v3;
+    X509V3_set_ctx_nodb(&v3);
+    X509V3_set_ctx(&v3, cert, cert, NULL, NULL, 0);
+    X509_EXTENSION *ext = X509V3_EXT_conf_nid(NULL, &v3, nid, value);
+    if (!ext)
+        return -1;
+    int ok = X509_add_ext(cert, ext, -1);
+    X509_EXTENSION_free(ext);
+    return ok ? 0 : -1;
+}
+
+static X509 *self_signed(EVP_PKEY *key, const char *cn)
+{
+    X509 *cert = X509_new();
+    if (!cert)
+        return NULL;
+    unsigned char serial[16];
+    BIGNUM *bn = NULL;
+    ASN1_INTEGER *sn = NULL;
+    X509_NAME *name = X509_NAME_new();
+    char san[300];
+    snprintf(san, sizeof san, "DNS:%s,DNS:localhost,IP:127.0.0.1,IP:::1", cn);
+    bool ok = name && RAND_bytes(serial, sizeof serial) == 1 && X509_set_version(cert, 2) == 1;
+    if (ok) {
+        serial[0] &= 0x7f; /* a positive serial number */
+        bn = BN_bin2bn(serial, sizeof serial, NULL);
+        sn = bn ? BN_to_ASN1_INTEGER(bn, NULL) : NULL;
+        ok = sn && X509_set_serialNumber(cert, sn) == 1 &&
+             X509_gmtime_adj(X509_getm_notBefore(cert), -3600) &&
+             X509_gmtime_adj(X509_getm_notAfter(cert), 30L * 24 * 3600) &&
+             X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_UTF8, (const unsigned char *)cn, -1, -1, 0) == 1 &&
+             X509_set_subject_name(cert, name) == 1 && X509_set_issuer_name(cert, name) == 1 &&
+             X509_set_pubkey(cert, key) == 1 &&
+             add_ext(cert, NID_basic_constraints, "critical,CA:FALSE") == 0 &&
+             add_ext(cert, NID_key_usage, "critical,digitalSignature") == 0 &&
+             add_ext(cert, NID_ext_key_usage, "serverAuth") == 0 &&
+             add_ext(cert, NID_subject_alt_name, san) == 0 &&
+             X509_sign(cert, key, EVP_sha256()) > 0;
+    }
+    BN_free(bn);
+    ASN1_INTEGER_free(sn);
+    X509_NAME_free(name);
+    if (!ok) {
+        X509_free(cert);
+        return NULL;
+    }
+    return cert;
+}
+
+static char *cert_to_pem(X509 *cert)
+{
+    BIO *b = BIO_new(BIO_s_mem());
+    char *out = NULL;
+    if (b && PEM_write_bio_X509(b, cert) == 1) {
+        char *data;
+        long len = BIO_get_mem_data(b, &data);
+        out = malloc((size_t)len + 1);
+        if (out) {
+            memcpy(out, data, (size_t)len);
+            out[len] = 0;
+        }
+    }
+    BIO_free(b);
+    return out;
+}
+
+static SSL_CTX *tls13_ctx(const SSL_METHOD *method)
+{
+    SSL_CTX *ctx = SSL_CTX_new(method);
+    if (!ctx)
+        return NULL;
+    if (SSL_CTX_set_min_proto_version(ctx, TLS1_3_VERSION) != 1 ||
+        SSL_CTX_set_max_proto_version(ctx, TLS1_3_VERSION) != 1) {
+        SSL_CTX_free(ctx);
+        return NULL;
+    }
+    return ctx;
+}
+
+tls_server *tls_server_new_selfsigned(const char *common_name, char *err, size_t errlen)
+{
+    tls_server *s = calloc(1, sizeof *s);
+    EVP_PKEY *key = EVP_EC_gen("P-256");
+    X509 *cert = key ? self_signed(key, common_name) : NULL;
+    if (!s || !cert) {
+        openssl_reason(err, errlen, "creating the Keep's TLS certificate");
+        goto failed;
+    }
+    s->ctx = tls13_ctx(TLS_server_method());
+    if (!s->ctx || SSL_CTX_use_certificate(s->ctx, cert) != 1 ||
+        SSL_CTX_use_PrivateKey(s->ctx, key) != 1 || SSL_CTX_check_private_key(s->ctx) != 1) {
+        openssl_reason(err, errlen, "setting up the TLS server");
+        goto failed;
+    }
+    SSL_CTX_set_num_tickets(s->ctx, 0); /* no resumption: nothing to keep */
+    s->cert_pem = cert_to_pem(cert);
+    X509_free(cert);
+    EVP_PKEY_free(key);
+    return s;
+failed:
+    X509_free(cert);
+    EVP_PKEY_free(key);
+    tls_server_free(s);
+    return NULL;
+}
+
+const char *tls_server_cert_pem(const tls_server *server)
+{
+    return server->cert_pem ? server->cert_pem : "";
+}
+
+void tls_server_free(tls_server *s)
+{
+    if (!s)
+        return;
+    SSL_CTX_free(s->ctx);
+    free(s->cert_pem);
+    free(s);
+}
+
+tls_client *tls_client_new(const uint8_t *anchors, size_t len, char *err, size_t errlen)
+{
+    if (!anchors)
+        anchors = tls_builtin_anchors(&len);
+    tls_client *c = calloc(1, sizeof *c);
+    if (!c || !(c->ctx = tls13_ctx(TLS_client_method()))) {
+        openssl_reason(err, errlen, "setting up the TLS client");
+        tls_client_free(c);
+        return NULL;
+    }
+    SSL_CTX_set_verify(c->ctx, SSL_VERIFY_PEER, NULL);
+    X509_STORE *store = SSL_CTX_get_cert_store(c->ctx);
+    BIO *b = BIO_new_mem_buf(anchors, (int)(len > INT32_MAX ? INT32_MAX : len));
+    int count = 0;
+    X509 *x;
+    while (b && (x = PEM_read_bio_X509(b, NULL, NULL, NULL)) != NULL) {
+        if (X509_STORE_add_cert(store, x) == 1)
+            count++;
+        X509_free(x);
+    }
+    ERR_clear_error(); /* the loop ends with "no start line" */
+    BIO_free(b);
+    if (count == 0) {
+        snprintf(err, errlen, "the trust anchors hold no PEM certificate");
+        tls_client_free(c);
+        return NULL;
+    }
+    return c;
+}
+
+void tls_client_free(tls_client *c)
+{
+    if (!c)
+        return;
+    SSL_CTX_free(c->ctx);
+    free(c);
+}
+
+/* ---- connections ---- */
+
+static tls_conn *conn_new(SSL_CTX *ctx, int fd)
+{
+    tls_conn *c = calloc(1, sizeof *c);
+    if (!c)
+        return NULL;
+    c->fd = fd;
+    c->ssl = SSL_new(ctx);
+    c->rbio = BIO_new(BIO_s_mem());
+    c->wbio = BIO_new(BIO_s_mem());
+    if (!c->ssl || !c->rbio || !c->wbio) {
+        SSL_free(c->ssl);
+        BIO_free(c->rbio);
+        BIO_free(c->wbio);
+        free(c);
+        return NULL;
+    }
+    BIO_set_mem_eof_return(c->rbio, -1); /* empty means "not yet", not end of stream */
+    SSL_set_bio(c->ssl, c->rbio, c->wbio);
+    return c;
+}
+
+tls_conn *tls_conn_new_server(tls_server *server, int sockfd)
+{
+    tls_conn *c = conn_new(server->ctx, sockfd);
+    if (c)
+        SSL_set_accept_state(c->ssl);
+    return c;
+}
+
+tls_conn *tls_conn_new_client(tls_client *client, int sockfd, const char *host)
+{
+    tls_conn *c = conn_new(client->ctx, sockfd);
+    if (!c)
+        return NULL;
+    SSL_set_connect_state(c->ssl);
+    unsigned char addr[16];
+    bool is_ip = inet_pton(AF_INET, host, addr) == 1 || inet_pton(AF_INET6, host, addr) == 1;
+    bool ok = is_ip ? X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(c->ssl), host) == 1
+                    : SSL_set_tlsext_host_name(c->ssl, host) == 1 && SSL_set1_host(c->ssl, host) == 1;
+    if (!ok) {
+        SSL_free(c->ssl);
+        free(c);
+        return NULL;
+    }
+    return c;
+}
+
+static void fail(tls_conn *c, const char *what)
+{
+    if (c->failed)
+        return;
+    c->failed = true;
+    long verify = SSL_get_verify_result(c->ssl);
+    if (verify != X509_V_OK && !c->handshake_done)
+        snprintf(c->error, sizeof c->error, "%s: certificate verification failed: %s", what,
+                 X509_verify_cert_error_string(verify));
+    else
+        openssl_reason(c->error, sizeof c->error, what);
+}
+
+/* Moves what OpenSSL wrote into our output queue. */
+static int collect_output(tls_conn *c)
+{
+    size_t pending = BIO_ctrl_pending(c->wbio);
+    if (pending == 0)
+        return 0;
+    if (c->out_off > 0 && c->out_off == c->out_len)
+        c->out_off = c->out_len = 0;
+    if (c->out_len + pending > c->out_cap) {
+        if (c->out_off > 0) {
+            memmove(c->out, c->out + c->out_off, c->out_len - c->out_off);
+            c->out_len -= c->out_off;
+            c->out_off = 0;
+        }
+        if (c->out_len + pending > c->out_cap) {
+            size_t cap = c->out_cap ? c->out_cap : 16384;
+            while (cap < c->out_len + pending)
+                cap *= 2;
+            uint8_t *grown = realloc(c->out, cap);
+            if (!grown) {
+                snprintf(c->error, sizeof c->error, "out of memory");
+                c->failed = true;
+                return -1;
+            }
+            c->out = grown;
+            c->out_cap = cap;
+        }
+    }
+    int n = BIO_read(c->wbio, c->out + c->out_len, (int)pending);
+    if (n > 0)
+        c->out_len += (size_t)n;
+    return 0;
+}
+
+/* Sends queued output without blocking; returns bytes sent or -1. */
+static ssize_t flush_output(tls_conn *c)
+{
+    ssize_t total = 0;
+    while (c->out_off < c->out_len) {
+        ssize_t n = send(c->fd, c->out + c->out_off, c->out_len - c->out_off, MSG_DONTWAIT | MSG_NOSIGNAL);
+        if (n > 0) {
+            c->out_off += (size_t)n;
+            total += n;
+            continue;
+        }
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+            break;
+        snprintf(c->error, sizeof c->error, "sending: %s", n < 0 ? strerror(errno) : "no progress");
+        c->failed = true;
+        return -1;
+    }
+    return total;
+}
+
+static bool read_socket(tls_conn *c)
+{
+    if (c->sock_eof || BIO_ctrl_pending(c->rbio) >= IN_LIMIT)
+        return false;
+    uint8_t buf[16384];
+    ssize_t n = recv(c->fd, buf, sizeof buf, MSG_DONTWAIT);
+    if (n > 0) {
+        BIO_write(c->rbio, buf, (int)n);
+        return true;
+    }
+    if (n == 0) {
+        c->sock_eof = true;
+        BIO_set_mem_eof_return(c->rbio, 0);
+        return true;
+    }
+    if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)
+        return false;
+    if (errno == ECONNRESET && !c->handshake_done)
+        snprintf(c->error, sizeof c->error, "the peer reset the connection during the handshake");
+    else
+        snprintf(c->error, sizeof c->error, "receiving: %s", strerror(errno));
+    c->failed = true;
+    return true;
+}
+
+static bool advance_handshake(tls_conn *c)
+{
+    if (c->handshake_done)
+        return false;
+    int r = SSL_do_handshake(c->ssl);
+    if (r == 1) {
+        c->handshake_done = true;
+        return true;
+    }
+    int e = SSL_get_error(c->ssl, r);
+    if (e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE) {
+        if (c->sock_eof && BIO_ctrl_pending(c->rbio) == 0) {
+            snprintf(c->error, sizeof c->error, "the peer closed the connection during the handshake");
+            c->failed = true;
+            return true;
+        }
+        return false;
+    }
+    fail(c, "TLS handshake");
+    return true;
+}
+
+static bool decrypt(tls_conn *c)
+{
+    if (!c->handshake_done || c->tls_eof || c->failed)
+        return false;
+    if (c->plain_off > 0) {
+        memmove(c->plain, c->plain + c->plain_off, c->plain_len);
+        c->plain_off = 0;
+    }
+    size_t room = PLAIN_CAP - c->plain_len;
+    if (room == 0)
+        return false;
+    size_t got = 0;
+    int r = SSL_read_ex(c->ssl, c->plain + c->plain_len, room, &got);
+    if (r == 1) {
+        c->plain_len += got;
+        return true;
+    }
+    int e = SSL_get_error(c->ssl, r);
+    if (e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE)
+        return false;
+    if (e == SSL_ERROR_ZERO_RETURN || c->sock_eof) {
+        /* close_notify, or a peer that just closed the socket: end of stream */
+        ERR_clear_error();
+        c->tls_eof = true;
+        return true;
+    }
+    fail(c, "TLS read");
+    return true;
+}
+
+int tls_conn_pump(tls_conn *c)
+{
+    for (int round = 0; round < 64 && !c->failed; round++) {
+        bool progress = false;
+        if (collect_output(c) != 0 || flush_output(c) < 0)
+            break;
+        progress |= read_socket(c);
+        progress |= advance_handshake(c);
+        progress |= decrypt(c);
+        if (collect_output(c) != 0)
+            break;
+        ssize_t sent = flush_output(c);
+        if (sent < 0)
+            break;
+        progress |= sent > 0;
+        if (!progress)
+            break;
+    }
+    return c->failed ? TLS_FAILED : 0;
+}
+
+ssize_t tls_conn_read(tls_conn *c, void *buf, size_t len, bool peek)
+{
+    if (c->plain_len == 0 && !c->tls_eof && !c->failed)
+        tls_conn_pump(c);
+    if (c->plain_len > 0) {
+        size_t take = len < c->plain_len ? len : c->plain_len;
+        memcpy(buf, c->plain + c->plain_off, take);
+        if (!peek) {
+            c->plain_off += take;
+            c->plain_len -= take;
+            if (c->plain_len == 0)
+                c->plain_off = 0;
+        }
+        return (ssize_t)take;
+    }
+    if (c->tls_eof)
+        return 0;
+    if (c->failed)
+        return TLS_FAILED;
+    return TLS_AGAIN;
+}
+
+ssize_t tls_conn_write(tls_conn *c, const void *buf, size_t len)
+{
+    if (c->failed)
+        return TLS_FAILED;
+    if (c->close_sent) {
+        snprintf(c->error, sizeof c->error, "write after shutdown");
+        return TLS_FAILED;
+    }
+    if (!c->handshake_done || c->out_len - c->out_off >= OUT_LIMIT) {
+        if (tls_conn_pump(c) != 0)
+            return TLS_FAILED;
+        if (!c->handshake_done || c->out_len - c->out_off >= OUT_LIMIT)
+            return TLS_AGAIN;
+    }
+    if (len == 0)
+        return 0;
+    size_t chunk = len < 65536 ? len : 65536, written = 0;
+    if (SSL_write_ex(c->ssl, buf, chunk, &written) != 1) {
+        int e = SSL_get_error(c->ssl, 0);
+        if (e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE) {
+            tls_conn_pump(c);
+            return c->failed ? TLS_FAILED : TLS_AGAIN;
+        }
+        fail(c, "TLS write");
+        return TLS_FAILED;
+    }
+    if (collect_output(c) != 0 || flush_output(c) < 0)
+        return written ? (ssize_t)written : TLS_FAILED;
+    return (ssize_t)written;
+}
+
+int tls_conn_shutdown_write(tls_conn *c)
+{
+    if (c->failed)
+        return TLS_FAILED;
+    if (!c->close_sent) {
+        if (!c->handshake_done) {
+            tls_conn_pump(c);
+            if (!c->handshake_done)
+                return c->failed ? TLS_FAILED : TLS_AGAIN;
+        }
+        SSL_shutdown(c->ssl); /* queues close_notify; we do not wait for the peer's */
+        c->close_sent = true;
+    }
+    if (collect_output(c) != 0 || flush_output(c) < 0)
+        return TLS_FAILED;
+    return c->out_off < c->out_len ? TLS_AGAIN : 0;
+}
+
+static long long now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+void tls_conn_free(tls_conn *c)
+{
+    if (!c)
+        return;
+    /* Deliver what the workload wrote, then close_notify, waiting a bounded time. */
+    long long deadline = now_ms() + CLOSE_FLUSH_MS;
+    if (c->handshake_done && !c->failed) {
+        while (tls_conn_shutdown_write(c) == TLS_AGAIN) {
+            long long left = deadline - now_ms();
+            if (left <= 0)
+                break;
+            struct pollfd p = {.fd = c->fd, .events = POLLOUT};
+            if (poll(&p, 1, (int)left) < 0 && errno != EINTR)
+                break;
+        }
+    }
+    SSL_free(c->ssl); /* frees both BIOs */
+    free(c->out);
+    free(c);
+}
+
+bool tls_conn_handshake_done(const tls_conn *c) { return c->handshake_done; }
+
+bool tls_conn_readable(const tls_conn *c)
+{
+    return c->plain_len > 0 || c->tls_eof || c->failed;
+}
+
+bool tls_conn_writable(const tls_conn *c)
+{
+    return c->failed || (c->handshake_done && c->out_len - c->out_off < OUT_LIMIT);
+}
+
+size_t tls_conn_pending(const tls_conn *c) { return c->plain_len; }
+
+short tls_conn_poll_events(const tls_conn *c, bool for_read, bool for_write)
+{
+    short ev = 0;
+    if (c->out_off < c->out_len)
+        ev |= POLLOUT;
+    if (!c->sock_eof && (for_read || !c->handshake_done || (for_write && !(ev & POLLOUT))))
+        ev |= POLLIN;
+    return ev ? ev : POLLIN;
+}
+
+const char *tls_conn_error(const tls_conn *c)
+{
+    return c->error[0] ? c->error : "no error";
+}
+
+/* Both defined by the assembly src/tls/module.mk generates around the bundle. */
+extern const uint8_t enarx_ca_bundle[];
+extern const uint64_t enarx_ca_bundle_size;
+
+const uint8_t *tls_builtin_anchors(size_t *len)
+{
+    *len = (size_t)enarx_ca_bundle_size;
+    return enarx_ca_bundle;
+}

@@ -1,0 +1,154 @@
+/* Internals shared by the files of src/wasi. Not for other modules. */
+#ifndef WASI_INTERNAL_H
+#define WASI_INTERNAL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "engine/wasm.h"
+#include "wasi/abi.h"
+#include "wasi/wasi.h"
+
+typedef enum wfd_kind {
+    WFD_FILE,     /* regular file (or device/pipe opened through a path) */
+    WFD_DIR,      /* directory; preopen_path set when it was preopened */
+    WFD_STDIO,    /* a host descriptor handed to us (stdin/stdout/stderr) */
+    WFD_NULL,     /* reads end of file, writes are discarded */
+    WFD_LISTEN,   /* listening socket */
+    WFD_STREAM,   /* connected stream socket */
+} wfd_kind;
+
+typedef struct wfd {
+    bool used;
+    wfd_kind kind;
+    uint8_t filetype;
+    uint16_t flags;          /* WASI fdflags as the guest sees them */
+    int host_fd;             /* -1 for WFD_NULL */
+    uint64_t rights_base;
+    uint64_t rights_inheriting;
+    char *preopen_path;      /* guest name of a preopened directory */
+    struct tls_server *tls_server;
+    struct tls_conn *tls;
+} wfd;
+
+#define WASI_MAX_FDS 16384
+
+struct wasi_ctx {
+    wfd *fds;
+    uint32_t fd_count;       /* slots in fds (used or not) */
+    char **args;
+    uint32_t arg_count;
+    size_t args_bytes;       /* sum of strlen+1 */
+    char **env;
+    uint32_t env_count;
+    size_t env_bytes;
+    int trace_fd;            /* -1: no tracing */
+    void *bindings;          /* link.c: one per linked import */
+};
+
+/* Guest linear memory as seen by one call. */
+typedef struct wasi_mem {
+    uint8_t *base;
+    uint64_t size;
+} wasi_mem;
+
+/* One WASI call in progress. */
+typedef struct wasi_call {
+    wasi_ctx *ctx;
+    wasi_mem mem;
+    bool exit_requested;
+    int32_t exit_code;
+} wasi_call;
+
+/* ---- guest memory: every access goes through these ---- */
+
+static inline bool mem_range_ok(const wasi_mem *m, uint32_t ptr, uint64_t len)
+{
+    return len <= m->size && (uint64_t)ptr <= m->size - len;
+}
+
+/* A pointer to [ptr, ptr+len) in guest memory, or NULL if out of bounds. */
+static inline uint8_t *mem_ptr(const wasi_mem *m, uint32_t ptr, uint64_t len)
+{
+    return mem_range_ok(m, ptr, len) ? m->base + ptr : NULL;
+}
+
+static inline void put_u8(uint8_t *p, uint8_t v) { p[0] = v; }
+static inline void put_u16(uint8_t *p, uint16_t v) { memcpy(p, &v, 2); }
+static inline void put_u32(uint8_t *p, uint32_t v) { memcpy(p, &v, 4); }
+static inline void put_u64(uint8_t *p, uint64_t v) { memcpy(p, &v, 8); }
+static inline uint16_t get_u16(const uint8_t *p) { uint16_t v; memcpy(&v, p, 2); return v; }
+static inline uint32_t get_u32(const uint8_t *p) { uint32_t v; memcpy(&v, p, 4); return v; }
+static inline uint64_t get_u64(const uint8_t *p) { uint64_t v; memcpy(&v, p, 8); return v; }
+
+/* Stores a u32/u64 result at a guest address; EFAULT if out of bounds. */
+int mem_store_u32(const wasi_mem *m, uint32_t ptr, uint32_t v);
+int mem_store_u64(const wasi_mem *m, uint32_t ptr, uint64_t v);
+
+/* Guest iovec array -> host struct iovec array (at most max entries; the
+ * rest are ignored, which callers report as a short transfer). */
+struct iovec;
+int mem_iovecs(const wasi_mem *m, uint32_t iovs, uint32_t iovs_len, struct iovec *out,
+               size_t max, size_t *count, uint64_t *total);
+#define WASI_IOV_MAX 1024
+
+/* Copies a guest path into a NUL-terminated host buffer, checking bounds,
+ * length, embedded NULs and UTF-8. Returns a WASI errno. */
+#define WASI_PATH_MAX 4096
+int mem_path(const wasi_mem *m, uint32_t ptr, uint32_t len, char *out);
+
+/* ---- errors, descriptors ---- */
+
+/* Linux errno -> WASI errno. */
+int wasi_errno(int host_errno);
+
+/* The descriptor fd if open and holding every right in need; else an errno in *err. */
+wfd *fd_get(wasi_ctx *ctx, uint32_t fd, uint64_t need, int *err);
+/* Adds a descriptor at the lowest free number. Returns the number or -1. */
+int fd_insert(wasi_ctx *ctx, const wfd *entry);
+/* Releases whatever the entry holds and marks the slot free. */
+void fd_release(wfd *entry);
+/* WASI filetype of a host descriptor. */
+uint8_t host_filetype(int host_fd);
+/* Whether WASI semantics say operations on this descriptor block. */
+static inline bool fd_blocking(const wfd *f) { return !(f->flags & WASI_FDFLAG_NONBLOCK); }
+
+/* Waits until host_fd is ready for events (POLLIN/POLLOUT); EINTR retried. */
+int wait_fd(int host_fd, short events);
+
+/* ---- the functions, grouped by file ---- */
+
+typedef int (*wasi_impl)(wasi_call *call, const wasm_value *args);
+
+#define WASI_FN(name) int wasi_##name(wasi_call *c, const wasm_value *a)
+/* misc.c */
+WASI_FN(args_get); WASI_FN(args_sizes_get); WASI_FN(environ_get); WASI_FN(environ_sizes_get);
+WASI_FN(clock_res_get); WASI_FN(clock_time_get); WASI_FN(random_get); WASI_FN(proc_exit);
+WASI_FN(proc_raise); WASI_FN(sched_yield);
+/* fd.c */
+WASI_FN(fd_advise); WASI_FN(fd_allocate); WASI_FN(fd_close); WASI_FN(fd_datasync);
+WASI_FN(fd_fdstat_get); WASI_FN(fd_fdstat_set_flags); WASI_FN(fd_fdstat_set_rights);
+WASI_FN(fd_filestat_get); WASI_FN(fd_filestat_set_size); WASI_FN(fd_filestat_set_times);
+WASI_FN(fd_pread); WASI_FN(fd_prestat_get); WASI_FN(fd_prestat_dir_name); WASI_FN(fd_pwrite);
+WASI_FN(fd_read); WASI_FN(fd_readdir); WASI_FN(fd_renumber); WASI_FN(fd_seek); WASI_FN(fd_sync);
+WASI_FN(fd_tell); WASI_FN(fd_write);
+/* path.c */
+WASI_FN(path_create_directory); WASI_FN(path_filestat_get); WASI_FN(path_filestat_set_times);
+WASI_FN(path_link); WASI_FN(path_open); WASI_FN(path_readlink); WASI_FN(path_remove_directory);
+WASI_FN(path_rename); WASI_FN(path_symlink); WASI_FN(path_unlink_file);
+/* poll.c */
+WASI_FN(poll_oneoff);
+/* sock.c */
+WASI_FN(sock_accept); WASI_FN(sock_recv); WASI_FN(sock_send); WASI_FN(sock_shutdown);
+
+/* Shared by fd.c and sock.c: reads/writes honouring the descriptor's kind. */
+int stream_read(wfd *f, struct iovec *iov, size_t iovcnt, bool peek, bool waitall, size_t *done);
+int stream_write(wfd *f, const struct iovec *iov, size_t iovcnt, size_t *done);
+
+/* Fills a WASI filestat from a host stat. */
+struct stat;
+void filestat_store(uint8_t *out, const struct stat *st);
+
+#endif

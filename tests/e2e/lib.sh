@@ -1,0 +1,56 @@
+# Shared by the runtime's end-to-end suites (tests/suites/40-*.sh): counters,
+# checks, and `enarx run` on the backend under test ($TEST_BACKEND, default nil).
+: "${BUILD:=build}"
+: "${SHARED_DIR:=$(cd "$(dirname "${BASH_SOURCE[0]}")/../../.." && pwd)/shared}"
+ENARX="$BUILD/bin/enarx"
+W="$BUILD/tests/workloads"
+export ENARX_BACKEND="${TEST_BACKEND:-nil}"
+unset ENARX_WASMCFGFILE ENARX_LOG
+pass=0 fail=0 skip=0
+
+ok() { pass=$((pass + 1)); echo "ok   $1"; }
+bad() { fail=$((fail + 1)); echo "FAIL $1${2:+: $2}"; }
+skipped() { skip=$((skip + 1)); echo "SKIP $1${2:+: $2}"; }
+
+# check NAME ACTUAL EXPECTED
+check() {
+    if [ "$2" == "$3" ]; then ok "$1"; else bad "$1" "got [$2], want [$3]"; fi
+}
+
+# check_contains NAME HAYSTACK NEEDLE
+check_contains() {
+    if [[ "$2" == *"$3"* ]]; then ok "$1"; else bad "$1" "[$2] lacks [$3]"; fi
+}
+
+# run_enarx ARGS... : runs enarx run with a timeout; sets out, err, status.
+run_enarx() {
+    local o e
+    o=$(mktemp) e=$(mktemp)
+    timeout "${RUN_TIMEOUT:-60}" "$ENARX" run "$@" >"$o" 2>"$e" </dev/null
+    status=$?
+    out=$(cat "$o") err=$(cat "$e")
+    rm -f "$o" "$e"
+}
+
+# The exec needs the engine; until it is on this branch there is nothing to run.
+need_exec() {
+    if [ ! -x "$BUILD/bin/enarx-exec" ]; then
+        echo "SKIP: $BUILD/bin/enarx-exec is not built (the engine, src/engine, has not landed yet)"
+        echo "0 passed, 0 failed, 1 skipped"
+        exit 0
+    fi
+}
+
+# frame_header TYPE LENGTH: a workload-stream frame header (u32 type, u32 0, u64 length, little-endian)
+frame_header() {
+    local type=$1 len=$2 i out=""
+    for i in 0 1 2 3; do out+=$(printf '\\x%02x' $(((type >> (8 * i)) & 255))); done
+    out+='\x00\x00\x00\x00'
+    for i in 0 1 2 3 4 5 6 7; do out+=$(printf '\\x%02x' $(((len >> (8 * i)) & 255))); done
+    printf "$out"
+}
+
+summary() {
+    echo "$pass passed, $fail failed${skip:+, $skip skipped}"
+    [ "$fail" -eq 0 ]
+}

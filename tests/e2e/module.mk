@@ -1,0 +1,5 @@
+# Native helpers for the end-to-end suites.
+$(BUILD)/tests/e2e/netpeer: tests/e2e/netpeer.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(LDFLAGS) $< -o $@ -lssl -lcrypto
+TEST_DEPS += $(BUILD)/tests/e2e/netpeer

@@ -1,0 +1,128 @@
+#!/usr/bin/env bash
+# Bad input of every kind: each must give a clear message naming the problem
+# (and, for Enarx.toml, the file, line and column), the right status, and
+# leave nothing half-done (the workload never starts, no file is written).
+# Through `enarx run`, and straight into the exec's workload-stream
+# interface for what a hostile host could send.
+set -u
+cd "$(dirname "$0")/../.."
+source tests/e2e/lib.sh
+need_exec
+EXEC="$BUILD/bin/enarx-exec"
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+mkdir -p "$tmp/data"
+
+# bad_config NAME TOML EXPECTED-MESSAGE
+bad_config() {
+    printf '%s\n' "$2" >"$tmp/bad.toml"
+    run_enarx --wasmcfgfile "$tmp/bad.toml" "$W/hello.wasm"
+    if [ "$status" -eq 2 ] && [[ "$err" == *"$3"* ]] && [ -z "$out" ]; then
+        ok "$1"
+    else
+        bad "$1" "status $status, stdout [$out], stderr [$err]; want 2 and [$3]"
+    fi
+}
+
+bad_config "malformed TOML" 'args = ["a", ' "bad.toml:2:1"
+bad_config "unknown kind" '[[files]]
+kind = "pipe"' 'bad.toml:2:8: files[0]: unknown kind "pipe"'
+bad_config "unknown key" '[[files]]
+kind = "stdin"
+colour = "blue"' "bad.toml:3:1"
+bad_config "a name with a colon" '[[files]]
+kind = "null"
+name = "a:b"' "bad.toml:3:8"
+bad_config "listen without prot" '[[files]]
+kind = "listen"
+name = "x"' "prot"
+bad_config "a port out of range" '[[files]]
+kind = "connect"
+prot = "tcp"
+host = "127.0.0.1"
+port = 70000' "bad.toml:5:8"
+bad_config "FD_COUNT set by hand" '[env]
+FD_COUNT = "9"' "FD_COUNT"
+bad_config "a number where a string belongs" 'args = [1]' "bad.toml:1:9"
+printf 'args = ["\xff"]\n' >"$tmp/utf8.toml"
+run_enarx --wasmcfgfile "$tmp/utf8.toml" "$W/hello.wasm"
+check "invalid UTF-8 in Enarx.toml: status 2" "$status" 2
+check_contains "invalid UTF-8 in Enarx.toml: names the place" "$err" "utf8.toml:1:"
+
+# a missing directory: nothing runs and nothing is written anywhere
+printf '[[files]]\nkind = "stdout"\n[[files]]\nkind = "dir"\nhost = "data"\nname = "/data"\n[[files]]\nkind = "dir"\nhost = "missing"\nname = "/m"\n' \
+    >"$tmp/dirs.toml"
+run_enarx --wasmcfgfile "$tmp/dirs.toml" "$W/hello.wasm"
+check "a dir entry that does not exist: status 2" "$status" 2
+check_contains "a dir entry that does not exist: names it" "$err" "dirs.toml:7:1: cannot open directory '$tmp/missing'"
+check "a dir entry that does not exist: the workload never ran" "$out" ""
+
+# the module itself
+printf '\0asm\1\0\0\0\x01\x05\x01\x60' >"$tmp/cut.wasm"
+run_enarx "$tmp/cut.wasm"
+check "a truncated module: status 2" "$status" 2
+check_contains "a truncated module: message" "$err" "is not a valid WebAssembly module"
+printf '\0asm\1\0\0\0\x0a\x04\x01\x02\x00\x0b' >"$tmp/nofunc.wasm"
+run_enarx "$tmp/nofunc.wasm"
+check "code without functions: status 2" "$status" 2
+{ printf '\0asm\1\0\0\0'; head -c 300000000 /dev/zero; } >"$tmp/huge.wasm"
+run_enarx "$tmp/huge.wasm"
+check "a module over 256 MiB: status 2" "$status" 2
+check_contains "a module over 256 MiB: message" "$err" "the largest a Keep accepts"
+rm -f "$tmp/huge.wasm"
+
+# --- the exec's host interface, fed directly (what a hostile host could send) ---
+stream() { # FILE then frames: TYPE PAYLOAD-FILE ... ; writes a workload stream
+    local f=$1
+    shift
+    printf 'ENARXWL1' >"$f"
+    while [ $# -ge 2 ]; do
+        frame_header "$1" "$(stat -c %s "$2")" >>"$f"
+        cat "$2" >>"$f"
+        shift 2
+    done
+    frame_header 0 0 >>"$f"
+}
+exec_run() { # STREAM-FILE
+    local o e
+    o=$(mktemp) e=$(mktemp)
+    timeout 30 env -i "$EXEC" 3<"$1" >"$o" 2>"$e"
+    status=$?
+    out=$(cat "$o") err=$(cat "$e")
+    rm -f "$o" "$e"
+}
+
+timeout 10 env -i "$EXEC" >/dev/null 2>"$tmp/e" 3<&-
+check "exec without a stream: status 2" "$?" 2
+check_contains "exec without a stream: message" "$(cat "$tmp/e")" "started by \`enarx run\`"
+printf 'NOTENARXxxxxxxxx' >"$tmp/s1"
+exec_run "$tmp/s1"
+check "stream with a bad magic: status 2" "$status" 2
+check_contains "stream with a bad magic: message" "$err" "bad magic"
+{ printf ENARXWL1; frame_header 1 $((1 << 40)); } >"$tmp/s2"
+exec_run "$tmp/s2"
+check "stream claiming a 1 TiB module: status 2" "$status" 2
+check_contains "stream claiming a 1 TiB module: message" "$err" "MODULE frame of 1099511627776 bytes exceeds its limit"
+head -c 100 "$W/hello.wasm" >"$tmp/part"
+{ printf ENARXWL1; frame_header 1 5000; } >"$tmp/s3"
+cat "$tmp/part" >>"$tmp/s3"
+exec_run "$tmp/s3"
+check "stream cut short: status 2" "$status" 2
+check_contains "stream cut short: message" "$err" "truncated"
+stream "$tmp/s4" 1 "$W/hello.wasm"
+exec_run "$tmp/s4"
+check "a well-formed stream runs" "$out" "Hello, world!"
+printf '[[files]]\nkind = "stdout"\n[[files]]\nkind = "sneaky"\n' >"$tmp/evil.toml"
+printf 'Enarx.toml' >"$tmp/name"
+stream "$tmp/s5" 1 "$W/hello.wasm" 3 "$tmp/evil.toml" 4 "$tmp/name"
+exec_run "$tmp/s5"
+check "a config the host did not check: status 2" "$status" 2
+check_contains "a config the host did not check: the exec checks it" "$err" 'Enarx.toml:4:8: files[1]: unknown kind "sneaky"'
+check "a config the host did not check: nothing ran" "$out" ""
+printf '[[files]]\nkind = "connect"\nprot = "tls"\nhost = "127.0.0.1"\nca = "ca.pem"\n' >"$tmp/anchor.toml"
+stream "$tmp/s6" 1 "$W/hello.wasm" 3 "$tmp/anchor.toml"
+exec_run "$tmp/s6"
+check "trust anchors that did not travel: status 2" "$status" 2
+check_contains "trust anchors that did not travel: message" "$err" "'ca.pem' did not come with the workload"
+
+summary

@@ -1,0 +1,5 @@
+;; Traps in the start function, during instantiation.
+(module
+  (func $boom unreachable)
+  (start $boom)
+  (func (export "_start")))
