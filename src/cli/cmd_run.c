@@ -317,7 +317,7 @@ int cmd_run(int argc, char **argv)
         close(stream_fd);
         return 1;
     }
-    backend_launch launch = {.stream_fd = stream_fd, .exec_path = exec_path};
+    backend_launch launch = {.stream_fd = stream_fd, .exec_path = exec_path, .log_level = cli_log_get()};
     int status = b->launch(&launch, err, sizeof err);
     close(stream_fd);
     if (status < 0) {

@@ -24,6 +24,7 @@ static void usage(FILE *out)
             "                         polls the block while the Keep spins; default exit)\n"
             "  --sallyport-size SIZE  the block's data area (default 1M)\n"
             "  --coalesce-writes      let small writes travel with the next request\n"
+            "  --host-files           let the program open and change host files (default: none)\n"
             "  --log-level LEVEL      error, warn, info, debug or trace (default warn)\n"
             "  --stats                print start-up time and VM exits to stderr at the end\n");
 }
@@ -48,9 +49,9 @@ static int unstable_exec(int argc, char **argv)
     for (int fd = 0; fd < 3; fd++)
         cfg.fds[fd] = fd;
     cfg.nfds = 3;
-    if (getenv("ENARX_LOG_LEVEL") && parse_level(getenv("ENARX_LOG_LEVEL"), &cfg.log_level) < 0) {
-        fprintf(stderr, "enarx: ENARX_LOG_LEVEL '%s' is not error, warn, info, debug or trace\n",
-                getenv("ENARX_LOG_LEVEL"));
+    if (getenv("ENARX_LOG") && parse_level(getenv("ENARX_LOG"), &cfg.log_level) < 0) {
+        fprintf(stderr, "enarx: ENARX_LOG '%s' is not error, warn, info, debug or trace\n",
+                getenv("ENARX_LOG"));
         return 2;
     }
     int i = 1;
@@ -67,6 +68,9 @@ static int unstable_exec(int argc, char **argv)
             continue;
         } else if (strcmp(o, "--stats") == 0) {
             stats = 1;
+            continue;
+        } else if (strcmp(o, "--host-files") == 0) {
+            cfg.host_files = 1;
             continue;
         }
         if (!v) {

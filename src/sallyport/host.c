@@ -32,6 +32,9 @@ static const struct {
     {SP_FCNTL, "fcntl"}, {SP_IOCTL, "ioctl"}, {SP_DUP, "dup"}, {SP_DUP3, "dup3"},
     {SP_PIPE2, "pipe2"}, {SP_GETDENTS64, "getdents64"}, {SP_FSYNC, "fsync"},
     {SP_FDATASYNC, "fdatasync"}, {SP_FTRUNCATE, "ftruncate"}, {SP_READLINKAT, "readlinkat"},
+    {SP_FSTATAT, "newfstatat"}, {SP_MKDIRAT, "mkdirat"}, {SP_UNLINKAT, "unlinkat"},
+    {SP_RENAMEAT, "renameat"}, {SP_LINKAT, "linkat"}, {SP_SYMLINKAT, "symlinkat"},
+    {SP_UTIMENSAT, "utimensat"}, {SP_FALLOCATE, "fallocate"},
     {SP_SOCKET, "socket"}, {SP_SOCKETPAIR, "socketpair"}, {SP_BIND, "bind"},
     {SP_CONNECT, "connect"}, {SP_LISTEN, "listen"}, {SP_ACCEPT4, "accept4"},
     {SP_GETSOCKNAME, "getsockname"}, {SP_GETPEERNAME, "getpeername"},
@@ -120,6 +123,36 @@ static int64_t get_path(struct sp_host *h, uint64_t off, uint64_t len, char *out
     memcpy(out, p, len);
     if (out[len - 1] != 0 || strlen(out) != len - 1)
         return NEG(EINVAL);
+    return 0;
+}
+
+/* Copies a NUL-terminated path at `off` (the NUL within SP_MAX_PATH bytes
+ * and the data area) and asks the policy about it. */
+static int64_t get_cpath(struct sp_host *h, uint64_t off, char *out, int flags)
+{
+    if (off >= h->data_size)
+        return NEG(EFAULT);
+    uint64_t room = h->data_size - off < SP_MAX_PATH ? h->data_size - off : SP_MAX_PATH;
+    const char *p = (const char *)h->data + off;
+    const char *nul = memchr(p, 0, room);
+    if (!nul)
+        return NEG(room == SP_MAX_PATH ? ENAMETOOLONG : EFAULT);
+    memcpy(out, p, (size_t)(nul - p) + 1);
+    if (!h->open_policy)
+        return NEG(EACCES);
+    int e = h->open_policy(h, out, flags);
+    return e ? e : 0;
+}
+
+/* A Keep dirfd argument: AT_FDCWD or one of its fds. */
+static int64_t get_dirfd(const struct sp_host *h, uint64_t arg, int *out)
+{
+    if ((int64_t)arg == AT_FDCWD) {
+        *out = AT_FDCWD;
+        return 0;
+    }
+    if ((*out = host_fd(h, arg)) < 0)
+        return NEG(EBADF);
     return 0;
 }
 
@@ -392,6 +425,84 @@ static int64_t do_readlinkat(struct sp_host *h, const struct sp_call *c)
     if ((int64_t)c->arg[0] != AT_FDCWD && (dirfd = host_fd(h, c->arg[0])) < 0)
         return NEG(EBADF);
     return sys_result(readlinkat(dirfd, path, buf, c->arg[4]));
+}
+
+static int64_t do_paths(struct sp_host *h, const struct sp_call *c)
+{
+    char p1[SP_MAX_PATH], p2[SP_MAX_PATH];
+    int d1, d2;
+    int64_t e;
+    switch (c->nr) {
+    case SP_FSTATAT: {
+        if ((e = get_dirfd(h, c->arg[0], &d1)) || (e = get_cpath(h, c->arg[1], p1, O_RDONLY)))
+            return e;
+        void *out = sp_host_data(h, c->arg[2], SP_STAT_SIZE);
+        if (!out)
+            return NEG(EFAULT);
+        struct stat st;
+        if (fstatat(d1, p1, &st, (int)c->arg[3] & (AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH)) < 0)
+            return NEG(errno);
+        memcpy(out, &st, sizeof st);
+        return 0;
+    }
+    case SP_MKDIRAT:
+        if ((e = get_dirfd(h, c->arg[0], &d1)) || (e = get_cpath(h, c->arg[1], p1, O_WRONLY)))
+            return e;
+        return sys_result(mkdirat(d1, p1, (mode_t)(c->arg[2] & 07777)));
+    case SP_UNLINKAT:
+        if ((e = get_dirfd(h, c->arg[0], &d1)) || (e = get_cpath(h, c->arg[1], p1, O_WRONLY)))
+            return e;
+        return sys_result(unlinkat(d1, p1, (int)c->arg[2] & AT_REMOVEDIR));
+    case SP_RENAMEAT:
+    case SP_LINKAT:
+        if ((e = get_dirfd(h, c->arg[0], &d1)) || (e = get_cpath(h, c->arg[1], p1, O_WRONLY)) ||
+            (e = get_dirfd(h, c->arg[2], &d2)) || (e = get_cpath(h, c->arg[3], p2, O_WRONLY)))
+            return e;
+        if (c->nr == SP_RENAMEAT)
+            return sys_result(renameat(d1, p1, d2, p2));
+        return sys_result(linkat(d1, p1, d2, p2, (int)c->arg[4] & AT_SYMLINK_FOLLOW));
+    case SP_SYMLINKAT:
+        if ((e = get_cpath(h, c->arg[0], p1, O_RDONLY)) || (e = get_dirfd(h, c->arg[1], &d1)) ||
+            (e = get_cpath(h, c->arg[2], p2, O_WRONLY)))
+            return e;
+        return sys_result(symlinkat(p1, d1, p2));
+    case SP_UTIMENSAT: {
+        if ((e = get_dirfd(h, c->arg[0], &d1)))
+            return e;
+        const char *path = NULL;
+        if (c->arg[1] != SP_NULL) {
+            if ((e = get_cpath(h, c->arg[1], p1, O_WRONLY)))
+                return e;
+            path = p1;
+        } else if (d1 == AT_FDCWD) {
+            return NEG(EFAULT);
+        }
+        struct timespec ts[2], *tp = NULL;
+        if (c->arg[2] != SP_NULL) {
+            const void *t = sp_host_data(h, c->arg[2], sizeof ts);
+            if (!t)
+                return NEG(EFAULT);
+            struct sp_timespec w[2];
+            memcpy(w, t, sizeof w);
+            for (int i = 0; i < 2; i++) {
+                ts[i].tv_sec = (time_t)w[i].tv_sec;
+                ts[i].tv_nsec = (long)w[i].tv_nsec;
+            }
+            tp = ts;
+        }
+        if (!path) /* glibc's utimensat refuses a NULL path: that is futimens */
+            return sys_result(futimens(d1, tp));
+        return sys_result(utimensat(d1, path, tp, (int)c->arg[3] & (AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH)));
+    }
+    case SP_FALLOCATE: {
+        int fd = host_fd(h, c->arg[0]);
+        if (fd < 0)
+            return NEG(EBADF);
+        return sys_result(fallocate(fd, (int)c->arg[1], (off_t)c->arg[2], (off_t)c->arg[3]));
+    }
+    default:
+        return NEG(ENOSYS);
+    }
 }
 
 static int64_t do_socket(struct sp_host *h, const struct sp_call *c)
@@ -681,6 +792,9 @@ static int64_t execute(struct sp_host *h, const struct sp_call *c, int *stop)
         return do_simple_fd(h, c);
     case SP_GETDENTS64: return do_getdents(h, c);
     case SP_READLINKAT: return do_readlinkat(h, c);
+    case SP_FSTATAT: case SP_MKDIRAT: case SP_UNLINKAT: case SP_RENAMEAT: case SP_LINKAT:
+    case SP_SYMLINKAT: case SP_UTIMENSAT: case SP_FALLOCATE:
+        return do_paths(h, c);
     case SP_SOCKET: return do_socket(h, c);
     case SP_BIND: case SP_CONNECT: return do_bind_connect(h, c);
     case SP_ACCEPT4: return do_accept(h, c);

@@ -560,6 +560,8 @@ static uint32_t ld32(const uint8_t *p)
     return v;
 }
 
+static int64_t stat_checked(struct sp_keep *k, const char *call, uint8_t *st);
+
 int64_t sp_fstat(struct sp_keep *k, int fd, void *statbuf)
 {
     if (bad_fd(k, fd))
@@ -574,25 +576,8 @@ int64_t sp_fstat(struct sp_keep *k, int fd, void *statbuf)
     int64_t r = zero_or_error(k, result(k, slot, "fstat"), "fstat");
     if (r < 0)
         return r;
-    uint8_t *st = statbuf;
-    copy_in(k, st, off, SP_STAT_SIZE);
-    const char *what = 0;
-    int64_t bad = 0;
-    uint32_t type = ld32(st + ST_MODE_OFF) & 0170000u;
-    if (type != 0010000u && type != 0020000u && type != 0040000u && type != 0060000u &&
-        type != 0100000u && type != 0120000u && type != 0140000u)
-        what = "file type in st_mode", bad = (int64_t)ld32(st + ST_MODE_OFF);
-    else if (ld64(st + ST_SIZE_OFF) < 0)
-        what = "negative st_size", bad = ld64(st + ST_SIZE_OFF);
-    else if (ld64(st + ST_BLKSIZE_OFF) <= 0 || ld64(st + ST_BLKSIZE_OFF) > (1 << 30))
-        what = "st_blksize out of range", bad = ld64(st + ST_BLKSIZE_OFF);
-    else if (ld64(st + ST_BLOCKS_OFF) < 0)
-        what = "negative st_blocks", bad = ld64(st + ST_BLOCKS_OFF);
-    if (what) {
-        __builtin_memset(st, 0, SP_STAT_SIZE);
-        return violation(k, "fstat", what, bad);
-    }
-    return 0;
+    copy_in(k, statbuf, off, SP_STAT_SIZE);
+    return stat_checked(k, "fstat", statbuf);
 }
 
 int64_t sp_lseek(struct sp_keep *k, int fd, int64_t off, int whence)
@@ -658,7 +643,6 @@ static const struct ioctl_kind ioctls[] = {
     {0x5450, 0, IOC_NONE}, /* FIONCLEX */
 };
 
-int sp_ioctl_arg(uint64_t request, uint32_t *len, int *out);
 int sp_ioctl_arg(uint64_t request, uint32_t *len, int *out)
 {
     for (unsigned i = 0; i < sizeof ioctls / sizeof ioctls[0]; i++)
@@ -873,6 +857,232 @@ int64_t sp_readlinkat(struct sp_keep *k, int dirfd, const char *path, char *buf,
     if (r > 0)
         copy_in(k, buf, off, (uint64_t)r);
     return r;
+}
+
+/* ---- paths ---------------------------------------------------------------- */
+
+#define AT_FDCWD_ (-100)
+
+static int dirfd_bad(const struct sp_keep *k, int dirfd)
+{
+    return dirfd != AT_FDCWD_ && bad_fd(k, dirfd);
+}
+
+/* Copies a path into the batch; SP_NULL with *err set when it cannot. */
+static uint64_t put_path(struct sp_keep *k, const char *path, int64_t *err)
+{
+    uint64_t len = str_len(path, SP_MAX_PATH);
+    if (len >= SP_MAX_PATH) {
+        *err = -E_NAMETOOLONG;
+        return SP_NULL;
+    }
+    uint64_t off = alloc(k, len + 1);
+    if (off == SP_NULL) {
+        *err = -E_NAMETOOLONG;
+        return SP_NULL;
+    }
+    copy_out(k, off, path, len + 1);
+    return off;
+}
+
+/* A call whose arguments are fds, paths and numbers, returning 0. Each
+ * argument: its value, or a path (is_path). */
+struct path_arg {
+    uint64_t value;
+    const char *path;
+};
+
+static int64_t path_call(struct sp_keep *k, uint64_t nr, const char *name, int nargs,
+                         const struct path_arg *a)
+{
+    uint64_t need = 0;
+    for (int i = 0; i < nargs; i++)
+        if (a[i].path)
+            need += str_len(a[i].path, SP_MAX_PATH) + 1 + SP_DATA_ALIGN;
+    int64_t e = begin(k, need);
+    if (e < 0)
+        return e;
+    uint64_t v[6] = {0};
+    for (int i = 0; i < nargs; i++) {
+        v[i] = a[i].value;
+        if (a[i].path && (v[i] = put_path(k, a[i].path, &e)) == SP_NULL)
+            return e;
+    }
+    uint32_t slot = push(k, nr, v[0], v[1], v[2], v[3], v[4], v[5]);
+    if ((e = submit(k, name)) < 0)
+        return e;
+    return zero_or_error(k, result(k, slot, name), name);
+}
+
+int64_t sp_mkdirat(struct sp_keep *k, int dirfd, const char *path, int mode)
+{
+    if (dirfd_bad(k, dirfd))
+        return -E_BADF;
+    struct path_arg a[3] = {{(uint64_t)(int64_t)dirfd, 0}, {0, path}, {(uint64_t)mode, 0}};
+    return path_call(k, SP_MKDIRAT, "mkdirat", 3, a);
+}
+
+int64_t sp_unlinkat(struct sp_keep *k, int dirfd, const char *path, int flags)
+{
+    if (dirfd_bad(k, dirfd))
+        return -E_BADF;
+    struct path_arg a[3] = {{(uint64_t)(int64_t)dirfd, 0}, {0, path}, {(uint64_t)flags, 0}};
+    return path_call(k, SP_UNLINKAT, "unlinkat", 3, a);
+}
+
+int64_t sp_renameat(struct sp_keep *k, int olddirfd, const char *old, int newdirfd,
+                    const char *new_path)
+{
+    if (dirfd_bad(k, olddirfd) || dirfd_bad(k, newdirfd))
+        return -E_BADF;
+    struct path_arg a[4] = {{(uint64_t)(int64_t)olddirfd, 0}, {0, old},
+                            {(uint64_t)(int64_t)newdirfd, 0}, {0, new_path}};
+    return path_call(k, SP_RENAMEAT, "renameat", 4, a);
+}
+
+int64_t sp_linkat(struct sp_keep *k, int olddirfd, const char *old, int newdirfd,
+                  const char *new_path, int flags)
+{
+    if (dirfd_bad(k, olddirfd) || dirfd_bad(k, newdirfd))
+        return -E_BADF;
+    struct path_arg a[5] = {{(uint64_t)(int64_t)olddirfd, 0}, {0, old},
+                            {(uint64_t)(int64_t)newdirfd, 0}, {0, new_path}, {(uint64_t)flags, 0}};
+    return path_call(k, SP_LINKAT, "linkat", 5, a);
+}
+
+int64_t sp_symlinkat(struct sp_keep *k, const char *target, int newdirfd, const char *path)
+{
+    if (dirfd_bad(k, newdirfd))
+        return -E_BADF;
+    struct path_arg a[3] = {{0, target}, {(uint64_t)(int64_t)newdirfd, 0}, {0, path}};
+    return path_call(k, SP_SYMLINKAT, "symlinkat", 3, a);
+}
+
+int64_t sp_fallocate(struct sp_keep *k, int fd, int mode, int64_t off, int64_t len)
+{
+    if (bad_fd(k, fd))
+        return -E_BADF;
+    if (off < 0 || len <= 0)
+        return -E_INVAL;
+    int64_t r = simple_call(k, "fallocate", SP_FALLOCATE, (uint64_t)fd, (uint64_t)mode,
+                            (uint64_t)off, (uint64_t)len);
+    return zero_or_error(k, r, "fallocate");
+}
+
+int64_t sp_utimensat(struct sp_keep *k, int dirfd, const char *path,
+                     const struct sp_timespec *times, int flags)
+{
+    if (dirfd_bad(k, dirfd) || (!path && dirfd == AT_FDCWD_))
+        return path ? -E_BADF : -E_FAULT;
+    uint64_t need = (path ? str_len(path, SP_MAX_PATH) + 1 : 0) + 2 * sizeof *times + 2 * SP_DATA_ALIGN;
+    int64_t e = begin(k, need);
+    if (e < 0)
+        return e;
+    uint64_t poff = SP_NULL, toff = SP_NULL;
+    if (path && (poff = put_path(k, path, &e)) == SP_NULL)
+        return e;
+    if (times) {
+        toff = alloc(k, 2 * sizeof *times);
+        copy_out(k, toff, times, 2 * sizeof *times);
+    }
+    uint32_t slot = push(k, SP_UTIMENSAT, (uint64_t)(int64_t)dirfd, poff, toff, (uint64_t)flags, 0, 0);
+    if ((e = submit(k, "utimensat")) < 0)
+        return e;
+    return zero_or_error(k, result(k, slot, "utimensat"), "utimensat");
+}
+
+/* Checks a struct stat the host returned (already in the caller's buffer). */
+static int64_t stat_checked(struct sp_keep *k, const char *call, uint8_t *st)
+{
+    const char *what = 0;
+    int64_t bad = 0;
+    uint32_t type = ld32(st + ST_MODE_OFF) & 0170000u;
+    if (type != 0010000u && type != 0020000u && type != 0040000u && type != 0060000u &&
+        type != 0100000u && type != 0120000u && type != 0140000u)
+        what = "file type in st_mode", bad = (int64_t)ld32(st + ST_MODE_OFF);
+    else if (ld64(st + ST_SIZE_OFF) < 0)
+        what = "negative st_size", bad = ld64(st + ST_SIZE_OFF);
+    else if (ld64(st + ST_BLKSIZE_OFF) <= 0 || ld64(st + ST_BLKSIZE_OFF) > (1 << 30))
+        what = "st_blksize out of range", bad = ld64(st + ST_BLKSIZE_OFF);
+    else if (ld64(st + ST_BLOCKS_OFF) < 0)
+        what = "negative st_blocks", bad = ld64(st + ST_BLOCKS_OFF);
+    if (what) {
+        __builtin_memset(st, 0, SP_STAT_SIZE);
+        return violation(k, call, what, bad);
+    }
+    return 0;
+}
+
+int64_t sp_fstatat(struct sp_keep *k, int dirfd, const char *path, void *statbuf, int flags)
+{
+    if (dirfd_bad(k, dirfd))
+        return -E_BADF;
+    int64_t e = begin(k, str_len(path, SP_MAX_PATH) + 1 + SP_STAT_SIZE + 2 * SP_DATA_ALIGN);
+    if (e < 0)
+        return e;
+    uint64_t poff = put_path(k, path, &e);
+    if (poff == SP_NULL)
+        return e;
+    uint64_t off = alloc(k, SP_STAT_SIZE);
+    uint32_t slot = push(k, SP_FSTATAT, (uint64_t)(int64_t)dirfd, poff, off, (uint64_t)flags, 0, 0);
+    if ((e = submit(k, "newfstatat")) < 0)
+        return e;
+    int64_t r = zero_or_error(k, result(k, slot, "newfstatat"), "newfstatat");
+    if (r < 0)
+        return r;
+    copy_in(k, statbuf, off, SP_STAT_SIZE);
+    return stat_checked(k, "newfstatat", statbuf);
+}
+
+/* preadv/pwritev: one positioned read or write of the gathered buffers. */
+int64_t sp_preadv(struct sp_keep *k, int fd, const struct sp_iovec *iov, int n, int64_t pos)
+{
+    uint64_t total;
+    int64_t e = iov_total(iov, n, &total);
+    if (e < 0)
+        return e;
+    if (bad_fd(k, fd))
+        return -E_BADF;
+    if (pos < 0)
+        return -E_INVAL;
+    if ((e = begin(k, total < k->data_size ? total : k->data_size)) < 0)
+        return e;
+    uint64_t want = total < space_left(k) ? total : space_left(k);
+    uint64_t off = alloc(k, want);
+    uint32_t slot = push(k, SP_PREAD, (uint64_t)fd, off, want, (uint64_t)pos, 0, 0);
+    if ((e = submit(k, "preadv")) < 0)
+        return e;
+    int64_t r = bounded(k, result(k, slot, "preadv"), want, "preadv", "byte count above the request");
+    uint64_t left = r > 0 ? (uint64_t)r : 0, at = off;
+    for (int i = 0; i < n && left; i++) {
+        uint64_t c = iov[i].len < left ? iov[i].len : left;
+        copy_in(k, iov[i].base, at, c);
+        at += c;
+        left -= c;
+    }
+    return r;
+}
+
+int64_t sp_pwritev(struct sp_keep *k, int fd, const struct sp_iovec *iov, int n, int64_t pos)
+{
+    uint64_t total;
+    int64_t e = iov_total(iov, n, &total);
+    if (e < 0)
+        return e;
+    if (bad_fd(k, fd))
+        return -E_BADF;
+    if (pos < 0)
+        return -E_INVAL;
+    uint64_t done = 0;
+    for (int i = 0; i < n; i++) {
+        int64_t r = write_all(k, SP_PWRITE, "pwritev", fd, iov[i].base, iov[i].len, pos + (int64_t)done);
+        if (r < 0)
+            return done && !k->broken ? (int64_t)done : r;
+        done += (uint64_t)r;
+        if ((uint64_t)r < iov[i].len)
+            break;
+    }
+    return (int64_t)done;
 }
 
 /* ---- sockets -------------------------------------------------------------- */

@@ -89,6 +89,22 @@ int64_t sp_getdents64(struct sp_keep *k, int fd, void *buf, uint64_t len);
 int64_t sp_fsync(struct sp_keep *k, int fd, int data_only);
 int64_t sp_ftruncate(struct sp_keep *k, int fd, int64_t len);
 int64_t sp_readlinkat(struct sp_keep *k, int dirfd, const char *path, char *buf, uint64_t len);
+int64_t sp_preadv(struct sp_keep *k, int fd, const struct sp_iovec *iov, int n, int64_t pos);
+int64_t sp_pwritev(struct sp_keep *k, int fd, const struct sp_iovec *iov, int n, int64_t pos);
+int64_t sp_fstatat(struct sp_keep *k, int dirfd, const char *path, void *statbuf, int flags);
+int64_t sp_mkdirat(struct sp_keep *k, int dirfd, const char *path, int mode);
+int64_t sp_unlinkat(struct sp_keep *k, int dirfd, const char *path, int flags);
+int64_t sp_renameat(struct sp_keep *k, int olddirfd, const char *old, int newdirfd,
+                    const char *new_path);
+int64_t sp_linkat(struct sp_keep *k, int olddirfd, const char *old, int newdirfd,
+                  const char *new_path, int flags);
+int64_t sp_symlinkat(struct sp_keep *k, const char *target, int newdirfd, const char *path);
+/* path may be NULL (the fd itself), times NULL (now). */
+int64_t sp_utimensat(struct sp_keep *k, int dirfd, const char *path,
+                     const struct sp_timespec *times, int flags);
+int64_t sp_fallocate(struct sp_keep *k, int fd, int mode, int64_t off, int64_t len);
+/* The ioctls a Keep forwards: argument size and direction (0 = unsupported). */
+int sp_ioctl_arg(uint64_t request, uint32_t *len, int *out);
 
 int64_t sp_socket(struct sp_keep *k, int domain, int type, int protocol);
 int64_t sp_socketpair(struct sp_keep *k, int domain, int type, int protocol, int fds[2]);

@@ -86,6 +86,16 @@ _Static_assert(sizeof(struct sp_header) <= SP_HEADER_SIZE, "header fits its page
  *  SP_FSYNC / SP_FDATASYNC  fd                                  0
  *  SP_FTRUNCATE          fd, length                             0
  *  SP_READLINKAT         dirfd, path off, path len, buf off, buf len   bytes
+ *  SP_FSTATAT            dirfd, path, stat off, flags           0
+ *  SP_MKDIRAT            dirfd, path, mode                      0
+ *  SP_UNLINKAT           dirfd, path, flags                     0
+ *  SP_RENAMEAT           olddirfd, old path, newdirfd, new path 0
+ *  SP_LINKAT             olddirfd, old path, newdirfd, new path, flags   0
+ *  SP_SYMLINKAT          target, newdirfd, link path            0
+ *  SP_UTIMENSAT          dirfd, path|NULL, times off|NULL (struct timespec[2]), flags   0
+ *  SP_FALLOCATE          fd, mode, offset, len                  0
+ *    (`path` alone = the offset of a NUL-terminated string of at most
+ *    SP_MAX_PATH bytes; the host finds the NUL within the data area)
  *  Sockets
  *  SP_SOCKET             domain, type, protocol                 new fd
  *  SP_SOCKETPAIR         domain, type, protocol, fds off (int[2])  0
@@ -127,6 +137,14 @@ enum sp_nr {
     SP_FDATASYNC,
     SP_FTRUNCATE,
     SP_READLINKAT,
+    SP_FSTATAT,
+    SP_MKDIRAT,
+    SP_UNLINKAT,
+    SP_RENAMEAT,
+    SP_LINKAT,
+    SP_SYMLINKAT,
+    SP_UTIMENSAT,
+    SP_FALLOCATE,
     SP_SOCKET = 32,
     SP_SOCKETPAIR,
     SP_BIND,

@@ -121,6 +121,11 @@ for m in $names; do \$B insmod /mods/\$m.ko 2>/dev/null || echo "vm: insmod \$m 
 \$B mount -t proc proc /root/proc
 \$B mount -t sysfs sys /root/sys
 \$B mount -t devtmpfs dev /root/dev
+\$B ln -sf /proc/self/fd /root/dev/fd
+for i in 0 1 2; do \$B ln -sf /proc/self/fd/\$i /root/dev/\$(echo stdin stdout stderr | cut -d" " -f\$((i + 1))); done
+\$B mkdir -p /root/dev/shm /root/dev/pts
+\$B mount -t tmpfs shm /root/dev/shm
+\$B mount -t devpts devpts /root/dev/pts
 \$B mount -t tmpfs -o size=50% tmp /root/tmp
 \$B mount --bind /out "/root\$KEEP_VM_BUILD"
 echo; echo "@@keep-vm: booted"

@@ -123,6 +123,16 @@ static void print_keep_message(const char *prefix, const char *msg, size_t len)
     fprintf(stderr, "%s%s\n", prefix, clean);
 }
 
+/* With host_files, the Keep reaches the host's files as the user running
+ * enarx would (as nil does); without, none at all. */
+static int allow_files(struct sp_host *h, const char *path, int flags)
+{
+    (void)h;
+    (void)path;
+    (void)flags;
+    return 0;
+}
+
 static int64_t keep_call(struct sp_host *h, const struct sp_call *c, int *stop)
 {
     struct keep *k = h->ctx;
@@ -573,6 +583,8 @@ int kvm_keep_run(struct kvm_keep_config *cfg, int *status, char *err, size_t err
     sp_host_init(&k->host);
     k->host.keep_call = keep_call;
     k->host.ctx = k;
+    if (cfg->host_files)
+        k->host.open_policy = allow_files;
     /* A write to a closed pipe must come back to the Keep as EPIPE. */
     signal(SIGPIPE, SIG_IGN);
 

@@ -34,6 +34,7 @@ struct kvm_keep_config {
     int coalesce;                 /* let the shim coalesce small writes */
     uint64_t sallyport_size;      /* data area bytes (0 = default) */
     const char *hostile;          /* test mode: sallyport reply corruption spec */
+    int host_files;               /* the Keep may open, stat, create... host files */
     /* Filled by kvm_keep_run for benchmarks: time to the first guest
      * instruction and VM exits taken. */
     double setup_us;

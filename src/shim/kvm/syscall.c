@@ -69,33 +69,80 @@ static int64_t sys_readv(int fd, uint64_t p, int64_t n, int write)
     return write ? sp_writev(sp(), fd, iov, (int)n) : sp_readv(sp(), fd, iov, (int)n);
 }
 
-/* newfstatat: only the fstat form (empty path with AT_EMPTY_PATH) reaches
- * the host; a Keep has no file system of its own to look paths up in. */
+/* Path arguments: copied from the exec into these (one call at a time). */
+static char path1[SP_MAX_PATH], path2[SP_MAX_PATH];
+
 static int64_t sys_fstatat(int dirfd, uint64_t path, uint64_t statbuf, int flags)
 {
-    char p[8];
-    int64_t e = user_string(path, p, sizeof p);
-    if (e < 0 && e != -36)
+    int64_t e = user_string(path, path1, sizeof path1);
+    if (e < 0)
         return e;
     CHECK_USER(statbuf, SP_STAT_SIZE, 1);
     if (e == 0 && (flags & 0x1000 /* AT_EMPTY_PATH */))
         return sp_fstat(sp(), dirfd, (void *)statbuf);
-    return -ENOENT_;
+    if (e == 0)
+        return -ENOENT_;
+    return sp_fstatat(sp(), dirfd, path1, (void *)statbuf, flags);
+}
+
+/* The path calls: NR_PATH1 takes one path, NR_PATH2 two. */
+static int64_t sys_path(uint64_t nr, int64_t a0, uint64_t a1, int64_t a2, uint64_t a3, int64_t a4)
+{
+    int64_t e;
+    switch (nr) {
+    case 258: /* mkdirat(dirfd, path, mode) */
+        return (e = user_string(a1, path1, sizeof path1)) < 0 ? e : sp_mkdirat(sp(), (int)a0, path1, (int)a2);
+    case 263: /* unlinkat(dirfd, path, flags) */
+        return (e = user_string(a1, path1, sizeof path1)) < 0 ? e : sp_unlinkat(sp(), (int)a0, path1, (int)a2);
+    case 264: /* renameat(olddirfd, old, newdirfd, new) */
+    case 265: /* linkat(olddirfd, old, newdirfd, new, flags) */
+        if ((e = user_string(a1, path1, sizeof path1)) < 0 || (e = user_string(a3, path2, sizeof path2)) < 0)
+            return e;
+        return nr == 264 ? sp_renameat(sp(), (int)a0, path1, (int)a2, path2)
+                         : sp_linkat(sp(), (int)a0, path1, (int)a2, path2, (int)a4);
+    case 266: /* symlinkat(target, newdirfd, path) */
+        if ((e = user_string((uint64_t)a0, path1, sizeof path1)) < 0 || (e = user_string(a2, path2, sizeof path2)) < 0)
+            return e;
+        return sp_symlinkat(sp(), path1, (int)a1, path2);
+    default:
+        return -ENOSYS_;
+    }
+}
+
+static int64_t sys_utimensat(int dirfd, uint64_t path, uint64_t times, int flags)
+{
+    struct sp_timespec t[2];
+    if (times) {
+        CHECK_USER(times, sizeof t, 0);
+        memcpy(t, (void *)times, sizeof t);
+    }
+    int64_t e = path ? user_string(path, path1, sizeof path1) : 0;
+    if (e < 0)
+        return e;
+    return sp_utimensat(sp(), dirfd, path ? path1 : 0, times ? t : 0, flags);
+}
+
+static int64_t sys_preadv(int fd, uint64_t p, int64_t n, int64_t pos, int write)
+{
+    static struct sp_iovec iov[1024];
+    int64_t e = user_iovs(p, n, iov, !write);
+    if (e < 0)
+        return e;
+    return write ? sp_pwritev(sp(), fd, iov, (int)n, pos) : sp_preadv(sp(), fd, iov, (int)n, pos);
 }
 
 static int64_t sys_open(int dirfd, uint64_t path, int flags, int mode)
 {
-    static char p[SP_MAX_PATH];
-    int64_t e = user_string(path, p, sizeof p);
+    int64_t e = user_string(path, path1, sizeof path1);
     if (e < 0)
         return e;
-    return sp_openat(sp(), dirfd, p, flags, mode);
+    return sp_openat(sp(), dirfd, path1, flags, mode);
 }
 
 static int64_t sys_readlink(int dirfd, uint64_t path, uint64_t buf, uint64_t len)
 {
-    static char p[SP_MAX_PATH];
-    int64_t e = user_string(path, p, sizeof p);
+    char *p = path1;
+    int64_t e = user_string(path, p, sizeof path1);
     if (e < 0)
         return e;
     if ((int64_t)len <= 0)
@@ -109,7 +156,6 @@ static int64_t sys_readlink(int dirfd, uint64_t path, uint64_t buf, uint64_t len
 
 static int64_t sys_ioctl(int fd, uint64_t req, uint64_t arg)
 {
-    int sp_ioctl_arg(uint64_t request, uint32_t *len, int *out);
     uint32_t len;
     int out;
     if (sp_ioctl_arg(req, &len, &out) < 0)
@@ -584,7 +630,26 @@ static int64_t dispatch(uint64_t nr, uint64_t a0, uint64_t a1, uint64_t a2, uint
     case 1: CHECK_USER(a1, a2, 0); return sp_write(sp(), fd, (void *)a1, a2);
     case 2: return sys_open(-100, a0, (int)a1, (int)a2);
     case 3: return sp_close(sp(), fd);
-    case 4: case 6: return sys_fstatat(-100, a0, a1, 0);        /* stat, lstat */
+    case 4: return sys_fstatat(-100, a0, a1, 0);                /* stat */
+    case 6: return sys_fstatat(-100, a0, a1, 0x100);            /* lstat: AT_SYMLINK_NOFOLLOW */
+    case 82: return sys_path(264, -100, a0, -100, a1, 0);       /* rename */
+    case 83: return sys_path(258, -100, a0, (int64_t)a1, 0, 0); /* mkdir */
+    case 84: return sys_path(263, -100, a0, 0x200, 0, 0);       /* rmdir */
+    case 86: return sys_path(265, -100, a0, -100, a1, 0);       /* link */
+    case 87: return sys_path(263, -100, a0, 0, 0, 0);           /* unlink */
+    case 88: return sys_path(266, (int64_t)a0, -100, (int64_t)a1, 0, 0); /* symlink */
+    case 258: case 263: case 264: case 265: case 266:
+        return sys_path(nr, (int64_t)a0, a1, (int64_t)a2, a3, (int64_t)a4);
+    case 316: /* renameat2: only without flags */
+        return a4 ? -EINVAL_ : sys_path(264, (int64_t)a0, a1, (int64_t)a2, a3, 0);
+    case 280: return sys_utimensat((int)a0, a1, a2, (int)a3);
+    case 285: return sp_fallocate(sp(), fd, (int)a1, (int64_t)a2, (int64_t)a3);
+    case 221: /* fadvise64: advice only, nothing for the host to do */
+        if (!sp_keep_fd_is_open(sp(), fd))
+            return -EBADF_;
+        return a3 > 5 ? -EINVAL_ : 0;
+    case 295: return sys_preadv(fd, a1, (int64_t)a2, (int64_t)a3, 0);
+    case 296: return sys_preadv(fd, a1, (int64_t)a2, (int64_t)a3, 1);
     case 5: CHECK_USER(a1, SP_STAT_SIZE, 1); return sp_fstat(sp(), fd, (void *)a1);
     case 7: return sys_poll_ms(a0, a1, (int)a2);
     case 8: return sp_lseek(sp(), fd, (int64_t)a1, (int)a2);
