@@ -10,3 +10,9 @@ $(BUILD)/tests/keep/progs/%: tests/keep/progs/%.c tests/keep/progs/prog.h
 	$(CC) -std=gnu11 -D_GNU_SOURCE -O2 -g -Wall -Wextra -Werror -static -o $@ $<
 
 TEST_DEPS += $(KEEP_PROG_BINS)
+
+# Benchmark kernel for bench/run-keep.sh (a static program, like the above).
+$(BUILD)/bench/keep/syscall_rt: bench/keep/syscall_rt.c
+	@mkdir -p $(dir $@)
+	$(CC) -std=gnu11 -D_GNU_SOURCE -O2 -g -Wall -Wextra -Werror -static -o $@ $<
+BENCH_DEPS += $(BUILD)/bench/keep/syscall_rt $(KEEP_PROG_BINS)

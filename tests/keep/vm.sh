@@ -174,7 +174,7 @@ cmd_run() {
         -kernel "$kdir/vmlinux" -initrd "$initrd" -append "$append" \
         -virtfs local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap \
         -virtfs "local,path=$build_abs,mount_tag=build,security_model=none,multidevs=remap" \
-        </dev/null 2>"$ctl/qemu.err" | tr -d '\r' | sed -u -E 's/\x1b(\[[0-9;?]*[a-zA-Z]|c)//g' | grep --line-buffered -v -E '^(SeaBIOS|Booting from|\[ *[0-9.]+\] reboot: Power down)'
+        </dev/null 2>"$ctl/qemu.err" | stdbuf -oL tr -d '\r' | sed -u -E 's/\x1b(\[[0-9;?]*[a-zA-Z]|c)//g' | grep --line-buffered -v -E '^(SeaBIOS|Booting from|\[ *[0-9.]+\] reboot: Power down)'
     if [ ! -f "$ctl/status" ]; then
         echo "vm.sh: the VM stopped without running the command to its end (QEMU: $(tail -n 2 "$ctl/qemu.err" | tr '\n' ' '))" >&2
         exit 125

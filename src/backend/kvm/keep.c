@@ -621,11 +621,17 @@ int kvm_keep_run(struct kvm_keep_config *cfg, int *status, char *err, size_t err
     struct elf_info ei; /* a bad executable is reported before KVM is touched */
     if (elf_parse(exec, exec_len, "exec", &ei, err, errlen) < 0)
         goto out;
+    double t1 = now_us();
+    cfg->read_us = t1 - t0;
     if (setup_vm(k) < 0)
         goto out;
+    double t2 = now_us();
+    cfg->vm_us = t2 - t1;
     if (image_build(&k->img, kvm_shim_image, (size_t)(kvm_shim_image_end - kvm_shim_image), exec,
                     exec_len, cfg, err, errlen) < 0)
         goto out;
+    double t3 = now_us();
+    cfg->image_us = t3 - t2;
     k->block = k->img.mem + k->img.sallyport_gpa;
     k->img.boot->exitless_spins = cfg->exitless ? SHIM_SPINS : 0;
     if (give_fds(k) < 0 || setup_vcpu(k) < 0)
@@ -638,7 +644,9 @@ int kvm_keep_run(struct kvm_keep_config *cfg, int *status, char *err, size_t err
         k->poller_started = 1;
     }
     cfg->setup_us = now_us() - t0;
+    cfg->vcpu_us = cfg->setup_us - cfg->read_us - cfg->vm_us - cfg->image_us;
     rc = run_loop(k);
+    cfg->run_us = now_us() - t0 - cfg->setup_us;
 out:
     if (rc == 0)
         *status = k->status;

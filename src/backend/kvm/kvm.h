@@ -38,6 +38,7 @@ struct kvm_keep_config {
     /* Filled by kvm_keep_run for benchmarks: time to the first guest
      * instruction and VM exits taken. */
     double setup_us;
+    double read_us, vm_us, image_us, vcpu_us, run_us; /* its parts, and the run itself */
     uint64_t exits, batches;
 };
 
@@ -59,7 +60,7 @@ uint64_t kvm_parse_size(const char *s);
 struct kvm_check {
     char name[48];
     int pass;
-    char info[96];                /* what was found */
+    char info[192];               /* what was found */
     char hint[160];               /* what to do when it failed */
 };
 int kvm_platform_checks(struct kvm_check *out, int max);

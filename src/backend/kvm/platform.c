@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "backend/kvm/kvm.h"
@@ -41,6 +42,65 @@ static int cpuid_has(int kvm, unsigned fn, unsigned idx, int reg, int bit)
         }
     free(c);
     return found;
+}
+
+/* The smallest static x86-64 ELF that exits with status 0: the probe that
+ * shows a Keep really boots here (shim, long mode, SYSCALL, the sallyport). */
+static size_t probe_elf(uint8_t *buf)
+{
+    static const uint8_t code[] = {
+        0xb8, 0xe7, 0x00, 0x00, 0x00, /* mov $231, %eax (exit_group) */
+        0x31, 0xff,                   /* xor %edi, %edi */
+        0x0f, 0x05,                   /* syscall */
+        0xf4,                         /* hlt: never reached */
+    };
+    const uint64_t base = 0x400000, hdrs = 64 + 56;
+    memset(buf, 0, hdrs + sizeof code);
+    memcpy(buf, "\x7f" "ELF\x02\x01\x01", 7);
+    uint16_t h16[] = {2 /* ET_EXEC */, 62 /* EM_X86_64 */};
+    memcpy(buf + 16, h16, sizeof h16);
+    uint32_t version = 1;
+    memcpy(buf + 20, &version, 4);
+    uint64_t entry = base + hdrs, phoff = 64;
+    memcpy(buf + 24, &entry, 8);
+    memcpy(buf + 32, &phoff, 8);
+    uint16_t sizes[] = {64, 56, 1, 64, 0, 0}; /* ehsize, phentsize, phnum, shentsize, shnum, shstrndx */
+    memcpy(buf + 52, sizes, sizeof sizes);
+    uint32_t ptype = 1 /* PT_LOAD */, pflags = 5 /* R X */;
+    uint64_t ph[] = {0, base, base, hdrs + sizeof code, hdrs + sizeof code, 0x1000};
+    memcpy(buf + 64, &ptype, 4);
+    memcpy(buf + 68, &pflags, 4);
+    memcpy(buf + 72, ph, sizeof ph);
+    memcpy(buf + hdrs, code, sizeof code);
+    return hdrs + sizeof code;
+}
+
+static int probe_keep(char *info, size_t len)
+{
+    uint8_t elf[256];
+    struct kvm_keep_config cfg;
+    kvm_keep_config_init(&cfg);
+    static char *argv[] = {(char *)"probe", NULL}, *envp[] = {NULL};
+    cfg.exec_size = probe_elf(elf);
+    cfg.exec_image = elf;
+    cfg.exec_path = "(probe)";
+    cfg.argv = argv;
+    cfg.envp = envp;
+    cfg.mem_size = 64ull << 20;
+    cfg.log_level = KVM_LOG_ERROR;
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    int status;
+    char err[512];
+    int rc = kvm_keep_run(&cfg, &status, err, sizeof err);
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    double ms = (double)(t1.tv_sec - t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - t0.tv_nsec) / 1e6;
+    if (rc == 0 && status == 0) {
+        snprintf(info, len, "a test Keep ran to its exit in %.1f ms", ms);
+        return 1;
+    }
+    snprintf(info, len, "%.180s", rc ? err : "the test Keep exited with a wrong status");
+    return 0;
 }
 
 int kvm_platform_checks(struct kvm_check *out, int max)
@@ -104,6 +164,15 @@ int kvm_platform_checks(struct kvm_check *out, int max)
         }
     }
     close(fd);
+    int ok = 1;
+    for (int i = 0; i < n; i++)
+        ok = ok && out[i].pass;
+    if (ok && (c = add(out, max, &n, "Keep boots and runs", 0))) {
+        c->pass = probe_keep(c->info, sizeof c->info);
+        if (!c->pass)
+            snprintf(c->hint, sizeof c->hint, "KVM is there but a Keep does not run on it; "
+                                              "`enarx unstable exec --log-level debug` shows more");
+    }
     return n;
 }
 
@@ -111,7 +180,7 @@ int kvm_platform_usable(void)
 {
     struct kvm_check checks[16];
     int n = kvm_platform_checks(checks, 16);
-    if (n < 4)
+    if (n < 5)
         return 0;
     for (int i = 0; i < n; i++)
         if (!checks[i].pass)
