@@ -61,7 +61,7 @@ struct kvm_check {
     char name[48];
     int pass;
     char info[192];               /* what was found */
-    char hint[160];               /* what to do when it failed */
+    char hint[256];               /* what to do when it failed */
 };
 int kvm_platform_checks(struct kvm_check *out, int max);
 /* 1 if a KVM Keep can really run here (every check passes). */

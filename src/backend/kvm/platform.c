@@ -109,17 +109,20 @@ int kvm_platform_checks(struct kvm_check *out, int max)
     struct kvm_check *c;
     const char *dev = getenv("ENARX_KVM_DEVICE") ? getenv("ENARX_KVM_DEVICE") : "/dev/kvm";
     int exists = access(dev, F_OK) == 0;
-    if ((c = add(out, max, &n, "KVM device", exists))) {
-        snprintf(c->info, sizeof c->info, "%s %s", dev, exists ? "present" : "missing");
+    char name[48];
+    snprintf(name, sizeof name, "Driver: %s", dev);
+    if ((c = add(out, max, &n, name, exists))) {
+        snprintf(c->info, sizeof c->info, "%s", exists ? "present" : strerror(errno));
         if (!exists)
             snprintf(c->hint, sizeof c->hint,
-                     "load the kvm_intel or kvm_amd module and enable virtualization in the "
-                     "firmware (or run inside a VM with nested virtualization)");
+                     "%s does not exist: enable virtualisation (VT-x/AMD-V) in the firmware and "
+                     "load kvm_intel or kvm_amd; in a virtual machine, enable nested "
+                     "virtualisation", dev);
     }
     if (!exists)
         return n;
     int fd = open(dev, O_RDWR | O_CLOEXEC);
-    if ((c = add(out, max, &n, "KVM device accessible", fd >= 0))) {
+    if ((c = add(out, max, &n, "Accessible (read/write)", fd >= 0))) {
         snprintf(c->info, sizeof c->info, "%s", fd >= 0 ? "read/write" : strerror(errno));
         if (fd < 0)
             snprintf(c->hint, sizeof c->hint, "add your user to the kvm group (then log in again), "
@@ -128,7 +131,7 @@ int kvm_platform_checks(struct kvm_check *out, int max)
     if (fd < 0)
         return n;
     int api = ioctl(fd, KVM_GET_API_VERSION, 0);
-    if ((c = add(out, max, &n, "KVM API version", api == KVM_API_VERSION))) {
+    if ((c = add(out, max, &n, "API version: 12", api == KVM_API_VERSION))) {
         snprintf(c->info, sizeof c->info, "%d", api);
         if (api != KVM_API_VERSION)
             snprintf(c->hint, sizeof c->hint, "enarx needs KVM API %d; update the kernel",
