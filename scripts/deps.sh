@@ -10,6 +10,7 @@ wabt binaryen
 libssl-dev openssl libjansson-dev
 nodejs
 valgrind hyperfine jq xxd
+qemu-system-x86 busybox-static cpio xz-utils
 "
 
 missing=""

@@ -30,6 +30,7 @@ typedef struct backend_report {
 typedef struct backend_launch {
     int stream_fd;          /* the complete workload stream, readable from offset 0 */
     const char *exec_path;  /* the enarx-exec binary */
+    int log_level;          /* the enarx command's log level (0 error .. 4 trace) */
 } backend_launch;
 
 typedef struct backend {

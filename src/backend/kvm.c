@@ -1,56 +1,76 @@
-/* The kvm backend: probes. The Keep launcher (VMM + shim) is a later
- * issue; until it lands, .launch is NULL and kvm reports "not in this build". */
+/* The kvm backend: its probes for `enarx platform info` and auto-selection,
+ * and the launcher, which runs the exec in a KVM micro-VM Keep behind the
+ * shim (src/backend/kvm/, src/shim/kvm/; docs/keep.md). */
 #include <errno.h>
-#include <fcntl.h>
-#include <linux/kvm.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "backend/backend.h"
 #include "backend/cpu.h"
-
-#define KVM_REQUIRED_API 12
+#include "backend/kvm/kvm.h"
 
 static void kvm_probe(backend_report *r)
 {
-    struct stat st;
-    bool present = stat("/dev/kvm", &st) == 0;
-    backend_add_check(r, 0, present, "Driver: /dev/kvm", present ? NULL : "%s", strerror(errno));
-    if (!present) {
-        snprintf(r->hint, sizeof r->hint,
-                 "/dev/kvm does not exist: enable virtualisation (VT-x/AMD-V) in the firmware and load "
-                 "kvm_intel or kvm_amd; in a virtual machine, enable nested virtualisation");
-    } else {
-        int fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
-        backend_add_check(r, 1, fd >= 0, "Accessible (read/write)", fd >= 0 ? NULL : "%s", strerror(errno));
-        if (fd < 0) {
-            snprintf(r->hint, sizeof r->hint,
-                     "/dev/kvm is not accessible: add your user to the 'kvm' group "
-                     "(sudo usermod -aG kvm $USER, then log in again) or check its permissions");
-        } else {
-            int version = ioctl(fd, KVM_GET_API_VERSION, 0);
-            backend_add_check(r, 1, version == KVM_REQUIRED_API, "API version: 12", "%d", version);
-            if (version != KVM_REQUIRED_API)
-                snprintf(r->hint, sizeof r->hint, "this kernel's KVM API version is %d; a Keep needs %d",
-                         version, KVM_REQUIRED_API);
-            close(fd);
-        }
+    struct kvm_check checks[16];
+    int n = kvm_platform_checks(checks, 16);
+    for (int i = 0; i < n; i++) {
+        const struct kvm_check *c = &checks[i];
+        backend_add_check(r, i == 0 ? 0 : 1, c->pass, c->name, "%s", c->info);
+        if (!c->pass && !r->hint[0])
+            snprintf(r->hint, sizeof r->hint, "%s", c->hint);
     }
     char vendor[13], brand[49];
     cpu_vendor(vendor);
     cpu_brand(brand);
     backend_add_check(r, 0, true, "CPU", "%s | %s", brand, vendor);
-    cpuid_regs l7, l1;
-    bool has7 = cpu_leaf(7, 0, &l7), has1 = cpu_leaf(1, 0, &l1);
-    backend_add_check(r, 1, has7 && (l7.ebx & 1u), "FSGSBASE", NULL);
-    backend_add_check(r, 1, has1 && (l1.ecx & (1u << 30)), "RDRAND", NULL);
-    backend_add_check(r, 0, false, "Keep launcher (VMM and shim)", "not part of this build yet");
-    if (!r->hint[0])
-        snprintf(r->hint, sizeof r->hint,
-                 "the kvm Keep launcher is not part of this build yet; use the nil backend for development");
+}
+
+/* Keep options from the environment: ENARX_KEEP_MEMORY (e.g. 4G),
+ * ENARX_SALLYPORT (exit | exitless). */
+static int keep_options(struct kvm_keep_config *cfg, char *err, size_t errlen)
+{
+    const char *mem = getenv("ENARX_KEEP_MEMORY"), *mode = getenv("ENARX_SALLYPORT");
+    if (mem && *mem && !(cfg->mem_size = kvm_parse_size(mem))) {
+        snprintf(err, errlen, "ENARX_KEEP_MEMORY=%s is not a size such as 512M or 4G", mem);
+        return -1;
+    }
+    if (mode && *mode) {
+        if (strcmp(mode, "exit") != 0 && strcmp(mode, "exitless") != 0) {
+            snprintf(err, errlen, "ENARX_SALLYPORT=%s is neither exit nor exitless", mode);
+            return -1;
+        }
+        cfg->exitless = strcmp(mode, "exitless") == 0;
+    }
+    return 0;
+}
+
+static int kvm_launch(const backend_launch *l, char *err, size_t errlen)
+{
+    struct kvm_keep_config cfg;
+    kvm_keep_config_init(&cfg);
+    if (keep_options(&cfg, err, errlen) < 0)
+        return -1;
+    static char *argv[] = {(char *)"enarx-exec", NULL}, *envp[] = {NULL};
+    cfg.exec_path = l->exec_path;
+    cfg.argv = argv;
+    cfg.envp = envp;
+    cfg.log_level = (enum kvm_log_level)(l->log_level < 0 ? 0 : l->log_level > 4 ? 4 : l->log_level);
+    for (int fd = 0; fd < 3; fd++)
+        cfg.fds[fd] = fd;
+    cfg.fds[3] = l->stream_fd; /* the workload stream, fd 3 as for nil */
+    cfg.nfds = 4;
+    /* The exec opens what Enarx.toml and --dir name (docs/keep.md). */
+    cfg.host_files = 1;
+    int status;
+    if (kvm_keep_run(&cfg, &status, err, errlen) == 0)
+        return status;
+    if (strncmp(err, "Keep stopped: ", 14) == 0) {
+        /* The Keep itself reported why it stopped: say so, keep its status. */
+        fprintf(stderr, "enarx: %s\n", err);
+        return status;
+    }
+    return -1;
 }
 
 const backend backend_kvm = {
@@ -58,5 +78,5 @@ const backend backend_kvm = {
     .summary = "a KVM micro-VM with the Enarx shim",
     .device = "/dev/kvm",
     .probe = kvm_probe,
-    .launch = NULL,
+    .launch = kvm_launch,
 };

@@ -311,7 +311,7 @@ static int __attribute__((noinline)) launch(const backend *b, int stream_fd)
         cli_log(CLI_LOG_ERROR, "%s", err);
         return 1;
     }
-    backend_launch l = {.stream_fd = stream_fd, .exec_path = exec_path};
+    backend_launch l = {.stream_fd = stream_fd, .exec_path = exec_path, .log_level = cli_log_get()};
     int status = b->launch(&l, err, sizeof err);
     if (status < 0) {
         cli_log(CLI_LOG_ERROR, "%s", err);

@@ -14,6 +14,7 @@ static const cli_command commands[] = {
     {"run", "run a WebAssembly module in a Keep", cmd_run},
     {"platform", "what this machine offers: `enarx platform info`", cmd_platform},
     {"attest", "verify attestation evidence (SEV-SNP, SGX, TDX)", cmd_attest},
+    {"unstable", "commands that may change: exec (run a static ELF in a Keep)", cmd_unstable},
     {NULL, NULL, NULL},
 };
 

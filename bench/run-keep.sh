@@ -1,0 +1,63 @@
+#!/usr/bin/env bash
+# KVM Keep benchmarks (numbers to read, no pass/fail):
+#  1. start-up: `enarx run --backend kvm hello.wasm`, process start to exit,
+#     against nil and native; `enarx unstable exec` of a static native hello
+#     (the Keep's own cost without the wasm engine); the VMM's set-up time;
+#  2. one system call round trip from the exec: proxied through the sallyport
+#     (exiting and exit-less) and shim-local, against native;
+#  3. BENCH_MIB MiB stdin -> stdout through echo.wasm: kvm (both sallyport
+#     modes) vs nil vs native cat (1024 MiB on /dev/kvm; 64 MiB under QEMU,
+#     where the wasm interpreter itself runs emulated).
+# Runs directly on /dev/kvm when there is a usable one, else inside the QEMU/TCG
+# VM of tests/keep/vm.sh with 2 vCPUs — figures from there are NOT
+# representative of a real Keep (every guest instruction is emulated, a VM exit
+# costs ~150 us); they show relative costs only.
+set -u
+cd "$(dirname "$0")/.."
+: "${BUILD:=build}"
+: "${BENCH_RUNS:=5}"
+: "${BENCH_CALLS:=2000}"
+export BUILD BENCH_RUNS BENCH_CALLS
+
+inner=$(cat <<'SCRIPT'
+set -u
+ENARX=$BUILD/bin/enarx W=$BUILD/tests/workloads P=$BUILD/tests/keep/progs
+tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
+cc -O2 -static -o "$tmp/hello-native" tests/workloads/hello.c
+echo "--- start-up: process start to exit ($BENCH_RUNS runs each)"
+hyperfine -N -w 2 -r "$BENCH_RUNS" --export-markdown "$tmp/startup.md" \
+    --command-name "native hello (static)" "$tmp/hello-native" \
+    --command-name "enarx run --backend nil hello.wasm" "$ENARX run --backend nil $W/hello.wasm" \
+    --command-name "enarx run --backend kvm hello.wasm" "$ENARX run --backend kvm $W/hello.wasm" \
+    --command-name "enarx unstable exec (static hello in a Keep)" "$ENARX unstable exec $tmp/hello-native" \
+    2>&1 | grep -vE '^\s*$'
+cat "$tmp/startup.md"
+for i in 1 2 3; do "$ENARX" unstable exec --stats "$tmp/hello-native" 2>&1 >/dev/null | grep stats; done
+echo
+echo "--- one system call round trip, $BENCH_CALLS calls"
+echo "native:";            "$BUILD/bench/keep/syscall_rt" "$BENCH_CALLS"
+echo "Keep, exiting:";     "$ENARX" unstable exec "$BUILD/bench/keep/syscall_rt" "$BENCH_CALLS"
+echo "Keep, exit-less:";   "$ENARX" unstable exec --sallyport exitless "$BUILD/bench/keep/syscall_rt" "$BENCH_CALLS"
+echo
+bytes=$((BENCH_MIB * 1048576))
+echo "--- $BENCH_MIB MiB stdin -> stdout through echo.wasm (3 runs each)"
+hyperfine -w 1 -r 3 --export-markdown "$tmp/copy.md" \
+    --command-name "native cat" "head -c $bytes /dev/zero | cat >/dev/null" \
+    --command-name "enarx run nil" "head -c $bytes /dev/zero | $ENARX run --backend nil $W/echo.wasm >/dev/null" \
+    --command-name "enarx run kvm (exiting)" "head -c $bytes /dev/zero | $ENARX run --backend kvm $W/echo.wasm >/dev/null" \
+    --command-name "enarx run kvm (exit-less)" "head -c $bytes /dev/zero | ENARX_SALLYPORT=exitless $ENARX run --backend kvm $W/echo.wasm >/dev/null" \
+    2>&1 | grep -vE '^\s*$'
+cat "$tmp/copy.md"
+SCRIPT
+)
+
+if [ -c /dev/kvm ] && [ -r /dev/kvm ] && [ -w /dev/kvm ]; then
+    echo "=== directly on /dev/kvm ($(uname -r))"
+    BENCH_MIB=${BENCH_MIB:-1024} bash -c "$inner"
+elif why=$(tests/keep/vm.sh check); then
+    echo "=== inside QEMU/TCG with nested SVM: NOT representative of a real Keep"
+    KEEP_VM_SMP=2 KEEP_VM_TIMEOUT=1800 KEEP_VM_ENV="BENCH_RUNS=$BENCH_RUNS BENCH_MIB=${BENCH_MIB:-64} BENCH_CALLS=${BENCH_CALLS}" \
+        tests/keep/vm.sh run "$inner"
+else
+    echo "bench/run-keep.sh: no usable /dev/kvm and no QEMU route ($why); nothing to measure"
+fi

@@ -1,0 +1,1607 @@
+/* Keep side of the sallyport. See keep.h; the wire format is sallyport.h.
+ *
+ * Rules this file follows, because the host writes the block and may change
+ * it at any moment, even while we read it:
+ *   - nothing the Keep needs back is ever read from the block except `ret` of
+ *     its own calls, `rsp_seq`, and the output buffers at offsets the Keep
+ *     itself chose;
+ *   - each of those is read exactly once (load_ret/copy_in), into Keep memory,
+ *     and only that copy is checked and used;
+ *   - a failed check wipes whatever was already copied out, reports a
+ *     violation, and fails the call.
+ * Freestanding: no libc; memcpy/memset come from the shim (or libc in tests).
+ */
+#include "sallyport/keep.h"
+
+/* Linux errno values (the ABI, not a libc's). */
+enum {
+    E_BADF = 9, E_IO = 5, E_AGAIN = 11, E_FAULT = 14, E_INVAL = 22, E_MFILE = 24, E_NOTTY = 25,
+    E_NAMETOOLONG = 36, E_NOSYS = 38, E_NOTSOCK = 88, E_AFNOSUPPORT = 97, E_MAX = 4095,
+};
+enum { AF_UNIX_ = 1, AF_INET_ = 2, AF_INET6_ = 10 };
+enum { POLLERR_ = 0x8, POLLHUP_ = 0x10, POLLNVAL_ = 0x20 };
+
+/* ---- raw access to the shared block ------------------------------------ */
+
+static volatile struct sp_header *hdr(struct sp_keep *k)
+{
+    return (volatile struct sp_header *)(void *)k->block;
+}
+
+static volatile uint8_t *data_at(struct sp_keep *k, uint64_t off)
+{
+    return k->block + SP_HEADER_SIZE + off;
+}
+
+/* With SP_KEEP_TRACE, each load is reported to the tests right after it
+ * happened (they check nothing is loaded twice, and may then change it). */
+static int64_t load_ret(struct sp_keep *k, uint32_t slot)
+{
+    int64_t v = hdr(k)->call[slot].ret;
+#ifdef SP_KEEP_TRACE
+    sp_trace_load(k, (uint64_t)((const volatile uint8_t *)&hdr(k)->call[slot].ret - k->block),
+                  sizeof(int64_t));
+#endif
+    return v;
+}
+
+static uint64_t load_rsp_seq(struct sp_keep *k)
+{
+    uint64_t v = hdr(k)->rsp_seq;
+#ifdef SP_KEEP_TRACE
+    sp_trace_load(k, (uint64_t)((const volatile uint8_t *)&hdr(k)->rsp_seq - k->block),
+                  sizeof(uint64_t));
+#endif
+    return v;
+}
+
+/* The one place that copies reply bytes out of the data area. */
+static void copy_in(struct sp_keep *k, void *dst, uint64_t off, uint64_t len)
+{
+    if (len == 0)
+        return;
+    __builtin_memcpy(dst, (const void *)data_at(k, off), len);
+#ifdef SP_KEEP_TRACE
+    sp_trace_load(k, SP_HEADER_SIZE + off, len);
+#endif
+}
+
+static void copy_out(struct sp_keep *k, uint64_t off, const void *src, uint64_t len)
+{
+    if (len)
+        __builtin_memcpy((void *)data_at(k, off), src, len);
+}
+
+/* ---- fd bookkeeping ------------------------------------------------------ */
+
+int sp_keep_fd_is_open(const struct sp_keep *k, int fd)
+{
+    return fd >= 0 && (unsigned)fd < SP_MAX_FD && (k->fd_open[fd / 8] >> (fd % 8)) & 1;
+}
+
+static void fd_mark(struct sp_keep *k, int fd, int domain)
+{
+    k->fd_open[fd / 8] |= (uint8_t)(1u << (fd % 8));
+    k->fd_domain[fd] = (uint8_t)domain;
+}
+
+static void fd_unmark(struct sp_keep *k, int fd)
+{
+    k->fd_open[fd / 8] &= (uint8_t)~(1u << (fd % 8));
+    k->fd_domain[fd] = 0;
+}
+
+/* The fd the host must hand out next: the lowest one not open, as POSIX says. */
+static int lowest_free_fd(const struct sp_keep *k, int from)
+{
+    for (int fd = from < 0 ? 0 : from; (unsigned)fd < SP_MAX_FD; fd++)
+        if (!sp_keep_fd_is_open(k, fd))
+            return fd;
+    return -1;
+}
+
+void sp_keep_adopt_fd(struct sp_keep *k, int fd, int domain)
+{
+    if (fd >= 0 && (unsigned)fd < SP_MAX_FD)
+        fd_mark(k, fd, domain);
+}
+
+void sp_keep_init(struct sp_keep *k)
+{
+    k->seq = 0;
+    k->ncalls = 0;
+    k->data_used = 0;
+    k->broken = 0;
+    k->violations = 0;
+    k->batches = 0;
+    __builtin_memset(k->fd_open, 0, sizeof k->fd_open);
+    __builtin_memset(k->fd_domain, 0, sizeof k->fd_domain);
+    __builtin_memset(k->last_clock, 0, sizeof k->last_clock);
+    k->pending_fd = -1;
+    k->pending_slot_count = 0;
+    k->pending_error = 0;
+    k->pending_error_fd = -1;
+    k->pending_bytes = 0;
+}
+
+/* ---- violations ---------------------------------------------------------- */
+
+static int64_t violation(struct sp_keep *k, const char *call, const char *what, int64_t value)
+{
+    k->violations++;
+    k->broken = 1;
+    if (k->violation)
+        k->violation(k, call, what, value);
+    return -E_IO;
+}
+
+/* ---- staging a batch ----------------------------------------------------- */
+
+static int64_t flush_pending(struct sp_keep *k);
+
+/* Starts a batch for a call that needs up to `need` bytes of buffers (the
+ * caller clamps large I/O to what is left). Returns 0, or -errno when the Keep
+ * is broken. Coalesced writes stay in the batch and reach the host just ahead
+ * of this call, unless they leave too little room. */
+#define SLACK (4 * SP_DATA_ALIGN)
+static int64_t begin(struct sp_keep *k, uint64_t need)
+{
+    if (k->broken)
+        return -E_IO;
+    if (k->pending_slot_count) {
+        if (k->ncalls + 2 <= SP_MAX_CALLS && need + SLACK <= k->data_size - k->data_used)
+            return 0;
+        int64_t e = flush_pending(k);
+        if (e < 0)
+            return e;
+    }
+    k->ncalls = 0;
+    k->data_used = 0;
+    return 0;
+}
+
+static uint64_t space_left(const struct sp_keep *k)
+{
+    return k->data_size - k->data_used;
+}
+
+/* Reserves `len` bytes of the data area; SP_NULL when there is no room. */
+static uint64_t alloc(struct sp_keep *k, uint64_t len)
+{
+    uint64_t off = (k->data_used + SP_DATA_ALIGN - 1) & ~(uint64_t)(SP_DATA_ALIGN - 1);
+    if (off > k->data_size || len > k->data_size - off)
+        return SP_NULL;
+    k->data_used = off + len;
+    return off;
+}
+
+static uint32_t push(struct sp_keep *k, uint64_t nr, uint64_t a0, uint64_t a1, uint64_t a2,
+                     uint64_t a3, uint64_t a4, uint64_t a5)
+{
+    uint32_t slot = k->ncalls++;
+    volatile struct sp_call *c = &hdr(k)->call[slot];
+    c->nr = nr;
+    c->arg[0] = a0;
+    c->arg[1] = a1;
+    c->arg[2] = a2;
+    c->arg[3] = a3;
+    c->arg[4] = a4;
+    c->arg[5] = a5;
+    c->ret = -E_NOSYS;
+    return slot;
+}
+
+static int64_t check_pending_results(struct sp_keep *k);
+
+/* Publishes the batch, rings the doorbell and checks the host finished it. */
+static int64_t submit(struct sp_keep *k, const char *call)
+{
+    volatile struct sp_header *h = hdr(k);
+    h->ncalls = k->ncalls;
+    __atomic_thread_fence(__ATOMIC_SEQ_CST);
+    h->req_seq = ++k->seq;
+    __atomic_thread_fence(__ATOMIC_SEQ_CST);
+    k->batches++;
+    if (k->doorbell(k) != 0)
+        return violation(k, call, "the doorbell failed", 0);
+    __atomic_thread_fence(__ATOMIC_SEQ_CST);
+    uint64_t rsp = load_rsp_seq(k);
+    if (rsp != k->seq)
+        return violation(k, call, "the host did not complete the batch; response sequence",
+                         (int64_t)rsp);
+    return check_pending_results(k);
+}
+
+/* Reads a call's result once and checks it is a success value or a valid
+ * -errno. */
+static int64_t result(struct sp_keep *k, uint32_t slot, const char *call)
+{
+    int64_t r = load_ret(k, slot);
+    if (r < -E_MAX)
+        return violation(k, call, "error number out of range", r);
+    return r;
+}
+
+/* Checks that a non-negative result does not exceed `max`. */
+static int64_t bounded(struct sp_keep *k, int64_t r, uint64_t max, const char *call,
+                       const char *what)
+{
+    if (r >= 0 && (uint64_t)r > max)
+        return violation(k, call, what, r);
+    return r;
+}
+
+static int64_t zero_or_error(struct sp_keep *k, int64_t r, const char *call)
+{
+    if (r > 0)
+        return violation(k, call, "a call that returns 0 on success returned", r);
+    return r;
+}
+
+/* A call that creates fd(s) must return exactly the one POSIX prescribes. */
+static int64_t new_fd(struct sp_keep *k, int64_t r, int expected, int domain, const char *call)
+{
+    if (r < 0)
+        return r;
+    if (r != expected)
+        return violation(k, call, "returned an fd other than the lowest free one", r);
+    fd_mark(k, (int)r, domain);
+    return r;
+}
+
+static int bad_fd(const struct sp_keep *k, int fd)
+{
+    return !sp_keep_fd_is_open(k, fd);
+}
+
+/* A one-call batch with no data: the common shape. */
+static int64_t simple_call(struct sp_keep *k, const char *name, uint64_t nr, uint64_t a0,
+                           uint64_t a1, uint64_t a2, uint64_t a3)
+{
+    int64_t e = begin(k, 0);
+    if (e < 0)
+        return e;
+    uint32_t slot = push(k, nr, a0, a1, a2, a3, 0, 0);
+    if ((e = submit(k, name)) < 0)
+        return e;
+    return result(k, slot, name);
+}
+
+/* ---- coalesced small writes ---------------------------------------------- */
+
+/* Small writes to one fd may wait in the batch and travel with the next call
+ * (the host runs a batch in order, so ordering with reads is kept). Their
+ * results are checked when that batch completes; a failure is reported by the
+ * next write to the fd. Off unless k->coalesce is set. */
+#define COALESCE_MAX 4096u
+
+static int64_t check_pending_results(struct sp_keep *k)
+{
+    uint32_t n = k->pending_slot_count;
+    int fd = k->pending_fd;
+    k->pending_slot_count = 0;
+    k->pending_fd = -1;
+    for (uint32_t slot = 0; slot < n; slot++) {
+        /* The lengths are our private record, never re-read from the block. */
+        int64_t r = load_ret(k, slot);
+        if (r < -E_MAX)
+            return violation(k, "write", "error number out of range", r);
+        if (r >= 0 && (uint64_t)r > k->pending_len[slot])
+            return violation(k, "write", "byte count above the request", r);
+        if (k->pending_error == 0 && (r < 0 || (uint64_t)r < k->pending_len[slot])) {
+            k->pending_error = r < 0 ? r : -E_IO;   /* a short deferred write lost data */
+            k->pending_error_fd = fd;
+        }
+    }
+    k->pending_bytes = 0;
+    return 0;
+}
+
+static int64_t flush_pending(struct sp_keep *k)
+{
+    if (k->pending_slot_count == 0 || k->broken)
+        return k->broken ? -E_IO : 0;
+    return submit(k, "write");
+}
+
+int64_t sp_flush(struct sp_keep *k)
+{
+    return flush_pending(k);
+}
+
+/* ---- I/O ------------------------------------------------------------------ */
+
+int64_t sp_read(struct sp_keep *k, int fd, void *buf, uint64_t len)
+{
+    if (bad_fd(k, fd))
+        return -E_BADF;
+    int64_t e = begin(k, len < k->data_size ? len : k->data_size);
+    if (e < 0)
+        return e;
+    uint64_t n = len < space_left(k) ? len : space_left(k);
+    uint64_t off = alloc(k, n);
+    uint32_t slot = push(k, SP_READ, (uint64_t)fd, off, n, 0, 0, 0);
+    if ((e = submit(k, "read")) < 0)
+        return e;
+    int64_t r = bounded(k, result(k, slot, "read"), n, "read", "byte count above the request");
+    if (r > 0)
+        copy_in(k, buf, off, (uint64_t)r);
+    return r;
+}
+
+int64_t sp_pread(struct sp_keep *k, int fd, void *buf, uint64_t len, int64_t pos)
+{
+    if (bad_fd(k, fd))
+        return -E_BADF;
+    if (pos < 0)
+        return -E_INVAL;
+    int64_t e = begin(k, len < k->data_size ? len : k->data_size);
+    if (e < 0)
+        return e;
+    uint64_t n = len < space_left(k) ? len : space_left(k);
+    uint64_t off = alloc(k, n);
+    uint32_t slot = push(k, SP_PREAD, (uint64_t)fd, off, n, (uint64_t)pos, 0, 0);
+    if ((e = submit(k, "pread64")) < 0)
+        return e;
+    int64_t r = bounded(k, result(k, slot, "pread64"), n, "pread64", "byte count above the request");
+    if (r > 0)
+        copy_in(k, buf, off, (uint64_t)r);
+    return r;
+}
+
+/* One chunk of a write: at most what fits in the block. */
+static int64_t write_chunk(struct sp_keep *k, uint64_t nr, const char *name, int fd,
+                           const uint8_t *buf, uint64_t len, int64_t pos)
+{
+    int64_t e = begin(k, len < k->data_size ? len : k->data_size);
+    if (e < 0)
+        return e;
+    uint64_t n = len < k->data_size ? len : k->data_size;
+    uint64_t off = alloc(k, n);
+    copy_out(k, off, buf, n);
+    uint32_t slot = push(k, nr, (uint64_t)fd, off, n, (uint64_t)pos, 0, 0);
+    if ((e = submit(k, name)) < 0)
+        return e;
+    return bounded(k, result(k, slot, name), n, name, "byte count above the request");
+}
+
+/* Writes larger than the block go out as consecutive chunks for as long as
+ * the host takes whole chunks, as a blocking write(2) would. */
+static int64_t write_all(struct sp_keep *k, uint64_t nr, const char *name, int fd,
+                         const uint8_t *buf, uint64_t len, int64_t pos)
+{
+    uint64_t done = 0;
+    do {
+        uint64_t want = len - done < k->data_size ? len - done : k->data_size;
+        int64_t r = write_chunk(k, nr, name, fd, buf + done, want, pos < 0 ? 0 : pos + (int64_t)done);
+        if (r < 0)
+            return done && !k->broken ? (int64_t)done : r;
+        done += (uint64_t)r;
+        if ((uint64_t)r < want)
+            break;
+    } while (done < len);
+    return (int64_t)done;
+}
+
+int64_t sp_write(struct sp_keep *k, int fd, const void *buf, uint64_t len)
+{
+    if (bad_fd(k, fd))
+        return -E_BADF;
+    if (k->broken)
+        return -E_IO;
+    if (k->pending_error && fd == k->pending_error_fd) {
+        int64_t err = k->pending_error;
+        k->pending_error = 0;
+        return err;
+    }
+    if (k->coalesce && len > 0 && len <= COALESCE_MAX && k->fd_domain[fd] == 0 &&
+        (k->pending_slot_count == 0 || k->pending_fd == fd) &&
+        k->pending_slot_count < SP_MAX_CALLS - 2 && k->pending_bytes + len <= COALESCE_MAX * 4) {
+        if (k->pending_slot_count == 0) {
+            k->ncalls = 0;
+            k->data_used = 0;
+        }
+        uint64_t off = alloc(k, len);
+        if (off != SP_NULL) {
+            copy_out(k, off, buf, len);
+            push(k, SP_WRITE, (uint64_t)fd, off, len, 0, 0, 0);
+            k->pending_len[k->pending_slot_count++] = (uint32_t)len;
+            k->pending_fd = fd;
+            k->pending_bytes += len;
+            return (int64_t)len;
+        }
+    }
+    return write_all(k, SP_WRITE, "write", fd, buf, len, -1);
+}
+
+int64_t sp_pwrite(struct sp_keep *k, int fd, const void *buf, uint64_t len, int64_t pos)
+{
+    if (bad_fd(k, fd))
+        return -E_BADF;
+    if (pos < 0)
+        return -E_INVAL;
+    return write_all(k, SP_PWRITE, "pwrite64", fd, buf, len, pos);
+}
+
+static int64_t iov_total(const struct sp_iovec *iov, int n, uint64_t *total)
+{
+    if (n < 0 || n > 1024)
+        return -E_INVAL;
+    uint64_t t = 0;
+    for (int i = 0; i < n; i++) {
+        if (iov[i].len > (uint64_t)0x7ffff000 - t)
+            return -E_INVAL;
+        t += iov[i].len;
+    }
+    *total = t;
+    return 0;
+}
+
+int64_t sp_readv(struct sp_keep *k, int fd, const struct sp_iovec *iov, int n)
+{
+    uint64_t total;
+    int64_t e = iov_total(iov, n, &total);
+    if (e < 0)
+        return e;
+    if (bad_fd(k, fd))
+        return -E_BADF;
+    if ((e = begin(k, total < k->data_size ? total : k->data_size)) < 0)
+        return e;
+    uint64_t want = total < space_left(k) ? total : space_left(k);
+    uint64_t off = alloc(k, want);
+    uint32_t slot = push(k, SP_READ, (uint64_t)fd, off, want, 0, 0, 0);
+    if ((e = submit(k, "readv")) < 0)
+        return e;
+    int64_t r = bounded(k, result(k, slot, "readv"), want, "readv", "byte count above the request");
+    if (r <= 0)
+        return r;
+    /* Scatter the single copy-in: each byte of the reply is read once. */
+    uint64_t left = (uint64_t)r, pos = off;
+    for (int i = 0; i < n && left; i++) {
+        uint64_t c = iov[i].len < left ? iov[i].len : left;
+        copy_in(k, iov[i].base, pos, c);
+        pos += c;
+        left -= c;
+    }
+    return r;
+}
+
+int64_t sp_writev(struct sp_keep *k, int fd, const struct sp_iovec *iov, int n)
+{
+    uint64_t total;
+    int64_t e = iov_total(iov, n, &total);
+    if (e < 0)
+        return e;
+    if (bad_fd(k, fd))
+        return -E_BADF;
+    if (total <= k->data_size) {
+        /* Gather into one write so the host sees it as one (atomic for pipes). */
+        if ((e = begin(k, total)) < 0)
+            return e;
+        uint64_t off = alloc(k, total), pos = off;
+        for (int i = 0; i < n; i++) {
+            copy_out(k, pos, iov[i].base, iov[i].len);
+            pos += iov[i].len;
+        }
+        uint32_t slot = push(k, SP_WRITE, (uint64_t)fd, off, total, 0, 0, 0);
+        if ((e = submit(k, "writev")) < 0)
+            return e;
+        return bounded(k, result(k, slot, "writev"), total, "writev", "byte count above the request");
+    }
+    uint64_t done = 0;
+    for (int i = 0; i < n; i++) {
+        int64_t r = write_all(k, SP_WRITE, "writev", fd, iov[i].base, iov[i].len, -1);
+        if (r < 0)
+            return done && !k->broken ? (int64_t)done : r;
+        done += (uint64_t)r;
+        if ((uint64_t)r < iov[i].len)
+            break;
+    }
+    return (int64_t)done;
+}
+
+static uint64_t str_len(const char *s, uint64_t max)
+{
+    uint64_t n = 0;
+    while (n < max && s[n])
+        n++;
+    return n;
+}
+
+int64_t sp_openat(struct sp_keep *k, int dirfd, const char *path, int flags, int mode)
+{
+    uint64_t plen = str_len(path, SP_MAX_PATH);
+    if (plen >= SP_MAX_PATH)
+        return -E_NAMETOOLONG;
+    if (dirfd != -100 && bad_fd(k, dirfd))
+        return -E_BADF;
+    int expected = lowest_free_fd(k, 0);
+    if (expected < 0)
+        return -E_MFILE;
+    int64_t e = begin(k, plen + 1);
+    if (e < 0)
+        return e;
+    uint64_t off = alloc(k, plen + 1);
+    copy_out(k, off, path, plen + 1);
+    uint32_t slot = push(k, SP_OPENAT, (uint64_t)(int64_t)dirfd, off, plen + 1, (uint64_t)flags,
+                         (uint64_t)mode, 0);
+    if ((e = submit(k, "openat")) < 0)
+        return e;
+    return new_fd(k, result(k, slot, "openat"), expected, 0, "openat");
+}
+
+int64_t sp_close(struct sp_keep *k, int fd)
+{
+    if (bad_fd(k, fd))
+        return -E_BADF;
+    /* The fd is gone whatever the host says, as with close(2). */
+    fd_unmark(k, fd);
+    int64_t r = simple_call(k, "close", SP_CLOSE, (uint64_t)fd, 0, 0, 0);
+    return zero_or_error(k, r, "close");
+}
+
+/* struct stat on x86-64: the fields worth checking. */
+#define ST_MODE_OFF    24
+#define ST_SIZE_OFF    48
+#define ST_BLKSIZE_OFF 56
+#define ST_BLOCKS_OFF  64
+
+static int64_t ld64(const uint8_t *p)
+{
+    int64_t v;
+    __builtin_memcpy(&v, p, sizeof v);
+    return v;
+}
+
+static uint32_t ld32(const uint8_t *p)
+{
+    uint32_t v;
+    __builtin_memcpy(&v, p, sizeof v);
+    return v;
+}
+
+static int64_t stat_checked(struct sp_keep *k, const char *call, uint8_t *st);
+
+int64_t sp_fstat(struct sp_keep *k, int fd, void *statbuf)
+{
+    if (bad_fd(k, fd))
+        return -E_BADF;
+    int64_t e = begin(k, SP_STAT_SIZE);
+    if (e < 0)
+        return e;
+    uint64_t off = alloc(k, SP_STAT_SIZE);
+    uint32_t slot = push(k, SP_FSTAT, (uint64_t)fd, off, 0, 0, 0, 0);
+    if ((e = submit(k, "fstat")) < 0)
+        return e;
+    int64_t r = zero_or_error(k, result(k, slot, "fstat"), "fstat");
+    if (r < 0)
+        return r;
+    copy_in(k, statbuf, off, SP_STAT_SIZE);
+    return stat_checked(k, "fstat", statbuf);
+}
+
+int64_t sp_lseek(struct sp_keep *k, int fd, int64_t off, int whence)
+{
+    if (bad_fd(k, fd))
+        return -E_BADF;
+    if (whence < 0 || whence > 4)
+        return -E_INVAL;
+    int64_t r = simple_call(k, "lseek", SP_LSEEK, (uint64_t)fd, (uint64_t)off, (uint64_t)whence, 0);
+    if (r >= 0 && whence == 0 && r != off)
+        return violation(k, "lseek", "SEEK_SET landed elsewhere; position", r);
+    return r;
+}
+
+enum { F_DUPFD_ = 0, F_GETFD_ = 1, F_SETFD_ = 2, F_GETFL_ = 3, F_SETFL_ = 4, F_DUPFD_CLOEXEC_ = 1030 };
+
+int64_t sp_fcntl(struct sp_keep *k, int fd, int cmd, uint64_t arg)
+{
+    if (bad_fd(k, fd))
+        return -E_BADF;
+    switch (cmd) {
+    case F_DUPFD_:
+    case F_DUPFD_CLOEXEC_: {
+        if ((int64_t)arg < 0 || arg >= SP_MAX_FD)
+            return -E_INVAL;
+        int expected = lowest_free_fd(k, (int)arg);
+        if (expected < 0)
+            return -E_MFILE;
+        int64_t r = simple_call(k, "fcntl", SP_FCNTL, (uint64_t)fd, (uint64_t)cmd, arg, 0);
+        return new_fd(k, r, expected, k->fd_domain[fd], "fcntl(F_DUPFD)");
+    }
+    case F_GETFD_: {
+        int64_t r = simple_call(k, "fcntl", SP_FCNTL, (uint64_t)fd, (uint64_t)cmd, 0, 0);
+        return bounded(k, r, 1, "fcntl(F_GETFD)", "fd flags other than FD_CLOEXEC");
+    }
+    case F_GETFL_: {
+        int64_t r = simple_call(k, "fcntl", SP_FCNTL, (uint64_t)fd, (uint64_t)cmd, 0, 0);
+        return bounded(k, r, 0x7fffffff, "fcntl(F_GETFL)", "status flags out of range");
+    }
+    case F_SETFD_:
+    case F_SETFL_: {
+        int64_t r = simple_call(k, "fcntl", SP_FCNTL, (uint64_t)fd, (uint64_t)cmd, arg, 0);
+        return zero_or_error(k, r, "fcntl");
+    }
+    default:
+        return -E_INVAL;
+    }
+}
+
+/* The ioctls a Keep forwards, with their argument size and direction. */
+enum { IOC_NONE = 0, IOC_IN = 1, IOC_OUT = 2 };
+struct ioctl_kind {
+    uint64_t request;
+    uint32_t len;
+    int dir;
+};
+static const struct ioctl_kind ioctls[] = {
+    {0x5421, 4, IOC_IN},   /* FIONBIO */
+    {0x541B, 4, IOC_OUT},  /* FIONREAD */
+    {0x5401, 36, IOC_OUT}, /* TCGETS: the kernel struct termios (NCCS 19) */
+    {0x5413, 8, IOC_OUT},  /* TIOCGWINSZ */
+    {0x5451, 0, IOC_NONE}, /* FIOCLEX */
+    {0x5450, 0, IOC_NONE}, /* FIONCLEX */
+};
+
+int sp_ioctl_arg(uint64_t request, uint32_t *len, int *out)
+{
+    for (unsigned i = 0; i < sizeof ioctls / sizeof ioctls[0]; i++)
+        if (ioctls[i].request == request) {
+            *len = ioctls[i].len;
+            *out = ioctls[i].dir == IOC_OUT;
+            return 0;
+        }
+    return -1;
+}
+
+int64_t sp_ioctl(struct sp_keep *k, int fd, uint64_t request, void *arg)
+{
+    if (bad_fd(k, fd))
+        return -E_BADF;
+    const struct ioctl_kind *kind = 0;
+    for (unsigned i = 0; i < sizeof ioctls / sizeof ioctls[0]; i++)
+        if (ioctls[i].request == request)
+            kind = &ioctls[i];
+    if (!kind)
+        return -E_NOTTY;
+    int64_t e = begin(k, kind->len);
+    if (e < 0)
+        return e;
+    uint64_t off = kind->len ? alloc(k, kind->len) : SP_NULL;
+    if (kind->dir == IOC_IN)
+        copy_out(k, off, arg, kind->len);
+    uint32_t slot = push(k, SP_IOCTL, (uint64_t)fd, request, off, kind->len, 0, 0);
+    if ((e = submit(k, "ioctl")) < 0)
+        return e;
+    int64_t r = result(k, slot, "ioctl");
+    if (r < 0)
+        return r;
+    if (request == 0x541B) { /* FIONREAD: returns 0, count in *arg */
+        if (r != 0)
+            return violation(k, "ioctl(FIONREAD)", "nonzero success value", r);
+        int32_t n;
+        copy_in(k, &n, off, sizeof n);
+        if (n < 0)
+            return violation(k, "ioctl(FIONREAD)", "negative byte count", n);
+        __builtin_memcpy(arg, &n, sizeof n);
+        return 0;
+    }
+    if (r != 0)
+        return violation(k, "ioctl", "nonzero success value", r);
+    if (kind->dir == IOC_OUT)
+        copy_in(k, arg, off, kind->len);
+    return 0;
+}
+
+int64_t sp_dup(struct sp_keep *k, int fd)
+{
+    if (bad_fd(k, fd))
+        return -E_BADF;
+    int expected = lowest_free_fd(k, 0);
+    if (expected < 0)
+        return -E_MFILE;
+    int64_t r = simple_call(k, "dup", SP_DUP, (uint64_t)fd, 0, 0, 0);
+    return new_fd(k, r, expected, k->fd_domain[fd], "dup");
+}
+
+int64_t sp_dup3(struct sp_keep *k, int oldfd, int newfd, int flags)
+{
+    if (bad_fd(k, oldfd) || newfd < 0 || (unsigned)newfd >= SP_MAX_FD)
+        return -E_BADF;
+    if (oldfd == newfd)
+        return -E_INVAL;
+    int domain = k->fd_domain[oldfd];
+    int64_t r = simple_call(k, "dup3", SP_DUP3, (uint64_t)oldfd, (uint64_t)newfd, (uint64_t)flags, 0);
+    if (r < 0)
+        return r;
+    if (r != newfd)
+        return violation(k, "dup3", "returned an fd other than the requested one", r);
+    fd_mark(k, newfd, domain);
+    return r;
+}
+
+/* Two new fds in an int[2] at `off`: the lowest free, then the next. */
+static int64_t fd_pair(struct sp_keep *k, uint64_t off, int64_t r, int domain, int out[2],
+                       const char *call)
+{
+    if (r < 0)
+        return r;
+    if (r != 0)
+        return violation(k, call, "nonzero success value", r);
+    int32_t got[2];
+    copy_in(k, got, off, sizeof got);
+    int first = lowest_free_fd(k, 0);
+    if (got[0] != first)
+        return violation(k, call, "first fd is not the lowest free one", got[0]);
+    fd_mark(k, first, domain);
+    int second = lowest_free_fd(k, 0);
+    if (got[1] != second) {
+        fd_unmark(k, first);
+        return violation(k, call, "second fd is not the lowest free one", got[1]);
+    }
+    fd_mark(k, second, domain);
+    out[0] = got[0];
+    out[1] = got[1];
+    return 0;
+}
+
+int64_t sp_pipe2(struct sp_keep *k, int fds[2], int flags)
+{
+    int a = lowest_free_fd(k, 0);
+    if (a < 0 || lowest_free_fd(k, a + 1) < 0)
+        return -E_MFILE;
+    int64_t e = begin(k, 8);
+    if (e < 0)
+        return e;
+    uint64_t off = alloc(k, 8);
+    uint32_t slot = push(k, SP_PIPE2, off, (uint64_t)flags, 0, 0, 0, 0);
+    if ((e = submit(k, "pipe2")) < 0)
+        return e;
+    return fd_pair(k, off, result(k, slot, "pipe2"), 0, fds, "pipe2");
+}
+
+/* linux_dirent64: u64 ino, s64 off, u16 reclen, u8 type, char name[]. */
+static const char *dirents_bad(const uint8_t *p, uint64_t len, int64_t *bad)
+{
+    uint64_t pos = 0;
+    while (pos < len) {
+        if (len - pos < 20) {
+            *bad = (int64_t)pos;
+            return "truncated directory entry at offset";
+        }
+        uint16_t reclen;
+        __builtin_memcpy(&reclen, p + pos + 16, sizeof reclen);
+        if (reclen < 20 || reclen % 8 || reclen > len - pos) {
+            *bad = reclen;
+            return "directory entry length";
+        }
+        int terminated = 0;
+        for (uint64_t i = pos + 19; i < pos + reclen; i++)
+            if (p[i] == 0) {
+                terminated = 1;
+                break;
+            }
+        if (!terminated || p[pos + 19] == 0) {
+            *bad = (int64_t)pos;
+            return "directory entry name empty or unterminated at offset";
+        }
+        pos += reclen;
+    }
+    return 0;
+}
+
+int64_t sp_getdents64(struct sp_keep *k, int fd, void *buf, uint64_t len)
+{
+    if (bad_fd(k, fd))
+        return -E_BADF;
+    int64_t e = begin(k, len < k->data_size ? len : k->data_size);
+    if (e < 0)
+        return e;
+    uint64_t n = len < space_left(k) ? len : space_left(k);
+    uint64_t off = alloc(k, n);
+    uint32_t slot = push(k, SP_GETDENTS64, (uint64_t)fd, off, n, 0, 0, 0);
+    if ((e = submit(k, "getdents64")) < 0)
+        return e;
+    int64_t r = bounded(k, result(k, slot, "getdents64"), n, "getdents64",
+                        "byte count above the request");
+    if (r <= 0)
+        return r;
+    copy_in(k, buf, off, (uint64_t)r);
+    int64_t bad = 0;
+    const char *what = dirents_bad(buf, (uint64_t)r, &bad);
+    if (what) {
+        __builtin_memset(buf, 0, (uint64_t)r);
+        return violation(k, "getdents64", what, bad);
+    }
+    return r;
+}
+
+int64_t sp_fsync(struct sp_keep *k, int fd, int data_only)
+{
+    if (bad_fd(k, fd))
+        return -E_BADF;
+    int64_t r = simple_call(k, "fsync", data_only ? SP_FDATASYNC : SP_FSYNC, (uint64_t)fd, 0, 0, 0);
+    return zero_or_error(k, r, "fsync");
+}
+
+int64_t sp_ftruncate(struct sp_keep *k, int fd, int64_t len)
+{
+    if (bad_fd(k, fd))
+        return -E_BADF;
+    if (len < 0)
+        return -E_INVAL;
+    int64_t r = simple_call(k, "ftruncate", SP_FTRUNCATE, (uint64_t)fd, (uint64_t)len, 0, 0);
+    return zero_or_error(k, r, "ftruncate");
+}
+
+int64_t sp_readlinkat(struct sp_keep *k, int dirfd, const char *path, char *buf, uint64_t len)
+{
+    uint64_t plen = str_len(path, SP_MAX_PATH);
+    if (plen >= SP_MAX_PATH)
+        return -E_NAMETOOLONG;
+    if (dirfd != -100 && bad_fd(k, dirfd))
+        return -E_BADF;
+    if (len > SP_MAX_PATH)
+        len = SP_MAX_PATH;
+    int64_t e = begin(k, plen + 1 + len);
+    if (e < 0)
+        return e;
+    uint64_t poff = alloc(k, plen + 1);
+    copy_out(k, poff, path, plen + 1);
+    uint64_t off = alloc(k, len);
+    uint32_t slot = push(k, SP_READLINKAT, (uint64_t)(int64_t)dirfd, poff, plen + 1, off, len, 0);
+    if ((e = submit(k, "readlinkat")) < 0)
+        return e;
+    int64_t r = bounded(k, result(k, slot, "readlinkat"), len, "readlinkat",
+                        "byte count above the request");
+    if (r > 0)
+        copy_in(k, buf, off, (uint64_t)r);
+    return r;
+}
+
+/* ---- paths ---------------------------------------------------------------- */
+
+#define AT_FDCWD_ (-100)
+
+static int dirfd_bad(const struct sp_keep *k, int dirfd)
+{
+    return dirfd != AT_FDCWD_ && bad_fd(k, dirfd);
+}
+
+/* Copies a path into the batch; SP_NULL with *err set when it cannot. */
+static uint64_t put_path(struct sp_keep *k, const char *path, int64_t *err)
+{
+    uint64_t len = str_len(path, SP_MAX_PATH);
+    if (len >= SP_MAX_PATH) {
+        *err = -E_NAMETOOLONG;
+        return SP_NULL;
+    }
+    uint64_t off = alloc(k, len + 1);
+    if (off == SP_NULL) {
+        *err = -E_NAMETOOLONG;
+        return SP_NULL;
+    }
+    copy_out(k, off, path, len + 1);
+    return off;
+}
+
+/* A call whose arguments are fds, paths and numbers, returning 0. Each
+ * argument: its value, or a path (is_path). */
+struct path_arg {
+    uint64_t value;
+    const char *path;
+};
+
+static int64_t path_call(struct sp_keep *k, uint64_t nr, const char *name, int nargs,
+                         const struct path_arg *a)
+{
+    uint64_t need = 0;
+    for (int i = 0; i < nargs; i++)
+        if (a[i].path)
+            need += str_len(a[i].path, SP_MAX_PATH) + 1 + SP_DATA_ALIGN;
+    int64_t e = begin(k, need);
+    if (e < 0)
+        return e;
+    uint64_t v[6] = {0};
+    for (int i = 0; i < nargs; i++) {
+        v[i] = a[i].value;
+        if (a[i].path && (v[i] = put_path(k, a[i].path, &e)) == SP_NULL)
+            return e;
+    }
+    uint32_t slot = push(k, nr, v[0], v[1], v[2], v[3], v[4], v[5]);
+    if ((e = submit(k, name)) < 0)
+        return e;
+    return zero_or_error(k, result(k, slot, name), name);
+}
+
+int64_t sp_mkdirat(struct sp_keep *k, int dirfd, const char *path, int mode)
+{
+    if (dirfd_bad(k, dirfd))
+        return -E_BADF;
+    struct path_arg a[3] = {{(uint64_t)(int64_t)dirfd, 0}, {0, path}, {(uint64_t)mode, 0}};
+    return path_call(k, SP_MKDIRAT, "mkdirat", 3, a);
+}
+
+int64_t sp_unlinkat(struct sp_keep *k, int dirfd, const char *path, int flags)
+{
+    if (dirfd_bad(k, dirfd))
+        return -E_BADF;
+    struct path_arg a[3] = {{(uint64_t)(int64_t)dirfd, 0}, {0, path}, {(uint64_t)flags, 0}};
+    return path_call(k, SP_UNLINKAT, "unlinkat", 3, a);
+}
+
+int64_t sp_renameat(struct sp_keep *k, int olddirfd, const char *old, int newdirfd,
+                    const char *new_path)
+{
+    if (dirfd_bad(k, olddirfd) || dirfd_bad(k, newdirfd))
+        return -E_BADF;
+    struct path_arg a[4] = {{(uint64_t)(int64_t)olddirfd, 0}, {0, old},
+                            {(uint64_t)(int64_t)newdirfd, 0}, {0, new_path}};
+    return path_call(k, SP_RENAMEAT, "renameat", 4, a);
+}
+
+int64_t sp_linkat(struct sp_keep *k, int olddirfd, const char *old, int newdirfd,
+                  const char *new_path, int flags)
+{
+    if (dirfd_bad(k, olddirfd) || dirfd_bad(k, newdirfd))
+        return -E_BADF;
+    struct path_arg a[5] = {{(uint64_t)(int64_t)olddirfd, 0}, {0, old},
+                            {(uint64_t)(int64_t)newdirfd, 0}, {0, new_path}, {(uint64_t)flags, 0}};
+    return path_call(k, SP_LINKAT, "linkat", 5, a);
+}
+
+int64_t sp_symlinkat(struct sp_keep *k, const char *target, int newdirfd, const char *path)
+{
+    if (dirfd_bad(k, newdirfd))
+        return -E_BADF;
+    struct path_arg a[3] = {{0, target}, {(uint64_t)(int64_t)newdirfd, 0}, {0, path}};
+    return path_call(k, SP_SYMLINKAT, "symlinkat", 3, a);
+}
+
+int64_t sp_fallocate(struct sp_keep *k, int fd, int mode, int64_t off, int64_t len)
+{
+    if (bad_fd(k, fd))
+        return -E_BADF;
+    if (off < 0 || len <= 0)
+        return -E_INVAL;
+    int64_t r = simple_call(k, "fallocate", SP_FALLOCATE, (uint64_t)fd, (uint64_t)mode,
+                            (uint64_t)off, (uint64_t)len);
+    return zero_or_error(k, r, "fallocate");
+}
+
+int64_t sp_utimensat(struct sp_keep *k, int dirfd, const char *path,
+                     const struct sp_timespec *times, int flags)
+{
+    if (dirfd_bad(k, dirfd) || (!path && dirfd == AT_FDCWD_))
+        return path ? -E_BADF : -E_FAULT;
+    uint64_t need = (path ? str_len(path, SP_MAX_PATH) + 1 : 0) + 2 * sizeof *times + 2 * SP_DATA_ALIGN;
+    int64_t e = begin(k, need);
+    if (e < 0)
+        return e;
+    uint64_t poff = SP_NULL, toff = SP_NULL;
+    if (path && (poff = put_path(k, path, &e)) == SP_NULL)
+        return e;
+    if (times) {
+        toff = alloc(k, 2 * sizeof *times);
+        copy_out(k, toff, times, 2 * sizeof *times);
+    }
+    uint32_t slot = push(k, SP_UTIMENSAT, (uint64_t)(int64_t)dirfd, poff, toff, (uint64_t)flags, 0, 0);
+    if ((e = submit(k, "utimensat")) < 0)
+        return e;
+    return zero_or_error(k, result(k, slot, "utimensat"), "utimensat");
+}
+
+/* Checks a struct stat the host returned (already in the caller's buffer). */
+static int64_t stat_checked(struct sp_keep *k, const char *call, uint8_t *st)
+{
+    const char *what = 0;
+    int64_t bad = 0;
+    uint32_t type = ld32(st + ST_MODE_OFF) & 0170000u;
+    if (type != 0010000u && type != 0020000u && type != 0040000u && type != 0060000u &&
+        type != 0100000u && type != 0120000u && type != 0140000u)
+        what = "file type in st_mode", bad = (int64_t)ld32(st + ST_MODE_OFF);
+    else if (ld64(st + ST_SIZE_OFF) < 0)
+        what = "negative st_size", bad = ld64(st + ST_SIZE_OFF);
+    else if (ld64(st + ST_BLKSIZE_OFF) <= 0 || ld64(st + ST_BLKSIZE_OFF) > (1 << 30))
+        what = "st_blksize out of range", bad = ld64(st + ST_BLKSIZE_OFF);
+    else if (ld64(st + ST_BLOCKS_OFF) < 0)
+        what = "negative st_blocks", bad = ld64(st + ST_BLOCKS_OFF);
+    if (what) {
+        __builtin_memset(st, 0, SP_STAT_SIZE);
+        return violation(k, call, what, bad);
+    }
+    return 0;
+}
+
+int64_t sp_fstatat(struct sp_keep *k, int dirfd, const char *path, void *statbuf, int flags)
+{
+    if (dirfd_bad(k, dirfd))
+        return -E_BADF;
+    int64_t e = begin(k, str_len(path, SP_MAX_PATH) + 1 + SP_STAT_SIZE + 2 * SP_DATA_ALIGN);
+    if (e < 0)
+        return e;
+    uint64_t poff = put_path(k, path, &e);
+    if (poff == SP_NULL)
+        return e;
+    uint64_t off = alloc(k, SP_STAT_SIZE);
+    uint32_t slot = push(k, SP_FSTATAT, (uint64_t)(int64_t)dirfd, poff, off, (uint64_t)flags, 0, 0);
+    if ((e = submit(k, "newfstatat")) < 0)
+        return e;
+    int64_t r = zero_or_error(k, result(k, slot, "newfstatat"), "newfstatat");
+    if (r < 0)
+        return r;
+    copy_in(k, statbuf, off, SP_STAT_SIZE);
+    return stat_checked(k, "newfstatat", statbuf);
+}
+
+/* preadv/pwritev: one positioned read or write of the gathered buffers. */
+int64_t sp_preadv(struct sp_keep *k, int fd, const struct sp_iovec *iov, int n, int64_t pos)
+{
+    uint64_t total;
+    int64_t e = iov_total(iov, n, &total);
+    if (e < 0)
+        return e;
+    if (bad_fd(k, fd))
+        return -E_BADF;
+    if (pos < 0)
+        return -E_INVAL;
+    if ((e = begin(k, total < k->data_size ? total : k->data_size)) < 0)
+        return e;
+    uint64_t want = total < space_left(k) ? total : space_left(k);
+    uint64_t off = alloc(k, want);
+    uint32_t slot = push(k, SP_PREAD, (uint64_t)fd, off, want, (uint64_t)pos, 0, 0);
+    if ((e = submit(k, "preadv")) < 0)
+        return e;
+    int64_t r = bounded(k, result(k, slot, "preadv"), want, "preadv", "byte count above the request");
+    uint64_t left = r > 0 ? (uint64_t)r : 0, at = off;
+    for (int i = 0; i < n && left; i++) {
+        uint64_t c = iov[i].len < left ? iov[i].len : left;
+        copy_in(k, iov[i].base, at, c);
+        at += c;
+        left -= c;
+    }
+    return r;
+}
+
+int64_t sp_pwritev(struct sp_keep *k, int fd, const struct sp_iovec *iov, int n, int64_t pos)
+{
+    uint64_t total;
+    int64_t e = iov_total(iov, n, &total);
+    if (e < 0)
+        return e;
+    if (bad_fd(k, fd))
+        return -E_BADF;
+    if (pos < 0)
+        return -E_INVAL;
+    uint64_t done = 0;
+    for (int i = 0; i < n; i++) {
+        int64_t r = write_all(k, SP_PWRITE, "pwritev", fd, iov[i].base, iov[i].len, pos + (int64_t)done);
+        if (r < 0)
+            return done && !k->broken ? (int64_t)done : r;
+        done += (uint64_t)r;
+        if ((uint64_t)r < iov[i].len)
+            break;
+    }
+    return (int64_t)done;
+}
+
+/* ---- sockets -------------------------------------------------------------- */
+
+static int domain_ok(int domain)
+{
+    return domain == AF_UNIX_ || domain == AF_INET_ || domain == AF_INET6_;
+}
+
+/* Checks a socket address the host returned (already copied into `a`) for a
+ * socket of `domain`; len 0 means "no address" where allow_empty. On failure
+ * returns what is wrong and sets *bad to the offending value. */
+static const char *sockaddr_bad(int domain, const uint8_t *a, uint32_t len, int allow_empty,
+                                int64_t *bad)
+{
+    *bad = len;
+    if (len == 0)
+        return allow_empty ? 0 : "empty socket address; length";
+    if (len > SP_SOCKADDR_MAX || len < 2)
+        return "socket address length";
+    uint16_t family;
+    __builtin_memcpy(&family, a, sizeof family);
+    if (family != domain) {
+        *bad = family;
+        return "socket address family";
+    }
+    if (domain == AF_INET_ && len != 16)
+        return "IPv4 socket address length";
+    if (domain == AF_INET6_ && len != 28)
+        return "IPv6 socket address length";
+    if (domain == AF_UNIX_ && len > 110)
+        return "UNIX socket address length";
+    return 0;
+}
+
+int64_t sp_socket(struct sp_keep *k, int domain, int type, int protocol)
+{
+    if (!domain_ok(domain))
+        return -E_AFNOSUPPORT;
+    int expected = lowest_free_fd(k, 0);
+    if (expected < 0)
+        return -E_MFILE;
+    int64_t r = simple_call(k, "socket", SP_SOCKET, (uint64_t)domain, (uint64_t)type,
+                            (uint64_t)protocol, 0);
+    return new_fd(k, r, expected, domain, "socket");
+}
+
+int64_t sp_socketpair(struct sp_keep *k, int domain, int type, int protocol, int fds[2])
+{
+    if (domain != AF_UNIX_)
+        return -E_AFNOSUPPORT;
+    int a = lowest_free_fd(k, 0);
+    if (a < 0 || lowest_free_fd(k, a + 1) < 0)
+        return -E_MFILE;
+    int64_t e = begin(k, 8);
+    if (e < 0)
+        return e;
+    uint64_t off = alloc(k, 8);
+    uint32_t slot = push(k, SP_SOCKETPAIR, (uint64_t)domain, (uint64_t)type, (uint64_t)protocol,
+                         off, 0, 0);
+    if ((e = submit(k, "socketpair")) < 0)
+        return e;
+    return fd_pair(k, off, result(k, slot, "socketpair"), domain, fds, "socketpair");
+}
+
+static int64_t addr_in_call(struct sp_keep *k, uint64_t nr, const char *name, int fd,
+                            const void *addr, uint32_t addrlen)
+{
+    if (bad_fd(k, fd))
+        return -E_BADF;
+    if (k->fd_domain[fd] == 0)
+        return -E_NOTSOCK;
+    if (addrlen > SP_SOCKADDR_MAX)
+        return -E_INVAL;
+    int64_t e = begin(k, addrlen);
+    if (e < 0)
+        return e;
+    uint64_t off = alloc(k, addrlen);
+    copy_out(k, off, addr, addrlen);
+    uint32_t slot = push(k, nr, (uint64_t)fd, off, addrlen, 0, 0, 0);
+    if ((e = submit(k, name)) < 0)
+        return e;
+    return zero_or_error(k, result(k, slot, name), name);
+}
+
+int64_t sp_bind(struct sp_keep *k, int fd, const void *addr, uint32_t addrlen)
+{
+    return addr_in_call(k, SP_BIND, "bind", fd, addr, addrlen);
+}
+
+int64_t sp_connect(struct sp_keep *k, int fd, const void *addr, uint32_t addrlen)
+{
+    return addr_in_call(k, SP_CONNECT, "connect", fd, addr, addrlen);
+}
+
+int64_t sp_listen(struct sp_keep *k, int fd, int backlog)
+{
+    if (bad_fd(k, fd))
+        return -E_BADF;
+    if (k->fd_domain[fd] == 0)
+        return -E_NOTSOCK;
+    int64_t r = simple_call(k, "listen", SP_LISTEN, (uint64_t)fd, (uint64_t)backlog, 0, 0);
+    return zero_or_error(k, r, "listen");
+}
+
+/* Copies a returned address out of the block (once), checks it, and hands
+ * the caller min(actual, room) bytes plus the actual length, as the kernel
+ * does. Returns 0 or a violation. */
+static int64_t addr_out(struct sp_keep *k, const char *call, int domain, uint64_t aoff,
+                        uint64_t loff, void *addr, uint32_t *addrlen, int allow_empty)
+{
+    uint32_t len;
+    copy_in(k, &len, loff, sizeof len);
+    uint8_t a[SP_SOCKADDR_MAX];
+    if (len > SP_SOCKADDR_MAX)
+        return violation(k, call, "socket address length", len);
+    copy_in(k, a, aoff, len);
+    int64_t bad;
+    const char *what = sockaddr_bad(domain, a, len, allow_empty, &bad);
+    if (what)
+        return violation(k, call, what, bad);
+    uint32_t room = *addrlen;
+    __builtin_memcpy(addr, a, room < len ? room : len);
+    *addrlen = len;
+    return 0;
+}
+
+int64_t sp_accept4(struct sp_keep *k, int fd, void *addr, uint32_t *addrlen, int flags)
+{
+    if (bad_fd(k, fd))
+        return -E_BADF;
+    int domain = k->fd_domain[fd];
+    if (domain == 0)
+        return -E_NOTSOCK;
+    int expected = lowest_free_fd(k, 0);
+    if (expected < 0)
+        return -E_MFILE;
+    int64_t e = begin(k, SP_SOCKADDR_MAX + 4);
+    if (e < 0)
+        return e;
+    uint64_t aoff = SP_NULL, loff = SP_NULL;
+    if (addr) {
+        aoff = alloc(k, SP_SOCKADDR_MAX);
+        loff = alloc(k, 4);
+        uint32_t room = SP_SOCKADDR_MAX;
+        copy_out(k, loff, &room, 4);
+    }
+    uint32_t slot = push(k, SP_ACCEPT4, (uint64_t)fd, aoff, loff, (uint64_t)flags, 0, 0);
+    if ((e = submit(k, "accept4")) < 0)
+        return e;
+    int64_t r = result(k, slot, "accept4");
+    if (r < 0)
+        return r;
+    if (r != expected)
+        return violation(k, "accept4", "returned an fd other than the lowest free one", r);
+    /* UNIX peers are often unnamed: a 2-byte (family only) or empty address. */
+    if (addr && (e = addr_out(k, "accept4", domain, aoff, loff, addr, addrlen,
+                              domain == AF_UNIX_)) < 0)
+        return e;
+    fd_mark(k, (int)r, domain);
+    return r;
+}
+
+static int64_t name_call(struct sp_keep *k, uint64_t nr, const char *name, int fd, void *addr,
+                         uint32_t *addrlen)
+{
+    if (bad_fd(k, fd))
+        return -E_BADF;
+    int domain = k->fd_domain[fd];
+    if (domain == 0)
+        return -E_NOTSOCK;
+    int64_t e = begin(k, SP_SOCKADDR_MAX + 4);
+    if (e < 0)
+        return e;
+    uint64_t aoff = alloc(k, SP_SOCKADDR_MAX), loff = alloc(k, 4);
+    uint32_t room = SP_SOCKADDR_MAX;
+    copy_out(k, loff, &room, 4);
+    uint32_t slot = push(k, nr, (uint64_t)fd, aoff, loff, 0, 0, 0);
+    if ((e = submit(k, name)) < 0)
+        return e;
+    int64_t r = zero_or_error(k, result(k, slot, name), name);
+    if (r < 0)
+        return r;
+    if ((e = addr_out(k, name, domain, aoff, loff, addr, addrlen, domain == AF_UNIX_)) < 0)
+        return e;
+    return 0;
+}
+
+int64_t sp_getsockname(struct sp_keep *k, int fd, void *addr, uint32_t *addrlen)
+{
+    return name_call(k, SP_GETSOCKNAME, "getsockname", fd, addr, addrlen);
+}
+
+int64_t sp_getpeername(struct sp_keep *k, int fd, void *addr, uint32_t *addrlen)
+{
+    return name_call(k, SP_GETPEERNAME, "getpeername", fd, addr, addrlen);
+}
+
+#define SOCKOPT_MAX 256u
+
+int64_t sp_setsockopt(struct sp_keep *k, int fd, int level, int name, const void *val,
+                      uint32_t len)
+{
+    if (bad_fd(k, fd))
+        return -E_BADF;
+    if (k->fd_domain[fd] == 0)
+        return -E_NOTSOCK;
+    if (len > SOCKOPT_MAX)
+        return -E_INVAL;
+    int64_t e = begin(k, len);
+    if (e < 0)
+        return e;
+    uint64_t off = alloc(k, len);
+    copy_out(k, off, val, len);
+    uint32_t slot = push(k, SP_SETSOCKOPT, (uint64_t)fd, (uint64_t)level, (uint64_t)name, off,
+                         len, 0);
+    if ((e = submit(k, "setsockopt")) < 0)
+        return e;
+    return zero_or_error(k, result(k, slot, "setsockopt"), "setsockopt");
+}
+
+int64_t sp_getsockopt(struct sp_keep *k, int fd, int level, int name, void *val, uint32_t *len)
+{
+    if (bad_fd(k, fd))
+        return -E_BADF;
+    if (k->fd_domain[fd] == 0)
+        return -E_NOTSOCK;
+    uint32_t room = *len > SOCKOPT_MAX ? SOCKOPT_MAX : *len;
+    int64_t e = begin(k, room + 4);
+    if (e < 0)
+        return e;
+    uint64_t off = alloc(k, room), loff = alloc(k, 4);
+    copy_out(k, loff, &room, 4);
+    uint32_t slot = push(k, SP_GETSOCKOPT, (uint64_t)fd, (uint64_t)level, (uint64_t)name, off,
+                         loff, 0);
+    if ((e = submit(k, "getsockopt")) < 0)
+        return e;
+    int64_t r = zero_or_error(k, result(k, slot, "getsockopt"), "getsockopt");
+    if (r < 0)
+        return r;
+    uint32_t got;
+    copy_in(k, &got, loff, sizeof got);
+    if (got > room)
+        return violation(k, "getsockopt", "option length above the buffer", got);
+    copy_in(k, val, off, got);
+    *len = got;
+    return 0;
+}
+
+int64_t sp_sendto(struct sp_keep *k, int fd, const void *buf, uint64_t len, int flags,
+                  const void *addr, uint32_t addrlen)
+{
+    if (bad_fd(k, fd))
+        return -E_BADF;
+    if (k->fd_domain[fd] == 0)
+        return -E_NOTSOCK;
+    if (addr && addrlen > SP_SOCKADDR_MAX)
+        return -E_INVAL;
+    int64_t e = begin(k, (len < k->data_size / 2 ? len : k->data_size / 2) + SP_SOCKADDR_MAX);
+    if (e < 0)
+        return e;
+    uint64_t aoff = SP_NULL;
+    if (addr) {
+        aoff = alloc(k, addrlen);
+        copy_out(k, aoff, addr, addrlen);
+    }
+    uint64_t n = len < space_left(k) ? len : space_left(k);
+    uint64_t off = alloc(k, n);
+    copy_out(k, off, buf, n);
+    uint32_t slot = push(k, SP_SENDTO, (uint64_t)fd, off, n, (uint64_t)flags, aoff,
+                         addr ? addrlen : 0);
+    if ((e = submit(k, "sendto")) < 0)
+        return e;
+    return bounded(k, result(k, slot, "sendto"), n, "sendto", "byte count above the request");
+}
+
+int64_t sp_recvfrom(struct sp_keep *k, int fd, void *buf, uint64_t len, int flags, void *addr,
+                    uint32_t *addrlen)
+{
+    if (bad_fd(k, fd))
+        return -E_BADF;
+    int domain = k->fd_domain[fd];
+    if (domain == 0)
+        return -E_NOTSOCK;
+    int64_t e = begin(k, (len < k->data_size / 2 ? len : k->data_size / 2) + SP_SOCKADDR_MAX + 4);
+    if (e < 0)
+        return e;
+    uint64_t aoff = SP_NULL, loff = SP_NULL;
+    if (addr) {
+        aoff = alloc(k, SP_SOCKADDR_MAX);
+        loff = alloc(k, 4);
+        uint32_t room = SP_SOCKADDR_MAX;
+        copy_out(k, loff, &room, 4);
+    }
+    uint64_t n = len < space_left(k) ? len : space_left(k);
+    uint64_t off = alloc(k, n);
+    uint32_t slot = push(k, SP_RECVFROM, (uint64_t)fd, off, n, (uint64_t)flags, aoff, loff);
+    if ((e = submit(k, "recvfrom")) < 0)
+        return e;
+    /* MSG_TRUNC on datagrams returns the real length, which may exceed n. */
+    int64_t r = result(k, slot, "recvfrom");
+    if (r >= 0 && (uint64_t)r > n && !(flags & 0x20))
+        return violation(k, "recvfrom", "byte count above the request", r);
+    if (r >= 0 && (uint64_t)r > 65536 + n)
+        return violation(k, "recvfrom", "truncated datagram length", r);
+    if (r < 0)
+        return r;
+    /* Stream sockets report no source address: length 0. */
+    if (addr && (e = addr_out(k, "recvfrom", domain, aoff, loff, addr, addrlen, 1)) < 0)
+        return e;
+    copy_in(k, buf, off, (uint64_t)r < n ? (uint64_t)r : n);
+    return r;
+}
+
+int64_t sp_shutdown(struct sp_keep *k, int fd, int how)
+{
+    if (bad_fd(k, fd))
+        return -E_BADF;
+    if (k->fd_domain[fd] == 0)
+        return -E_NOTSOCK;
+    int64_t r = simple_call(k, "shutdown", SP_SHUTDOWN, (uint64_t)fd, (uint64_t)how, 0, 0);
+    return zero_or_error(k, r, "shutdown");
+}
+
+/* ---- waiting and time ----------------------------------------------------- */
+
+static int timespec_ok(const struct sp_timespec *t)
+{
+    return t->tv_sec >= 0 && t->tv_nsec >= 0 && t->tv_nsec < 1000000000;
+}
+
+int64_t sp_poll(struct sp_keep *k, struct sp_pollfd *fds, uint64_t n,
+                const struct sp_timespec *timeout)
+{
+    if (n > SP_MAX_POLL_FDS)
+        return -E_INVAL;
+    if (timeout && !timespec_ok(timeout))
+        return -E_INVAL;
+    int64_t e = begin(k, n * sizeof(struct sp_pollfd) + sizeof(struct sp_timespec));
+    if (e < 0)
+        return e;
+    /* fds the Keep knows are not open get POLLNVAL here and go to the host as
+     * -1 (which it must leave alone); as in Linux, an invalid fd makes the
+     * call return at once, so the host only gets a zero timeout then. */
+    uint64_t local_ready = 0;
+    for (uint64_t i = 0; i < n; i++)
+        local_ready += fds[i].fd >= 0 && bad_fd(k, fds[i].fd);
+    static const struct sp_timespec no_wait = {0, 0};
+    const struct sp_timespec *wait = local_ready ? &no_wait : timeout;
+    uint64_t off = alloc(k, n * sizeof(struct sp_pollfd));
+    uint64_t toff = wait ? alloc(k, sizeof *wait) : SP_NULL;
+    for (uint64_t i = 0; i < n; i++) {
+        struct sp_pollfd p = fds[i];
+        p.revents = 0;
+        if (p.fd >= 0 && bad_fd(k, p.fd))
+            p.fd = -1;
+        copy_out(k, off + i * sizeof p, &p, sizeof p);
+    }
+    if (wait)
+        copy_out(k, toff, wait, sizeof *wait);
+    uint32_t slot = push(k, SP_POLL, off, n, toff, 0, 0, 0);
+    if ((e = submit(k, "poll")) < 0)
+        return e;
+    int64_t r = bounded(k, result(k, slot, "poll"), n, "poll", "ready count above the fd count");
+    if (r < 0)
+        return r;
+    /* Copy every revents once, then check: each holds only requested events or
+     * error bits, fds sent as -1 hold nothing, and exactly `r` are nonzero. */
+    int16_t revents[SP_MAX_POLL_FDS];
+    uint64_t ready = 0;
+    for (uint64_t i = 0; i < n; i++) {
+        int16_t got;
+        copy_in(k, &got, off + i * sizeof(struct sp_pollfd) + 6, sizeof got);
+        int invalid = fds[i].fd >= 0 && bad_fd(k, fds[i].fd);
+        uint16_t allowed = (uint16_t)fds[i].events | POLLERR_ | POLLHUP_ | POLLNVAL_;
+        if (fds[i].fd < 0 || invalid)
+            allowed = 0;
+        if ((uint16_t)got & ~allowed)
+            return violation(k, "poll", "revents holds events that were not requested",
+                             (uint16_t)got);
+        ready += got != 0;
+        revents[i] = invalid ? POLLNVAL_ : got;
+    }
+    if (ready != (uint64_t)r)
+        return violation(k, "poll", "ready count disagrees with revents; count", r);
+    for (uint64_t i = 0; i < n; i++)
+        fds[i].revents = revents[i];
+    return r + (int64_t)local_ready;
+}
+
+static int clock_is_monotonic(int clock)
+{
+    return clock == 1 || clock == 2 || clock == 3 || clock == 4 || clock == 6 || clock == 7;
+}
+
+static int64_t clock_call(struct sp_keep *k, uint64_t nr, const char *name, int clock,
+                          struct sp_timespec *ts)
+{
+    if (clock < 0 || clock > 7)
+        return -E_INVAL;
+    int64_t e = begin(k, sizeof *ts);
+    if (e < 0)
+        return e;
+    uint64_t off = alloc(k, sizeof *ts);
+    uint32_t slot = push(k, nr, (uint64_t)clock, off, 0, 0, 0, 0);
+    if ((e = submit(k, name)) < 0)
+        return e;
+    int64_t r = zero_or_error(k, result(k, slot, name), name);
+    if (r < 0)
+        return r;
+    struct sp_timespec t;
+    copy_in(k, &t, off, sizeof t);
+    if (t.tv_sec < 0)
+        return violation(k, name, "negative seconds", t.tv_sec);
+    if (t.tv_nsec < 0 || t.tv_nsec >= 1000000000)
+        return violation(k, name, "nanoseconds out of range", t.tv_nsec);
+    if (nr == SP_CLOCK_GETTIME && clock_is_monotonic(clock)) {
+        struct sp_timespec *last = &k->last_clock[clock];
+        if (t.tv_sec < last->tv_sec || (t.tv_sec == last->tv_sec && t.tv_nsec < last->tv_nsec))
+            return violation(k, name, "monotonic clock went backwards; seconds", t.tv_sec);
+        *last = t;
+    }
+    if (nr == SP_CLOCK_GETRES && (t.tv_sec != 0 || t.tv_nsec == 0))
+        return violation(k, name, "implausible clock resolution; seconds", t.tv_sec);
+    if (ts)
+        *ts = t;
+    return 0;
+}
+
+int64_t sp_clock_gettime(struct sp_keep *k, int clock, struct sp_timespec *ts)
+{
+    return clock_call(k, SP_CLOCK_GETTIME, "clock_gettime", clock, ts);
+}
+
+int64_t sp_clock_getres(struct sp_keep *k, int clock, struct sp_timespec *ts)
+{
+    return clock_call(k, SP_CLOCK_GETRES, "clock_getres", clock, ts);
+}
+
+int64_t sp_clock_nanosleep(struct sp_keep *k, int clock, int flags,
+                           const struct sp_timespec *req, struct sp_timespec *rem)
+{
+    if (clock < 0 || clock > 7 || clock == 2 || clock == 3)
+        return -E_INVAL;
+    if (!timespec_ok(req))
+        return -E_INVAL;
+    int64_t e = begin(k, 2 * sizeof *req);
+    if (e < 0)
+        return e;
+    uint64_t off = alloc(k, sizeof *req), roff = alloc(k, sizeof *req);
+    copy_out(k, off, req, sizeof *req);
+    uint32_t slot = push(k, SP_CLOCK_NANOSLEEP, (uint64_t)clock, (uint64_t)flags, off, roff, 0, 0);
+    if ((e = submit(k, "clock_nanosleep")) < 0)
+        return e;
+    int64_t r = zero_or_error(k, result(k, slot, "clock_nanosleep"), "clock_nanosleep");
+    if (r == -4 /* EINTR */ && rem && !(flags & 1)) {
+        struct sp_timespec t;
+        copy_in(k, &t, roff, sizeof t);
+        if (!timespec_ok(&t) || t.tv_sec > req->tv_sec ||
+            (t.tv_sec == req->tv_sec && t.tv_nsec > req->tv_nsec))
+            return violation(k, "clock_nanosleep", "remaining time above the request; seconds",
+                             t.tv_sec);
+        *rem = t;
+    }
+    return r;
+}
+
+/* ---- the Keep's own calls ------------------------------------------------- */
+
+int64_t sp_exit(struct sp_keep *k, int status)
+{
+    if (k->pending_slot_count && !k->broken) {
+        /* The last writes travel with the exit. */
+        push(k, SP_EXIT, (uint64_t)status, 0, 0, 0, 0, 0);
+        return submit(k, "exit");
+    }
+    k->broken = 0; /* an exit always gets through, even after a violation */
+    k->ncalls = 0;
+    k->data_used = 0;
+    push(k, SP_EXIT, (uint64_t)status, 0, 0, 0, 0, 0);
+    return submit(k, "exit");
+}
+
+int64_t sp_abort(struct sp_keep *k, int status, int kind, const char *msg, uint64_t len)
+{
+    /* Output the workload already wrote goes first; then the report, whatever
+     * state the Keep is in. */
+    if (k->pending_slot_count && !k->broken)
+        (void)flush_pending(k);
+    k->broken = 0;
+    k->pending_slot_count = 0;
+    k->ncalls = 0;
+    k->data_used = 0;
+    if (len > 4096)
+        len = 4096;
+    if (len > k->data_size)
+        len = k->data_size;
+    uint64_t off = alloc(k, len);
+    copy_out(k, off, msg, len);
+    push(k, SP_ABORT, (uint64_t)status, off, len, (uint64_t)kind, 0, 0);
+    return submit(k, "abort");
+}
+
+int64_t sp_log(struct sp_keep *k, int level, const char *msg, uint64_t len)
+{
+    int64_t e = begin(k, len < k->data_size / 2 ? len : k->data_size / 2);
+    if (e < 0)
+        return e;
+    if (len > k->data_size)
+        len = k->data_size;
+    uint64_t off = alloc(k, len);
+    copy_out(k, off, msg, len);
+    uint32_t slot = push(k, SP_LOG, (uint64_t)level, off, len, 0, 0, 0);
+    if ((e = submit(k, "log")) < 0)
+        return e;
+    return zero_or_error(k, result(k, slot, "log"), "log");
+}
+
+int64_t sp_discard(struct sp_keep *k, uint64_t gpa, uint64_t len)
+{
+    return zero_or_error(k, simple_call(k, "discard", SP_DISCARD, gpa, len, 0, 0), "discard");
+}

@@ -1,0 +1,130 @@
+/* KVM shim: internal interfaces between its files. Freestanding. */
+#ifndef SHIM_KVM_SHIM_H
+#define SHIM_KVM_SHIM_H
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "sallyport/keep.h"
+#include "shim/kvm/boot.h"
+
+#define PAGE_SIZE 4096ull
+#define HUGE_SIZE (2ull << 20)
+
+/* Saved registers, lowest address first (entry.S builds this). vector is -1
+ * for a system call. */
+struct keep_regs {
+    uint64_t r15, r14, r13, r12, r11, r10, r9, r8, rbp, rdi, rsi, rdx, rcx, rbx, rax;
+    uint64_t vector, error, rip, cs, rflags, rsp, ss;
+};
+
+/* GS-relative data while in the shim (entry.S knows the offsets). */
+struct percpu {
+    uint64_t user_rsp;
+    char *kstack_top;
+};
+
+/* Linux errno values used by the shim. */
+enum {
+    EPERM_ = 1, ENOENT_ = 2, ESRCH_ = 3, EINTR_ = 4, EIO_ = 5, EBADF_ = 9, EAGAIN_ = 11,
+    ENOMEM_ = 12, EACCES_ = 13, EFAULT_ = 14, EEXIST_ = 17, ENODEV_ = 19, EINVAL_ = 22,
+    ENOTTY_ = 25, ERANGE_ = 34, ENOSYS_ = 38, ETIMEDOUT_ = 110,
+};
+
+/* ---- main.c ---- */
+extern struct sp_keep shim_sallyport;
+extern struct keep_boot_info shim_boot_info;
+extern uint32_t shim_log_level;
+__attribute__((noreturn, format(printf, 3, 4))) void shim_stop(int status, int kind,
+                                                               const char *fmt, ...);
+__attribute__((format(printf, 2, 3))) void shim_log(uint32_t level, const char *fmt, ...);
+void shim_exit(int status) __attribute__((noreturn));
+void shim_dump_regs(const struct keep_regs *r, char *buf, size_t len);
+
+/* ---- lib.c ---- */
+void *memcpy(void *dst, const void *src, size_t n);
+void *memset(void *dst, int c, size_t n);
+void *memmove(void *dst, const void *src, size_t n);
+int memcmp(const void *a, const void *b, size_t n);
+size_t fmt_vsnprintf(char *buf, size_t size, const char *fmt, va_list ap);
+__attribute__((format(printf, 3, 4))) size_t fmt_snprintf(char *buf, size_t size,
+                                                         const char *fmt, ...);
+/* 64 random bits from RDRAND (or RDSEED); stops the Keep if the CPU fails. */
+uint64_t random_u64(void);
+void random_fill(void *buf, size_t len);
+int random_available(void);
+
+/* ---- mm.c ---- */
+int mm_init(const struct keep_boot_info *bi);
+int mm_fault(uint64_t addr, uint64_t error, int user);
+/* 1 if [p, p+len) is user memory the workload may read (write = 1: write). */
+int mm_user_ok(uint64_t p, uint64_t len, int write);
+int64_t mm_brk(uint64_t addr);
+int64_t mm_mmap(uint64_t addr, uint64_t len, int prot, int flags, int fd, uint64_t off);
+int64_t mm_munmap(uint64_t addr, uint64_t len);
+int64_t mm_mprotect(uint64_t addr, uint64_t len, int prot);
+int64_t mm_mremap(uint64_t old, uint64_t old_len, uint64_t new_len, int flags, uint64_t new_addr);
+int64_t mm_madvise(uint64_t addr, uint64_t len, int advice);
+/* Free memory, in bytes (for sysinfo and the debug log). */
+uint64_t mm_free_bytes(void);
+uint64_t mm_total_bytes(void);
+static inline void *phys_to_virt(uint64_t gpa)
+{
+    return (void *)(KEEP_DIRECT_MAP + gpa);
+}
+
+/* ---- syscall.c / trap.c ---- */
+void shim_syscall(struct keep_regs *r);
+void shim_trap(struct keep_regs *r);
+
+/* ---- entry.S ---- */
+extern char syscall_entry[], shim_iret_site[];
+__attribute__((noreturn)) void enter_user(uint64_t rip, uint64_t rsp);
+
+static inline void outb(uint16_t port, uint8_t v)
+{
+    __asm__ volatile("outb %0, %1" ::"a"(v), "Nd"(port) : "memory");
+}
+
+static inline uint64_t read_cr2(void)
+{
+    uint64_t v;
+    __asm__ volatile("mov %%cr2, %0" : "=r"(v));
+    return v;
+}
+
+static inline uint64_t read_cr3(void)
+{
+    uint64_t v;
+    __asm__ volatile("mov %%cr3, %0" : "=r"(v));
+    return v;
+}
+
+static inline void write_cr3(uint64_t v)
+{
+    __asm__ volatile("mov %0, %%cr3" ::"r"(v) : "memory");
+}
+
+static inline void invlpg(uint64_t va)
+{
+    __asm__ volatile("invlpg (%0)" ::"r"(va) : "memory");
+}
+
+static inline void wrmsr(uint32_t msr, uint64_t v)
+{
+    __asm__ volatile("wrmsr" ::"c"(msr), "a"((uint32_t)v), "d"((uint32_t)(v >> 32)) : "memory");
+}
+
+static inline uint64_t rdmsr(uint32_t msr)
+{
+    uint32_t lo, hi;
+    __asm__ volatile("rdmsr" : "=a"(lo), "=d"(hi) : "c"(msr));
+    return ((uint64_t)hi << 32) | lo;
+}
+
+#define MSR_FS_BASE        0xc0000100u
+#define MSR_GS_BASE        0xc0000101u
+#define MSR_KERNEL_GS_BASE 0xc0000102u
+
+#endif

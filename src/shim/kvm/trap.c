@@ -1,0 +1,104 @@
+/* KVM shim: exceptions. Page faults in user memory are demand paging; any
+ * other fault in the workload stops the Keep the way Linux would stop the
+ * process (the status is 128 + the signal); a fault in the shim itself is a
+ * shim bug and stops the Keep with a report. */
+#include "shim/kvm/shim.h"
+
+enum { SIGILL_ = 4, SIGTRAP_ = 5, SIGBUS_ = 7, SIGFPE_ = 8, SIGSEGV_ = 11 };
+
+static const struct {
+    const char *name;
+    int signal;
+} vectors[32] = {
+    [0] = {"a divide error (#DE)", SIGFPE_},
+    [1] = {"a debug trap (#DB)", SIGTRAP_},
+    [2] = {"a non-maskable interrupt", SIGSEGV_},
+    [3] = {"a breakpoint (#BP, int3)", SIGTRAP_},
+    [4] = {"an overflow (#OF)", SIGSEGV_},
+    [5] = {"a bound range exception (#BR)", SIGSEGV_},
+    [6] = {"an invalid opcode (#UD)", SIGILL_},
+    [7] = {"a device-not-available fault (#NM)", SIGSEGV_},
+    [8] = {"a double fault (#DF)", SIGSEGV_},
+    [10] = {"an invalid TSS fault (#TS)", SIGSEGV_},
+    [11] = {"a segment-not-present fault (#NP)", SIGBUS_},
+    [12] = {"a stack fault (#SS)", SIGBUS_},
+    [13] = {"a general protection fault (#GP)", SIGSEGV_},
+    [14] = {"a page fault (#PF)", SIGSEGV_},
+    [16] = {"an x87 floating-point error (#MF)", SIGFPE_},
+    [17] = {"an alignment check (#AC)", SIGBUS_},
+    [18] = {"a machine check (#MC)", SIGBUS_},
+    [19] = {"a SIMD floating-point exception (#XM)", SIGFPE_},
+    [20] = {"a virtualization exception (#VE)", SIGSEGV_},
+    [21] = {"a control-protection fault (#CP)", SIGSEGV_},
+    [29] = {"a VMM communication exception (#VC)", SIGSEGV_},
+    [30] = {"a security exception (#SX)", SIGSEGV_},
+};
+
+static const char *signal_name(int sig)
+{
+    switch (sig) {
+    case SIGILL_: return "SIGILL";
+    case SIGTRAP_: return "SIGTRAP";
+    case SIGBUS_: return "SIGBUS";
+    case SIGFPE_: return "SIGFPE";
+    default: return "SIGSEGV";
+    }
+}
+
+/* What a page-fault error code means, in words. */
+static const char *pf_access(uint64_t err)
+{
+    if (err & 0x10)
+        return (err & 1) ? "executing non-executable memory" : "executing unmapped memory";
+    if (err & 2)
+        return (err & 1) ? "writing read-only memory" : "writing unmapped memory";
+    return (err & 1) ? "reading protected memory" : "reading unmapped memory";
+}
+
+/* Under PVM, SYSCALL does not leave CPL 3 and the first instruction at LSTAR
+ * faults (#GP on swapgs, or #PF fetching a supervisor page). The exception
+ * frame holds the user's registers as SYSCALL left them: run the call from
+ * there and return with IRETQ, as SYSRET would have. */
+static int pvm_syscall(struct keep_regs *r)
+{
+    if (!(r->cs & 3) || r->rip != (uint64_t)syscall_entry || (r->vector != 13 && r->vector != 14))
+        return 0;
+    r->rip = r->rcx;
+    r->rflags = (r->r11 & 0x3c7fd7) | 0x2;
+    r->vector = (uint64_t)-1;
+    shim_syscall(r);
+    return 1;
+}
+
+void shim_trap(struct keep_regs *r)
+{
+    uint64_t vec = r->vector, cr2 = vec == 14 ? read_cr2() : 0;
+    int user = (r->cs & 3) != 0;
+
+    if (pvm_syscall(r))
+        return;
+    if (vec == 14 && mm_fault(cr2, r->error, user) == 0)
+        return;
+
+    char regs[700] = "";
+    if (shim_log_level >= 3 || !user)
+        shim_dump_regs(r, regs, sizeof regs);
+    const char *what = vec < 32 && vectors[vec].name ? vectors[vec].name : "an unknown exception";
+    if (user) {
+        int sig = vec < 32 && vectors[vec].signal ? vectors[vec].signal : SIGSEGV_;
+        if (vec == 14)
+            shim_stop(128 + sig, SP_ABORT_FAULT,
+                      "the workload was stopped by %s (%s) at rip %#lx, %s at %#lx%s", what,
+                      signal_name(sig), r->rip, pf_access(r->error), cr2, regs);
+        shim_stop(128 + sig, SP_ABORT_FAULT, "the workload was stopped by %s (%s) at rip %#lx%s",
+                  what, signal_name(sig), r->rip, regs);
+    }
+    if (r->rip == (uint64_t)shim_iret_site && vec == 13)
+        shim_stop(128 + SIGSEGV_, SP_ABORT_FAULT,
+                  "the workload was stopped by a system call returning to a non-canonical "
+                  "address (SIGSEGV)%s", regs);
+    if (vec == 14)
+        shim_stop(1, SP_ABORT_PANIC, "shim fault: %s at rip %#lx, %s at %#lx%s", what, r->rip,
+                  pf_access(r->error), cr2, regs);
+    shim_stop(1, SP_ABORT_PANIC, "shim fault: %s at rip %#lx%s", what, r->rip, regs);
+}

@@ -1,0 +1,149 @@
+#!/usr/bin/env bash
+# Keep conformance: runs each program of tests/keep/progs natively and with
+# `enarx unstable exec` in a KVM Keep, and compares what they print and their
+# exit status; checks the Keep's messages for faults and for a hostile host.
+# Needs a working /dev/kvm (run it through tests/keep/vm.sh where there is
+# none). Prints "ok NAME" / "FAIL NAME: why" and "N passed, N failed".
+#
+# KEEP_OPTS: extra `enarx unstable exec` options (e.g. --sallyport exitless).
+# KEEP_LABEL: a prefix for the case names.
+# KEEP_QUICK=1: only the I/O, socket, clock and hostile-host cases.
+set -u
+cd "$(dirname "$0")/../.."
+: "${BUILD:=build}"
+P=$BUILD/tests/keep/progs
+ENARX=$BUILD/bin/enarx
+OPTS=${KEEP_OPTS:-}
+LABEL=${KEEP_LABEL:-}
+work=$(mktemp -d "${TMPDIR:-/tmp}/keep-conf.XXXXXX")
+trap 'rm -rf "$work"' EXIT
+pass=0 fail=0
+
+ok() { echo "ok   $LABEL$1"; pass=$((pass + 1)); }
+bad() { echo "FAIL $LABEL$1: $2"; fail=$((fail + 1)); }
+
+# run_both NAME STDIN PROG ARGS...: stdout + "status N" of each, in files.
+run_both() {
+    local name=$1 stdin=$2
+    shift 2
+    timeout 60 "$@" <"$stdin" >"$work/$name.native" 2>"$work/$name.native.err"
+    echo "status $?" >>"$work/$name.native"
+    # shellcheck disable=SC2086
+    timeout 240 "$ENARX" unstable exec $OPTS "$@" <"$stdin" >"$work/$name.keep" 2>"$work/$name.keep.err"
+    echo "status $?" >>"$work/$name.keep"
+}
+
+same() {
+    local name=$1
+    if cmp -s "$work/$name.native" "$work/$name.keep"; then
+        ok "$name ($(tail -n 1 "$work/$name.keep"))"
+    else
+        bad "$name" "the Keep differs from native (< native, > Keep):
+$(diff "$work/$name.native" "$work/$name.keep" | head -n 12 | sed 's/^/      /')
+$(head -c 600 "$work/$name.keep.err" | sed 's/^/      keep stderr: /')"
+    fi
+}
+
+QUICK=${KEEP_QUICK:-}
+
+# Exit statuses.
+[ -z "$QUICK" ] && for args in "0" "1" "42" "255 _exit" "7 return" "256"; do
+    name="exit-status-${args// /-}"
+    run_both "$name" /dev/null "$P/exit_status" $args
+    same "$name"
+done
+
+# I/O bigger than a sallyport block, in both directions.
+head -c $((3 << 20)) /dev/urandom >"$work/in3m"
+run_both io-stdin-3MiB "$work/in3m" "$P/io" cat
+same io-stdin-3MiB
+timeout 300 "$P/io" bigwrite </dev/null | cksum >"$work/big.native"
+# shellcheck disable=SC2086
+timeout 600 "$ENARX" unstable exec $OPTS "$P/io" bigwrite </dev/null 2>"$work/big.err" | cksum >"$work/big.keep"
+if cmp -s "$work/big.native" "$work/big.keep"; then ok "io-one-5MiB-write ($(cut -d' ' -f2 "$work/big.keep") bytes)"; else
+    bad io-one-5MiB-write "native $(cat "$work/big.native"), keep $(cat "$work/big.keep") $(head -c 300 "$work/big.err")"; fi
+
+for prog in io fds sockets clocks random; do
+    run_both "$prog" /dev/null "$P/$prog"
+    same "$prog"
+done
+
+if [ -z "$QUICK" ]; then
+# Memory to 1 GiB and back (twice), in a 2 GiB Keep.
+run_both memory-1GiB /dev/null "$P/memory" 1024
+same memory-1GiB
+
+# Faults: same status as a native process killed by the signal, and a
+# message from enarx saying what happened.
+while read -r how phrase; do
+    run_both "fault-$how" /dev/null "$P/fault" "$how"
+    if ! cmp -s "$work/fault-$how.native" "$work/fault-$how.keep"; then
+        same "fault-$how"
+    elif ! grep -q -- "$phrase" "$work/fault-$how.keep.err"; then
+        bad "fault-$how" "no '$phrase' in enarx's message: $(head -c 400 "$work/fault-$how.keep.err")"
+    else
+        ok "fault-$how ($(tail -n 1 "$work/fault-$how.keep"), \"$phrase\")"
+    fi
+done <<'EOF'
+write-ro writing read-only memory
+null reading unmapped memory
+exec-data executing non-executable memory
+ud2 invalid opcode
+div0 divide error
+int3 breakpoint
+abort signal 6
+stack page fault
+EOF
+
+fi
+
+# What only a Keep does.
+# shellcheck disable=SC2086
+timeout 300 "$ENARX" unstable exec $OPTS "$P/keeponly" >"$work/keeponly" 2>"$work/keeponly.err"
+if diff -u tests/keep/expected/keeponly "$work/keeponly" >"$work/keeponly.diff"; then ok keeponly; else
+    bad keeponly "$(head -n 20 "$work/keeponly.diff") $(head -c 300 "$work/keeponly.err")"; fi
+
+# A hostile host: one damaged reply field; the Keep must stop with a
+# violation naming the call (status 1), and the host must survive.
+while read -r spec prog arg call; do
+    # shellcheck disable=SC2086
+    ENARX_SALLYPORT_HOSTILE=$spec timeout 300 "$ENARX" unstable exec $OPTS "$P/$prog" $arg \
+        <"$work/in3m" >"$work/hostile.out" 2>"$work/hostile.err"
+    rc=$?
+    if [ "$rc" -eq 1 ] && grep -q "sallyport violation in $call" "$work/hostile.err"; then
+        ok "hostile-$spec ($(grep -o 'sallyport violation in [^;]*' "$work/hostile.err" | head -n 1))"
+    else
+        bad "hostile-$spec" "status $rc: $(head -c 400 "$work/hostile.err")"
+    fi
+done <<'EOF'
+read:ret:add:1 io cat read
+read#3:ret:set:-5000 io cat read
+write:ret:add:7 random - write
+clock_gettime#5:arg1+8/8:set:1000000000 clocks - clock_gettime
+clock_gettime#9:arg1/8:set:0 clocks - clock_gettime
+socket:ret:set:1 sockets - socket
+accept4:arg1/2:set:99 sockets - accept4
+poll:ret:add:1 sockets - poll
+fstat:arg1+56/8:set:-1 io cat fstat
+pipe2:arg0/4:set:0 fds - pipe2
+write:rsp_seq:add:-1 random - write
+EOF
+
+[ -n "$QUICK" ] && { echo "$pass passed, $fail failed"; [ "$fail" -eq 0 ]; exit; }
+
+# Bad executables get a clear error, not a crash.
+echo "not an elf" >"$work/text"
+"$ENARX" unstable exec "$work/text" >/dev/null 2>"$work/e1"; rc1=$?
+"$ENARX" unstable exec /bin/true >/dev/null 2>"$work/e2"; rc2=$?
+"$ENARX" unstable exec "$work/missing" >/dev/null 2>"$work/e3"; rc3=$?
+head -c 100 "$P/fault" >"$work/trunc"
+"$ENARX" unstable exec "$work/trunc" >/dev/null 2>"$work/e4"; rc4=$?
+if [ $rc1 -eq 1 ] && grep -q "not an ELF" "$work/e1" && [ $rc2 -eq 1 ] && grep -q "dynamically linked" "$work/e2" &&
+    [ $rc3 -eq 1 ] && grep -q "cannot open" "$work/e3" && [ $rc4 -eq 1 ] && grep -q "outside the file" "$work/e4"; then
+    ok "bad-executables (text, dynamic, missing, truncated)"
+else
+    bad bad-executables "$rc1 $(cat "$work/e1") | $rc2 $(cat "$work/e2") | $rc3 $(cat "$work/e3") | $rc4 $(cat "$work/e4")"
+fi
+
+echo "$pass passed, $fail failed"
+[ "$fail" -eq 0 ]

@@ -1,0 +1,66 @@
+#!/usr/bin/env bash
+# The KVM Keep end to end (tests/keep/conformance.sh): static programs run
+# natively and with `enarx unstable exec` in a Keep, compared; faults, a
+# hostile host, bad executables; then the I/O cases again with the exit-less
+# sallyport.
+#
+# Where it runs:
+#  - directly on /dev/kvm when this machine has a usable one (on these
+#    development machines that would be PVM: see docs/keep.md);
+#  - inside a QEMU/TCG virtual machine with nested SVM (tests/keep/vm.sh),
+#    which gives hardware-KVM semantics on machines without KVM.
+# When neither works, the suite says why and skips.
+set -u
+cd "$(dirname "$0")/../.."
+: "${BUILD:=build}"
+export BUILD
+pass=0 fail=0 skip=0
+
+tally() { # tally LOGFILE
+    local line p f
+    line=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$1" | tail -n 1)
+    if [ -z "$line" ]; then
+        echo "FAIL: no result from this route (see above)"
+        fail=$((fail + 1))
+        return
+    fi
+    p=${line%% passed*}; f=${line#*passed, }; f=${f%% failed*}
+    pass=$((pass + p)); fail=$((fail + f))
+}
+
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+
+ran=0
+if [ -c /dev/kvm ] && [ -r /dev/kvm ] && [ -w /dev/kvm ] && [ -z "${KEEP_NO_DIRECT:-}" ]; then
+    echo "=== directly on /dev/kvm"
+    KEEP_LABEL="direct: " tests/keep/conformance.sh 2>&1 | tee "$log"
+    tally "$log"
+    KEEP_LABEL="direct, exit-less: " KEEP_QUICK=1 KEEP_OPTS="--sallyport exitless" \
+        tests/keep/conformance.sh 2>&1 | tee "$log"
+    tally "$log"
+    ran=1
+fi
+
+if [ -z "${KEEP_VM_SKIP:-}" ] && why=$(tests/keep/vm.sh check); then
+    echo "=== in a QEMU/TCG virtual machine with nested SVM (hardware-KVM semantics)"
+    tests/keep/vm.sh run \
+        'KEEP_LABEL="qemu: " tests/keep/conformance.sh;
+         KEEP_LABEL="qemu, exit-less: " KEEP_QUICK=1 KEEP_OPTS="--sallyport exitless" tests/keep/conformance.sh' \
+        2>&1 | tee "$log"
+    # Both runs print a result line: sum them.
+    while read -r line; do
+        p=${line%% passed*}; f=${line#*passed, }; f=${f%% failed*}
+        pass=$((pass + p)); fail=$((fail + f))
+    done < <(grep -E '^[0-9]+ passed, [0-9]+ failed' "$log")
+    [ "$(grep -c -E '^[0-9]+ passed, [0-9]+ failed' "$log")" -eq 2 ] || {
+        echo "FAIL: the VM run did not finish both passes"; fail=$((fail + 1)); }
+    ran=1
+elif [ $ran -eq 0 ]; then
+    echo "SKIP: no usable /dev/kvm here, and the QEMU route is unavailable: ${why:-KEEP_VM_SKIP is set}"
+    skip=1
+else
+    echo "note: the QEMU route is unavailable (${why:-KEEP_VM_SKIP is set}); ran directly only"
+fi
+echo "$pass passed, $fail failed, $skip skipped"
+[ "$fail" -eq 0 ]
