@@ -1,0 +1,145 @@
+// loop.mjs: the differential testing loop behind tests/diff/run.sh (which
+// sets the V8 flags and documents the options). One process generates each
+// module, runs our engine (diff_run, a child process) and V8 (v8_run.mjs in a
+// worker thread, stopped after a time limit), and compares the two outputs.
+//
+//   node FLAGS loop.mjs --driver PATH --out DIR --seed S [--seconds N]
+//        [--count N] [--pool FILE] [--max-saved N] [--quiet]
+//
+// Module k uses seed S+k, and the seed alone decides the module (given the
+// same pool of parent modules), so --seed S --count 1 replays one.
+import { spawnSync } from 'node:child_process';
+import { createCipheriv } from 'node:crypto';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Worker } from 'node:worker_threads';
+import { compare, verdictLine } from './compare.mjs';
+import { mutate } from './mutate.mjs';
+
+const argv = process.argv.slice(2);
+const opt = (name, dflt) => {
+    const i = argv.indexOf(name);
+    return i >= 0 ? argv[i + 1] : dflt;
+};
+const driver = opt('--driver');
+const outDir = opt('--out');
+const seed0 = Number(opt('--seed', 1));
+const seconds = Number(opt('--seconds', 60));
+const count = Number(opt('--count', 0));
+const maxSaved = Number(opt('--max-saved', 300));
+const quiet = argv.includes('--quiet');
+const pool = opt('--pool') ? readFileSync(opt('--pool'), 'utf8').split('\n').filter(Boolean) : [];
+const V8_TIME = 20000, V8_TIME_EXHAUSTED = 4000, OURS_TIME = 60000;
+
+const BASE_FEATURES = ['-mvp', '--enable-sign-ext', '--enable-nontrapping-float-to-int',
+    '--enable-bulk-memory', '--enable-multivalue', '--enable-mutable-globals'];
+
+// Deterministic pseudo-random bytes: the AES-128-CTR keystream keyed by the seed.
+function randomBytes(seed, len) {
+    const key = Buffer.alloc(16);
+    key.writeBigUInt64BE(BigInt(seed), 8);
+    return createCipheriv('aes-128-ctr', key, Buffer.alloc(16)).update(Buffer.alloc(len));
+}
+
+function wasmOpt(args) {
+    const r = spawnSync('wasm-opt', args, { encoding: 'utf8', timeout: 60000 });
+    if (r.status !== 0) throw new Error(`wasm-opt ${args.join(' ')}: ${r.stderr || r.error}`);
+}
+
+// Writes the module of this seed to file; returns how it was made.
+function generate(seed, tmp, file) {
+    let mode = seed % 20;
+    const len = 64 + (seed * 7919) % 24000;
+    const parent = pool.length ? pool[Math.floor(seed / 20) % pool.length] : null;
+    if (!parent && mode >= 15) mode %= 12;
+    const bytes = join(tmp, 'bytes');
+    writeFileSync(bytes, randomBytes(seed, len));
+    if (mode <= 13) {
+        const extra = mode === 12 ? ['-O3'] : mode === 13 ? ['-Os'] : [];
+        wasmOpt([bytes, '-ttf', ...BASE_FEATURES, ...extra, '-o', file]);
+        return `ttf ${extra.join(' ')}(${len} bytes)`;
+    }
+    if (mode === 14) {
+        wasmOpt([bytes, '-ttf', ...BASE_FEATURES, '--enable-reference-types', '-o', file]);
+        return `ttf +reference-types (${len} bytes)`;
+    }
+    if (mode <= 16) {
+        wasmOpt([bytes, '-ttf', '-if', parent, ...BASE_FEATURES, '-o', file]);
+        return `ttf --initial-fuzz ${parent} (${len} bytes)`;
+    }
+    writeFileSync(file, mutate(seed, readFileSync(parent)));
+    return `mutation of ${parent}`;
+}
+
+function runOurs(file) {
+    const r = spawnSync(driver, [file], { encoding: 'utf8', timeout: OURS_TIME, maxBuffer: 1 << 28 });
+    let status = r.status ?? 0;
+    if (r.error && r.error.code === 'ETIMEDOUT') status = 124;
+    else if (r.signal) status = 128 + (r.signal === 'SIGSEGV' ? 11 : r.signal === 'SIGABRT' ? 6 : 1);
+    return { out: r.stdout || '', err: r.stderr || '', status };
+}
+
+// V8 in a worker thread: its output arrives call by call, so what it printed
+// before a time limit stopped it is kept.
+function runV8(file, ms) {
+    return new Promise((resolve) => {
+        let out = '', err = '', timedOut = false;
+        const w = new Worker(new URL('./v8_run.mjs', import.meta.url), { workerData: { file } });
+        const timer = setTimeout(() => { timedOut = true; w.terminate(); }, ms);
+        w.on('message', (m) => { if (typeof m === 'string') out += m; else err += m.err; });
+        w.on('error', (e) => { err += `worker error: ${e && e.stack}\n`; });
+        w.on('exit', (code) => {
+            clearTimeout(timer);
+            resolve({ out, err, timedOut, failed: !timedOut && code !== 0 });
+        });
+    });
+}
+
+const tmp = mkdtempSync(join(tmpdir(), 'difftest-'));
+const file = join(tmp, 'm.wasm');
+const st = { modules: 0, loaded: 0, calls: 0, same: 0, skipped: 0, found: 0, genfail: 0, saved: 0 };
+const start = Date.now();
+let k = 0;
+for (; ; k++) {
+    if (Date.now() - start >= seconds * 1000 || (count > 0 && k >= count)) break;
+    const seed = seed0 + k;
+    let how;
+    try {
+        rmSync(file, { force: true });
+        how = generate(seed, tmp, file);
+    } catch (e) {
+        st.genfail++;
+        if (!quiet) console.log(`seed ${seed}: not generated: ${String(e.message).split('\n')[0]}`);
+        continue;
+    }
+    st.modules++;
+    const ours = runOurs(file);
+    const v8 = await runV8(file, /^(init )?exhausted$/m.test(ours.out) ? V8_TIME_EXHAUSTED : V8_TIME);
+    const v = v8.failed
+        ? { kind: 'diff', calls: 0, reason: 'v8_run.mjs failed: ' + v8.err.split('\n')[0] }
+        : compare(ours.out, v8.out, { theirsTimeout: v8.timedOut, oursStatus: ours.status });
+    if (/^load ok$/m.test(ours.out) && /^load ok$/m.test(v8.out)) st.loaded++;
+    st.calls += v.calls;
+    if (v.kind === 'same') { st.same++; continue; }
+    if (v.kind === 'skip') { st.skipped++; continue; }
+    st.found++;
+    console.log(`FINDING seed ${seed}: ${how}: ${verdictLine(v)}`);
+    if (st.saved < maxSaved) {
+        const d = join(outDir, String(seed));
+        mkdirSync(d, { recursive: true });
+        copyFileSync(file, join(d, 'module.wasm'));
+        writeFileSync(join(d, 'ours.txt'), ours.out);
+        writeFileSync(join(d, 'ours.err'), ours.err);
+        writeFileSync(join(d, 'v8.txt'), v8.out);
+        writeFileSync(join(d, 'v8.err'), v8.err + (v8.timedOut ? 'v8: stopped by the time limit\n' : ''));
+        writeFileSync(join(d, 'verdict.txt'), `seed ${seed}: ${how}\n${verdictLine(v)}\n`);
+        st.saved++;
+    }
+}
+rmSync(tmp, { recursive: true, force: true });
+const secs = Math.round((Date.now() - start) / 1000);
+console.log(`run.sh: seeds ${seed0}..${seed0 + k - 1}: ${st.modules} modules (${st.loaded} loaded by both), ` +
+    `${st.calls} calls compared, ${st.same} same, ${st.skipped} skipped, ${st.found} disagreements` +
+    (st.genfail ? `, ${st.genfail} not generated` : '') + ` in ${secs}s`);
+process.exit(st.found ? 1 : 0);
