@@ -273,6 +273,24 @@ typedef struct options {
     wasm_store_limits limits;
 } options;
 
+/* For triage: DIFF_DUMP_DIR=DIR writes each exported memory after call N to
+ * DIR/N.NAME.bin (v8_run.mjs does the same), to be compared with cmp -l. */
+static unsigned call_number;
+
+static void dump_memory(const char *name, size_t len, const uint8_t *data, size_t size)
+{
+    const char *dir = getenv("DIFF_DUMP_DIR");
+    if (!dir)
+        return;
+    char path[4096];
+    snprintf(path, sizeof path, "%s/%u.%.*s.bin", dir, call_number, (int)(len > 200 ? 200 : len), name);
+    FILE *f = fopen(path, "wb");
+    if (f) {
+        fwrite(data, 1, size, f);
+        fclose(f);
+    }
+}
+
 static void put_state(const wasm_module *m, const wasm_instance *inst)
 {
     size_t ne = wasm_module_export_count(m);
@@ -289,6 +307,7 @@ static void put_state(const wasm_module *m, const wasm_instance *inst)
             put_name(d.name, d.name_len);
             fprintf(out, " %zu %08" PRIx32 "\n", size / WASM_PAGE_SIZE,
                     hash_memory(wasm_memory_data(ex.of.memory), size));
+            dump_memory(d.name, d.name_len, wasm_memory_data(ex.of.memory), size);
             break;
         }
         case WASM_EXTERN_GLOBAL: {
@@ -336,6 +355,7 @@ static bool call_export(wasm_store *store, const options *o, wasm_func *f,
     }
     for (uint32_t j = 0; j < t->param_count; j++)
         args[j] = arg_value(t->params[j], set, j);
+    call_number++;
     fputs("call ", out);
     put_name(d->name, d->name_len);
     put_values(args, t->param_count);

@@ -34,7 +34,7 @@ export function mutate(seed, bytes) {
     return Buffer.from(b);
 }
 
-if (import.meta.url === pathToFileURL(process.argv[1]).href) {
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
     const [seed, inFile, outFile] = process.argv.slice(2);
     writeFileSync(outFile, mutate(seed, readFileSync(inFile)));
 }

@@ -19,6 +19,7 @@
 # the module, both outputs and stderrs, and the verdict. The last line is a
 # summary; the exit status is 1 if anything disagreed. The loop itself is
 # tests/diff/loop.mjs (one Node process; V8 runs in a worker thread).
+# DIFF_FILES=LIST runs the modules listed in the file LIST as they are.
 set -u
 cd "$(dirname "$0")/../.."
 : "${BUILD:=build}"
@@ -56,5 +57,6 @@ args=(--driver "$driver" --out "$outdir" --seed "$seed" --seconds "${1:-60}" --p
       --max-saved "${DIFF_MAX_SAVED:-300}")
 [ -n "${DIFF_COUNT:-}" ] && args+=(--count "$DIFF_COUNT")
 [ -n "${DIFF_QUIET:-}" ] && args+=(--quiet)
+[ -n "${DIFF_FILES:-}" ] && args+=(--files "$DIFF_FILES")
 node --experimental-wasm-type-reflection --wasm-max-mem-pages=1024 --wasm-max-table-size=100000 \
     tests/diff/loop.mjs "${args[@]}"

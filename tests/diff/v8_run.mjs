@@ -10,7 +10,7 @@
 // after every call, so a run killed by a timeout keeps what it printed.
 // tests/diff/loop.mjs runs this file as a worker thread (workerData.file),
 // where the output goes to the parent as messages, for the same reason.
-import { readFileSync, writeSync } from 'node:fs';
+import { readFileSync, writeFileSync, writeSync } from 'node:fs';
 import { isMainThread, parentPort, workerData } from 'node:worker_threads';
 
 let buf = '';
@@ -157,11 +157,18 @@ function hashMemory(mem) {
     return hex(h >>> 0, 8);
 }
 
+// For triage: DIFF_DUMP_DIR=DIR writes each exported memory after call N to
+// DIR/N.NAME.bin, as diff_run does.
+let callNumber = 0;
+
 function putState(exps, inst) {
     for (const e of exps) {
         const x = inst.exports[e.name];
         if (e.kind === 'memory') {
             emit(`memory ${putName(e.name)} ${x.buffer.byteLength / 65536} ${hashMemory(x)}`);
+            if (process.env.DIFF_DUMP_DIR)
+                writeFileSync(`${process.env.DIFF_DUMP_DIR}/${callNumber}.${e.name.slice(0, 200)}.bin`,
+                    new Uint8Array(x.buffer));
         } else if (e.kind === 'global') {
             emit(`global ${putName(e.name)} ${putValue(e.type.value, x.value)}`);
         } else if (e.kind === 'table') {
@@ -220,6 +227,7 @@ function run(bytes) {
         for (let set = 0; set < 3; set++) {
             if (hangFn) hangFn();
             const args = parameters.map((t, j) => argValue(t, set, j));
+            callNumber++;
             emit('call ' + putName(e.name) + putValues(parameters, args));
             let ok = true;
             try {
