@@ -17,6 +17,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { compare, nanExplainsMemory, verdictLine } from './compare.mjs';
+import { genWat } from './gen_wat.mjs';
 import { mutate } from './mutate.mjs';
 
 const argv = process.argv.slice(2);
@@ -50,19 +51,28 @@ function wasmOpt(args) {
     if (r.status !== 0) throw new Error(`wasm-opt ${args.join(' ')}: ${r.stderr || r.error}`);
 }
 
-// Writes the module of this seed to file; returns how it was made.
+// Writes the module of this seed to file; returns how it was made. What the
+// seed picks (seed % 20):
+//    0-9  wasm-opt -ttf on pseudo-random bytes: Wasm 2.0 minus SIMD and
+//         reference types (binaryen 108 emits non-nullable references when
+//         they are on, which few modules survive); for one seed block in
+//         three the hang limit is raised from 10 to 50-1000 (deeper runs)
+//  10-11  the same, then optimised (-O3 / -Os) for other code shapes
+//     12  -ttf with reference types (mostly rejected by both engines)
+//  13-15  gen_wat.mjs: tables, references, bulk memory, memory.grow
+//  16-17  -ttf grown from a spec-test or engine-test module (--initial-fuzz)
+//  18-19  1-4 byte mutations of a spec-test / engine-test module, or of a
+//         gen_wat module
 function generate(seed, tmp, file) {
     let mode = seed % 20;
     const len = 64 + (seed * 7919) % 24000;
     const parent = pool.length ? pool[Math.floor(seed / 20) % pool.length] : null;
-    if (!parent && mode >= 15) mode %= 12;
+    if (!parent && (mode === 16 || mode === 17)) mode = 0;
     const bytes = join(tmp, 'bytes');
     writeFileSync(bytes, randomBytes(seed, len));
-    if (mode <= 13) {
-        const extra = mode === 12 ? ['-O3'] : mode === 13 ? ['-Os'] : [];
+    if (mode <= 11) {
+        const extra = mode === 10 ? ['-O3'] : mode === 11 ? ['-Os'] : [];
         if (Math.floor(seed / 20) % 3 === 1) {
-            // deeper runs: the hang limit (loop iterations + calls per export
-            // call, 10 in binaryen's output) raised in its text form
             const limit = 50 + (seed * 131) % 950, wast = join(tmp, 'm.wast');
             wasmOpt([bytes, '-ttf', ...BASE_FEATURES, '-S', '-o', wast]);
             const text = readFileSync(wast, 'utf8')
@@ -76,11 +86,20 @@ function generate(seed, tmp, file) {
         wasmOpt([bytes, '-ttf', ...BASE_FEATURES, ...extra, '-o', file]);
         return `ttf ${extra.join(' ')}(${len} bytes)`;
     }
-    if (mode === 14) {
+    if (mode === 12) {
         wasmOpt([bytes, '-ttf', ...BASE_FEATURES, '--enable-reference-types', '-o', file]);
         return `ttf +reference-types (${len} bytes)`;
     }
-    if (mode <= 16) {
+    if (mode <= 15 || (mode >= 18 && (!parent || seed % 40 >= 20))) {
+        const wat = join(tmp, 'm.wat');
+        writeFileSync(wat, genWat(seed));
+        const r = spawnSync('wat2wasm', [wat, '-o', file], { encoding: 'utf8' });
+        if (r.status !== 0) throw new Error(`wat2wasm: ${r.stderr || r.error}`);
+        if (mode <= 15) return `gen_wat ${seed}`;
+        writeFileSync(file, mutate(seed, readFileSync(file)));
+        return `mutation of gen_wat ${seed}`;
+    }
+    if (mode <= 17) {
         wasmOpt([bytes, '-ttf', '-if', parent, ...BASE_FEATURES, '-o', file]);
         return `ttf --initial-fuzz ${parent} (${len} bytes)`;
     }
@@ -134,9 +153,37 @@ async function memoryDiffIsNan(file, ours, v8, v) {
     return explained;
 }
 
+// Any other disagreement: runs both again on the module instrumented by
+// binaryen's --denan (every NaN a float operation produces becomes 0). If the
+// engines then agree, the difference came from NaN bits the spec leaves open
+// (e.g. V8's f32.min returns the canonical NaN, ours the quietened operand,
+// and i32.reinterpret_f32 + f64.convert_i32_s turns that into any number).
+// Returns the verdict on the --denan module, or null if it cannot be made.
+async function denanVerdict(file) {
+    const dn = file + '.denan.wasm';
+    try {
+        wasmOpt([file, ...BASE_FEATURES, '--enable-reference-types', '--denan', '-o', dn]);
+    } catch {
+        return null;
+    }
+    const ours = runOurs(dn);
+    const v8 = await runV8(dn, /^(init )?exhausted$/m.test(ours.out) ? V8_TIME_EXHAUSTED : V8_TIME);
+    return v8.failed ? null : compare(ours.out, v8.out, { theirsTimeout: v8.timedOut, oursStatus: ours.status });
+}
+
+function save(d, how, file, ours, v8, v) {
+    mkdirSync(d, { recursive: true });
+    copyFileSync(file, join(d, 'module.wasm'));
+    writeFileSync(join(d, 'ours.txt'), ours.out);
+    writeFileSync(join(d, 'ours.err'), ours.err);
+    writeFileSync(join(d, 'v8.txt'), v8.out);
+    writeFileSync(join(d, 'v8.err'), v8.err + (v8.timedOut ? 'v8: stopped by the time limit\n' : ''));
+    writeFileSync(join(d, 'verdict.txt'), `${how}\n${verdictLine(v)}\n`);
+}
+
 const tmp = mkdtempSync(join(tmpdir(), 'difftest-'));
 const file = join(tmp, 'm.wasm');
-const st = { modules: 0, loaded: 0, calls: 0, same: 0, skipped: 0, found: 0, genfail: 0, saved: 0 };
+const st = { modules: 0, loaded: 0, calls: 0, same: 0, skipped: 0, found: 0, genfail: 0, saved: 0, nan: 0, savedNan: 0 };
 const start = Date.now();
 let k = 0;
 for (; ; k++) {
@@ -163,6 +210,18 @@ for (; ; k++) {
         v.kind = 'same';
         v.reason = `NaN bits differ in memory at line ${v.line + 1} (allowed)`;
     }
+    if (v.kind === 'diff' && ours.status === 0 && !v8.failed) {
+        const dv = await denanVerdict(file);
+        if (dv && dv.kind !== 'diff') {
+            // kept apart for review: a NaN bug of ours where the spec is
+            // deterministic (neg, abs, copysign, loads) would also land here
+            st.nan++;
+            if (st.savedNan < 50) save(join(outDir, 'nan', String(seed)), `seed ${seed}: ${how}`, file, ours, v8, v);
+            st.savedNan++;
+            v.kind = 'same';
+            v.reason = 'NaN bits (the --denan module agrees)';
+        }
+    }
     if (/^load ok$/m.test(ours.out) && /^load ok$/m.test(v8.out)) st.loaded++;
     st.calls += v.calls;
     if (v.kind === 'same') { st.same++; continue; }
@@ -170,20 +229,14 @@ for (; ; k++) {
     st.found++;
     console.log(`FINDING seed ${seed}: ${how}: ${verdictLine(v)}`);
     if (st.saved < maxSaved) {
-        const d = join(outDir, String(seed));
-        mkdirSync(d, { recursive: true });
-        copyFileSync(file, join(d, 'module.wasm'));
-        writeFileSync(join(d, 'ours.txt'), ours.out);
-        writeFileSync(join(d, 'ours.err'), ours.err);
-        writeFileSync(join(d, 'v8.txt'), v8.out);
-        writeFileSync(join(d, 'v8.err'), v8.err + (v8.timedOut ? 'v8: stopped by the time limit\n' : ''));
-        writeFileSync(join(d, 'verdict.txt'), `seed ${seed}: ${how}\n${verdictLine(v)}\n`);
+        save(join(outDir, String(seed)), `seed ${seed}: ${how}`, file, ours, v8, v);
         st.saved++;
     }
 }
 rmSync(tmp, { recursive: true, force: true });
 const secs = Math.round((Date.now() - start) / 1000);
 console.log(`run.sh: seeds ${seed0}..${seed0 + k - 1}: ${st.modules} modules (${st.loaded} loaded by both), ` +
-    `${st.calls} calls compared, ${st.same} same, ${st.skipped} skipped, ${st.found} disagreements` +
+    `${st.calls} calls compared, ${st.same} same (${st.nan} only by NaN bits), ${st.skipped} skipped, ` +
+    `${st.found} disagreements` +
     (st.genfail ? `, ${st.genfail} not generated` : '') + ` in ${secs}s`);
 process.exit(st.found ? 1 : 0);

@@ -7,17 +7,14 @@
 # Runs until SECONDS (default 60) have passed, or DIFF_COUNT modules are done.
 # Module k uses seed DIFF_SEED+k (DIFF_SEED defaults to one from the clock, and
 # is printed); the seed alone decides the module, so DIFF_SEED=S DIFF_COUNT=1
-# replays one. What the seed picks (seed % 20):
-#    0-11  wasm-opt -ttf on pseudo-random bytes, Wasm 2.0 minus SIMD and
-#          reference types (binaryen 108 emits non-nullable references when
-#          they are on, which few modules survive)
-#   12-13  the same, then optimised by wasm-opt (-O3 / -Os), for other shapes
-#   14     -ttf with reference types enabled (mostly rejected by both)
-#   15-16  -ttf grown from a spec-test or engine-test module (--initial-fuzz)
-#   17-19  a spec-test or engine-test module with 1-4 byte mutations
+# replays one. The seed picks a generator (binaryen's wasm-opt -ttf, plain,
+# deeper, optimised or grown from a spec module; tests/diff/gen_wat.mjs for
+# tables, references and bulk memory; byte mutations): see loop.mjs.
 # Each disagreement is saved under DIFF_OUT (default $BUILD/diff-findings):
-# the module, both outputs and stderrs, and the verdict. The last line is a
-# summary; the exit status is 1 if anything disagreed. The loop itself is
+# the module, both outputs and stderrs, and the verdict; differences that
+# vanish under binaryen's --denan (NaN bits the spec leaves open) go to
+# DIFF_OUT/nan/ for review and do not count. The last line is a summary; the
+# exit status is 1 if anything disagreed. The loop itself is
 # tests/diff/loop.mjs (one Node process; V8 runs in a worker thread).
 # DIFF_FILES=LIST runs the modules listed in the file LIST as they are.
 set -u
