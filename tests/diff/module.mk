@@ -1,0 +1,21 @@
+# Differential testing of the engine against Node's V8 (tests/diff/README in
+# docs/engine.md, section "Differential testing"): diff_run drives our engine
+# through its public header and prints the canonical output v8_run.mjs prints.
+DIFF_RUN := $(BUILD)/tests/diff_run
+
+$(DIFF_RUN): $(BUILD)/tests/diff/diff_run.o $(ENGINE_LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(ENGINE_LDLIBS)
+
+TEST_DEPS += $(DIFF_RUN)
+
+# Regression cases (tests/diff/regress/*.wat, and pending/ for bugs not yet
+# fixed), each with the diff_run output it must produce (.expected).
+DIFF_REGRESS_WASM := $(patsubst tests/diff/regress/%.wat,$(BUILD)/tests/diff/regress/%.wasm,\
+    $(wildcard tests/diff/regress/*.wat tests/diff/regress/pending/*.wat))
+
+$(BUILD)/tests/diff/regress/%.wasm: tests/diff/regress/%.wat
+	@mkdir -p $(dir $@)
+	wat2wasm $< -o $@
+
+TEST_DEPS += $(DIFF_REGRESS_WASM)
