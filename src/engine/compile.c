@@ -162,10 +162,17 @@ static bool nomem(comp *c)
     return false;
 }
 
-static bool grow(comp *c, void **p, uint32_t *cap, size_t elem, uint32_t need)
+static bool grow_slow(comp *c, void **p, uint32_t *cap, size_t elem, uint32_t need);
+
+/* The check inline, the reallocation out of line: called for every push and
+ * every emitted word. */
+static inline bool grow(comp *c, void **p, uint32_t *cap, size_t elem, uint32_t need)
 {
-    if (need <= *cap)
-        return true;
+    return LIKELY(need <= *cap) || grow_slow(c, p, cap, elem, need);
+}
+
+static bool grow_slow(comp *c, void **p, uint32_t *cap, size_t elem, uint32_t need)
+{
     uint64_t n = *cap ? (uint64_t)*cap * 2 : 16;
     while (n < need)
         n *= 2;
@@ -425,6 +432,10 @@ static sentry *push_at(comp *c, uint8_t type, uint32_t slot)
     e->home = home;
     e->slot = slot == AT_HOME ? home : slot;
     e->prev_same = NONE;
+    /* dead code (and validate-only passes) emits nothing, so nothing needs to
+     * know which entries still read a local */
+    if (c->dead && IS_LOCAL_SLOT(e->slot))
+        e->slot = home;
     if (IS_LOCAL_SLOT(e->slot)) {
         if (!grow(c, (void **)&c->lrefs, &c->lrefcap, sizeof *c->lrefs, c->nlrefs + 1)) {
             c->sp--;
@@ -961,6 +972,8 @@ static bool binary(comp *c, uint8_t in, uint8_t out, int op)
     sentry *d = push(c, out);
     if (!d)
         return false;
+    if (c->dead)
+        return true;
     if (c->fuse && try_memory_operand(c, op, in, &a, &b, d->home))
         return true;
     if (c->fuse && in == WASM_I32 && try_immediate(c, op, &a, &b, d->home))

@@ -29,6 +29,7 @@
 #define MAX_LOCALS 50000u          /* params + declared locals, per function */
 #define MAX_BODY_SIZE (128u << 20)  /* bytes of one function body */
 #define MAX_FRAME_CELLS (1u << 22) /* cells one frame may need */
+#define EAGER_CODE_BYTES (256u << 10) /* code sections up to this are compiled at load */
 #define DEFAULT_TABLE_LIMIT 10000000u
 #define DEFAULT_CALL_DEPTH 100000u
 #define DEFAULT_STACK_CELLS (2u << 20) /* 16 MiB of value stack */
