@@ -913,6 +913,59 @@ static int rmw_form(comp *c, int store_op, const sentry *addr, const sentry *v, 
     return -1;
 }
 
+/* Removes the last two instructions; returns the byte offset of the first
+ * (the earlier trap site) for the instruction replacing them. */
+static uint32_t unemit_last_two(comp *c)
+{
+    uint32_t first = c->prev_op_pos;
+    uint32_t where = c->instr_offset;
+    for (uint32_t i = c->nmap; i-- > 0 && c->map[i].code_pos >= first;)
+        where = c->map[i].wasm_offset;
+    c->len = first;
+    while (c->nrelocs && c->relocs[c->nrelocs - 1] >= c->len)
+        c->nrelocs--;
+    while (c->nmap && c->map[c->nmap - 1].code_pos >= c->len)
+        c->nmap--;
+    reset_peephole(c);
+    return where;
+}
+
+/* mem[a+off] = k * mem[x+y+off2] + mem[a+off] (`c[j] += k * b[j]`): an
+ * F64_MUL_M/_MA into a temporary, then F64_ADD_M of that temporary and
+ * mem[a+off] (about to become F64_ADD_RMW), become one instruction. */
+static bool try_muladd_rmw(comp *c, uint32_t addr, uint32_t offset)
+{
+    if ((c->prev_op != OP_F64_MUL_M && c->prev_op != OP_F64_MUL_MA) || !c->prev_dst_pos)
+        return false;
+    uint32_t t = c->code[c->last_op_pos + 2]; /* the add's register operand */
+    const uint32_t *mul = &c->code[c->prev_op_pos];
+    if (!(t & TEMP_FLAG) || mul[1] != t || c->prev_dst_pos != c->prev_op_pos + 1 ||
+        c->last_op_pos != c->prev_op_pos + (c->prev_op == OP_F64_MUL_M ? 5 : 6))
+        return false;
+    uint32_t k = mul[2], x = mul[3], y, moff;
+    if (c->prev_op == OP_F64_MUL_M) {
+        y = const_slot(c, 0);
+        moff = mul[4];
+    } else {
+        y = mul[4];
+        moff = mul[5];
+    }
+    if (k == t) /* the multiplier was the temporary itself: keep it simple */
+        return false;
+    uint32_t saved = c->instr_offset;
+    c->instr_offset = unemit_last_two(c);
+    emit_op(c, OP_F64_MULADD_RMW);
+    emit_slot(c, addr);
+    emit_slot(c, k);
+    emit_slot(c, x);
+    emit_slot(c, y);
+    emit_imm(c, offset);
+    emit_imm(c, moff);
+    c->instr_offset = saved;
+    reset_peephole(c);
+    return true;
+}
+
 /* i32 operations with a constant operand take it as an immediate, so the
  * constant needs no frame cell. */
 static const struct { uint16_t op, imm, mirror; bool comm; } imm_forms[] = {
@@ -1904,9 +1957,15 @@ static bool compile_instr(comp *c, uint8_t op)
         sentry *d = push(c, mi->type);
         if (!d)
             return false;
-        if (c->fuse && made_by_last(c, &a) && c->last_op == OP_I32_ADD) {
-            /* the address is an i32.add just computed: add inside the load */
+        if (c->fuse && made_by_last(c, &a) &&
+            (c->last_op == OP_I32_ADD || c->last_op == OP_I32_ADD_I)) {
+            /* the address is an i32.add just computed: add inside the load
+             * (a constant addend is read from its frame cell: compilers
+             * leave `x + k` unfolded when it may wrap, so the offset field
+             * cannot take it) */
             uint32_t x = c->code[c->last_op_pos + 2], y = c->code[c->last_op_pos + 3];
+            if (c->last_op == OP_I32_ADD_I)
+                y = const_slot(c, y);
             replace_last(c, OP_LDA_I32 + (mi->op - OP_LD_I32));
             emit_dst(c, d->home);
             emit_slot(c, x);
@@ -1927,6 +1986,8 @@ static bool compile_instr(comp *c, uint8_t op)
             !pop_expect(c, I32, &a))
             return false;
         int rmw = c->fuse ? rmw_form(c, mi->op, &a, &v, offset) : -1;
+        if (rmw == OP_F64_ADD_RMW && try_muladd_rmw(c, a.slot, offset))
+            return true;
         if (rmw >= 0) {
             /* mem[a] = x op mem[a]: one read-modify-write instruction */
             uint32_t other = c->code[c->last_op_pos + 2];

@@ -1295,6 +1295,19 @@ L_V_REPLACE: {
     RMW(I64_ADD_RMW, i64, uint64_t, +)
     RMW(F32_ADD_RMW, f32, float, +)
     RMW(F64_ADD_RMW, f64, double, +)
+L_F64_MULADD_RMW: {
+    /* the product's load first: it traps first in the unfused code */
+    uint64_t eb = (uint64_t)(uint32_t)(S(3).i32 + S(4).i32) + pc[6];
+    MEMCHECK(eb, 8);
+    uint64_t ea = (uint64_t)S(1).i32 + pc[5];
+    MEMCHECK(ea, 8);
+    double b_, m_;
+    memcpy(&b_, mbase + eb, 8);
+    memcpy(&m_, mbase + ea, 8);
+    m_ = S(2).f64 * b_ + m_; /* -ffp-contract=off: two roundings, as in wasm */
+    memcpy(mbase + ea, &m_, 8);
+    NEXT(7);
+}
     BINOP_MA(I32_ADD_MA, i32, i32, 4, a + b)
     BINOP_MA(I32_MUL_MA, i32, i32, 4, a * b)
     BINOP_MA(F32_MUL_MA, f32, f32, 4, a * b)
