@@ -913,6 +913,22 @@ static int rmw_form(comp *c, int store_op, const sentry *addr, const sentry *v, 
     return -1;
 }
 
+/* A store of v where v = x op y was just computed into a temporary. */
+static int store_of_result_form(comp *c, int store_op, const sentry *v)
+{
+    static const struct { uint16_t op, st, fused; } forms[] = {
+        {OP_F64_ADD, OP_ST_64, OP_F64_ADD_ST}, {OP_F64_SUB, OP_ST_64, OP_F64_SUB_ST},
+        {OP_F64_MUL, OP_ST_64, OP_F64_MUL_ST}, {OP_I32_ADD, OP_ST_32, OP_I32_ADD_ST},
+        {OP_I64_ADD, OP_ST_64, OP_I64_ADD_ST},
+    };
+    if (!made_by_last(c, v) || !(v->slot & TEMP_FLAG))
+        return -1;
+    for (size_t i = 0; i < sizeof forms / sizeof forms[0]; i++)
+        if (forms[i].op == c->last_op && forms[i].st == store_op)
+            return forms[i].fused;
+    return -1;
+}
+
 /* Removes the last two instructions; returns the byte offset of the first
  * (the earlier trap site) for the instruction replacing them. */
 static uint32_t unemit_last_two(comp *c)
@@ -1994,6 +2010,18 @@ static bool compile_instr(comp *c, uint8_t op)
             replace_last(c, rmw);
             emit_slot(c, a.slot);
             emit_slot(c, other);
+            emit_imm(c, offset);
+            reset_peephole(c);
+            return true;
+        }
+        int st = c->fuse ? store_of_result_form(c, mi->op, &v) : -1;
+        if (st >= 0) {
+            /* mem[a] = x op y: the operation stores its result itself */
+            uint32_t x = c->code[c->last_op_pos + 2], y = c->code[c->last_op_pos + 3];
+            replace_last(c, st);
+            emit_slot(c, a.slot);
+            emit_slot(c, x);
+            emit_slot(c, y);
             emit_imm(c, offset);
             reset_peephole(c);
             return true;

@@ -1295,6 +1295,19 @@ L_V_REPLACE: {
     RMW(I64_ADD_RMW, i64, uint64_t, +)
     RMW(F32_ADD_RMW, f32, float, +)
     RMW(F64_ADD_RMW, f64, double, +)
+#define OP_STORE(name, T, f, op)                                                           \
+    L_##name : {                                                                           \
+        T v_ = (T)(S(2).f op S(3).f);                                                      \
+        uint64_t ea = (uint64_t)S(1).i32 + pc[4];                                          \
+        MEMCHECK(ea, sizeof(T));                                                           \
+        memcpy(mbase + ea, &v_, sizeof v_);                                                \
+        NEXT(5);                                                                           \
+    }
+    OP_STORE(F64_ADD_ST, double, f64, +)
+    OP_STORE(F64_SUB_ST, double, f64, -)
+    OP_STORE(F64_MUL_ST, double, f64, *)
+    OP_STORE(I32_ADD_ST, uint32_t, i32, +)
+    OP_STORE(I64_ADD_ST, uint64_t, i64, +)
 L_F64_MULADD_RMW: {
     /* the product's load first: it traps first in the unfused code */
     uint64_t eb = (uint64_t)(uint32_t)(S(3).i32 + S(4).i32) + pc[6];

@@ -173,6 +173,9 @@
     X(F32_ADD_RMW, 4, OPF_T) X(F64_ADD_RMW, 4, OPF_T)                      \
     /* mem[a+off] = k * mem[x+y+off2] + mem[a+off]: S a, S k, S x, S y, I off, I off2 */ \
     X(F64_MULADD_RMW, 7, OPF_T)                                            \
+    /* a store of an operation's result: mem[a+off] = x op y: S a, S x, S y, I off */ \
+    X(F64_ADD_ST, 5, OPF_T) X(F64_SUB_ST, 5, OPF_T) X(F64_MUL_ST, 5, OPF_T) \
+    X(I32_ADD_ST, 5, OPF_T) X(I64_ADD_ST, 5, OPF_T)                        \
     /* a memory operand at a fused address: S dst, S a, S x, S y, I off */ \
     X(I32_ADD_MA, 6, OPF_T) X(I32_MUL_MA, 6, OPF_T)                        \
     X(F32_MUL_MA, 6, OPF_T) X(F64_MUL_MA, 6, OPF_T)                        \
