@@ -333,10 +333,21 @@ static void gen_store(buf *b)
         uint8_t st = t == T_I32 ? 0x36 : t == T_I64 ? 0x37 : 0x39;
         uint32_t al = t == T_I32 ? 2 : 3;
         put(b, 0x20), put_u32(b, LOCAL_ADDR);
-        gen_expr(b, t);
+        bool muladd = t == T_F64 && chance(40);
+        if (muladd) { /* c[j] += k * b[j]: F64_MULADD_RMW */
+            chance(50) ? local_get(b, t) : gen_expr(b, t);
+            gen_addr(b);
+            put(b, 0x2b), put_u32(b, 3), put_u32(b, chance(60) ? 0 : rnd(64));
+            put(b, 0xa2);
+        } else {
+            gen_expr(b, t);
+        }
         put(b, 0x20), put_u32(b, LOCAL_ADDR);
         put(b, ld), put_u32(b, al), put_u32(b, off);
-        gen_binop(b, t);
+        if (muladd)
+            put(b, 0xa0);
+        else
+            gen_binop(b, t);
         put(b, st), put_u32(b, al), put_u32(b, off);
         return;
     }
