@@ -195,10 +195,16 @@ static void emit_word(comp *c, uint32_t w)
     c->code[c->len++] = w;
 }
 
+static void merge_add_pair(comp *c);
+
 static uint32_t emit_op(comp *c, int op)
 {
     if (c->dead)
         return 0;
+    /* an i32 compare may still absorb the add before it (add-compare-branch) */
+    if (c->last_op == OP_I32_ADD && c->prev_op == OP_I32_ADD &&
+        !(op >= OP_I32_EQ && op <= OP_I32_GE_U) && !(op >= OP_I32_EQ_I && op <= OP_I32_GE_U_I))
+        merge_add_pair(c);
     uint32_t pos = c->len;
     if ((op_flags[op] & OPF_T) &&
         grow(c, (void **)&c->map, &c->mapcap, sizeof *c->map, c->nmap + 1)) {
@@ -214,6 +220,31 @@ static uint32_t emit_op(comp *c, int op)
     c->last_op_pos = pos;
     c->last_dst_pos = 0;
     return pos;
+}
+
+/* Two adjacent i32.adds, final (a new instruction follows that will not fuse
+ * with the second), become one I32_ADD2: address arithmetic often computes
+ * several pointers in a row. No label can fall between them (every label
+ * resets the peephole state), and nothing has recorded a position after the
+ * first, so shortening the code by a word here is safe. */
+static void merge_add_pair(comp *c)
+{
+    uint32_t first = c->prev_op_pos;
+    if (!c->fuse || c->oom || first + 4 != c->last_op_pos || c->last_op_pos + 4 != c->len)
+        return;
+    uint32_t *w = &c->code[first];
+    w[0] = (uint32_t)c->handlers[OP_I32_ADD2];
+    w[4] = w[5];
+    w[5] = w[6];
+    w[6] = w[7];
+    c->len--;
+    for (uint32_t i = c->nrelocs; i-- > 0 && c->relocs[i] > first + 4;)
+        c->relocs[i]--;
+    c->last_op = OP_I32_ADD2;
+    c->last_op_pos = first;
+    c->last_dst_pos = c->last_dst_pos ? first + 4 : 0;
+    c->prev_op = OP_COUNT_;
+    c->prev_dst_pos = 0;
 }
 
 static void emit_imm(comp *c, uint32_t v)

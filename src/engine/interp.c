@@ -1308,6 +1308,10 @@ L_V_REPLACE: {
     OP_STORE(F64_MUL_ST, double, f64, *)
     OP_STORE(I32_ADD_ST, uint32_t, i32, +)
     OP_STORE(I64_ADD_ST, uint64_t, i64, +)
+L_I32_ADD2:
+    S(1).i64 = (uint32_t)(S(2).i32 + S(3).i32);
+    S(4).i64 = (uint32_t)(S(5).i32 + S(6).i32); /* after the first: it may read d1 */
+    NEXT(7);
 L_F64_MULADD_RMW: {
     /* the product's load first: it traps first in the unfused code */
     uint64_t eb = (uint64_t)(uint32_t)(S(3).i32 + S(4).i32) + pc[6];

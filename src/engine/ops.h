@@ -176,6 +176,8 @@
     /* a store of an operation's result: mem[a+off] = x op y: S a, S x, S y, I off */ \
     X(F64_ADD_ST, 5, OPF_T) X(F64_SUB_ST, 5, OPF_T) X(F64_MUL_ST, 5, OPF_T) \
     X(I32_ADD_ST, 5, OPF_T) X(I64_ADD_ST, 5, OPF_T)                        \
+    /* two i32.adds in a row: S d1, S a1, S b1, S d2, S a2, S b2 */         \
+    X(I32_ADD2, 7, 0)                                                      \
     /* a memory operand at a fused address: S dst, S a, S x, S y, I off */ \
     X(I32_ADD_MA, 6, OPF_T) X(I32_MUL_MA, 6, OPF_T)                        \
     X(F32_MUL_MA, 6, OPF_T) X(F64_MUL_MA, 6, OPF_T)                        \
