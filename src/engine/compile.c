@@ -878,6 +878,46 @@ static int memory_operand_form_at_sum(int op)
     return -1;
 }
 
+static uint32_t unemit_last_two(comp *c);
+
+/* acc = acc + mem[x1+y1+o1], then acc = acc + mem[x2+y2+o2] (a stencil's or
+ * a dot product's sum of neighbours): one instruction, and one trip of the
+ * running sum through the frame instead of two. The first may be F64_ADD_M
+ * (y1 is then a zero constant). The intermediate sum must not be read by the
+ * second's address. */
+static void try_add_chain(comp *c)
+{
+    if ((c->prev_op != OP_F64_ADD_MA && c->prev_op != OP_F64_ADD_M) || c->oom)
+        return;
+    const uint32_t *p = &c->code[c->prev_op_pos], *q = &c->code[c->last_op_pos];
+    uint32_t plen = c->prev_op == OP_F64_ADD_MA ? 6 : 5;
+    if (c->prev_op_pos + plen != c->last_op_pos || c->last_op_pos + 6 != c->len)
+        return;
+    uint32_t d = p[1];
+    if (q[1] != d || q[2] != d || q[3] == d || q[4] == d)
+        return;
+    uint32_t a = p[2], x1 = p[3], y1, o1, x2 = q[3], y2 = q[4], o2 = q[5];
+    if (c->prev_op == OP_F64_ADD_MA) {
+        y1 = p[4];
+        o1 = p[5];
+    } else {
+        y1 = const_slot(c, 0);
+        o1 = p[4];
+    }
+    uint32_t saved = c->instr_offset;
+    c->instr_offset = unemit_last_two(c);
+    emit_op(c, OP_F64_ADD2_MA);
+    emit_dst(c, d);
+    emit_slot(c, a);
+    emit_slot(c, x1);
+    emit_slot(c, y1);
+    emit_imm(c, o1);
+    emit_slot(c, x2);
+    emit_slot(c, y2);
+    emit_imm(c, o2);
+    c->instr_offset = saved;
+}
+
 /* x op load(addr+off) when the load was the last instruction emitted. */
 static bool try_memory_operand(comp *c, int op, uint8_t type, const sentry *a, const sentry *b,
                                uint32_t dst)
@@ -904,6 +944,8 @@ static bool try_memory_operand(comp *c, int op, uint8_t type, const sentry *a, c
         emit_slot(c, x);
         emit_slot(c, y);
         emit_imm(c, off);
+        if (fused == OP_F64_ADD_MA)
+            try_add_chain(c);
         return true;
     }
     if (c->last_op != (uint32_t)load)

@@ -1308,6 +1308,17 @@ L_V_REPLACE: {
     OP_STORE(F64_MUL_ST, double, f64, *)
     OP_STORE(I32_ADD_ST, uint32_t, i32, +)
     OP_STORE(I64_ADD_ST, uint64_t, i64, +)
+L_F64_ADD2_MA: {
+    uint64_t e1 = (uint64_t)(uint32_t)(S(3).i32 + S(4).i32) + pc[5];
+    MEMCHECK(e1, 8);
+    uint64_t e2 = (uint64_t)(uint32_t)(S(6).i32 + S(7).i32) + pc[8];
+    MEMCHECK(e2, 8);
+    double m1, m2;
+    memcpy(&m1, mbase + e1, 8);
+    memcpy(&m2, mbase + e2, 8);
+    S(1).f64 = (S(2).f64 + m1) + m2;
+    NEXT(9);
+}
 L_I32_ADD2:
     S(1).i64 = (uint32_t)(S(2).i32 + S(3).i32);
     S(4).i64 = (uint32_t)(S(5).i32 + S(6).i32); /* after the first: it may read d1 */

@@ -251,6 +251,16 @@ static void gen_expr(buf *b, int t)
         local_get(b, t);
         break;
     case 3: case 4: /* binary op, often with a load or a constant operand */
+        if (t == T_F64 && chance(15)) {
+            /* x + mem[..] + mem[..]: a sum of neighbours (F64_ADD2_MA) */
+            gen_expr(b, t);
+            for (int k = 0; k < 2; k++) {
+                gen_addr(b);
+                put(b, 0x2b), put_u32(b, 3), put_u32(b, chance(60) ? 0 : rnd(64));
+                put(b, 0xa0);
+            }
+            break;
+        }
         if (chance(30)) {
             gen_load(b, t);
             gen_expr(b, t);
