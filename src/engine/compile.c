@@ -761,6 +761,16 @@ static void emit_return(comp *c, uint32_t n_values)
         emit_op(c, OP_RET0);
     } else if (t->ft.result_count == 1 && t->result_cells == 1) {
         const sentry *e = &c->stack[c->sp - 1];
+        if (c->fuse && made_by_last(c, e) && (e->slot & TEMP_FLAG) &&
+            (c->last_op == OP_I32_ADD || c->last_op == OP_I64_ADD)) {
+            /* `return a + b`: the add writes the result cell itself */
+            uint32_t x = c->code[c->last_op_pos + 2], y = c->code[c->last_op_pos + 3];
+            replace_last(c, c->last_op == OP_I32_ADD ? OP_RET_I32_ADD : OP_RET_I64_ADD);
+            emit_slot(c, x);
+            emit_slot(c, y);
+            reset_peephole(c);
+            return;
+        }
         emit_op(c, OP_RET1);
         emit_slot(c, e->slot);
     } else {

@@ -685,6 +685,12 @@ L_RET0:
 L_RET1:
     fp[0] = S(1);
     goto do_return;
+L_RET_I32_ADD:
+    fp[0].i64 = (uint32_t)(S(1).i32 + S(2).i32);
+    goto do_return;
+L_RET_I64_ADD:
+    fp[0].i64 = S(1).i64 + S(2).i64;
+    goto do_return;
 L_RET_RANGE:
     memmove(fp, fp + pc[1], (size_t)pc[2] * sizeof(cell));
     goto do_return;

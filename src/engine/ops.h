@@ -24,6 +24,8 @@
     X(RET0, 1, 0)                                                      \
     X(RET1, 2, 0)             /* S value */                            \
     X(RET_RANGE, 3, 0)        /* S first, I cells */                   \
+    X(RET_I32_ADD, 3, 0)      /* return a + b: S a, S b */             \
+    X(RET_I64_ADD, 3, 0)                                               \
     X(CALL, 4, OPF_T)         /* I func_code pointer (2 words), S arg base */ \
     X(CALL_IMPORT, 3, OPF_T)  /* I func index, S arg base */           \
     X(CALL_INDIRECT, 5, OPF_T) /* I type, I table, S index, S base */  \
