@@ -196,6 +196,7 @@ static void emit_word(comp *c, uint32_t w)
 }
 
 static void merge_add_pair(comp *c);
+static void merge_copy_pair(comp *c);
 
 static uint32_t emit_op(comp *c, int op)
 {
@@ -205,6 +206,8 @@ static uint32_t emit_op(comp *c, int op)
     if (c->last_op == OP_I32_ADD && c->prev_op == OP_I32_ADD &&
         !(op >= OP_I32_EQ && op <= OP_I32_GE_U) && !(op >= OP_I32_EQ_I && op <= OP_I32_GE_U_I))
         merge_add_pair(c);
+    else if (c->last_op == OP_COPY && c->prev_op == OP_COPY)
+        merge_copy_pair(c);
     uint32_t pos = c->len;
     if ((op_flags[op] & OPF_T) &&
         grow(c, (void **)&c->map, &c->mapcap, sizeof *c->map, c->nmap + 1)) {
@@ -243,6 +246,28 @@ static void merge_add_pair(comp *c)
     c->last_op = OP_I32_ADD2;
     c->last_op_pos = first;
     c->last_dst_pos = c->last_dst_pos ? first + 4 : 0;
+    c->prev_op = OP_COUNT_;
+    c->prev_dst_pos = 0;
+}
+
+/* The same for two copies (register moves of clang's rotated variables, the
+ * values of a branch): MOVE2, in order (the second may read the first's
+ * destination). */
+static void merge_copy_pair(comp *c)
+{
+    uint32_t first = c->prev_op_pos;
+    if (!c->fuse || c->oom || first + 3 != c->last_op_pos || c->last_op_pos + 3 != c->len)
+        return;
+    uint32_t *w = &c->code[first];
+    w[0] = (uint32_t)c->handlers[OP_MOVE2];
+    w[3] = w[4];
+    w[4] = w[5];
+    c->len--;
+    for (uint32_t i = c->nrelocs; i-- > 0 && c->relocs[i] > first + 3;)
+        c->relocs[i]--;
+    c->last_op = OP_MOVE2;
+    c->last_op_pos = first;
+    c->last_dst_pos = 0;
     c->prev_op = OP_COUNT_;
     c->prev_dst_pos = 0;
 }
@@ -1116,6 +1141,36 @@ static bool try_immediate(comp *c, int op, const sentry *a, const sentry *b, uin
     return true;
 }
 
+/* a ^ rotl(x, k), a | (x << k)...: hash and checksum code combines shifted
+ * and rotated copies of a word; the shift just computed into a temporary
+ * becomes the operation's right operand. */
+static bool try_shifted_operand(comp *c, int op, const sentry *a, const sentry *b, uint32_t dst)
+{
+    static const struct { uint16_t op, shift, fused; } forms[] = {
+        {OP_I32_XOR, OP_I32_ROTL_I, OP_I32_XOR_ROTL_I}, {OP_I32_XOR, OP_I32_SHR_U_I, OP_I32_XOR_SHR_U_I},
+        {OP_I32_XOR, OP_I32_SHL_I, OP_I32_XOR_SHL_I},   {OP_I32_OR, OP_I32_ROTL_I, OP_I32_OR_ROTL_I},
+        {OP_I32_OR, OP_I32_SHR_U_I, OP_I32_OR_SHR_U_I}, {OP_I32_OR, OP_I32_SHL_I, OP_I32_OR_SHL_I},
+    };
+    const sentry *other;
+    if (made_by_last(c, b) && (b->slot & TEMP_FLAG))
+        other = a; /* both are commutative */
+    else if (made_by_last(c, a) && (a->slot & TEMP_FLAG))
+        other = b;
+    else
+        return false;
+    for (size_t i = 0; i < sizeof forms / sizeof forms[0]; i++)
+        if (forms[i].op == op && forms[i].shift == c->last_op) {
+            uint32_t x = c->code[c->last_op_pos + 2], k = c->code[c->last_op_pos + 3];
+            replace_last(c, forms[i].fused);
+            emit_dst(c, dst);
+            emit_slot(c, other->slot);
+            emit_slot(c, x);
+            emit_imm(c, k);
+            return true;
+        }
+    return false;
+}
+
 static bool binary(comp *c, uint8_t in, uint8_t out, int op)
 {
     sentry a, b;
@@ -1125,6 +1180,8 @@ static bool binary(comp *c, uint8_t in, uint8_t out, int op)
     if (!d)
         return false;
     if (c->dead)
+        return true;
+    if (c->fuse && (op == OP_I32_XOR || op == OP_I32_OR) && try_shifted_operand(c, op, &a, &b, d->home))
         return true;
     if (c->fuse && try_memory_operand(c, op, in, &a, &b, d->home))
         return true;

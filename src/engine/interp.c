@@ -1325,6 +1325,22 @@ L_F64_ADD2_MA: {
     S(1).f64 = (S(2).f64 + m1) + m2;
     NEXT(9);
 }
+L_MOVE2:
+    S(1) = S(2);
+    S(3) = S(4);
+    NEXT(5);
+#define SHIFTED(name, op, shifted)                                                         \
+    L_##name : {                                                                           \
+        uint32_t x = S(3).i32, k = pc[4];                                                  \
+        S(1).i64 = (uint32_t)(S(2).i32 op(shifted));                                       \
+        NEXT(5);                                                                           \
+    }
+    SHIFTED(I32_XOR_ROTL_I, ^, rotl32(x, k))
+    SHIFTED(I32_XOR_SHR_U_I, ^, x >> (k & 31))
+    SHIFTED(I32_XOR_SHL_I, ^, x << (k & 31))
+    SHIFTED(I32_OR_ROTL_I, |, rotl32(x, k))
+    SHIFTED(I32_OR_SHR_U_I, |, x >> (k & 31))
+    SHIFTED(I32_OR_SHL_I, |, x << (k & 31))
 L_I32_ADD2:
     S(1).i64 = (uint32_t)(S(2).i32 + S(3).i32);
     S(4).i64 = (uint32_t)(S(5).i32 + S(6).i32); /* after the first: it may read d1 */

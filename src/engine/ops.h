@@ -180,6 +180,10 @@
     X(I32_ADD_ST, 5, OPF_T) X(I64_ADD_ST, 5, OPF_T)                        \
     /* two i32.adds in a row: S d1, S a1, S b1, S d2, S a2, S b2 */         \
     X(I32_ADD2, 7, 0)                                                      \
+    X(MOVE2, 5, 0)            /* two copies in order: S d1, S s1, S d2, S s2 */ \
+    /* a shifted or rotated right operand: S dst, S a, S x, I k */          \
+    X(I32_XOR_ROTL_I, 5, 0) X(I32_XOR_SHR_U_I, 5, 0) X(I32_XOR_SHL_I, 5, 0) \
+    X(I32_OR_ROTL_I, 5, 0) X(I32_OR_SHR_U_I, 5, 0) X(I32_OR_SHL_I, 5, 0)   \
     /* d = (a + mem[x1+y1+o1]) + mem[x2+y2+o2]: S d, S a, S x1, S y1, I o1, S x2, S y2, I o2 */ \
     X(F64_ADD2_MA, 9, OPF_T)                                               \
     /* a memory operand at a fused address: S dst, S a, S x, S y, I off */ \
