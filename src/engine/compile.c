@@ -203,7 +203,7 @@ static uint32_t emit_op(comp *c, int op)
     if (c->dead)
         return 0;
     /* an i32 compare may still absorb the add before it (add-compare-branch) */
-    if (c->last_op == OP_I32_ADD && c->prev_op == OP_I32_ADD &&
+    if ((c->last_op == OP_I32_ADD || c->last_op == OP_I32_ADD_I) && c->prev_op == c->last_op &&
         !(op >= OP_I32_EQ && op <= OP_I32_GE_U) && !(op >= OP_I32_EQ_I && op <= OP_I32_GE_U_I))
         merge_add_pair(c);
     else if (c->last_op == OP_COPY && c->prev_op == OP_COPY)
@@ -225,8 +225,9 @@ static uint32_t emit_op(comp *c, int op)
     return pos;
 }
 
-/* Two adjacent i32.adds, final (a new instruction follows that will not fuse
- * with the second), become one I32_ADD2: address arithmetic often computes
+/* Two adjacent i32.adds (both of slots, or both with an immediate), final (a
+ * new instruction follows that will not fuse with the second), become one
+ * I32_ADD2 / I32_ADD_I2: address arithmetic often computes
  * several pointers in a row. No label can fall between them (every label
  * resets the peephole state), and nothing has recorded a position after the
  * first, so shortening the code by a word here is safe. */
@@ -236,14 +237,15 @@ static void merge_add_pair(comp *c)
     if (!c->fuse || c->oom || first + 4 != c->last_op_pos || c->last_op_pos + 4 != c->len)
         return;
     uint32_t *w = &c->code[first];
-    w[0] = (uint32_t)c->handlers[OP_I32_ADD2];
+    int pair = c->last_op == OP_I32_ADD ? OP_I32_ADD2 : OP_I32_ADD_I2;
+    w[0] = (uint32_t)c->handlers[pair];
     w[4] = w[5];
     w[5] = w[6];
     w[6] = w[7];
     c->len--;
     for (uint32_t i = c->nrelocs; i-- > 0 && c->relocs[i] > first + 4;)
         c->relocs[i]--;
-    c->last_op = OP_I32_ADD2;
+    c->last_op = (uint32_t)pair;
     c->last_op_pos = first;
     c->last_dst_pos = c->last_dst_pos ? first + 4 : 0;
     c->prev_op = OP_COUNT_;
@@ -1059,13 +1061,28 @@ static uint32_t unemit_last_two(comp *c)
  * mem[a+off] (about to become F64_ADD_RMW), become one instruction. */
 static bool try_muladd_rmw(comp *c, uint32_t addr, uint32_t offset)
 {
-    if ((c->prev_op != OP_F64_MUL_M && c->prev_op != OP_F64_MUL_MA) || !c->prev_dst_pos)
+    if ((c->prev_op != OP_F64_MUL_M && c->prev_op != OP_F64_MUL_MA && c->prev_op != OP_F64_MUL) ||
+        !c->prev_dst_pos)
         return false;
     uint32_t t = c->code[c->last_op_pos + 2]; /* the add's register operand */
     const uint32_t *mul = &c->code[c->prev_op_pos];
+    uint32_t mul_words = c->prev_op == OP_F64_MUL ? 4 : c->prev_op == OP_F64_MUL_M ? 5 : 6;
     if (!(t & TEMP_FLAG) || mul[1] != t || c->prev_dst_pos != c->prev_op_pos + 1 ||
-        c->last_op_pos != c->prev_op_pos + (c->prev_op == OP_F64_MUL_M ? 5 : 6))
+        c->last_op_pos != c->prev_op_pos + mul_words)
         return false;
+    if (c->prev_op == OP_F64_MUL) { /* both factors in cells: mem[a+off] += x * y */
+        uint32_t x = mul[2], y = mul[3];
+        uint32_t saved = c->instr_offset;
+        c->instr_offset = unemit_last_two(c);
+        emit_op(c, OP_F64_MULADD_RMW_R);
+        emit_slot(c, addr);
+        emit_slot(c, x);
+        emit_slot(c, y);
+        emit_imm(c, offset);
+        c->instr_offset = saved;
+        reset_peephole(c);
+        return true;
+    }
     uint32_t k = mul[2], x = mul[3], y, moff;
     if (c->prev_op == OP_F64_MUL_M) {
         y = const_slot(c, 0);
@@ -1171,6 +1188,29 @@ static bool try_shifted_operand(comp *c, int op, const sentry *a, const sentry *
     return false;
 }
 
+/* x + a*b (two roundings, as wasm wants: the engine is built with
+ * -ffp-contract=off) with the product just computed into a temporary. The
+ * add keeps its operand order (NaN payloads), hence two forms. */
+static bool try_mul_add(comp *c, const sentry *a, const sentry *b, uint32_t dst)
+{
+    int form;
+    const sentry *other;
+    if (made_by_last(c, b) && (b->slot & TEMP_FLAG) && !(made_by_last(c, a))) {
+        form = OP_F64_MUL_ADD, other = a;
+    } else if (made_by_last(c, a) && (a->slot & TEMP_FLAG) && !(made_by_last(c, b))) {
+        form = OP_F64_MUL_ADD_R, other = b;
+    } else {
+        return false;
+    }
+    uint32_t x = c->code[c->last_op_pos + 2], y = c->code[c->last_op_pos + 3];
+    replace_last(c, form);
+    emit_dst(c, dst);
+    emit_slot(c, other->slot);
+    emit_slot(c, x);
+    emit_slot(c, y);
+    return true;
+}
+
 static bool binary(comp *c, uint8_t in, uint8_t out, int op)
 {
     sentry a, b;
@@ -1184,6 +1224,8 @@ static bool binary(comp *c, uint8_t in, uint8_t out, int op)
     if (c->fuse && (op == OP_I32_XOR || op == OP_I32_OR) && try_shifted_operand(c, op, &a, &b, d->home))
         return true;
     if (c->fuse && try_memory_operand(c, op, in, &a, &b, d->home))
+        return true;
+    if (c->fuse && op == OP_F64_ADD && c->last_op == OP_F64_MUL && try_mul_add(c, &a, &b, d->home))
         return true;
     if (c->fuse && in == WASM_I32 && try_immediate(c, op, &a, &b, d->home))
         return true;

@@ -1341,6 +1341,25 @@ L_MOVE2:
     SHIFTED(I32_OR_ROTL_I, |, rotl32(x, k))
     SHIFTED(I32_OR_SHR_U_I, |, x >> (k & 31))
     SHIFTED(I32_OR_SHL_I, |, x << (k & 31))
+L_F64_MULADD_RMW_R: {
+    uint64_t ea = (uint64_t)S(1).i32 + pc[4];
+    MEMCHECK(ea, 8);
+    double m_;
+    memcpy(&m_, mbase + ea, 8);
+    m_ = S(2).f64 * S(3).f64 + m_;
+    memcpy(mbase + ea, &m_, 8);
+    NEXT(5);
+}
+L_F64_MUL_ADD:
+    S(1).f64 = S(2).f64 + S(3).f64 * S(4).f64;
+    NEXT(5);
+L_F64_MUL_ADD_R:
+    S(1).f64 = S(3).f64 * S(4).f64 + S(2).f64;
+    NEXT(5);
+L_I32_ADD_I2:
+    S(1).i64 = (uint32_t)(S(2).i32 + pc[3]);
+    S(4).i64 = (uint32_t)(S(5).i32 + pc[6]);
+    NEXT(7);
 L_I32_ADD2:
     S(1).i64 = (uint32_t)(S(2).i32 + S(3).i32);
     S(4).i64 = (uint32_t)(S(5).i32 + S(6).i32); /* after the first: it may read d1 */
