@@ -24,6 +24,10 @@
  * compares their behaviour. */
 bool engine_peephole = true;
 
+/* The operand-stack and emission primitives run for every instruction of
+ * every function loaded: inlined, they are a third of the compiler's cost. */
+#define HOT_INLINE inline __attribute__((always_inline))
+
 #define TEMP_FLAG 0x40000000u
 #define CONST_FLAG 0x80000000u
 #define SLOT_INDEX(s) ((s) & 0x3fffffffu)
@@ -188,7 +192,7 @@ static bool grow_slow(comp *c, void **p, uint32_t *cap, size_t elem, uint32_t ne
 
 /* ---- emission ------------------------------------------------------------------ */
 
-static void emit_word(comp *c, uint32_t w)
+static HOT_INLINE void emit_word(comp *c, uint32_t w)
 {
     if (c->len == c->cap && !grow(c, (void **)&c->code, &c->cap, sizeof *c->code, c->len + 1))
         return;
@@ -274,13 +278,13 @@ static void merge_copy_pair(comp *c)
     c->prev_dst_pos = 0;
 }
 
-static void emit_imm(comp *c, uint32_t v)
+static HOT_INLINE void emit_imm(comp *c, uint32_t v)
 {
     if (!c->dead)
         emit_word(c, v);
 }
 
-static void emit_slot(comp *c, uint32_t slot)
+static HOT_INLINE void emit_slot(comp *c, uint32_t slot)
 {
     if (c->dead)
         return;
@@ -290,7 +294,7 @@ static void emit_slot(comp *c, uint32_t slot)
     emit_word(c, slot);
 }
 
-static void emit_dst(comp *c, uint32_t slot)
+static HOT_INLINE void emit_dst(comp *c, uint32_t slot)
 {
     if (c->dead)
         return;
@@ -476,7 +480,7 @@ static sentry *get_scratch(comp *c, uint32_t n)
 
 #define AT_HOME UINT32_MAX
 
-static sentry *push_at(comp *c, uint8_t type, uint32_t slot)
+static HOT_INLINE sentry *push_at(comp *c, uint8_t type, uint32_t slot)
 {
     if (!grow(c, (void **)&c->stack, &c->scap, sizeof *c->stack, c->sp + 1))
         return NULL;
@@ -507,7 +511,7 @@ static sentry *push_at(comp *c, uint8_t type, uint32_t slot)
 }
 
 /* Removes the top entry, keeping the local-reference bookkeeping right. */
-static void drop_entry(comp *c)
+static inline void drop_entry(comp *c)
 {
     uint32_t idx = --c->sp;
     const sentry *e = &c->stack[idx];
@@ -525,7 +529,7 @@ static void set_height(comp *c, uint32_t h)
 
 static sentry *push(comp *c, uint8_t type) { return push_at(c, type, AT_HOME); }
 
-static bool pop_any(comp *c, sentry *out)
+static inline bool pop_any(comp *c, sentry *out)
 {
     ctrl *f = top_ctrl(c);
     if (c->sp == f->height) {
@@ -541,7 +545,23 @@ static bool pop_any(comp *c, sentry *out)
     return true;
 }
 
-static bool pop_expect(comp *c, uint8_t want, sentry *out)
+static bool pop_expect_slow(comp *c, uint8_t want, sentry *out);
+
+static inline bool pop_expect(comp *c, uint8_t want, sentry *out)
+{
+    uint32_t sp = c->sp;
+    if (LIKELY(sp > top_ctrl(c)->height)) {
+        const sentry *e = &c->stack[sp - 1];
+        if (LIKELY(!want || e->type == want || e->type == 0)) {
+            *out = *e;
+            drop_entry(c);
+            return true;
+        }
+    }
+    return pop_expect_slow(c, want, out);
+}
+
+static bool pop_expect_slow(comp *c, uint8_t want, sentry *out)
 {
     if (!pop_any(c, out))
         return false;
@@ -959,6 +979,9 @@ static void try_add_chain(comp *c)
 static bool try_memory_operand(comp *c, int op, uint8_t type, const sentry *a, const sentry *b,
                                uint32_t dst)
 {
+    if (c->last_op != OP_LD_I32 && c->last_op != OP_LD_I64 && c->last_op != OP_LDA_I32 &&
+        c->last_op != OP_LDA_I64)
+        return false; /* the common case: no load to fold, no table to search */
     bool comm;
     int fused = memory_operand_form(op, &comm);
     if (fused < 0)
@@ -1214,8 +1237,17 @@ static bool try_mul_add(comp *c, const sentry *a, const sentry *b, uint32_t dst)
 static bool binary(comp *c, uint8_t in, uint8_t out, int op)
 {
     sentry a, b;
-    if (!pop_expect(c, in, &b) || !pop_expect(c, in, &a))
+    uint32_t sp = c->sp;
+    if (LIKELY(sp >= top_ctrl(c)->height + 2 && c->stack[sp - 1].type == in &&
+               c->stack[sp - 2].type == in)) {
+        /* the common case, without pop_expect's checks for the rare ones */
+        b = c->stack[sp - 1];
+        drop_entry(c);
+        a = c->stack[sp - 2];
+        drop_entry(c);
+    } else if (!pop_expect(c, in, &b) || !pop_expect(c, in, &a)) {
         return false;
+    }
     sentry *d = push(c, out);
     if (!d)
         return false;
@@ -1855,6 +1887,12 @@ static bool compile_body(comp *c)
         c->instr_count++;
         if (!c->loop_depth)
             c->outside_loops++;
+        if (op == 0x20) { /* local.get, a third of all instructions: emits nothing */
+            uint32_t idx;
+            if (!read_local(c, &idx) || !push_at(c, c->ltype[idx], c->lslot[idx]))
+                return false;
+            continue;
+        }
         if (!compile_instr(c, op))
             return false;
         if (c->oom)
@@ -2772,7 +2810,7 @@ bool compile_lazy(const func_code *cfc, wasm_error *err)
         if (!m->lazy_ws)
             m->lazy_ws = compiler_new();
         ok = m->lazy_ws && compile_function(m->lazy_ws, m, fc->func_index - m->func_imports,
-                                            m->code_copy, m->code_origin, false, err);
+                                            m->code_bytes, m->code_origin, false, err);
         if (!m->lazy_ws)
             err_set(err, WASM_ERR_NOMEM, "out of memory compiling function %u", fc->func_index);
     }
@@ -2838,6 +2876,15 @@ bool compile_function(comp *c, const wasm_module *m, uint32_t def_index, const u
     c->dead = validate_only;
     func_code *fc = &((wasm_module *)m)->codes[def_index];
     c->instr_offset = m->body_start[def_index];
+    if (!validate_only) {
+        /* about one code word per body byte: size the buffers once rather than
+         * doubling them from 16 (the workspace keeps them for the next body) */
+        uint32_t body = m->body_end[def_index] - m->body_start[def_index];
+        uint32_t want = (body < (1u << 20) ? body : (1u << 20)) + 64;
+        if (!grow(c, (void **)&c->code, &c->cap, sizeof *c->code, want) ||
+            !grow(c, (void **)&c->relocs, &c->relcap, sizeof *c->relocs, want))
+            return false;
+    }
 
     bool ok = read_locals(c);
     if (ok) {

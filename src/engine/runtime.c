@@ -87,7 +87,7 @@ const char *type_name(uint8_t t)
 
 /* ---- modules ------------------------------------------------------------------------ */
 
-wasm_module *wasm_module_new(const uint8_t *bytes, size_t size, wasm_error *err)
+static wasm_module *module_new(const uint8_t *bytes, size_t size, bool borrow, wasm_error *err)
 {
     wasm_error local;
     if (!err)
@@ -155,12 +155,17 @@ wasm_module *wasm_module_new(const uint8_t *bytes, size_t size, wasm_error *err)
         if (err->status == WASM_OK && ndef && !eager) {
             m->code_origin = m->body_start[0];
             size_t len = m->body_end[ndef - 1] - m->code_origin;
-            m->code_copy = malloc(len ? len : 1);
-            if (!m->code_copy) {
-                err_set(err, WASM_ERR_NOMEM, "out of memory keeping the code section");
-                goto fail;
+            if (borrow) {
+                m->code_bytes = bytes + m->code_origin;
+            } else {
+                m->code_copy = malloc(len ? len : 1);
+                if (!m->code_copy) {
+                    err_set(err, WASM_ERR_NOMEM, "out of memory keeping the code section");
+                    goto fail;
+                }
+                memcpy(m->code_copy, bytes + m->code_origin, len);
+                m->code_bytes = m->code_copy;
             }
-            memcpy(m->code_copy, bytes + m->code_origin, len);
         }
         if (err->status == WASM_OK)
             return m;
@@ -181,6 +186,16 @@ fail:
     module_free_contents(m);
     free(m);
     return NULL;
+}
+
+wasm_module *wasm_module_new(const uint8_t *bytes, size_t size, wasm_error *err)
+{
+    return module_new(bytes, size, false, err);
+}
+
+wasm_module *wasm_module_new_borrowed(const uint8_t *bytes, size_t size, wasm_error *err)
+{
+    return module_new(bytes, size, true, err);
 }
 
 void wasm_module_free(wasm_module *module)
