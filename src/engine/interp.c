@@ -1181,7 +1181,7 @@ L_V_LOAD_LANE: {
     MEMCHECK(ea, bytes);
     uint8_t v[16];
     memcpy(v, &fp[pc[3]], 16);
-    memcpy(v + pc[5] * bytes, mbase + ea, bytes);
+    memcpy(v + (size_t)pc[5] * bytes, mbase + ea, bytes);
     memcpy(&fp[pc[1]], v, 16);
     NEXT(7);
 }
@@ -1191,7 +1191,7 @@ L_V_STORE_LANE: {
     MEMCHECK(ea, bytes);
     uint8_t v[16];
     memcpy(v, &fp[pc[2]], 16);
-    memcpy(mbase + ea, v + pc[4] * bytes, bytes);
+    memcpy(mbase + ea, v + (size_t)pc[4] * bytes, bytes);
     NEXT(6);
 }
 L_V_UN:

@@ -594,7 +594,10 @@ static void test_simd(void)
     memcpy(sq, res[0].of.v128, 16);
     CHECK(sq[0] == 2.25f && sq[1] == 4.0f && sq[2] == 0.25f && sq[3] == 9.0f);
     wasm_value gv = wasm_global_get(g.of.global);
-    CHECK(gv.type == WASM_V128 && memcmp(gv.of.v128, sq, 16) == 0);
+    float gsq[4];
+    memcpy(gsq, gv.of.v128, 16);
+    CHECK(gv.type == WASM_V128 && gsq[0] == sq[0] && gsq[1] == sq[1] && gsq[2] == sq[2] &&
+          gsq[3] == sq[3]);
 
     double d[2] = {1.0, -7.25};
     wasm_value dv = {WASM_V128, {.i64 = 0}};
