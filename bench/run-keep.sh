@@ -7,7 +7,11 @@
 #     (exiting and exit-less) and shim-local, against native;
 #  3. BENCH_MIB MiB stdin -> stdout through echo.wasm: kvm (both sallyport
 #     modes) vs nil vs native cat (1024 MiB on /dev/kvm; 64 MiB under QEMU,
-#     where the wasm interpreter itself runs emulated).
+#     where the wasm interpreter itself runs emulated);
+#  0. first, on this machine itself (no KVM needed): the VMM's own set-up work
+#     (reading the exec, reserving guest RAM, building the boot image, giving
+#     the memory back) — the one part of start-up that does not depend on
+#     the kind of KVM.
 # Runs directly on /dev/kvm when there is a usable one, else inside the QEMU/TCG
 # VM of tests/keep/vm.sh with 2 vCPUs — figures from there are NOT
 # representative of a real Keep (every guest instruction is emulated, a VM exit
@@ -34,10 +38,10 @@ hyperfine -N -w 2 -r "$BENCH_RUNS" --export-markdown "$tmp/startup.md" \
 cat "$tmp/startup.md"
 for i in 1 2 3; do "$ENARX" unstable exec --stats "$tmp/hello-native" 2>&1 >/dev/null | grep stats; done
 echo
-echo "--- one system call round trip, $BENCH_CALLS calls"
-echo "native:";            "$BUILD/bench/keep/syscall_rt" "$BENCH_CALLS"
-echo "Keep, exiting:";     "$ENARX" unstable exec "$BUILD/bench/keep/syscall_rt" "$BENCH_CALLS"
-echo "Keep, exit-less:";   "$ENARX" unstable exec --sallyport exitless "$BUILD/bench/keep/syscall_rt" "$BENCH_CALLS"
+echo "--- one system call round trip, $BENCH_CALLS calls (fd 3 = /dev/null)"
+echo "native:";            "$BUILD/bench/keep/syscall_rt" "$BENCH_CALLS" 3>/dev/null
+echo "Keep, exiting:";     "$ENARX" unstable exec --fd 3 "$BUILD/bench/keep/syscall_rt" "$BENCH_CALLS" 3>/dev/null
+echo "Keep, exit-less:";   "$ENARX" unstable exec --fd 3 --sallyport exitless "$BUILD/bench/keep/syscall_rt" "$BENCH_CALLS" 3>/dev/null
 echo
 bytes=$((BENCH_MIB * 1048576))
 echo "--- $BENCH_MIB MiB stdin -> stdout through echo.wasm (3 runs each)"
@@ -51,13 +55,20 @@ cat "$tmp/copy.md"
 SCRIPT
 )
 
-if [ -c /dev/kvm ] && [ -r /dev/kvm ] && [ -w /dev/kvm ]; then
-    echo "=== directly on /dev/kvm ($(uname -r))"
+echo "=== the VMM's set-up work, on this machine (no KVM involved)"
+"$BUILD/bench/keep/vmm_setup" "$BUILD/bin/enarx-exec" "${BENCH_SETUP_RUNS:-200}" ||
+    echo "bench/run-keep.sh: vmm_setup failed"
+echo
+
+# shellcheck source=tests/keep/route.sh
+. tests/keep/route.sh
+if keep_direct_ok; then
+    echo "=== directly on /dev/kvm ($(uname -r)$(keep_is_pvm && echo ', PVM'))"
     BENCH_MIB=${BENCH_MIB:-1024} bash -c "$inner"
 elif why=$(tests/keep/vm.sh check); then
     echo "=== inside QEMU/TCG with nested SVM: NOT representative of a real Keep"
     KEEP_VM_SMP=2 KEEP_VM_TIMEOUT=1800 KEEP_VM_ENV="BENCH_RUNS=$BENCH_RUNS BENCH_MIB=${BENCH_MIB:-64} BENCH_CALLS=${BENCH_CALLS}" \
         tests/keep/vm.sh run "$inner"
 else
-    echo "bench/run-keep.sh: no usable /dev/kvm and no QEMU route ($why); nothing to measure"
+    echo "bench/run-keep.sh: no usable /dev/kvm ($KEEP_DIRECT_WHY) and no QEMU route ($why); nothing more to measure"
 fi

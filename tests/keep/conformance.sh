@@ -63,6 +63,15 @@ timeout 600 "$ENARX" unstable exec $OPTS "$P/io" bigwrite </dev/null 2>"$work/bi
 if cmp -s "$work/big.native" "$work/big.keep"; then ok "io-one-5MiB-write ($(cut -d' ' -f2 "$work/big.keep") bytes)"; else
     bad io-one-5MiB-write "native $(cat "$work/big.native"), keep $(cat "$work/big.keep") $(head -c 300 "$work/big.err")"; fi
 
+# readv and writev far larger than a block (uneven iovecs, an empty one).
+timeout 300 "$P/io" bigvec <"$work/in3m" 2>"$work/bigvec.native.err" | cksum >"$work/bigvec.native"
+cat "$work/bigvec.native.err" >>"$work/bigvec.native"
+# shellcheck disable=SC2086
+timeout 600 "$ENARX" unstable exec $OPTS "$P/io" bigvec <"$work/in3m" 2>"$work/bigvec.keep.err" | cksum >"$work/bigvec.keep"
+cat "$work/bigvec.keep.err" >>"$work/bigvec.keep"
+if cmp -s "$work/bigvec.native" "$work/bigvec.keep"; then ok "io-readv-writev-3MiB ($(tail -n 1 "$work/bigvec.keep"))"; else
+    bad io-readv-writev-3MiB "native $(cat "$work/bigvec.native"), keep $(head -c 600 "$work/bigvec.keep")"; fi
+
 for prog in io fds sockets clocks random; do
     run_both "$prog" /dev/null "$P/$prog"
     same "$prog"
@@ -86,6 +95,7 @@ while read -r how phrase; do
     fi
 done <<'EOF'
 write-ro writing read-only memory
+mprotect-none reading
 null reading unmapped memory
 exec-data executing non-executable memory
 ud2 invalid opcode
@@ -127,6 +137,11 @@ poll:ret:add:1 sockets - poll
 fstat:arg1+56/8:set:-1 io cat fstat
 pipe2:arg0/4:set:0 fds - pipe2
 write:rsp_seq:add:-1 random - write
+read:ret:add:5 io - readv
+dup:ret:add:1 fds - dup
+fstat:arg1+48/8:set:-1 fds - fstat
+getsockname:arg2/4:set:-1 sockets - getsockname
+getsockname#2:arg1/2:set:2 sockets - getsockname
 EOF
 
 [ -n "$QUICK" ] && { echo "$pass passed, $fail failed"; [ "$fail" -eq 0 ]; exit; }

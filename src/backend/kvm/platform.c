@@ -56,7 +56,8 @@ static size_t probe_elf(uint8_t *buf)
     };
     const uint64_t base = 0x400000, hdrs = 64 + 56;
     memset(buf, 0, hdrs + sizeof code);
-    memcpy(buf, "\x7f" "ELF\x02\x01\x01", 7);
+    static const uint8_t ident[7] = {0x7f, 'E', 'L', 'F', 2 /* 64-bit */, 1 /* LE */, 1};
+    memcpy(buf, ident, sizeof ident);
     uint16_t h16[] = {2 /* ET_EXEC */, 62 /* EM_X86_64 */};
     memcpy(buf + 16, h16, sizeof h16);
     uint32_t version = 1;
@@ -107,7 +108,9 @@ int kvm_platform_checks(struct kvm_check *out, int max)
 {
     int n = 0;
     struct kvm_check *c;
-    const char *dev = getenv("ENARX_KVM_DEVICE") ? getenv("ENARX_KVM_DEVICE") : "/dev/kvm";
+    const char *dev = getenv("ENARX_KVM_DEVICE");
+    if (!dev)
+        dev = "/dev/kvm";
     int exists = access(dev, F_OK) == 0;
     char name[48];
     snprintf(name, sizeof name, "Driver: %s", dev);
