@@ -171,6 +171,9 @@ cmd_run() {
     {
         echo "export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
         echo "export HOME=/tmp KEEP_IN_VM=1"
+        # The VM has no network: the test caches filled on this machine (npm
+        # applications) are read from its root, shared read-only.
+        printf 'export ENARX_TEST_CACHE=%q\n' "${ENARX_TEST_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/enarx-test}"
         printf 'export BUILD=%q SHARED_DIR=%q\n' "$BUILD" "${SHARED_DIR:-$REPO/../shared}"
         for kv in ${KEEP_VM_ENV:-}; do printf 'export %q\n' "$kv"; done
         printf 'cd %q || exit 125\n' "$REPO"
