@@ -7,7 +7,8 @@
 #
 # KEEP_OPTS: extra `enarx unstable exec` options (e.g. --sallyport exitless).
 # KEEP_LABEL: a prefix for the case names.
-# KEEP_QUICK=1: only the I/O, socket, clock and hostile-host cases.
+# KEEP_QUICK=1: only the I/O, socket, clock and keeponly cases, and five of
+# the hostile-host cases.
 set -u
 cd "$(dirname "$0")/../.."
 : "${BUILD:=build}"
@@ -116,6 +117,14 @@ if diff -u tests/keep/expected/keeponly "$work/keeponly" >"$work/keeponly.diff";
 # A hostile host: one damaged reply field; the Keep must stop with a
 # violation naming the call (status 1), and the host must survive.
 while read -r spec prog arg call; do
+    # The quick pass (the exit-less sallyport) keeps one case per kind of
+    # check: the checks themselves do not depend on how the host was called.
+    if [ -n "$QUICK" ]; then
+        case "$spec" in
+            read:ret:add:1 | write:rsp_seq:add:-1 | poll:ret:add:1 | accept4:arg1/2:set:99 | dup:ret:add:1) ;;
+            *) continue ;;
+        esac
+    fi
     # shellcheck disable=SC2086
     ENARX_SALLYPORT_HOSTILE=$spec timeout 300 "$ENARX" unstable exec $OPTS "$P/$prog" $arg \
         <"$work/in3m" >"$work/hostile.out" 2>"$work/hostile.err"
