@@ -25,8 +25,14 @@ export BUILD BENCH_RUNS BENCH_CALLS
 
 inner=$(cat <<'SCRIPT'
 set -u
-ENARX=$BUILD/bin/enarx W=$BUILD/tests/workloads P=$BUILD/tests/keep/progs
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
+# Binaries and workloads copied out of the build directory first: in the VM
+# that is a 9p share, where every page a process maps in is a round trip to
+# the host (enarx run on nil took seconds from there).
+mkdir -p "$tmp/bin" "$tmp/w"
+cp "$BUILD/bin/enarx" "$BUILD/bin/enarx-exec" "$BUILD/bench/keep/syscall_rt" "$tmp/bin/"
+cp "$BUILD/tests/workloads/hello.wasm" "$BUILD/tests/workloads/echo.wasm" "$tmp/w/"
+ENARX=$tmp/bin/enarx W=$tmp/w SYSCALL_RT=$tmp/bin/syscall_rt
 cc -O2 -static -o "$tmp/hello-native" tests/workloads/hello.c
 echo "--- start-up: process start to exit ($BENCH_RUNS runs each)"
 hyperfine -N -w 2 -r "$BENCH_RUNS" --export-markdown "$tmp/startup.md" \
@@ -39,9 +45,9 @@ cat "$tmp/startup.md"
 for i in 1 2 3; do "$ENARX" unstable exec --stats "$tmp/hello-native" 2>&1 >/dev/null | grep stats; done
 echo
 echo "--- one system call round trip, $BENCH_CALLS calls (fd 3 = /dev/null)"
-echo "native:";            "$BUILD/bench/keep/syscall_rt" "$BENCH_CALLS" 3>/dev/null
-echo "Keep, exiting:";     "$ENARX" unstable exec --fd 3 "$BUILD/bench/keep/syscall_rt" "$BENCH_CALLS" 3>/dev/null
-echo "Keep, exit-less:";   "$ENARX" unstable exec --fd 3 --sallyport exitless "$BUILD/bench/keep/syscall_rt" "$BENCH_CALLS" 3>/dev/null
+echo "native:";            "$SYSCALL_RT" "$BENCH_CALLS" 3>/dev/null
+echo "Keep, exiting:";     "$ENARX" unstable exec --fd 3 "$SYSCALL_RT" "$BENCH_CALLS" 3>/dev/null
+echo "Keep, exit-less:";   "$ENARX" unstable exec --fd 3 --sallyport exitless "$SYSCALL_RT" "$BENCH_CALLS" 3>/dev/null
 echo
 bytes=$((BENCH_MIB * 1048576))
 echo "--- $BENCH_MIB MiB stdin -> stdout through echo.wasm (3 runs each)"
