@@ -77,10 +77,12 @@ int main(int argc, char **argv)
     }
     size_t exec_len = 0;
     uint8_t *exec = NULL;
-    double *t_read = calloc((size_t)runs, sizeof(double)), *t_map = calloc((size_t)runs, sizeof(double)), *t_img = calloc((size_t)runs, sizeof(double));
-    double *t_unmap = calloc((size_t)runs, sizeof(double));
-    if (!t_read || !t_map || !t_img || !t_unmap)
+    double *times = calloc((size_t)runs * 4, sizeof(double));
+    if (!times)
         return 1;
+    double *t_read = times, *t_map = times + runs, *t_img = times + 2 * (size_t)runs;
+    double *t_unmap = times + 3 * (size_t)runs;
+    int status = 1;
     char *args[] = {argv[1], "--", NULL}, *env[] = {"LANG=C", NULL};
     for (int i = 0; i < runs; i++) {
         struct kvm_keep_config cfg;
@@ -94,7 +96,7 @@ int main(int argc, char **argv)
         free(exec);
         exec = read_file(argv[1], &exec_len);
         if (!exec)
-            return 1;
+            goto out;
         double a = now_us();
         t_read[i] = a - r;
         size_t map_len = mem + KVM_HUGE;
@@ -102,7 +104,7 @@ int main(int argc, char **argv)
                          MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
         if (map == MAP_FAILED) {
             perror("mmap");
-            return 1;
+            goto out;
         }
         uint8_t *aligned = (uint8_t *)(((uintptr_t)map + KVM_HUGE - 1) & ~(uintptr_t)(KVM_HUGE - 1));
         madvise(aligned, mem, MADV_HUGEPAGE);
@@ -117,7 +119,8 @@ int main(int argc, char **argv)
         if (image_build(&img, kvm_shim_image, (size_t)kvm_shim_image_size, exec, exec_len, &cfg,
                         err, sizeof err) < 0) {
             fprintf(stderr, "image_build: %s\n", err);
-            return 1;
+            munmap(map, map_len);
+            goto out;
         }
         double c = now_us();
         munmap(map, map_len);
@@ -132,10 +135,9 @@ int main(int argc, char **argv)
     report("reserve guest RAM (mmap NORESERVE + MADV_HUGEPAGE)", t_map, runs);
     report("build the boot image (shim, exec, page tables, stack)", t_img, runs);
     report("give the memory back (munmap)", t_unmap, runs);
-    free(t_read);
-    free(t_map);
-    free(t_img);
-    free(t_unmap);
+    status = 0;
+out:
+    free(times);
     free(exec);
-    return 0;
+    return status;
 }
