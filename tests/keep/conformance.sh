@@ -27,7 +27,7 @@ bad() { echo "FAIL $LABEL$1: $2"; fail=$((fail + 1)); }
 run_both() {
     local name=$1 stdin=$2
     shift 2
-    timeout 60 "$@" <"$stdin" >"$work/$name.native" 2>"$work/$name.native.err"
+    timeout 240 "$@" <"$stdin" >"$work/$name.native" 2>"$work/$name.native.err"
     echo "status $?" >>"$work/$name.native"
     # shellcheck disable=SC2086
     timeout 240 "$ENARX" unstable exec $OPTS "$@" <"$stdin" >"$work/$name.keep" 2>"$work/$name.keep.err"

@@ -12,10 +12,9 @@
 #    apps, which take tens of minutes under emulation (every enarx run there
 #    costs seconds).
 #
-# Under emulation everything is ~50x slower, and two checks of the runtime
-# suites race a fixed sleep against Keep start-up (wasi_poll's "sleep 0.5"
-# before writing stdin, openat s_server's "sleep 0.3" restart): those two are
-# reported as skipped there, with the reason, not as passes.
+# Under emulation everything is ~50x slower; the runtime suites wait for
+# readiness (the workload's "waiting for stdin", a listening socket) rather
+# than sleeping a fixed time, so the same checks hold there.
 set -u
 cd "$(dirname "$0")/../.."
 : "${BUILD:=build}"
@@ -27,29 +26,14 @@ pass=0 fail=0 skip=0
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 
-# Sums the "N passed, N failed[, N skipped]" lines of a log, moving the known
-# emulation-timing failures into skipped when $1 says so.
+# Sums the "N passed, N failed[, N skipped]" lines of a log.
 tally() {
-    local file=$1 timing=$2 line p f s
-    if [ "$timing" = emulated ]; then
-        local known
-        known=$(grep -c -E '^FAIL (wasi_poll: status|the clock fired first|connect tls to openssl s_server)' "$file")
-        if [ "$known" -gt 0 ]; then
-            echo "SKIP (emulation timing, not the Keep): $(grep -E '^FAIL (wasi_poll: status|the clock fired first|connect tls to openssl s_server)' "$file" | cut -c1-80 | tr '\n' ';')"
-        fi
-    fi
+    local file=$1 line p f s
     while read -r line; do
         p=${line%% passed*}; f=${line#*passed, }; f=${f%% failed*}
         s=$(sed -nE 's/.*, ([0-9]+) skipped.*/\1/p' <<<"$line"); s=${s:-0}
         pass=$((pass + p)); fail=$((fail + f)); skip=$((skip + s))
     done < <(grep -E '^[0-9]+ passed, [0-9]+ failed' "$file")
-    if [ "$timing" = emulated ]; then
-        # wasi_poll fails twice over (status and check), s_server once.
-        local poll s_srv
-        poll=$(grep -c -E '^FAIL wasi_poll: (status|checks)' "$file")
-        s_srv=$(grep -c -E '^FAIL connect tls to openssl s_server' "$file")
-        fail=$((fail - poll - s_srv)); skip=$((skip + poll + s_srv))
-    fi
 }
 
 suites="tests/suites/40-runtime-scenarios.sh tests/suites/40-runtime-bad-input.sh tests/suites/40-runtime-cli.sh tests/suites/40-runtime-net.sh"
