@@ -126,6 +126,10 @@ typedef struct comp {
     uint32_t last_op_pos;
     uint32_t last_dst_pos; /* 0 = the last instruction has no retargetable dst */
     uint32_t prev_op, prev_op_pos, prev_dst_pos; /* the one before (OP_COUNT_ = none) */
+    /* where the last few instructions start, since the last reset of the peephole
+     * state (so no label falls between them): fusions reaching further back */
+    uint32_t starts[4];
+    uint32_t nstarts;
     uint32_t instr_offset; /* byte offset of the instruction being compiled */
     uint32_t instr_count;
     uint32_t loop_depth;
@@ -200,6 +204,13 @@ static HOT_INLINE void emit_word(comp *c, uint32_t w)
 }
 
 static void merge_add_pair(comp *c);
+
+/* Forgets the instruction starts at or after pos (code removed or merged). */
+static void drop_starts_from(comp *c, uint32_t pos)
+{
+    while (c->nstarts && c->starts[c->nstarts - 1] >= pos)
+        c->nstarts--;
+}
 static void merge_copy_pair(comp *c);
 
 static uint32_t emit_op(comp *c, int op)
@@ -220,6 +231,11 @@ static uint32_t emit_op(comp *c, int op)
         c->nmap++;
     }
     emit_word(c, (uint32_t)c->handlers[op]);
+    if (c->nstarts == sizeof c->starts / sizeof c->starts[0]) {
+        memmove(c->starts, c->starts + 1, sizeof c->starts - sizeof c->starts[0]);
+        c->nstarts--;
+    }
+    c->starts[c->nstarts++] = pos;
     c->prev_op = c->last_op;
     c->prev_op_pos = c->last_op_pos;
     c->prev_dst_pos = c->last_dst_pos;
@@ -247,6 +263,7 @@ static void merge_add_pair(comp *c)
     w[5] = w[6];
     w[6] = w[7];
     c->len--;
+    drop_starts_from(c, first + 1);
     for (uint32_t i = c->nrelocs; i-- > 0 && c->relocs[i] > first + 4;)
         c->relocs[i]--;
     c->last_op = (uint32_t)pair;
@@ -269,6 +286,7 @@ static void merge_copy_pair(comp *c)
     w[3] = w[4];
     w[4] = w[5];
     c->len--;
+    drop_starts_from(c, first + 1);
     for (uint32_t i = c->nrelocs; i-- > 0 && c->relocs[i] > first + 3;)
         c->relocs[i]--;
     c->last_op = OP_MOVE2;
@@ -312,6 +330,7 @@ static uint32_t unemit_last(comp *c)
     if (c->nmap && c->map[c->nmap - 1].code_pos == c->last_op_pos)
         where = c->map[c->nmap - 1].wasm_offset;
     c->len = c->last_op_pos;
+    drop_starts_from(c, c->len);
     while (c->nrelocs && c->relocs[c->nrelocs - 1] >= c->len)
         c->nrelocs--;
     while (c->nmap && c->map[c->nmap - 1].code_pos >= c->len)
@@ -348,6 +367,7 @@ static void reset_peephole(comp *c)
     c->last_op = OP_COUNT_;
     c->prev_dst_pos = 0;
     c->prev_op = OP_COUNT_;
+    c->nstarts = 0;
 }
 
 static void emit_copy(comp *c, uint8_t type, uint32_t dst, uint32_t src)
@@ -1075,8 +1095,50 @@ static uint32_t unemit_last_two(comp *c)
         c->nrelocs--;
     while (c->nmap && c->map[c->nmap - 1].code_pos >= c->len)
         c->nmap--;
+    /* no label came in between: the instructions before stay fusable */
+    uint32_t starts[4], nstarts = c->nstarts;
+    memcpy(starts, c->starts, sizeof starts);
     reset_peephole(c);
+    memcpy(c->starts, starts, sizeof starts);
+    c->nstarts = nstarts;
+    drop_starts_from(c, c->len);
     return where;
+}
+
+/* The address arithmetic right before an F64_MULADD_RMW about to be emitted
+ * at c->len: `d1 = a1 + b1; d2 = a2 + b2` (I32_ADD2) with the store's address
+ * in d1 and the product's in d2, or `d = a + k` (I32_ADD_I) with the store's
+ * address in d. Fused, the handler keeps the addresses in registers instead
+ * of passing them through frame cells (gemm's inner loop: 5 handlers per two
+ * elements become 3). The locals are still written: they may be read later.
+ * Returns the fused opcode after removing the add, or -1. */
+static int take_addr_add(comp *c, uint32_t addr, uint32_t x, uint32_t add[7])
+{
+    if (!c->fuse || c->oom || c->dead || !c->nstarts)
+        return -1;
+    uint32_t at = c->starts[c->nstarts - 1];
+    const uint32_t *w = &c->code[at];
+    int op;
+    uint32_t words;
+    if (at + 7 == c->len && w[0] == (uint32_t)c->handlers[OP_I32_ADD2] && w[1] == addr &&
+        w[4] == x && w[1] != w[4]) {
+        op = OP_I32_ADD2_MULADD_RMW;
+        words = 7;
+    } else if (at + 4 == c->len && w[0] == (uint32_t)c->handlers[OP_I32_ADD_I] && w[1] == addr) {
+        op = OP_I32_ADD_I_MULADD_RMW;
+        words = 4;
+    } else {
+        return -1;
+    }
+    for (uint32_t i = 0; i < 7; i++)
+        add[i] = i < words ? w[i] : 0;
+    c->len = at;
+    while (c->nrelocs && c->relocs[c->nrelocs - 1] >= c->len)
+        c->nrelocs--;
+    while (c->nmap && c->map[c->nmap - 1].code_pos >= c->len)
+        c->nmap--;
+    drop_starts_from(c, c->len);
+    return op;
 }
 
 /* mem[a+off] = k * mem[x+y+off2] + mem[a+off] (`c[j] += k * b[j]`): an
@@ -1118,6 +1180,38 @@ static bool try_muladd_rmw(comp *c, uint32_t addr, uint32_t offset)
         return false;
     uint32_t saved = c->instr_offset;
     c->instr_offset = unemit_last_two(c);
+    uint32_t add[7];
+    int fused = take_addr_add(c, addr, x, add);
+    if (fused == OP_I32_ADD2_MULADD_RMW) {
+        emit_op(c, fused);
+        emit_dst(c, add[1]);
+        emit_slot(c, add[2]);
+        emit_slot(c, add[3]);
+        emit_dst(c, add[4]);
+        emit_slot(c, add[5]);
+        emit_slot(c, add[6]);
+        emit_slot(c, k);
+        emit_slot(c, y);
+        emit_imm(c, offset);
+        emit_imm(c, moff);
+        c->instr_offset = saved;
+        reset_peephole(c);
+        return true;
+    }
+    if (fused == OP_I32_ADD_I_MULADD_RMW) {
+        emit_op(c, fused);
+        emit_dst(c, add[1]);
+        emit_slot(c, add[2]);
+        emit_imm(c, add[3]);
+        emit_slot(c, k);
+        emit_slot(c, x);
+        emit_slot(c, y);
+        emit_imm(c, offset);
+        emit_imm(c, moff);
+        c->instr_offset = saved;
+        reset_peephole(c);
+        return true;
+    }
     emit_op(c, OP_F64_MULADD_RMW);
     emit_slot(c, addr);
     emit_slot(c, k);

@@ -1377,6 +1377,37 @@ L_F64_MULADD_RMW: {
     memcpy(mbase + ea, &m_, 8);
     NEXT(7);
 }
+L_I32_ADD2_MULADD_RMW: {
+    /* the locals are written first: the later reads may name them */
+    uint32_t a_ = S(2).i32 + S(3).i32;
+    S(1).i64 = a_;
+    uint32_t x_ = S(5).i32 + S(6).i32;
+    S(4).i64 = x_;
+    uint64_t eb = (uint64_t)(uint32_t)(x_ + S(8).i32) + pc[10];
+    MEMCHECK(eb, 8);
+    uint64_t ea = (uint64_t)a_ + pc[9];
+    MEMCHECK(ea, 8);
+    double b_, m_;
+    memcpy(&b_, mbase + eb, 8);
+    memcpy(&m_, mbase + ea, 8);
+    m_ = S(7).f64 * b_ + m_;
+    memcpy(mbase + ea, &m_, 8);
+    NEXT(11);
+}
+L_I32_ADD_I_MULADD_RMW: {
+    uint32_t a_ = S(2).i32 + pc[3];
+    S(1).i64 = a_;
+    uint64_t eb = (uint64_t)(uint32_t)(S(5).i32 + S(6).i32) + pc[8];
+    MEMCHECK(eb, 8);
+    uint64_t ea = (uint64_t)a_ + pc[7];
+    MEMCHECK(ea, 8);
+    double b_, m_;
+    memcpy(&b_, mbase + eb, 8);
+    memcpy(&m_, mbase + ea, 8);
+    m_ = S(4).f64 * b_ + m_;
+    memcpy(mbase + ea, &m_, 8);
+    NEXT(9);
+}
     BINOP_MA(I32_ADD_MA, i32, i32, 4, a + b)
     BINOP_MA(I32_MUL_MA, i32, i32, 4, a * b)
     BINOP_MA(F32_MUL_MA, f32, f32, 4, a * b)

@@ -176,6 +176,12 @@
     /* mem[a+off] = k * mem[x+y+off2] + mem[a+off]: S a, S k, S x, S y, I off, I off2 */ \
     X(F64_MULADD_RMW, 7, OPF_T)                                            \
     X(F64_MULADD_RMW_R, 5, OPF_T) /* mem[a+off] = x * y + mem[a+off]: S a, S x, S y, I off */ \
+    /* I32_ADD2 (d1 = a1 + b1, d2 = a2 + b2), then F64_MULADD_RMW with a = d1, x = d2: \
+     * S d1, S a1, S b1, S d2, S a2, S b2, S k, S y, I off, I off2 */       \
+    X(I32_ADD2_MULADD_RMW, 11, OPF_T)                                      \
+    /* I32_ADD_I (d = a + imm), then F64_MULADD_RMW with a = d: S d, S a, I imm, \
+     * S k, S x, S y, I off, I off2 */                                     \
+    X(I32_ADD_I_MULADD_RMW, 9, OPF_T)                                      \
     /* d = c + a * b / d = a * b + c: S d, S c, S a, S b */                \
     X(F64_MUL_ADD, 5, 0) X(F64_MUL_ADD_R, 5, 0)                            \
     /* a store of an operation's result: mem[a+off] = x op y: S a, S x, S y, I off */ \

@@ -346,8 +346,54 @@ static void gen_expr(buf *b, int t)
     depth--;
 }
 
+/* mem[ADDR+off] += k * mem[x+off2] for the addresses just computed
+ * (gemm's inner loop): F64_MULADD_RMW fused with the adds before it. */
+static void gen_muladd_at(buf *b, uint32_t x)
+{
+    uint32_t off = chance(60) ? 0 : 8 * rnd(8);
+    put(b, 0x20), put_u32(b, LOCAL_ADDR);
+    chance(70) ? local_get(b, T_F64) : gen_expr(b, T_F64);
+    put(b, 0x20), put_u32(b, x);
+    put(b, 0x2b), put_u32(b, 3), put_u32(b, chance(60) ? 0 : 8 * rnd(8));
+    put(b, 0xa2);
+    put(b, 0x20), put_u32(b, LOCAL_ADDR);
+    put(b, 0x2b), put_u32(b, 3), put_u32(b, off);
+    put(b, 0xa0);
+    put(b, 0x39), put_u32(b, 3), put_u32(b, off);
+}
+
+/* ADDR = i + j; x = i + m (two adds in a row: I32_ADD2), the muladd, then
+ * ADDR += 8 (I32_ADD_I) and another muladd: the i32 locals are masked first
+ * so the addresses stay mostly in bounds. */
+static void gen_muladd_rows(buf *b)
+{
+    for (uint32_t l = 0; l < 3; l++) {
+        put(b, 0x20), put_u32(b, l);
+        put(b, 0x41), put_s64(b, chance(95) ? 0x1ff8 : 0x7fffffff);
+        put(b, 0x71);
+        put(b, 0x21), put_u32(b, l);
+    }
+    uint32_t x = rnd(3), i = rnd(3), j = rnd(3), m = rnd(3);
+    put(b, 0x20), put_u32(b, i), put(b, 0x20), put_u32(b, j), put(b, 0x6a);
+    put(b, 0x21), put_u32(b, LOCAL_ADDR);
+    put(b, 0x20), put_u32(b, chance(80) ? i : LOCAL_ADDR), put(b, 0x20), put_u32(b, m), put(b, 0x6a);
+    put(b, 0x21), put_u32(b, x);
+    gen_muladd_at(b, x);
+    if (chance(70)) {
+        put(b, 0x20), put_u32(b, LOCAL_ADDR);
+        put(b, 0x41), put_s64(b, chance(80) ? 8 : (int32_t)rnd(70000));
+        put(b, 0x6a);
+        put(b, 0x21), put_u32(b, LOCAL_ADDR);
+        gen_muladd_at(b, chance(80) ? x : rnd(3));
+    }
+}
+
 static void gen_store(buf *b)
 {
+    if (chance(8)) {
+        gen_muladd_rows(b);
+        return;
+    }
     int t = (int)rnd(4);
     if (chance(30) && t != T_F32) {
         /* mem[a+off] = x op mem[a+off], with a in a local: read-modify-write */
