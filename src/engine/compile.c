@@ -995,6 +995,44 @@ static void try_add_chain(comp *c)
     c->instr_offset = saved;
 }
 
+/* `d1 = a1 + b1; d2 = a2 + b2` (I32_ADD2) right before an F64_ADD_MA
+ * reading mem[d2+y+off]: one I32_ADD2_F64_ADD_MA, the address staying in a
+ * register (the stencil's inner loop starts so: 7 -> 6 handlers per point).
+ * The locals are still written. */
+static void try_addr_add_ma(comp *c)
+{
+    if (!c->fuse || c->oom || c->dead || c->last_op != OP_F64_ADD_MA || c->nstarts < 2 ||
+        c->starts[c->nstarts - 1] != c->last_op_pos || c->last_op_pos + 6 != c->len)
+        return;
+    uint32_t at = c->starts[c->nstarts - 2];
+    const uint32_t *w = &c->code[at], *m = &c->code[c->last_op_pos];
+    if (at + 7 != c->last_op_pos || w[0] != (uint32_t)c->handlers[OP_I32_ADD2] ||
+        m[3] != w[4] || w[1] == w[4])
+        return;
+    uint32_t add[7], ma[6];
+    memcpy(add, w, sizeof add);
+    memcpy(ma, m, sizeof ma);
+    uint32_t saved = c->instr_offset;
+    c->instr_offset = unemit_last(c); /* the F64_ADD_MA; the add has no trap entry */
+    c->len = at;
+    while (c->nrelocs && c->relocs[c->nrelocs - 1] >= c->len)
+        c->nrelocs--;
+    drop_starts_from(c, c->len);
+    reset_peephole(c);
+    emit_op(c, OP_I32_ADD2_F64_ADD_MA);
+    emit_slot(c, add[1]);
+    emit_slot(c, add[2]);
+    emit_slot(c, add[3]);
+    emit_slot(c, add[4]);
+    emit_slot(c, add[5]);
+    emit_slot(c, add[6]);
+    emit_dst(c, ma[1]);
+    emit_slot(c, ma[2]);
+    emit_slot(c, ma[4]);
+    emit_imm(c, ma[5]);
+    c->instr_offset = saved;
+}
+
 /* x op load(addr+off) when the load was the last instruction emitted. */
 static bool try_memory_operand(comp *c, int op, uint8_t type, const sentry *a, const sentry *b,
                                uint32_t dst)
@@ -1024,8 +1062,10 @@ static bool try_memory_operand(comp *c, int op, uint8_t type, const sentry *a, c
         emit_slot(c, x);
         emit_slot(c, y);
         emit_imm(c, off);
-        if (fused == OP_F64_ADD_MA)
+        if (fused == OP_F64_ADD_MA) {
             try_add_chain(c);
+            try_addr_add_ma(c);
+        }
         return true;
     }
     if (c->last_op != (uint32_t)load)

@@ -1394,6 +1394,18 @@ L_I32_ADD2_MULADD_RMW: {
     memcpy(mbase + ea, &m_, 8);
     NEXT(11);
 }
+L_I32_ADD2_F64_ADD_MA: {
+    uint32_t a_ = S(2).i32 + S(3).i32;
+    S(1).i64 = a_;
+    uint32_t x_ = S(5).i32 + S(6).i32;
+    S(4).i64 = x_;
+    uint64_t ea = (uint64_t)(uint32_t)(x_ + S(9).i32) + pc[10];
+    MEMCHECK(ea, 8);
+    double m_;
+    memcpy(&m_, mbase + ea, 8);
+    S(7).f64 = S(8).f64 + m_;
+    NEXT(11);
+}
 L_I32_ADD_I_MULADD_RMW: {
     uint32_t a_ = S(2).i32 + pc[3];
     S(1).i64 = a_;

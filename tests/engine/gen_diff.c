@@ -378,6 +378,16 @@ static void gen_muladd_rows(buf *b)
     put(b, 0x21), put_u32(b, LOCAL_ADDR);
     put(b, 0x20), put_u32(b, chance(80) ? i : LOCAL_ADDR), put(b, 0x20), put_u32(b, m), put(b, 0x6a);
     put(b, 0x21), put_u32(b, x);
+    if (chance(40)) { /* mem[ADDR] = a + mem[x + j + off] (I32_ADD2_F64_ADD_MA) */
+        put(b, 0x20), put_u32(b, LOCAL_ADDR);
+        chance(70) ? local_get(b, T_F64) : gen_expr(b, T_F64);
+        put(b, 0x20), put_u32(b, chance(80) ? x : rnd(3));
+        put(b, 0x20), put_u32(b, rnd(3)), put(b, 0x6a);
+        put(b, 0x2b), put_u32(b, 3), put_u32(b, chance(60) ? 0 : 8 * rnd(8));
+        put(b, 0xa0);
+        put(b, 0x39), put_u32(b, 3), put_u32(b, 0);
+        return;
+    }
     gen_muladd_at(b, x);
     if (chance(70)) {
         put(b, 0x20), put_u32(b, LOCAL_ADDR);
