@@ -1368,6 +1368,25 @@ static bool try_mul_add(comp *c, const sentry *a, const sentry *b, uint32_t dst)
     return true;
 }
 
+/* a + d where d = mem[x+y+off] was just loaded into a local (local.tee or
+ * set, then get): one F64_LDA_ADD that still writes the local (the stencil
+ * keeps row[j+1] for the next point so: 6 -> 5 handlers per point). */
+static bool try_add_loaded(comp *c, const sentry *a, const sentry *b, uint32_t dst)
+{
+    const uint32_t *w = &c->code[c->last_op_pos];
+    if (c->oom || c->last_op_pos + 5 != c->len || b->slot != w[1] || !c->last_dst_pos)
+        return false;
+    uint32_t d = w[1], x = w[2], y = w[3], off = w[4];
+    replace_last(c, OP_F64_LDA_ADD);
+    emit_slot(c, d);
+    emit_slot(c, x);
+    emit_slot(c, y);
+    emit_imm(c, off);
+    emit_dst(c, dst);
+    emit_slot(c, a->slot);
+    return true;
+}
+
 static bool binary(comp *c, uint8_t in, uint8_t out, int op)
 {
     sentry a, b;
@@ -1392,6 +1411,8 @@ static bool binary(comp *c, uint8_t in, uint8_t out, int op)
     if (c->fuse && try_memory_operand(c, op, in, &a, &b, d->home))
         return true;
     if (c->fuse && op == OP_F64_ADD && c->last_op == OP_F64_MUL && try_mul_add(c, &a, &b, d->home))
+        return true;
+    if (c->fuse && op == OP_F64_ADD && c->last_op == OP_LDA_I64 && try_add_loaded(c, &a, &b, d->home))
         return true;
     if (c->fuse && in == WASM_I32 && try_immediate(c, op, &a, &b, d->home))
         return true;

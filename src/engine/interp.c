@@ -1406,6 +1406,17 @@ L_I32_ADD2_F64_ADD_MA: {
     S(7).f64 = S(8).f64 + m_;
     NEXT(11);
 }
+L_F64_LDA_ADD: {
+    uint64_t ea = (uint64_t)(uint32_t)(S(2).i32 + S(3).i32) + pc[4];
+    MEMCHECK(ea, 8);
+    uint64_t bits;
+    memcpy(&bits, mbase + ea, 8);
+    S(1).i64 = bits;
+    double v_;
+    memcpy(&v_, &bits, 8);
+    S(5).f64 = S(6).f64 + v_; /* a is read after d is written: it may be d */
+    NEXT(7);
+}
 L_I32_ADD_I_MULADD_RMW: {
     uint32_t a_ = S(2).i32 + pc[3];
     S(1).i64 = a_;

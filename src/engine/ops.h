@@ -185,6 +185,8 @@
     /* I32_ADD2, then F64_ADD_MA reading mem[d2+y+off]: S d1, S a1, S b1, S d2, \
      * S a2, S b2, S dst, S a, S y, I off */                               \
     X(I32_ADD2_F64_ADD_MA, 11, OPF_T)                                      \
+    /* d = mem[x+y+off] (a local), then t = a + d: S d, S x, S y, I off, S t, S a */ \
+    X(F64_LDA_ADD, 7, OPF_T)                                               \
     /* d = c + a * b / d = a * b + c: S d, S c, S a, S b */                \
     X(F64_MUL_ADD, 5, 0) X(F64_MUL_ADD_R, 5, 0)                            \
     /* a store of an operation's result: mem[a+off] = x op y: S a, S x, S y, I off */ \

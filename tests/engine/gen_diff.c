@@ -384,6 +384,8 @@ static void gen_muladd_rows(buf *b)
         put(b, 0x20), put_u32(b, chance(80) ? x : rnd(3));
         put(b, 0x20), put_u32(b, rnd(3)), put(b, 0x6a);
         put(b, 0x2b), put_u32(b, 3), put_u32(b, chance(60) ? 0 : 8 * rnd(8));
+        if (chance(50)) /* kept in a local too (F64_LDA_ADD) */
+            put(b, 0x22), put_u32(b, first_local[T_F64] + rnd(num_locals[T_F64]));
         put(b, 0xa0);
         put(b, 0x39), put_u32(b, 3), put_u32(b, 0);
         return;
