@@ -1122,6 +1122,34 @@ static int store_of_result_form(comp *c, int store_op, const sentry *v)
     return -1;
 }
 
+static uint32_t unemit_last_two(comp *c);
+
+/* mem[a+off] = ((s + mem[..]) + mem[..]) * k: the F64_ADD2_MA making the sum,
+ * then F64_MUL (about to become F64_MUL_ST) scaling it, become one
+ * F64_ADD2_MA_MUL_ST; the sum's temporary is dead, read only by the multiply (the stencil's
+ * `0.2 * (...)`: 5 -> 4 handlers per point). */
+static bool try_sum_mul_store(comp *c, uint32_t addr, uint32_t offset)
+{
+    if (c->prev_op != OP_F64_ADD2_MA || c->prev_op_pos + 9 != c->last_op_pos ||
+        c->last_op_pos + 4 != c->len)
+        return false;
+    uint32_t sum[9], x = c->code[c->last_op_pos + 2], k = c->code[c->last_op_pos + 3];
+    memcpy(sum, &c->code[c->prev_op_pos], sizeof sum);
+    if (x != sum[1] || !(x & TEMP_FLAG))
+        return false;
+    uint32_t saved = c->instr_offset;
+    c->instr_offset = unemit_last_two(c);
+    emit_op(c, OP_F64_ADD2_MA_MUL_ST);
+    emit_slot(c, addr);
+    for (int i = 1; i < 9; i++)
+        (i == 5 || i == 8) ? emit_imm(c, sum[i]) : emit_slot(c, sum[i]);
+    emit_slot(c, k);
+    emit_imm(c, offset);
+    c->instr_offset = saved;
+    reset_peephole(c);
+    return true;
+}
+
 /* Removes the last two instructions; returns the byte offset of the first
  * (the earlier trap site) for the instruction replacing them. */
 static uint32_t unemit_last_two(comp *c)
@@ -2390,6 +2418,8 @@ static bool compile_instr(comp *c, uint8_t op)
             return true;
         }
         int st = c->fuse ? store_of_result_form(c, mi->op, &v) : -1;
+        if (st == OP_F64_MUL_ST && try_sum_mul_store(c, a.slot, offset))
+            return true;
         if (st >= 0) {
             /* mem[a] = x op y: the operation stores its result itself */
             uint32_t x = c->code[c->last_op_pos + 2], y = c->code[c->last_op_pos + 3];

@@ -1417,6 +1417,21 @@ L_F64_LDA_ADD: {
     S(5).f64 = S(6).f64 + v_; /* a is read after d is written: it may be d */
     NEXT(7);
 }
+L_F64_ADD2_MA_MUL_ST: {
+    uint64_t e1 = (uint64_t)(uint32_t)(S(4).i32 + S(5).i32) + pc[6];
+    MEMCHECK(e1, 8);
+    uint64_t e2 = (uint64_t)(uint32_t)(S(7).i32 + S(8).i32) + pc[9];
+    MEMCHECK(e2, 8);
+    double m1, m2;
+    memcpy(&m1, mbase + e1, 8);
+    memcpy(&m2, mbase + e2, 8);
+    /* S(2), the sum's temporary, is not written: the multiply consumed it */
+    double v_ = ((S(3).f64 + m1) + m2) * S(10).f64;
+    uint64_t ea = (uint64_t)S(1).i32 + pc[11];
+    MEMCHECK(ea, 8);
+    memcpy(mbase + ea, &v_, 8);
+    NEXT(12);
+}
 L_I32_ADD_I_MULADD_RMW: {
     uint32_t a_ = S(2).i32 + pc[3];
     S(1).i64 = a_;

@@ -187,6 +187,9 @@
     X(I32_ADD2_F64_ADD_MA, 11, OPF_T)                                      \
     /* d = mem[x+y+off] (a local), then t = a + d: S d, S x, S y, I off, S t, S a */ \
     X(F64_LDA_ADD, 7, OPF_T)                                               \
+    /* mem[a+off] = (d = (s + mem[x1+y1+o1]) + mem[x2+y2+o2]) * k: S a, S d, S s, \
+     * S x1, S y1, I o1, S x2, S y2, I o2, S k, I off */                  \
+    X(F64_ADD2_MA_MUL_ST, 12, OPF_T)                                       \
     /* d = c + a * b / d = a * b + c: S d, S c, S a, S b */                \
     X(F64_MUL_ADD, 5, 0) X(F64_MUL_ADD_R, 5, 0)                            \
     /* a store of an operation's result: mem[a+off] = x op y: S a, S x, S y, I off */ \

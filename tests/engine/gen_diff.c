@@ -387,6 +387,16 @@ static void gen_muladd_rows(buf *b)
         if (chance(50)) /* kept in a local too (F64_LDA_ADD) */
             put(b, 0x22), put_u32(b, first_local[T_F64] + rnd(num_locals[T_F64]));
         put(b, 0xa0);
+        if (chance(50)) { /* (.. + mem[..] + mem[..]) * k (F64_ADD2_MA_MUL_ST) */
+            for (int n = 0; n < 2; n++) {
+                put(b, 0x20), put_u32(b, chance(80) ? x : rnd(3));
+                put(b, 0x20), put_u32(b, rnd(3)), put(b, 0x6a);
+                put(b, 0x2b), put_u32(b, 3), put_u32(b, 8 * rnd(4));
+                put(b, 0xa0);
+            }
+            chance(50) ? local_get(b, T_F64) : gen_const(b, T_F64);
+            put(b, 0xa2);
+        }
         put(b, 0x39), put_u32(b, 3), put_u32(b, 0);
         return;
     }
