@@ -128,8 +128,9 @@ typedef struct comp {
     uint32_t prev_op, prev_op_pos, prev_dst_pos; /* the one before (OP_COUNT_ = none) */
     /* where the last few instructions start, since the last reset of the peephole
      * state (so no label falls between them): fusions reaching further back */
-    uint32_t starts[4];
-    uint32_t nstarts;
+    uint32_t starts[4]; /* a ring: start k is starts[k & 3] */
+    uint32_t nstarts;   /* instructions started since the reset */
+    uint32_t nknown;    /* how many of the last of them the ring still holds (<= 4) */
     uint32_t instr_offset; /* byte offset of the instruction being compiled */
     uint32_t instr_count;
     uint32_t loop_depth;
@@ -208,8 +209,10 @@ static void merge_add_pair(comp *c);
 /* Forgets the instruction starts at or after pos (code removed or merged). */
 static void drop_starts_from(comp *c, uint32_t pos)
 {
-    while (c->nstarts && c->starts[c->nstarts - 1] >= pos)
+    while (c->nknown && c->starts[(c->nstarts - 1) & 3] >= pos) {
         c->nstarts--;
+        c->nknown--;
+    }
 }
 static void merge_copy_pair(comp *c);
 
@@ -231,11 +234,8 @@ static uint32_t emit_op(comp *c, int op)
         c->nmap++;
     }
     emit_word(c, (uint32_t)c->handlers[op]);
-    if (c->nstarts == sizeof c->starts / sizeof c->starts[0]) {
-        memmove(c->starts, c->starts + 1, sizeof c->starts - sizeof c->starts[0]);
-        c->nstarts--;
-    }
-    c->starts[c->nstarts++] = pos;
+    c->starts[c->nstarts++ & 3] = pos; /* a ring: only the last 4 are ever read */
+    c->nknown += c->nknown < 4;
     c->prev_op = c->last_op;
     c->prev_op_pos = c->last_op_pos;
     c->prev_dst_pos = c->last_dst_pos;
@@ -368,6 +368,7 @@ static void reset_peephole(comp *c)
     c->prev_dst_pos = 0;
     c->prev_op = OP_COUNT_;
     c->nstarts = 0;
+    c->nknown = 0;
 }
 
 static void emit_copy(comp *c, uint8_t type, uint32_t dst, uint32_t src)
@@ -1001,10 +1002,10 @@ static void try_add_chain(comp *c)
  * The locals are still written. */
 static void try_addr_add_ma(comp *c)
 {
-    if (!c->fuse || c->oom || c->dead || c->last_op != OP_F64_ADD_MA || c->nstarts < 2 ||
-        c->starts[c->nstarts - 1] != c->last_op_pos || c->last_op_pos + 6 != c->len)
+    if (!c->fuse || c->oom || c->dead || c->last_op != OP_F64_ADD_MA || c->nknown < 2 ||
+        c->starts[(c->nstarts - 1) & 3] != c->last_op_pos || c->last_op_pos + 6 != c->len)
         return;
-    uint32_t at = c->starts[c->nstarts - 2];
+    uint32_t at = c->starts[(c->nstarts - 2) & 3];
     const uint32_t *w = &c->code[at], *m = &c->code[c->last_op_pos];
     if (at + 7 != c->last_op_pos || w[0] != (uint32_t)c->handlers[OP_I32_ADD2] ||
         m[3] != w[4] || w[1] == w[4])
@@ -1164,11 +1165,10 @@ static uint32_t unemit_last_two(comp *c)
     while (c->nmap && c->map[c->nmap - 1].code_pos >= c->len)
         c->nmap--;
     /* no label came in between: the instructions before stay fusable */
-    uint32_t starts[4], nstarts = c->nstarts;
-    memcpy(starts, c->starts, sizeof starts);
+    uint32_t nstarts = c->nstarts, nknown = c->nknown;
     reset_peephole(c);
-    memcpy(c->starts, starts, sizeof starts);
     c->nstarts = nstarts;
+    c->nknown = nknown;
     drop_starts_from(c, c->len);
     return where;
 }
@@ -1182,9 +1182,9 @@ static uint32_t unemit_last_two(comp *c)
  * Returns the fused opcode after removing the add, or -1. */
 static int take_addr_add(comp *c, uint32_t addr, uint32_t x, uint32_t add[7])
 {
-    if (!c->fuse || c->oom || c->dead || !c->nstarts)
+    if (!c->fuse || c->oom || c->dead || !c->nknown)
         return -1;
-    uint32_t at = c->starts[c->nstarts - 1];
+    uint32_t at = c->starts[(c->nstarts - 1) & 3];
     const uint32_t *w = &c->code[at];
     int op;
     uint32_t words;
