@@ -49,9 +49,9 @@ static int unstable_exec(int argc, char **argv)
     for (int fd = 0; fd < 3; fd++)
         cfg.fds[fd] = fd;
     cfg.nfds = 3;
-    if (getenv("ENARX_LOG") && parse_level(getenv("ENARX_LOG"), &cfg.log_level) < 0) {
-        fprintf(stderr, "enarx: ENARX_LOG '%s' is not error, warn, info, debug or trace\n",
-                getenv("ENARX_LOG"));
+    const char *env_level = getenv("ENARX_LOG");
+    if (env_level && parse_level(env_level, &cfg.log_level) < 0) {
+        fprintf(stderr, "enarx: ENARX_LOG '%s' is not error, warn, info, debug or trace\n", env_level);
         return 2;
     }
     int i = 1;

@@ -281,24 +281,6 @@ static const char *path_text(const key_path *path, size_t count, char *buf, size
 /* ---------------------------------------------------------------------------
  * The tree. */
 
-static toml_value *new_value(parser *p, toml_kind kind, size_t offset, unsigned depth)
-{
-    if (depth > TOML_MAX_DEPTH) {
-        fail(p, offset, "nesting is deeper than %d levels (tables and arrays inside each other)",
-             TOML_MAX_DEPTH);
-        return NULL;
-    }
-    toml_value *v = calloc(1, sizeof *v);
-    if (!v) {
-        fail_oom(p);
-        return NULL;
-    }
-    v->kind = kind;
-    v->depth = (unsigned short)depth;
-    locate(p, offset, &v->line, &v->column);
-    return v;
-}
-
 /* A value whose location is already known (tables made by headers and
  * dotted keys): saves locating backwards. */
 static toml_value *new_value_located(parser *p, toml_kind kind, enum origin origin, size_t offset,
@@ -320,6 +302,13 @@ static toml_value *new_value_located(parser *p, toml_kind kind, enum origin orig
     v->line = line;
     v->column = column;
     return v;
+}
+
+static toml_value *new_value(parser *p, toml_kind kind, size_t offset, unsigned depth)
+{
+    unsigned line, column;
+    locate(p, offset, &line, &column);
+    return new_value_located(p, kind, ORIGIN_ROOT, offset, line, column, depth);
 }
 
 static void free_value(toml_value *v)

@@ -124,6 +124,32 @@ static int socket_read(wfd *f, struct iovec *iov, size_t n, bool peek, bool wait
     return 0;
 }
 
+/* One readv (events == POLLIN) or writev (POLLOUT) on a file or stdio
+ * descriptor, waiting when the workload asked for blocking I/O. */
+static int file_transfer(wfd *f, const struct iovec *iov, size_t n, short events, size_t *done)
+{
+    int rc = emulated_nonblock_ready(f, events);
+    if (rc)
+        return rc;
+    for (;;) {
+        ssize_t r = events == POLLIN ? readv(f->host_fd, iov, (int)n) : writev(f->host_fd, iov, (int)n);
+        if (r >= 0) {
+            *done = (size_t)r;
+            return 0;
+        }
+        if (errno == EINTR)
+            continue;
+        if ((errno == EAGAIN || errno == EWOULDBLOCK) && fd_blocking(f)) {
+            /* someone else made the shared host descriptor non-blocking */
+            rc = wait_fd(f->host_fd, events);
+            if (rc)
+                return rc;
+            continue;
+        }
+        return wasi_errno(errno);
+    }
+}
+
 int stream_read(wfd *f, struct iovec *iov, size_t n, bool peek, bool waitall, size_t *done)
 {
     *done = 0;
@@ -142,26 +168,7 @@ int stream_read(wfd *f, struct iovec *iov, size_t n, bool peek, bool waitall, si
     case WFD_STDIO:
         break;
     }
-    int rc = emulated_nonblock_ready(f, POLLIN);
-    if (rc)
-        return rc;
-    for (;;) {
-        ssize_t r = readv(f->host_fd, iov, (int)n);
-        if (r >= 0) {
-            *done = (size_t)r;
-            return 0;
-        }
-        if (errno == EINTR)
-            continue;
-        if ((errno == EAGAIN || errno == EWOULDBLOCK) && fd_blocking(f)) {
-            /* someone else made the shared host descriptor non-blocking */
-            rc = wait_fd(f->host_fd, POLLIN);
-            if (rc)
-                return rc;
-            continue;
-        }
-        return wasi_errno(errno);
-    }
+    return file_transfer(f, iov, n, POLLIN, done);
 }
 
 static int tls_write_iov(wfd *f, const struct iovec *iov, size_t n, size_t *done)
@@ -251,25 +258,7 @@ int stream_write(wfd *f, const struct iovec *iov, size_t n, size_t *done)
     case WFD_STDIO:
         break;
     }
-    int rc = emulated_nonblock_ready(f, POLLOUT);
-    if (rc)
-        return rc;
-    for (;;) {
-        ssize_t r = writev(f->host_fd, iov, (int)n);
-        if (r >= 0) {
-            *done = (size_t)r;
-            return 0;
-        }
-        if (errno == EINTR)
-            continue;
-        if ((errno == EAGAIN || errno == EWOULDBLOCK) && fd_blocking(f)) {
-            rc = wait_fd(f->host_fd, POLLOUT);
-            if (rc)
-                return rc;
-            continue;
-        }
-        return wasi_errno(errno);
-    }
+    return file_transfer(f, iov, n, POLLOUT, done);
 }
 
 WASI_FN(fd_read)

@@ -68,16 +68,29 @@ WASI_FN(sock_accept)
     return mem_store_u32(&c->mem, a[2].of.i32, (uint32_t)fd);
 }
 
+/* The socket behind a WASI fd, if it holds RIGHT; else NULL with *rc set. */
+static wfd *socket_get(wasi_call *c, uint32_t fd, uint64_t right, int *rc)
+{
+    wfd *f = fd_get(c->ctx, fd, 0, rc);
+    if (!f)
+        return NULL;
+    if (!is_socket(f)) {
+        *rc = WASI_ENOTSOCK;
+        return NULL;
+    }
+    if (!(f->rights_base & right)) {
+        *rc = WASI_ENOTCAPABLE;
+        return NULL;
+    }
+    return f;
+}
+
 WASI_FN(sock_recv)
 {
     int rc;
-    wfd *f = fd_get(c->ctx, a[0].of.i32, 0, &rc);
+    wfd *f = socket_get(c, a[0].of.i32, R_FD_READ, &rc);
     if (!f)
         return rc;
-    if (!is_socket(f))
-        return WASI_ENOTSOCK;
-    if (!(f->rights_base & R_FD_READ))
-        return WASI_ENOTCAPABLE;
     uint32_t riflags = a[3].of.i32;
     if (riflags & ~(uint32_t)(WASI_RIFLAG_RECV_PEEK | WASI_RIFLAG_RECV_WAITALL))
         return WASI_EINVAL;
@@ -99,13 +112,9 @@ WASI_FN(sock_recv)
 WASI_FN(sock_send)
 {
     int rc;
-    wfd *f = fd_get(c->ctx, a[0].of.i32, 0, &rc);
+    wfd *f = socket_get(c, a[0].of.i32, R_FD_WRITE, &rc);
     if (!f)
         return rc;
-    if (!is_socket(f))
-        return WASI_ENOTSOCK;
-    if (!(f->rights_base & R_FD_WRITE))
-        return WASI_ENOTCAPABLE;
     if (a[3].of.i32 != 0)
         return WASI_EINVAL; /* no siflags are defined */
     struct iovec iov[WASI_IOV_MAX];
@@ -124,13 +133,9 @@ WASI_FN(sock_send)
 WASI_FN(sock_shutdown)
 {
     int rc;
-    wfd *f = fd_get(c->ctx, a[0].of.i32, 0, &rc);
+    wfd *f = socket_get(c, a[0].of.i32, R_SOCK_SHUTDOWN, &rc);
     if (!f)
         return rc;
-    if (!is_socket(f))
-        return WASI_ENOTSOCK;
-    if (!(f->rights_base & R_SOCK_SHUTDOWN))
-        return WASI_ENOTCAPABLE;
     uint32_t how = a[1].of.i32;
     int host;
     switch (how) {

@@ -177,7 +177,7 @@ for prot in tcp tls; do
         "connection 1: first client
 connection 2: second
 $want3
-net_listen: 18 passed, 0 failed"
+net_listen: 19 passed, 0 failed"
     [ "$code" -ne 0 ] && cat "$tmp/l.err"
 done
 

@@ -13,13 +13,11 @@ static int churn(size_t size, unsigned char tag)
         return 1;
     }
     memset(p, tag, size);
-    for (size_t i = 0; i < size; i += 4093)
-        if (p[i] != tag)
-            return 1;
-    if (p[size - 1] != tag)
-        return 1;
+    int bad = p[size - 1] != tag;
+    for (size_t i = 0; i < size && !bad; i += 4093)
+        bad = p[i] != tag;
     free(p);
-    return 0;
+    return bad;
 }
 
 int main(void)

@@ -20,7 +20,8 @@ static int read_line(__wasi_fd_t fd, char *buf, size_t cap, int nonblocking)
             sub.u.tag = __WASI_EVENTTYPE_FD_READ;
             sub.u.u.fd_read.file_descriptor = fd;
             __wasi_event_t ev;
-            __wasi_poll_oneoff(&sub, &ev, 1, &n);
+            if (__wasi_poll_oneoff(&sub, &ev, 1, &n) != 0)
+                break;
             continue;
         }
         if (e || n == 0)
@@ -88,11 +89,12 @@ int main(void)
         sub.u.u.fd_read.file_descriptor = LISTENER;
         __wasi_event_t ev;
         size_t n;
-        __wasi_poll_oneoff(&sub, &ev, 1, &n);
+        if (__wasi_poll_oneoff(&sub, &ev, 1, &n) != 0)
+            break; /* then sock_accept's EXPECT below fails with EAGAIN */
         waits++;
     }
     EXPECT_OK("sock_accept non-blocking", e);
-    __wasi_fd_fdstat_get(conn, &st);
+    EXPECT_OK("fd_fdstat_get accepted", __wasi_fd_fdstat_get(conn, &st));
     EXPECT("accepted fd is non-blocking", st.fs_flags & __WASI_FDFLAGS_NONBLOCK, "%d", st.fs_flags);
     serve(conn, 1, 3);
     EXPECT_ERR("sock_accept bad flags", __wasi_sock_accept(LISTENER, __WASI_FDFLAGS_APPEND, &conn),

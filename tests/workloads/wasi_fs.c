@@ -107,29 +107,29 @@ static void test_file_io(void)
     EXPECT("filestat size/type", fs.size == 11 && fs.filetype == __WASI_FILETYPE_REGULAR_FILE && fs.nlink == 1,
            "size %llu type %d nlink %llu", (unsigned long long)fs.size, fs.filetype, (unsigned long long)fs.nlink);
     EXPECT_OK("fd_filestat_set_size shrink", __wasi_fd_filestat_set_size(fd, 4));
-    __wasi_fd_filestat_get(fd, &fs);
+    EXPECT_OK("fd_filestat_get (line 110)", __wasi_fd_filestat_get(fd, &fs));
     EXPECT("size after shrink", fs.size == 4, "%llu", (unsigned long long)fs.size);
     EXPECT_OK("fd_filestat_set_size grow", __wasi_fd_filestat_set_size(fd, 20));
-    __wasi_fd_filestat_get(fd, &fs);
+    EXPECT_OK("fd_filestat_get (line 113)", __wasi_fd_filestat_get(fd, &fs));
     EXPECT("size after grow", fs.size == 20, "%llu", (unsigned long long)fs.size);
 
     __wasi_timestamp_t at = 1000000000ull * 1000000000ull, mt = 1500000000ull * 1000000000ull + 123;
     EXPECT_OK("fd_filestat_set_times",
               __wasi_fd_filestat_set_times(fd, at, mt, __WASI_FSTFLAGS_ATIM | __WASI_FSTFLAGS_MTIM));
-    __wasi_fd_filestat_get(fd, &fs);
+    EXPECT_OK("fd_filestat_get (line 119)", __wasi_fd_filestat_get(fd, &fs));
     EXPECT("times set", fs.atim == at && fs.mtim == mt, "atim %llu mtim %llu", (unsigned long long)fs.atim,
            (unsigned long long)fs.mtim);
     EXPECT_ERR("fd_filestat_set_times ATIM|ATIM_NOW",
                __wasi_fd_filestat_set_times(fd, 0, 0, __WASI_FSTFLAGS_ATIM | __WASI_FSTFLAGS_ATIM_NOW),
                __WASI_ERRNO_INVAL);
     EXPECT_OK("fd_filestat_set_times MTIM_NOW", __wasi_fd_filestat_set_times(fd, 0, 0, __WASI_FSTFLAGS_MTIM_NOW));
-    __wasi_fd_filestat_get(fd, &fs);
+    EXPECT_OK("fd_filestat_get (line 126)", __wasi_fd_filestat_get(fd, &fs));
     EXPECT("mtim now", fs.mtim > mt && fs.atim == at, "mtim %llu", (unsigned long long)fs.mtim);
 
     e = __wasi_fd_allocate(fd, 0, 100);
     EXPECT("fd_allocate", e == 0 || e == __WASI_ERRNO_NOTSUP, "errno %d", e);
     if (e == 0) {
-        __wasi_fd_filestat_get(fd, &fs);
+        EXPECT_OK("fd_filestat_get (line 132)", __wasi_fd_filestat_get(fd, &fs));
         EXPECT("size after allocate", fs.size == 100, "%llu", (unsigned long long)fs.size);
     }
     EXPECT_OK("fd_advise", __wasi_fd_advise(fd, 0, 0, __WASI_ADVICE_SEQUENTIAL));
@@ -143,13 +143,13 @@ static void test_file_io(void)
            "type %d flags %d", st.fs_filetype, st.fs_flags);
     EXPECT("fdstat rights", (st.fs_rights_base & RW) == RW, "0x%llx", (unsigned long long)st.fs_rights_base);
     EXPECT_OK("fd_fdstat_set_flags APPEND", __wasi_fd_fdstat_set_flags(fd, __WASI_FDFLAGS_APPEND));
-    __wasi_fd_fdstat_get(fd, &st);
+    EXPECT_OK("fd_fdstat_get (line 146)", __wasi_fd_fdstat_get(fd, &st));
     EXPECT("fdstat shows APPEND", st.fs_flags == __WASI_FDFLAGS_APPEND, "flags %d", st.fs_flags);
-    __wasi_fd_filestat_get(fd, &fs);
+    EXPECT_OK("fd_filestat_get (line 148)", __wasi_fd_filestat_get(fd, &fs));
     __wasi_filesize_t before = fs.size;
-    __wasi_fd_seek(fd, 0, __WASI_WHENCE_SET, &pos);
+    EXPECT_OK("fd_seek (line 150)", __wasi_fd_seek(fd, 0, __WASI_WHENCE_SET, &pos));
     write_str(fd, "Z", &e);
-    __wasi_fd_filestat_get(fd, &fs);
+    EXPECT_OK("fd_filestat_get (line 152)", __wasi_fd_filestat_get(fd, &fs));
     EXPECT("APPEND writes at the end", fs.size == before + 1, "%llu -> %llu", (unsigned long long)before,
            (unsigned long long)fs.size);
     EXPECT_OK("fd_fdstat_set_flags 0", __wasi_fd_fdstat_set_flags(fd, 0));
@@ -175,7 +175,7 @@ static void test_paths(void)
     EXPECT_OK("path_filestat_set_times",
               __wasi_path_filestat_set_times(DIR, 0, "d/f", 7000000000ull, 9000000000ull,
                                              __WASI_FSTFLAGS_ATIM | __WASI_FSTFLAGS_MTIM));
-    __wasi_path_filestat_get(DIR, 0, "d/f", &fs);
+    EXPECT_OK("path_filestat_get (line 178)", __wasi_path_filestat_get(DIR, 0, "d/f", &fs));
     EXPECT("path times set", fs.atim == 7000000000ull && fs.mtim == 9000000000ull, "%llu %llu",
            (unsigned long long)fs.atim, (unsigned long long)fs.mtim);
 
@@ -197,7 +197,7 @@ static void test_paths(void)
     EXPECT_ERR("path_open nofollow on a link", e, __WASI_ERRNO_LOOP, __WASI_ERRNO_NOTSUP);
 
     EXPECT_OK("path_link", __wasi_path_link(DIR, 0, "d/f", DIR, "d/hard"));
-    __wasi_path_filestat_get(DIR, 0, "d/f", &fs);
+    EXPECT_OK("path_filestat_get (line 200)", __wasi_path_filestat_get(DIR, 0, "d/f", &fs));
     EXPECT("nlink 2", fs.nlink == 2, "%llu", (unsigned long long)fs.nlink);
     EXPECT_ERR("path_link onto existing", __wasi_path_link(DIR, 0, "d/f", DIR, "d/hard"), __WASI_ERRNO_EXIST);
     EXPECT_OK("path_rename", __wasi_path_rename(DIR, "d/hard", DIR, "d/moved"));
@@ -246,7 +246,7 @@ static void test_paths(void)
                 char name[64] = {0};
                 memcpy(name, rd + p + sizeof de, de.d_namlen < 63 ? de.d_namlen : 63);
                 int k;
-                for (k = 0; k < 5 && strcmp(name, want[k]); k++)
+                for (k = 0; k < 5 && strcmp(name, want[k]) != 0; k++)
                     ;
                 if (k < 5)
                     seen[k]++;
@@ -278,13 +278,13 @@ static void test_paths(void)
     __wasi_fd_t b = open_at(DIR, "d/moved", 0, __WASI_RIGHTS_FD_READ | __WASI_RIGHTS_FD_WRITE, 0, &e);
     EXPECT_OK("fd_renumber", __wasi_fd_renumber(a, b));
     __wasi_fdstat_t st;
-    __wasi_fd_fdstat_get(b, &st);
+    EXPECT_OK("fd_fdstat_get (line 281)", __wasi_fd_fdstat_get(b, &st));
     EXPECT("renumbered fd has the source's rights", !(st.fs_rights_base & __WASI_RIGHTS_FD_WRITE), "0x%llx",
            (unsigned long long)st.fs_rights_base);
     EXPECT_ERR("fd_renumber source is closed", __wasi_fd_fdstat_get(a, &st), __WASI_ERRNO_BADF);
     EXPECT_ERR("fd_renumber to a closed fd", __wasi_fd_renumber(b, 999), __WASI_ERRNO_BADF);
-    __wasi_fd_close(b);
-    __wasi_fd_close(dirfd);
+    (void)__wasi_fd_close(b);
+    (void)__wasi_fd_close(dirfd);
 
     EXPECT_ERR("path_remove_directory not empty", __wasi_path_remove_directory(DIR, "d"), __WASI_ERRNO_NOTEMPTY);
     EXPECT_ERR("path_unlink_file on a directory", __wasi_path_unlink_file(DIR, "d"), __WASI_ERRNO_ISDIR,
@@ -337,18 +337,18 @@ static void test_sandbox(void)
     __wasi_iovec_t iov = {(uint8_t *)buf, sizeof buf};
     size_t n = 0;
     if (!e) {
-        __wasi_fd_read(fd, &iov, 1, &n);
+        EXPECT_OK("fd_read (line 340)", __wasi_fd_read(fd, &iov, 1, &n));
         EXPECT("inside: content", n == 7 && memcmp(buf, "readme\n", 7) == 0, "'%.*s'", (int)n, buf);
-        __wasi_fd_close(fd);
+        (void)__wasi_fd_close(fd);
     }
     fd = open_at(DIR, "sub/../readme", 0, __WASI_RIGHTS_FD_READ, 0, &e);
     EXPECT_OK("inside: sub/../readme", e);
     if (!e)
-        __wasi_fd_close(fd);
+        (void)__wasi_fd_close(fd);
     fd = open_dir(".", &e);
     EXPECT_OK("inside: .", e);
     if (!e)
-        __wasi_fd_close(fd);
+        (void)__wasi_fd_close(fd);
 }
 
 __attribute__((import_module("wasi_snapshot_preview1"), import_name("path_open"))) int32_t

@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# A short bounded run of every libFuzzer target (one per parser of untrusted
+# bytes: wasm modules, TOML and Enarx.toml, attestation evidence and
+# collateral, the exec's workload stream and DNS replies, sallyport replies),
+# from the seed corpora in tests/fuzz/corpus/. `make fuzz` is the longer run.
+#
+# FUZZ_SMOKE_SECONDS sets the time per target (default 5; 0 skips the suite).
+# Skips with a message when clang or its libFuzzer runtime is missing.
+set -u
+cd "$(dirname "$0")/../.."
+seconds=${FUZZ_SMOKE_SECONDS:-5}
+if [ "$seconds" = 0 ]; then
+    echo "SKIP: FUZZ_SMOKE_SECONDS=0"
+    echo "0 passed, 0 failed, 1 skipped"
+    exit 0
+fi
+probe=$(mktemp -d)
+trap 'rm -rf "$probe"' EXIT
+printf 'int LLVMFuzzerTestOneInput(const char *d, unsigned long n) { (void)d; (void)n; return 0; }\n' \
+    >"$probe/p.c"
+if ! clang -fsanitize=fuzzer,address,undefined "$probe/p.c" -o "$probe/p" >/dev/null 2>&1; then
+    echo "SKIP: clang with libFuzzer is not usable here (scripts/deps.sh installs it)"
+    echo "0 passed, 0 failed, 1 skipped"
+    exit 0
+fi
+# The fuzz build is separate (clang, sanitizers, build/fuzz) from the one
+# under test; a failure to build it is a failure of this suite.
+if ! make --no-print-directory -j2 CC=clang BUILD=build/fuzz OPT="-O1 -g" fuzz-build \
+    >"$probe/build.log" 2>&1; then
+    tail -20 "$probe/build.log"
+    echo "FAIL: the fuzz targets do not build"
+    echo "0 passed, 1 failed"
+    exit 1
+fi
+BUILD=build/fuzz scripts/run-fuzz.sh "$seconds"
