@@ -60,7 +60,8 @@ function wasmOpt(args) {
 //  10-11  the same, then optimised (-O3 / -Os) for other code shapes
 //     12  -ttf with reference types (mostly rejected by both engines)
 //  13-15  gen_wat.mjs: tables, references, bulk memory, memory.grow
-//  16-17  -ttf grown from a spec-test or engine-test module (--initial-fuzz)
+//  16-17  -ttf grown from a spec-test or engine-test module (--initial-fuzz;
+//         a mutation of it when binaryen cannot read it)
 //  18-19  1-4 byte mutations of a spec-test / engine-test module, or of a
 //         gen_wat module
 function generate(seed, tmp, file) {
@@ -100,8 +101,18 @@ function generate(seed, tmp, file) {
         return `mutation of gen_wat ${seed}`;
     }
     if (mode <= 17) {
-        wasmOpt([bytes, '-ttf', '-if', parent, ...BASE_FEATURES, '-o', file]);
-        return `ttf --initial-fuzz ${parent} (${len} bytes)`;
+        // binaryen 108 cannot read every spec module (table.copy/init, NULs
+        // in names, reference types it only takes when enabled): then
+        // reference types are tried, then a mutation of the parent
+        try {
+            wasmOpt([bytes, '-ttf', '-if', parent, ...BASE_FEATURES, '-o', file]);
+            return `ttf --initial-fuzz ${parent} (${len} bytes)`;
+        } catch {
+            try {
+                wasmOpt([bytes, '-ttf', '-if', parent, ...BASE_FEATURES, '--enable-reference-types', '-o', file]);
+                return `ttf --initial-fuzz ${parent} +reference-types (${len} bytes)`;
+            } catch { /* a mutation below */ }
+        }
     }
     writeFileSync(file, mutate(seed, readFileSync(parent)));
     return `mutation of ${parent}`;

@@ -100,8 +100,8 @@ else
     rm -f "$list"
 
     # (f) a short differential run on fixed seeds: the same modules every
-    # time. 60 modules take ~30 s here.
-    out=$(DIFF_SEED=${DIFF_SUITE_SEED:-7000} DIFF_COUNT=${DIFF_SUITE_COUNT:-60} DIFF_QUIET=1 \
+    # time. 100 modules take about 40 s here.
+    out=$(DIFF_SEED=${DIFF_SUITE_SEED:-7000} DIFF_COUNT=${DIFF_SUITE_COUNT:-100} DIFF_QUIET=1 \
           DIFF_OUT=$BUILD/diff-findings-suite tests/diff/run.sh 300 2>&1)
     rc=$?
     echo "$out"
