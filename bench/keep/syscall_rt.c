@@ -1,8 +1,10 @@
 /* Keep benchmark kernel: the cost of one system call round trip, as seen
  * by the exec. A proxied call (fcntl F_GETFL on stdout: the host does almost
  * nothing) goes Keep -> sallyport -> host -> back; a shim-local call
- * (getppid) never leaves the Keep. Run natively for the floor.
- *   syscall_rt [N]   prints ns per call for both */
+ * (getppid) never leaves the Keep. When fd 3 is open (the benchmark opens
+ * /dev/null there), also write(3, 1 byte): the issue's reference call.
+ * Run natively for the floor.
+ *   syscall_rt [N]   prints ns per call for each */
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -31,5 +33,14 @@ int main(int argc, char **argv)
     double t2 = now_ns();
     printf("proxied call (fcntl F_GETFL): %.0f ns\n", (t1 - t0) / (double)n);
     printf("shim-local call (getppid):    %.0f ns\n", (t2 - t1) / (double)n);
+    if (fcntl(3, F_GETFD) >= 0) {
+        long ok = 0;
+        double t3 = now_ns();
+        for (long i = 0; i < n; i++)
+            ok += write(3, "x", 1) == 1;
+        double t4 = now_ns();
+        printf("proxied write of 1 byte to fd 3: %.0f ns (%ld of %ld written)\n",
+               (t4 - t3) / (double)n, ok, n);
+    }
     return 0;
 }

@@ -158,7 +158,7 @@ static int nil_launch(const backend_launch *l, char *err, size_t errlen)
 
 const backend backend_nil = {
     .name = "nil",
-    .summary = "a plain process (no isolation; for development)",
+    .summary = "a plain process: no isolation, for development",
     .probe = nil_probe,
     .launch = nil_launch,
 };

@@ -32,6 +32,8 @@ static void usage(FILE *out)
 static int parse_level(const char *s, enum kvm_log_level *out)
 {
     static const char *names[] = {"error", "warn", "info", "debug", "trace"};
+    if (!s)
+        return -1;
     for (int i = 0; i < 5; i++)
         if (strcmp(s, names[i]) == 0) {
             *out = (enum kvm_log_level)i;

@@ -861,11 +861,12 @@ int sp_hostile_parse(struct sp_hostile *hs, const char *spec, char *err, int err
 {
     char buf[128], *save = NULL;
     memset(hs, 0, sizeof *hs);
-    if (strlen(spec) >= sizeof buf) {
+    size_t len = strlen(spec);
+    if (len >= sizeof buf) {
         snprintf(err, (size_t)errlen, "hostile spec too long: %s", spec);
         return -1;
     }
-    strcpy(buf, spec);
+    memcpy(buf, spec, len + 1);
     char *call = strtok_r(buf, ":", &save), *target = strtok_r(NULL, ":", &save);
     char *op = strtok_r(NULL, ":", &save), *value = strtok_r(NULL, ":", &save);
     if (!call || !target) {

@@ -143,7 +143,7 @@ static int64_t flush_pending(struct sp_keep *k);
  * caller clamps large I/O to what is left). Returns 0, or -errno when the Keep
  * is broken. Coalesced writes stay in the batch and reach the host just ahead
  * of this call, unless they leave too little room. */
-#define SLACK (4 * SP_DATA_ALIGN)
+#define SLACK ((uint64_t)4 * SP_DATA_ALIGN)
 static int64_t begin(struct sp_keep *k, uint64_t need)
 {
     if (k->broken)
@@ -396,7 +396,7 @@ int64_t sp_write(struct sp_keep *k, int fd, const void *buf, uint64_t len)
     }
     if (k->coalesce && len > 0 && len <= COALESCE_MAX && k->fd_domain[fd] == 0 &&
         (k->pending_slot_count == 0 || k->pending_fd == fd) &&
-        k->pending_slot_count < SP_MAX_CALLS - 2 && k->pending_bytes + len <= COALESCE_MAX * 4) {
+        k->pending_slot_count < SP_MAX_CALLS - 2 && k->pending_bytes + len <= (uint64_t)COALESCE_MAX * 4) {
         if (k->pending_slot_count == 0) {
             k->ncalls = 0;
             k->data_used = 0;
@@ -974,7 +974,7 @@ int64_t sp_utimensat(struct sp_keep *k, int dirfd, const char *path,
 {
     if (dirfd_bad(k, dirfd) || (!path && dirfd == AT_FDCWD_))
         return path ? -E_BADF : -E_FAULT;
-    uint64_t need = (path ? str_len(path, SP_MAX_PATH) + 1 : 0) + 2 * sizeof *times + 2 * SP_DATA_ALIGN;
+    uint64_t need = (path ? str_len(path, SP_MAX_PATH) + 1 : 0) + 2 * sizeof *times + (uint64_t)2 * SP_DATA_ALIGN;
     int64_t e = begin(k, need);
     if (e < 0)
         return e;
@@ -1017,7 +1017,7 @@ int64_t sp_fstatat(struct sp_keep *k, int dirfd, const char *path, void *statbuf
 {
     if (dirfd_bad(k, dirfd))
         return -E_BADF;
-    int64_t e = begin(k, str_len(path, SP_MAX_PATH) + 1 + SP_STAT_SIZE + 2 * SP_DATA_ALIGN);
+    int64_t e = begin(k, str_len(path, SP_MAX_PATH) + 1 + SP_STAT_SIZE + (uint64_t)2 * SP_DATA_ALIGN);
     if (e < 0)
         return e;
     uint64_t poff = put_path(k, path, &e);

@@ -16,3 +16,9 @@ $(BUILD)/bench/keep/syscall_rt: bench/keep/syscall_rt.c
 	@mkdir -p $(dir $@)
 	$(CC) -std=gnu11 -D_GNU_SOURCE -O2 -g -Wall -Wextra -Werror -static -o $@ $<
 BENCH_DEPS += $(BUILD)/bench/keep/syscall_rt $(KEEP_PROG_BINS)
+
+# The VMM's set-up work outside KVM (runs anywhere): bench/run-keep.sh.
+$(BUILD)/bench/keep/vmm_setup: $(BUILD)/bench/keep/vmm_setup.o $$(KVM_BACKEND_LIB) $$(SALLYPORT_HOST_LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ -lpthread
+BENCH_DEPS += $(BUILD)/bench/keep/vmm_setup

@@ -13,8 +13,12 @@
 #   tests/keep/vm.sh check          exit 0 if the VM route can work here, else
 #                                   print why not (one line) and exit 1
 #   tests/keep/vm.sh run CMD...     run CMD (through bash) in the VM, from the
-#                                   repository's root; exit with CMD's status
-#                                   (125 when the VM itself failed)
+#                                   repository's root; exit with CMD's status;
+#                                   126 when the route does not work here (the
+#                                   VM did not boot, or booted without a
+#                                   /dev/kvm: CMD was not run; one line says
+#                                   why), 125 when the VM stopped before CMD
+#                                   ended (a timeout, a crash)
 #
 # Environment: BUILD (default build), KEEP_VM_CACHE (default
 # build/cache/keep-vm), KEEP_VM_MEM (MiB, default 3072), KEEP_VM_SMP (default 1),
@@ -129,8 +133,13 @@ for i in 0 1 2; do \$B ln -sf /proc/self/fd/\$i /root/dev/\$(echo stdin stdout s
 \$B mount -t tmpfs -o size=50% tmp /root/tmp
 \$B mount --bind /out "/root\$KEEP_VM_BUILD"
 echo; echo "@@keep-vm: booted"
-\$B chroot /root /bin/bash "\$KEEP_VM_BUILD/.keep-vm/cmd"
-echo "\$?" >/out/.keep-vm/status
+\$B touch /out/.keep-vm/booted
+if \$B test -c /root/dev/kvm; then
+    \$B chroot /root /bin/bash "\$KEEP_VM_BUILD/.keep-vm/cmd"
+    echo "\$?" >/out/.keep-vm/status
+else
+    echo "the VM's kernel has no /dev/kvm (kvm_amd did not load: does this QEMU emulate SVM?)" >/out/.keep-vm/nokvm
+fi
 \$B sync
 \$B poweroff -f
 EOF
@@ -162,6 +171,9 @@ cmd_run() {
     {
         echo "export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
         echo "export HOME=/tmp KEEP_IN_VM=1"
+        # The VM has no network: the test caches filled on this machine (npm
+        # applications) are read from its root, shared read-only.
+        printf 'export ENARX_TEST_CACHE=%q\n' "${ENARX_TEST_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/enarx-test}"
         printf 'export BUILD=%q SHARED_DIR=%q\n' "$BUILD" "${SHARED_DIR:-$REPO/../shared}"
         for kv in ${KEEP_VM_ENV:-}; do printf 'export %q\n' "$kv"; done
         printf 'cd %q || exit 125\n' "$REPO"
@@ -175,6 +187,14 @@ cmd_run() {
         -virtfs local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap \
         -virtfs "local,path=$build_abs,mount_tag=build,security_model=none,multidevs=remap" \
         </dev/null 2>"$ctl/qemu.err" | stdbuf -oL tr -d '\r' | sed -u -E 's/\x1b(\[[0-9;?]*[a-zA-Z]|c)//g' | grep --line-buffered -v -E '^(SeaBIOS|Booting from|\[ *[0-9.]+\] reboot: Power down)'
+    if [ -f "$ctl/nokvm" ]; then
+        echo "vm.sh: $(cat "$ctl/nokvm")" >&2
+        exit 126
+    fi
+    if [ ! -f "$ctl/booted" ]; then
+        echo "vm.sh: the VM did not boot (QEMU: $(tail -n 2 "$ctl/qemu.err" | tr '\n' ' '))" >&2
+        exit 126
+    fi
     if [ ! -f "$ctl/status" ]; then
         echo "vm.sh: the VM stopped without running the command to its end (QEMU: $(tail -n 2 "$ctl/qemu.err" | tr '\n' ' '))" >&2
         exit 125

@@ -22,7 +22,7 @@ void sp_trace_load(struct sp_keep *k, uint64_t off, uint64_t len)
         if (off < h->loads[i][1] && h->loads[i][0] < off + len) {
             h->double_reads++;
             fprintf(stderr, "double read of block bytes [%llu, %llu)\n", (unsigned long long)off,
-                    (unsigned long long)(off + len));
+                    (unsigned long long)off + len);
         }
     if (h->nloads < 256) {
         h->loads[h->nloads][0] = off;

@@ -20,6 +20,18 @@ cleanup() {
 trap cleanup EXIT
 
 free_port() { "$PEER" free-port; }
+# Waits (up to 30 s) until something listens on TCP PORT, without connecting
+# to it: a probe connection would use up a server's only accept.
+wait_listening() {
+    local hex
+    hex=$(printf '%04X' "$1")
+    for _ in $(seq 600); do
+        awk -v p="$hex" '{ split($2, a, ":"); if (a[2] == p && $4 == "0A") found = 1 } END { exit !found }' \
+            /proc/net/tcp /proc/net/tcp6 2>/dev/null && return 0
+        sleep 0.05
+    done
+    return 1
+}
 
 # --- a test PKI: a CA, a server certificate for localhost/127.0.0.1, one for another name ---
 (
@@ -96,17 +108,10 @@ port=$(free_port)
 timeout 60 openssl s_server -accept "127.0.0.1:$port" -cert "$tmp/srv.pem" -key "$tmp/srv.key" -rev -naccept 1 \
     -tls1_3 -quiet >"$tmp/s_server.log" 2>&1 &
 pids+=($!)
-for _ in $(seq 100); do (exec 3<>/dev/tcp/127.0.0.1/"$port") 2>/dev/null && break; sleep 0.05; done
+wait_listening "$port"
 printf '[tls]\nca = ["ca.pem"]\n' >"$tmp/c-s_server.toml"
 connect_config "$tmp/c-s_server.body" tls 127.0.0.1 "$port"
 cat "$tmp/c-s_server.body" >>"$tmp/c-s_server.toml"
-# the probe above was a connection; s_server -naccept 1 counted it: start it again if it is gone
-if ! kill -0 "${pids[-1]}" 2>/dev/null; then
-    timeout 60 openssl s_server -accept "127.0.0.1:$port" -cert "$tmp/srv.pem" -key "$tmp/srv.key" -rev -naccept 1 \
-        -tls1_3 -quiet >"$tmp/s_server.log" 2>&1 &
-    pids+=($!)
-    sleep 0.3
-fi
 run_enarx --wasmcfgfile "$tmp/c-s_server.toml" "$W/net_connect.wasm"
 check_contains "connect tls to openssl s_server ([tls] ca)" "$out" "reply 1: peeK eht morf olleh"
 [ "$status" -ne 0 ] && echo "$err"

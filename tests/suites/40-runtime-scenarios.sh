@@ -134,8 +134,21 @@ enarx_abs=$(realpath "$ENARX") wasm_abs=$(realpath "$W/wasi_fs.wasm")
 check "wasi_fs through Enarx.toml's dir kind: status" "$?" 0
 check_contains "wasi_fs through Enarx.toml's dir kind: checks" "$(cat "$tmp/dir.out")" ", 0 failed"
 
-got=$( (sleep 0.5; printf 'ping\n') | timeout 60 "$ENARX" run "$W/wasi_poll.wasm" 2>&1)
+# stdin is a FIFO written only once the workload says it polled stdin empty
+mkfifo "$tmp/poll.in"
+timeout 120 "$ENARX" run "$W/wasi_poll.wasm" <"$tmp/poll.in" >"$tmp/poll.out" 2>&1 &
+poll_pid=$!
+exec 7>"$tmp/poll.in"
+for _ in $(seq 1200); do
+    grep -q 'waiting for stdin' "$tmp/poll.out" && break
+    kill -0 "$poll_pid" 2>/dev/null || break
+    sleep 0.05
+done
+printf 'ping\n' >&7
+exec 7>&-
+wait "$poll_pid"
 check "wasi_poll: status" "$?" 0
+got=$(cat "$tmp/poll.out")
 check_contains "wasi_poll: checks" "$got" ", 0 failed"
 echo "$got" | grep FAIL
 

@@ -1,5 +1,7 @@
 /* poll_oneoff on clocks and on stdin/stdout. stdin must be a pipe on which
- * the test writes "ping\n" about 300 ms after the start, then closes it. */
+ * the test writes "ping\n" once this program has printed "waiting for
+ * stdin" (so the check does not race start-up, which is slow in an emulated
+ * Keep), then closes it. */
 #include "check.h"
 
 static __wasi_timestamp_t now(__wasi_clockid_t id)
@@ -69,6 +71,8 @@ int main(void)
     EXPECT_OK("stdin not ready yet", __wasi_poll_oneoff(subs, ev, 2, &n));
     EXPECT("the clock fired first", n == 1 && ev[0].userdata == 7, "n %zu ud %llu", n,
            (unsigned long long)ev[0].userdata);
+    printf("waiting for stdin\n");
+    fflush(stdout);
 
     /* then the data arrives */
     subs[1] = clock_sub(7, __WASI_CLOCKID_MONOTONIC, 10000000000ull, 0);

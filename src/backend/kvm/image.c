@@ -240,7 +240,7 @@ static int build_stack(struct keep_image *img, const struct elf_info *ei, uint64
     if (argc == 0)
         FAIL("the exec needs at least argv[0]");
     enum { NAUX = 19 };
-    size_t words = 1 + argc + 1 + envc + 1 + 2 * NAUX;
+    size_t words = 1 + argc + 1 + envc + 1 + (size_t)2 * NAUX;
     if (strings + words * 8 > (256u << 10))
         FAIL("the exec's arguments and environment are too large (%zu bytes; at most 256 KiB)",
              strings + words * 8);
@@ -262,9 +262,10 @@ static int build_stack(struct keep_image *img, const struct elf_info *ei, uint64
             FAIL("the Keep's memory is too small for its page tables");
     uint8_t *mem = gpa_ptr(img, base);
 #define AT(va) (mem + ((va) - low))
-    uint64_t *argvp = calloc(argc + envc + 1, sizeof *argvp), *envpp = argvp + argc;
+    uint64_t *argvp = calloc(argc + envc + 1, sizeof *argvp);
     if (!argvp)
         FAIL("out of memory");
+    uint64_t *envpp = argvp + argc;
     memcpy(AT(execfn), argv[0], execfn_len);
     for (size_t i = envc; i-- > 0;) {
         size_t n = strlen(envp[i]) + 1;
@@ -342,11 +343,11 @@ static void idt_gate(uint8_t *e, uint64_t handler, int ist, int dpl)
 static int build_tables(struct keep_image *img, char *err, size_t errlen)
 {
     const struct shim_header *h = &img->hdr;
-    uint64_t *gdt = shim_ptr(img, h->gdt, KEEP_GDT_ENTRIES * 8);
-    uint8_t *idt = shim_ptr(img, h->idt, 256 * 16), *tss = shim_ptr(img, h->tss, 104);
+    uint64_t *gdt = shim_ptr(img, h->gdt, (size_t)KEEP_GDT_ENTRIES * 8);
+    uint8_t *idt = shim_ptr(img, h->idt, (size_t)256 * 16), *tss = shim_ptr(img, h->tss, 104);
     if (!gdt || !idt || !tss || !shim_ptr(img, h->boot_info, sizeof *img->boot))
         FAIL("the shim's header points outside the shim");
-    memset(gdt, 0, KEEP_GDT_ENTRIES * 8);
+    memset(gdt, 0, (size_t)KEEP_GDT_ENTRIES * 8);
     gdt[KEEP_KERNEL_CS / 8] = 0x00af9b000000ffffull;  /* 64-bit code, DPL 0 */
     gdt[KEEP_KERNEL_DS / 8] = 0x00cf93000000ffffull;  /* data, DPL 0 */
     gdt[KEEP_USER32_CS / 8] = 0x00cffb000000ffffull;  /* 32-bit code, DPL 3 (SYSRET's base) */
@@ -360,10 +361,10 @@ static int build_tables(struct keep_image *img, char *err, size_t errlen)
     memcpy(tss + 36, &h->ist_top, 8);    /* IST1 */
     uint16_t iopb = 104;
     memcpy(tss + 102, &iopb, 2);
-    memset(idt, 0, 256 * 16);
+    memset(idt, 0, (size_t)256 * 16);
     for (int v = 0; v < 32; v++) {
         int ist = (v == 2 || v == 8 || v == 18) ? 1 : 0;
-        idt_gate(idt + v * 16, h->vectors[v], ist, v == 3 ? 3 : 0);
+        idt_gate(idt + (size_t)v * 16, h->vectors[v], ist, v == 3 ? 3 : 0);
     }
     return 0;
 }

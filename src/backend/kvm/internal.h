@@ -50,6 +50,7 @@ int image_build(struct keep_image *img, const uint8_t *shim, size_t shim_len,
                 char *err, size_t errlen);
 
 /* ---- shim blob (shim_blob.S) ---- */
-extern const uint8_t kvm_shim_image[], kvm_shim_image_end[];
+extern const uint8_t kvm_shim_image[];
+extern const uint64_t kvm_shim_image_size;
 
 #endif

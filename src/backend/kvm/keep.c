@@ -283,7 +283,9 @@ static struct kvm_cpuid_entry2 *cpuid_leaf(struct keep *k, uint32_t fn, uint32_t
 
 static int setup_vm(struct keep *k)
 {
-    const char *dev = getenv("ENARX_KVM_DEVICE") ? getenv("ENARX_KVM_DEVICE") : "/dev/kvm";
+    const char *dev = getenv("ENARX_KVM_DEVICE");
+    if (!dev)
+        dev = "/dev/kvm";
     k->kvm = open(dev, O_RDWR | O_CLOEXEC);
     if (k->kvm < 0)
         return fail(k, "cannot open %s: %s (the kvm backend needs KVM; see `enarx platform info`)",
@@ -394,16 +396,20 @@ static int setup_vcpu(struct keep *k)
     if (ioctl(k->vcpu, KVM_SET_SREGS, &sr) < 0)
         return fail(k, "KVM_SET_SREGS (64-bit long mode) failed: %s", strerror(errno));
 
-    struct {
+    const struct kvm_msr_entry entries[6] = {
+        {.index = MSR_STAR, .data = 0x0023001000000000ull},
+        {.index = MSR_LSTAR, .data = h->syscall_entry},
+        {.index = MSR_CSTAR, .data = 0},
+        {.index = MSR_SFMASK, .data = 0x44700}, /* IF TF DF AC NT */
+        {.index = MSR_FS_BASE, .data = 0},
+        {.index = MSR_KERNEL_GS_BASE, .data = 0}};
+    union { /* struct kvm_msrs ends in a flexible array: room for the entries */
         struct kvm_msrs hdr;
-        struct kvm_msr_entry e[6];
-    } msrs = {.hdr.nmsrs = 6,
-              .e = {{.index = MSR_STAR, .data = 0x0023001000000000ull},
-                    {.index = MSR_LSTAR, .data = h->syscall_entry},
-                    {.index = MSR_CSTAR, .data = 0},
-                    {.index = MSR_SFMASK, .data = 0x44700}, /* IF TF DF AC NT */
-                    {.index = MSR_FS_BASE, .data = 0},
-                    {.index = MSR_KERNEL_GS_BASE, .data = 0}}};
+        uint8_t raw[sizeof(struct kvm_msrs) + sizeof entries];
+    } msrs;
+    memset(&msrs, 0, sizeof msrs);
+    msrs.hdr.nmsrs = 6;
+    memcpy(msrs.hdr.entries, entries, sizeof entries);
     if (ioctl(k->vcpu, KVM_SET_MSRS, &msrs) != 6)
         return fail(k, "KVM_SET_MSRS (system call MSRs) failed");
 
@@ -627,7 +633,7 @@ int kvm_keep_run(struct kvm_keep_config *cfg, int *status, char *err, size_t err
         goto out;
     double t2 = now_us();
     cfg->vm_us = t2 - t1;
-    if (image_build(&k->img, kvm_shim_image, (size_t)(kvm_shim_image_end - kvm_shim_image), exec,
+    if (image_build(&k->img, kvm_shim_image, (size_t)kvm_shim_image_size, exec,
                     exec_len, cfg, err, errlen) < 0)
         goto out;
     double t3 = now_us();

@@ -698,8 +698,8 @@ static int64_t dispatch(uint64_t nr, uint64_t a0, uint64_t a1, uint64_t a2, uint
     case 96: return sys_gettimeofday(a0, a1);
     case 97: return sys_prlimit(0, (int)a0, 0, a1);             /* getrlimit */
     case 99: return sys_sysinfo(a0);
-    case 102: case 107: return KEEP_UID;                        /* getuid, geteuid */
-    case 104: case 108: return KEEP_UID;                        /* getgid, getegid */
+    case 102: case 107:                                         /* getuid, geteuid */
+    case 104: case 108: return KEEP_UID;                        /* getgid, getegid: the same */
     case 110: return 0;                                         /* getppid */
     case 131: return sys_sigaltstack(a0, a1);
     case 158: return sys_arch_prctl((int)a0, a1);

@@ -15,13 +15,13 @@ int main(void)
 {
     struct timespec a, b, r, w;
     EXPECT(clock_gettime(CLOCK_MONOTONIC, &a) == 0);
-    struct timespec d = {0, 50 * 1000 * 1000};
+    struct timespec d = {0, 50L * 1000 * 1000};
     EXPECT(nanosleep(&d, NULL) == 0);
     EXPECT(clock_gettime(CLOCK_MONOTONIC, &b) == 0);
     double slept = secs(b) - secs(a);
     EXPECT(slept >= 0.050 && slept < 30);
     printf("nanosleep 50 ms: slept at least 50 ms: %s\n", slept >= 0.050 ? "yes" : "no");
-    d.tv_nsec = 10 * 1000 * 1000;
+    d.tv_nsec = 10L * 1000 * 1000;
     EXPECT(clock_nanosleep(CLOCK_MONOTONIC, 0, &d, NULL) == 0);
     EXPECT(clock_getres(CLOCK_MONOTONIC, &r) == 0 && r.tv_sec == 0 && r.tv_nsec > 0);
     EXPECT(clock_gettime(CLOCK_REALTIME, &w) == 0);

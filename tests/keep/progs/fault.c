@@ -1,6 +1,6 @@
 /* A workload fault ends the Keep the way a signal ends a process: status
  * 128 + signal, after output already written is out.
- *   fault write-ro | null | exec-data | ud2 | div0 | int3 | abort | stack */
+ *   fault write-ro | mprotect-none | null | exec-data | ud2 | div0 | int3 | abort | stack */
 #include <signal.h>
 #include <stdint.h>
 #include <sys/mman.h>
@@ -29,6 +29,13 @@ int main(int argc, char **argv)
         p[0] = 1;
         mprotect(p, 4096, PROT_READ);
         p[1] = 2;
+    } else if (strcmp(how, "mprotect-none") == 0) {
+        /* Readable and written first (so the page is really there), then
+         * taken away: the read after mprotect must fault. */
+        volatile char *p = mmap(NULL, 8192, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        p[4096] = 1;
+        mprotect((void *)p, 8192, PROT_NONE);
+        printf("%d\n", p[4096]);
     } else if (strcmp(how, "null") == 0) {
         printf("%d\n", *(volatile int *)(uintptr_t)zero);
     } else if (strcmp(how, "exec-data") == 0) {

@@ -1,5 +1,7 @@
 /* stdin/stdout through the sallyport: single writes and reads far larger
- * than one block, readv/writev, and byte-exact data (a checksum of stdin). */
+ * than one block, readv/writev (small, and far larger than one block), and
+ * byte-exact data (a checksum of stdin).
+ *   io cat | bigwrite | bigvec | (none: the pipe tests) */
 #include <stdint.h>
 #include <sys/uio.h>
 #include <unistd.h>
@@ -42,6 +44,35 @@ int main(int argc, char **argv)
         if (w != (ssize_t)n)
             return 3;
         return 0;
+    }
+    if (strcmp(mode, "bigvec") == 0) {
+        /* readv of stdin into iovecs far larger than a block, to EOF; then one
+         * writev to stdout of 3 MiB + a few bytes in uneven pieces. */
+        static unsigned char in[3][1200000];
+        uint64_t total = 0, h = 0xcbf29ce484222325ull;
+        for (;;) {
+            struct iovec iv[3] = {{in[0], 7}, {in[1], sizeof in[1]}, {in[2], sizeof in[2]}};
+            ssize_t n = readv(0, iv, 3);
+            EXPECT(n >= 0);
+            if (n <= 0)
+                break;
+            size_t left = (size_t)n;
+            for (int i = 0; i < 3 && left; i++) {
+                size_t c = iv[i].iov_len < left ? iv[i].iov_len : left;
+                h = fnv(h, iv[i].iov_base, c);
+                left -= c;
+            }
+            total += (uint64_t)n;
+        }
+        static unsigned char out[(3u << 20) + 5];
+        for (size_t i = 0; i < sizeof out; i++)
+            out[i] = (unsigned char)(i * 7 + (i >> 16));
+        struct iovec ov[4] = {{out, 1}, {out + 1, 2u << 20}, {out + 1 + (2u << 20), 0},
+                              {out + 1 + (2u << 20), sizeof out - 1 - (2u << 20)}};
+        ssize_t w = writev(1, ov, 4);
+        fprintf(stderr, "readv: %llu bytes, fnv %016llx; writev: %zd\n", (unsigned long long)total,
+                (unsigned long long)h, w);
+        return w == (ssize_t)sizeof out ? 0 : 3;
     }
     /* writev/readv through a pipe. */
     int p[2];

@@ -79,7 +79,7 @@ static void tcp(void)
 static void udp(void)
 {
     int s = socket(AF_INET6, SOCK_DGRAM, 0);
-    struct sockaddr_in6 sa = {.sin6_family = AF_INET6, .sin6_addr = IN6ADDR_LOOPBACK_INIT}, me, from;
+    struct sockaddr_in6 sa = {.sin6_family = AF_INET6, .sin6_addr = IN6ADDR_LOOPBACK_INIT}, me = {0}, from = {0};
     EXPECT(bind(s, (struct sockaddr *)&sa, sizeof sa) == 0);
     if (prog_failed)
         return;
