@@ -24,6 +24,10 @@
  * compares their behaviour. */
 bool engine_peephole = true;
 
+/* The operand-stack and emission primitives run for every instruction of
+ * every function loaded: inlined, they are a third of the compiler's cost. */
+#define HOT_INLINE inline __attribute__((always_inline))
+
 #define TEMP_FLAG 0x40000000u
 #define CONST_FLAG 0x80000000u
 #define SLOT_INDEX(s) ((s) & 0x3fffffffu)
@@ -162,10 +166,17 @@ static bool nomem(comp *c)
     return false;
 }
 
-static bool grow(comp *c, void **p, uint32_t *cap, size_t elem, uint32_t need)
+static bool grow_slow(comp *c, void **p, uint32_t *cap, size_t elem, uint32_t need);
+
+/* The check inline, the reallocation out of line: called for every push and
+ * every emitted word. */
+static inline bool grow(comp *c, void **p, uint32_t *cap, size_t elem, uint32_t need)
 {
-    if (need <= *cap)
-        return true;
+    return LIKELY(need <= *cap) || grow_slow(c, p, cap, elem, need);
+}
+
+static bool grow_slow(comp *c, void **p, uint32_t *cap, size_t elem, uint32_t need)
+{
     uint64_t n = *cap ? (uint64_t)*cap * 2 : 16;
     while (n < need)
         n *= 2;
@@ -181,17 +192,26 @@ static bool grow(comp *c, void **p, uint32_t *cap, size_t elem, uint32_t need)
 
 /* ---- emission ------------------------------------------------------------------ */
 
-static void emit_word(comp *c, uint32_t w)
+static HOT_INLINE void emit_word(comp *c, uint32_t w)
 {
     if (c->len == c->cap && !grow(c, (void **)&c->code, &c->cap, sizeof *c->code, c->len + 1))
         return;
     c->code[c->len++] = w;
 }
 
+static void merge_add_pair(comp *c);
+static void merge_copy_pair(comp *c);
+
 static uint32_t emit_op(comp *c, int op)
 {
     if (c->dead)
         return 0;
+    /* an i32 compare may still absorb the add before it (add-compare-branch) */
+    if ((c->last_op == OP_I32_ADD || c->last_op == OP_I32_ADD_I) && c->prev_op == c->last_op &&
+        !(op >= OP_I32_EQ && op <= OP_I32_GE_U) && !(op >= OP_I32_EQ_I && op <= OP_I32_GE_U_I))
+        merge_add_pair(c);
+    else if (c->last_op == OP_COPY && c->prev_op == OP_COPY)
+        merge_copy_pair(c);
     uint32_t pos = c->len;
     if ((op_flags[op] & OPF_T) &&
         grow(c, (void **)&c->map, &c->mapcap, sizeof *c->map, c->nmap + 1)) {
@@ -209,13 +229,62 @@ static uint32_t emit_op(comp *c, int op)
     return pos;
 }
 
-static void emit_imm(comp *c, uint32_t v)
+/* Two adjacent i32.adds (both of slots, or both with an immediate), final (a
+ * new instruction follows that will not fuse with the second), become one
+ * I32_ADD2 / I32_ADD_I2: address arithmetic often computes
+ * several pointers in a row. No label can fall between them (every label
+ * resets the peephole state), and nothing has recorded a position after the
+ * first, so shortening the code by a word here is safe. */
+static void merge_add_pair(comp *c)
+{
+    uint32_t first = c->prev_op_pos;
+    if (!c->fuse || c->oom || first + 4 != c->last_op_pos || c->last_op_pos + 4 != c->len)
+        return;
+    uint32_t *w = &c->code[first];
+    int pair = c->last_op == OP_I32_ADD ? OP_I32_ADD2 : OP_I32_ADD_I2;
+    w[0] = (uint32_t)c->handlers[pair];
+    w[4] = w[5];
+    w[5] = w[6];
+    w[6] = w[7];
+    c->len--;
+    for (uint32_t i = c->nrelocs; i-- > 0 && c->relocs[i] > first + 4;)
+        c->relocs[i]--;
+    c->last_op = (uint32_t)pair;
+    c->last_op_pos = first;
+    c->last_dst_pos = c->last_dst_pos ? first + 4 : 0;
+    c->prev_op = OP_COUNT_;
+    c->prev_dst_pos = 0;
+}
+
+/* The same for two copies (register moves of clang's rotated variables, the
+ * values of a branch): MOVE2, in order (the second may read the first's
+ * destination). */
+static void merge_copy_pair(comp *c)
+{
+    uint32_t first = c->prev_op_pos;
+    if (!c->fuse || c->oom || first + 3 != c->last_op_pos || c->last_op_pos + 3 != c->len)
+        return;
+    uint32_t *w = &c->code[first];
+    w[0] = (uint32_t)c->handlers[OP_MOVE2];
+    w[3] = w[4];
+    w[4] = w[5];
+    c->len--;
+    for (uint32_t i = c->nrelocs; i-- > 0 && c->relocs[i] > first + 3;)
+        c->relocs[i]--;
+    c->last_op = OP_MOVE2;
+    c->last_op_pos = first;
+    c->last_dst_pos = 0;
+    c->prev_op = OP_COUNT_;
+    c->prev_dst_pos = 0;
+}
+
+static HOT_INLINE void emit_imm(comp *c, uint32_t v)
 {
     if (!c->dead)
         emit_word(c, v);
 }
 
-static void emit_slot(comp *c, uint32_t slot)
+static HOT_INLINE void emit_slot(comp *c, uint32_t slot)
 {
     if (c->dead)
         return;
@@ -225,7 +294,7 @@ static void emit_slot(comp *c, uint32_t slot)
     emit_word(c, slot);
 }
 
-static void emit_dst(comp *c, uint32_t slot)
+static HOT_INLINE void emit_dst(comp *c, uint32_t slot)
 {
     if (c->dead)
         return;
@@ -411,7 +480,7 @@ static sentry *get_scratch(comp *c, uint32_t n)
 
 #define AT_HOME UINT32_MAX
 
-static sentry *push_at(comp *c, uint8_t type, uint32_t slot)
+static HOT_INLINE sentry *push_at(comp *c, uint8_t type, uint32_t slot)
 {
     if (!grow(c, (void **)&c->stack, &c->scap, sizeof *c->stack, c->sp + 1))
         return NULL;
@@ -425,6 +494,10 @@ static sentry *push_at(comp *c, uint8_t type, uint32_t slot)
     e->home = home;
     e->slot = slot == AT_HOME ? home : slot;
     e->prev_same = NONE;
+    /* dead code (and validate-only passes) emits nothing, so nothing needs to
+     * know which entries still read a local */
+    if (c->dead && IS_LOCAL_SLOT(e->slot))
+        e->slot = home;
     if (IS_LOCAL_SLOT(e->slot)) {
         if (!grow(c, (void **)&c->lrefs, &c->lrefcap, sizeof *c->lrefs, c->nlrefs + 1)) {
             c->sp--;
@@ -438,7 +511,7 @@ static sentry *push_at(comp *c, uint8_t type, uint32_t slot)
 }
 
 /* Removes the top entry, keeping the local-reference bookkeeping right. */
-static void drop_entry(comp *c)
+static inline void drop_entry(comp *c)
 {
     uint32_t idx = --c->sp;
     const sentry *e = &c->stack[idx];
@@ -456,7 +529,7 @@ static void set_height(comp *c, uint32_t h)
 
 static sentry *push(comp *c, uint8_t type) { return push_at(c, type, AT_HOME); }
 
-static bool pop_any(comp *c, sentry *out)
+static inline bool pop_any(comp *c, sentry *out)
 {
     ctrl *f = top_ctrl(c);
     if (c->sp == f->height) {
@@ -472,7 +545,23 @@ static bool pop_any(comp *c, sentry *out)
     return true;
 }
 
-static bool pop_expect(comp *c, uint8_t want, sentry *out)
+static bool pop_expect_slow(comp *c, uint8_t want, sentry *out);
+
+static inline bool pop_expect(comp *c, uint8_t want, sentry *out)
+{
+    uint32_t sp = c->sp;
+    if (LIKELY(sp > top_ctrl(c)->height)) {
+        const sentry *e = &c->stack[sp - 1];
+        if (LIKELY(!want || e->type == want || e->type == 0)) {
+            *out = *e;
+            drop_entry(c);
+            return true;
+        }
+    }
+    return pop_expect_slow(c, want, out);
+}
+
+static bool pop_expect_slow(comp *c, uint8_t want, sentry *out)
 {
     if (!pop_any(c, out))
         return false;
@@ -719,6 +808,16 @@ static void emit_return(comp *c, uint32_t n_values)
         emit_op(c, OP_RET0);
     } else if (t->ft.result_count == 1 && t->result_cells == 1) {
         const sentry *e = &c->stack[c->sp - 1];
+        if (c->fuse && made_by_last(c, e) && (e->slot & TEMP_FLAG) &&
+            (c->last_op == OP_I32_ADD || c->last_op == OP_I64_ADD)) {
+            /* `return a + b`: the add writes the result cell itself */
+            uint32_t x = c->code[c->last_op_pos + 2], y = c->code[c->last_op_pos + 3];
+            replace_last(c, c->last_op == OP_I32_ADD ? OP_RET_I32_ADD : OP_RET_I64_ADD);
+            emit_slot(c, x);
+            emit_slot(c, y);
+            reset_peephole(c);
+            return;
+        }
         emit_op(c, OP_RET1);
         emit_slot(c, e->slot);
     } else {
@@ -836,10 +935,53 @@ static int memory_operand_form_at_sum(int op)
     return -1;
 }
 
+static uint32_t unemit_last_two(comp *c);
+
+/* acc = acc + mem[x1+y1+o1], then acc = acc + mem[x2+y2+o2] (a stencil's or
+ * a dot product's sum of neighbours): one instruction, and one trip of the
+ * running sum through the frame instead of two. The first may be F64_ADD_M
+ * (y1 is then a zero constant). The intermediate sum must not be read by the
+ * second's address. */
+static void try_add_chain(comp *c)
+{
+    if ((c->prev_op != OP_F64_ADD_MA && c->prev_op != OP_F64_ADD_M) || c->oom)
+        return;
+    const uint32_t *p = &c->code[c->prev_op_pos], *q = &c->code[c->last_op_pos];
+    uint32_t plen = c->prev_op == OP_F64_ADD_MA ? 6 : 5;
+    if (c->prev_op_pos + plen != c->last_op_pos || c->last_op_pos + 6 != c->len)
+        return;
+    uint32_t d = p[1];
+    if (q[1] != d || q[2] != d || q[3] == d || q[4] == d)
+        return;
+    uint32_t a = p[2], x1 = p[3], y1, o1, x2 = q[3], y2 = q[4], o2 = q[5];
+    if (c->prev_op == OP_F64_ADD_MA) {
+        y1 = p[4];
+        o1 = p[5];
+    } else {
+        y1 = const_slot(c, 0);
+        o1 = p[4];
+    }
+    uint32_t saved = c->instr_offset;
+    c->instr_offset = unemit_last_two(c);
+    emit_op(c, OP_F64_ADD2_MA);
+    emit_dst(c, d);
+    emit_slot(c, a);
+    emit_slot(c, x1);
+    emit_slot(c, y1);
+    emit_imm(c, o1);
+    emit_slot(c, x2);
+    emit_slot(c, y2);
+    emit_imm(c, o2);
+    c->instr_offset = saved;
+}
+
 /* x op load(addr+off) when the load was the last instruction emitted. */
 static bool try_memory_operand(comp *c, int op, uint8_t type, const sentry *a, const sentry *b,
                                uint32_t dst)
 {
+    if (c->last_op != OP_LD_I32 && c->last_op != OP_LD_I64 && c->last_op != OP_LDA_I32 &&
+        c->last_op != OP_LDA_I64)
+        return false; /* the common case: no load to fold, no table to search */
     bool comm;
     int fused = memory_operand_form(op, &comm);
     if (fused < 0)
@@ -862,6 +1004,8 @@ static bool try_memory_operand(comp *c, int op, uint8_t type, const sentry *a, c
         emit_slot(c, x);
         emit_slot(c, y);
         emit_imm(c, off);
+        if (fused == OP_F64_ADD_MA)
+            try_add_chain(c);
         return true;
     }
     if (c->last_op != (uint32_t)load)
@@ -900,6 +1044,90 @@ static int rmw_form(comp *c, int store_op, const sentry *addr, const sentry *v, 
             c->code[c->last_op_pos + 3] == addr->slot && c->code[c->last_op_pos + 4] == offset)
             return forms[i].rmw;
     return -1;
+}
+
+/* A store of v where v = x op y was just computed into a temporary. */
+static int store_of_result_form(comp *c, int store_op, const sentry *v)
+{
+    static const struct { uint16_t op, st, fused; } forms[] = {
+        {OP_F64_ADD, OP_ST_64, OP_F64_ADD_ST}, {OP_F64_SUB, OP_ST_64, OP_F64_SUB_ST},
+        {OP_F64_MUL, OP_ST_64, OP_F64_MUL_ST}, {OP_I32_ADD, OP_ST_32, OP_I32_ADD_ST},
+        {OP_I64_ADD, OP_ST_64, OP_I64_ADD_ST},
+    };
+    if (!made_by_last(c, v) || !(v->slot & TEMP_FLAG))
+        return -1;
+    for (size_t i = 0; i < sizeof forms / sizeof forms[0]; i++)
+        if (forms[i].op == c->last_op && forms[i].st == store_op)
+            return forms[i].fused;
+    return -1;
+}
+
+/* Removes the last two instructions; returns the byte offset of the first
+ * (the earlier trap site) for the instruction replacing them. */
+static uint32_t unemit_last_two(comp *c)
+{
+    uint32_t first = c->prev_op_pos;
+    uint32_t where = c->instr_offset;
+    for (uint32_t i = c->nmap; i-- > 0 && c->map[i].code_pos >= first;)
+        where = c->map[i].wasm_offset;
+    c->len = first;
+    while (c->nrelocs && c->relocs[c->nrelocs - 1] >= c->len)
+        c->nrelocs--;
+    while (c->nmap && c->map[c->nmap - 1].code_pos >= c->len)
+        c->nmap--;
+    reset_peephole(c);
+    return where;
+}
+
+/* mem[a+off] = k * mem[x+y+off2] + mem[a+off] (`c[j] += k * b[j]`): an
+ * F64_MUL_M/_MA into a temporary, then F64_ADD_M of that temporary and
+ * mem[a+off] (about to become F64_ADD_RMW), become one instruction. */
+static bool try_muladd_rmw(comp *c, uint32_t addr, uint32_t offset)
+{
+    if ((c->prev_op != OP_F64_MUL_M && c->prev_op != OP_F64_MUL_MA && c->prev_op != OP_F64_MUL) ||
+        !c->prev_dst_pos)
+        return false;
+    uint32_t t = c->code[c->last_op_pos + 2]; /* the add's register operand */
+    const uint32_t *mul = &c->code[c->prev_op_pos];
+    uint32_t mul_words = c->prev_op == OP_F64_MUL ? 4 : c->prev_op == OP_F64_MUL_M ? 5 : 6;
+    if (!(t & TEMP_FLAG) || mul[1] != t || c->prev_dst_pos != c->prev_op_pos + 1 ||
+        c->last_op_pos != c->prev_op_pos + mul_words)
+        return false;
+    if (c->prev_op == OP_F64_MUL) { /* both factors in cells: mem[a+off] += x * y */
+        uint32_t x = mul[2], y = mul[3];
+        uint32_t saved = c->instr_offset;
+        c->instr_offset = unemit_last_two(c);
+        emit_op(c, OP_F64_MULADD_RMW_R);
+        emit_slot(c, addr);
+        emit_slot(c, x);
+        emit_slot(c, y);
+        emit_imm(c, offset);
+        c->instr_offset = saved;
+        reset_peephole(c);
+        return true;
+    }
+    uint32_t k = mul[2], x = mul[3], y, moff;
+    if (c->prev_op == OP_F64_MUL_M) {
+        y = const_slot(c, 0);
+        moff = mul[4];
+    } else {
+        y = mul[4];
+        moff = mul[5];
+    }
+    if (k == t) /* the multiplier was the temporary itself: keep it simple */
+        return false;
+    uint32_t saved = c->instr_offset;
+    c->instr_offset = unemit_last_two(c);
+    emit_op(c, OP_F64_MULADD_RMW);
+    emit_slot(c, addr);
+    emit_slot(c, k);
+    emit_slot(c, x);
+    emit_slot(c, y);
+    emit_imm(c, offset);
+    emit_imm(c, moff);
+    c->instr_offset = saved;
+    reset_peephole(c);
+    return true;
 }
 
 /* i32 operations with a constant operand take it as an immediate, so the
@@ -953,15 +1181,83 @@ static bool try_immediate(comp *c, int op, const sentry *a, const sentry *b, uin
     return true;
 }
 
+/* a ^ rotl(x, k), a | (x << k)...: hash and checksum code combines shifted
+ * and rotated copies of a word; the shift just computed into a temporary
+ * becomes the operation's right operand. */
+static bool try_shifted_operand(comp *c, int op, const sentry *a, const sentry *b, uint32_t dst)
+{
+    static const struct { uint16_t op, shift, fused; } forms[] = {
+        {OP_I32_XOR, OP_I32_ROTL_I, OP_I32_XOR_ROTL_I}, {OP_I32_XOR, OP_I32_SHR_U_I, OP_I32_XOR_SHR_U_I},
+        {OP_I32_XOR, OP_I32_SHL_I, OP_I32_XOR_SHL_I},   {OP_I32_OR, OP_I32_ROTL_I, OP_I32_OR_ROTL_I},
+        {OP_I32_OR, OP_I32_SHR_U_I, OP_I32_OR_SHR_U_I}, {OP_I32_OR, OP_I32_SHL_I, OP_I32_OR_SHL_I},
+    };
+    const sentry *other;
+    if (made_by_last(c, b) && (b->slot & TEMP_FLAG))
+        other = a; /* both are commutative */
+    else if (made_by_last(c, a) && (a->slot & TEMP_FLAG))
+        other = b;
+    else
+        return false;
+    for (size_t i = 0; i < sizeof forms / sizeof forms[0]; i++)
+        if (forms[i].op == op && forms[i].shift == c->last_op) {
+            uint32_t x = c->code[c->last_op_pos + 2], k = c->code[c->last_op_pos + 3];
+            replace_last(c, forms[i].fused);
+            emit_dst(c, dst);
+            emit_slot(c, other->slot);
+            emit_slot(c, x);
+            emit_imm(c, k);
+            return true;
+        }
+    return false;
+}
+
+/* x + a*b (two roundings, as wasm wants: the engine is built with
+ * -ffp-contract=off) with the product just computed into a temporary. The
+ * add keeps its operand order (NaN payloads), hence two forms. */
+static bool try_mul_add(comp *c, const sentry *a, const sentry *b, uint32_t dst)
+{
+    int form;
+    const sentry *other;
+    if (made_by_last(c, b) && (b->slot & TEMP_FLAG) && !(made_by_last(c, a))) {
+        form = OP_F64_MUL_ADD, other = a;
+    } else if (made_by_last(c, a) && (a->slot & TEMP_FLAG) && !(made_by_last(c, b))) {
+        form = OP_F64_MUL_ADD_R, other = b;
+    } else {
+        return false;
+    }
+    uint32_t x = c->code[c->last_op_pos + 2], y = c->code[c->last_op_pos + 3];
+    replace_last(c, form);
+    emit_dst(c, dst);
+    emit_slot(c, other->slot);
+    emit_slot(c, x);
+    emit_slot(c, y);
+    return true;
+}
+
 static bool binary(comp *c, uint8_t in, uint8_t out, int op)
 {
     sentry a, b;
-    if (!pop_expect(c, in, &b) || !pop_expect(c, in, &a))
+    uint32_t sp = c->sp;
+    if (LIKELY(sp >= top_ctrl(c)->height + 2 && c->stack[sp - 1].type == in &&
+               c->stack[sp - 2].type == in)) {
+        /* the common case, without pop_expect's checks for the rare ones */
+        b = c->stack[sp - 1];
+        drop_entry(c);
+        a = c->stack[sp - 2];
+        drop_entry(c);
+    } else if (!pop_expect(c, in, &b) || !pop_expect(c, in, &a)) {
         return false;
+    }
     sentry *d = push(c, out);
     if (!d)
         return false;
+    if (c->dead)
+        return true;
+    if (c->fuse && (op == OP_I32_XOR || op == OP_I32_OR) && try_shifted_operand(c, op, &a, &b, d->home))
+        return true;
     if (c->fuse && try_memory_operand(c, op, in, &a, &b, d->home))
+        return true;
+    if (c->fuse && op == OP_F64_ADD && c->last_op == OP_F64_MUL && try_mul_add(c, &a, &b, d->home))
         return true;
     if (c->fuse && in == WASM_I32 && try_immediate(c, op, &a, &b, d->home))
         return true;
@@ -1591,6 +1887,12 @@ static bool compile_body(comp *c)
         c->instr_count++;
         if (!c->loop_depth)
             c->outside_loops++;
+        if (op == 0x20) { /* local.get, a third of all instructions: emits nothing */
+            uint32_t idx;
+            if (!read_local(c, &idx) || !push_at(c, c->ltype[idx], c->lslot[idx]))
+                return false;
+            continue;
+        }
         if (!compile_instr(c, op))
             return false;
         if (c->oom)
@@ -1891,9 +2193,15 @@ static bool compile_instr(comp *c, uint8_t op)
         sentry *d = push(c, mi->type);
         if (!d)
             return false;
-        if (c->fuse && made_by_last(c, &a) && c->last_op == OP_I32_ADD) {
-            /* the address is an i32.add just computed: add inside the load */
+        if (c->fuse && made_by_last(c, &a) &&
+            (c->last_op == OP_I32_ADD || c->last_op == OP_I32_ADD_I)) {
+            /* the address is an i32.add just computed: add inside the load
+             * (a constant addend is read from its frame cell: compilers
+             * leave `x + k` unfolded when it may wrap, so the offset field
+             * cannot take it) */
             uint32_t x = c->code[c->last_op_pos + 2], y = c->code[c->last_op_pos + 3];
+            if (c->last_op == OP_I32_ADD_I)
+                y = const_slot(c, y);
             replace_last(c, OP_LDA_I32 + (mi->op - OP_LD_I32));
             emit_dst(c, d->home);
             emit_slot(c, x);
@@ -1914,12 +2222,26 @@ static bool compile_instr(comp *c, uint8_t op)
             !pop_expect(c, I32, &a))
             return false;
         int rmw = c->fuse ? rmw_form(c, mi->op, &a, &v, offset) : -1;
+        if (rmw == OP_F64_ADD_RMW && try_muladd_rmw(c, a.slot, offset))
+            return true;
         if (rmw >= 0) {
             /* mem[a] = x op mem[a]: one read-modify-write instruction */
             uint32_t other = c->code[c->last_op_pos + 2];
             replace_last(c, rmw);
             emit_slot(c, a.slot);
             emit_slot(c, other);
+            emit_imm(c, offset);
+            reset_peephole(c);
+            return true;
+        }
+        int st = c->fuse ? store_of_result_form(c, mi->op, &v) : -1;
+        if (st >= 0) {
+            /* mem[a] = x op y: the operation stores its result itself */
+            uint32_t x = c->code[c->last_op_pos + 2], y = c->code[c->last_op_pos + 3];
+            replace_last(c, st);
+            emit_slot(c, a.slot);
+            emit_slot(c, x);
+            emit_slot(c, y);
             emit_imm(c, offset);
             reset_peephole(c);
             return true;
@@ -2488,7 +2810,7 @@ bool compile_lazy(const func_code *cfc, wasm_error *err)
         if (!m->lazy_ws)
             m->lazy_ws = compiler_new();
         ok = m->lazy_ws && compile_function(m->lazy_ws, m, fc->func_index - m->func_imports,
-                                            m->code_copy, m->code_origin, false, err);
+                                            m->code_bytes, m->code_origin, false, err);
         if (!m->lazy_ws)
             err_set(err, WASM_ERR_NOMEM, "out of memory compiling function %u", fc->func_index);
     }
@@ -2554,6 +2876,15 @@ bool compile_function(comp *c, const wasm_module *m, uint32_t def_index, const u
     c->dead = validate_only;
     func_code *fc = &((wasm_module *)m)->codes[def_index];
     c->instr_offset = m->body_start[def_index];
+    if (!validate_only) {
+        /* about one code word per body byte: size the buffers once rather than
+         * doubling them from 16 (the workspace keeps them for the next body) */
+        uint32_t body = m->body_end[def_index] - m->body_start[def_index];
+        uint32_t want = (body < (1u << 20) ? body : (1u << 20)) + 64;
+        if (!grow(c, (void **)&c->code, &c->cap, sizeof *c->code, want) ||
+            !grow(c, (void **)&c->relocs, &c->relcap, sizeof *c->relocs, want))
+            return false;
+    }
 
     bool ok = read_locals(c);
     if (ok) {

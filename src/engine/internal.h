@@ -29,6 +29,7 @@
 #define MAX_LOCALS 50000u          /* params + declared locals, per function */
 #define MAX_BODY_SIZE (128u << 20)  /* bytes of one function body */
 #define MAX_FRAME_CELLS (1u << 22) /* cells one frame may need */
+#define EAGER_CODE_BYTES (256u << 10) /* code sections up to this are compiled at load */
 #define DEFAULT_TABLE_LIMIT 10000000u
 #define DEFAULT_CALL_DEPTH 100000u
 #define DEFAULT_STACK_CELLS (2u << 20) /* 16 MiB of value stack */
@@ -203,12 +204,14 @@ struct wasm_module {
     uint32_t data_seg_count;
     data_def *datas;
 
-    /* function bodies: module byte offsets, and a copy of the code section
-     * (from code_origin on) kept for compilation on first call */
+    /* function bodies: module byte offsets, and the code section (from
+     * code_origin on: a copy, or the caller's bytes for
+     * wasm_module_new_borrowed) kept for compilation on first call */
     uint32_t code_count;
     uint32_t *body_start, *body_end;
     bool has_code_section;
-    uint8_t *code_copy;
+    uint8_t *code_copy;      /* owned; NULL when the caller's bytes are borrowed */
+    const uint8_t *code_bytes; /* code_copy, or the caller's bytes from code_origin on */
     size_t code_origin;
     bool fuse;               /* peephole fusion when compiling */
     int lazy_lock;           /* spin lock around lazy compilation */

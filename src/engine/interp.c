@@ -685,6 +685,12 @@ L_RET0:
 L_RET1:
     fp[0] = S(1);
     goto do_return;
+L_RET_I32_ADD:
+    fp[0].i64 = (uint32_t)(S(1).i32 + S(2).i32);
+    goto do_return;
+L_RET_I64_ADD:
+    fp[0].i64 = S(1).i64 + S(2).i64;
+    goto do_return;
 L_RET_RANGE:
     memmove(fp, fp + pc[1], (size_t)pc[2] * sizeof(cell));
     goto do_return;
@@ -1175,7 +1181,7 @@ L_V_LOAD_LANE: {
     MEMCHECK(ea, bytes);
     uint8_t v[16];
     memcpy(v, &fp[pc[3]], 16);
-    memcpy(v + pc[5] * bytes, mbase + ea, bytes);
+    memcpy(v + (size_t)pc[5] * bytes, mbase + ea, bytes);
     memcpy(&fp[pc[1]], v, 16);
     NEXT(7);
 }
@@ -1185,7 +1191,7 @@ L_V_STORE_LANE: {
     MEMCHECK(ea, bytes);
     uint8_t v[16];
     memcpy(v, &fp[pc[2]], 16);
-    memcpy(mbase + ea, v + pc[4] * bytes, bytes);
+    memcpy(mbase + ea, v + (size_t)pc[4] * bytes, bytes);
     NEXT(6);
 }
 L_V_UN:
@@ -1295,6 +1301,82 @@ L_V_REPLACE: {
     RMW(I64_ADD_RMW, i64, uint64_t, +)
     RMW(F32_ADD_RMW, f32, float, +)
     RMW(F64_ADD_RMW, f64, double, +)
+#define OP_STORE(name, T, f, op)                                                           \
+    L_##name : {                                                                           \
+        T v_ = (T)(S(2).f op S(3).f);                                                      \
+        uint64_t ea = (uint64_t)S(1).i32 + pc[4];                                          \
+        MEMCHECK(ea, sizeof(T));                                                           \
+        memcpy(mbase + ea, &v_, sizeof v_);                                                \
+        NEXT(5);                                                                           \
+    }
+    OP_STORE(F64_ADD_ST, double, f64, +)
+    OP_STORE(F64_SUB_ST, double, f64, -)
+    OP_STORE(F64_MUL_ST, double, f64, *)
+    OP_STORE(I32_ADD_ST, uint32_t, i32, +)
+    OP_STORE(I64_ADD_ST, uint64_t, i64, +)
+L_F64_ADD2_MA: {
+    uint64_t e1 = (uint64_t)(uint32_t)(S(3).i32 + S(4).i32) + pc[5];
+    MEMCHECK(e1, 8);
+    uint64_t e2 = (uint64_t)(uint32_t)(S(6).i32 + S(7).i32) + pc[8];
+    MEMCHECK(e2, 8);
+    double m1, m2;
+    memcpy(&m1, mbase + e1, 8);
+    memcpy(&m2, mbase + e2, 8);
+    S(1).f64 = (S(2).f64 + m1) + m2;
+    NEXT(9);
+}
+L_MOVE2:
+    S(1) = S(2);
+    S(3) = S(4);
+    NEXT(5);
+#define SHIFTED(name, op, shifted)                                                         \
+    L_##name : {                                                                           \
+        uint32_t x = S(3).i32, k = pc[4];                                                  \
+        S(1).i64 = (uint32_t)(S(2).i32 op(shifted));                                       \
+        NEXT(5);                                                                           \
+    }
+    SHIFTED(I32_XOR_ROTL_I, ^, rotl32(x, k))
+    SHIFTED(I32_XOR_SHR_U_I, ^, x >> (k & 31))
+    SHIFTED(I32_XOR_SHL_I, ^, x << (k & 31))
+    SHIFTED(I32_OR_ROTL_I, |, rotl32(x, k))
+    SHIFTED(I32_OR_SHR_U_I, |, x >> (k & 31))
+    SHIFTED(I32_OR_SHL_I, |, x << (k & 31))
+L_F64_MULADD_RMW_R: {
+    uint64_t ea = (uint64_t)S(1).i32 + pc[4];
+    MEMCHECK(ea, 8);
+    double m_;
+    memcpy(&m_, mbase + ea, 8);
+    m_ = S(2).f64 * S(3).f64 + m_;
+    memcpy(mbase + ea, &m_, 8);
+    NEXT(5);
+}
+L_F64_MUL_ADD:
+    S(1).f64 = S(2).f64 + S(3).f64 * S(4).f64;
+    NEXT(5);
+L_F64_MUL_ADD_R:
+    S(1).f64 = S(3).f64 * S(4).f64 + S(2).f64;
+    NEXT(5);
+L_I32_ADD_I2:
+    S(1).i64 = (uint32_t)(S(2).i32 + pc[3]);
+    S(4).i64 = (uint32_t)(S(5).i32 + pc[6]);
+    NEXT(7);
+L_I32_ADD2:
+    S(1).i64 = (uint32_t)(S(2).i32 + S(3).i32);
+    S(4).i64 = (uint32_t)(S(5).i32 + S(6).i32); /* after the first: it may read d1 */
+    NEXT(7);
+L_F64_MULADD_RMW: {
+    /* the product's load first: it traps first in the unfused code */
+    uint64_t eb = (uint64_t)(uint32_t)(S(3).i32 + S(4).i32) + pc[6];
+    MEMCHECK(eb, 8);
+    uint64_t ea = (uint64_t)S(1).i32 + pc[5];
+    MEMCHECK(ea, 8);
+    double b_, m_;
+    memcpy(&b_, mbase + eb, 8);
+    memcpy(&m_, mbase + ea, 8);
+    m_ = S(2).f64 * b_ + m_; /* -ffp-contract=off: two roundings, as in wasm */
+    memcpy(mbase + ea, &m_, 8);
+    NEXT(7);
+}
     BINOP_MA(I32_ADD_MA, i32, i32, 4, a + b)
     BINOP_MA(I32_MUL_MA, i32, i32, 4, a * b)
     BINOP_MA(F32_MUL_MA, f32, f32, 4, a * b)

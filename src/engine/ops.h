@@ -24,6 +24,8 @@
     X(RET0, 1, 0)                                                      \
     X(RET1, 2, 0)             /* S value */                            \
     X(RET_RANGE, 3, 0)        /* S first, I cells */                   \
+    X(RET_I32_ADD, 3, 0)      /* return a + b: S a, S b */             \
+    X(RET_I64_ADD, 3, 0)                                               \
     X(CALL, 4, OPF_T)         /* I func_code pointer (2 words), S arg base */ \
     X(CALL_IMPORT, 3, OPF_T)  /* I func index, S arg base */           \
     X(CALL_INDIRECT, 5, OPF_T) /* I type, I table, S index, S base */  \
@@ -171,6 +173,23 @@
     X(I32_ADD_RMW, 4, OPF_T) X(I32_AND_RMW, 4, OPF_T)                      \
     X(I32_OR_RMW, 4, OPF_T) X(I32_XOR_RMW, 4, OPF_T) X(I64_ADD_RMW, 4, OPF_T) \
     X(F32_ADD_RMW, 4, OPF_T) X(F64_ADD_RMW, 4, OPF_T)                      \
+    /* mem[a+off] = k * mem[x+y+off2] + mem[a+off]: S a, S k, S x, S y, I off, I off2 */ \
+    X(F64_MULADD_RMW, 7, OPF_T)                                            \
+    X(F64_MULADD_RMW_R, 5, OPF_T) /* mem[a+off] = x * y + mem[a+off]: S a, S x, S y, I off */ \
+    /* d = c + a * b / d = a * b + c: S d, S c, S a, S b */                \
+    X(F64_MUL_ADD, 5, 0) X(F64_MUL_ADD_R, 5, 0)                            \
+    /* a store of an operation's result: mem[a+off] = x op y: S a, S x, S y, I off */ \
+    X(F64_ADD_ST, 5, OPF_T) X(F64_SUB_ST, 5, OPF_T) X(F64_MUL_ST, 5, OPF_T) \
+    X(I32_ADD_ST, 5, OPF_T) X(I64_ADD_ST, 5, OPF_T)                        \
+    /* two i32.adds in a row: S d1, S a1, S b1, S d2, S a2, S b2 */         \
+    X(I32_ADD2, 7, 0)                                                      \
+    X(I32_ADD_I2, 7, 0)       /* S d1, S a1, I k1, S d2, S a2, I k2 */  \
+    X(MOVE2, 5, 0)            /* two copies in order: S d1, S s1, S d2, S s2 */ \
+    /* a shifted or rotated right operand: S dst, S a, S x, I k */          \
+    X(I32_XOR_ROTL_I, 5, 0) X(I32_XOR_SHR_U_I, 5, 0) X(I32_XOR_SHL_I, 5, 0) \
+    X(I32_OR_ROTL_I, 5, 0) X(I32_OR_SHR_U_I, 5, 0) X(I32_OR_SHL_I, 5, 0)   \
+    /* d = (a + mem[x1+y1+o1]) + mem[x2+y2+o2]: S d, S a, S x1, S y1, I o1, S x2, S y2, I o2 */ \
+    X(F64_ADD2_MA, 9, OPF_T)                                               \
     /* a memory operand at a fused address: S dst, S a, S x, S y, I off */ \
     X(I32_ADD_MA, 6, OPF_T) X(I32_MUL_MA, 6, OPF_T)                        \
     X(F32_MUL_MA, 6, OPF_T) X(F64_MUL_MA, 6, OPF_T)                        \

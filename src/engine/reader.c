@@ -81,6 +81,12 @@ static bool rd_signed(reader *r, unsigned bits, int64_t *out)
 
 bool rd_s32(reader *r, int32_t *out)
 {
+    /* one byte (|value| < 64): most constants */
+    if (LIKELY(r->pos < r->end) && !(r->base[r->pos] & 0x80)) {
+        uint8_t b = r->base[r->pos++];
+        *out = (int32_t)(b & 0x40 ? (uint32_t)b | 0xffffff80u : b);
+        return true;
+    }
     int64_t v;
     if (!rd_signed(r, 32, &v))
         return false;

@@ -87,7 +87,7 @@ const char *type_name(uint8_t t)
 
 /* ---- modules ------------------------------------------------------------------------ */
 
-wasm_module *wasm_module_new(const uint8_t *bytes, size_t size, wasm_error *err)
+static wasm_module *module_new(const uint8_t *bytes, size_t size, bool borrow, wasm_error *err)
 {
     wasm_error local;
     if (!err)
@@ -132,27 +132,40 @@ wasm_module *wasm_module_new(const uint8_t *bytes, size_t size, wasm_error *err)
             fc->body_size = m->body_end[i] - m->body_start[i];
             fc->module = m;
         }
-        /* Validate every body now; translate each on its first call (or all
-         * now with ENGINE_EAGER=1). */
-        bool eager = getenv("ENGINE_EAGER") || getenv("ENGINE_DUMP");
+        /* Validate every body now. A small module is translated in the same
+         * pass (one walk per body); a big one is only validated now, and each
+         * function translated on its first call, so that a large program
+         * pays only for what it runs. ENGINE_EAGER=1 / ENGINE_LAZY=1 force
+         * either way (tests use both). */
+        bool eager = ndef && m->body_end[ndef - 1] - m->body_start[0] <= EAGER_CODE_BYTES;
+        if (getenv("ENGINE_LAZY"))
+            eager = false;
+        const bool dump = getenv("ENGINE_DUMP") != NULL;
+        if (dump || getenv("ENGINE_EAGER"))
+            eager = true;
         for (uint32_t i = 0; i < ndef; i++) {
             if (!compile_function(ws, m, i, bytes, 0, !eager, err)) {
                 first_unchecked = i;
                 break;
             }
-            if (eager && getenv("ENGINE_DUMP"))
+            if (dump)
                 dump_function(&m->codes[i]);
         }
         compiler_free(ws);
         if (err->status == WASM_OK && ndef && !eager) {
             m->code_origin = m->body_start[0];
             size_t len = m->body_end[ndef - 1] - m->code_origin;
-            m->code_copy = malloc(len ? len : 1);
-            if (!m->code_copy) {
-                err_set(err, WASM_ERR_NOMEM, "out of memory keeping the code section");
-                goto fail;
+            if (borrow) {
+                m->code_bytes = bytes + m->code_origin;
+            } else {
+                m->code_copy = malloc(len ? len : 1);
+                if (!m->code_copy) {
+                    err_set(err, WASM_ERR_NOMEM, "out of memory keeping the code section");
+                    goto fail;
+                }
+                memcpy(m->code_copy, bytes + m->code_origin, len);
+                m->code_bytes = m->code_copy;
             }
-            memcpy(m->code_copy, bytes + m->code_origin, len);
         }
         if (err->status == WASM_OK)
             return m;
@@ -173,6 +186,16 @@ fail:
     module_free_contents(m);
     free(m);
     return NULL;
+}
+
+wasm_module *wasm_module_new(const uint8_t *bytes, size_t size, wasm_error *err)
+{
+    return module_new(bytes, size, false, err);
+}
+
+wasm_module *wasm_module_new_borrowed(const uint8_t *bytes, size_t size, wasm_error *err)
+{
+    return module_new(bytes, size, true, err);
 }
 
 void wasm_module_free(wasm_module *module)

@@ -218,8 +218,8 @@ void simd_unary(uint32_t op, void *dst, const void *src)
     case 0x7f: for (i = 0; i < 4; i++) r.u32[i] = (uint32_t)a.u16[2 * i] + a.u16[2 * i + 1]; break;
     case 0x80: for (i = 0; i < 8; i++) r.u16[i] = (uint16_t)(a.i16[i] < 0 ? -(uint16_t)a.u16[i] : a.u16[i]); break;
     case 0x81: r.u16 = -a.u16; break;
-    case 0x87: for (i = 0; i < 8; i++) r.i16[i] = a.i8[i]; break;
-    case 0x88: for (i = 0; i < 8; i++) r.i16[i] = a.i8[i + 8]; break;
+    case 0x87: for (i = 0; i < 8; i++) r.i16[i] = (int16_t)a.i8[i]; break;
+    case 0x88: for (i = 0; i < 8; i++) r.i16[i] = (int16_t)a.i8[i + 8]; break;
     case 0x89: for (i = 0; i < 8; i++) r.u16[i] = a.u8[i]; break;
     case 0x8a: for (i = 0; i < 8; i++) r.u16[i] = a.u8[i + 8]; break;
     case 0xa0: for (i = 0; i < 4; i++) r.u32[i] = a.i32[i] < 0 ? -a.u32[i] : a.u32[i]; break;
@@ -512,12 +512,12 @@ void simd_load(uint32_t op, void *dst, const uint8_t *mem)
     memcpy(in, mem, simd_load_size(op));
     int i;
     switch (op) {
-    case 0x01: for (i = 0; i < 8; i++) r.i16[i] = (int8_t)in[i]; break;
+    case 0x01: for (i = 0; i < 8; i++) r.i16[i] = (int16_t)(int8_t)in[i]; break;
     case 0x02: for (i = 0; i < 8; i++) r.u16[i] = in[i]; break;
-    case 0x03: for (i = 0; i < 4; i++) { int16_t v; memcpy(&v, in + 2 * i, 2); r.i32[i] = v; } break;
-    case 0x04: for (i = 0; i < 4; i++) { uint16_t v; memcpy(&v, in + 2 * i, 2); r.u32[i] = v; } break;
-    case 0x05: for (i = 0; i < 2; i++) { int32_t v; memcpy(&v, in + 4 * i, 4); r.i64[i] = v; } break;
-    case 0x06: for (i = 0; i < 2; i++) { uint32_t v; memcpy(&v, in + 4 * i, 4); r.u64[i] = v; } break;
+    case 0x03: for (i = 0; i < 4; i++) { int16_t v; memcpy(&v, in + (size_t)2 * i, 2); r.i32[i] = v; } break;
+    case 0x04: for (i = 0; i < 4; i++) { uint16_t v; memcpy(&v, in + (size_t)2 * i, 2); r.u32[i] = v; } break;
+    case 0x05: for (i = 0; i < 2; i++) { int32_t v; memcpy(&v, in + (size_t)4 * i, 4); r.i64[i] = v; } break;
+    case 0x06: for (i = 0; i < 2; i++) { uint32_t v; memcpy(&v, in + (size_t)4 * i, 4); r.u64[i] = v; } break;
     case 0x07: for (i = 0; i < 16; i++) r.u8[i] = in[0]; break;
     case 0x08: { uint16_t v; memcpy(&v, in, 2); for (i = 0; i < 8; i++) r.u16[i] = v; break; }
     case 0x09: { uint32_t v; memcpy(&v, in, 4); for (i = 0; i < 4; i++) r.u32[i] = v; break; }

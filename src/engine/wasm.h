@@ -150,6 +150,10 @@ typedef struct wasm_module wasm_module;
  * fills err (status MALFORMED or INVALID, message with the byte offset). The
  * bytes are not referenced after the call returns. */
 wasm_module *wasm_module_new(const uint8_t *bytes, size_t size, wasm_error *err);
+/* The same, but a module whose functions are translated on first call (a big
+ * one) keeps reading their bodies from bytes instead of a copy: the caller
+ * keeps bytes alive and unchanged until wasm_module_free. */
+wasm_module *wasm_module_new_borrowed(const uint8_t *bytes, size_t size, wasm_error *err);
 void wasm_module_free(wasm_module *module);
 
 typedef struct wasm_import_desc {

@@ -311,19 +311,29 @@ int64_t sp_flush(struct sp_keep *k)
 
 /* ---- I/O ------------------------------------------------------------------ */
 
-int64_t sp_read(struct sp_keep *k, int fd, void *buf, uint64_t len)
+/* One read-like call (nr: read, pread64, getdents64) into at most LEN bytes
+ * of the block, at most what fits; ARG3 is its fourth argument. Returns the
+ * host's count, checked against the request, and where the bytes are in *off. */
+static int64_t read_chunk(struct sp_keep *k, uint64_t nr, const char *name, int fd, uint64_t len,
+                          uint64_t arg3, uint64_t *off)
 {
-    if (bad_fd(k, fd))
-        return -E_BADF;
     int64_t e = begin(k, len < k->data_size ? len : k->data_size);
     if (e < 0)
         return e;
     uint64_t n = len < space_left(k) ? len : space_left(k);
-    uint64_t off = alloc(k, n);
-    uint32_t slot = push(k, SP_READ, (uint64_t)fd, off, n, 0, 0, 0);
-    if ((e = submit(k, "read")) < 0)
+    *off = alloc(k, n);
+    uint32_t slot = push(k, nr, (uint64_t)fd, *off, n, arg3, 0, 0);
+    if ((e = submit(k, name)) < 0)
         return e;
-    int64_t r = bounded(k, result(k, slot, "read"), n, "read", "byte count above the request");
+    return bounded(k, result(k, slot, name), n, name, "byte count above the request");
+}
+
+int64_t sp_read(struct sp_keep *k, int fd, void *buf, uint64_t len)
+{
+    if (bad_fd(k, fd))
+        return -E_BADF;
+    uint64_t off = 0;
+    int64_t r = read_chunk(k, SP_READ, "read", fd, len, 0, &off);
     if (r > 0)
         copy_in(k, buf, off, (uint64_t)r);
     return r;
@@ -335,15 +345,8 @@ int64_t sp_pread(struct sp_keep *k, int fd, void *buf, uint64_t len, int64_t pos
         return -E_BADF;
     if (pos < 0)
         return -E_INVAL;
-    int64_t e = begin(k, len < k->data_size ? len : k->data_size);
-    if (e < 0)
-        return e;
-    uint64_t n = len < space_left(k) ? len : space_left(k);
-    uint64_t off = alloc(k, n);
-    uint32_t slot = push(k, SP_PREAD, (uint64_t)fd, off, n, (uint64_t)pos, 0, 0);
-    if ((e = submit(k, "pread64")) < 0)
-        return e;
-    int64_t r = bounded(k, result(k, slot, "pread64"), n, "pread64", "byte count above the request");
+    uint64_t off = 0;
+    int64_t r = read_chunk(k, SP_PREAD, "pread64", fd, len, (uint64_t)pos, &off);
     if (r > 0)
         copy_in(k, buf, off, (uint64_t)r);
     return r;
@@ -794,16 +797,8 @@ int64_t sp_getdents64(struct sp_keep *k, int fd, void *buf, uint64_t len)
 {
     if (bad_fd(k, fd))
         return -E_BADF;
-    int64_t e = begin(k, len < k->data_size ? len : k->data_size);
-    if (e < 0)
-        return e;
-    uint64_t n = len < space_left(k) ? len : space_left(k);
-    uint64_t off = alloc(k, n);
-    uint32_t slot = push(k, SP_GETDENTS64, (uint64_t)fd, off, n, 0, 0, 0);
-    if ((e = submit(k, "getdents64")) < 0)
-        return e;
-    int64_t r = bounded(k, result(k, slot, "getdents64"), n, "getdents64",
-                        "byte count above the request");
+    uint64_t off = 0;
+    int64_t r = read_chunk(k, SP_GETDENTS64, "getdents64", fd, len, 0, &off);
     if (r <= 0)
         return r;
     copy_in(k, buf, off, (uint64_t)r);

@@ -251,6 +251,29 @@ static void gen_expr(buf *b, int t)
         local_get(b, t);
         break;
     case 3: case 4: /* binary op, often with a load or a constant operand */
+        if (t == T_F64 && chance(15)) {
+            /* x + a*b or a*b + x (F64_MUL_ADD, _R) */
+            bool product_first = chance(50);
+            if (!product_first)
+                gen_expr(b, t);
+            gen_expr(b, t);
+            chance(50) ? local_get(b, t) : gen_expr(b, t);
+            put(b, 0xa2);
+            if (product_first)
+                gen_expr(b, t);
+            put(b, 0xa0);
+            break;
+        }
+        if (t == T_F64 && chance(15)) {
+            /* x + mem[..] + mem[..]: a sum of neighbours (F64_ADD2_MA) */
+            gen_expr(b, t);
+            for (int k = 0; k < 2; k++) {
+                gen_addr(b);
+                put(b, 0x2b), put_u32(b, 3), put_u32(b, chance(60) ? 0 : rnd(64));
+                put(b, 0xa0);
+            }
+            break;
+        }
         if (chance(30)) {
             gen_load(b, t);
             gen_expr(b, t);
@@ -333,10 +356,25 @@ static void gen_store(buf *b)
         uint8_t st = t == T_I32 ? 0x36 : t == T_I64 ? 0x37 : 0x39;
         uint32_t al = t == T_I32 ? 2 : 3;
         put(b, 0x20), put_u32(b, LOCAL_ADDR);
-        gen_expr(b, t);
+        bool muladd = t == T_F64 && chance(40);
+        if (muladd) { /* c[j] += k * b[j]: F64_MULADD_RMW */
+            chance(50) ? local_get(b, t) : gen_expr(b, t);
+            if (chance(50)) { /* the other factor from memory, or a register */
+                gen_addr(b);
+                put(b, 0x2b), put_u32(b, 3), put_u32(b, chance(60) ? 0 : rnd(64));
+            } else {
+                local_get(b, t);
+            }
+            put(b, 0xa2);
+        } else {
+            gen_expr(b, t);
+        }
         put(b, 0x20), put_u32(b, LOCAL_ADDR);
         put(b, ld), put_u32(b, al), put_u32(b, off);
-        gen_binop(b, t);
+        if (muladd)
+            put(b, 0xa0);
+        else
+            gen_binop(b, t);
         put(b, st), put_u32(b, al), put_u32(b, off);
         return;
     }

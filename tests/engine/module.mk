@@ -52,11 +52,12 @@ ENGINE_FUZZ_OBJS := $(patsubst %.c,$(BUILD)/fuzzobj/%.o,$(ENGINE_SRCS))
 
 $(BUILD)/fuzzobj/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -ffp-contract=off -fno-math-errno -fsanitize=fuzzer-no-link $(FUZZ_SAN) -c $< -o $@
+	$(CC) $(CFLAGS) -ffp-contract=off -fno-math-errno -fsanitize=fuzzer-no-link $(FUZZ_SAN) -MMD -MP -c $< -o $@
 
-$(BUILD)/fuzz/engine_module: tests/engine/fuzz_engine_module.c $(ENGINE_FUZZ_OBJS)
+# (-MMD above and the headers here: a changed struct layout must rebuild everything)
+$(BUILD)/fuzz/engine_module: tests/engine/fuzz_engine_module.c $(ENGINE_FUZZ_OBJS) $(wildcard src/engine/*.h)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -fsanitize=fuzzer $(FUZZ_SAN) -o $@ $^ -lm
+	$(CC) $(CFLAGS) -fsanitize=fuzzer $(FUZZ_SAN) -o $@ $(filter %.c %.o,$^) -lm
 
 FUZZ_TARGETS += $(BUILD)/fuzz/engine_module
 

@@ -1,11 +1,16 @@
 #!/usr/bin/env bash
 # Unit tests of the engine's embedding API (tests/engine/engine_test.c) and the
 # differential test of the compiler's fusion on generated programs
-# (tests/engine/gen_diff.c). Prints the combined "N passed, N failed".
+# (tests/engine/gen_diff.c), the unit tests also with lazy translation. Prints the combined "N passed, N failed".
 set -u
 : "${BUILD:=build}"
 p=0 f=0
-for cmd in "$BUILD/tests/engine_test $BUILD/tests/engine/wat" "$BUILD/tests/gen_diff 2000"; do
+# Small modules are compiled at load, big ones on first call: the unit tests
+# run both ways (ENGINE_LAZY=1 forces translation on first call), the lazy way
+# with the module bytes borrowed rather than copied (wasm_module_new_borrowed).
+for cmd in "$BUILD/tests/engine_test $BUILD/tests/engine/wat" \
+    "env ENGINE_LAZY=1 ENGINE_TEST_BORROW=1 $BUILD/tests/engine_test $BUILD/tests/engine/wat" \
+    "$BUILD/tests/gen_diff 2000"; do
     out=$($cmd 2>&1); rc=$?
     echo "$out" | grep -v '^[0-9]* passed, [0-9]* failed$'
     line=$(echo "$out" | grep -E '^[0-9]+ passed, [0-9]+ failed$' | tail -1)
