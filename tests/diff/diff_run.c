@@ -246,7 +246,7 @@ static const uint64_t f64_vals[] = {0, 0x8000000000000000ull, 0x3ff0000000000000
                                     0x3ff8000000000000ull, 0x8010000000000000ull,
                                     0x43e0000000000000ull, 0x41dfffffffc00000ull};
 
-#define PICK(tab, k) tab[(k) % (sizeof tab / sizeof tab[0])]
+#define PICK(tab, k) (tab)[(k) % (sizeof(tab) / sizeof((tab)[0]))]
 
 /* Argument j of set s: set 0 is all zeros; sets 1 and 2 walk the tables
  * above with different strides. v8_run.mjs computes the same. */

@@ -17,11 +17,13 @@
 # exit status is 1 if anything disagreed. The loop itself is
 # tests/diff/loop.mjs (one Node process; V8 runs in a worker thread).
 # DIFF_FILES=LIST runs the modules listed in the file LIST as they are.
+# DIFF_DRIVER=PATH runs another driver in place of diff_run (the suite's
+# self-test uses one that corrupts the output).
 set -u
 cd "$(dirname "$0")/../.."
 : "${BUILD:=build}"
 : "${SHARED_DIR:=$(cd .. && pwd)/shared}"
-driver=$BUILD/tests/diff_run
+driver=${DIFF_DRIVER:-$BUILD/tests/diff_run}
 for tool in node wasm-opt "$driver"; do
     if ! command -v "$tool" >/dev/null 2>&1; then
         echo "run.sh: $tool not found" >&2

@@ -55,12 +55,53 @@ for wat in tests/diff/regress/pending/*.wat; do
     fi
 done
 
+# expect NAME WANT_STATUS WANT_REGEX OUTPUT STATUS: one check of the harness
+expect() {
+    if [ "$5" -eq "$2" ] && grep -qE -- "$3" <<<"$4"; then
+        echo "ok   $1"; pass=$((pass + 1))
+    else
+        echo "FAIL $1 (exit $5, wanted $2 and /$3/):"; echo "$4" | tail -5; fail=$((fail + 1))
+    fi
+}
+
 if [ -z "$have_node" ] || ! command -v wasm-opt >/dev/null 2>&1; then
-    echo "SKIP differential run: needs node and wasm-opt (Debian packages nodejs, binaryen)"
+    echo "SKIP differential run and harness checks: needs node and wasm-opt (Debian packages nodejs, binaryen)"
     skip=$((skip + 1))
 else
-    # Fixed seeds: the same modules every time. 60 modules take ~30 s here.
-    out=$(DIFF_SEED=${DIFF_SUITE_SEED:-7000} DIFF_COUNT=${DIFF_SUITE_COUNT:-60} DIFF_QUIET=1 \
+    # (c) the comparator on hand-made outputs: NaN patterns are forgiven only
+    # as the spec allows
+    cmp_case() { # NAME WANT OURS_TEXT V8_TEXT
+        local o v r
+        o=$(mktemp) v=$(mktemp)
+        printf '%b' "$3" >"$o"; printf '%b' "$4" >"$v"
+        r=$(node tests/diff/compare.mjs "$o" "$v"); rm -f "$o" "$v"
+        expect "compare: $1" 0 "^$2" "$r" 0
+    }
+    cmp_case "equal runs" same 'load ok\ncall f\nresult i32:1\n' 'load ok\ncall f\nresult i32:1\n'
+    cmp_case "a different result" diff 'call f\nresult i32:1\n' 'call f\nresult i32:2\n'
+    cmp_case "quiet NaN bits as i32" same 'call f\nresult i32:-81\n' 'call f\nresult i32:-4194304\n'
+    cmp_case "two non-canonical NaNs" diff 'call f\nresult i32:-81\n' 'call f\nresult i32:-82\n'
+    cmp_case "a signalling NaN" diff 'call f\nresult i32:2139095041\n' 'call f\nresult i32:2143289344\n'
+    cmp_case "one side exhausted" same 'call f\nexhausted\n' 'call f\nresult\ncall g\n'
+    cmp_case "ours ends early" diff 'call f\n' 'call f\nresult\n'
+
+    # (d) findings judged spec-allowed (tests/diff/allowed/, NaN bits): the
+    # loop must not report them; then (e) the same modules through a driver
+    # that corrupts the last line: the loop must report every one, also
+    # behind an allowed NaN difference (the --denan rerun compares the rest).
+    list=$(mktemp)
+    ls "$BUILD"/tests/diff/allowed/*.wasm >"$list" 2>/dev/null
+    n=$(wc -l <"$list")
+    out=$(DIFF_FILES=$list DIFF_QUIET=1 DIFF_OUT=$BUILD/diff-findings-suite/allowed tests/diff/run.sh 300 2>&1)
+    expect "allowed NaN differences not reported ($n modules)" 0 " $n same .* 0 disagreements" "$out" $?
+    out=$(DIFF_FILES=$list DIFF_QUIET=1 DIFF_OUT=$BUILD/diff-findings-suite/corrupt \
+          DIFF_DRIVER=tests/diff/corrupt_driver.sh DIFF_REAL_DRIVER=$driver tests/diff/run.sh 300 2>&1)
+    expect "a corrupted run is reported ($n modules)" 1 " $n disagreements" "$out" $?
+    rm -f "$list"
+
+    # (f) a short differential run on fixed seeds: the same modules every
+    # time. 100 modules take about 40 s here.
+    out=$(DIFF_SEED=${DIFF_SUITE_SEED:-7000} DIFF_COUNT=${DIFF_SUITE_COUNT:-100} DIFF_QUIET=1 \
           DIFF_OUT=$BUILD/diff-findings-suite tests/diff/run.sh 300 2>&1)
     rc=$?
     echo "$out"
