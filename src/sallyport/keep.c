@@ -1143,13 +1143,20 @@ int64_t sp_socketpair(struct sp_keep *k, int domain, int type, int protocol, int
     return fd_pair(k, off, result(k, slot, "socketpair"), domain, fds, "socketpair");
 }
 
-static int64_t addr_in_call(struct sp_keep *k, uint64_t nr, const char *name, int fd,
-                            const void *addr, uint32_t addrlen)
+/* 0 when fd is an open socket of the Keep; else the errno to return. */
+static int64_t socket_fd_error(const struct sp_keep *k, int fd)
 {
     if (bad_fd(k, fd))
         return -E_BADF;
-    if (k->fd_domain[fd] == 0)
-        return -E_NOTSOCK;
+    return k->fd_domain[fd] == 0 ? -E_NOTSOCK : 0;
+}
+
+static int64_t addr_in_call(struct sp_keep *k, uint64_t nr, const char *name, int fd,
+                            const void *addr, uint32_t addrlen)
+{
+    int64_t bad = socket_fd_error(k, fd);
+    if (bad)
+        return bad;
     if (addrlen > SP_SOCKADDR_MAX)
         return -E_INVAL;
     int64_t e = begin(k, addrlen);
@@ -1175,10 +1182,9 @@ int64_t sp_connect(struct sp_keep *k, int fd, const void *addr, uint32_t addrlen
 
 int64_t sp_listen(struct sp_keep *k, int fd, int backlog)
 {
-    if (bad_fd(k, fd))
-        return -E_BADF;
-    if (k->fd_domain[fd] == 0)
-        return -E_NOTSOCK;
+    int64_t bad = socket_fd_error(k, fd);
+    if (bad)
+        return bad;
     int64_t r = simple_call(k, "listen", SP_LISTEN, (uint64_t)fd, (uint64_t)backlog, 0, 0);
     return zero_or_error(k, r, "listen");
 }
@@ -1281,10 +1287,9 @@ int64_t sp_getpeername(struct sp_keep *k, int fd, void *addr, uint32_t *addrlen)
 int64_t sp_setsockopt(struct sp_keep *k, int fd, int level, int name, const void *val,
                       uint32_t len)
 {
-    if (bad_fd(k, fd))
-        return -E_BADF;
-    if (k->fd_domain[fd] == 0)
-        return -E_NOTSOCK;
+    int64_t bad = socket_fd_error(k, fd);
+    if (bad)
+        return bad;
     if (len > SOCKOPT_MAX)
         return -E_INVAL;
     int64_t e = begin(k, len);
@@ -1301,10 +1306,9 @@ int64_t sp_setsockopt(struct sp_keep *k, int fd, int level, int name, const void
 
 int64_t sp_getsockopt(struct sp_keep *k, int fd, int level, int name, void *val, uint32_t *len)
 {
-    if (bad_fd(k, fd))
-        return -E_BADF;
-    if (k->fd_domain[fd] == 0)
-        return -E_NOTSOCK;
+    int64_t bad = socket_fd_error(k, fd);
+    if (bad)
+        return bad;
     uint32_t room = *len > SOCKOPT_MAX ? SOCKOPT_MAX : *len;
     int64_t e = begin(k, room + 4);
     if (e < 0)
@@ -1330,10 +1334,9 @@ int64_t sp_getsockopt(struct sp_keep *k, int fd, int level, int name, void *val,
 int64_t sp_sendto(struct sp_keep *k, int fd, const void *buf, uint64_t len, int flags,
                   const void *addr, uint32_t addrlen)
 {
-    if (bad_fd(k, fd))
-        return -E_BADF;
-    if (k->fd_domain[fd] == 0)
-        return -E_NOTSOCK;
+    int64_t bad = socket_fd_error(k, fd);
+    if (bad)
+        return bad;
     if (addr && addrlen > SP_SOCKADDR_MAX)
         return -E_INVAL;
     int64_t e = begin(k, (len < k->data_size / 2 ? len : k->data_size / 2) + SP_SOCKADDR_MAX);
@@ -1394,10 +1397,9 @@ int64_t sp_recvfrom(struct sp_keep *k, int fd, void *buf, uint64_t len, int flag
 
 int64_t sp_shutdown(struct sp_keep *k, int fd, int how)
 {
-    if (bad_fd(k, fd))
-        return -E_BADF;
-    if (k->fd_domain[fd] == 0)
-        return -E_NOTSOCK;
+    int64_t bad = socket_fd_error(k, fd);
+    if (bad)
+        return bad;
     int64_t r = simple_call(k, "shutdown", SP_SHUTDOWN, (uint64_t)fd, (uint64_t)how, 0, 0);
     return zero_or_error(k, r, "shutdown");
 }
