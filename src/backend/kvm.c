@@ -55,7 +55,7 @@ static int kvm_launch(const backend_launch *l, char *err, size_t errlen)
     cfg.exec_path = l->exec_path;
     cfg.argv = argv;
     cfg.envp = envp;
-    cfg.log_level = (enum kvm_log_level)(l->log_level < 0 ? 0 : l->log_level > 4 ? 4 : l->log_level);
+    cfg.log_level = (enum enarx_log_level)(l->log_level < 0 ? 0 : l->log_level > 4 ? 4 : l->log_level);
     for (int fd = 0; fd < 3; fd++)
         cfg.fds[fd] = fd;
     cfg.fds[3] = l->stream_fd; /* the workload stream, fd 3 as for nil */

@@ -8,7 +8,7 @@
 #include <sys/sendfile.h>
 #include <unistd.h>
 
-#include "exec/stream_format.h"
+#include "abi/workload_stream.h"
 
 static int write_all(wl_writer *w, const void *buf, size_t len)
 {

@@ -1,4 +1,4 @@
-/* Host side of the workload stream (format: src/exec/stream_format.h): builds
+/* Host side of the workload stream (format: src/abi/workload_stream.h): builds
  * the stream the exec reads on fd 3. */
 #ifndef BACKEND_WORKLOAD_STREAM_H
 #define BACKEND_WORKLOAD_STREAM_H

@@ -11,12 +11,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "abi/workload_stream.h"
 #include "backend/backend.h"
 #include "backend/workload_stream.h"
 #include "cli/commands.h"
 #include "cli/log.h"
 #include "cli/run_config.h"
-#include "exec/stream_format.h"
 
 int cmd_run(int argc, char **argv);
 
@@ -163,7 +163,7 @@ static int parse(int argc, char **argv, run_options *o)
                 return usage_error("--env %s: expected NAME=VALUE", value);
             if (which == 2 ? push_option(&o->dirs, &o->dir_count, argc, value)
                            : push_option(&o->env, &o->env_count, argc, value)) {
-                cli_log(CLI_LOG_ERROR, "out of memory");
+                cli_log(ENARX_LOG_ERROR, "out of memory");
                 return 1;
             }
             break;
@@ -191,30 +191,30 @@ static int open_module(const char *path, int *fd_out, uint64_t *size_out)
         return 2;
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0) {
-        cli_log(CLI_LOG_ERROR, "cannot open module '%s': %s", path, strerror(errno));
+        cli_log(ENARX_LOG_ERROR, "cannot open module '%s': %s", path, strerror(errno));
         return 2;
     }
     struct stat st;
     if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-        cli_log(CLI_LOG_ERROR, "module '%s' is not a regular file", path);
+        cli_log(ENARX_LOG_ERROR, "module '%s' is not a regular file", path);
         close(fd);
         return 2;
     }
     uint8_t head[8];
     ssize_t n = pread(fd, head, sizeof head, 0);
     if (n < 8 || memcmp(head, "\0asm", 4) != 0) {
-        cli_log(CLI_LOG_ERROR, "'%s' is not a WebAssembly module (it does not start with \"\\0asm\")", path);
+        cli_log(ENARX_LOG_ERROR, "'%s' is not a WebAssembly module (it does not start with \"\\0asm\")", path);
         close(fd);
         return 2;
     }
     if (head[4] != 1 || head[5] != 0 || head[6] != 0 || head[7] != 0) {
-        cli_log(CLI_LOG_ERROR, "'%s' is a WebAssembly %s, not a core module (version 1)", path,
+        cli_log(ENARX_LOG_ERROR, "'%s' is a WebAssembly %s, not a core module (version 1)", path,
                 head[6] == 1 ? "component" : "binary of an unknown version");
         close(fd);
         return 2;
     }
     if ((uint64_t)st.st_size > WL_MAX_MODULE) {
-        cli_log(CLI_LOG_ERROR, "module '%s' is %lld bytes; the largest a Keep accepts is %u", path,
+        cli_log(ENARX_LOG_ERROR, "module '%s' is %lld bytes; the largest a Keep accepts is %u", path,
                 (long long)st.st_size, WL_MAX_MODULE);
         close(fd);
         return 2;
@@ -232,14 +232,14 @@ static int write_dir(wl_writer *w, const char *spec)
     size_t host_len = sep ? (size_t)(sep - spec) : strlen(spec);
     const char *guest = sep ? sep + 2 : spec;
     if (host_len == 0 || host_len >= sizeof host || !*guest || strlen(guest) > WL_MAX_NAME) {
-        cli_log(CLI_LOG_ERROR, "--dir %s: expected HOST[::GUEST] with non-empty paths", spec);
+        cli_log(ENARX_LOG_ERROR, "--dir %s: expected HOST[::GUEST] with non-empty paths", spec);
         return 2;
     }
     memcpy(host, spec, host_len);
     host[host_len] = 0;
     struct stat st;
     if (stat(host, &st) != 0 || !S_ISDIR(st.st_mode)) {
-        cli_log(CLI_LOG_ERROR, "--dir %s: '%s' is not a directory%s%s", spec, host,
+        cli_log(ENARX_LOG_ERROR, "--dir %s: '%s' is not a directory%s%s", spec, host,
                 errno ? ": " : "", errno ? strerror(errno) : "");
         return 2;
     }
@@ -251,7 +251,7 @@ static int build_stream(const run_options *o, int module_fd, uint64_t module_siz
 {
     int fd = memfd_create("enarx-workload", MFD_CLOEXEC);
     if (fd < 0) {
-        cli_log(CLI_LOG_ERROR, "memfd_create: %s", strerror(errno));
+        cli_log(ENARX_LOG_ERROR, "memfd_create: %s", strerror(errno));
         return 1;
     }
     char err[512] = "";
@@ -282,7 +282,7 @@ static int build_stream(const run_options *o, int module_fd, uint64_t module_siz
             goto failed;
     for (int i = 0; i < o->arg_count; i++) {
         if (strlen(o->args[i]) > WL_MAX_STRING) {
-            cli_log(CLI_LOG_ERROR, "argument %d is longer than %u bytes", i + 1, WL_MAX_STRING);
+            cli_log(ENARX_LOG_ERROR, "argument %d is longer than %u bytes", i + 1, WL_MAX_STRING);
             rc = 2;
             goto failed;
         }
@@ -295,7 +295,7 @@ static int build_stream(const run_options *o, int module_fd, uint64_t module_siz
     return 0;
 failed:
     if (err[0])
-        cli_log(CLI_LOG_ERROR, "%s", err);
+        cli_log(ENARX_LOG_ERROR, "%s", err);
     close(fd);
     return rc;
 }
@@ -308,13 +308,13 @@ static int __attribute__((noinline)) launch(const backend *b, int stream_fd)
     char err[1024];
     char exec_path[PATH_MAX];
     if (backend_exec_path(exec_path, sizeof exec_path, err, sizeof err) != 0) {
-        cli_log(CLI_LOG_ERROR, "%s", err);
+        cli_log(ENARX_LOG_ERROR, "%s", err);
         return 1;
     }
     backend_launch l = {.stream_fd = stream_fd, .exec_path = exec_path, .log_level = cli_log_get()};
     int status = b->launch(&l, err, sizeof err);
     if (status < 0) {
-        cli_log(CLI_LOG_ERROR, "%s", err);
+        cli_log(ENARX_LOG_ERROR, "%s", err);
         return 1;
     }
     return status;
@@ -325,9 +325,9 @@ static const backend *__attribute__((noinline)) select_backend(const char *name)
     char err[1024];
     const backend *b = backend_select(name, err, sizeof err);
     if (!b)
-        cli_log(CLI_LOG_ERROR, "%s", err);
+        cli_log(ENARX_LOG_ERROR, "%s", err);
     else
-        cli_log(CLI_LOG_INFO, "backend: %s", b->name);
+        cli_log(ENARX_LOG_INFO, "backend: %s", b->name);
     return b;
 }
 

@@ -7,6 +7,7 @@
 
 #include "backend/kvm/kvm.h"
 #include "cli/commands.h"
+#include "cli/log.h"
 
 static void usage(FILE *out)
 {
@@ -29,17 +30,14 @@ static void usage(FILE *out)
             "  --stats                print start-up time and VM exits to stderr at the end\n");
 }
 
-static int parse_level(const char *s, enum kvm_log_level *out)
+/* The enarx command's one parser of level names (cli/log.c). */
+static int parse_level(const char *s, enum enarx_log_level *out)
 {
-    static const char *names[] = {"error", "warn", "info", "debug", "trace"};
-    if (!s)
+    int level = cli_log_parse(s);
+    if (level < 0)
         return -1;
-    for (int i = 0; i < 5; i++)
-        if (strcmp(s, names[i]) == 0) {
-            *out = (enum kvm_log_level)i;
-            return 0;
-        }
-    return -1;
+    *out = (enum enarx_log_level)level;
+    return 0;
 }
 
 static int unstable_exec(int argc, char **argv)

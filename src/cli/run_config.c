@@ -8,25 +8,25 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "abi/workload_stream.h"
 #include "cli/log.h"
 #include "config/enarx_config.h"
-#include "exec/stream_format.h"
 
 static int read_file(const char *path, size_t limit, uint8_t **data, size_t *size)
 {
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0) {
-        cli_log(CLI_LOG_ERROR, "cannot open '%s': %s", path, strerror(errno));
+        cli_log(ENARX_LOG_ERROR, "cannot open '%s': %s", path, strerror(errno));
         return 2;
     }
     struct stat st;
     if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-        cli_log(CLI_LOG_ERROR, "'%s' is not a regular file", path);
+        cli_log(ENARX_LOG_ERROR, "'%s' is not a regular file", path);
         close(fd);
         return 2;
     }
     if ((uint64_t)st.st_size > limit) {
-        cli_log(CLI_LOG_ERROR, "'%s' is %lld bytes; the limit is %zu", path, (long long)st.st_size, limit);
+        cli_log(ENARX_LOG_ERROR, "'%s' is %lld bytes; the limit is %zu", path, (long long)st.st_size, limit);
         close(fd);
         return 2;
     }
@@ -42,7 +42,7 @@ static int read_file(const char *path, size_t limit, uint8_t **data, size_t *siz
     }
     close(fd);
     if (!buf || got != (size_t)st.st_size) {
-        cli_log(CLI_LOG_ERROR, "cannot read '%s'", path);
+        cli_log(ENARX_LOG_ERROR, "cannot read '%s'", path);
         free(buf);
         return 2;
     }
@@ -73,19 +73,19 @@ static int gather_anchor_files(const char *path, const enarx_config *c, run_conf
             if (ca[k].is_pem || already_sent(out, ca[k].value))
                 continue;
             if (out->file_count >= WL_MAX_FILES) {
-                cli_log(CLI_LOG_ERROR, "%s: more than %u trust anchor files", path, WL_MAX_FILES);
+                cli_log(ENARX_LOG_ERROR, "%s: more than %u trust anchor files", path, WL_MAX_FILES);
                 return 2;
             }
             char resolved[4096];
             if (!enarx_config_resolve_path(path, ca[k].value, resolved, sizeof resolved)) {
-                cli_log(CLI_LOG_ERROR, "%s:%u:%u: path too long", path, ca[k].line, ca[k].column);
+                cli_log(ENARX_LOG_ERROR, "%s:%u:%u: path too long", path, ca[k].line, ca[k].column);
                 return 2;
             }
             uint8_t *data;
             size_t size;
-            cli_log(CLI_LOG_DEBUG, "trust anchors for %s from %s", f->name, resolved);
+            cli_log(ENARX_LOG_DEBUG, "trust anchors for %s from %s", f->name, resolved);
             if (read_file(resolved, WL_MAX_FILE, &data, &size) != 0) {
-                cli_log(CLI_LOG_ERROR, "%s:%u:%u: the trust anchor file above cannot be used", path, ca[k].line,
+                cli_log(ENARX_LOG_ERROR, "%s:%u:%u: the trust anchor file above cannot be used", path, ca[k].line,
                         ca[k].column);
                 return 2;
             }
@@ -96,7 +96,7 @@ static int gather_anchor_files(const char *path, const enarx_config *c, run_conf
                 free(name);
                 if (grown)
                     out->files = grown;
-                cli_log(CLI_LOG_ERROR, "out of memory");
+                cli_log(ENARX_LOG_ERROR, "out of memory");
                 return 1;
             }
             out->files = grown;
@@ -122,12 +122,12 @@ int run_config_load(const char *path, run_config *out)
     enarx_config_error err;
     enarx_config *c = enarx_config_parse(out->text, out->size, path, &err);
     if (!c) {
-        cli_log(CLI_LOG_ERROR, "%s", err.message);
+        cli_log(ENARX_LOG_ERROR, "%s", err.message);
         run_config_free(out);
         return 2;
     }
     if (c->has_steward)
-        cli_log(CLI_LOG_WARN, "%s: steward %s: Steward certificates are not supported yet; "
+        cli_log(ENARX_LOG_WARN, "%s: steward %s: Steward certificates are not supported yet; "
                 "TLS listeners present a self-signed certificate", path, c->steward.text);
     rc = gather_anchor_files(path, c, out);
     enarx_config_free(c);

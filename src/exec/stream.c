@@ -11,7 +11,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "exec/stream_format.h"
+#include "abi/log_level.h"
+#include "abi/workload_stream.h"
 
 typedef struct reader {
     wl_read_fn read_fn;
@@ -238,7 +239,7 @@ static int take_frame(reader *r, wl_stream *s, uint32_t type, uint8_t **pp, size
     case WL_LOG_LEVEL:
         if (s->log_level >= 0)
             return fail(r, "duplicate LOG_LEVEL frame");
-        if (len != 1 || payload[0] > 4)
+        if (len != 1 || payload[0] >= ENARX_LOG_LEVEL_COUNT)
             return fail(r, "LOG_LEVEL must be one byte 0..4");
         s->log_level = payload[0];
         return 0;

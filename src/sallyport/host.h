@@ -15,7 +15,7 @@
 
 #include <stdint.h>
 
-#include "sallyport/sallyport.h"
+#include "abi/sallyport.h"
 
 struct sp_host;
 

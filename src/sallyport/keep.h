@@ -16,7 +16,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "sallyport/sallyport.h"
+#include "abi/sallyport.h"
 
 struct sp_keep;
 

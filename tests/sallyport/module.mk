@@ -19,7 +19,7 @@ $(SP_TEST_DIR)/hostile: $(SP_TEST_DIR)/hostile.o $(SP_TEST_DIR)/harness.o \
 TEST_DEPS += $(SP_TEST_DIR)/unit $(SP_TEST_DIR)/hostile
 
 $(BUILD)/fuzz/sallyport_reply: tests/sallyport/fuzz_reply.c src/sallyport/keep.c src/sallyport/keep.h \
-    src/sallyport/sallyport.h
+    src/abi/sallyport.h
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -fsanitize=fuzzer,address,undefined $(filter %.c,$^) -o $@
 FUZZ_TARGETS += $(BUILD)/fuzz/sallyport_reply

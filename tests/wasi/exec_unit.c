@@ -8,11 +8,11 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "abi/workload_stream.h"
 #include "backend/workload_stream.h"
 #include "check.h"
 #include "exec/dns.h"
 #include "exec/stream.h"
-#include "exec/stream_format.h"
 
 static char err[512];
 

@@ -15,8 +15,8 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "abi/sallyport.h"
 #include "backend/kvm/internal.h"
-#include "sallyport/sallyport.h"
 
 #define FAIL(...)                                   \
     do {                                            \

@@ -5,8 +5,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "abi/kvm_boot.h"
 #include "backend/kvm/kvm.h"
-#include "shim/kvm/boot.h"
 
 #define KVM_PAGE 4096ull
 #define KVM_HUGE (2ull << 20)

@@ -82,7 +82,7 @@ void kvm_keep_config_init(struct kvm_keep_config *cfg)
     memset(cfg, 0, sizeof *cfg);
     cfg->mem_size = KVM_KEEP_DEFAULT_MEM;
     cfg->sallyport_size = KVM_KEEP_DEFAULT_SALLYPORT;
-    cfg->log_level = KVM_LOG_WARN;
+    cfg->log_level = ENARX_LOG_WARN;
     for (int i = 0; i < KVM_KEEP_MAX_FDS; i++)
         cfg->fds[i] = -1;
 }
@@ -501,16 +501,16 @@ static int run_loop(struct keep *k)
         case KVM_EXIT_HLT:
             if (k->done)
                 return k->done == 1 ? 0 : -1;
-            if (k->cfg->log_level >= KVM_LOG_DEBUG)
+            if (k->cfg->log_level >= ENARX_LOG_DEBUG)
                 dump_regs(k);
             return fail(k, "the Keep halted without a report (the shim could not reach the host)");
         case KVM_EXIT_SHUTDOWN:
-            if (k->cfg->log_level >= KVM_LOG_DEBUG)
+            if (k->cfg->log_level >= ENARX_LOG_DEBUG)
                 dump_regs(k);
             return fail(k, "the Keep's CPU shut down (triple fault in the shim)%s",
-                        k->cfg->log_level >= KVM_LOG_DEBUG ? "" : "; --log-level debug shows its registers");
+                        k->cfg->log_level >= ENARX_LOG_DEBUG ? "" : "; --log-level debug shows its registers");
         case KVM_EXIT_MMIO:
-            if (k->cfg->log_level >= KVM_LOG_DEBUG)
+            if (k->cfg->log_level >= ENARX_LOG_DEBUG)
                 dump_regs(k);
             return fail(k, "the Keep touched guest-physical address %#llx, outside its memory",
                         (unsigned long long)run->mmio.phys_addr);
@@ -518,13 +518,13 @@ static int run_loop(struct keep *k)
             return fail(k, "KVM could not enter the Keep (hardware reason %#llx)",
                         (unsigned long long)run->fail_entry.hardware_entry_failure_reason);
         case KVM_EXIT_INTERNAL_ERROR:
-            if (k->cfg->log_level >= KVM_LOG_DEBUG)
+            if (k->cfg->log_level >= ENARX_LOG_DEBUG)
                 dump_regs(k);
             return fail(k, "KVM internal error %u while running the Keep", run->internal.suberror);
         case KVM_EXIT_INTR:
             continue;
         default:
-            if (k->cfg->log_level >= KVM_LOG_DEBUG)
+            if (k->cfg->log_level >= ENARX_LOG_DEBUG)
                 dump_regs(k);
             return fail(k, "unexpected VM exit %u", run->exit_reason);
         }

@@ -14,9 +14,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define KVM_KEEP_MAX_FDS 16
+#include "abi/log_level.h"
 
-enum kvm_log_level { KVM_LOG_ERROR = 0, KVM_LOG_WARN, KVM_LOG_INFO, KVM_LOG_DEBUG, KVM_LOG_TRACE };
+#define KVM_KEEP_MAX_FDS 16
 
 struct kvm_keep_config {
     const char *exec_path;        /* static ELF to run as the exec */
@@ -29,7 +29,7 @@ struct kvm_keep_config {
      * duplicates of them, the caller keeps its own. */
     int fds[KVM_KEEP_MAX_FDS];
     int nfds;
-    enum kvm_log_level log_level;
+    enum enarx_log_level log_level;
     int exitless;                 /* serve the sallyport from a polling thread */
     int coalesce;                 /* let the shim coalesce small writes */
     uint64_t sallyport_size;      /* data area bytes (0 = default) */

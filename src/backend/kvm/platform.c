@@ -105,7 +105,7 @@ static int probe_keep(char *info, size_t len)
     }
     cfg.fds[0] = devnull;
     cfg.nfds = 1;
-    cfg.log_level = KVM_LOG_ERROR;
+    cfg.log_level = ENARX_LOG_ERROR;
     struct timespec t0, t1;
     clock_gettime(CLOCK_MONOTONIC, &t0);
     int status;

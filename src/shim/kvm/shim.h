@@ -6,8 +6,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "abi/kvm_boot.h"
+#include "abi/log_level.h"
 #include "sallyport/keep.h"
-#include "shim/kvm/boot.h"
 
 #define PAGE_SIZE 4096ull
 #define HUGE_SIZE (2ull << 20)

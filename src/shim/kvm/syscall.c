@@ -723,7 +723,7 @@ static int64_t dispatch(uint64_t nr, uint64_t a0, uint64_t a1, uint64_t a2, uint
     case 302: return sys_prlimit((int64_t)a0, (int)a1, a2, a3);
     case 318: return sys_getrandom(a0, a1, (unsigned)a2);
     default:
-        shim_log(3, "shim: system call %lu is not available in a Keep (ENOSYS)", nr);
+        shim_log(ENARX_LOG_DEBUG, "shim: system call %lu is not available in a Keep (ENOSYS)", nr);
         return -ENOSYS_;
     }
 }
@@ -731,8 +731,8 @@ static int64_t dispatch(uint64_t nr, uint64_t a0, uint64_t a1, uint64_t a2, uint
 void shim_syscall(struct keep_regs *r)
 {
     int64_t ret = dispatch(r->rax, r->rdi, r->rsi, r->rdx, r->r10, r->r8, r->r9);
-    if (shim_log_level >= 4)
-        shim_log(4, "shim: syscall %lu(%#lx, %#lx, %#lx) = %ld", r->rax, r->rdi, r->rsi, r->rdx,
+    if (shim_log_level >= ENARX_LOG_TRACE)
+        shim_log(ENARX_LOG_TRACE, "shim: syscall %lu(%#lx, %#lx, %#lx) = %ld", r->rax, r->rdi, r->rsi, r->rdx,
                  (long)ret);
     r->rax = (uint64_t)ret;
 }

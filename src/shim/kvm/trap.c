@@ -81,7 +81,7 @@ void shim_trap(struct keep_regs *r)
         return;
 
     char regs[700] = "";
-    if (shim_log_level >= 3 || !user)
+    if (shim_log_level >= ENARX_LOG_DEBUG || !user)
         shim_dump_regs(r, regs, sizeof regs);
     const char *what = vec < 32 && vectors[vec].name ? vectors[vec].name : "an unknown exception";
     if (user) {
