@@ -106,6 +106,15 @@ static int gather_anchor_files(const char *path, const enarx_config *c, run_conf
     return 0;
 }
 
+static void count_strings(const enarx_config *c, run_config *out)
+{
+    out->strings = c->arg_count + c->env_count;
+    for (size_t i = 0; i < c->arg_count; i++)
+        out->strings_bytes += strlen(c->args[i]) + 1;
+    for (size_t i = 0; i < c->env_count; i++)
+        out->strings_bytes += strlen(c->env[i].name) + 1 + strlen(c->env[i].value) + 1;
+}
+
 int run_config_load(const char *path, run_config *out)
 {
     memset(out, 0, sizeof *out);
@@ -129,6 +138,7 @@ int run_config_load(const char *path, run_config *out)
     if (c->has_steward)
         cli_log(ENARX_LOG_WARN, "%s: steward %s: Steward certificates are not supported yet; "
                 "TLS listeners present a self-signed certificate", path, c->steward.text);
+    count_strings(c, out);
     rc = gather_anchor_files(path, c, out);
     enarx_config_free(c);
     if (rc)

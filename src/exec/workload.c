@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "abi/workload_stream.h"
+
 int workload_add_string(char ***list, size_t *count, const char *s)
 {
     char *copy = strdup(s);
@@ -51,6 +53,31 @@ static int set_env(workload *w, const char *entry)
     return workload_add_string(&w->env, &w->env_count, entry);
 }
 
+static uint64_t strings_bytes(char *const *list, size_t count)
+{
+    uint64_t bytes = 0;
+    for (size_t i = 0; i < count; i++)
+        bytes += strlen(list[i]) + 1;
+    return bytes;
+}
+
+/* One limit for arguments and environment entries, wherever they came from
+ * (abi/workload_stream.h): the config's (in w so far) and the stream's. */
+static int check_strings(const wl_stream *s, const workload *w, char *err, size_t errlen)
+{
+    uint64_t from_config = (uint64_t)w->arg_count + w->env_count;
+    uint64_t count = from_config + s->arg_count + s->env_count;
+    uint64_t bytes = strings_bytes(w->args, w->arg_count) + strings_bytes(w->env, w->env_count) +
+                     strings_bytes(s->args, s->arg_count) + strings_bytes(s->env, s->env_count);
+    if (count <= WL_MAX_STRINGS && bytes <= WL_MAX_STRINGS_BYTES)
+        return 0;
+    snprintf(err, errlen, "%llu arguments and environment entries (%llu from %s, %zu from the command line), "
+             "%llu bytes: a workload takes at most %u entries and %u bytes", (unsigned long long)count,
+             (unsigned long long)from_config, s->config_name ? s->config_name : "Enarx.toml",
+             s->arg_count + s->env_count, (unsigned long long)bytes, WL_MAX_STRINGS, WL_MAX_STRINGS_BYTES);
+    return 2;
+}
+
 int workload_from_stream(const wl_stream *s, workload *w, char *err, size_t errlen)
 {
     memset(w, 0, sizeof *w);
@@ -62,6 +89,10 @@ int workload_from_stream(const wl_stream *s, workload *w, char *err, size_t errl
             return rc;
         }
         w->from_config = true;
+        if ((rc = check_strings(s, w, err, errlen)) != 0) {
+            workload_free(w);
+            return rc;
+        }
     } else {
         static const struct { xfile_kind kind; const char *name; } stdio[] = {
             {XF_STDIN, "stdin"}, {XF_STDOUT, "stdout"}, {XF_STDERR, "stderr"}};
