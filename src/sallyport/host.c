@@ -23,36 +23,6 @@
 
 #define NEG(x) ((int64_t) - (x))
 
-static const struct {
-    uint64_t nr;
-    const char *name;
-} call_names[] = {
-    {SP_READ, "read"}, {SP_WRITE, "write"}, {SP_PREAD, "pread64"}, {SP_PWRITE, "pwrite64"},
-    {SP_OPENAT, "openat"}, {SP_CLOSE, "close"}, {SP_FSTAT, "fstat"}, {SP_LSEEK, "lseek"},
-    {SP_FCNTL, "fcntl"}, {SP_IOCTL, "ioctl"}, {SP_DUP, "dup"}, {SP_DUP3, "dup3"},
-    {SP_PIPE2, "pipe2"}, {SP_GETDENTS64, "getdents64"}, {SP_FSYNC, "fsync"},
-    {SP_FDATASYNC, "fdatasync"}, {SP_FTRUNCATE, "ftruncate"}, {SP_READLINKAT, "readlinkat"},
-    {SP_FSTATAT, "newfstatat"}, {SP_MKDIRAT, "mkdirat"}, {SP_UNLINKAT, "unlinkat"},
-    {SP_RENAMEAT, "renameat"}, {SP_LINKAT, "linkat"}, {SP_SYMLINKAT, "symlinkat"},
-    {SP_UTIMENSAT, "utimensat"}, {SP_FALLOCATE, "fallocate"},
-    {SP_SOCKET, "socket"}, {SP_SOCKETPAIR, "socketpair"}, {SP_BIND, "bind"},
-    {SP_CONNECT, "connect"}, {SP_LISTEN, "listen"}, {SP_ACCEPT4, "accept4"},
-    {SP_GETSOCKNAME, "getsockname"}, {SP_GETPEERNAME, "getpeername"},
-    {SP_SETSOCKOPT, "setsockopt"}, {SP_GETSOCKOPT, "getsockopt"}, {SP_SENDTO, "sendto"},
-    {SP_RECVFROM, "recvfrom"}, {SP_SHUTDOWN, "shutdown"}, {SP_POLL, "poll"},
-    {SP_CLOCK_GETTIME, "clock_gettime"}, {SP_CLOCK_GETRES, "clock_getres"},
-    {SP_CLOCK_NANOSLEEP, "clock_nanosleep"}, {SP_EXIT, "exit"}, {SP_ABORT, "abort"},
-    {SP_LOG, "log"}, {SP_DISCARD, "discard"},
-};
-
-const char *sp_call_name(uint64_t nr)
-{
-    for (size_t i = 0; i < sizeof call_names / sizeof call_names[0]; i++)
-        if (call_names[i].nr == nr)
-            return call_names[i].name;
-    return NULL;
-}
-
 void sp_host_init(struct sp_host *h)
 {
     memset(h, 0, sizeof *h);
@@ -192,7 +162,7 @@ static int valid_domain(uint64_t d)
 
 /* ---- the calls -------------------------------------------------------- */
 
-static int64_t do_rw(struct sp_host *h, const struct sp_call *c)
+static int64_t do_rw(struct sp_host *h, const struct sp_call *c, int *stop)
 {
     int fd = host_fd(h, c->arg[0]);
     if (fd < 0)
@@ -210,7 +180,7 @@ static int64_t do_rw(struct sp_host *h, const struct sp_call *c)
     }
 }
 
-static int64_t do_openat(struct sp_host *h, const struct sp_call *c)
+static int64_t do_openat(struct sp_host *h, const struct sp_call *c, int *stop)
 {
     char path[SP_MAX_PATH];
     int64_t e = get_path(h, c->arg[1], c->arg[2], path);
@@ -230,7 +200,7 @@ static int64_t do_openat(struct sp_host *h, const struct sp_call *c)
     return adopt(h, fd, 0);
 }
 
-static int64_t do_close(struct sp_host *h, const struct sp_call *c)
+static int64_t do_close(struct sp_host *h, const struct sp_call *c, int *stop)
 {
     int fd = host_fd(h, c->arg[0]);
     if (fd < 0)
@@ -239,7 +209,7 @@ static int64_t do_close(struct sp_host *h, const struct sp_call *c)
     return sys_result(close(fd));
 }
 
-static int64_t do_fstat(struct sp_host *h, const struct sp_call *c)
+static int64_t do_fstat(struct sp_host *h, const struct sp_call *c, int *stop)
 {
     int fd = host_fd(h, c->arg[0]);
     if (fd < 0)
@@ -255,7 +225,7 @@ static int64_t do_fstat(struct sp_host *h, const struct sp_call *c)
     return 0;
 }
 
-static int64_t do_fcntl(struct sp_host *h, const struct sp_call *c)
+static int64_t do_fcntl(struct sp_host *h, const struct sp_call *c, int *stop)
 {
     int fd = host_fd(h, c->arg[0]);
     if (fd < 0)
@@ -282,7 +252,7 @@ static int64_t do_fcntl(struct sp_host *h, const struct sp_call *c)
     }
 }
 
-static int64_t do_ioctl(struct sp_host *h, const struct sp_call *c)
+static int64_t do_ioctl(struct sp_host *h, const struct sp_call *c, int *stop)
 {
     int fd = host_fd(h, c->arg[0]);
     if (fd < 0)
@@ -312,7 +282,7 @@ static int64_t do_ioctl(struct sp_host *h, const struct sp_call *c)
     return 0;
 }
 
-static int64_t do_dup3(struct sp_host *h, const struct sp_call *c)
+static int64_t do_dup3(struct sp_host *h, const struct sp_call *c, int *stop)
 {
     int fd = host_fd(h, c->arg[0]);
     if (fd < 0)
@@ -353,7 +323,7 @@ static int64_t give_pair(struct sp_host *h, int pair[2], uint64_t off)
     return 0;
 }
 
-static int64_t do_pipe2(struct sp_host *h, const struct sp_call *c)
+static int64_t do_pipe2(struct sp_host *h, const struct sp_call *c, int *stop)
 {
     if (!sp_host_data(h, c->arg[0], 8))
         return NEG(EFAULT);
@@ -365,7 +335,7 @@ static int64_t do_pipe2(struct sp_host *h, const struct sp_call *c)
     return give_pair(h, p, c->arg[0]);
 }
 
-static int64_t do_socketpair(struct sp_host *h, const struct sp_call *c)
+static int64_t do_socketpair(struct sp_host *h, const struct sp_call *c, int *stop)
 {
     if (c->arg[0] != AF_UNIX)
         return NEG(EAFNOSUPPORT);
@@ -377,7 +347,7 @@ static int64_t do_socketpair(struct sp_host *h, const struct sp_call *c)
     return give_pair(h, p, c->arg[3]);
 }
 
-static int64_t do_simple_fd(struct sp_host *h, const struct sp_call *c)
+static int64_t do_simple_fd(struct sp_host *h, const struct sp_call *c, int *stop)
 {
     int fd = host_fd(h, c->arg[0]);
     if (fd < 0)
@@ -389,6 +359,7 @@ static int64_t do_simple_fd(struct sp_host *h, const struct sp_call *c)
     case SP_FTRUNCATE: return sys_result(ftruncate(fd, (off_t)c->arg[1]));
     case SP_LISTEN: return sys_result(listen(fd, (int)c->arg[1]));
     case SP_SHUTDOWN: return sys_result(shutdown(fd, (int)c->arg[1]));
+    case SP_FALLOCATE: return sys_result(fallocate(fd, (int)c->arg[1], (off_t)c->arg[2], (off_t)c->arg[3]));
     case SP_DUP: {
         int nfd = fcntl(fd, F_DUPFD, 0);
         return nfd < 0 ? NEG(errno) : adopt(h, nfd, 0);
@@ -397,7 +368,7 @@ static int64_t do_simple_fd(struct sp_host *h, const struct sp_call *c)
     }
 }
 
-static int64_t do_getdents(struct sp_host *h, const struct sp_call *c)
+static int64_t do_getdents(struct sp_host *h, const struct sp_call *c, int *stop)
 {
     int fd = host_fd(h, c->arg[0]);
     if (fd < 0)
@@ -408,7 +379,7 @@ static int64_t do_getdents(struct sp_host *h, const struct sp_call *c)
     return sys_result(syscall(SYS_getdents64, fd, buf, (size_t)c->arg[2]));
 }
 
-static int64_t do_readlinkat(struct sp_host *h, const struct sp_call *c)
+static int64_t do_readlinkat(struct sp_host *h, const struct sp_call *c, int *stop)
 {
     char path[SP_MAX_PATH];
     int64_t e = get_path(h, c->arg[1], c->arg[2], path);
@@ -427,7 +398,7 @@ static int64_t do_readlinkat(struct sp_host *h, const struct sp_call *c)
     return sys_result(readlinkat(dirfd, path, buf, c->arg[4]));
 }
 
-static int64_t do_paths(struct sp_host *h, const struct sp_call *c)
+static int64_t do_paths(struct sp_host *h, const struct sp_call *c, int *stop)
 {
     char p1[SP_MAX_PATH], p2[SP_MAX_PATH];
     int d1, d2;
@@ -494,18 +465,12 @@ static int64_t do_paths(struct sp_host *h, const struct sp_call *c)
             return sys_result(futimens(d1, tp));
         return sys_result(utimensat(d1, path, tp, (int)c->arg[3] & (AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH)));
     }
-    case SP_FALLOCATE: {
-        int fd = host_fd(h, c->arg[0]);
-        if (fd < 0)
-            return NEG(EBADF);
-        return sys_result(fallocate(fd, (int)c->arg[1], (off_t)c->arg[2], (off_t)c->arg[3]));
-    }
     default:
         return NEG(ENOSYS);
     }
 }
 
-static int64_t do_socket(struct sp_host *h, const struct sp_call *c)
+static int64_t do_socket(struct sp_host *h, const struct sp_call *c, int *stop)
 {
     if (!valid_domain(c->arg[0]))
         return NEG(EAFNOSUPPORT);
@@ -529,7 +494,7 @@ static int64_t get_addr(struct sp_host *h, uint64_t off, uint64_t len,
     return 0;
 }
 
-static int64_t do_bind_connect(struct sp_host *h, const struct sp_call *c)
+static int64_t do_bind_connect(struct sp_host *h, const struct sp_call *c, int *stop)
 {
     int fd = host_fd(h, c->arg[0]);
     if (fd < 0)
@@ -575,7 +540,7 @@ static void put_addr(void *addr, uint32_t *lenp, const struct sockaddr_storage *
     memcpy(lenp, &l, sizeof l);
 }
 
-static int64_t do_accept(struct sp_host *h, const struct sp_call *c)
+static int64_t do_accept(struct sp_host *h, const struct sp_call *c, int *stop)
 {
     int fd = host_fd(h, c->arg[0]);
     if (fd < 0)
@@ -599,7 +564,7 @@ static int64_t do_accept(struct sp_host *h, const struct sp_call *c)
     return kfd;
 }
 
-static int64_t do_name(struct sp_host *h, const struct sp_call *c)
+static int64_t do_name(struct sp_host *h, const struct sp_call *c, int *stop)
 {
     int fd = host_fd(h, c->arg[0]);
     if (fd < 0)
@@ -622,7 +587,7 @@ static int64_t do_name(struct sp_host *h, const struct sp_call *c)
     return 0;
 }
 
-static int64_t do_sockopt(struct sp_host *h, const struct sp_call *c)
+static int64_t do_sockopt(struct sp_host *h, const struct sp_call *c, int *stop)
 {
     int fd = host_fd(h, c->arg[0]);
     if (fd < 0)
@@ -658,7 +623,7 @@ static int64_t do_sockopt(struct sp_host *h, const struct sp_call *c)
     return 0;
 }
 
-static int64_t do_sendto(struct sp_host *h, const struct sp_call *c)
+static int64_t do_sendto(struct sp_host *h, const struct sp_call *c, int *stop)
 {
     int fd = host_fd(h, c->arg[0]);
     if (fd < 0)
@@ -679,7 +644,7 @@ static int64_t do_sendto(struct sp_host *h, const struct sp_call *c)
     return sys_result(sendto(fd, buf, c->arg[2], (int)c->arg[3] | MSG_NOSIGNAL, sa, len));
 }
 
-static int64_t do_recvfrom(struct sp_host *h, const struct sp_call *c)
+static int64_t do_recvfrom(struct sp_host *h, const struct sp_call *c, int *stop)
 {
     int fd = host_fd(h, c->arg[0]);
     if (fd < 0)
@@ -703,7 +668,7 @@ static int64_t do_recvfrom(struct sp_host *h, const struct sp_call *c)
     return r;
 }
 
-static int64_t do_poll(struct sp_host *h, const struct sp_call *c)
+static int64_t do_poll(struct sp_host *h, const struct sp_call *c, int *stop)
 {
     uint64_t n = c->arg[1];
     if (n > SP_MAX_POLL_FDS)
@@ -745,7 +710,7 @@ static int64_t do_poll(struct sp_host *h, const struct sp_call *c)
     return ret;
 }
 
-static int64_t do_clock(struct sp_host *h, const struct sp_call *c)
+static int64_t do_clock(struct sp_host *h, const struct sp_call *c, int *stop)
 {
     if (!valid_clock(c->arg[0]))
         return NEG(EINVAL);
@@ -759,7 +724,7 @@ static int64_t do_clock(struct sp_host *h, const struct sp_call *c)
     return put_timespec(h, c->arg[1], &ts);
 }
 
-static int64_t do_sleep(struct sp_host *h, const struct sp_call *c)
+static int64_t do_sleep(struct sp_host *h, const struct sp_call *c, int *stop)
 {
     if (!valid_clock(c->arg[0]))
         return NEG(EINVAL);
@@ -775,41 +740,24 @@ static int64_t do_sleep(struct sp_host *h, const struct sp_call *c)
     return r ? NEG(r) : 0;
 }
 
+/* The Keep's own calls go to whoever runs the Keep. */
+static int64_t do_keep(struct sp_host *h, const struct sp_call *c, int *stop)
+{
+    return h->keep_call ? h->keep_call(h, c, stop) : NEG(ENOSYS);
+}
+
+/* Every call's routine, by number: the routine of its group (abi/sallyport.h,
+ * SP_CALLS). Numbers without one are not calls. */
+typedef int64_t sp_routine(struct sp_host *h, const struct sp_call *c, int *stop);
+#define SP_ROUTINE(name, nr, text, group) [SP_##name] = do_##group,
+static sp_routine *const routines[] = {SP_CALLS(SP_ROUTINE)};
+#undef SP_ROUTINE
+
 static int64_t execute(struct sp_host *h, const struct sp_call *c, int *stop)
 {
-    switch (c->nr) {
-    case SP_READ: case SP_WRITE: case SP_PREAD: case SP_PWRITE: return do_rw(h, c);
-    case SP_OPENAT: return do_openat(h, c);
-    case SP_CLOSE: return do_close(h, c);
-    case SP_FSTAT: return do_fstat(h, c);
-    case SP_FCNTL: return do_fcntl(h, c);
-    case SP_IOCTL: return do_ioctl(h, c);
-    case SP_DUP3: return do_dup3(h, c);
-    case SP_PIPE2: return do_pipe2(h, c);
-    case SP_SOCKETPAIR: return do_socketpair(h, c);
-    case SP_DUP: case SP_LSEEK: case SP_FSYNC: case SP_FDATASYNC: case SP_FTRUNCATE:
-    case SP_LISTEN: case SP_SHUTDOWN:
-        return do_simple_fd(h, c);
-    case SP_GETDENTS64: return do_getdents(h, c);
-    case SP_READLINKAT: return do_readlinkat(h, c);
-    case SP_FSTATAT: case SP_MKDIRAT: case SP_UNLINKAT: case SP_RENAMEAT: case SP_LINKAT:
-    case SP_SYMLINKAT: case SP_UTIMENSAT: case SP_FALLOCATE:
-        return do_paths(h, c);
-    case SP_SOCKET: return do_socket(h, c);
-    case SP_BIND: case SP_CONNECT: return do_bind_connect(h, c);
-    case SP_ACCEPT4: return do_accept(h, c);
-    case SP_GETSOCKNAME: case SP_GETPEERNAME: return do_name(h, c);
-    case SP_SETSOCKOPT: case SP_GETSOCKOPT: return do_sockopt(h, c);
-    case SP_SENDTO: return do_sendto(h, c);
-    case SP_RECVFROM: return do_recvfrom(h, c);
-    case SP_POLL: return do_poll(h, c);
-    case SP_CLOCK_GETTIME: case SP_CLOCK_GETRES: return do_clock(h, c);
-    case SP_CLOCK_NANOSLEEP: return do_sleep(h, c);
-    case SP_EXIT: case SP_ABORT: case SP_LOG: case SP_DISCARD:
-        return h->keep_call ? h->keep_call(h, c, stop) : NEG(ENOSYS);
-    default:
+    if (c->nr >= sizeof routines / sizeof routines[0] || !routines[c->nr])
         return NEG(ENOSYS);
-    }
+    return routines[c->nr](h, c, stop);
 }
 
 /* ---- hostile test mode ------------------------------------------------ */
@@ -851,9 +799,11 @@ static void hostile_apply(struct sp_host *h, volatile struct sp_header *hdr, uin
 
 static uint64_t call_by_name(const char *name)
 {
-    for (size_t i = 0; i < sizeof call_names / sizeof call_names[0]; i++)
-        if (strcmp(call_names[i].name, name) == 0)
-            return call_names[i].nr;
+#define SP_BY_NAME(name_, nr, text, group) \
+    if (strcmp(name, text) == 0)           \
+        return nr;
+    SP_CALLS(SP_BY_NAME)
+#undef SP_BY_NAME
     return 0;
 }
 

@@ -87,7 +87,4 @@ void *sp_host_data(struct sp_host *h, uint64_t off, uint64_t len);
  * Returns 0, or -1 with a message in err. */
 int sp_hostile_parse(struct sp_hostile *hs, const char *spec, char *err, int errlen);
 
-/* The name of call `nr` ("read", ...), or NULL. */
-const char *sp_call_name(uint64_t nr);
-
 #endif

@@ -64,7 +64,5 @@ struct kvm_check {
     char hint[256];               /* what to do when it failed */
 };
 int kvm_platform_checks(struct kvm_check *out, int max);
-/* 1 if a KVM Keep can really run here (every check passes). */
-int kvm_platform_usable(void);
 
 #endif

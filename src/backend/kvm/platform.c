@@ -199,15 +199,3 @@ int kvm_platform_checks(struct kvm_check *out, int max)
     }
     return n;
 }
-
-int kvm_platform_usable(void)
-{
-    struct kvm_check checks[16];
-    int n = kvm_platform_checks(checks, 16);
-    if (n < 5)
-        return 0;
-    for (int i = 0; i < n; i++)
-        if (!checks[i].pass)
-            return 0;
-    return 1;
-}
