@@ -7,7 +7,7 @@
  * plain kernel types only, so that freestanding code (the shim) can use
  * them: system call numbers (__NR_*), errno values (E*), and the flags and
  * codes the Keep looks at. The few constants the UAPI headers do not export
- * (socket families, MSG_TRUNC) are defined below with Linux's values.
+ * (socket families and types, MSG_TRUNC) are defined below with Linux's values.
  *
  * For Keep-side code that does not include the libc's headers: libc defines
  * some of the same names its own way. Versioning: Linux's, which never
@@ -55,6 +55,14 @@
 #ifndef MSG_TRUNC
 #define MSG_TRUNC 0x20
 #endif
+#ifndef SOCK_STREAM
+#define SOCK_STREAM 1
+#define SOCK_DGRAM 2
+#define SOCK_RAW 3
+#define SOCK_RDM 4
+#define SOCK_SEQPACKET 5
+#endif
+#define SOCK_TYPE_MASK 0xf /* the type, without SOCK_NONBLOCK and SOCK_CLOEXEC */
 
 /* The largest errno value: results in [-MAX_ERRNO, -1] are errors. */
 #define LINUX_MAX_ERRNO 4095

@@ -74,15 +74,37 @@ int sp_keep_fd_is_open(const struct sp_keep *k, int fd)
     return fd >= 0 && (unsigned)fd < SP_MAX_FD && (k->fd_open[fd / 8] >> (fd % 8)) & 1;
 }
 
-static void fd_mark(struct sp_keep *k, int fd, int domain)
+/* What the Keep knows of an fd: its socket domain (0: not a socket), and
+ * FD_MESSAGE for a socket whose sends go whole or not at all (datagrams,
+ * seqpackets), which a full block must never cut short. */
+#define FD_MESSAGE 0x100
+
+static int fd_kind(const struct sp_keep *k, int fd)
 {
-    k->fd_open[fd / 8] |= (uint8_t)(1u << (fd % 8));
-    k->fd_domain[fd] = (uint8_t)domain;
+    return k->fd_domain[fd] | ((k->fd_message[fd / 8] >> (fd % 8)) & 1 ? FD_MESSAGE : 0);
+}
+
+static int socket_kind(int domain, int type)
+{
+    int t = type & SOCK_TYPE_MASK;
+    return domain | (t == SOCK_DGRAM || t == SOCK_SEQPACKET || t == SOCK_RAW || t == SOCK_RDM ? FD_MESSAGE : 0);
+}
+
+static void fd_mark(struct sp_keep *k, int fd, int kind)
+{
+    uint8_t bit = (uint8_t)(1u << (fd % 8));
+    k->fd_open[fd / 8] |= bit;
+    k->fd_domain[fd] = (uint8_t)kind;
+    if (kind & FD_MESSAGE)
+        k->fd_message[fd / 8] |= bit;
+    else
+        k->fd_message[fd / 8] &= (uint8_t)~bit;
 }
 
 static void fd_unmark(struct sp_keep *k, int fd)
 {
     k->fd_open[fd / 8] &= (uint8_t)~(1u << (fd % 8));
+    k->fd_message[fd / 8] &= (uint8_t)~(1u << (fd % 8));
     k->fd_domain[fd] = 0;
 }
 
@@ -111,6 +133,7 @@ void sp_keep_init(struct sp_keep *k)
     k->batches = 0;
     __builtin_memset(k->fd_open, 0, sizeof k->fd_open);
     __builtin_memset(k->fd_domain, 0, sizeof k->fd_domain);
+    __builtin_memset(k->fd_message, 0, sizeof k->fd_message);
     __builtin_memset(k->last_clock, 0, sizeof k->last_clock);
     k->pending_fd = -1;
     k->pending_slot_count = 0;
@@ -172,19 +195,30 @@ static int64_t begin(struct sp_keep *k, uint64_t need)
     return 0;
 }
 
-static uint64_t space_left(const struct sp_keep *k)
+/* Where the next buffer of the batch goes (every buffer is SP_DATA_ALIGN
+ * aligned), and how many bytes fit there. */
+static uint64_t next_offset(const struct sp_keep *k)
 {
-    return k->data_size - k->data_used;
+    return (k->data_used + SP_DATA_ALIGN - 1) & ~(uint64_t)(SP_DATA_ALIGN - 1);
 }
 
-/* Reserves `len` bytes of the data area; SP_NULL when there is no room. */
-static uint64_t alloc(struct sp_keep *k, uint64_t len)
+static uint64_t space_left(const struct sp_keep *k)
 {
-    uint64_t off = (k->data_used + SP_DATA_ALIGN - 1) & ~(uint64_t)(SP_DATA_ALIGN - 1);
-    if (off > k->data_size || len > k->data_size - off)
-        return SP_NULL;
-    k->data_used = off + len;
-    return off;
+    uint64_t off = next_offset(k);
+    return off < k->data_size ? k->data_size - off : 0;
+}
+
+/* Reserves `len` bytes of the data area at *off. Returns 0, or `refusal` (the
+ * -errno the caller gives its own caller) when they do not fit: nothing is
+ * reserved then, and the call must not be staged. Transfers that Linux may
+ * shorten ask for at most space_left(k) bytes instead. */
+static int64_t alloc(struct sp_keep *k, uint64_t len, uint64_t *off, int64_t refusal)
+{
+    if (len > space_left(k))
+        return refusal;
+    *off = next_offset(k);
+    k->data_used = *off + len;
+    return 0;
 }
 
 static uint32_t push(struct sp_keep *k, uint64_t nr, uint64_t a0, uint64_t a1, uint64_t a2,
@@ -251,13 +285,13 @@ static int64_t zero_or_error(struct sp_keep *k, int64_t r, const char *call)
 }
 
 /* A call that creates fd(s) must return exactly the one POSIX prescribes. */
-static int64_t new_fd(struct sp_keep *k, int64_t r, int expected, int domain, const char *call)
+static int64_t new_fd(struct sp_keep *k, int64_t r, int expected, int kind, const char *call)
 {
     if (r < 0)
         return r;
     if (r != expected)
         return violation(k, call, "returned an fd other than the lowest free one", r);
-    fd_mark(k, (int)r, domain);
+    fd_mark(k, (int)r, kind);
     return r;
 }
 
@@ -330,22 +364,29 @@ int64_t sp_flush(struct sp_keep *k)
 
 /* ---- I/O ------------------------------------------------------------------ */
 
-/* One read-like call (nr: read, pread64, getdents64) into at most LEN bytes
- * of the block, at most what fits; ARG3 is its fourth argument. Returns the
- * host's count, checked against the request, and where the bytes are in *off. */
-static int64_t read_chunk(struct sp_keep *k, uint64_t nr, int fd, uint64_t len, uint64_t arg3,
-                          uint64_t *off)
+/* One read-like call (nr: read, pread64, getdents64) of at most LEN bytes,
+ * and at most what fits in the block: a short read, as Linux may give; ARG3
+ * is its fourth argument, `call` the Keep call it serves. Returns the host's
+ * count, checked against the request, and where the bytes are in *off. */
+static int64_t read_into_block(struct sp_keep *k, uint64_t nr, const char *call, int fd, uint64_t len,
+                               uint64_t arg3, uint64_t *off)
 {
-    const char *call = call_name(nr);
     int64_t e = begin(k, len < k->data_size ? len : k->data_size);
     if (e < 0)
         return e;
     uint64_t n = len < space_left(k) ? len : space_left(k);
-    *off = alloc(k, n);
+    if ((e = alloc(k, n, off, -ENOMEM)) < 0)
+        return e;
     uint32_t slot = push(k, nr, (uint64_t)fd, *off, n, arg3, 0, 0);
     if ((e = submit(k, call)) < 0)
         return e;
     return bounded(k, result(k, slot, call), n, call, "byte count above the request");
+}
+
+static int64_t read_chunk(struct sp_keep *k, uint64_t nr, int fd, uint64_t len, uint64_t arg3,
+                          uint64_t *off)
+{
+    return read_into_block(k, nr, call_name(nr), fd, len, arg3, off);
 }
 
 int64_t sp_read(struct sp_keep *k, int fd, void *buf, uint64_t len)
@@ -372,17 +413,20 @@ int64_t sp_pread(struct sp_keep *k, int fd, void *buf, uint64_t len, int64_t pos
     return r;
 }
 
-/* One chunk of a write: at most what fits in the block. */
+/* One chunk of a write: at most LEN bytes and what fits in the block (the
+ * count sent goes to *sent). */
 static int64_t write_chunk(struct sp_keep *k, uint64_t nr, const char *name, int fd,
-                           const uint8_t *buf, uint64_t len, int64_t pos)
+                           const uint8_t *buf, uint64_t len, int64_t pos, uint64_t *sent)
 {
     int64_t e = begin(k, len < k->data_size ? len : k->data_size);
     if (e < 0)
         return e;
-    uint64_t n = len < k->data_size ? len : k->data_size;
-    uint64_t off = alloc(k, n);
+    uint64_t n = len < space_left(k) ? len : space_left(k), off;
+    if ((e = alloc(k, n, &off, -ENOMEM)) < 0)
+        return e;
     copy_out(k, off, buf, n);
     uint32_t slot = push(k, nr, (uint64_t)fd, off, n, (uint64_t)pos, 0, 0);
+    *sent = n;
     if ((e = submit(k, name)) < 0)
         return e;
     return bounded(k, result(k, slot, name), n, name, "byte count above the request");
@@ -395,12 +439,13 @@ static int64_t write_all(struct sp_keep *k, uint64_t nr, const char *name, int f
 {
     uint64_t done = 0;
     do {
-        uint64_t want = len - done < k->data_size ? len - done : k->data_size;
-        int64_t r = write_chunk(k, nr, name, fd, buf + done, want, pos < 0 ? 0 : pos + (int64_t)done);
+        uint64_t sent = 0;
+        int64_t r = write_chunk(k, nr, name, fd, buf + done, len - done, pos < 0 ? 0 : pos + (int64_t)done,
+                                &sent);
         if (r < 0)
             return done && !k->broken ? (int64_t)done : r;
         done += (uint64_t)r;
-        if ((uint64_t)r < want)
+        if ((uint64_t)r < sent || sent == 0)
             break;
     } while (done < len);
     return (int64_t)done;
@@ -424,8 +469,8 @@ int64_t sp_write(struct sp_keep *k, int fd, const void *buf, uint64_t len)
             k->ncalls = 0;
             k->data_used = 0;
         }
-        uint64_t off = alloc(k, len);
-        if (off != SP_NULL) {
+        uint64_t off;
+        if (alloc(k, len, &off, -ENOMEM) == 0) {
             copy_out(k, off, buf, len);
             push(k, SP_WRITE, (uint64_t)fd, off, len, 0, 0, 0);
             k->pending_len[k->pending_slot_count++] = (uint32_t)len;
@@ -460,6 +505,19 @@ static int64_t iov_total(const struct sp_iovec *iov, int n, uint64_t *total)
     return 0;
 }
 
+/* Hands the r bytes of a read at `off` to the caller's buffers: one copy-in,
+ * so each byte of the reply is read once. */
+static void scatter(struct sp_keep *k, const struct sp_iovec *iov, int n, uint64_t off, int64_t r)
+{
+    uint64_t left = r > 0 ? (uint64_t)r : 0, pos = off;
+    for (int i = 0; i < n && left; i++) {
+        uint64_t c = iov[i].len < left ? iov[i].len : left;
+        copy_in(k, iov[i].base, pos, c);
+        pos += c;
+        left -= c;
+    }
+}
+
 int64_t sp_readv(struct sp_keep *k, int fd, const struct sp_iovec *iov, int n)
 {
     uint64_t total;
@@ -468,24 +526,9 @@ int64_t sp_readv(struct sp_keep *k, int fd, const struct sp_iovec *iov, int n)
         return e;
     if (bad_fd(k, fd))
         return -EBADF;
-    if ((e = begin(k, total < k->data_size ? total : k->data_size)) < 0)
-        return e;
-    uint64_t want = total < space_left(k) ? total : space_left(k);
-    uint64_t off = alloc(k, want);
-    uint32_t slot = push(k, SP_READ, (uint64_t)fd, off, want, 0, 0, 0);
-    if ((e = submit(k, "readv")) < 0)
-        return e;
-    int64_t r = bounded(k, result(k, slot, "readv"), want, "readv", "byte count above the request");
-    if (r <= 0)
-        return r;
-    /* Scatter the single copy-in: each byte of the reply is read once. */
-    uint64_t left = (uint64_t)r, pos = off;
-    for (int i = 0; i < n && left; i++) {
-        uint64_t c = iov[i].len < left ? iov[i].len : left;
-        copy_in(k, iov[i].base, pos, c);
-        pos += c;
-        left -= c;
-    }
+    uint64_t off = 0;
+    int64_t r = read_into_block(k, SP_READ, "readv", fd, total, 0, &off);
+    scatter(k, iov, n, off, r);
     return r;
 }
 
@@ -499,9 +542,10 @@ int64_t sp_writev(struct sp_keep *k, int fd, const struct sp_iovec *iov, int n)
         return -EBADF;
     if (total <= k->data_size) {
         /* Gather into one write so the host sees it as one (atomic for pipes). */
-        if ((e = begin(k, total)) < 0)
+        uint64_t off;
+        if ((e = begin(k, total)) < 0 || (e = alloc(k, total, &off, -ENOMEM)) < 0)
             return e;
-        uint64_t off = alloc(k, total), pos = off;
+        uint64_t pos = off;
         for (int i = 0; i < n; i++) {
             copy_out(k, pos, iov[i].base, iov[i].len);
             pos += iov[i].len;
@@ -542,10 +586,10 @@ int64_t sp_openat(struct sp_keep *k, int dirfd, const char *path, int flags, int
     int expected = lowest_free_fd(k, 0);
     if (expected < 0)
         return -EMFILE;
+    uint64_t off;
     int64_t e = begin(k, plen + 1);
-    if (e < 0)
+    if (e < 0 || (e = alloc(k, plen + 1, &off, -ENAMETOOLONG)) < 0)
         return e;
-    uint64_t off = alloc(k, plen + 1);
     copy_out(k, off, path, plen + 1);
     uint32_t slot = push(k, SP_OPENAT, (uint64_t)(int64_t)dirfd, off, plen + 1, (uint64_t)flags,
                          (uint64_t)mode, 0);
@@ -590,10 +634,10 @@ int64_t sp_fstat(struct sp_keep *k, int fd, void *statbuf)
     const char *call = call_name(SP_FSTAT);
     if (bad_fd(k, fd))
         return -EBADF;
+    uint64_t off;
     int64_t e = begin(k, SP_STAT_SIZE);
-    if (e < 0)
+    if (e < 0 || (e = alloc(k, SP_STAT_SIZE, &off, -ENOMEM)) < 0)
         return e;
-    uint64_t off = alloc(k, SP_STAT_SIZE);
     uint32_t slot = push(k, SP_FSTAT, (uint64_t)fd, off, 0, 0, 0, 0);
     if ((e = submit(k, call)) < 0)
         return e;
@@ -630,7 +674,7 @@ int64_t sp_fcntl(struct sp_keep *k, int fd, int cmd, uint64_t arg)
         if (expected < 0)
             return -EMFILE;
         int64_t r = simple_call(k, SP_FCNTL, (uint64_t)fd, (uint64_t)cmd, arg, 0);
-        return new_fd(k, r, expected, k->fd_domain[fd], "fcntl(F_DUPFD)");
+        return new_fd(k, r, expected, fd_kind(k, fd), "fcntl(F_DUPFD)");
     }
     case F_GETFD: {
         int64_t r = simple_call(k, SP_FCNTL, (uint64_t)fd, (uint64_t)cmd, 0, 0);
@@ -687,10 +731,10 @@ int64_t sp_ioctl(struct sp_keep *k, int fd, uint64_t request, void *arg)
             kind = &ioctls[i];
     if (!kind)
         return -ENOTTY;
+    uint64_t off = SP_NULL;
     int64_t e = begin(k, kind->len);
-    if (e < 0)
+    if (e < 0 || (kind->len && (e = alloc(k, kind->len, &off, -ENOMEM)) < 0))
         return e;
-    uint64_t off = kind->len ? alloc(k, kind->len) : SP_NULL;
     if (kind->dir == IOCTL_ARG_IN)
         copy_out(k, off, arg, kind->len);
     uint32_t slot = push(k, SP_IOCTL, (uint64_t)fd, request, off, kind->len, 0, 0);
@@ -725,7 +769,7 @@ int64_t sp_dup(struct sp_keep *k, int fd)
     if (expected < 0)
         return -EMFILE;
     int64_t r = simple_call(k, SP_DUP, (uint64_t)fd, 0, 0, 0);
-    return new_fd(k, r, expected, k->fd_domain[fd], call);
+    return new_fd(k, r, expected, fd_kind(k, fd), call);
 }
 
 int64_t sp_dup3(struct sp_keep *k, int oldfd, int newfd, int flags)
@@ -735,18 +779,18 @@ int64_t sp_dup3(struct sp_keep *k, int oldfd, int newfd, int flags)
         return -EBADF;
     if (oldfd == newfd)
         return -EINVAL;
-    int domain = k->fd_domain[oldfd];
+    int kind = fd_kind(k, oldfd);
     int64_t r = simple_call(k, SP_DUP3, (uint64_t)oldfd, (uint64_t)newfd, (uint64_t)flags, 0);
     if (r < 0)
         return r;
     if (r != newfd)
         return violation(k, call, "returned an fd other than the requested one", r);
-    fd_mark(k, newfd, domain);
+    fd_mark(k, newfd, kind);
     return r;
 }
 
 /* Two new fds in an int[2] at `off`: the lowest free, then the next. */
-static int64_t fd_pair(struct sp_keep *k, uint64_t off, int64_t r, int domain, int out[2],
+static int64_t fd_pair(struct sp_keep *k, uint64_t off, int64_t r, int kind, int out[2],
                        const char *call)
 {
     if (r < 0)
@@ -758,13 +802,13 @@ static int64_t fd_pair(struct sp_keep *k, uint64_t off, int64_t r, int domain, i
     int first = lowest_free_fd(k, 0);
     if (got[0] != first)
         return violation(k, call, "first fd is not the lowest free one", got[0]);
-    fd_mark(k, first, domain);
+    fd_mark(k, first, kind);
     int second = lowest_free_fd(k, 0);
     if (got[1] != second) {
         fd_unmark(k, first);
         return violation(k, call, "second fd is not the lowest free one", got[1]);
     }
-    fd_mark(k, second, domain);
+    fd_mark(k, second, kind);
     out[0] = got[0];
     out[1] = got[1];
     return 0;
@@ -776,10 +820,10 @@ int64_t sp_pipe2(struct sp_keep *k, int fds[2], int flags)
     int a = lowest_free_fd(k, 0);
     if (a < 0 || lowest_free_fd(k, a + 1) < 0)
         return -EMFILE;
+    uint64_t off;
     int64_t e = begin(k, 8);
-    if (e < 0)
+    if (e < 0 || (e = alloc(k, 8, &off, -ENOMEM)) < 0)
         return e;
-    uint64_t off = alloc(k, 8);
     uint32_t slot = push(k, SP_PIPE2, off, (uint64_t)flags, 0, 0, 0, 0);
     if ((e = submit(k, call)) < 0)
         return e;
@@ -851,6 +895,8 @@ int64_t sp_ftruncate(struct sp_keep *k, int fd, int64_t len)
     return zero_call(k, SP_FTRUNCATE, (uint64_t)fd, (uint64_t)len, 0, 0);
 }
 
+static int64_t put_path(struct sp_keep *k, const char *path, uint64_t *off);
+
 int64_t sp_readlinkat(struct sp_keep *k, int dirfd, const char *path, char *buf, uint64_t len)
 {
     const char *call = call_name(SP_READLINKAT);
@@ -861,12 +907,18 @@ int64_t sp_readlinkat(struct sp_keep *k, int dirfd, const char *path, char *buf,
         return -EBADF;
     if (len > SP_MAX_PATH)
         len = SP_MAX_PATH;
-    int64_t e = begin(k, plen + 1 + len);
-    if (e < 0)
+    uint64_t poff, off;
+    int64_t e = begin(k, plen + 1 + SP_DATA_ALIGN + len);
+    if (e < 0 || (e = put_path(k, path, &poff)) < 0)
         return e;
-    uint64_t poff = alloc(k, plen + 1);
-    copy_out(k, poff, path, plen + 1);
-    uint64_t off = alloc(k, len);
+    /* What does not fit after the path is cut, as readlink(2) cuts what does
+     * not fit in its buffer. */
+    if (len > space_left(k))
+        len = space_left(k);
+    if (len == 0)
+        return -ENAMETOOLONG;
+    if ((e = alloc(k, len, &off, -ENAMETOOLONG)) < 0)
+        return e;
     uint32_t slot = push(k, SP_READLINKAT, (uint64_t)(int64_t)dirfd, poff, plen + 1, off, len, 0);
     if ((e = submit(k, call)) < 0)
         return e;
@@ -884,21 +936,17 @@ static int dirfd_bad(const struct sp_keep *k, int dirfd)
     return dirfd != AT_FDCWD && bad_fd(k, dirfd);
 }
 
-/* Copies a path into the batch; SP_NULL with *err set when it cannot. */
-static uint64_t put_path(struct sp_keep *k, const char *path, int64_t *err)
+/* Copies a path into the batch at *off. Returns 0, or -ENAMETOOLONG when it
+ * is too long, or too long for what is left of the block. */
+static int64_t put_path(struct sp_keep *k, const char *path, uint64_t *off)
 {
     uint64_t len = str_len(path, SP_MAX_PATH);
-    if (len >= SP_MAX_PATH) {
-        *err = -ENAMETOOLONG;
-        return SP_NULL;
-    }
-    uint64_t off = alloc(k, len + 1);
-    if (off == SP_NULL) {
-        *err = -ENAMETOOLONG;
-        return SP_NULL;
-    }
-    copy_out(k, off, path, len + 1);
-    return off;
+    if (len >= SP_MAX_PATH)
+        return -ENAMETOOLONG;
+    int64_t e = alloc(k, len + 1, off, -ENAMETOOLONG);
+    if (e == 0)
+        copy_out(k, *off, path, len + 1);
+    return e;
 }
 
 /* A call whose arguments are fds, paths and numbers, returning 0. Each
@@ -921,7 +969,7 @@ static int64_t path_call(struct sp_keep *k, uint64_t nr, int nargs, const struct
     uint64_t v[6] = {0};
     for (int i = 0; i < nargs; i++) {
         v[i] = a[i].value;
-        if (a[i].path && (v[i] = put_path(k, a[i].path, &e)) == SP_NULL)
+        if (a[i].path && (e = put_path(k, a[i].path, &v[i])) < 0)
             return e;
     }
     uint32_t slot = push(k, nr, v[0], v[1], v[2], v[3], v[4], v[5]);
@@ -990,17 +1038,17 @@ int64_t sp_utimensat(struct sp_keep *k, int dirfd, const char *path,
     const char *call = call_name(SP_UTIMENSAT);
     if (dirfd_bad(k, dirfd) || (!path && dirfd == AT_FDCWD))
         return path ? -EBADF : -EFAULT;
-    uint64_t need = (path ? str_len(path, SP_MAX_PATH) + 1 : 0) + 2 * sizeof *times + (uint64_t)2 * SP_DATA_ALIGN;
+    uint64_t need = (path ? str_len(path, SP_MAX_PATH) + 1 : 0) + 2 * sizeof *times +
+                    (uint64_t)2 * SP_DATA_ALIGN;
     int64_t e = begin(k, need);
     if (e < 0)
         return e;
     uint64_t poff = SP_NULL, toff = SP_NULL;
-    if (path && (poff = put_path(k, path, &e)) == SP_NULL)
+    if ((path && (e = put_path(k, path, &poff)) < 0) ||
+        (times && (e = alloc(k, 2 * sizeof *times, &toff, -ENAMETOOLONG)) < 0))
         return e;
-    if (times) {
-        toff = alloc(k, 2 * sizeof *times);
+    if (times)
         copy_out(k, toff, times, 2 * sizeof *times);
-    }
     uint32_t slot = push(k, SP_UTIMENSAT, (uint64_t)(int64_t)dirfd, poff, toff, (uint64_t)flags, 0, 0);
     if ((e = submit(k, call)) < 0)
         return e;
@@ -1037,10 +1085,10 @@ int64_t sp_fstatat(struct sp_keep *k, int dirfd, const char *path, void *statbuf
     int64_t e = begin(k, str_len(path, SP_MAX_PATH) + 1 + SP_STAT_SIZE + (uint64_t)2 * SP_DATA_ALIGN);
     if (e < 0)
         return e;
-    uint64_t poff = put_path(k, path, &e);
-    if (poff == SP_NULL)
+    /* A path that leaves no room for the struct stat is too long for this block. */
+    uint64_t poff, off;
+    if ((e = put_path(k, path, &poff)) < 0 || (e = alloc(k, SP_STAT_SIZE, &off, -ENAMETOOLONG)) < 0)
         return e;
-    uint64_t off = alloc(k, SP_STAT_SIZE);
     uint32_t slot = push(k, SP_FSTATAT, (uint64_t)(int64_t)dirfd, poff, off, (uint64_t)flags, 0, 0);
     if ((e = submit(k, call)) < 0)
         return e;
@@ -1062,21 +1110,9 @@ int64_t sp_preadv(struct sp_keep *k, int fd, const struct sp_iovec *iov, int n, 
         return -EBADF;
     if (pos < 0)
         return -EINVAL;
-    if ((e = begin(k, total < k->data_size ? total : k->data_size)) < 0)
-        return e;
-    uint64_t want = total < space_left(k) ? total : space_left(k);
-    uint64_t off = alloc(k, want);
-    uint32_t slot = push(k, SP_PREAD, (uint64_t)fd, off, want, (uint64_t)pos, 0, 0);
-    if ((e = submit(k, "preadv")) < 0)
-        return e;
-    int64_t r = bounded(k, result(k, slot, "preadv"), want, "preadv", "byte count above the request");
-    uint64_t left = r > 0 ? (uint64_t)r : 0, at = off;
-    for (int i = 0; i < n && left; i++) {
-        uint64_t c = iov[i].len < left ? iov[i].len : left;
-        copy_in(k, iov[i].base, at, c);
-        at += c;
-        left -= c;
-    }
+    uint64_t off = 0;
+    int64_t r = read_into_block(k, SP_PREAD, "preadv", fd, total, (uint64_t)pos, &off);
+    scatter(k, iov, n, off, r);
     return r;
 }
 
@@ -1145,7 +1181,7 @@ int64_t sp_socket(struct sp_keep *k, int domain, int type, int protocol)
         return -EMFILE;
     int64_t r = simple_call(k, SP_SOCKET, (uint64_t)domain, (uint64_t)type,
                             (uint64_t)protocol, 0);
-    return new_fd(k, r, expected, domain, call);
+    return new_fd(k, r, expected, socket_kind(domain, type), call);
 }
 
 int64_t sp_socketpair(struct sp_keep *k, int domain, int type, int protocol, int fds[2])
@@ -1156,15 +1192,15 @@ int64_t sp_socketpair(struct sp_keep *k, int domain, int type, int protocol, int
     int a = lowest_free_fd(k, 0);
     if (a < 0 || lowest_free_fd(k, a + 1) < 0)
         return -EMFILE;
+    uint64_t off;
     int64_t e = begin(k, 8);
-    if (e < 0)
+    if (e < 0 || (e = alloc(k, 8, &off, -ENOMEM)) < 0)
         return e;
-    uint64_t off = alloc(k, 8);
     uint32_t slot = push(k, SP_SOCKETPAIR, (uint64_t)domain, (uint64_t)type, (uint64_t)protocol,
                          off, 0, 0);
     if ((e = submit(k, call)) < 0)
         return e;
-    return fd_pair(k, off, result(k, slot, call), domain, fds, call);
+    return fd_pair(k, off, result(k, slot, call), socket_kind(domain, type), fds, call);
 }
 
 /* 0 when fd is an open socket of the Keep; else the errno to return. */
@@ -1184,10 +1220,10 @@ static int64_t addr_in_call(struct sp_keep *k, uint64_t nr, int fd, const void *
         return bad;
     if (addrlen > SP_SOCKADDR_MAX)
         return -EINVAL;
+    uint64_t off;
     int64_t e = begin(k, addrlen);
-    if (e < 0)
+    if (e < 0 || (e = alloc(k, addrlen, &off, -ENOMEM)) < 0)
         return e;
-    uint64_t off = alloc(k, addrlen);
     copy_out(k, off, addr, addrlen);
     uint32_t slot = push(k, nr, (uint64_t)fd, off, addrlen, 0, 0, 0);
     if ((e = submit(k, call)) < 0)
@@ -1235,6 +1271,19 @@ static int64_t addr_out(struct sp_keep *k, const char *call, int domain, uint64_
     return 0;
 }
 
+/* Room for a socket address the host returns, and its u32 length (set to
+ * the room): the (addr off, addrlen off) pair of accept4, getsockname,
+ * getpeername and recvfrom. */
+static int64_t addr_room(struct sp_keep *k, uint64_t *aoff, uint64_t *loff)
+{
+    int64_t e;
+    if ((e = alloc(k, SP_SOCKADDR_MAX, aoff, -ENOMEM)) < 0 || (e = alloc(k, 4, loff, -ENOMEM)) < 0)
+        return e;
+    uint32_t max = SP_SOCKADDR_MAX;
+    copy_out(k, *loff, &max, 4);
+    return 0;
+}
+
 int64_t sp_accept4(struct sp_keep *k, int fd, void *addr, uint32_t *addrlen, int flags)
 {
     const char *call = call_name(SP_ACCEPT4);
@@ -1246,16 +1295,10 @@ int64_t sp_accept4(struct sp_keep *k, int fd, void *addr, uint32_t *addrlen, int
     int expected = lowest_free_fd(k, 0);
     if (expected < 0)
         return -EMFILE;
-    int64_t e = begin(k, SP_SOCKADDR_MAX + 4);
-    if (e < 0)
-        return e;
     uint64_t aoff = SP_NULL, loff = SP_NULL;
-    if (addr) {
-        aoff = alloc(k, SP_SOCKADDR_MAX);
-        loff = alloc(k, 4);
-        uint32_t room = SP_SOCKADDR_MAX;
-        copy_out(k, loff, &room, 4);
-    }
+    int64_t e = begin(k, SP_SOCKADDR_MAX + SP_DATA_ALIGN + 4);
+    if (e < 0 || (addr && (e = addr_room(k, &aoff, &loff)) < 0))
+        return e;
     uint32_t slot = push(k, SP_ACCEPT4, (uint64_t)fd, aoff, loff, (uint64_t)flags, 0, 0);
     if ((e = submit(k, call)) < 0)
         return e;
@@ -1268,7 +1311,7 @@ int64_t sp_accept4(struct sp_keep *k, int fd, void *addr, uint32_t *addrlen, int
     if (addr && (e = addr_out(k, call, domain, aoff, loff, addr, addrlen,
                               domain == AF_UNIX)) < 0)
         return e;
-    fd_mark(k, (int)r, domain);
+    fd_mark(k, (int)r, fd_kind(k, fd)); /* the listener's domain and type */
     return r;
 }
 
@@ -1280,12 +1323,10 @@ static int64_t name_call(struct sp_keep *k, uint64_t nr, int fd, void *addr, uin
     int domain = k->fd_domain[fd];
     if (domain == 0)
         return -ENOTSOCK;
-    int64_t e = begin(k, SP_SOCKADDR_MAX + 4);
-    if (e < 0)
+    uint64_t aoff, loff;
+    int64_t e = begin(k, SP_SOCKADDR_MAX + SP_DATA_ALIGN + 4);
+    if (e < 0 || (e = addr_room(k, &aoff, &loff)) < 0)
         return e;
-    uint64_t aoff = alloc(k, SP_SOCKADDR_MAX), loff = alloc(k, 4);
-    uint32_t room = SP_SOCKADDR_MAX;
-    copy_out(k, loff, &room, 4);
     uint32_t slot = push(k, nr, (uint64_t)fd, aoff, loff, 0, 0, 0);
     if ((e = submit(k, call)) < 0)
         return e;
@@ -1318,10 +1359,10 @@ int64_t sp_setsockopt(struct sp_keep *k, int fd, int level, int name, const void
         return bad;
     if (len > SOCKOPT_MAX)
         return -EINVAL;
+    uint64_t off;
     int64_t e = begin(k, len);
-    if (e < 0)
+    if (e < 0 || (e = alloc(k, len, &off, -ENOMEM)) < 0)
         return e;
-    uint64_t off = alloc(k, len);
     copy_out(k, off, val, len);
     uint32_t slot = push(k, SP_SETSOCKOPT, (uint64_t)fd, (uint64_t)level, (uint64_t)name, off,
                          len, 0);
@@ -1337,10 +1378,10 @@ int64_t sp_getsockopt(struct sp_keep *k, int fd, int level, int name, void *val,
     if (bad)
         return bad;
     uint32_t room = *len > SOCKOPT_MAX ? SOCKOPT_MAX : *len;
-    int64_t e = begin(k, room + 4);
-    if (e < 0)
+    uint64_t off, loff;
+    int64_t e = begin(k, room + SP_DATA_ALIGN + 4);
+    if (e < 0 || (e = alloc(k, room, &off, -ENOMEM)) < 0 || (e = alloc(k, 4, &loff, -ENOMEM)) < 0)
         return e;
-    uint64_t off = alloc(k, room), loff = alloc(k, 4);
     copy_out(k, loff, &room, 4);
     uint32_t slot = push(k, SP_GETSOCKOPT, (uint64_t)fd, (uint64_t)level, (uint64_t)name, off,
                          loff, 0);
@@ -1367,16 +1408,21 @@ int64_t sp_sendto(struct sp_keep *k, int fd, const void *buf, uint64_t len, int 
         return bad;
     if (addr && addrlen > SP_SOCKADDR_MAX)
         return -EINVAL;
-    int64_t e = begin(k, (len < k->data_size / 2 ? len : k->data_size / 2) + SP_SOCKADDR_MAX);
-    if (e < 0)
+    /* A stream send may be short (the caller sends the rest, as after a
+     * short send(2)); a message goes whole or not at all. */
+    int message = (fd_kind(k, fd) & FD_MESSAGE) != 0;
+    uint64_t want = message || len < k->data_size / 2 ? len : k->data_size / 2;
+    uint64_t aoff = SP_NULL, off;
+    int64_t e = begin(k, want + SP_SOCKADDR_MAX + SP_DATA_ALIGN);
+    if (e < 0 || (addr && (e = alloc(k, addrlen, &aoff, -ENOMEM)) < 0))
         return e;
-    uint64_t aoff = SP_NULL;
-    if (addr) {
-        aoff = alloc(k, addrlen);
-        copy_out(k, aoff, addr, addrlen);
-    }
     uint64_t n = len < space_left(k) ? len : space_left(k);
-    uint64_t off = alloc(k, n);
+    if (message && n < len)
+        return -EMSGSIZE;
+    if ((e = alloc(k, n, &off, -ENOMEM)) < 0)
+        return e;
+    if (addr)
+        copy_out(k, aoff, addr, addrlen);
     copy_out(k, off, buf, n);
     uint32_t slot = push(k, SP_SENDTO, (uint64_t)fd, off, n, (uint64_t)flags, aoff,
                          addr ? addrlen : 0);
@@ -1394,18 +1440,17 @@ int64_t sp_recvfrom(struct sp_keep *k, int fd, void *buf, uint64_t len, int flag
     int domain = k->fd_domain[fd];
     if (domain == 0)
         return -ENOTSOCK;
-    int64_t e = begin(k, (len < k->data_size / 2 ? len : k->data_size / 2) + SP_SOCKADDR_MAX + 4);
-    if (e < 0)
+    /* A short receive, as Linux may give, when the buffer is bigger than the
+     * block; a message gets all the room there is (what does not fit is
+     * truncated, as by a buffer that size). */
+    uint64_t want = (fd_kind(k, fd) & FD_MESSAGE) || len < k->data_size / 2 ? len : k->data_size / 2;
+    uint64_t aoff = SP_NULL, loff = SP_NULL, off;
+    int64_t e = begin(k, want + SP_SOCKADDR_MAX + (uint64_t)2 * SP_DATA_ALIGN + 4);
+    if (e < 0 || (addr && (e = addr_room(k, &aoff, &loff)) < 0))
         return e;
-    uint64_t aoff = SP_NULL, loff = SP_NULL;
-    if (addr) {
-        aoff = alloc(k, SP_SOCKADDR_MAX);
-        loff = alloc(k, 4);
-        uint32_t room = SP_SOCKADDR_MAX;
-        copy_out(k, loff, &room, 4);
-    }
     uint64_t n = len < space_left(k) ? len : space_left(k);
-    uint64_t off = alloc(k, n);
+    if ((e = alloc(k, n, &off, -ENOMEM)) < 0)
+        return e;
     uint32_t slot = push(k, SP_RECVFROM, (uint64_t)fd, off, n, (uint64_t)flags, aoff, loff);
     if ((e = submit(k, call)) < 0)
         return e;
@@ -1447,7 +1492,7 @@ int64_t sp_poll(struct sp_keep *k, struct sp_pollfd *fds, uint64_t n,
         return -EINVAL;
     if (timeout && !timespec_ok(timeout))
         return -EINVAL;
-    int64_t e = begin(k, n * sizeof(struct sp_pollfd) + sizeof(struct sp_timespec));
+    int64_t e = begin(k, n * sizeof(struct sp_pollfd) + SP_DATA_ALIGN + sizeof(struct sp_timespec));
     if (e < 0)
         return e;
     /* fds the Keep knows are not open get POLLNVAL here and go to the host as
@@ -1458,8 +1503,12 @@ int64_t sp_poll(struct sp_keep *k, struct sp_pollfd *fds, uint64_t n,
         local_ready += fds[i].fd >= 0 && bad_fd(k, fds[i].fd);
     static const struct sp_timespec no_wait = {0, 0};
     const struct sp_timespec *wait = local_ready ? &no_wait : timeout;
-    uint64_t off = alloc(k, n * sizeof(struct sp_pollfd));
-    uint64_t toff = wait ? alloc(k, sizeof *wait) : SP_NULL;
+    /* A poll cannot be split: more fds than the block holds is ENOMEM, as
+     * when Linux cannot allocate its table. */
+    uint64_t off, toff = SP_NULL;
+    if ((e = alloc(k, n * sizeof(struct sp_pollfd), &off, -ENOMEM)) < 0 ||
+        (wait && (e = alloc(k, sizeof *wait, &toff, -ENOMEM)) < 0))
+        return e;
     for (uint64_t i = 0; i < n; i++) {
         struct sp_pollfd p = fds[i];
         p.revents = 0;
@@ -1510,10 +1559,10 @@ static int64_t clock_call(struct sp_keep *k, uint64_t nr, int clock, struct sp_t
     const char *call = call_name(nr);
     if (clock < 0 || clock > CLOCK_BOOTTIME)
         return -EINVAL;
+    uint64_t off;
     int64_t e = begin(k, sizeof *ts);
-    if (e < 0)
+    if (e < 0 || (e = alloc(k, sizeof *ts, &off, -ENOMEM)) < 0)
         return e;
-    uint64_t off = alloc(k, sizeof *ts);
     uint32_t slot = push(k, nr, (uint64_t)clock, off, 0, 0, 0, 0);
     if ((e = submit(k, call)) < 0)
         return e;
@@ -1558,10 +1607,10 @@ int64_t sp_clock_nanosleep(struct sp_keep *k, int clock, int flags,
         return -EINVAL;
     if (!timespec_ok(req))
         return -EINVAL;
-    int64_t e = begin(k, 2 * sizeof *req);
-    if (e < 0)
+    uint64_t off, roff;
+    int64_t e = begin(k, 2 * sizeof *req + SP_DATA_ALIGN);
+    if (e < 0 || (e = alloc(k, sizeof *req, &off, -ENOMEM)) < 0 || (e = alloc(k, sizeof *req, &roff, -ENOMEM)) < 0)
         return e;
-    uint64_t off = alloc(k, sizeof *req), roff = alloc(k, sizeof *req);
     copy_out(k, off, req, sizeof *req);
     uint32_t slot = push(k, SP_CLOCK_NANOSLEEP, (uint64_t)clock, (uint64_t)flags, off, roff, 0, 0);
     if ((e = submit(k, call)) < 0)
@@ -1609,9 +1658,11 @@ int64_t sp_abort(struct sp_keep *k, int status, int kind, const char *msg, uint6
     k->data_used = 0;
     if (len > 4096)
         len = 4096;
-    if (len > k->data_size)
-        len = k->data_size;
-    uint64_t off = alloc(k, len);
+    if (len > space_left(k))
+        len = space_left(k);
+    uint64_t off = 0;
+    if (alloc(k, len, &off, -ENOMEM) < 0)
+        len = 0; /* cannot happen in an empty block; the status still goes */
     copy_out(k, off, msg, len);
     push(k, SP_ABORT, (uint64_t)status, off, len, (uint64_t)kind, 0, 0);
     return submit(k, call);
@@ -1623,9 +1674,13 @@ int64_t sp_log(struct sp_keep *k, int level, const char *msg, uint64_t len)
     int64_t e = begin(k, len < k->data_size / 2 ? len : k->data_size / 2);
     if (e < 0)
         return e;
-    if (len > k->data_size)
-        len = k->data_size;
-    uint64_t off = alloc(k, len);
+    /* A message longer than the room the batch leaves is cut: it is only the
+     * shim's log. */
+    if (len > space_left(k))
+        len = space_left(k);
+    uint64_t off;
+    if ((e = alloc(k, len, &off, -ENOMEM)) < 0)
+        return e;
     copy_out(k, off, msg, len);
     uint32_t slot = push(k, SP_LOG, (uint64_t)level, off, len, 0, 0, 0);
     if ((e = submit(k, call)) < 0)

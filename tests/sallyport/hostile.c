@@ -190,6 +190,22 @@ static struct outcome sc_getdents(struct harness *h)
     return (struct outcome){r, r >= 0 || all_byte(buf, sizeof buf, SENTINEL) || all_byte(buf, 48, 0)};
 }
 
+/* readlink into a buffer as big as the block: the Keep cuts the request to
+ * what fits after the path, and a count above that is a lie. */
+static struct outcome sc_readlink_big(struct harness *h)
+{
+    char path[300];
+    snprintf(path, sizeof path, "%s/link", tmpdir);
+    unlink(path);
+    if (symlink("target", path) != 0)
+        return (struct outcome){0, 0};
+    static char buf[4096];
+    memset(buf, SENTINEL, sizeof buf);
+    int64_t r = sp_readlinkat(&h->keep, -100, path, buf, sizeof buf);
+    unlink(path);
+    return (struct outcome){r, r >= 0 || all_byte(buf, sizeof buf, SENTINEL)};
+}
+
 static struct outcome sc_fionread(struct harness *h)
 {
     int fds[2];
@@ -281,6 +297,8 @@ static const struct scenario {
     {"getdents64 returns a zero record length", "getdents64:arg1+16/2:set:0", sc_getdents, VIOLATION, "getdents64", 0},
     {"getdents64 returns a record past the end", "getdents64:arg1+16/2:set:4000", sc_getdents, VIOLATION, "getdents64", 0},
     {"getdents64 returns more than asked", "getdents64:ret:set:513", sc_getdents, VIOLATION, "getdents64", 0},
+    {"readlinkat into a block-sized buffer claims more than fits after the path", "readlinkat:ret:set:4050",
+     sc_readlink_big, VIOLATION, "readlinkat", 0},
     {"FIONREAD returns a negative count", "ioctl:arg2/4:set:-1", sc_fionread, VIOLATION, "ioctl(FIONREAD)", 0},
     {"lseek SEEK_SET lands elsewhere", "lseek:ret:add:1", sc_lseek, VIOLATION, "lseek", 0},
     {"F_GETFD returns unknown flags", "fcntl:ret:set:6", sc_getfd, VIOLATION, "fcntl(F_GETFD)", 0},
