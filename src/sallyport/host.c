@@ -760,124 +760,15 @@ static int64_t execute(struct sp_host *h, const struct sp_call *c, int *stop)
     return routines[c->nr](h, c, stop);
 }
 
-/* ---- hostile test mode ------------------------------------------------ */
-
-static void hostile_apply(struct sp_host *h, volatile struct sp_header *hdr, uint32_t i,
-                          const struct sp_call *c)
-{
-    struct sp_hostile *hs = &h->hostile;
-    if (hs->target == SP_HOSTILE_OFF || hs->fired || (hs->nr && hs->nr != c->nr))
-        return;
-    if (++hs->seen < (hs->nth ? hs->nth : 1))
-        return;
-    hs->fired = 1;
-    switch (hs->target) {
-    case SP_HOSTILE_RET: {
-        int64_t v = hdr->call[i].ret;
-        hdr->call[i].ret = hs->op == SP_HOSTILE_ADD ? v + hs->value : hs->value;
-        break;
-    }
-    case SP_HOSTILE_RSP_SEQ: /* applied after the batch, see sp_host_run_batch */
-        hs->fired = 2;
-        break;
-    case SP_HOSTILE_DATA: {
-        if (hs->arg >= 6 || hs->offset > h->data_size || c->arg[hs->arg] > h->data_size)
-            break;
-        uint8_t *p = sp_host_data(h, c->arg[hs->arg] + hs->offset, hs->width);
-        if (!p)
-            break;
-        uint64_t v = 0;
-        memcpy(&v, p, hs->width);
-        v = hs->op == SP_HOSTILE_ADD ? v + (uint64_t)hs->value : (uint64_t)hs->value;
-        memcpy(p, &v, hs->width);
-        break;
-    }
-    default:
-        break;
-    }
-}
-
-static uint64_t call_by_name(const char *name)
-{
-#define SP_BY_NAME(name_, nr, text, group) \
-    if (strcmp(name, text) == 0)           \
-        return nr;
-    SP_CALLS(SP_BY_NAME)
-#undef SP_BY_NAME
-    return 0;
-}
-
-int sp_hostile_parse(struct sp_hostile *hs, const char *spec, char *err, int errlen)
-{
-    char buf[128], *save = NULL;
-    memset(hs, 0, sizeof *hs);
-    size_t len = strlen(spec);
-    if (len >= sizeof buf) {
-        snprintf(err, (size_t)errlen, "hostile spec too long: %s", spec);
-        return -1;
-    }
-    memcpy(buf, spec, len + 1);
-    char *call = strtok_r(buf, ":", &save), *target = strtok_r(NULL, ":", &save);
-    char *op = strtok_r(NULL, ":", &save), *value = strtok_r(NULL, ":", &save);
-    if (!call || !target) {
-        snprintf(err, (size_t)errlen, "hostile spec '%s': expected CALL[#N]:TARGET[:set|add:VALUE]", spec);
-        return -1;
-    }
-    char *hash = strchr(call, '#');
-    if (hash) {
-        *hash = 0;
-        hs->nth = (uint32_t)strtoul(hash + 1, NULL, 10);
-    }
-    if (strcmp(call, "any") != 0 && !(hs->nr = call_by_name(call))) {
-        snprintf(err, (size_t)errlen, "hostile spec '%s': unknown call '%s'", spec, call);
-        return -1;
-    }
-    unsigned arg, width = 8;
-    unsigned long long off = 0;
-    if (strcmp(target, "ret") == 0) {
-        hs->target = SP_HOSTILE_RET;
-    } else if (strcmp(target, "rsp_seq") == 0) {
-        hs->target = SP_HOSTILE_RSP_SEQ;
-    } else if (sscanf(target, "arg%u+%llu/%u", &arg, &off, &width) == 3 ||
-               sscanf(target, "arg%u/%u", &arg, &width) == 2) {
-        if (arg > 5 || (width != 1 && width != 2 && width != 4 && width != 8)) {
-            snprintf(err, (size_t)errlen, "hostile spec '%s': bad data target", spec);
-            return -1;
-        }
-        hs->target = SP_HOSTILE_DATA;
-        hs->arg = arg;
-        hs->offset = off;
-        hs->width = width;
-    } else {
-        snprintf(err, (size_t)errlen, "hostile spec '%s': unknown target '%s'", spec, target);
-        return -1;
-    }
-    hs->op = SP_HOSTILE_ADD;
-    hs->value = 1;
-    if (op) {
-        if (strcmp(op, "set") == 0)
-            hs->op = SP_HOSTILE_SET;
-        else if (strcmp(op, "add") != 0) {
-            snprintf(err, (size_t)errlen, "hostile spec '%s': op must be set or add", spec);
-            return -1;
-        }
-        if (!value) {
-            snprintf(err, (size_t)errlen, "hostile spec '%s': missing value", spec);
-            return -1;
-        }
-        hs->value = strtoll(value, NULL, 0);
-    }
-    return 0;
-}
-
 /* ---- the batch -------------------------------------------------------- */
 
-int sp_host_run_batch(struct sp_host *h, uint8_t *block, uint64_t data_size)
+int sp_host_execute(struct sp_host *h, uint8_t *block, uint64_t data_size, struct sp_batch *batch)
 {
     volatile struct sp_header *hdr = (volatile struct sp_header *)(void *)block;
     h->data = block + SP_HEADER_SIZE;
     h->data_size = data_size;
-    uint64_t seq = hdr->req_seq;
+    batch->seq = hdr->req_seq;
+    batch->ran = 0;
     uint32_t n = hdr->ncalls;
     if (n > SP_MAX_CALLS) {
         snprintf(h->error, sizeof h->error, "the Keep sent a batch of %u calls (at most %u)", n,
@@ -888,14 +779,25 @@ int sp_host_run_batch(struct sp_host *h, uint8_t *block, uint64_t data_size)
     for (uint32_t i = 0; i < n && !stop; i++) {
         struct sp_call c;
         memcpy(&c, (const void *)&hdr->call[i], sizeof c);
-        int64_t r = execute(h, &c, &stop);
-        hdr->call[i].ret = r;
+        hdr->call[i].ret = execute(h, &c, &stop);
         h->calls++;
-        hostile_apply(h, hdr, i, &c);
+        batch->ran++;
     }
-    __atomic_thread_fence(__ATOMIC_SEQ_CST);
-    hdr->rsp_seq = seq + (h->hostile.fired == 2 ? (uint64_t)h->hostile.value : 0);
-    if (h->hostile.fired == 2)
-        h->hostile.fired = 1;
     return stop ? 1 : 0;
+}
+
+void sp_host_complete(uint8_t *block, uint64_t seq)
+{
+    volatile struct sp_header *hdr = (volatile struct sp_header *)(void *)block;
+    __atomic_thread_fence(__ATOMIC_SEQ_CST);
+    hdr->rsp_seq = seq;
+}
+
+int sp_host_run_batch(struct sp_host *h, uint8_t *block, uint64_t data_size)
+{
+    struct sp_batch batch;
+    int r = sp_host_execute(h, block, data_size, &batch);
+    if (r >= 0)
+        sp_host_complete(block, batch.seq);
+    return r;
 }

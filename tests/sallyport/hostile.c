@@ -1,6 +1,6 @@
-/* Hostile host: the executor's test mode damages one reply field at a time
- * (src/sallyport/host.h, struct sp_hostile) and the Keep-side client must
- * either stop with a violation naming the call, without handing any of the
+/* Hostile host: a lying executor (hostile_host.h, put between the harness
+ * and the executor with -Wl,--wrap=sp_host_run_batch) damages one reply
+ * field at a time and the Keep-side client must either stop with a violation naming the call, without handing any of the
  * bad reply to its caller, or return an ordinary error. Every case also runs
  * with reply tracing, so a check that reads a field twice fails here too.
  *
@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "harness.h"
+#include "hostile_host.h"
 
 #define SENTINEL 0x5a
 
@@ -324,15 +325,17 @@ int main(void)
         harness_give(&h, 1, open("/dev/null", O_WRONLY | O_CLOEXEC), 0);
         harness_give(&h, 2, open("/dev/null", O_WRONLY | O_CLOEXEC), 0);
         char err[200];
-        if (sp_hostile_parse(&h.host.hostile, s->spec, err, sizeof err) != 0) {
+        struct sp_hostile hs;
+        if (sp_hostile_parse(&hs, s->spec, err, sizeof err) != 0) {
             printf("FAIL %s: %s\n", s->what, err);
             fail++;
             harness_free(&h);
             continue;
         }
+        sp_hostile_set(&hs);
         struct outcome o = s->run(&h);
         char why[300] = "";
-        if (!h.host.hostile.fired)
+        if (!sp_hostile_state()->fired)
             snprintf(why, sizeof why, "the corruption never happened (test bug)");
         else if (h.double_reads)
             snprintf(why, sizeof why, "the client read a reply field twice");
