@@ -13,6 +13,7 @@
 
 #include "abi/log_level.h"
 #include "abi/workload_stream.h"
+#include "exec/grow.h"
 
 typedef struct reader {
     wl_read_fn read_fn;
@@ -113,7 +114,7 @@ static bool has_nul(const uint8_t *p, size_t len)
 
 static int push_string(reader *r, char ***list, size_t *count, uint8_t **payload)
 {
-    char **grown = realloc(*list, (*count + 1) * sizeof **list);
+    char **grown = grow_array(*list, *count, sizeof **list);
     if (!grown)
         return fail(r, "out of memory");
     grown[(*count)++] = (char *)*payload;
@@ -148,7 +149,7 @@ static int take_dir(reader *r, wl_stream *s, const uint8_t *payload, size_t len)
         return fail(r, "DIR frame with an empty or too long path");
     if (has_nul(sep + 1, guest_len))
         return fail(r, "DIR guest path contains a NUL byte");
-    wl_dir *grown = realloc(s->dirs, (s->dir_count + 1) * sizeof *grown);
+    wl_dir *grown = grow_array(s->dirs, s->dir_count, sizeof *grown);
     if (!grown)
         return fail(r, "out of memory");
     s->dirs = grown;
@@ -177,7 +178,7 @@ static int take_file(reader *r, wl_stream *s, const uint8_t *payload, size_t len
     for (size_t i = 0; i < s->file_count; i++)
         if (strcmp(s->files[i].name, (const char *)payload) == 0)
             return fail(r, "duplicate FILE frame '%s'", (const char *)payload);
-    wl_file *grown = realloc(s->files, (s->file_count + 1) * sizeof *grown);
+    wl_file *grown = grow_array(s->files, s->file_count, sizeof *grown);
     if (!grown)
         return fail(r, "out of memory");
     s->files = grown;

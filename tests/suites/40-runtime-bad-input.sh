@@ -113,6 +113,13 @@ many_args 50000 "$tmp/50k.toml" "$stdout_only"
 run_enarx --wasmcfgfile "$tmp/50k.toml" "$W/args_env.wasm" b c
 check "50,000 Enarx.toml args and 2 more: all arrive" "$status $(grep -c '^argv\[' <<<"$out") $(tail -n 1 <<<"$(grep '^argv' <<<"$out")")" \
     "0 50003 argv[50002]=c"
+# many --env entries: each replaces the same name from Enarx.toml or an earlier --env at once
+mapfile -t envs < <(seq -f 'E%g=v' 30000)
+printf '[env]\nA = "config"\nB = "kept"\n%b' "$stdout_only" >"$tmp/env.toml"
+run_enarx --wasmcfgfile "$tmp/env.toml" "${envs[@]/#/--env=}" --env A=cli --env E7=again "$W/args_env.wasm"
+check "30,000 --env over Enarx.toml's env: replaced in place, the rest kept (and FD_COUNT, FD_NAMES)" \
+    "$status $(grep -c '^env ' <<<"$out") $(grep -E '^env (A|B|E7)=' <<<"$out" | tr '\n' ' ')" \
+    "0 30004 env A=cli env B=kept env E7=again "
 
 # --- the exec's host interface, fed directly (what a hostile host could send) ---
 stream() { # FILE then frames: TYPE PAYLOAD-FILE ... ; writes a workload stream
