@@ -505,6 +505,16 @@ static int64_t iov_total(const struct sp_iovec *iov, int n, uint64_t *total)
     return 0;
 }
 
+/* The checks of readv, writev, preadv and pwritev, in Linux's order: the
+ * iovecs (EINVAL), then the fd (EBADF). */
+static int64_t iov_args(const struct sp_keep *k, int fd, const struct sp_iovec *iov, int n, uint64_t *total)
+{
+    int64_t e = iov_total(iov, n, total);
+    if (e < 0)
+        return e;
+    return bad_fd(k, fd) ? -EBADF : 0;
+}
+
 /* Hands the r bytes of a read at `off` to the caller's buffers: one copy-in,
  * so each byte of the reply is read once. */
 static void scatter(struct sp_keep *k, const struct sp_iovec *iov, int n, uint64_t off, int64_t r)
@@ -521,11 +531,9 @@ static void scatter(struct sp_keep *k, const struct sp_iovec *iov, int n, uint64
 int64_t sp_readv(struct sp_keep *k, int fd, const struct sp_iovec *iov, int n)
 {
     uint64_t total;
-    int64_t e = iov_total(iov, n, &total);
+    int64_t e = iov_args(k, fd, iov, n, &total);
     if (e < 0)
         return e;
-    if (bad_fd(k, fd))
-        return -EBADF;
     uint64_t off = 0;
     int64_t r = read_into_block(k, SP_READ, "readv", fd, total, 0, &off);
     scatter(k, iov, n, off, r);
@@ -535,11 +543,9 @@ int64_t sp_readv(struct sp_keep *k, int fd, const struct sp_iovec *iov, int n)
 int64_t sp_writev(struct sp_keep *k, int fd, const struct sp_iovec *iov, int n)
 {
     uint64_t total;
-    int64_t e = iov_total(iov, n, &total);
+    int64_t e = iov_args(k, fd, iov, n, &total);
     if (e < 0)
         return e;
-    if (bad_fd(k, fd))
-        return -EBADF;
     if (total <= k->data_size) {
         /* Gather into one write so the host sees it as one (atomic for pipes). */
         uint64_t off;
@@ -1103,11 +1109,9 @@ int64_t sp_fstatat(struct sp_keep *k, int dirfd, const char *path, void *statbuf
 int64_t sp_preadv(struct sp_keep *k, int fd, const struct sp_iovec *iov, int n, int64_t pos)
 {
     uint64_t total;
-    int64_t e = iov_total(iov, n, &total);
+    int64_t e = iov_args(k, fd, iov, n, &total);
     if (e < 0)
         return e;
-    if (bad_fd(k, fd))
-        return -EBADF;
     if (pos < 0)
         return -EINVAL;
     uint64_t off = 0;
@@ -1119,11 +1123,9 @@ int64_t sp_preadv(struct sp_keep *k, int fd, const struct sp_iovec *iov, int n, 
 int64_t sp_pwritev(struct sp_keep *k, int fd, const struct sp_iovec *iov, int n, int64_t pos)
 {
     uint64_t total;
-    int64_t e = iov_total(iov, n, &total);
+    int64_t e = iov_args(k, fd, iov, n, &total);
     if (e < 0)
         return e;
-    if (bad_fd(k, fd))
-        return -EBADF;
     if (pos < 0)
         return -EINVAL;
     uint64_t done = 0;
