@@ -52,32 +52,35 @@ void wasi_ctx_free(wasi_ctx *ctx)
     free(ctx);
 }
 
-static int push_string(char ***list, uint32_t *count, size_t *bytes, const char *s)
+/* Lists grow geometrically: 50,000 arguments must not mean 50,000 reallocs. */
+static int push_string(char ***list, uint32_t *count, uint32_t *cap, size_t *bytes, const char *s)
 {
     if (*count >= UINT32_MAX / 8)
         return -1;
-    char *copy = strdup(s);
-    char **grown = realloc(*list, (*count + 1) * sizeof **list);
-    if (!copy || !grown) {
-        free(copy);
-        if (grown)
-            *list = grown;
-        return -1;
+    if (*count == *cap) {
+        uint32_t grow = *cap ? *cap * 2 : 8;
+        char **grown = realloc(*list, (size_t)grow * sizeof **list);
+        if (!grown)
+            return -1;
+        *list = grown;
+        *cap = grow;
     }
-    grown[(*count)++] = copy;
-    *list = grown;
+    char *copy = strdup(s);
+    if (!copy)
+        return -1;
+    (*list)[(*count)++] = copy;
     *bytes += strlen(s) + 1;
     return 0;
 }
 
 int wasi_ctx_push_arg(wasi_ctx *ctx, const char *arg)
 {
-    return push_string(&ctx->args, &ctx->arg_count, &ctx->args_bytes, arg);
+    return push_string(&ctx->args, &ctx->arg_count, &ctx->arg_cap, &ctx->args_bytes, arg);
 }
 
 int wasi_ctx_push_env(wasi_ctx *ctx, const char *name_eq_value)
 {
-    return push_string(&ctx->env, &ctx->env_count, &ctx->env_bytes, name_eq_value);
+    return push_string(&ctx->env, &ctx->env_count, &ctx->env_cap, &ctx->env_bytes, name_eq_value);
 }
 
 void wasi_ctx_set_trace(wasi_ctx *ctx, int log_fd)

@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Unit tests of the runtime's Keep-side modules (no engine needed): WASI
 # functions on a fake linear memory, path sandboxing (openat2 and the
-# component walk), the workload-stream and DNS parsers, TLS connections.
+# component walk: one table of cases for both, races against every path
+# function), the workload-stream and DNS parsers, TLS connections.
 set -u
 : "${BUILD:=build}"
 pass=0 fail=0
-for t in wasi_unit exec_unit tls_unit; do
+for t in wasi_unit sandbox_unit exec_unit tls_unit; do
     bin="$BUILD/tests/wasi/$t"
     if [ ! -x "$bin" ]; then
         echo "FAIL $t: $bin is not built"

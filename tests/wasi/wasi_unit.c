@@ -367,6 +367,34 @@ static void test_poll(void)
     wasi_ctx_free(ctx);
 }
 
+/* realloc, counted: the binary is linked with --wrap=realloc (module.mk). */
+void *__real_realloc(void *p, size_t n);
+void *__wrap_realloc(void *p, size_t n);
+static long realloc_calls;
+void *__wrap_realloc(void *p, size_t n)
+{
+    realloc_calls++;
+    return __real_realloc(p, n);
+}
+
+/* Arguments and environment grow geometrically (50,000 Enarx.toml args took
+ * 100 s under ASan growing one element per realloc). */
+static void test_list_growth(void)
+{
+    wasi_ctx *ctx = wasi_ctx_new();
+    realloc_calls = 0;
+    int failed = 0;
+    for (int i = 0; i < 100000; i++)
+        failed |= wasi_ctx_push_arg(ctx, "a") | wasi_ctx_push_env(ctx, "A=1");
+    CHECK_EQ_INT(failed, 0);
+    printf("200,000 args and env entries: %ld reallocs\n", realloc_calls);
+    CHECK(realloc_calls <= 2 * 20);
+    CHECK_EQ_INT(call(ctx, wasi_args_sizes_get, 2, I(0), I(4)), 0);
+    CHECK_EQ_INT(get32(0), 100000);
+    CHECK_EQ_INT(get32(4), 200000);
+    wasi_ctx_free(ctx);
+}
+
 static void test_errno(void)
 {
     CHECK_EQ_INT(wasi_errno(ENOENT), WASI_ENOENT);
@@ -380,6 +408,7 @@ int main(void)
 {
     make_tree();
     test_errno();
+    test_list_growth();
     test_memory_bounds();
     test_stdio_pipe();
     test_paths(0);
