@@ -6,11 +6,13 @@ RUNTIME_WASI_UNIT_OBJS = $(filter-out $(BUILD)/src/wasi/link.o,$(WASI_OBJS)) $(T
 $(BUILD)/tests/wasi/wasi_unit: $(BUILD)/tests/wasi/wasi_unit.o $$(RUNTIME_WASI_UNIT_OBJS)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -Wl,--wrap=realloc -o $@ $^ -lssl -lcrypto
-# The path sandbox under attack: the shared case table, races (threads).
+# The path sandbox under attack: the shared case table, races (a thread, and
+# an adversary that runs between the sandbox's own calls: --wrap).
+SANDBOX_UNIT_WRAP := $(foreach f,readlinkat openat fstatat mkdirat unlinkat renameat linkat symlinkat,-Wl,--wrap=$(f))
 $(BUILD)/tests/wasi/sandbox_unit.o: tests/wasi/path_cases.h
 $(BUILD)/tests/wasi/sandbox_unit: $(BUILD)/tests/wasi/sandbox_unit.o $$(RUNTIME_WASI_UNIT_OBJS)
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) -o $@ $^ -lssl -lcrypto -lpthread
+	$(CC) $(LDFLAGS) $(SANDBOX_UNIT_WRAP) -o $@ $^ -lssl -lcrypto -lpthread
 $(BUILD)/tests/wasi/exec_unit: $(BUILD)/tests/wasi/exec_unit.o $(BUILD)/src/exec/stream.o $(BUILD)/src/exec/dns.o \
                                $(BUILD)/src/backend/workload_stream.o
 	@mkdir -p $(dir $@)

@@ -355,6 +355,54 @@ static const struct path_case path_cases[] = {
 
 #define PATH_CASE_COUNT (sizeof path_cases / sizeof path_cases[0])
 
+/* The race: while race/ and race_alt (a link to ../outside) swap places,
+ * every path function runs on names below race/, and what each one reaches
+ * is checked: an object opened, stat'ed or linked must never be one of
+ * outside's, a file read or link read never say OUTSIDE; afterwards outside
+ * must be exactly as before (no entry created, removed, renamed or touched).
+ * The answers themselves vary with the race. Creations are undone by the
+ * case after them when they succeed. */
+static const struct path_case race_cases[] = {
+    {PC_OPEN, "race/f", 0, 0},          {PC_OPEN, "race/", 0, 0},
+    {PC_OPEN, "race//", 0, 0},          {PC_OPEN, "race/./", 0, 0},
+    {PC_OPEN_DIR, "race/", 0, 0},       {PC_STAT, "race//", 0, 0},
+    {PC_OPEN, "race/", 0, 0},           {PC_STAT, "race/", 0, 0},
+    {PC_OPEN, "race/.", 0, 0},          {PC_OPEN, "race/d/..", 0, 0},
+    {PC_OPEN, "race/ln", 0, 0},         {PC_OPEN, "race/ln/", 0, 0},
+    {PC_OPEN, "race//f", 0, 0},         {PC_OPEN, "race/./f", 0, 0},
+    {PC_OPEN, "race/d/../f", 0, 0},     {PC_OPEN_NOFOLLOW, "race/f", 0, 0},
+    {PC_OPEN_NOFOLLOW, "race/", 0, 0},  {PC_OPEN_NOFOLLOW, "race/ln/", 0, 0},
+    {PC_OPEN_DIR, "race", 0, 0},        {PC_OPEN_DIR, "race/d/", 0, 0},
+    {PC_STAT, "race/f", 0, 0},          {PC_STAT, "race/", 0, 0},
+    {PC_STAT, "race/.", 0, 0},          {PC_STAT, "race/ln/", 0, 0},
+    {PC_STAT, "race/d/..", 0, 0},       {PC_STAT_FOLLOW, "race/ln", 0, 0},
+    {PC_STAT_FOLLOW, "race", 0, 0},     {PC_TIMES, "race/f", 0, 0},
+    {PC_TIMES, "race/", 0, 0},          {PC_TIMES, "race/ln/", 0, 0},
+    {PC_TIMES_FOLLOW, "race/ln", 0, 0}, {PC_TIMES_FOLLOW, "race/./f", 0, 0},
+    {PC_CREATE, "race/u", 0, 0},        {PC_UNLINK, "race/u", 0, 0},
+    {PC_CREATE, "race/u/", 0, 0},       {PC_CREATE, "race/new", 0, 0},
+    {PC_UNLINK, "race/new", 0, 0},      {PC_CREATE_EXCL, "race/./new", 0, 0},
+    {PC_UNLINK, "race/./new", 0, 0},    {PC_MKDIR, "race/d2", 0, 0},
+    {PC_RMDIR, "race/d2", 0, 0},        {PC_MKDIR, "race/d2/", 0, 0},
+    {PC_RMDIR, "race/d2/", 0, 0},       {PC_MKDIR, "race/nd/", 0, 0},
+    {PC_RMDIR, "race/nd/", 0, 0},       {PC_UNLINK, "race/u/", 0, 0},
+    {PC_RMDIR, "race/d/", 0, 0},        {PC_MKDIR, "race/d", 0, 0},
+    {PC_SYMLINK, "t", "race/sl", 0},
+    {PC_UNLINK, "race/sl", 0, 0},       {PC_SYMLINK, "t", "race/sl/", 0},
+    {PC_LINK, "race/f", "hl", 0},       {PC_UNLINK, "hl", 0, 0},
+    {PC_LINK, "race/ln/", "hl", 0},     {PC_UNLINK, "hl", 0, 0},
+    {PC_LINK, "race/./f", "hl", 0},     {PC_UNLINK, "hl", 0, 0},
+    {PC_LINK_FOLLOW, "race/ln", "hl", 0}, {PC_UNLINK, "hl", 0, 0},
+    {PC_LINK, "file", "race/hl", 0},    {PC_UNLINK, "race/hl", 0, 0},
+    {PC_RENAME, "race/f", "moved", 0},  {PC_RENAME, "moved", "race/f", 0},
+    {PC_RENAME, "file", "race/moved", 0}, {PC_RENAME, "race/moved", "file", 0},
+    {PC_RENAME, "race/d/", "movedd", 0}, {PC_RENAME, "movedd", "race/d", 0},
+    {PC_READLINK, "race/rl", 0, 0},     {PC_READLINK, "race/./rl", 0, 0},
+    {PC_READLINK, "race/d/../rl", 0, 0}, {PC_READLINK, "race/ln/", 0, 0},
+};
+
+#define RACE_CASE_COUNT (sizeof race_cases / sizeof race_cases[0])
+
 /* Expands "{TEXT*N}" groups into out (cap bytes). Returns the length, or
  * (size_t)-1 if it does not fit. */
 static size_t pc_expand(const char *in, char *out, size_t cap)

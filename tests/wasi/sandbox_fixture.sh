@@ -3,7 +3,9 @@
 # lists the cases): ROOT/in is the preopen; everything else in ROOT is
 # "outside", where no resolution may ever reach.
 #
-#   sandbox_fixture.sh ROOT      (ROOT is removed first)
+#   sandbox_fixture.sh ROOT          (ROOT is removed first)
+#   sandbox_fixture.sh ROOT repair   puts back what a race test may have left
+#                                    moved or removed inside (never outside)
 #
 # Used by tests/wasi/sandbox_unit.c (both resolvers) and by
 # tests/suites/40-runtime-scenarios.sh (the wasi_sandbox workload, on nil and in
@@ -11,6 +13,15 @@
 set -eu
 root=$1
 case $root in /*) ;; *) echo "sandbox_fixture.sh: ROOT must be absolute" >&2; exit 2 ;; esac
+if [ "${2:-}" = repair ]; then
+    cd "$root/in"
+    if [ -L race ]; then mv -T race race_tmp && mv -T race_alt race && mv -T race_tmp race_alt; fi
+    [ -e file ] || mv -T race/moved file 2>/dev/null || true
+    [ -e race/f ] || mv -T moved race/f 2>/dev/null || echo inside >race/f
+    [ -d race/d ] || mv -T movedd race/d 2>/dev/null || mkdir race/d
+    rm -rf race/u race/new race/nd race/d2 race/sl race/hl race/moved moved movedd hl race_stop
+    exit 0
+fi
 rm -rf "$root"
 mkdir -p "$root/outside/d" "$root/in/dir/sub"
 cd "$root"

@@ -11,7 +11,7 @@
  *    opened, read, stat'ed, created, removed, renamed, linked or touched.
  *
  * usage: sandbox_unit [FIXTURE-SCRIPT]  (default tests/wasi/sandbox_fixture.sh)
- * RACE_ROUNDS (default 300) sets the race iterations per function. */
+ * RACE_ROUNDS (default 100) sets the rounds of the racing thread. */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -102,8 +102,75 @@ static void guest_close(guest *g, int fd)
         call(g, wasi_fd_close, 1, I(fd));
 }
 
+/* What outside looks like (ROOT/outside): every inode and its times. */
+#define OUT_NAMES 7
+static const char *const out_names[OUT_NAMES] = {".", "f", "ln", "rl", "d", "d2", "u"};
+typedef struct outside_state {
+    struct stat st[OUT_NAMES];
+    int entries;
+} outside_state;
+
+static bool is_outside(const outside_state *s, uint64_t dev, uint64_t ino)
+{
+    for (int i = 0; i < OUT_NAMES; i++)
+        if (s->st[i].st_ino && (uint64_t)s->st[i].st_ino == ino && (uint64_t)s->st[i].st_dev == dev)
+            return true;
+    return false;
+}
+
+/* During a race: what the calls reached. */
+typedef struct race_watch {
+    const outside_state *outside;
+    int leaks;
+    long successes;
+    int walk;
+} race_watch;
+
+static void leak(race_watch *w, const char *what, const char *path)
+{
+    if (w->leaks++ < 5)
+        printf("     %s: race: %s through '%s'\n", resolver_name(w->walk), what, path);
+}
+
+/* The filestat at OUT_AT is not outside's. */
+static void watch_stat(guest *g, race_watch *w, const char *path)
+{
+    if (is_outside(w->outside, get_u64(g->mem + OUT_AT), get_u64(g->mem + OUT_AT + 8)))
+        leak(w, "reached an object outside", path);
+}
+
+/* An opened descriptor: neither the object nor its content is outside's. */
+static void watch_fd(guest *g, race_watch *w, int fd, const char *path)
+{
+    if (call(g, wasi_fd_filestat_get, 2, I(fd), I(OUT_AT)) == 0)
+        watch_stat(g, w, path);
+    put_u32(g->mem + 64, BUF_AT);
+    put_u32(g->mem + 68, 64);
+    if (call(g, wasi_fd_read, 4, I(fd), I(64), I(1), I(72)) == 0 && get_u32(g->mem + 72) >= 7 &&
+        memcmp(g->mem + BUF_AT, "OUTSIDE", 7) == 0)
+        leak(w, "read a file outside", path);
+}
+
+/* After a successful call in a race: what did it reach? */
+static void watch(guest *g, race_watch *w, enum pc_op op, const char *a, const char *b, int fd)
+{
+    w->successes++;
+    if (fd >= 0) {
+        watch_fd(g, w, fd, a);
+    } else if (op == PC_STAT || op == PC_STAT_FOLLOW) {
+        watch_stat(g, w, a);
+    } else if (op == PC_READLINK) {
+        if (memcmp(g->mem + BUF_AT, "OUTSIDE", 7) == 0)
+            leak(w, "read a link outside", a);
+    } else if (op == PC_LINK || op == PC_LINK_FOLLOW || op == PC_RENAME) {
+        uint32_t len = put(g, B_AT, b); /* the new name: not outside's object */
+        if (call(g, wasi_path_filestat_get, 5, I(3), I(0), I(B_AT), I(len), I(OUT_AT)) == 0)
+            watch_stat(g, w, a);
+    }
+}
+
 /* Runs one operation on paths a (and b); returns the WASI errno. */
-static int run_op(guest *g, enum pc_op op, const char *a, const char *b)
+static int run_op(guest *g, enum pc_op op, const char *a, const char *b, race_watch *w)
 {
     const uint32_t follow = WASI_LOOKUP_SYMLINK_FOLLOW;
     const uint64_t rw = R_FD_READ | R_FD_WRITE;
@@ -136,6 +203,8 @@ static int run_op(guest *g, enum pc_op op, const char *a, const char *b)
     case PC_READLINK: rc = call(g, wasi_path_readlink, 6, I(3), I(A_AT), I(al), I(BUF_AT), I(256), I(OUT_AT)); break;
     default: rc = -1;
     }
+    if (rc == 0 && w)
+        watch(g, w, op, a, b, fd);
     guest_close(g, fd);
     return rc;
 }
@@ -175,7 +244,7 @@ static void test_table(int walk)
             CHECK(!"a path of the table does not expand");
             continue;
         }
-        int got = run_op(&g, pc->op, a, pc->b ? b : NULL);
+        int got = run_op(&g, pc->op, a, pc->b ? b : NULL, NULL);
         if (got != pc->expect) {
             printf("     %s: case %zu %s('%.60s'%s%s%s) = %d, want %d\n", resolver_name(walk), i,
                    pc_op_names[pc->op], pc->a, pc->b ? ", '" : "", pc->b ? pc->b : "", pc->b ? "'" : "", got,
@@ -187,7 +256,7 @@ static void test_table(int walk)
     printf("%s: %zu table cases, %d wrong\n", resolver_name(walk), PATH_CASE_COUNT, wrong);
     CHECK_EQ_INT(wrong, 0);
     /* readlink "ln_file" gave the link's own text */
-    CHECK_EQ_INT(run_op(&g, PC_READLINK, "ln_file", NULL), 0);
+    CHECK_EQ_INT(run_op(&g, PC_READLINK, "ln_file", NULL, NULL), 0);
     CHECK_EQ_INT(get_u32(g.mem + OUT_AT), 4);
     CHECK(memcmp(g.mem + BUF_AT, "file", 4) == 0);
     free(a);
@@ -220,17 +289,17 @@ static void test_no_oracle(int walk)
                 if (ops[o] == PC_UNLINK && !suffixes[s][0])
                     continue; /* removes the link itself: inside, and nothing to compare */
                 if (ops[o] == PC_SYMLINK)
-                    got = run_op(&g, ops[o], "t", path);
+                    got = run_op(&g, ops[o], "t", path, NULL);
                 else if (ops[o] == PC_RENAME || ops[o] == PC_LINK || ops[o] == PC_LINK_FOLLOW)
-                    got = run_op(&g, ops[o], path, "x");
+                    got = run_op(&g, ops[o], path, "x", NULL);
                 else
-                    got = run_op(&g, ops[o], path, NULL);
+                    got = run_op(&g, ops[o], path, NULL, NULL);
                 if (got == 0 && ops[o] != PC_STAT && ops[o] != PC_READLINK && ops[o] != PC_OPEN_NOFOLLOW) {
                     /* changed something: only the link itself, inside; undo */
                     if (ops[o] == PC_RENAME)
-                        run_op(&g, PC_RENAME, "x", path);
+                        run_op(&g, PC_RENAME, "x", path, NULL);
                     else if (ops[o] == PC_LINK)
-                        run_op(&g, PC_UNLINK, "x", NULL);
+                        run_op(&g, PC_UNLINK, "x", NULL, NULL);
                 }
                 if (k == 0)
                     first = got;
@@ -267,25 +336,15 @@ static void *race_flipper(void *arg)
     return NULL;
 }
 
-/* What outside looks like: every inode and the times of each file. */
-#define OUT_NAMES 7
-static const char *const out_names[OUT_NAMES] = {".", "f", "ln", "rl", "d", "d2", "u"};
-typedef struct outside_state {
-    struct stat st[OUT_NAMES];
-    int entries;
-} outside_state;
-
 static int count_entries(const char *dir)
 {
-    char cmd[600];
-    snprintf(cmd, sizeof cmd, "ls -A '%s' | wc -l", dir);
-    FILE *p = popen(cmd, "r");
-    int n = -1;
-    if (p) {
-        if (fscanf(p, "%d", &n) != 1)
-            n = -1;
-        pclose(p);
-    }
+    DIR *d = opendir(dir);
+    int n = 0;
+    if (!d)
+        return -1;
+    for (struct dirent *e; (e = readdir(d));)
+        n += strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0;
+    closedir(d);
     return n;
 }
 
@@ -301,148 +360,71 @@ static void outside_snapshot(outside_state *s)
     }
 }
 
-static bool is_outside(const outside_state *s, uint64_t dev, uint64_t ino)
+/* Puts back what a race may have left moved or removed (inside only). */
+static void race_repair(const char *fixture)
 {
-    for (int i = 0; i < OUT_NAMES; i++)
-        if (s->st[i].st_ino && (uint64_t)s->st[i].st_ino == ino && (uint64_t)s->st[i].st_dev == dev)
-            return true;
-    return false;
-}
-
-typedef struct race_result {
-    int leaks;      /* something outside reached */
-    long tries;
-    long successes; /* calls that succeeded (the race did not starve them) */
-} race_result;
-
-static void leak(race_result *res, const char *what, const char *path, int walk)
-{
-    if (res->leaks++ < 5)
-        printf("     %s: race: %s through '%s'\n", resolver_name(walk), what, path);
-}
-
-/* Checks an open descriptor (and, for files, its content). */
-static void check_fd(guest *g, int fd, const outside_state *s, race_result *res, const char *path, int walk)
-{
-    if (call(g, wasi_fd_filestat_get, 2, I(fd), I(OUT_AT)) == 0 &&
-        is_outside(s, get_u64(g->mem + OUT_AT), get_u64(g->mem + OUT_AT + 8)))
-        leak(res, "opened an object outside", path, walk);
-    put_u32(g->mem + 64, BUF_AT);
-    put_u32(g->mem + 68, 64);
-    if (call(g, wasi_fd_read, 4, I(fd), I(64), I(1), I(72)) == 0 && get_u32(g->mem + 72) >= 7 &&
-        memcmp(g->mem + BUF_AT, "OUTSIDE", 7) == 0)
-        leak(res, "read a file outside", path, walk);
-}
-
-static void check_stat(guest *g, const outside_state *s, race_result *res, const char *path, int walk)
-{
-    if (is_outside(s, get_u64(g->mem + OUT_AT), get_u64(g->mem + OUT_AT + 8)))
-        leak(res, "stat'ed an object outside", path, walk);
-}
-
-/* One round of every path function on names below race/. */
-static void race_round(guest *g, const outside_state *s, race_result *res, int walk)
-{
-    static const char *const opens[] = {"race/f", "race/", "race/.", "race/d/..", "race/ln", "race/ln/",
-                                        "race//f", "race/./f", "race/d/../f"};
-    const uint32_t follow = WASI_LOOKUP_SYMLINK_FOLLOW;
-    int fd;
-    for (size_t i = 0; i < sizeof opens / sizeof opens[0]; i++) {
-        for (uint32_t lookup = 0; lookup <= follow; lookup += follow) {
-            res->tries++;
-            if (path_open(g, lookup, opens[i], 0, R_FD_READ | R_FD_READDIR | R_FD_FILESTAT_GET, &fd) == 0) {
-                res->successes++;
-                check_fd(g, fd, s, res, opens[i], walk);
-                guest_close(g, fd);
-            }
-            uint32_t len = put(g, A_AT, opens[i]);
-            res->tries++;
-            if (call(g, wasi_path_filestat_get, 5, I(3), I(lookup), I(A_AT), I(len), I(OUT_AT)) == 0) {
-                res->successes++;
-                check_stat(g, s, res, opens[i], walk);
-            }
-            /* times: a fixed value that the outside's files never have */
-            res->tries++;
-            if (call(g, wasi_path_filestat_set_times, 7, I(3), I(lookup), I(A_AT), I(len), L(12345000000000ull),
-                     L(12345000000000ull), I(WASI_FSTFLAG_ATIM | WASI_FSTFLAG_MTIM)) == 0)
-                res->successes++;
-        }
-    }
-    /* create, then remove: a file, a directory, a link, a hard link */
-    static const char *const creates[] = {"race/u", "race/u/", "race/new"};
-    for (size_t i = 0; i < sizeof creates / sizeof creates[0]; i++) {
-        res->tries++;
-        if (path_open(g, follow, creates[i], WASI_OFLAG_CREAT, R_FD_READ | R_FD_WRITE | R_FD_FILESTAT_GET, &fd) == 0) {
-            res->successes++;
-            check_fd(g, fd, s, res, creates[i], walk);
-            guest_close(g, fd);
-        }
-        res->tries++;
-        if (run_op(g, PC_UNLINK, creates[i], NULL) == 0)
-            res->successes++;
-    }
-    static const char *const dirs[] = {"race/d2", "race/d2/", "race/nd/"};
-    for (size_t i = 0; i < sizeof dirs / sizeof dirs[0]; i++) {
-        res->tries += 2;
-        res->successes += run_op(g, PC_MKDIR, dirs[i], NULL) == 0;
-        res->successes += run_op(g, PC_RMDIR, dirs[i], NULL) == 0;
-    }
-    res->tries += 2;
-    res->successes += run_op(g, PC_SYMLINK, "t", "race/sl") == 0;
-    res->successes += run_op(g, PC_UNLINK, "race/sl", NULL) == 0;
-    /* hard links from below race/ to inside (and back): the new name must
-     * never be the outside's file */
-    static const char *const links[] = {"race/f", "race/ln", "race/ln/", "race/./f"};
-    for (size_t i = 0; i < sizeof links / sizeof links[0]; i++) {
-        for (int k = 0; k < 2; k++) {
-            res->tries++;
-            if (run_op(g, k ? PC_LINK_FOLLOW : PC_LINK, links[i], "hl") == 0) {
-                res->successes++;
-                uint32_t len = put(g, A_AT, "hl");
-                if (call(g, wasi_path_filestat_get, 5, I(3), I(0), I(A_AT), I(len), I(OUT_AT)) == 0)
-                    check_stat(g, s, res, links[i], walk);
-                run_op(g, PC_UNLINK, "hl", NULL);
-            }
-        }
-    }
-    res->tries += 2;
-    res->successes += run_op(g, PC_LINK, "file", "race/hl2") == 0;
-    res->successes += run_op(g, PC_UNLINK, "race/hl2", NULL) == 0;
-    /* renames out of and into race/ */
-    res->tries += 2;
-    res->successes += run_op(g, PC_RENAME, "race/f", "moved") == 0;
-    res->successes += run_op(g, PC_RENAME, "moved", "race/f") == 0;
-    res->tries += 2;
-    res->successes += run_op(g, PC_RENAME, "file", "race/moved") == 0;
-    res->successes += run_op(g, PC_RENAME, "race/moved", "file") == 0;
-    /* readlink: the outside's link says OUTSIDE-LINK */
-    static const char *const readlinks[] = {"race/rl", "race/./rl", "race/d/../rl", "race/ln/"};
-    for (size_t i = 0; i < sizeof readlinks / sizeof readlinks[0]; i++) {
-        res->tries++;
-        if (run_op(g, PC_READLINK, readlinks[i], NULL) == 0) {
-            res->successes++;
-            if (memcmp(g->mem + BUF_AT, "OUTSIDE", 7) == 0)
-                leak(res, "read a link outside", readlinks[i], walk);
-        }
-    }
-}
-
-/* Puts back what a round may have left moved (the race can leave a
- * rename or a removal half done); only ever inside. */
-static void race_repair(void)
-{
-    char cmd[1200];
-    snprintf(cmd, sizeof cmd,
-             "cd '%s/in' && { [ -L race ] && mv -T race race_tmp && mv -T race_alt race && mv -T race_tmp race_alt; "
-             "[ -e file ] || mv race/moved file 2>/dev/null; [ -e race/f ] || mv moved race/f 2>/dev/null; "
-             "[ -e race/f ] || echo inside >race/f; rm -rf race/u race/new race/nd race/d2 race/sl race/hl2 "
-             "race/moved moved hl; true; }",
-             root);
+    char cmd[800];
+    snprintf(cmd, sizeof cmd, "bash '%s' '%s' repair", fixture, root);
     if (system(cmd) != 0)
         printf("     race: could not repair the tree\n");
 }
 
-static void test_race(int walk, int rounds)
+/* The adversary: the binary is linked with --wrap for every call the
+ * sandbox makes with a name (module.mk), and while adversary_period is set,
+ * race/ and race_alt swap right after every adversary_period-th one. That is
+ * the worst moment for a check followed by a use, every time, without
+ * depending on how two threads happen to be scheduled. */
+static int adversary_period, adversary_phase;
+static long adversary_calls, adversary_swaps;
+static char swap_a[300], swap_b[300];
+
+static void adversary_step(void)
+{
+    int e = errno;
+    if (adversary_period && ++adversary_calls % adversary_period == adversary_phase &&
+        renameat2(AT_FDCWD, swap_a, AT_FDCWD, swap_b, RENAME_EXCHANGE) == 0)
+        adversary_swaps++;
+    errno = e;
+}
+
+#define ADVERSARY_WRAP(ret, name, params, args)                                                              \
+    ret __real_##name params;                                                                                \
+    ret __wrap_##name params;                                                                                \
+    ret __wrap_##name params                                                                                 \
+    {                                                                                                        \
+        ret r = __real_##name args;                                                                          \
+        adversary_step();                                                                                    \
+        return r;                                                                                            \
+    }
+ADVERSARY_WRAP(ssize_t, readlinkat, (int d, const char *p, char *b, size_t n), (d, p, b, n))
+ADVERSARY_WRAP(int, fstatat, (int d, const char *p, struct stat *st, int f), (d, p, st, f))
+ADVERSARY_WRAP(int, mkdirat, (int d, const char *p, mode_t m), (d, p, m))
+ADVERSARY_WRAP(int, unlinkat, (int d, const char *p, int f), (d, p, f))
+ADVERSARY_WRAP(int, renameat, (int d, const char *p, int e, const char *q), (d, p, e, q))
+ADVERSARY_WRAP(int, linkat, (int d, const char *p, int e, const char *q, int f), (d, p, e, q, f))
+ADVERSARY_WRAP(int, symlinkat, (const char *t, int d, const char *p), (t, d, p))
+
+int __real_openat(int d, const char *p, int f, ...);
+int __wrap_openat(int d, const char *p, int f, ...);
+int __wrap_openat(int d, const char *p, int f, ...)
+{
+    mode_t m = 0;
+    if (f & (O_CREAT | O_TMPFILE)) {
+        va_list ap;
+        va_start(ap, f);
+        m = va_arg(ap, mode_t);
+        va_end(ap);
+    }
+    int r = __real_openat(d, p, f, m);
+    adversary_step();
+    return r;
+}
+
+/* Runs the race cases for rounds while race/ and race_alt swap: period 0,
+ * a thread swaps them as fast as it can; period n, the adversary swaps
+ * them after the sandbox's calls number phase, phase + n, phase + 2n, ...
+ * Then checks that nothing outside was reached or changed. */
+static void test_race(int walk, int period, int phase, int rounds, const char *fixture)
 {
     sandbox_force_walk = walk;
     static guest g;
@@ -454,13 +436,29 @@ static void test_race(int walk, int rounds)
     snprintf(r.a, sizeof r.a, "%s/in/race", root);
     snprintf(r.b, sizeof r.b, "%s/in/race_alt", root);
     pthread_t t;
-    CHECK(pthread_create(&t, NULL, race_flipper, &r) == 0);
-    race_result res = {0};
-    for (int i = 0; i < rounds; i++)
-        race_round(&g, &before, &res, walk);
-    atomic_store(&r.stop, 1);
-    pthread_join(t, NULL);
-    race_repair();
+    if (period == 0) {
+        CHECK(pthread_create(&t, NULL, race_flipper, &r) == 0);
+    } else {
+        memcpy(swap_a, r.a, sizeof swap_a);
+        memcpy(swap_b, r.b, sizeof swap_b);
+        adversary_calls = adversary_swaps = 0;
+        adversary_period = period;
+        adversary_phase = phase;
+    }
+    race_watch res = {.outside = &before, .walk = walk};
+    long tries = 0;
+    for (int i = 0; i < rounds; i++) {
+        for (size_t k = 0; k < RACE_CASE_COUNT; k++, tries++)
+            run_op(&g, race_cases[k].op, race_cases[k].a, race_cases[k].b, &res);
+    }
+    if (period == 0) {
+        atomic_store(&r.stop, 1);
+        pthread_join(t, NULL);
+    } else {
+        adversary_period = 0;
+        r.flips = adversary_swaps;
+    }
+    race_repair(fixture);
     outside_snapshot(&after);
     int changed = 0;
     for (int i = 0; i < OUT_NAMES; i++) {
@@ -480,8 +478,13 @@ static void test_race(int walk, int rounds)
                before.entries);
         changed++;
     }
-    printf("%s: race: %d rounds, %ld calls (%ld succeeded) during %ld swaps: %d leaks, %d changes outside\n",
-           resolver_name(walk), rounds, res.tries, res.successes, r.flips, res.leaks, changed);
+    char who[64];
+    if (period)
+        snprintf(who, sizeof who, "a swap after the sandbox's calls %d + %dn", phase, period);
+    else
+        snprintf(who, sizeof who, "a racing thread");
+    printf("%s: race (%s): %d rounds, %ld calls (%ld succeeded), %ld swaps: %d leaks, %d changes outside\n",
+           resolver_name(walk), who, rounds, tries, res.successes, r.flips, res.leaks, changed);
     CHECK_EQ_INT(res.leaks, 0);
     CHECK_EQ_INT(changed, 0);
     CHECK(r.flips > 0);
@@ -502,11 +505,14 @@ int main(int argc, char **argv)
         return 1;
     }
     const char *env = getenv("RACE_ROUNDS");
-    int rounds = env ? atoi(env) : 300;
+    int rounds = env ? atoi(env) : 100;
     for (int walk = 0; walk < 2; walk++) {
         test_table(walk);
         test_no_oracle(walk);
-        test_race(walk, rounds);
+        for (int period = 1; period <= 3; period++)
+            for (int phase = 0; phase < period; phase++)
+                test_race(walk, period, phase, 10, fixture);
+        test_race(walk, 0, 0, rounds, fixture);
     }
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", root);
     if (system(cmd) != 0)
