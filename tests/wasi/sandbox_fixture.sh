@@ -19,7 +19,7 @@ if [ "${2:-}" = repair ]; then
     [ -e file ] || mv -T race/moved file 2>/dev/null || true
     [ -e race/f ] || mv -T moved race/f 2>/dev/null || echo inside >race/f
     [ -d race/d ] || mv -T movedd race/d 2>/dev/null || mkdir race/d
-    rm -rf race/u race/new race/nd race/d2 race/sl race/hl race/moved moved movedd hl race_stop
+    rm -rf race/u race/new race/nd race/d2 race/sl race/hl race/moved moved movedd hl race_stop race_flipping
     exit 0
 fi
 rm -rf "$root"

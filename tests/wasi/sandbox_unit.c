@@ -488,7 +488,9 @@ static void test_race(int walk, int period, int phase, int rounds, const char *f
     CHECK_EQ_INT(res.leaks, 0);
     CHECK_EQ_INT(changed, 0);
     CHECK(r.flips > 0);
-    CHECK(res.successes > 0);
+    /* not vacuous (with openat2 the adversary, which runs only after the
+     * calls a walk makes, can leave the link in place for a whole round) */
+    CHECK(res.successes > 0 || (period && !walk));
     wasi_ctx_free(g.ctx);
     CHECK_EQ_INT(count_fds(), fds_before);
     sandbox_force_walk = 0;
