@@ -15,6 +15,7 @@
 #include "backend/workload_stream.h"
 #include "cli/commands.h"
 #include "cli/log.h"
+#include "cli/preopen_check.h"
 #include "cli/run_config.h"
 #include "exec/stream_format.h"
 
@@ -241,6 +242,11 @@ static int write_dir(wl_writer *w, const char *spec)
     if (stat(host, &st) != 0 || !S_ISDIR(st.st_mode)) {
         cli_log(CLI_LOG_ERROR, "--dir %s: '%s' is not a directory%s%s", spec, host,
                 errno ? ": " : "", errno ? strerror(errno) : "");
+        return 2;
+    }
+    char why[PATH_MAX + 512];
+    if (preopen_check(host, why, sizeof why) != 0) {
+        cli_log(CLI_LOG_ERROR, "--dir %s: %s", spec, why);
         return 2;
     }
     return wl_write_pair(w, WL_DIR, host, guest, strlen(guest)) == 0 ? 0 : 1;

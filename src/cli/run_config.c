@@ -1,6 +1,7 @@
 #include "cli/run_config.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <stdbool.h>
 #include <fcntl.h>
 #include <stdlib.h>
@@ -9,6 +10,7 @@
 #include <unistd.h>
 
 #include "cli/log.h"
+#include "cli/preopen_check.h"
 #include "config/enarx_config.h"
 #include "exec/stream_format.h"
 
@@ -106,6 +108,25 @@ static int gather_anchor_files(const char *path, const enarx_config *c, run_conf
     return 0;
 }
 
+/* dir entries: no pseudo file system (a missing directory is left to the
+ * exec, which reports it when it opens it). */
+static int check_preopens(const char *path, const enarx_config *c)
+{
+    for (size_t i = 0; i < c->file_count; i++) {
+        const enarx_file *f = &c->files[i];
+        char dir[4096], why[PATH_MAX + 512];
+        struct stat st;
+        if (f->kind != ENARX_FILE_DIR || !enarx_config_resolve_path(path, f->host, dir, sizeof dir) ||
+            stat(dir, &st) != 0 || !S_ISDIR(st.st_mode))
+            continue;
+        if (preopen_check(dir, why, sizeof why) != 0) {
+            cli_log(CLI_LOG_ERROR, "%s:%u:%u: %s", path, f->line, f->column, why);
+            return 2;
+        }
+    }
+    return 0;
+}
+
 int run_config_load(const char *path, run_config *out)
 {
     memset(out, 0, sizeof *out);
@@ -129,7 +150,9 @@ int run_config_load(const char *path, run_config *out)
     if (c->has_steward)
         cli_log(CLI_LOG_WARN, "%s: steward %s: Steward certificates are not supported yet; "
                 "TLS listeners present a self-signed certificate", path, c->steward.text);
-    rc = gather_anchor_files(path, c, out);
+    rc = check_preopens(path, c);
+    if (rc == 0)
+        rc = gather_anchor_files(path, c, out);
     enarx_config_free(c);
     if (rc)
         run_config_free(out);

@@ -583,6 +583,25 @@ int64_t sp_fstat(struct sp_keep *k, int fd, void *statbuf)
     return stat_checked(k, "fstat", statbuf);
 }
 
+int64_t sp_fstatfs(struct sp_keep *k, int fd, void *statfsbuf)
+{
+    if (bad_fd(k, fd))
+        return -E_BADF;
+    int64_t e = begin(k, SP_STATFS_SIZE);
+    if (e < 0)
+        return e;
+    uint64_t off = alloc(k, SP_STATFS_SIZE);
+    uint32_t slot = push(k, SP_FSTATFS, (uint64_t)fd, off, 0, 0, 0, 0);
+    if ((e = submit(k, "fstatfs")) < 0)
+        return e;
+    int64_t r = zero_or_error(k, result(k, slot, "fstatfs"), "fstatfs");
+    if (r < 0)
+        return r;
+    /* nothing in it to check: the host says what its own file system is */
+    copy_in(k, statfsbuf, off, SP_STATFS_SIZE);
+    return 0;
+}
+
 int64_t sp_lseek(struct sp_keep *k, int fd, int64_t off, int whence)
 {
     if (bad_fd(k, fd))
