@@ -348,6 +348,19 @@ static const struct path_case path_cases[] = {
     {PC_STAT_FOLLOW, "ld/p1", 0, PC_OK},
     {PC_OPEN, "ld/p1/../file", 0, PC_OK},
     {PC_OPEN, "ld/p1/../../outfile", 0, PC_ENOTCAPABLE},
+    /* 40 links per resolution at most, counted over the whole path */
+    {PC_OPEN, "chain/c2", 0, PC_OK},
+    {PC_OPEN, "chain/c1", 0, PC_ELOOP},
+    {PC_STAT_FOLLOW, "chain/c1", 0, PC_ELOOP},
+    {PC_STAT, "chain/c1", 0, PC_OK},
+    {PC_OPEN, "chain/d1/f", 0, PC_OK},
+    {PC_OPEN, "chain/d1/../chain/c40", 0, PC_ELOOP},  /* 40 + 2 */
+    {PC_OPEN, "chain/d3/../chain/c3", 0, PC_ELOOP},   /* 38 + 39: each under 40, not the sum */
+    {PC_OPEN, "chain/d30/../chain/c30", 0, PC_OK},    /* 11 + 12 */
+    {PC_STAT, "chain/d2/../chain/c2", 0, PC_OK},      /* the final link is not followed */
+    {PC_LINK_FOLLOW, "chain/c1", "x", PC_ELOOP},
+    {PC_READLINK, "chain/c1/", 0, PC_ELOOP},
+    {PC_READLINK, "chain/d1/../chain/c1", 0, PC_OK},
     /* the longest path a guest may pass, and one byte more */
     {PC_OPEN, "{./*2045}file", 0, PC_OK},
     {PC_OPEN, "{./*2046}file", 0, PC_ENAMETOOLONG},

@@ -72,6 +72,14 @@ ln -s ".$tail" ld/p3
 ln -s "p3$tail" ld/p2
 ln -s "p2$tail" ld/p1
 
+# chain/: c1 -> c2 -> ... -> c41 -> ../file and d1 -> ... -> d40 -> ../dir, for
+# Linux's limit of 40 links per resolution, counted across the whole path.
+mkdir chain
+ln -s ../file chain/c41
+for i in $(seq 40); do ln -s "c$((i + 1))" "chain/c$i"; done
+ln -s ../dir chain/d40
+for i in $(seq 39); do ln -s "d$((i + 1))" "chain/d$i"; done
+
 # race/ and race_alt: the race tests swap these two names (a directory and a
 # link to ../outside) while path calls run; outside/ holds a file, a link and
 # directories of the same names, none of which any call may ever touch.
