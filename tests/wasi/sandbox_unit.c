@@ -25,6 +25,7 @@
 #include <unistd.h>
 
 #include "check.h"
+#include "fake_call.h"
 #include "path_cases.h"
 #include "wasi/internal.h"
 #include "wasi/sandbox.h"
@@ -52,20 +53,7 @@ typedef struct guest {
     wasi_ctx *ctx;
 } guest;
 
-static int call(guest *g, wasi_impl fn, int n, ...)
-{
-    wasm_value args[10];
-    va_list ap;
-    va_start(ap, n);
-    for (int i = 0; i < n; i++)
-        args[i] = va_arg(ap, wasm_value);
-    va_end(ap);
-    wasi_call c = {.ctx = g->ctx, .mem = {g->mem, MEM_SIZE}};
-    return fn(&c, args);
-}
-
-#define I(x) wasm_i32((uint32_t)(x))
-#define L(x) wasm_i64((uint64_t)(x))
+#define call(g, ...) call_on((g)->ctx, (g)->mem, MEM_SIZE, __VA_ARGS__)
 
 static uint32_t put(guest *g, uint32_t at, const char *s)
 {

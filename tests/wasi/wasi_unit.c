@@ -4,7 +4,6 @@
  * the component walk that replaces it where openat2 is missing. */
 #include <errno.h>
 #include <fcntl.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/socket.h>
@@ -13,26 +12,14 @@
 #include <unistd.h>
 
 #include "check.h"
+#include "fake_call.h"
 #include "wasi/internal.h"
 #include "wasi/sandbox.h"
 
 #define MEM_SIZE 65536u
 static uint8_t memory[MEM_SIZE];
 
-static int call(wasi_ctx *ctx, wasi_impl fn, int n, ...)
-{
-    wasm_value args[10];
-    va_list ap;
-    va_start(ap, n);
-    for (int i = 0; i < n; i++)
-        args[i] = va_arg(ap, wasm_value);
-    va_end(ap);
-    wasi_call c = {.ctx = ctx, .mem = {memory, MEM_SIZE}};
-    return fn(&c, args);
-}
-
-#define I(x) wasm_i32((uint32_t)(x))
-#define L(x) wasm_i64((uint64_t)(x))
+#define call(ctx, ...) call_on((ctx), memory, MEM_SIZE, __VA_ARGS__)
 
 /* Puts a string in guest memory at addr; returns its length. */
 static uint32_t put(uint32_t addr, const char *s)
