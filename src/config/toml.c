@@ -24,6 +24,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/utf8.h"
+
 /* Keeps every line and column count far inside `unsigned`. */
 #define TOML_MAX_DOCUMENT ((size_t)1 << 30)
 /* Tables with more keys than this get a hash index. */
@@ -1574,35 +1576,12 @@ static size_t check_text(const unsigned char *s, size_t size, char *why, size_t 
             i++;
             continue;
         }
-        size_t need;
-        unsigned char lo = 0x80, hi = 0xBF; /* allowed range of the second byte */
-        if (c >= 0xC2 && c <= 0xDF) {
-            need = 1;
-        } else if (c >= 0xE0 && c <= 0xEF) {
-            need = 2;
-            if (c == 0xE0)
-                lo = 0xA0; /* overlong */
-            if (c == 0xED)
-                hi = 0x9F; /* surrogates */
-        } else if (c >= 0xF0 && c <= 0xF4) {
-            need = 3;
-            if (c == 0xF0)
-                lo = 0x90;
-            if (c == 0xF4)
-                hi = 0x8F; /* beyond U+10FFFF */
-        } else {
-            need = 0;
-        }
-        bool ok = need > 0 && need < size - i;
-        for (size_t k = 1; ok && k <= need; k++) {
-            unsigned char d = s[i + k];
-            ok = k == 1 ? (d >= lo && d <= hi) : (d >= 0x80 && d <= 0xBF);
-        }
-        if (!ok) {
+        size_t len = utf8_sequence_length(s + i, size - i);
+        if (len == 0) {
             snprintf(why, why_size, "invalid UTF-8 (byte 0x%02X); TOML documents must be UTF-8", c);
             return i;
         }
-        i += need + 1;
+        i += len;
     }
     return size;
 }

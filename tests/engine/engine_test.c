@@ -526,6 +526,25 @@ static void test_errors(void)
         wasm_module_free(m);
     }
     CHECK(clean);
+
+    /* Names are well-formed UTF-8 (src/common/utf8.c): a custom section named
+     * by an overlong form, a surrogate or a code point past U+10FFFF is
+     * malformed; U+0080 and U+10FFFF are fine. */
+    static const struct {
+        const char *name;
+        bool ok;
+    } names[] = {{"\xC2\x80", true}, {"\xF4\x8F\xBF\xBF", true}, {"\xC0\xAF", false},
+                 {"\xE0\x80\xAF", false}, {"\xED\xA0\x80", false}, {"\xF4\x90\x80\x80", false}};
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+        uint8_t mod[16] = {0, 'a', 's', 'm', 1, 0, 0, 0, 0};
+        size_t len = strlen(names[i].name);
+        mod[9] = (uint8_t)(len + 1);
+        mod[10] = (uint8_t)len;
+        memcpy(mod + 11, names[i].name, len);
+        m = wasm_module_new(mod, 11 + len, &err);
+        CHECK(names[i].ok ? m != NULL : (m == NULL && strstr(err.message, "malformed UTF-8") != NULL));
+        wasm_module_free(m);
+    }
     CHECK_EQ_STR(wasm_status_name(WASM_ERR_UNLINKABLE), "unlinkable");
     CHECK_EQ_STR(wasm_trap_message(WASM_TRAP_INDIRECT_CALL_TYPE), "indirect call type mismatch");
 }
