@@ -7,24 +7,10 @@ cd "$(dirname "$0")/../.."
 : "${BUILD:=build}"
 root=$(pwd)
 enarx="$root/$BUILD/bin/enarx"
-pass=0 fail=0
-
-ok()   { echo "ok   $1"; pass=$((pass + 1)); }
-bad()  { echo "FAIL $1"; fail=$((fail + 1)); }
+source tests/lib/suite.sh
 
 # 1. C unit tests: their own "N passed, N failed" line is added to ours.
-out=$("$BUILD/tests/config/config_unit" 2>&1)
-rc=$?
-echo "$out" | grep -v '^[0-9]* passed, [0-9]* failed$'
-line=$(echo "$out" | grep -E '^[0-9]+ passed, [0-9]+ failed$' | tail -1)
-if [ -z "$line" ]; then
-    bad "config_unit printed no result (exit $rc)"
-else
-    p=${line%% passed*}; f=${line#*passed, }; f=${f%% failed*}
-    pass=$((pass + p)); fail=$((fail + f))
-    [ "$rc" -ne 0 ] && [ "$f" -eq 0 ] && bad "config_unit exited $rc"
-    echo "config_unit: $line"
-fi
+suite_run_unit config_unit "$BUILD/tests/config/config_unit"
 
 # 2. Fuzz corpora (seeds and regressions) through the fuzz targets' checks.
 for target in toml_parse enarx_config; do
@@ -128,5 +114,4 @@ fi
 [ "$rc" -eq 2 ] && grep -q 'missing.toml: cannot open: No such file or directory' err \
     && ok "config check on a missing file (exit 2)" || bad "config check missing file (exit $rc: $(cat err))"
 
-echo "$pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+suite_end

@@ -125,4 +125,4 @@ exec_run "$tmp/s6"
 check "trust anchors that did not travel: status 2" "$status" 2
 check_contains "trust anchors that did not travel: message" "$err" "'ca.pem' did not come with the workload"
 
-summary
+suite_end

@@ -76,4 +76,4 @@ cli "bad --log-level" 2 "--log-level loud" run --log-level loud "$tmp/empty.wasm
 ENARX_LOG=loud cli "bad ENARX_LOG" 2 "ENARX_LOG=loud" run "$tmp/empty.wasm"
 ENARX_EXEC="$tmp/no-exec" cli "missing exec" 1 "ENARX_EXEC=$tmp/no-exec" run "$tmp/empty.wasm"
 
-summary
+suite_end

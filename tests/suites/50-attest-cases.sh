@@ -8,16 +8,9 @@ cd "$(dirname "$0")/../.."
 : "${BUILD:=build}" "${SHARED_DIR:=../shared}"
 ENARX="$BUILD/bin/enarx"
 V="$SHARED_DIR/attestation-vectors"
-pass=0 fail=0 skip=0
-if [ ! -f "$V/CASES.tsv" ]; then
-    echo "SKIP: $V/CASES.tsv not found (shared attestation vectors absent; set SHARED_DIR)"
-    echo "0 passed, 0 failed, 1 skipped"
-    exit 0
-fi
+source tests/lib/suite.sh
+[ -f "$V/CASES.tsv" ] || suite_skip_all "$V/CASES.tsv not found (shared attestation vectors absent; set SHARED_DIR)"
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
-
-ok()  { pass=$((pass + 1)); echo "ok   $*"; }
-bad() { fail=$((fail + 1)); echo "FAIL $*"; }
 
 # expect NAME RC CHECK REASON-SUBSTRING -- ARGS...
 expect() {
@@ -105,5 +98,4 @@ expect "stale Steward Genoa ASK" 1 snp.chain "does not verify" -- "$V/trustee-sn
 expect "2018 TCB Signing cert expired" 1 tcb.info "expired" -- "$V/go-tdx-guest-spr-v4/tdx_prod_quote_SPR_E4.dat" --time 2025-06-01T00:00:00Z \
     --tcb-info "$V/go-tdx-guest-spr-v4/sample_tcbInfo_response" --tcb-info-chain "$V/go-tdx-guest-spr-v4/tcbInfoIssuerChain.pem"
 
-echo "$pass passed, $fail failed, $skip skipped"
-[ "$fail" -eq 0 ]
+suite_end

@@ -10,15 +10,9 @@ cd "$(dirname "$0")/../.."
 ENARX="$BUILD/bin/enarx"
 MUT="$BUILD/tests/attest/mutate"
 V="$SHARED_DIR/attestation-vectors"
-pass=0 fail=0 skip=0
-if [ ! -f "$V/CASES.tsv" ]; then
-    echo "SKIP: shared attestation vectors absent ($V); set SHARED_DIR"
-    echo "0 passed, 0 failed, 1 skipped"
-    exit 0
-fi
+source tests/lib/suite.sh
+[ -f "$V/CASES.tsv" ] || suite_skip_all "shared attestation vectors absent ($V); set SHARED_DIR"
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
-ok()  { pass=$((pass + 1)); echo "ok   $*"; }
-bad() { fail=$((fail + 1)); echo "FAIL $*"; }
 
 # refused NAME CHECK REASON-SUBSTRING -- ARGS...   (exit status 1, the named check)
 refused() {
@@ -150,5 +144,4 @@ head -c 100 /dev/urandom > "$tmp/junk.bin"; printf '\xff\xff' >> "$tmp/junk.bin"
 [ "$(code "$Q" --crl "$Q")" = 2 ] && ok "--crl not a CRL: exit 2" || bad "--crl not a CRL"
 [ "$(code "$Q" --tcb-info "$Q" --tcb-info-chain "$C/tcb_info_issuer_chain.pem" --time 2025-07-01T00:00:00Z)" = 1 ] && ok "non-JSON TCB Info refused" || bad "non-JSON TCB Info"
 
-echo "$pass passed, $fail failed, $skip skipped"
-[ "$fail" -eq 0 ]
+suite_end

@@ -11,15 +11,9 @@ cd "$(dirname "$0")/../.."
 : "${BUILD:=build}" "${SHARED_DIR:=../shared}"
 ENARX="$BUILD/bin/enarx"
 V="$SHARED_DIR/attestation-vectors"
-pass=0 fail=0 skip=0
-if [ ! -f "$V/CASES.tsv" ]; then
-    echo "SKIP: shared attestation vectors absent ($V); set SHARED_DIR"
-    echo "0 passed, 0 failed, 1 skipped"
-    exit 0
-fi
+source tests/lib/suite.sh
+[ -f "$V/CASES.tsv" ] || suite_skip_all "shared attestation vectors absent ($V); set SHARED_DIR"
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
-ok()  { pass=$((pass + 1)); echo "ok   $*"; }
-bad() { fail=$((fail + 1)); echo "FAIL $*"; }
 P="$tmp/policy.toml"
 
 # accepted NAME -- ARGS...            exit 0 and "acceptable under the policy"
@@ -184,5 +178,4 @@ bad_policy "duplicate key" "line 2" -- "${SGX[@]}"
 printf '\xff = 1\n' > "$P"
 bad_policy "invalid UTF-8" "line 1, column 1" -- "${SGX[@]}"
 
-echo "$pass passed, $fail failed, $skip skipped"
-[ "$fail" -eq 0 ]
+suite_end
