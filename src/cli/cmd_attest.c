@@ -11,9 +11,9 @@
 
 #include "attest/attest.h"
 #include "cli/commands.h"
+#include "common/file.h"
 
 #define MAX_INPUT (64u << 20)
-#define MAX_INPUT_TEXT "64 MiB"
 
 int cmd_attest(int argc, char **argv);
 
@@ -50,64 +50,30 @@ typedef struct file_buf {
     const char *name;
 } file_buf;
 
-/* The whole file (regular file, pipe or /dev/stdin alike), up to MAX_INPUT. */
-static uint8_t *slurp(FILE *f, size_t *len, const char **problem)
-{
-    size_t cap = 1 << 16, n = 0;
-    uint8_t *buf = malloc(cap);
-    *problem = "out of memory";
-    if (!buf)
-        return NULL;
-    for (;;) {
-        if (n == cap) {
-            uint8_t *bigger = cap < MAX_INPUT ? realloc(buf, cap * 2) : NULL;
-            if (!bigger) {
-                if (cap >= MAX_INPUT)
-                    *problem = "larger than " MAX_INPUT_TEXT;
-                free(buf);
-                return NULL;
-            }
-            buf = bigger;
-            cap *= 2;
-        }
-        size_t got = fread(buf + n, 1, cap - n, f);
-        n += got;
-        if (got == 0)
-            break;
-    }
-    if (ferror(f)) {
-        *problem = "read error";
-        free(buf);
-        return NULL;
-    }
-    *len = n;
-    return buf;
-}
-
+/* The whole file, up to MAX_INPUT: a regular file, or a pipe such as
+ * `<(command)` or /dev/stdin. A FIFO or device never blocks the open, and
+ * only a pipe with a writer is waited on. */
 static int read_file(const char *path, file_buf *out, const char *opt)
 {
     out->name = path;
     out->data = NULL;
     out->len = 0;
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        fprintf(stderr, "enarx attest: %s %s: %s\n", opt, path, strerror(errno));
+    char why[256];
+    file_contents fc;
+    if (file_read_all(path, MAX_INPUT, FILE_ACCEPT_PIPE, &fc, why, sizeof why) != FILE_OK) {
+        fprintf(stderr, "enarx attest: %s %s: %s\n", opt, path, why);
         return -1;
     }
-    const char *problem;
-    out->data = slurp(f, &out->len, &problem);
-    fclose(f);
-    if (!out->data) {
-        fprintf(stderr, "enarx attest: %s %s: %s\n", opt, path, problem);
+    /* An empty policy file is a valid TOML document meaning "all the strict
+     * defaults"; a pipe nobody wrote to is a mistake, even for --policy. */
+    if (fc.size == 0 && (fc.is_pipe || strcmp(opt, "--policy") != 0)) {
+        fprintf(stderr, "enarx attest: %s %s: %s\n", opt, path,
+                fc.is_pipe ? "nothing was written to this pipe" : "the file is empty");
+        file_contents_free(&fc);
         return -1;
     }
-    /* An empty policy is a valid TOML document meaning "all the strict defaults". */
-    if (out->len == 0 && strcmp(opt, "--policy") != 0) {
-        fprintf(stderr, "enarx attest: %s %s: the file is empty\n", opt, path);
-        free(out->data);
-        out->data = NULL;
-        return -1;
-    }
+    out->data = fc.data;
+    out->len = fc.size;
     return 0;
 }
 
