@@ -12,7 +12,7 @@ $(BUILD)/tests/attest/cache_test: $(BUILD)/tests/attest/cache_test.o $$(ATTEST_L
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -pthread -o $@ $^ $(ATTEST_LDLIBS)
 
-$(BUILD)/tests/attest/mutate: $(BUILD)/tests/attest/mutate.o
+$(BUILD)/tests/attest/mutate: $(BUILD)/tests/attest/mutate.o $(COMMON_LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^
 

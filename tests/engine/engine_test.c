@@ -5,31 +5,17 @@
  *
  *   engine_test WAT_BUILD_DIR     (the .wasm files compiled from tests/engine/wat) */
 #include "check.h"
+#include "common/file.h"
 #include "engine/wasm.h"
+
+/* Larger than any module a test reads. */
+#define WASM_FILE_LIMIT (1u << 30)
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 static const char *wasm_dir;
-
-static uint8_t *read_all(const char *path, size_t *size)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    uint8_t *buf = malloc(n > 0 ? (size_t)n : 1);
-    if (buf && fread(buf, 1, (size_t)n, f) != (size_t)n) {
-        free(buf);
-        buf = NULL;
-    }
-    fclose(f);
-    *size = (size_t)n;
-    return buf;
-}
 
 static uint8_t **borrowed; /* module bytes lent with ENGINE_TEST_BORROW=1 */
 static size_t borrowed_count;
@@ -38,12 +24,14 @@ static wasm_module *load(const char *name)
 {
     char path[1024];
     snprintf(path, sizeof path, "%s/%s.wasm", wasm_dir, name);
-    size_t size;
-    uint8_t *bytes = read_all(path, &size);
-    if (!bytes) {
-        printf("cannot read %s\n", path);
+    file_contents file;
+    char why[256];
+    if (file_read_all(path, WASM_FILE_LIMIT, 0, &file, why, sizeof why) != FILE_OK) {
+        printf("%s: %s\n", path, why);
         return NULL;
     }
+    uint8_t *bytes = file.data;
+    size_t size = file.size;
     wasm_error err;
     wasm_module *m;
     if (getenv("ENGINE_TEST_BORROW")) {
