@@ -120,28 +120,34 @@ static const ASN1_OCTET_STRING *ext_data(X509 *x, const char *oid)
     return X509_EXTENSION_get_data(X509_get_ext(x, i));
 }
 
-static bool ext_uint(X509 *x, const char *oid, uint64_t *out, bool *present)
+/* The one DER item an extension's value holds: 1 and it, 0 when the
+ * certificate has no such extension, -1 when the value is not one item. */
+static int ext_item(X509 *x, const char *oid, der_item *it)
 {
     const ASN1_OCTET_STRING *d = ext_data(x, oid);
-    *present = d != NULL;
     if (!d)
-        return true;
+        return 0;
     breader r;
-    der_item it;
     br_init(&r, ASN1_STRING_get0_data(d), (size_t)ASN1_STRING_length(d));
-    return der_next(&r, &it) && br_left(&r) == 0 && der_uint(&it, out);
+    return der_next(&r, it) && br_left(&r) == 0 ? 1 : -1;
+}
+
+static bool ext_uint(X509 *x, const char *oid, uint64_t *out, bool *present)
+{
+    der_item it;
+    int found = ext_item(x, oid, &it);
+    *present = found != 0;
+    return found == 0 || (found > 0 && der_uint(&it, out));
 }
 
 static bool ext_string(X509 *x, const char *oid, char *out, size_t outlen)
 {
     out[0] = '\0';
-    const ASN1_OCTET_STRING *d = ext_data(x, oid);
-    if (!d)
-        return true;
-    breader r;
     der_item it;
-    br_init(&r, ASN1_STRING_get0_data(d), (size_t)ASN1_STRING_length(d));
-    if (!der_next(&r, &it) || br_left(&r) != 0 || (it.tag != 0x16 && it.tag != 0x0c && it.tag != 0x13))
+    int found = ext_item(x, oid, &it);
+    if (found == 0)
+        return true;
+    if (found < 0 || (it.tag != 0x16 && it.tag != 0x0c && it.tag != 0x13))
         return false;
     size_t n = it.len < outlen - 1 ? it.len : outlen - 1;
     for (size_t i = 0; i < n; i++)
@@ -282,16 +288,9 @@ static attest_status check_chain(verify_ctx *ctx, X509 *vek, bool vlek,
     res_pass(res, "chain %s -> %s -> %s verified (RSA-PSS), all valid at the verification time",
              arkcn, askcn, cert_cn(vek, vcn, sizeof vcn));
 
-    if (crls && sk_X509_CRL_num(crls) > 0) {
-        STACK_OF(X509) *chain = sk_X509_new_null();
-        sk_X509_push(chain, vek);
-        sk_X509_push(chain, ask);
-        sk_X509_push(chain, ark);
-        bool ok = crls_check(ctx, res, "snp.crl", crls, chain, when);
-        sk_X509_free(chain);
-        if (!ok)
-            return ATTEST_REFUSED;
-    }
+    X509 *const chain[CRL_CHAIN_LENGTH] = {vek, ask, ark};
+    if (!crls_check(ctx, res, "snp.crl", crls, chain, when))
+        return ATTEST_REFUSED;
     json_object_set_new(res->claims, "chain",
                         json_pack("{s:s, s:s, s:s, s:b}", "root", arkcn, "intermediate", askcn,
                                   "signer", vcn, "builtin_roots", trust->amd_builtin));
