@@ -11,6 +11,11 @@
 #                           result line, and adds its counts; a program with no
 #                           result line, or one that fails while reporting no
 #                           failure, counts as one failure
+#   check_command NAME STATUS TEXT COMMAND...
+#                           COMMAND (stdin /dev/null, at most SUITE_TIMEOUT
+#                           seconds, default 20) exits with STATUS and prints
+#                           TEXT (stdout and stderr together); still running at
+#                           the timeout is a failure (a hang), not a wait
 #   suite_skip_all WHY      the whole script cannot run here: says why, prints
 #                           "0 passed, 0 failed, 1 skipped" and exits 0
 #   suite_end               prints "N passed, N failed[, N skipped]" (skipped
@@ -58,6 +63,22 @@ suite_run_unit() {
     f=${f%% failed*}
     [ "$rc" -ne 0 ] && [ "$f" -eq 0 ] && bad "$name" "exited with status $rc"
     return 0
+}
+
+check_command() {
+    local name=$1 want=$2 text=$3 limit=${SUITE_TIMEOUT:-20} out rc
+    shift 3
+    out=$(timeout "$limit" "$@" 2>&1 </dev/null)
+    rc=$?
+    if [ "$rc" -eq 124 ] && [ "$want" -ne 124 ]; then
+        bad "$name" "still running after $limit s: it hangs"
+    elif [ "$rc" -ne "$want" ]; then
+        bad "$name" "status $rc, want $want: $(head -c 300 <<<"$out")"
+    elif [[ "$out" != *"$text"* ]]; then
+        bad "$name" "output lacks [$text]: $(head -c 300 <<<"$out")"
+    else
+        ok "$name"
+    fi
 }
 
 suite_skip_all() {

@@ -9,20 +9,7 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
 # cli NAME EXPECTED-STATUS EXPECTED-TEXT ARGS... (text looked for in stdout+stderr)
-cli() {
-    local name=$1 want=$2 text=$3
-    shift 3
-    local both
-    both=$(timeout 20 "$ENARX" "$@" 2>&1 </dev/null)
-    local rc=$?
-    if [ "$rc" -ne "$want" ]; then
-        bad "$name" "status $rc, want $want: $(head -c 300 <<<"$both")"
-    elif [[ "$both" != *"$text"* ]]; then
-        bad "$name" "output lacks [$text]: $(head -c 300 <<<"$both")"
-    else
-        ok "$name"
-    fi
-}
+cli() { local name=$1 want=$2 text=$3; shift 3; check_command "$name" "$want" "$text" "$ENARX" "$@"; }
 
 cli "enarx --version" 0 "enarx 0." --version
 cli "enarx --help lists run" 0 "run" --help

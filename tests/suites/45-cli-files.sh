@@ -24,23 +24,10 @@ printf '\0asm\1\0\0\0' >empty.wasm
 printf 'x' >junk
 head -c 1048577 /dev/zero | tr '\0' 'A' >big.pem
 
-# expect NAME WANT_STATUS TEXT COMMAND... : COMMAND (under a timeout) exits
-# with WANT_STATUS and prints TEXT (stdout and stderr together).
-expect() {
-    local name=$1 want=$2 text=$3 out rc
-    shift 3
-    out=$(timeout 10 "$@" 2>&1 </dev/null)
-    rc=$?
-    if [ "$rc" -eq 124 ]; then
-        bad "$name" "still waiting after 10 s: it blocked on the file"
-    elif [ "$rc" -ne "$want" ]; then
-        bad "$name" "status $rc, want $want: $(head -c 300 <<<"$out")"
-    elif [[ "$out" != *"$text"* ]]; then
-        bad "$name" "output lacks [$text]: $(head -c 300 <<<"$out")"
-    else
-        ok "$name"
-    fi
-}
+# expect NAME STATUS TEXT COMMAND...: within 10 s, COMMAND exits with STATUS
+# and prints TEXT; a command still waiting then blocked on the file.
+SUITE_TIMEOUT=10
+expect() { check_command "$@"; }
 
 # Enarx.toml with one TLS connection trusting the anchors "$1".
 anchors() {
