@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Shared by the suites that run `enarx attest verify` on the shared vectors
 # (tests/suites/50-attest-cases, -negative, -policy): the counters of
 # tests/lib/suite.sh, ENARX, V (the vectors: the suite is skipped, saying so,
@@ -16,7 +17,7 @@ trap 'rm -rf "$tmp"' EXIT
 # (the one that refused; "pck." stands for any check of that family), a
 # non-empty REASON must appear in the output.
 verdict() {
-    local name=$1 want_rc=$2 want_check=$3 want_reason=$4 out rc why= end='$'
+    local name=$1 want_rc=$2 want_check=$3 want_reason=$4 out rc why='' end='$'
     shift 5
     [[ "$want_check" == *. ]] && end=
     out=$("$ENARX" attest verify "$@" 2>&1)

@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Counters and the result line for test scripts (tests/suites/*.sh and the
 # scripts they run). Source it, then:
 #
