@@ -17,6 +17,7 @@
 #include "cli/log.h"
 #include "cli/preopen_check.h"
 #include "cli/run_config.h"
+#include "common/file.h"
 #include "exec/stream_format.h"
 
 int cmd_run(int argc, char **argv);
@@ -190,15 +191,11 @@ static int open_module(const char *path, int *fd_out, uint64_t *size_out)
 {
     if (!path)
         return 2;
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) {
-        cli_log(CLI_LOG_ERROR, "cannot open module '%s': %s", path, strerror(errno));
-        return 2;
-    }
-    struct stat st;
-    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-        cli_log(CLI_LOG_ERROR, "module '%s' is not a regular file", path);
-        close(fd);
+    char why[256];
+    int fd;
+    uint64_t size;
+    if (file_open_regular(path, &fd, &size, why, sizeof why) != FILE_OK) {
+        cli_log(CLI_LOG_ERROR, "module '%s': %s", path, why);
         return 2;
     }
     uint8_t head[8];
@@ -214,14 +211,14 @@ static int open_module(const char *path, int *fd_out, uint64_t *size_out)
         close(fd);
         return 2;
     }
-    if ((uint64_t)st.st_size > WL_MAX_MODULE) {
-        cli_log(CLI_LOG_ERROR, "module '%s' is %lld bytes; the largest a Keep accepts is %u", path,
-                (long long)st.st_size, WL_MAX_MODULE);
+    if (size > WL_MAX_MODULE) {
+        cli_log(CLI_LOG_ERROR, "module '%s' is %llu bytes; the largest a Keep accepts is %u", path,
+                (unsigned long long)size, WL_MAX_MODULE);
         close(fd);
         return 2;
     }
     *fd_out = fd;
-    *size_out = (uint64_t)st.st_size;
+    *size_out = size;
     return 0;
 }
 

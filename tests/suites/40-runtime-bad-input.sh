@@ -181,4 +181,4 @@ check "a DIR frame naming procfs, sent to the exec directly: status 2" "$status"
 check_contains "a DIR frame naming procfs: the exec says why" "$err" "cannot preopen '/proc': it is on procfs"
 check "a DIR frame naming procfs: nothing ran" "$out" ""
 
-summary
+suite_end

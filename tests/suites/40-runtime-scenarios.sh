@@ -191,4 +191,4 @@ head -c 10000000 /dev/zero | timeout 30 "$ENARX" run "$W/echo.wasm" 2>/dev/null 
 code=${PIPESTATUS[1]}
 if [ "$code" -ne 124 ]; then ok "closed stdout ends the workload (status $code)"; else bad "closed stdout" "timed out"; fi
 
-summary
+suite_end

@@ -1,6 +1,6 @@
 # Unit tests of the runtime's Keep-side modules, without an engine:
 # WASI functions and path sandboxing, the exec's parsers, TLS.
-RUNTIME_WASI_UNIT_OBJS = $(filter-out $(BUILD)/src/wasi/link.o,$(WASI_OBJS)) $(TLS_OBJS)
+RUNTIME_WASI_UNIT_OBJS = $(filter-out $(BUILD)/src/wasi/link.o,$(WASI_OBJS)) $(TLS_OBJS) $(COMMON_OBJS)
 
 # --wrap=realloc: the test counts the reallocs of list growth.
 $(BUILD)/tests/wasi/wasi_unit: $(BUILD)/tests/wasi/wasi_unit.o $$(RUNTIME_WASI_UNIT_OBJS)

@@ -237,6 +237,18 @@ static void test_paths(int walk)
     memcpy(memory + 4000, "read\xffme", 7);
     CHECK_EQ_INT(call(ctx, wasi_path_open, 9, I(3), I(0), I(4000), I(7), I(0), L(0), L(0), I(0), I(96)),
                  WASI_EILSEQ);
+    /* UTF-8 as src/common/utf8.c has it: "/" as an overlong form, a surrogate,
+     * and a code point past U+10FFFF are EILSEQ; U+10FFFF is just a name. */
+    static const char *const not_utf8[] = {"a\xC0\xAF" "b", "a\xE0\x80\xAF" "b", "\xED\xA0\x80",
+                                           "\xF4\x90\x80\x80"};
+    for (size_t i = 0; i < sizeof not_utf8 / sizeof not_utf8[0]; i++) {
+        len = put(4000, not_utf8[i]);
+        CHECK_EQ_INT(call(ctx, wasi_path_open, 9, I(3), I(0), I(4000), I(len), I(0), L(0), L(0), I(0), I(96)),
+                     WASI_EILSEQ);
+    }
+    len = put(4000, "\xF4\x8F\xBF\xBF");
+    CHECK_EQ_INT(call(ctx, wasi_path_open, 9, I(3), I(0), I(4000), I(len), I(0), L(0), L(0), I(0), I(96)),
+                 WASI_ENOENT);
     CHECK_EQ_INT(call(ctx, wasi_path_open, 9, I(3), I(0), I(MEM_SIZE - 3), I(7), I(0), L(0), L(0), I(0), I(96)),
                  WASI_EFAULT);
     CHECK_EQ_INT(call(ctx, wasi_path_open, 9, I(3), I(0), I(4000), I(5000), I(0), L(0), L(0), I(0), I(96)),
