@@ -16,7 +16,9 @@
 #include "backend/workload_stream.h"
 #include "cli/commands.h"
 #include "cli/log.h"
+#include "cli/preopen_check.h"
 #include "cli/run_config.h"
+#include "common/file.h"
 
 int cmd_run(int argc, char **argv);
 
@@ -185,15 +187,11 @@ static int open_module(const char *path, int *fd_out, uint64_t *size_out)
 {
     if (!path)
         return 2;
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) {
-        cli_log(ENARX_LOG_ERROR, "cannot open module '%s': %s", path, strerror(errno));
-        return 2;
-    }
-    struct stat st;
-    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-        cli_log(ENARX_LOG_ERROR, "module '%s' is not a regular file", path);
-        close(fd);
+    char why[256];
+    int fd;
+    uint64_t size;
+    if (file_open_regular(path, &fd, &size, why, sizeof why) != FILE_OK) {
+        cli_log(ENARX_LOG_ERROR, "module '%s': %s", path, why);
         return 2;
     }
     uint8_t head[8];
@@ -210,7 +208,7 @@ static int open_module(const char *path, int *fd_out, uint64_t *size_out)
         return 2;
     }
     *fd_out = fd;
-    *size_out = (uint64_t)st.st_size;
+    *size_out = size;
     return 0;
 }
 
@@ -235,6 +233,12 @@ static int parse_dir(const char *spec, wl_request_dir *out)
     if (stat(host, &st) != 0 || !S_ISDIR(st.st_mode)) {
         cli_log(ENARX_LOG_ERROR, "--dir %s: '%s' is not a directory%s%s", spec, host, errno ? ": " : "",
                 errno ? strerror(errno) : "");
+        free(host);
+        return 2;
+    }
+    char why[PATH_MAX + 512];
+    if (preopen_check(host, why, sizeof why) != 0) {
+        cli_log(ENARX_LOG_ERROR, "--dir %s: %s", spec, why);
         free(host);
         return 2;
     }

@@ -18,6 +18,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/vfs.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -209,19 +210,26 @@ static int64_t do_close(struct sp_host *h, const struct sp_call *c, int *stop)
     return sys_result(close(fd));
 }
 
+/* fstat, and fstatfs (the exec asks which file system a directory is on
+ * before it preopens it: config/preopen_fs.h). */
 static int64_t do_fstat(struct sp_host *h, const struct sp_call *c, int *stop)
 {
     int fd = host_fd(h, c->arg[0]);
     if (fd < 0)
         return NEG(EBADF);
-    void *out = sp_host_data(h, c->arg[1], SP_STAT_SIZE);
+    uint64_t size = c->nr == SP_FSTAT ? SP_STAT_SIZE : SP_STATFS_SIZE;
+    void *out = sp_host_data(h, c->arg[1], size);
     if (!out)
         return NEG(EFAULT);
-    struct stat st;
-    _Static_assert(sizeof st == SP_STAT_SIZE, "struct stat is the wire size");
-    if (fstat(fd, &st) < 0)
+    union {
+        struct stat st;
+        struct statfs sf;
+    } u;
+    _Static_assert(sizeof u.st == SP_STAT_SIZE, "struct stat is the wire size");
+    _Static_assert(sizeof u.sf == SP_STATFS_SIZE, "struct statfs is the wire size");
+    if ((c->nr == SP_FSTAT ? fstat(fd, &u.st) : fstatfs(fd, &u.sf)) < 0)
         return NEG(errno);
-    memcpy(out, &st, sizeof st);
+    memcpy(out, &u, size);
     return 0;
 }
 

@@ -18,13 +18,10 @@ ENARX=$BUILD/bin/enarx
 # (ENARX_SALLYPORT_HOSTILE; tests/sallyport/hostile_host.c).
 ENARX_HOSTILE=$BUILD/tests/keep/enarx-hostile
 OPTS=${KEEP_OPTS:-}
-LABEL=${KEEP_LABEL:-}
 work=$(mktemp -d "${TMPDIR:-/tmp}/keep-conf.XXXXXX")
 trap 'rm -rf "$work"' EXIT
-pass=0 fail=0
-
-ok() { echo "ok   $LABEL$1"; pass=$((pass + 1)); }
-bad() { echo "FAIL $LABEL$1: $2"; fail=$((fail + 1)); }
+source tests/lib/suite.sh
+SUITE_LABEL=${KEEP_LABEL:-}
 
 # run_both NAME STDIN PROG ARGS...: stdout + "status N" of each, in files.
 run_both() {
@@ -173,7 +170,7 @@ if [ -z "$QUICK" ]; then
     fi
 fi
 
-[ -n "$QUICK" ] && { echo "$pass passed, $fail failed"; [ "$fail" -eq 0 ]; exit; }
+[ -n "$QUICK" ] && { suite_end; exit; }
 
 # Bad executables get a clear error, not a crash.
 echo "not an elf" >"$work/text"
@@ -189,5 +186,4 @@ else
     bad bad-executables "$rc1 $(cat "$work/e1") | $rc2 $(cat "$work/e2") | $rc3 $(cat "$work/e3") | $rc4 $(cat "$work/e4")"
 fi
 
-echo "$pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+suite_end

@@ -46,7 +46,8 @@ static const struct {
     uint64_t fixed;
 } buffers[] = {
     {SP_READ, 1, 2, 0}, {SP_WRITE, 1, 2, 0}, {SP_PREAD, 1, 2, 0}, {SP_PWRITE, 1, 2, 0},
-    {SP_OPENAT, 1, 2, 0}, {SP_FSTAT, 1, -1, SP_STAT_SIZE}, {SP_PIPE2, 0, -1, 8},
+    {SP_OPENAT, 1, 2, 0}, {SP_FSTAT, 1, -1, SP_STAT_SIZE}, {SP_FSTATFS, 1, -1, SP_STATFS_SIZE},
+    {SP_PIPE2, 0, -1, 8},
     {SP_GETDENTS64, 1, 2, 0}, {SP_READLINKAT, 1, 2, 0}, {SP_READLINKAT, 3, 4, 0},
     {SP_FSTATAT, 1, -1, 1}, {SP_FSTATAT, 2, -1, SP_STAT_SIZE}, {SP_MKDIRAT, 1, -1, 1},
     {SP_UNLINKAT, 1, -1, 1}, {SP_RENAMEAT, 1, -1, 1}, {SP_RENAMEAT, 3, -1, 1},

@@ -14,11 +14,11 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
-#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "backend/kvm/internal.h"
+#include "common/file.h"
 #include "sallyport/host.h"
 
 #define MSR_STAR           0xc0000081u
@@ -77,6 +77,9 @@ static __attribute__((format(printf, 2, 3))) int fail(struct keep *k, const char
     va_end(ap);
     return -1;
 }
+
+/* The largest exec read from a file. */
+#define KVM_EXEC_MAX_SIZE (512u << 20)
 
 void kvm_keep_options_init(struct kvm_keep_options *opt)
 {
@@ -429,37 +432,6 @@ static int setup_vcpu(struct keep *k)
     return 0;
 }
 
-static char *read_file(const char *path, size_t *len, struct keep *k)
-{
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) {
-        fail(k, "cannot open the exec %s: %s", path, strerror(errno));
-        return NULL;
-    }
-    struct stat st;
-    if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size > (512 << 20)) {
-        fail(k, "the exec %s is not a regular file of at most 512 MiB", path);
-        close(fd);
-        return NULL;
-    }
-    char *buf = malloc((size_t)st.st_size + 1);
-    size_t got = 0;
-    while (buf && got < (size_t)st.st_size) {
-        ssize_t n = read(fd, buf + got, (size_t)st.st_size - got);
-        if (n <= 0)
-            break;
-        got += (size_t)n;
-    }
-    close(fd);
-    if (!buf || got != (size_t)st.st_size) {
-        free(buf);
-        fail(k, "cannot read the exec %s", path);
-        return NULL;
-    }
-    *len = got;
-    return buf;
-}
-
 /* ---- the exit loop ---- */
 
 static void dump_regs(struct keep *k)
@@ -615,18 +587,20 @@ static struct keep *keep_new(const struct kvm_keep_options *opt, struct kvm_keep
 }
 
 /* Everything up to the first KVM_RUN: the exec checked, the VM, its memory
- * image, the fds, the vCPU, the exit-less thread. *exec_buf: the exec's
+ * image, the fds, the vCPU, the exit-less thread. *exec_file: the exec's
  * bytes when they were read here (the caller frees them). */
-static int boot(struct keep *k, char **exec_buf, double t0)
+static int boot(struct keep *k, file_contents *exec_file, double t0)
 {
     const struct kvm_keep_options *opt = k->opt;
     struct kvm_keep_stats *st = k->stats;
     const uint8_t *exec = opt->exec_image;
     size_t exec_len = opt->exec_size;
     if (!exec) {
-        if (!(*exec_buf = read_file(opt->exec_path, &exec_len, k)))
-            return -1;
-        exec = (const uint8_t *)*exec_buf;
+        char why[256];
+        if (file_read_all(opt->exec_path, KVM_EXEC_MAX_SIZE, 0, exec_file, why, sizeof why) != FILE_OK)
+            return fail(k, "the exec %s: %s", opt->exec_path, why);
+        exec = exec_file->data;
+        exec_len = exec_file->size;
     }
     struct elf_info ei; /* a bad executable is reported before KVM is touched */
     if (elf_parse(exec, exec_len, "exec", &ei, k->err, k->errlen) < 0)
@@ -672,8 +646,8 @@ int kvm_keep_run(const struct kvm_keep_options *options, struct kvm_keep_result 
     }
     /* A write to a closed pipe must come back to the Keep as EPIPE. */
     signal(SIGPIPE, SIG_IGN);
-    char *exec_buf = NULL;
-    int rc = boot(k, &exec_buf, t0);
+    file_contents exec_file = {0};
+    int rc = boot(k, &exec_file, t0);
     if (rc == 0) {
         rc = run_loop(k);
         res->stats.run_us = now_us() - t0 - res->stats.setup_us;
@@ -686,7 +660,7 @@ int kvm_keep_run(const struct kvm_keep_options *options, struct kvm_keep_result 
         res->status = k->status;
     }
     teardown(k);
-    free(exec_buf);
+    file_contents_free(&exec_file);
     free(k);
     return rc;
 }

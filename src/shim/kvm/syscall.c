@@ -653,6 +653,7 @@ static int64_t dispatch(uint64_t nr, uint64_t a0, uint64_t a1, uint64_t a2, uint
     case __NR_preadv: return sys_preadv(fd, a1, (int64_t)a2, (int64_t)a3, 0);
     case __NR_pwritev: return sys_preadv(fd, a1, (int64_t)a2, (int64_t)a3, 1);
     case __NR_fstat: CHECK_USER(a1, SP_STAT_SIZE, 1); return sp_fstat(sp(), fd, (void *)a1);
+    case __NR_fstatfs: CHECK_USER(a1, SP_STATFS_SIZE, 1); return sp_fstatfs(sp(), fd, (void *)a1);
     case __NR_poll: return sys_poll_ms(a0, a1, (int)a2);
     case __NR_lseek: return sp_lseek(sp(), fd, (int64_t)a1, (int)a2);
     case __NR_mmap: return mm_mmap(a0, a1, (int)a2, (int)a3, (int)a4, a5);
