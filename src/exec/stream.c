@@ -68,7 +68,7 @@ static const char *frame_name(uint32_t type)
 {
     static const char *const names[WL_FRAME_TYPE_COUNT] = {
         "END", "MODULE", "MODULE_NAME", "CONFIG", "CONFIG_NAME", "ARG",
-        "ENV", "DIR", "ARGV0", "LOG_LEVEL", "FILE",
+        "ENV", "DIR", "ARGV0", "LOG_LEVEL", "FILE", "SECRET", "DIGEST",
     };
     return type < WL_FRAME_TYPE_COUNT ? names[type] : "unknown";
 }
@@ -87,6 +87,8 @@ static uint64_t frame_limit(uint32_t type)
     case WL_DIR: return 2 * (uint64_t)WL_MAX_NAME + 1;
     case WL_LOG_LEVEL: return 1;
     case WL_FILE: return (uint64_t)WL_MAX_NAME + 1 + WL_MAX_FILE;
+    case WL_SECRET: return (uint64_t)WL_MAX_SECRET_NAME + 1 + WL_MAX_SECRET;
+    case WL_DIGEST: return WL_DIGEST_LEN;
     default: return 0;
     }
 }
@@ -195,6 +197,61 @@ static int take_file(reader *r, wl_stream *s, const uint8_t *payload, size_t len
     return 0;
 }
 
+/* A secret's name becomes a file name in /run/secrets: one plain component. */
+static bool secret_name_ok(const char *name, size_t len)
+{
+    if (len == 0 || len > WL_MAX_SECRET_NAME || strcmp(name, ".") == 0 || strcmp(name, "..") == 0)
+        return false;
+    for (size_t i = 0; i < len; i++) {
+        char c = name[i];
+        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
+              c == '_' || c == '-'))
+            return false;
+    }
+    return true;
+}
+
+static int take_secret(reader *r, wl_stream *s, const uint8_t *payload, size_t len)
+{
+    if (s->secret_count >= WL_MAX_SECRETS)
+        return fail(r, "more than %u SECRET frames", WL_MAX_SECRETS);
+    const uint8_t *sep = memchr(payload, 0, len);
+    if (!sep || !secret_name_ok((const char *)payload, (size_t)(sep - payload)))
+        return fail(r, "SECRET frame without a valid name (1..%u of A-Z a-z 0-9 . _ -)", WL_MAX_SECRET_NAME);
+    size_t name_len = (size_t)(sep - payload), data_len = len - name_len - 1;
+    if (data_len > WL_MAX_SECRET)
+        return fail(r, "SECRET frame of %zu bytes exceeds %u", data_len, WL_MAX_SECRET);
+    for (size_t i = 0; i < s->secret_count; i++)
+        if (strcmp(s->secrets[i].name, (const char *)payload) == 0)
+            return fail(r, "duplicate SECRET frame '%s'", (const char *)payload);
+    wl_file *grown = grow_array(s->secrets, s->secret_count, sizeof *grown);
+    if (!grown)
+        return fail(r, "out of memory");
+    s->secrets = grown;
+    char *name = strdup((const char *)payload);
+    uint8_t *data = malloc(data_len + 1);
+    if (!name || !data) {
+        free(name);
+        free(data);
+        return fail(r, "out of memory");
+    }
+    memcpy(data, sep + 1, data_len);
+    data[data_len] = 0;
+    s->secrets[s->secret_count++] = (wl_file){name, data, data_len};
+    return 0;
+}
+
+static int take_digest(reader *r, wl_stream *s, const uint8_t *payload, size_t len)
+{
+    if (s->has_digest)
+        return fail(r, "duplicate DIGEST frame");
+    if (len != WL_DIGEST_LEN || le32(payload) != 1)
+        return fail(r, "DIGEST must be alg 1 (SHA-256) and 32 bytes");
+    memcpy(s->digest, payload + 4, sizeof s->digest);
+    s->has_digest = true;
+    return 0;
+}
+
 /* Stores one frame. Whatever the frame keeps it takes from *pp (leaving
  * NULL); the caller frees what is left. */
 static int take_frame(reader *r, wl_stream *s, uint32_t type, uint8_t **pp, size_t len,
@@ -237,6 +294,8 @@ static int take_frame(reader *r, wl_stream *s, uint32_t type, uint8_t **pp, size
         return push_string(r, &s->args, &s->arg_count, pp);
     case WL_DIR: return take_dir(r, s, payload, len);
     case WL_FILE: return take_file(r, s, payload, len);
+    case WL_SECRET: return take_secret(r, s, payload, len);
+    case WL_DIGEST: return take_digest(r, s, payload, len);
     case WL_LOG_LEVEL:
         if (s->log_level >= 0)
             return fail(r, "duplicate LOG_LEVEL frame");
@@ -295,6 +354,8 @@ int wl_stream_read(wl_stream *out, wl_read_fn read_fn, void *source, char *err, 
             goto failed;
         r.offset = frame_offset;
         int taken = take_frame(&r, &s, type, &payload, (size_t)len, &strings_bytes);
+        if (payload && type == WL_SECRET)
+            explicit_bzero(payload, (size_t)len);
         free(payload);
         if (taken != 0)
             goto failed;
@@ -335,6 +396,13 @@ void wl_stream_free(wl_stream *s)
         free(s->files[i].data);
     }
     free(s->files);
+    for (size_t i = 0; i < s->secret_count; i++) {
+        free(s->secrets[i].name);
+        if (s->secrets[i].data)
+            explicit_bzero(s->secrets[i].data, s->secrets[i].size);
+        free(s->secrets[i].data);
+    }
+    free(s->secrets);
     memset(s, 0, sizeof *s);
     s->log_level = -1;
 }

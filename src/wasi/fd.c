@@ -164,6 +164,11 @@ int stream_read(wfd *f, struct iovec *iov, size_t n, bool peek, bool waitall, si
         /* fall through */
     case WFD_LISTEN:
         return socket_read(f, iov, n, peek, waitall, done);
+    case WFD_CHANNEL:
+        return peek ? WASI_ENOTSUP : channel_read(f, iov, n, done);
+    case WFD_MEMDIR:
+    case WFD_MEMFILE:
+        return memfs_read(f, iov, n, peek, done);
     case WFD_FILE:
     case WFD_STDIO:
         break;
@@ -254,6 +259,12 @@ int stream_write(wfd *f, const struct iovec *iov, size_t n, size_t *done)
         return socket_write(f, iov, n, done);
     case WFD_LISTEN:
         return WASI_ENOTCONN;
+    case WFD_CHANNEL:
+        return channel_write(f, iov, n, done);
+    case WFD_MEMDIR:
+        return WASI_EISDIR;
+    case WFD_MEMFILE:
+        return WASI_EBADF;
     case WFD_FILE:
     case WFD_STDIO:
         break;
@@ -324,6 +335,11 @@ WASI_FN(fd_pread)
         return mem_store_u32(&c->mem, a[4].of.i32, 0);
     if (f->kind == WFD_DIR)
         return WASI_EISDIR;
+    if (f->kind == WFD_MEMFILE || f->kind == WFD_MEMDIR) {
+        size_t done;
+        rc = memfs_pread(f, iov, n, offset, &done);
+        return rc ? rc : mem_store_u32(&c->mem, a[4].of.i32, (uint32_t)done);
+    }
     if (!positional(f))
         return WASI_ESPIPE;
     ssize_t r;
@@ -391,6 +407,11 @@ WASI_FN(fd_seek)
         return mem_store_u64(&c->mem, a[3].of.i32, 0);
     if (f->kind == WFD_DIR)
         return WASI_EISDIR;
+    if (f->kind == WFD_MEMFILE || f->kind == WFD_MEMDIR) {
+        uint64_t pos;
+        rc = memfs_seek(f, offset, how, &pos);
+        return rc ? rc : mem_store_u64(&c->mem, a[3].of.i32, pos);
+    }
     if (!positional(f))
         return WASI_ESPIPE;
     off_t r = lseek(f->host_fd, (off_t)offset, how);
@@ -409,8 +430,10 @@ WASI_FN(fd_tell)
         return WASI_EFAULT;
     if (f->kind == WFD_NULL)
         return mem_store_u64(&c->mem, a[1].of.i32, 0);
-    if (f->kind == WFD_DIR)
+    if (f->kind == WFD_DIR || f->kind == WFD_MEMDIR)
         return WASI_EISDIR;
+    if (f->kind == WFD_MEMFILE)
+        return mem_store_u64(&c->mem, a[1].of.i32, f->mem_pos);
     if (!positional(f))
         return WASI_ESPIPE;
     off_t r = lseek(f->host_fd, 0, SEEK_CUR);
@@ -551,6 +574,10 @@ WASI_FN(fd_filestat_get)
         memset(p, 0, WASI_FILESTAT_SIZE);
         put_u8(p + 16, WASI_FILETYPE_CHARACTER_DEVICE);
         put_u64(p + 24, 1);
+        return 0;
+    }
+    if (f->kind == WFD_CHANNEL || f->kind == WFD_MEMDIR || f->kind == WFD_MEMFILE) {
+        memfs_filestat(f, p);
         return 0;
     }
     struct stat st;
@@ -754,6 +781,11 @@ WASI_FN(fd_readdir)
     uint8_t *out = mem_ptr(&c->mem, a[1].of.i32, buf_len);
     if (!out || !mem_ptr(&c->mem, a[4].of.i32, 4))
         return WASI_EFAULT;
+    if (f->kind == WFD_MEMDIR) {
+        uint32_t used;
+        rc = memfs_readdir(f, out, buf_len, cookie, &used);
+        return rc ? rc : mem_store_u32(&c->mem, a[4].of.i32, used);
+    }
     if (f->kind != WFD_DIR)
         return WASI_ENOTDIR;
     if (cookie > INT64_MAX)
