@@ -211,6 +211,8 @@ int memfs_stat_path(wfd *dir, const char *path, uint8_t *out)
 int channel_read(wfd *f, struct iovec *iov, size_t n, size_t *done)
 {
     *done = 0;
+    if (!f->chan->read)
+        return WASI_EBADF;
     for (size_t i = 0; i < n; i++) {
         if (iov[i].iov_len == 0)
             continue;
@@ -230,6 +232,8 @@ int channel_read(wfd *f, struct iovec *iov, size_t n, size_t *done)
 int channel_write(wfd *f, const struct iovec *iov, size_t n, size_t *done)
 {
     *done = 0;
+    if (!f->chan->write)
+        return WASI_EBADF;
     for (size_t i = 0; i < n; i++) {
         if (iov[i].iov_len == 0)
             continue;
