@@ -59,8 +59,14 @@ static int kvm_launch(const backend_launch *l, char *err, size_t errlen)
     opt.log_level = (enum enarx_log_level)(level > ENARX_LOG_TRACE ? ENARX_LOG_TRACE : level);
     for (int fd = 0; fd < 3; fd++)
         opt.fds[fd] = fd;
-    opt.fds[3] = l->stream_fd; /* the workload stream, fd 3 as for nil */
+    opt.fds[3] = l->stream_fd; /* the workload stream (or deploy launch record), fd 3 as for nil */
     opt.nfds = 4;
+    if (l->deploy) {
+        opt.fds[4] = l->conn_fd; /* the client's connection, DEPLOY_CONN_FD */
+        opt.nfds = 5;
+    }
+    if (l->mem_size)
+        opt.mem_size = l->mem_size;
     /* The exec opens what Enarx.toml and --dir name (docs/keep.md). */
     opt.host_files = 1;
     struct kvm_keep_result res;
