@@ -25,9 +25,7 @@
 #include "deploy/deploy.h"
 #include "measure/measure.h"
 
-typedef struct secret_opt {
-    const char *name_eq_path;
-} secret_opt;
+int cmd_deploy(int argc, char **argv);
 
 typedef struct deploy_options {
     const char *host, *backend, *policy, *expect_hex, *config, *test_root, *module;

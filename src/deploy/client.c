@@ -210,16 +210,16 @@ static int read_exact_plain(int fd, void *buf, size_t len, int timeout_ms)
 }
 
 /* The plain-text preamble to an agent: 0, or -1 with the agent's words. */
-static int agent_preamble(int fd, const char *backend, deploy_outcome *o)
+static int agent_preamble(int fd, const char *wanted, deploy_outcome *o)
 {
     uint8_t pre[DEPLOY_MAGIC_LEN + 1 + DEPLOY_BACKEND_NAME_MAX];
-    size_t blen = backend ? strlen(backend) : 0;
+    size_t blen = wanted ? strlen(wanted) : 0;
     if (blen > DEPLOY_BACKEND_NAME_MAX)
-        return fail(o, "usage", "--backend %s: no backend has so long a name", backend);
+        return fail(o, "usage", "--backend %s: no backend has so long a name", wanted);
     memcpy(pre, DEPLOY_PREAMBLE_DEPLOY, DEPLOY_MAGIC_LEN);
     pre[DEPLOY_MAGIC_LEN] = (uint8_t)blen;
     if (blen)
-        memcpy(pre + DEPLOY_MAGIC_LEN + 1, backend, blen);
+        memcpy(pre + DEPLOY_MAGIC_LEN + 1, wanted, blen);
     uint8_t answer[DEPLOY_MAGIC_LEN];
     if (write_all_plain(fd, pre, DEPLOY_MAGIC_LEN + 1 + blen) != 0 ||
         read_exact_plain(fd, answer, sizeof answer, SETUP_TIMEOUT_MS) != 0)

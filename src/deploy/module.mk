@@ -7,3 +7,5 @@ $(BUILD)/fuzz/deploy_client_msg: tests/fuzz/deploy_client_msg.c src/deploy/clien
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -fsanitize=fuzzer,address,undefined -DDEPLOY_FUZZ_PARSER_ONLY $(filter %.c,$^) -o $@ -lssl -lcrypto
 FUZZ_TARGETS += $(BUILD)/fuzz/deploy_client_msg
+# libssl before the libcrypto the other modules add.
+ENARX_LDLIBS := -lssl $(ENARX_LDLIBS)

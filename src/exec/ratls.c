@@ -1,5 +1,5 @@
-/* The Keep's RA-TLS certificate: CCC's interoperable format. The CBOR here is
- * written by hand: four item kinds, definite lengths only, nothing to parse. */
+/* The Keep's RA-TLS certificate, in CCC's interoperable format; its CBOR
+ * comes from the one encoder both sides share (common/ratls_ext.h). */
 #include "exec/ratls.h"
 
 #include <openssl/evp.h>
@@ -14,86 +14,7 @@
 #include <string.h>
 
 #include "abi/evidence.h"
-
-#define RATLS_OID "2.23.133.5.4.9"
-
-/* ---- CBOR (RFC 8949), the few items the extension needs ---- */
-
-typedef struct cbor_out {
-    uint8_t *p;
-    size_t len, cap;
-    int overflow;
-} cbor_out;
-
-static void put_bytes(cbor_out *o, const void *b, size_t n)
-{
-    if (o->overflow || n > o->cap - o->len) {
-        o->overflow = 1;
-        return;
-    }
-    memcpy(o->p + o->len, b, n);
-    o->len += n;
-}
-
-/* The initial byte and argument of an item, in the shortest form. */
-static void put_head(cbor_out *o, uint8_t major, uint64_t v)
-{
-    uint8_t b[9];
-    size_t n;
-    b[0] = (uint8_t)(major << 5);
-    if (v < 24) {
-        b[0] |= (uint8_t)v;
-        n = 1;
-    } else if (v <= 0xff) {
-        b[0] |= 24;
-        n = 2;
-    } else if (v <= 0xffff) {
-        b[0] |= 25;
-        n = 3;
-    } else if (v <= 0xffffffffu) {
-        b[0] |= 26;
-        n = 5;
-    } else {
-        b[0] |= 27;
-        n = 9;
-    }
-    for (size_t i = 1; i < n; i++)
-        b[i] = (uint8_t)(v >> (8 * (n - 1 - i)));
-    put_bytes(o, b, n);
-}
-
-enum { CBOR_UINT = 0, CBOR_BSTR = 2, CBOR_TSTR = 3, CBOR_ARRAY = 4, CBOR_MAP = 5, CBOR_TAG = 6 };
-
-static void put_bstr(cbor_out *o, const void *b, size_t n)
-{
-    put_head(o, CBOR_BSTR, n);
-    put_bytes(o, b, n);
-}
-
-void ratls_claims(const uint8_t spki_hash[32], uint8_t out[RATLS_CLAIMS_LEN])
-{
-    uint8_t entry[36];
-    cbor_out e = {entry, 0, sizeof entry, 0};
-    put_head(&e, CBOR_ARRAY, 2);
-    put_head(&e, CBOR_UINT, ENARX_HASH_SHA256);
-    put_bstr(&e, spki_hash, 32);
-    cbor_out o = {out, 0, RATLS_CLAIMS_LEN, 0};
-    put_head(&o, CBOR_MAP, 1);
-    put_head(&o, CBOR_TSTR, 11);
-    put_bytes(&o, "pubkey-hash", 11);
-    put_bstr(&o, entry, e.len); /* bstr .cbor hash-entry, as CCC and Gramine */
-}
-
-size_t ratls_tagged_evidence(uint64_t tag, const uint8_t *evidence, size_t evidence_len, const uint8_t *claims,
-                             size_t claims_len, uint8_t *out, size_t cap)
-{
-    cbor_out o = {out, 0, cap, 0};
-    put_head(&o, CBOR_TAG, tag);
-    put_head(&o, CBOR_ARRAY, 2);
-    put_bstr(&o, evidence, evidence_len);
-    put_bstr(&o, claims, claims_len);
-    return o.overflow ? 0 : o.len;
-}
+#include "common/ratls_ext.h"
 
 uint64_t ratls_tag_for_kind(uint32_t kind)
 {
@@ -119,7 +40,7 @@ static int spki_sha256(EVP_PKEY *key, uint8_t out[32])
 
 static int add_evidence_extension(X509 *cert, const uint8_t *cbor, size_t len)
 {
-    ASN1_OBJECT *oid = OBJ_txt2obj(RATLS_OID, 1);
+    ASN1_OBJECT *oid = OBJ_txt2obj(RATLS_EXT_OID, 1);
     ASN1_OCTET_STRING *os = ASN1_OCTET_STRING_new();
     X509_EXTENSION *ext = NULL;
     int ok = oid && os && ASN1_OCTET_STRING_set(os, cbor, (int)len) &&
@@ -171,7 +92,12 @@ int ratls_identity_new(ratls_identity *id, const exec_claim *claim, char *err, s
         return -1;
     }
     uint8_t claims[RATLS_CLAIMS_LEN], report_data[ENARX_REPORT_DATA_LEN] = {0};
-    ratls_claims(id->spki_hash, claims);
+    if (ratls_claims_encode(RATLS_HASH_SHA256, id->spki_hash, sizeof id->spki_hash, NULL, 0, claims,
+                            sizeof claims) != sizeof claims) {
+        snprintf(err, errlen, "cannot encode the certificate's claims");
+        ratls_identity_free(id);
+        return -1;
+    }
     SHA256(claims, sizeof claims, report_data); /* report data = SHA-256(claims) || 0^32 */
     uint8_t *evidence;
     size_t evidence_len;
@@ -179,11 +105,12 @@ int ratls_identity_new(ratls_identity *id, const exec_claim *claim, char *err, s
         ratls_identity_free(id);
         return -1;
     }
-    size_t cap = evidence_len + sizeof claims + 32;
+    uint64_t tag = ratls_tag_for_kind(id->evidence_kind);
+    size_t cap = ratls_ext_encode(tag, evidence, evidence_len, claims, sizeof claims, NULL, 0);
     uint8_t *cbor = malloc(cap);
-    size_t cbor_len = cbor ? ratls_tagged_evidence(ratls_tag_for_kind(id->evidence_kind), evidence, evidence_len,
-                                                   claims, sizeof claims, cbor, cap)
-                           : 0;
+    size_t cbor_len = cbor ? ratls_ext_encode(tag, evidence, evidence_len, claims, sizeof claims, cbor, cap) : 0;
+    if (cbor_len > cap)
+        cbor_len = 0;
     free(evidence);
     id->cert = cbor_len ? self_signed(id->key, cbor, cbor_len) : NULL;
     free(cbor);

@@ -19,14 +19,8 @@ typedef struct ratls_identity {
     uint32_t evidence_kind;
 } ratls_identity;
 
-/* The claims buffer {"pubkey-hash": [1, bstr hash]} (51 bytes). */
+/* The claims buffer {"pubkey-hash": [1, bstr hash]}: 51 bytes. */
 #define RATLS_CLAIMS_LEN 51
-void ratls_claims(const uint8_t spki_hash[32], uint8_t out[RATLS_CLAIMS_LEN]);
-
-/* CBOR tag(T)([bstr evidence, bstr claims]); returns its length, or 0 when
- * out (cap bytes) is too small. */
-size_t ratls_tagged_evidence(uint64_t tag, const uint8_t *evidence, size_t evidence_len, const uint8_t *claims,
-                             size_t claims_len, uint8_t *out, size_t cap);
 
 /* The CBOR tag for an evidence kind (abi/evidence.h). */
 uint64_t ratls_tag_for_kind(uint32_t kind);
