@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
@@ -271,6 +272,9 @@ static void __attribute__((noreturn)) keep_child(agent *a, int conn)
     signal(SIGTERM, SIG_DFL);
     signal(SIGINT, SIG_DFL);
     setpgid(0, 0); /* the agent stops a Keep and whatever it started at once */
+    prctl(PR_SET_PDEATHSIG, SIGKILL); /* and a killed agent leaves no Keep behind */
+    if (getppid() == 1)
+        _exit(125);
     if (conn > 3)
         close_range(3, (unsigned)conn - 1, 0);
     close_range((unsigned)conn + 1, ~0u, 0);

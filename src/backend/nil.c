@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -73,6 +74,10 @@ static int start_child(void *p)
         a->error = errno;
         _exit(127);
     }
+    /* a deploy's Keep does not outlive whoever started it (the agent's
+     * child): the client then sees its connection end, not a silent orphan */
+    if (a->conn >= 0)
+        prctl(PR_SET_PDEATHSIG, SIGKILL);
     sigprocmask(SIG_SETMASK, &a->mask, NULL);
     execve(a->path, a->argv, a->envp);
     a->error = errno;

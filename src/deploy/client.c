@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -665,6 +666,7 @@ static pid_t start_local(const deploy_target *t, int *fd, deploy_outcome *o)
         return -1;
     }
     if (pid == 0) {
+        prctl(PR_SET_PDEATHSIG, SIGKILL); /* no Keep outlives the client that started it */
         close(sv[0]);
         char err[512];
         int st = backend_deploy(t->local_backend, sv[1], t->local_options, err, sizeof err);

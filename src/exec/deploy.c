@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "abi/deploy.h"
@@ -28,6 +29,7 @@
 
 #define HANDSHAKE_TIMEOUT_MS 30000  /* the client's TLS handshake and its nonce */
 #define IDLE_TIMEOUT_MS 60000       /* silence while the workload arrives */
+#define LINGER_MS 2000             /* waiting for the client to close after EXIT */
 #define RX_CAP (DEPLOY_MSG_HEADER_LEN + DEPLOY_MSG_MAX_DATA + 16384)
 
 static uint32_t le32(const uint8_t *p)
@@ -496,6 +498,27 @@ out:
     return status;
 }
 
+/* Closing a socket with unread bytes (stdin the workload never read) makes
+ * the kernel reset the connection, and a reset can destroy the EXIT message
+ * before the client reads it: end our direction, let the client finish and
+ * close (it does as soon as it has EXIT), discarding what it still sends. */
+static void linger_close(int fd)
+{
+    shutdown(fd, SHUT_WR);
+    long long deadline = now_ms() + LINGER_MS;
+    static uint8_t sink[16384];
+    for (;;) {
+        long long left = deadline - now_ms();
+        struct pollfd p = {.fd = fd, .events = POLLIN};
+        if (left <= 0 || poll(&p, 1, (int)left) <= 0)
+            break;
+        ssize_t n = read(fd, sink, sizeof sink);
+        if (n == 0 || (n < 0 && errno != EINTR && errno != EAGAIN))
+            break;
+    }
+    close(fd);
+}
+
 int exec_deploy(const uint8_t *rec, size_t len)
 {
     char err[512];
@@ -526,7 +549,7 @@ int exec_deploy(const uint8_t *rec, size_t len)
     c.chan[1] = (wasi_channel){.write = chan_write_out, .readable = chan_readable, .poll_fd = chan_poll_fd, .opaque = &c};
     c.chan[2] = (wasi_channel){.write = chan_write_err, .readable = chan_readable, .poll_fd = chan_poll_fd, .opaque = &c};
     int status = serve(&c, &claim);
-    close(conn_fd);
+    linger_close(conn_fd);
     if (claim.attester_fd >= 0)
         close(claim.attester_fd);
     free(c.rx);

@@ -12,6 +12,11 @@
 
 #define MEMFS_DEV 0x656e78u /* an st_dev no host file system has */
 #define RIGHTS_MEMDIR (R_PATH_OPEN | R_FD_READDIR | R_PATH_FILESTAT_GET | R_FD_FILESTAT_GET | R_POLL_FD_READWRITE)
+/* What a guest may ask for, to be told EROFS as on a read-only mount
+ * (wasi-libc drops rights the directory does not offer, and a write would
+ * then fail later with a less telling error). */
+#define RIGHTS_MEMDIR_ASKABLE (RIGHTS_MEMDIR | R_PATH_CREATE_FILE | R_PATH_CREATE_DIRECTORY)
+#define RIGHTS_MEMFILE_ASKABLE (R_FD_WRITE | R_FD_ALLOCATE | R_FD_FILESTAT_SET_SIZE)
 #define RIGHTS_MEMFILE (R_FD_READ | R_FD_SEEK | R_FD_TELL | R_FD_FILESTAT_GET | R_POLL_FD_READWRITE)
 #define RIGHTS_CHANNEL (R_FD_READ | R_FD_WRITE | R_FD_FDSTAT_SET_FLAGS | R_FD_FILESTAT_GET | R_POLL_FD_READWRITE)
 
@@ -25,8 +30,8 @@ int wasi_ctx_add_channel(wasi_ctx *ctx, const wasi_channel *chan)
 int wasi_ctx_add_mem_dir(wasi_ctx *ctx, const char *guest_path, const wasi_mem_file *files, size_t count)
 {
     wfd f = {.kind = WFD_MEMDIR, .host_fd = -1, .filetype = WASI_FILETYPE_DIRECTORY};
-    f.rights_base = RIGHTS_MEMDIR;
-    f.rights_inheriting = RIGHTS_MEMDIR | RIGHTS_MEMFILE;
+    f.rights_base = RIGHTS_MEMDIR_ASKABLE;
+    f.rights_inheriting = RIGHTS_MEMDIR_ASKABLE | RIGHTS_MEMFILE | RIGHTS_MEMFILE_ASKABLE;
     f.mem_files = files;
     f.mem_count = count;
     f.preopen_path = strdup(guest_path);
@@ -174,7 +179,7 @@ int memfs_open(wasi_ctx *ctx, wfd *dir, const char *path, uint32_t oflags, uint6
         f.filetype = WASI_FILETYPE_DIRECTORY;
         f.mem_files = dir->mem_files;
         f.mem_count = dir->mem_count;
-        f.rights_base = base & RIGHTS_MEMDIR;
+        f.rights_base = base & RIGHTS_MEMDIR_ASKABLE;
         f.rights_inheriting = dir->rights_inheriting;
     } else {
         f.kind = WFD_MEMFILE;
