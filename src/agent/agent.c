@@ -8,7 +8,6 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <jansson.h>
-#include <netdb.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
@@ -119,41 +118,61 @@ static void log_event(const agent *a, const char *event, const char *fmt, ...)
 
 /* ---- the listening socket ---- */
 
-static int open_listener(const char *spec, char *err, size_t errlen, int *port_out)
+/* A numeric address (no name lookup in the agent: it needs none, and a
+ * static binary has no resolver to trust). */
+static int parse_listen(const char *spec, struct sockaddr_storage *ss, socklen_t *len, char *err, size_t errlen)
 {
-    char host[256];
+    char host[64];
     const char *colon = strrchr(spec, ':');
-    if (!colon || !colon[1] || (size_t)(colon - spec) >= sizeof host) {
+    char *end;
+    unsigned long port = colon ? strtoul(colon + 1, &end, 10) : 0;
+    if (!colon || !colon[1] || *end || port > 65535 || (size_t)(colon - spec) >= sizeof host) {
         snprintf(err, errlen, "--listen %s: expected ADDR:PORT (e.g. 127.0.0.1:8443, [::]:8443, :8443)", spec);
         return -1;
     }
     memcpy(host, spec, (size_t)(colon - spec));
     host[colon - spec] = 0;
-    char *h = host;
-    if (h[0] == '[' && h[strlen(h) - 1] == ']') {
-        h[strlen(h) - 1] = 0;
-        h++;
+    memset(ss, 0, sizeof *ss);
+    struct sockaddr_in *v4 = (struct sockaddr_in *)ss;
+    struct sockaddr_in6 *v6 = (struct sockaddr_in6 *)ss;
+    size_t n = strlen(host);
+    if (n >= 2 && host[0] == '[' && host[n - 1] == ']') {
+        host[n - 1] = 0;
+        if (inet_pton(AF_INET6, host + 1, &v6->sin6_addr) != 1)
+            goto bad;
+        v6->sin6_family = AF_INET6;
+        v6->sin6_port = htons((uint16_t)port);
+        *len = sizeof *v6;
+        return 0;
     }
-    struct addrinfo hints = {.ai_socktype = SOCK_STREAM, .ai_flags = AI_PASSIVE | AI_NUMERICHOST | AI_NUMERICSERV},
-                    *res = NULL;
-    int gai = getaddrinfo(*h ? h : NULL, colon + 1, &hints, &res);
-    if (gai != 0) {
-        snprintf(err, errlen, "--listen %s: %s (give a numeric address and port)", spec, gai_strerror(gai));
+    if (n && inet_pton(AF_INET, host, &v4->sin_addr) != 1)
+        goto bad;
+    v4->sin_family = AF_INET; /* "" = every IPv4 address */
+    v4->sin_port = htons((uint16_t)port);
+    *len = sizeof *v4;
+    return 0;
+bad:
+    snprintf(err, errlen, "--listen %s: '%s' is not a numeric IPv4 address or a bracketed IPv6 one", spec, host);
+    return -1;
+}
+
+static int open_listener(const char *spec, char *err, size_t errlen, int *port_out)
+{
+    struct sockaddr_storage ss;
+    socklen_t sl;
+    if (parse_listen(spec, &ss, &sl, err, errlen) != 0)
         return -1;
-    }
-    int fd = socket(res->ai_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+    int fd = socket(ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
     int one = 1;
     if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) != 0 ||
-        bind(fd, res->ai_addr, res->ai_addrlen) != 0 || listen(fd, 128) != 0) {
+        bind(fd, (struct sockaddr *)&ss, sl) != 0 || listen(fd, 128) != 0) {
         snprintf(err, errlen, "--listen %s: %s", spec, strerror(errno));
         if (fd >= 0)
             close(fd);
-        fd = -1;
+        return -1;
     }
-    freeaddrinfo(res);
-    struct sockaddr_storage ss;
-    socklen_t sl = sizeof ss;
-    if (fd >= 0 && getsockname(fd, (struct sockaddr *)&ss, &sl) == 0)
+    sl = sizeof ss;
+    if (getsockname(fd, (struct sockaddr *)&ss, &sl) == 0)
         *port_out = ntohs(ss.ss_family == AF_INET6 ? ((struct sockaddr_in6 *)&ss)->sin6_port
                                                    : ((struct sockaddr_in *)&ss)->sin_port);
     return fd;
@@ -163,10 +182,17 @@ static void peer_name(int fd, char *out, size_t cap)
 {
     struct sockaddr_storage ss;
     socklen_t sl = sizeof ss;
-    char host[INET6_ADDRSTRLEN] = "?", port[8] = "?";
-    if (getpeername(fd, (struct sockaddr *)&ss, &sl) == 0)
-        getnameinfo((struct sockaddr *)&ss, sl, host, sizeof host, port, sizeof port, NI_NUMERICHOST | NI_NUMERICSERV);
-    snprintf(out, cap, "%s%s%s:%s", ss.ss_family == AF_INET6 ? "[" : "", host, ss.ss_family == AF_INET6 ? "]" : "",
+    char host[INET6_ADDRSTRLEN] = "?";
+    unsigned port = 0;
+    memset(&ss, 0, sizeof ss);
+    if (getpeername(fd, (struct sockaddr *)&ss, &sl) == 0 && ss.ss_family == AF_INET6) {
+        inet_ntop(AF_INET6, &((struct sockaddr_in6 *)&ss)->sin6_addr, host, sizeof host);
+        port = ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
+    } else if (ss.ss_family == AF_INET) {
+        inet_ntop(AF_INET, &((struct sockaddr_in *)&ss)->sin_addr, host, sizeof host);
+        port = ntohs(((struct sockaddr_in *)&ss)->sin_port);
+    }
+    snprintf(out, cap, "%s%s%s:%u", ss.ss_family == AF_INET6 ? "[" : "", host, ss.ss_family == AF_INET6 ? "]" : "",
              port);
 }
 

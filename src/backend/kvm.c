@@ -67,6 +67,10 @@ static int kvm_launch(const backend_launch *l, char *err, size_t errlen)
     }
     if (l->mem_size)
         opt.mem_size = l->mem_size;
+    if (l->deploy && l->attester) { /* test builds only */
+        opt.attest = l->attester->fill;
+        opt.attest_ctx = l->attester->ctx;
+    }
     /* The exec opens what Enarx.toml and --dir name (docs/keep.md). */
     opt.host_files = 1;
     struct kvm_keep_result res;

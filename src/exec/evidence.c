@@ -12,41 +12,11 @@
 #include <unistd.h>
 
 #include "abi/evidence.h"
-
-static void put32(uint8_t *p, uint32_t v)
-{
-    for (int i = 0; i < 4; i++)
-        p[i] = (uint8_t)(v >> (8 * i));
-}
+#include "common/unattested.h"
 
 static uint32_t get32(const uint8_t *p)
 {
     return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
-
-static void put_header(uint8_t *p, uint32_t kind, uint32_t body_len, uint32_t extra_len)
-{
-    memset(p, 0, ENARX_EVIDENCE_HEADER_LEN);
-    memcpy(p, ENARX_EVIDENCE_MAGIC, ENARX_EVIDENCE_MAGIC_LEN);
-    put32(p + 8, kind);
-    put32(p + 12, ENARX_EVIDENCE_HEADER_LEN);
-    put32(p + 16, body_len);
-    put32(p + 20, extra_len);
-}
-
-size_t exec_unattested(const uint8_t report_data[64], const exec_claim *claim, uint8_t *buf)
-{
-    put_header(buf, ENARX_EVIDENCE_UNATTESTED, ENARX_UNATTESTED_BODY_LEN, 0);
-    uint8_t *b = buf + ENARX_EVIDENCE_HEADER_LEN;
-    memset(b, 0, ENARX_UNATTESTED_BODY_LEN);
-    memcpy(b, ENARX_UNATTESTED_MARKER, sizeof ENARX_UNATTESTED_MARKER - 1);
-    uint32_t len = claim && claim->alg != ENARX_HASH_NONE && claim->len <= ENARX_MEASUREMENT_MAX ? claim->len : 0;
-    put32(b + 32, len ? claim->alg : ENARX_HASH_NONE);
-    put32(b + 36, len);
-    if (len)
-        memcpy(b + 40, claim->measurement, len);
-    memcpy(b + 104, report_data, ENARX_REPORT_DATA_LEN);
-    return ENARX_EVIDENCE_HEADER_LEN + ENARX_UNATTESTED_BODY_LEN;
 }
 
 /* The header says what follows; the lengths must add up and the kind must be
@@ -104,12 +74,13 @@ int exec_evidence(const uint8_t report_data[64], const exec_claim *claim, uint8_
     if (size < 0 && errno == ENOSYS) {
         if (claim && claim->attester_fd >= 0)
             return from_test_attester(report_data, claim->attester_fd, out, len, kind, err, errlen);
-        uint8_t *buf = malloc(ENARX_EVIDENCE_HEADER_LEN + ENARX_UNATTESTED_BODY_LEN);
+        uint8_t *buf = malloc(UNATTESTED_DOCUMENT_LEN);
         if (!buf) {
             snprintf(err, errlen, "out of memory");
             return -1;
         }
-        *len = exec_unattested(report_data, claim, buf);
+        *len = unattested_document(report_data, claim ? claim->alg : 0, claim ? claim->measurement : NULL,
+                                   claim ? claim->len : 0, buf);
         *kind = ENARX_EVIDENCE_UNATTESTED;
         *out = buf;
         return 0;

@@ -20,8 +20,4 @@ typedef struct exec_claim {
 int exec_evidence(const uint8_t report_data[64], const exec_claim *claim, uint8_t **out, size_t *len,
                   uint32_t *kind, char *err, size_t errlen);
 
-/* The UNATTESTED document for report_data and the claim (also the fallback of
- * exec_evidence). buf must hold ENARX_EVIDENCE_HEADER_LEN + ENARX_UNATTESTED_BODY_LEN. */
-size_t exec_unattested(const uint8_t report_data[64], const exec_claim *claim, uint8_t *buf);
-
 #endif

@@ -17,8 +17,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "abi/evidence.h"
 #include "backend/kvm/internal.h"
 #include "common/file.h"
+#include "common/unattested.h"
 #include "sallyport/host.h"
 
 #define MSR_STAR           0xc0000081u
@@ -137,6 +139,37 @@ static int allow_files(struct sp_host *h, const char *path, int flags)
     return 0;
 }
 
+/* The evidence call: plain KVM has no hardware root, so the VMM can only
+ * say what it claims (abi/evidence.h, UNATTESTED). */
+static int64_t keep_getatt(struct keep *k, struct sp_host *h, const struct sp_call *c)
+{
+    const uint8_t *rd = sp_host_data(h, c->arg[0], ENARX_REPORT_DATA_LEN);
+    uint64_t cap = c->arg[2];
+    uint8_t *out = sp_host_data(h, c->arg[1], cap);
+    if (!rd || !out)
+        return -EFAULT;
+    uint8_t report_data[ENARX_REPORT_DATA_LEN];
+    memcpy(report_data, rd, sizeof report_data); /* the Keep's block: read once */
+    if (k->opt->attest) {
+        uint8_t *ev = NULL;
+        size_t len = 0;
+        uint32_t kind = 0;
+        if (k->opt->attest(k->opt->attest_ctx, report_data, &ev, &len, &kind) != 0) {
+            free(ev);
+            return -EIO;
+        }
+        int64_t r = len <= cap ? (int64_t)len : -EMSGSIZE;
+        if (r > 0)
+            memcpy(out, ev, len);
+        free(ev);
+        return r;
+    }
+    if (cap < UNATTESTED_DOCUMENT_LEN)
+        return -EMSGSIZE;
+    uint32_t alg = k->opt->claimed && k->opt->claimed_len == 48 ? ENARX_HASH_SHA384 : ENARX_HASH_NONE;
+    return (int64_t)unattested_document(report_data, alg, k->opt->claimed, (uint32_t)k->opt->claimed_len, out);
+}
+
 static int64_t keep_call(struct sp_host *h, const struct sp_call *c, int *stop)
 {
     struct keep *k = h->ctx;
@@ -182,6 +215,8 @@ static int64_t keep_call(struct sp_host *h, const struct sp_call *c, int *stop)
             return -errno;
         return 0;
     }
+    case SP_GETATT:
+        return keep_getatt(k, h, c);
     default:
         return -ENOSYS;
     }

@@ -6,6 +6,7 @@
  * Every pointer from the exec is checked against its mappings before the shim
  * touches it (EFAULT otherwise), so the only faults the shim itself takes on
  * user memory are demand-paging ones. */
+#include "abi/evidence.h"
 #include "shim/kvm/shim.h"
 
 #define CHECK_USER(p, len, write)                                   \
@@ -621,6 +622,45 @@ static int64_t sys_futex(uint64_t uaddr, int op, uint32_t val, uint64_t timeout)
     return r < 0 ? r : -ETIMEDOUT;
 }
 
+/* ---- the evidence call (abi/evidence.h) ---- */
+
+static uint8_t evidence[ENARX_EVIDENCE_MAX];
+
+static uint32_t le32(const uint8_t *p)
+{
+    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+/* Plain KVM has no hardware root: the VMM answers (SP_GETATT) with what it
+ * claims, which the shim only checks for shape; the verifier decides what
+ * it is worth. The kind goes back in rdx. */
+static int64_t sys_getatt(uint64_t rd, uint64_t rd_len, uint64_t buf, uint64_t buf_len, uint64_t *kind)
+{
+    if (rd_len != ENARX_REPORT_DATA_LEN)
+        return -EINVAL;
+    CHECK_USER(rd, ENARX_REPORT_DATA_LEN, 0);
+    if (buf_len)
+        CHECK_USER(buf, buf_len, 1);
+    uint8_t report_data[ENARX_REPORT_DATA_LEN];
+    memcpy(report_data, (const void *)rd, sizeof report_data);
+    int64_t n = sp_getatt(sp(), report_data, evidence, sizeof evidence);
+    if (n < 0)
+        return n;
+    if (n < ENARX_EVIDENCE_HEADER_LEN || memcmp(evidence, ENARX_EVIDENCE_MAGIC, ENARX_EVIDENCE_MAGIC_LEN) != 0 ||
+        le32(evidence + 8) >= ENARX_EVIDENCE_KIND_COUNT || le32(evidence + 12) != ENARX_EVIDENCE_HEADER_LEN ||
+        (uint64_t)ENARX_EVIDENCE_HEADER_LEN + le32(evidence + 16) + le32(evidence + 20) != (uint64_t)n) {
+        shim_log(ENARX_LOG_WARN, "shim: the host answered the evidence call with a malformed document");
+        return -EIO;
+    }
+    *kind = le32(evidence + 8);
+    if (buf_len == 0)
+        return n;
+    if (buf_len < (uint64_t)n)
+        return -EMSGSIZE;
+    memcpy((void *)buf, evidence, (size_t)n);
+    return n;
+}
+
 /* ---- dispatch ---- */
 
 static int64_t dispatch(uint64_t nr, uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3,
@@ -733,6 +773,13 @@ static int64_t dispatch(uint64_t nr, uint64_t a0, uint64_t a1, uint64_t a2, uint
 
 void shim_syscall(struct keep_regs *r)
 {
+    if (r->rax == ENARX_SYS_GETATT) { /* the one call that returns two values */
+        uint64_t kind = 0;
+        int64_t n = sys_getatt(r->rdi, r->rsi, r->rdx, r->r10, &kind);
+        r->rax = (uint64_t)n;
+        r->rdx = kind;
+        return;
+    }
     int64_t ret = dispatch(r->rax, r->rdi, r->rsi, r->rdx, r->r10, r->r8, r->r9);
     if (shim_log_level >= ENARX_LOG_TRACE)
         shim_log(ENARX_LOG_TRACE, "shim: syscall %lu(%#lx, %#lx, %#lx) = %ld", r->rax, r->rdi, r->rsi, r->rdx,
