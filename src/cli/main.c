@@ -18,7 +18,8 @@ static const cli_command commands[] = {
     {"deploy", "run a module in a Keep that proves itself first (attested)", cmd_deploy},
     {"host", "the host agent: start Keeps for `enarx deploy` clients", cmd_host},
     {"platform", "what this machine offers: `enarx platform info`", cmd_platform},
-    {"attest", "verify attestation evidence (SEV-SNP, SGX, TDX)", cmd_attest},
+    {"attest", "verify attestation evidence (SEV-SNP, SGX, TDX, RA-TLS certificates)", cmd_attest},
+    {"keep", "about this build's Keep: `enarx keep measure`", cmd_keep},
     {"unstable", "commands that may change: exec (run a static ELF in a Keep)", cmd_unstable},
     {NULL, NULL, NULL},
 };
