@@ -25,6 +25,7 @@
 
 #include "abi/deploy.h"
 #include "abi/version.h"
+#include "measure/measure.h"
 
 #define PREAMBLE_TIMEOUT_MS 10000   /* a client that does not say what it wants is dropped */
 #define MAX_PENDING 64              /* clients still sending their preamble */
@@ -453,7 +454,7 @@ int agent_run(const agent_options *opt)
     agent a = {.opt = opt, .listen_fd = -1, .sig_fd = -1};
     char err[512];
     if (strcmp(opt->backend->name, "nil") == 0) {
-        if (backend_nil_claim(opt->exec_path, a.claim_buf, err, sizeof err) != 0) {
+        if (measure_file_sha384(opt->exec_path, a.claim_buf, err, sizeof err) != 0) {
             fprintf(stderr, "enarx host: %s\n", err);
             return 1;
         }

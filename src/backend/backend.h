@@ -90,8 +90,6 @@ typedef struct backend_deploy_options {
     const uint8_t *claimed;          /* a precomputed nil measurement (SHA-384), or NULL */
 } backend_deploy_options;
 int backend_deploy(const backend *b, int conn_fd, const backend_deploy_options *opt, char *err, size_t errlen);
-/* The nil backend's claim for an exec: SHA-384 of the file (48 bytes). */
-int backend_nil_claim(const char *exec_path, uint8_t out[48], char *err, size_t errlen);
 
 /* The individual backends. */
 extern const backend backend_sgx, backend_sev, backend_kvm, backend_nil;

@@ -10,29 +10,7 @@
 #include "abi/deploy.h"
 #include "abi/evidence.h"
 #include "backend/backend.h"
-#include <fcntl.h>
-#include <openssl/evp.h>
-
-#define CLAIM_LEN 48
-
-/* SHA-384 of the exec binary: the nil backend's claim. */
-int backend_nil_claim(const char *path, uint8_t out[CLAIM_LEN], char *err, size_t errlen)
-{
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    EVP_MD_CTX *md = EVP_MD_CTX_new();
-    int ok = fd >= 0 && md && EVP_DigestInit_ex(md, EVP_sha384(), NULL);
-    static uint8_t buf[1 << 16];
-    ssize_t n = 0;
-    while (ok && (n = read(fd, buf, sizeof buf)) > 0)
-        ok = EVP_DigestUpdate(md, buf, (size_t)n);
-    ok = ok && n == 0 && EVP_DigestFinal_ex(md, out, NULL);
-    if (!ok)
-        snprintf(err, errlen, "cannot measure %s: %s", path, strerror(errno));
-    EVP_MD_CTX_free(md);
-    if (fd >= 0)
-        close(fd);
-    return ok ? 0 : -1;
-}
+#include "measure/measure.h"
 
 static void put32(uint8_t *p, uint32_t v)
 {
@@ -70,14 +48,14 @@ int backend_deploy(const backend *b, int conn_fd, const backend_deploy_options *
         snprintf(err, errlen, "the %s backend cannot launch Keeps in this build", b->name);
         return -1;
     }
-    uint8_t claim[CLAIM_LEN];
+    uint8_t claim[MEASURE_SHA384_LEN];
     size_t claim_len = 0;
     if (strcmp(b->name, "nil") == 0) {
         /* nil: what the host claims is the digest of the exec it starts; a
          * VM Keep's VMM answers the evidence call with its own measurement */
         if (opt->claimed)
             memcpy(claim, opt->claimed, sizeof claim);
-        else if (backend_nil_claim(opt->exec_path, claim, err, errlen) != 0)
+        else if (measure_file_sha384(opt->exec_path, claim, err, errlen) != 0)
             return -1;
         claim_len = sizeof claim;
     }

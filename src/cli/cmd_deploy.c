@@ -303,16 +303,21 @@ static void hexstr(const uint8_t *p, size_t n, char *out)
     out[2 * n] = 0;
 }
 
-static void report(const deploy_options *o, const deploy_outcome *out, int rc)
+/* As soon as the Keep is accepted, before the workload goes: what is not protected. */
+static void warn_verified(const deploy_outcome *out)
 {
-    if (out->verified && out->kind == ATTEST_KIND_UNATTESTED)
+    if (out->kind == ATTEST_KIND_UNATTESTED)
         fprintf(stderr, "enarx deploy: WARNING: the Keep is UNATTESTED (no hardware root of trust): its measurement "
                         "is only what the host claims, and the host can read and change the workload, its "
                         "secrets and its data in the Keep's memory. Accepted because of "
                         "--insecure-allow-unattested.\n");
-    else if (out->verified && out->test_root)
+    else if (out->test_root)
         fprintf(stderr, "enarx deploy: WARNING: the Keep's evidence chains to a TEST root (--test-root), not to "
                         "AMD or Intel: nothing is protected.\n");
+}
+
+static void report(const deploy_options *o, const deploy_outcome *out, int rc)
+{
     if (rc != 0)
         fprintf(stderr, "enarx deploy: refused (%s): %s\n", out->failed_check, out->message);
     if (!o->json)
@@ -413,7 +418,7 @@ static int deploy(const deploy_options *o)
                             .expect_len = expect_len, .local_measurement = local_len ? local : NULL,
                             .local_len = local_len,
                             .allow_unattested = o->allow_unattested || (policy && attest_policy_allows_unattested(policy)),
-                            .test_roots = roots.data, .test_roots_len = roots.size};
+                            .test_roots = roots.data, .test_roots_len = roots.size, .verified = warn_verified};
         backend_deploy_options bo = {.exec_path = exec_path, .log_level = cli_log_get()};
         deploy_target t = {.host = o->host, .backend = o->backend, .local_backend = b, .local_options = &bo};
         deploy_outcome out;

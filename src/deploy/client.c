@@ -563,6 +563,8 @@ static int converse(cconn *c, const deploy_checks *ck, const uint8_t *stream, si
     if (rc != 0)
         return -1;
     /* verified: only now does anything of the workload leave this process */
+    if (ck->verified)
+        ck->verified(o);
     t0 = now_ms();
     uint32_t type, len;
     const uint8_t *payload;

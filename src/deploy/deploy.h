@@ -13,6 +13,7 @@
 
 struct backend_deploy_options;
 struct backend;
+struct deploy_outcome;
 
 /* What the client checks before it sends anything of the workload. */
 typedef struct deploy_checks {
@@ -24,6 +25,9 @@ typedef struct deploy_checks {
     bool allow_unattested;              /* --insecure-allow-unattested */
     const uint8_t *test_roots;          /* --test-root file contents (PEM), or NULL */
     size_t test_roots_len;
+    /* Called once everything is verified, before the workload is sent (the
+     * CLI warns about an unattested or test-rooted Keep there). May be NULL. */
+    void (*verified)(const struct deploy_outcome *outcome);
 } deploy_checks;
 
 /* Where the Keep is. */

@@ -311,7 +311,8 @@ static int send_fresh_evidence(dconn *c, const ratls_identity *id, const exec_cl
     if (r <= 0) {
         if (r != -EPROTO)
             snprintf(err, errlen, "the client sent no nonce after the handshake (%s)",
-                     r == 0 ? "it closed" : strerror(-r));
+                     r == 0 || r == -EIO ? "it closed the connection: it did not accept this Keep's certificate"
+                                         : strerror(-r));
         return -1;
     }
     uint8_t exporter[DEPLOY_EXPORTER_LEN], binder[SHA512_DIGEST_LENGTH];

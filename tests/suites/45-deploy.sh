@@ -325,7 +325,7 @@ TA="$BUILD/tests/attester/enarx-test-attester"
 TAENARX="$BUILD/tests/deploy/enarx-test-attested"
 if [ -x "$TA" ] && [ -x "$TAENARX" ]; then
     "$TA" create "$tmp/ta" >/dev/null 2>&1
-    (cd "$tmp/cwd" && ENARX_TEST_ATTESTER_DIR="$tmp/ta" exec timeout 600 "$OLDPWD/$TAENARX" host \
+    (cd "$tmp/cwd" && ENARX_EXEC="$OLDPWD/$BUILD/bin/enarx-exec" ENARX_TEST_ATTESTER_DIR="$tmp/ta" exec timeout 600 "$OLDPWD/$TAENARX" host \
         --listen 127.0.0.1:0 --backend "$BACKEND" --log-format json --grace 0) 2>"$tmp/a4.log" &
     agent_pid=$!
     pids+=("$agent_pid")

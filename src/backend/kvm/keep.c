@@ -164,8 +164,10 @@ static int64_t keep_getatt(struct keep *k, struct sp_host *h, const struct sp_ca
     }
     if (cap < UNATTESTED_DOCUMENT_LEN)
         return -EMSGSIZE;
-    uint32_t alg = k->opt->claimed && k->opt->claimed_len == 48 ? ENARX_HASH_SHA384 : ENARX_HASH_NONE;
-    return (int64_t)unattested_document(report_data, alg, k->opt->claimed, (uint32_t)k->opt->claimed_len, out);
+    /* what the VMM measured while it built this Keep (measure.h) */
+    if (!k->measured)
+        return (int64_t)unattested_document(report_data, ENARX_HASH_NONE, NULL, 0, out);
+    return (int64_t)unattested_document(report_data, ENARX_HASH_SHA384, k->measurement, sizeof k->measurement, out);
 }
 
 static int64_t keep_call(struct sp_host *h, const struct sp_call *c, int *stop)
