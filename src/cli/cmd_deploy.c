@@ -419,7 +419,9 @@ static int deploy(const deploy_options *o)
                             .local_len = local_len,
                             .allow_unattested = o->allow_unattested || (policy && attest_policy_allows_unattested(policy)),
                             .test_roots = roots.data, .test_roots_len = roots.size, .verified = warn_verified};
-        backend_deploy_options bo = {.exec_path = exec_path, .log_level = cli_log_get()};
+        /* a local nil Keep claims the digest of the exec: the one just computed */
+        backend_deploy_options bo = {.exec_path = exec_path, .log_level = cli_log_get(),
+                                     .claimed = b && strcmp(b->name, "nil") == 0 && local_len == 48 ? local : NULL};
         deploy_target t = {.host = o->host, .backend = o->backend, .local_backend = b, .local_options = &bo};
         deploy_outcome out;
         int r = deploy_run(&t, &ck, stream, stream_len, in.digest, 0, 1, 2, &out);

@@ -7,6 +7,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <openssl/err.h>
 #include <openssl/rand.h>
 #include <openssl/ssl.h>
@@ -105,6 +107,9 @@ int deploy_connect(const char *host, char *err, size_t errlen)
         fd = -1;
     }
     freeaddrinfo(res);
+    int one = 1;
+    if (fd >= 0) /* small messages (the nonce) must not wait for the peer's delayed ACK */
+        setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
     if (fd < 0)
         snprintf(err, errlen, "cannot connect to %s: %s (is `enarx host --listen %s` running there?)", host,
                  strerror(saved ? saved : ECONNREFUSED), host);
