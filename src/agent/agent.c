@@ -213,9 +213,11 @@ static void refuse(agent *a, pending *p, const char *why)
     if (n > DEPLOY_REFUSAL_MAX)
         n = DEPLOY_REFUSAL_MAX;
     uint8_t msg[DEPLOY_MAGIC_LEN + 2 + DEPLOY_REFUSAL_MAX];
+    /* NOLINTNEXTLINE(bugprone-not-null-terminated-result): a magic, not a string */
     memcpy(msg, DEPLOY_ANSWER_NO, DEPLOY_MAGIC_LEN);
     msg[DEPLOY_MAGIC_LEN] = (uint8_t)n;
     msg[DEPLOY_MAGIC_LEN + 1] = (uint8_t)(n >> 8);
+    /* NOLINTNEXTLINE(bugprone-not-null-terminated-result): length-prefixed text */
     memcpy(msg + DEPLOY_MAGIC_LEN + 2, why, n);
     send_best_effort(p->fd, msg, DEPLOY_MAGIC_LEN + 2 + n);
     log_event(a, "refused", "ss", "peer", p->peer, "reason", why);

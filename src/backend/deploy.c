@@ -24,6 +24,7 @@ static int launch_record(const backend_deploy_options *opt, const uint8_t *claim
 {
     uint8_t rec[DEPLOY_LAUNCH_LEN];
     memset(rec, 0, sizeof rec);
+    /* NOLINTNEXTLINE(bugprone-not-null-terminated-result): a magic, not a string */
     memcpy(rec, DEPLOY_LAUNCH_MAGIC, DEPLOY_MAGIC_LEN);
     put32(rec + 8, DEPLOY_CONN_FD);
     put32(rec + 12, (uint32_t)(opt->log_level < 0 ? 0 : opt->log_level > 4 ? 4 : opt->log_level));

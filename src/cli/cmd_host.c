@@ -102,7 +102,7 @@ int cmd_host(int argc, char **argv)
             o.keep_memory_mib = x;
             break;
         case 4:
-            if (parse_uint(opts[k], v, 7 * 24 * 3600, &x))
+            if (parse_uint(opts[k], v, 7ull * 24 * 3600, &x))
                 return 2;
             o.keep_timeout_s = (unsigned)x;
             break;

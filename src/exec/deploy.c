@@ -331,6 +331,7 @@ static int send_fresh_evidence(dconn *c, const ratls_identity *id, const exec_cl
         return -1;
     }
     uint8_t input[DEPLOY_BINDER_LABEL_LEN + DEPLOY_EXPORTER_LEN + DEPLOY_NONCE_LEN + 32];
+    /* NOLINTNEXTLINE(bugprone-not-null-terminated-result): the label is hashed without its NUL */
     memcpy(input, DEPLOY_BINDER_LABEL, DEPLOY_BINDER_LABEL_LEN);
     memcpy(input + DEPLOY_BINDER_LABEL_LEN, exporter, DEPLOY_EXPORTER_LEN);
     memcpy(input + DEPLOY_BINDER_LABEL_LEN + DEPLOY_EXPORTER_LEN, nonce, DEPLOY_NONCE_LEN);

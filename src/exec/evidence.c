@@ -89,7 +89,7 @@ int exec_evidence(const uint8_t report_data[64], const exec_claim *claim, uint8_
         snprintf(err, errlen, "the evidence call failed: %s", size < 0 ? strerror(errno) : "too large");
         return -1;
     }
-    uint8_t *buf = malloc((size_t)size);
+    uint8_t *buf = calloc(1, (size_t)size);
     if (!buf) {
         snprintf(err, errlen, "out of memory");
         return -1;
