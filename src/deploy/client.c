@@ -116,14 +116,16 @@ int deploy_connect(const char *host, char *err, size_t errlen)
     return fd;
 }
 
-static int write_all_plain(int fd, const void *buf, size_t len)
+/* All of len bytes over the plain socket (the preamble and the agent's
+ * answer), waiting at most timeout_ms for each step. 0, or -1. */
+static int plain_io(int fd, void *buf, size_t len, bool sending, int timeout_ms)
 {
-    const uint8_t *p = buf;
+    uint8_t *p = buf;
     while (len > 0) {
-        ssize_t n = send(fd, p, len, MSG_NOSIGNAL);
+        ssize_t n = sending ? send(fd, p, len, MSG_NOSIGNAL) : recv(fd, p, len, 0);
         if (n < 0 && (errno == EAGAIN || errno == EINTR)) {
-            struct pollfd pf = {.fd = fd, .events = POLLOUT};
-            if (poll(&pf, 1, SETUP_TIMEOUT_MS) <= 0)
+            struct pollfd pf = {.fd = fd, .events = sending ? POLLOUT : POLLIN};
+            if (poll(&pf, 1, timeout_ms) <= 0)
                 return -1;
             continue;
         }
@@ -135,23 +137,14 @@ static int write_all_plain(int fd, const void *buf, size_t len)
     return 0;
 }
 
+static int write_all_plain(int fd, const void *buf, size_t len)
+{
+    return plain_io(fd, (void *)(uintptr_t)buf, len, true, SETUP_TIMEOUT_MS);
+}
+
 static int read_exact_plain(int fd, void *buf, size_t len, int timeout_ms)
 {
-    uint8_t *p = buf;
-    while (len > 0) {
-        ssize_t n = recv(fd, p, len, 0);
-        if (n < 0 && (errno == EAGAIN || errno == EINTR)) {
-            struct pollfd pf = {.fd = fd, .events = POLLIN};
-            if (poll(&pf, 1, timeout_ms) <= 0)
-                return -1;
-            continue;
-        }
-        if (n <= 0)
-            return -1;
-        p += n;
-        len -= (size_t)n;
-    }
-    return 0;
+    return plain_io(fd, buf, len, false, timeout_ms);
 }
 
 /* The plain-text preamble to an agent: 0, or -1 with the agent's words. */

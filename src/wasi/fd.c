@@ -767,6 +767,25 @@ static uint8_t dtype_filetype(unsigned char t)
     }
 }
 
+void dirent_put(uint8_t *out, uint32_t buf_len, uint32_t *used, uint64_t next, uint64_t ino, const char *name,
+                uint32_t namlen, uint8_t type)
+{
+    uint8_t entry[WASI_DIRENT_SIZE];
+    memset(entry, 0, sizeof entry);
+    put_u64(entry, next);
+    put_u64(entry + 8, ino);
+    put_u32(entry + 16, namlen);
+    put_u8(entry + 20, type);
+    uint32_t room = buf_len - *used;
+    uint32_t take = room < WASI_DIRENT_SIZE ? room : WASI_DIRENT_SIZE;
+    memcpy(out + *used, entry, take);
+    *used += take;
+    room = buf_len - *used;
+    take = room < namlen ? room : namlen;
+    memcpy(out + *used, name, take);
+    *used += take;
+}
+
 /* The fixed part of Linux's struct linux_dirent64 before d_name. */
 #define DIRENT64_NAME_OFFSET 19
 
@@ -817,21 +836,7 @@ WASI_FN(fd_readdir)
             const char *nul = memchr(name, 0, reclen - DIRENT64_NAME_OFFSET);
             if (!nul)
                 return WASI_EIO;
-            uint32_t namlen = (uint32_t)(nul - name);
-            uint8_t entry[WASI_DIRENT_SIZE];
-            memset(entry, 0, sizeof entry);
-            put_u64(entry, off);
-            put_u64(entry + 8, ino);
-            put_u32(entry + 16, namlen);
-            put_u8(entry + 20, dtype_filetype(type));
-            uint32_t room = buf_len - used;
-            uint32_t take = room < WASI_DIRENT_SIZE ? room : WASI_DIRENT_SIZE;
-            memcpy(out + used, entry, take);
-            used += take;
-            room = buf_len - used;
-            take = room < namlen ? room : namlen;
-            memcpy(out + used, name, take);
-            used += take;
+            dirent_put(out, buf_len, &used, off, ino, name, (uint32_t)(nul - name), dtype_filetype(type));
             pos += reclen;
         }
     }

@@ -116,6 +116,12 @@ int wasi_errno(int host_errno);
 wfd *fd_get(wasi_ctx *ctx, uint32_t fd, uint64_t need, int *err);
 /* Adds a descriptor at the lowest free number. Returns the number or -1. */
 int fd_insert(wasi_ctx *ctx, const wfd *entry);
+/* fd_insert for a preopened directory: the entry gets a copy of guest_path. */
+int fd_insert_preopen(wasi_ctx *ctx, wfd *entry, const char *guest_path);
+/* Appends one directory entry (WASI dirent, then the name) to out, cut at
+ * buf_len as fd_readdir specifies. */
+void dirent_put(uint8_t *out, uint32_t buf_len, uint32_t *used, uint64_t next, uint64_t ino, const char *name,
+                uint32_t namlen, uint8_t type);
 /* Releases whatever the entry holds and marks the slot free. */
 void fd_release(wfd *entry);
 /* WASI filetype of a host descriptor. */

@@ -34,13 +34,7 @@ int wasi_ctx_add_mem_dir(wasi_ctx *ctx, const char *guest_path, const wasi_mem_f
     f.rights_inheriting = RIGHTS_MEMDIR_ASKABLE | RIGHTS_MEMFILE | RIGHTS_MEMFILE_ASKABLE;
     f.mem_files = files;
     f.mem_count = count;
-    f.preopen_path = strdup(guest_path);
-    if (!f.preopen_path)
-        return -1;
-    int fd = fd_insert(ctx, &f);
-    if (fd < 0)
-        free(f.preopen_path);
-    return fd;
+    return fd_insert_preopen(ctx, &f, guest_path);
 }
 
 /* ---- files ---- */
@@ -115,20 +109,8 @@ int memfs_readdir(wfd *f, uint8_t *out, uint32_t buf_len, uint64_t cookie, uint3
     uint32_t used = 0;
     for (uint64_t i = cookie; i < 2 + (uint64_t)f->mem_count && used < buf_len; i++) {
         const char *name = i == 0 ? "." : i == 1 ? ".." : f->mem_files[i - 2].name;
-        uint32_t namlen = (uint32_t)strlen(name);
-        uint8_t entry[WASI_DIRENT_SIZE];
-        memset(entry, 0, sizeof entry);
-        put_u64(entry, i + 1);
-        put_u64(entry + 8, i < 2 ? 1 : i);
-        put_u32(entry + 16, namlen);
-        put_u8(entry + 20, i < 2 ? WASI_FILETYPE_DIRECTORY : WASI_FILETYPE_REGULAR_FILE);
-        uint32_t room = buf_len - used, take = room < WASI_DIRENT_SIZE ? room : WASI_DIRENT_SIZE;
-        memcpy(out + used, entry, take);
-        used += take;
-        room = buf_len - used;
-        take = room < namlen ? room : namlen;
-        memcpy(out + used, name, take);
-        used += take;
+        dirent_put(out, buf_len, &used, i + 1, i < 2 ? 1 : i, name, (uint32_t)strlen(name),
+                   i < 2 ? WASI_FILETYPE_DIRECTORY : WASI_FILETYPE_REGULAR_FILE);
     }
     *used_out = used;
     return 0;
