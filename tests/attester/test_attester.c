@@ -110,7 +110,8 @@ static int add_ext_ia5(X509 *x, const char *oid, const char *s)
         return -1;
     der[0] = 0x16;
     der[1] = (uint8_t)n;
-    memcpy(der + 2, s, n);
+    for (size_t i = 0; i < n; i++)
+        der[2 + i] = (uint8_t)s[i];
     return add_ext_raw(x, oid, der, n + 2);
 }
 
@@ -424,7 +425,7 @@ static size_t put_entry(uint8_t *table, size_t at, const char *guid_hex, uint32_
 {
     for (int i = 0; i < 16; i++) {
         unsigned v = 0;
-        sscanf(guid_hex + 2 * i, "%2x", &v);
+        sscanf(guid_hex + (size_t)2 * i, "%2x", &v);
         table[at + (size_t)i] = (uint8_t)v;
     }
     put32(table + at + 16, off);
@@ -435,7 +436,7 @@ static size_t put_entry(uint8_t *table, size_t at, const char *guid_hex, uint32_
 int test_attester_evidence(const test_attester *ta, const uint8_t report_data[64],
                            const struct test_report_fields *f, uint8_t **out, size_t *out_len)
 {
-    size_t entries = 4 * 24;
+    size_t entries = (size_t)4 * 24;
     size_t table_len = entries + (size_t)ta->vcek_len + (size_t)ta->ask_len + (size_t)ta->ark_len;
     size_t total = ENARX_EVIDENCE_HEADER_LEN + ENARX_SNP_REPORT_LEN + table_len;
     uint8_t *e = calloc(1, total);
