@@ -294,18 +294,25 @@ attest_status typed_evidence_verify(verify_ctx *ctx, const uint8_t *ev, size_t l
     return res->status;
 }
 
+/* A typed document with its binding, in a context of its own. */
+static attest_status typed_evidence_alone(const attest_trust *trust, const uint8_t *evidence, size_t len,
+                                          const report_binding *b, const attest_inputs *in, attest_result *res)
+{
+    verify_ctx ctx;
+    verify_ctx_init(&ctx, trust, NULL);
+    typed_evidence_verify(&ctx, evidence, len, b, in, res);
+    verify_ctx_finish(&ctx, false);
+    result_finish(res);
+    return res->status;
+}
+
 attest_status attest_verify_typed_evidence(const attest_trust *trust, const uint8_t *evidence, size_t len,
                                            const uint8_t report_data[64], size_t bound, const attest_inputs *in,
                                            attest_result *res)
 {
     report_binding b = {report_data, bound > 64 ? 64 : bound, "report_data", "the expected report data",
                         "this evidence was made for another request (another key, channel or nonce)"};
-    verify_ctx ctx;
-    verify_ctx_init(&ctx, trust, NULL);
-    typed_evidence_verify(&ctx, evidence, len, &b, in, res);
-    verify_ctx_finish(&ctx, false);
-    result_finish(res);
-    return res->status;
+    return typed_evidence_alone(trust, evidence, len, &b, in, res);
 }
 
 /* ---- the certificate ------------------------------------------------------ */
@@ -731,10 +738,5 @@ attest_status ratls_verify_fresh(const attest_trust *trust, const uint8_t *evide
                         "the binder of this connection (its TLS exporter, the nonce sent, the key's hash)",
                         "this evidence was not made for this connection: a replay, or a relay between you and the "
                         "Keep"};
-    verify_ctx ctx;
-    verify_ctx_init(&ctx, trust, NULL);
-    typed_evidence_verify(&ctx, evidence, len, &b, in, res);
-    verify_ctx_finish(&ctx, false);
-    result_finish(res);
-    return res->status;
+    return typed_evidence_alone(trust, evidence, len, &b, in, res);
 }

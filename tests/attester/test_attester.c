@@ -248,26 +248,17 @@ out:
 
 /* ---- loading ------------------------------------------------------------- */
 
-static X509 *read_cert(const char *dir, const char *file)
+/* The first certificate or private key of DIR/FILE (PEM). */
+static void *read_pem(const char *dir, const char *file, int want_key)
 {
     char path[4096];
     snprintf(path, sizeof path, "%s/%s", dir, file);
     FILE *f = fopen(path, "r");
-    X509 *x = f ? PEM_read_X509(f, NULL, NULL, NULL) : NULL;
-    if (f)
-        fclose(f);
-    return x;
-}
-
-static EVP_PKEY *read_key(const char *dir, const char *file)
-{
-    char path[4096];
-    snprintf(path, sizeof path, "%s/%s", dir, file);
-    FILE *f = fopen(path, "r");
-    EVP_PKEY *k = f ? PEM_read_PrivateKey(f, NULL, NULL, NULL) : NULL;
-    if (f)
-        fclose(f);
-    return k;
+    if (!f)
+        return NULL;
+    void *v = want_key ? (void *)PEM_read_PrivateKey(f, NULL, NULL, NULL) : (void *)PEM_read_X509(f, NULL, NULL, NULL);
+    fclose(f);
+    return v;
 }
 
 /* The VCEK's hwID (raw bytes) is the chip id every report carries. */
@@ -306,10 +297,10 @@ test_attester *test_attester_load(const char *dir, char *err, size_t errlen)
         fail(err, errlen, "out of memory");
         return NULL;
     }
-    ta->ark = read_cert(dir, "ark.pem");
-    ta->ask = read_cert(dir, "ask.pem");
-    ta->vcek = read_cert(dir, "vcek.pem");
-    ta->vcek_key = read_key(dir, "vcek-key.pem");
+    ta->ark = read_pem(dir, "ark.pem", 0);
+    ta->ask = read_pem(dir, "ask.pem", 0);
+    ta->vcek = read_pem(dir, "vcek.pem", 0);
+    ta->vcek_key = read_pem(dir, "vcek-key.pem", 1);
     if (!ta->ark || !ta->ask || !ta->vcek || !ta->vcek_key || read_chip_id(ta->vcek, ta->chip_id) ||
         (ta->ark_len = i2d_X509(ta->ark, &ta->ark_der)) <= 0 || (ta->ask_len = i2d_X509(ta->ask, &ta->ask_der)) <= 0 ||
         (ta->vcek_len = i2d_X509(ta->vcek, &ta->vcek_der)) <= 0) {
