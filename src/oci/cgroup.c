@@ -229,10 +229,12 @@ static int make_dirs(const hierarchy *h, const char *dir)
     snprintf(path, sizeof path, "%s", dir);
     for (char *p = path + base + 1; (p = strchr(p, '/')); p++) {
         *p = 0;
-        if (mkdir(path, 0755) == 0 && has_controller(h, "cpuset"))
-            inherit_cpuset(path);
-        else if (errno != EEXIST)
+        if (mkdir(path, 0755) == 0) {
+            if (has_controller(h, "cpuset"))
+                inherit_cpuset(path);
+        } else if (errno != EEXIST) {
             return -1;
+        }
         *p = '/';
     }
     if (mkdir(path, 0755) != 0 && errno != EEXIST)

@@ -389,8 +389,6 @@ static int id_command(const globals *g, const char *cmd)
          * on its own ids, and on `delete --force` of an unknown id: 0) */
         if (strcmp(cmd, "delete") == 0 && o.force)
             return 0;
-        if (strcmp(cmd, "kill") == 0 && o.all)
-            return oci_fail("container %s does not exist", o.id);
         return oci_fail("container %s does not exist", o.id);
     }
     char err[8192];
@@ -399,8 +397,10 @@ static int id_command(const globals *g, const char *cmd)
         return oci_fail("%s", err);
     int rc;
     ours = oci_state_exists(g->root, o.id); /* again, now that nobody else changes it */
-    if (!ours)
-        rc = runc_owns(g, o.id) || strcmp(cmd, "delete") != 0 || !o.force ? run_runc(g) : 0;
+    if (!ours && !runc_owns(g, o.id))
+        rc = strcmp(cmd, "delete") == 0 && o.force ? 0 : oci_fail("container %s does not exist", o.id);
+    else if (!ours)
+        rc = run_runc(g);
     else if (strcmp(cmd, "start") == 0)
         rc = oci_cmd_start(g->root, o.id);
     else if (strcmp(cmd, "state") == 0)
@@ -411,8 +411,8 @@ static int id_command(const globals *g, const char *cmd)
         rc = oci_cmd_delete(g->root, o.id, o.force);
     else
         rc = oci_cmd_ps(g->root, o.id, o.json);
-    if (strcmp(cmd, "delete") == 0 && rc == 0 && !oci_state_exists(g->root, o.id) && !runc_owns(g, o.id))
-        oci_unlock_remove(lock, g->root, o.id);
+    if (!oci_state_exists(g->root, o.id) && !runc_owns(g, o.id))
+        oci_unlock_remove(lock, g->root, o.id); /* deleted, here or by a command we waited for */
     else
         close(lock);
     return rc;
