@@ -3,7 +3,7 @@
  *   args               prints argv and the environment, one per line
  *   exit N             exits with status N
  *   sleep S            sleeps S seconds, then prints "slept"
- *   cat PATH           prints the file
+ *   cat PATH           prints the file ("-": standard input, to its end)
  *   write PATH TEXT    writes TEXT to PATH; prints "wrote" or the error
  *   ls PATH            lists the directory's names
  * With no argument it says hello. */
@@ -18,7 +18,7 @@ extern char **environ;
 
 static int cat(const char *path)
 {
-    FILE *f = fopen(path, "r");
+    FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "r");
     if (!f) {
         printf("cannot open %s: %s\n", path, strerror(errno));
         return 3;
@@ -27,7 +27,8 @@ static int cat(const char *path)
     size_t n;
     while ((n = fread(buf, 1, sizeof buf, f)) > 0)
         fwrite(buf, 1, n, stdout);
-    fclose(f);
+    if (f != stdin)
+        fclose(f);
     return 0;
 }
 
