@@ -42,3 +42,42 @@ wait_for() {
     done
     return 1
 }
+
+# make_oci_archive OUT.tar NAME:TAG DIR ENTRYPOINT_JSON [ANNOTATIONS_JSON]:
+# an OCI image archive (one uncompressed layer holding DIR's files) that
+# `ctr image import` accepts, made without a registry or an image builder.
+make_oci_archive() {
+    local out=$1 ref=$2 dir=$3 entrypoint=$4 annotations=${5:-'{}'}
+    local lay
+    lay=$(mktemp -d)
+    mkdir -p "$lay/blobs/sha256"
+    tar -C "$dir" --owner=0 --group=0 --numeric-owner -cf "$lay/layer.tar" .
+    local layer_sha layer_size config_sha config_size manifest_sha manifest_size
+    layer_sha=$(sha256sum "$lay/layer.tar" | cut -d' ' -f1)
+    layer_size=$(stat -c %s "$lay/layer.tar")
+    mv "$lay/layer.tar" "$lay/blobs/sha256/$layer_sha"
+    jq -cn --argjson ep "$entrypoint" --arg diff "sha256:$layer_sha" '{
+        architecture: "amd64", os: "linux",
+        config: {Entrypoint: $ep, Env: ["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"]},
+        rootfs: {type: "layers", diff_ids: [$diff]}}' >"$lay/config"
+    config_sha=$(sha256sum "$lay/config" | cut -d' ' -f1)
+    config_size=$(stat -c %s "$lay/config")
+    mv "$lay/config" "$lay/blobs/sha256/$config_sha"
+    jq -cn --arg c "sha256:$config_sha" --argjson cs "$config_size" --arg l "sha256:$layer_sha" \
+        --argjson ls "$layer_size" --argjson a "$annotations" '{
+        schemaVersion: 2, mediaType: "application/vnd.oci.image.manifest.v1+json",
+        config: {mediaType: "application/vnd.oci.image.config.v1+json", digest: $c, size: $cs},
+        layers: [{mediaType: "application/vnd.oci.image.layer.v1.tar", digest: $l, size: $ls}],
+        annotations: $a}' >"$lay/manifest"
+    manifest_sha=$(sha256sum "$lay/manifest" | cut -d' ' -f1)
+    manifest_size=$(stat -c %s "$lay/manifest")
+    mv "$lay/manifest" "$lay/blobs/sha256/$manifest_sha"
+    jq -cn --arg m "sha256:$manifest_sha" --argjson ms "$manifest_size" --arg ref "$ref" '{
+        schemaVersion: 2,
+        manifests: [{mediaType: "application/vnd.oci.image.manifest.v1+json", digest: $m, size: $ms,
+                     annotations: {"io.containerd.image.name": $ref, "org.opencontainers.image.ref.name": $ref}}]}' \
+        >"$lay/index.json"
+    echo '{"imageLayoutVersion": "1.0.0"}' >"$lay/oci-layout"
+    tar -C "$lay" -cf "$out" oci-layout index.json blobs
+    rm -rf "$lay"
+}
