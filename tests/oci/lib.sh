@@ -81,3 +81,33 @@ make_oci_archive() {
     tar -C "$lay" -cf "$out" oci-layout index.json blobs
     rm -rf "$lay"
 }
+
+# oci_podman_setup DIR STATE: podman with a store, run root and
+# containers.conf of its own under DIR, and enarx-oci as the runtime
+# "enarx-oci" (a wrapper passes --root STATE: podman passes none). The
+# containers.conf carries this machine's workarounds: runc, not crun (hybrid
+# cgroups), and ulimits that fit the hard limits (no CAP_SYS_RESOURCE).
+# Defines pm, podman with those settings.
+oci_podman_setup() {
+    local dir=$1 state=$2
+    mkdir -p "$dir/bin"
+    cat >"$dir/bin/enarx-oci" <<EOS
+#!/bin/sh
+exec "$OCI" --root "$state" "\$@"
+EOS
+    chmod +x "$dir/bin/enarx-oci"
+    cat >"$dir/containers.conf" <<EOS
+[containers]
+default_ulimits = ["nofile=20000:20000", "nproc=32768:32768"]
+[engine]
+cgroup_manager = "cgroupfs"
+events_logger = "file"
+runtime = "runc"
+runtime_supports_json = ["crun", "runc", "enarx-oci"]
+[engine.runtimes]
+enarx-oci = ["$dir/bin/enarx-oci"]
+EOS
+    export CONTAINERS_CONF="$dir/containers.conf"
+    PM_DIR=$dir
+}
+pm() { timeout 120 podman --root "$PM_DIR/storage" --runroot "$PM_DIR/run" --tmpdir "$PM_DIR/tmp" --storage-driver overlay "$@"; }

@@ -37,6 +37,7 @@ run_bundle() {
 
 # --- the command line ---
 check_contains "--version (runc's shape)" "$("$OCI" --version)" "enarx-oci version"
+check_contains "enarx oci: the alias runs enarx-oci" "$("$BUILD/bin/enarx" oci --version)" "enarx-oci version"
 check "features is JSON" "$("$OCI" features | jq -r '.linux.namespaces | length')" "6"
 out=$("$OCI" --root "$R" bogus 2>&1); rc=$?
 check "unknown command: status 1" "$rc" "1"

@@ -23,25 +23,8 @@ if ! command -v podman >/dev/null || ! command -v runc >/dev/null; then
 fi
 W="$OCI_WORK/podman"
 STATE="$W/state"
-mkdir -p "$W/bin" "$W/img/probe" "$W/img/busybox" "$W/img/missing"
-cat >"$W/bin/enarx-oci" <<EOS
-#!/bin/sh
-exec "$OCI" --root "$STATE" "\$@"
-EOS
-chmod +x "$W/bin/enarx-oci"
-cat >"$W/containers.conf" <<EOS
-[containers]
-default_ulimits = ["nofile=20000:20000", "nproc=32768:32768"]
-[engine]
-cgroup_manager = "cgroupfs"
-events_logger = "file"
-runtime = "runc"
-runtime_supports_json = ["crun", "runc", "enarx-oci"]
-[engine.runtimes]
-enarx-oci = ["$W/bin/enarx-oci"]
-EOS
-export CONTAINERS_CONF="$W/containers.conf"
-pm() { timeout 120 podman --root "$W/storage" --runroot "$W/run" --tmpdir "$W/tmp" --storage-driver overlay "$@"; }
+oci_podman_setup "$W" "$STATE"
+mkdir -p "$W/img/probe" "$W/img/busybox" "$W/img/missing"
 if ! info=$(pm info 2>&1); then
     echo "SKIP: podman cannot run on this machine: $(tail -1 <<<"$info")"
     echo "0 passed, 0 failed, 1 skipped"

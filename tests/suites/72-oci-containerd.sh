@@ -50,18 +50,17 @@ disabled_plugins = ["io.containerd.snapshotter.v1.aufs", "io.containerd.snapshot
     conf_dir = "$W/cni-conf"
   [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc]
     runtime_type = "io.containerd.runc.v2"
-  [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.enarx]
-    runtime_type = "io.containerd.runc.v2"
-    pod_annotations = ["module.wasm.image/variant", "run.oci.handler", "io.enarx.*"]
-    [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.enarx.options]
-      BinaryName = "$OCI"
-      Root = "$W/enarx-oci"
 EOS
+# the handler exactly as dist/ ships it, pointed at this build
+sed -e "s|/usr/bin/enarx-oci|$OCI|" -e "s|/run/enarx-oci|$W/enarx-oci|" dist/containerd-enarx-oci.toml >>"$W/config.toml"
 containerd --config "$W/config.toml" >"$W/containerd.log" 2>&1 &
 containerd_pid=$!
 stop_containerd() {
-    ctr -n default task ls -q 2>/dev/null | while read -r t; do ctr -n default task delete -f "$t"; done >/dev/null 2>&1
-    ctr -n default container ls -q 2>/dev/null | xargs -r ctr -n default container rm >/dev/null 2>&1
+    # what a failed check left running (CRI pods too) goes before containerd
+    for ns in default k8s.io; do
+        ctr -n "$ns" task ls -q 2>/dev/null | while read -r t; do ctr -n "$ns" task delete -f "$t"; done >/dev/null 2>&1
+        ctr -n "$ns" container ls -q 2>/dev/null | xargs -r ctr -n "$ns" container rm >/dev/null 2>&1
+    done
     kill "$containerd_pid" 2>/dev/null
     wait "$containerd_pid" 2>/dev/null
     grep -o " $W/[^ ]*" /proc/mounts | sort -r | while read -r m; do umount -l "$m"; done
