@@ -433,7 +433,7 @@ void oci_cgroup_remove(const oci_state *st)
             size_t n = read_pids(st->cgroups[i], pids, 256);
             for (size_t k = 0; k < n; k++)
                 kill(pids[k], SIGKILL);
-            struct timespec ts = {0, 10 * 1000 * 1000};
+            struct timespec ts = {0, 10L * 1000 * 1000};
             nanosleep(&ts, NULL);
         }
     }

@@ -101,7 +101,8 @@ static int parse_globals(int argc, char **argv, globals *g)
     const char *format = "text";
     int i = 1;
     for (; i < argc && argv[i][0] == '-'; i++) {
-        const char *v = NULL;
+        const char *arg = argv[i], *v = NULL;
+        bool valued = true;
         if (option(argc, argv, &i, "root", &v)) {
             g->root = v;
         } else if (option(argc, argv, &i, "log", &v)) {
@@ -110,22 +111,24 @@ static int parse_globals(int argc, char **argv, globals *g)
             format = v;
         } else if (option(argc, argv, &i, "rootless", &v) || option(argc, argv, &i, "criu", &v)) {
             /* accepted: a Keep runs rootful; checkpointing is not supported */
-        } else if (flag(argv[i], "debug")) {
+        } else if (flag(arg, "debug")) {
             g->debug = true;
-        } else if (flag(argv[i], "systemd-cgroup")) {
+            valued = false;
+        } else if (flag(arg, "systemd-cgroup")) {
             g->systemd_cgroup = true;
-        } else if (flag(argv[i], "version") || flag(argv[i], "v")) {
+            valued = false;
+        } else if (flag(arg, "version") || flag(arg, "v")) {
             printf("enarx-oci version %s\nspec: 1.0.2\n", ENARX_OCI_VERSION);
             return -1;
-        } else if (flag(argv[i], "help") || flag(argv[i], "h")) {
+        } else if (flag(arg, "help") || flag(arg, "h")) {
             usage(stdout);
             return -1;
         } else {
-            fprintf(stderr, "enarx-oci: unknown global option %s (run `enarx-oci --help`)\n", argv[i]);
+            fprintf(stderr, "enarx-oci: unknown global option %s (run `enarx-oci --help`)\n", arg);
             return 1;
         }
-        if (!v && !flag(argv[i], "debug") && !flag(argv[i], "systemd-cgroup")) {
-            fprintf(stderr, "enarx-oci: option %s needs a value\n", argv[i - 1 < 1 ? 1 : i]);
+        if (valued && !v) {
+            fprintf(stderr, "enarx-oci: option %s needs a value\n", arg);
             return 1;
         }
     }

@@ -17,7 +17,7 @@
 #include <sys/mount.h>
 #include <sys/resource.h>
 
-#define MAX_STRING (128u * 1024) /* one argument, variable or path, like a Keep's stream */
+#define MAX_STRING (128ul * 1024) /* one argument, variable or path, like a Keep's stream */
 #define MAX_ITEMS 65536          /* entries in any one array or map */
 
 typedef struct parser {
@@ -64,7 +64,7 @@ static int dup_string(parser *p, json_t *v, const char *field, char **out)
                     json_is_null(v) ? "null" : json_is_object(v) ? "an object" : json_is_array(v) ? "an array" : "a number or boolean");
     size_t len = json_string_length(v);
     if (len > MAX_STRING)
-        return fail(p, field, "is %zu bytes long; the limit is %u", len, MAX_STRING);
+        return fail(p, field, "is %zu bytes long; the limit is %lu", len, MAX_STRING);
     if (!(*out = strdup(json_string_value(v))))
         return fail(p, field, "out of memory");
     return 0;

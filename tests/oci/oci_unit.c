@@ -244,7 +244,7 @@ static void test_pid_reuse_and_zombies(void)
     oci_state_free(&st);
     /* a zombie counts as stopped */
     kill(child, SIGKILL);
-    struct timespec ts = {0, 50 * 1000 * 1000};
+    struct timespec ts = {0, 50L * 1000 * 1000};
     nanosleep(&ts, NULL);
     bool zombie = false;
     CHECK(oci_process_start_time(child, &zombie) == start && zombie);
@@ -323,7 +323,7 @@ static void test_lock(void)
         int fd = oci_lock(root, "locked", err, sizeof err);
         if (write(pipefd[1], "L", 1) != 1)
             _exit(1);
-        struct timespec ts = {0, 300 * 1000 * 1000};
+        struct timespec ts = {0, 300L * 1000 * 1000};
         nanosleep(&ts, NULL);
         /* what the holder did while locked is done before the waiter goes on */
         snprintf(path, sizeof path, "%s/marker", root);
