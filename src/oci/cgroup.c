@@ -279,6 +279,18 @@ static int set_text(const char *dir, const char *file, const char *value, bool *
     return 0;
 }
 
+/* cpuset and pids: the same files in v1 and v2 */
+static int apply_common(const char *dir, const oci_resources *r, applied *a, char *err, size_t errlen)
+{
+    if (r->cpus && *r->cpus && set_text(dir, "cpuset.cpus", r->cpus, &a->cpus, "linux.resources.cpu.cpus", err, errlen))
+        return -1;
+    if (r->mems && *r->mems && set_text(dir, "cpuset.mems", r->mems, &a->mems, "linux.resources.cpu.mems", err, errlen))
+        return -1;
+    if (r->pids_limit > 0 && set(dir, "pids.max", r->pids_limit, &a->pids, "linux.resources.pids.limit", err, errlen))
+        return -1;
+    return 0;
+}
+
 static int apply_v1(const char *dir, const oci_resources *r, applied *a, char *err, size_t errlen)
 {
     if (r->memory_limit >= 0 &&
@@ -298,13 +310,7 @@ static int apply_v1(const char *dir, const oci_resources *r, applied *a, char *e
     if (r->cpu_quota != 0 && r->cpu_quota != -1 &&
         set(dir, "cpu.cfs_quota_us", r->cpu_quota, &a->quota, "linux.resources.cpu.quota", err, errlen))
         return -1;
-    if (r->cpus && *r->cpus && set_text(dir, "cpuset.cpus", r->cpus, &a->cpus, "linux.resources.cpu.cpus", err, errlen))
-        return -1;
-    if (r->mems && *r->mems && set_text(dir, "cpuset.mems", r->mems, &a->mems, "linux.resources.cpu.mems", err, errlen))
-        return -1;
-    if (r->pids_limit > 0 && set(dir, "pids.max", r->pids_limit, &a->pids, "linux.resources.pids.limit", err, errlen))
-        return -1;
-    return 0;
+    return apply_common(dir, r, a, err, errlen);
 }
 
 static int apply_v2(const char *dir, const oci_resources *r, applied *a, char *err, size_t errlen)
@@ -333,13 +339,7 @@ static int apply_v2(const char *dir, const oci_resources *r, applied *a, char *e
         if (set_text(dir, "cpu.max", text, &a->quota, "linux.resources.cpu.quota", err, errlen))
             return -1;
     }
-    if (r->cpus && *r->cpus && set_text(dir, "cpuset.cpus", r->cpus, &a->cpus, "linux.resources.cpu.cpus", err, errlen))
-        return -1;
-    if (r->mems && *r->mems && set_text(dir, "cpuset.mems", r->mems, &a->mems, "linux.resources.cpu.mems", err, errlen))
-        return -1;
-    if (r->pids_limit > 0 && set(dir, "pids.max", r->pids_limit, &a->pids, "linux.resources.pids.limit", err, errlen))
-        return -1;
-    return 0;
+    return apply_common(dir, r, a, err, errlen);
 }
 
 static int check_applied(const oci_resources *r, const applied *a, char *err, size_t errlen)

@@ -200,6 +200,32 @@ static int object_member(parser *p, json_t *obj, const char *key, const char *pa
     return 0;
 }
 
+/* An array of at most max objects at field: the zeroed list (count + 1
+ * entries of size bytes) to fill, or NULL after a message. */
+static void *object_list(parser *p, json_t *v, const char *field, size_t max, size_t size)
+{
+    if (!json_is_array(v) || json_array_size(v) > max) {
+        fail(p, field, "must be an array of at most %zu objects", max);
+        return NULL;
+    }
+    void *list = calloc(json_array_size(v) + 1, size);
+    if (!list)
+        fail(p, field, "out of memory");
+    return list;
+}
+
+/* Entry i of an array that must hold objects; path receives "field[i]". */
+static json_t *object_entry(parser *p, json_t *v, size_t i, const char *field, char *path, size_t size)
+{
+    snprintf(path, size, "%s[%zu]", field, i);
+    json_t *entry = json_array_get(v, i);
+    if (!json_is_object(entry)) {
+        fail(p, path, "must be an object");
+        return NULL;
+    }
+    return entry;
+}
+
 /* ---- root ---- */
 
 static int parse_root(parser *p, json_t *root, oci_spec *s)
@@ -239,13 +265,10 @@ static int parse_rlimits(parser *p, json_t *v, oci_spec *s)
         return fail(p, "process.rlimits", "has %zu entries; there are %d kinds", json_array_size(v),
                     OCI_MAX_RLIMITS);
     for (size_t i = 0; i < json_array_size(v); i++) {
-        json_t *r = json_array_get(v, i);
         char path[64], field[96];
-        snprintf(path, sizeof path, "process.rlimits[%zu]", i);
-        if (!json_is_object(r))
-            return fail(p, path, "must be an object");
+        json_t *r = object_entry(p, v, i, "process.rlimits", path, sizeof path);
         static const char *const keys[] = {"type", "soft", "hard", NULL};
-        if (check_keys(p, r, path, keys) < 0)
+        if (!r || check_keys(p, r, path, keys) < 0)
             return -1;
         json_t *type = json_object_get(r, "type");
         snprintf(field, sizeof field, "%s.type", path);
@@ -496,22 +519,16 @@ static int parse_mounts(parser *p, json_t *v, oci_spec *s)
 {
     if (!v)
         return 0;
-    if (!json_is_array(v) || json_array_size(v) > 4096)
-        return fail(p, "mounts", "must be an array of at most 4096 mounts");
-    s->mounts = calloc(json_array_size(v) + 1, sizeof *s->mounts);
-    if (!s->mounts)
-        return fail(p, "mounts", "out of memory");
+    if (!(s->mounts = object_list(p, v, "mounts", 4096, sizeof *s->mounts)))
+        return -1;
     for (size_t i = 0; i < json_array_size(v); i++) {
-        json_t *m = json_array_get(v, i);
         oci_mount *out = &s->mounts[i];
         s->mount_count = i + 1;
         char path[64];
-        snprintf(path, sizeof path, "mounts[%zu]", i);
-        if (!json_is_object(m))
-            return fail(p, path, "must be an object");
+        json_t *m = object_entry(p, v, i, "mounts", path, sizeof path);
         static const char *const keys[] = {"destination", "type", "source", "options", "uidMappings",
                                            "gidMappings", NULL};
-        if (check_keys(p, m, path, keys) < 0 || opt_string(p, m, "destination", path, &out->destination) < 0 ||
+        if (!m || check_keys(p, m, path, keys) < 0 || opt_string(p, m, "destination", path, &out->destination) < 0 ||
             opt_string(p, m, "type", path, &out->type) < 0 || opt_string(p, m, "source", path, &out->source) < 0 ||
             refuse_unless_empty(p, m, "uidMappings", path, "id-mapped mounts") < 0 ||
             refuse_unless_empty(p, m, "gidMappings", path, "id-mapped mounts") < 0)
@@ -552,17 +569,13 @@ static int parse_namespaces(parser *p, json_t *v, oci_spec *s)
 {
     if (!v)
         return 0;
-    if (!json_is_array(v) || json_array_size(v) > 16)
-        return fail(p, "linux.namespaces", "must be an array of at most 16 entries");
-    s->namespaces = calloc(json_array_size(v) + 1, sizeof *s->namespaces);
-    if (!s->namespaces)
-        return fail(p, "linux.namespaces", "out of memory");
+    if (!(s->namespaces = object_list(p, v, "linux.namespaces", 16, sizeof *s->namespaces)))
+        return -1;
     for (size_t i = 0; i < json_array_size(v); i++) {
-        json_t *ns = json_array_get(v, i);
         char path[64], field[96];
-        snprintf(path, sizeof path, "linux.namespaces[%zu]", i);
-        if (!json_is_object(ns))
-            return fail(p, path, "must be an object");
+        json_t *ns = object_entry(p, v, i, "linux.namespaces", path, sizeof path);
+        if (!ns)
+            return -1;
         static const char *const keys[] = {"type", "path", NULL};
         char *type = NULL;
         oci_namespace *out = &s->namespaces[s->namespace_count];
