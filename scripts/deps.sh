@@ -12,7 +12,7 @@ nodejs
 valgrind hyperfine jq xxd
 qemu-system-x86 busybox-static cpio xz-utils
 podman runc conmon netavark aardvark-dns iptables containerd buildah skopeo
-python3-grpcio python3-grpc-tools
+python3-grpcio python3-grpc-tools strace
 "
 
 missing=""

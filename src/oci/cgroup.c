@@ -361,11 +361,10 @@ static int check_applied(const oci_resources *r, const applied *a, char *err, si
     return -1;
 }
 
-int oci_cgroup_create(const char *path, const oci_resources *r, oci_state *st, char *err, size_t errlen)
+int oci_cgroup_plan(const char *path, oci_state *st, char *err, size_t errlen)
 {
     hierarchy hs[MAX_HIERARCHIES];
     size_t n = find_hierarchies(hs, MAX_HIERARCHIES);
-    applied a = {0};
     for (size_t i = 0; i < n && st->cgroup_count < OCI_MAX_CGROUPS; i++) {
         char base[512] = "/", dir[1024];
         if (path[0] != '/')
@@ -376,18 +375,48 @@ int oci_cgroup_create(const char *path, const oci_resources *r, oci_state *st, c
             snprintf(err, errlen, "linux.cgroupsPath: %s is too long", path);
             return -1;
         }
-        if (make_dirs(&hs[i], dir) < 0) {
-            /* an unusable hierarchy (read-only, or v2 here with nothing delegated) is skipped */
-            continue;
-        }
         if (!(st->cgroups[st->cgroup_count] = strdup(dir))) {
             snprintf(err, errlen, "out of memory");
             return -1;
         }
         st->cgroup_count++;
-        if ((hs[i].v2 ? apply_v2 : apply_v1)(dir, r, &a, err, errlen) < 0)
-            return -1;
     }
+    return 0;
+}
+
+/* The hierarchy a planned directory is on. */
+static const hierarchy *hierarchy_of(const hierarchy *hs, size_t n, const char *dir)
+{
+    for (size_t i = 0; i < n; i++) {
+        size_t len = strlen(hs[i].mount);
+        if (strncmp(dir, hs[i].mount, len) == 0 && dir[len] == '/')
+            return &hs[i];
+    }
+    return NULL;
+}
+
+int oci_cgroup_create(const oci_resources *r, oci_state *st, char *err, size_t errlen)
+{
+    hierarchy hs[MAX_HIERARCHIES];
+    size_t n = find_hierarchies(hs, MAX_HIERARCHIES);
+    applied a = {0};
+    size_t kept = 0;
+    for (size_t i = 0; i < st->cgroup_count; i++) {
+        const hierarchy *h = hierarchy_of(hs, n, st->cgroups[i]);
+        if (!h || make_dirs(h, st->cgroups[i]) < 0) {
+            /* an unusable hierarchy (read-only, or v2 here with nothing delegated) is skipped */
+            free(st->cgroups[i]);
+            continue;
+        }
+        st->cgroups[kept++] = st->cgroups[i];
+        if ((h->v2 ? apply_v2 : apply_v1)(st->cgroups[kept - 1], r, &a, err, errlen) < 0) {
+            for (size_t k = i + 1; k < st->cgroup_count; k++)
+                st->cgroups[kept++] = st->cgroups[k];
+            st->cgroup_count = kept;
+            return -1;
+        }
+    }
+    st->cgroup_count = kept;
     return check_applied(r, &a, err, errlen);
 }
 

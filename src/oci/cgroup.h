@@ -21,10 +21,14 @@
 int oci_cgroup_path(const char *cgroups_path, bool systemd, const char *id, char *out, size_t size, char *err,
                     size_t errlen);
 
-/* Makes the directories on every hierarchy, applies the limits, and
- * records the directories in st->cgroups. A limit asked for that no
+/* Records in st->cgroups the directory for path on every hierarchy,
+ * making nothing: the state names them before they exist, so that a create
+ * killed while making them leaves nothing delete does not know of. */
+int oci_cgroup_plan(const char *path, oci_state *st, char *err, size_t errlen);
+/* Makes the planned directories, applies the limits, and drops the
+ * directories of hierarchies that cannot be used. A limit asked for that no
  * hierarchy can apply is an error naming the field. */
-int oci_cgroup_create(const char *path, const oci_resources *r, oci_state *st, char *err, size_t errlen);
+int oci_cgroup_create(const oci_resources *r, oci_state *st, char *err, size_t errlen);
 /* Moves pid into every recorded directory. */
 int oci_cgroup_join(const oci_state *st, pid_t pid, char *err, size_t errlen);
 /* Kills what is left in the recorded directories and removes them. */

@@ -441,9 +441,9 @@ int oci_create(const oci_create_request *req, const oci_spec *spec)
     made_dir = true;
     /* from here on the directory names everything made, for delete to undo */
     if (oci_cgroup_path(spec->cgroups_path, req->systemd_cgroup, req->id, cgroup, sizeof cgroup, err, sizeof err) < 0 ||
-        oci_state_save(req->root, &st, err, sizeof err) < 0)
+        oci_cgroup_plan(cgroup, &st, err, sizeof err) < 0 || oci_state_save(req->root, &st, err, sizeof err) < 0)
         goto failed;
-    int cg = oci_cgroup_create(cgroup, &spec->resources, &st, err, sizeof err);
+    int cg = oci_cgroup_create(&spec->resources, &st, err, sizeof err);
     if (oci_state_save(req->root, &st, err, sizeof err) < 0 || cg < 0)
         goto failed;
     if (mkfifo(fifo, 0622) != 0) {
