@@ -110,6 +110,7 @@ out=$(run localhost/enarx-oci-missing:test 2>&1)
 check_contains "a missing module: the message names process.args[0]" "$out" "process.args[0]: the wasm module /missing.wasm"
 
 # --- 20 at once ---
+cgroups_before=$(ls -d /sys/fs/cgroup/memory/libpod_parent/libpod-* 2>/dev/null | sort)
 for i in $(seq 20); do
     (pm run --rm --runtime enarx-oci --network none "$IMG" args "n$i" >"$W/par.$i" 2>&1 </dev/null; echo $? >"$W/par.$i.rc") &
 done
@@ -122,6 +123,6 @@ check "20 concurrent podman runs: all succeed with their own output" "$okays" "2
 [ -n "$(ls "$W/par.1" 2>/dev/null)" ] && [ "$okays" != 20 ] && for i in $(seq 20); do [ "$(cat "$W/par.$i.rc")" = 0 ] || echo "  run $i: $(tail -2 "$W/par.$i")"; done
 check "and leave no state behind" "$(ls "$STATE/keep" "$STATE/lock" 2>/dev/null | grep -v ':$' | grep -c .)" "0"
 check "and no container" "$(pm ps -aq | wc -l)" "0"
-leftover=$(find /sys/fs/cgroup/memory/libpod_parent -maxdepth 1 -name 'libpod-*' -newer "$W/par.1.rc" 2>/dev/null | head -3)
+leftover=$(comm -13 <(echo "$cgroups_before") <(ls -d /sys/fs/cgroup/memory/libpod_parent/libpod-* 2>/dev/null | sort) | head -3)
 check "and no cgroup" "$leftover" ""
 summary
