@@ -183,7 +183,9 @@ static int add_preopens(const oci_spec *spec, const oci_keep_inputs *in, oci_kee
             close(rootfd);
             return -1;
         }
-        rc = ARG("--dir") || ARG("%s::.", host);
+        /* Not preopened as ".": wasi-libc gives "/" and "." the same
+         * (empty) prefix and the later wins, so "." would take over
+         * absolute paths too. WASI preview 1 has no working directory. */
     }
     for (size_t i = 0; i < spec->mount_count && rc == 0; i++) {
         const oci_mount *m = &spec->mounts[i];

@@ -1,7 +1,7 @@
 /* From a wasm bundle to the Keep launcher's command line:
  *
  *   enarx run [--backend B] [--wasmcfgfile ROOTFS/Enarx.toml]
- *             --dir ROOTFS::/ [--dir ROOTFS/CWD::.] [--dir ROOTFS/DEST::DEST ...]
+ *             --dir ROOTFS::/ [--dir ROOTFS/DEST::DEST ...]
  *             --argv0 ARGS[0] [--env NAME=VALUE ...] -- MODULE ARGS[1..]
  *
  * with an environment of its own: the workload's variables travel as

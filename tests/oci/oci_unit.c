@@ -244,9 +244,12 @@ static void test_pid_reuse_and_zombies(void)
     oci_state_free(&st);
     /* a zombie counts as stopped */
     kill(child, SIGKILL);
-    struct timespec ts = {0, 50L * 1000 * 1000};
-    nanosleep(&ts, NULL);
     bool zombie = false;
+    for (int i = 0; i < 500 && !zombie; i++) { /* until it has exited (a loaded machine is slow) */
+        struct timespec ts = {0, 10L * 1000 * 1000};
+        nanosleep(&ts, NULL);
+        oci_process_start_time(child, &zombie);
+    }
     CHECK(oci_process_start_time(child, &zombie) == start && zombie);
     CHECK(!oci_process_alive(child, start));
     waitpid(child, NULL, 0);
@@ -333,13 +336,9 @@ static void test_lock(void)
     }
     char c;
     CHECK_EQ_INT(read(pipefd[0], &c, 1), 1);
-    struct timespec t0, t1;
-    clock_gettime(CLOCK_MONOTONIC, &t0);
     int fd = oci_lock(root, "locked", err, sizeof err);
-    clock_gettime(CLOCK_MONOTONIC, &t1);
     CHECK(fd >= 0);
-    double waited = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
-    CHECK(waited > 0.1);
+    /* the holder's marker, made just before it let go, is there: we waited for it */
     snprintf(path, sizeof path, "%s/marker", root);
     CHECK(access(path, F_OK) == 0);
     /* we hold the lock of the file that is there now, not the removed one */
@@ -426,8 +425,9 @@ static void test_keep_plan(void)
     char want[400];
     snprintf(want, sizeof want, "%s::/", rootfs);
     CHECK(has_arg(&plan, "--dir", want));
-    snprintf(want, sizeof want, "%s/app::.", rootfs); /* the cwd, made like runc makes it */
-    CHECK(has_arg(&plan, "--dir", want));
+    /* the cwd is made, as runc makes it, but not preopened as "." (it would take "/" over) */
+    snprintf(want, sizeof want, "%s/app::.", rootfs);
+    CHECK(!has_arg(&plan, "--dir", want));
     CHECK(access(cmd, F_OK) == 0);
     CHECK(has_arg(&plan, "--argv0", "/app.wasm"));
     CHECK(has_arg(&plan, "--env", "ENARX_EXEC=/bin/evil"));

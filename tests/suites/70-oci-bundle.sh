@@ -182,6 +182,12 @@ run_bundle m3 "$B"
 check_contains "a tmpfs mount is writable" "$(cat "$B/out")" "wrote /tmp/t.txt"
 [ ! -e "$B/rootfs/tmp/t.txt" ] && ok "tmpfs writes stay out of the rootfs" || bad "tmpfs writes stay out of the rootfs"
 oci delete m3
+# a working directory other than / is made, and absolute paths still mean the rootfs
+make_bundle "$B" '["/probe.wasm", "ls", "/"]' '.process.cwd = "/work/dir"'
+run_bundle cwd1 "$B"
+[ -d "$B/rootfs/work/dir" ] && ok "process.cwd is made in the rootfs (runc)" || bad "process.cwd is made in the rootfs (runc)"
+check "with process.cwd set, / is still the rootfs" "$(sort "$B/out" | tr '\n' ' ')" "probe.wasm work "
+oci delete cwd1
 # an image's symlink cannot move a mount out of the rootfs
 mkdir -p "$W/outside"
 make_bundle "$B" '["/probe.wasm", "cat", "/link/sub/file.txt"]' \
