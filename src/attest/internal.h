@@ -185,11 +185,13 @@ bool sha384(const uint8_t *p, size_t n, uint8_t out[48]);
 bool sha256_2(const uint8_t *a, size_t an, const uint8_t *b, size_t bn, uint8_t out[32]);
 
 /* CRL checking shared by both vendors: for each CRL whose issuer is one of
- * `chain` (leaf first), verify its signature and freshness at `when` and
- * refuse if it lists the certificate that issuer signed. Irrelevant CRLs are
- * noted and ignored. */
+ * `chain` (leaf, CA, root: both vendors' chains have three certificates),
+ * verify its signature and freshness at `when` and refuse if it lists the
+ * certificate that issuer signed. Irrelevant CRLs are noted and ignored; no
+ * CRLs (NULL or empty) is a pass. */
+#define CRL_CHAIN_LENGTH 3
 bool crls_check(verify_ctx *ctx, attest_result *res, const char *check, STACK_OF(X509_CRL) *crls,
-                STACK_OF(X509) *chain, time_t when);
+                X509 *const chain[CRL_CHAIN_LENGTH], time_t when);
 
 /* ---- trust (roots.c, trust.c) ------------------------------------------ */
 

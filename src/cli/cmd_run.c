@@ -15,7 +15,9 @@
 #include "backend/workload_stream.h"
 #include "cli/commands.h"
 #include "cli/log.h"
+#include "cli/preopen_check.h"
 #include "cli/run_config.h"
+#include "common/file.h"
 #include "exec/stream_format.h"
 
 int cmd_run(int argc, char **argv);
@@ -189,15 +191,11 @@ static int open_module(const char *path, int *fd_out, uint64_t *size_out)
 {
     if (!path)
         return 2;
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) {
-        cli_log(CLI_LOG_ERROR, "cannot open module '%s': %s", path, strerror(errno));
-        return 2;
-    }
-    struct stat st;
-    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-        cli_log(CLI_LOG_ERROR, "module '%s' is not a regular file", path);
-        close(fd);
+    char why[256];
+    int fd;
+    uint64_t size;
+    if (file_open_regular(path, &fd, &size, why, sizeof why) != FILE_OK) {
+        cli_log(CLI_LOG_ERROR, "module '%s': %s", path, why);
         return 2;
     }
     uint8_t head[8];
@@ -213,14 +211,14 @@ static int open_module(const char *path, int *fd_out, uint64_t *size_out)
         close(fd);
         return 2;
     }
-    if ((uint64_t)st.st_size > WL_MAX_MODULE) {
-        cli_log(CLI_LOG_ERROR, "module '%s' is %lld bytes; the largest a Keep accepts is %u", path,
-                (long long)st.st_size, WL_MAX_MODULE);
+    if (size > WL_MAX_MODULE) {
+        cli_log(CLI_LOG_ERROR, "module '%s' is %llu bytes; the largest a Keep accepts is %u", path,
+                (unsigned long long)size, WL_MAX_MODULE);
         close(fd);
         return 2;
     }
     *fd_out = fd;
-    *size_out = (uint64_t)st.st_size;
+    *size_out = size;
     return 0;
 }
 
@@ -241,6 +239,11 @@ static int write_dir(wl_writer *w, const char *spec)
     if (stat(host, &st) != 0 || !S_ISDIR(st.st_mode)) {
         cli_log(CLI_LOG_ERROR, "--dir %s: '%s' is not a directory%s%s", spec, host,
                 errno ? ": " : "", errno ? strerror(errno) : "");
+        return 2;
+    }
+    char why[PATH_MAX + 512];
+    if (preopen_check(host, why, sizeof why) != 0) {
+        cli_log(CLI_LOG_ERROR, "--dir %s: %s", spec, why);
         return 2;
     }
     return wl_write_pair(w, WL_DIR, host, guest, strlen(guest)) == 0 ? 0 : 1;

@@ -3,12 +3,12 @@
 #include "config/enarx_config.h"
 
 #include <arpa/inet.h>
-#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/file.h"
 #include "config/toml.h"
 
 /* ---------------------------------------------------------------------------
@@ -746,29 +746,19 @@ enarx_config *enarx_config_read_file(const char *path, enarx_config_error *err)
     enarx_config_error scratch = {0};
     checker c = {.filename = path, .err = err ? err : &scratch};
     memset(c.err, 0, sizeof *c.err);
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        fail_at(&c, 0, 0, "cannot open: %s", strerror(errno));
-        return NULL;
-    }
-    char *text = malloc(ENARX_CONFIG_MAX_SIZE + 1);
-    if (!text) {
-        fclose(f);
-        fail_oom(&c);
-        return NULL;
-    }
-    size_t size = fread(text, 1, ENARX_CONFIG_MAX_SIZE + 1, f);
-    bool read_error = ferror(f);
-    int saved = errno;
-    fclose(f);
-    enarx_config *config = NULL;
-    if (read_error)
-        fail_at(&c, 0, 0, "cannot read: %s", strerror(saved));
-    else if (size > ENARX_CONFIG_MAX_SIZE)
+    char why[256];
+    file_contents text;
+    file_status s = file_read_all(path, ENARX_CONFIG_MAX_SIZE, 0, &text, why, sizeof why);
+    if (s == FILE_TOO_LARGE) {
         fail_at(&c, 0, 0, "larger than %d bytes, the limit for an Enarx.toml", ENARX_CONFIG_MAX_SIZE);
-    else
-        config = enarx_config_parse(text, size, path, c.err);
-    free(text);
+        return NULL;
+    }
+    if (s != FILE_OK) {
+        fail_at(&c, 0, 0, "%s", why);
+        return NULL;
+    }
+    enarx_config *config = enarx_config_parse((const char *)text.data, text.size, path, c.err);
+    file_contents_free(&text);
     return config;
 }
 

@@ -9,7 +9,8 @@ EXEC_CONFIG_OBJS = $(or $(CONFIG_OBJS),$(patsubst %.c,$(BUILD)/%.o,$(wildcard sr
 EXEC_STATIC := $(if $(SAN),,-static)
 EXEC_LIBS = -lssl -lcrypto -lpthread -ldl $(ENGINE_LDLIBS)
 
-$(BUILD)/bin/enarx-exec: $$(EXEC_OBJS) $$(WASI_OBJS) $$(TLS_OBJS) $$(EXEC_ENGINE_OBJS) $$(EXEC_CONFIG_OBJS)
+$(BUILD)/bin/enarx-exec: $$(EXEC_OBJS) $$(WASI_OBJS) $$(TLS_OBJS) $$(EXEC_ENGINE_OBJS) $$(EXEC_CONFIG_OBJS) \
+                       $$(COMMON_OBJS)
 	@mkdir -p $(dir $@)
 	set -o pipefail; $(CC) $(LDFLAGS) $(EXEC_STATIC) -o $@ $^ $(EXEC_LIBS) $(LDLIBS) 2>&1 | \
 	    { grep -v -e 'statically linked applications requires at runtime' -e 'in function .*dso_dlfcn' || true; }

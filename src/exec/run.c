@@ -7,9 +7,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/vfs.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "config/preopen_fs.h"
 #include "engine/wasm.h"
 #include "exec/log.h"
 #include "exec/net.h"
@@ -137,6 +139,26 @@ static int open_listen(wasi_ctx *ctx, const xfile *f)
     return 0;
 }
 
+/* The host refuses a pseudo file system before the Keep starts; the exec
+ * checks the directory it actually opened again (and refuses what it
+ * cannot check). */
+static int preopen_refused(int fd, const xfile *f)
+{
+    struct statfs sf;
+    if (fstatfs(fd, &sf) != 0) {
+        exec_log(LOG_ERROR, "%s: cannot tell which file system '%s' is on (fstatfs: %s), so it is not preopened",
+                 where(f), f->host_path, strerror(errno));
+        return 1;
+    }
+    const pseudo_fs *fs = pseudo_fs_by_magic((uint64_t)sf.f_type);
+    if (!fs)
+        return 0;
+    char why[1024];
+    preopen_fs_refusal(fs, f->host_path, "it", why, sizeof why);
+    exec_log(LOG_ERROR, "%s: %s", where(f), why);
+    return 1;
+}
+
 /* Opens every descriptor in order, so that files[i] becomes WASI fd i. */
 static int open_files(wasi_ctx *ctx, const workload *w)
 {
@@ -164,6 +186,10 @@ static int open_files(wasi_ctx *ctx, const workload *w)
             int fd = open(f->host_path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
             if (fd < 0) {
                 exec_log(LOG_ERROR, "%s: cannot open directory '%s': %s", where(f), f->host_path, strerror(errno));
+                return 2;
+            }
+            if (preopen_refused(fd, f)) {
+                close(fd);
                 return 2;
             }
             if (wasi_ctx_add_preopen(ctx, fd, f->guest_path) < 0) {

@@ -18,6 +18,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/vfs.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -34,7 +35,7 @@ static const struct {
     {SP_FDATASYNC, "fdatasync"}, {SP_FTRUNCATE, "ftruncate"}, {SP_READLINKAT, "readlinkat"},
     {SP_FSTATAT, "newfstatat"}, {SP_MKDIRAT, "mkdirat"}, {SP_UNLINKAT, "unlinkat"},
     {SP_RENAMEAT, "renameat"}, {SP_LINKAT, "linkat"}, {SP_SYMLINKAT, "symlinkat"},
-    {SP_UTIMENSAT, "utimensat"}, {SP_FALLOCATE, "fallocate"},
+    {SP_UTIMENSAT, "utimensat"}, {SP_FALLOCATE, "fallocate"}, {SP_FSTATFS, "fstatfs"},
     {SP_SOCKET, "socket"}, {SP_SOCKETPAIR, "socketpair"}, {SP_BIND, "bind"},
     {SP_CONNECT, "connect"}, {SP_LISTEN, "listen"}, {SP_ACCEPT4, "accept4"},
     {SP_GETSOCKNAME, "getsockname"}, {SP_GETPEERNAME, "getpeername"},
@@ -239,19 +240,26 @@ static int64_t do_close(struct sp_host *h, const struct sp_call *c)
     return sys_result(close(fd));
 }
 
+/* fstat, and fstatfs (the exec asks which file system a directory is on
+ * before it preopens it: config/preopen_fs.h). */
 static int64_t do_fstat(struct sp_host *h, const struct sp_call *c)
 {
     int fd = host_fd(h, c->arg[0]);
     if (fd < 0)
         return NEG(EBADF);
-    void *out = sp_host_data(h, c->arg[1], SP_STAT_SIZE);
+    uint64_t size = c->nr == SP_FSTAT ? SP_STAT_SIZE : SP_STATFS_SIZE;
+    void *out = sp_host_data(h, c->arg[1], size);
     if (!out)
         return NEG(EFAULT);
-    struct stat st;
-    _Static_assert(sizeof st == SP_STAT_SIZE, "struct stat is the wire size");
-    if (fstat(fd, &st) < 0)
+    union {
+        struct stat st;
+        struct statfs sf;
+    } u;
+    _Static_assert(sizeof u.st == SP_STAT_SIZE, "struct stat is the wire size");
+    _Static_assert(sizeof u.sf == SP_STATFS_SIZE, "struct statfs is the wire size");
+    if ((c->nr == SP_FSTAT ? fstat(fd, &u.st) : fstatfs(fd, &u.sf)) < 0)
         return NEG(errno);
-    memcpy(out, &st, sizeof st);
+    memcpy(out, &u, size);
     return 0;
 }
 
@@ -781,7 +789,7 @@ static int64_t execute(struct sp_host *h, const struct sp_call *c, int *stop)
     case SP_READ: case SP_WRITE: case SP_PREAD: case SP_PWRITE: return do_rw(h, c);
     case SP_OPENAT: return do_openat(h, c);
     case SP_CLOSE: return do_close(h, c);
-    case SP_FSTAT: return do_fstat(h, c);
+    case SP_FSTAT: case SP_FSTATFS: return do_fstat(h, c);
     case SP_FCNTL: return do_fcntl(h, c);
     case SP_IOCTL: return do_ioctl(h, c);
     case SP_DUP3: return do_dup3(h, c);

@@ -565,22 +565,36 @@ static uint32_t ld32(const uint8_t *p)
 
 static int64_t stat_checked(struct sp_keep *k, const char *call, uint8_t *st);
 
-int64_t sp_fstat(struct sp_keep *k, int fd, void *statbuf)
+/* A call that fills a fixed-size structure about fd (fstat, fstatfs). */
+static int64_t fd_struct_call(struct sp_keep *k, uint64_t nr, const char *call, int fd, void *buf, uint64_t size)
 {
     if (bad_fd(k, fd))
         return -E_BADF;
-    int64_t e = begin(k, SP_STAT_SIZE);
+    int64_t e = begin(k, size);
     if (e < 0)
         return e;
-    uint64_t off = alloc(k, SP_STAT_SIZE);
-    uint32_t slot = push(k, SP_FSTAT, (uint64_t)fd, off, 0, 0, 0, 0);
-    if ((e = submit(k, "fstat")) < 0)
+    uint64_t off = alloc(k, size);
+    uint32_t slot = push(k, nr, (uint64_t)fd, off, 0, 0, 0, 0);
+    if ((e = submit(k, call)) < 0)
         return e;
-    int64_t r = zero_or_error(k, result(k, slot, "fstat"), "fstat");
+    int64_t r = zero_or_error(k, result(k, slot, call), call);
     if (r < 0)
         return r;
-    copy_in(k, statbuf, off, SP_STAT_SIZE);
-    return stat_checked(k, "fstat", statbuf);
+    copy_in(k, buf, off, size);
+    return 0;
+}
+
+int64_t sp_fstat(struct sp_keep *k, int fd, void *statbuf)
+{
+    int64_t r = fd_struct_call(k, SP_FSTAT, "fstat", fd, statbuf, SP_STAT_SIZE);
+    return r < 0 ? r : stat_checked(k, "fstat", statbuf);
+}
+
+/* Nothing in a struct statfs to check: the host says what its own file
+ * system is (the exec uses it to protect the host, see config/preopen_fs.h). */
+int64_t sp_fstatfs(struct sp_keep *k, int fd, void *statfsbuf)
+{
+    return fd_struct_call(k, SP_FSTATFS, "fstatfs", fd, statfsbuf, SP_STATFS_SIZE);
 }
 
 int64_t sp_lseek(struct sp_keep *k, int fd, int64_t off, int whence)

@@ -79,6 +79,7 @@ int64_t sp_writev(struct sp_keep *k, int fd, const struct sp_iovec *iov, int n);
 int64_t sp_openat(struct sp_keep *k, int dirfd, const char *path, int flags, int mode);
 int64_t sp_close(struct sp_keep *k, int fd);
 int64_t sp_fstat(struct sp_keep *k, int fd, void *statbuf /* SP_STAT_SIZE */);
+int64_t sp_fstatfs(struct sp_keep *k, int fd, void *statfsbuf /* SP_STATFS_SIZE */);
 int64_t sp_lseek(struct sp_keep *k, int fd, int64_t off, int whence);
 int64_t sp_fcntl(struct sp_keep *k, int fd, int cmd, uint64_t arg);
 int64_t sp_ioctl(struct sp_keep *k, int fd, uint64_t request, void *arg);

@@ -94,6 +94,7 @@ _Static_assert(sizeof(struct sp_header) <= SP_HEADER_SIZE, "header fits its page
  *  SP_SYMLINKAT          target, newdirfd, link path            0
  *  SP_UTIMENSAT          dirfd, path|NULL, times off|NULL (struct timespec[2]), flags   0
  *  SP_FALLOCATE          fd, mode, offset, len                  0
+ *  SP_FSTATFS            fd, statfs off (struct statfs, 120 bytes)  0
  *    (`path` alone = the offset of a NUL-terminated string of at most
  *    SP_MAX_PATH bytes; the host finds the NUL within the data area)
  *  Sockets
@@ -145,6 +146,7 @@ enum sp_nr {
     SP_SYMLINKAT,
     SP_UTIMENSAT,
     SP_FALLOCATE,
+    SP_FSTATFS,
     SP_SOCKET = 32,
     SP_SOCKETPAIR,
     SP_BIND,
@@ -189,6 +191,7 @@ struct sp_pollfd {
 };
 
 #define SP_STAT_SIZE        144u   /* struct stat on x86-64 */
+#define SP_STATFS_SIZE      120u   /* struct statfs on x86-64 */
 #define SP_SOCKADDR_MAX     128u   /* sizeof(struct sockaddr_storage) */
 #define SP_MAX_POLL_FDS     1024u
 #define SP_MAX_PATH         4096u

@@ -15,13 +15,10 @@ cd "$(dirname "$0")/../.."
 P=$BUILD/tests/keep/progs
 ENARX=$BUILD/bin/enarx
 OPTS=${KEEP_OPTS:-}
-LABEL=${KEEP_LABEL:-}
 work=$(mktemp -d "${TMPDIR:-/tmp}/keep-conf.XXXXXX")
 trap 'rm -rf "$work"' EXIT
-pass=0 fail=0
-
-ok() { echo "ok   $LABEL$1"; pass=$((pass + 1)); }
-bad() { echo "FAIL $LABEL$1: $2"; fail=$((fail + 1)); }
+source tests/lib/suite.sh
+SUITE_LABEL=${KEEP_LABEL:-}
 
 # run_both NAME STDIN PROG ARGS...: stdout + "status N" of each, in files.
 run_both() {
@@ -153,7 +150,7 @@ getsockname:arg2/4:set:-1 sockets - getsockname
 getsockname#2:arg1/2:set:2 sockets - getsockname
 EOF
 
-[ -n "$QUICK" ] && { echo "$pass passed, $fail failed"; [ "$fail" -eq 0 ]; exit; }
+[ -n "$QUICK" ] && { suite_end; exit; }
 
 # Bad executables get a clear error, not a crash.
 echo "not an elf" >"$work/text"
@@ -169,5 +166,4 @@ else
     bad bad-executables "$rc1 $(cat "$work/e1") | $rc2 $(cat "$work/e2") | $rc3 $(cat "$work/e3") | $rc4 $(cat "$work/e4")"
 fi
 
-echo "$pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+suite_end

@@ -9,6 +9,7 @@
 #include <poll.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/vfs.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -110,6 +111,11 @@ static void test_file_big(void)
     /* Directory listing through getdents64. */
     int dfd = (int)sp_openat(k, -100, tmpdir, O_RDONLY | O_DIRECTORY, 0);
     CHECK(dfd >= 0);
+    /* Which file system it is on (the exec refuses pseudo file systems). */
+    struct statfs sf_keep, sf_host;
+    CHECK_EQ_INT(sp_fstatfs(k, dfd, &sf_keep), 0);
+    CHECK(statfs(tmpdir, &sf_host) == 0 && sf_keep.f_type == sf_host.f_type);
+    CHECK_EQ_INT(sp_fstatfs(k, 77, &sf_keep), -EBADF);
     uint8_t dents[2048];
     int64_t n = sp_getdents64(k, dfd, dents, sizeof dents);
     CHECK(n > 0);

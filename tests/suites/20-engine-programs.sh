@@ -4,9 +4,10 @@
 # test harness) and compared with the same programs built natively: same
 # output, same exit status.
 set -u
+cd "$(dirname "$0")/../.."
 : "${BUILD:=build}"
+source tests/lib/suite.sh
 dir="$BUILD/tests/engine/perf"
-pass=0 fail=0
 check() { # name args: the scalar and the auto-vectorized (SIMD) build
     local name=$1; shift
     local want got variant
@@ -14,11 +15,9 @@ check() { # name args: the scalar and the auto-vectorized (SIMD) build
     for variant in wasm simd.wasm; do
         got=$("$BUILD/tests/wasm_run" "$dir/$name.$variant" "$@" 2>&1; echo "exit $?")
         if [ "$want" == "$got" ]; then
-            echo "ok   $name.$variant $*"
-            pass=$((pass + 1))
+            ok "$name.$variant $*"
         else
-            echo "FAIL $name.$variant $*: expected [$want], got [$got]"
-            fail=$((fail + 1))
+            bad "$name.$variant $*" "expected [$want], got [$got]"
         fi
     done
 }
@@ -32,9 +31,8 @@ check coremark_lite 20
 # a runaway program is stopped by fuel, with a trap naming the function
 out=$("$BUILD/tests/wasm_run" --fuel 1000000 "$dir/fib.wasm" 40 2>&1); rc=$?
 if [ $rc -eq $((70 + 11)) ] && grep -q "fuel exhausted" <<<"$out"; then
-    echo "ok   fuel stops fib(40)"; pass=$((pass + 1))
+    ok "fuel stops fib(40)"
 else
-    echo "FAIL fuel: rc=$rc $out"; fail=$((fail + 1))
+    bad fuel "rc=$rc $out"
 fi
-echo "$pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+suite_end

@@ -57,6 +57,45 @@ check "a dir entry that does not exist: status 2" "$status" 2
 check_contains "a dir entry that does not exist: names it" "$err" "dirs.toml:7:1: cannot open directory '$tmp/missing'"
 check "a dir entry that does not exist: the workload never ran" "$out" ""
 
+# --- preopens on pseudo file systems: refused by the file system's type, with the reason ---
+# (tests/wasi: the path sandbox itself; here, what may be preopened at all)
+pseudo_name() { # mount-table type -> the name the message uses
+    case $1 in
+        proc) echo procfs ;; sysfs | devtmpfs | debugfs | tracefs | securityfs | configfs | devpts | mqueue) echo "$1" ;;
+        cgroup | cgroup2) echo cgroupfs ;; bpf) echo bpffs ;; *) echo "" ;;
+    esac
+}
+refusals=0
+for d in /proc /proc/self /sys /sys/kernel/debug /sys/kernel/tracing /sys/kernel/security /sys/kernel/config \
+         /sys/fs/cgroup/unified /sys/fs/bpf /dev /dev/pts /dev/mqueue; do
+    [ -d "$d" ] || continue
+    want=$(pseudo_name "$(findmnt -n -o FSTYPE -T "$d" 2>/dev/null | tail -n 1)")
+    [ -n "$want" ] || continue
+    run_enarx --dir "$d::/x" "$W/hello.wasm"
+    if [ "$status" -eq 2 ] && [ -z "$out" ] && [[ "$err" == *"cannot preopen '$d': it is on $want, a pseudo file system"* ]]; then
+        refusals=$((refusals + 1))
+    else
+        bad "--dir $d ($want) is refused" "status $status, stdout [$out], stderr [$err]"
+    fi
+done
+if [ "$refusals" -ge 2 ]; then ok "--dir on a pseudo file system is refused, naming it ($refusals directories)"; else bad "pseudo file systems to try" "only $refusals found"; fi
+run_enarx --dir "/::/x" "$W/hello.wasm"
+check "--dir /: status 2" "$status" 2
+check_contains "--dir /: procfs is mounted below it" "$err" "cannot preopen '/': '/proc', mounted below it, is procfs"
+mkdir -p "$tmp/pp"
+if unshare -m --propagation private true 2>/dev/null; then
+    err=$(unshare -m --propagation private sh -c 'mount --bind /proc "$1" && "$2" run --dir "$1::/x" "$3"' sh \
+          "$tmp/pp" "$ENARX" "$W/hello.wasm" 2>&1)
+    check_contains "/proc bound elsewhere is still procfs (by type, not by path)" "$err" "cannot preopen '$tmp/pp': it is on procfs"
+else
+    skipped "/proc bound elsewhere" "unshare -m is not permitted here"
+fi
+printf '[[files]]\nkind = "stdout"\n[[files]]\nkind = "dir"\nhost = "/sys"\nname = "/s"\n' >"$tmp/sys.toml"
+run_enarx --wasmcfgfile "$tmp/sys.toml" "$W/hello.wasm"
+check "Enarx.toml dir on sysfs: status 2" "$status" 2
+check_contains "Enarx.toml dir on sysfs: names the place and the reason" "$err" "sys.toml:3:1: cannot preopen '/sys': it is on sysfs"
+check "Enarx.toml dir on sysfs: the workload never ran" "$out" ""
+
 # the module itself
 printf '\0asm\1\0\0\0\x01\x05\x01\x60' >"$tmp/cut.wasm"
 run_enarx "$tmp/cut.wasm"
@@ -125,4 +164,21 @@ exec_run "$tmp/s6"
 check "trust anchors that did not travel: status 2" "$status" 2
 check_contains "trust anchors that did not travel: message" "$err" "'ca.pem' did not come with the workload"
 
-summary
+# the exec checks the directory it opened again (a host could skip its own check): on
+# kvm, in a Keep, through the shim's fstatfs
+printf '/proc\0/p' >"$tmp/procdir"
+stream "$tmp/s7" 1 "$W/hello.wasm" 7 "$tmp/procdir"
+if [ "$ENARX_BACKEND" = kvm ]; then
+    o=$(mktemp) e=$(mktemp)
+    timeout 300 "$ENARX" unstable exec --backend kvm --host-files --fd 3 "$EXEC" 3<"$tmp/s7" >"$o" 2>"$e"
+    status=$?
+    out=$(cat "$o") err=$(cat "$e")
+    rm -f "$o" "$e"
+else
+    exec_run "$tmp/s7"
+fi
+check "a DIR frame naming procfs, sent to the exec directly: status 2" "$status" 2
+check_contains "a DIR frame naming procfs: the exec says why" "$err" "cannot preopen '/proc': it is on procfs"
+check "a DIR frame naming procfs: nothing ran" "$out" ""
+
+suite_end

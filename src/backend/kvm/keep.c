@@ -14,11 +14,11 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
-#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "backend/kvm/internal.h"
+#include "common/file.h"
 #include "sallyport/host.h"
 
 #define MSR_STAR           0xc0000081u
@@ -76,6 +76,9 @@ static __attribute__((format(printf, 2, 3))) int fail(struct keep *k, const char
     va_end(ap);
     return -1;
 }
+
+/* The largest exec read from a file. */
+#define KVM_EXEC_MAX_SIZE (512u << 20)
 
 void kvm_keep_config_init(struct kvm_keep_config *cfg)
 {
@@ -428,37 +431,6 @@ static int setup_vcpu(struct keep *k)
     return 0;
 }
 
-static char *read_file(const char *path, size_t *len, struct keep *k)
-{
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) {
-        fail(k, "cannot open the exec %s: %s", path, strerror(errno));
-        return NULL;
-    }
-    struct stat st;
-    if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size > (512 << 20)) {
-        fail(k, "the exec %s is not a regular file of at most 512 MiB", path);
-        close(fd);
-        return NULL;
-    }
-    char *buf = malloc((size_t)st.st_size + 1);
-    size_t got = 0;
-    while (buf && got < (size_t)st.st_size) {
-        ssize_t n = read(fd, buf + got, (size_t)st.st_size - got);
-        if (n <= 0)
-            break;
-        got += (size_t)n;
-    }
-    close(fd);
-    if (!buf || got != (size_t)st.st_size) {
-        free(buf);
-        fail(k, "cannot read the exec %s", path);
-        return NULL;
-    }
-    *len = got;
-    return buf;
-}
-
 /* ---- the exit loop ---- */
 
 static void dump_regs(struct keep *k)
@@ -595,7 +567,7 @@ int kvm_keep_run(struct kvm_keep_config *cfg, int *status, char *err, size_t err
     signal(SIGPIPE, SIG_IGN);
 
     int rc = -1;
-    char *exec_buf = NULL;
+    file_contents exec_file = {0};
     const uint8_t *exec = cfg->exec_image;
     size_t exec_len = cfg->exec_size;
     if (!cfg->mem_size)
@@ -620,9 +592,13 @@ int kvm_keep_run(struct kvm_keep_config *cfg, int *status, char *err, size_t err
         }
     }
     if (!exec) {
-        if (!(exec_buf = read_file(cfg->exec_path, &exec_len, k)))
+        char why[256];
+        if (file_read_all(cfg->exec_path, KVM_EXEC_MAX_SIZE, 0, &exec_file, why, sizeof why) != FILE_OK) {
+            fail(k, "the exec %s: %s", cfg->exec_path, why);
             goto out;
-        exec = (const uint8_t *)exec_buf;
+        }
+        exec = exec_file.data;
+        exec_len = exec_file.size;
     }
     struct elf_info ei; /* a bad executable is reported before KVM is touched */
     if (elf_parse(exec, exec_len, "exec", &ei, err, errlen) < 0)
@@ -659,7 +635,7 @@ out:
     else
         *status = k->done == 2 ? k->status : 1;
     teardown(k);
-    free(exec_buf);
+    file_contents_free(&exec_file);
     free(k);
     return rc;
 }

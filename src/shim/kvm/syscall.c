@@ -651,6 +651,7 @@ static int64_t dispatch(uint64_t nr, uint64_t a0, uint64_t a1, uint64_t a2, uint
     case 295: return sys_preadv(fd, a1, (int64_t)a2, (int64_t)a3, 0);
     case 296: return sys_preadv(fd, a1, (int64_t)a2, (int64_t)a3, 1);
     case 5: CHECK_USER(a1, SP_STAT_SIZE, 1); return sp_fstat(sp(), fd, (void *)a1);
+    case 138: CHECK_USER(a1, SP_STATFS_SIZE, 1); return sp_fstatfs(sp(), fd, (void *)a1); /* fstatfs */
     case 7: return sys_poll_ms(a0, a1, (int)a2);
     case 8: return sp_lseek(sp(), fd, (int64_t)a1, (int)a2);
     case 9: return mm_mmap(a0, a1, (int)a2, (int)a3, (int)a4, a5);
