@@ -75,7 +75,16 @@ int oci_keep_config(const oci_spec *spec, const char *rootfs, char *out, size_t 
         snprintf(err, errlen, "root.path: %s: %s", rootfs, strerror(errno));
         return -1;
     }
-    int fd = oci_open_in_root(rootfd, path, O_RDONLY);
+    /* O_NONBLOCK and a type check: an image's FIFO must not hang create */
+    int fd = oci_open_in_root(rootfd, path, O_RDONLY | O_NONBLOCK);
+    struct stat st;
+    if (fd >= 0 && (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode))) {
+        close(fd);
+        close(rootfd);
+        snprintf(err, errlen, "%s %s in the image is not a regular file", named ? "annotations[\"io.enarx.config\"]:" : "",
+                 path);
+        return -1;
+    }
     if (fd < 0) {
         close(rootfd);
         if (!named && errno == ENOENT)

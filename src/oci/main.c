@@ -18,6 +18,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "common/file.h"
 #include "oci/commands.h"
 #include "oci/create.h"
 #include "oci/keep.h"
@@ -248,41 +249,19 @@ static int parse_create(int argc, char **argv, int first, create_options *o)
     return 0;
 }
 
+/* The bundle's config.json, which must be a regular file (a FIFO must not
+ * hang create). NULL after a message. */
 static char *read_config(const char *bundle, size_t *size)
 {
-    char path[PATH_MAX + 16];
+    char path[PATH_MAX + 16], why[512];
     snprintf(path, sizeof path, "%s/config.json", bundle);
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) {
-        oci_fail("config.json: cannot read %s: %s", path, strerror(errno));
+    file_contents c;
+    if (file_read_all(path, OCI_SPEC_MAX_SIZE, 0, &c, why, sizeof why) != FILE_OK) {
+        oci_fail("config.json: cannot read %s: %s", path, why);
         return NULL;
     }
-    char *text = malloc(OCI_SPEC_MAX_SIZE + 1);
-    size_t n = 0;
-    while (text && n <= OCI_SPEC_MAX_SIZE) {
-        ssize_t r = read(fd, text + n, OCI_SPEC_MAX_SIZE + 1 - n);
-        if (r < 0 && errno == EINTR)
-            continue;
-        if (r <= 0) {
-            if (r < 0) {
-                oci_fail("config.json: cannot read %s: %s", path, strerror(errno));
-                free(text);
-                text = NULL;
-            }
-            break;
-        }
-        n += (size_t)r;
-    }
-    close(fd);
-    if (text && n > OCI_SPEC_MAX_SIZE) {
-        oci_fail("config.json: %s is larger than %u bytes", path, OCI_SPEC_MAX_SIZE);
-        free(text);
-        return NULL;
-    }
-    if (!text && n == 0 && fd >= 0)
-        oci_fail("out of memory");
-    *size = n;
-    return text;
+    *size = c.size;
+    return (char *)c.data;
 }
 
 /* Runs with the id's lock held. */

@@ -15,7 +15,7 @@ $(OCI_LIB): $(OCI_OBJS)
 	@rm -f $@
 	$(AR) rcs $@ $^
 
-$(BUILD)/bin/enarx-oci: $(BUILD)/src/oci/main.o $(OCI_LIB) $(BUILD)/libconfig.a
+$(BUILD)/bin/enarx-oci: $(BUILD)/src/oci/main.o $(OCI_LIB) $(BUILD)/libconfig.a $$(COMMON_LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(OCI_LDLIBS) $(LDLIBS)
 

@@ -50,7 +50,9 @@ static bool is_sandbox(const oci_spec *spec)
     return (cri && strcmp(cri, "sandbox") == 0) || (crio && strcmp(crio, "sandbox") == 0);
 }
 
-/* process.args[0] in the rootfs, found as execve + PATH would: an fd, or -1. */
+/* process.args[0] in the rootfs, found as execve + PATH would: an fd, or -1.
+ * Opened O_NONBLOCK: an image's FIFO must not hang create (its type is
+ * checked before anything is read). */
 static int open_entry_point(const oci_spec *spec, int rootfd)
 {
     const char *name = spec->args[0];
@@ -60,7 +62,7 @@ static int open_entry_point(const oci_spec *spec, int rootfd)
             snprintf(path, sizeof path, "%s", name);
         else
             snprintf(path, sizeof path, "%s/%s", spec->cwd, name);
-        return oci_open_in_root(rootfd, path, O_RDONLY | O_NOCTTY);
+        return oci_open_in_root(rootfd, path, O_RDONLY | O_NOCTTY | O_NONBLOCK);
     }
     const char *search = oci_spec_getenv(spec, "PATH");
     if (!search)
@@ -68,7 +70,7 @@ static int open_entry_point(const oci_spec *spec, int rootfd)
     while (*search) {
         size_t len = strcspn(search, ":");
         snprintf(path, sizeof path, "%.*s/%s", (int)len, search, name);
-        int fd = oci_open_in_root(rootfd, path, O_RDONLY | O_NOCTTY);
+        int fd = oci_open_in_root(rootfd, path, O_RDONLY | O_NOCTTY | O_NONBLOCK);
         struct stat st;
         if (fd >= 0 && fstat(fd, &st) == 0 && S_ISREG(st.st_mode))
             return fd;

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "common/file.h"
 #include "config/toml.h"
 
 int oci_backend_valid(const char *name)
@@ -92,24 +93,18 @@ int oci_runtime_config_load(oci_runtime_config *c, char *err, size_t errlen)
     bool explicit_path = path && *path;
     if (!explicit_path)
         path = OCI_RUNTIME_CONFIG_DEFAULT;
-    FILE *f = fopen(path, "re");
-    if (!f) {
+    file_contents text;
+    char why[512];
+    file_status st = file_read_all(path, 1u << 16, 0, &text, why, sizeof why);
+    if (st != FILE_OK) {
         set_defaults(c);
-        if (!explicit_path && errno == ENOENT)
+        if (!explicit_path && st == FILE_CANNOT_OPEN && access(path, F_OK) != 0 && errno == ENOENT)
             return 0;
-        snprintf(err, errlen, "cannot read the runtime configuration %s: %s", path, strerror(errno));
+        snprintf(err, errlen, "the runtime configuration %s: %s", path, why);
         return -1;
     }
-    char *text = malloc(1u << 16);
-    size_t n = text ? fread(text, 1, 1u << 16, f) : 0;
-    bool too_big = n == (1u << 16);
-    fclose(f);
-    if (!text || too_big) {
-        free(text);
-        snprintf(err, errlen, "%s: %s", path, text ? "larger than 64 KiB" : "out of memory");
-        return -1;
-    }
-    int rc = oci_runtime_config_parse(c, text, n, path, err, errlen);
-    free(text);
+    size_t n = text.size;
+    int rc = oci_runtime_config_parse(c, (const char *)text.data, n, path, err, errlen);
+    file_contents_free(&text);
     return rc;
 }

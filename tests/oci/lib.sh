@@ -10,9 +10,7 @@ unset ENARX_OCI_CONFIG
 # need_root SUITE: the runtime makes namespaces, mounts and cgroups.
 need_root() {
     if [ "$(id -u)" -ne 0 ]; then
-        echo "SKIP: $1 needs root (namespaces, mounts, cgroups), as container engines do"
-        echo "0 passed, 0 failed, 1 skipped"
-        exit 0
+        suite_skip_all "$1 needs root (namespaces, mounts, cgroups), as container engines do"
     fi
 }
 

@@ -1,7 +1,7 @@
 # tests/oci: enarx-oci's unit tests (suite 70-oci-unit) and the config.json
 # fuzz target. The engine suites (71-oci-podman, 72-oci-containerd) use the
 # binaries, tests/oci/*.sh and the CRI client generated at test time.
-$(BUILD)/tests/oci/oci_unit: $(BUILD)/tests/oci/oci_unit.o $(OCI_LIB) $(BUILD)/libconfig.a
+$(BUILD)/tests/oci/oci_unit: $(BUILD)/tests/oci/oci_unit.o $(OCI_LIB) $(BUILD)/libconfig.a $$(COMMON_LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(OCI_LDLIBS) $(LDLIBS)
 

@@ -22,7 +22,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-oci() { "$OCI" --root "$R" "$@"; }
+oci() { timeout 30 "$OCI" --root "$R" "$@"; } # a hang is a failure, not a wait
 status_of() { oci state "$1" 2>/dev/null | jq -r .status; }
 is_stopped() { [ "$(status_of "$1")" = stopped ]; }
 no_trace() { [ ! -e "$R/keep/$1" ] && [ ! -e "$R/lock/$1" ]; }
@@ -141,6 +141,16 @@ bad_bundle "a .wasm that is not wasm" e6 "is not a WebAssembly module"
 make_bundle "$B" '["/probe.wasm"]'
 printf '\0asm\x0d\x00\x01\x00' >"$B/rootfs/probe.wasm"
 bad_bundle "a component" e7 "WebAssembly component"
+rm -f "$B/rootfs/probe.wasm"
+mkfifo "$B/rootfs/probe.wasm"
+bad_bundle "a FIFO as the module: refused, no hang" e6b "is not a WebAssembly module (not a regular file)"
+make_bundle "$B" '["/probe.wasm"]'
+mkfifo "$B/rootfs/Enarx.toml"
+bad_bundle "a FIFO as the image's Enarx.toml: refused, no hang" e6c "/Enarx.toml in the image is not a regular file"
+make_bundle "$B" '["/probe.wasm"]'
+rm "$B/config.json"
+mkfifo "$B/config.json"
+bad_bundle "a FIFO as config.json: refused, no hang" e6d "is a FIFO, not a regular file"
 make_bundle "$B" '["/probe.wasm"]' '.annotations = {"io.enarx.backend": "tdx"}'
 bad_bundle "unknown backend annotation" e8 'annotations["io.enarx.backend"]'
 make_bundle "$B" '["/probe.wasm"]' '.process.terminal = true'
@@ -325,4 +335,4 @@ if oci create --bundle "$B" native1 >"$B/out" 2>"$B/err" </dev/null; then
 else
     bad "non-wasm bundle created through runc" "$(cat "$B/err")"
 fi
-summary
+suite_end

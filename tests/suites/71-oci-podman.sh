@@ -17,18 +17,14 @@ source tests/oci/lib.sh
 need_root "71-oci-podman"
 need_exec
 if ! command -v podman >/dev/null || ! command -v runc >/dev/null; then
-    echo "SKIP: podman or runc is not installed (scripts/deps.sh installs them)"
-    echo "0 passed, 0 failed, 1 skipped"
-    exit 0
+    suite_skip_all "podman or runc is not installed (scripts/deps.sh installs them)"
 fi
 W="$OCI_WORK/podman"
 STATE="$W/state"
 oci_podman_setup "$W" "$STATE"
 mkdir -p "$W/img/probe" "$W/img/busybox" "$W/img/missing"
 if ! info=$(pm info 2>&1); then
-    echo "SKIP: podman cannot run on this machine: $(tail -1 <<<"$info")"
-    echo "0 passed, 0 failed, 1 skipped"
-    exit 0
+    suite_skip_all "podman cannot run on this machine: $(tail -1 <<<"$info")"
 fi
 cleanup() { pm rm -af -t 0 >/dev/null 2>&1; }
 trap cleanup EXIT
@@ -45,7 +41,7 @@ if ! out=$(pm build --annotation module.wasm.image/variant=compat -t localhost/e
     ! out=$(pm build -t localhost/enarx-oci-busybox:test "$W/img/busybox" 2>&1) ||
     ! out=$(pm build --annotation module.wasm.image/variant=compat -t localhost/enarx-oci-missing:test "$W/img/missing" 2>&1); then
     bad "podman build FROM scratch" "$(tail -3 <<<"$out")"
-    summary
+    suite_end
     exit 1
 fi
 ok "podman build: FROM scratch images (a .wasm, busybox)"
@@ -125,4 +121,4 @@ check "and leave no state behind" "$(ls "$STATE/keep" "$STATE/lock" 2>/dev/null 
 check "and no container" "$(pm ps -aq | wc -l)" "0"
 leftover=$(comm -13 <(echo "$cgroups_before") <(ls -d /sys/fs/cgroup/memory/libpod_parent/libpod-* 2>/dev/null | sort) | head -3)
 check "and no cgroup" "$leftover" ""
-summary
+suite_end

@@ -17,9 +17,7 @@ need_root "72-oci-containerd"
 need_exec
 for tool in containerd ctr containerd-shim-runc-v2 runc; do
     if ! command -v "$tool" >/dev/null; then
-        echo "SKIP: $tool is not installed (scripts/deps.sh installs containerd and runc)"
-        echo "0 passed, 0 failed, 1 skipped"
-        exit 0
+        suite_skip_all "$tool is not installed (scripts/deps.sh installs containerd and runc)"
     fi
 done
 W="$OCI_WORK/containerd"
@@ -68,9 +66,7 @@ stop_containerd() {
 }
 trap stop_containerd EXIT
 if ! wait_for ctr version >/dev/null 2>&1; then
-    echo "SKIP: containerd cannot run on this machine: $(grep -i 'level=fatal\|error' "$W/containerd.log" | tail -1)"
-    echo "0 passed, 0 failed, 1 skipped"
-    exit 0
+    suite_skip_all "containerd cannot run on this machine: $(grep -i 'level=fatal\|error' "$W/containerd.log" | tail -1)"
 fi
 
 # --- images: the probe (a .wasm) and a pause (busybox sleep), as OCI archives ---
@@ -144,4 +140,4 @@ else
         bad "CRI: client generated from api.proto"
     fi
 fi
-summary
+suite_end
