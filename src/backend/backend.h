@@ -2,7 +2,7 @@
  * Keep. `enarx platform info` prints the probes; `enarx run` picks one.
  *
  * Every backend runs the same exec (build/bin/enarx-exec) with the same
- * workload stream (src/exec/stream_format.h); they differ in what surrounds
+ * workload stream (src/abi/workload_stream.h); they differ in what surrounds
  * it: nothing (nil), a KVM micro-VM with a shim (kvm), and later SEV-SNP or
  * SGX. A backend without a launcher in this build is listed, probed, and
  * reported unavailable. */

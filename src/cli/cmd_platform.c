@@ -6,6 +6,7 @@
 #include <sys/utsname.h>
 #include <unistd.h>
 
+#include "abi/version.h"
 #include "backend/backend.h"
 #include "cli/commands.h"
 

@@ -1,12 +1,14 @@
 /* enarx unstable exec: runs any static x86-64 ELF as the exec of a Keep, in
  * place of the WebAssembly runtime (as upstream Enarx's hidden command). Used
  * by the Keep's conformance tests and benchmarks. */
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "backend/kvm/kvm.h"
 #include "cli/commands.h"
+#include "cli/log.h"
 
 static void usage(FILE *out)
 {
@@ -29,132 +31,176 @@ static void usage(FILE *out)
             "  --stats                print start-up time and VM exits to stderr at the end\n");
 }
 
-static int parse_level(const char *s, enum kvm_log_level *out)
+/* The enarx command's one parser of level names (cli/log.c). */
+static int parse_level(const char *s, enum enarx_log_level *out)
 {
-    static const char *names[] = {"error", "warn", "info", "debug", "trace"};
-    if (!s)
+    int level = cli_log_parse(s);
+    if (level < 0)
         return -1;
-    for (int i = 0; i < 5; i++)
-        if (strcmp(s, names[i]) == 0) {
-            *out = (enum kvm_log_level)i;
-            return 0;
-        }
+    *out = (enum enarx_log_level)level;
+    return 0;
+}
+
+#define MAX_ENV 64
+
+/* What the command line asks for. */
+typedef struct unstable_options {
+    struct kvm_keep_options keep;
+    char *env[MAX_ENV + 1];
+    int env_count;
+    int stats;
+} unstable_options;
+
+static int option_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+static int option_error(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fputs("enarx unstable exec: ", stderr);
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+    va_end(ap);
+    return 2;
+}
+
+/* A flag without a value. Returns 1 if `o` is one. */
+static int parse_flag(const char *o, unstable_options *u)
+{
+    if (strcmp(o, "--coalesce-writes") == 0)
+        u->keep.coalesce = 1;
+    else if (strcmp(o, "--stats") == 0)
+        u->stats = 1;
+    else if (strcmp(o, "--host-files") == 0)
+        u->keep.host_files = 1;
+    else
+        return 0;
+    return 1;
+}
+
+static int parse_fd(const char *v, struct kvm_keep_options *keep)
+{
+    char *end;
+    long fd = strtol(v, &end, 10);
+    if (*end || fd < 3 || fd >= KVM_KEEP_MAX_FDS) {
+        fprintf(stderr, "enarx unstable exec: --fd '%s' must be a number from 3 to %d\n", v, KVM_KEEP_MAX_FDS - 1);
+        return 2;
+    }
+    keep->fds[fd] = (int)fd;
+    if (fd >= keep->nfds)
+        keep->nfds = (int)fd + 1;
+    return 0;
+}
+
+/* An option with a value. Returns 0, 2 for a bad value, or -1 if `o` is no
+ * such option. */
+static int parse_valued(const char *o, const char *v, unstable_options *u)
+{
+    struct kvm_keep_options *keep = &u->keep;
+    if (strcmp(o, "--backend") == 0)
+        return strcmp(v, "kvm") == 0 ? 0 : option_error("backend '%s' cannot run an arbitrary executable; "
+                                                        "use --backend kvm", v);
+    if (strcmp(o, "--memory") == 0)
+        return (keep->mem_size = kvm_parse_size(v)) ? 0
+                                                    : option_error("--memory '%s' is not a size like 512M or 4G", v);
+    if (strcmp(o, "--sallyport-size") == 0)
+        return (keep->sallyport_size = kvm_parse_size(v)) ? 0 : option_error("--sallyport-size '%s' is not a size", v);
+    if (strcmp(o, "--sallyport") == 0) {
+        if (strcmp(v, "exit") != 0 && strcmp(v, "exitless") != 0)
+            return option_error("--sallyport must be exit or exitless, not '%s'", v);
+        keep->exitless = strcmp(v, "exitless") == 0;
+        return 0;
+    }
+    if (strcmp(o, "--log-level") == 0)
+        return parse_level(v, &keep->log_level) == 0
+                   ? 0 : option_error("--log-level '%s' is not error, warn, info, debug or trace", v);
+    if (strcmp(o, "--env") == 0) {
+        if (!strchr(v, '=') || u->env_count == MAX_ENV)
+            return option_error("--env '%s' is not NAME=VALUE (at most 64)", v);
+        u->env[u->env_count++] = (char *)v;
+        return 0;
+    }
+    if (strcmp(o, "--fd") == 0)
+        return parse_fd(v, keep);
     return -1;
 }
 
-static int unstable_exec(int argc, char **argv)
+/* Parses the options; *first = the index of BINARY. Returns 0, -1 after
+ * --help, or 2. */
+static int parse_options(int argc, char **argv, unstable_options *u, int *first)
 {
-    struct kvm_keep_config cfg;
-    kvm_keep_config_init(&cfg);
-    char *envs[65] = {0};
-    int nenv = 0, stats = 0;
+    memset(u, 0, sizeof *u);
+    kvm_keep_options_init(&u->keep);
     for (int fd = 0; fd < 3; fd++)
-        cfg.fds[fd] = fd;
-    cfg.nfds = 3;
+        u->keep.fds[fd] = fd;
+    u->keep.nfds = 3;
     const char *env_level = getenv("ENARX_LOG");
-    if (env_level && parse_level(env_level, &cfg.log_level) < 0) {
+    if (env_level && parse_level(env_level, &u->keep.log_level) < 0) {
         fprintf(stderr, "enarx: ENARX_LOG '%s' is not error, warn, info, debug or trace\n", env_level);
         return 2;
     }
     int i = 1;
     for (; i < argc && argv[i][0] == '-'; i++) {
-        const char *o = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+        const char *o = argv[i];
         if (strcmp(o, "--") == 0) {
             i++;
             break;
-        } else if (strcmp(o, "--help") == 0 || strcmp(o, "-h") == 0) {
+        }
+        if (strcmp(o, "--help") == 0 || strcmp(o, "-h") == 0) {
             usage(stdout);
-            return 0;
-        } else if (strcmp(o, "--coalesce-writes") == 0) {
-            cfg.coalesce = 1;
-            continue;
-        } else if (strcmp(o, "--stats") == 0) {
-            stats = 1;
-            continue;
-        } else if (strcmp(o, "--host-files") == 0) {
-            cfg.host_files = 1;
-            continue;
+            return -1;
         }
-        if (!v) {
-            fprintf(stderr, "enarx unstable exec: %s needs a value\n", o);
-            return 2;
-        }
-        i++;
-        if (strcmp(o, "--backend") == 0) {
-            if (strcmp(v, "kvm") != 0) {
-                fprintf(stderr, "enarx unstable exec: backend '%s' cannot run an arbitrary "
-                                "executable; use --backend kvm\n", v);
-                return 2;
-            }
-        } else if (strcmp(o, "--memory") == 0) {
-            if (!(cfg.mem_size = kvm_parse_size(v))) {
-                fprintf(stderr, "enarx unstable exec: --memory '%s' is not a size like 512M or 4G\n", v);
-                return 2;
-            }
-        } else if (strcmp(o, "--sallyport-size") == 0) {
-            if (!(cfg.sallyport_size = kvm_parse_size(v))) {
-                fprintf(stderr, "enarx unstable exec: --sallyport-size '%s' is not a size\n", v);
-                return 2;
-            }
-        } else if (strcmp(o, "--sallyport") == 0) {
-            if (strcmp(v, "exit") != 0 && strcmp(v, "exitless") != 0) {
-                fprintf(stderr, "enarx unstable exec: --sallyport must be exit or exitless, not '%s'\n", v);
-                return 2;
-            }
-            cfg.exitless = strcmp(v, "exitless") == 0;
-        } else if (strcmp(o, "--log-level") == 0) {
-            if (parse_level(v, &cfg.log_level) < 0) {
-                fprintf(stderr, "enarx unstable exec: --log-level '%s' is not error, warn, info, "
-                                "debug or trace\n", v);
-                return 2;
-            }
-        } else if (strcmp(o, "--env") == 0) {
-            if (!strchr(v, '=') || nenv == 64) {
-                fprintf(stderr, "enarx unstable exec: --env '%s' is not NAME=VALUE (at most 64)\n", v);
-                return 2;
-            }
-            envs[nenv++] = (char *)v;
-        } else if (strcmp(o, "--fd") == 0) {
-            char *end;
-            long fd = strtol(v, &end, 10);
-            if (*end || fd < 3 || fd >= KVM_KEEP_MAX_FDS) {
-                fprintf(stderr, "enarx unstable exec: --fd '%s' must be a number from 3 to %d\n", v,
-                        KVM_KEEP_MAX_FDS - 1);
-                return 2;
-            }
-            cfg.fds[fd] = (int)fd;
-            if (fd >= cfg.nfds)
-                cfg.nfds = (int)fd + 1;
-        } else {
-            fprintf(stderr, "enarx unstable exec: unknown option '%s'\n", o);
+        if (parse_flag(o, u))
+            continue;
+        if (i + 1 >= argc)
+            return option_error("%s needs a value", o);
+        int rc = parse_valued(o, argv[++i], u);
+        if (rc < 0) {
+            option_error("unknown option '%s'", o);
             usage(stderr);
             return 2;
         }
+        if (rc)
+            return rc;
     }
     if (i >= argc) {
         fprintf(stderr, "enarx unstable exec: no BINARY given\n");
         usage(stderr);
         return 2;
     }
-    if (nenv == 0)
-        envs[nenv++] = "LANG=C";
-    cfg.exec_path = argv[i];
-    cfg.argv = argv + i;
-    cfg.envp = envs;
-    cfg.hostile = getenv("ENARX_SALLYPORT_HOSTILE");
-    int status;
+    *first = i;
+    return 0;
+}
+
+static void print_stats(const struct kvm_keep_stats *s)
+{
+    fprintf(stderr,
+            "enarx: keep stats: setup %.0f us (exec file %.0f, VM and vCPU %.0f, memory image %.0f, registers "
+            "and threads %.0f), run %.0f us, %llu VM exits, %llu sallyport batches\n",
+            s->setup_us, s->read_us, s->vm_us, s->image_us, s->vcpu_us, s->run_us,
+            (unsigned long long)s->exits, (unsigned long long)s->batches);
+}
+
+static int unstable_exec(int argc, char **argv)
+{
+    unstable_options u;
+    int first = 0;
+    int rc = parse_options(argc, argv, &u, &first);
+    if (rc)
+        return rc < 0 ? 0 : rc;
+    if (u.env_count == 0)
+        u.env[u.env_count++] = "LANG=C";
+    u.keep.exec_path = argv[first];
+    u.keep.argv = argv + first;
+    u.keep.envp = u.env;
+    struct kvm_keep_result res;
     char err[4200];
-    int rc = kvm_keep_run(&cfg, &status, err, sizeof err);
-    if (stats)
-        fprintf(stderr,
-                "enarx: keep stats: setup %.0f us (exec file %.0f, VM and vCPU %.0f, memory image "
-                "%.0f, registers and threads %.0f), run %.0f us, %llu VM exits, %llu sallyport "
-                "batches\n",
-                cfg.setup_us, cfg.read_us, cfg.vm_us, cfg.image_us, cfg.vcpu_us, cfg.run_us,
-                (unsigned long long)cfg.exits, (unsigned long long)cfg.batches);
-    if (rc != 0)
+    kvm_keep_run(&u.keep, &res, err, sizeof err);
+    if (u.stats)
+        print_stats(&res.stats);
+    if (res.outcome != KVM_KEEP_EXITED)
         fprintf(stderr, "enarx: %s\n", err);
-    return status;
+    return res.status;
 }
 
 int cmd_unstable(int argc, char **argv)

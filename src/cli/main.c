@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "abi/version.h"
 #include "cli/commands.h"
 
 int cmd_config(int argc, char **argv);

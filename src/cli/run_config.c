@@ -7,11 +7,11 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "abi/workload_stream.h"
 #include "cli/log.h"
 #include "cli/preopen_check.h"
 #include "common/file.h"
 #include "config/enarx_config.h"
-#include "exec/stream_format.h"
 
 static bool already_sent(const run_config *cfg, const char *name)
 {
@@ -30,7 +30,7 @@ static int read_anchor_file(const char *path, const enarx_file *f, const enarx_t
         snprintf(why, why_size, "%s:%u:%u: ca = \"%s\": path too long", path, ca->line, ca->column, ca->value);
         return 2;
     }
-    cli_log(CLI_LOG_DEBUG, "trust anchors for %s from %s", f->name, resolved);
+    cli_log(ENARX_LOG_DEBUG, "trust anchors for %s from %s", f->name, resolved);
     char problem[256];
     file_contents fc;
     if (file_read_all(resolved, WL_MAX_FILE, 0, &fc, problem, sizeof problem) != FILE_OK) {
@@ -91,11 +91,20 @@ static int check_preopens(const char *path, const enarx_config *c)
             stat(dir, &st) != 0 || !S_ISDIR(st.st_mode))
             continue;
         if (preopen_check(dir, why, sizeof why) != 0) {
-            cli_log(CLI_LOG_ERROR, "%s:%u:%u: %s", path, f->line, f->column, why);
+            cli_log(ENARX_LOG_ERROR, "%s:%u:%u: %s", path, f->line, f->column, why);
             return 2;
         }
     }
     return 0;
+}
+
+static void count_strings(const enarx_config *c, run_config *out)
+{
+    out->strings = c->arg_count + c->env_count;
+    for (size_t i = 0; i < c->arg_count; i++)
+        out->strings_bytes += strlen(c->args[i]) + 1;
+    for (size_t i = 0; i < c->env_count; i++)
+        out->strings_bytes += strlen(c->env[i].name) + 1 + strlen(c->env[i].value) + 1;
 }
 
 int run_config_load(const char *path, run_config *out)
@@ -106,7 +115,7 @@ int run_config_load(const char *path, run_config *out)
     char why[1024];
     file_contents text;
     if (file_read_all(path, WL_MAX_CONFIG, 0, &text, why, sizeof why) != FILE_OK) {
-        cli_log(CLI_LOG_ERROR, "config file '%s': %s", path, why);
+        cli_log(ENARX_LOG_ERROR, "config file '%s': %s", path, why);
         return 2;
     }
     out->text = (char *)text.data;
@@ -115,18 +124,19 @@ int run_config_load(const char *path, run_config *out)
     enarx_config_error err;
     enarx_config *c = enarx_config_parse(out->text, out->size, path, &err);
     if (!c) {
-        cli_log(CLI_LOG_ERROR, "%s", err.message);
+        cli_log(ENARX_LOG_ERROR, "%s", err.message);
         run_config_free(out);
         return 2;
     }
     if (c->has_steward)
-        cli_log(CLI_LOG_WARN, "%s: steward %s: Steward certificates are not supported yet; "
+        cli_log(ENARX_LOG_WARN, "%s: steward %s: Steward certificates are not supported yet; "
                 "TLS listeners present a self-signed certificate", path, c->steward.text);
+    count_strings(c, out);
     int rc = check_preopens(path, c);
     if (rc == 0) {
         rc = run_config_read_anchors(path, c, out, why, sizeof why);
         if (rc)
-            cli_log(CLI_LOG_ERROR, "%s", why);
+            cli_log(ENARX_LOG_ERROR, "%s", why);
     }
     enarx_config_free(c);
     if (rc)

@@ -21,6 +21,10 @@ typedef struct run_config {
     size_t size;
     run_config_file *files;
     size_t file_count;
+    /* Its args and env entries, and their bytes (a NUL counted for each):
+     * they share the workload's limit with the command line's. */
+    size_t strings;
+    uint64_t strings_bytes;
 } run_config;
 
 /* path NULL: no config. Returns 0, or 2 after printing what is wrong. */

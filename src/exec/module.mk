@@ -22,7 +22,8 @@ ALL_TARGETS += $(BUILD)/bin/enarx-exec
 endif
 
 # libFuzzer target for the workload-stream parser (and the DNS reply parser).
-$(BUILD)/fuzz/exec_stream: tests/fuzz/exec_stream.c src/exec/stream.c src/exec/stream.h src/exec/stream_format.h
+$(BUILD)/fuzz/exec_stream: tests/fuzz/exec_stream.c src/exec/stream.c src/exec/stream.h src/exec/grow.h \
+    src/abi/workload_stream.h
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -fsanitize=fuzzer,address,undefined $(filter %.c,$^) -o $@
 $(BUILD)/fuzz/exec_dns: tests/fuzz/exec_dns.c src/exec/dns.c src/exec/dns.h

@@ -16,7 +16,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "sallyport/sallyport.h"
+#include "abi/sallyport.h"
 
 struct sp_keep;
 
@@ -52,6 +52,7 @@ struct sp_keep {
     uint64_t batches;
     uint8_t fd_open[SP_MAX_FD / 8];
     uint8_t fd_domain[SP_MAX_FD];            /* socket domain, 0 = not a socket */
+    uint8_t fd_message[SP_MAX_FD / 8];       /* sockets whose sends go whole (datagrams) */
     struct sp_timespec last_clock[8];        /* monotonic clocks never go back */
     /* Small writes waiting to be sent with the next batch (see sp_write). */
     int pending_fd;

@@ -22,3 +22,17 @@ $(BUILD)/bench/keep/vmm_setup: $(BUILD)/bench/keep/vmm_setup.o $$(KVM_BACKEND_LI
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ -lpthread
 BENCH_DEPS += $(BUILD)/bench/keep/vmm_setup
+
+# The test build of enarx with a lying sallyport executor: the hostile-host
+# wrapper (tests/sallyport/hostile_host.c) put between the VMM and the
+# executor (-Wl,--wrap=sp_host_run_batch), driven by ENARX_SALLYPORT_HOSTILE.
+# tests/keep/conformance.sh runs its hostile-host cases with it; enarx itself
+# has no such mode. Linked like enarx (src/cli/module.mk).
+ENARX_HOSTILE := $(BUILD)/tests/keep/enarx-hostile
+$(ENARX_HOSTILE): $$(ENARX_OBJS) $(BUILD)/tests/sallyport/hostile_host.o $$(ENARX_LIBS)
+	@mkdir -p $(dir $@)
+	set -o pipefail; $(CC) $(LDFLAGS) $(ENARX_STATIC) $(SP_HOSTILE_WRAP) -o $@ $(ENARX_OBJS) \
+	    $(BUILD)/tests/sallyport/hostile_host.o $(ENARX_LIBS) $(ENARX_LDLIBS) $(if $(ENARX_STATIC),-lpthread -ldl) \
+	    $(LDLIBS) 2>&1 | { grep -v -E $(ENARX_LINK_NOISE) || true; }
+	@test -x $@
+TEST_DEPS += $(ENARX_HOSTILE)

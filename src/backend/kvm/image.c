@@ -15,8 +15,8 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "abi/sallyport.h"
 #include "backend/kvm/internal.h"
-#include "sallyport/sallyport.h"
 
 #define FAIL(...)                                   \
     do {                                            \
@@ -370,7 +370,7 @@ static int build_tables(struct keep_image *img, char *err, size_t errlen)
 }
 
 int image_build(struct keep_image *img, const uint8_t *shim, size_t shim_len,
-                const uint8_t *exec, size_t exec_len, const struct kvm_keep_config *cfg,
+                const uint8_t *exec, size_t exec_len, const struct kvm_keep_options *opt,
                 char *err, size_t errlen)
 {
     struct elf_info ei;
@@ -385,7 +385,7 @@ int image_build(struct keep_image *img, const uint8_t *shim, size_t shim_len,
     if (!img->boot)
         FAIL("the shim's header points outside the shim");
     img->sallyport_gpa = align_up(img->shim_end, KVM_HUGE);
-    img->sallyport_data = cfg->sallyport_size;
+    img->sallyport_data = opt->sallyport_size;
     uint64_t after = align_up(img->sallyport_gpa + SP_HEADER_SIZE + img->sallyport_data, KVM_HUGE);
     if (after + SHIM_MIN_FREE > img->mem_size)
         FAIL("%llu MiB of memory is too little for a Keep (at least %llu MiB)",
@@ -401,23 +401,23 @@ int image_build(struct keep_image *img, const uint8_t *shim, size_t shim_len,
     memset(b, 0, sizeof *b);
     uint64_t bias = ei.type == ET_DYN ? EXEC_DYN_BASE : 0;
     if (load_exec(img, &ei, exec, bias, err, errlen) < 0 ||
-        build_stack(img, &ei, bias, cfg->argv, cfg->envp, err, errlen) < 0 ||
+        build_stack(img, &ei, bias, opt->argv, opt->envp, err, errlen) < 0 ||
         build_tables(img, err, errlen) < 0)
         return -1;
 
     b->magic = SHIM_MAGIC;
-    b->flags = cfg->coalesce ? KEEP_FLAG_COALESCE : 0;
+    b->flags = opt->coalesce ? KEEP_FLAG_COALESCE : 0;
     b->mem_size = img->mem_size;
     b->phys_free = img->next;
     b->sallyport_gpa = img->sallyport_gpa;
     b->sallyport_data_size = img->sallyport_data;
-    b->log_level = (uint32_t)cfg->log_level;
-    for (int fd = 0; fd < cfg->nfds && fd < KEEP_MAX_BOOT_FDS; fd++) {
-        if (cfg->fds[fd] < 0)
+    b->log_level = (uint32_t)opt->log_level;
+    for (int fd = 0; fd < opt->nfds && fd < KEEP_MAX_BOOT_FDS; fd++) {
+        if (opt->fds[fd] < 0)
             continue;
         int domain = 0;
         socklen_t dl = sizeof domain;
-        if (getsockopt(cfg->fds[fd], SOL_SOCKET, SO_DOMAIN, &domain, &dl) < 0)
+        if (getsockopt(opt->fds[fd], SOL_SOCKET, SO_DOMAIN, &domain, &dl) < 0)
             domain = 0;
         b->fds[b->nfds] = fd;
         b->fd_domain[b->nfds] = (uint8_t)domain;

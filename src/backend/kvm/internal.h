@@ -5,8 +5,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "abi/kvm_boot.h"
 #include "backend/kvm/kvm.h"
-#include "shim/kvm/boot.h"
 
 #define KVM_PAGE 4096ull
 #define KVM_HUGE (2ull << 20)
@@ -46,7 +46,7 @@ struct keep_image {
 };
 
 int image_build(struct keep_image *img, const uint8_t *shim, size_t shim_len,
-                const uint8_t *exec, size_t exec_len, const struct kvm_keep_config *cfg,
+                const uint8_t *exec, size_t exec_len, const struct kvm_keep_options *opt,
                 char *err, size_t errlen);
 
 /* ---- shim blob (shim_blob.S) ---- */

@@ -34,7 +34,8 @@
 #define SHIM_SPINS      20000
 
 struct keep {
-    struct kvm_keep_config *cfg;
+    const struct kvm_keep_options *opt;
+    struct kvm_keep_stats *stats;
     int kvm, vm, vcpu;
     struct kvm_run *run;
     size_t run_size;
@@ -80,14 +81,14 @@ static __attribute__((format(printf, 2, 3))) int fail(struct keep *k, const char
 /* The largest exec read from a file. */
 #define KVM_EXEC_MAX_SIZE (512u << 20)
 
-void kvm_keep_config_init(struct kvm_keep_config *cfg)
+void kvm_keep_options_init(struct kvm_keep_options *opt)
 {
-    memset(cfg, 0, sizeof *cfg);
-    cfg->mem_size = KVM_KEEP_DEFAULT_MEM;
-    cfg->sallyport_size = KVM_KEEP_DEFAULT_SALLYPORT;
-    cfg->log_level = KVM_LOG_WARN;
+    memset(opt, 0, sizeof *opt);
+    opt->mem_size = KVM_KEEP_DEFAULT_MEM;
+    opt->sallyport_size = KVM_KEEP_DEFAULT_SALLYPORT;
+    opt->log_level = ENARX_LOG_WARN;
     for (int i = 0; i < KVM_KEEP_MAX_FDS; i++)
-        cfg->fds[i] = -1;
+        opt->fds[i] = -1;
 }
 
 uint64_t kvm_parse_size(const char *s)
@@ -163,7 +164,7 @@ static int64_t keep_call(struct sp_host *h, const struct sp_call *c, int *stop)
         return 0;
     }
     case SP_LOG: {
-        if ((int64_t)c->arg[0] > (int64_t)k->cfg->log_level)
+        if ((int64_t)c->arg[0] > (int64_t)k->opt->log_level)
             return 0;
         uint64_t len = c->arg[2] > 4096 ? 4096 : c->arg[2];
         const char *msg = sp_host_data(h, c->arg[1], len);
@@ -200,7 +201,7 @@ static int serve(struct keep *k)
         r = -1;
     else if (seq != k->last_seq) {
         k->last_seq = seq;
-        k->cfg->batches++;
+        k->stats->batches++;
         int b = sp_host_run_batch(&k->host, k->block, k->img.sallyport_data);
         if (b < 0) {
             k->batch_error = 1;
@@ -304,7 +305,7 @@ static int setup_vm(struct keep *k)
 
     /* Guest RAM: reserved, not committed; 2 MiB aligned and THP-backed so
      * the guest's first touch is cheap (docs/keep.md). */
-    uint64_t size = k->cfg->mem_size;
+    uint64_t size = k->opt->mem_size;
     k->map_len = size + KVM_HUGE;
     k->map = mmap(NULL, k->map_len, PROT_READ | PROT_WRITE,
                   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
@@ -456,7 +457,7 @@ static int run_loop(struct keep *k)
                 continue;
             return fail(k, "KVM_RUN failed: %s", strerror(errno));
         }
-        k->cfg->exits++;
+        k->stats->exits++;
         struct kvm_run *run = k->run;
         switch (run->exit_reason) {
         case KVM_EXIT_IO:
@@ -473,16 +474,16 @@ static int run_loop(struct keep *k)
         case KVM_EXIT_HLT:
             if (k->done)
                 return k->done == 1 ? 0 : -1;
-            if (k->cfg->log_level >= KVM_LOG_DEBUG)
+            if (k->opt->log_level >= ENARX_LOG_DEBUG)
                 dump_regs(k);
             return fail(k, "the Keep halted without a report (the shim could not reach the host)");
         case KVM_EXIT_SHUTDOWN:
-            if (k->cfg->log_level >= KVM_LOG_DEBUG)
+            if (k->opt->log_level >= ENARX_LOG_DEBUG)
                 dump_regs(k);
             return fail(k, "the Keep's CPU shut down (triple fault in the shim)%s",
-                        k->cfg->log_level >= KVM_LOG_DEBUG ? "" : "; --log-level debug shows its registers");
+                        k->opt->log_level >= ENARX_LOG_DEBUG ? "" : "; --log-level debug shows its registers");
         case KVM_EXIT_MMIO:
-            if (k->cfg->log_level >= KVM_LOG_DEBUG)
+            if (k->opt->log_level >= ENARX_LOG_DEBUG)
                 dump_regs(k);
             return fail(k, "the Keep touched guest-physical address %#llx, outside its memory",
                         (unsigned long long)run->mmio.phys_addr);
@@ -490,13 +491,13 @@ static int run_loop(struct keep *k)
             return fail(k, "KVM could not enter the Keep (hardware reason %#llx)",
                         (unsigned long long)run->fail_entry.hardware_entry_failure_reason);
         case KVM_EXIT_INTERNAL_ERROR:
-            if (k->cfg->log_level >= KVM_LOG_DEBUG)
+            if (k->opt->log_level >= ENARX_LOG_DEBUG)
                 dump_regs(k);
             return fail(k, "KVM internal error %u while running the Keep", run->internal.suberror);
         case KVM_EXIT_INTR:
             continue;
         default:
-            if (k->cfg->log_level >= KVM_LOG_DEBUG)
+            if (k->opt->log_level >= ENARX_LOG_DEBUG)
                 dump_regs(k);
             return fail(k, "unexpected VM exit %u", run->exit_reason);
         }
@@ -531,109 +532,133 @@ static void teardown(struct keep *k)
 
 static int give_fds(struct keep *k)
 {
-    for (int i = 0; i < k->cfg->nfds && i < KVM_KEEP_MAX_FDS; i++) {
-        if (k->cfg->fds[i] < 0)
+    for (int i = 0; i < k->opt->nfds && i < KVM_KEEP_MAX_FDS; i++) {
+        if (k->opt->fds[i] < 0)
             continue;
-        int d = fcntl(k->cfg->fds[i], F_DUPFD_CLOEXEC, 10);
+        int d = fcntl(k->opt->fds[i], F_DUPFD_CLOEXEC, 10);
         if (d < 0)
-            return fail(k, "cannot pass fd %d to the Keep: %s", k->cfg->fds[i], strerror(errno));
+            return fail(k, "cannot pass fd %d to the Keep: %s", k->opt->fds[i], strerror(errno));
         sp_host_give_fd(&k->host, i, d);
     }
     return 0;
 }
 
-int kvm_keep_run(struct kvm_keep_config *cfg, int *status, char *err, size_t errlen)
+/* The options with their defaults filled in, checked. */
+static int resolve_options(const struct kvm_keep_options *in, struct kvm_keep_options *out, char *err,
+                           size_t errlen)
 {
-    double t0 = now_us();
-    struct keep *k = calloc(1, sizeof *k);
-    if (!k) {
-        snprintf(err, errlen, "out of memory");
-        *status = 1;
+    *out = *in;
+    if (!out->mem_size)
+        out->mem_size = KVM_KEEP_DEFAULT_MEM;
+    if (!out->sallyport_size)
+        out->sallyport_size = KVM_KEEP_DEFAULT_SALLYPORT;
+    if (out->mem_size % KVM_HUGE || out->mem_size < (64ull << 20) || out->mem_size > (1ull << 40)) {
+        snprintf(err, errlen, "the Keep's memory must be a multiple of 2 MiB between 64 MiB and 1 TiB (got %llu "
+                 "bytes)", (unsigned long long)out->mem_size);
         return -1;
     }
-    k->cfg = cfg;
+    if (out->sallyport_size % 4096 || out->sallyport_size < 4096 || out->sallyport_size > SP_MAX_DATA_SIZE) {
+        snprintf(err, errlen, "the sallyport block must be a multiple of 4 KiB up to %u MiB",
+                 SP_MAX_DATA_SIZE >> 20);
+        return -1;
+    }
+    return 0;
+}
+
+static struct keep *keep_new(const struct kvm_keep_options *opt, struct kvm_keep_stats *stats, char *err,
+                             size_t errlen)
+{
+    struct keep *k = calloc(1, sizeof *k);
+    if (!k)
+        return NULL;
+    k->opt = opt;
+    k->stats = stats;
     k->err = err;
     k->errlen = errlen;
     k->kvm = k->vm = k->vcpu = -1;
-    err[0] = 0;
     pthread_mutex_init(&k->lock, NULL);
     pthread_cond_init(&k->wake, NULL);
     sp_host_init(&k->host);
     k->host.keep_call = keep_call;
     k->host.ctx = k;
-    if (cfg->host_files)
+    if (opt->host_files)
         k->host.open_policy = allow_files;
-    /* A write to a closed pipe must come back to the Keep as EPIPE. */
-    signal(SIGPIPE, SIG_IGN);
+    return k;
+}
 
-    int rc = -1;
-    file_contents exec_file = {0};
-    const uint8_t *exec = cfg->exec_image;
-    size_t exec_len = cfg->exec_size;
-    if (!cfg->mem_size)
-        cfg->mem_size = KVM_KEEP_DEFAULT_MEM;
-    if (!cfg->sallyport_size)
-        cfg->sallyport_size = KVM_KEEP_DEFAULT_SALLYPORT;
-    if (cfg->mem_size % KVM_HUGE || cfg->mem_size < (64ull << 20) || cfg->mem_size > (1ull << 40)) {
-        fail(k, "the Keep's memory must be a multiple of 2 MiB between 64 MiB and 1 TiB (got %llu bytes)",
-             (unsigned long long)cfg->mem_size);
-        goto out;
-    }
-    if (cfg->sallyport_size % 4096 || cfg->sallyport_size < 4096 ||
-        cfg->sallyport_size > SP_MAX_DATA_SIZE) {
-        fail(k, "the sallyport block must be a multiple of 4 KiB up to %u MiB", SP_MAX_DATA_SIZE >> 20);
-        goto out;
-    }
-    if (cfg->hostile) {
-        char e[200];
-        if (sp_hostile_parse(&k->host.hostile, cfg->hostile, e, sizeof e) < 0) {
-            fail(k, "%s", e);
-            goto out;
-        }
-    }
+/* Everything up to the first KVM_RUN: the exec checked, the VM, its memory
+ * image, the fds, the vCPU, the exit-less thread. *exec_file: the exec's
+ * bytes when they were read here (the caller frees them). */
+static int boot(struct keep *k, file_contents *exec_file, double t0)
+{
+    const struct kvm_keep_options *opt = k->opt;
+    struct kvm_keep_stats *st = k->stats;
+    const uint8_t *exec = opt->exec_image;
+    size_t exec_len = opt->exec_size;
     if (!exec) {
         char why[256];
-        if (file_read_all(cfg->exec_path, KVM_EXEC_MAX_SIZE, 0, &exec_file, why, sizeof why) != FILE_OK) {
-            fail(k, "the exec %s: %s", cfg->exec_path, why);
-            goto out;
-        }
-        exec = exec_file.data;
-        exec_len = exec_file.size;
+        if (file_read_all(opt->exec_path, KVM_EXEC_MAX_SIZE, 0, exec_file, why, sizeof why) != FILE_OK)
+            return fail(k, "the exec %s: %s", opt->exec_path, why);
+        exec = exec_file->data;
+        exec_len = exec_file->size;
     }
     struct elf_info ei; /* a bad executable is reported before KVM is touched */
-    if (elf_parse(exec, exec_len, "exec", &ei, err, errlen) < 0)
-        goto out;
+    if (elf_parse(exec, exec_len, "exec", &ei, k->err, k->errlen) < 0)
+        return -1;
     double t1 = now_us();
-    cfg->read_us = t1 - t0;
+    st->read_us = t1 - t0;
     if (setup_vm(k) < 0)
-        goto out;
+        return -1;
     double t2 = now_us();
-    cfg->vm_us = t2 - t1;
-    if (image_build(&k->img, kvm_shim_image, (size_t)kvm_shim_image_size, exec,
-                    exec_len, cfg, err, errlen) < 0)
-        goto out;
-    double t3 = now_us();
-    cfg->image_us = t3 - t2;
+    st->vm_us = t2 - t1;
+    if (image_build(&k->img, kvm_shim_image, (size_t)kvm_shim_image_size, exec, exec_len, opt, k->err,
+                    k->errlen) < 0)
+        return -1;
+    st->image_us = now_us() - t2;
     k->block = k->img.mem + k->img.sallyport_gpa;
-    k->img.boot->exitless_spins = cfg->exitless ? SHIM_SPINS : 0;
+    k->img.boot->exitless_spins = opt->exitless ? SHIM_SPINS : 0;
     if (give_fds(k) < 0 || setup_vcpu(k) < 0)
-        goto out;
-    if (cfg->exitless) {
-        if (pthread_create(&k->poller, NULL, poller_main, k) != 0) {
-            fail(k, "cannot start the sallyport thread");
-            goto out;
-        }
+        return -1;
+    if (opt->exitless) {
+        if (pthread_create(&k->poller, NULL, poller_main, k) != 0)
+            return fail(k, "cannot start the sallyport thread");
         k->poller_started = 1;
     }
-    cfg->setup_us = now_us() - t0;
-    cfg->vcpu_us = cfg->setup_us - cfg->read_us - cfg->vm_us - cfg->image_us;
-    rc = run_loop(k);
-    cfg->run_us = now_us() - t0 - cfg->setup_us;
-out:
-    if (rc == 0)
-        *status = k->status;
-    else
-        *status = k->done == 2 ? k->status : 1;
+    st->setup_us = now_us() - t0;
+    st->vcpu_us = st->setup_us - st->read_us - st->vm_us - st->image_us;
+    return 0;
+}
+
+int kvm_keep_run(const struct kvm_keep_options *options, struct kvm_keep_result *res, char *err, size_t errlen)
+{
+    double t0 = now_us();
+    memset(res, 0, sizeof *res);
+    res->outcome = KVM_KEEP_FAILED;
+    res->status = 1;
+    err[0] = 0;
+    struct kvm_keep_options opt;
+    if (resolve_options(options, &opt, err, errlen) < 0)
+        return -1;
+    struct keep *k = keep_new(&opt, &res->stats, err, errlen);
+    if (!k) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    /* A write to a closed pipe must come back to the Keep as EPIPE. */
+    signal(SIGPIPE, SIG_IGN);
+    file_contents exec_file = {0};
+    int rc = boot(k, &exec_file, t0);
+    if (rc == 0) {
+        rc = run_loop(k);
+        res->stats.run_us = now_us() - t0 - res->stats.setup_us;
+    }
+    if (rc == 0) {
+        res->outcome = KVM_KEEP_EXITED;
+        res->status = k->status;
+    } else if (k->done == 2) { /* the Keep's own report (SP_ABORT) is in err */
+        res->outcome = KVM_KEEP_STOPPED;
+        res->status = k->status;
+    }
     teardown(k);
     file_contents_free(&exec_file);
     free(k);
