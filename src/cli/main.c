@@ -10,6 +10,7 @@ int cmd_run(int argc, char **argv);
 int cmd_platform(int argc, char **argv);
 int cmd_deploy(int argc, char **argv);
 int cmd_host(int argc, char **argv);
+int cmd_oci(int argc, char **argv);
 
 static const cli_command commands[] = {
     {"config", "create or check an Enarx.toml (init, check)", cmd_config},
@@ -21,6 +22,7 @@ static const cli_command commands[] = {
     {"attest", "verify attestation evidence (SEV-SNP, SGX, TDX, RA-TLS certificates)", cmd_attest},
     {"keep", "about this build's Keep: `enarx keep measure`", cmd_keep},
     {"unstable", "commands that may change: exec (run a static ELF in a Keep)", cmd_unstable},
+    {"oci", "the OCI runtime for podman, containerd, Kubernetes (enarx-oci)", cmd_oci},
     {NULL, NULL, NULL},
 };
 
