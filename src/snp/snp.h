@@ -135,6 +135,29 @@ int snp_id_key_sign(struct evp_pkey_st *author_key, struct evp_pkey_st *id_key,
 int snp_id_auth_build(const uint8_t id_block[SNP_ID_BLOCK_SIZE], struct evp_pkey_st *id_key,
                       const uint8_t *author_blob, uint8_t out[SNP_ID_AUTH_SIZE], char *err, size_t errlen);
 
+/* ---- the certificate table (certs.c) ---------------------------------------
+ * What the host returns with the extended guest request (GHCB spec): entries
+ * {GUID[16], u32 offset, u32 length} up to an all-zero one, then the
+ * certificates; offsets from the start of the table. */
+#define SNP_CERT_ENTRY_SIZE 24u
+#define SNP_CERT_TABLE_MAX_ENTRIES 32u
+#define SNP_CERTS_MAX_SIZE (256u << 10)
+
+struct snp_cert_info {
+    uint8_t guid[16];
+    uint32_t offset, length;
+};
+
+/* Checks a table: a terminator within len, at most max entries, every
+ * certificate non-empty, after the table and inside len, no GUID twice.
+ * The number of entries, or -1 with a message. */
+int snp_cert_table_parse(const uint8_t *blob, size_t len, struct snp_cert_info *out, size_t max, char *err,
+                         size_t errlen);
+/* "ARK", "ASK", "VCEK", "VLEK", "CRL", or NULL for another GUID. */
+const char *snp_cert_guid_name(const uint8_t guid[16]);
+/* The GUID of one of those names; -1 for another name. */
+int snp_cert_guid(const char *name, uint8_t guid[16]);
+
 /* ---- hex ---------------------------------------------------------------- */
 /* out: 2 * len + 1 bytes. */
 void snp_hex(const uint8_t *in, size_t len, char *out);
