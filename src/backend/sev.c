@@ -4,6 +4,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include "backend/backend.h"
 #include "backend/sev/sev.h"
@@ -20,30 +22,38 @@ static void sev_probe(backend_report *r)
     }
 }
 
+/* An SNP Keep is launched in the one measured state (kvm_keep_options_measured:
+ * what `enarx keep measure --backend sev` computes and `enarx deploy`
+ * launches), so that its report's MEASUREMENT is that digest: the workload
+ * comes in through the stream on fd 3, outside the measurement, and fd 4 —
+ * the deploy connection — is a socket nobody is at. */
 static int sev_launch(const backend_launch *l, char *err, size_t errlen)
 {
-    struct sev_keep_options opt;
-    sev_keep_options_init(&opt);
-    const char *mem = getenv("ENARX_KEEP_MEMORY");
-    if (mem && *mem && !(opt.keep.mem_size = kvm_parse_size(mem))) {
-        snprintf(err, errlen, "ENARX_KEEP_MEMORY=%s is not a size such as 512M or 4G", mem);
+    uint64_t mem = 0;
+    const char *m = getenv("ENARX_KEEP_MEMORY");
+    if (m && *m && !(mem = kvm_parse_size(m))) {
+        snprintf(err, errlen, "ENARX_KEEP_MEMORY=%s is not a size such as 512M or 4G", m);
         return -1;
     }
-    static char *argv[] = {(char *)"enarx-exec", NULL}, *envp[] = {NULL};
+    struct sev_keep_options opt;
+    sev_keep_options_init(&opt);
+    kvm_keep_options_measured(&opt.keep, mem);
     opt.keep.exec_path = l->exec_path;
-    opt.keep.argv = argv;
-    opt.keep.envp = envp;
-    int level = l->log_level < ENARX_LOG_ERROR ? ENARX_LOG_ERROR : l->log_level;
-    opt.keep.log_level = (enum enarx_log_level)(level > ENARX_LOG_TRACE ? ENARX_LOG_TRACE : level);
-    for (int fd = 0; fd < 3; fd++)
-        opt.keep.fds[fd] = fd;
     opt.keep.fds[3] = l->stream_fd;
-    opt.keep.nfds = 4;
+    int pair[2];
+    if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair) < 0) {
+        snprintf(err, errlen, "cannot make the Keep's fd 4: %m");
+        return -1;
+    }
+    close(pair[1]);
+    opt.keep.fds[4] = pair[0];
+    /* The exec opens what Enarx.toml and --dir name (docs/keep.md). */
     opt.keep.host_files = 1;
     const char *certs = getenv("ENARX_SNP_CERTS");
     opt.certs_path = certs && *certs ? certs : NULL;
     struct sev_keep_result res;
     sev_keep_run(&opt, &res, err, errlen);
+    close(pair[0]);
     switch (res.keep.outcome) {
     case KVM_KEEP_EXITED:
         return res.keep.status;

@@ -233,7 +233,7 @@ void vmm_keep_stop(struct vmm_keep *v)
     pthread_cond_destroy(&v->wake);
 }
 
-int vmm_resolve_options(const struct kvm_keep_options *in, struct kvm_keep_options *out, char *err, size_t errlen)
+int kvm_resolve_options(const struct kvm_keep_options *in, struct kvm_keep_options *out, char *err, size_t errlen)
 {
     *out = *in;
     if (!out->mem_size)

@@ -13,6 +13,8 @@
 #include "abi/kvm_boot.h"
 #include "backend/kvm/kernel.h"
 #include "backend/kvm/kvm.h"
+#include "common/file.h"
+#include "measure/measure.h"
 
 #define KVM_PAGE 4096ull
 #define KVM_HUGE (2ull << 20)
@@ -37,34 +39,43 @@ int elf_parse(const uint8_t *buf, size_t len, const char *what, struct elf_info 
               size_t errlen);
 
 /* ---- image.c: the guest's memory at boot ----
- * Guest-physical layout: [0x1000, low_end) the first page tables; the shim
- * at KEEP_SHIM_PHYS; the sallyport block from the next 2 MiB; from
- * high_start (2 MiB aligned after the block) page tables, the exec's pages
- * and its stack up to boot->phys_free. Every one of those pages is written
- * by the builder; nothing else is. */
+ * Guest-physical layout: from 0x1000 the first page tables (below
+ * low_limit); the shim at KEEP_SHIM_PHYS; the sallyport block from the next
+ * 2 MiB; after it page tables, the exec's pages and its stack up to
+ * boot->phys_free. Every page the builder fills is recorded, in order, in
+ * *layout (measure/measure.h): the one description of the Keep's initial
+ * memory that the kvm measurement, `enarx keep measure` and the SEV-SNP
+ * launch all read. The sallyport block is shared with the host and not
+ * part of it. */
 struct keep_image {
     uint8_t *mem;             /* host view of guest RAM */
     uint64_t mem_size;
     /* Set by the caller before image_build: */
-    uint64_t cbit;            /* SEV-SNP: the encryption bit, set in every table entry (0: none) */
+    uint64_t cbit;            /* SEV-SNP: the encryption bit, set in every table entry and CR3 (0: none) */
     uint64_t low_limit;       /* the first tables stay below this (0: KEEP_SHIM_PHYS) */
-    int huge_1g;              /* the vCPU supports 1 GiB pages */
-    uint32_t hwcap;           /* CPUID.1:EDX for AT_HWCAP */
+    struct keep_layout *layout; /* where every filled page is recorded (NULL: nowhere) */
     /* Results: */
     uint64_t next;            /* host bump allocator (GPA) */
     uint64_t limit;           /* it may not pass this */
     uint64_t pml4;            /* GPA */
     struct shim_header hdr;   /* copy of the shim's header */
     uint64_t shim_start, shim_end;   /* GPA range of the shim image */
-    uint64_t low_end;         /* end of the first page tables */
-    uint64_t high_start;      /* start of the pages after the sallyport block */
     uint64_t sallyport_gpa, sallyport_data;
     struct keep_boot_info *boot;     /* inside guest RAM */
 };
 
+/* Builds the Keep's initial memory from the shim, the exec and opt — and
+ * nothing else: nothing of the host (CPU features, fds' real kinds when
+ * opt->fd_domain_set) reaches it, so the same inputs give the same pages on
+ * any machine, and `enarx keep measure` can compute them offline. */
 int image_build(struct keep_image *img, const uint8_t *shim, size_t shim_len,
                 const uint8_t *exec, size_t exec_len, const struct kvm_keep_options *opt,
                 char *err, size_t errlen);
+
+/* The exec's bytes: opt->exec_image, or opt->exec_path read into *file (the
+ * caller frees it). -1 with a message. */
+int kvm_exec_bytes(const struct kvm_keep_options *opt, file_contents *file, const uint8_t **exec, size_t *len,
+                   char *err, size_t errlen);
 
 /* ---- shim blob (shim_blob.S) ---- */
 extern const uint8_t kvm_shim_image[];
@@ -140,7 +151,7 @@ void vmm_keep_stop(struct vmm_keep *v);
 int vmm_keep_fail(struct vmm_keep *v, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* The options with their defaults filled in, checked. -1 with a message. */
-int vmm_resolve_options(const struct kvm_keep_options *in, struct kvm_keep_options *out, char *err,
+int kvm_resolve_options(const struct kvm_keep_options *in, struct kvm_keep_options *out, char *err,
                         size_t errlen);
 double vmm_now_us(void);
 #define SHIM_SPINS 20000        /* PAUSEs the shim spins before it exits instead (exit-less) */

@@ -28,7 +28,8 @@ struct sev_plan {
 
 /* The image for an SNP launch: the KVM Keep's loader with the C-bit in
  * every page-table entry and room for the special pages, into img->mem
- * (img->mem_size bytes, zeroed). Then the plan, and the launch-information
+ * (img->mem_size bytes, zeroed), its pages recorded; then the SNP pages
+ * added to that record, the plan made from it, and the launch-information
  * page written into guest memory. */
 int sev_build(struct keep_image *img, const uint8_t *exec, size_t exec_len, const struct kvm_keep_options *opt,
               uint32_t c_bit, struct sev_plan *plan, char *err, size_t errlen);
@@ -39,11 +40,6 @@ int sev_build(struct keep_image *img, const uint8_t *exec, size_t exec_len, cons
 void sev_plan_vmsa(const struct sev_plan *plan, struct snp_vmsa *out);
 /* The launch digest of the plan over mem. */
 int sev_plan_digest(const struct sev_plan *plan, const uint8_t *mem, uint8_t out[48], uint64_t *pages);
-
-/* The values this launch fixes so that its digest is the same on every
- * SNP host (docs/keep.md): AT_HWCAP (CPUID.1:EDX of the EPYC line) and 1 GiB
- * pages in the direct map. */
-#define SEV_KEEP_HWCAP 0x178bfbffu
 
 /* ---- cpuid.c: the CPUID page ----
  * From the CPUID KVM supports for the vCPU: the standard and extended

@@ -370,9 +370,7 @@ int sev_vm_boot(struct sev_vm *s, const uint8_t *exec, size_t exec_len)
     sev_cpuid_page(s->cpuid, (struct snp_cpuid_page *)(void *)(s->mem + SNP_KEEP_CPUID_GPA), &dropped);
     if (dropped && s->keep.log_level >= ENARX_LOG_INFO)
         fprintf(stderr, "enarx: the SNP CPUID page holds 64 functions: %u more were left out\n", dropped);
-    s->img.boot->exitless_spins = s->keep.exitless ? SHIM_SPINS : 0;
-    /* The digest the firmware will compute, from the same plan. The
-     * exit-less flag above is part of it, so it is hashed after. */
+    /* The digest the firmware will compute, from the same plan. */
     if (sev_plan_digest(&s->plan, s->mem, s->measurement, &s->pages) < 0)
         return sev_fail(s, "cannot compute the launch digest");
     s->measured = 1;
@@ -418,20 +416,17 @@ void sev_vm_teardown(struct sev_vm *s)
 int sev_keep_measure(const struct sev_keep_options *opt, uint8_t out[48], uint64_t *pages, char *err, size_t errlen)
 {
     struct kvm_keep_options keep;
-    if (vmm_resolve_options(&opt->keep, &keep, err, errlen) < 0)
+    if (kvm_resolve_options(&opt->keep, &keep, err, errlen) < 0)
         return -1;
-    file_contents exec_file = {0};
-    const uint8_t *exec = keep.exec_image;
-    size_t exec_len = keep.exec_size;
-    if (!exec) {
-        char why[256];
-        if (file_read_all(keep.exec_path, KVM_EXEC_MAX_SIZE, 0, &exec_file, why, sizeof why) != FILE_OK) {
-            snprintf(err, errlen, "the exec %s: %s", keep.exec_path, why);
-            return -1;
-        }
-        exec = exec_file.data;
-        exec_len = exec_file.size;
+    if (!keep.fd_domain_set) {
+        snprintf(err, errlen, "a measurement needs the fds' socket domains given (fd_domain_set)");
+        return -1;
     }
+    file_contents exec_file = {0};
+    const uint8_t *exec;
+    size_t exec_len;
+    if (kvm_exec_bytes(&keep, &exec_file, &exec, &exec_len, err, errlen) < 0)
+        return -1;
     /* A scratch mapping of the Keep's size: reserved, only the image's
      * pages are ever touched. */
     uint8_t *mem = mmap(NULL, keep.mem_size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
@@ -445,12 +440,8 @@ int sev_keep_measure(const struct sev_keep_options *opt, uint8_t out[48], uint64
     struct keep_image img = {.mem = mem, .mem_size = keep.mem_size};
     struct sev_plan plan;
     int rc = sev_build(&img, exec, exec_len, &keep, opt->c_bit ? opt->c_bit : SEV_DEFAULT_C_BIT, &plan, err, errlen);
-    if (rc == 0) {
-        img.boot->exitless_spins = keep.exitless ? SHIM_SPINS : 0;
-        rc = sev_plan_digest(&plan, mem, out, pages);
-        if (rc < 0)
-            snprintf(err, errlen, "cannot compute the launch digest");
-    }
+    if (rc == 0 && (rc = sev_plan_digest(&plan, mem, out, pages)) < 0)
+        snprintf(err, errlen, "cannot compute the launch digest");
     munmap(mem, keep.mem_size);
     file_contents_free(&exec_file);
     return rc;

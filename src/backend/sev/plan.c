@@ -1,19 +1,31 @@
 /* The SNP launch as one description (internal.h): which pages go to
- * SNP_LAUNCH_UPDATE in which order and with which type, the launch-
- * information page that tells the shim so (abi/snp_launch.h), the vCPU's
- * entry state, and the digest the firmware computes over them. */
+ * SNP_LAUNCH_UPDATE in which order and with which type — the runs the
+ * VMM's loader recorded (measure/measure.h), then the SNP Keep's own pages
+ * (abi/snp_launch.h) — the launch-information page that tells the shim so,
+ * the vCPU's entry state, and the digest the firmware computes over them. */
 #include <stdio.h>
 #include <string.h>
 
 #include "backend/sev/internal.h"
 
-static int add_step(struct sev_plan *p, uint64_t gpa, uint64_t end, enum snp_page_type type, const char *what)
+/* The runs as SNP_LAUNCH_UPDATE commands: adjacent runs of one type are one
+ * command (the runs' names are for people, the firmware sees pages). */
+static int plan_steps(struct sev_plan *p, const struct keep_layout *l)
 {
-    if (end <= gpa)
-        return 0;
-    if (p->nsteps == SNP_LAUNCH_MAX_RANGES)
-        return -1;
-    p->steps[p->nsteps++] = (struct sev_plan_step){gpa, (end - gpa) / SNP_PAGE_SIZE, type, what};
+    p->nsteps = 0;
+    for (size_t i = 0; i < l->nruns; i++) {
+        const struct keep_layout_run *r = &l->runs[i];
+        if (p->nsteps) {
+            struct sev_plan_step *last = &p->steps[p->nsteps - 1];
+            if (last->type == (enum snp_page_type)r->type && last->gpa + last->npages * SNP_PAGE_SIZE == r->gpa) {
+                last->npages += r->npages;
+                continue;
+            }
+        }
+        if (p->nsteps == SNP_LAUNCH_MAX_RANGES)
+            return -1;
+        p->steps[p->nsteps++] = (struct sev_plan_step){r->gpa, r->npages, (enum snp_page_type)r->type, r->what};
+    }
     return 0;
 }
 
@@ -43,27 +55,29 @@ int sev_build(struct keep_image *img, const uint8_t *exec, size_t exec_len, cons
         snprintf(err, errlen, "encryption bit %u is not a position an SNP processor uses (32..51)", c_bit);
         return -1;
     }
+    struct keep_layout layout;
+    keep_layout_init(&layout);
     img->cbit = 1ull << c_bit;
     img->low_limit = SNP_KEEP_SPECIAL_BASE;
-    img->huge_1g = 1;
-    img->hwcap = SEV_KEEP_HWCAP;
-    if (image_build(img, kvm_shim_image, (size_t)kvm_shim_image_size, exec, exec_len, opt, err, errlen) < 0)
-        return -1;
+    img->layout = &layout;
+    int rc = image_build(img, kvm_shim_image, (size_t)kvm_shim_image_size, exec, exec_len, opt, err, errlen);
+    img->layout = NULL;
+    /* The SNP Keep's own pages, after the image: the launch information,
+     * then the pages the firmware fills or checks. */
+    if (rc == 0 && (keep_layout_add(&layout, SNP_KEEP_LAUNCH_INFO_GPA, 1, KEEP_PAGE_NORMAL, "launch information") < 0 ||
+                    keep_layout_add(&layout, SNP_KEEP_SECRETS_GPA, 1, KEEP_PAGE_SECRETS, "secrets") < 0 ||
+                    keep_layout_add(&layout, SNP_KEEP_CPUID_GPA, 1, KEEP_PAGE_CPUID, "CPUID") < 0))
+        rc = (snprintf(err, errlen, "the SNP pages do not fit the Keep's layout"), -1);
     memset(p, 0, sizeof *p);
     p->c_bit = c_bit;
     p->vcpus = 1;
     p->policy = SNP_KEEP_POLICY;
-    /* Ascending GPA, then the pages the firmware fills or checks. */
-    if (add_step(p, 0x1000, img->low_end, SNP_PAGE_NORMAL, "page tables") < 0 ||
-        add_step(p, SNP_KEEP_LAUNCH_INFO_GPA, SNP_KEEP_LAUNCH_INFO_GPA + SNP_PAGE_SIZE, SNP_PAGE_NORMAL,
-                 "launch information") < 0 ||
-        add_step(p, img->shim_start, img->shim_end, SNP_PAGE_NORMAL, "shim") < 0 ||
-        add_step(p, img->high_start, img->boot->phys_free, SNP_PAGE_NORMAL, "exec, stack, page tables") < 0 ||
-        add_step(p, SNP_KEEP_SECRETS_GPA, SNP_KEEP_SECRETS_GPA + SNP_PAGE_SIZE, SNP_PAGE_SECRETS, "secrets") < 0 ||
-        add_step(p, SNP_KEEP_CPUID_GPA, SNP_KEEP_CPUID_GPA + SNP_PAGE_SIZE, SNP_PAGE_CPUID, "CPUID") < 0) {
-        snprintf(err, errlen, "the launch needs more than %u ranges", SNP_LAUNCH_MAX_RANGES);
+    if (rc == 0 && plan_steps(p, &layout) < 0)
+        rc = (snprintf(err, errlen, "the launch needs more than %u SNP_LAUNCH_UPDATE ranges", SNP_LAUNCH_MAX_RANGES),
+              -1);
+    keep_layout_free(&layout);
+    if (rc < 0)
         return -1;
-    }
     write_launch_info(p, img->mem + SNP_KEEP_LAUNCH_INFO_GPA);
     keep_entry_state(&img->hdr, img->pml4 | img->cbit, SNP_KEEP_CR4, &p->entry);
     return 0;

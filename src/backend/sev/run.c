@@ -189,20 +189,15 @@ int sev_keep_run(const struct sev_keep_options *opt, struct sev_keep_result *res
     }
     sev_vm_init(s, opt, &res->keep.stats, err, errlen);
     s->certs_fd = -1;
-    int rc = vmm_resolve_options(&opt->keep, &s->keep, err, errlen);
+    int rc = kvm_resolve_options(&opt->keep, &s->keep, err, errlen);
     vmm_keep_init(&s->v, &s->keep, &res->keep.stats, err, errlen);
     s->v.discard = discard;
     s->v.discard_ctx = s;
     file_contents exec_file = {0};
-    const uint8_t *exec = s->keep.exec_image;
-    size_t exec_len = s->keep.exec_size;
-    if (rc == 0 && !exec) {
-        char why[256];
-        if (file_read_all(s->keep.exec_path, KVM_EXEC_MAX_SIZE, 0, &exec_file, why, sizeof why) != FILE_OK)
-            rc = sev_fail(s, "the exec %s: %s", s->keep.exec_path, why);
-        exec = exec_file.data;
-        exec_len = exec_file.size;
-    }
+    const uint8_t *exec = NULL;
+    size_t exec_len = 0;
+    if (rc == 0)
+        rc = kvm_exec_bytes(&s->keep, &exec_file, &exec, &exec_len, err, errlen);
     struct elf_info ei; /* a bad executable is reported before KVM is touched */
     if (rc == 0)
         rc = elf_parse(exec, exec_len, "exec", &ei, err, errlen);
