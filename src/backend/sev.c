@@ -9,6 +9,7 @@
 
 #include "backend/backend.h"
 #include "backend/sev/sev.h"
+#include "snp/snp.h"
 
 static void sev_probe(backend_report *r)
 {
@@ -49,6 +50,15 @@ static int sev_launch(const backend_launch *l, char *err, size_t errlen)
     opt.keep.fds[4] = pair[0];
     /* The exec opens what Enarx.toml and --dir name (docs/keep.md). */
     opt.keep.host_files = 1;
+    static uint8_t id_block[SNP_ID_BLOCK_SIZE], id_auth[SNP_ID_AUTH_SIZE];
+    if (l->signatures) {
+        if (snp_signatures_read(l->signatures, id_block, id_auth, &opt.auth_key_en, err, errlen) < 0) {
+            close(pair[0]);
+            return -1;
+        }
+        opt.id_block = id_block;
+        opt.id_auth = id_auth;
+    }
     const char *certs = getenv("ENARX_SNP_CERTS");
     opt.certs_path = certs && *certs ? certs : NULL;
     struct sev_keep_result res;

@@ -122,7 +122,7 @@ int snp_sign(struct evp_pkey_st *key, const uint8_t *msg, size_t len, uint8_t si
              size_t errlen);
 /* 1 when sig is a valid signature of msg by the public key pub (firmware
  * layouts), 0 when not, -1 when pub or sig are malformed. */
-int snp_verify(const uint8_t pub[SNP_PUBKEY_SIZE], const uint8_t *msg, size_t len, const uint8_t sig[SNP_SIG_SIZE]);
+int snp_sig_verify(const uint8_t pub[SNP_PUBKEY_SIZE], const uint8_t *msg, size_t len, const uint8_t sig[SNP_SIG_SIZE]);
 
 /* The author's signature of an ID key: ID_KEY_SIG (the author signs the ID
  * key's 0x404-byte layout) followed by AUTHOR_KEY, the blob upstream's
@@ -157,6 +157,17 @@ int snp_cert_table_parse(const uint8_t *blob, size_t len, struct snp_cert_info *
 const char *snp_cert_guid_name(const uint8_t guid[16]);
 /* The GUID of one of those names; -1 for another name. */
 int snp_cert_guid(const char *name, uint8_t guid[16]);
+
+/* ---- the signatures file (signatures.c) ------------------------------------
+ * `enarx sign` writes, `enarx run --signatures` reads: JSON {"version",
+ * "sev": {"id_block": [96 numbers], "id_auth": [4096 numbers]}}, upstream
+ * Enarx's shape. The version must be this build's. */
+int snp_signatures_parse(const uint8_t *text, size_t len, uint8_t id_block[SNP_ID_BLOCK_SIZE],
+                         uint8_t id_auth[SNP_ID_AUTH_SIZE], int *author_key_en, char *err, size_t errlen);
+int snp_signatures_read(const char *path, uint8_t id_block[SNP_ID_BLOCK_SIZE], uint8_t id_auth[SNP_ID_AUTH_SIZE],
+                        int *author_key_en, char *err, size_t errlen);
+/* The file's text (malloc'ed, NUL-terminated), or NULL when out of memory. */
+char *snp_signatures_json(const uint8_t id_block[SNP_ID_BLOCK_SIZE], const uint8_t id_auth[SNP_ID_AUTH_SIZE]);
 
 /* ---- hex ---------------------------------------------------------------- */
 /* out: 2 * len + 1 bytes. */

@@ -7,3 +7,31 @@ $(BUILD)/tests/snp/vectors: $(BUILD)/tests/snp/vectors.o $(SNP_LIB) $(COMMON_LIB
 $(BUILD)/tests/snp/vectors.o: CFLAGS += -DOPENSSL_API_COMPAT=30000 -DOPENSSL_NO_DEPRECATED
 
 TEST_DEPS += $(BUILD)/tests/snp/vectors
+
+# The SEV-SNP host side against the model of KVM and the secure processor
+# (tests/sev/model*.c; suite 56-sev-model). The rules live here, beside the
+# vectors, so that tests/sev/module.mk stays the shim tests' own.
+SEV_MODEL_SRCS := tests/sev/model_kernel.c tests/sev/model_psp.c tests/sev/model_guest.c
+SEV_MODEL_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(SEV_MODEL_SRCS))
+SEV_HOST_LIBS := $(SEV_BACKEND_LIB) $(KVM_BACKEND_LIB) $(SALLYPORT_HOST_LIB) $(MEASURE_LIB) $(SNP_LIB) $(COMMON_LIB)
+
+$(SEV_MODEL_OBJS) $(BUILD)/tests/sev/model_unit.o $(BUILD)/tests/sev/enarx_model.o: \
+    CFLAGS += -DOPENSSL_API_COMPAT=30000 -DOPENSSL_NO_DEPRECATED
+
+$(BUILD)/tests/sev/model_unit: $(BUILD)/tests/sev/model_unit.o $(SEV_MODEL_OBJS) $$(SEV_HOST_LIBS)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $(BUILD)/tests/sev/model_unit.o $(SEV_MODEL_OBJS) $(SEV_HOST_LIBS) -lcrypto -ljansson -lpthread
+
+TEST_DEPS += $(BUILD)/tests/sev/model_unit
+
+# enarx with the model as its kernel (tests/sev/enarx_model.c): the CLI paths
+# (`enarx run --backend sev`, `unstable exec --backend sev`, `platform info`)
+# against the model. Linked like enarx (src/cli/module.mk).
+ENARX_SNP_MODEL := $(BUILD)/tests/sev/enarx-snp-model
+$(ENARX_SNP_MODEL): $$(ENARX_OBJS) $(BUILD)/tests/sev/enarx_model.o $(SEV_MODEL_OBJS) $$(ENARX_LIBS)
+	@mkdir -p $(dir $@)
+	set -o pipefail; $(CC) $(LDFLAGS) $(ENARX_STATIC) -Wl,--wrap=vmm_kernel_host -o $@ $(ENARX_OBJS) \
+	    $(BUILD)/tests/sev/enarx_model.o $(SEV_MODEL_OBJS) $(ENARX_LIBS) $(ENARX_LDLIBS) \
+	    $(if $(ENARX_STATIC),-lpthread -ldl) $(LDLIBS) 2>&1 | { grep -v -E $(ENARX_LINK_NOISE) || true; }
+	@test -x $@
+TEST_DEPS += $(ENARX_SNP_MODEL)

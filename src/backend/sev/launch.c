@@ -190,8 +190,6 @@ static int setup_certs(struct sev_vm *s)
 {
     if (!s->opt->certs_path)
         return 0;
-    if (sev_certs_load(s) < 0)
-        return -1;
     struct kvm_device_attr attr = {.group = SEV_KVM_X86_GRP_SEV, .attr = SEV_KVM_X86_SEV_SNP_REQ_CERTS};
     uint64_t supported = 0;
     attr.addr = (uintptr_t)&supported;
@@ -357,6 +355,10 @@ int sev_vm_boot(struct sev_vm *s, const uint8_t *exec, size_t exec_len)
 {
     struct kvm_keep_stats *st = s->stats;
     double t0 = vmm_now_us();
+    /* A bad certificate table is the operator's mistake: say so before any
+     * SNP resource is taken. */
+    if (s->opt->certs_path && sev_certs_load(s) < 0)
+        return -1;
     if (create_vm(s) < 0 || setup_memory(s) < 0 || setup_certs(s) < 0 || get_cpuid(s) < 0)
         return -1;
     double t1 = vmm_now_us();
