@@ -35,3 +35,12 @@ $(ENARX_SNP_MODEL): $$(ENARX_OBJS) $(BUILD)/tests/sev/enarx_model.o $(SEV_MODEL_
 	    $(if $(ENARX_STATIC),-lpthread -ldl) $(LDLIBS) 2>&1 | { grep -v -E $(ENARX_LINK_NOISE) || true; }
 	@test -x $@
 TEST_DEPS += $(ENARX_SNP_MODEL)
+
+# A policy pinning an SNP Keep's signer (ID/author key digests) against test
+# attester reports.
+$(BUILD)/tests/snp/pin_unit.o: CFLAGS += -DOPENSSL_API_COMPAT=30000 -DOPENSSL_NO_DEPRECATED -Itests/attester
+$(BUILD)/tests/snp/pin_unit: $(BUILD)/tests/snp/pin_unit.o $(TEST_ATTESTER_LIB) $(ATTEST_LIB) $(BUILD)/libconfig.a \
+    $(SNP_LIB) $(COMMON_LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ -lcrypto -ljansson
+TEST_DEPS += $(BUILD)/tests/snp/pin_unit
