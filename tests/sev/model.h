@@ -89,9 +89,16 @@ struct snp_model_config {
      *   hlt / shutdown
      * Default "psc-shared,fault-shared,hello,exit:0". */
     const char *script;
+    /* Instead of a script: raw exits for the fuzzer (tests/sev/fuzz_exits.c),
+     * SNP_MODEL_RAW_EXIT bytes per KVM_RUN — any exit, any values, as a
+     * hostile guest or a confused kernel could produce. */
+    const uint8_t *raw_exits;
+    size_t raw_len;
     snp_model_guest_request_fn guest_request;
     void *guest_request_ctx;
 };
+
+#define SNP_MODEL_RAW_EXIT 40
 
 /* A host that can run SNP guests: everything present and enabled. */
 void snp_model_config_default(struct snp_model_config *c);

@@ -169,6 +169,78 @@ static char *next_step(struct snp_model *m, char *buf, size_t len)
     return buf;
 }
 
+static uint64_t le(const uint8_t *p, int n)
+{
+    uint64_t v = 0;
+    for (int i = n - 1; i >= 0; i--)
+        v = v << 8 | p[i];
+    return v;
+}
+
+/* One raw exit (model.h): a selector byte, then the values. */
+static long raw_exit(struct snp_model *m, struct kvm_run *run)
+{
+    if (m->raw_pos + SNP_MODEL_RAW_EXIT > m->cfg.raw_len) {
+        run->exit_reason = KVM_EXIT_SHUTDOWN;
+        return 0;
+    }
+    const uint8_t *b = m->cfg.raw_exits + m->raw_pos;
+    m->raw_pos += SNP_MODEL_RAW_EXIT;
+    memset(&run->hypercall, 0, sizeof run->hypercall);
+    switch (b[0] % 10) {
+    case 0:
+        io_exit(run);
+        if (b[1] & 1)
+            run->io.port = (uint16_t)le(b + 2, 2);
+        run->io.direction = (uint8_t)(b[4] & 1);
+        return 0;
+    case 1:
+        run->exit_reason = KVM_EXIT_HYPERCALL;
+        run->hypercall.nr = (b[1] & 1) ? le(b + 32, 8) : SEV_KVM_HC_MAP_GPA_RANGE;
+        run->hypercall.args[0] = le(b + 2, 8);
+        run->hypercall.args[1] = le(b + 10, 8);
+        run->hypercall.args[2] = le(b + 18, 8);
+        return 0;
+    case 2: {
+        struct sev_kvm_memory_fault *f = (void *)&run->hypercall;
+        run->exit_reason = SEV_KVM_EXIT_MEMORY_FAULT;
+        f->flags = le(b + 2, 8);
+        f->gpa = le(b + 10, 8);
+        f->size = le(b + 18, 8);
+        return (b[1] & 1) ? -EFAULT : 0;
+    }
+    case 3: {
+        struct sev_kvm_snp_req_certs *rc = (void *)&run->hypercall;
+        run->exit_reason = SEV_KVM_EXIT_SNP_REQ_CERTS;
+        rc->gpa = le(b + 2, 8);
+        rc->npages = le(b + 10, 8);
+        return 0;
+    }
+    case 4:
+        run->exit_reason = KVM_EXIT_SYSTEM_EVENT;
+        run->system_event.type = (uint32_t)le(b + 1, 4);
+        run->system_event.ndata = (uint32_t)(b[5] % 17);
+        run->system_event.data[0] = le(b + 6, 8);
+        return 0;
+    case 5:
+        run->exit_reason = KVM_EXIT_HLT;
+        return 0;
+    case 6:
+        run->exit_reason = KVM_EXIT_MMIO;
+        run->mmio.phys_addr = le(b + 2, 8);
+        return 0;
+    case 7:
+        run->exit_reason = KVM_EXIT_INTERNAL_ERROR;
+        run->internal.suberror = (uint32_t)le(b + 2, 4);
+        return 0;
+    case 8:
+        return -(long)(b[1] % 134); /* KVM_RUN failing with any errno */
+    default:
+        run->exit_reason = (uint32_t)le(b + 1, 4);
+        return 0;
+    }
+}
+
 long m_guest_run(struct snp_model *m, struct m_vcpu *v)
 {
     struct kvm_run *run = v->run;
@@ -179,6 +251,8 @@ long m_guest_run(struct snp_model *m, struct m_vcpu *v)
         m->ran = 1;
         check_launch_info(m);
     }
+    if (m->cfg.raw_exits)
+        return raw_exit(m, run);
     const struct keep_boot_info *b = boot_info(m, v);
     char step[64];
     if (!b || !next_step(m, step, sizeof step)) {

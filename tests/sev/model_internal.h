@@ -65,6 +65,7 @@ struct snp_model {
     /* the guest's script */
     char script[1024];
     size_t script_pos;
+    size_t raw_pos;
     int pending;              /* what the last step expects back (enum in model_guest.c) */
     uint64_t pending_arg[3];
     uint64_t sp_seq;

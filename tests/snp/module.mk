@@ -44,3 +44,20 @@ $(BUILD)/tests/snp/pin_unit: $(BUILD)/tests/snp/pin_unit.o $(TEST_ATTESTER_LIB) 
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ -lcrypto -ljansson
 TEST_DEPS += $(BUILD)/tests/snp/pin_unit
+
+# libFuzzer targets: the certificate table and the signatures file (operator
+# inputs), and the SEV-SNP VMM's exit loop against raw exits through the model.
+$(BUILD)/fuzz/snp_certs: tests/snp/fuzz_certs.c src/snp/certs.c src/snp/snp.h
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -fsanitize=fuzzer,address,undefined $(filter %.c,$^) -o $@
+$(BUILD)/fuzz/snp_signatures: tests/snp/fuzz_signatures.c src/snp/signatures.c src/common/file.c src/snp/snp.h
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -fsanitize=fuzzer,address,undefined $(filter %.c,$^) -o $@ -ljansson
+SEV_EXITS_FUZZ_SRCS := tests/sev/fuzz_exits.c $(SEV_MODEL_SRCS) $(wildcard src/backend/sev/*.c) \
+    $(wildcard src/backend/kvm/*.c) src/sallyport/host.c src/measure/layout.c $(wildcard src/snp/*.c) \
+    src/common/file.c
+$(BUILD)/fuzz/sev_exits: $(SEV_EXITS_FUZZ_SRCS) $(BUILD)/src/backend/kvm/shim_blob.o
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -DOPENSSL_API_COMPAT=30000 -fsanitize=fuzzer,address,undefined $(filter %.c,$^) \
+	    $(BUILD)/src/backend/kvm/shim_blob.o -o $@ -lcrypto -ljansson -lpthread
+FUZZ_TARGETS += $(BUILD)/fuzz/snp_certs $(BUILD)/fuzz/snp_signatures $(BUILD)/fuzz/sev_exits

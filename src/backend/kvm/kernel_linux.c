@@ -80,7 +80,7 @@ static void k_cpuid(void *ctx, uint32_t leaf, uint32_t subleaf, uint32_t out[4])
 {
     (void)ctx;
     unsigned a = 0, b = 0, c = 0, d = 0;
-    if (__get_cpuid_max(leaf & 0x80000000u, NULL) >= leaf)
+    if ((uint32_t)__get_cpuid_max(leaf & 0x80000000u, NULL) >= leaf)
         __cpuid_count(leaf, subleaf, a, b, c, d);
     out[0] = a, out[1] = b, out[2] = c, out[3] = d;
 }
