@@ -61,3 +61,10 @@ $(BUILD)/fuzz/sev_exits: $(SEV_EXITS_FUZZ_SRCS) $(BUILD)/src/backend/kvm/shim_bl
 	$(CC) $(CFLAGS) -DOPENSSL_API_COMPAT=30000 -fsanitize=fuzzer,address,undefined $(filter %.c,$^) \
 	    $(BUILD)/src/backend/kvm/shim_blob.o -o $@ -lcrypto -ljansson -lpthread
 FUZZ_TARGETS += $(BUILD)/fuzz/snp_certs $(BUILD)/fuzz/snp_signatures $(BUILD)/fuzz/sev_exits
+
+# The evidence-call probe the SNP hardware check runs as a Keep's exec
+# (scripts/sev-hardware-check.sh): static, plain flags, as a Keep needs.
+$(BUILD)/tests/sev/getatt: tests/sev/getatt.c src/abi/evidence.h
+	@mkdir -p $(dir $@)
+	$(CC) -std=gnu11 -D_GNU_SOURCE -O2 -g -Wall -Wextra -Werror -Isrc -static -o $@ $<
+ALL_TARGETS += $(BUILD)/tests/sev/getatt

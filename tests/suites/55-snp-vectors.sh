@@ -7,8 +7,9 @@
 # pinning a Keep's signer (ID/author key digests) in test-attester reports.
 # About 2 s.
 set -u
-cd "$(dirname "$0")/../.."
+cd "$(dirname "$0")/../.." || exit 2
 : "${BUILD:=build}"
+# shellcheck source=tests/lib/suite.sh
 . tests/lib/suite.sh
 
 suite_run_unit "measurement vectors" "$BUILD/tests/snp/vectors"

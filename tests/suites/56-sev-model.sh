@@ -8,8 +8,9 @@
 # measure --backend sev` prints. Then `enarx key sev` / `enarx sign` and a
 # signed launch. About 10 s.
 set -u
-cd "$(dirname "$0")/../.."
+cd "$(dirname "$0")/../.." || exit 2
 : "${BUILD:=build}"
+# shellcheck source=tests/lib/suite.sh
 . tests/lib/suite.sh
 
 suite_run_unit "model unit" "$BUILD/tests/sev/model_unit"
@@ -43,7 +44,7 @@ expect_launch() {
 }
 
 D=$(measure)
-[ ${#D} -eq 96 ] && ok "enarx keep measure --backend sev prints a SHA-384" || bad "keep measure" "got '$D'"
+if [ ${#D} -eq 96 ]; then ok "enarx keep measure --backend sev prints a SHA-384"; else bad "keep measure" "got '$D'"; fi
 expect_launch "enarx run --backend sev: launch digest = enarx keep measure" 0 "$D" "$MODEL" run --backend sev "$HELLO"
 check_command "enarx run --backend sev: the guest's sallyport write reaches stdout" 0 "hello from the SNP model" \
     "$MODEL" run --backend sev "$HELLO"
@@ -51,13 +52,17 @@ SNP_MODEL_SCRIPT="psc-shared,exit:7" check_command "enarx run --backend sev: the
     "$MODEL" run --backend sev "$HELLO"
 
 D512=$(measure --memory 512M)
-[ "$D512" != "$D" ] && ok "the memory size is part of the digest" || bad "memory size" "same digest"
+if [ "$D512" != "$D" ]; then ok "the memory size is part of the digest"; else bad "memory size" "same digest"; fi
 ENARX_KEEP_MEMORY=512M expect_launch "ENARX_KEEP_MEMORY=512M: launch digest = keep measure --memory 512M" 0 "$D512" \
     "$MODEL" run --backend sev "$HELLO"
 
 SNP_MODEL_CPUID_FIXUPS=3 expect_launch "the firmware corrects the CPUID page: one retry, same digest" 0 "$D" \
     "$MODEL" run --backend sev "$HELLO"
-[ "$(field cpuid_attempts)" = 2 ] && ok "CPUID page given twice" || bad "CPUID retry" "$(field cpuid_attempts) attempts"
+if [ "$(field cpuid_attempts)" = 2 ]; then
+    ok "CPUID page given twice"
+else
+    bad "CPUID retry" "$(field cpuid_attempts) attempts"
+fi
 
 # unstable exec, as a measured (deploy) Keep: the VMM's own digest too.
 out=$(SNP_MODEL_REPORT=$work/report "$MODEL" unstable exec --backend sev --measured-launch "$ENARX_EXEC" 2>&1)
@@ -69,8 +74,11 @@ else
 fi
 
 # Keys, an ID block, a signed launch.
-"$ENARX" key sev create --out "$work/author.pem" && "$ENARX" key sev create --out "$work/id.pem" &&
-    ok "enarx key sev create" || bad "enarx key sev create"
+if "$ENARX" key sev create --out "$work/author.pem" && "$ENARX" key sev create --out "$work/id.pem"; then
+    ok "enarx key sev create"
+else
+    bad "enarx key sev create"
+fi
 check_command "enarx key sev create never overwrites a key" 1 "never overwritten" \
     "$ENARX" key sev create --out "$work/id.pem"
 check_command "enarx key sev sign" 0 "" \
