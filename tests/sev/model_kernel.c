@@ -305,7 +305,7 @@ static long kvm_ioctl(struct snp_model *m, unsigned long req, void *arg)
         return new_fd(m, FD_VM);
     }
     case KVM_GET_VCPU_MMAP_SIZE:
-        return 3 * M_PAGE;
+        return 3l * M_PAGE;
     case KVM_GET_SUPPORTED_CPUID: {
         struct kvm_cpuid2 *c = arg;
         if (c->nent < 13)

@@ -82,7 +82,7 @@ void m_vmsa(const struct snp_model *m, const struct m_vcpu *v, uint8_t page[M_PA
     memset(page, 0, M_PAGE);
     const struct kvm_segment *segs[] = {&s->es, &s->cs, &s->ss, &s->ds, &s->fs, &s->gs};
     for (int i = 0; i < 6; i++)
-        seg(page + 16 * i, segs[i]);
+        seg(page + 16 * (size_t)i, segs[i]);
     dtable(page + 0x60, &s->gdt);
     seg(page + 0x70, &s->ldt);
     dtable(page + 0x80, &s->idt);
@@ -216,7 +216,7 @@ static uint32_t check_cpuid(struct snp_model *m, uint8_t *page)
     int refuse = m->cfg.cpuid_refuse_always || (m->cfg.cpuid_fixups && m->launch.cpuid_attempts == 1);
     unsigned fixed = 0;
     for (uint32_t i = 0; i < count; i++) {
-        uint8_t *e = page + 16 + 48 * i;
+        uint8_t *e = page + 16 + 48 * (size_t)i;
         uint32_t leaf, ebx;
         memcpy(&leaf, e, 4);
         if (!(leaf <= 0xffff || (leaf >= 0x80000000u && leaf <= 0x8000ffffu)))
@@ -264,9 +264,9 @@ static long launch_update(struct snp_model *m, struct sev_kvm_snp_launch_update 
         uint64_t gfn = u->gfn_start + i;
         if (!m->attr[gfn])
             return m_error(m, "SNP_LAUNCH_UPDATE of GPA %#llx, which is not private",
-                           (unsigned long long)(gfn * M_PAGE)), -EINVAL;
+                           (unsigned long long)gfn * M_PAGE), -EINVAL;
         if (m->populated[gfn])
-            return m_error(m, "SNP_LAUNCH_UPDATE of GPA %#llx a second time", (unsigned long long)(gfn * M_PAGE)),
+            return m_error(m, "SNP_LAUNCH_UPDATE of GPA %#llx a second time", (unsigned long long)gfn * M_PAGE),
                    -EEXIST;
     }
     for (uint64_t i = 0; i < chunk; i++) {
@@ -296,7 +296,7 @@ static long launch_update(struct snp_model *m, struct sev_kvm_snp_launch_update 
                 seed[7] = (uint8_t)k;
                 unsigned int n = 32;
                 EVP_Digest(seed, sizeof seed, m->launch.vmpck[k], &n, EVP_sha256(), NULL);
-                memcpy(dst + 0x20 + 32 * k, m->launch.vmpck[k], 32);
+                memcpy(dst + 0x20 + 32 * (size_t)k, m->launch.vmpck[k], 32);
             }
             break;
         }

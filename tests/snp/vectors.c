@@ -207,7 +207,7 @@ static int fw_parse(struct fw_image *fw, const uint8_t *data, size_t size, uint6
     if (n > MAX_SECTIONS || total > from_end || 16 + 12ull * n > total)
         return -1;
     for (uint32_t i = 0; i < n; i++) {
-        const uint8_t *d = m + 16 + 12 * i;
+        const uint8_t *d = m + 16 + 12 * (size_t)i;
         fw->sec[i] = (struct section){le32(d), le32(d + 4), le32(d + 8)};
     }
     fw->nsec = (int)n;
@@ -326,7 +326,7 @@ static void hashes_page(uint8_t page[SNP_PAGE_SIZE], size_t offset, const char *
         {"4de79437-abd2-427f-b835-d5b172d2045b", kernel->data, kernel->size},
     };
     for (int i = 0; i < 3; i++) {
-        uint8_t *p = t + 18 + 50 * i;
+        uint8_t *p = t + 18 + 50 * (size_t)i;
         guid_le(e[i].guid, p);
         p[16] = 50, p[17] = 0;
         sha256(e[i].data ? e[i].data : (const uint8_t *)"", e[i].len, p + 18);

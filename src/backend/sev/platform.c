@@ -44,7 +44,7 @@ static long kioctl(struct probe *p, int fd, unsigned long req, void *arg)
 /* The CPU: AMD with SEV-SNP in CPUID 0x8000001F. */
 static void cpu_checks(struct probe *p)
 {
-    uint32_t v[4], f[4];
+    uint32_t v[4], f[4] = {0};
     p->k->cpuid(p->k->ctx, 0, 0, v);
     char vendor[13];
     memcpy(vendor, &v[1], 4);
