@@ -294,18 +294,25 @@ attest_status typed_evidence_verify(verify_ctx *ctx, const uint8_t *ev, size_t l
     return res->status;
 }
 
+/* A typed document with its binding, in a context of its own. */
+static attest_status typed_evidence_alone(const attest_trust *trust, const uint8_t *evidence, size_t len,
+                                          const report_binding *b, const attest_inputs *in, attest_result *res)
+{
+    verify_ctx ctx;
+    verify_ctx_init(&ctx, trust, NULL);
+    typed_evidence_verify(&ctx, evidence, len, b, in, res);
+    verify_ctx_finish(&ctx, false);
+    result_finish(res);
+    return res->status;
+}
+
 attest_status attest_verify_typed_evidence(const attest_trust *trust, const uint8_t *evidence, size_t len,
                                            const uint8_t report_data[64], size_t bound, const attest_inputs *in,
                                            attest_result *res)
 {
     report_binding b = {report_data, bound > 64 ? 64 : bound, "report_data", "the expected report data",
                         "this evidence was made for another request (another key, channel or nonce)"};
-    verify_ctx ctx;
-    verify_ctx_init(&ctx, trust, NULL);
-    typed_evidence_verify(&ctx, evidence, len, &b, in, res);
-    verify_ctx_finish(&ctx, false);
-    result_finish(res);
-    return res->status;
+    return typed_evidence_alone(trust, evidence, len, &b, in, res);
 }
 
 /* ---- the certificate ------------------------------------------------------ */
@@ -321,25 +328,48 @@ static bool starts_with_pem_cert(const uint8_t *d, size_t n)
     return n - i >= sizeof begin - 1 && memcmp(d + i, begin, sizeof begin - 1) == 0;
 }
 
-/* One certificate from DER (exactly the bytes given) or PEM (the first
- * CERTIFICATE block). */
-static X509 *cert_from_bytes(const uint8_t *d, size_t n)
+/* The DER of one certificate: the bytes themselves when they start like
+ * DER, else the first CERTIFICATE block of PEM text (malloc'd into *owned).
+ * NULL when neither. */
+static const uint8_t *cert_der(const uint8_t *d, size_t n, size_t *der_len, uint8_t **owned)
 {
+    *owned = NULL;
     if (n == 0 || n > INT32_MAX)
         return NULL;
-    X509 *x = NULL;
     if (d[0] == 0x30) {
-        const unsigned char *p = d;
-        x = d2i_X509(NULL, &p, (long)n);
-        if (x && p != d + n) {
-            X509_free(x);
-            x = NULL;
-        }
-    } else if (starts_with_pem_cert(d, n)) {
-        BIO *bio = BIO_new_mem_buf(d, (int)n);
-        x = bio ? PEM_read_bio_X509(bio, NULL, NULL, NULL) : NULL;
-        BIO_free(bio);
+        *der_len = n;
+        return d;
     }
+    if (!starts_with_pem_cert(d, n))
+        return NULL;
+    BIO *bio = BIO_new_mem_buf(d, (int)n);
+    X509 *x = bio ? PEM_read_bio_X509(bio, NULL, NULL, NULL) : NULL;
+    unsigned char *der = NULL;
+    int len = x ? i2d_X509(x, &der) : -1;
+    if (len > 0 && (*owned = malloc((size_t)len)) != NULL) {
+        memcpy(*owned, der, (size_t)len);
+        *der_len = (size_t)len;
+    }
+    OPENSSL_free(der);
+    X509_free(x);
+    BIO_free(bio);
+    ERR_clear_error();
+    return *owned;
+}
+
+/* One certificate, DER or PEM (freed by the caller). */
+static X509 *cert_from_bytes(const uint8_t *d, size_t n)
+{
+    size_t len = 0;
+    uint8_t *owned;
+    const uint8_t *der = cert_der(d, n, &len, &owned);
+    const unsigned char *p = der;
+    X509 *x = der ? d2i_X509(NULL, &p, (long)len) : NULL;
+    if (x && p != der + len) {
+        X509_free(x);
+        x = NULL;
+    }
+    free(owned);
     ERR_clear_error();
     return x;
 }
@@ -541,8 +571,9 @@ static attest_status find_evidence_extension(X509 *x, ratls_cert *c, attest_resu
     return ATTEST_VALID;
 }
 
-static attest_status parse_cert(X509 *x, time_t when, ratls_cert *c, attest_result *res)
+static attest_status parse_cert(verify_ctx *ctx, X509 *x, time_t when, ratls_cert *c, attest_result *res)
 {
+    key_type(x, c->key_type, sizeof c->key_type);
     unsigned char *der = NULL, *spki = NULL;
     int der_len = i2d_X509(x, &der), spki_len = i2d_X509_PUBKEY(X509_get_X509_PUBKEY(x), &spki);
     bool ok = der_len > 0 && spki_len > 0 && copy_out(&c->der, &c->der_len, der, (size_t)der_len) &&
@@ -551,8 +582,9 @@ static attest_status parse_cert(X509 *x, time_t when, ratls_cert *c, attest_resu
     OPENSSL_free(spki);
     if (!ok || !sha256(c->spki, c->spki_len, c->spki_sha256))
         return res_bad_input(res, "ratls.parse", NULL, "the certificate's key cannot be encoded");
-    key_type(x, c->key_type, sizeof c->key_type);
-    if (find_evidence_extension(x, c, res) != ATTEST_VALID)
+    /* c's buffers belong to c (ratls_cert_free), also on refusal; the
+     * analyzer loses that across the caller. */
+    if (find_evidence_extension(x, c, res) != ATTEST_VALID) // NOLINT(clang-analyzer-unix.Malloc)
         return res->status;
     json_t *r = json_object();
     claim_str(r, "format", c->format == RATLS_FORMAT_CCC ? "CCC interoperable RA-TLS (2.23.133.5.4.9)"
@@ -560,9 +592,7 @@ static attest_status parse_cert(X509 *x, time_t when, ratls_cert *c, attest_resu
     claim_str(r, "key_type", c->key_type);
     claim_hex(r, "spki_sha256", c->spki_sha256, 32);
     json_object_set_new(res->claims, "ratls", r);
-    EVP_PKEY *key = X509_get0_pubkey(x);
-    if (!key || X509_verify(x, key) != 1) {
-        ERR_clear_error();
+    if (!ctx_cert_signed(ctx, x, x)) {
         return res_fail(res, "ratls.signature", "the certificate was altered after its key signed it",
                         "the certificate's self-signature does not verify with its own key (%s)", c->key_type);
     }
@@ -578,17 +608,32 @@ static attest_status parse_cert(X509 *x, time_t when, ratls_cert *c, attest_resu
     return ATTEST_VALID;
 }
 
-attest_status ratls_cert_parse(const uint8_t *data, size_t len, time_t when, ratls_cert *out, attest_result *res)
+/* The certificate is parsed through the ctx (which owns it, and caches the
+ * parse and the self-signature in a caching verifier). */
+static attest_status cert_parse_ctx(verify_ctx *ctx, const uint8_t *data, size_t len, time_t when, ratls_cert *out,
+                                    attest_result *res)
 {
     memset(out, 0, sizeof *out);
-    X509 *x = cert_from_bytes(data, len);
+    size_t der_len = 0;
+    uint8_t *owned;
+    const uint8_t *der = cert_der(data, len, &der_len, &owned);
+    X509 *x = der ? ctx_cert_der(ctx, der, der_len) : NULL;
+    free(owned);
     if (!x)
         return res_bad_input(res, "ratls.parse", "give one X.509 certificate, PEM or DER",
                              "the input (%zu bytes) is not a certificate", len);
     snprintf(res->format, sizeof res->format, "RA-TLS certificate");
-    parse_cert(x, when, out, res);
-    X509_free(x);
+    parse_cert(ctx, x, when, out, res);
     ERR_clear_error();
+    return res->status;
+}
+
+attest_status ratls_cert_parse(const uint8_t *data, size_t len, time_t when, ratls_cert *out, attest_result *res)
+{
+    verify_ctx ctx;
+    verify_ctx_init(&ctx, NULL, NULL);
+    cert_parse_ctx(&ctx, data, len, when, out, res);
+    verify_ctx_finish(&ctx, false);
     return res->status;
 }
 
@@ -639,8 +684,10 @@ static attest_status verify_cert_evidence(verify_ctx *ctx, const ratls_cert *c, 
 attest_status ratls_verify_cert_ctx(verify_ctx *ctx, const uint8_t *cert, size_t cert_len, const attest_inputs *in,
                                     attest_result *res, ratls_cert *out)
 {
-    ratls_cert local, *c = out ? out : &local;
-    if (ratls_cert_parse(cert, cert_len, in->time, c, res) == ATTEST_VALID &&
+    ratls_cert local;
+    memset(&local, 0, sizeof local);
+    ratls_cert *c = out ? out : &local;
+    if (cert_parse_ctx(ctx, cert, cert_len, in->time, c, res) == ATTEST_VALID &&
         check_key_binding(c, res) == ATTEST_VALID)
         verify_cert_evidence(ctx, c, in, res);
     if (strncmp(res->format, "RA-TLS", 6) != 0) {
@@ -691,10 +738,5 @@ attest_status ratls_verify_fresh(const attest_trust *trust, const uint8_t *evide
                         "the binder of this connection (its TLS exporter, the nonce sent, the key's hash)",
                         "this evidence was not made for this connection: a replay, or a relay between you and the "
                         "Keep"};
-    verify_ctx ctx;
-    verify_ctx_init(&ctx, trust, NULL);
-    typed_evidence_verify(&ctx, evidence, len, &b, in, res);
-    verify_ctx_finish(&ctx, false);
-    result_finish(res);
-    return res->status;
+    return typed_evidence_alone(trust, evidence, len, &b, in, res);
 }

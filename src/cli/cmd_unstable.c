@@ -337,7 +337,7 @@ static int unstable_exec(int argc, char **argv)
     if (res.measured) {
         char hex[97];
         for (int i = 0; i < 48; i++)
-            sprintf(hex + 2 * (size_t)i, "%02x", res.measurement[i]);
+            sprintf(hex + (size_t)2 * i, "%02x", res.measurement[i]);
         fprintf(stderr, "enarx: launch measurement %s\n", hex);
     }
     if (res.outcome != KVM_KEEP_EXITED)
