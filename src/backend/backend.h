@@ -46,6 +46,7 @@ typedef struct backend_launch {
     const keep_attester *attester; /* deploy, tests only: NULL */
     uint64_t mem_size;      /* the Keep's memory in bytes (kvm); 0: the default */
     bool quiet;             /* do not report a Keep killed by a signal on stderr */
+    const char *signatures; /* sev: the signatures file of `enarx sign`, or NULL */
 } backend_launch;
 
 typedef struct backend {

@@ -77,17 +77,9 @@ static int kvm_launch(const backend_launch *l, char *err, size_t errlen)
         run_options(l, &opt);
     struct kvm_keep_result res;
     kvm_keep_run(&opt, &res, err, errlen);
-    switch (res.outcome) {
-    case KVM_KEEP_EXITED:
+    if (l->quiet && res.outcome == KVM_KEEP_STOPPED) /* quiet: its report stays off stderr */
         return res.status;
-    case KVM_KEEP_STOPPED: /* the Keep itself said why it stopped: say so, keep its status */
-        if (!l->quiet)
-            fprintf(stderr, "enarx: %s\n", err);
-        return res.status;
-    case KVM_KEEP_FAILED:
-        break;
-    }
-    return -1;
+    return kvm_keep_exit_status(&res, err);
 }
 
 static void run_options(const backend_launch *l, struct kvm_keep_options *opt)
