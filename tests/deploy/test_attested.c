@@ -9,7 +9,7 @@
 
 #include "abi/evidence.h"
 #include "backend/backend.h"
-#include "test_attester.h"
+#include "../attester/test_attester.h" /* relative: lint sees only -Isrc -Itests/lib */
 
 int __real_backend_deploy(const backend *b, int conn_fd, const backend_deploy_options *opt, char *err, size_t errlen);
 int __wrap_backend_deploy(const backend *b, int conn_fd, const backend_deploy_options *opt, char *err, size_t errlen);
