@@ -1,0 +1,20 @@
+# SEV-SNP Keep side, without hardware: the shim's SNP code (src/shim/snp)
+# compiled a second time for the host, with the hardware primitives (PVALIDATE,
+# VMGEXIT, the GHCB MSR) replaced by a model of the CPU, the hypervisor and the
+# secure processor (tests/sev/fake_hw.c, tests/sev/psp_guest.c). The shim's
+# own build never sees these files.
+SNP_TEST_DIR := $(BUILD)/tests/sev
+# The pure-logic files of src/shim/snp; hw.c (instructions) and snp.c (the
+# glue to the KVM shim) are shim-only.
+SNP_SHIM_PURE := $(filter-out src/shim/snp/hw.c src/shim/snp/snp.c,$(wildcard src/shim/snp/*.c))
+SNP_SHIM_HOST_OBJS := $(patsubst src/%.c,$(SNP_TEST_DIR)/host/%.o,$(SNP_SHIM_PURE))
+
+$(SNP_TEST_DIR)/host/%.o: src/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -MMD -MP -c $< -o $@
+
+$(SNP_TEST_DIR)/shim_unit: $(SNP_TEST_DIR)/shim_unit.o $(SNP_SHIM_HOST_OBJS)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^
+
+TEST_DEPS += $(SNP_TEST_DIR)/shim_unit
