@@ -13,7 +13,7 @@ $(SNP_TEST_DIR)/host/%.o: src/%.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -MMD -MP -c $< -o $@
 
-$(SNP_TEST_DIR)/shim_unit: $(SNP_TEST_DIR)/shim_unit.o $(SNP_SHIM_HOST_OBJS)
+$(SNP_TEST_DIR)/shim_unit: $(SNP_TEST_DIR)/shim_unit.o $(SNP_TEST_DIR)/fake_hw.o $(SNP_SHIM_HOST_OBJS)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^
 
