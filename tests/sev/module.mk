@@ -18,3 +18,12 @@ $(SNP_TEST_DIR)/shim_unit: $(SNP_TEST_DIR)/shim_unit.o $(SNP_TEST_DIR)/fake_hw.o
 	$(CC) $(LDFLAGS) -o $@ $^
 
 TEST_DEPS += $(SNP_TEST_DIR)/shim_unit
+
+# The guest request against the secure-processor model (OpenSSL, test-only).
+$(SNP_TEST_DIR)/guest_request_test: $(SNP_TEST_DIR)/guest_request_test.o $(SNP_TEST_DIR)/fake_hw.o \
+    $(SNP_TEST_DIR)/psp_guest.o $(SNP_SHIM_HOST_OBJS)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ -lcrypto
+
+$(SNP_TEST_DIR)/psp_guest.o: CFLAGS += -DOPENSSL_API_COMPAT=30000 -DOPENSSL_NO_DEPRECATED
+TEST_DEPS += $(SNP_TEST_DIR)/guest_request_test
