@@ -330,7 +330,7 @@ static void test_pvalidate(void)
     /* Launched pages are validated by the firmware, not again by the shim. */
     for (uint64_t p = 0; p < 16; p++)
         fake_rmp_set_validated(p * 4096, 1);
-    CHECK_EQ_INT(pv_mark_launched(&m, 0, 16), PV_OK);
+    CHECK_EQ_INT(pv_mark_validated(&m, 0, 16), PV_OK);
     CHECK_EQ_INT(pv_validate(&m, 0x2000, 1), PV_DOUBLE);
     CHECK_EQ_INT(m.validated, 16);
 
@@ -370,23 +370,16 @@ static void test_pvalidate(void)
 
 /* ---- CPUID page ----------------------------------------------------------- */
 
-static uint8_t cpuid_page[4096];
+static struct snp_cpuid_page cpuid_page_s, *cpuid_page = &cpuid_page_s;
 
 static void cpuid_add(uint32_t leaf, uint32_t sub, uint32_t a, uint32_t b, uint32_t c, uint32_t d)
 {
-    uint32_t n;
-    memcpy(&n, cpuid_page, 4);
-    uint8_t *e = cpuid_page + 16 + n * 48;
-    uint32_t in[2] = {leaf, sub}, out[4] = {a, b, c, d};
-    memcpy(e, in, 8);
-    memcpy(e + 0x18, out, 16);
-    n++;
-    memcpy(cpuid_page, &n, 4);
+    cpuid_page->fn[cpuid_page->count++] = (struct snp_cpuid_function){leaf, sub, 0, 0, a, b, c, d, 0};
 }
 
 static void cpuid_setup(void)
 {
-    memset(cpuid_page, 0, sizeof cpuid_page);
+    memset(cpuid_page, 0, sizeof *cpuid_page);
     cpuid_add(0, 0, 0xd, 0x68747541, 0x444d4163, 0x69746e65);       /* AuthenticAMD */
     cpuid_add(1, 0, 0x00a00f11, 0x00000800, 0x76f8320b, 0x178bfbff); /* OSXSAVE (bit 27) off */
     cpuid_add(7, 0, 0, 0x219c91a9, 0x00000010, 0);                   /* OSPKE (bit 4) on */
@@ -441,8 +434,7 @@ static void test_cpuid(void)
     CHECK(r.eax == 0 && r.ebx == 0 && r.ecx == 0 && r.edx == 0);
     CHECK_EQ_INT(snp_cpuid(cpuid_page, 0x40000000, 0, &st, &r), CPUID_OK);
     CHECK(r.eax == 0);
-    uint32_t bad = 65;
-    memcpy(cpuid_page, &bad, 4);
+    cpuid_page->count = 65;
     CHECK_EQ_INT(snp_cpuid_check_page(cpuid_page), CPUID_BAD_PAGE);
     CHECK_EQ_INT(snp_cpuid(cpuid_page, 0, 0, &st, &r), CPUID_BAD_PAGE);
 }
@@ -480,6 +472,11 @@ static void test_page_tables(void)
     pdpt_hi[510] = pt_private(0, PTE_P | PTE_W | PTE_PS, ENC);
     struct pt_fault f;
     CHECK_EQ_INT(pt_check(&e, 0x1000 | ENC, &f), PT_OK);
+    uint64_t gpa = 0;
+    CHECK(pt_translate(&e, 0x1000 | ENC, 0x407123, &gpa) == PT_OK && gpa == 0x7123);
+    CHECK(pt_translate(&e, 0x1000, 0x2abcde, &gpa) == PT_OK && gpa == 0x2abcde);
+    CHECK(pt_translate(&e, 0x1000, 0xffffffff80123456ull, &gpa) == PT_OK && gpa == 0x123456);
+    CHECK_EQ_INT(pt_translate(&e, 0x1000, 0x408000, &gpa), PT_NOT_MAPPED);
     CHECK_EQ_INT(pt_addr(pt[7], ENC), 0x7000);
     CHECK_EQ_INT(pt_addr(pd[1], ENC), 0x200000);
 
@@ -600,8 +597,7 @@ static void test_vc(void)
     CHECK_EQ_INT(vc_handle(&env, 0x78 /* HLT */, &f, nop, 2, &detail), VC_UNSUPPORTED);
     CHECK_EQ_INT(vc_handle(&env, SVM_EXIT_PAGE_NOT_VALIDATED, &f, nop, 2, &detail), VC_NOT_VALIDATED);
     /* A broken CPUID page stops it. */
-    uint32_t bad = 99;
-    memcpy(cpuid_page, &bad, 4);
+    cpuid_page->count = 99;
     CHECK_EQ_INT(vc_handle(&env, SVM_EXIT_CPUID, &f, cpuid_insn, 2, &detail), VC_CPUID);
     CHECK_EQ_INT(detail, CPUID_BAD_PAGE);
 }

@@ -3,27 +3,8 @@
 
 #include <stddef.h>
 
-/* The CPUID page (SEV-SNP Firmware ABI, "CPUID page"): a count, then up to
- * 64 entries of 48 bytes: EAX_IN, ECX_IN, XCR0_IN, XSS_IN, EAX, EBX, ECX,
- * EDX, reserved. */
-#define PAGE_COUNT       0x00u
-#define PAGE_ENTRIES     0x10u
-#define PAGE_MAX_ENTRIES 64u
-#define ENTRY_SIZE       0x30u
-#define E_EAX_IN 0x00u
-#define E_ECX_IN 0x04u
-#define E_EAX    0x18u
-#define E_EBX    0x1cu
-#define E_ECX    0x20u
-#define E_EDX    0x24u
-
 #define CR4_OSXSAVE (1ull << 18)
 #define CR4_PKE     (1ull << 22)
-
-static uint32_t load32(const uint8_t *p)
-{
-    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
 
 const char *cpuid_status_text(enum cpuid_status s)
 {
@@ -35,9 +16,9 @@ const char *cpuid_status_text(enum cpuid_status s)
     return "unknown";
 }
 
-enum cpuid_status snp_cpuid_check_page(const uint8_t *page)
+enum cpuid_status snp_cpuid_check_page(const struct snp_cpuid_page *page)
 {
-    return load32(page + PAGE_COUNT) <= PAGE_MAX_ENTRIES ? CPUID_OK : CPUID_BAD_PAGE;
+    return page->count <= SNP_CPUID_MAX_FUNCTIONS ? CPUID_OK : CPUID_BAD_PAGE;
 }
 
 /* Leaves whose ECX selects a sub-leaf. */
@@ -53,14 +34,15 @@ static int indexed(uint32_t leaf)
     }
 }
 
-static const uint8_t *find(const uint8_t *page, uint32_t leaf, uint32_t subleaf)
+static const struct snp_cpuid_function *find(const struct snp_cpuid_page *page, uint32_t leaf,
+                                              uint32_t subleaf)
 {
-    uint32_t n = load32(page + PAGE_COUNT);
-    if (n > PAGE_MAX_ENTRIES)
+    uint32_t n = page->count;
+    if (n > SNP_CPUID_MAX_FUNCTIONS)
         return NULL;
     for (uint32_t i = 0; i < n; i++) {
-        const uint8_t *e = page + PAGE_ENTRIES + i * ENTRY_SIZE;
-        if (load32(e + E_EAX_IN) == leaf && (!indexed(leaf) || load32(e + E_ECX_IN) == subleaf))
+        const struct snp_cpuid_function *e = &page->fn[i];
+        if (e->eax_in == leaf && (!indexed(leaf) || e->ecx_in == subleaf))
             return e;
     }
     return NULL;
@@ -70,17 +52,17 @@ static const uint8_t *find(const uint8_t *page, uint32_t leaf, uint32_t subleaf)
  * live in the 512-byte legacy area, then the 64-byte header): standard
  * format = the end of the furthest component, compacted = the sum, each
  * component 64-byte aligned when its sub-leaf says so. */
-static enum cpuid_status xsave_size(const uint8_t *page, uint64_t mask, int compacted,
-                                    uint32_t *size)
+static enum cpuid_status xsave_size(const struct snp_cpuid_page *page, uint64_t mask,
+                                    int compacted, uint32_t *size)
 {
     uint32_t total = 512 + 64;
     for (unsigned i = 2; i < 64; i++) {
         if (!((mask >> i) & 1))
             continue;
-        const uint8_t *e = find(page, 0xd, i);
+        const struct snp_cpuid_function *e = find(page, 0xd, i);
         if (!e)
             return CPUID_NO_XSAVE_SIZE;
-        uint32_t sz = load32(e + E_EAX), off = load32(e + E_EBX), flags = load32(e + E_ECX);
+        uint32_t sz = e->eax, off = e->ebx, flags = e->ecx;
         if (compacted) {
             if (flags & 2)
                 total = (total + 63) & ~63u;
@@ -93,19 +75,16 @@ static enum cpuid_status xsave_size(const uint8_t *page, uint64_t mask, int comp
     return CPUID_OK;
 }
 
-enum cpuid_status snp_cpuid(const uint8_t *page, uint32_t leaf, uint32_t subleaf,
+enum cpuid_status snp_cpuid(const struct snp_cpuid_page *page, uint32_t leaf, uint32_t subleaf,
                             const struct cpuid_state *st, struct cpuid_regs *out)
 {
     if (snp_cpuid_check_page(page) != CPUID_OK)
         return CPUID_BAD_PAGE;
-    const uint8_t *e = find(page, leaf, subleaf);
+    const struct snp_cpuid_function *e = find(page, leaf, subleaf);
     *out = (struct cpuid_regs){0, 0, 0, 0};
     if (!e)
         return CPUID_OK;
-    out->eax = load32(e + E_EAX);
-    out->ebx = load32(e + E_EBX);
-    out->ecx = load32(e + E_ECX);
-    out->edx = load32(e + E_EDX);
+    *out = (struct cpuid_regs){e->eax, e->ebx, e->ecx, e->edx};
     if (leaf == 1) {
         out->ecx &= ~(1u << 27);
         if (st->cr4 & CR4_OSXSAVE)
@@ -121,8 +100,8 @@ enum cpuid_status snp_cpuid(const uint8_t *page, uint32_t leaf, uint32_t subleaf
     return CPUID_OK;
 }
 
-unsigned snp_cpuid_cbit(const uint8_t *page)
+unsigned snp_cpuid_cbit(const struct snp_cpuid_page *page)
 {
-    const uint8_t *e = find(page, 0x8000001f, 0);
-    return e ? load32(e + E_EBX) & 0x3f : 0;
+    const struct snp_cpuid_function *e = find(page, 0x8000001f, 0);
+    return e ? e->ebx & 0x3f : 0;
 }

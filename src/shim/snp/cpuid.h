@@ -12,6 +12,8 @@
 
 #include <stdint.h>
 
+#include "abi/snp_launch.h"
+
 struct cpuid_regs {
     uint32_t eax, ebx, ecx, edx;
 };
@@ -31,13 +33,13 @@ const char *cpuid_status_text(enum cpuid_status s);
 
 /* Checks the page's header (the page itself is private and was checked by
  * the firmware; this guards against a shim/host layout mismatch). */
-enum cpuid_status snp_cpuid_check_page(const uint8_t *page);
+enum cpuid_status snp_cpuid_check_page(const struct snp_cpuid_page *page);
 
-enum cpuid_status snp_cpuid(const uint8_t *page, uint32_t leaf, uint32_t subleaf,
+enum cpuid_status snp_cpuid(const struct snp_cpuid_page *page, uint32_t leaf, uint32_t subleaf,
                             const struct cpuid_state *st, struct cpuid_regs *out);
 
 /* The memory-encryption bit position (leaf 0x8000001F EBX[5:0]); 0 if the
  * table has no such leaf. */
-unsigned snp_cpuid_cbit(const uint8_t *page);
+unsigned snp_cpuid_cbit(const struct snp_cpuid_page *page);
 
 #endif

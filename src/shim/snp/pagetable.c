@@ -15,6 +15,7 @@ const char *pt_status_text(enum pt_status s)
     case PT_TOO_MANY: return "the page tables are larger than any layout the Keep builds";
     case PT_IN_USE: return "the address is mapped already";
     case PT_NO_FRAME: return "no memory for a page table";
+    case PT_NOT_MAPPED: return "the address is not mapped";
     }
     return "unknown";
 }
@@ -114,4 +115,23 @@ enum pt_status pt_map_shared(const struct pt_env *e, uint64_t root, uint64_t va,
         return PT_IN_USE;
     *leaf = pt_shared(gpa, flags);
     return PT_OK;
+}
+
+enum pt_status pt_translate(const struct pt_env *e, uint64_t root, uint64_t va, uint64_t *gpa)
+{
+    uint64_t table = pt_addr(root, e->enc);
+    for (int level = 4; level >= 1; level--) {
+        if (table >= e->mem_size)
+            return PT_OUTSIDE;
+        uint64_t entry = table_at(e, table)[(va >> (12 + 9 * (level - 1))) & 511];
+        if (!(entry & PTE_P))
+            return PT_NOT_MAPPED;
+        if (level == 1 || (level < 4 && (entry & PTE_PS))) {
+            uint64_t size = span(level);
+            *gpa = (pt_addr(entry, e->enc) & ~(size - 1)) + (va & (size - 1));
+            return PT_OK;
+        }
+        table = pt_addr(entry, e->enc);
+    }
+    return PT_NOT_MAPPED;
 }

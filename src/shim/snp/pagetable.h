@@ -47,6 +47,7 @@ enum pt_status {
     PT_TOO_MANY,               /* more tables than any real layout has */
     PT_IN_USE,                 /* the VA is mapped already */
     PT_NO_FRAME,               /* no memory for a table */
+    PT_NOT_MAPPED,             /* nothing maps the address */
 };
 
 const char *pt_status_text(enum pt_status s);
@@ -69,5 +70,8 @@ enum pt_status pt_check(const struct pt_env *e, uint64_t root, struct pt_fault *
 typedef uint64_t (*pt_alloc_fn)(void *ctx);
 enum pt_status pt_map_shared(const struct pt_env *e, uint64_t root, uint64_t va, uint64_t gpa,
                              uint64_t flags, pt_alloc_fn alloc, void *ctx);
+
+/* The GPA the VA maps to (any page size). */
+enum pt_status pt_translate(const struct pt_env *e, uint64_t root, uint64_t va, uint64_t *gpa);
 
 #endif

@@ -70,7 +70,7 @@ int pv_is_validated(const struct pv_map *m, uint64_t gpa)
     return in_range(m, gpa & ~(PAGE - 1), 1) && get(m, gpa / PAGE);
 }
 
-enum pv_status pv_mark_launched(struct pv_map *m, uint64_t gpa, uint64_t npages)
+enum pv_status pv_mark_validated(struct pv_map *m, uint64_t gpa, uint64_t npages)
 {
     if (!in_range(m, gpa, npages))
         return PV_RANGE;

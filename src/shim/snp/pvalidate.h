@@ -48,8 +48,9 @@ uint64_t pv_bitmap_bytes(uint64_t npages);
 /* bits: pv_bitmap_bytes(npages) zeroed bytes. */
 void pv_init(struct pv_map *m, uint64_t *bits, uint64_t npages, uint64_t va_base);
 
-/* Records pages the firmware validated at launch (SNP_LAUNCH_UPDATE). */
-enum pv_status pv_mark_launched(struct pv_map *m, uint64_t gpa, uint64_t npages);
+/* Records pages validated without pv_validate: by the firmware at launch
+ * (SNP_LAUNCH_UPDATE), or by the shim before the bookkeeping existed. */
+enum pv_status pv_mark_validated(struct pv_map *m, uint64_t gpa, uint64_t npages);
 /* Validates npages pages from gpa: 2 MiB at a time where aligned (falling
  * back to 4 KiB pages when the RMP holds 4 KiB entries), else 4 KiB. Checks
  * the whole range against the bookkeeping before touching anything. */

@@ -149,9 +149,8 @@ enum vc_status vc_handle(const struct vc_env *env, uint64_t exit, struct vc_fram
     case SVM_EXIT_IOIO:
         if (!io.out)
             return VC_UNSUPPORTED;
-        s = ghcb_io_out(env->ghcb, io.port, io.size, (uint32_t)f->rax) == GHCB_OK
-                ? VC_DONE
-                : VC_GHCB;
+        enum ghcb_status g = ghcb_io_out(env->ghcb, io.port, io.size, (uint32_t)f->rax);
+        s = g == GHCB_OK ? VC_DONE : ghcb_failed(g, detail);
         break;
     case SVM_EXIT_MSR:
         s = do_msr(env, f, insn[len - 1] == 0x30, detail);

@@ -39,7 +39,7 @@ enum vc_status {
 const char *vc_status_text(enum vc_status s);
 
 struct vc_env {
-    const uint8_t *cpuid_page;
+    const struct snp_cpuid_page *cpuid_page;
     struct cpuid_state cpu;
     struct ghcb_ctx *ghcb;
 };
