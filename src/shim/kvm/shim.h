@@ -65,6 +65,9 @@ int64_t mm_madvise(uint64_t addr, uint64_t len, int advice);
 /* Free memory, in bytes (for sysinfo and the debug log). */
 uint64_t mm_free_bytes(void);
 uint64_t mm_total_bytes(void);
+/* npages never-used frames, taken at start-up for the shim's own use (not
+ * validated, not zeroed: the caller does what it needs); 0 if too few. */
+uint64_t mm_carve(uint64_t npages);
 static inline void *phys_to_virt(uint64_t gpa)
 {
     return (void *)(KEEP_DIRECT_MAP + gpa);
