@@ -1,6 +1,8 @@
 /* The SEV-SNP instructions, for the shim (the tests link a model instead). */
 #include "shim/snp/hw.h"
 
+#include "abi/kvm_boot.h"
+
 uint64_t snp_hw_rdmsr(uint32_t msr)
 {
     uint32_t lo, hi;
@@ -43,4 +45,48 @@ int snp_hw_rmpadjust(uint64_t va, uint64_t attrs)
                      : "a"(va), "c"(0ull), "d"(attrs)
                      : "memory", "cc");
     return (int)rc;
+}
+
+uint64_t snp_hw_direct_map(void)
+{
+    return KEEP_DIRECT_MAP;
+}
+
+volatile uint8_t *snp_hw_shared_view(uint64_t va, uint64_t gpa)
+{
+    (void)gpa;
+    return (volatile uint8_t *)va;
+}
+
+uint64_t snp_hw_read_cr2(void)
+{
+    uint64_t v;
+    __asm__ volatile("mov %%cr2, %0" : "=r"(v));
+    return v;
+}
+
+uint64_t snp_hw_read_cr3(void)
+{
+    uint64_t v;
+    __asm__ volatile("mov %%cr3, %0" : "=r"(v));
+    return v;
+}
+
+uint64_t snp_hw_read_cr4(void)
+{
+    uint64_t v;
+    __asm__ volatile("mov %%cr4, %0" : "=r"(v));
+    return v;
+}
+
+uint64_t snp_hw_xgetbv(void)
+{
+    uint32_t lo, hi;
+    __asm__ volatile("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
+    return ((uint64_t)hi << 32) | lo;
+}
+
+void snp_hw_xsetbv(uint64_t xcr0)
+{
+    __asm__ volatile("xsetbv" ::"a"((uint32_t)xcr0), "d"((uint32_t)(xcr0 >> 32)), "c"(0) : "memory");
 }

@@ -40,23 +40,10 @@ static uint8_t evidence_rd[SNP_REPORT_DATA_SIZE];
 
 #define EVIDENCE_PAGES (ENARX_EVIDENCE_MAX / PAGE_SIZE)
 
-static uint64_t read_cr4(void)
+/* Guest memory through the direct map. */
+static void *virt(uint64_t gpa)
 {
-    uint64_t v;
-    __asm__ volatile("mov %%cr4, %0" : "=r"(v));
-    return v;
-}
-
-static uint64_t xgetbv0(void)
-{
-    uint32_t lo, hi;
-    __asm__ volatile("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
-    return ((uint64_t)hi << 32) | lo;
-}
-
-static void xsetbv0(uint64_t v)
-{
-    __asm__ volatile("xsetbv" ::"a"((uint32_t)v), "d"((uint32_t)(v >> 32)), "c"(0) : "memory");
+    return (void *)(uintptr_t)(snp_hw_direct_map() + gpa);
 }
 
 void snp_terminate(unsigned reason)
@@ -112,14 +99,14 @@ static int launch_info_ok(const struct snp_launch_info *li, uint64_t size)
  * AVX-512. */
 static void enable_xsave(void)
 {
-    if (!(read_cr4() & (1ull << 18)))
+    if (!(snp_hw_read_cr4() & (1ull << 18)))
         return;
     struct cpuid_regs r;
-    struct cpuid_state st = {read_cr4(), xgetbv0(), 0};
+    struct cpuid_state st = {snp_hw_read_cr4(), snp_hw_xgetbv(), 0};
     if (snp_cpuid(cpuid_page, 0xd, 0, &st, &r) != CPUID_OK)
         snp_terminate(GHCB_TERM_KEEP_CPUID);
     uint64_t offered = ((uint64_t)r.edx << 32) | r.eax;
-    xsetbv0((offered & 0xe7) | 1);
+    snp_hw_xsetbv((offered & 0xe7) | 1);
 }
 
 int snp_early_init(const struct keep_boot_info *bi)
@@ -127,7 +114,7 @@ int snp_early_init(const struct keep_boot_info *bi)
     mem_size = bi->mem_size;
     if (mem_size < SNP_KEEP_SPECIAL_BASE + 4 * PAGE_SIZE)
         return 0;
-    const struct snp_launch_info *li = phys_to_virt(SNP_KEEP_LAUNCH_INFO_GPA);
+    const struct snp_launch_info *li = virt(SNP_KEEP_LAUNCH_INFO_GPA);
     if (li->magic != SNP_LAUNCH_INFO_MAGIC)
         return 0; /* a plain KVM Keep */
     /* SEV_STATUS is never intercepted: only the CPU answers it. (Without
@@ -138,8 +125,8 @@ int snp_early_init(const struct keep_boot_info *bi)
     launch = li;
     if (!launch_info_ok(li, mem_size))
         snp_terminate(GHCB_TERM_KEEP_STOP);
-    cpuid_page = phys_to_virt(li->cpuid_gpa);
-    secrets = phys_to_virt(li->secrets_gpa);
+    cpuid_page = virt(li->cpuid_gpa);
+    secrets = virt(li->secrets_gpa);
     if (snp_cpuid_check_page(cpuid_page) != CPUID_OK || snp_cpuid_cbit(cpuid_page) != li->c_bit)
         snp_terminate(GHCB_TERM_KEEP_CPUID);
     enc = 1ull << li->c_bit;
@@ -147,20 +134,15 @@ int snp_early_init(const struct keep_boot_info *bi)
      * VMPL: at VMPL 0 it does; elsewhere the report could not say VMPL 0. */
     if (snp_hw_rmpadjust((uint64_t)li, 1) != 0)
         snp_terminate(GHCB_TERM_KEEP_NOT_VMPL0);
-    struct pt_env e = {KEEP_DIRECT_MAP, enc, mem_size, 0, 0};
+    struct pt_env e = {snp_hw_direct_map(), enc, mem_size, 0, 0};
     struct pt_fault f;
-    if (!(read_cr3() & enc) || pt_check(&e, read_cr3(), &f) != PT_OK)
+    if (!(snp_hw_read_cr3() & enc) || pt_check(&e, snp_hw_read_cr3(), &f) != PT_OK)
         snp_terminate(GHCB_TERM_KEEP_PAGE_TABLES);
     enable_xsave();
     return 0;
 }
 
 /* ---- memory: validation, shared pages ---- */
-
-static void *virt(uint64_t gpa)
-{
-    return phys_to_virt(gpa);
-}
 
 void snp_accept(uint64_t gpa, uint64_t npages)
 {
@@ -199,15 +181,15 @@ static volatile uint8_t *map_shared(uint64_t gpa, uint64_t n)
     uint64_t va = shared_next;
     if (n > (SHARED_VA + SHARED_VA_SIZE - va) / PAGE_SIZE - 1)
         fatal(GHCB_TERM_KEEP_STOP, "the shared window is full");
-    struct pt_env e = {KEEP_DIRECT_MAP, enc, mem_size, SHARED_VA, SHARED_VA + SHARED_VA_SIZE};
+    struct pt_env e = {snp_hw_direct_map(), enc, mem_size, SHARED_VA, SHARED_VA + SHARED_VA_SIZE};
     for (uint64_t i = 0; i < n; i++) {
-        enum pt_status s = pt_map_shared(&e, read_cr3(), va + i * PAGE_SIZE, gpa + i * PAGE_SIZE,
+        enum pt_status s = pt_map_shared(&e, snp_hw_read_cr3(), va + i * PAGE_SIZE, gpa + i * PAGE_SIZE,
                                          PTE_P | PTE_W | PTE_NX, table_frame, 0);
         if (s != PT_OK)
             fatal(GHCB_TERM_KEEP_PAGE_TABLES, "mapping a shared page failed: %s", pt_status_text(s));
     }
     shared_next = va + (n + 1) * PAGE_SIZE;
-    return (volatile uint8_t *)va;
+    return snp_hw_shared_view(va, gpa);
 }
 
 /* Hands n pages from gpa to the host: validation rescinded where the Keep
@@ -258,12 +240,12 @@ static void bookkeeping_init(void)
      * recorded below. */
     for (uint64_t i = 0; i < pages; i++) {
         int unchanged = 0;
-        if (snp_hw_pvalidate(KEEP_DIRECT_MAP + gpa + i * PAGE_SIZE, 0, 1, &unchanged) != SNP_PV_SUCCESS ||
+        if (snp_hw_pvalidate(snp_hw_direct_map() + gpa + i * PAGE_SIZE, 0, 1, &unchanged) != SNP_PV_SUCCESS ||
             unchanged)
             snp_terminate(GHCB_TERM_KEEP_VALIDATION);
     }
     memset(virt(gpa), 0, pages * PAGE_SIZE);
-    pv_init(&pv, virt(gpa), npages, KEEP_DIRECT_MAP);
+    pv_init(&pv, virt(gpa), npages, snp_hw_direct_map());
     if (pv_mark_validated(&pv, gpa, pages) != PV_OK)
         snp_terminate(GHCB_TERM_KEEP_VALIDATION);
     for (uint32_t i = 0; i < launch->nranges; i++)
@@ -364,8 +346,8 @@ static size_t fetch(uint64_t rip, int user, uint8_t insn[15])
 static uint64_t gpa_of(uint64_t va)
 {
     uint64_t gpa = 0;
-    struct pt_env e = {KEEP_DIRECT_MAP, enc, mem_size, 0, 0};
-    return pt_translate(&e, read_cr3(), va, &gpa) == PT_OK ? gpa : UINT64_MAX;
+    struct pt_env e = {snp_hw_direct_map(), enc, mem_size, 0, 0};
+    return pt_translate(&e, snp_hw_read_cr3(), va, &gpa) == PT_OK ? gpa : UINT64_MAX;
 }
 
 void snp_vc(struct keep_regs *r)
@@ -373,7 +355,7 @@ void snp_vc(struct keep_regs *r)
     uint64_t exit = r->error;
     int user = (r->cs & 3) != 0;
     if (exit == SVM_EXIT_PAGE_NOT_VALIDATED) {
-        uint64_t va = read_cr2(), gpa = gpa_of(va);
+        uint64_t va = snp_hw_read_cr2(), gpa = gpa_of(va);
         fatal(GHCB_TERM_KEEP_VALIDATION,
               "an access at %#lx (GPA %#lx, rip %#lx) found the page not validated: %s; the host is "
               "attacking the Keep's memory",
@@ -383,7 +365,7 @@ void snp_vc(struct keep_regs *r)
         snp_terminate(GHCB_TERM_KEEP_PROTOCOL);
     uint8_t insn[15];
     size_t n = fetch(r->rip, user, insn);
-    struct vc_env env = {cpuid_page, {read_cr4(), xgetbv0(), 0}, &ghcb};
+    struct vc_env env = {cpuid_page, {snp_hw_read_cr4(), snp_hw_xgetbv(), 0}, &ghcb};
     struct vc_frame f = {r->rax, r->rbx, r->rcx, r->rdx, r->rip, user};
     int detail = 0;
     enum vc_status s = vc_handle(&env, exit, &f, insn, n, &detail);
