@@ -39,6 +39,7 @@ void fake_reset(void)
     fake_hv.proto_max = 2;
     fake_hv.cbit = 51;
     fake_hv.features = GHCB_HV_FEATURE_SNP;
+    fake_hv.xcr0 = 1;
     vmpl = 0;
     have_last_response = 0;
     history_len = 0;
@@ -77,7 +78,7 @@ uint64_t snp_hw_rdmsr(uint32_t msr)
     if (msr == SNP_MSR_GHCB)
         return fake_hv.ghcb_msr;
     if (msr == SNP_MSR_SEV_STATUS)
-        return SNP_SEV_STATUS_SEV | SNP_SEV_STATUS_ES | SNP_SEV_STATUS_SNP;
+        return fake_hv.not_snp ? 0 : SNP_SEV_STATUS_SEV | SNP_SEV_STATUS_ES | SNP_SEV_STATUS_SNP;
     abort();
 }
 
@@ -397,4 +398,42 @@ void snp_hw_vmgexit(void)
         fake_hv.ghcb_msr = msr_protocol(fake_hv.ghcb_msr);
     else
         ghcb_event();
+}
+
+/* ---- the registers and the direct map ---- */
+
+uint64_t snp_hw_direct_map(void)
+{
+    return (uint64_t)(uintptr_t)fake_mem;
+}
+
+volatile uint8_t *snp_hw_shared_view(uint64_t va, uint64_t gpa)
+{
+    (void)va;
+    return fake_mem + gpa;
+}
+
+uint64_t snp_hw_read_cr2(void)
+{
+    return fake_hv.cr2;
+}
+
+uint64_t snp_hw_read_cr3(void)
+{
+    return fake_hv.cr3;
+}
+
+uint64_t snp_hw_read_cr4(void)
+{
+    return fake_hv.cr4;
+}
+
+uint64_t snp_hw_xgetbv(void)
+{
+    return fake_hv.xcr0;
+}
+
+void snp_hw_xsetbv(uint64_t xcr0)
+{
+    fake_hv.xcr0 = xcr0;
 }

@@ -47,6 +47,9 @@ struct fake_hv {
     int corrupt_certs;              /* return a table without a terminator */
     fake_psp_fn psp;
     void *psp_ctx;
+    /* The CPU's registers the shim reads (and XCR0, which it writes). */
+    uint64_t cr2, cr3, cr4, xcr0;
+    int not_snp;                    /* SEV_STATUS without SNP */
 
     /* What happened (read by tests). */
     uint64_t ghcb_msr;

@@ -27,3 +27,12 @@ $(SNP_TEST_DIR)/guest_request_test: $(SNP_TEST_DIR)/guest_request_test.o $(SNP_T
 
 $(SNP_TEST_DIR)/psp_guest.o: CFLAGS += -DOPENSSL_API_COMPAT=30000 -DOPENSSL_NO_DEPRECATED
 TEST_DEPS += $(SNP_TEST_DIR)/guest_request_test
+
+# The glue (snp.c) itself, on the model, with the rest of the shim stubbed
+# (tests/sev/shim_stubs.c).
+SNP_GLUE_HOST_OBJ := $(SNP_TEST_DIR)/host/shim/snp/snp.o
+$(SNP_TEST_DIR)/snp_start_test: $(SNP_TEST_DIR)/snp_start_test.o $(SNP_TEST_DIR)/shim_stubs.o \
+    $(SNP_TEST_DIR)/fake_hw.o $(SNP_TEST_DIR)/psp_guest.o $(SNP_GLUE_HOST_OBJ) $(SNP_SHIM_HOST_OBJS)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ -lcrypto
+TEST_DEPS += $(SNP_TEST_DIR)/snp_start_test

@@ -11,4 +11,5 @@ cd "$(dirname "$0")/../.."
 source tests/lib/suite.sh
 suite_run_unit "snp shim units" "$BUILD/tests/sev/shim_unit"
 suite_run_unit "snp guest request" "$BUILD/tests/sev/guest_request_test"
+suite_run_unit "snp start-up" "$BUILD/tests/sev/snp_start_test"
 suite_end

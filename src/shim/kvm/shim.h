@@ -11,16 +11,11 @@
 #include "abi/linux_abi.h"
 #include "abi/log_level.h"
 #include "sallyport/keep.h"
+#include "shim/kvm/regs.h"
 
 #define PAGE_SIZE 4096ull
 #define HUGE_SIZE (2ull << 20)
 
-/* Saved registers, lowest address first (entry.S builds this). vector is -1
- * for a system call. */
-struct keep_regs {
-    uint64_t r15, r14, r13, r12, r11, r10, r9, r8, rbp, rdi, rsi, rdx, rcx, rbx, rax;
-    uint64_t vector, error, rip, cs, rflags, rsp, ss;
-};
 
 /* GS-relative data while in the shim (entry.S knows the offsets). */
 struct percpu {
