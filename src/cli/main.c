@@ -14,7 +14,8 @@ static const cli_command commands[] = {
     /* Subcommands register here as they land: {"run", "...", cmd_run}, */
     {"run", "run a WebAssembly module in a Keep", cmd_run},
     {"platform", "what this machine offers: `enarx platform info`", cmd_platform},
-    {"attest", "verify attestation evidence (SEV-SNP, SGX, TDX)", cmd_attest},
+    {"attest", "verify attestation evidence (SEV-SNP, SGX, TDX, RA-TLS certificates)", cmd_attest},
+    {"keep", "about this build's Keep: `enarx keep measure`", cmd_keep},
     {"unstable", "commands that may change: exec (run a static ELF in a Keep)", cmd_unstable},
     {NULL, NULL, NULL},
 };
