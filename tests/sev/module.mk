@@ -31,8 +31,11 @@ TEST_DEPS += $(SNP_TEST_DIR)/guest_request_test
 # The glue (snp.c) itself, on the model, with the rest of the shim stubbed
 # (tests/sev/shim_stubs.c).
 SNP_GLUE_HOST_OBJ := $(SNP_TEST_DIR)/host/shim/snp/snp.o
+# With --attester it also makes evidence signed by the test attester's chain
+# (tests/attester, test-only), for `enarx attest verify --test-root`.
 $(SNP_TEST_DIR)/snp_start_test: $(SNP_TEST_DIR)/snp_start_test.o $(SNP_TEST_DIR)/shim_stubs.o \
-    $(SNP_TEST_DIR)/fake_hw.o $(SNP_TEST_DIR)/psp_guest.o $(SNP_GLUE_HOST_OBJ) $(SNP_SHIM_HOST_OBJS)
+    $(SNP_TEST_DIR)/fake_hw.o $(SNP_TEST_DIR)/psp_guest.o $(SNP_GLUE_HOST_OBJ) $(SNP_SHIM_HOST_OBJS) \
+    $$(TEST_ATTESTER_LIB) $$(COMMON_LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ -lcrypto
 TEST_DEPS += $(SNP_TEST_DIR)/snp_start_test

@@ -5,12 +5,21 @@
  * memory acceptance, doorbell, #VC and evidence call against the model CPU,
  * hypervisor and secure processor — and the start-up failures a hostile or
  * broken host causes. Each scenario runs in its own process (snp.c keeps
- * its state in statics, as the shim does). */
+ * its state in statics, as the shim does).
+ *
+ *   snp_start_test --attester DIR --report-data HEX --measurement HEX --evidence FILE
+ * instead starts the shim once more, with the secure-processor model
+ * signing reports with the test attester's chain in DIR (and the host
+ * model offering that chain as the extended request's certificate table),
+ * asks for evidence through ENARX_SYS_GETATT and writes it to FILE, for
+ * `enarx attest verify --test-root` (suite 61-sev-guest). */
 #include <stdlib.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "../attester/test_attester.h"
 #include "check.h"
+#include "common/hex.h"
 #include "fake_hw.h"
 #include "psp_guest.h"
 #include "shim_stubs.h"
@@ -384,6 +393,60 @@ static void scenario_launch_info_damaged(void)
     expect_termination(GHCB_TERM_KEEP_STOP);
 }
 
+/* ---- evidence signed by the test attester ---- */
+
+static test_attester *attester;
+static struct test_report_fields fields;
+
+static int attester_report(void *ctx, const uint8_t report_data[64], uint8_t report[1184])
+{
+    (void)ctx;
+    return test_attester_sign_report(attester, report_data, &fields, report);
+}
+
+static int write_evidence(const char *dir, const char *rd_hex, const char *meas_hex, const char *path)
+{
+    char err[512];
+    uint8_t rd[64] = {0};
+    size_t n = 0;
+    test_report_fields_init(&fields);
+    if (hex_decode_string(rd_hex, rd, sizeof rd, &n) != 0 || n != 64 ||
+        hex_decode_string(meas_hex, fields.measurement, sizeof fields.measurement, &n) != 0 || n != 48) {
+        fprintf(stderr, "snp_start_test: --report-data takes 64 bytes of hex, --measurement 48\n");
+        return 2;
+    }
+    if (!(attester = test_attester_load(dir, err, sizeof err))) {
+        fprintf(stderr, "snp_start_test: %s\n", err);
+        return 1;
+    }
+    /* The host offers the attester's chain as its certificate table. */
+    uint8_t *ev = NULL;
+    size_t ev_len = 0;
+    if (test_attester_evidence(attester, rd, &fields, &ev, &ev_len) != 0 || ev_len <= 32 + 1184)
+        return 1;
+    build_image();
+    fake_hv.certs = ev + 32 + 1184;
+    fake_hv.certs_len = ev_len - 32 - 1184;
+    psp.make_report = attester_report;
+    start();
+    memcpy(user_mem, rd, 64);
+    uint64_t kind = 0, urd = (uint64_t)(uintptr_t)user_mem;
+    int64_t len = snp_getatt(urd, 64, urd + 4096, 64 << 10, &kind);
+    FILE *f = fopen(path, "wb");
+    int ok = len > 0 && kind == ENARX_EVIDENCE_SNP && f && fwrite(user_mem + 4096, 1, (size_t)len, f) == (size_t)len;
+    if (f && fclose(f) != 0)
+        ok = 0;
+    free(ev);
+    test_attester_free(attester);
+    if (!ok) {
+        fprintf(stderr, "snp_start_test: no evidence (getatt returned %lld; %s)\n", (long long)len, stub.log);
+        return 1;
+    }
+    printf("evidence: %lld bytes from the shim's guest request, %u message(s) to the secure processor\n",
+           (long long)len, psp.accepted);
+    return 0;
+}
+
 /* ---- one process per scenario ---- */
 
 static void run(const char *name, void (*scenario)(void))
@@ -418,8 +481,16 @@ static void run(const char *name, void (*scenario)(void))
     check_failed += counts[1];
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
+    if (argc == 9 && strcmp(argv[1], "--attester") == 0 && strcmp(argv[3], "--report-data") == 0 &&
+        strcmp(argv[5], "--measurement") == 0 && strcmp(argv[7], "--evidence") == 0)
+        return write_evidence(argv[2], argv[4], argv[6], argv[8]);
+    if (argc != 1) {
+        fprintf(stderr, "usage: snp_start_test [--attester DIR --report-data HEX --measurement HEX "
+                        "--evidence FILE]\n");
+        return 2;
+    }
     run("start-up", scenario_start_up);
     run("#VC", scenario_vc);
     run("page swapped", scenario_page_swapped);
