@@ -39,3 +39,10 @@ $(SNP_TEST_DIR)/snp_start_test: $(SNP_TEST_DIR)/snp_start_test.o $(SNP_TEST_DIR)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ -lcrypto
 TEST_DEPS += $(SNP_TEST_DIR)/snp_start_test
+
+# libFuzzer: every reply the shim's SNP code reads from the host.
+SNP_FUZZ_SRCS := tests/sev/fuzz_guest.c $(addprefix src/shim/snp/,aes_gcm.c cpuid.c ghcb.c guest_msg.c guest_req.c vc.c)
+$(BUILD)/fuzz/snp_guest: $(SNP_FUZZ_SRCS) $(wildcard src/shim/snp/*.h) src/abi/snp_guest.h
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -fsanitize=fuzzer,address,undefined $(filter %.c,$^) -o $@
+FUZZ_TARGETS += $(BUILD)/fuzz/snp_guest
