@@ -69,7 +69,7 @@ void snp_hw_vmgexit(void)
         take(pages[0] + 0x390, 0x80);
         take(pages[0] + 0x3f0, 16);
         take(pages[2], 4096);
-        take(pages[3], 2 * 4096);
+        take(pages[3], 2 * (size_t)4096);
     }
 }
 

@@ -97,7 +97,8 @@ static void test_gcm_vectors(void)
 {
     for (size_t i = 0; i < sizeof gcm_vectors / sizeof gcm_vectors[0]; i++) {
         const struct gcm_vector *v = &gcm_vectors[i];
-        uint8_t key[32], iv[12], aad[64], pt[128], ct[128], tag[16], out[128], got_tag[16];
+        uint8_t key[32] = {0}, iv[12] = {0}, aad[64] = {0}, pt[128] = {0}, ct[128] = {0}, tag[16] = {0};
+        uint8_t out[128], got_tag[16];
         unhex(v->key, key, 32);
         unhex(v->iv, iv, 12);
         size_t aad_len = unhex(v->aad, aad, sizeof aad);
@@ -251,7 +252,7 @@ static void test_ghcb_msr(void)
     fake_hv.psc_error = 5;
     CHECK_EQ_INT(ghcb_msr_page_state(2, GHCB_PSC_SHARED, &detail), GHCB_ERR_REFUSED);
     CHECK_EQ_INT(detail, 5);
-    CHECK(!fake_rmp_shared(2 * 4096));
+    CHECK(!fake_rmp_shared(2 * (uint64_t)4096));
     fake_hv.psc_error = 0;
     CHECK_EQ_INT(ghcb_msr_register(GHCB_GPA / 4096), GHCB_OK);
     CHECK_EQ_INT(fake_hv.registered_gpa, GHCB_GPA);
@@ -302,7 +303,7 @@ static void test_ghcb_events(void)
     int all = 1;
     for (uint64_t p = 0; p < 300; p++)
         all &= fake_rmp_shared((0x100 + p) * 4096) && fake_rmp_shared((0x500 + p) * 4096);
-    CHECK(all && !fake_rmp_shared(0x100 * 4096 - 4096) && !fake_rmp_shared((0x500 + 300) * 4096));
+    CHECK(all && !fake_rmp_shared(0x100 * 4096 - 4096) && !fake_rmp_shared((0x500 + 300) * (uint64_t)4096));
     /* Progress that goes back, or none at all, breaks the protocol. */
     fake_hv.psc_go_back = 1;
     CHECK_EQ_INT(ghcb_page_state(&g, r, 1, GHCB_PSC_PRIVATE, &detail), GHCB_ERR_PROTOCOL);
@@ -470,7 +471,7 @@ static void test_page_tables(void)
     pt[0] = pt_private(0x6000, PTE_P | PTE_NX, ENC);
     pt[7] = pt_private(0x7000, PTE_P | PTE_W | PTE_NX, ENC);
     pdpt_hi[510] = pt_private(0, PTE_P | PTE_W | PTE_PS, ENC);
-    struct pt_fault f;
+    struct pt_fault f = {0, 0, 0};
     CHECK_EQ_INT(pt_check(&e, 0x1000 | ENC, &f), PT_OK);
     uint64_t gpa = 0;
     CHECK(pt_translate(&e, 0x1000 | ENC, 0x407123, &gpa) == PT_OK && gpa == 0x7123);
@@ -519,7 +520,7 @@ static void test_page_tables(void)
     CHECK_EQ_INT(next_frame, 0x100000 + 3 * 4096); /* PDPT, PD, PT once */
     CHECK_EQ_INT(pt_map_shared(&e, 0x1000, va, 0xb000, PTE_P, alloc_frame, NULL), PT_IN_USE);
     CHECK_EQ_INT(pt_check(&e, 0x1000, &f), PT_OK);
-    uint64_t *leaf = (uint64_t *)(void *)(fake_mem + 0x100000 + 2 * 4096);
+    uint64_t *leaf = (uint64_t *)(void *)(fake_mem + 0x100000 + 2 * (size_t)4096);
     CHECK(leaf[0] == (0x9000 | PTE_P | PTE_W | PTE_NX) && !(leaf[1] & ENC));
     /* The tables on the way are private. */
     CHECK(pml4[(va >> 39) & 511] & ENC);
@@ -606,9 +607,10 @@ static void test_vc(void)
 
 static void put_entry(uint8_t *t, unsigned i, uint8_t guid0, uint32_t off, uint32_t len)
 {
-    memset(t + 24 * i, guid0, 16);
-    memcpy(t + 24 * i + 16, &off, 4);
-    memcpy(t + 24 * i + 20, &len, 4);
+    uint8_t *e = t + (size_t)24 * i;
+    memset(e, guid0, 16);
+    memcpy(e + 16, &off, 4);
+    memcpy(e + 20, &len, 4);
 }
 
 static void test_cert_table(void)

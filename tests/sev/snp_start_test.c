@@ -132,7 +132,7 @@ static void build_image(void)
 static int shared_mapping(uint64_t va, uint64_t *gpa)
 {
     struct pt_env e = {(uint64_t)(uintptr_t)fake_mem, ENC, FAKE_MEM_SIZE, SHARED_VA, SHARED_VA + (1ull << 30)};
-    struct pt_fault f;
+    struct pt_fault f = {0, 0, 0};
     return pt_translate(&e, fake_hv.cr3, va, gpa) == PT_OK && pt_check(&e, fake_hv.cr3, &f) == PT_OK;
 }
 
@@ -164,7 +164,7 @@ static void scenario_start_up(void)
         all &= fake_rmp_shared(p);
     CHECK(all && !fake_rmp_shared(SP_GPA + 4096 + SP_DATA));
     CHECK(shim_sallyport.block == fake_mem + SP_GPA);
-    CHECK(shared_mapping(SHARED_VA + 2 * 4096, &gpa) && gpa == SP_GPA);
+    CHECK(shared_mapping(SHARED_VA + 2 * (uint64_t)4096, &gpa) && gpa == SP_GPA);
     /* Launched pages were never validated again; the bitmap's and the
      * tables' pages were, once. */
     CHECK(!fake_rmp_shared(0x100000) && fake_rmp_validated(0x100000));
@@ -193,7 +193,8 @@ static void scenario_vc(void)
     build_image();
     start();
     /* CPUID from the workload and from the shim, from the CPUID page. */
-    static uint8_t code[] = {0x0f, 0xa2, 0x90};
+    /* The shim reads up to 15 bytes at RIP (its code goes on; so does this). */
+    static uint8_t code[16] = {0x0f, 0xa2, 0x90, 0x90};
     struct keep_regs r;
     memset(&r, 0, sizeof r);
     r.vector = 29;

@@ -120,7 +120,7 @@ static uint8_t xtime(uint8_t b)
 static void mix_columns(uint8_t s[16])
 {
     for (int c = 0; c < 4; c++) {
-        uint8_t *col = s + 4 * c;
+        uint8_t *col = s + (size_t)4 * c;
         uint8_t a0 = col[0], a1 = col[1], a2 = col[2], a3 = col[3];
         uint8_t all = a0 ^ a1 ^ a2 ^ a3;
         col[0] = a0 ^ all ^ xtime(a0 ^ a1);

@@ -235,8 +235,10 @@ size_t snp_evidence_build(const uint8_t report[SNP_REPORT_SIZE], const uint8_t *
     size_t len = snp_evidence_len(certs_len);
     if (cap < len || certs_len > UINT32_MAX)
         return 0;
+    static const char magic[] = ENARX_EVIDENCE_MAGIC;
     memset(out, 0, ENARX_EVIDENCE_HEADER_LEN);
-    memcpy(out, ENARX_EVIDENCE_MAGIC, ENARX_EVIDENCE_MAGIC_LEN);
+    for (unsigned i = 0; i < ENARX_EVIDENCE_MAGIC_LEN; i++)
+        out[i] = (uint8_t)magic[i];
     store32(out + 8, ENARX_EVIDENCE_SNP);
     store32(out + 12, ENARX_EVIDENCE_HEADER_LEN);
     store32(out + 16, SNP_REPORT_SIZE);

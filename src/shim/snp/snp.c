@@ -135,7 +135,7 @@ int snp_early_init(const struct keep_boot_info *bi)
     if (snp_hw_rmpadjust((uint64_t)li, 1) != 0)
         snp_terminate(GHCB_TERM_KEEP_NOT_VMPL0);
     struct pt_env e = {snp_hw_direct_map(), enc, mem_size, 0, 0};
-    struct pt_fault f;
+    struct pt_fault f = {0, 0, 0};
     if (!(snp_hw_read_cr3() & enc) || pt_check(&e, snp_hw_read_cr3(), &f) != PT_OK)
         snp_terminate(GHCB_TERM_KEEP_PAGE_TABLES);
     enable_xsave();
@@ -393,6 +393,8 @@ void snp_vc(struct keep_regs *r)
 int64_t snp_getatt(uint64_t rd, uint64_t rd_len, uint64_t buf, uint64_t len, uint64_t *kind)
 {
     *kind = ENARX_EVIDENCE_SNP;
+    if (!evidence)
+        return -EIO; /* the guest-request pages were never set up */
     if (rd_len != SNP_REPORT_DATA_SIZE)
         return -EINVAL;
     if (!mm_user_ok(rd, SNP_REPORT_DATA_SIZE, 0) || (len && !mm_user_ok(buf, len, 1)))
@@ -425,6 +427,8 @@ int64_t snp_getatt(uint64_t rd, uint64_t rd_len, uint64_t buf, uint64_t len, uin
         return (int64_t)evidence_len;
     if (len < evidence_len)
         return -EMSGSIZE;
+    if (!buf)
+        return -EFAULT;
     memcpy((void *)buf, evidence, evidence_len);
     return (int64_t)evidence_len;
 }
