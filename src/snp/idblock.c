@@ -320,7 +320,7 @@ static EVP_PKEY *pkey_from_public(const uint8_t pub[SNP_PUBKEY_SIZE])
     return key;
 }
 
-int snp_verify(const uint8_t pub[SNP_PUBKEY_SIZE], const uint8_t *msg, size_t len, const uint8_t sig[SNP_SIG_SIZE])
+int snp_sig_verify(const uint8_t pub[SNP_PUBKEY_SIZE], const uint8_t *msg, size_t len, const uint8_t sig[SNP_SIG_SIZE])
 {
     for (unsigned i = 2 * FIELD_BYTES; i < SNP_SIG_SIZE; i++)
         if (sig[i])
@@ -371,7 +371,7 @@ int snp_id_auth_build(const uint8_t id_block[SNP_ID_BLOCK_SIZE], struct evp_pkey
     if (!author_blob)
         return 0;
     const uint8_t *author_sig = author_blob, *author_pub = author_blob + SNP_SIG_SIZE;
-    int v = snp_verify(author_pub, id_pub, SNP_PUBKEY_SIZE, author_sig);
+    int v = snp_sig_verify(author_pub, id_pub, SNP_PUBKEY_SIZE, author_sig);
     if (v != 1)
         FAIL("the ID key signature %s", v < 0 ? "is malformed (not a `enarx key sev sign` output)"
                                               : "was made for another ID key or another author key");

@@ -122,7 +122,7 @@ int snp_sign(struct evp_pkey_st *key, const uint8_t *msg, size_t len, uint8_t si
              size_t errlen);
 /* 1 when sig is a valid signature of msg by the public key pub (firmware
  * layouts), 0 when not, -1 when pub or sig are malformed. */
-int snp_verify(const uint8_t pub[SNP_PUBKEY_SIZE], const uint8_t *msg, size_t len, const uint8_t sig[SNP_SIG_SIZE]);
+int snp_sig_verify(const uint8_t pub[SNP_PUBKEY_SIZE], const uint8_t *msg, size_t len, const uint8_t sig[SNP_SIG_SIZE]);
 
 /* The author's signature of an ID key: ID_KEY_SIG (the author signs the ID
  * key's 0x404-byte layout) followed by AUTHOR_KEY, the blob upstream's
@@ -134,6 +134,40 @@ int snp_id_key_sign(struct evp_pkey_st *author_key, struct evp_pkey_st *id_key,
  * it out. Checks that author_blob's signature is over this ID key. */
 int snp_id_auth_build(const uint8_t id_block[SNP_ID_BLOCK_SIZE], struct evp_pkey_st *id_key,
                       const uint8_t *author_blob, uint8_t out[SNP_ID_AUTH_SIZE], char *err, size_t errlen);
+
+/* ---- the certificate table (certs.c) ---------------------------------------
+ * What the host returns with the extended guest request (GHCB spec): entries
+ * {GUID[16], u32 offset, u32 length} up to an all-zero one, then the
+ * certificates; offsets from the start of the table. */
+#define SNP_CERT_ENTRY_SIZE 24u
+#define SNP_CERT_TABLE_MAX_ENTRIES 32u
+#define SNP_CERTS_MAX_SIZE (256u << 10)
+
+struct snp_cert_info {
+    uint8_t guid[16];
+    uint32_t offset, length;
+};
+
+/* Checks a table: a terminator within len, at most max entries, every
+ * certificate non-empty, after the table and inside len, no GUID twice.
+ * The number of entries, or -1 with a message. */
+int snp_cert_table_parse(const uint8_t *blob, size_t len, struct snp_cert_info *out, size_t max, char *err,
+                         size_t errlen);
+/* "ARK", "ASK", "VCEK", "VLEK", "CRL", or NULL for another GUID. */
+const char *snp_cert_guid_name(const uint8_t guid[16]);
+/* The GUID of one of those names; -1 for another name. */
+int snp_cert_guid(const char *name, uint8_t guid[16]);
+
+/* ---- the signatures file (signatures.c) ------------------------------------
+ * `enarx sign` writes, `enarx run --signatures` reads: JSON {"version",
+ * "sev": {"id_block": [96 numbers], "id_auth": [4096 numbers]}}, upstream
+ * Enarx's shape. The version must be this build's. */
+int snp_signatures_parse(const uint8_t *text, size_t len, uint8_t id_block[SNP_ID_BLOCK_SIZE],
+                         uint8_t id_auth[SNP_ID_AUTH_SIZE], int *author_key_en, char *err, size_t errlen);
+int snp_signatures_read(const char *path, uint8_t id_block[SNP_ID_BLOCK_SIZE], uint8_t id_auth[SNP_ID_AUTH_SIZE],
+                        int *author_key_en, char *err, size_t errlen);
+/* The file's text (malloc'ed, NUL-terminated), or NULL when out of memory. */
+char *snp_signatures_json(const uint8_t id_block[SNP_ID_BLOCK_SIZE], const uint8_t id_auth[SNP_ID_AUTH_SIZE]);
 
 /* ---- hex ---------------------------------------------------------------- */
 /* out: 2 * len + 1 bytes. */

@@ -816,13 +816,13 @@ static void id_block_vectors(void)
         else
             result(0, "id auth layout (virtee/sev): %s", err);
         /* The canned signatures verify, and damaged ones do not. */
-        result(snp_verify(auth.data + SNP_ID_AUTH_ID_KEY, want, 96, auth.data + SNP_ID_AUTH_BLOCK_SIG) == 1,
+        result(snp_sig_verify(auth.data + SNP_ID_AUTH_ID_KEY, want, 96, auth.data + SNP_ID_AUTH_BLOCK_SIG) == 1,
                "id block signature verifies (virtee/sev)");
-        result(snp_verify(auth.data + SNP_ID_AUTH_AUTHOR_KEY, auth.data + SNP_ID_AUTH_ID_KEY, SNP_PUBKEY_SIZE,
+        result(snp_sig_verify(auth.data + SNP_ID_AUTH_AUTHOR_KEY, auth.data + SNP_ID_AUTH_ID_KEY, SNP_PUBKEY_SIZE,
                           auth.data + SNP_ID_AUTH_ID_KEY_SIG) == 1,
                "id key signature verifies (virtee/sev)");
         want[0] ^= 1;
-        result(snp_verify(auth.data + SNP_ID_AUTH_ID_KEY, want, 96, auth.data + SNP_ID_AUTH_BLOCK_SIG) == 0,
+        result(snp_sig_verify(auth.data + SNP_ID_AUTH_ID_KEY, want, 96, auth.data + SNP_ID_AUTH_BLOCK_SIG) == 0,
                "a changed id block does not verify");
         EVP_PKEY_free(idk);
         EVP_PKEY_free(auk);
