@@ -10,9 +10,10 @@
 #include "shim/snp/hw.h"
 
 #define PAGE 4096u
-#define NPAGES (FAKE_MEM_SIZE / PAGE)
+#define NPAGES (FAKE_MEM_MAX / PAGE)
 
 uint8_t *fake_mem;
+uint64_t fake_mem_size;
 struct fake_hv fake_hv;
 jmp_buf fake_term_jmp;
 int fake_term_armed;
@@ -30,9 +31,21 @@ static int have_last_response;
 
 void fake_reset(void)
 {
+    fake_reset_size(FAKE_MEM_SIZE);
+}
+
+void fake_reset_size(uint64_t size)
+{
+    if (size > FAKE_MEM_MAX)
+        abort();
+    if (fake_mem && size != fake_mem_size) {
+        free(fake_mem);
+        fake_mem = NULL;
+    }
     if (!fake_mem)
-        fake_mem = aligned_alloc(1u << 21, FAKE_MEM_SIZE);
-    memset(fake_mem, 0, FAKE_MEM_SIZE);
+        fake_mem = aligned_alloc(1u << 21, size);
+    fake_mem_size = size;
+    memset(fake_mem, 0, size);
     memset(&rmp, 0, sizeof rmp);
     memset(&fake_hv, 0, sizeof fake_hv);
     fake_hv.proto_min = 1;
@@ -93,7 +106,7 @@ int snp_hw_pvalidate(uint64_t va, int huge, int validate, int *unchanged)
 {
     *unchanged = 0;
     uint64_t gpa = va - (uint64_t)(uintptr_t)fake_mem;
-    if (gpa >= FAKE_MEM_SIZE || (gpa & (PAGE - 1)) || (huge && (gpa & ((1u << 21) - 1))))
+    if (gpa >= fake_mem_size || (gpa & (PAGE - 1)) || (huge && (gpa & ((1u << 21) - 1))))
         return SNP_PV_FAIL_INPUT;
     uint64_t pfn = gpa / PAGE, region = pfn / 512;
     uint64_t n = huge ? 512 : 1;
@@ -135,7 +148,7 @@ int snp_hw_rmpadjust(uint64_t va, uint64_t attrs)
 
 static void set_page_state(uint64_t gfn, unsigned op)
 {
-    if (gfn >= NPAGES)
+    if (gfn >= fake_mem_size / PAGE)
         return;
     /* RMPUPDATE clears Validated either way. */
     rmp.shared[gfn] = op == GHCB_PSC_SHARED;
@@ -202,7 +215,7 @@ static void result(struct snp_ghcb *g, uint64_t info1, uint64_t info2)
 
 static int shared_page(uint64_t gpa)
 {
-    return gpa < FAKE_MEM_SIZE && (gpa & (PAGE - 1)) == 0 && rmp.shared[gpa / PAGE];
+    return gpa < fake_mem_size && (gpa & (PAGE - 1)) == 0 && rmp.shared[gpa / PAGE];
 }
 
 static void page_state_event(struct snp_ghcb *g, int scratch_valid)

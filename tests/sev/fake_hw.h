@@ -18,9 +18,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define FAKE_MEM_SIZE (8u << 20)    /* 8 MiB of guest memory */
+#define FAKE_MEM_SIZE (8u << 20)    /* guest memory after fake_reset */
+#define FAKE_MEM_MAX  (256u << 20)  /* ... and at most (fake_reset_size) */
 
 extern uint8_t *fake_mem;
+extern uint64_t fake_mem_size;
 
 /* The secure processor's side of a guest request: reads the request
  * message, writes the response message; returns the firmware status (0 =
@@ -71,6 +73,8 @@ extern int fake_term_armed;
 /* Fresh memory and RMP (all pages assigned private, none validated) and a
  * well-behaved hypervisor (protocol 1..2, C-bit 51, SNP offered). */
 void fake_reset(void);
+/* The same with `size` bytes of guest memory (up to FAKE_MEM_MAX). */
+void fake_reset_size(uint64_t size);
 
 /* RMP state of a 4 KiB page. */
 int fake_rmp_validated(uint64_t gpa);

@@ -46,3 +46,13 @@ $(BUILD)/fuzz/snp_guest: $(SNP_FUZZ_SRCS) $(wildcard src/shim/snp/*.h) src/abi/s
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -fsanitize=fuzzer,address,undefined $(filter %.c,$^) -o $@
 FUZZ_TARGETS += $(BUILD)/fuzz/snp_guest
+
+# The shim's SNP start-up on the image the SEV launcher builds (sev_build,
+# the host's own code: $(SEV_HOST_LIBS) from tests/snp/module.mk).
+$(SNP_TEST_DIR)/launch_image_test.o: CFLAGS += -DOPENSSL_API_COMPAT=30000 -DOPENSSL_NO_DEPRECATED
+$(SNP_TEST_DIR)/launch_image_test: $(SNP_TEST_DIR)/launch_image_test.o $(SNP_TEST_DIR)/shim_stubs.o \
+    $(SNP_TEST_DIR)/fake_hw.o $(SNP_TEST_DIR)/psp_guest.o $(SNP_GLUE_HOST_OBJ) $(SNP_SHIM_HOST_OBJS) \
+    $$(SEV_HOST_LIBS)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ -lcrypto -ljansson -lpthread
+TEST_DEPS += $(SNP_TEST_DIR)/launch_image_test

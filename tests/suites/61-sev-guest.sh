@@ -5,7 +5,8 @@
 # protocol, the validation bookkeeping, the CPUID page, page-table encryption
 # bits, #VC; guest requests through the secure-processor model (OpenSSL),
 # with a hostile host tampering, replaying and lying; the shim's SNP start-up
-# on an image laid out as the SEV launcher lays it out. Then the round trip:
+# on an image laid out as the SEV launcher lays it out, and on the image the
+# launcher itself builds (sev_build). Then the round trip:
 # the shim asks for evidence through ENARX_SYS_GETATT, the model signs the
 # report with the test attester's chain, and `enarx attest verify` accepts it
 # with that test root (and the report data asked for), refuses it without.
@@ -16,6 +17,7 @@ source tests/lib/suite.sh
 suite_run_unit "snp shim units" "$BUILD/tests/sev/shim_unit"
 suite_run_unit "snp guest request" "$BUILD/tests/sev/guest_request_test"
 suite_run_unit "snp start-up" "$BUILD/tests/sev/snp_start_test"
+suite_run_unit "snp start-up on the launcher's image" "$BUILD/tests/sev/launch_image_test" "$BUILD/bin/enarx-exec"
 
 ENARX=$BUILD/bin/enarx
 dir=$(mktemp -d)
