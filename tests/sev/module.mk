@@ -56,3 +56,12 @@ $(SNP_TEST_DIR)/launch_image_test: $(SNP_TEST_DIR)/launch_image_test.o $(SNP_TES
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ -lcrypto -ljansson -lpthread
 TEST_DEPS += $(SNP_TEST_DIR)/launch_image_test
+
+# The secure processor's guest-message part plugged into the model of KVM
+# and the secure processor (tests/sev/model*.c, built by tests/snp/module.mk).
+$(SNP_TEST_DIR)/model_hook_test.o: CFLAGS += -DOPENSSL_API_COMPAT=30000 -DOPENSSL_NO_DEPRECATED
+$(SNP_TEST_DIR)/model_hook_test: $(SNP_TEST_DIR)/model_hook_test.o $(SNP_TEST_DIR)/fake_hw.o \
+    $(SNP_TEST_DIR)/psp_guest.o $(SNP_SHIM_HOST_OBJS) $$(SEV_MODEL_OBJS) $$(SEV_HOST_LIBS)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ -lcrypto -ljansson -lpthread
+TEST_DEPS += $(SNP_TEST_DIR)/model_hook_test

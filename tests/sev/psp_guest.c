@@ -6,6 +6,8 @@
 
 #include <string.h>
 
+#include "model.h"
+
 #include <openssl/evp.h>
 
 #define PAGE 4096u
@@ -127,4 +129,36 @@ int psp_unsigned_report(void *ctx, const uint8_t report_data[64], uint8_t report
     memcpy(report + 0x50, report_data, 64);
     memset(report + 0x90, 0x5a, 48);
     return 0;
+}
+
+int psp_launch_report(void *ctx, const uint8_t report_data[64], uint8_t report[1184])
+{
+    const struct psp_model *m = ctx;
+    const struct snp_model_launch *l = m->launch;
+    psp_unsigned_report(ctx, report_data, report);
+    if (!l)
+        return -1;
+    put32(report + 0x04, l->guest_svn);
+    put64(report + 0x08, l->policy);
+    memcpy(report + 0x10, l->family_id, 16);
+    memcpy(report + 0x20, l->image_id, 16);
+    put32(report + 0x48, (uint32_t)(l->author_key_en ? 1 : 0));
+    memcpy(report + 0x90, l->measurement, 48);
+    memcpy(report + 0xc0, l->host_data, 32);
+    if (l->id_block_en)
+        memcpy(report + 0xe0, l->id_key_digest, 48);
+    if (l->author_key_en)
+        memcpy(report + 0x110, l->author_key_digest, 48);
+    return 0;
+}
+
+uint32_t psp_guest_model_request(void *ctx, const struct snp_model_launch *launch, const uint8_t req[4096],
+                                 uint8_t rsp[4096])
+{
+    struct psp_model *m = ctx;
+    m->launch = launch;
+    memcpy(m->vmpck0, launch->vmpck[0], sizeof m->vmpck0);
+    m->make_report = psp_launch_report;
+    m->report_ctx = m;
+    return psp_guest_request(m, req, rsp);
 }

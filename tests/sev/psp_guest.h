@@ -6,9 +6,10 @@
  * signed by the test attester's chain), and encrypts MSG_REPORT_RSP with the
  * next sequence number. A request it refuses leaves the counter alone.
  *
- * It plugs into fake_hw's hypervisor (fake_hv.psp) and is meant to plug into
- * the SEV host model the same way: one function from request page to
- * response page. */
+ * It plugs into fake_hw's hypervisor (fake_hv.psp), and into the model of
+ * KVM and the secure processor (tests/sev/model.h) through that model's
+ * guest-request hook: psp_guest_model_request takes VMPCK0 and the report's
+ * launch fields from what the model's firmware did at launch. */
 #ifndef TESTS_SEV_PSP_GUEST_H
 #define TESTS_SEV_PSP_GUEST_H
 
@@ -28,13 +29,25 @@ struct psp_model {
     uint64_t seen_seqno[64];        /* every sequence number of an accepted request */
     uint8_t seen_msg[64][96];       /* ... and its plaintext */
     uint8_t last_report_data[64];
+    const struct snp_model_launch *launch;  /* set by psp_guest_model_request */
 };
 
 /* fake_psp_fn: ctx is a struct psp_model. */
 uint32_t psp_guest_request(void *ctx, const uint8_t *req_page, uint8_t *rsp_page);
 
+/* snp_model_guest_request_fn (tests/sev/model.h): ctx is a struct psp_model
+ * whose VMPCK0 becomes the one the model's firmware wrote into the secrets
+ * page and whose reports (psp_launch_report) carry the launch's MEASUREMENT,
+ * POLICY, HOST_DATA, ID/author key digests, family and image IDs and guest
+ * SVN. */
+struct snp_model_launch;
+uint32_t psp_guest_model_request(void *ctx, const struct snp_model_launch *launch, const uint8_t req[4096],
+                                 uint8_t rsp[4096]);
+
 /* A report with no signature: version 2, VMPL 0, report_data, measurement
  * 0x5a.. (for tests that check the message path only). */
 int psp_unsigned_report(void *ctx, const uint8_t report_data[64], uint8_t report[1184]);
+/* An unsigned report with the fields of ctx's launch (a struct psp_model). */
+int psp_launch_report(void *ctx, const uint8_t report_data[64], uint8_t report[1184]);
 
 #endif

@@ -18,6 +18,7 @@ suite_run_unit "snp shim units" "$BUILD/tests/sev/shim_unit"
 suite_run_unit "snp guest request" "$BUILD/tests/sev/guest_request_test"
 suite_run_unit "snp start-up" "$BUILD/tests/sev/snp_start_test"
 suite_run_unit "snp start-up on the launcher's image" "$BUILD/tests/sev/launch_image_test" "$BUILD/bin/enarx-exec"
+suite_run_unit "snp guest request through the SEV model's hook" "$BUILD/tests/sev/model_hook_test" "$BUILD/bin/enarx-exec"
 
 ENARX=$BUILD/bin/enarx
 dir=$(mktemp -d)
