@@ -8,6 +8,7 @@
 int cmd_config(int argc, char **argv);
 int cmd_run(int argc, char **argv);
 int cmd_platform(int argc, char **argv);
+int cmd_oci(int argc, char **argv);
 
 static const cli_command commands[] = {
     {"config", "create or check an Enarx.toml (init, check)", cmd_config},
@@ -19,6 +20,7 @@ static const cli_command commands[] = {
     {"key", "SEV-SNP ID and author keys: `enarx key sev create|digest|sign`", cmd_key},
     {"sign", "sign this build's SEV-SNP Keep (an ID block) for `enarx run --signatures`", cmd_sign},
     {"unstable", "commands that may change: exec (run a static ELF in a Keep)", cmd_unstable},
+    {"oci", "the OCI runtime for podman, containerd, Kubernetes (enarx-oci)", cmd_oci},
     {NULL, NULL, NULL},
 };
 
