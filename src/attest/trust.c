@@ -117,23 +117,34 @@ int attest_trust_set_intel_root(attest_trust *t, const uint8_t *data, size_t len
     return 0;
 }
 
-int attest_trust_set_amd_chain(attest_trust *t, const uint8_t *data, size_t len, char *err,
-                               size_t errlen)
+/* The certificates of data (PEM or DER), at least one of them a
+ * self-signed root; NULL with a message naming `what` otherwise. */
+static STACK_OF(X509) *chain_with_root(const uint8_t *data, size_t len, const char *what, char *err, size_t errlen)
 {
     STACK_OF(X509) *certs = certs_parse(data, len);
     if (!certs || sk_X509_num(certs) == 0) {
         snprintf(err, errlen, "no certificate (PEM or DER) could be read");
         sk_X509_pop_free(certs, X509_free);
-        return -1;
+        return NULL;
     }
     int roots = 0;
     for (int i = 0; i < sk_X509_num(certs); i++)
         roots += self_signed(sk_X509_value(certs, i));
     if (roots == 0) {
-        snprintf(err, errlen, "the chain holds no self-signed AMD root key (ARK) certificate");
+        snprintf(err, errlen, "the %s holds no self-signed %sroot key (ARK) certificate", what,
+                 strcmp(what, "chain") == 0 ? "AMD " : "");
         sk_X509_pop_free(certs, X509_free);
-        return -1;
+        return NULL;
     }
+    return certs;
+}
+
+int attest_trust_set_amd_chain(attest_trust *t, const uint8_t *data, size_t len, char *err,
+                               size_t errlen)
+{
+    STACK_OF(X509) *certs = chain_with_root(data, len, "chain", err, errlen);
+    if (!certs)
+        return -1;
     sk_X509_pop_free(t->amd_certs, X509_free);
     t->amd_certs = certs;
     t->amd_builtin = false;
@@ -142,20 +153,9 @@ int attest_trust_set_amd_chain(attest_trust *t, const uint8_t *data, size_t len,
 
 int attest_trust_add_test_roots(attest_trust *t, const uint8_t *data, size_t len, char *err, size_t errlen)
 {
-    STACK_OF(X509) *certs = certs_parse(data, len);
-    if (!certs || sk_X509_num(certs) == 0) {
-        snprintf(err, errlen, "no certificate (PEM or DER) could be read");
-        sk_X509_pop_free(certs, X509_free);
+    STACK_OF(X509) *certs = chain_with_root(data, len, "test chain", err, errlen);
+    if (!certs)
         return -1;
-    }
-    int roots = 0;
-    for (int i = 0; i < sk_X509_num(certs); i++)
-        roots += self_signed(sk_X509_value(certs, i));
-    if (roots == 0) {
-        snprintf(err, errlen, "the test chain holds no self-signed root (ARK) certificate");
-        sk_X509_pop_free(certs, X509_free);
-        return -1;
-    }
     if (!t->amd_test_certs && !(t->amd_test_certs = sk_X509_new_null())) {
         snprintf(err, errlen, "out of memory");
         sk_X509_pop_free(certs, X509_free);

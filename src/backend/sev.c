@@ -64,16 +64,7 @@ static int sev_launch(const backend_launch *l, char *err, size_t errlen)
     struct sev_keep_result res;
     sev_keep_run(&opt, &res, err, errlen);
     close(pair[0]);
-    switch (res.keep.outcome) {
-    case KVM_KEEP_EXITED:
-        return res.keep.status;
-    case KVM_KEEP_STOPPED:
-        fprintf(stderr, "enarx: %s\n", err);
-        return res.keep.status;
-    case KVM_KEEP_FAILED:
-        break;
-    }
-    return -1;
+    return kvm_keep_exit_status(&res.keep, err);
 }
 
 const backend backend_sev = {

@@ -110,7 +110,8 @@ static int key_digest(int argc, char **argv)
     }
     EVP_PKEY_free(k);
     snp_hex(d, sizeof d, hex);
-    strcat(hex, "\n");
+    hex[(size_t)2 * SNP_DIGEST_LEN] = '\n';
+    hex[(size_t)2 * SNP_DIGEST_LEN + 1] = 0;
     return write_out("enarx key sev digest", out, hex, strlen(hex), 1);
 }
 
@@ -199,7 +200,7 @@ static int parse_hex16(const char *s, uint8_t out[16])
     if (strlen(s) != 32)
         return -1;
     for (int i = 0; i < 16; i++) {
-        int hi = hex_digit_value(s[2 * i]), lo = hex_digit_value(s[2 * i + 1]);
+        int hi = hex_digit_value(s[2 * (size_t)i]), lo = hex_digit_value(s[2 * (size_t)i + 1]);
         if (hi < 0 || lo < 0)
             return -1;
         out[i] = (uint8_t)(hi << 4 | lo);

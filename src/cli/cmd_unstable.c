@@ -258,6 +258,9 @@ static int read_exact(const char *option, const char *path, uint8_t *buf, size_t
 static int sev_exec(const unstable_options *u, struct kvm_keep_result *res, char *err, size_t errlen)
 {
     static uint8_t id_block[96], id_auth[4096];
+    memset(res, 0, sizeof *res);
+    res->outcome = KVM_KEEP_FAILED;
+    res->status = 1;
     struct sev_keep_options o;
     sev_keep_options_init(&o);
     o.keep = u->keep;
@@ -284,7 +287,8 @@ static int sev_exec(const unstable_options *u, struct kvm_keep_result *res, char
         if (strlen(u->host_data) != 64)
             return option_error("--host-data '%s' is not 64 hex digits", u->host_data);
         for (int i = 0; i < 32; i++) {
-            int hi = hex_digit_value(u->host_data[2 * i]), lo = hex_digit_value(u->host_data[2 * i + 1]);
+            int hi = hex_digit_value(u->host_data[2 * (size_t)i]),
+                lo = hex_digit_value(u->host_data[2 * (size_t)i + 1]);
             if (hi < 0 || lo < 0)
                 return option_error("--host-data '%s' is not 64 hex digits", u->host_data);
             o.host_data[i] = (uint8_t)(hi << 4 | lo);
@@ -333,7 +337,7 @@ static int unstable_exec(int argc, char **argv)
     if (res.measured) {
         char hex[97];
         for (int i = 0; i < 48; i++)
-            sprintf(hex + 2 * i, "%02x", res.measurement[i]);
+            sprintf(hex + (size_t)2 * i, "%02x", res.measurement[i]);
         fprintf(stderr, "enarx: launch measurement %s\n", hex);
     }
     if (res.outcome != KVM_KEEP_EXITED)

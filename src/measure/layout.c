@@ -79,6 +79,7 @@ int measure_layout_sha384(const struct keep_layout *l, const uint8_t *mem, uint6
                           uint8_t out[MEASURE_SHA384_LEN])
 {
     static const uint8_t zero_page[MEASURE_PAGE];
+    static const uint8_t domain[8] = {'E', 'N', 'A', 'R', 'X', 'K', 'V', 'M'};
     uint8_t d[MEASURE_SHA384_LEN] = {0}, page_hash[MEASURE_SHA384_LEN];
     /* d || "ENARXKVM" || gpa || type || SHA-384(page) */
     uint8_t link[MEASURE_SHA384_LEN + 8 + 8 + 1 + MEASURE_SHA384_LEN];
@@ -95,7 +96,7 @@ int measure_layout_sha384(const struct keep_layout *l, const uint8_t *mem, uint6
             if (EVP_Digest(content, MEASURE_PAGE, page_hash, &n, EVP_sha384(), NULL) != 1)
                 return -1;
             memcpy(link, d, sizeof d);
-            memcpy(link + 48, "ENARXKVM", 8);
+            memcpy(link + 48, domain, sizeof domain);
             le64(link + 56, gpa);
             link[64] = r->type;
             memcpy(link + 65, page_hash, sizeof page_hash);

@@ -195,7 +195,7 @@ static int rfc6979_update(uint8_t K[P384_BYTES], uint8_t V[P384_BYTES], int sep,
     if (x) {
         memcpy(msg + n, x, P384_BYTES);
         memcpy(msg + n + P384_BYTES, h, P384_BYTES);
-        n += 2 * P384_BYTES;
+        n += (size_t)2 * P384_BYTES;
     }
     unsigned int len = P384_BYTES;
     if (!HMAC(EVP_sha384(), K, P384_BYTES, msg, n, K, &len))

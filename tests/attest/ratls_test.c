@@ -130,15 +130,22 @@ static void put32(uint8_t *p, uint32_t v)
 #define UNATTESTED_LEN (ENARX_EVIDENCE_HEADER_LEN + ENARX_UNATTESTED_BODY_LEN)
 static const uint8_t claimed[48] = {0xab, 0xcd, 0xef, 1, 2, 3};
 
+/* The bytes of a string, without its NUL. */
+static void put_str(uint8_t *dst, const char *s)
+{
+    for (; *s; s++)
+        *dst++ = (uint8_t)*s;
+}
+
 static void make_unattested(uint8_t doc[UNATTESTED_LEN], const uint8_t report_data[64])
 {
     memset(doc, 0, UNATTESTED_LEN);
-    memcpy(doc, ENARX_EVIDENCE_MAGIC, 8);
+    put_str(doc, ENARX_EVIDENCE_MAGIC);
     put32(doc + 8, ENARX_EVIDENCE_UNATTESTED);
     put32(doc + 12, ENARX_EVIDENCE_HEADER_LEN);
     put32(doc + 16, ENARX_UNATTESTED_BODY_LEN);
     uint8_t *b = doc + ENARX_EVIDENCE_HEADER_LEN;
-    memcpy(b, ENARX_UNATTESTED_MARKER, strlen(ENARX_UNATTESTED_MARKER));
+    put_str(b, ENARX_UNATTESTED_MARKER);
     put32(b + 32, ENARX_HASH_SHA384);
     put32(b + 36, 48);
     memcpy(b + 40, claimed, 48);
@@ -252,10 +259,10 @@ static void test_snp_certs(void)
     attest_trust *pinned = attest_trust_new(err, sizeof err);
     uint8_t fpr[32];
     test_attester_root_sha256(ta, fpr);
-    char policy_text[200] = "test_roots = [\"";
+    char hexfpr[65], policy_text[200];
     for (int i = 0; i < 32; i++)
-        sprintf(policy_text + strlen(policy_text), "%02x", fpr[i]);
-    strcat(policy_text, "\"]\n");
+        sprintf(hexfpr + (size_t)2 * i, "%02x", fpr[i]);
+    snprintf(policy_text, sizeof policy_text, "test_roots = [\"%s\"]\n", hexfpr);
     attest_policy *p = attest_policy_parse(policy_text, strlen(policy_text), err, sizeof err);
     CHECK(p && attest_policy_pin_test_roots(p, pinned) == 0);
     attest_result_init(&res);

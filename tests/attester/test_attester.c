@@ -110,7 +110,8 @@ static int add_ext_ia5(X509 *x, const char *oid, const char *s)
         return -1;
     der[0] = 0x16;
     der[1] = (uint8_t)n;
-    memcpy(der + 2, s, n);
+    for (size_t i = 0; i < n; i++)
+        der[2 + i] = (uint8_t)s[i];
     return add_ext_raw(x, oid, der, n + 2);
 }
 
@@ -247,26 +248,17 @@ out:
 
 /* ---- loading ------------------------------------------------------------- */
 
-static X509 *read_cert(const char *dir, const char *file)
+/* The first certificate or private key of DIR/FILE (PEM). */
+static void *read_pem(const char *dir, const char *file, int want_key)
 {
     char path[4096];
     snprintf(path, sizeof path, "%s/%s", dir, file);
     FILE *f = fopen(path, "r");
-    X509 *x = f ? PEM_read_X509(f, NULL, NULL, NULL) : NULL;
-    if (f)
-        fclose(f);
-    return x;
-}
-
-static EVP_PKEY *read_key(const char *dir, const char *file)
-{
-    char path[4096];
-    snprintf(path, sizeof path, "%s/%s", dir, file);
-    FILE *f = fopen(path, "r");
-    EVP_PKEY *k = f ? PEM_read_PrivateKey(f, NULL, NULL, NULL) : NULL;
-    if (f)
-        fclose(f);
-    return k;
+    if (!f)
+        return NULL;
+    void *v = want_key ? (void *)PEM_read_PrivateKey(f, NULL, NULL, NULL) : (void *)PEM_read_X509(f, NULL, NULL, NULL);
+    fclose(f);
+    return v;
 }
 
 /* The VCEK's hwID (raw bytes) is the chip id every report carries. */
@@ -305,10 +297,10 @@ test_attester *test_attester_load(const char *dir, char *err, size_t errlen)
         fail(err, errlen, "out of memory");
         return NULL;
     }
-    ta->ark = read_cert(dir, "ark.pem");
-    ta->ask = read_cert(dir, "ask.pem");
-    ta->vcek = read_cert(dir, "vcek.pem");
-    ta->vcek_key = read_key(dir, "vcek-key.pem");
+    ta->ark = read_pem(dir, "ark.pem", 0);
+    ta->ask = read_pem(dir, "ask.pem", 0);
+    ta->vcek = read_pem(dir, "vcek.pem", 0);
+    ta->vcek_key = read_pem(dir, "vcek-key.pem", 1);
     if (!ta->ark || !ta->ask || !ta->vcek || !ta->vcek_key || read_chip_id(ta->vcek, ta->chip_id) ||
         (ta->ark_len = i2d_X509(ta->ark, &ta->ark_der)) <= 0 || (ta->ask_len = i2d_X509(ta->ask, &ta->ask_der)) <= 0 ||
         (ta->vcek_len = i2d_X509(ta->vcek, &ta->vcek_der)) <= 0) {
@@ -427,7 +419,7 @@ static size_t put_entry(uint8_t *table, size_t at, const char *guid_hex, uint32_
 {
     for (int i = 0; i < 16; i++) {
         unsigned v = 0;
-        sscanf(guid_hex + 2 * i, "%2x", &v);
+        sscanf(guid_hex + (size_t)2 * i, "%2x", &v);
         table[at + (size_t)i] = (uint8_t)v;
     }
     put32(table + at + 16, off);
@@ -438,7 +430,7 @@ static size_t put_entry(uint8_t *table, size_t at, const char *guid_hex, uint32_
 int test_attester_evidence(const test_attester *ta, const uint8_t report_data[64],
                            const struct test_report_fields *f, uint8_t **out, size_t *out_len)
 {
-    size_t entries = 4 * 24;
+    size_t entries = (size_t)4 * 24;
     size_t table_len = entries + (size_t)ta->vcek_len + (size_t)ta->ask_len + (size_t)ta->ark_len;
     size_t total = ENARX_EVIDENCE_HEADER_LEN + ENARX_SNP_REPORT_LEN + table_len;
     uint8_t *e = calloc(1, total);

@@ -48,8 +48,8 @@ static void test_digest(void)
     static uint8_t mem[4 * 4096];
     for (int i = 0; i < 4096; i++)
         mem[4096 + i] = (uint8_t)i;
-    mem[3 * 4096] = 7;
-    mem[2 * 4096] = 0x55; /* a ZERO page is measured as zeros, whatever is there */
+    mem[(size_t)3 * 4096] = 7;
+    mem[(size_t)2 * 4096] = 0x55; /* a ZERO page is measured as zeros, whatever is there */
     struct keep_layout l;
     keep_layout_init(&l);
     static const char w[] = "w";
@@ -62,7 +62,7 @@ static void test_digest(void)
     CHECK(measure_layout_sha384(&l, mem, sizeof mem, d) == 0);
     hex(d, 48, got);
     CHECK_EQ_STR(got, "67c37e744acd014d478b19aff15921497c8e37c9006b43d15cb61a28bf0965478fd1d51ec920912419c7bf09d7bba0fd");
-    CHECK(measure_layout_sha384(&l, mem, 3 * 4096, d) < 0); /* a run outside the memory */
+    CHECK(measure_layout_sha384(&l, mem, (uint64_t)3 * 4096, d) < 0); /* a run outside the memory */
     keep_layout_free(&l);
 }
 

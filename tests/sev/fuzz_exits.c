@@ -41,7 +41,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         tiny_elf();
         null = open("/dev/null", O_WRONLY);
     }
-    if (size > 64 * SNP_MODEL_RAW_EXIT)
+    if (size > (size_t)64 * SNP_MODEL_RAW_EXIT)
         return 0;
     struct snp_model_config cfg;
     snp_model_config_default(&cfg);

@@ -37,13 +37,16 @@ int main(void)
     long n = buf ? syscall(ENARX_SYS_GETATT, rd, sizeof rd, buf, (size_t)size) : -1;
     if (n != size) {
         fprintf(stderr, "getatt: the evidence call answered %ld the second time, %ld the first\n", n, size);
+        free(buf);
         return 1;
     }
     size_t off = 0;
     while (off < (size_t)n) {
         ssize_t w = write(1, buf + off, (size_t)n - off);
-        if (w <= 0)
+        if (w <= 0) {
+            free(buf);
             return 1;
+        }
         off += (size_t)w;
     }
     free(buf);

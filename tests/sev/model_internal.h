@@ -74,6 +74,7 @@ struct snp_model {
 /* model_kernel.c */
 int m_error(struct snp_model *m, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 int m_user_range(const struct snp_model *m, uint64_t addr, size_t len); /* inside a mapping the VMM made */
+int m_all_zero(const void *p, size_t n);
 /* model_psp.c: KVM_MEMORY_ENCRYPT_OP */
 long m_psp_command(struct snp_model *m, void *arg);
 void m_vmsa(const struct snp_model *m, const struct m_vcpu *v, uint8_t page[M_PAGE]);

@@ -305,7 +305,7 @@ static long kvm_ioctl(struct snp_model *m, unsigned long req, void *arg)
         return new_fd(m, FD_VM);
     }
     case KVM_GET_VCPU_MMAP_SIZE:
-        return 3 * M_PAGE;
+        return 3l * M_PAGE;
     case KVM_GET_SUPPORTED_CPUID: {
         struct kvm_cpuid2 *c = arg;
         if (c->nent < 13)
@@ -364,7 +364,7 @@ static long sev_ioctl(struct snp_model *m, unsigned long req, void *arg)
 
 /* ---- the VM ---- */
 
-static int zero(const void *p, size_t n)
+int m_all_zero(const void *p, size_t n)
 {
     const uint8_t *b = p;
     for (size_t i = 0; i < n; i++)
@@ -400,7 +400,7 @@ static long vm_ioctl(struct snp_model *m, unsigned long req, void *arg)
         return m_psp_command(m, arg);
     case SEV_KVM_CREATE_GUEST_MEMFD: {
         struct sev_kvm_create_guest_memfd *g = arg;
-        if (!g->size || g->size % M_PAGE || g->flags || !zero(g->reserved, sizeof g->reserved) || m->gmem_exists)
+        if (!g->size || g->size % M_PAGE || g->flags || !m_all_zero(g->reserved, sizeof g->reserved) || m->gmem_exists)
             return m_error(m, "KVM_CREATE_GUEST_MEMFD refused"), -EINVAL;
         m->gmem_exists = 1;
         m->gmem_size = g->size;
@@ -417,7 +417,7 @@ static long vm_ioctl(struct snp_model *m, unsigned long req, void *arg)
         if (r->slot != 0 || !(r->flags & SEV_KVM_MEM_GUEST_MEMFD) || (r->flags & ~SEV_KVM_MEM_GUEST_MEMFD) || !g ||
             g->kind != FD_GMEM || r->guest_phys_addr || r->memory_size != m->gmem_size || r->guest_memfd_offset ||
             r->userspace_addr % M_PAGE || !m_user_range(m, r->userspace_addr, r->memory_size) ||
-            !zero(r->pad2, sizeof r->pad2) || r->pad1)
+            !m_all_zero(r->pad2, sizeof r->pad2) || r->pad1)
             return m_error(m, "KVM_SET_USER_MEMORY_REGION2 refused (the model wants one private slot at GPA 0 "
                               "over all of guest_memfd, backed by a mapping of the VMM)"), -EINVAL;
         m->shared = (uint8_t *)(uintptr_t)r->userspace_addr;

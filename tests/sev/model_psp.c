@@ -82,7 +82,7 @@ void m_vmsa(const struct snp_model *m, const struct m_vcpu *v, uint8_t page[M_PA
     memset(page, 0, M_PAGE);
     const struct kvm_segment *segs[] = {&s->es, &s->cs, &s->ss, &s->ds, &s->fs, &s->gs};
     for (int i = 0; i < 6; i++)
-        seg(page + 16 * i, segs[i]);
+        seg(page + 16 * (size_t)i, segs[i]);
     dtable(page + 0x60, &s->gdt);
     seg(page + 0x70, &s->ldt);
     dtable(page + 0x80, &s->idt);
@@ -216,7 +216,7 @@ static uint32_t check_cpuid(struct snp_model *m, uint8_t *page)
     int refuse = m->cfg.cpuid_refuse_always || (m->cfg.cpuid_fixups && m->launch.cpuid_attempts == 1);
     unsigned fixed = 0;
     for (uint32_t i = 0; i < count; i++) {
-        uint8_t *e = page + 16 + 48 * i;
+        uint8_t *e = page + 16 + 48 * (size_t)i;
         uint32_t leaf, ebx;
         memcpy(&leaf, e, 4);
         if (!(leaf <= 0xffff || (leaf >= 0x80000000u && leaf <= 0x8000ffffu)))
@@ -233,15 +233,6 @@ static uint32_t check_cpuid(struct snp_model *m, uint8_t *page)
 
 /* ---- the commands ---- */
 
-static int all_zero(const void *p, size_t n)
-{
-    const uint8_t *b = p;
-    for (size_t i = 0; i < n; i++)
-        if (b[i])
-            return 0;
-    return 1;
-}
-
 static long launch_update(struct snp_model *m, struct sev_kvm_snp_launch_update *u, uint32_t *fw)
 {
     if (m->state != L_STARTED)
@@ -249,7 +240,7 @@ static long launch_update(struct snp_model *m, struct sev_kvm_snp_launch_update 
                                                                         : "before SNP_LAUNCH_START"), -EINVAL;
     if (!m->slot_set)
         return m_error(m, "SNP_LAUNCH_UPDATE without a private memslot"), -EINVAL;
-    if (u->flags || u->pad0 || u->pad1 || !all_zero(u->pad2, sizeof u->pad2) || !u->len || u->len % M_PAGE ||
+    if (u->flags || u->pad0 || u->pad1 || !m_all_zero(u->pad2, sizeof u->pad2) || !u->len || u->len % M_PAGE ||
         !(u->type == 1 || (u->type >= 3 && u->type <= 6)))
         return m_error(m, "SNP_LAUNCH_UPDATE refused (type %u, len %#llx)", u->type, (unsigned long long)u->len),
                -EINVAL;
@@ -264,9 +255,9 @@ static long launch_update(struct snp_model *m, struct sev_kvm_snp_launch_update 
         uint64_t gfn = u->gfn_start + i;
         if (!m->attr[gfn])
             return m_error(m, "SNP_LAUNCH_UPDATE of GPA %#llx, which is not private",
-                           (unsigned long long)(gfn * M_PAGE)), -EINVAL;
+                           (unsigned long long)gfn * M_PAGE), -EINVAL;
         if (m->populated[gfn])
-            return m_error(m, "SNP_LAUNCH_UPDATE of GPA %#llx a second time", (unsigned long long)(gfn * M_PAGE)),
+            return m_error(m, "SNP_LAUNCH_UPDATE of GPA %#llx a second time", (unsigned long long)gfn * M_PAGE),
                    -EEXIST;
     }
     for (uint64_t i = 0; i < chunk; i++) {
@@ -296,7 +287,7 @@ static long launch_update(struct snp_model *m, struct sev_kvm_snp_launch_update 
                 seed[7] = (uint8_t)k;
                 unsigned int n = 32;
                 EVP_Digest(seed, sizeof seed, m->launch.vmpck[k], &n, EVP_sha256(), NULL);
-                memcpy(dst + 0x20 + 32 * k, m->launch.vmpck[k], 32);
+                memcpy(dst + 0x20 + 32 * (size_t)k, m->launch.vmpck[k], 32);
             }
             break;
         }
@@ -321,7 +312,7 @@ static long launch_finish(struct snp_model *m, const struct sev_kvm_snp_launch_f
     if (m->state != L_STARTED)
         return m_error(m, "SNP_LAUNCH_FINISH %s", m->state == L_FINISHED ? "twice" : "before SNP_LAUNCH_START"),
                -EINVAL;
-    if (f->flags || !all_zero(f->pad0, sizeof f->pad0) || !all_zero(f->pad1, sizeof f->pad1))
+    if (f->flags || !m_all_zero(f->pad0, sizeof f->pad0) || !m_all_zero(f->pad1, sizeof f->pad1))
         return m_error(m, "SNP_LAUNCH_FINISH with non-zero padding"), -EINVAL;
     /* KVM encrypts and measures every vCPU's VMSA first, in order. */
     for (int i = 0; i < m->nvcpus; i++) {
@@ -356,7 +347,7 @@ long m_psp_command(struct snp_model *m, void *arg)
         const struct sev_kvm_init *i = (const void *)(uintptr_t)c->data;
         if (m->state != L_NONE || m->nvcpus)
             return m_error(m, "KVM_SEV_INIT2 %s", m->nvcpus ? "after a vCPU exists" : "twice"), -EINVAL;
-        if (i->flags || i->pad1 || !all_zero(i->pad2, sizeof i->pad2) || (i->vmsa_features & ~(1ull << 5)) ||
+        if (i->flags || i->pad1 || !m_all_zero(i->pad2, sizeof i->pad2) || (i->vmsa_features & ~(1ull << 5)) ||
             i->ghcb_version > 2)
             return m_error(m, "KVM_SEV_INIT2 refused (features %#llx, GHCB version %u)",
                            (unsigned long long)i->vmsa_features, i->ghcb_version), -EINVAL;
@@ -370,7 +361,7 @@ long m_psp_command(struct snp_model *m, void *arg)
         if (m->state != L_INIT || !sev_ok)
             return m_error(m, "SNP_LAUNCH_START %s", !sev_ok ? "without /dev/sev" : "out of order"), -EINVAL;
         const uint64_t valid = 0xffffull | (1ull << 16) | (1ull << 17) | (1ull << 19) | (1ull << 20);
-        if (s->flags || !all_zero(s->pad0, sizeof s->pad0) || !all_zero(s->pad1, sizeof s->pad1) ||
+        if (s->flags || !m_all_zero(s->pad0, sizeof s->pad0) || !m_all_zero(s->pad1, sizeof s->pad1) ||
             (s->policy & ~valid) || !(s->policy & (1ull << 16)))
             return m_error(m, "SNP_LAUNCH_START refused (policy %#llx)", (unsigned long long)s->policy), -EINVAL;
         unsigned major = (unsigned)(s->policy >> 8) & 0xff, minor = (unsigned)s->policy & 0xff;

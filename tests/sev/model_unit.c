@@ -27,7 +27,7 @@ static size_t tiny_elf(uint8_t *buf)
 {
     memset(buf, 0, 4096);
     uint8_t *e = buf;
-    memcpy(e, "\177ELF", 4);
+    e[0] = 0x7f, e[1] = 'E', e[2] = 'L', e[3] = 'F';
     e[4] = 2, e[5] = 1, e[6] = 1;             /* 64-bit, little-endian, version 1 */
     uint16_t u16;
     uint32_t u32;

@@ -207,7 +207,7 @@ static int fw_parse(struct fw_image *fw, const uint8_t *data, size_t size, uint6
     if (n > MAX_SECTIONS || total > from_end || 16 + 12ull * n > total)
         return -1;
     for (uint32_t i = 0; i < n; i++) {
-        const uint8_t *d = m + 16 + 12 * i;
+        const uint8_t *d = m + 16 + 12 * (size_t)i;
         fw->sec[i] = (struct section){le32(d), le32(d + 4), le32(d + 8)};
     }
     fw->nsec = (int)n;
@@ -225,27 +225,34 @@ static enum vmm vmm_of(const char *s)
                                                            : VMM_QEMU;
 }
 
-/* The reset state (real mode, CS:IP at eip) as each VMM hands it to KVM. */
-static void vmsa_reset(struct snp_vmsa *v, uint32_t eip, int bsp, enum vmm vmm, uint64_t features,
-                       uint64_t vcpu_sig, int legacy_kvm_init)
+/* What every model below shares: KVM's reset values. */
+static void vmsa_common(struct snp_vmsa *v, uint64_t features, uint64_t rdx)
 {
     memset(v, 0, sizeof *v);
-    struct snp_seg data = {0, 0x93, 0xffff, 0};
-    v->es = v->ds = v->fs = v->gs = v->ss = data;
-    v->cs = (struct snp_seg){0xf000, 0x9b, 0xffff, eip & 0xffff0000u};
     v->gdtr = v->idtr = (struct snp_seg){0, 0, 0xffff, 0};
     v->ldtr = (struct snp_seg){0, 0x82, 0xffff, 0};
     v->tr = (struct snp_seg){0, 0x8b, 0xffff, 0};
     v->efer = 0x1000;
     v->cr4 = 0x40;
-    v->cr0 = 0x10;
     v->dr7 = 0x400;
     v->dr6 = 0xffff0ff0;
     v->rflags = 2;
-    v->rip = eip & 0xffff;
     v->g_pat = 0x0007040600070406ull;
     v->sev_features = features;
+    v->rdx = rdx;
     v->xcr0 = 1;
+}
+
+/* The reset state (real mode, CS:IP at eip) as each VMM hands it to KVM. */
+static void vmsa_reset(struct snp_vmsa *v, uint32_t eip, int bsp, enum vmm vmm, uint64_t features,
+                       uint64_t vcpu_sig, int legacy_kvm_init)
+{
+    vmsa_common(v, features, 0);
+    struct snp_seg data = {0, 0x93, 0xffff, 0};
+    v->es = v->ds = v->fs = v->gs = v->ss = data;
+    v->cs = (struct snp_seg){0xf000, 0x9b, 0xffff, eip & 0xffff0000u};
+    v->cr0 = 0x10;
+    v->rip = eip & 0xffff;
     switch (vmm) {
     case VMM_QEMU:
         v->rdx = vcpu_sig;
@@ -271,25 +278,13 @@ static void vmsa_reset(struct snp_vmsa *v, uint32_t eip, int bsp, enum vmm vmm, 
 /* COCONUT-SVSM's vCPUs start in 32-bit protected mode at the SVSM's entry. */
 static void vmsa_svsm(struct snp_vmsa *v, uint32_t eip, uint64_t vcpu_sig, uint32_t mxcsr, uint16_t fcw)
 {
-    memset(v, 0, sizeof *v);
+    vmsa_common(v, 1, vcpu_sig);
     struct snp_seg flat = {16, 0xc93, 0xffffffff, 0};
     v->es = v->ss = v->ds = v->fs = flat;
     v->cs = (struct snp_seg){8, 0xc9b, 0xffffffff, 0};
     v->gs = (struct snp_seg){0, 0x93, 0xffff, 0};
-    v->gdtr = v->idtr = (struct snp_seg){0, 0, 0xffff, 0};
-    v->ldtr = (struct snp_seg){0, 0x82, 0xffff, 0};
-    v->tr = (struct snp_seg){0, 0x8b, 0xffff, 0};
-    v->efer = 0x1000;
-    v->cr4 = 0x40;
     v->cr0 = 0x11;
-    v->dr7 = 0x400;
-    v->dr6 = 0xffff0ff0;
-    v->rflags = 2;
     v->rip = eip;
-    v->g_pat = 0x0007040600070406ull;
-    v->rdx = vcpu_sig;
-    v->sev_features = 1;
-    v->xcr0 = 1;
     v->mxcsr = mxcsr;
     v->x87_fcw = fcw;
 }
@@ -326,7 +321,7 @@ static void hashes_page(uint8_t page[SNP_PAGE_SIZE], size_t offset, const char *
         {"4de79437-abd2-427f-b835-d5b172d2045b", kernel->data, kernel->size},
     };
     for (int i = 0; i < 3; i++) {
-        uint8_t *p = t + 18 + 50 * i;
+        uint8_t *p = t + 18 + 50 * (size_t)i;
         guid_le(e[i].guid, p);
         p[16] = 50, p[17] = 0;
         sha256(e[i].data ? e[i].data : (const uint8_t *)"", e[i].len, p + 18);

@@ -146,7 +146,7 @@ else
 fi
 check_command "keep measure: unknown backend" 1 "cannot measure a Keep of backend 'sgx'" \
     "$ENARX" keep measure --backend sgx
-check_command "keep measure: --memory is kvm's" 2 "--memory is part of a kvm Keep's measurement only" \
+check_command "keep measure: --memory is kvm's and sev's" 2 "--memory is part of a kvm or sev Keep's measurement only" \
     "$ENARX" keep measure --backend nil --memory 1G
 check_command "keep measure: not an ELF" 1 "not an ELF" \
     "$ENARX" keep measure --backend kvm --exec "$work/ev.bin"

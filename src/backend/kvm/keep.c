@@ -232,16 +232,12 @@ static int run_loop(struct keep *k)
         k->stats->exits++;
         struct kvm_run *run = k->run;
         switch (run->exit_reason) {
-        case KVM_EXIT_IO:
-            if (run->io.port == SP_DOORBELL_PORT && run->io.direction == KVM_EXIT_IO_OUT) {
-                int r = vmm_keep_doorbell(&k->v);
-                if (r < 0)
-                    return -1;
-                if (r > 0)
-                    return k->v.done == 1 ? 0 : -1;
-                continue;
-            }
-            return fail(k, "the Keep used I/O port %#x, which it has no business with", run->io.port);
+        case KVM_EXIT_IO: {
+            int r = vmm_keep_io_exit(&k->v, run);
+            if (r <= 0)
+                return r;
+            continue;
+        }
         case KVM_EXIT_HLT:
             if (k->v.done)
                 return k->v.done == 1 ? 0 : -1;
@@ -353,6 +349,20 @@ static int boot(struct keep *k, file_contents *exec_file, double t0)
     st->setup_us = vmm_now_us() - t0;
     st->vcpu_us = st->setup_us - st->read_us - st->vm_us - st->image_us;
     return 0;
+}
+
+int kvm_keep_exit_status(const struct kvm_keep_result *res, const char *err)
+{
+    switch (res->outcome) {
+    case KVM_KEEP_EXITED:
+        return res->status;
+    case KVM_KEEP_STOPPED: /* the Keep itself said why it stopped: say so, keep its status */
+        fprintf(stderr, "enarx: %s\n", err);
+        return res->status;
+    case KVM_KEEP_FAILED:
+        break;
+    }
+    return -1;
 }
 
 int kvm_keep_run(const struct kvm_keep_options *options, struct kvm_keep_result *res, char *err, size_t errlen)

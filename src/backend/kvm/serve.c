@@ -180,6 +180,18 @@ int vmm_keep_doorbell(struct vmm_keep *v)
     return r;
 }
 
+int vmm_keep_io_exit(struct vmm_keep *v, const struct kvm_run *run)
+{
+    if (run->io.port != SP_DOORBELL_PORT || run->io.direction != KVM_EXIT_IO_OUT)
+        return vmm_keep_fail(v, "the Keep used I/O port %#x, which it has no business with", run->io.port);
+    int r = vmm_keep_doorbell(v);
+    if (r < 0)
+        return -1;
+    if (r > 0)
+        return v->done == 1 ? 0 : -1;
+    return 1;
+}
+
 void vmm_keep_init(struct vmm_keep *v, const struct kvm_keep_options *opt, struct kvm_keep_stats *stats,
                    char *err, size_t errlen)
 {

@@ -77,6 +77,19 @@ int image_build(struct keep_image *img, const uint8_t *shim, size_t shim_len,
 int kvm_exec_bytes(const struct kvm_keep_options *opt, file_contents *file, const uint8_t **exec, size_t *len,
                    char *err, size_t errlen);
 
+/* What an offline measurement builds the image in (measure.c): the
+ * options resolved (fd_domain_set required: no fd is asked), the exec's
+ * bytes, a reserved scratch mapping of the Keep's memory size. */
+struct kvm_scratch {
+    struct kvm_keep_options opt;
+    file_contents file;
+    const uint8_t *exec;
+    size_t exec_len;
+    uint8_t *mem;
+};
+int kvm_scratch_open(const struct kvm_keep_options *opt, struct kvm_scratch *s, char *err, size_t errlen);
+void kvm_scratch_close(struct kvm_scratch *s);
+
 /* ---- shim blob (shim_blob.S) ---- */
 extern const uint8_t kvm_shim_image[];
 extern const uint64_t kvm_shim_image_size;
@@ -146,6 +159,9 @@ int vmm_keep_start(struct vmm_keep *v, uint8_t *block, uint64_t data_size);
 /* A doorbell exit: serves the batch the Keep published. 1 when the Keep
  * has ended, -1 on a protocol error (message in err), 0 to go on. */
 int vmm_keep_doorbell(struct vmm_keep *v);
+/* A KVM_EXIT_IO: the doorbell is served, any other port is refused. 1 to
+ * go on, 0 when the workload exited, -1 otherwise (message in err). */
+int vmm_keep_io_exit(struct vmm_keep *v, const struct kvm_run *run);
 /* Stops the exit-less thread and closes the Keep's fds. */
 void vmm_keep_stop(struct vmm_keep *v);
 int vmm_keep_fail(struct vmm_keep *v, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

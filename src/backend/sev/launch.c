@@ -417,34 +417,15 @@ void sev_vm_teardown(struct sev_vm *s)
 
 int sev_keep_measure(const struct sev_keep_options *opt, uint8_t out[48], uint64_t *pages, char *err, size_t errlen)
 {
-    struct kvm_keep_options keep;
-    if (kvm_resolve_options(&opt->keep, &keep, err, errlen) < 0)
+    struct kvm_scratch sc;
+    if (kvm_scratch_open(&opt->keep, &sc, err, errlen) < 0)
         return -1;
-    if (!keep.fd_domain_set) {
-        snprintf(err, errlen, "a measurement needs the fds' socket domains given (fd_domain_set)");
-        return -1;
-    }
-    file_contents exec_file = {0};
-    const uint8_t *exec;
-    size_t exec_len;
-    if (kvm_exec_bytes(&keep, &exec_file, &exec, &exec_len, err, errlen) < 0)
-        return -1;
-    /* A scratch mapping of the Keep's size: reserved, only the image's
-     * pages are ever touched. */
-    uint8_t *mem = mmap(NULL, keep.mem_size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
-                        -1, 0);
-    if (mem == MAP_FAILED) {
-        snprintf(err, errlen, "cannot reserve %llu MiB of scratch memory: %s",
-                 (unsigned long long)(keep.mem_size >> 20), strerror(errno));
-        file_contents_free(&exec_file);
-        return -1;
-    }
-    struct keep_image img = {.mem = mem, .mem_size = keep.mem_size};
+    struct keep_image img = {.mem = sc.mem, .mem_size = sc.opt.mem_size};
     struct sev_plan plan;
-    int rc = sev_build(&img, exec, exec_len, &keep, opt->c_bit ? opt->c_bit : SEV_DEFAULT_C_BIT, &plan, err, errlen);
-    if (rc == 0 && (rc = sev_plan_digest(&plan, mem, out, pages)) < 0)
+    int rc = sev_build(&img, sc.exec, sc.exec_len, &sc.opt, opt->c_bit ? opt->c_bit : SEV_DEFAULT_C_BIT, &plan, err,
+                       errlen);
+    if (rc == 0 && (rc = sev_plan_digest(&plan, sc.mem, out, pages)) < 0)
         snprintf(err, errlen, "cannot compute the launch digest");
-    munmap(mem, keep.mem_size);
-    file_contents_free(&exec_file);
+    kvm_scratch_close(&sc);
     return rc;
 }

@@ -41,10 +41,10 @@ static long kioctl(struct probe *p, int fd, unsigned long req, void *arg)
     return p->k->ioctl(p->k->ctx, fd, req, arg);
 }
 
-/* The CPU: AMD with SEV-SNP in CPUID 0x8000001F. */
-static void cpu_checks(struct probe *p)
+/* The CPU: AMD with SEV-SNP in CPUID 0x8000001F. 1 when it has SNP. */
+static int cpu_checks(struct probe *p)
 {
-    uint32_t v[4], f[4];
+    uint32_t v[4], f[4] = {0};
     p->k->cpuid(p->k->ctx, 0, 0, v);
     char vendor[13];
     memcpy(vendor, &v[1], 4);
@@ -61,6 +61,7 @@ static void cpu_checks(struct probe *p)
     if (snp)
         check(p, 1, "C-bit location in page table entry", NULL, "%u (the launch digest assumes %u unless told)",
               f[1] & 0x3f, SEV_DEFAULT_C_BIT);
+    return snp;
 }
 
 /* /dev/sev and the firmware behind it. */
@@ -172,9 +173,10 @@ static void kvm_checks(struct probe *p)
 int sev_platform_checks(const struct vmm_kernel *k, struct kvm_check *out, int max)
 {
     struct probe p = {.k = k ? k : vmm_kernel_host(), .out = out, .max = max};
-    cpu_checks(&p);
+    int snp = cpu_checks(&p);
     firmware_checks(&p);
     kvm_checks(&p);
-    asid_check(&p);
+    if (snp)
+        asid_check(&p);
     return p.n;
 }

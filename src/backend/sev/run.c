@@ -90,15 +90,7 @@ static int exit_once(struct sev_vm *s)
     struct kvm_run *run = s->run;
     switch (run->exit_reason) {
     case KVM_EXIT_IO:
-        if (run->io.port == SP_DOORBELL_PORT && run->io.direction == KVM_EXIT_IO_OUT) {
-            int r = vmm_keep_doorbell(&s->v);
-            if (r < 0)
-                return -1;
-            if (r > 0)
-                return s->v.done == 1 ? 0 : -1;
-            return 1;
-        }
-        return sev_fail(s, "the Keep used I/O port %#x, which it has no business with", run->io.port);
+        return vmm_keep_io_exit(&s->v, run);
     case KVM_EXIT_HYPERCALL:
         if (run->hypercall.nr != SEV_KVM_HC_MAP_GPA_RANGE)
             return sev_fail(s, "unexpected hypercall %llu from KVM", (unsigned long long)run->hypercall.nr);
