@@ -67,6 +67,7 @@ int main(int argc, char **argv)
     if (kvm_resolve_options(&in, &opt, err, sizeof err) < 0 ||
         kvm_exec_bytes(&opt, &file, &exec, &exec_len, err, sizeof err) < 0) {
         printf("cannot load %s: %s\n", argv[1], err);
+        file_contents_free(&file);
         return 1;
     }
 
@@ -83,7 +84,7 @@ int main(int argc, char **argv)
         printf("     sev_build: %s\n", err);
     CHECK(built);
     if (!built)
-        return check_summary();
+        goto done;
     CHECK(sev_plan_digest(&plan, fake_mem, digest, &pages) == 0);
 
     /* The firmware's part of the launch. */
@@ -122,12 +123,12 @@ int main(int argc, char **argv)
         printf("     the shim asked to be terminated: reason set %u, reason %u\n", fake_hv.last_term_set,
                fake_hv.last_term_reason);
         CHECK(!"terminated");
-        return check_summary();
+        goto done;
     }
     if (setjmp(stub_stop_jmp) != 0) {
         printf("     the shim stopped: %s\n", stub.stop_msg);
         CHECK(!"stopped");
-        return check_summary();
+        goto done;
     }
     CHECK_EQ_INT(snp_early_init(bi), 0);
     CHECK(snp_active && snp_pte_enc() == 1ull << C_BIT);
@@ -155,6 +156,7 @@ int main(int argc, char **argv)
     CHECK_EQ_INT(len, 32 + 1184);
     CHECK(memcmp(user_mem + 4096 + 32 + 0x90, digest, 48) == 0);
     CHECK(memcmp(user_mem + 4096 + 32 + 0x50, user_mem, 64) == 0);
+done:
     fake_term_armed = 0;
     file_contents_free(&file);
     return check_summary();
