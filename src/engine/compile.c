@@ -13,9 +13,7 @@
  * carry TEMP_FLAG, constants CONST_FLAG; every slot operand's position is
  * recorded so the final pass can lay the frame out as
  * [params | locals | constants | temps] once the constant count is known. */
-#include "engine/ops.h"
-#include "engine/reader.h"
-#include "engine/simd.h"
+#include "engine/opcodes.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -137,7 +135,7 @@ typedef struct comp {
     uint32_t outside_loops;
 } comp;
 
-static uint8_t op_flags[OP_COUNT_] = {
+static const uint8_t op_flags[OP_COUNT_ + 1] = { /* + 1: OP_NOP */
 #define OPF(name, words, flags) [OP_##name] = (flags),
     ENGINE_OPS(OPF)
 #undef OPF
@@ -683,30 +681,16 @@ static const wasm_type *label_types(comp *c, const ctrl *f, wasm_type *single)
     return f->kind == CK_LOOP ? bt_params(c, f) : bt_results(c, f, single);
 }
 
-static bool read_blocktype(comp *c, ctrl *f)
+/* The block type of block, loop or if. */
+static bool set_blocktype(comp *c, ctrl *f, const instr *in)
 {
-    f->single = 0;
+    f->single = in->type == 0x40 ? 0 : in->type;
     f->type_index = UINT32_MAX;
-    if (c->r.pos < c->r.end) {
-        uint8_t b = c->r.base[c->r.pos];
-        if (b == 0x40) {
-            c->r.pos++;
-            return true;
-        }
-        if (is_valtype(b)) {
-            c->r.pos++;
-            f->single = b;
-            return true;
-        }
-    }
-    int64_t idx;
-    if (!rd_s33(&c->r, &idx))
-        return false;
-    if (idx < 0)
-        return rd_fail_at(&c->r, c->instr_offset - c->r.origin, "malformed block type");
-    if ((uint64_t)idx >= c->m->type_count)
-        return fail(c, "unknown type %lld", (long long)idx);
-    f->type_index = (uint32_t)idx;
+    if (in->type)
+        return true;
+    if (in->x >= c->m->type_count)
+        return fail(c, "unknown type %u", in->x);
+    f->type_index = in->x;
     return true;
 }
 
@@ -853,12 +837,10 @@ static void emit_return(comp *c, uint32_t n_values)
 
 /* ---- locals --------------------------------------------------------------------------------- */
 
-static bool read_local(comp *c, uint32_t *idx)
+static bool check_local(comp *c, uint32_t idx)
 {
-    if (!rd_u32(&c->r, idx))
-        return false;
-    if (*idx >= c->nlocals)
-        return fail(c, "unknown local %u", *idx);
+    if (idx >= c->nlocals)
+        return fail(c, "unknown local %u", idx);
     return true;
 }
 
@@ -878,10 +860,9 @@ static void preserve_local(comp *c, uint32_t slot)
 static bool refs_local(comp *c, uint32_t slot) { return c->lhead[slot] != NONE; }
 
 /* local.set / local.tee: retarget the producer of the value when possible. */
-static bool do_local_set(comp *c, bool tee)
+static bool do_local_set(comp *c, uint32_t idx, bool tee)
 {
-    uint32_t idx;
-    if (!read_local(c, &idx))
+    if (!check_local(c, idx))
         return false;
     uint8_t t = c->ltype[idx];
     uint32_t slot = c->lslot[idx];
@@ -905,20 +886,6 @@ static bool do_local_set(comp *c, bool tee)
 }
 
 /* ---- instruction helpers ------------------------------------------------------------------------ */
-
-static bool unary(comp *c, uint8_t in, uint8_t out, int op)
-{
-    sentry a;
-    if (!pop_expect(c, in, &a))
-        return false;
-    sentry *d = push(c, out);
-    if (!d)
-        return false;
-    emit_op(c, op);
-    emit_dst(c, d->home);
-    emit_slot(c, a.slot);
-    return true;
-}
 
 /* Binary operations that can take their right operand straight from memory,
  * and whether the left one can be swapped there. */
@@ -1451,94 +1418,6 @@ static bool binary(comp *c, uint8_t in, uint8_t out, int op)
     return true;
 }
 
-typedef struct numinfo {
-    uint16_t op;
-    uint8_t in, in2, out; /* in2 = 0: unary */
-} numinfo;
-
-#define I32 WASM_I32
-#define I64 WASM_I64
-#define F32 WASM_F32
-#define F64 WASM_F64
-#define N1(o, a, r) {OP_##o, a, 0, r}
-#define N2(o, a, r) {OP_##o, a, a, r}
-
-static const numinfo numeric[] = {
-    N1(I32_EQZ, I32, I32), N2(I32_EQ, I32, I32), N2(I32_NE, I32, I32), N2(I32_LT_S, I32, I32),
-    N2(I32_LT_U, I32, I32), N2(I32_GT_S, I32, I32), N2(I32_GT_U, I32, I32), N2(I32_LE_S, I32, I32),
-    N2(I32_LE_U, I32, I32), N2(I32_GE_S, I32, I32), N2(I32_GE_U, I32, I32),
-    N1(I64_EQZ, I64, I32), N2(I64_EQ, I64, I32), N2(I64_NE, I64, I32), N2(I64_LT_S, I64, I32),
-    N2(I64_LT_U, I64, I32), N2(I64_GT_S, I64, I32), N2(I64_GT_U, I64, I32), N2(I64_LE_S, I64, I32),
-    N2(I64_LE_U, I64, I32), N2(I64_GE_S, I64, I32), N2(I64_GE_U, I64, I32),
-    N2(F32_EQ, F32, I32), N2(F32_NE, F32, I32), N2(F32_LT, F32, I32), N2(F32_GT, F32, I32),
-    N2(F32_LE, F32, I32), N2(F32_GE, F32, I32),
-    N2(F64_EQ, F64, I32), N2(F64_NE, F64, I32), N2(F64_LT, F64, I32), N2(F64_GT, F64, I32),
-    N2(F64_LE, F64, I32), N2(F64_GE, F64, I32),
-    N1(I32_CLZ, I32, I32), N1(I32_CTZ, I32, I32), N1(I32_POPCNT, I32, I32),
-    N2(I32_ADD, I32, I32), N2(I32_SUB, I32, I32), N2(I32_MUL, I32, I32), N2(I32_DIV_S, I32, I32),
-    N2(I32_DIV_U, I32, I32), N2(I32_REM_S, I32, I32), N2(I32_REM_U, I32, I32),
-    N2(I32_AND, I32, I32), N2(I32_OR, I32, I32), N2(I32_XOR, I32, I32), N2(I32_SHL, I32, I32),
-    N2(I32_SHR_S, I32, I32), N2(I32_SHR_U, I32, I32), N2(I32_ROTL, I32, I32),
-    N2(I32_ROTR, I32, I32),
-    N1(I64_CLZ, I64, I64), N1(I64_CTZ, I64, I64), N1(I64_POPCNT, I64, I64),
-    N2(I64_ADD, I64, I64), N2(I64_SUB, I64, I64), N2(I64_MUL, I64, I64), N2(I64_DIV_S, I64, I64),
-    N2(I64_DIV_U, I64, I64), N2(I64_REM_S, I64, I64), N2(I64_REM_U, I64, I64),
-    N2(I64_AND, I64, I64), N2(I64_OR, I64, I64), N2(I64_XOR, I64, I64), N2(I64_SHL, I64, I64),
-    N2(I64_SHR_S, I64, I64), N2(I64_SHR_U, I64, I64), N2(I64_ROTL, I64, I64),
-    N2(I64_ROTR, I64, I64),
-    N1(F32_ABS, F32, F32), N1(F32_NEG, F32, F32), N1(F32_CEIL, F32, F32), N1(F32_FLOOR, F32, F32),
-    N1(F32_TRUNC, F32, F32), N1(F32_NEAREST, F32, F32), N1(F32_SQRT, F32, F32),
-    N2(F32_ADD, F32, F32), N2(F32_SUB, F32, F32), N2(F32_MUL, F32, F32), N2(F32_DIV, F32, F32),
-    N2(F32_MIN, F32, F32), N2(F32_MAX, F32, F32), N2(F32_COPYSIGN, F32, F32),
-    N1(F64_ABS, F64, F64), N1(F64_NEG, F64, F64), N1(F64_CEIL, F64, F64), N1(F64_FLOOR, F64, F64),
-    N1(F64_TRUNC, F64, F64), N1(F64_NEAREST, F64, F64), N1(F64_SQRT, F64, F64),
-    N2(F64_ADD, F64, F64), N2(F64_SUB, F64, F64), N2(F64_MUL, F64, F64), N2(F64_DIV, F64, F64),
-    N2(F64_MIN, F64, F64), N2(F64_MAX, F64, F64), N2(F64_COPYSIGN, F64, F64),
-    N1(I32_WRAP_I64, I64, I32), N1(I32_TRUNC_F32_S, F32, I32), N1(I32_TRUNC_F32_U, F32, I32),
-    N1(I32_TRUNC_F64_S, F64, I32), N1(I32_TRUNC_F64_U, F64, I32),
-    N1(I64_EXTEND_I32_S, I32, I64), N1(I64_EXTEND_I32_U, I32, I64),
-    N1(I64_TRUNC_F32_S, F32, I64), N1(I64_TRUNC_F32_U, F32, I64),
-    N1(I64_TRUNC_F64_S, F64, I64), N1(I64_TRUNC_F64_U, F64, I64),
-    N1(F32_CONVERT_I32_S, I32, F32), N1(F32_CONVERT_I32_U, I32, F32),
-    N1(F32_CONVERT_I64_S, I64, F32), N1(F32_CONVERT_I64_U, I64, F32),
-    N1(F32_DEMOTE_F64, F64, F32),
-    N1(F64_CONVERT_I32_S, I32, F64), N1(F64_CONVERT_I32_U, I32, F64),
-    N1(F64_CONVERT_I64_S, I64, F64), N1(F64_CONVERT_I64_U, I64, F64),
-    N1(F64_PROMOTE_F32, F32, F64),
-    /* reinterpretations: no code, op unused */
-    N1(COPY, F32, I32), N1(COPY, F64, I64), N1(COPY, I32, F32), N1(COPY, I64, F64),
-    N1(I32_EXTEND8_S, I32, I32), N1(I32_EXTEND16_S, I32, I32),
-    N1(I64_EXTEND8_S, I64, I64), N1(I64_EXTEND16_S, I64, I64), N1(I64_EXTEND32_S, I64, I64),
-};
-
-_Static_assert(sizeof numeric / sizeof numeric[0] == 0xc5 - 0x45, "one entry per opcode");
-
-static const numinfo trunc_sat[8] = {
-    N1(I32_TRUNC_SAT_F32_S, F32, I32), N1(I32_TRUNC_SAT_F32_U, F32, I32),
-    N1(I32_TRUNC_SAT_F64_S, F64, I32), N1(I32_TRUNC_SAT_F64_U, F64, I32),
-    N1(I64_TRUNC_SAT_F32_S, F32, I64), N1(I64_TRUNC_SAT_F32_U, F32, I64),
-    N1(I64_TRUNC_SAT_F64_S, F64, I64), N1(I64_TRUNC_SAT_F64_U, F64, I64),
-};
-
-typedef struct meminfo {
-    uint16_t op;
-    uint8_t type;
-    uint8_t align; /* natural alignment, log2 */
-} meminfo;
-
-static const meminfo loads[14] = {
-    {OP_LD_I32, I32, 2},    {OP_LD_I64, I64, 3},    {OP_LD_I32, F32, 2},    {OP_LD_I64, F64, 3},
-    {OP_LD_I32_8S, I32, 0}, {OP_LD_I32_8U, I32, 0}, {OP_LD_I32_16S, I32, 1}, {OP_LD_I32_16U, I32, 1},
-    {OP_LD_I64_8S, I64, 0}, {OP_LD_I64_8U, I64, 0}, {OP_LD_I64_16S, I64, 1}, {OP_LD_I64_16U, I64, 1},
-    {OP_LD_I64_32S, I64, 2}, {OP_LD_I64_32U, I64, 2},
-};
-
-static const meminfo stores[9] = {
-    {OP_ST_32, I32, 2}, {OP_ST_64, I64, 3}, {OP_ST_32, F32, 2}, {OP_ST_64, F64, 3},
-    {OP_ST_8, I32, 0},  {OP_ST_16, I32, 1}, {OP_ST_8, I64, 0},  {OP_ST_16, I64, 1},
-    {OP_ST_32, I64, 2},
-};
-
 static bool need_memory(comp *c, uint32_t idx)
 {
     if (idx >= c->m->mem_count)
@@ -1553,30 +1432,98 @@ static bool need_table(comp *c, uint32_t idx)
     return true;
 }
 
-static bool read_memarg(comp *c, uint8_t natural, uint32_t *offset)
+/* The immediates' validity beyond their encoding (memory, alignment, lanes),
+ * for the instructions the table describes. */
+static inline bool check_memarg(comp *c, const instr *in)
 {
-    uint32_t align;
-    size_t at = c->r.pos;
-    if (!rd_u32(&c->r, &align))
-        return false;
-    if (align >= 32)
-        return rd_fail_at(&c->r, at, "malformed memop flags");
-    if (!rd_u32(&c->r, offset))
-        return false;
     if (!need_memory(c, 0))
         return false;
-    if (align > natural)
-        return fail(c, "alignment must not be larger than natural (2^%u > 2^%u)", align, natural);
+    if (in->x > in->info->param)
+        return fail(c, "alignment must not be larger than natural (2^%u > 2^%u)", in->x,
+                    in->info->param);
     return true;
 }
 
-static bool read_zero_byte(comp *c)
+static bool check_imm(comp *c, const instr *in)
 {
-    uint8_t b;
-    if (!rd_u8(&c->r, &b))
+    const wasm_opinfo *info = in->info;
+    switch (info->imm) {
+    case IMM_MEMARG: case IMM_MEMARG_LANE:
+        if (!check_memarg(c, in))
+            return false;
+        if (info->imm == IMM_MEMARG_LANE && in->lane >= 16u >> info->param)
+            return fail(c, "invalid lane index %u (of %u)", in->lane, 16u >> info->param);
+        return true;
+    case IMM_MEMORY: case IMM_MEMORY2:
+        return need_memory(c, 0);
+    case IMM_LANE:
+        if (in->lane >= info->param)
+            return fail(c, "invalid lane index %u (of %u)", in->lane, info->param);
+        return true;
+    case IMM_SHUFFLE:
+        for (int i = 0; i < 16; i++) {
+            uint32_t lane = (uint32_t)((i < 8 ? in->lo : in->hi) >> (8 * (i & 7))) & 0xff;
+            if (lane >= 32)
+                return fail(c, "invalid lane index %u (of 32)", lane);
+        }
+        return true;
+    default:
+        return true;
+    }
+}
+
+/* Pops an instruction's operands as the table gives them (args may be NULL). */
+static bool pop_operands(comp *c, const wasm_opinfo *info, sentry *args)
+{
+    sentry v;
+    for (uint32_t i = info->nin; i-- > 0;) {
+        if (!pop_expect(c, info->in[i], &v))
+            return false;
+        if (args)
+            args[i] = v;
+    }
+    return true;
+}
+
+/* The operands after the slots, in the order every handler takes them: the
+ * memory offset, shuffle lanes, the instruction number (SIMD handlers that
+ * pass it on to simd.c), a lane index, the bytes accessed. */
+static void emit_trailing_imms(comp *c, const instr *in)
+{
+    const wasm_opinfo *info = in->info;
+    if (info->imm == IMM_MEMARG || info->imm == IMM_MEMARG_LANE)
+        emit_imm(c, in->y);
+    if (info->imm == IMM_SHUFFLE) {
+        emit_imm(c, (uint32_t)in->lo);
+        emit_imm(c, (uint32_t)(in->lo >> 32));
+        emit_imm(c, (uint32_t)in->hi);
+        emit_imm(c, (uint32_t)(in->hi >> 32));
+    }
+    if (op_flags[info->emits] & OPF_SUB)
+        emit_imm(c, in->code);
+    if (info->imm == IMM_LANE || info->imm == IMM_MEMARG_LANE)
+        emit_imm(c, in->lane);
+    if (op_flags[info->emits] & OPF_BYTES)
+        emit_imm(c, 1u << info->param);
+}
+
+/* An instruction the table describes completely: pop the operands, push the
+ * result, emit [result] operands... trailing immediates. */
+static bool plain(comp *c, const instr *in)
+{
+    const wasm_opinfo *info = in->info;
+    sentry args[3];
+    if (!check_imm(c, in) || !pop_operands(c, info, args))
         return false;
-    if (b != 0)
-        return rd_fail_at(&c->r, c->r.pos - 1, "zero byte expected");
+    sentry *d = NULL;
+    if (info->out && !(d = push(c, info->out)))
+        return false;
+    emit_op(c, info->emits);
+    if (d)
+        emit_dst(c, d->home);
+    for (uint32_t i = 0; i < info->nin; i++)
+        emit_slot(c, args[i].slot);
+    emit_trailing_imms(c, in);
     return true;
 }
 
@@ -1698,21 +1645,18 @@ static void emit_cond_branch(comp *c, const sentry *cond, ctrl *f, bool negate)
     reset_peephole(c);
 }
 
-static bool read_label(comp *c, uint32_t *depth)
+static bool check_label(comp *c, uint32_t depth)
 {
-    if (!rd_u32(&c->r, depth))
-        return false;
-    if (*depth >= c->csp)
-        return fail(c, "unknown label %u", *depth);
+    if (depth >= c->csp)
+        return fail(c, "unknown label %u", depth);
     return true;
 }
 
 /* br_if l: branch when cond != 0 with the label's values. */
-static bool do_br_if(comp *c)
+static bool do_br_if(comp *c, uint32_t depth)
 {
-    uint32_t depth;
     sentry cond;
-    if (!read_label(c, &depth) || !pop_expect(c, I32, &cond))
+    if (!check_label(c, depth) || !pop_expect(c, WASM_I32, &cond))
         return false;
     ctrl *f = &c->ctrls[c->csp - 1 - depth];
     wasm_type single;
@@ -1748,10 +1692,9 @@ static bool do_br_if(comp *c)
     return true;
 }
 
-static bool do_br(comp *c)
+static bool do_br(comp *c, uint32_t depth)
 {
-    uint32_t depth;
-    if (!read_label(c, &depth))
+    if (!check_label(c, depth))
         return false;
     ctrl *f = &c->ctrls[c->csp - 1 - depth];
     wasm_type single;
@@ -1774,20 +1717,21 @@ static bool do_br(comp *c)
     return true;
 }
 
-static bool do_br_table(comp *c)
+static bool do_br_table(comp *c, const instr *in)
 {
-    uint32_t n;
-    if (!rd_count(&c->r, &n, 1))
-        return false;
+    uint32_t n = in->x;
     uint32_t *depths = malloc(((size_t)n + 1) * sizeof *depths);
     if (!depths)
         return nomem(c);
+    /* the decoder checked the n + 1 depths' encoding (and that n fits in the body) */
+    reader labels = c->r;
+    labels.pos = in->y;
     bool ok = true;
     for (uint32_t i = 0; i <= n && ok; i++)
-        ok = read_label(c, &depths[i]);
+        ok = rd_u32(&labels, &depths[i]) && check_label(c, depths[i]);
     sentry idx;
     if (ok)
-        ok = pop_expect(c, I32, &idx);
+        ok = pop_expect(c, WASM_I32, &idx);
     if (!ok) {
         free(depths);
         return false;
@@ -1903,26 +1847,17 @@ static bool do_call_common(comp *c, const ftype *t, sentry *extra_index, int op,
     return true;
 }
 
-static bool do_select(comp *c, bool typed)
+static bool do_select(comp *c, const instr *in)
 {
+    bool typed = in->info->imm == IMM_SELECT_T;
     uint8_t want = 0;
     if (typed) {
-        uint32_t n;
-        if (!rd_count(&c->r, &n, 1))
-            return false;
-        if (n != 1) {
-            for (uint32_t i = 0; i < n; i++) {
-                uint8_t t;
-                if (!rd_valtype(&c->r, &t))
-                    return false;
-            }
+        if (in->x != 1)
             return fail(c, "invalid result arity for select");
-        }
-        if (!rd_valtype(&c->r, &want))
-            return false;
+        want = in->type;
     }
     sentry cond, b, a;
-    if (!pop_expect(c, I32, &cond) || !pop_expect(c, want, &b) || !pop_expect(c, want, &a))
+    if (!pop_expect(c, WASM_I32, &cond) || !pop_expect(c, want, &b) || !pop_expect(c, want, &a))
         return false;
     uint8_t t = want;
     if (!typed) {
@@ -2049,14 +1984,462 @@ static bool do_else(comp *c)
     return true;
 }
 
-/* ---- the instruction loop ------------------------------------------------------------------ */
+/* ---- instructions ---------------------------------------------------------------------------- */
 
-static bool compile_fc(comp *c, uint32_t sub);
-static bool compile_simd(comp *c, uint32_t sub);
-static bool compile_instr(comp *c, uint8_t op);
+static bool do_block(comp *c, const instr *in, bool loop)
+{
+    ctrl f = {.kind = loop ? CK_LOOP : CK_BLOCK};
+    if (!set_blocktype(c, &f, in) || !begin_block(c, &f))
+        return false;
+    if (loop) {
+        ctrl *lf = top_ctrl(c);
+        uint32_t pos = emit_op(c, OP_LOOP);
+        emit_imm(c, 1);
+        lf->loop_cost_pos = pos + 1;
+        lf->loop_target = c->len;
+        c->loop_depth++;
+        reset_peephole(c);
+    }
+    return true;
+}
+
+static bool do_if(comp *c, const instr *in)
+{
+    ctrl f = {.kind = CK_IF};
+    sentry cond;
+    if (!set_blocktype(c, &f, in) || !pop_expect(c, WASM_I32, &cond))
+        return false;
+    /* Keep a compare just before `if` fusable: begin_block may emit copies. */
+    uint32_t last_dst = c->last_dst_pos, last_op = c->last_op, last_pos = c->last_op_pos;
+    uint32_t len_before = c->len;
+    if (!begin_block(c, &f))
+        return false;
+    ctrl *nf = top_ctrl(c);
+    if (c->len == len_before) {
+        c->last_dst_pos = last_dst;
+        c->last_op = last_op;
+        c->last_op_pos = last_pos;
+    }
+    if (!c->dead) {
+        /* branch to the else arm (or end) when cond is zero */
+        ctrl tmp = {.kind = CK_BLOCK};
+        uint32_t fix_before = c->nfix;
+        emit_cond_branch(c, &cond, &tmp, true);
+        if (c->nfix > fix_before) {
+            nf->else_fix = c->fixups[c->nfix - 1];
+            nf->has_else_fix = true;
+            c->nfix--;
+        }
+    }
+    return true;
+}
+
+static bool do_return(comp *c)
+{
+    if (!pop_types(c, c->type->ft.results, c->type->ft.result_count, NULL))
+        return false;
+    if (!c->dead) {
+        c->sp += c->type->ft.result_count;
+        emit_return(c, c->type->ft.result_count);
+        c->sp -= c->type->ft.result_count;
+    }
+    set_unreachable(c);
+    return true;
+}
+
+static bool do_call(comp *c, uint32_t func)
+{
+    if (func >= c->m->func_count)
+        return fail(c, "unknown function %u", func);
+    const ftype *t = &c->m->types[c->m->func_types[func]];
+    if (func < c->m->func_imports)
+        return do_call_common(c, t, NULL, OP_CALL_IMPORT, func, 0);
+    return do_call_common(c, t, NULL, OP_CALL, func - c->m->func_imports, 0);
+}
+
+static bool do_call_indirect(comp *c, uint32_t type, uint32_t table)
+{
+    if (type >= c->m->type_count)
+        return fail(c, "unknown type %u", type);
+    if (!need_table(c, table))
+        return false;
+    if (c->m->tables[table].elem != WASM_FUNCREF)
+        return fail(c, "type mismatch: call_indirect through a table of %s",
+                    type_name(c->m->tables[table].elem));
+    sentry idx;
+    if (!pop_expect(c, WASM_I32, &idx))
+        return false;
+    return do_call_common(c, &c->m->types[type], &idx, OP_CALL_INDIRECT, type, table);
+}
+
+static bool need_global(comp *c, uint32_t idx)
+{
+    if (idx >= c->m->global_count)
+        return fail(c, "unknown global %u", idx);
+    return true;
+}
+
+static bool do_global_get(comp *c, uint32_t idx)
+{
+    if (!need_global(c, idx))
+        return false;
+    uint8_t t = c->m->globals[idx].type;
+    sentry *d = push(c, t);
+    if (!d)
+        return false;
+    emit_op(c, t == WASM_V128 ? OP_GLOBAL_GET2 : OP_GLOBAL_GET);
+    emit_dst(c, d->home);
+    emit_imm(c, idx);
+    return true;
+}
+
+static bool do_global_set(comp *c, uint32_t idx)
+{
+    if (!need_global(c, idx))
+        return false;
+    if (!c->m->globals[idx].mut)
+        return fail(c, "global is immutable (global %u)", idx);
+    uint8_t t = c->m->globals[idx].type;
+    sentry v;
+    if (!pop_expect(c, t, &v))
+        return false;
+    emit_op(c, t == WASM_V128 ? OP_GLOBAL_SET2 : OP_GLOBAL_SET);
+    emit_imm(c, idx);
+    emit_slot(c, v.slot);
+    return true;
+}
+
+static bool do_table_get(comp *c, uint32_t table)
+{
+    sentry i;
+    if (!need_table(c, table) || !pop_expect(c, WASM_I32, &i))
+        return false;
+    sentry *d = push(c, c->m->tables[table].elem);
+    if (!d)
+        return false;
+    emit_op(c, OP_TABLE_GET);
+    emit_dst(c, d->home);
+    emit_imm(c, table);
+    emit_slot(c, i.slot);
+    return true;
+}
+
+static bool do_table_set(comp *c, uint32_t table)
+{
+    sentry i, v;
+    if (!need_table(c, table) || !pop_expect(c, c->m->tables[table].elem, &v) ||
+        !pop_expect(c, WASM_I32, &i))
+        return false;
+    emit_op(c, OP_TABLE_SET);
+    emit_imm(c, table);
+    emit_slot(c, i.slot);
+    emit_slot(c, v.slot);
+    return true;
+}
+
+static bool do_load(comp *c, const instr *in)
+{
+    const wasm_opinfo *info = in->info;
+    sentry a;
+    if (!check_memarg(c, in) || !pop_expect(c, WASM_I32, &a))
+        return false;
+    sentry *d = push(c, info->out);
+    if (!d)
+        return false;
+    uint32_t offset = in->y;
+    if (c->fuse && made_by_last(c, &a) &&
+        (c->last_op == OP_I32_ADD || c->last_op == OP_I32_ADD_I)) {
+        /* the address is an i32.add just computed: add inside the load
+         * (a constant addend is read from its frame cell: compilers
+         * leave `x + k` unfolded when it may wrap, so the offset field
+         * cannot take it) */
+        uint32_t x = c->code[c->last_op_pos + 2], y = c->code[c->last_op_pos + 3];
+        if (c->last_op == OP_I32_ADD_I)
+            y = const_slot(c, y);
+        replace_last(c, OP_LDA_I32 + (info->emits - OP_LD_I32));
+        emit_dst(c, d->home);
+        emit_slot(c, x);
+        emit_slot(c, y);
+        emit_imm(c, offset);
+        return true;
+    }
+    emit_op(c, info->emits);
+    emit_dst(c, d->home);
+    emit_slot(c, a.slot);
+    emit_imm(c, offset);
+    return true;
+}
+
+static bool do_store(comp *c, const instr *in)
+{
+    const wasm_opinfo *info = in->info;
+    sentry a, v;
+    if (!check_memarg(c, in) || !pop_expect(c, info->in[1], &v) || !pop_expect(c, WASM_I32, &a))
+        return false;
+    uint32_t offset = in->y;
+    int store = info->emits;
+    int rmw = c->fuse ? rmw_form(c, store, &a, &v, offset) : -1;
+    if (rmw == OP_F64_ADD_RMW && try_muladd_rmw(c, a.slot, offset))
+        return true;
+    if (rmw >= 0) {
+        /* mem[a] = x op mem[a]: one read-modify-write instruction */
+        uint32_t other = c->code[c->last_op_pos + 2];
+        replace_last(c, rmw);
+        emit_slot(c, a.slot);
+        emit_slot(c, other);
+        emit_imm(c, offset);
+        reset_peephole(c);
+        return true;
+    }
+    int st = c->fuse ? store_of_result_form(c, store, &v) : -1;
+    if (st == OP_F64_MUL_ST && try_sum_mul_store(c, a.slot, offset))
+        return true;
+    if (st >= 0) {
+        /* mem[a] = x op y: the operation stores its result itself */
+        uint32_t x = c->code[c->last_op_pos + 2], y = c->code[c->last_op_pos + 3];
+        replace_last(c, st);
+        emit_slot(c, a.slot);
+        emit_slot(c, x);
+        emit_slot(c, y);
+        emit_imm(c, offset);
+        reset_peephole(c);
+        return true;
+    }
+    if (c->fuse && made_by_last(c, &a) && c->last_op == OP_I32_ADD) {
+        uint32_t x = c->code[c->last_op_pos + 2], y = c->code[c->last_op_pos + 3];
+        replace_last(c, OP_STA_8 + (store - OP_ST_8));
+        emit_slot(c, x);
+        emit_slot(c, y);
+        emit_slot(c, v.slot);
+        emit_imm(c, offset);
+        reset_peephole(c);
+        return true;
+    }
+    emit_op(c, store);
+    emit_slot(c, a.slot);
+    emit_slot(c, v.slot);
+    emit_imm(c, offset);
+    return true;
+}
+
+static bool do_const(comp *c, const instr *in)
+{
+    bool null = !in->info->out; /* ref.null: the type is its immediate */
+    uint8_t t = null ? in->type : in->info->out;
+    sentry *e = push(c, t);
+    if (!e)
+        return false;
+    e->slot = t == WASM_V128 ? const_slot_v128(c, in->lo, in->hi) : const_slot(c, null ? 0 : in->lo);
+    return true;
+}
+
+static bool do_reinterpret(comp *c, const instr *in)
+{
+    sentry a;
+    if (!pop_expect(c, in->info->in[0], &a))
+        return false;
+    return push_at(c, in->info->out, a.slot) != NULL;
+}
+
+static bool do_ref_is_null(comp *c)
+{
+    sentry a = {0};
+    if (!pop_any(c, &a))
+        return false;
+    if (a.type && !is_reftype(a.type))
+        return fail(c, "type mismatch: ref.is_null of %s", type_name(a.type));
+    sentry *d = push(c, WASM_I32);
+    if (!d)
+        return false;
+    emit_op(c, OP_REF_IS_NULL);
+    emit_dst(c, d->home);
+    emit_slot(c, a.slot);
+    return true;
+}
+
+static bool do_ref_func(comp *c, uint32_t func)
+{
+    if (func >= c->m->func_count)
+        return fail(c, "unknown function %u", func);
+    if (!c->m->declared_refs[func])
+        return fail(c, "undeclared function reference %u", func);
+    sentry *d = push(c, WASM_FUNCREF);
+    if (!d)
+        return false;
+    emit_op(c, OP_REF_FUNC);
+    emit_dst(c, d->home);
+    emit_imm(c, func);
+    return true;
+}
+
+static bool need_data(comp *c, uint32_t seg)
+{
+    if (seg >= c->m->data_count)
+        return fail(c, "unknown data segment %u", seg);
+    return true;
+}
+
+static bool need_elem(comp *c, uint32_t seg)
+{
+    if (seg >= c->m->elem_count)
+        return fail(c, "unknown elem segment %u", seg);
+    return true;
+}
+
+/* memory.init, table.init, table.copy: immediates, then d, s, n */
+static bool do_bulk_init_copy(comp *c, const instr *in, uint32_t imm1, uint32_t imm2, bool two)
+{
+    sentry a[3] = {{0}};
+    if (!pop_operands(c, in->info, a))
+        return false;
+    emit_op(c, in->info->emits);
+    emit_imm(c, imm1);
+    if (two)
+        emit_imm(c, imm2);
+    for (int i = 0; i < 3; i++)
+        emit_slot(c, a[i].slot);
+    return true;
+}
+
+static bool do_memory_init(comp *c, const instr *in)
+{
+    if (!need_memory(c, 0) || !need_data(c, in->x))
+        return false;
+    return do_bulk_init_copy(c, in, in->x, 0, false);
+}
+
+static bool do_table_init(comp *c, const instr *in)
+{
+    uint32_t elem = in->x, table = in->y;
+    if (!need_table(c, table) || !need_elem(c, elem))
+        return false;
+    if (c->m->elems[elem].type != c->m->tables[table].elem)
+        return fail(c, "type mismatch: table.init of %s into a table of %s",
+                    type_name(c->m->elems[elem].type), type_name(c->m->tables[table].elem));
+    return do_bulk_init_copy(c, in, table, elem, true);
+}
+
+static bool do_table_copy(comp *c, const instr *in)
+{
+    uint32_t dst = in->x, src = in->y;
+    if (!need_table(c, dst) || !need_table(c, src))
+        return false;
+    if (c->m->tables[dst].elem != c->m->tables[src].elem)
+        return fail(c, "type mismatch: table.copy between tables of %s and %s",
+                    type_name(c->m->tables[src].elem), type_name(c->m->tables[dst].elem));
+    return do_bulk_init_copy(c, in, dst, src, true);
+}
+
+/* data.drop, elem.drop */
+static bool do_drop_segment(comp *c, const instr *in, bool data)
+{
+    if (!(data ? need_data(c, in->x) : need_elem(c, in->x)))
+        return false;
+    emit_op(c, in->info->emits);
+    emit_imm(c, in->x);
+    return true;
+}
+
+static bool do_table_grow(comp *c, uint32_t table)
+{
+    sentry n, v;
+    if (!need_table(c, table) || !pop_expect(c, WASM_I32, &n) ||
+        !pop_expect(c, c->m->tables[table].elem, &v))
+        return false;
+    sentry *d = push(c, WASM_I32);
+    if (!d)
+        return false;
+    emit_op(c, OP_TABLE_GROW);
+    emit_dst(c, d->home);
+    emit_imm(c, table);
+    emit_slot(c, v.slot);
+    emit_slot(c, n.slot);
+    return true;
+}
+
+static bool do_table_size(comp *c, uint32_t table)
+{
+    if (!need_table(c, table))
+        return false;
+    sentry *d = push(c, WASM_I32);
+    if (!d)
+        return false;
+    emit_op(c, OP_TABLE_SIZE);
+    emit_dst(c, d->home);
+    emit_imm(c, table);
+    return true;
+}
+
+static bool do_table_fill(comp *c, uint32_t table)
+{
+    sentry d, v, n;
+    if (!need_table(c, table) || !pop_expect(c, WASM_I32, &n) ||
+        !pop_expect(c, c->m->tables[table].elem, &v) || !pop_expect(c, WASM_I32, &d))
+        return false;
+    emit_op(c, OP_TABLE_FILL);
+    emit_imm(c, table);
+    emit_slot(c, d.slot);
+    emit_slot(c, v.slot);
+    emit_slot(c, n.slot);
+    return true;
+}
+
+/* Validates and translates one decoded instruction: the table's `how`. */
+static bool translate(comp *c, const instr *in)
+{
+    const wasm_opinfo *info = in->info;
+    sentry a;
+    switch ((enum how)info->how) {
+    case HOW_PLAIN: return plain(c, in);
+    case HOW_BINARY: return binary(c, info->in[0], info->out, info->emits);
+    case HOW_LOAD: return do_load(c, in);
+    case HOW_STORE: return do_store(c, in);
+    case HOW_CONST: return do_const(c, in);
+    case HOW_REINTERPRET: return do_reinterpret(c, in);
+    case HOW_UNREACHABLE:
+        emit_op(c, OP_UNREACHABLE);
+        set_unreachable(c);
+        return true;
+    case HOW_NOP: return true;
+    case HOW_BLOCK: return do_block(c, in, false);
+    case HOW_LOOP: return do_block(c, in, true);
+    case HOW_IF: return do_if(c, in);
+    case HOW_ELSE: return do_else(c);
+    case HOW_END: return do_end(c);
+    case HOW_BR: return do_br(c, in->x);
+    case HOW_BR_IF: return do_br_if(c, in->x);
+    case HOW_BR_TABLE: return do_br_table(c, in);
+    case HOW_RETURN: return do_return(c);
+    case HOW_CALL: return do_call(c, in->x);
+    case HOW_CALL_INDIRECT: return do_call_indirect(c, in->x, in->y);
+    case HOW_DROP: return pop_any(c, &a);
+    case HOW_SELECT: return do_select(c, in);
+    case HOW_LOCAL_GET:
+        return check_local(c, in->x) && push_at(c, c->ltype[in->x], c->lslot[in->x]) != NULL;
+    case HOW_LOCAL_SET: return do_local_set(c, in->x, false);
+    case HOW_LOCAL_TEE: return do_local_set(c, in->x, true);
+    case HOW_GLOBAL_GET: return do_global_get(c, in->x);
+    case HOW_GLOBAL_SET: return do_global_set(c, in->x);
+    case HOW_TABLE_GET: return do_table_get(c, in->x);
+    case HOW_TABLE_SET: return do_table_set(c, in->x);
+    case HOW_REF_IS_NULL: return do_ref_is_null(c);
+    case HOW_REF_FUNC: return do_ref_func(c, in->x);
+    case HOW_MEMORY_INIT: return do_memory_init(c, in);
+    case HOW_DATA_DROP: return do_drop_segment(c, in, true);
+    case HOW_TABLE_INIT: return do_table_init(c, in);
+    case HOW_ELEM_DROP: return do_drop_segment(c, in, false);
+    case HOW_TABLE_COPY: return do_table_copy(c, in);
+    case HOW_TABLE_GROW: return do_table_grow(c, in->x);
+    case HOW_TABLE_SIZE: return do_table_size(c, in->x);
+    case HOW_TABLE_FILL: return do_table_fill(c, in->x);
+    case HOW_ILLEGAL: break; /* read_instr refuses these */
+    }
+    return rd_fail_at(&c->r, c->instr_offset - c->r.origin, "illegal opcode");
+}
 
 static bool compile_body(comp *c)
 {
+    instr in = {0}; /* each instruction sets the fields its immediates use */
     for (;;) {
         if (c->csp == 0) {
             if (c->r.pos != c->r.end)
@@ -2066,772 +2449,20 @@ static bool compile_body(comp *c)
         if (c->r.pos >= c->r.end)
             return rd_fail(&c->r, "END opcode expected");
         c->instr_offset = (uint32_t)(c->r.pos + c->r.origin);
-        uint8_t op = c->r.base[c->r.pos++];
         c->instr_count++;
         if (!c->loop_depth)
             c->outside_loops++;
-        if (op == 0x20) { /* local.get, a third of all instructions: emits nothing */
+        if (c->r.base[c->r.pos] == WOP_LOCAL_GET) {
+            /* a third of all instructions, and it emits nothing */
             uint32_t idx;
-            if (!read_local(c, &idx) || !push_at(c, c->ltype[idx], c->lslot[idx]))
+            c->r.pos++;
+            if (!rd_u32(&c->r, &idx) || !check_local(c, idx) ||
+                !push_at(c, c->ltype[idx], c->lslot[idx]))
                 return false;
             continue;
         }
-        if (!compile_instr(c, op))
+        if (!read_instr(&c->r, c->m, &in) || !translate(c, &in) || c->oom)
             return false;
-        if (c->oom)
-            return false;
-    }
-}
-
-static bool compile_instr(comp *c, uint8_t op)
-{
-    uint32_t u;
-    sentry a, b, v;
-    switch (op) {
-    case 0x00: /* unreachable */
-        emit_op(c, OP_UNREACHABLE);
-        set_unreachable(c);
-        return true;
-    case 0x01:
-        return true;
-    case 0x02: case 0x03: { /* block, loop */
-        ctrl f = {.kind = op == 0x02 ? CK_BLOCK : CK_LOOP};
-        if (!read_blocktype(c, &f))
-            return false;
-        if (!begin_block(c, &f))
-            return false;
-        if (op == 0x03) {
-            ctrl *lf = top_ctrl(c);
-            uint32_t pos = emit_op(c, OP_LOOP);
-            emit_imm(c, 1);
-            lf->loop_cost_pos = pos + 1;
-            lf->loop_target = c->len;
-            c->loop_depth++;
-            reset_peephole(c);
-        }
-        return true;
-    }
-    case 0x04: { /* if */
-        ctrl f = {.kind = CK_IF};
-        sentry cond;
-        if (!read_blocktype(c, &f) || !pop_expect(c, I32, &cond))
-            return false;
-        /* Keep a compare just before `if` fusable: begin_block may emit copies. */
-        uint32_t last_dst = c->last_dst_pos, last_op = c->last_op, last_pos = c->last_op_pos;
-        uint32_t len_before = c->len;
-        if (!begin_block(c, &f))
-            return false;
-        ctrl *nf = top_ctrl(c);
-        if (c->len == len_before) {
-            c->last_dst_pos = last_dst;
-            c->last_op = last_op;
-            c->last_op_pos = last_pos;
-        }
-        if (!c->dead) {
-            /* branch to the else arm (or end) when cond is zero */
-            ctrl tmp = {.kind = CK_BLOCK};
-            uint32_t fix_before = c->nfix;
-            emit_cond_branch(c, &cond, &tmp, true);
-            if (c->nfix > fix_before) {
-                nf->else_fix = c->fixups[c->nfix - 1];
-                nf->has_else_fix = true;
-                c->nfix--;
-            }
-        }
-        return true;
-    }
-    case 0x05:
-        return do_else(c);
-    case 0x0b:
-        return do_end(c);
-    case 0x0c:
-        return do_br(c);
-    case 0x0d:
-        return do_br_if(c);
-    case 0x0e:
-        return do_br_table(c);
-    case 0x0f: { /* return */
-        if (!pop_types(c, c->type->ft.results, c->type->ft.result_count, NULL))
-            return false;
-        if (!c->dead) {
-            c->sp += c->type->ft.result_count;
-            emit_return(c, c->type->ft.result_count);
-            c->sp -= c->type->ft.result_count;
-        }
-        set_unreachable(c);
-        return true;
-    }
-    case 0x10: { /* call */
-        if (!rd_u32(&c->r, &u))
-            return false;
-        if (u >= c->m->func_count)
-            return fail(c, "unknown function %u", u);
-        const ftype *t = &c->m->types[c->m->func_types[u]];
-        if (u < c->m->func_imports)
-            return do_call_common(c, t, NULL, OP_CALL_IMPORT, u, 0);
-        return do_call_common(c, t, NULL, OP_CALL, u - c->m->func_imports, 0);
-    }
-    case 0x11: { /* call_indirect */
-        uint32_t tidx, table;
-        if (!rd_u32(&c->r, &tidx) || !rd_u32(&c->r, &table))
-            return false;
-        if (tidx >= c->m->type_count)
-            return fail(c, "unknown type %u", tidx);
-        if (!need_table(c, table))
-            return false;
-        if (c->m->tables[table].elem != WASM_FUNCREF)
-            return fail(c, "type mismatch: call_indirect through a table of %s",
-                        type_name(c->m->tables[table].elem));
-        sentry idx;
-        if (!pop_expect(c, I32, &idx))
-            return false;
-        return do_call_common(c, &c->m->types[tidx], &idx, OP_CALL_INDIRECT, tidx, table);
-    }
-    case 0x1a: /* drop */
-        return pop_any(c, &a);
-    case 0x1b:
-        return do_select(c, false);
-    case 0x1c:
-        return do_select(c, true);
-    case 0x20: { /* local.get */
-        if (!read_local(c, &u))
-            return false;
-        return push_at(c, c->ltype[u], c->lslot[u]) != NULL;
-    }
-    case 0x21:
-        return do_local_set(c, false);
-    case 0x22:
-        return do_local_set(c, true);
-    case 0x23: { /* global.get */
-        if (!rd_u32(&c->r, &u))
-            return false;
-        if (u >= c->m->global_count)
-            return fail(c, "unknown global %u", u);
-        uint8_t t = c->m->globals[u].type;
-        sentry *d = push(c, t);
-        if (!d)
-            return false;
-        emit_op(c, t == WASM_V128 ? OP_GLOBAL_GET2 : OP_GLOBAL_GET);
-        emit_dst(c, d->home);
-        emit_imm(c, u);
-        return true;
-    }
-    case 0x24: { /* global.set */
-        if (!rd_u32(&c->r, &u))
-            return false;
-        if (u >= c->m->global_count)
-            return fail(c, "unknown global %u", u);
-        if (!c->m->globals[u].mut)
-            return fail(c, "global is immutable (global %u)", u);
-        uint8_t t = c->m->globals[u].type;
-        if (!pop_expect(c, t, &v))
-            return false;
-        emit_op(c, t == WASM_V128 ? OP_GLOBAL_SET2 : OP_GLOBAL_SET);
-        emit_imm(c, u);
-        emit_slot(c, v.slot);
-        return true;
-    }
-    case 0x25: case 0x26: { /* table.get, table.set */
-        if (!rd_u32(&c->r, &u))
-            return false;
-        if (!need_table(c, u))
-            return false;
-        uint8_t et = c->m->tables[u].elem;
-        if (op == 0x25) {
-            if (!pop_expect(c, I32, &a))
-                return false;
-            sentry *d = push(c, et);
-            if (!d)
-                return false;
-            emit_op(c, OP_TABLE_GET);
-            emit_dst(c, d->home);
-            emit_imm(c, u);
-            emit_slot(c, a.slot);
-        } else {
-            if (!pop_expect(c, et, &v) || !pop_expect(c, I32, &a))
-                return false;
-            emit_op(c, OP_TABLE_SET);
-            emit_imm(c, u);
-            emit_slot(c, a.slot);
-            emit_slot(c, v.slot);
-        }
-        return true;
-    }
-    case 0x3f: case 0x40: { /* memory.size, memory.grow */
-        if (!read_zero_byte(c) || !need_memory(c, 0))
-            return false;
-        if (op == 0x3f) {
-            sentry *d = push(c, I32);
-            if (!d)
-                return false;
-            emit_op(c, OP_MEM_SIZE);
-            emit_dst(c, d->home);
-        } else {
-            if (!pop_expect(c, I32, &a))
-                return false;
-            sentry *d = push(c, I32);
-            if (!d)
-                return false;
-            emit_op(c, OP_MEM_GROW);
-            emit_dst(c, d->home);
-            emit_slot(c, a.slot);
-        }
-        return true;
-    }
-    case 0x41: {
-        int32_t x;
-        if (!rd_s32(&c->r, &x))
-            return false;
-        sentry *e = push(c, I32);
-        if (!e)
-            return false;
-        e->slot = const_slot(c, (uint32_t)x);
-        return true;
-    }
-    case 0x42: {
-        int64_t x;
-        if (!rd_s64(&c->r, &x))
-            return false;
-        sentry *e = push(c, I64);
-        if (!e)
-            return false;
-        e->slot = const_slot(c, (uint64_t)x);
-        return true;
-    }
-    case 0x43: {
-        uint32_t x;
-        if (!rd_fixed32(&c->r, &x))
-            return false;
-        sentry *e = push(c, F32);
-        if (!e)
-            return false;
-        e->slot = const_slot(c, x);
-        return true;
-    }
-    case 0x44: {
-        uint64_t x;
-        if (!rd_fixed64(&c->r, &x))
-            return false;
-        sentry *e = push(c, F64);
-        if (!e)
-            return false;
-        e->slot = const_slot(c, x);
-        return true;
-    }
-    case 0xd0: { /* ref.null */
-        uint8_t t;
-        if (!rd_reftype(&c->r, &t))
-            return false;
-        sentry *e = push(c, t);
-        if (!e)
-            return false;
-        e->slot = const_slot(c, 0);
-        return true;
-    }
-    case 0xd1: { /* ref.is_null */
-        if (!pop_any(c, &a))
-            return false;
-        /* NOLINTNEXTLINE(clang-analyzer-core.uninitialized.Branch): entries are set by push */
-        if (a.type && !is_reftype(a.type))
-            return fail(c, "type mismatch: ref.is_null of %s", type_name(a.type));
-        sentry *d = push(c, I32);
-        if (!d)
-            return false;
-        emit_op(c, OP_REF_IS_NULL);
-        emit_dst(c, d->home);
-        emit_slot(c, a.slot);
-        return true;
-    }
-    case 0xd2: { /* ref.func */
-        if (!rd_u32(&c->r, &u))
-            return false;
-        if (u >= c->m->func_count)
-            return fail(c, "unknown function %u", u);
-        if (!c->m->declared_refs[u])
-            return fail(c, "undeclared function reference %u", u);
-        sentry *d = push(c, WASM_FUNCREF);
-        if (!d)
-            return false;
-        emit_op(c, OP_REF_FUNC);
-        emit_dst(c, d->home);
-        emit_imm(c, u);
-        return true;
-    }
-    case 0xfc:
-        if (!rd_u32(&c->r, &u))
-            return false;
-        return compile_fc(c, u);
-    case 0xfd:
-        if (!rd_u32(&c->r, &u))
-            return false;
-        return compile_simd(c, u);
-    default:
-        break;
-    }
-    if (op >= 0x28 && op <= 0x35) {
-        const meminfo *mi = &loads[op - 0x28];
-        uint32_t offset;
-        if (!read_memarg(c, mi->align, &offset) || !pop_expect(c, I32, &a))
-            return false;
-        sentry *d = push(c, mi->type);
-        if (!d)
-            return false;
-        if (c->fuse && made_by_last(c, &a) &&
-            (c->last_op == OP_I32_ADD || c->last_op == OP_I32_ADD_I)) {
-            /* the address is an i32.add just computed: add inside the load
-             * (a constant addend is read from its frame cell: compilers
-             * leave `x + k` unfolded when it may wrap, so the offset field
-             * cannot take it) */
-            uint32_t x = c->code[c->last_op_pos + 2], y = c->code[c->last_op_pos + 3];
-            if (c->last_op == OP_I32_ADD_I)
-                y = const_slot(c, y);
-            replace_last(c, OP_LDA_I32 + (mi->op - OP_LD_I32));
-            emit_dst(c, d->home);
-            emit_slot(c, x);
-            emit_slot(c, y);
-            emit_imm(c, offset);
-            return true;
-        }
-        emit_op(c, mi->op);
-        emit_dst(c, d->home);
-        emit_slot(c, a.slot);
-        emit_imm(c, offset);
-        return true;
-    }
-    if (op >= 0x36 && op <= 0x3e) {
-        const meminfo *mi = &stores[op - 0x36];
-        uint32_t offset;
-        if (!read_memarg(c, mi->align, &offset) || !pop_expect(c, mi->type, &v) ||
-            !pop_expect(c, I32, &a))
-            return false;
-        int rmw = c->fuse ? rmw_form(c, mi->op, &a, &v, offset) : -1;
-        if (rmw == OP_F64_ADD_RMW && try_muladd_rmw(c, a.slot, offset))
-            return true;
-        if (rmw >= 0) {
-            /* mem[a] = x op mem[a]: one read-modify-write instruction */
-            uint32_t other = c->code[c->last_op_pos + 2];
-            replace_last(c, rmw);
-            emit_slot(c, a.slot);
-            emit_slot(c, other);
-            emit_imm(c, offset);
-            reset_peephole(c);
-            return true;
-        }
-        int st = c->fuse ? store_of_result_form(c, mi->op, &v) : -1;
-        if (st == OP_F64_MUL_ST && try_sum_mul_store(c, a.slot, offset))
-            return true;
-        if (st >= 0) {
-            /* mem[a] = x op y: the operation stores its result itself */
-            uint32_t x = c->code[c->last_op_pos + 2], y = c->code[c->last_op_pos + 3];
-            replace_last(c, st);
-            emit_slot(c, a.slot);
-            emit_slot(c, x);
-            emit_slot(c, y);
-            emit_imm(c, offset);
-            reset_peephole(c);
-            return true;
-        }
-        if (c->fuse && made_by_last(c, &a) && c->last_op == OP_I32_ADD && mi->op != OP_ST_V128) {
-            uint32_t x = c->code[c->last_op_pos + 2], y = c->code[c->last_op_pos + 3];
-            replace_last(c, OP_STA_8 + (mi->op - OP_ST_8));
-            emit_slot(c, x);
-            emit_slot(c, y);
-            emit_slot(c, v.slot);
-            emit_imm(c, offset);
-            reset_peephole(c);
-            return true;
-        }
-        emit_op(c, mi->op);
-        emit_slot(c, a.slot);
-        emit_slot(c, v.slot);
-        emit_imm(c, offset);
-        return true;
-    }
-    if (op >= 0x45 && op <= 0xc4) {
-        const numinfo *ni = &numeric[op - 0x45];
-        if (op >= 0xbc && op <= 0xbf) {
-            /* reinterpret: same bits, new type */
-            if (!pop_expect(c, ni->in, &a))
-                return false;
-            return push_at(c, ni->out, a.slot) != NULL;
-        }
-        if (ni->in2)
-            return binary(c, ni->in, ni->out, ni->op);
-        return unary(c, ni->in, ni->out, ni->op);
-    }
-    (void)b;
-    return rd_fail_at(&c->r, c->instr_offset - c->r.origin, "illegal opcode");
-}
-
-/* ---- SIMD ------------------------------------------------------------------------------ */
-
-/* The scalar type of a splat, extract or replace, and its lane count. */
-static uint8_t simd_scalar(uint32_t sub, uint32_t *lanes)
-{
-    static const uint8_t splat_types[6] = {I32, I32, I32, I64, F32, F64};
-    static const uint8_t splat_lanes[6] = {16, 8, 4, 2, 4, 2};
-    if (sub >= 0x0f && sub <= 0x14) {
-        *lanes = splat_lanes[sub - 0x0f];
-        return splat_types[sub - 0x0f];
-    }
-    if (sub <= 0x17) { *lanes = 16; return I32; }
-    if (sub <= 0x1a) { *lanes = 8; return I32; }
-    if (sub <= 0x1c) { *lanes = 4; return I32; }
-    if (sub <= 0x1e) { *lanes = 2; return I64; }
-    if (sub <= 0x20) { *lanes = 4; return F32; }
-    *lanes = 2;
-    return F64;
-}
-
-static uint8_t simd_load_align(uint32_t sub)
-{
-    switch (sub) {
-    case 0x00: case 0x0b: return 4;
-    case 0x07: return 0;
-    case 0x08: return 1;
-    case 0x09: case 0x5c: return 2;
-    default: return 3;
-    }
-}
-
-static bool read_lane(comp *c, uint32_t lanes, uint8_t *lane)
-{
-    if (!rd_u8(&c->r, lane))
-        return false;
-    if (*lane >= lanes)
-        return fail(c, "invalid lane index %u (of %u)", *lane, lanes);
-    return true;
-}
-
-static bool compile_simd(comp *c, uint32_t sub)
-{
-    uint8_t kind = (uint8_t)simd_kind(sub);
-    sentry a, b, m, v;
-    uint32_t off = 0, lanes;
-    uint8_t lane;
-    sentry *d;
-    switch (kind) {
-    case SK_LOAD: case SK_LOADX:
-        if (!read_memarg(c, simd_load_align(sub), &off) || !pop_expect(c, I32, &a) ||
-            !(d = push(c, WASM_V128)))
-            return false;
-        if (kind == SK_LOAD) {
-            emit_op(c, OP_LD_V128);
-            emit_dst(c, d->home);
-            emit_slot(c, a.slot);
-            emit_imm(c, off);
-        } else {
-            emit_op(c, OP_V_LOAD);
-            emit_dst(c, d->home);
-            emit_slot(c, a.slot);
-            emit_imm(c, off);
-            emit_imm(c, sub);
-            emit_imm(c, simd_load_size(sub));
-        }
-        return true;
-    case SK_STORE:
-        if (!read_memarg(c, 4, &off) || !pop_expect(c, WASM_V128, &v) || !pop_expect(c, I32, &a))
-            return false;
-        emit_op(c, OP_ST_V128);
-        emit_slot(c, a.slot);
-        emit_slot(c, v.slot);
-        emit_imm(c, off);
-        return true;
-    case SK_LOADLANE: case SK_STORELANE: {
-        uint32_t bytes = 1u << ((sub - 0x54) & 3);
-        if (!read_memarg(c, (uint8_t)((sub - 0x54) & 3), &off) || !read_lane(c, 16 / bytes, &lane) ||
-            !pop_expect(c, WASM_V128, &v) || !pop_expect(c, I32, &a))
-            return false;
-        if (kind == SK_LOADLANE) {
-            if (!(d = push(c, WASM_V128)))
-                return false;
-            emit_op(c, OP_V_LOAD_LANE);
-            emit_dst(c, d->home);
-            emit_slot(c, a.slot);
-            emit_slot(c, v.slot);
-        } else {
-            emit_op(c, OP_V_STORE_LANE);
-            emit_slot(c, a.slot);
-            emit_slot(c, v.slot);
-        }
-        emit_imm(c, off);
-        emit_imm(c, lane);
-        emit_imm(c, bytes);
-        return true;
-    }
-    case SK_CONST: {
-        uint64_t lo, hi;
-        if (!rd_fixed64(&c->r, &lo) || !rd_fixed64(&c->r, &hi))
-            return false;
-        d = push(c, WASM_V128);
-        if (!d)
-            return false;
-        d->slot = const_slot_v128(c, lo, hi);
-        return true;
-    }
-    case SK_SHUFFLE: {
-        uint8_t l[16];
-        for (int i = 0; i < 16; i++)
-            if (!read_lane(c, 32, &l[i]))
-                return false;
-        if (!pop_expect(c, WASM_V128, &b) || !pop_expect(c, WASM_V128, &a) ||
-            !(d = push(c, WASM_V128)))
-            return false;
-        emit_op(c, OP_V_SHUFFLE);
-        emit_dst(c, d->home);
-        emit_slot(c, a.slot);
-        emit_slot(c, b.slot);
-        for (int i = 0; i < 16; i += 4) {
-            uint32_t w;
-            memcpy(&w, l + i, 4);
-            emit_imm(c, w);
-        }
-        return true;
-    }
-    case SK_BIN: case SK_SHIFT:
-        if (!pop_expect(c, kind == SK_SHIFT ? I32 : WASM_V128, &b) ||
-            !pop_expect(c, WASM_V128, &a) || !(d = push(c, WASM_V128)))
-            return false;
-        if (kind == SK_BIN) {
-            static const struct { uint16_t sub, op; } direct[] = {
-                {0x6e, OP_V_I8X16_ADD},
-                {0x71, OP_V_I8X16_SUB},
-                {0x8e, OP_V_I16X8_ADD},
-                {0x91, OP_V_I16X8_SUB},
-                {0x95, OP_V_I16X8_MUL},
-                {0xae, OP_V_I32X4_ADD},
-                {0xb1, OP_V_I32X4_SUB},
-                {0xb5, OP_V_I32X4_MUL},
-                {0xce, OP_V_I64X2_ADD},
-                {0xd1, OP_V_I64X2_SUB},
-                {0xe4, OP_V_F32X4_ADD},
-                {0xe5, OP_V_F32X4_SUB},
-                {0xe6, OP_V_F32X4_MUL},
-                {0xf0, OP_V_F64X2_ADD},
-                {0xf1, OP_V_F64X2_SUB},
-                {0xf2, OP_V_F64X2_MUL},
-                {0x4e, OP_V_AND},
-                {0x50, OP_V_OR},
-                {0x51, OP_V_XOR},
-            };
-            for (size_t i = 0; i < sizeof direct / sizeof direct[0]; i++)
-                if (direct[i].sub == sub) {
-                    emit_op(c, direct[i].op);
-                    emit_dst(c, d->home);
-                    emit_slot(c, a.slot);
-                    emit_slot(c, b.slot);
-                    return true;
-                }
-        }
-        emit_op(c, kind == SK_SHIFT ? OP_V_SHIFT : OP_V_BIN);
-        emit_dst(c, d->home);
-        emit_slot(c, a.slot);
-        emit_slot(c, b.slot);
-        emit_imm(c, sub);
-        return true;
-    case SK_TER:
-        if (!pop_expect(c, WASM_V128, &m) || !pop_expect(c, WASM_V128, &b) ||
-            !pop_expect(c, WASM_V128, &a) || !(d = push(c, WASM_V128)))
-            return false;
-        emit_op(c, OP_V_BITSELECT);
-        emit_dst(c, d->home);
-        emit_slot(c, a.slot);
-        emit_slot(c, b.slot);
-        emit_slot(c, m.slot);
-        return true;
-    case SK_UN: case SK_TEST:
-        if (!pop_expect(c, WASM_V128, &a) || !(d = push(c, kind == SK_TEST ? I32 : WASM_V128)))
-            return false;
-        emit_op(c, kind == SK_TEST ? OP_V_TEST : OP_V_UN);
-        emit_dst(c, d->home);
-        emit_slot(c, a.slot);
-        emit_imm(c, sub);
-        return true;
-    case SK_SPLAT: {
-        uint8_t t = simd_scalar(sub, &lanes);
-        if (!pop_expect(c, t, &a) || !(d = push(c, WASM_V128)))
-            return false;
-        emit_op(c, OP_V_SPLAT);
-        emit_dst(c, d->home);
-        emit_slot(c, a.slot);
-        emit_imm(c, sub);
-        return true;
-    }
-    case SK_EXTRACT: {
-        uint8_t t = simd_scalar(sub, &lanes);
-        if (!read_lane(c, lanes, &lane) || !pop_expect(c, WASM_V128, &a) || !(d = push(c, t)))
-            return false;
-        emit_op(c, OP_V_EXTRACT);
-        emit_dst(c, d->home);
-        emit_slot(c, a.slot);
-        emit_imm(c, sub);
-        emit_imm(c, lane);
-        return true;
-    }
-    case SK_REPLACE: {
-        uint8_t t = simd_scalar(sub, &lanes);
-        if (!read_lane(c, lanes, &lane) || !pop_expect(c, t, &v) || !pop_expect(c, WASM_V128, &a) ||
-            !(d = push(c, WASM_V128)))
-            return false;
-        emit_op(c, OP_V_REPLACE);
-        emit_dst(c, d->home);
-        emit_slot(c, a.slot);
-        emit_slot(c, v.slot);
-        emit_imm(c, sub);
-        emit_imm(c, lane);
-        return true;
-    }
-    default:
-        return rd_fail_at(&c->r, c->instr_offset - c->r.origin, "illegal opcode (unknown 0xfd operator)");
-    }
-}
-
-static bool compile_fc(comp *c, uint32_t sub)
-{
-    uint32_t x, y;
-    sentry d_, s_, n_, v_;
-    if (sub <= 7) {
-        const numinfo *ni = &trunc_sat[sub];
-        return unary(c, ni->in, ni->out, ni->op);
-    }
-    switch (sub) {
-    case 8: /* memory.init */
-        if (!c->m->has_data_count && c->m->data_seg_count)
-            return rd_fail_at(&c->r, c->instr_offset - c->r.origin, "data count section required");
-        if (!rd_u32(&c->r, &x) || !read_zero_byte(c))
-            return false;
-        if (!need_memory(c, 0))
-            return false;
-        if (x >= c->m->data_count)
-            return fail(c, "unknown data segment %u", x);
-        if (!pop_expect(c, I32, &n_) || !pop_expect(c, I32, &s_) || !pop_expect(c, I32, &d_))
-            return false;
-        emit_op(c, OP_MEM_INIT);
-        emit_imm(c, x);
-        emit_slot(c, d_.slot);
-        emit_slot(c, s_.slot);
-        emit_slot(c, n_.slot);
-        return true;
-    case 9: /* data.drop */
-        if (!c->m->has_data_count && c->m->data_seg_count)
-            return rd_fail_at(&c->r, c->instr_offset - c->r.origin, "data count section required");
-        if (!rd_u32(&c->r, &x))
-            return false;
-        if (x >= c->m->data_count)
-            return fail(c, "unknown data segment %u", x);
-        emit_op(c, OP_DATA_DROP);
-        emit_imm(c, x);
-        return true;
-    case 10: /* memory.copy */
-        if (!read_zero_byte(c) || !read_zero_byte(c) || !need_memory(c, 0))
-            return false;
-        if (!pop_expect(c, I32, &n_) || !pop_expect(c, I32, &s_) || !pop_expect(c, I32, &d_))
-            return false;
-        emit_op(c, OP_MEM_COPY);
-        emit_slot(c, d_.slot);
-        emit_slot(c, s_.slot);
-        emit_slot(c, n_.slot);
-        return true;
-    case 11: /* memory.fill */
-        if (!read_zero_byte(c) || !need_memory(c, 0))
-            return false;
-        if (!pop_expect(c, I32, &n_) || !pop_expect(c, I32, &v_) || !pop_expect(c, I32, &d_))
-            return false;
-        emit_op(c, OP_MEM_FILL);
-        emit_slot(c, d_.slot);
-        emit_slot(c, v_.slot);
-        emit_slot(c, n_.slot);
-        return true;
-    case 12: /* table.init elem table */
-        if (!rd_u32(&c->r, &y) || !rd_u32(&c->r, &x))
-            return false;
-        if (!need_table(c, x))
-            return false;
-        if (y >= c->m->elem_count)
-            return fail(c, "unknown elem segment %u", y);
-        if (c->m->elems[y].type != c->m->tables[x].elem)
-            return fail(c, "type mismatch: table.init of %s into a table of %s",
-                        type_name(c->m->elems[y].type), type_name(c->m->tables[x].elem));
-        if (!pop_expect(c, I32, &n_) || !pop_expect(c, I32, &s_) || !pop_expect(c, I32, &d_))
-            return false;
-        emit_op(c, OP_TABLE_INIT);
-        emit_imm(c, x);
-        emit_imm(c, y);
-        emit_slot(c, d_.slot);
-        emit_slot(c, s_.slot);
-        emit_slot(c, n_.slot);
-        return true;
-    case 13: /* elem.drop */
-        if (!rd_u32(&c->r, &x))
-            return false;
-        if (x >= c->m->elem_count)
-            return fail(c, "unknown elem segment %u", x);
-        emit_op(c, OP_ELEM_DROP);
-        emit_imm(c, x);
-        return true;
-    case 14: /* table.copy dst src */
-        if (!rd_u32(&c->r, &x) || !rd_u32(&c->r, &y))
-            return false;
-        if (!need_table(c, x) || !need_table(c, y))
-            return false;
-        if (c->m->tables[x].elem != c->m->tables[y].elem)
-            return fail(c, "type mismatch: table.copy between tables of %s and %s",
-                        type_name(c->m->tables[y].elem), type_name(c->m->tables[x].elem));
-        if (!pop_expect(c, I32, &n_) || !pop_expect(c, I32, &s_) || !pop_expect(c, I32, &d_))
-            return false;
-        emit_op(c, OP_TABLE_COPY);
-        emit_imm(c, x);
-        emit_imm(c, y);
-        emit_slot(c, d_.slot);
-        emit_slot(c, s_.slot);
-        emit_slot(c, n_.slot);
-        return true;
-    case 15: { /* table.grow */
-        if (!rd_u32(&c->r, &x))
-            return false;
-        if (!need_table(c, x))
-            return false;
-        if (!pop_expect(c, I32, &n_) || !pop_expect(c, c->m->tables[x].elem, &v_))
-            return false;
-        sentry *d = push(c, I32);
-        if (!d)
-            return false;
-        emit_op(c, OP_TABLE_GROW);
-        emit_dst(c, d->home);
-        emit_imm(c, x);
-        emit_slot(c, v_.slot);
-        emit_slot(c, n_.slot);
-        return true;
-    }
-    case 16: { /* table.size */
-        if (!rd_u32(&c->r, &x))
-            return false;
-        if (!need_table(c, x))
-            return false;
-        sentry *d = push(c, I32);
-        if (!d)
-            return false;
-        emit_op(c, OP_TABLE_SIZE);
-        emit_dst(c, d->home);
-        emit_imm(c, x);
-        return true;
-    }
-    case 17: /* table.fill */
-        if (!rd_u32(&c->r, &x))
-            return false;
-        if (!need_table(c, x))
-            return false;
-        if (!pop_expect(c, I32, &n_) || !pop_expect(c, c->m->tables[x].elem, &v_) ||
-            !pop_expect(c, I32, &d_))
-            return false;
-        emit_op(c, OP_TABLE_FILL);
-        emit_imm(c, x);
-        emit_slot(c, d_.slot);
-        emit_slot(c, v_.slot);
-        emit_slot(c, n_.slot);
-        return true;
-    default:
-        return rd_fail_at(&c->r, c->instr_offset - c->r.origin, "illegal opcode (unknown 0xfc operator)");
     }
 }
 

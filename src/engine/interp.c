@@ -1172,7 +1172,7 @@ L_I64_REM_U: {
 L_V_LOAD: {
     uint64_t ea = (uint64_t)S(2).i32 + pc[3];
     MEMCHECK(ea, pc[5]);
-    simd_load(pc[4], &fp[pc[1]], mbase + ea);
+    simd_load(pc[4], &fp[pc[1]], mbase + ea, pc[5]);
     NEXT(6);
 }
 L_V_LOAD_LANE: {

@@ -1,0 +1,162 @@
+/* The instruction table built from opcodes.def, and the decoding of the
+ * immediates read_instr leaves out of line. */
+#include "engine/opcodes.h"
+
+#define T__ 0
+#define T_I32 WASM_I32
+#define T_I64 WASM_I64
+#define T_F32 WASM_F32
+#define T_F64 WASM_F64
+#define T_V128 WASM_V128
+#define T_FUNCREF WASM_FUNCREF
+#define NIN(a, b, c) ((T_##a != 0) + (T_##b != 0) + (T_##c != 0))
+
+const wasm_opinfo wasm_ops[WOP_COUNT] = {
+#define OP(prefix, sub, name, text, imm, param, how, in1, in2, in3, out, emits)                    \
+    [WOP_INDEX(prefix, sub)] = {text,     OP_##emits, IMM_##imm,       param, HOW_##how,           \
+                                NIN(in1, in2, in3),   {T_##in1, T_##in2, T_##in3}, T_##out},
+#include "engine/opcodes.def"
+#undef OP
+};
+
+/* Operand types are listed deepest first with no gaps: the translator pops
+ * nin of them. */
+#define OP(prefix, sub, name, text, imm, param, how, in1, in2, in3, out, emits)                    \
+    _Static_assert((T_##in1 != 0 || T_##in2 == 0) && (T_##in2 != 0 || T_##in3 == 0), #name ": operand types with a gap");
+#include "engine/opcodes.def"
+#undef OP
+
+static bool read_zero_byte(reader *r)
+{
+    uint8_t b;
+    if (!rd_u8(r, &b))
+        return false;
+    if (b != 0)
+        return rd_fail_at(r, r->pos - 1, "zero byte expected");
+    return true;
+}
+
+static bool read_memarg(reader *r, instr *in)
+{
+    size_t flags_at = r->pos;
+    if (!rd_u32(r, &in->x))
+        return false;
+    if (in->x >= 32)
+        return rd_fail_at(r, flags_at, "malformed memop flags");
+    return rd_u32(r, &in->y);
+}
+
+static bool read_blocktype(reader *r, instr *in, size_t at)
+{
+    if (r->pos < r->end) {
+        uint8_t b = r->base[r->pos];
+        if (b == 0x40 || is_valtype(b)) { /* no result, or one value */
+            r->pos++;
+            in->type = b;
+            return true;
+        }
+    }
+    int64_t idx;
+    if (!rd_s33(r, &idx))
+        return false;
+    if (idx < 0)
+        return rd_fail_at(r, at, "malformed block type");
+    in->type = 0;
+    in->x = (uint32_t)idx; /* s33: below 2^32 */
+    return true;
+}
+
+static bool need_data_count(reader *r, const wasm_module *m, size_t at)
+{
+    if (!m->has_data_count && m->data_seg_count)
+        return rd_fail_at(r, at, "data count section required");
+    return true;
+}
+
+bool read_imm_slow(reader *r, const wasm_module *m, instr *in, size_t at)
+{
+    const wasm_opinfo *info = in->info;
+    uint32_t n;
+    switch ((enum imm_kind)info->imm) {
+    case IMM_NONE:
+        return true;
+    case IMM_ILLEGAL:
+        if (in->code == 0xfc || (in->code >= WOP_FC_BASE && in->code < WOP_FC_BASE + WOP_FC_COUNT))
+            return rd_fail_at(r, at, "illegal opcode (unknown 0xfc operator)");
+        if (in->code == 0xfd || in->code >= WOP_FD_BASE)
+            return rd_fail_at(r, at, "illegal opcode (unknown 0xfd operator)");
+        return rd_fail_at(r, at, "illegal opcode");
+    case IMM_BLOCK:
+        return read_blocktype(r, in, at);
+    case IMM_LABEL: case IMM_FUNC: case IMM_LOCAL: case IMM_GLOBAL: case IMM_TABLE: case IMM_ELEM:
+        return rd_u32(r, &in->x);
+    case IMM_BR_TABLE:
+        if (!rd_count(r, &n, 1))
+            return false;
+        in->x = n;
+        in->y = (uint32_t)r->pos;
+        for (uint64_t i = 0; i <= n; i++) {
+            uint32_t depth;
+            if (!rd_u32(r, &depth))
+                return false;
+        }
+        return true;
+    case IMM_CALL_INDIRECT: case IMM_TABLE_INIT: case IMM_TABLE_COPY:
+        return rd_u32(r, &in->x) && rd_u32(r, &in->y);
+    case IMM_SELECT_T:
+        if (!rd_count(r, &n, 1))
+            return false;
+        in->x = n;
+        in->type = 0;
+        for (uint32_t i = 0; i < n; i++) {
+            uint8_t t;
+            if (!rd_valtype(r, &t))
+                return false;
+            if (i == 0)
+                in->type = t;
+        }
+        return true;
+    case IMM_MEMARG:
+        return read_memarg(r, in);
+    case IMM_MEMARG_LANE:
+        return read_memarg(r, in) && rd_u8(r, &in->lane);
+    case IMM_MEMORY:
+        return read_zero_byte(r);
+    case IMM_MEMORY2:
+        return read_zero_byte(r) && read_zero_byte(r);
+    case IMM_I32: {
+        int32_t v;
+        if (!rd_s32(r, &v))
+            return false;
+        in->lo = (uint32_t)v;
+        return true;
+    }
+    case IMM_I64: {
+        int64_t v;
+        if (!rd_s64(r, &v))
+            return false;
+        in->lo = (uint64_t)v;
+        return true;
+    }
+    case IMM_F32: {
+        uint32_t v;
+        if (!rd_fixed32(r, &v))
+            return false;
+        in->lo = v;
+        return true;
+    }
+    case IMM_F64:
+        return rd_fixed64(r, &in->lo);
+    case IMM_V128: case IMM_SHUFFLE:
+        return rd_fixed64(r, &in->lo) && rd_fixed64(r, &in->hi);
+    case IMM_LANE:
+        return rd_u8(r, &in->lane);
+    case IMM_REFTYPE:
+        return rd_reftype(r, &in->type);
+    case IMM_DATA:
+        return need_data_count(r, m, at) && rd_u32(r, &in->x);
+    case IMM_MEMORY_INIT:
+        return need_data_count(r, m, at) && rd_u32(r, &in->x) && read_zero_byte(r);
+    }
+    return rd_fail_at(r, at, "illegal opcode");
+}
