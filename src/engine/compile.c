@@ -13,7 +13,8 @@
  * carry TEMP_FLAG, constants CONST_FLAG; every slot operand's position is
  * recorded so the final pass can lay the frame out as
  * [params | locals | constants | temps] once the constant count is known. */
-#include "engine/opcodes.h"
+#include "engine/fuse.h"
+#include "engine/translate.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,118 +23,6 @@
  * compares their behaviour. */
 bool engine_peephole = true;
 
-/* The operand-stack and emission primitives run for every instruction of
- * every function loaded: inlined, they are a third of the compiler's cost. */
-#define HOT_INLINE inline __attribute__((always_inline))
-
-#define TEMP_FLAG 0x40000000u
-#define CONST_FLAG 0x80000000u
-#define SLOT_INDEX(s) ((s) & 0x3fffffffu)
-
-enum { CK_FUNC, CK_BLOCK, CK_LOOP, CK_IF, CK_ELSE };
-
-typedef struct sentry {
-    uint8_t type;       /* 0 = unknown (below an unreachable) */
-    uint32_t slot;      /* where the value is now */
-    uint32_t home;      /* its temp slot */
-    uint32_t prev_same; /* next lower entry reading the same local (NONE) */
-} sentry;
-
-#define NONE UINT32_MAX
-#define IS_LOCAL_SLOT(s) (!((s) & (TEMP_FLAG | CONST_FLAG)))
-
-typedef struct fixup {
-    uint32_t instr_pos; /* instruction the offset is relative to */
-    uint32_t word_pos;  /* word to patch */
-    uint32_t next;      /* index + 1 of the next fixup, 0 = none */
-} fixup;
-
-typedef struct ctrl {
-    uint8_t kind;
-    bool unreachable;
-    bool dead_at_start;
-    bool branched;      /* a live branch targets the end label */
-    bool then_live;     /* if/else: the then-arm fell through live */
-    uint8_t single;     /* block type: one result of this type (0 = none) */
-    uint32_t type_index;/* block type: a function type, or UINT32_MAX */
-    uint32_t height;    /* operand stack entries below the block's params */
-    uint32_t base_home; /* home of the first param/result */
-    uint32_t loop_target;
-    uint32_t loop_cost_pos;
-    uint32_t instr_start;
-    uint32_t fixups;
-    fixup else_fix;
-    bool has_else_fix;
-} ctrl;
-
-typedef struct comp {
-    const wasm_module *m;
-    reader r;
-    wasm_error *err;
-    uint32_t func_index;
-    const ftype *type;
-    const int32_t *handlers;
-
-    uint32_t nlocals;
-    uint8_t *ltype;
-    uint32_t *lslot;
-    uint32_t ltype_cap, lslot_cap, lhead_cap, remap_cap;
-    uint32_t *remap;          /* finish(): old constant index -> new */
-    bool validate_only;       /* check the body, emit nothing */
-    uint32_t param_cells, local_cells;
-    /* Stack entries still reading a local: a chain per local slot (lhead),
-     * and all of them in stack order (lrefs, may hold stale entries), so that
-     * no operation has to scan the whole operand stack. */
-    uint32_t *lhead;
-    uint32_t *lrefs;
-    uint32_t nlrefs, lrefcap;
-    /* br_table: stub already emitted per target depth (valid when stamp matches) */
-    uint32_t *stub_pos, *stub_stamp;
-    uint32_t stub_cap, stamp;
-
-    sentry *stack;
-    uint32_t sp, scap;
-    uint32_t max_cells;
-
-    ctrl *ctrls;
-    uint32_t csp, ccap;
-
-    uint32_t *code;
-    uint32_t len, cap;
-    uint32_t *relocs;
-    uint32_t nrelocs, relcap;
-    pc_map *map;
-    uint32_t nmap, mapcap;
-    fixup *fixups;
-    uint32_t nfix, fixcap;
-
-    uint64_t *consts;
-    uint32_t nconsts, constcap;
-    uint64_t *chash; /* (stamp << 32) | index+1 into consts, open addressing */
-    uint32_t chash_cap;
-    uint32_t chash_stamp; /* entries of other stamps are empty */
-
-    uint8_t *const_wide; /* per constant: first cell of a v128 (NULL if none) */
-    sentry *scratch; /* values popped for a moment (one user at a time) */
-    uint32_t scratch_cap;
-
-    bool dead;
-    bool oom;
-    bool fuse;             /* peephole fusion on (see engine_peephole) */
-    uint32_t last_op;
-    uint32_t last_op_pos;
-    uint32_t last_dst_pos; /* 0 = the last instruction has no retargetable dst */
-    uint32_t prev_op, prev_op_pos, prev_dst_pos; /* the one before (OP_COUNT_ = none) */
-    /* where the last few instructions start, since the last reset of the peephole
-     * state (so no label falls between them): fusions reaching further back */
-    uint32_t starts[4]; /* a ring: start k is starts[k & 3] */
-    uint32_t nstarts;   /* instructions started since the reset */
-    uint32_t nknown;    /* how many of the last of them the ring still holds (<= 4) */
-    uint32_t instr_offset; /* byte offset of the instruction being compiled */
-    uint32_t instr_count;
-    uint32_t loop_depth;
-    uint32_t outside_loops;
-} comp;
 
 static const uint8_t op_flags[OP_COUNT_ + 1] = { /* + 1: OP_NOP */
 #define OPF(name, words, flags) [OP_##name] = (flags),
@@ -169,16 +58,7 @@ static bool nomem(comp *c)
     return false;
 }
 
-static bool grow_slow(comp *c, void **p, uint32_t *cap, size_t elem, uint32_t need);
-
-/* The check inline, the reallocation out of line: called for every push and
- * every emitted word. */
-static inline bool grow(comp *c, void **p, uint32_t *cap, size_t elem, uint32_t need)
-{
-    return LIKELY(need <= *cap) || grow_slow(c, p, cap, elem, need);
-}
-
-static bool grow_slow(comp *c, void **p, uint32_t *cap, size_t elem, uint32_t need)
+bool grow_slow(comp *c, void **p, uint32_t *cap, size_t elem, uint32_t need)
 {
     uint64_t n = *cap ? (uint64_t)*cap * 2 : 16;
     while (n < need)
@@ -195,35 +75,13 @@ static bool grow_slow(comp *c, void **p, uint32_t *cap, size_t elem, uint32_t ne
 
 /* ---- emission ------------------------------------------------------------------ */
 
-static HOT_INLINE void emit_word(comp *c, uint32_t w)
-{
-    if (c->len == c->cap && !grow(c, (void **)&c->code, &c->cap, sizeof *c->code, c->len + 1))
-        return;
-    c->code[c->len++] = w;
-}
 
-static void merge_add_pair(comp *c);
-
-/* Forgets the instruction starts at or after pos (code removed or merged). */
-static void drop_starts_from(comp *c, uint32_t pos)
-{
-    while (c->nknown && c->starts[(c->nstarts - 1) & 3] >= pos) {
-        c->nstarts--;
-        c->nknown--;
-    }
-}
-static void merge_copy_pair(comp *c);
-
-static uint32_t emit_op(comp *c, int op)
+uint32_t emit_op(comp *c, int op)
 {
     if (c->dead)
         return 0;
-    /* an i32 compare may still absorb the add before it (add-compare-branch) */
-    if ((c->last_op == OP_I32_ADD || c->last_op == OP_I32_ADD_I) && c->prev_op == c->last_op &&
-        !(op >= OP_I32_EQ && op <= OP_I32_GE_U) && !(op >= OP_I32_EQ_I && op <= OP_I32_GE_U_I))
-        merge_add_pair(c);
-    else if (c->last_op == OP_COPY && c->prev_op == OP_COPY)
-        merge_copy_pair(c);
+    if (c->last_op == c->prev_op && c->last_op != OP_COUNT_ && c->fuse)
+        fuse_pair(c, op);
     uint32_t pos = c->len;
     if ((op_flags[op] & OPF_T) &&
         grow(c, (void **)&c->map, &c->mapcap, sizeof *c->map, c->nmap + 1)) {
@@ -243,131 +101,9 @@ static uint32_t emit_op(comp *c, int op)
     return pos;
 }
 
-/* Two adjacent i32.adds (both of slots, or both with an immediate), final (a
- * new instruction follows that will not fuse with the second), become one
- * I32_ADD2 / I32_ADD_I2: address arithmetic often computes
- * several pointers in a row. No label can fall between them (every label
- * resets the peephole state), and nothing has recorded a position after the
- * first, so shortening the code by a word here is safe. */
-static void merge_add_pair(comp *c)
-{
-    uint32_t first = c->prev_op_pos;
-    if (!c->fuse || c->oom || first + 4 != c->last_op_pos || c->last_op_pos + 4 != c->len)
-        return;
-    uint32_t *w = &c->code[first];
-    int pair = c->last_op == OP_I32_ADD ? OP_I32_ADD2 : OP_I32_ADD_I2;
-    w[0] = (uint32_t)c->handlers[pair];
-    w[4] = w[5];
-    w[5] = w[6];
-    w[6] = w[7];
-    c->len--;
-    drop_starts_from(c, first + 1);
-    for (uint32_t i = c->nrelocs; i-- > 0 && c->relocs[i] > first + 4;)
-        c->relocs[i]--;
-    c->last_op = (uint32_t)pair;
-    c->last_op_pos = first;
-    c->last_dst_pos = c->last_dst_pos ? first + 4 : 0;
-    c->prev_op = OP_COUNT_;
-    c->prev_dst_pos = 0;
-}
 
-/* The same for two copies (register moves of clang's rotated variables, the
- * values of a branch): MOVE2, in order (the second may read the first's
- * destination). */
-static void merge_copy_pair(comp *c)
-{
-    uint32_t first = c->prev_op_pos;
-    if (!c->fuse || c->oom || first + 3 != c->last_op_pos || c->last_op_pos + 3 != c->len)
-        return;
-    uint32_t *w = &c->code[first];
-    w[0] = (uint32_t)c->handlers[OP_MOVE2];
-    w[3] = w[4];
-    w[4] = w[5];
-    c->len--;
-    drop_starts_from(c, first + 1);
-    for (uint32_t i = c->nrelocs; i-- > 0 && c->relocs[i] > first + 3;)
-        c->relocs[i]--;
-    c->last_op = OP_MOVE2;
-    c->last_op_pos = first;
-    c->last_dst_pos = 0;
-    c->prev_op = OP_COUNT_;
-    c->prev_dst_pos = 0;
-}
 
-static HOT_INLINE void emit_imm(comp *c, uint32_t v)
-{
-    if (!c->dead)
-        emit_word(c, v);
-}
 
-static HOT_INLINE void emit_slot(comp *c, uint32_t slot)
-{
-    if (c->dead)
-        return;
-    if ((slot & (TEMP_FLAG | CONST_FLAG)) &&
-        grow(c, (void **)&c->relocs, &c->relcap, sizeof *c->relocs, c->nrelocs + 1))
-        c->relocs[c->nrelocs++] = c->len;
-    emit_word(c, slot);
-}
-
-static HOT_INLINE void emit_dst(comp *c, uint32_t slot)
-{
-    if (c->dead)
-        return;
-    uint32_t pos = c->len;
-    emit_slot(c, slot);
-    c->last_dst_pos = pos;
-}
-
-/* Removes the last instruction (for peephole rewrites). Returns the byte
- * offset it was compiled from when it could trap, so that the instruction
- * replacing it reports the same place. */
-static uint32_t unemit_last(comp *c)
-{
-    uint32_t where = c->instr_offset;
-    if (c->nmap && c->map[c->nmap - 1].code_pos == c->last_op_pos)
-        where = c->map[c->nmap - 1].wasm_offset;
-    c->len = c->last_op_pos;
-    drop_starts_from(c, c->len);
-    while (c->nrelocs && c->relocs[c->nrelocs - 1] >= c->len)
-        c->nrelocs--;
-    while (c->nmap && c->map[c->nmap - 1].code_pos >= c->len)
-        c->nmap--;
-    /* the instruction before becomes the last again */
-    c->last_op = c->prev_op;
-    c->last_op_pos = c->prev_op_pos;
-    c->last_dst_pos = c->prev_dst_pos;
-    c->prev_op = OP_COUNT_;
-    c->prev_dst_pos = 0;
-    return where;
-}
-
-/* Was e's value computed by the instruction just emitted (into e's home)? */
-static bool made_by_last(const comp *c, const sentry *e)
-{
-    return !c->dead && !c->oom && c->last_dst_pos && e->slot == e->home &&
-           c->code[c->last_dst_pos] == e->home;
-}
-
-/* Emits op in place of the last instruction, reporting traps at its offset. */
-static uint32_t replace_last(comp *c, int op)
-{
-    uint32_t saved = c->instr_offset;
-    c->instr_offset = unemit_last(c);
-    uint32_t pos = emit_op(c, op);
-    c->instr_offset = saved;
-    return pos;
-}
-
-static void reset_peephole(comp *c)
-{
-    c->last_dst_pos = 0;
-    c->last_op = OP_COUNT_;
-    c->prev_dst_pos = 0;
-    c->prev_op = OP_COUNT_;
-    c->nstarts = 0;
-    c->nknown = 0;
-}
 
 static void emit_copy(comp *c, uint8_t type, uint32_t dst, uint32_t src)
 {
@@ -407,7 +143,7 @@ static uint32_t const_hash(uint64_t bits, uint32_t cap)
     return (uint32_t)((bits * 0x9E3779B97F4A7C15ull) >> 40) & (cap - 1);
 }
 
-static uint32_t const_slot(comp *c, uint64_t bits)
+uint32_t const_slot(comp *c, uint64_t bits)
 {
     if (c->dead) /* never emitted: no need for a cell */
         return CONST_FLAG;
@@ -790,7 +526,7 @@ static void emit_jump(comp *c, ctrl *f)
 }
 
 /* Writes the branch offset operand at the current position for target f. */
-static void emit_target(comp *c, ctrl *f, uint32_t instr_pos)
+void emit_target(comp *c, ctrl *f, uint32_t instr_pos)
 {
     if (c->dead)
         return;
@@ -813,16 +549,8 @@ static void emit_return(comp *c, uint32_t n_values)
         emit_op(c, OP_RET0);
     } else if (t->ft.result_count == 1 && t->result_cells == 1) {
         const sentry *e = &c->stack[c->sp - 1];
-        if (c->fuse && made_by_last(c, e) && (e->slot & TEMP_FLAG) &&
-            (c->last_op == OP_I32_ADD || c->last_op == OP_I64_ADD)) {
-            /* `return a + b`: the add writes the result cell itself */
-            uint32_t x = c->code[c->last_op_pos + 2], y = c->code[c->last_op_pos + 3];
-            replace_last(c, c->last_op == OP_I32_ADD ? OP_RET_I32_ADD : OP_RET_I64_ADD);
-            emit_slot(c, x);
-            emit_slot(c, y);
-            reset_peephole(c);
+        if (c->fuse && fuse_return(c, e))
             return;
-        }
         emit_op(c, OP_RET1);
         emit_slot(c, e->slot);
     } else {
@@ -857,8 +585,6 @@ static void preserve_local(comp *c, uint32_t slot)
     c->lhead[slot] = NONE;
 }
 
-static bool refs_local(comp *c, uint32_t slot) { return c->lhead[slot] != NONE; }
-
 /* local.set / local.tee: retarget the producer of the value when possible. */
 static bool do_local_set(comp *c, uint32_t idx, bool tee)
 {
@@ -869,14 +595,9 @@ static bool do_local_set(comp *c, uint32_t idx, bool tee)
     sentry v;
     if (!pop_expect(c, t, &v))
         return false;
-    if (!c->dead) {
-        if (c->fuse && c->last_dst_pos && v.slot == v.home && !c->oom &&
-            c->code[c->last_dst_pos] == v.home && !refs_local(c, slot)) {
-            c->code[c->last_dst_pos] = slot;
-        } else {
-            preserve_local(c, slot);
-            emit_copy(c, t, slot, v.slot);
-        }
+    if (!c->dead && !(c->fuse && fuse_local_set(c, &v, slot))) {
+        preserve_local(c, slot);
+        emit_copy(c, t, slot, v.slot);
     }
     /* no peephole reset: the last instruction now writes the local, whose slot
      * never equals a temp's home, and add-compare-branch fusion wants it */
@@ -887,500 +608,7 @@ static bool do_local_set(comp *c, uint32_t idx, bool tee)
 
 /* ---- instruction helpers ------------------------------------------------------------------------ */
 
-/* Binary operations that can take their right operand straight from memory,
- * and whether the left one can be swapped there. */
-static int memory_operand_form(int op, bool *commutative)
-{
-    static const struct { uint16_t op, fused; bool comm; } forms[] = {
-        {OP_I32_ADD, OP_I32_ADD_M, true}, {OP_I32_SUB, OP_I32_SUB_M, false},
-        {OP_I32_MUL, OP_I32_MUL_M, true}, {OP_I32_AND, OP_I32_AND_M, true},
-        {OP_I32_OR, OP_I32_OR_M, true},   {OP_I32_XOR, OP_I32_XOR_M, true},
-        {OP_I64_ADD, OP_I64_ADD_M, true}, {OP_I64_SUB, OP_I64_SUB_M, false},
-        {OP_I64_MUL, OP_I64_MUL_M, true}, {OP_I64_AND, OP_I64_AND_M, true},
-        {OP_I64_OR, OP_I64_OR_M, true},   {OP_I64_XOR, OP_I64_XOR_M, true},
-        {OP_F32_ADD, OP_F32_ADD_M, true}, {OP_F32_SUB, OP_F32_SUB_M, false},
-        {OP_F32_MUL, OP_F32_MUL_M, true}, {OP_F64_ADD, OP_F64_ADD_M, true},
-        {OP_F64_SUB, OP_F64_SUB_M, false}, {OP_F64_MUL, OP_F64_MUL_M, true},
-    };
-    for (size_t i = 0; i < sizeof forms / sizeof forms[0]; i++)
-        if (forms[i].op == op) {
-            *commutative = forms[i].comm;
-            return forms[i].fused;
-        }
-    return -1;
-}
 
-/* The same at an address that is itself a fused i32.add (after LDA_*). */
-static int memory_operand_form_at_sum(int op)
-{
-    static const struct { uint16_t op, fused; } forms[] = {
-        {OP_I32_ADD, OP_I32_ADD_MA}, {OP_I32_MUL, OP_I32_MUL_MA}, {OP_F32_MUL, OP_F32_MUL_MA},
-        {OP_F64_MUL, OP_F64_MUL_MA}, {OP_F32_ADD, OP_F32_ADD_MA}, {OP_F64_ADD, OP_F64_ADD_MA},
-    };
-    for (size_t i = 0; i < sizeof forms / sizeof forms[0]; i++)
-        if (forms[i].op == op)
-            return forms[i].fused;
-    return -1;
-}
-
-static uint32_t unemit_last_two(comp *c);
-
-/* acc = acc + mem[x1+y1+o1], then acc = acc + mem[x2+y2+o2] (a stencil's or
- * a dot product's sum of neighbours): one instruction, and one trip of the
- * running sum through the frame instead of two. The first may be F64_ADD_M
- * (y1 is then a zero constant). The intermediate sum must not be read by the
- * second's address. */
-static void try_add_chain(comp *c)
-{
-    if ((c->prev_op != OP_F64_ADD_MA && c->prev_op != OP_F64_ADD_M) || c->oom)
-        return;
-    const uint32_t *p = &c->code[c->prev_op_pos], *q = &c->code[c->last_op_pos];
-    uint32_t plen = c->prev_op == OP_F64_ADD_MA ? 6 : 5;
-    if (c->prev_op_pos + plen != c->last_op_pos || c->last_op_pos + 6 != c->len)
-        return;
-    uint32_t d = p[1];
-    if (q[1] != d || q[2] != d || q[3] == d || q[4] == d)
-        return;
-    uint32_t a = p[2], x1 = p[3], y1, o1, x2 = q[3], y2 = q[4], o2 = q[5];
-    if (c->prev_op == OP_F64_ADD_MA) {
-        y1 = p[4];
-        o1 = p[5];
-    } else {
-        y1 = const_slot(c, 0);
-        o1 = p[4];
-    }
-    uint32_t saved = c->instr_offset;
-    c->instr_offset = unemit_last_two(c);
-    emit_op(c, OP_F64_ADD2_MA);
-    emit_dst(c, d);
-    emit_slot(c, a);
-    emit_slot(c, x1);
-    emit_slot(c, y1);
-    emit_imm(c, o1);
-    emit_slot(c, x2);
-    emit_slot(c, y2);
-    emit_imm(c, o2);
-    c->instr_offset = saved;
-}
-
-/* `d1 = a1 + b1; d2 = a2 + b2` (I32_ADD2) right before an F64_ADD_MA
- * reading mem[d2+y+off]: one I32_ADD2_F64_ADD_MA, the address staying in a
- * register (the stencil's inner loop starts so: 7 -> 6 handlers per point).
- * The locals are still written. */
-static void try_addr_add_ma(comp *c)
-{
-    if (!c->fuse || c->oom || c->dead || c->last_op != OP_F64_ADD_MA || c->nknown < 2 ||
-        c->starts[(c->nstarts - 1) & 3] != c->last_op_pos || c->last_op_pos + 6 != c->len)
-        return;
-    uint32_t at = c->starts[(c->nstarts - 2) & 3];
-    const uint32_t *w = &c->code[at], *m = &c->code[c->last_op_pos];
-    if (at + 7 != c->last_op_pos || w[0] != (uint32_t)c->handlers[OP_I32_ADD2] ||
-        m[3] != w[4] || w[1] == w[4])
-        return;
-    uint32_t add[7], ma[6];
-    memcpy(add, w, sizeof add);
-    memcpy(ma, m, sizeof ma);
-    uint32_t saved = c->instr_offset;
-    c->instr_offset = unemit_last(c); /* the F64_ADD_MA; the add has no trap entry */
-    c->len = at;
-    while (c->nrelocs && c->relocs[c->nrelocs - 1] >= c->len)
-        c->nrelocs--;
-    drop_starts_from(c, c->len);
-    reset_peephole(c);
-    emit_op(c, OP_I32_ADD2_F64_ADD_MA);
-    emit_slot(c, add[1]);
-    emit_slot(c, add[2]);
-    emit_slot(c, add[3]);
-    emit_slot(c, add[4]);
-    emit_slot(c, add[5]);
-    emit_slot(c, add[6]);
-    emit_dst(c, ma[1]);
-    emit_slot(c, ma[2]);
-    emit_slot(c, ma[4]);
-    emit_imm(c, ma[5]);
-    c->instr_offset = saved;
-}
-
-/* x op load(addr+off) when the load was the last instruction emitted. */
-static bool try_memory_operand(comp *c, int op, uint8_t type, const sentry *a, const sentry *b,
-                               uint32_t dst)
-{
-    if (c->last_op != OP_LD_I32 && c->last_op != OP_LD_I64 && c->last_op != OP_LDA_I32 &&
-        c->last_op != OP_LDA_I64)
-        return false; /* the common case: no load to fold, no table to search */
-    bool comm;
-    int fused = memory_operand_form(op, &comm);
-    if (fused < 0)
-        return false;
-    bool narrow = type == WASM_I32 || type == WASM_F32;
-    /* floats keep their operand order: with two NaNs, x86 returns the first */
-    if (type == WASM_F32 || type == WASM_F64)
-        comm = false;
-    int load = narrow ? OP_LD_I32 : OP_LD_I64;
-    int load_at_sum = narrow ? OP_LDA_I32 : OP_LDA_I64;
-    if (c->last_op == (uint32_t)load_at_sum && (fused = memory_operand_form_at_sum(op)) >= 0) {
-        const sentry *other = made_by_last(c, b) ? a : (comm && made_by_last(c, a)) ? b : NULL;
-        if (!other)
-            return false;
-        uint32_t x = c->code[c->last_op_pos + 2], y = c->code[c->last_op_pos + 3];
-        uint32_t off = c->code[c->last_op_pos + 4];
-        replace_last(c, fused);
-        emit_dst(c, dst);
-        emit_slot(c, other->slot);
-        emit_slot(c, x);
-        emit_slot(c, y);
-        emit_imm(c, off);
-        if (fused == OP_F64_ADD_MA) {
-            try_add_chain(c);
-            try_addr_add_ma(c);
-        }
-        return true;
-    }
-    if (c->last_op != (uint32_t)load)
-        return false;
-    const sentry *from_mem, *other;
-    if (made_by_last(c, b)) {
-        from_mem = b, other = a;
-    } else if (comm && made_by_last(c, a)) {
-        from_mem = a, other = b;
-    } else {
-        return false;
-    }
-    (void)from_mem;
-    uint32_t addr = c->code[c->last_op_pos + 2], off = c->code[c->last_op_pos + 3];
-    replace_last(c, fused);
-    emit_dst(c, dst);
-    emit_slot(c, other->slot);
-    emit_slot(c, addr);
-    emit_imm(c, off);
-    return true;
-}
-
-/* A store of v to a+offset where v = x op mem[a+offset] was just computed. */
-static int rmw_form(comp *c, int store_op, const sentry *addr, const sentry *v, uint32_t offset)
-{
-    static const struct { uint16_t m, st, rmw; } forms[] = {
-        {OP_I32_ADD_M, OP_ST_32, OP_I32_ADD_RMW}, {OP_I32_AND_M, OP_ST_32, OP_I32_AND_RMW},
-        {OP_I32_OR_M, OP_ST_32, OP_I32_OR_RMW},   {OP_I32_XOR_M, OP_ST_32, OP_I32_XOR_RMW},
-        {OP_I64_ADD_M, OP_ST_64, OP_I64_ADD_RMW}, {OP_F32_ADD_M, OP_ST_32, OP_F32_ADD_RMW},
-        {OP_F64_ADD_M, OP_ST_64, OP_F64_ADD_RMW},
-    };
-    if (!made_by_last(c, v))
-        return -1;
-    for (size_t i = 0; i < sizeof forms / sizeof forms[0]; i++)
-        if (forms[i].m == c->last_op && forms[i].st == store_op &&
-            c->code[c->last_op_pos + 3] == addr->slot && c->code[c->last_op_pos + 4] == offset)
-            return forms[i].rmw;
-    return -1;
-}
-
-/* A store of v where v = x op y was just computed into a temporary. */
-static int store_of_result_form(comp *c, int store_op, const sentry *v)
-{
-    static const struct { uint16_t op, st, fused; } forms[] = {
-        {OP_F64_ADD, OP_ST_64, OP_F64_ADD_ST}, {OP_F64_SUB, OP_ST_64, OP_F64_SUB_ST},
-        {OP_F64_MUL, OP_ST_64, OP_F64_MUL_ST}, {OP_I32_ADD, OP_ST_32, OP_I32_ADD_ST},
-        {OP_I64_ADD, OP_ST_64, OP_I64_ADD_ST},
-    };
-    if (!made_by_last(c, v) || !(v->slot & TEMP_FLAG))
-        return -1;
-    for (size_t i = 0; i < sizeof forms / sizeof forms[0]; i++)
-        if (forms[i].op == c->last_op && forms[i].st == store_op)
-            return forms[i].fused;
-    return -1;
-}
-
-static uint32_t unemit_last_two(comp *c);
-
-/* mem[a+off] = ((s + mem[..]) + mem[..]) * k: the F64_ADD2_MA making the sum,
- * then F64_MUL (about to become F64_MUL_ST) scaling it, become one
- * F64_ADD2_MA_MUL_ST; the sum's temporary is dead, read only by the multiply (the stencil's
- * `0.2 * (...)`: 5 -> 4 handlers per point). */
-static bool try_sum_mul_store(comp *c, uint32_t addr, uint32_t offset)
-{
-    if (c->prev_op != OP_F64_ADD2_MA || c->prev_op_pos + 9 != c->last_op_pos ||
-        c->last_op_pos + 4 != c->len)
-        return false;
-    uint32_t sum[9], x = c->code[c->last_op_pos + 2], k = c->code[c->last_op_pos + 3];
-    memcpy(sum, &c->code[c->prev_op_pos], sizeof sum);
-    if (x != sum[1] || !(x & TEMP_FLAG))
-        return false;
-    uint32_t saved = c->instr_offset;
-    c->instr_offset = unemit_last_two(c);
-    emit_op(c, OP_F64_ADD2_MA_MUL_ST);
-    emit_slot(c, addr);
-    for (int i = 1; i < 9; i++)
-        (i == 5 || i == 8) ? emit_imm(c, sum[i]) : emit_slot(c, sum[i]);
-    emit_slot(c, k);
-    emit_imm(c, offset);
-    c->instr_offset = saved;
-    reset_peephole(c);
-    return true;
-}
-
-/* Removes the last two instructions; returns the byte offset of the first
- * (the earlier trap site) for the instruction replacing them. */
-static uint32_t unemit_last_two(comp *c)
-{
-    uint32_t first = c->prev_op_pos;
-    uint32_t where = c->instr_offset;
-    for (uint32_t i = c->nmap; i-- > 0 && c->map[i].code_pos >= first;)
-        where = c->map[i].wasm_offset;
-    c->len = first;
-    while (c->nrelocs && c->relocs[c->nrelocs - 1] >= c->len)
-        c->nrelocs--;
-    while (c->nmap && c->map[c->nmap - 1].code_pos >= c->len)
-        c->nmap--;
-    /* no label came in between: the instructions before stay fusable */
-    uint32_t nstarts = c->nstarts, nknown = c->nknown;
-    reset_peephole(c);
-    c->nstarts = nstarts;
-    c->nknown = nknown;
-    drop_starts_from(c, c->len);
-    return where;
-}
-
-/* The address arithmetic right before an F64_MULADD_RMW about to be emitted
- * at c->len: `d1 = a1 + b1; d2 = a2 + b2` (I32_ADD2) with the store's address
- * in d1 and the product's in d2, or `d = a + k` (I32_ADD_I) with the store's
- * address in d. Fused, the handler keeps the addresses in registers instead
- * of passing them through frame cells (gemm's inner loop: 5 handlers per two
- * elements become 3). The locals are still written: they may be read later.
- * Returns the fused opcode after removing the add, or -1. */
-static int take_addr_add(comp *c, uint32_t addr, uint32_t x, uint32_t add[7])
-{
-    if (!c->fuse || c->oom || c->dead || !c->nknown)
-        return -1;
-    uint32_t at = c->starts[(c->nstarts - 1) & 3];
-    const uint32_t *w = &c->code[at];
-    int op;
-    uint32_t words;
-    if (at + 7 == c->len && w[0] == (uint32_t)c->handlers[OP_I32_ADD2] && w[1] == addr &&
-        w[4] == x && w[1] != w[4]) {
-        op = OP_I32_ADD2_MULADD_RMW;
-        words = 7;
-    } else if (at + 4 == c->len && w[0] == (uint32_t)c->handlers[OP_I32_ADD_I] && w[1] == addr) {
-        op = OP_I32_ADD_I_MULADD_RMW;
-        words = 4;
-    } else {
-        return -1;
-    }
-    for (uint32_t i = 0; i < 7; i++)
-        add[i] = i < words ? w[i] : 0;
-    c->len = at;
-    while (c->nrelocs && c->relocs[c->nrelocs - 1] >= c->len)
-        c->nrelocs--;
-    while (c->nmap && c->map[c->nmap - 1].code_pos >= c->len)
-        c->nmap--;
-    drop_starts_from(c, c->len);
-    return op;
-}
-
-/* mem[a+off] = k * mem[x+y+off2] + mem[a+off] (`c[j] += k * b[j]`): an
- * F64_MUL_M/_MA into a temporary, then F64_ADD_M of that temporary and
- * mem[a+off] (about to become F64_ADD_RMW), become one instruction. */
-static bool try_muladd_rmw(comp *c, uint32_t addr, uint32_t offset)
-{
-    if ((c->prev_op != OP_F64_MUL_M && c->prev_op != OP_F64_MUL_MA && c->prev_op != OP_F64_MUL) ||
-        !c->prev_dst_pos)
-        return false;
-    uint32_t t = c->code[c->last_op_pos + 2]; /* the add's register operand */
-    const uint32_t *mul = &c->code[c->prev_op_pos];
-    uint32_t mul_words = c->prev_op == OP_F64_MUL ? 4 : c->prev_op == OP_F64_MUL_M ? 5 : 6;
-    if (!(t & TEMP_FLAG) || mul[1] != t || c->prev_dst_pos != c->prev_op_pos + 1 ||
-        c->last_op_pos != c->prev_op_pos + mul_words)
-        return false;
-    if (c->prev_op == OP_F64_MUL) { /* both factors in cells: mem[a+off] += x * y */
-        uint32_t x = mul[2], y = mul[3];
-        uint32_t saved = c->instr_offset;
-        c->instr_offset = unemit_last_two(c);
-        emit_op(c, OP_F64_MULADD_RMW_R);
-        emit_slot(c, addr);
-        emit_slot(c, x);
-        emit_slot(c, y);
-        emit_imm(c, offset);
-        c->instr_offset = saved;
-        reset_peephole(c);
-        return true;
-    }
-    uint32_t k = mul[2], x = mul[3], y, moff;
-    if (c->prev_op == OP_F64_MUL_M) {
-        y = const_slot(c, 0);
-        moff = mul[4];
-    } else {
-        y = mul[4];
-        moff = mul[5];
-    }
-    if (k == t) /* the multiplier was the temporary itself: keep it simple */
-        return false;
-    uint32_t saved = c->instr_offset;
-    c->instr_offset = unemit_last_two(c);
-    uint32_t add[7];
-    int fused = take_addr_add(c, addr, x, add);
-    if (fused == OP_I32_ADD2_MULADD_RMW) {
-        emit_op(c, fused);
-        emit_dst(c, add[1]);
-        emit_slot(c, add[2]);
-        emit_slot(c, add[3]);
-        emit_dst(c, add[4]);
-        emit_slot(c, add[5]);
-        emit_slot(c, add[6]);
-        emit_slot(c, k);
-        emit_slot(c, y);
-        emit_imm(c, offset);
-        emit_imm(c, moff);
-        c->instr_offset = saved;
-        reset_peephole(c);
-        return true;
-    }
-    if (fused == OP_I32_ADD_I_MULADD_RMW) {
-        emit_op(c, fused);
-        emit_dst(c, add[1]);
-        emit_slot(c, add[2]);
-        emit_imm(c, add[3]);
-        emit_slot(c, k);
-        emit_slot(c, x);
-        emit_slot(c, y);
-        emit_imm(c, offset);
-        emit_imm(c, moff);
-        c->instr_offset = saved;
-        reset_peephole(c);
-        return true;
-    }
-    emit_op(c, OP_F64_MULADD_RMW);
-    emit_slot(c, addr);
-    emit_slot(c, k);
-    emit_slot(c, x);
-    emit_slot(c, y);
-    emit_imm(c, offset);
-    emit_imm(c, moff);
-    c->instr_offset = saved;
-    reset_peephole(c);
-    return true;
-}
-
-/* i32 operations with a constant operand take it as an immediate, so the
- * constant needs no frame cell. */
-static const struct { uint16_t op, imm, mirror; bool comm; } imm_forms[] = {
-    {OP_I32_ADD, OP_I32_ADD_I, 0, true},      {OP_I32_MUL, OP_I32_MUL_I, 0, true},
-    {OP_I32_AND, OP_I32_AND_I, 0, true},      {OP_I32_OR, OP_I32_OR_I, 0, true},
-    {OP_I32_XOR, OP_I32_XOR_I, 0, true},      {OP_I32_SHL, OP_I32_SHL_I, 0, false},
-    {OP_I32_SHR_S, OP_I32_SHR_S_I, 0, false}, {OP_I32_SHR_U, OP_I32_SHR_U_I, 0, false},
-    {OP_I32_ROTL, OP_I32_ROTL_I, 0, false},
-    {OP_I32_EQ, OP_I32_EQ_I, OP_I32_EQ_I, false},       {OP_I32_NE, OP_I32_NE_I, OP_I32_NE_I, false},
-    {OP_I32_LT_S, OP_I32_LT_S_I, OP_I32_GT_S_I, false}, {OP_I32_LT_U, OP_I32_LT_U_I, OP_I32_GT_U_I, false},
-    {OP_I32_GT_S, OP_I32_GT_S_I, OP_I32_LT_S_I, false}, {OP_I32_GT_U, OP_I32_GT_U_I, OP_I32_LT_U_I, false},
-    {OP_I32_LE_S, OP_I32_LE_S_I, OP_I32_GE_S_I, false}, {OP_I32_LE_U, OP_I32_LE_U_I, OP_I32_GE_U_I, false},
-    {OP_I32_GE_S, OP_I32_GE_S_I, OP_I32_LE_S_I, false}, {OP_I32_GE_U, OP_I32_GE_U_I, OP_I32_LE_U_I, false},
-};
-
-static bool try_immediate(comp *c, int op, const sentry *a, const sentry *b, uint32_t dst)
-{
-    if (c->dead)
-        return false;
-    uint32_t imm;
-    const sentry *x;
-    int form = -1;
-    if (b->slot & CONST_FLAG) {
-        imm = (uint32_t)c->consts[SLOT_INDEX(b->slot)];
-        x = a;
-        if (op == OP_I32_SUB) {
-            form = OP_I32_ADD_I;
-            imm = 0u - imm;
-        }
-        for (size_t i = 0; form < 0 && i < sizeof imm_forms / sizeof imm_forms[0]; i++)
-            if (imm_forms[i].op == op)
-                form = imm_forms[i].imm;
-    } else if (a->slot & CONST_FLAG) {
-        /* constant on the left: commute, or mirror a comparison */
-        imm = (uint32_t)c->consts[SLOT_INDEX(a->slot)];
-        x = b;
-        for (size_t i = 0; form < 0 && i < sizeof imm_forms / sizeof imm_forms[0]; i++)
-            if (imm_forms[i].op == op)
-                form = imm_forms[i].comm ? imm_forms[i].imm : imm_forms[i].mirror ? imm_forms[i].mirror : -1;
-    } else {
-        return false;
-    }
-    if (form < 0)
-        return false;
-    emit_op(c, form);
-    emit_dst(c, dst);
-    emit_slot(c, x->slot);
-    emit_imm(c, imm);
-    return true;
-}
-
-/* a ^ rotl(x, k), a | (x << k)...: hash and checksum code combines shifted
- * and rotated copies of a word; the shift just computed into a temporary
- * becomes the operation's right operand. */
-static bool try_shifted_operand(comp *c, int op, const sentry *a, const sentry *b, uint32_t dst)
-{
-    static const struct { uint16_t op, shift, fused; } forms[] = {
-        {OP_I32_XOR, OP_I32_ROTL_I, OP_I32_XOR_ROTL_I}, {OP_I32_XOR, OP_I32_SHR_U_I, OP_I32_XOR_SHR_U_I},
-        {OP_I32_XOR, OP_I32_SHL_I, OP_I32_XOR_SHL_I},   {OP_I32_OR, OP_I32_ROTL_I, OP_I32_OR_ROTL_I},
-        {OP_I32_OR, OP_I32_SHR_U_I, OP_I32_OR_SHR_U_I}, {OP_I32_OR, OP_I32_SHL_I, OP_I32_OR_SHL_I},
-    };
-    const sentry *other;
-    if (made_by_last(c, b) && (b->slot & TEMP_FLAG))
-        other = a; /* both are commutative */
-    else if (made_by_last(c, a) && (a->slot & TEMP_FLAG))
-        other = b;
-    else
-        return false;
-    for (size_t i = 0; i < sizeof forms / sizeof forms[0]; i++)
-        if (forms[i].op == op && forms[i].shift == c->last_op) {
-            uint32_t x = c->code[c->last_op_pos + 2], k = c->code[c->last_op_pos + 3];
-            replace_last(c, forms[i].fused);
-            emit_dst(c, dst);
-            emit_slot(c, other->slot);
-            emit_slot(c, x);
-            emit_imm(c, k);
-            return true;
-        }
-    return false;
-}
-
-/* x + a*b (two roundings, as wasm wants: the engine is built with
- * -ffp-contract=off) with the product just computed into a temporary. The
- * add keeps its operand order (NaN payloads), hence two forms. */
-static bool try_mul_add(comp *c, const sentry *a, const sentry *b, uint32_t dst)
-{
-    int form;
-    const sentry *other;
-    if (made_by_last(c, b) && (b->slot & TEMP_FLAG) && !(made_by_last(c, a))) {
-        form = OP_F64_MUL_ADD, other = a;
-    } else if (made_by_last(c, a) && (a->slot & TEMP_FLAG) && !(made_by_last(c, b))) {
-        form = OP_F64_MUL_ADD_R, other = b;
-    } else {
-        return false;
-    }
-    uint32_t x = c->code[c->last_op_pos + 2], y = c->code[c->last_op_pos + 3];
-    replace_last(c, form);
-    emit_dst(c, dst);
-    emit_slot(c, other->slot);
-    emit_slot(c, x);
-    emit_slot(c, y);
-    return true;
-}
-
-/* a + d where d = mem[x+y+off] was just loaded into a local (local.tee or
- * set, then get): one F64_LDA_ADD that still writes the local (the stencil
- * keeps row[j+1] for the next point so: 6 -> 5 handlers per point). */
-static bool try_add_loaded(comp *c, const sentry *a, const sentry *b, uint32_t dst)
-{
-    const uint32_t *w = &c->code[c->last_op_pos];
-    if (c->oom || c->last_op_pos + 5 != c->len || b->slot != w[1] || !c->last_dst_pos)
-        return false;
-    uint32_t d = w[1], x = w[2], y = w[3], off = w[4];
-    replace_last(c, OP_F64_LDA_ADD);
-    emit_slot(c, d);
-    emit_slot(c, x);
-    emit_slot(c, y);
-    emit_imm(c, off);
-    emit_dst(c, dst);
-    emit_slot(c, a->slot);
-    return true;
-}
 
 static bool binary(comp *c, uint8_t in, uint8_t out, int op)
 {
@@ -1401,15 +629,7 @@ static bool binary(comp *c, uint8_t in, uint8_t out, int op)
         return false;
     if (c->dead)
         return true;
-    if (c->fuse && (op == OP_I32_XOR || op == OP_I32_OR) && try_shifted_operand(c, op, &a, &b, d->home))
-        return true;
-    if (c->fuse && try_memory_operand(c, op, in, &a, &b, d->home))
-        return true;
-    if (c->fuse && op == OP_F64_ADD && c->last_op == OP_F64_MUL && try_mul_add(c, &a, &b, d->home))
-        return true;
-    if (c->fuse && op == OP_F64_ADD && c->last_op == OP_LDA_I64 && try_add_loaded(c, &a, &b, d->home))
-        return true;
-    if (c->fuse && in == WASM_I32 && try_immediate(c, op, &a, &b, d->home))
+    if (c->fuse && fuse_binary(c, op, in, &a, &b, d->home))
         return true;
     emit_op(c, op);
     emit_dst(c, d->home);
@@ -1527,117 +747,12 @@ static bool plain(comp *c, const instr *in)
     return true;
 }
 
-/* Integer compares that a following br_if / if can absorb. */
-static int fused_branch(uint32_t op, bool negate)
-{
-    static const struct { uint16_t cmp, br, inv; } map[] = {
-        {OP_I32_EQ, OP_BR_I32_EQ, OP_BR_I32_NE},     {OP_I32_NE, OP_BR_I32_NE, OP_BR_I32_EQ},
-        {OP_I32_LT_S, OP_BR_I32_LT_S, OP_BR_I32_GE_S}, {OP_I32_LT_U, OP_BR_I32_LT_U, OP_BR_I32_GE_U},
-        {OP_I32_GT_S, OP_BR_I32_GT_S, OP_BR_I32_LE_S}, {OP_I32_GT_U, OP_BR_I32_GT_U, OP_BR_I32_LE_U},
-        {OP_I32_LE_S, OP_BR_I32_LE_S, OP_BR_I32_GT_S}, {OP_I32_LE_U, OP_BR_I32_LE_U, OP_BR_I32_GT_U},
-        {OP_I32_GE_S, OP_BR_I32_GE_S, OP_BR_I32_LT_S}, {OP_I32_GE_U, OP_BR_I32_GE_U, OP_BR_I32_LT_U},
-        {OP_I64_EQ, OP_BR_I64_EQ, OP_BR_I64_NE},     {OP_I64_NE, OP_BR_I64_NE, OP_BR_I64_EQ},
-        {OP_I64_LT_S, OP_BR_I64_LT_S, OP_BR_I64_GE_S}, {OP_I64_LT_U, OP_BR_I64_LT_U, OP_BR_I64_GE_U},
-        {OP_I64_GT_S, OP_BR_I64_GT_S, OP_BR_I64_LE_S}, {OP_I64_GT_U, OP_BR_I64_GT_U, OP_BR_I64_LE_U},
-        {OP_I64_LE_S, OP_BR_I64_LE_S, OP_BR_I64_GT_S}, {OP_I64_LE_U, OP_BR_I64_LE_U, OP_BR_I64_GT_U},
-        {OP_I64_GE_S, OP_BR_I64_GE_S, OP_BR_I64_LT_S}, {OP_I64_GE_U, OP_BR_I64_GE_U, OP_BR_I64_LT_U},
-        {OP_I32_EQZ, OP_BR_EQZ_I32, OP_BR_NEZ_I32},  {OP_I64_EQZ, OP_BR_EQZ_I64, OP_BR_NEZ_I64},
-        {OP_I32_EQ_I, OP_BR_I32_EQ_I, OP_BR_I32_NE_I}, {OP_I32_NE_I, OP_BR_I32_NE_I, OP_BR_I32_EQ_I},
-        {OP_I32_LT_S_I, OP_BR_I32_LT_S_I, OP_BR_I32_GE_S_I}, {OP_I32_LT_U_I, OP_BR_I32_LT_U_I, OP_BR_I32_GE_U_I},
-        {OP_I32_GT_S_I, OP_BR_I32_GT_S_I, OP_BR_I32_LE_S_I}, {OP_I32_GT_U_I, OP_BR_I32_GT_U_I, OP_BR_I32_LE_U_I},
-        {OP_I32_LE_S_I, OP_BR_I32_LE_S_I, OP_BR_I32_GT_S_I}, {OP_I32_LE_U_I, OP_BR_I32_LE_U_I, OP_BR_I32_GT_U_I},
-        {OP_I32_GE_S_I, OP_BR_I32_GE_S_I, OP_BR_I32_LT_S_I}, {OP_I32_GE_U_I, OP_BR_I32_GE_U_I, OP_BR_I32_LT_U_I},
-    };
-    for (size_t i = 0; i < sizeof map / sizeof map[0]; i++)
-        if (map[i].cmp == op)
-            return negate ? map[i].inv : map[i].br;
-    return -1;
-}
-
-/* The add-compare-branch form of compare-branch br when the last instruction
- * is an add whose result is the compare's left operand a. */
-static int add_branch_form(comp *c, int br, uint32_t a)
-{
-    if (c->dead || c->oom || !c->last_dst_pos || c->code[c->last_dst_pos] != a)
-        return -1;
-    if (c->last_op == OP_I32_ADD || c->last_op == OP_I32_ADD_I) {
-        bool y_imm = c->last_op == OP_I32_ADD_I;
-        if (br >= OP_BR_I32_EQ && br <= OP_BR_I32_GE_U)
-            return (y_imm ? OP_AB32I_EQ : OP_AB32_EQ) + (br - OP_BR_I32_EQ);
-        if (br >= OP_BR_I32_EQ_I && br <= OP_BR_I32_GE_U_I)
-            return (y_imm ? OP_AB32IBI_EQ : OP_AB32BI_EQ) + (br - OP_BR_I32_EQ_I);
-    } else if (c->last_op == OP_I64_ADD) {
-        if (br >= OP_BR_I64_EQ && br <= OP_BR_I64_GE_U)
-            return OP_AB64_EQ + (br - OP_BR_I64_EQ);
-    }
-    return -1;
-}
-
-/* The compare-branch testing (b cc' a) for one testing (a cc b). */
-static int mirror_branch(int br)
-{
-    static const int8_t mirror[10] = {0, 1, 4, 5, 2, 3, 8, 9, 6, 7}; /* EQ NE LT_S LT_U GT_S ... */
-    if (br >= OP_BR_I32_EQ && br <= OP_BR_I32_GE_U)
-        return OP_BR_I32_EQ + mirror[br - OP_BR_I32_EQ];
-    if (br >= OP_BR_I64_EQ && br <= OP_BR_I64_GE_U)
-        return OP_BR_I64_EQ + mirror[br - OP_BR_I64_EQ];
-    return -1;
-}
-
-/* Emits "branch to f if cond (negate: if !cond)", absorbing a compare that
- * produced cond just before. */
+/* Emits "branch to f if cond (negate: if !cond)". */
 static void emit_cond_branch(comp *c, const sentry *cond, ctrl *f, bool negate)
 {
     if (c->dead)
         return;
-    int fused = -1;
-    if (c->last_dst_pos && cond->slot == cond->home && !c->oom &&
-        c->code[c->last_dst_pos] == cond->home)
-        fused = c->fuse ? fused_branch(c->last_op, negate) : -1;
-    if (fused >= 0) {
-        bool unary_cmp = c->last_op == OP_I32_EQZ || c->last_op == OP_I64_EQZ;
-        bool imm = c->last_op >= OP_I32_EQ_I && c->last_op <= OP_I32_GE_U_I;
-        uint32_t a = c->code[c->last_op_pos + 2];
-        uint32_t b = unary_cmp ? 0 : c->code[c->last_op_pos + 3];
-        unemit_last(c);
-        int ab = unary_cmp ? -1 : add_branch_form(c, fused, a);
-        if (ab < 0 && !unary_cmp && !imm) {
-            /* the add's result on the right: swap the operands, mirror the test */
-            int mirrored = mirror_branch(fused);
-            if (mirrored >= 0 && (ab = add_branch_form(c, mirrored, b)) >= 0) {
-                uint32_t t = a;
-                a = b;
-                b = t;
-            }
-        }
-        if (ab >= 0) {
-            /* d = x + y just before: one instruction adds, compares and branches */
-            uint32_t d = c->code[c->last_op_pos + 1], x = c->code[c->last_op_pos + 2];
-            uint32_t y = c->code[c->last_op_pos + 3];
-            bool y_imm = c->last_op == OP_I32_ADD_I;
-            uint32_t pos = replace_last(c, ab);
-            emit_slot(c, d);
-            emit_slot(c, x);
-            if (y_imm)
-                emit_imm(c, y);
-            else
-                emit_slot(c, y);
-            if (imm)
-                emit_imm(c, b);
-            else
-                emit_slot(c, b);
-            emit_target(c, f, pos);
-            reset_peephole(c);
-            return;
-        }
-        uint32_t pos = emit_op(c, fused);
-        emit_slot(c, a);
-        if (imm)
-            emit_imm(c, b);
-        else if (!unary_cmp)
-            emit_slot(c, b);
-        emit_target(c, f, pos);
-    } else {
+    if (!c->fuse || !fuse_cond_branch(c, cond, f, negate)) {
         uint32_t pos = emit_op(c, negate ? OP_BR_UNLESS : OP_BR_IF);
         emit_slot(c, cond->slot);
         emit_target(c, f, pos);
@@ -2147,22 +1262,8 @@ static bool do_load(comp *c, const instr *in)
     if (!d)
         return false;
     uint32_t offset = in->y;
-    if (c->fuse && made_by_last(c, &a) &&
-        (c->last_op == OP_I32_ADD || c->last_op == OP_I32_ADD_I)) {
-        /* the address is an i32.add just computed: add inside the load
-         * (a constant addend is read from its frame cell: compilers
-         * leave `x + k` unfolded when it may wrap, so the offset field
-         * cannot take it) */
-        uint32_t x = c->code[c->last_op_pos + 2], y = c->code[c->last_op_pos + 3];
-        if (c->last_op == OP_I32_ADD_I)
-            y = const_slot(c, y);
-        replace_last(c, OP_LDA_I32 + (info->emits - OP_LD_I32));
-        emit_dst(c, d->home);
-        emit_slot(c, x);
-        emit_slot(c, y);
-        emit_imm(c, offset);
+    if (c->fuse && fuse_load(c, info->emits, &a, d->home, offset))
         return true;
-    }
     emit_op(c, info->emits);
     emit_dst(c, d->home);
     emit_slot(c, a.slot);
@@ -2178,43 +1279,8 @@ static bool do_store(comp *c, const instr *in)
         return false;
     uint32_t offset = in->y;
     int store = info->emits;
-    int rmw = c->fuse ? rmw_form(c, store, &a, &v, offset) : -1;
-    if (rmw == OP_F64_ADD_RMW && try_muladd_rmw(c, a.slot, offset))
+    if (c->fuse && fuse_store(c, store, &a, &v, offset))
         return true;
-    if (rmw >= 0) {
-        /* mem[a] = x op mem[a]: one read-modify-write instruction */
-        uint32_t other = c->code[c->last_op_pos + 2];
-        replace_last(c, rmw);
-        emit_slot(c, a.slot);
-        emit_slot(c, other);
-        emit_imm(c, offset);
-        reset_peephole(c);
-        return true;
-    }
-    int st = c->fuse ? store_of_result_form(c, store, &v) : -1;
-    if (st == OP_F64_MUL_ST && try_sum_mul_store(c, a.slot, offset))
-        return true;
-    if (st >= 0) {
-        /* mem[a] = x op y: the operation stores its result itself */
-        uint32_t x = c->code[c->last_op_pos + 2], y = c->code[c->last_op_pos + 3];
-        replace_last(c, st);
-        emit_slot(c, a.slot);
-        emit_slot(c, x);
-        emit_slot(c, y);
-        emit_imm(c, offset);
-        reset_peephole(c);
-        return true;
-    }
-    if (c->fuse && made_by_last(c, &a) && c->last_op == OP_I32_ADD) {
-        uint32_t x = c->code[c->last_op_pos + 2], y = c->code[c->last_op_pos + 3];
-        replace_last(c, OP_STA_8 + (store - OP_ST_8));
-        emit_slot(c, x);
-        emit_slot(c, y);
-        emit_slot(c, v.slot);
-        emit_imm(c, offset);
-        reset_peephole(c);
-        return true;
-    }
     emit_op(c, store);
     emit_slot(c, a.slot);
     emit_slot(c, v.slot);
