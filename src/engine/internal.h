@@ -46,6 +46,35 @@ typedef union cell {
 } cell;
 
 static inline uint32_t type_cells(uint8_t t) { return t == WASM_V128 ? 2u : 1u; }
+
+/* Values in and out of cells, the one conversion between the API's
+ * wasm_value and the engine's cells (arguments and results of calls across
+ * the host boundary, globals). A value of type t fills type_cells(t) cells;
+ * i32 and f32 are zero-extended. The value's own type tag is not consulted:
+ * callers pass values already checked against t. */
+static inline void value_to_cells(uint8_t t, const wasm_value *v, cell *c)
+{
+    switch (t) {
+    case WASM_I32: case WASM_F32: c[0].i64 = v->of.i32; break;
+    case WASM_I64: case WASM_F64: c[0].i64 = v->of.i64; break;
+    case WASM_V128: memcpy(c, v->of.v128, 16); break;
+    default: c[0].i64 = 0; c[0].ref = v->of.funcref; break; /* funcref, externref */
+    }
+}
+
+static inline wasm_value value_from_cells(uint8_t t, const cell *c)
+{
+    wasm_value v;
+    memset(&v, 0, sizeof v);
+    v.type = (wasm_type)t;
+    switch (t) {
+    case WASM_I32: case WASM_F32: v.of.i32 = c[0].i32; break;
+    case WASM_I64: case WASM_F64: v.of.i64 = c[0].i64; break;
+    case WASM_V128: memcpy(v.of.v128, c, 16); break;
+    default: v.of.funcref = c[0].ref; break;
+    }
+    return v;
+}
 static inline int is_reftype(uint8_t t) { return t == WASM_FUNCREF || t == WASM_EXTERNREF; }
 static inline int is_valtype(uint8_t t)
 {

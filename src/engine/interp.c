@@ -191,36 +191,16 @@ static void report_trap(wasm_store *s, wasm_error *err, wasm_trap_kind kind, con
 static void cells_to_values(const wasm_type *types, uint32_t n, const cell *c, wasm_value *out)
 {
     for (uint32_t i = 0; i < n; i++) {
-        out[i].type = types[i];
-        memset(&out[i].of, 0, sizeof out[i].of);
-        if (types[i] == WASM_V128) {
-            memcpy(out[i].of.v128, c, 16);
-            c += 2;
-        } else {
-            switch (types[i]) {
-            case WASM_I32: case WASM_F32: out[i].of.i32 = c->i32; break;
-            case WASM_I64: case WASM_F64: out[i].of.i64 = c->i64; break;
-            default: out[i].of.funcref = c->ref; break;
-            }
-            c++;
-        }
+        out[i] = value_from_cells((uint8_t)types[i], c);
+        c += type_cells((uint8_t)types[i]);
     }
 }
 
 static void values_to_cells(const wasm_type *types, uint32_t n, const wasm_value *v, cell *c)
 {
     for (uint32_t i = 0; i < n; i++) {
-        if (types[i] == WASM_V128) {
-            memcpy(c, v[i].of.v128, 16);
-            c += 2;
-        } else {
-            switch (types[i]) {
-            case WASM_I32: case WASM_F32: c->i64 = v[i].of.i32; break;
-            case WASM_I64: case WASM_F64: c->i64 = v[i].of.i64; break;
-            default: c->ref = v[i].of.funcref; break;
-            }
-            c++;
-        }
+        value_to_cells((uint8_t)types[i], &v[i], c);
+        c += type_cells((uint8_t)types[i]);
     }
 }
 

@@ -734,33 +734,6 @@ int64_t wasm_table_grow(wasm_table *t, uint32_t delta, wasm_value init)
 
 /* ---- globals -------------------------------------------------------------------------------------- */
 
-static void value_to_cells(wasm_value v, cell *c)
-{
-    c[0].i64 = 0;
-    c[1].i64 = 0;
-    switch (v.type) {
-    case WASM_I32: case WASM_F32: c[0].i64 = v.of.i32; break;
-    case WASM_I64: case WASM_F64: c[0].i64 = v.of.i64; break;
-    case WASM_V128: memcpy(c, v.of.v128, 16); break;
-    case WASM_FUNCREF: c[0].ref = v.of.funcref; break;
-    case WASM_EXTERNREF: c[0].ref = v.of.externref; break;
-    }
-}
-
-static wasm_value cells_to_value(uint8_t type, const cell *c)
-{
-    wasm_value v;
-    memset(&v, 0, sizeof v);
-    v.type = (wasm_type)type;
-    switch (type) {
-    case WASM_I32: case WASM_F32: v.of.i32 = c[0].i32; break;
-    case WASM_I64: case WASM_F64: v.of.i64 = c[0].i64; break;
-    case WASM_V128: memcpy(v.of.v128, c, 16); break;
-    default: v.of.funcref = c[0].ref; break;
-    }
-    return v;
-}
-
 wasm_global *wasm_global_new(wasm_store *store, wasm_type type, bool mutable_, wasm_value value,
                              wasm_error *err)
 {
@@ -779,17 +752,17 @@ wasm_global *wasm_global_new(wasm_store *store, wasm_type type, bool mutable_, w
     }
     g->type = (uint8_t)type;
     g->mut = mutable_;
-    value_to_cells(value, g->val);
+    value_to_cells(g->type, &value, g->val);
     return g;
 }
 
-wasm_value wasm_global_get(const wasm_global *g) { return cells_to_value(g->type, g->val); }
+wasm_value wasm_global_get(const wasm_global *g) { return value_from_cells(g->type, g->val); }
 
 bool wasm_global_set(wasm_global *g, wasm_value value)
 {
     if (!g || !g->mut || value.type != (wasm_type)g->type)
         return false;
-    value_to_cells(value, g->val);
+    value_to_cells(g->type, &value, g->val);
     return true;
 }
 
@@ -1106,18 +1079,14 @@ wasm_status wasm_call(wasm_store *store, wasm_func *func, const wasm_value *args
     }
     cell *c = cells;
     for (uint32_t i = 0; i < t->param_count; i++) {
-        cell two[2];
-        value_to_cells(args[i], two);
-        c[0] = two[0];
-        if (t->params[i] == WASM_V128)
-            c[1] = two[1];
+        value_to_cells((uint8_t)t->params[i], &args[i], c);
         c += type_cells((uint8_t)t->params[i]);
     }
     wasm_status st = interp_call(store, func, cells, err);
     if (st == WASM_OK) {
         c = cells;
         for (uint32_t i = 0; i < t->result_count; i++) {
-            results[i] = cells_to_value((uint8_t)t->results[i], c);
+            results[i] = value_from_cells((uint8_t)t->results[i], c);
             c += type_cells((uint8_t)t->results[i]);
         }
     }
