@@ -19,9 +19,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-/* Testing hook: the fuzzer compiles modules with and without fusion and
- * compares their behaviour. */
-bool engine_peephole = true;
 
 
 static const uint8_t op_flags[OP_COUNT_ + 1] = { /* + 1: OP_NOP */
@@ -1782,5 +1779,7 @@ bool compile_function(comp *c, const wasm_module *m, uint32_t def_index, const u
         ok = fail(c, "function needs too large a frame");
     if (ok && !validate_only)
         ok = finish(c, fc);
+    if (ok && !validate_only && m->dump)
+        dump_function(fc);
     return ok;
 }

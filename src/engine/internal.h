@@ -234,8 +234,8 @@ struct wasm_module {
     data_def *datas;
 
     /* function bodies: module byte offsets, and the code section (from
-     * code_origin on: a copy, or the caller's bytes for
-     * wasm_module_new_borrowed) kept for compilation on first call */
+     * code_origin on: a copy, or the caller's bytes when the options borrow
+     * them) kept for compilation on first call */
     uint32_t code_count;
     uint32_t *body_start, *body_end;
     bool has_code_section;
@@ -243,6 +243,7 @@ struct wasm_module {
     const uint8_t *code_bytes; /* code_copy, or the caller's bytes from code_origin on */
     size_t code_origin;
     bool fuse;               /* peephole fusion when compiling */
+    bool dump;               /* print each function's internal code when translated */
     int lazy_lock;           /* spin lock around lazy compilation */
     comp *lazy_ws;
 
@@ -254,9 +255,6 @@ struct wasm_module {
 
     size_t byte_size;
 };
-
-/* Peephole fusion in the compiler (default on; tests turn it off to compare). */
-extern bool engine_peephole;
 
 /* Decode (syntax only), validate (module level), compile (bodies). */
 bool decode_module(wasm_module *m, const uint8_t *bytes, size_t size, wasm_error *err);

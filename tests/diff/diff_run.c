@@ -26,6 +26,7 @@
  *
  * Exit status: 0 when the module was run (whatever it did), 2 on bad usage. */
 #include "engine/wasm.h"
+#include "engine_options.h"
 
 #include <inttypes.h>
 #include <stdio.h>
@@ -383,7 +384,8 @@ static bool call_export(wasm_store *store, const options *o, wasm_func *f,
 static void run_module(const uint8_t *bytes, size_t size, const options *o)
 {
     wasm_error err;
-    wasm_module *m = wasm_module_new(bytes, size, &err);
+    wasm_module_options engine = engine_options_from_env();
+    wasm_module *m = wasm_module_new_with(bytes, size, &engine, &err);
     if (!m) {
         fputs("load error\n", out);
         fprintf(stderr, "diff_run: %s: %s\n", wasm_status_name(err.status), err.message);

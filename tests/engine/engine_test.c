@@ -31,7 +31,11 @@ static uint8_t *read_all(const char *path, size_t *size)
     return buf;
 }
 
-static uint8_t **borrowed; /* module bytes lent with ENGINE_TEST_BORROW=1 */
+/* How the modules are loaded (engine_test [--lazy] [--borrow] DIR): the
+ * defaults, or every function translated on its first call, the bytes lent
+ * to the engine rather than copied. */
+static wasm_module_options load_options;
+static uint8_t **borrowed; /* module bytes lent with --borrow (freed at exit) */
 static size_t borrowed_count;
 
 static wasm_module *load(const char *name)
@@ -45,11 +49,10 @@ static wasm_module *load(const char *name)
         return NULL;
     }
     wasm_error err;
-    wasm_module *m;
-    if (getenv("ENGINE_TEST_BORROW")) {
-        /* wasm_module_new_borrowed: the bytes must outlive the module (freed at exit,
-         * after every module; ASan would catch a read after that) */
-        m = wasm_module_new_borrowed(bytes, size, &err);
+    wasm_module *m = wasm_module_new_with(bytes, size, &load_options, &err);
+    if (load_options.borrow_bytes) {
+        /* the bytes must outlive the module (freed at exit, after every
+         * module; ASan would catch a read after that) */
         uint8_t **grown = realloc(borrowed, (borrowed_count + 1) * sizeof *grown);
         if (grown) {
             borrowed = grown;
@@ -60,7 +63,6 @@ static wasm_module *load(const char *name)
             free(bytes);
         }
     } else {
-        m = wasm_module_new(bytes, size, &err);
         free(bytes);
     }
     if (!m)
@@ -526,6 +528,21 @@ static void test_errors(void)
         wasm_module_free(m);
     }
     CHECK(clean);
+    /* options the engine cannot honour are refused, naming the problem */
+    wasm_module_options jit = {.tier = WASM_TIER_JIT};
+    CHECK(wasm_module_new_with(valid, sizeof valid, &jit, &err) == NULL);
+    CHECK_EQ_INT(err.status, WASM_ERR_ARGUMENT);
+    CHECK(strstr(err.message, "JIT") != NULL);
+    wasm_module_options bad = {.compile = (wasm_compile_when)7};
+    CHECK(wasm_module_new_with(valid, sizeof valid, &bad, &err) == NULL);
+    CHECK_EQ_INT(err.status, WASM_ERR_ARGUMENT);
+    wasm_module_options interp = {.tier = WASM_TIER_INTERP, .compile = WASM_COMPILE_LAZY, .no_fusion = true};
+    m = wasm_module_new_with(valid, sizeof valid, &interp, &err);
+    CHECK(m != NULL);
+    wasm_module_free(m);
+    m = wasm_module_new_with(valid, sizeof valid, NULL, &err); /* NULL: the defaults */
+    CHECK(m != NULL);
+    wasm_module_free(m);
     CHECK_EQ_STR(wasm_status_name(WASM_ERR_UNLINKABLE), "unlinkable");
     CHECK_EQ_STR(wasm_trap_message(WASM_TRAP_INDIRECT_CALL_TYPE), "indirect call type mismatch");
 }
@@ -610,14 +627,25 @@ static void test_simd(void)
 
 int main(int argc, char **argv)
 {
-    wasm_dir = argc > 1 ? argv[1] : "build/tests/engine/wat";
+    int i = 1;
+    for (; i < argc && !strncmp(argv[i], "--", 2); i++) {
+        if (!strcmp(argv[i], "--lazy")) {
+            load_options.compile = WASM_COMPILE_LAZY;
+        } else if (!strcmp(argv[i], "--borrow")) {
+            load_options.borrow_bytes = true;
+        } else {
+            fprintf(stderr, "usage: engine_test [--lazy] [--borrow] [DIR]\n");
+            return 2;
+        }
+    }
+    wasm_dir = i < argc ? argv[i] : "build/tests/engine/wat";
     test_host_functions();
     test_limits();
     test_linking();
     test_errors();
     test_simd();
-    for (size_t i = 0; i < borrowed_count; i++)
-        free(borrowed[i]);
+    for (size_t k = 0; k < borrowed_count; k++)
+        free(borrowed[k]);
     free(borrowed);
     return check_summary();
 }

@@ -10,7 +10,7 @@
  *   gen_diff [COUNT [FIRST_SEED]]     (default 3000 modules from seed 1)
  *   gen_diff -dump SEED > x.wasm      (writes one module, for debugging) */
 #include "check.h"
-#include "engine/internal.h"
+#include "engine/internal.h" /* reads memory and globals of the instance directly */
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -645,9 +645,8 @@ static bool run_once(const buf *mod, bool fuse, outcome *o, char *why, size_t wh
 {
     memset(o, 0, sizeof *o);
     wasm_error err;
-    engine_peephole = fuse;
-    wasm_module *m = wasm_module_new(mod->p, mod->n, &err);
-    engine_peephole = true;
+    wasm_module_options options = {.no_fusion = !fuse};
+    wasm_module *m = wasm_module_new_with(mod->p, mod->n, &options, &err);
     if (!m) {
         snprintf(why, why_len, "generated module does not load: %s", err.message);
         return false;

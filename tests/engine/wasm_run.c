@@ -9,6 +9,7 @@
  * Exit status: the program's exit code; 70 + trap kind on a trap; 2 on a bad
  * module or usage. --time prints load/instantiate/run times to stderr. */
 #include "engine/wasm.h"
+#include "engine_options.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -259,7 +260,8 @@ int main(int argc, char **argv)
     }
     double t0 = now();
     wasm_error err;
-    wasm_module *m = wasm_module_new(bytes, size, &err);
+    wasm_module_options options = engine_options_from_env();
+    wasm_module *m = wasm_module_new_with(bytes, size, &options, &err);
     free(bytes);
     double t1 = now();
     if (!m) {

@@ -11,6 +11,7 @@
  * failure too (what follows it cannot be trusted). -v prints every failure's
  * detail (default: the first 20 per file), -k keeps going quietly. */
 #include "engine/wasm.h"
+#include "engine_options.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -192,7 +193,8 @@ static wasm_module *load_module(script *s, const char *filename, wasm_error *err
         err->status = WASM_ERR_ARGUMENT;
         return NULL;
     }
-    wasm_module *m = wasm_module_new(bytes, size, err);
+    wasm_module_options options = engine_options_from_env();
+    wasm_module *m = wasm_module_new_with(bytes, size, &options, err);
     free(bytes);
     if (m) {
         if (s->nloaded == s->caploaded) {

@@ -6,10 +6,11 @@ set -u
 : "${BUILD:=build}"
 p=0 f=0
 # Small modules are compiled at load, big ones on first call: the unit tests
-# run both ways (ENGINE_LAZY=1 forces translation on first call), the lazy way
-# with the module bytes borrowed rather than copied (wasm_module_new_borrowed).
+# run both ways (--lazy: the module option forcing translation on first
+# call), the lazy way with the module bytes borrowed rather than copied
+# (--borrow).
 for cmd in "$BUILD/tests/engine_test $BUILD/tests/engine/wat" \
-    "env ENGINE_LAZY=1 ENGINE_TEST_BORROW=1 $BUILD/tests/engine_test $BUILD/tests/engine/wat" \
+    "$BUILD/tests/engine_test --lazy --borrow $BUILD/tests/engine/wat" \
     "$BUILD/tests/gen_diff 2000"; do
     out=$($cmd 2>&1); rc=$?
     echo "$out" | grep -v '^[0-9]* passed, [0-9]* failed$'
