@@ -1674,6 +1674,7 @@ static bool finish(comp *c, func_code *fc)
     fc->map_count = c->nmap;
     /* published last: a non-NULL code pointer means the function is ready */
     __atomic_store_n(&fc->code, code, __ATOMIC_RELEASE);
+    __atomic_add_fetch(&((wasm_module *)c->m)->translated, 1, __ATOMIC_RELEASE);
     fc->fuel_cost = c->outside_loops ? c->outside_loops : 1;
     return true;
 }
@@ -1682,8 +1683,7 @@ bool compile_lazy(const func_code *cfc, wasm_error *err)
 {
     func_code *fc = (func_code *)cfc;
     wasm_module *m = (wasm_module *)fc->module;
-    while (__atomic_exchange_n(&m->lazy_lock, 1, __ATOMIC_ACQUIRE))
-        ;
+    module_lock(m);
     bool ok = true;
     if (!__atomic_load_n(&fc->code, __ATOMIC_ACQUIRE)) {
         if (!m->lazy_ws)
@@ -1693,7 +1693,7 @@ bool compile_lazy(const func_code *cfc, wasm_error *err)
         if (!m->lazy_ws)
             err_set(err, WASM_ERR_NOMEM, "out of memory compiling function %u", fc->func_index);
     }
-    __atomic_store_n(&m->lazy_lock, 0, __ATOMIC_RELEASE);
+    module_unlock(m);
     return ok;
 }
 

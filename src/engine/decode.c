@@ -803,6 +803,7 @@ void module_free_contents(wasm_module *m)
     free(m->body_end);
     free(m->code_copy);
     compiler_free(m->lazy_ws);
+    free(m->code_index);
     free(m->declared_refs);
     free(m->module_name);
     for (uint32_t i = 0; i < m->name_count; i++)

@@ -244,8 +244,14 @@ struct wasm_module {
     size_t code_origin;
     bool fuse;               /* peephole fusion when compiling */
     bool dump;               /* print each function's internal code when translated */
-    int lazy_lock;           /* spin lock around lazy compilation */
+    int lock;                /* spin lock: lazy compilation, the code index */
     comp *lazy_ws;
+    uint32_t translated;     /* functions translated so far */
+    /* The translated functions sorted by code address, to name the frames of
+     * a trap backtrace: built when a trap needs it, rebuilt when functions
+     * were translated since (code_index_of: `translated` when built). */
+    const func_code **code_index;
+    uint32_t code_index_count, code_index_of;
 
     uint8_t *declared_refs;  /* per function: may be used by ref.func */
 
@@ -255,6 +261,19 @@ struct wasm_module {
 
     size_t byte_size;
 };
+
+/* A module may be shared between threads: what changes after creation
+ * (lazy translation, the code index) changes under its lock. */
+static inline void module_lock(const wasm_module *m)
+{
+    while (__atomic_exchange_n(&((wasm_module *)m)->lock, 1, __ATOMIC_ACQUIRE))
+        ;
+}
+
+static inline void module_unlock(const wasm_module *m)
+{
+    __atomic_store_n(&((wasm_module *)m)->lock, 0, __ATOMIC_RELEASE);
+}
 
 /* Decode (syntax only), validate (module level), compile (bodies). */
 bool decode_module(wasm_module *m, const uint8_t *bytes, size_t size, wasm_error *err);
@@ -382,6 +401,11 @@ struct wasm_store {
     /* last host trap/exit */
     char host_msg[400];
     int32_t exit_code;
+
+    /* functions examined to name the frames of trap backtraces (index
+     * entries built, search steps): bounded per trap whatever the depth of
+     * the stack; tests/engine/backtrace_test.c checks the bound */
+    uint64_t backtrace_work;
 };
 
 struct wasm_call_ctx {

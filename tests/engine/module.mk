@@ -61,6 +61,14 @@ $(BUILD)/fuzz/engine_module: tests/engine/fuzz_engine_module.c $(ENGINE_FUZZ_OBJ
 
 FUZZ_TARGETS += $(BUILD)/fuzz/engine_module
 
+# Trap backtraces: bounded work however deep the stack (white box: reads the
+# store's work counter).
+BACKTRACE_TEST := $(BUILD)/tests/backtrace_test
+$(BACKTRACE_TEST): $(BUILD)/tests/engine/backtrace_test.o $(ENGINE_LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(ENGINE_LDLIBS)
+TEST_DEPS += $(BACKTRACE_TEST)
+
 # Differential test of peephole fusion on generated programs.
 GEN_DIFF := $(BUILD)/tests/gen_diff
 $(GEN_DIFF): $(BUILD)/tests/engine/gen_diff.o $(ENGINE_LIB)

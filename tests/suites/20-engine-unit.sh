@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# Unit tests of the engine's embedding API (tests/engine/engine_test.c) and the
+# Unit tests of the engine's embedding API (tests/engine/engine_test.c), the
+# bounded cost of trap backtraces (tests/engine/backtrace_test.c) and the
 # differential test of the compiler's fusion on generated programs
-# (tests/engine/gen_diff.c), the unit tests also with lazy translation. Prints the combined "N passed, N failed".
+# (tests/engine/gen_diff.c), the unit tests also with lazy translation. Prints
+# the combined "N passed, N failed".
 set -u
 : "${BUILD:=build}"
 p=0 f=0
@@ -11,6 +13,7 @@ p=0 f=0
 # (--borrow).
 for cmd in "$BUILD/tests/engine_test $BUILD/tests/engine/wat" \
     "$BUILD/tests/engine_test --lazy --borrow $BUILD/tests/engine/wat" \
+    "$BUILD/tests/backtrace_test" \
     "$BUILD/tests/gen_diff 2000"; do
     out=$($cmd 2>&1); rc=$?
     echo "$out" | grep -v '^[0-9]* passed, [0-9]* failed$'
