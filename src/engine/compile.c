@@ -77,7 +77,7 @@ uint32_t emit_op(comp *c, int op)
 {
     if (c->dead)
         return 0;
-    if (c->last_op == c->prev_op && c->last_op != OP_COUNT_ && c->fuse)
+    if (c->last_op == c->prev_op && c->fuse)
         fuse_pair(c, op);
     uint32_t pos = c->len;
     if ((op_flags[op] & OPF_T) &&

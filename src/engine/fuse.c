@@ -678,7 +678,7 @@ static int mirror_branch(int br)
 
 /* ---- entry points (fuse.h) --------------------------------------------------- */
 
-void fuse_pair(comp *c, int next_op)
+void fuse_pair_slow(comp *c, int next_op)
 {
     /* an i32 compare may still absorb the add before it (add-compare-branch) */
     if ((c->last_op == OP_I32_ADD || c->last_op == OP_I32_ADD_I) &&
@@ -689,7 +689,7 @@ void fuse_pair(comp *c, int next_op)
         merge_copy_pair(c);
 }
 
-bool fuse_binary(comp *c, int op, uint8_t type, const sentry *a, const sentry *b, uint32_t dst)
+bool fuse_binary_slow(comp *c, int op, uint8_t type, const sentry *a, const sentry *b, uint32_t dst)
 {
     if ((op == OP_I32_XOR || op == OP_I32_OR) && try_shifted_operand(c, op, a, b, dst))
         return true;
@@ -702,7 +702,7 @@ bool fuse_binary(comp *c, int op, uint8_t type, const sentry *a, const sentry *b
     return type == WASM_I32 && try_immediate(c, op, a, b, dst);
 }
 
-bool fuse_load(comp *c, int op, const sentry *addr, uint32_t dst, uint32_t offset)
+bool fuse_load_slow(comp *c, int op, const sentry *addr, uint32_t dst, uint32_t offset)
 {
     if (!made_by_last(c, addr) || (c->last_op != OP_I32_ADD && c->last_op != OP_I32_ADD_I))
         return false;
@@ -720,7 +720,7 @@ bool fuse_load(comp *c, int op, const sentry *addr, uint32_t dst, uint32_t offse
     return true;
 }
 
-bool fuse_store(comp *c, int op, const sentry *addr, const sentry *value, uint32_t offset)
+bool fuse_store_slow(comp *c, int op, const sentry *addr, const sentry *value, uint32_t offset)
 {
     int rmw = rmw_form(c, op, addr, value, offset);
     if (rmw == OP_F64_ADD_RMW && try_muladd_rmw(c, addr->slot, offset))
@@ -763,18 +763,7 @@ bool fuse_store(comp *c, int op, const sentry *addr, const sentry *value, uint32
     return false;
 }
 
-bool fuse_local_set(comp *c, const sentry *value, uint32_t slot)
-{
-    /* the instruction just emitted computed the value into its home, and no
-     * stack entry still reads the local: it writes the local directly */
-    if (!c->last_dst_pos || value->slot != value->home || c->oom ||
-        c->code[c->last_dst_pos] != value->home || c->lhead[slot] != NONE)
-        return false;
-    c->code[c->last_dst_pos] = slot;
-    return true;
-}
-
-bool fuse_return(comp *c, const sentry *value)
+bool fuse_return_slow(comp *c, const sentry *value)
 {
     if (!made_by_last(c, value) || !(value->slot & TEMP_FLAG) ||
         (c->last_op != OP_I32_ADD && c->last_op != OP_I64_ADD))
@@ -790,7 +779,7 @@ bool fuse_return(comp *c, const sentry *value)
 
 /* A compare that produced cond just before becomes a compare-and-branch, and
  * an add just before that compare an add-compare-branch. */
-bool fuse_cond_branch(comp *c, const sentry *cond, ctrl *f, bool negate)
+bool fuse_cond_branch_slow(comp *c, const sentry *cond, ctrl *f, bool negate)
 {
     if (!c->last_dst_pos || cond->slot != cond->home || c->oom ||
         c->code[c->last_dst_pos] != cond->home)

@@ -17,6 +17,9 @@ const wasm_opinfo wasm_ops[WOP_COUNT] = {
                                 NIN(in1, in2, in3),   {T_##in1, T_##in2, T_##in3}, T_##out},
 #include "engine/opcodes.def"
 #undef OP
+    /* the prefixes: read_imm_slow reads the instruction that follows */
+    [0xfc] = {.imm = IMM_PREFIX},
+    [0xfd] = {.imm = IMM_PREFIX},
 };
 
 /* Operand types are listed deepest first with no gaps: the translator pops
@@ -75,15 +78,29 @@ static bool need_data_count(reader *r, const wasm_module *m, size_t at)
 
 bool read_imm_slow(reader *r, const wasm_module *m, instr *in, size_t at)
 {
+    if (in->info->imm == IMM_PREFIX) {
+        uint32_t sub, prefix = in->code;
+        if (!rd_u32(r, &sub))
+            return false;
+        /* out of range: the prefix's own entry, which stands for no instruction */
+        if (prefix == 0xfc)
+            in->code = sub < WOP_FC_COUNT ? WOP_FC_BASE + sub : 0xfc;
+        else
+            in->code = sub < WOP_FD_COUNT ? WOP_FD_BASE + sub : 0xfd;
+        in->info = &wasm_ops[in->code];
+        if (in->info->imm == IMM_PREFIX) /* sub out of range */
+            return rd_fail_at(r, at, prefix == 0xfc ? "illegal opcode (unknown 0xfc operator)"
+                                                    : "illegal opcode (unknown 0xfd operator)");
+    }
     const wasm_opinfo *info = in->info;
     uint32_t n;
     switch ((enum imm_kind)info->imm) {
     case IMM_NONE:
         return true;
-    case IMM_ILLEGAL:
-        if (in->code == 0xfc || (in->code >= WOP_FC_BASE && in->code < WOP_FC_BASE + WOP_FC_COUNT))
+    case IMM_ILLEGAL: case IMM_PREFIX:
+        if (in->code >= WOP_FC_BASE && in->code < WOP_FC_BASE + WOP_FC_COUNT)
             return rd_fail_at(r, at, "illegal opcode (unknown 0xfc operator)");
-        if (in->code == 0xfd || in->code >= WOP_FD_BASE)
+        if (in->code >= WOP_FD_BASE)
             return rd_fail_at(r, at, "illegal opcode (unknown 0xfd operator)");
         return rd_fail_at(r, at, "illegal opcode");
     case IMM_BLOCK:

@@ -29,6 +29,7 @@ enum wasm_opcode {
 /* What follows the opcode (fields of `instr` they fill). */
 enum imm_kind {
     IMM_ILLEGAL = 0,   /* no such instruction (the table's gaps) */
+    IMM_PREFIX,        /* 0xfc, 0xfd: the instruction is the LEB128 u32 that follows */
     IMM_NONE,
     IMM_BLOCK,         /* block type: type = 0x40 (none) or a value type, or 0 with x = type index */
     IMM_LABEL,         /* x = label depth */
@@ -111,19 +112,10 @@ static inline __attribute__((always_inline)) bool read_instr(reader *r, const wa
 {
     size_t at = r->pos;
     uint32_t code = r->base[r->pos++];
-    if (code == 0xfc || code == 0xfd) {
-        uint32_t sub;
-        if (!rd_u32(r, &sub))
-            return false;
-        if (code == 0xfc)
-            code = sub < WOP_FC_COUNT ? WOP_FC_BASE + sub : 0xfc; /* 0xfc itself: illegal */
-        else
-            code = sub < WOP_FD_COUNT ? WOP_FD_BASE + sub : 0xfd;
-    }
     const wasm_opinfo *info = &wasm_ops[code];
     in->info = info;
     in->code = code;
-    /* the commonest immediates inline, the rest (and errors) out of line */
+    /* the commonest immediates inline, the rest (prefixes, errors) out of line */
     switch (info->imm) {
     case IMM_NONE:
         return true;
@@ -136,6 +128,16 @@ static inline __attribute__((always_inline)) bool read_instr(reader *r, const wa
         in->lo = (uint32_t)v;
         return true;
     }
+    case IMM_BLOCK:
+        if (LIKELY(r->pos < r->end)) { /* no result, or one value: the index form out of line */
+            uint8_t b = r->base[r->pos];
+            if (b == 0x40 || is_valtype(b)) {
+                r->pos++;
+                in->type = b;
+                return true;
+            }
+        }
+        break;
     case IMM_MEMARG: {
         size_t flags_at = r->pos;
         if (!rd_u32(r, &in->x))
