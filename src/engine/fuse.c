@@ -113,40 +113,33 @@ static uint32_t replace_last(comp *c, int op)
     return pos;
 }
 
-/* Binary operations that can take their right operand straight from memory,
- * and whether the left one can be swapped there. */
+/* Binary operations that can take their right operand straight from memory
+ * (the _M form after a plain load, the _MA form after a load at a fused
+ * address), and whether the left one can be swapped there. Indexed by
+ * instruction; 0 (OP_BR) is no form. */
+static const struct { uint16_t m, ma; bool comm; } memory_form[OP_COUNT_] = {
+    [OP_I32_ADD] = {OP_I32_ADD_M, OP_I32_ADD_MA, true}, [OP_I32_SUB] = {OP_I32_SUB_M, 0, false},
+    [OP_I32_MUL] = {OP_I32_MUL_M, OP_I32_MUL_MA, true}, [OP_I32_AND] = {OP_I32_AND_M, 0, true},
+    [OP_I32_OR] = {OP_I32_OR_M, 0, true},               [OP_I32_XOR] = {OP_I32_XOR_M, 0, true},
+    [OP_I64_ADD] = {OP_I64_ADD_M, 0, true},             [OP_I64_SUB] = {OP_I64_SUB_M, 0, false},
+    [OP_I64_MUL] = {OP_I64_MUL_M, 0, true},             [OP_I64_AND] = {OP_I64_AND_M, 0, true},
+    [OP_I64_OR] = {OP_I64_OR_M, 0, true},               [OP_I64_XOR] = {OP_I64_XOR_M, 0, true},
+    [OP_F32_ADD] = {OP_F32_ADD_M, OP_F32_ADD_MA, true}, [OP_F32_SUB] = {OP_F32_SUB_M, 0, false},
+    [OP_F32_MUL] = {OP_F32_MUL_M, OP_F32_MUL_MA, true}, [OP_F64_ADD] = {OP_F64_ADD_M, OP_F64_ADD_MA, true},
+    [OP_F64_SUB] = {OP_F64_SUB_M, 0, false},            [OP_F64_MUL] = {OP_F64_MUL_M, OP_F64_MUL_MA, true},
+};
+_Static_assert(OP_BR == 0, "0 marks a missing form");
+
 static int memory_operand_form(int op, bool *commutative)
 {
-    static const struct { uint16_t op, fused; bool comm; } forms[] = {
-        {OP_I32_ADD, OP_I32_ADD_M, true}, {OP_I32_SUB, OP_I32_SUB_M, false},
-        {OP_I32_MUL, OP_I32_MUL_M, true}, {OP_I32_AND, OP_I32_AND_M, true},
-        {OP_I32_OR, OP_I32_OR_M, true},   {OP_I32_XOR, OP_I32_XOR_M, true},
-        {OP_I64_ADD, OP_I64_ADD_M, true}, {OP_I64_SUB, OP_I64_SUB_M, false},
-        {OP_I64_MUL, OP_I64_MUL_M, true}, {OP_I64_AND, OP_I64_AND_M, true},
-        {OP_I64_OR, OP_I64_OR_M, true},   {OP_I64_XOR, OP_I64_XOR_M, true},
-        {OP_F32_ADD, OP_F32_ADD_M, true}, {OP_F32_SUB, OP_F32_SUB_M, false},
-        {OP_F32_MUL, OP_F32_MUL_M, true}, {OP_F64_ADD, OP_F64_ADD_M, true},
-        {OP_F64_SUB, OP_F64_SUB_M, false}, {OP_F64_MUL, OP_F64_MUL_M, true},
-    };
-    for (size_t i = 0; i < sizeof forms / sizeof forms[0]; i++)
-        if (forms[i].op == op) {
-            *commutative = forms[i].comm;
-            return forms[i].fused;
-        }
-    return -1;
+    *commutative = memory_form[op].comm;
+    return memory_form[op].m ? memory_form[op].m : -1;
 }
 
 /* The same at an address that is itself a fused i32.add (after LDA_*). */
 static int memory_operand_form_at_sum(int op)
 {
-    static const struct { uint16_t op, fused; } forms[] = {
-        {OP_I32_ADD, OP_I32_ADD_MA}, {OP_I32_MUL, OP_I32_MUL_MA}, {OP_F32_MUL, OP_F32_MUL_MA},
-        {OP_F64_MUL, OP_F64_MUL_MA}, {OP_F32_ADD, OP_F32_ADD_MA}, {OP_F64_ADD, OP_F64_ADD_MA},
-    };
-    for (size_t i = 0; i < sizeof forms / sizeof forms[0]; i++)
-        if (forms[i].op == op)
-            return forms[i].fused;
-    return -1;
+    return memory_form[op].ma ? memory_form[op].ma : -1;
 }
 
 /* Removes the last two instructions; returns the byte offset of the first
@@ -305,34 +298,34 @@ static bool try_memory_operand(comp *c, int op, uint8_t type, const sentry *a, c
 /* A store of v to a+offset where v = x op mem[a+offset] was just computed. */
 static int rmw_form(comp *c, int store_op, const sentry *addr, const sentry *v, uint32_t offset)
 {
-    static const struct { uint16_t m, st, rmw; } forms[] = {
-        {OP_I32_ADD_M, OP_ST_32, OP_I32_ADD_RMW}, {OP_I32_AND_M, OP_ST_32, OP_I32_AND_RMW},
-        {OP_I32_OR_M, OP_ST_32, OP_I32_OR_RMW},   {OP_I32_XOR_M, OP_ST_32, OP_I32_XOR_RMW},
-        {OP_I64_ADD_M, OP_ST_64, OP_I64_ADD_RMW}, {OP_F32_ADD_M, OP_ST_32, OP_F32_ADD_RMW},
-        {OP_F64_ADD_M, OP_ST_64, OP_F64_ADD_RMW},
+    /* by the operation just emitted: the store it must be, the fused form */
+    static const struct { uint16_t st, rmw; } forms[OP_COUNT_] = {
+        [OP_I32_ADD_M] = {OP_ST_32, OP_I32_ADD_RMW}, [OP_I32_AND_M] = {OP_ST_32, OP_I32_AND_RMW},
+        [OP_I32_OR_M] = {OP_ST_32, OP_I32_OR_RMW},   [OP_I32_XOR_M] = {OP_ST_32, OP_I32_XOR_RMW},
+        [OP_I64_ADD_M] = {OP_ST_64, OP_I64_ADD_RMW}, [OP_F32_ADD_M] = {OP_ST_32, OP_F32_ADD_RMW},
+        [OP_F64_ADD_M] = {OP_ST_64, OP_F64_ADD_RMW},
     };
-    if (!made_by_last(c, v))
+    if (!made_by_last(c, v) || c->last_op >= OP_COUNT_)
         return -1;
-    for (size_t i = 0; i < sizeof forms / sizeof forms[0]; i++)
-        if (forms[i].m == c->last_op && forms[i].st == store_op &&
-            c->code[c->last_op_pos + 3] == addr->slot && c->code[c->last_op_pos + 4] == offset)
-            return forms[i].rmw;
+    if (forms[c->last_op].rmw && forms[c->last_op].st == store_op &&
+        c->code[c->last_op_pos + 3] == addr->slot && c->code[c->last_op_pos + 4] == offset)
+        return forms[c->last_op].rmw;
     return -1;
 }
 
 /* A store of v where v = x op y was just computed into a temporary. */
 static int store_of_result_form(comp *c, int store_op, const sentry *v)
 {
-    static const struct { uint16_t op, st, fused; } forms[] = {
-        {OP_F64_ADD, OP_ST_64, OP_F64_ADD_ST}, {OP_F64_SUB, OP_ST_64, OP_F64_SUB_ST},
-        {OP_F64_MUL, OP_ST_64, OP_F64_MUL_ST}, {OP_I32_ADD, OP_ST_32, OP_I32_ADD_ST},
-        {OP_I64_ADD, OP_ST_64, OP_I64_ADD_ST},
+    /* by the operation just emitted: the store it must be, the fused form */
+    static const struct { uint16_t st, fused; } forms[OP_COUNT_] = {
+        [OP_F64_ADD] = {OP_ST_64, OP_F64_ADD_ST}, [OP_F64_SUB] = {OP_ST_64, OP_F64_SUB_ST},
+        [OP_F64_MUL] = {OP_ST_64, OP_F64_MUL_ST}, [OP_I32_ADD] = {OP_ST_32, OP_I32_ADD_ST},
+        [OP_I64_ADD] = {OP_ST_64, OP_I64_ADD_ST},
     };
-    if (!made_by_last(c, v) || !(v->slot & TEMP_FLAG))
+    if (!made_by_last(c, v) || !(v->slot & TEMP_FLAG) || c->last_op >= OP_COUNT_)
         return -1;
-    for (size_t i = 0; i < sizeof forms / sizeof forms[0]; i++)
-        if (forms[i].op == c->last_op && forms[i].st == store_op)
-            return forms[i].fused;
+    if (forms[c->last_op].fused && forms[c->last_op].st == store_op)
+        return forms[c->last_op].fused;
     return -1;
 }
 
