@@ -5,9 +5,9 @@
  * is about to emit may combine with the ones just emitted (the peephole
  * window in comp, translate.h). fuse_pair merges a pair in place; the others
  * return true when they emitted the fused form, and the caller then emits
- * nothing more; false leaves the code as it was. The translator calls them only when the module's fusion option is on:
- * with it off, the translation is the plain one, which gen_diff and the
- * fuzzer compare against.
+ * nothing more; false leaves the code as it was. The translator calls them
+ * only when the module's fusion option is on: with it off, the translation
+ * is the plain one, which gen_diff and the fuzzer compare against.
  *
  * Most instructions fuse with nothing: the entry points below are inline
  * gates that rule that out from the peephole window in a few instructions
