@@ -1,4 +1,5 @@
-/* KVM shim: internal interfaces between its files. Freestanding. */
+/* KVM shim: internal interfaces between its files. Freestanding: Linux names
+ * (errno values, system call numbers, flags) come from abi/linux_abi.h. */
 #ifndef SHIM_KVM_SHIM_H
 #define SHIM_KVM_SHIM_H
 
@@ -6,8 +7,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "abi/kvm_boot.h"
+#include "abi/linux_abi.h"
+#include "abi/log_level.h"
 #include "sallyport/keep.h"
-#include "shim/kvm/boot.h"
 
 #define PAGE_SIZE 4096ull
 #define HUGE_SIZE (2ull << 20)
@@ -23,13 +26,6 @@ struct keep_regs {
 struct percpu {
     uint64_t user_rsp;
     char *kstack_top;
-};
-
-/* Linux errno values used by the shim. */
-enum {
-    EPERM_ = 1, ENOENT_ = 2, ESRCH_ = 3, EINTR_ = 4, EIO_ = 5, EBADF_ = 9, EAGAIN_ = 11,
-    ENOMEM_ = 12, EACCES_ = 13, EFAULT_ = 14, EEXIST_ = 17, ENODEV_ = 19, EINVAL_ = 22,
-    ENOTTY_ = 25, ERANGE_ = 34, ENOSYS_ = 38, ETIMEDOUT_ = 110,
 };
 
 /* ---- main.c ---- */

@@ -1,6 +1,15 @@
-/* The contract between the KVM VMM (src/backend/kvm) and the KVM shim: the
- * memory layout, the shim's header (what the VMM needs to know about the shim
- * image) and the boot information the VMM writes before the first KVM_RUN.
+/* SHARED BY HOST AND KEEP: the contract between the KVM VMM
+ * (src/backend/kvm) and the KVM shim (src/shim/kvm): the memory layout, the
+ * shim's header (what the VMM needs to know about the shim image) and the
+ * boot information the VMM writes before the first KVM_RUN. Self-contained
+ * (only <stdint.h>; assembler-safe outside the __ASSEMBLER__ guards, because
+ * the shim's entry.S uses the layout); no code. Documented with the other
+ * shared formats in docs/abi.md.
+ *
+ * Writers and readers: the shim's build writes struct shim_header (entry.S),
+ * the VMM reads and checks it (src/backend/kvm/image.c) and then writes
+ * struct keep_boot_info, the GDT, IDT and TSS where the header says; the shim
+ * reads the boot information once at start (src/shim/kvm/main.c).
  *
  * The VMM puts the vCPU straight into 64-bit long mode (no firmware, no real
  * mode): it loads the shim and the exec, builds the page tables, GDT, IDT and
@@ -8,10 +17,12 @@
  * point in ring 0 with RDI = the boot information's address. Everything the
  * VMM writes is initial state that SEV-SNP would measure.
  *
- * Freestanding: included by the shim and by the host.
+ * Versioning: SHIM_ABI_VERSION, in the shim's header; the VMM refuses a shim
+ * of another version (or another SP_VERSION, abi/sallyport.h). Any change to
+ * the structures or the layout below needs a new SHIM_ABI_VERSION.
  */
-#ifndef SHIM_KVM_BOOT_H
-#define SHIM_KVM_BOOT_H
+#ifndef ABI_KVM_BOOT_H
+#define ABI_KVM_BOOT_H
 
 #ifndef __ASSEMBLER__
 #include <stdint.h>
@@ -90,13 +101,16 @@ struct keep_boot_info {
     uint64_t at_random;          /* user VA of the 16 AT_RANDOM bytes (the shim fills them) */
     uint64_t brk_start;          /* page-aligned end of the exec's image */
     uint64_t exitless_spins;     /* spin this many times for a reply before exiting; 0 = always exit */
-    uint32_t log_level;          /* 0 error .. 4 trace */
+    uint32_t log_level;          /* enum enarx_log_level (abi/log_level.h) */
     uint32_t nregions;
     struct keep_region regions[KEEP_MAX_REGIONS];
     uint32_t nfds;
     int32_t fds[KEEP_MAX_BOOT_FDS];        /* Keep fds open at start */
     uint8_t fd_domain[KEEP_MAX_BOOT_FDS];  /* their socket domain, 0 = not a socket */
 };
+
+_Static_assert(sizeof(struct shim_header) == 344, "shim_header is 344 bytes on both sides");
+_Static_assert(sizeof(struct keep_boot_info) == 560, "keep_boot_info is 560 bytes on both sides");
 
 #endif /* __ASSEMBLER__ */
 

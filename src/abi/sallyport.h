@@ -1,4 +1,14 @@
-/* The sallyport: the wire format between a Keep and its host.
+/* SHARED BY HOST AND KEEP: the sallyport, the wire format between a Keep and
+ * its host. Self-contained (only <stdint.h>; assembler-safe above the
+ * __ASSEMBLER__ guard, because the shim's entry.S reads SP_VERSION); no code.
+ * Documented with the other shared formats in docs/abi.md; the protocol's
+ * rules and checks in docs/sallyport.md.
+ *
+ * Writer of requests, reader of replies: the Keep (src/sallyport/keep.c,
+ * linked into the shim), which checks every reply before using any of it.
+ * Reader of requests, writer of replies: the host's executor
+ * (src/sallyport/host.c, linked into enarx), which checks every offset and
+ * length before touching the block.
  *
  * One block of memory is shared by the Keep (trusted) and the host
  * (untrusted). The Keep writes a batch of calls into it, rings the doorbell
@@ -18,11 +28,12 @@
  * data area (SP_NULL for a null pointer) and always comes with a length, in
  * the argument list of the call or fixed by the call's documented type.
  *
- * This header is freestanding (no libc) because the shim includes it. The
- * argument list of every call is documented below and in docs/sallyport.md.
+ * Versioning: SP_VERSION, which the shim's header carries and the VMM checks
+ * before it boots the shim (docs/abi.md). Any change to the layout, a call's
+ * number or arguments, or a structure below needs a new SP_VERSION.
  */
-#ifndef SALLYPORT_SALLYPORT_H
-#define SALLYPORT_SALLYPORT_H
+#ifndef ABI_SALLYPORT_H
+#define ABI_SALLYPORT_H
 
 #define SP_VERSION       1
 
@@ -66,7 +77,7 @@ struct sp_header {
 _Static_assert(sizeof(struct sp_call) == 64, "sp_call is 64 bytes on the wire");
 _Static_assert(sizeof(struct sp_header) <= SP_HEADER_SIZE, "header fits its page");
 
-/* Call numbers. Arguments: `off` = offset into the data area, `len` = its
+/* The arguments of each call. `off` = offset into the data area, `len` = its
  * length in bytes; `fd` = a Keep fd number (the host translates it).
  *
  *  I/O                   arguments                              result
@@ -94,6 +105,7 @@ _Static_assert(sizeof(struct sp_header) <= SP_HEADER_SIZE, "header fits its page
  *  SP_SYMLINKAT          target, newdirfd, link path            0
  *  SP_UTIMENSAT          dirfd, path|NULL, times off|NULL (struct timespec[2]), flags   0
  *  SP_FALLOCATE          fd, mode, offset, len                  0
+ *  SP_FSTATFS            fd, statfs off (struct statfs, 120 bytes)  0
  *    (`path` alone = the offset of a NUL-terminated string of at most
  *    SP_MAX_PATH bytes; the host finds the NUL within the data area)
  *  Sockets
@@ -115,57 +127,72 @@ _Static_assert(sizeof(struct sp_header) <= SP_HEADER_SIZE, "header fits its page
  *  The Keep itself (handled by the VMM, never reach the executor's syscalls)
  *  SP_EXIT               status                                 (never returns)
  *  SP_ABORT              status, message off, message len, kind  (never returns)
- *  SP_LOG                level, message off, message len         0
+ *  SP_LOG                level (enum enarx_log_level), message off, message len   0
  *  SP_DISCARD            guest-physical address, len (2 MiB multiples)  0
  */
+/* The call list, the one place every call is named: each use (the enum
+ * below, the executor's dispatch in host.c, the names in messages on both
+ * sides) expands SP_CALLS with its own X(NAME, NUMBER, TEXT, GROUP):
+ *   NAME    SP_<NAME> is the call's number in enum sp_nr
+ *   NUMBER  the wire number: never reuse or renumber one (SP_VERSION)
+ *   TEXT    the Linux system call it mirrors, for messages
+ *   GROUP   calls sharing one argument layout share one executor routine
+ *           (host.c: do_<GROUP>)
+ */
+#define SP_CALLS(X)                                          \
+    X(READ, 1, "read", rw)                                   \
+    X(WRITE, 2, "write", rw)                                 \
+    X(PREAD, 3, "pread64", rw)                               \
+    X(PWRITE, 4, "pwrite64", rw)                             \
+    X(OPENAT, 5, "openat", openat)                           \
+    X(CLOSE, 6, "close", close)                              \
+    X(FSTAT, 7, "fstat", fstat)                              \
+    X(LSEEK, 8, "lseek", simple_fd)                          \
+    X(FCNTL, 9, "fcntl", fcntl)                              \
+    X(IOCTL, 10, "ioctl", ioctl)                             \
+    X(DUP, 11, "dup", simple_fd)                             \
+    X(DUP3, 12, "dup3", dup3)                                \
+    X(PIPE2, 13, "pipe2", pipe2)                             \
+    X(GETDENTS64, 14, "getdents64", getdents)                \
+    X(FSYNC, 15, "fsync", simple_fd)                         \
+    X(FDATASYNC, 16, "fdatasync", simple_fd)                 \
+    X(FTRUNCATE, 17, "ftruncate", simple_fd)                 \
+    X(READLINKAT, 18, "readlinkat", readlinkat)              \
+    X(FSTATAT, 19, "newfstatat", paths)                      \
+    X(MKDIRAT, 20, "mkdirat", paths)                         \
+    X(UNLINKAT, 21, "unlinkat", paths)                       \
+    X(RENAMEAT, 22, "renameat", paths)                       \
+    X(LINKAT, 23, "linkat", paths)                           \
+    X(SYMLINKAT, 24, "symlinkat", paths)                     \
+    X(UTIMENSAT, 25, "utimensat", paths)                     \
+    X(FALLOCATE, 26, "fallocate", simple_fd)                 \
+    X(FSTATFS, 27, "fstatfs", fstat)                         \
+    X(SOCKET, 32, "socket", socket)                          \
+    X(SOCKETPAIR, 33, "socketpair", socketpair)              \
+    X(BIND, 34, "bind", bind_connect)                        \
+    X(CONNECT, 35, "connect", bind_connect)                  \
+    X(LISTEN, 36, "listen", simple_fd)                       \
+    X(ACCEPT4, 37, "accept4", accept)                        \
+    X(GETSOCKNAME, 38, "getsockname", name)                  \
+    X(GETPEERNAME, 39, "getpeername", name)                  \
+    X(SETSOCKOPT, 40, "setsockopt", sockopt)                 \
+    X(GETSOCKOPT, 41, "getsockopt", sockopt)                 \
+    X(SENDTO, 42, "sendto", sendto)                          \
+    X(RECVFROM, 43, "recvfrom", recvfrom)                    \
+    X(SHUTDOWN, 44, "shutdown", simple_fd)                   \
+    X(POLL, 64, "poll", poll)                                \
+    X(CLOCK_GETTIME, 65, "clock_gettime", clock)             \
+    X(CLOCK_GETRES, 66, "clock_getres", clock)               \
+    X(CLOCK_NANOSLEEP, 67, "clock_nanosleep", sleep)         \
+    X(EXIT, 0x100, "exit", keep)                             \
+    X(ABORT, 0x101, "abort", keep)                           \
+    X(LOG, 0x102, "log", keep)                               \
+    X(DISCARD, 0x103, "discard", keep)
+
 enum sp_nr {
-    SP_READ = 1,
-    SP_WRITE,
-    SP_PREAD,
-    SP_PWRITE,
-    SP_OPENAT,
-    SP_CLOSE,
-    SP_FSTAT,
-    SP_LSEEK,
-    SP_FCNTL,
-    SP_IOCTL,
-    SP_DUP,
-    SP_DUP3,
-    SP_PIPE2,
-    SP_GETDENTS64,
-    SP_FSYNC,
-    SP_FDATASYNC,
-    SP_FTRUNCATE,
-    SP_READLINKAT,
-    SP_FSTATAT,
-    SP_MKDIRAT,
-    SP_UNLINKAT,
-    SP_RENAMEAT,
-    SP_LINKAT,
-    SP_SYMLINKAT,
-    SP_UTIMENSAT,
-    SP_FALLOCATE,
-    SP_SOCKET = 32,
-    SP_SOCKETPAIR,
-    SP_BIND,
-    SP_CONNECT,
-    SP_LISTEN,
-    SP_ACCEPT4,
-    SP_GETSOCKNAME,
-    SP_GETPEERNAME,
-    SP_SETSOCKOPT,
-    SP_GETSOCKOPT,
-    SP_SENDTO,
-    SP_RECVFROM,
-    SP_SHUTDOWN,
-    SP_POLL = 64,
-    SP_CLOCK_GETTIME,
-    SP_CLOCK_GETRES,
-    SP_CLOCK_NANOSLEEP,
-    SP_EXIT = 0x100,
-    SP_ABORT,
-    SP_LOG,
-    SP_DISCARD,
+#define SP_NR_ENUM(name, nr, text, group) SP_##name = nr,
+    SP_CALLS(SP_NR_ENUM)
+#undef SP_NR_ENUM
 };
 
 /* SP_ABORT kinds: why the Keep stopped itself. */
@@ -189,6 +216,7 @@ struct sp_pollfd {
 };
 
 #define SP_STAT_SIZE        144u   /* struct stat on x86-64 */
+#define SP_STATFS_SIZE      120u   /* struct statfs on x86-64 */
 #define SP_SOCKADDR_MAX     128u   /* sizeof(struct sockaddr_storage) */
 #define SP_MAX_POLL_FDS     1024u
 #define SP_MAX_PATH         4096u
