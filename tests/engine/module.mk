@@ -52,7 +52,7 @@ FUZZ_TARGETS += $(BUILD)/fuzz/engine_module
 # Trap backtraces: bounded work however deep the stack (white box: reads the
 # store's work counter).
 BACKTRACE_TEST := $(BUILD)/tests/backtrace_test
-$(BACKTRACE_TEST): $(BUILD)/tests/engine/backtrace_test.o $(ENGINE_LIB)
+$(BACKTRACE_TEST): $(BUILD)/tests/engine/backtrace_test.o $(ENGINE_LIB) $(COMMON_LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(ENGINE_LDLIBS)
 TEST_DEPS += $(BACKTRACE_TEST)
