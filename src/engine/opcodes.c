@@ -30,15 +30,7 @@ const wasm_opinfo wasm_ops[WOP_COUNT] = {
 #include "engine/opcodes.def"
 #undef OP
 
-static bool read_zero_byte(reader *r)
-{
-    uint8_t b;
-    if (!rd_u8(r, &b))
-        return false;
-    if (b != 0)
-        return rd_fail_at(r, r->pos - 1, "zero byte expected");
-    return true;
-}
+static bool read_zero_byte(reader *r) { return rd_zero_byte(r, "zero byte expected"); }
 
 /* A block type given by a type index (read_imms took 0x40 and value types). */
 static bool read_block_index(reader *r, instr *in, size_t at)
