@@ -15,7 +15,7 @@
 #include "check.h"
 #include "common/file.h"
 #include "snp/snp.h"
-#include "test_attester.h"
+#include "../attester/test_attester.h" /* relative: lint sees only -Isrc -Itests/lib */
 
 static attest_trust *trust;
 static test_attester *ta;

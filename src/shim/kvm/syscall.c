@@ -8,6 +8,7 @@
  * user memory are demand-paging ones. */
 #include "abi/evidence.h"
 #include "shim/kvm/shim.h"
+#include "shim/snp/snp.h"
 
 #define CHECK_USER(p, len, write)                                   \
     do {                                                            \
@@ -637,7 +638,7 @@ static uint32_t le32(const uint8_t *p)
 /* Plain KVM has no hardware root: the VMM answers (SP_GETATT) with what it
  * claims, which the shim only checks for shape; the verifier decides what
  * it is worth. The kind goes back in rdx. */
-static int64_t sys_getatt(uint64_t rd, uint64_t rd_len, uint64_t buf, uint64_t buf_len, uint64_t *kind)
+static int64_t kvm_getatt(uint64_t rd, uint64_t rd_len, uint64_t buf, uint64_t buf_len, uint64_t *kind)
 {
     if (rd_len != ENARX_REPORT_DATA_LEN)
         return -EINVAL;
@@ -774,12 +775,21 @@ static int64_t dispatch(uint64_t nr, uint64_t a0, uint64_t a1, uint64_t a2, uint
     }
 }
 
+/* The evidence call (abi/evidence.h): rax = length or -errno, rdx = kind.
+ * SEV-SNP Keeps answer with a report from the secure processor, never
+ * asking the host; plain KVM Keeps with the VMM's unattested claim. */
+static int64_t sys_getatt(uint64_t rd, uint64_t rd_len, uint64_t buf, uint64_t len, uint64_t *kind)
+{
+    if (snp_active)
+        return snp_getatt(rd, rd_len, buf, len, kind);
+    return kvm_getatt(rd, rd_len, buf, len, kind);
+}
+
 void shim_syscall(struct keep_regs *r)
 {
-    if (r->rax == ENARX_SYS_GETATT) { /* the one call that returns two values */
+    if (r->rax == ENARX_SYS_GETATT) {
         uint64_t kind = 0;
-        int64_t n = sys_getatt(r->rdi, r->rsi, r->rdx, r->r10, &kind);
-        r->rax = (uint64_t)n;
+        r->rax = (uint64_t)sys_getatt(r->rdi, r->rsi, r->rdx, r->r10, &kind);
         r->rdx = kind;
         return;
     }
