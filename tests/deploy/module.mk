@@ -5,7 +5,7 @@ $(BUILD)/tests/deploy/relay: tests/deploy/relay.c
 
 # A Keep that replays fresh evidence from another connection (test build only).
 $(BUILD)/tests/deploy/enarx-exec-replay: $$(filter-out %/exec/main.o,$$(EXEC_OBJS)) $(BUILD)/src/exec/main.o \
-    tests/deploy/replay_evidence.c $$(WASI_OBJS) $$(TLS_OBJS) $$(EXEC_ENGINE_OBJS) $$(EXEC_CONFIG_OBJS) $$(COMMON_OBJS)
+    tests/deploy/replay_evidence.c $$(WASI_OBJS) $$(TLS_OBJS) $$(ENGINE_OBJS) $$(CONFIG_OBJS) $$(COMMON_OBJS)
 	@mkdir -p $(dir $@)
 	set -o pipefail; $(CC) $(CFLAGS) $(LDFLAGS) $(EXEC_STATIC) -Wl,--wrap=exec_evidence -o $@ $(filter %.o,$^) \
 	    tests/deploy/replay_evidence.c $(EXEC_LIBS) $(LDLIBS) 2>&1 | \
