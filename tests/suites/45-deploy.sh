@@ -16,7 +16,17 @@ PEER="$BUILD/tests/e2e/netpeer"
 BACKEND=${TEST_BACKEND:-nil}
 tmp=$(mktemp -d)
 pids=()
+# Agents run under timeout(1): TERM reaches the agent through it (which then
+# stops its Keeps); a KILL would only kill timeout and leave the agent
+# holding the suite's stdout, so that a pipe reading it never ends.
 cleanup() {
+    for p in "${pids[@]}"; do kill -TERM "$p" 2>/dev/null; done
+    for _ in $(seq 300); do
+        local alive=0
+        for p in "${pids[@]}"; do kill -0 "$p" 2>/dev/null && alive=1; done
+        [ "$alive" = 0 ] && break
+        sleep 0.1
+    done
     for p in "${pids[@]}"; do kill -9 "$p" 2>/dev/null; done
     wait 2>/dev/null
     rm -rf "$tmp"
@@ -32,7 +42,9 @@ M=$(measurement_of "$BUILD/bin/enarx-exec")
 ALLOW=(--insecure-allow-unattested --expect-measurement "$M")
 
 # start_agent NAME [OPTIONS...]: an agent on a free loopback port (in $port),
-# logging to $tmp/NAME.log, its pid in $agent_pid; AGENT_BIN picks another enarx binary.
+# logging to $tmp/NAME.log; AGENT_BIN picks another enarx binary. $agent_pid
+# is its timeout(1) (to wait for; TERM goes through to the agent), and
+# $agent_real the agent itself (what a KILL must hit).
 start_agent() {
     local name=$1
     shift
@@ -46,6 +58,7 @@ start_agent() {
         [ -n "$port" ] && break
         sleep 0.05
     done
+    agent_real=$(pgrep -P "$agent_pid" | head -n1)
 }
 mkdir -p "$tmp/cwd"
 
@@ -285,12 +298,15 @@ grep -q '"event":"keep_timeout"' "$tmp/a2.log" && ok "--keep-timeout 2: the agen
     bad "--keep-timeout 2: the agent stopped the Keep and logged it" "$(tail -n 3 "$tmp/a2.log")"
 
 # --- the agent killed mid-deploy: a clear error, no Keep left ---
+# (an agent without --keep-timeout: only the kill can end this deploy early)
+start_agent a5 --grace 0
+H=(--host "127.0.0.1:$port")
 (sleep 30 >"$tmp/fifo") &
 pids+=($!)
 DEPLOY_IN="$tmp/fifo" deploy_bg killed "${H[@]}" "${ALLOW[@]}" "$W/echo.wasm"
 for _ in $(seq 200); do [[ "$(agent_info "$port")" == *'"keeps_running":1'* ]] && break; sleep 0.05; done
-keep_pid=$(grep -o '"event":"keep_started","keep":[0-9]*,"pid":[0-9]*' "$tmp/a2.log" | tail -n1 | grep -o '[0-9]*$')
-kill -9 "$agent_pid"
+keep_pid=$(grep -o '"event":"keep_started","keep":[0-9]*,"pid":[0-9]*' "$tmp/a5.log" | tail -n1 | grep -o '[0-9]*$')
+kill -9 "$agent_real"
 deploy_wait killed
 check "agent killed mid-deploy: the client fails" "$status" 1
 check_contains "agent killed mid-deploy: a clear error" "$err" "the agent was killed"
