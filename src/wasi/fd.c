@@ -37,6 +37,27 @@ static size_t iov_total(const struct iovec *iov, size_t n)
     return t;
 }
 
+/* A failed TLS connection's errno, as the workload would get it from a
+ * plain socket: ECONNRESET for a reset, EIO for a TLS protocol failure. */
+static int tls_failure(const wfd *f)
+{
+    return wasi_errno(tls_conn_errno(f->tls));
+}
+
+/* Moves cur and left past skip bytes of a (local copy of an) iovec array. */
+static void iov_advance(struct iovec **cur, size_t *left, size_t skip)
+{
+    while (*left > 0 && skip >= (*cur)->iov_len) {
+        skip -= (*cur)->iov_len;
+        (*cur)++;
+        (*left)--;
+    }
+    if (*left > 0) {
+        (*cur)->iov_base = (uint8_t *)(*cur)->iov_base + skip;
+        (*cur)->iov_len -= skip;
+    }
+}
+
 static int tls_read_iov(wfd *f, struct iovec *iov, size_t n, bool peek, bool waitall, size_t *done)
 {
     size_t total = 0, want = iov_total(iov, n);
@@ -60,7 +81,7 @@ static int tls_read_iov(wfd *f, struct iovec *iov, size_t n, bool peek, bool wai
         if (r == TLS_FAILED) {
             if (total > 0)
                 break;
-            return WASI_EIO;
+            return tls_failure(f);
         }
         /* TLS_AGAIN */
         if (total > 0 && !waitall)
@@ -70,8 +91,7 @@ static int tls_read_iov(wfd *f, struct iovec *iov, size_t n, bool peek, bool wai
         int rc = wait_fd(f->host_fd, tls_conn_poll_events(f->tls, true, false));
         if (rc)
             return rc;
-        if (tls_conn_pump(f->tls) != 0 && total == 0 && !tls_conn_readable(f->tls))
-            return WASI_EIO;
+        tls_conn_pump(f->tls); /* a failure shows in the next read */
     }
     *done = total;
     return 0;
@@ -91,16 +111,7 @@ static int socket_read(wfd *f, struct iovec *iov, size_t n, bool peek, bool wait
             total += (size_t)r;
             if (!waitall || peek || total >= want)
                 break;
-            size_t skip = (size_t)r; /* advance the iovecs past what arrived */
-            while (left > 0 && skip >= cur->iov_len) {
-                skip -= cur->iov_len;
-                cur++;
-                left--;
-            }
-            if (left > 0) {
-                cur->iov_base = (uint8_t *)cur->iov_base + skip;
-                cur->iov_len -= skip;
-            }
+            iov_advance(&cur, &left, (size_t)r); /* past what arrived */
             continue;
         }
         if (r == 0)
@@ -171,28 +182,31 @@ int stream_read(wfd *f, struct iovec *iov, size_t n, bool peek, bool waitall, si
     return file_transfer(f, iov, n, POLLIN, done);
 }
 
+/* One tls_conn_writev per round: the buffers become as few records as fit,
+ * sent together (issue 14: a header and a body in two records and two
+ * sends cost a delayed-ACK wait each). */
 static int tls_write_iov(wfd *f, const struct iovec *iov, size_t n, size_t *done)
 {
-    size_t total = 0;
-    for (size_t i = 0; i < n; i++) {
-        size_t off = 0;
-        while (off < iov[i].iov_len) {
-            ssize_t r = tls_conn_write(f->tls, (const uint8_t *)iov[i].iov_base + off, iov[i].iov_len - off);
-            if (r > 0) {
-                off += (size_t)r;
-                total += (size_t)r;
-                continue;
-            }
-            if (r == TLS_FAILED)
-                return total ? (*done = total, 0) : WASI_EIO;
-            if (!fd_blocking(f))
-                return total ? (*done = total, 0) : WASI_EAGAIN;
-            int rc = wait_fd(f->host_fd, tls_conn_poll_events(f->tls, false, true));
-            if (rc)
-                return rc;
-            if (tls_conn_pump(f->tls) != 0)
-                return total ? (*done = total, 0) : WASI_EIO;
+    size_t total = 0, want = iov_total(iov, n);
+    struct iovec local[WASI_IOV_MAX];
+    memcpy(local, iov, n * sizeof *iov);
+    struct iovec *cur = local;
+    size_t left = n;
+    while (total < want) {
+        ssize_t r = tls_conn_writev(f->tls, cur, left);
+        if (r > 0) {
+            total += (size_t)r;
+            iov_advance(&cur, &left, (size_t)r);
+            continue;
         }
+        if (r == TLS_FAILED)
+            return total ? (*done = total, 0) : tls_failure(f);
+        if (!fd_blocking(f))
+            return total ? (*done = total, 0) : WASI_EAGAIN;
+        int rc = wait_fd(f->host_fd, tls_conn_poll_events(f->tls, false, true));
+        if (rc)
+            return rc;
+        tls_conn_pump(f->tls); /* a failure shows in the next write */
     }
     *done = total;
     return 0;
@@ -210,16 +224,7 @@ static int socket_write(wfd *f, const struct iovec *iov, size_t n, size_t *done)
         ssize_t r = sendmsg(f->host_fd, &msg, MSG_DONTWAIT | MSG_NOSIGNAL);
         if (r >= 0) {
             total += (size_t)r;
-            size_t skip = (size_t)r;
-            while (left > 0 && skip >= cur->iov_len) {
-                skip -= cur->iov_len;
-                cur++;
-                left--;
-            }
-            if (left > 0) {
-                cur->iov_base = (uint8_t *)cur->iov_base + skip;
-                cur->iov_len -= skip;
-            }
+            iov_advance(&cur, &left, (size_t)r);
             continue;
         }
         if (errno == EINTR)
