@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -18,12 +19,17 @@ static void nil_probe(backend_report *r)
     backend_add_check(r, 0, true, "Plain process", "no isolation: for development only");
 }
 
-static pid_t child;
+static volatile pid_t child;
+static volatile sig_atomic_t early_signal; /* arrived before the child existed */
 
+/* SIGINT, SIGQUIT, SIGTERM and SIGHUP sent to enarx go to the Keep, as a
+ * shell's child would get them; enarx then reports how it ended. */
 static void forward(int sig)
 {
     if (child > 0)
         kill(child, sig);
+    else
+        early_signal = sig;
 }
 
 /* Only what a sanitizer build needs passes into the exec's environment. */
@@ -49,6 +55,7 @@ typedef struct start_args {
     char **argv;
     char **envp;
     int stream;
+    pid_t parent;  /* enarx: the Keep must not outlive it */
     sigset_t mask; /* the signal mask the Keep starts with */
     int error;     /* set by the child when it cannot start the exec */
 } start_args;
@@ -64,6 +71,17 @@ static int start_child(void *p)
     struct sigaction dfl = {.sa_handler = SIG_DFL};
     for (size_t i = 0; i < sizeof reset / sizeof reset[0]; i++)
         sigaction(reset[i], &dfl, NULL);
+    /* The Keep dies with enarx, even a SIGKILLed enarx; and if enarx died
+     * before this line, the Keep does not start. (The death signal is tied
+     * to the thread that started us: nil_launch's.) */
+    if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0) {
+        a->error = errno;
+        _exit(127);
+    }
+    if (getppid() != a->parent) {
+        a->error = ESRCH;
+        _exit(127);
+    }
     if (dup2(a->stream, WL_STREAM_FD) < 0) {
         a->error = errno;
         _exit(127);
@@ -85,7 +103,7 @@ static pid_t start_exec(const char *path, int stream)
      * pages enarx faults in. */
     _Alignas(16) char stack[8 * 1024];
     char *argv[] = {(char *)"enarx-exec", NULL};
-    start_args a = {.path = path, .argv = argv, .envp = exec_environment(), .stream = stream};
+    start_args a = {.path = path, .argv = argv, .envp = exec_environment(), .stream = stream, .parent = getpid()};
     sigset_t all;
     sigfillset(&all);
     sigprocmask(SIG_BLOCK, &all, &a.mask);
@@ -101,6 +119,8 @@ static pid_t start_exec(const char *path, int stream)
     if (pid > 0)
         child = pid; /* before any signal can reach forward() */
     sigprocmask(SIG_SETMASK, &a.mask, NULL);
+    if (pid > 0 && early_signal)
+        kill(pid, early_signal);
     errno = saved;
     return pid;
 }
@@ -115,11 +135,12 @@ static int nil_launch(const backend_launch *l, char *err, size_t errlen)
             return -1;
         }
     }
-    /* Ctrl-C reaches the Keep through the terminal; enarx waits for it to end. */
-    struct sigaction ignore = {.sa_handler = SIG_IGN}, pass = {.sa_handler = forward}, old_int, old_quit,
-                     old_term, old_hup;
-    sigaction(SIGINT, &ignore, &old_int);
-    sigaction(SIGQUIT, &ignore, &old_quit);
+    /* Signals to enarx reach the Keep (Ctrl-C reaches it through the
+     * terminal too: twice is harmless); enarx waits for it to end. */
+    early_signal = 0;
+    struct sigaction pass = {.sa_handler = forward}, old_int, old_quit, old_term, old_hup;
+    sigaction(SIGINT, &pass, &old_int);
+    sigaction(SIGQUIT, &pass, &old_quit);
     sigaction(SIGTERM, &pass, &old_term);
     sigaction(SIGHUP, &pass, &old_hup);
 

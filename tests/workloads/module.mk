@@ -23,3 +23,10 @@ $(BUILD)/examples/%.wasm: examples/%.c
 TEST_DEPS += $(WORKLOADS)
 ALL_TARGETS += $(BUILD)/examples/hello.wasm
 BENCH_DEPS += $(BUILD)/tests/workloads/echo.wasm $(BUILD)/tests/workloads/hello.wasm
+# The HTTP server workload, also built natively: the fault tests' reference
+# and the benchmarks' baseline (bench/run-net.sh).
+$(BUILD)/tests/workloads/http_server.native: tests/workloads/http_server.c
+	@mkdir -p $(dir $@)
+	$(CC) -std=c11 -D_GNU_SOURCE -O2 -Wall -Wextra -Werror -o $@ $<
+TEST_DEPS += $(BUILD)/tests/workloads/http_server.native
+BENCH_DEPS += $(BUILD)/tests/workloads/http_server.wasm $(BUILD)/tests/workloads/http_server.native
