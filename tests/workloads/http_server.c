@@ -51,7 +51,7 @@
 typedef struct conn {
     int fd;
     char in[REQ_MAX];
-    size_t in_len;
+    size_t in_len, scanned; /* input bytes already searched for the header's end */
     char head[256];
     size_t head_len, head_off;
     uint64_t body_len, body_off;
@@ -95,12 +95,41 @@ static void conn_close(size_t i)
     accept_paused = false; /* a descriptor is free again */
 }
 
+/* Decimal digits of v, written backwards from end; returns the first. */
+static char *digits(char *end, uint64_t v)
+{
+    do
+        *--end = (char)('0' + v % 10);
+    while ((v /= 10) != 0);
+    return end;
+}
+
+static size_t append(char *out, size_t at, size_t cap, const char *s, size_t n)
+{
+    if (at + n > cap)
+        n = cap - at;
+    memcpy(out + at, s, n);
+    return at + n;
+}
+
+/* The status line and headers, built by hand: this runs for every request. */
 static void start_response(conn *c, int status, const char *reason, uint64_t len, bool close_after)
 {
-    c->head_len = (size_t)snprintf(c->head, sizeof c->head,
-                                   "HTTP/1.1 %d %s\r\nContent-Length: %llu\r\nContent-Type: text/plain\r\n%s\r\n",
-                                   status, reason, (unsigned long long)len,
-                                   close_after ? "Connection: close\r\n" : "");
+    static const char version[] = "HTTP/1.1 ", length[] = "\r\nContent-Length: ",
+                      rest[] = "\r\nContent-Type: text/plain\r\n", closing[] = "Connection: close\r\n";
+    char num[24], *n;
+    size_t at = append(c->head, 0, sizeof c->head, version, sizeof version - 1);
+    n = digits(num + sizeof num, (uint64_t)status);
+    at = append(c->head, at, sizeof c->head, n, (size_t)(num + sizeof num - n));
+    at = append(c->head, at, sizeof c->head, " ", 1);
+    at = append(c->head, at, sizeof c->head, reason, strlen(reason));
+    at = append(c->head, at, sizeof c->head, length, sizeof length - 1);
+    n = digits(num + sizeof num, len);
+    at = append(c->head, at, sizeof c->head, n, (size_t)(num + sizeof num - n));
+    at = append(c->head, at, sizeof c->head, rest, sizeof rest - 1);
+    if (close_after)
+        at = append(c->head, at, sizeof c->head, closing, sizeof closing - 1);
+    c->head_len = append(c->head, at, sizeof c->head, "\r\n", 2);
     c->head_off = 0;
     c->body_len = len;
     c->body_off = 0;
@@ -116,6 +145,19 @@ static void text_response(conn *c, int status, const char *reason, const char *t
     if (c->echo)
         memcpy(c->echo, text, c->echo_len + 1);
     start_response(c, status, reason, c->echo ? c->echo_len : 0, close_after);
+}
+
+/* A decimal number at p (at least one digit, at most max); NULL if none. */
+static const char *number(const char *p, unsigned long long max, unsigned long long *out)
+{
+    unsigned long long v = 0;
+    const char *start = p;
+    while (*p >= '0' && *p <= '9' && v <= max)
+        v = v * 10 + (unsigned)(*p++ - '0');
+    if (p == start || v > max)
+        return NULL;
+    *out = v;
+    return p;
 }
 
 static bool header_has(const char *head, const char *name, const char *value)
@@ -137,11 +179,14 @@ static uint64_t header_number(const char *head, const char *name, bool *bad)
     size_t nl = strlen(name);
     for (const char *p = strstr(head, "\r\n"); p; p = strstr(p + 2, "\r\n")) {
         if (strncasecmp(p + 2, name, nl) == 0 && p[2 + nl] == ':') {
-            char *end;
-            unsigned long long v = strtoull(p + 3 + nl, &end, 10);
-            if (end == p + 3 + nl || v > ECHO_MAX)
+            const char *v = p + 3 + nl;
+            while (*v == ' ')
+                v++;
+            unsigned long long n = 0;
+            const char *end = number(v, ECHO_MAX, &n);
+            if (!end || (*end && *end != '\r'))
                 *bad = true;
-            return v;
+            return n;
         }
     }
     return 0;
@@ -152,12 +197,22 @@ static void route(conn *c, size_t end)
 {
     char *head = c->in;
     head[end - 2] = 0; /* ends the last header line at its CRLF */
-    char method[16], path[512], version[16];
-    if (sscanf(head, "%15s %511s %15s", method, path, version) != 3 || strncmp(version, "HTTP/1.", 7) != 0) {
+    /* "METHOD SP PATH SP HTTP/1.x CRLF" */
+    char *sp1 = memchr(head, ' ', end), *sp2 = sp1 ? memchr(sp1 + 1, ' ', (size_t)(head + end - sp1 - 1)) : NULL;
+    char *eol = sp2 ? strstr(sp2, "\r\n") : NULL;
+    if (!sp2 || !eol || eol - sp2 != 9 || strncmp(sp2 + 1, "HTTP/1.", 7) != 0 || sp1 - head > 15 ||
+        sp2 - sp1 - 1 > 511 || memchr(head, '\r', (size_t)(sp2 - head))) {
         stats.bad++;
         text_response(c, 400, "Bad Request", "bad request\n", true);
         return;
     }
+    char method[16], path[512], version[16];
+    memcpy(method, head, (size_t)(sp1 - head));
+    method[sp1 - head] = 0;
+    memcpy(path, sp1 + 1, (size_t)(sp2 - sp1 - 1));
+    path[sp2 - sp1 - 1] = 0;
+    memcpy(version, sp2 + 1, 8);
+    version[8] = 0;
     stats.requests++;
     bool close_after = header_has(head, "Connection", "close") || strcmp(version, "HTTP/1.0") == 0;
     bool bad = false;
@@ -170,6 +225,7 @@ static void route(conn *c, size_t end)
     c->to_read = body;
     c->split = false;
     unsigned long long n = 0;
+    const char *tail;
     if (strcmp(method, "POST") == 0 && strcmp(path, "/echo") == 0) {
         free(c->echo);
         c->echo = malloc(body ? body : 1);
@@ -180,9 +236,9 @@ static void route(conn *c, size_t end)
         }
         start_response(c, 200, "OK", body, close_after);
         c->responding = body == 0; /* else once the body is in */
-    } else if (sscanf(path, "/bytes/%llu", &n) == 1 && n <= BODY_MAX) {
+    } else if (strncmp(path, "/bytes/", 7) == 0 && (tail = number(path + 7, BODY_MAX, &n)) && !*tail) {
         start_response(c, 200, "OK", n, close_after);
-    } else if (sscanf(path, "/split/%llu", &n) == 1 && n <= BODY_MAX) {
+    } else if (strncmp(path, "/split/", 7) == 0 && (tail = number(path + 7, BODY_MAX, &n)) && !*tail) {
         start_response(c, 200, "OK", n, close_after);
         c->split = true;
     } else if (strcmp(path, "/stats") == 0) {
@@ -216,17 +272,22 @@ static bool parse_input(conn *c)
             memmove(c->in, c->in + take, c->in_len - take);
             c->in_len -= take;
             c->to_read -= take;
+            c->scanned = 0;
             if (c->to_read == 0 && c->echo)
                 c->responding = true; /* the echo's header was prepared by route() */
             continue;
         }
+        /* the blank line that ends the headers, looked for in new bytes only */
         char *end = NULL;
-        for (size_t i = 0; i + 3 < c->in_len; i++) {
-            if (memcmp(c->in + i, "\r\n\r\n", 4) == 0) {
-                end = c->in + i + 4;
+        size_t from = c->scanned > 3 ? c->scanned - 3 : 0;
+        for (char *nl = memchr(c->in + from, '\n', c->in_len - from); nl;
+             nl = memchr(nl + 1, '\n', (size_t)(c->in + c->in_len - nl - 1))) {
+            if (nl - c->in >= 3 && memcmp(nl - 3, "\r\n\r\n", 4) == 0) {
+                end = nl + 1;
                 break;
             }
         }
+        c->scanned = c->in_len;
         if (!end) {
             if (c->in_len == REQ_MAX) {
                 stats.bad++;
@@ -238,6 +299,7 @@ static bool parse_input(conn *c)
         route(c, used);
         memmove(c->in, c->in + used, c->in_len - used);
         c->in_len -= used;
+        c->scanned = 0;
         if (c->to_read > 0 && !c->echo)
             c->responding = true; /* a body nobody wants: answer, then skip it */
     }
