@@ -113,8 +113,6 @@ int main(int argc, char **argv)
         memset(&img, 0, sizeof img);
         img.mem = aligned;
         img.mem_size = mem;
-        img.huge_1g = 1;
-        img.hwcap = 0x178bfbff;
         char err[256];
         if (image_build(&img, kvm_shim_image, (size_t)kvm_shim_image_size, exec, exec_len, &opt,
                         err, sizeof err) < 0) {

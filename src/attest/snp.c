@@ -201,23 +201,38 @@ static bool vek_parse_ext(X509 *x, vek_ext *e, char *err, size_t errlen)
 
 /* ---- chain -------------------------------------------------------------- */
 
-/* Finds, among the trusted AMD certificates, the issuer of `child` whose key
- * verifies it; falls back to the first with the right name (so the failure
- * names it). */
+/* Finds the issuer of `child` whose key verifies it: among the trusted AMD
+ * certificates, then the test anchors given explicitly, then the
+ * certificates the evidence carried (untrusted: the root they lead to is
+ * checked by is_anchor). Falls back to the first with the right name (so the
+ * failure names it). */
 static X509 *find_issuer(verify_ctx *ctx, X509 *child)
 {
     X509 *first = NULL;
-    STACK_OF(X509) *amd = ctx->trust->amd_certs;
-    for (int i = 0; i < sk_X509_num(amd); i++) {
-        X509 *c = sk_X509_value(amd, i);
-        if (X509_NAME_cmp(X509_get_subject_name(c), X509_get_issuer_name(child)) != 0)
-            continue;
-        if (!first)
-            first = c;
-        if (ctx_cert_signed(ctx, child, c))
-            return c;
-    }
+    STACK_OF(X509) *sources[] = {ctx->trust->amd_certs, ctx->trust->amd_test_certs, ctx->carried};
+    for (size_t s = 0; s < sizeof sources / sizeof sources[0]; s++)
+        for (int i = 0; sources[s] && i < sk_X509_num(sources[s]); i++) {
+            X509 *c = sk_X509_value(sources[s], i);
+            if (X509_NAME_cmp(X509_get_subject_name(c), X509_get_issuer_name(child)) != 0)
+                continue;
+            if (!first)
+                first = c;
+            if (ctx_cert_signed(ctx, child, c))
+                return c;
+        }
     return first;
+}
+
+typedef enum { ANCHOR_NONE, ANCHOR_TRUSTED, ANCHOR_TEST } anchor_kind;
+
+/* Whether the chain's root may end it: one of the trusted AMD certificates
+ * (compared by content), or a test root given explicitly. */
+static anchor_kind anchor_of(const attest_trust *trust, X509 *ark)
+{
+    for (int i = 0; i < sk_X509_num(trust->amd_certs); i++)
+        if (X509_cmp(sk_X509_value(trust->amd_certs, i), ark) == 0)
+            return ANCHOR_TRUSTED;
+    return trust_is_test_root(trust, ark) ? ANCHOR_TEST : ANCHOR_NONE;
 }
 
 static attest_status check_chain(verify_ctx *ctx, X509 *vek, bool vlek,
@@ -280,6 +295,20 @@ static attest_status check_chain(verify_ctx *ctx, X509 *vek, bool vlek,
         !cert_signed_by(ctx, res, "snp.chain", ark, "ARK", ark, "ARK", NULL))
         return res_fail(res, "snp.chain", "the trusted AMD certificates must include the self-signed ARK",
                         "%s is not a self-signed AMD root key", arkcn);
+    anchor_kind anchor = anchor_of(trust, ark);
+    if (anchor == ANCHOR_NONE) {
+        unsigned char md[32];
+        unsigned int mdlen = 0;
+        char fpr[65] = "?";
+        if (X509_digest(ark, EVP_sha256(), md, &mdlen) == 1 && mdlen == 32)
+            hex_encode(md, 32, fpr);
+        return res_fail(res, "snp.root",
+                        "a test chain is accepted only when given explicitly: --test-root FILE (its ARK), or "
+                        "its SHA-256 in the policy's test_roots",
+                        "the chain ends in %s (SHA-256 of its DER %s), which the evidence carried and which is "
+                        "not one of the %s",
+                        arkcn, fpr, source);
+    }
     if (!cert_valid_at(res, "snp.validity", vek, vek_what, when) ||
         !cert_valid_at(res, "snp.validity", ask, ca_what, when) ||
         !cert_valid_at(res, "snp.validity", ark, "ARK", when))
@@ -292,8 +321,15 @@ static attest_status check_chain(verify_ctx *ctx, X509 *vek, bool vlek,
     if (!crls_check(ctx, res, "snp.crl", crls, chain, when))
         return ATTEST_REFUSED;
     json_object_set_new(res->claims, "chain",
-                        json_pack("{s:s, s:s, s:s, s:b}", "root", arkcn, "intermediate", askcn,
-                                  "signer", vcn, "builtin_roots", trust->amd_builtin));
+                        json_pack("{s:s, s:s, s:s, s:b, s:b}", "root", arkcn, "intermediate", askcn, "signer",
+                                  vcn, "builtin_roots", trust->amd_builtin && anchor == ANCHOR_TRUSTED,
+                                  "test_root", anchor == ANCHOR_TEST));
+    if (anchor == ANCHOR_TEST) {
+        res->test_root = true;
+        res_note(res, "the chain ends in the TEST root %s given explicitly: this is NOT evidence from AMD "
+                      "hardware",
+                 arkcn);
+    }
     return ATTEST_VALID;
 }
 

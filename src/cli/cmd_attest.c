@@ -12,6 +12,7 @@
 #include "attest/attest.h"
 #include "cli/commands.h"
 #include "common/file.h"
+#include "common/hex.h"
 
 #define MAX_INPUT (64u << 20)
 
@@ -23,8 +24,10 @@ static void usage(FILE *out)
             "Usage: enarx attest verify EVIDENCE [options]\n"
             "\n"
             "Verifies attestation evidence: an AMD SEV-SNP report, an Intel SGX (v3) or TDX (v4/v5)\n"
-            "DCAP quote, or an Enarx Steward CSR carrying one. EVIDENCE may be raw bytes, hex text,\n"
-            "or a CSR in PEM or DER; the kind is detected.\n"
+            "DCAP quote, an Enarx Steward CSR carrying one, an RA-TLS certificate (CCC format:\n"
+            "Gramine, Intel SGX SDK, rats-tls, Enarx Keeps; or Gramine's legacy one) with its key\n"
+            "binding, or an Enarx evidence document. EVIDENCE may be raw bytes, hex text, or a CSR or\n"
+            "certificate in PEM or DER; the kind is detected.\n"
             "\n"
             "Options:\n"
             "  --vcek FILE                SNP: the VCEK or VLEK certificate (PEM or DER)\n"
@@ -38,6 +41,12 @@ static void usage(FILE *out)
             "  --crl FILE                 a CRL to check (repeatable; DER or PEM)\n"
             "  --time RFC3339             verification time (default: now)\n"
             "  --policy FILE              TOML policy of what is acceptable (see docs/attestation.md)\n"
+            "  --test-root FILE           also trust this TEST chain (ARK [+ ASK], PEM or DER) for SNP\n"
+            "                             evidence: for the test attester only, never real hardware\n"
+            "  --insecure-allow-unattested\n"
+            "                             accept an UNATTESTED document (nil, plain kvm): nothing vouches\n"
+            "                             for it; without this it is refused\n"
+            "  --expect-measurement HEX   the evidence's measurement must be exactly this\n"
             "  --json                     print the result as JSON\n"
             "  -h, --help                 this help\n"
             "\n"
@@ -140,7 +149,13 @@ static void print_text(const char *path, const attest_result *res, time_t when, 
             printf("  note %s\n", json_string_value(x));
         }
     }
-    if (res->status == ATTEST_VALID) {
+    if (res->status == ATTEST_VALID && !res->hardware_rooted) {
+        printf("verdict:   VALID only as UNATTESTED, as asked: no hardware vouches for it%s\n",
+               policy ? " (the host's claims are acceptable under the policy)" : "");
+    } else if (res->status == ATTEST_VALID && res->test_root) {
+        printf("verdict:   VALID under a TEST root given explicitly: NOT evidence from vendor hardware%s\n",
+               policy ? " (acceptable under the policy)" : "");
+    } else if (res->status == ATTEST_VALID) {
         printf("verdict:   VALID%s\n",
                policy ? " (genuine, and acceptable under the policy)"
                       : " (genuine; no --policy given, so measurements, debug and TCB status were not judged)");
@@ -169,6 +184,8 @@ static void print_json(const char *path, const attest_result *res, time_t when, 
     json_object_set_new(o, "kind", json_string(attest_kind_name(res->kind)));
     json_object_set_new(o, "verification_time", json_string(t));
     json_object_set_new(o, "policy_applied", json_boolean(policy));
+    json_object_set_new(o, "hardware_rooted", json_boolean(res->hardware_rooted));
+    json_object_set_new(o, "test_root", json_boolean(res->test_root));
     if (res->status != ATTEST_VALID) {
         json_object_set_new(o, "check", json_string(res->check));
         json_object_set_new(o, "reason", json_string(res->reason));
@@ -197,8 +214,10 @@ static int parse_count(const char *text, long min, long max, long *out)
 
 /* The built-in roots, or those the operator names. --chain replaces the AMD
  * certificates when it holds a self-signed ARK; otherwise it can only be an
- * Intel PCK chain (and is given to the verifier as such). */
-static attest_verifier *make_verifier(const file_buf *intel_root, const file_buf *chain, bool *amd_chain)
+ * Intel PCK chain (and is given to the verifier as such). Test roots only
+ * when named: --test-root, or a policy's test_roots. */
+static attest_verifier *make_verifier(const file_buf *intel_root, const file_buf *chain, const file_buf *test_root,
+                                      const attest_policy *policy, bool *amd_chain)
 {
     char err[512];
     attest_trust *trust = attest_trust_new(err, sizeof err);
@@ -212,6 +231,16 @@ static attest_verifier *make_verifier(const file_buf *intel_root, const file_buf
         return NULL;
     }
     *amd_chain = chain && attest_trust_set_amd_chain(trust, chain->data, chain->len, err, sizeof err) == 0;
+    if (test_root && attest_trust_add_test_roots(trust, test_root->data, test_root->len, err, sizeof err)) {
+        fprintf(stderr, "enarx attest verify: --test-root %s: %s\n", test_root->name, err);
+        attest_trust_free(trust);
+        return NULL;
+    }
+    if (policy && attest_policy_pin_test_roots(policy, trust) != 0) {
+        fprintf(stderr, "enarx attest verify: --policy: too many test_roots\n");
+        attest_trust_free(trust);
+        return NULL;
+    }
     attest_verifier *v =
         attest_verifier_new(trust, ATTEST_CACHE_OBJECTS_DEFAULT, ATTEST_CACHE_SIGNATURES_DEFAULT, err, sizeof err);
     if (!v)
@@ -357,22 +386,25 @@ static void run_bench(attest_verifier *v, const attest_inputs *in, const attest_
 
 enum {
     OPT_VCEK = 256, OPT_CHAIN, OPT_INTEL_ROOT, OPT_TCB, OPT_TCB_CHAIN, OPT_QE, OPT_QE_CHAIN,
-    OPT_CRL, OPT_TIME, OPT_POLICY, OPT_JSON, OPT_BENCH, OPT_BENCH_THREADS,
+    OPT_CRL, OPT_TIME, OPT_POLICY, OPT_JSON, OPT_BENCH, OPT_BENCH_THREADS, OPT_TEST_ROOT, OPT_ALLOW_UNATTESTED,
+    OPT_EXPECT_MEASUREMENT,
 };
 
 /* What the command line asked for. */
 typedef struct verify_options {
-    const char *evidence, *vcek, *chain, *intel_root, *tcb, *tcb_chain, *qe, *qe_chain, *policy;
+    const char *evidence, *vcek, *chain, *intel_root, *tcb, *tcb_chain, *qe, *qe_chain, *policy, *test_root;
     const char *crls[ATTEST_MAX_CRLS];
     size_t ncrls;
     time_t when;
-    bool json;
+    bool json, allow_unattested;
+    uint8_t expect[64];
+    size_t expect_len;
     long bench, bench_threads;
 } verify_options;
 
 /* The files it names, read. */
 typedef struct verify_files {
-    file_buf evidence, vcek, chain, intel_root, tcb, tcb_chain, qe, qe_chain, policy;
+    file_buf evidence, vcek, chain, intel_root, tcb, tcb_chain, qe, qe_chain, policy, test_root;
     file_buf crls[ATTEST_MAX_CRLS];
 } verify_files;
 
@@ -389,6 +421,14 @@ static int take_option(int c, const char *value, verify_options *o)
     case OPT_QE: o->qe = value; break;
     case OPT_QE_CHAIN: o->qe_chain = value; break;
     case OPT_POLICY: o->policy = value; break;
+    case OPT_TEST_ROOT: o->test_root = value; break;
+    case OPT_ALLOW_UNATTESTED: o->allow_unattested = true; break;
+    case OPT_EXPECT_MEASUREMENT:
+        if (hex_decode_string(value, o->expect, sizeof o->expect, &o->expect_len) != 0) {
+            fprintf(stderr, "enarx attest verify: --expect-measurement %s: not 1 to 64 bytes of hex\n", value);
+            return 2;
+        }
+        break;
     case OPT_JSON: o->json = true; break;
     case OPT_BENCH:
         if (parse_count(value, 1, 10000000, &o->bench) != 0) {
@@ -453,6 +493,9 @@ static int parse_options(int argc, char **argv, verify_options *o)
         {"time", required_argument, NULL, OPT_TIME},
         {"policy", required_argument, NULL, OPT_POLICY},
         {"json", no_argument, NULL, OPT_JSON},
+        {"test-root", required_argument, NULL, OPT_TEST_ROOT},
+        {"insecure-allow-unattested", no_argument, NULL, OPT_ALLOW_UNATTESTED},
+        {"expect-measurement", required_argument, NULL, OPT_EXPECT_MEASUREMENT},
         /* hidden: verify N times cold and warm and time it (bench/run-attest.sh) */
         {"bench", required_argument, NULL, OPT_BENCH},
         {"bench-threads", required_argument, NULL, OPT_BENCH_THREADS},
@@ -500,7 +543,7 @@ static int read_inputs(const verify_options *o, verify_files *f)
         read_optional(o->tcb, &f->tcb, "--tcb-info") || read_optional(o->tcb_chain, &f->tcb_chain, "--tcb-info-chain") ||
         read_optional(o->qe, &f->qe, "--qe-identity") ||
         read_optional(o->qe_chain, &f->qe_chain, "--qe-identity-chain") ||
-        read_optional(o->policy, &f->policy, "--policy"))
+        read_optional(o->policy, &f->policy, "--policy") || read_optional(o->test_root, &f->test_root, "--test-root"))
         return -1;
     for (size_t i = 0; i < o->ncrls; i++)
         if (read_file(o->crls[i], &f->crls[i], "--crl"))
@@ -511,7 +554,7 @@ static int read_inputs(const verify_options *o, verify_files *f)
 static void free_inputs(verify_files *f)
 {
     file_buf *all[] = {&f->evidence, &f->vcek, &f->chain, &f->intel_root, &f->tcb,
-                       &f->tcb_chain, &f->qe, &f->qe_chain, &f->policy};
+                       &f->tcb_chain, &f->qe, &f->qe_chain, &f->policy, &f->test_root};
     for (size_t i = 0; i < sizeof all / sizeof all[0]; i++)
         free(all[i]->data);
     for (size_t i = 0; i < ATTEST_MAX_CRLS; i++)
@@ -534,6 +577,7 @@ static void fill_inputs(const verify_options *o, const verify_files *f, attest_i
         in->crls[i] = (attest_blob){f->crls[i].data, f->crls[i].len, o->crls[i]};
     in->ncrls = o->ncrls;
     in->time = o->when;
+    in->allow_unattested = o->allow_unattested;
 }
 
 /* Verifies, applies the policy, prints (or benchmarks); the exit status. */
@@ -545,6 +589,8 @@ static int verify_and_report(const verify_options *o, attest_verifier *verifier,
     attest_verifier_verify(verifier, in, &res);
     if (res.status == ATTEST_VALID && policy)
         attest_policy_apply(policy, &res);
+    if (o->expect_len)
+        attest_expect_measurement(&res, o->expect, o->expect_len);
     if (o->chain && !amd_chain && res.kind == ATTEST_KIND_SNP)
         json_array_append_new(res.notes, json_string("--chain holds no self-signed AMD root (ARK): the built-in "
                                                      "AMD certificates were used"));
@@ -577,11 +623,13 @@ static int verify_main(int argc, char **argv)
         goto out;
     }
     bool amd_chain = false;
-    verifier = make_verifier(o.intel_root ? &f.intel_root : NULL, o.chain ? &f.chain : NULL, &amd_chain);
+    verifier = make_verifier(o.intel_root ? &f.intel_root : NULL, o.chain ? &f.chain : NULL,
+                             o.test_root ? &f.test_root : NULL, policy, &amd_chain);
     if (!verifier)
         goto out;
     attest_inputs in;
     fill_inputs(&o, &f, &in);
+    in.allow_unattested = in.allow_unattested || attest_policy_allows_unattested(policy);
     rc = verify_and_report(&o, verifier, amd_chain, &in, policy);
 out:
     attest_policy_free(policy);

@@ -1,10 +1,13 @@
 /* enarx unstable exec: runs any static x86-64 ELF as the exec of a Keep, in
  * place of the WebAssembly runtime (as upstream Enarx's hidden command). Used
  * by the Keep's conformance tests and benchmarks. */
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include "backend/kvm/kvm.h"
 #include "cli/commands.h"
@@ -28,7 +31,11 @@ static void usage(FILE *out)
             "  --coalesce-writes      let small writes travel with the next request\n"
             "  --host-files           let the program open and change host files (default: none)\n"
             "  --log-level LEVEL      error, warn, info, debug or trace (default warn)\n"
-            "  --stats                print start-up time and VM exits to stderr at the end\n");
+            "  --stats                print start-up time and VM exits to stderr at the end\n"
+            "  --measured-launch      launch BINARY as a measured (deploy) Keep would be: the\n"
+            "                         launch options of `enarx keep measure --backend kvm`\n"
+            "                         (no ARGS, no --env; fd 3 /dev/null, fd 4 a UNIX socket), and\n"
+            "                         print the VMM's launch measurement to stderr\n");
 }
 
 /* The enarx command's one parser of level names (cli/log.c). */
@@ -49,6 +56,7 @@ typedef struct unstable_options {
     char *env[MAX_ENV + 1];
     int env_count;
     int stats;
+    int measured_launch;
 } unstable_options;
 
 static int option_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -73,6 +81,8 @@ static int parse_flag(const char *o, unstable_options *u)
         u->stats = 1;
     else if (strcmp(o, "--host-files") == 0)
         u->keep.host_files = 1;
+    else if (strcmp(o, "--measured-launch") == 0)
+        u->measured_launch = 1;
     else
         return 0;
     return 1;
@@ -181,6 +191,27 @@ static void print_stats(const struct kvm_keep_stats *s)
             (unsigned long long)s->exits, (unsigned long long)s->batches);
 }
 
+/* The launch options of a measured Keep, with stand-ins for the deploy
+ * launch's fd 3 (the launch record) and fd 4 (the connection). */
+static int measured_options(unstable_options *u, const char *binary, int *extra)
+{
+    uint64_t mem = u->keep.mem_size;
+    kvm_keep_options_measured(&u->keep, mem);
+    u->keep.exec_path = binary;
+    int pair[2];
+    int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+    if (null < 0 || socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair) < 0) {
+        perror("enarx unstable exec: --measured-launch");
+        return -1;
+    }
+    u->keep.fds[3] = null;
+    u->keep.fds[4] = pair[0];
+    extra[0] = null;
+    extra[1] = pair[0];
+    extra[2] = pair[1];
+    return 0;
+}
+
 static int unstable_exec(int argc, char **argv)
 {
     unstable_options u;
@@ -188,18 +219,35 @@ static int unstable_exec(int argc, char **argv)
     int rc = parse_options(argc, argv, &u, &first);
     if (rc)
         return rc < 0 ? 0 : rc;
-    if (u.env_count == 0)
-        u.env[u.env_count++] = "LANG=C";
-    u.keep.exec_path = argv[first];
-    u.keep.argv = argv + first;
-    u.keep.envp = u.env;
+    int extra[3] = {-1, -1, -1};
+    if (u.measured_launch) {
+        if (first + 1 < argc || u.env_count)
+            return option_error("--measured-launch takes no ARGS and no --env: they are part of the measurement");
+        if (measured_options(&u, argv[first], extra) < 0)
+            return 1;
+    } else {
+        if (u.env_count == 0)
+            u.env[u.env_count++] = "LANG=C";
+        u.keep.exec_path = argv[first];
+        u.keep.argv = argv + first;
+        u.keep.envp = u.env;
+    }
     struct kvm_keep_result res;
     char err[4200];
     kvm_keep_run(&u.keep, &res, err, sizeof err);
     if (u.stats)
         print_stats(&res.stats);
+    if (res.measured) {
+        char hex[97];
+        for (int i = 0; i < 48; i++)
+            sprintf(hex + (size_t)2 * i, "%02x", res.measurement[i]);
+        fprintf(stderr, "enarx: launch measurement %s\n", hex);
+    }
     if (res.outcome != KVM_KEEP_EXITED)
         fprintf(stderr, "enarx: %s\n", err);
+    for (int i = 0; i < 3; i++)
+        if (extra[i] >= 0)
+            close(extra[i]);
     return res.status;
 }
 

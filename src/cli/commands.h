@@ -13,5 +13,6 @@ typedef struct cli_command {
 
 int cmd_attest(int argc, char **argv);
 int cmd_unstable(int argc, char **argv);
+int cmd_keep(int argc, char **argv);
 
 #endif

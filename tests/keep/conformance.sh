@@ -172,6 +172,23 @@ fi
 
 [ -n "$QUICK" ] && { suite_end; exit; }
 
+# The VMM's measurement at launch (hashed from guest memory before the first
+# instruction) equals the offline one (`enarx keep measure`, the same loader
+# into a scratch mapping): the layout cannot drift between the two.
+for mem in "" 512M; do
+    "$ENARX" unstable exec ${mem:+--memory $mem} --measured-launch "$P/exit_status" </dev/null >/dev/null \
+        2>"$work/measure.err"
+    rc=$?
+    launch=$(sed -n 's/^enarx: launch measurement //p' "$work/measure.err")
+    offline=$("$ENARX" keep measure --backend kvm ${mem:+--memory $mem} --exec "$P/exit_status" |
+        sed -n 's/^measurement: *//p')
+    if [ "$rc" -eq 0 ] && [ ${#launch} -eq 96 ] && [ "$launch" = "$offline" ]; then
+        ok "launch measurement = enarx keep measure (${mem:-2G}: ${launch:0:16}...)"
+    else
+        bad "launch measurement ${mem:-2G}" "status $rc, launch '$launch', offline '$offline': $(head -c 300 "$work/measure.err")"
+    fi
+done
+
 # Bad executables get a clear error, not a crash.
 echo "not an elf" >"$work/text"
 "$ENARX" unstable exec "$work/text" >/dev/null 2>"$work/e1"; rc1=$?

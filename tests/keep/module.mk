@@ -18,9 +18,10 @@ $(BUILD)/bench/keep/syscall_rt: bench/keep/syscall_rt.c
 BENCH_DEPS += $(BUILD)/bench/keep/syscall_rt $(KEEP_PROG_BINS)
 
 # The VMM's set-up work outside KVM (runs anywhere): bench/run-keep.sh.
-$(BUILD)/bench/keep/vmm_setup: $(BUILD)/bench/keep/vmm_setup.o $$(KVM_BACKEND_LIB) $$(SALLYPORT_HOST_LIB) $(COMMON_LIB)
+$(BUILD)/bench/keep/vmm_setup: $(BUILD)/bench/keep/vmm_setup.o $$(KVM_BACKEND_LIB) $$(SALLYPORT_HOST_LIB) \
+    $$(MEASURE_LIB) $(COMMON_LIB)
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) -o $@ $^ -lpthread
+	$(CC) $(LDFLAGS) -o $@ $^ -lpthread -lcrypto
 BENCH_DEPS += $(BUILD)/bench/keep/vmm_setup
 
 # The test build of enarx with a lying sallyport executor: the hostile-host

@@ -6,7 +6,9 @@
 #include <stdint.h>
 
 #include "abi/kvm_boot.h"
+#include "common/file.h"
 #include "backend/kvm/kvm.h"
+#include "measure/measure.h"
 
 #define KVM_PAGE 4096ull
 #define KVM_HUGE (2ull << 20)
@@ -41,13 +43,33 @@ struct keep_image {
     uint64_t shim_start, shim_end;   /* GPA range of the shim image */
     uint64_t sallyport_gpa, sallyport_data;
     struct keep_boot_info *boot;     /* inside guest RAM */
-    int huge_1g;              /* the vCPU supports 1 GiB pages */
-    uint32_t hwcap;           /* CPUID.1:EDX for AT_HWCAP */
+    /* Where image_build records every page it fills, in order (measure.h):
+     * the one description the measurement (at launch and offline) and an
+     * SEV-SNP launch read. NULL: not recorded. */
+    struct keep_layout *layout;
 };
 
+/* Spins of the shim waiting for an exit-less reply (boot information). */
+#define SHIM_SPINS 20000
+
+/* Builds the Keep's initial memory from the shim, the exec and opt — and
+ * nothing else: nothing of the host (CPU features, fds' real kinds when
+ * opt->fd_domain_set) reaches it, so the same inputs give the same pages on
+ * any machine, and `enarx keep measure` can compute them offline. */
 int image_build(struct keep_image *img, const uint8_t *shim, size_t shim_len,
                 const uint8_t *exec, size_t exec_len, const struct kvm_keep_options *opt,
                 char *err, size_t errlen);
+
+/* ---- keep.c, measure.c ---- */
+#define KVM_EXEC_MAX_SIZE (512u << 20)
+
+/* The options with their defaults filled in, checked. -1 with a message. */
+int kvm_resolve_options(const struct kvm_keep_options *in, struct kvm_keep_options *out, char *err,
+                        size_t errlen);
+/* The exec's bytes: opt->exec_image, or opt->exec_path read into *file (the
+ * caller frees it). -1 with a message. */
+int kvm_exec_bytes(const struct kvm_keep_options *opt, file_contents *file, const uint8_t **exec, size_t *len,
+                   char *err, size_t errlen);
 
 /* ---- shim blob (shim_blob.S) ---- */
 extern const uint8_t kvm_shim_image[];

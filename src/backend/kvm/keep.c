@@ -31,7 +31,6 @@
 /* How long the exit-less poller keeps spinning after the last request before
  * it parks, and how many PAUSEs the shim spins before it exits instead. */
 #define POLL_IDLE_NS    200000
-#define SHIM_SPINS      20000
 
 struct keep {
     const struct kvm_keep_options *opt;
@@ -42,6 +41,8 @@ struct keep {
     void *map;
     size_t map_len;
     struct keep_image img;
+    int measured;                 /* measurement holds the launch's digest */
+    uint8_t measurement[48];
     struct kvm_cpuid2 *cpuid;
     uint64_t xcr0;
     int xsave, smep;
@@ -77,9 +78,6 @@ static __attribute__((format(printf, 2, 3))) int fail(struct keep *k, const char
     va_end(ap);
     return -1;
 }
-
-/* The largest exec read from a file. */
-#define KVM_EXEC_MAX_SIZE (512u << 20)
 
 void kvm_keep_options_init(struct kvm_keep_options *opt)
 {
@@ -341,12 +339,8 @@ static int setup_vm(struct keep *k)
     if (ioctl(k->vcpu, KVM_SET_CPUID2, k->cpuid) < 0)
         return fail(k, "KVM_SET_CPUID2 failed: %s", strerror(errno));
     struct kvm_cpuid_entry2 *e;
-    if ((e = cpuid_leaf(k, 0x80000001, 0)))
-        k->img.huge_1g = (e->edx >> 26) & 1;
-    if ((e = cpuid_leaf(k, 1, 0))) {
-        k->img.hwcap = e->edx;
+    if ((e = cpuid_leaf(k, 1, 0)))
         k->xsave = (e->ecx >> 26) & 1;
-    }
     if ((e = cpuid_leaf(k, 7, 0)))
         k->smep = (e->ebx >> 7) & 1;
     if (k->xsave && (e = cpuid_leaf(k, 0xd, 0)))
@@ -543,9 +537,8 @@ static int give_fds(struct keep *k)
     return 0;
 }
 
-/* The options with their defaults filled in, checked. */
-static int resolve_options(const struct kvm_keep_options *in, struct kvm_keep_options *out, char *err,
-                           size_t errlen)
+int kvm_resolve_options(const struct kvm_keep_options *in, struct kvm_keep_options *out, char *err,
+                        size_t errlen)
 {
     *out = *in;
     if (!out->mem_size)
@@ -593,15 +586,10 @@ static int boot(struct keep *k, file_contents *exec_file, double t0)
 {
     const struct kvm_keep_options *opt = k->opt;
     struct kvm_keep_stats *st = k->stats;
-    const uint8_t *exec = opt->exec_image;
-    size_t exec_len = opt->exec_size;
-    if (!exec) {
-        char why[256];
-        if (file_read_all(opt->exec_path, KVM_EXEC_MAX_SIZE, 0, exec_file, why, sizeof why) != FILE_OK)
-            return fail(k, "the exec %s: %s", opt->exec_path, why);
-        exec = exec_file->data;
-        exec_len = exec_file->size;
-    }
+    const uint8_t *exec;
+    size_t exec_len;
+    if (kvm_exec_bytes(opt, exec_file, &exec, &exec_len, k->err, k->errlen) < 0)
+        return -1;
     struct elf_info ei; /* a bad executable is reported before KVM is touched */
     if (elf_parse(exec, exec_len, "exec", &ei, k->err, k->errlen) < 0)
         return -1;
@@ -611,12 +599,24 @@ static int boot(struct keep *k, file_contents *exec_file, double t0)
         return -1;
     double t2 = now_us();
     st->vm_us = t2 - t1;
-    if (image_build(&k->img, kvm_shim_image, (size_t)kvm_shim_image_size, exec, exec_len, opt, k->err,
-                    k->errlen) < 0)
+    struct keep_layout layout;
+    keep_layout_init(&layout);
+    k->img.layout = opt->measure ? &layout : NULL;
+    int built = image_build(&k->img, kvm_shim_image, (size_t)kvm_shim_image_size, exec, exec_len, opt, k->err,
+                            k->errlen);
+    /* What was loaded, hashed before the guest runs a single instruction. */
+    if (built == 0 && opt->measure) {
+        if (measure_layout_sha384(&layout, k->img.mem, k->img.mem_size, k->measurement) == 0)
+            k->measured = 1;
+        else
+            built = fail(k, "cannot measure the Keep's memory");
+    }
+    keep_layout_free(&layout);
+    k->img.layout = NULL;
+    if (built < 0)
         return -1;
     st->image_us = now_us() - t2;
     k->block = k->img.mem + k->img.sallyport_gpa;
-    k->img.boot->exitless_spins = opt->exitless ? SHIM_SPINS : 0;
     if (give_fds(k) < 0 || setup_vcpu(k) < 0)
         return -1;
     if (opt->exitless) {
@@ -637,7 +637,7 @@ int kvm_keep_run(const struct kvm_keep_options *options, struct kvm_keep_result 
     res->status = 1;
     err[0] = 0;
     struct kvm_keep_options opt;
-    if (resolve_options(options, &opt, err, errlen) < 0)
+    if (kvm_resolve_options(options, &opt, err, errlen) < 0)
         return -1;
     struct keep *k = keep_new(&opt, &res->stats, err, errlen);
     if (!k) {
@@ -652,6 +652,8 @@ int kvm_keep_run(const struct kvm_keep_options *options, struct kvm_keep_result 
         rc = run_loop(k);
         res->stats.run_us = now_us() - t0 - res->stats.setup_us;
     }
+    res->measured = k->measured;
+    memcpy(res->measurement, k->measurement, sizeof res->measurement);
     if (rc == 0) {
         res->outcome = KVM_KEEP_EXITED;
         res->status = k->status;

@@ -30,6 +30,15 @@ struct kvm_keep_options {
      * duplicates of them, the caller keeps its own. */
     int fds[KVM_KEEP_MAX_FDS];
     int nfds;
+    /* The socket domain the Keep is told for each fd (0 = not a socket),
+     * when fd_domain_set; otherwise each fd is asked (SO_DOMAIN). It is part
+     * of the measured boot information, so a measured launch gives it
+     * explicitly (kvm_keep_options_measured). */
+    int fd_domain_set;
+    int fd_domain[KVM_KEEP_MAX_FDS];
+    /* Compute the measurement at launch (kvm_keep_result.measurement): a
+     * SHA-384 pass over the loaded pages, ~10 ms for enarx-exec. */
+    int measure;
     enum enarx_log_level log_level;
     int exitless;                 /* serve the sallyport from a polling thread */
     int coalesce;                 /* let the shim coalesce small writes */
@@ -58,6 +67,11 @@ struct kvm_keep_result {
     enum kvm_keep_outcome outcome;
     int status;                   /* what enarx should exit with */
     struct kvm_keep_stats stats;
+    /* The Keep's measurement (src/measure/measure.h), hashed from guest
+     * memory as built, before the first instruction: what the host claims
+     * for this Keep. measured = 0 when the Keep never got that far. */
+    int measured;
+    uint8_t measurement[48];
 };
 
 #define KVM_KEEP_DEFAULT_MEM      (2ull << 30)
@@ -68,6 +82,24 @@ void kvm_keep_options_init(struct kvm_keep_options *opt);
 /* Runs the Keep to its end and fills *res; a Keep that stopped or failed
  * leaves a message in err. Returns 0 when the workload exited, -1 otherwise. */
 int kvm_keep_run(const struct kvm_keep_options *opt, struct kvm_keep_result *res, char *err, size_t errlen);
+
+/* The launch options of a measured Keep (`enarx deploy`; what `enarx keep
+ * measure --backend kvm` computes): everything that reaches the Keep's
+ * initial memory is fixed here — argv {"enarx-exec"}, no environment,
+ * mem_size (0: the default), the default sallyport size, the exiting
+ * sallyport, no write coalescing, log level error, fds 0-4 present with
+ * fds 0-3 not sockets and fd 4 (the deploy connection, a socketpair from
+ * the agent) AF_UNIX. The caller sets exec_path/exec_image and replaces the
+ * fds[] by its real descriptors (keeping fd_domain as set here); any other
+ * change changes the measurement. */
+void kvm_keep_options_measured(struct kvm_keep_options *opt, uint64_t mem_size);
+
+/* The measurement a launch with opt gets, computed without KVM: the VMM's
+ * own loader builds the image into a scratch mapping and it is hashed as at
+ * launch (measure.h). fds are not touched (only which are present, and
+ * fd_domain, which must be given: not -1). -1 with a message. */
+int kvm_keep_measure(const struct kvm_keep_options *opt, uint8_t out[48], uint64_t *pages, char *err,
+                     size_t errlen);
 
 /* Parses a memory size such as "512M", "2G", "1073741824". 0 on error. */
 uint64_t kvm_parse_size(const char *s);

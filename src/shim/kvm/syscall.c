@@ -616,8 +616,11 @@ static int64_t sys_futex(uint64_t uaddr, int op, uint32_t val, uint64_t timeout)
     struct sp_timespec t;
     CHECK_USER(timeout, sizeof t, 0);
     memcpy(&t, (void *)timeout, sizeof t);
-    int64_t r = sp_clock_nanosleep(sp(), cmd == FUTEX_WAIT_BITSET ? CLOCK_REALTIME : CLOCK_MONOTONIC,
-                                   cmd == FUTEX_WAIT_BITSET ? TIMER_ABSTIME : 0, &t, 0);
+    /* FUTEX_WAIT's timeout is relative; FUTEX_WAIT_BITSET's is an absolute
+     * time on the monotonic clock unless the caller asks for the wall clock. */
+    int absolute = cmd == FUTEX_WAIT_BITSET;
+    int clock = absolute && (op & FUTEX_CLOCK_REALTIME) ? CLOCK_REALTIME : CLOCK_MONOTONIC;
+    int64_t r = sp_clock_nanosleep(sp(), clock, absolute ? TIMER_ABSTIME : 0, &t, 0);
     return r < 0 ? r : -ETIMEDOUT;
 }
 
