@@ -160,6 +160,14 @@ static SSL_CTX *tls13_ctx(const SSL_METHOD *method)
     return ctx;
 }
 
+/* Every ticket a client offers is ignored: a full handshake, every time. */
+static SSL_TICKET_RETURN refuse_ticket(SSL *ssl, SSL_SESSION *session, const unsigned char *keyname,
+                                       size_t keyname_len, SSL_TICKET_STATUS status, void *arg)
+{
+    (void)ssl, (void)session, (void)keyname, (void)keyname_len, (void)status, (void)arg;
+    return SSL_TICKET_RETURN_IGNORE;
+}
+
 tls_server *tls_server_new_selfsigned(const char *common_name, char *err, size_t errlen)
 {
     tls_server *s = calloc(1, sizeof *s);
@@ -175,7 +183,19 @@ tls_server *tls_server_new_selfsigned(const char *common_name, char *err, size_t
         openssl_reason(err, errlen, "setting up the TLS server");
         goto failed;
     }
-    SSL_CTX_set_num_tickets(s->ctx, 0); /* no resumption: nothing to keep */
+    /* One session ticket per connection, none ever accepted: no resumption,
+     * within this Keep or across Keeps (the ticket key is this SSL_CTX's
+     * random one, and refuse_ticket turns every ticket down). The ticket is
+     * sent for its side effect: it answers the client's Finished at once.
+     * Without it a client that leaves Nagle on (Python's, curl's) sends
+     * Finished, then holds its first request until our delayed ACK, ~40 ms
+     * on Linux, for every new connection (docs/exec.md). */
+    SSL_CTX_set_num_tickets(s->ctx, 1);
+    SSL_CTX_set_session_cache_mode(s->ctx, SSL_SESS_CACHE_OFF);
+    if (SSL_CTX_set_session_ticket_cb(s->ctx, NULL, refuse_ticket, NULL) != 1) {
+        openssl_reason(err, errlen, "setting up the TLS server's session tickets");
+        goto failed;
+    }
     s->cert_pem = cert_to_pem(cert);
     X509_free(cert);
     EVP_PKEY_free(key);

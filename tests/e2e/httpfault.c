@@ -73,12 +73,16 @@ static void count_records(int write_p, int version, int content_type, const void
                           void *arg)
 {
     (void)version, (void)ssl, (void)arg;
-    /* a received record's header: type 23 is application data (TLS 1.3 hides the rest in it) */
-    if (!write_p && content_type == SSL3_RT_HEADER && len >= 5 && ((const unsigned char *)buf)[0] == 23)
+    /* a received record's inner content type (TLS 1.3 hides it inside the
+     * record): application data, not the session ticket that also comes in
+     * an outer type-23 record */
+    if (!write_p && content_type == SSL3_RT_INNER_CONTENT_TYPE && len >= 1 &&
+        ((const unsigned char *)buf)[0] == SSL3_RT_APPLICATION_DATA)
         records_seen++;
 }
 
-static peer peer_open(int port)
+/* A connection; over TLS offering SESSION (a ticket from an earlier one) when not NULL. */
+static peer peer_open_offering(int port, SSL_SESSION *session)
 {
     peer p = {.fd = tcp_connect(port)};
     if (!use_tls)
@@ -93,10 +97,14 @@ static peer peer_open(int port)
     p.ssl = SSL_new(client_ctx);
     SSL_set_fd(p.ssl, p.fd);
     SSL_set_msg_callback(p.ssl, count_records);
+    if (session && SSL_set_session(p.ssl, session) != 1)
+        die("SSL_set_session");
     if (SSL_connect(p.ssl) != 1)
         die("TLS handshake");
     return p;
 }
+
+static peer peer_open(int port) { return peer_open_offering(port, NULL); }
 
 /* Closes without close_notify when clean is false. */
 static void peer_close(peer *p, bool clean)
@@ -396,6 +404,27 @@ static int fault(int port, const char *name)
         else
             peer_close(&p, false);
         printf("%s: done\n", name);
+        return 0;
+    }
+    if (strcmp(name, "ticket") == 0) {
+        /* One session ticket per connection (it answers the client's Finished,
+         * so a client with Nagle on does not wait for a delayed ACK before its
+         * first request), and offering it back never resumes. */
+        peer p = peer_open(port);
+        bool served = request(&p, "/bytes/10", &r) == 0 && r.status == 200;
+        SSL_SESSION *session = SSL_get1_session(p.ssl);
+        bool ticket = session && SSL_SESSION_has_ticket(session);
+        peer_close(&p, true);
+        bool resumed = false;
+        if (ticket) {
+            peer q = peer_open_offering(port, session);
+            served = served && request(&q, "/bytes/10", &r) == 0 && r.status == 200;
+            resumed = SSL_session_reused(q.ssl) == 1;
+            peer_close(&q, true);
+        }
+        SSL_SESSION_free(session);
+        printf("ticket: %s, %s, served: %s\n", ticket ? "a ticket" : "no ticket", resumed ? "resumed" : "not resumed",
+               served ? "yes" : "no");
         return 0;
     }
     if (strcmp(name, "plain-on-tls") == 0) { /* HTTP in the clear on the TLS port */
