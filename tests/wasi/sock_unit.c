@@ -87,8 +87,8 @@ static int host_fd(wasi_ctx *ctx, uint32_t fd)
 
 static void set_iov(int i, uint32_t buf, uint32_t len)
 {
-    put_u32(memory + IOVS + 8 * i, buf);
-    put_u32(memory + IOVS + 8 * i + 4, len);
+    put_u32(memory + IOVS + (size_t)8 * (size_t)i, buf);
+    put_u32(memory + IOVS + (size_t)8 * (size_t)i + 4, len);
 }
 
 /* fd_read into BUF; returns the WASI errno, *n the bytes read. */
@@ -104,7 +104,7 @@ static int wasi_read(wasi_ctx *ctx, uint32_t fd, uint32_t len, uint32_t *n)
 static int wasi_write(wasi_ctx *ctx, uint32_t fd, const char *text)
 {
     size_t len = strlen(text);
-    memcpy(memory + BUF, text, len);
+    memcpy(memory + BUF, text, len + 1); /* the guest gets len bytes; the NUL is spare */
     set_iov(0, BUF, (uint32_t)len);
     return call(ctx, wasi_fd_write, 4, I(fd), I(IOVS), I(1), I(RESULT));
 }

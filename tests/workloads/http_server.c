@@ -396,7 +396,7 @@ static void accept_all(int listener)
 #endif
         if (conn_count == conn_cap) {
             size_t cap = conn_cap ? conn_cap * 2 : 64;
-            conn **grown = realloc(conns, cap * sizeof *conns);
+            conn **grown = realloc(conns, cap * sizeof(conn *));
             if (!grown) {
                 close(fd);
                 return;
@@ -418,15 +418,20 @@ static void accept_all(int listener)
 
 static int serve(void)
 {
-    struct pollfd *pfds = NULL;
-    size_t pfd_cap = 0;
+    size_t pfd_cap = (size_t)listener_count + 64;
+    struct pollfd *pfds = malloc(pfd_cap * sizeof *pfds);
+    if (!pfds)
+        return 1;
     while (!(quitting && conn_count == 0)) {
         size_t need = (size_t)listener_count + conn_count;
         if (need > pfd_cap) {
-            pfd_cap = need * 2;
-            pfds = realloc(pfds, pfd_cap * sizeof *pfds);
-            if (!pfds)
+            struct pollfd *grown = realloc(pfds, need * 2 * sizeof *pfds);
+            if (!grown) {
+                free(pfds);
                 return 1;
+            }
+            pfds = grown;
+            pfd_cap = need * 2;
         }
         size_t n = 0;
         for (int i = 0; i < listener_count; i++)
@@ -437,6 +442,7 @@ static int serve(void)
             if (errno == EINTR)
                 continue;
             perror("poll");
+            free(pfds);
             return 1;
         }
         /* connections first (their indices move when one closes), backwards */
