@@ -3,6 +3,8 @@
 #include "tls/tls.h"
 
 #include <errno.h>
+#include <malloc.h>
+#include <stdatomic.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -271,6 +273,33 @@ static void clean_queue(void)
     ERR_clear_error();
 }
 
+/* Live connections, and the most there were since memory was last given
+ * back. A burst of connections leaves tens of MiB in malloc's free lists
+ * (~80 KiB per TLS connection at its peak: the SSL object, its handshake
+ * state, our plaintext buffer, output queues); glibc keeps them. */
+static atomic_size_t live_conns, peak_conns;
+
+static void conn_counted(void)
+{
+    size_t now = atomic_fetch_add(&live_conns, 1) + 1, peak = atomic_load(&peak_conns);
+    while (now > peak && !atomic_compare_exchange_weak(&peak_conns, &peak, now)) {
+    }
+}
+
+/* When every connection has closed, or three quarters of a burst of at
+ * least 64 have, the freed memory goes back to the system (malloc_trim:
+ * tens of microseconds, against a handshake's millisecond). After rounds of
+ * 500 connections the idle Keep kept 49 MiB resident, now 11 MiB, mostly
+ * the workload's linear memory (docs/performance.md). */
+static void conn_uncounted(void)
+{
+    size_t now = atomic_fetch_sub(&live_conns, 1) - 1, peak = atomic_load(&peak_conns);
+    if (now == 0 || (peak >= 64 && now <= peak / 4)) {
+        atomic_store(&peak_conns, now);
+        malloc_trim(0);
+    }
+}
+
 static tls_conn *conn_new(SSL_CTX *ctx, int fd)
 {
     tls_conn *c = calloc(1, sizeof *c);
@@ -290,6 +319,7 @@ static tls_conn *conn_new(SSL_CTX *ctx, int fd)
     }
     BIO_set_mem_eof_return(c->rbio, -1); /* empty means "not yet", not end of stream */
     SSL_set_bio(c->ssl, c->rbio, c->wbio);
+    conn_counted();
     return c;
 }
 
@@ -680,6 +710,7 @@ void tls_conn_free(tls_conn *c)
     clean_queue();
     free(c->out);
     free(c);
+    conn_uncounted();
 }
 
 bool tls_conn_handshake_done(const tls_conn *c) { return c->handshake_done; }
