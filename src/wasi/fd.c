@@ -58,6 +58,30 @@ static void iov_advance(struct iovec **cur, size_t *left, size_t skip)
     }
 }
 
+/* Where a vectored write that may take several rounds has got to: a copy of
+ * the guest's iovec list (advanced as bytes go out), the bytes taken, the
+ * bytes wanted. */
+typedef struct iov_cursor {
+    struct iovec copy[WASI_IOV_MAX];
+    struct iovec *cur;
+    size_t left, total, want;
+} iov_cursor;
+
+static void iov_cursor_init(iov_cursor *c, const struct iovec *iov, size_t n)
+{
+    memcpy(c->copy, iov, n * sizeof *iov);
+    c->cur = c->copy;
+    c->left = n;
+    c->total = 0;
+    c->want = iov_total(iov, n);
+}
+
+static void iov_cursor_take(iov_cursor *c, size_t bytes)
+{
+    c->total += bytes;
+    iov_advance(&c->cur, &c->left, bytes);
+}
+
 static int tls_read_iov(wfd *f, struct iovec *iov, size_t n, bool peek, bool waitall, size_t *done)
 {
     size_t total = 0, want = iov_total(iov, n);
@@ -187,52 +211,44 @@ int stream_read(wfd *f, struct iovec *iov, size_t n, bool peek, bool waitall, si
  * sends cost a delayed-ACK wait each). */
 static int tls_write_iov(wfd *f, const struct iovec *iov, size_t n, size_t *done)
 {
-    size_t total = 0, want = iov_total(iov, n);
-    struct iovec local[WASI_IOV_MAX];
-    memcpy(local, iov, n * sizeof *iov);
-    struct iovec *cur = local;
-    size_t left = n;
-    while (total < want) {
-        ssize_t r = tls_conn_writev(f->tls, cur, left);
+    iov_cursor c;
+    iov_cursor_init(&c, iov, n);
+    while (c.total < c.want) {
+        ssize_t r = tls_conn_writev(f->tls, c.cur, c.left);
         if (r > 0) {
-            total += (size_t)r;
-            iov_advance(&cur, &left, (size_t)r);
+            iov_cursor_take(&c, (size_t)r);
             continue;
         }
         if (r == TLS_FAILED)
-            return total ? (*done = total, 0) : tls_failure(f);
+            return c.total ? (*done = c.total, 0) : tls_failure(f);
         if (!fd_blocking(f))
-            return total ? (*done = total, 0) : WASI_EAGAIN;
+            return c.total ? (*done = c.total, 0) : WASI_EAGAIN;
         int rc = wait_fd(f->host_fd, tls_conn_poll_events(f->tls, false, true));
         if (rc)
             return rc;
         tls_conn_pump(f->tls); /* a failure shows in the next write */
     }
-    *done = total;
+    *done = c.total;
     return 0;
 }
 
 static int socket_write(wfd *f, const struct iovec *iov, size_t n, size_t *done)
 {
-    size_t total = 0, want = iov_total(iov, n);
-    struct iovec local[WASI_IOV_MAX];
-    memcpy(local, iov, n * sizeof *iov);
-    struct iovec *cur = local;
-    size_t left = n;
-    while (total < want) {
-        struct msghdr msg = {.msg_iov = cur, .msg_iovlen = left};
+    iov_cursor c;
+    iov_cursor_init(&c, iov, n);
+    while (c.total < c.want) {
+        struct msghdr msg = {.msg_iov = c.cur, .msg_iovlen = c.left};
         ssize_t r = sendmsg(f->host_fd, &msg, MSG_DONTWAIT | MSG_NOSIGNAL);
         if (r >= 0) {
-            total += (size_t)r;
-            iov_advance(&cur, &left, (size_t)r);
+            iov_cursor_take(&c, (size_t)r);
             continue;
         }
         if (errno == EINTR)
             continue;
         if (errno != EAGAIN && errno != EWOULDBLOCK)
-            return total ? (*done = total, 0) : wasi_errno(errno);
+            return c.total ? (*done = c.total, 0) : wasi_errno(errno);
         if (!fd_blocking(f)) {
-            if (total == 0)
+            if (c.total == 0)
                 return WASI_EAGAIN;
             break;
         }
@@ -240,7 +256,7 @@ static int socket_write(wfd *f, const struct iovec *iov, size_t n, size_t *done)
         if (rc)
             return rc;
     }
-    *done = total;
+    *done = c.total;
     return 0;
 }
 

@@ -160,7 +160,8 @@ static const char *number(const char *p, unsigned long long max, unsigned long l
     return p;
 }
 
-static bool header_has(const char *head, const char *name, const char *value)
+/* The value of header NAME (after the colon and spaces), NULL if absent. */
+static const char *header_value(const char *head, const char *name)
 {
     size_t nl = strlen(name);
     for (const char *p = strstr(head, "\r\n"); p; p = strstr(p + 2, "\r\n")) {
@@ -168,28 +169,28 @@ static bool header_has(const char *head, const char *name, const char *value)
             const char *v = p + 3 + nl;
             while (*v == ' ')
                 v++;
-            return value == NULL || strncasecmp(v, value, strlen(value)) == 0;
+            return v;
         }
     }
-    return false;
+    return NULL;
+}
+
+static bool header_has(const char *head, const char *name, const char *value)
+{
+    const char *v = header_value(head, name);
+    return v && strncasecmp(v, value, strlen(value)) == 0;
 }
 
 static uint64_t header_number(const char *head, const char *name, bool *bad)
 {
-    size_t nl = strlen(name);
-    for (const char *p = strstr(head, "\r\n"); p; p = strstr(p + 2, "\r\n")) {
-        if (strncasecmp(p + 2, name, nl) == 0 && p[2 + nl] == ':') {
-            const char *v = p + 3 + nl;
-            while (*v == ' ')
-                v++;
-            unsigned long long n = 0;
-            const char *end = number(v, ECHO_MAX, &n);
-            if (!end || (*end && *end != '\r'))
-                *bad = true;
-            return n;
-        }
-    }
-    return 0;
+    const char *v = header_value(head, name);
+    if (!v)
+        return 0;
+    unsigned long long n = 0;
+    const char *end = number(v, ECHO_MAX, &n);
+    if (!end || (*end && *end != '\r'))
+        *bad = true;
+    return n;
 }
 
 /* Answers the request whose header block is c->in[0, end). */
