@@ -31,6 +31,7 @@ typedef struct backend_launch {
     int stream_fd;          /* the complete workload stream, readable from offset 0 */
     const char *exec_path;  /* the enarx-exec binary */
     int log_level;          /* the enarx command's log level (0 error .. 4 trace) */
+    const char *signatures; /* sev: the signatures file of `enarx sign`, or NULL */
 } backend_launch;
 
 typedef struct backend {

@@ -65,16 +65,7 @@ static int kvm_launch(const backend_launch *l, char *err, size_t errlen)
     opt.host_files = 1;
     struct kvm_keep_result res;
     kvm_keep_run(&opt, &res, err, errlen);
-    switch (res.outcome) {
-    case KVM_KEEP_EXITED:
-        return res.status;
-    case KVM_KEEP_STOPPED: /* the Keep itself said why it stopped: say so, keep its status */
-        fprintf(stderr, "enarx: %s\n", err);
-        return res.status;
-    case KVM_KEEP_FAILED:
-        break;
-    }
-    return -1;
+    return kvm_keep_exit_status(&res, err);
 }
 
 const backend backend_kvm = {

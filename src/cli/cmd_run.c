@@ -36,6 +36,7 @@ typedef struct run_options {
     const char *module;
     char **args;
     int arg_count;
+    const char *signatures;
 } run_options;
 
 static void usage(FILE *out)
@@ -53,6 +54,8 @@ static void usage(FILE *out)
             "  --wasmcfgfile <FILE>   Enarx.toml: the workload's files, args and env\n"
             "                         [env: ENARX_WASMCFGFILE]; without it: stdin, stdout, stderr\n"
             "  --log-level <LEVEL>    error, warn, info, debug or trace [env: ENARX_LOG]\n"
+            "  --signatures <FILE>    sev: the ID block and its signatures (`enarx sign`) for the\n"
+            "                         launch, so that the report names the signer\n"
             "  -h, --help             this help\n"
             "\n"
             "Development options (wasmtime-style; not part of the workload's identity):\n"
@@ -139,7 +142,7 @@ static int parse(int argc, char **argv, run_options *o)
         if (arg[0] != '-' || arg[1] == 0)
             break;
         static const char *const names[] = {"--backend", "--wasmcfgfile", "--dir", "--env",
-                                            "--argv0", "--log-level", "--log-filter"};
+                                            "--argv0", "--log-level", "--log-filter", "--signatures"};
         bool matched = false;
         const char *value = NULL;
         size_t which;
@@ -166,6 +169,7 @@ static int parse(int argc, char **argv, run_options *o)
             }
             break;
         case 4: o->argv0 = value; break;
+        case 7: o->signatures = value; break;
         default: {
             int level = cli_log_parse(value);
             if (level < 0)
@@ -364,7 +368,7 @@ static int build_stream(const run_options *o, int module_fd, uint64_t module_siz
 /* Launching is its own function so that its PATH_MAX buffer and the
  * launcher's frames are not stacked on top of backend selection's: each 4 KiB
  * of stack depth is one more page fault for every `enarx run`. */
-static int __attribute__((noinline)) launch(const backend *b, int stream_fd)
+static int __attribute__((noinline)) launch(const backend *b, int stream_fd, const char *signatures)
 {
     char err[1024];
     char exec_path[PATH_MAX];
@@ -372,7 +376,11 @@ static int __attribute__((noinline)) launch(const backend *b, int stream_fd)
         cli_log(ENARX_LOG_ERROR, "%s", err);
         return 1;
     }
-    backend_launch l = {.stream_fd = stream_fd, .exec_path = exec_path, .log_level = cli_log_get()};
+    if (signatures && strcmp(b->name, "sev") != 0)
+        cli_log(ENARX_LOG_WARN, "--signatures %s: only an SEV-SNP Keep is signed; the %s backend ignores it",
+                signatures, b->name);
+    backend_launch l = {.stream_fd = stream_fd, .exec_path = exec_path, .log_level = cli_log_get(),
+                        .signatures = signatures};
     int status = b->launch(&l, err, sizeof err);
     if (status < 0) {
         cli_log(ENARX_LOG_ERROR, "%s", err);
@@ -414,7 +422,7 @@ static int run(const run_options *o)
     run_config_free(&cfg);
     if (rc)
         return rc;
-    rc = launch(b, stream_fd);
+    rc = launch(b, stream_fd, o->signatures);
     close(stream_fd);
     return rc;
 }

@@ -10,6 +10,10 @@
 #include <unistd.h>
 
 #include "backend/kvm/kvm.h"
+#include "backend/sev/sev.h"
+#include "common/file.h"
+#include "common/hex.h"
+#include "snp/snp.h"
 #include "cli/commands.h"
 #include "cli/log.h"
 
@@ -17,10 +21,10 @@ static void usage(FILE *out)
 {
     fprintf(out,
             "Usage: enarx unstable exec [OPTIONS] BINARY [ARGS...]\n\n"
-            "Runs the static x86-64 ELF BINARY as the exec of a KVM Keep (argv = BINARY ARGS...).\n"
-            "The exit status is the program's.\n\n"
+            "Runs the static x86-64 ELF BINARY as the exec of a KVM or SEV-SNP Keep (argv = BINARY\n"
+            "ARGS...). The exit status is the program's.\n\n"
             "Options:\n"
-            "  --backend kvm          the Keep backend (only kvm runs arbitrary executables)\n"
+            "  --backend kvm|sev      the Keep backend (default kvm; nil and sgx cannot run one)\n"
             "  --memory SIZE          the Keep's memory, e.g. 512M, 4G (default 2G)\n"
             "  --env NAME=VALUE       an environment variable for the program (repeatable;\n"
             "                         the default environment is LANG=C)\n"
@@ -35,7 +39,16 @@ static void usage(FILE *out)
             "  --measured-launch      launch BINARY as a measured (deploy) Keep would be: the\n"
             "                         launch options of `enarx keep measure --backend kvm`\n"
             "                         (no ARGS, no --env; fd 3 /dev/null, fd 4 a UNIX socket), and\n"
-            "                         print the VMM's launch measurement to stderr\n");
+            "                         print the VMM's launch measurement to stderr\n"
+            "SEV-SNP (--backend sev):\n"
+            "  --id-block FILE        the 96-byte ID block for SNP_LAUNCH_FINISH (`enarx sign`)\n"
+            "  --id-auth FILE         its 4096-byte ID_AUTH (with --id-block; says whether an\n"
+            "                         author key signed the ID key)\n"
+            "  --signatures FILE      the ID block and ID_AUTH from `enarx sign` (instead of the two\n"
+            "                         options above)\n"
+            "  --host-data HEX        32 bytes (64 hex digits) the report carries as HOST_DATA\n"
+            "  --snp-certs FILE       a certificate table (GHCB format) for the extended guest\n"
+            "                         request, where the kernel offers it\n");
 }
 
 /* The enarx command's one parser of level names (cli/log.c). */
@@ -57,6 +70,9 @@ typedef struct unstable_options {
     int env_count;
     int stats;
     int measured_launch;
+    int sev;
+    const char *id_block, *id_auth, *certs, *signatures;
+    const char *host_data;
 } unstable_options;
 
 static int option_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -107,9 +123,21 @@ static int parse_fd(const char *v, struct kvm_keep_options *keep)
 static int parse_valued(const char *o, const char *v, unstable_options *u)
 {
     struct kvm_keep_options *keep = &u->keep;
-    if (strcmp(o, "--backend") == 0)
-        return strcmp(v, "kvm") == 0 ? 0 : option_error("backend '%s' cannot run an arbitrary executable; "
-                                                        "use --backend kvm", v);
+    if (strcmp(o, "--backend") == 0) {
+        if (strcmp(v, "kvm") != 0 && strcmp(v, "sev") != 0)
+            return option_error("backend '%s' cannot run an arbitrary executable; use --backend kvm or sev", v);
+        u->sev = strcmp(v, "sev") == 0;
+        return 0;
+    }
+    if (strcmp(o, "--id-block") == 0 || strcmp(o, "--id-auth") == 0 || strcmp(o, "--snp-certs") == 0 ||
+        strcmp(o, "--host-data") == 0 || strcmp(o, "--signatures") == 0) {
+        *(strcmp(o, "--id-block") == 0    ? &u->id_block
+          : strcmp(o, "--id-auth") == 0   ? &u->id_auth
+          : strcmp(o, "--snp-certs") == 0 ? &u->certs
+          : strcmp(o, "--signatures") == 0 ? &u->signatures
+                                           : &u->host_data) = v;
+        return 0;
+    }
     if (strcmp(o, "--memory") == 0)
         return (keep->mem_size = kvm_parse_size(v)) ? 0
                                                     : option_error("--memory '%s' is not a size like 512M or 4G", v);
@@ -212,6 +240,69 @@ static int measured_options(unstable_options *u, const char *binary, int *extra)
     return 0;
 }
 
+/* A file of exactly len bytes (an ID block, an ID_AUTH) into buf. */
+static int read_exact(const char *option, const char *path, uint8_t *buf, size_t len)
+{
+    file_contents f;
+    char why[256];
+    if (file_read_all(path, len + 1, 0, &f, why, sizeof why) != FILE_OK)
+        return option_error("%s %s: %s", option, path, why);
+    int ok = f.size == len;
+    if (ok)
+        memcpy(buf, f.data, len);
+    file_contents_free(&f);
+    return ok ? 0 : option_error("%s %s: %zu bytes, not %zu", option, path, f.size, len);
+}
+
+/* The Keep as an SEV-SNP guest. 2 for a bad option. */
+static int sev_exec(const unstable_options *u, struct kvm_keep_result *res, char *err, size_t errlen)
+{
+    static uint8_t id_block[96], id_auth[4096];
+    memset(res, 0, sizeof *res);
+    res->outcome = KVM_KEEP_FAILED;
+    res->status = 1;
+    struct sev_keep_options o;
+    sev_keep_options_init(&o);
+    o.keep = u->keep;
+    if (!u->id_block != !u->id_auth)
+        return option_error("--id-block and --id-auth go together");
+    if (u->signatures && u->id_block)
+        return option_error("--signatures or --id-block/--id-auth, not both");
+    if (u->signatures) {
+        if (snp_signatures_read(u->signatures, id_block, id_auth, &o.auth_key_en, err, errlen) < 0)
+            return option_error("--signatures %s", err);
+        o.id_block = id_block;
+        o.id_auth = id_auth;
+    }
+    if (u->id_block) {
+        if (read_exact("--id-block", u->id_block, id_block, sizeof id_block) ||
+            read_exact("--id-auth", u->id_auth, id_auth, sizeof id_auth))
+            return 2;
+        o.id_block = id_block;
+        o.id_auth = id_auth;
+        /* ID_AUTH says itself whether an author key is in it. */
+        o.auth_key_en = id_auth[4] != 0 || id_auth[5] != 0 || id_auth[6] != 0 || id_auth[7] != 0;
+    }
+    if (u->host_data) {
+        if (strlen(u->host_data) != 64)
+            return option_error("--host-data '%s' is not 64 hex digits", u->host_data);
+        for (int i = 0; i < 32; i++) {
+            int hi = hex_digit_value(u->host_data[2 * (size_t)i]),
+                lo = hex_digit_value(u->host_data[2 * (size_t)i + 1]);
+            if (hi < 0 || lo < 0)
+                return option_error("--host-data '%s' is not 64 hex digits", u->host_data);
+            o.host_data[i] = (uint8_t)(hi << 4 | lo);
+        }
+    }
+    o.certs_path = u->certs;
+    struct sev_keep_result r;
+    int rc = sev_keep_run(&o, &r, err, errlen);
+    *res = r.keep;
+    res->measured = r.measured;
+    memcpy(res->measurement, r.measurement, sizeof res->measurement);
+    return rc;
+}
+
 static int unstable_exec(int argc, char **argv)
 {
     unstable_options u;
@@ -234,7 +325,13 @@ static int unstable_exec(int argc, char **argv)
     }
     struct kvm_keep_result res;
     char err[4200];
-    kvm_keep_run(&u.keep, &res, err, sizeof err);
+    if (u.sev) {
+        rc = sev_exec(&u, &res, err, sizeof err);
+        if (rc == 2)
+            return 2;
+    } else {
+        kvm_keep_run(&u.keep, &res, err, sizeof err);
+    }
     if (u.stats)
         print_stats(&res.stats);
     if (res.measured) {

@@ -13,6 +13,8 @@ typedef struct cli_command {
 
 int cmd_attest(int argc, char **argv);
 int cmd_unstable(int argc, char **argv);
+int cmd_key(int argc, char **argv);
+int cmd_sign(int argc, char **argv);
 int cmd_keep(int argc, char **argv);
 
 #endif

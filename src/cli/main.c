@@ -17,6 +17,8 @@ static const cli_command commands[] = {
     {"platform", "what this machine offers: `enarx platform info`", cmd_platform},
     {"attest", "verify attestation evidence (SEV-SNP, SGX, TDX, RA-TLS certificates)", cmd_attest},
     {"keep", "about this build's Keep: `enarx keep measure`", cmd_keep},
+    {"key", "SEV-SNP ID and author keys: `enarx key sev create|digest|sign`", cmd_key},
+    {"sign", "sign this build's SEV-SNP Keep (an ID block) for `enarx run --signatures`", cmd_sign},
     {"unstable", "commands that may change: exec (run a static ELF in a Keep)", cmd_unstable},
     {"oci", "the OCI runtime for podman, containerd, Kubernetes (enarx-oci)", cmd_oci},
     {NULL, NULL, NULL},

@@ -12,132 +12,19 @@
  * While compiling, slot operands are tagged: locals are plain indices, temps
  * carry TEMP_FLAG, constants CONST_FLAG; every slot operand's position is
  * recorded so the final pass can lay the frame out as
- * [params | locals | constants | temps] once the constant count is known. */
-#include "engine/ops.h"
-#include "engine/reader.h"
-#include "engine/simd.h"
+ * [params | locals | constants | temps] once the constant count is known.
+ *
+ * Instructions are decoded by read_instr and translated as the instruction
+ * table (opcodes.def) says: most by the table alone (`plain`), the rest by a
+ * case of `translate` each. This file emits the plain code; where fusion may
+ * combine an instruction with the ones before, it asks fuse.h. */
+#include "engine/fuse.h"
+#include "engine/translate.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 
-/* Testing hook: the fuzzer compiles modules with and without fusion and
- * compares their behaviour. */
-bool engine_peephole = true;
-
-/* The operand-stack and emission primitives run for every instruction of
- * every function loaded: inlined, they are a third of the compiler's cost. */
-#define HOT_INLINE inline __attribute__((always_inline))
-
-#define TEMP_FLAG 0x40000000u
-#define CONST_FLAG 0x80000000u
-#define SLOT_INDEX(s) ((s) & 0x3fffffffu)
-
-enum { CK_FUNC, CK_BLOCK, CK_LOOP, CK_IF, CK_ELSE };
-
-typedef struct sentry {
-    uint8_t type;       /* 0 = unknown (below an unreachable) */
-    uint32_t slot;      /* where the value is now */
-    uint32_t home;      /* its temp slot */
-    uint32_t prev_same; /* next lower entry reading the same local (NONE) */
-} sentry;
-
-#define NONE UINT32_MAX
-#define IS_LOCAL_SLOT(s) (!((s) & (TEMP_FLAG | CONST_FLAG)))
-
-typedef struct fixup {
-    uint32_t instr_pos; /* instruction the offset is relative to */
-    uint32_t word_pos;  /* word to patch */
-    uint32_t next;      /* index + 1 of the next fixup, 0 = none */
-} fixup;
-
-typedef struct ctrl {
-    uint8_t kind;
-    bool unreachable;
-    bool dead_at_start;
-    bool branched;      /* a live branch targets the end label */
-    bool then_live;     /* if/else: the then-arm fell through live */
-    uint8_t single;     /* block type: one result of this type (0 = none) */
-    uint32_t type_index;/* block type: a function type, or UINT32_MAX */
-    uint32_t height;    /* operand stack entries below the block's params */
-    uint32_t base_home; /* home of the first param/result */
-    uint32_t loop_target;
-    uint32_t loop_cost_pos;
-    uint32_t instr_start;
-    uint32_t fixups;
-    fixup else_fix;
-    bool has_else_fix;
-} ctrl;
-
-typedef struct comp {
-    const wasm_module *m;
-    reader r;
-    wasm_error *err;
-    uint32_t func_index;
-    const ftype *type;
-    const int32_t *handlers;
-
-    uint32_t nlocals;
-    uint8_t *ltype;
-    uint32_t *lslot;
-    uint32_t ltype_cap, lslot_cap, lhead_cap, remap_cap;
-    uint32_t *remap;          /* finish(): old constant index -> new */
-    bool validate_only;       /* check the body, emit nothing */
-    uint32_t param_cells, local_cells;
-    /* Stack entries still reading a local: a chain per local slot (lhead),
-     * and all of them in stack order (lrefs, may hold stale entries), so that
-     * no operation has to scan the whole operand stack. */
-    uint32_t *lhead;
-    uint32_t *lrefs;
-    uint32_t nlrefs, lrefcap;
-    /* br_table: stub already emitted per target depth (valid when stamp matches) */
-    uint32_t *stub_pos, *stub_stamp;
-    uint32_t stub_cap, stamp;
-
-    sentry *stack;
-    uint32_t sp, scap;
-    uint32_t max_cells;
-
-    ctrl *ctrls;
-    uint32_t csp, ccap;
-
-    uint32_t *code;
-    uint32_t len, cap;
-    uint32_t *relocs;
-    uint32_t nrelocs, relcap;
-    pc_map *map;
-    uint32_t nmap, mapcap;
-    fixup *fixups;
-    uint32_t nfix, fixcap;
-
-    uint64_t *consts;
-    uint32_t nconsts, constcap;
-    uint64_t *chash; /* (stamp << 32) | index+1 into consts, open addressing */
-    uint32_t chash_cap;
-    uint32_t chash_stamp; /* entries of other stamps are empty */
-
-    uint8_t *const_wide; /* per constant: first cell of a v128 (NULL if none) */
-    sentry *scratch; /* values popped for a moment (one user at a time) */
-    uint32_t scratch_cap;
-
-    bool dead;
-    bool oom;
-    bool fuse;             /* peephole fusion on (see engine_peephole) */
-    uint32_t last_op;
-    uint32_t last_op_pos;
-    uint32_t last_dst_pos; /* 0 = the last instruction has no retargetable dst */
-    uint32_t prev_op, prev_op_pos, prev_dst_pos; /* the one before (OP_COUNT_ = none) */
-    /* where the last few instructions start, since the last reset of the peephole
-     * state (so no label falls between them): fusions reaching further back */
-    uint32_t starts[4]; /* a ring: start k is starts[k & 3] */
-    uint32_t nstarts;   /* instructions started since the reset */
-    uint32_t nknown;    /* how many of the last of them the ring still holds (<= 4) */
-    uint32_t instr_offset; /* byte offset of the instruction being compiled */
-    uint32_t instr_count;
-    uint32_t loop_depth;
-    uint32_t outside_loops;
-} comp;
-
-static uint8_t op_flags[OP_COUNT_] = {
+static const uint8_t op_flags[OP_COUNT_ + 1] = { /* + 1: OP_NOP */
 #define OPF(name, words, flags) [OP_##name] = (flags),
     ENGINE_OPS(OPF)
 #undef OPF
@@ -171,16 +58,7 @@ static bool nomem(comp *c)
     return false;
 }
 
-static bool grow_slow(comp *c, void **p, uint32_t *cap, size_t elem, uint32_t need);
-
-/* The check inline, the reallocation out of line: called for every push and
- * every emitted word. */
-static inline bool grow(comp *c, void **p, uint32_t *cap, size_t elem, uint32_t need)
-{
-    return LIKELY(need <= *cap) || grow_slow(c, p, cap, elem, need);
-}
-
-static bool grow_slow(comp *c, void **p, uint32_t *cap, size_t elem, uint32_t need)
+bool grow_slow(comp *c, void **p, uint32_t *cap, size_t elem, uint32_t need)
 {
     uint64_t n = *cap ? (uint64_t)*cap * 2 : 16;
     while (n < need)
@@ -197,35 +75,13 @@ static bool grow_slow(comp *c, void **p, uint32_t *cap, size_t elem, uint32_t ne
 
 /* ---- emission ------------------------------------------------------------------ */
 
-static HOT_INLINE void emit_word(comp *c, uint32_t w)
-{
-    if (c->len == c->cap && !grow(c, (void **)&c->code, &c->cap, sizeof *c->code, c->len + 1))
-        return;
-    c->code[c->len++] = w;
-}
 
-static void merge_add_pair(comp *c);
-
-/* Forgets the instruction starts at or after pos (code removed or merged). */
-static void drop_starts_from(comp *c, uint32_t pos)
-{
-    while (c->nknown && c->starts[(c->nstarts - 1) & 3] >= pos) {
-        c->nstarts--;
-        c->nknown--;
-    }
-}
-static void merge_copy_pair(comp *c);
-
-static uint32_t emit_op(comp *c, int op)
+uint32_t emit_op(comp *c, int op)
 {
     if (c->dead)
         return 0;
-    /* an i32 compare may still absorb the add before it (add-compare-branch) */
-    if ((c->last_op == OP_I32_ADD || c->last_op == OP_I32_ADD_I) && c->prev_op == c->last_op &&
-        !(op >= OP_I32_EQ && op <= OP_I32_GE_U) && !(op >= OP_I32_EQ_I && op <= OP_I32_GE_U_I))
-        merge_add_pair(c);
-    else if (c->last_op == OP_COPY && c->prev_op == OP_COPY)
-        merge_copy_pair(c);
+    if (c->last_op == c->prev_op && c->fuse)
+        fuse_pair(c, op);
     uint32_t pos = c->len;
     if ((op_flags[op] & OPF_T) &&
         grow(c, (void **)&c->map, &c->mapcap, sizeof *c->map, c->nmap + 1)) {
@@ -245,131 +101,9 @@ static uint32_t emit_op(comp *c, int op)
     return pos;
 }
 
-/* Two adjacent i32.adds (both of slots, or both with an immediate), final (a
- * new instruction follows that will not fuse with the second), become one
- * I32_ADD2 / I32_ADD_I2: address arithmetic often computes
- * several pointers in a row. No label can fall between them (every label
- * resets the peephole state), and nothing has recorded a position after the
- * first, so shortening the code by a word here is safe. */
-static void merge_add_pair(comp *c)
-{
-    uint32_t first = c->prev_op_pos;
-    if (!c->fuse || c->oom || first + 4 != c->last_op_pos || c->last_op_pos + 4 != c->len)
-        return;
-    uint32_t *w = &c->code[first];
-    int pair = c->last_op == OP_I32_ADD ? OP_I32_ADD2 : OP_I32_ADD_I2;
-    w[0] = (uint32_t)c->handlers[pair];
-    w[4] = w[5];
-    w[5] = w[6];
-    w[6] = w[7];
-    c->len--;
-    drop_starts_from(c, first + 1);
-    for (uint32_t i = c->nrelocs; i-- > 0 && c->relocs[i] > first + 4;)
-        c->relocs[i]--;
-    c->last_op = (uint32_t)pair;
-    c->last_op_pos = first;
-    c->last_dst_pos = c->last_dst_pos ? first + 4 : 0;
-    c->prev_op = OP_COUNT_;
-    c->prev_dst_pos = 0;
-}
 
-/* The same for two copies (register moves of clang's rotated variables, the
- * values of a branch): MOVE2, in order (the second may read the first's
- * destination). */
-static void merge_copy_pair(comp *c)
-{
-    uint32_t first = c->prev_op_pos;
-    if (!c->fuse || c->oom || first + 3 != c->last_op_pos || c->last_op_pos + 3 != c->len)
-        return;
-    uint32_t *w = &c->code[first];
-    w[0] = (uint32_t)c->handlers[OP_MOVE2];
-    w[3] = w[4];
-    w[4] = w[5];
-    c->len--;
-    drop_starts_from(c, first + 1);
-    for (uint32_t i = c->nrelocs; i-- > 0 && c->relocs[i] > first + 3;)
-        c->relocs[i]--;
-    c->last_op = OP_MOVE2;
-    c->last_op_pos = first;
-    c->last_dst_pos = 0;
-    c->prev_op = OP_COUNT_;
-    c->prev_dst_pos = 0;
-}
 
-static HOT_INLINE void emit_imm(comp *c, uint32_t v)
-{
-    if (!c->dead)
-        emit_word(c, v);
-}
 
-static HOT_INLINE void emit_slot(comp *c, uint32_t slot)
-{
-    if (c->dead)
-        return;
-    if ((slot & (TEMP_FLAG | CONST_FLAG)) &&
-        grow(c, (void **)&c->relocs, &c->relcap, sizeof *c->relocs, c->nrelocs + 1))
-        c->relocs[c->nrelocs++] = c->len;
-    emit_word(c, slot);
-}
-
-static HOT_INLINE void emit_dst(comp *c, uint32_t slot)
-{
-    if (c->dead)
-        return;
-    uint32_t pos = c->len;
-    emit_slot(c, slot);
-    c->last_dst_pos = pos;
-}
-
-/* Removes the last instruction (for peephole rewrites). Returns the byte
- * offset it was compiled from when it could trap, so that the instruction
- * replacing it reports the same place. */
-static uint32_t unemit_last(comp *c)
-{
-    uint32_t where = c->instr_offset;
-    if (c->nmap && c->map[c->nmap - 1].code_pos == c->last_op_pos)
-        where = c->map[c->nmap - 1].wasm_offset;
-    c->len = c->last_op_pos;
-    drop_starts_from(c, c->len);
-    while (c->nrelocs && c->relocs[c->nrelocs - 1] >= c->len)
-        c->nrelocs--;
-    while (c->nmap && c->map[c->nmap - 1].code_pos >= c->len)
-        c->nmap--;
-    /* the instruction before becomes the last again */
-    c->last_op = c->prev_op;
-    c->last_op_pos = c->prev_op_pos;
-    c->last_dst_pos = c->prev_dst_pos;
-    c->prev_op = OP_COUNT_;
-    c->prev_dst_pos = 0;
-    return where;
-}
-
-/* Was e's value computed by the instruction just emitted (into e's home)? */
-static bool made_by_last(const comp *c, const sentry *e)
-{
-    return !c->dead && !c->oom && c->last_dst_pos && e->slot == e->home &&
-           c->code[c->last_dst_pos] == e->home;
-}
-
-/* Emits op in place of the last instruction, reporting traps at its offset. */
-static uint32_t replace_last(comp *c, int op)
-{
-    uint32_t saved = c->instr_offset;
-    c->instr_offset = unemit_last(c);
-    uint32_t pos = emit_op(c, op);
-    c->instr_offset = saved;
-    return pos;
-}
-
-static void reset_peephole(comp *c)
-{
-    c->last_dst_pos = 0;
-    c->last_op = OP_COUNT_;
-    c->prev_dst_pos = 0;
-    c->prev_op = OP_COUNT_;
-    c->nstarts = 0;
-    c->nknown = 0;
-}
 
 static void emit_copy(comp *c, uint8_t type, uint32_t dst, uint32_t src)
 {
@@ -409,7 +143,7 @@ static uint32_t const_hash(uint64_t bits, uint32_t cap)
     return (uint32_t)((bits * 0x9E3779B97F4A7C15ull) >> 40) & (cap - 1);
 }
 
-static uint32_t const_slot(comp *c, uint64_t bits)
+uint32_t const_slot(comp *c, uint64_t bits)
 {
     if (c->dead) /* never emitted: no need for a cell */
         return CONST_FLAG;
@@ -683,30 +417,16 @@ static const wasm_type *label_types(comp *c, const ctrl *f, wasm_type *single)
     return f->kind == CK_LOOP ? bt_params(c, f) : bt_results(c, f, single);
 }
 
-static bool read_blocktype(comp *c, ctrl *f)
+/* The block type of block, loop or if. */
+static bool set_blocktype(comp *c, ctrl *f, const instr *in)
 {
-    f->single = 0;
+    f->single = in->type == 0x40 ? 0 : in->type;
     f->type_index = UINT32_MAX;
-    if (c->r.pos < c->r.end) {
-        uint8_t b = c->r.base[c->r.pos];
-        if (b == 0x40) {
-            c->r.pos++;
-            return true;
-        }
-        if (is_valtype(b)) {
-            c->r.pos++;
-            f->single = b;
-            return true;
-        }
-    }
-    int64_t idx;
-    if (!rd_s33(&c->r, &idx))
-        return false;
-    if (idx < 0)
-        return rd_fail_at(&c->r, c->instr_offset - c->r.origin, "malformed block type");
-    if ((uint64_t)idx >= c->m->type_count)
-        return fail(c, "unknown type %lld", (long long)idx);
-    f->type_index = (uint32_t)idx;
+    if (in->type)
+        return true;
+    if (in->x >= c->m->type_count)
+        return fail(c, "unknown type %u", in->x);
+    f->type_index = in->x;
     return true;
 }
 
@@ -806,7 +526,7 @@ static void emit_jump(comp *c, ctrl *f)
 }
 
 /* Writes the branch offset operand at the current position for target f. */
-static void emit_target(comp *c, ctrl *f, uint32_t instr_pos)
+void emit_target(comp *c, ctrl *f, uint32_t instr_pos)
 {
     if (c->dead)
         return;
@@ -829,16 +549,8 @@ static void emit_return(comp *c, uint32_t n_values)
         emit_op(c, OP_RET0);
     } else if (t->ft.result_count == 1 && t->result_cells == 1) {
         const sentry *e = &c->stack[c->sp - 1];
-        if (c->fuse && made_by_last(c, e) && (e->slot & TEMP_FLAG) &&
-            (c->last_op == OP_I32_ADD || c->last_op == OP_I64_ADD)) {
-            /* `return a + b`: the add writes the result cell itself */
-            uint32_t x = c->code[c->last_op_pos + 2], y = c->code[c->last_op_pos + 3];
-            replace_last(c, c->last_op == OP_I32_ADD ? OP_RET_I32_ADD : OP_RET_I64_ADD);
-            emit_slot(c, x);
-            emit_slot(c, y);
-            reset_peephole(c);
+        if (c->fuse && fuse_return(c, e))
             return;
-        }
         emit_op(c, OP_RET1);
         emit_slot(c, e->slot);
     } else {
@@ -853,14 +565,15 @@ static void emit_return(comp *c, uint32_t n_values)
 
 /* ---- locals --------------------------------------------------------------------------------- */
 
-static bool read_local(comp *c, uint32_t *idx)
+/* An index into one of the function's or the module's index spaces. */
+static inline bool need_index(comp *c, uint32_t idx, uint32_t count, const char *space)
 {
-    if (!rd_u32(&c->r, idx))
-        return false;
-    if (*idx >= c->nlocals)
-        return fail(c, "unknown local %u", *idx);
-    return true;
+    if (LIKELY(idx < count))
+        return true;
+    return fail(c, "unknown %s %u", space, idx);
 }
+
+static bool check_local(comp *c, uint32_t idx) { return need_index(c, idx, c->nlocals, "local"); }
 
 /* Before local `slot` is written, copies out the stack values still reading it. */
 static void preserve_local(comp *c, uint32_t slot)
@@ -875,27 +588,19 @@ static void preserve_local(comp *c, uint32_t slot)
     c->lhead[slot] = NONE;
 }
 
-static bool refs_local(comp *c, uint32_t slot) { return c->lhead[slot] != NONE; }
-
 /* local.set / local.tee: retarget the producer of the value when possible. */
-static bool do_local_set(comp *c, bool tee)
+static bool do_local_set(comp *c, uint32_t idx, bool tee)
 {
-    uint32_t idx;
-    if (!read_local(c, &idx))
+    if (!check_local(c, idx))
         return false;
     uint8_t t = c->ltype[idx];
     uint32_t slot = c->lslot[idx];
     sentry v;
     if (!pop_expect(c, t, &v))
         return false;
-    if (!c->dead) {
-        if (c->fuse && c->last_dst_pos && v.slot == v.home && !c->oom &&
-            c->code[c->last_dst_pos] == v.home && !refs_local(c, slot)) {
-            c->code[c->last_dst_pos] = slot;
-        } else {
-            preserve_local(c, slot);
-            emit_copy(c, t, slot, v.slot);
-        }
+    if (!c->dead && !(c->fuse && fuse_local_set(c, &v, slot))) {
+        preserve_local(c, slot);
+        emit_copy(c, t, slot, v.slot);
     }
     /* no peephole reset: the last instruction now writes the local, whose slot
      * never equals a temp's home, and add-compare-branch fusion wants it */
@@ -906,515 +611,7 @@ static bool do_local_set(comp *c, bool tee)
 
 /* ---- instruction helpers ------------------------------------------------------------------------ */
 
-static bool unary(comp *c, uint8_t in, uint8_t out, int op)
-{
-    sentry a;
-    if (!pop_expect(c, in, &a))
-        return false;
-    sentry *d = push(c, out);
-    if (!d)
-        return false;
-    emit_op(c, op);
-    emit_dst(c, d->home);
-    emit_slot(c, a.slot);
-    return true;
-}
-
-/* Binary operations that can take their right operand straight from memory,
- * and whether the left one can be swapped there. */
-static int memory_operand_form(int op, bool *commutative)
-{
-    static const struct { uint16_t op, fused; bool comm; } forms[] = {
-        {OP_I32_ADD, OP_I32_ADD_M, true}, {OP_I32_SUB, OP_I32_SUB_M, false},
-        {OP_I32_MUL, OP_I32_MUL_M, true}, {OP_I32_AND, OP_I32_AND_M, true},
-        {OP_I32_OR, OP_I32_OR_M, true},   {OP_I32_XOR, OP_I32_XOR_M, true},
-        {OP_I64_ADD, OP_I64_ADD_M, true}, {OP_I64_SUB, OP_I64_SUB_M, false},
-        {OP_I64_MUL, OP_I64_MUL_M, true}, {OP_I64_AND, OP_I64_AND_M, true},
-        {OP_I64_OR, OP_I64_OR_M, true},   {OP_I64_XOR, OP_I64_XOR_M, true},
-        {OP_F32_ADD, OP_F32_ADD_M, true}, {OP_F32_SUB, OP_F32_SUB_M, false},
-        {OP_F32_MUL, OP_F32_MUL_M, true}, {OP_F64_ADD, OP_F64_ADD_M, true},
-        {OP_F64_SUB, OP_F64_SUB_M, false}, {OP_F64_MUL, OP_F64_MUL_M, true},
-    };
-    for (size_t i = 0; i < sizeof forms / sizeof forms[0]; i++)
-        if (forms[i].op == op) {
-            *commutative = forms[i].comm;
-            return forms[i].fused;
-        }
-    return -1;
-}
-
-/* The same at an address that is itself a fused i32.add (after LDA_*). */
-static int memory_operand_form_at_sum(int op)
-{
-    static const struct { uint16_t op, fused; } forms[] = {
-        {OP_I32_ADD, OP_I32_ADD_MA}, {OP_I32_MUL, OP_I32_MUL_MA}, {OP_F32_MUL, OP_F32_MUL_MA},
-        {OP_F64_MUL, OP_F64_MUL_MA}, {OP_F32_ADD, OP_F32_ADD_MA}, {OP_F64_ADD, OP_F64_ADD_MA},
-    };
-    for (size_t i = 0; i < sizeof forms / sizeof forms[0]; i++)
-        if (forms[i].op == op)
-            return forms[i].fused;
-    return -1;
-}
-
-static uint32_t unemit_last_two(comp *c);
-
-/* acc = acc + mem[x1+y1+o1], then acc = acc + mem[x2+y2+o2] (a stencil's or
- * a dot product's sum of neighbours): one instruction, and one trip of the
- * running sum through the frame instead of two. The first may be F64_ADD_M
- * (y1 is then a zero constant). The intermediate sum must not be read by the
- * second's address. */
-static void try_add_chain(comp *c)
-{
-    if ((c->prev_op != OP_F64_ADD_MA && c->prev_op != OP_F64_ADD_M) || c->oom)
-        return;
-    const uint32_t *p = &c->code[c->prev_op_pos], *q = &c->code[c->last_op_pos];
-    uint32_t plen = c->prev_op == OP_F64_ADD_MA ? 6 : 5;
-    if (c->prev_op_pos + plen != c->last_op_pos || c->last_op_pos + 6 != c->len)
-        return;
-    uint32_t d = p[1];
-    if (q[1] != d || q[2] != d || q[3] == d || q[4] == d)
-        return;
-    uint32_t a = p[2], x1 = p[3], y1, o1, x2 = q[3], y2 = q[4], o2 = q[5];
-    if (c->prev_op == OP_F64_ADD_MA) {
-        y1 = p[4];
-        o1 = p[5];
-    } else {
-        y1 = const_slot(c, 0);
-        o1 = p[4];
-    }
-    uint32_t saved = c->instr_offset;
-    c->instr_offset = unemit_last_two(c);
-    emit_op(c, OP_F64_ADD2_MA);
-    emit_dst(c, d);
-    emit_slot(c, a);
-    emit_slot(c, x1);
-    emit_slot(c, y1);
-    emit_imm(c, o1);
-    emit_slot(c, x2);
-    emit_slot(c, y2);
-    emit_imm(c, o2);
-    c->instr_offset = saved;
-}
-
-/* `d1 = a1 + b1; d2 = a2 + b2` (I32_ADD2) right before an F64_ADD_MA
- * reading mem[d2+y+off]: one I32_ADD2_F64_ADD_MA, the address staying in a
- * register (the stencil's inner loop starts so: 7 -> 6 handlers per point).
- * The locals are still written. */
-static void try_addr_add_ma(comp *c)
-{
-    if (!c->fuse || c->oom || c->dead || c->last_op != OP_F64_ADD_MA || c->nknown < 2 ||
-        c->starts[(c->nstarts - 1) & 3] != c->last_op_pos || c->last_op_pos + 6 != c->len)
-        return;
-    uint32_t at = c->starts[(c->nstarts - 2) & 3];
-    const uint32_t *w = &c->code[at], *m = &c->code[c->last_op_pos];
-    if (at + 7 != c->last_op_pos || w[0] != (uint32_t)c->handlers[OP_I32_ADD2] ||
-        m[3] != w[4] || w[1] == w[4])
-        return;
-    uint32_t add[7], ma[6];
-    memcpy(add, w, sizeof add);
-    memcpy(ma, m, sizeof ma);
-    uint32_t saved = c->instr_offset;
-    c->instr_offset = unemit_last(c); /* the F64_ADD_MA; the add has no trap entry */
-    c->len = at;
-    while (c->nrelocs && c->relocs[c->nrelocs - 1] >= c->len)
-        c->nrelocs--;
-    drop_starts_from(c, c->len);
-    reset_peephole(c);
-    emit_op(c, OP_I32_ADD2_F64_ADD_MA);
-    emit_slot(c, add[1]);
-    emit_slot(c, add[2]);
-    emit_slot(c, add[3]);
-    emit_slot(c, add[4]);
-    emit_slot(c, add[5]);
-    emit_slot(c, add[6]);
-    emit_dst(c, ma[1]);
-    emit_slot(c, ma[2]);
-    emit_slot(c, ma[4]);
-    emit_imm(c, ma[5]);
-    c->instr_offset = saved;
-}
-
-/* x op load(addr+off) when the load was the last instruction emitted. */
-static bool try_memory_operand(comp *c, int op, uint8_t type, const sentry *a, const sentry *b,
-                               uint32_t dst)
-{
-    if (c->last_op != OP_LD_I32 && c->last_op != OP_LD_I64 && c->last_op != OP_LDA_I32 &&
-        c->last_op != OP_LDA_I64)
-        return false; /* the common case: no load to fold, no table to search */
-    bool comm;
-    int fused = memory_operand_form(op, &comm);
-    if (fused < 0)
-        return false;
-    bool narrow = type == WASM_I32 || type == WASM_F32;
-    /* floats keep their operand order: with two NaNs, x86 returns the first */
-    if (type == WASM_F32 || type == WASM_F64)
-        comm = false;
-    int load = narrow ? OP_LD_I32 : OP_LD_I64;
-    int load_at_sum = narrow ? OP_LDA_I32 : OP_LDA_I64;
-    if (c->last_op == (uint32_t)load_at_sum && (fused = memory_operand_form_at_sum(op)) >= 0) {
-        const sentry *other = made_by_last(c, b) ? a : (comm && made_by_last(c, a)) ? b : NULL;
-        if (!other)
-            return false;
-        uint32_t x = c->code[c->last_op_pos + 2], y = c->code[c->last_op_pos + 3];
-        uint32_t off = c->code[c->last_op_pos + 4];
-        replace_last(c, fused);
-        emit_dst(c, dst);
-        emit_slot(c, other->slot);
-        emit_slot(c, x);
-        emit_slot(c, y);
-        emit_imm(c, off);
-        if (fused == OP_F64_ADD_MA) {
-            try_add_chain(c);
-            try_addr_add_ma(c);
-        }
-        return true;
-    }
-    if (c->last_op != (uint32_t)load)
-        return false;
-    const sentry *from_mem, *other;
-    if (made_by_last(c, b)) {
-        from_mem = b, other = a;
-    } else if (comm && made_by_last(c, a)) {
-        from_mem = a, other = b;
-    } else {
-        return false;
-    }
-    (void)from_mem;
-    uint32_t addr = c->code[c->last_op_pos + 2], off = c->code[c->last_op_pos + 3];
-    replace_last(c, fused);
-    emit_dst(c, dst);
-    emit_slot(c, other->slot);
-    emit_slot(c, addr);
-    emit_imm(c, off);
-    return true;
-}
-
-/* A store of v to a+offset where v = x op mem[a+offset] was just computed. */
-static int rmw_form(comp *c, int store_op, const sentry *addr, const sentry *v, uint32_t offset)
-{
-    static const struct { uint16_t m, st, rmw; } forms[] = {
-        {OP_I32_ADD_M, OP_ST_32, OP_I32_ADD_RMW}, {OP_I32_AND_M, OP_ST_32, OP_I32_AND_RMW},
-        {OP_I32_OR_M, OP_ST_32, OP_I32_OR_RMW},   {OP_I32_XOR_M, OP_ST_32, OP_I32_XOR_RMW},
-        {OP_I64_ADD_M, OP_ST_64, OP_I64_ADD_RMW}, {OP_F32_ADD_M, OP_ST_32, OP_F32_ADD_RMW},
-        {OP_F64_ADD_M, OP_ST_64, OP_F64_ADD_RMW},
-    };
-    if (!made_by_last(c, v))
-        return -1;
-    for (size_t i = 0; i < sizeof forms / sizeof forms[0]; i++)
-        if (forms[i].m == c->last_op && forms[i].st == store_op &&
-            c->code[c->last_op_pos + 3] == addr->slot && c->code[c->last_op_pos + 4] == offset)
-            return forms[i].rmw;
-    return -1;
-}
-
-/* A store of v where v = x op y was just computed into a temporary. */
-static int store_of_result_form(comp *c, int store_op, const sentry *v)
-{
-    static const struct { uint16_t op, st, fused; } forms[] = {
-        {OP_F64_ADD, OP_ST_64, OP_F64_ADD_ST}, {OP_F64_SUB, OP_ST_64, OP_F64_SUB_ST},
-        {OP_F64_MUL, OP_ST_64, OP_F64_MUL_ST}, {OP_I32_ADD, OP_ST_32, OP_I32_ADD_ST},
-        {OP_I64_ADD, OP_ST_64, OP_I64_ADD_ST},
-    };
-    if (!made_by_last(c, v) || !(v->slot & TEMP_FLAG))
-        return -1;
-    for (size_t i = 0; i < sizeof forms / sizeof forms[0]; i++)
-        if (forms[i].op == c->last_op && forms[i].st == store_op)
-            return forms[i].fused;
-    return -1;
-}
-
-static uint32_t unemit_last_two(comp *c);
-
-/* mem[a+off] = ((s + mem[..]) + mem[..]) * k: the F64_ADD2_MA making the sum,
- * then F64_MUL (about to become F64_MUL_ST) scaling it, become one
- * F64_ADD2_MA_MUL_ST; the sum's temporary is dead, read only by the multiply (the stencil's
- * `0.2 * (...)`: 5 -> 4 handlers per point). */
-static bool try_sum_mul_store(comp *c, uint32_t addr, uint32_t offset)
-{
-    if (c->prev_op != OP_F64_ADD2_MA || c->prev_op_pos + 9 != c->last_op_pos ||
-        c->last_op_pos + 4 != c->len)
-        return false;
-    uint32_t sum[9], x = c->code[c->last_op_pos + 2], k = c->code[c->last_op_pos + 3];
-    memcpy(sum, &c->code[c->prev_op_pos], sizeof sum);
-    if (x != sum[1] || !(x & TEMP_FLAG))
-        return false;
-    uint32_t saved = c->instr_offset;
-    c->instr_offset = unemit_last_two(c);
-    emit_op(c, OP_F64_ADD2_MA_MUL_ST);
-    emit_slot(c, addr);
-    for (int i = 1; i < 9; i++)
-        (i == 5 || i == 8) ? emit_imm(c, sum[i]) : emit_slot(c, sum[i]);
-    emit_slot(c, k);
-    emit_imm(c, offset);
-    c->instr_offset = saved;
-    reset_peephole(c);
-    return true;
-}
-
-/* Removes the last two instructions; returns the byte offset of the first
- * (the earlier trap site) for the instruction replacing them. */
-static uint32_t unemit_last_two(comp *c)
-{
-    uint32_t first = c->prev_op_pos;
-    uint32_t where = c->instr_offset;
-    for (uint32_t i = c->nmap; i-- > 0 && c->map[i].code_pos >= first;)
-        where = c->map[i].wasm_offset;
-    c->len = first;
-    while (c->nrelocs && c->relocs[c->nrelocs - 1] >= c->len)
-        c->nrelocs--;
-    while (c->nmap && c->map[c->nmap - 1].code_pos >= c->len)
-        c->nmap--;
-    /* no label came in between: the instructions before stay fusable */
-    uint32_t nstarts = c->nstarts, nknown = c->nknown;
-    reset_peephole(c);
-    c->nstarts = nstarts;
-    c->nknown = nknown;
-    drop_starts_from(c, c->len);
-    return where;
-}
-
-/* The address arithmetic right before an F64_MULADD_RMW about to be emitted
- * at c->len: `d1 = a1 + b1; d2 = a2 + b2` (I32_ADD2) with the store's address
- * in d1 and the product's in d2, or `d = a + k` (I32_ADD_I) with the store's
- * address in d. Fused, the handler keeps the addresses in registers instead
- * of passing them through frame cells (gemm's inner loop: 5 handlers per two
- * elements become 3). The locals are still written: they may be read later.
- * Returns the fused opcode after removing the add, or -1. */
-static int take_addr_add(comp *c, uint32_t addr, uint32_t x, uint32_t add[7])
-{
-    if (!c->fuse || c->oom || c->dead || !c->nknown)
-        return -1;
-    uint32_t at = c->starts[(c->nstarts - 1) & 3];
-    const uint32_t *w = &c->code[at];
-    int op;
-    uint32_t words;
-    if (at + 7 == c->len && w[0] == (uint32_t)c->handlers[OP_I32_ADD2] && w[1] == addr &&
-        w[4] == x && w[1] != w[4]) {
-        op = OP_I32_ADD2_MULADD_RMW;
-        words = 7;
-    } else if (at + 4 == c->len && w[0] == (uint32_t)c->handlers[OP_I32_ADD_I] && w[1] == addr) {
-        op = OP_I32_ADD_I_MULADD_RMW;
-        words = 4;
-    } else {
-        return -1;
-    }
-    for (uint32_t i = 0; i < 7; i++)
-        add[i] = i < words ? w[i] : 0;
-    c->len = at;
-    while (c->nrelocs && c->relocs[c->nrelocs - 1] >= c->len)
-        c->nrelocs--;
-    while (c->nmap && c->map[c->nmap - 1].code_pos >= c->len)
-        c->nmap--;
-    drop_starts_from(c, c->len);
-    return op;
-}
-
-/* mem[a+off] = k * mem[x+y+off2] + mem[a+off] (`c[j] += k * b[j]`): an
- * F64_MUL_M/_MA into a temporary, then F64_ADD_M of that temporary and
- * mem[a+off] (about to become F64_ADD_RMW), become one instruction. */
-static bool try_muladd_rmw(comp *c, uint32_t addr, uint32_t offset)
-{
-    if ((c->prev_op != OP_F64_MUL_M && c->prev_op != OP_F64_MUL_MA && c->prev_op != OP_F64_MUL) ||
-        !c->prev_dst_pos)
-        return false;
-    uint32_t t = c->code[c->last_op_pos + 2]; /* the add's register operand */
-    const uint32_t *mul = &c->code[c->prev_op_pos];
-    uint32_t mul_words = c->prev_op == OP_F64_MUL ? 4 : c->prev_op == OP_F64_MUL_M ? 5 : 6;
-    if (!(t & TEMP_FLAG) || mul[1] != t || c->prev_dst_pos != c->prev_op_pos + 1 ||
-        c->last_op_pos != c->prev_op_pos + mul_words)
-        return false;
-    if (c->prev_op == OP_F64_MUL) { /* both factors in cells: mem[a+off] += x * y */
-        uint32_t x = mul[2], y = mul[3];
-        uint32_t saved = c->instr_offset;
-        c->instr_offset = unemit_last_two(c);
-        emit_op(c, OP_F64_MULADD_RMW_R);
-        emit_slot(c, addr);
-        emit_slot(c, x);
-        emit_slot(c, y);
-        emit_imm(c, offset);
-        c->instr_offset = saved;
-        reset_peephole(c);
-        return true;
-    }
-    uint32_t k = mul[2], x = mul[3], y, moff;
-    if (c->prev_op == OP_F64_MUL_M) {
-        y = const_slot(c, 0);
-        moff = mul[4];
-    } else {
-        y = mul[4];
-        moff = mul[5];
-    }
-    if (k == t) /* the multiplier was the temporary itself: keep it simple */
-        return false;
-    uint32_t saved = c->instr_offset;
-    c->instr_offset = unemit_last_two(c);
-    uint32_t add[7];
-    int fused = take_addr_add(c, addr, x, add);
-    if (fused == OP_I32_ADD2_MULADD_RMW) {
-        emit_op(c, fused);
-        emit_dst(c, add[1]);
-        emit_slot(c, add[2]);
-        emit_slot(c, add[3]);
-        emit_dst(c, add[4]);
-        emit_slot(c, add[5]);
-        emit_slot(c, add[6]);
-        emit_slot(c, k);
-        emit_slot(c, y);
-        emit_imm(c, offset);
-        emit_imm(c, moff);
-        c->instr_offset = saved;
-        reset_peephole(c);
-        return true;
-    }
-    if (fused == OP_I32_ADD_I_MULADD_RMW) {
-        emit_op(c, fused);
-        emit_dst(c, add[1]);
-        emit_slot(c, add[2]);
-        emit_imm(c, add[3]);
-        emit_slot(c, k);
-        emit_slot(c, x);
-        emit_slot(c, y);
-        emit_imm(c, offset);
-        emit_imm(c, moff);
-        c->instr_offset = saved;
-        reset_peephole(c);
-        return true;
-    }
-    emit_op(c, OP_F64_MULADD_RMW);
-    emit_slot(c, addr);
-    emit_slot(c, k);
-    emit_slot(c, x);
-    emit_slot(c, y);
-    emit_imm(c, offset);
-    emit_imm(c, moff);
-    c->instr_offset = saved;
-    reset_peephole(c);
-    return true;
-}
-
-/* i32 operations with a constant operand take it as an immediate, so the
- * constant needs no frame cell. */
-static const struct { uint16_t op, imm, mirror; bool comm; } imm_forms[] = {
-    {OP_I32_ADD, OP_I32_ADD_I, 0, true},      {OP_I32_MUL, OP_I32_MUL_I, 0, true},
-    {OP_I32_AND, OP_I32_AND_I, 0, true},      {OP_I32_OR, OP_I32_OR_I, 0, true},
-    {OP_I32_XOR, OP_I32_XOR_I, 0, true},      {OP_I32_SHL, OP_I32_SHL_I, 0, false},
-    {OP_I32_SHR_S, OP_I32_SHR_S_I, 0, false}, {OP_I32_SHR_U, OP_I32_SHR_U_I, 0, false},
-    {OP_I32_ROTL, OP_I32_ROTL_I, 0, false},
-    {OP_I32_EQ, OP_I32_EQ_I, OP_I32_EQ_I, false},       {OP_I32_NE, OP_I32_NE_I, OP_I32_NE_I, false},
-    {OP_I32_LT_S, OP_I32_LT_S_I, OP_I32_GT_S_I, false}, {OP_I32_LT_U, OP_I32_LT_U_I, OP_I32_GT_U_I, false},
-    {OP_I32_GT_S, OP_I32_GT_S_I, OP_I32_LT_S_I, false}, {OP_I32_GT_U, OP_I32_GT_U_I, OP_I32_LT_U_I, false},
-    {OP_I32_LE_S, OP_I32_LE_S_I, OP_I32_GE_S_I, false}, {OP_I32_LE_U, OP_I32_LE_U_I, OP_I32_GE_U_I, false},
-    {OP_I32_GE_S, OP_I32_GE_S_I, OP_I32_LE_S_I, false}, {OP_I32_GE_U, OP_I32_GE_U_I, OP_I32_LE_U_I, false},
-};
-
-static bool try_immediate(comp *c, int op, const sentry *a, const sentry *b, uint32_t dst)
-{
-    if (c->dead)
-        return false;
-    uint32_t imm;
-    const sentry *x;
-    int form = -1;
-    if (b->slot & CONST_FLAG) {
-        imm = (uint32_t)c->consts[SLOT_INDEX(b->slot)];
-        x = a;
-        if (op == OP_I32_SUB) {
-            form = OP_I32_ADD_I;
-            imm = 0u - imm;
-        }
-        for (size_t i = 0; form < 0 && i < sizeof imm_forms / sizeof imm_forms[0]; i++)
-            if (imm_forms[i].op == op)
-                form = imm_forms[i].imm;
-    } else if (a->slot & CONST_FLAG) {
-        /* constant on the left: commute, or mirror a comparison */
-        imm = (uint32_t)c->consts[SLOT_INDEX(a->slot)];
-        x = b;
-        for (size_t i = 0; form < 0 && i < sizeof imm_forms / sizeof imm_forms[0]; i++)
-            if (imm_forms[i].op == op)
-                form = imm_forms[i].comm ? imm_forms[i].imm : imm_forms[i].mirror ? imm_forms[i].mirror : -1;
-    } else {
-        return false;
-    }
-    if (form < 0)
-        return false;
-    emit_op(c, form);
-    emit_dst(c, dst);
-    emit_slot(c, x->slot);
-    emit_imm(c, imm);
-    return true;
-}
-
-/* a ^ rotl(x, k), a | (x << k)...: hash and checksum code combines shifted
- * and rotated copies of a word; the shift just computed into a temporary
- * becomes the operation's right operand. */
-static bool try_shifted_operand(comp *c, int op, const sentry *a, const sentry *b, uint32_t dst)
-{
-    static const struct { uint16_t op, shift, fused; } forms[] = {
-        {OP_I32_XOR, OP_I32_ROTL_I, OP_I32_XOR_ROTL_I}, {OP_I32_XOR, OP_I32_SHR_U_I, OP_I32_XOR_SHR_U_I},
-        {OP_I32_XOR, OP_I32_SHL_I, OP_I32_XOR_SHL_I},   {OP_I32_OR, OP_I32_ROTL_I, OP_I32_OR_ROTL_I},
-        {OP_I32_OR, OP_I32_SHR_U_I, OP_I32_OR_SHR_U_I}, {OP_I32_OR, OP_I32_SHL_I, OP_I32_OR_SHL_I},
-    };
-    const sentry *other;
-    if (made_by_last(c, b) && (b->slot & TEMP_FLAG))
-        other = a; /* both are commutative */
-    else if (made_by_last(c, a) && (a->slot & TEMP_FLAG))
-        other = b;
-    else
-        return false;
-    for (size_t i = 0; i < sizeof forms / sizeof forms[0]; i++)
-        if (forms[i].op == op && forms[i].shift == c->last_op) {
-            uint32_t x = c->code[c->last_op_pos + 2], k = c->code[c->last_op_pos + 3];
-            replace_last(c, forms[i].fused);
-            emit_dst(c, dst);
-            emit_slot(c, other->slot);
-            emit_slot(c, x);
-            emit_imm(c, k);
-            return true;
-        }
-    return false;
-}
-
-/* x + a*b (two roundings, as wasm wants: the engine is built with
- * -ffp-contract=off) with the product just computed into a temporary. The
- * add keeps its operand order (NaN payloads), hence two forms. */
-static bool try_mul_add(comp *c, const sentry *a, const sentry *b, uint32_t dst)
-{
-    int form;
-    const sentry *other;
-    if (made_by_last(c, b) && (b->slot & TEMP_FLAG) && !(made_by_last(c, a))) {
-        form = OP_F64_MUL_ADD, other = a;
-    } else if (made_by_last(c, a) && (a->slot & TEMP_FLAG) && !(made_by_last(c, b))) {
-        form = OP_F64_MUL_ADD_R, other = b;
-    } else {
-        return false;
-    }
-    uint32_t x = c->code[c->last_op_pos + 2], y = c->code[c->last_op_pos + 3];
-    replace_last(c, form);
-    emit_dst(c, dst);
-    emit_slot(c, other->slot);
-    emit_slot(c, x);
-    emit_slot(c, y);
-    return true;
-}
-
-/* a + d where d = mem[x+y+off] was just loaded into a local (local.tee or
- * set, then get): one F64_LDA_ADD that still writes the local (the stencil
- * keeps row[j+1] for the next point so: 6 -> 5 handlers per point). */
-static bool try_add_loaded(comp *c, const sentry *a, const sentry *b, uint32_t dst)
-{
-    const uint32_t *w = &c->code[c->last_op_pos];
-    if (c->oom || c->last_op_pos + 5 != c->len || b->slot != w[1] || !c->last_dst_pos)
-        return false;
-    uint32_t d = w[1], x = w[2], y = w[3], off = w[4];
-    replace_last(c, OP_F64_LDA_ADD);
-    emit_slot(c, d);
-    emit_slot(c, x);
-    emit_slot(c, y);
-    emit_imm(c, off);
-    emit_dst(c, dst);
-    emit_slot(c, a->slot);
-    return true;
-}
-
+/* A binary operation of the table (two operands of one type). */
 static bool binary(comp *c, uint8_t in, uint8_t out, int op)
 {
     sentry a, b;
@@ -1434,15 +631,7 @@ static bool binary(comp *c, uint8_t in, uint8_t out, int op)
         return false;
     if (c->dead)
         return true;
-    if (c->fuse && (op == OP_I32_XOR || op == OP_I32_OR) && try_shifted_operand(c, op, &a, &b, d->home))
-        return true;
-    if (c->fuse && try_memory_operand(c, op, in, &a, &b, d->home))
-        return true;
-    if (c->fuse && op == OP_F64_ADD && c->last_op == OP_F64_MUL && try_mul_add(c, &a, &b, d->home))
-        return true;
-    if (c->fuse && op == OP_F64_ADD && c->last_op == OP_LDA_I64 && try_add_loaded(c, &a, &b, d->home))
-        return true;
-    if (c->fuse && in == WASM_I32 && try_immediate(c, op, &a, &b, d->home))
+    if (c->fuse && fuse_binary(c, op, in, &a, &b, d->home))
         return true;
     emit_op(c, op);
     emit_dst(c, d->home);
@@ -1451,246 +640,117 @@ static bool binary(comp *c, uint8_t in, uint8_t out, int op)
     return true;
 }
 
-typedef struct numinfo {
-    uint16_t op;
-    uint8_t in, in2, out; /* in2 = 0: unary */
-} numinfo;
-
-#define I32 WASM_I32
-#define I64 WASM_I64
-#define F32 WASM_F32
-#define F64 WASM_F64
-#define N1(o, a, r) {OP_##o, a, 0, r}
-#define N2(o, a, r) {OP_##o, a, a, r}
-
-static const numinfo numeric[] = {
-    N1(I32_EQZ, I32, I32), N2(I32_EQ, I32, I32), N2(I32_NE, I32, I32), N2(I32_LT_S, I32, I32),
-    N2(I32_LT_U, I32, I32), N2(I32_GT_S, I32, I32), N2(I32_GT_U, I32, I32), N2(I32_LE_S, I32, I32),
-    N2(I32_LE_U, I32, I32), N2(I32_GE_S, I32, I32), N2(I32_GE_U, I32, I32),
-    N1(I64_EQZ, I64, I32), N2(I64_EQ, I64, I32), N2(I64_NE, I64, I32), N2(I64_LT_S, I64, I32),
-    N2(I64_LT_U, I64, I32), N2(I64_GT_S, I64, I32), N2(I64_GT_U, I64, I32), N2(I64_LE_S, I64, I32),
-    N2(I64_LE_U, I64, I32), N2(I64_GE_S, I64, I32), N2(I64_GE_U, I64, I32),
-    N2(F32_EQ, F32, I32), N2(F32_NE, F32, I32), N2(F32_LT, F32, I32), N2(F32_GT, F32, I32),
-    N2(F32_LE, F32, I32), N2(F32_GE, F32, I32),
-    N2(F64_EQ, F64, I32), N2(F64_NE, F64, I32), N2(F64_LT, F64, I32), N2(F64_GT, F64, I32),
-    N2(F64_LE, F64, I32), N2(F64_GE, F64, I32),
-    N1(I32_CLZ, I32, I32), N1(I32_CTZ, I32, I32), N1(I32_POPCNT, I32, I32),
-    N2(I32_ADD, I32, I32), N2(I32_SUB, I32, I32), N2(I32_MUL, I32, I32), N2(I32_DIV_S, I32, I32),
-    N2(I32_DIV_U, I32, I32), N2(I32_REM_S, I32, I32), N2(I32_REM_U, I32, I32),
-    N2(I32_AND, I32, I32), N2(I32_OR, I32, I32), N2(I32_XOR, I32, I32), N2(I32_SHL, I32, I32),
-    N2(I32_SHR_S, I32, I32), N2(I32_SHR_U, I32, I32), N2(I32_ROTL, I32, I32),
-    N2(I32_ROTR, I32, I32),
-    N1(I64_CLZ, I64, I64), N1(I64_CTZ, I64, I64), N1(I64_POPCNT, I64, I64),
-    N2(I64_ADD, I64, I64), N2(I64_SUB, I64, I64), N2(I64_MUL, I64, I64), N2(I64_DIV_S, I64, I64),
-    N2(I64_DIV_U, I64, I64), N2(I64_REM_S, I64, I64), N2(I64_REM_U, I64, I64),
-    N2(I64_AND, I64, I64), N2(I64_OR, I64, I64), N2(I64_XOR, I64, I64), N2(I64_SHL, I64, I64),
-    N2(I64_SHR_S, I64, I64), N2(I64_SHR_U, I64, I64), N2(I64_ROTL, I64, I64),
-    N2(I64_ROTR, I64, I64),
-    N1(F32_ABS, F32, F32), N1(F32_NEG, F32, F32), N1(F32_CEIL, F32, F32), N1(F32_FLOOR, F32, F32),
-    N1(F32_TRUNC, F32, F32), N1(F32_NEAREST, F32, F32), N1(F32_SQRT, F32, F32),
-    N2(F32_ADD, F32, F32), N2(F32_SUB, F32, F32), N2(F32_MUL, F32, F32), N2(F32_DIV, F32, F32),
-    N2(F32_MIN, F32, F32), N2(F32_MAX, F32, F32), N2(F32_COPYSIGN, F32, F32),
-    N1(F64_ABS, F64, F64), N1(F64_NEG, F64, F64), N1(F64_CEIL, F64, F64), N1(F64_FLOOR, F64, F64),
-    N1(F64_TRUNC, F64, F64), N1(F64_NEAREST, F64, F64), N1(F64_SQRT, F64, F64),
-    N2(F64_ADD, F64, F64), N2(F64_SUB, F64, F64), N2(F64_MUL, F64, F64), N2(F64_DIV, F64, F64),
-    N2(F64_MIN, F64, F64), N2(F64_MAX, F64, F64), N2(F64_COPYSIGN, F64, F64),
-    N1(I32_WRAP_I64, I64, I32), N1(I32_TRUNC_F32_S, F32, I32), N1(I32_TRUNC_F32_U, F32, I32),
-    N1(I32_TRUNC_F64_S, F64, I32), N1(I32_TRUNC_F64_U, F64, I32),
-    N1(I64_EXTEND_I32_S, I32, I64), N1(I64_EXTEND_I32_U, I32, I64),
-    N1(I64_TRUNC_F32_S, F32, I64), N1(I64_TRUNC_F32_U, F32, I64),
-    N1(I64_TRUNC_F64_S, F64, I64), N1(I64_TRUNC_F64_U, F64, I64),
-    N1(F32_CONVERT_I32_S, I32, F32), N1(F32_CONVERT_I32_U, I32, F32),
-    N1(F32_CONVERT_I64_S, I64, F32), N1(F32_CONVERT_I64_U, I64, F32),
-    N1(F32_DEMOTE_F64, F64, F32),
-    N1(F64_CONVERT_I32_S, I32, F64), N1(F64_CONVERT_I32_U, I32, F64),
-    N1(F64_CONVERT_I64_S, I64, F64), N1(F64_CONVERT_I64_U, I64, F64),
-    N1(F64_PROMOTE_F32, F32, F64),
-    /* reinterpretations: no code, op unused */
-    N1(COPY, F32, I32), N1(COPY, F64, I64), N1(COPY, I32, F32), N1(COPY, I64, F64),
-    N1(I32_EXTEND8_S, I32, I32), N1(I32_EXTEND16_S, I32, I32),
-    N1(I64_EXTEND8_S, I64, I64), N1(I64_EXTEND16_S, I64, I64), N1(I64_EXTEND32_S, I64, I64),
-};
-
-_Static_assert(sizeof numeric / sizeof numeric[0] == 0xc5 - 0x45, "one entry per opcode");
-
-static const numinfo trunc_sat[8] = {
-    N1(I32_TRUNC_SAT_F32_S, F32, I32), N1(I32_TRUNC_SAT_F32_U, F32, I32),
-    N1(I32_TRUNC_SAT_F64_S, F64, I32), N1(I32_TRUNC_SAT_F64_U, F64, I32),
-    N1(I64_TRUNC_SAT_F32_S, F32, I64), N1(I64_TRUNC_SAT_F32_U, F32, I64),
-    N1(I64_TRUNC_SAT_F64_S, F64, I64), N1(I64_TRUNC_SAT_F64_U, F64, I64),
-};
-
-typedef struct meminfo {
-    uint16_t op;
-    uint8_t type;
-    uint8_t align; /* natural alignment, log2 */
-} meminfo;
-
-static const meminfo loads[14] = {
-    {OP_LD_I32, I32, 2},    {OP_LD_I64, I64, 3},    {OP_LD_I32, F32, 2},    {OP_LD_I64, F64, 3},
-    {OP_LD_I32_8S, I32, 0}, {OP_LD_I32_8U, I32, 0}, {OP_LD_I32_16S, I32, 1}, {OP_LD_I32_16U, I32, 1},
-    {OP_LD_I64_8S, I64, 0}, {OP_LD_I64_8U, I64, 0}, {OP_LD_I64_16S, I64, 1}, {OP_LD_I64_16U, I64, 1},
-    {OP_LD_I64_32S, I64, 2}, {OP_LD_I64_32U, I64, 2},
-};
-
-static const meminfo stores[9] = {
-    {OP_ST_32, I32, 2}, {OP_ST_64, I64, 3}, {OP_ST_32, F32, 2}, {OP_ST_64, F64, 3},
-    {OP_ST_8, I32, 0},  {OP_ST_16, I32, 1}, {OP_ST_8, I64, 0},  {OP_ST_16, I64, 1},
-    {OP_ST_32, I64, 2},
-};
-
 static bool need_memory(comp *c, uint32_t idx)
 {
-    if (idx >= c->m->mem_count)
-        return fail(c, "unknown memory %u", idx);
-    return true;
+    return need_index(c, idx, c->m->mem_count, "memory");
 }
 
 static bool need_table(comp *c, uint32_t idx)
 {
-    if (idx >= c->m->table_count)
-        return fail(c, "unknown table %u", idx);
-    return true;
+    return need_index(c, idx, c->m->table_count, "table");
 }
 
-static bool read_memarg(comp *c, uint8_t natural, uint32_t *offset)
+/* The immediates' validity beyond their encoding (memory, alignment, lanes),
+ * for the instructions the table describes. */
+static inline bool check_memarg(comp *c, const instr *in)
 {
-    uint32_t align;
-    size_t at = c->r.pos;
-    if (!rd_u32(&c->r, &align))
-        return false;
-    if (align >= 32)
-        return rd_fail_at(&c->r, at, "malformed memop flags");
-    if (!rd_u32(&c->r, offset))
-        return false;
     if (!need_memory(c, 0))
         return false;
-    if (align > natural)
-        return fail(c, "alignment must not be larger than natural (2^%u > 2^%u)", align, natural);
+    if (in->x > in->info->param)
+        return fail(c, "alignment must not be larger than natural (2^%u > 2^%u)", in->x,
+                    in->info->param);
     return true;
 }
 
-static bool read_zero_byte(comp *c)
+static bool check_imm(comp *c, const instr *in)
 {
-    uint8_t b;
-    if (!rd_u8(&c->r, &b))
-        return false;
-    if (b != 0)
-        return rd_fail_at(&c->r, c->r.pos - 1, "zero byte expected");
-    return true;
-}
-
-/* Integer compares that a following br_if / if can absorb. */
-static int fused_branch(uint32_t op, bool negate)
-{
-    static const struct { uint16_t cmp, br, inv; } map[] = {
-        {OP_I32_EQ, OP_BR_I32_EQ, OP_BR_I32_NE},     {OP_I32_NE, OP_BR_I32_NE, OP_BR_I32_EQ},
-        {OP_I32_LT_S, OP_BR_I32_LT_S, OP_BR_I32_GE_S}, {OP_I32_LT_U, OP_BR_I32_LT_U, OP_BR_I32_GE_U},
-        {OP_I32_GT_S, OP_BR_I32_GT_S, OP_BR_I32_LE_S}, {OP_I32_GT_U, OP_BR_I32_GT_U, OP_BR_I32_LE_U},
-        {OP_I32_LE_S, OP_BR_I32_LE_S, OP_BR_I32_GT_S}, {OP_I32_LE_U, OP_BR_I32_LE_U, OP_BR_I32_GT_U},
-        {OP_I32_GE_S, OP_BR_I32_GE_S, OP_BR_I32_LT_S}, {OP_I32_GE_U, OP_BR_I32_GE_U, OP_BR_I32_LT_U},
-        {OP_I64_EQ, OP_BR_I64_EQ, OP_BR_I64_NE},     {OP_I64_NE, OP_BR_I64_NE, OP_BR_I64_EQ},
-        {OP_I64_LT_S, OP_BR_I64_LT_S, OP_BR_I64_GE_S}, {OP_I64_LT_U, OP_BR_I64_LT_U, OP_BR_I64_GE_U},
-        {OP_I64_GT_S, OP_BR_I64_GT_S, OP_BR_I64_LE_S}, {OP_I64_GT_U, OP_BR_I64_GT_U, OP_BR_I64_LE_U},
-        {OP_I64_LE_S, OP_BR_I64_LE_S, OP_BR_I64_GT_S}, {OP_I64_LE_U, OP_BR_I64_LE_U, OP_BR_I64_GT_U},
-        {OP_I64_GE_S, OP_BR_I64_GE_S, OP_BR_I64_LT_S}, {OP_I64_GE_U, OP_BR_I64_GE_U, OP_BR_I64_LT_U},
-        {OP_I32_EQZ, OP_BR_EQZ_I32, OP_BR_NEZ_I32},  {OP_I64_EQZ, OP_BR_EQZ_I64, OP_BR_NEZ_I64},
-        {OP_I32_EQ_I, OP_BR_I32_EQ_I, OP_BR_I32_NE_I}, {OP_I32_NE_I, OP_BR_I32_NE_I, OP_BR_I32_EQ_I},
-        {OP_I32_LT_S_I, OP_BR_I32_LT_S_I, OP_BR_I32_GE_S_I}, {OP_I32_LT_U_I, OP_BR_I32_LT_U_I, OP_BR_I32_GE_U_I},
-        {OP_I32_GT_S_I, OP_BR_I32_GT_S_I, OP_BR_I32_LE_S_I}, {OP_I32_GT_U_I, OP_BR_I32_GT_U_I, OP_BR_I32_LE_U_I},
-        {OP_I32_LE_S_I, OP_BR_I32_LE_S_I, OP_BR_I32_GT_S_I}, {OP_I32_LE_U_I, OP_BR_I32_LE_U_I, OP_BR_I32_GT_U_I},
-        {OP_I32_GE_S_I, OP_BR_I32_GE_S_I, OP_BR_I32_LT_S_I}, {OP_I32_GE_U_I, OP_BR_I32_GE_U_I, OP_BR_I32_LT_U_I},
-    };
-    for (size_t i = 0; i < sizeof map / sizeof map[0]; i++)
-        if (map[i].cmp == op)
-            return negate ? map[i].inv : map[i].br;
-    return -1;
-}
-
-/* The add-compare-branch form of compare-branch br when the last instruction
- * is an add whose result is the compare's left operand a. */
-static int add_branch_form(comp *c, int br, uint32_t a)
-{
-    if (c->dead || c->oom || !c->last_dst_pos || c->code[c->last_dst_pos] != a)
-        return -1;
-    if (c->last_op == OP_I32_ADD || c->last_op == OP_I32_ADD_I) {
-        bool y_imm = c->last_op == OP_I32_ADD_I;
-        if (br >= OP_BR_I32_EQ && br <= OP_BR_I32_GE_U)
-            return (y_imm ? OP_AB32I_EQ : OP_AB32_EQ) + (br - OP_BR_I32_EQ);
-        if (br >= OP_BR_I32_EQ_I && br <= OP_BR_I32_GE_U_I)
-            return (y_imm ? OP_AB32IBI_EQ : OP_AB32BI_EQ) + (br - OP_BR_I32_EQ_I);
-    } else if (c->last_op == OP_I64_ADD) {
-        if (br >= OP_BR_I64_EQ && br <= OP_BR_I64_GE_U)
-            return OP_AB64_EQ + (br - OP_BR_I64_EQ);
+    const wasm_opinfo *info = in->info;
+    switch (info->imm) {
+    case IMM_MEMARG: case IMM_MEMARG_LANE:
+        if (!check_memarg(c, in))
+            return false;
+        if (info->imm == IMM_MEMARG_LANE && in->lane >= 16u >> info->param)
+            return fail(c, "invalid lane index %u (of %u)", in->lane, 16u >> info->param);
+        return true;
+    case IMM_MEMORY: case IMM_MEMORY2:
+        return need_memory(c, 0);
+    case IMM_LANE:
+        if (in->lane >= info->param)
+            return fail(c, "invalid lane index %u (of %u)", in->lane, info->param);
+        return true;
+    case IMM_SHUFFLE:
+        for (int i = 0; i < 16; i++) {
+            uint32_t lane = (uint32_t)((i < 8 ? in->lo : in->hi) >> (8 * (i & 7))) & 0xff;
+            if (lane >= 32)
+                return fail(c, "invalid lane index %u (of 32)", lane);
+        }
+        return true;
+    default:
+        return true;
     }
-    return -1;
 }
 
-/* The compare-branch testing (b cc' a) for one testing (a cc b). */
-static int mirror_branch(int br)
+/* Pops an instruction's operands as the table gives them (args may be NULL). */
+static bool pop_operands(comp *c, const wasm_opinfo *info, sentry *args)
 {
-    static const int8_t mirror[10] = {0, 1, 4, 5, 2, 3, 8, 9, 6, 7}; /* EQ NE LT_S LT_U GT_S ... */
-    if (br >= OP_BR_I32_EQ && br <= OP_BR_I32_GE_U)
-        return OP_BR_I32_EQ + mirror[br - OP_BR_I32_EQ];
-    if (br >= OP_BR_I64_EQ && br <= OP_BR_I64_GE_U)
-        return OP_BR_I64_EQ + mirror[br - OP_BR_I64_EQ];
-    return -1;
+    sentry v;
+    for (uint32_t i = info->nin; i-- > 0;) {
+        if (!pop_expect(c, info->in[i], &v))
+            return false;
+        if (args)
+            args[i] = v;
+    }
+    return true;
 }
 
-/* Emits "branch to f if cond (negate: if !cond)", absorbing a compare that
- * produced cond just before. */
+/* The operands after the slots, in the order every handler takes them: the
+ * memory offset, shuffle lanes, the instruction number (SIMD handlers that
+ * pass it on to simd.c), a lane index, the bytes accessed. */
+static void emit_trailing_imms(comp *c, const instr *in)
+{
+    const wasm_opinfo *info = in->info;
+    if (info->imm == IMM_MEMARG || info->imm == IMM_MEMARG_LANE)
+        emit_imm(c, in->y);
+    if (info->imm == IMM_SHUFFLE) {
+        emit_imm(c, (uint32_t)in->lo);
+        emit_imm(c, (uint32_t)(in->lo >> 32));
+        emit_imm(c, (uint32_t)in->hi);
+        emit_imm(c, (uint32_t)(in->hi >> 32));
+    }
+    if (op_flags[info->emits] & OPF_SUB)
+        emit_imm(c, in->code);
+    if (info->imm == IMM_LANE || info->imm == IMM_MEMARG_LANE)
+        emit_imm(c, in->lane);
+    if (op_flags[info->emits] & OPF_BYTES)
+        emit_imm(c, 1u << info->param);
+}
+
+/* An instruction the table describes completely: pop the operands, push the
+ * result, emit [result] operands... trailing immediates. */
+static bool plain(comp *c, const instr *in)
+{
+    const wasm_opinfo *info = in->info;
+    sentry args[3];
+    if (!check_imm(c, in) || !pop_operands(c, info, args))
+        return false;
+    sentry *d = NULL;
+    if (info->out && !(d = push(c, info->out)))
+        return false;
+    emit_op(c, info->emits);
+    if (d)
+        emit_dst(c, d->home);
+    for (uint32_t i = 0; i < info->nin; i++)
+        emit_slot(c, args[i].slot);
+    emit_trailing_imms(c, in);
+    return true;
+}
+
+/* Emits "branch to f if cond (negate: if !cond)". */
 static void emit_cond_branch(comp *c, const sentry *cond, ctrl *f, bool negate)
 {
     if (c->dead)
         return;
-    int fused = -1;
-    if (c->last_dst_pos && cond->slot == cond->home && !c->oom &&
-        c->code[c->last_dst_pos] == cond->home)
-        fused = c->fuse ? fused_branch(c->last_op, negate) : -1;
-    if (fused >= 0) {
-        bool unary_cmp = c->last_op == OP_I32_EQZ || c->last_op == OP_I64_EQZ;
-        bool imm = c->last_op >= OP_I32_EQ_I && c->last_op <= OP_I32_GE_U_I;
-        uint32_t a = c->code[c->last_op_pos + 2];
-        uint32_t b = unary_cmp ? 0 : c->code[c->last_op_pos + 3];
-        unemit_last(c);
-        int ab = unary_cmp ? -1 : add_branch_form(c, fused, a);
-        if (ab < 0 && !unary_cmp && !imm) {
-            /* the add's result on the right: swap the operands, mirror the test */
-            int mirrored = mirror_branch(fused);
-            if (mirrored >= 0 && (ab = add_branch_form(c, mirrored, b)) >= 0) {
-                uint32_t t = a;
-                a = b;
-                b = t;
-            }
-        }
-        if (ab >= 0) {
-            /* d = x + y just before: one instruction adds, compares and branches */
-            uint32_t d = c->code[c->last_op_pos + 1], x = c->code[c->last_op_pos + 2];
-            uint32_t y = c->code[c->last_op_pos + 3];
-            bool y_imm = c->last_op == OP_I32_ADD_I;
-            uint32_t pos = replace_last(c, ab);
-            emit_slot(c, d);
-            emit_slot(c, x);
-            if (y_imm)
-                emit_imm(c, y);
-            else
-                emit_slot(c, y);
-            if (imm)
-                emit_imm(c, b);
-            else
-                emit_slot(c, b);
-            emit_target(c, f, pos);
-            reset_peephole(c);
-            return;
-        }
-        uint32_t pos = emit_op(c, fused);
-        emit_slot(c, a);
-        if (imm)
-            emit_imm(c, b);
-        else if (!unary_cmp)
-            emit_slot(c, b);
-        emit_target(c, f, pos);
-    } else {
+    if (!c->fuse || !fuse_cond_branch(c, cond, f, negate)) {
         uint32_t pos = emit_op(c, negate ? OP_BR_UNLESS : OP_BR_IF);
         emit_slot(c, cond->slot);
         emit_target(c, f, pos);
@@ -1698,21 +758,13 @@ static void emit_cond_branch(comp *c, const sentry *cond, ctrl *f, bool negate)
     reset_peephole(c);
 }
 
-static bool read_label(comp *c, uint32_t *depth)
-{
-    if (!rd_u32(&c->r, depth))
-        return false;
-    if (*depth >= c->csp)
-        return fail(c, "unknown label %u", *depth);
-    return true;
-}
+static bool check_label(comp *c, uint32_t depth) { return need_index(c, depth, c->csp, "label"); }
 
 /* br_if l: branch when cond != 0 with the label's values. */
-static bool do_br_if(comp *c)
+static bool do_br_if(comp *c, uint32_t depth)
 {
-    uint32_t depth;
     sentry cond;
-    if (!read_label(c, &depth) || !pop_expect(c, I32, &cond))
+    if (!check_label(c, depth) || !pop_expect(c, WASM_I32, &cond))
         return false;
     ctrl *f = &c->ctrls[c->csp - 1 - depth];
     wasm_type single;
@@ -1748,10 +800,9 @@ static bool do_br_if(comp *c)
     return true;
 }
 
-static bool do_br(comp *c)
+static bool do_br(comp *c, uint32_t depth)
 {
-    uint32_t depth;
-    if (!read_label(c, &depth))
+    if (!check_label(c, depth))
         return false;
     ctrl *f = &c->ctrls[c->csp - 1 - depth];
     wasm_type single;
@@ -1774,20 +825,21 @@ static bool do_br(comp *c)
     return true;
 }
 
-static bool do_br_table(comp *c)
+static bool do_br_table(comp *c, const instr *in)
 {
-    uint32_t n;
-    if (!rd_count(&c->r, &n, 1))
-        return false;
+    uint32_t n = in->x;
     uint32_t *depths = malloc(((size_t)n + 1) * sizeof *depths);
     if (!depths)
         return nomem(c);
+    /* the decoder checked the n + 1 depths' encoding (and that n fits in the body) */
+    reader labels = c->r;
+    labels.pos = in->y;
     bool ok = true;
     for (uint32_t i = 0; i <= n && ok; i++)
-        ok = read_label(c, &depths[i]);
+        ok = rd_u32(&labels, &depths[i]) && check_label(c, depths[i]);
     sentry idx;
     if (ok)
-        ok = pop_expect(c, I32, &idx);
+        ok = pop_expect(c, WASM_I32, &idx);
     if (!ok) {
         free(depths);
         return false;
@@ -1903,26 +955,17 @@ static bool do_call_common(comp *c, const ftype *t, sentry *extra_index, int op,
     return true;
 }
 
-static bool do_select(comp *c, bool typed)
+static bool do_select(comp *c, const instr *in)
 {
+    bool typed = in->info->imm == IMM_SELECT_T;
     uint8_t want = 0;
     if (typed) {
-        uint32_t n;
-        if (!rd_count(&c->r, &n, 1))
-            return false;
-        if (n != 1) {
-            for (uint32_t i = 0; i < n; i++) {
-                uint8_t t;
-                if (!rd_valtype(&c->r, &t))
-                    return false;
-            }
+        if (in->x != 1)
             return fail(c, "invalid result arity for select");
-        }
-        if (!rd_valtype(&c->r, &want))
-            return false;
+        want = in->type;
     }
     sentry cond, b, a;
-    if (!pop_expect(c, I32, &cond) || !pop_expect(c, want, &b) || !pop_expect(c, want, &a))
+    if (!pop_expect(c, WASM_I32, &cond) || !pop_expect(c, want, &b) || !pop_expect(c, want, &a))
         return false;
     uint8_t t = want;
     if (!typed) {
@@ -2049,14 +1092,407 @@ static bool do_else(comp *c)
     return true;
 }
 
-/* ---- the instruction loop ------------------------------------------------------------------ */
+/* ---- instructions ---------------------------------------------------------------------------- */
 
-static bool compile_fc(comp *c, uint32_t sub);
-static bool compile_simd(comp *c, uint32_t sub);
-static bool compile_instr(comp *c, uint8_t op);
+static bool do_block(comp *c, const instr *in, bool loop)
+{
+    ctrl f = {.kind = loop ? CK_LOOP : CK_BLOCK};
+    if (!set_blocktype(c, &f, in) || !begin_block(c, &f))
+        return false;
+    if (loop) {
+        ctrl *lf = top_ctrl(c);
+        uint32_t pos = emit_op(c, OP_LOOP);
+        emit_imm(c, 1);
+        lf->loop_cost_pos = pos + 1;
+        lf->loop_target = c->len;
+        c->loop_depth++;
+        reset_peephole(c);
+    }
+    return true;
+}
+
+static bool do_if(comp *c, const instr *in)
+{
+    ctrl f = {.kind = CK_IF};
+    sentry cond;
+    if (!set_blocktype(c, &f, in) || !pop_expect(c, WASM_I32, &cond))
+        return false;
+    /* Keep a compare just before `if` fusable: begin_block may emit copies. */
+    uint32_t last_dst = c->last_dst_pos, last_op = c->last_op, last_pos = c->last_op_pos;
+    uint32_t len_before = c->len;
+    if (!begin_block(c, &f))
+        return false;
+    ctrl *nf = top_ctrl(c);
+    if (c->len == len_before) {
+        c->last_dst_pos = last_dst;
+        c->last_op = last_op;
+        c->last_op_pos = last_pos;
+    }
+    if (!c->dead) {
+        /* branch to the else arm (or end) when cond is zero */
+        ctrl tmp = {.kind = CK_BLOCK};
+        uint32_t fix_before = c->nfix;
+        emit_cond_branch(c, &cond, &tmp, true);
+        if (c->nfix > fix_before) {
+            nf->else_fix = c->fixups[c->nfix - 1];
+            nf->has_else_fix = true;
+            c->nfix--;
+        }
+    }
+    return true;
+}
+
+static bool do_return(comp *c)
+{
+    if (!pop_types(c, c->type->ft.results, c->type->ft.result_count, NULL))
+        return false;
+    if (!c->dead) {
+        c->sp += c->type->ft.result_count;
+        emit_return(c, c->type->ft.result_count);
+        c->sp -= c->type->ft.result_count;
+    }
+    set_unreachable(c);
+    return true;
+}
+
+static bool do_call(comp *c, uint32_t func)
+{
+    if (func >= c->m->func_count)
+        return fail(c, "unknown function %u", func);
+    const ftype *t = &c->m->types[c->m->func_types[func]];
+    if (func < c->m->func_imports)
+        return do_call_common(c, t, NULL, OP_CALL_IMPORT, func, 0);
+    return do_call_common(c, t, NULL, OP_CALL, func - c->m->func_imports, 0);
+}
+
+static bool do_call_indirect(comp *c, uint32_t type, uint32_t table)
+{
+    if (type >= c->m->type_count)
+        return fail(c, "unknown type %u", type);
+    if (!need_table(c, table))
+        return false;
+    if (c->m->tables[table].elem != WASM_FUNCREF)
+        return fail(c, "type mismatch: call_indirect through a table of %s",
+                    type_name(c->m->tables[table].elem));
+    sentry idx;
+    if (!pop_expect(c, WASM_I32, &idx))
+        return false;
+    return do_call_common(c, &c->m->types[type], &idx, OP_CALL_INDIRECT, type, table);
+}
+
+static bool need_global(comp *c, uint32_t idx)
+{
+    return need_index(c, idx, c->m->global_count, "global");
+}
+
+static bool do_global_get(comp *c, uint32_t idx)
+{
+    if (!need_global(c, idx))
+        return false;
+    uint8_t t = c->m->globals[idx].type;
+    sentry *d = push(c, t);
+    if (!d)
+        return false;
+    emit_op(c, t == WASM_V128 ? OP_GLOBAL_GET2 : OP_GLOBAL_GET);
+    emit_dst(c, d->home);
+    emit_imm(c, idx);
+    return true;
+}
+
+static bool do_global_set(comp *c, uint32_t idx)
+{
+    if (!need_global(c, idx))
+        return false;
+    if (!c->m->globals[idx].mut)
+        return fail(c, "global is immutable (global %u)", idx);
+    uint8_t t = c->m->globals[idx].type;
+    sentry v;
+    if (!pop_expect(c, t, &v))
+        return false;
+    emit_op(c, t == WASM_V128 ? OP_GLOBAL_SET2 : OP_GLOBAL_SET);
+    emit_imm(c, idx);
+    emit_slot(c, v.slot);
+    return true;
+}
+
+static bool do_table_get(comp *c, uint32_t table)
+{
+    sentry i;
+    if (!need_table(c, table) || !pop_expect(c, WASM_I32, &i))
+        return false;
+    sentry *d = push(c, c->m->tables[table].elem);
+    if (!d)
+        return false;
+    emit_op(c, OP_TABLE_GET);
+    emit_dst(c, d->home);
+    emit_imm(c, table);
+    emit_slot(c, i.slot);
+    return true;
+}
+
+static bool do_table_set(comp *c, uint32_t table)
+{
+    sentry i, v;
+    if (!need_table(c, table) || !pop_expect(c, c->m->tables[table].elem, &v) ||
+        !pop_expect(c, WASM_I32, &i))
+        return false;
+    emit_op(c, OP_TABLE_SET);
+    emit_imm(c, table);
+    emit_slot(c, i.slot);
+    emit_slot(c, v.slot);
+    return true;
+}
+
+static bool do_load(comp *c, const instr *in)
+{
+    const wasm_opinfo *info = in->info;
+    sentry a;
+    if (!check_memarg(c, in) || !pop_expect(c, WASM_I32, &a))
+        return false;
+    sentry *d = push(c, info->out);
+    if (!d)
+        return false;
+    uint32_t offset = in->y;
+    if (c->fuse && fuse_load(c, info->emits, &a, d->home, offset))
+        return true;
+    emit_op(c, info->emits);
+    emit_dst(c, d->home);
+    emit_slot(c, a.slot);
+    emit_imm(c, offset);
+    return true;
+}
+
+static bool do_store(comp *c, const instr *in)
+{
+    const wasm_opinfo *info = in->info;
+    sentry a, v;
+    if (!check_memarg(c, in) || !pop_expect(c, info->in[1], &v) || !pop_expect(c, WASM_I32, &a))
+        return false;
+    uint32_t offset = in->y;
+    int store = info->emits;
+    if (c->fuse && fuse_store(c, store, &a, &v, offset))
+        return true;
+    emit_op(c, store);
+    emit_slot(c, a.slot);
+    emit_slot(c, v.slot);
+    emit_imm(c, offset);
+    return true;
+}
+
+static bool do_const(comp *c, const instr *in)
+{
+    bool null = !in->info->out; /* ref.null: the type is its immediate */
+    uint8_t t = null ? in->type : in->info->out;
+    sentry *e = push(c, t);
+    if (!e)
+        return false;
+    e->slot = t == WASM_V128 ? const_slot_v128(c, in->lo, in->hi) : const_slot(c, null ? 0 : in->lo);
+    return true;
+}
+
+static bool do_reinterpret(comp *c, const instr *in)
+{
+    sentry a;
+    if (!pop_expect(c, in->info->in[0], &a))
+        return false;
+    return push_at(c, in->info->out, a.slot) != NULL;
+}
+
+static bool do_ref_is_null(comp *c)
+{
+    sentry a = {0};
+    if (!pop_any(c, &a))
+        return false;
+    if (a.type && !is_reftype(a.type))
+        return fail(c, "type mismatch: ref.is_null of %s", type_name(a.type));
+    sentry *d = push(c, WASM_I32);
+    if (!d)
+        return false;
+    emit_op(c, OP_REF_IS_NULL);
+    emit_dst(c, d->home);
+    emit_slot(c, a.slot);
+    return true;
+}
+
+static bool do_ref_func(comp *c, uint32_t func)
+{
+    if (func >= c->m->func_count)
+        return fail(c, "unknown function %u", func);
+    if (!c->m->declared_refs[func])
+        return fail(c, "undeclared function reference %u", func);
+    sentry *d = push(c, WASM_FUNCREF);
+    if (!d)
+        return false;
+    emit_op(c, OP_REF_FUNC);
+    emit_dst(c, d->home);
+    emit_imm(c, func);
+    return true;
+}
+
+static bool need_data(comp *c, uint32_t seg)
+{
+    return need_index(c, seg, c->m->data_count, "data segment");
+}
+
+static bool need_elem(comp *c, uint32_t seg)
+{
+    return need_index(c, seg, c->m->elem_count, "elem segment");
+}
+
+/* memory.init, table.init, table.copy: immediates, then d, s, n */
+static bool do_bulk_init_copy(comp *c, const instr *in, uint32_t imm1, uint32_t imm2, bool two)
+{
+    sentry a[3] = {{0}};
+    if (!pop_operands(c, in->info, a))
+        return false;
+    emit_op(c, in->info->emits);
+    emit_imm(c, imm1);
+    if (two)
+        emit_imm(c, imm2);
+    for (int i = 0; i < 3; i++)
+        emit_slot(c, a[i].slot);
+    return true;
+}
+
+static bool do_memory_init(comp *c, const instr *in)
+{
+    if (!need_memory(c, 0) || !need_data(c, in->x))
+        return false;
+    return do_bulk_init_copy(c, in, in->x, 0, false);
+}
+
+static bool do_table_init(comp *c, const instr *in)
+{
+    uint32_t elem = in->x, table = in->y;
+    if (!need_table(c, table) || !need_elem(c, elem))
+        return false;
+    if (c->m->elems[elem].type != c->m->tables[table].elem)
+        return fail(c, "type mismatch: table.init of %s into a table of %s",
+                    type_name(c->m->elems[elem].type), type_name(c->m->tables[table].elem));
+    return do_bulk_init_copy(c, in, table, elem, true);
+}
+
+static bool do_table_copy(comp *c, const instr *in)
+{
+    uint32_t dst = in->x, src = in->y;
+    if (!need_table(c, dst) || !need_table(c, src))
+        return false;
+    if (c->m->tables[dst].elem != c->m->tables[src].elem)
+        return fail(c, "type mismatch: table.copy between tables of %s and %s",
+                    type_name(c->m->tables[src].elem), type_name(c->m->tables[dst].elem));
+    return do_bulk_init_copy(c, in, dst, src, true);
+}
+
+/* data.drop, elem.drop */
+static bool do_drop_segment(comp *c, const instr *in, bool data)
+{
+    if (!(data ? need_data(c, in->x) : need_elem(c, in->x)))
+        return false;
+    emit_op(c, in->info->emits);
+    emit_imm(c, in->x);
+    return true;
+}
+
+static bool do_table_grow(comp *c, uint32_t table)
+{
+    sentry n, v;
+    if (!need_table(c, table) || !pop_expect(c, WASM_I32, &n) ||
+        !pop_expect(c, c->m->tables[table].elem, &v))
+        return false;
+    sentry *d = push(c, WASM_I32);
+    if (!d)
+        return false;
+    emit_op(c, OP_TABLE_GROW);
+    emit_dst(c, d->home);
+    emit_imm(c, table);
+    emit_slot(c, v.slot);
+    emit_slot(c, n.slot);
+    return true;
+}
+
+static bool do_table_size(comp *c, uint32_t table)
+{
+    if (!need_table(c, table))
+        return false;
+    sentry *d = push(c, WASM_I32);
+    if (!d)
+        return false;
+    emit_op(c, OP_TABLE_SIZE);
+    emit_dst(c, d->home);
+    emit_imm(c, table);
+    return true;
+}
+
+static bool do_table_fill(comp *c, uint32_t table)
+{
+    sentry d, v, n;
+    if (!need_table(c, table) || !pop_expect(c, WASM_I32, &n) ||
+        !pop_expect(c, c->m->tables[table].elem, &v) || !pop_expect(c, WASM_I32, &d))
+        return false;
+    emit_op(c, OP_TABLE_FILL);
+    emit_imm(c, table);
+    emit_slot(c, d.slot);
+    emit_slot(c, v.slot);
+    emit_slot(c, n.slot);
+    return true;
+}
+
+/* Validates and translates one decoded instruction: the table's `how`. */
+static bool translate(comp *c, const instr *in)
+{
+    const wasm_opinfo *info = in->info;
+    sentry a;
+    switch ((enum how)info->how) {
+    case HOW_PLAIN: return plain(c, in);
+    case HOW_BINARY: return binary(c, info->in[0], info->out, info->emits);
+    case HOW_LOAD: return do_load(c, in);
+    case HOW_STORE: return do_store(c, in);
+    case HOW_CONST: return do_const(c, in);
+    case HOW_REINTERPRET: return do_reinterpret(c, in);
+    case HOW_UNREACHABLE:
+        emit_op(c, OP_UNREACHABLE);
+        set_unreachable(c);
+        return true;
+    case HOW_NOP: return true;
+    case HOW_BLOCK: return do_block(c, in, false);
+    case HOW_LOOP: return do_block(c, in, true);
+    case HOW_IF: return do_if(c, in);
+    case HOW_ELSE: return do_else(c);
+    case HOW_END: return do_end(c);
+    case HOW_BR: return do_br(c, in->x);
+    case HOW_BR_IF: return do_br_if(c, in->x);
+    case HOW_BR_TABLE: return do_br_table(c, in);
+    case HOW_RETURN: return do_return(c);
+    case HOW_CALL: return do_call(c, in->x);
+    case HOW_CALL_INDIRECT: return do_call_indirect(c, in->x, in->y);
+    case HOW_DROP: return pop_any(c, &a);
+    case HOW_SELECT: return do_select(c, in);
+    case HOW_LOCAL_GET:
+        return check_local(c, in->x) && push_at(c, c->ltype[in->x], c->lslot[in->x]) != NULL;
+    case HOW_LOCAL_SET: return do_local_set(c, in->x, false);
+    case HOW_LOCAL_TEE: return do_local_set(c, in->x, true);
+    case HOW_GLOBAL_GET: return do_global_get(c, in->x);
+    case HOW_GLOBAL_SET: return do_global_set(c, in->x);
+    case HOW_TABLE_GET: return do_table_get(c, in->x);
+    case HOW_TABLE_SET: return do_table_set(c, in->x);
+    case HOW_REF_IS_NULL: return do_ref_is_null(c);
+    case HOW_REF_FUNC: return do_ref_func(c, in->x);
+    case HOW_MEMORY_INIT: return do_memory_init(c, in);
+    case HOW_DATA_DROP: return do_drop_segment(c, in, true);
+    case HOW_TABLE_INIT: return do_table_init(c, in);
+    case HOW_ELEM_DROP: return do_drop_segment(c, in, false);
+    case HOW_TABLE_COPY: return do_table_copy(c, in);
+    case HOW_TABLE_GROW: return do_table_grow(c, in->x);
+    case HOW_TABLE_SIZE: return do_table_size(c, in->x);
+    case HOW_TABLE_FILL: return do_table_fill(c, in->x);
+    case HOW_ILLEGAL: break; /* read_instr refuses these */
+    }
+    return rd_fail_at(&c->r, c->instr_offset - c->r.origin, "illegal opcode");
+}
 
 static bool compile_body(comp *c)
 {
+    instr in = {0}; /* each instruction sets the fields its immediates use */
     for (;;) {
         if (c->csp == 0) {
             if (c->r.pos != c->r.end)
@@ -2066,772 +1502,20 @@ static bool compile_body(comp *c)
         if (c->r.pos >= c->r.end)
             return rd_fail(&c->r, "END opcode expected");
         c->instr_offset = (uint32_t)(c->r.pos + c->r.origin);
-        uint8_t op = c->r.base[c->r.pos++];
         c->instr_count++;
         if (!c->loop_depth)
             c->outside_loops++;
-        if (op == 0x20) { /* local.get, a third of all instructions: emits nothing */
+        if (c->r.base[c->r.pos] == WOP_LOCAL_GET) {
+            /* a third of all instructions, and it emits nothing */
             uint32_t idx;
-            if (!read_local(c, &idx) || !push_at(c, c->ltype[idx], c->lslot[idx]))
+            c->r.pos++;
+            if (!rd_u32(&c->r, &idx) || !check_local(c, idx) ||
+                !push_at(c, c->ltype[idx], c->lslot[idx]))
                 return false;
             continue;
         }
-        if (!compile_instr(c, op))
+        if (!read_instr(&c->r, c->m, &in) || !translate(c, &in) || c->oom)
             return false;
-        if (c->oom)
-            return false;
-    }
-}
-
-static bool compile_instr(comp *c, uint8_t op)
-{
-    uint32_t u;
-    sentry a, b, v;
-    switch (op) {
-    case 0x00: /* unreachable */
-        emit_op(c, OP_UNREACHABLE);
-        set_unreachable(c);
-        return true;
-    case 0x01:
-        return true;
-    case 0x02: case 0x03: { /* block, loop */
-        ctrl f = {.kind = op == 0x02 ? CK_BLOCK : CK_LOOP};
-        if (!read_blocktype(c, &f))
-            return false;
-        if (!begin_block(c, &f))
-            return false;
-        if (op == 0x03) {
-            ctrl *lf = top_ctrl(c);
-            uint32_t pos = emit_op(c, OP_LOOP);
-            emit_imm(c, 1);
-            lf->loop_cost_pos = pos + 1;
-            lf->loop_target = c->len;
-            c->loop_depth++;
-            reset_peephole(c);
-        }
-        return true;
-    }
-    case 0x04: { /* if */
-        ctrl f = {.kind = CK_IF};
-        sentry cond;
-        if (!read_blocktype(c, &f) || !pop_expect(c, I32, &cond))
-            return false;
-        /* Keep a compare just before `if` fusable: begin_block may emit copies. */
-        uint32_t last_dst = c->last_dst_pos, last_op = c->last_op, last_pos = c->last_op_pos;
-        uint32_t len_before = c->len;
-        if (!begin_block(c, &f))
-            return false;
-        ctrl *nf = top_ctrl(c);
-        if (c->len == len_before) {
-            c->last_dst_pos = last_dst;
-            c->last_op = last_op;
-            c->last_op_pos = last_pos;
-        }
-        if (!c->dead) {
-            /* branch to the else arm (or end) when cond is zero */
-            ctrl tmp = {.kind = CK_BLOCK};
-            uint32_t fix_before = c->nfix;
-            emit_cond_branch(c, &cond, &tmp, true);
-            if (c->nfix > fix_before) {
-                nf->else_fix = c->fixups[c->nfix - 1];
-                nf->has_else_fix = true;
-                c->nfix--;
-            }
-        }
-        return true;
-    }
-    case 0x05:
-        return do_else(c);
-    case 0x0b:
-        return do_end(c);
-    case 0x0c:
-        return do_br(c);
-    case 0x0d:
-        return do_br_if(c);
-    case 0x0e:
-        return do_br_table(c);
-    case 0x0f: { /* return */
-        if (!pop_types(c, c->type->ft.results, c->type->ft.result_count, NULL))
-            return false;
-        if (!c->dead) {
-            c->sp += c->type->ft.result_count;
-            emit_return(c, c->type->ft.result_count);
-            c->sp -= c->type->ft.result_count;
-        }
-        set_unreachable(c);
-        return true;
-    }
-    case 0x10: { /* call */
-        if (!rd_u32(&c->r, &u))
-            return false;
-        if (u >= c->m->func_count)
-            return fail(c, "unknown function %u", u);
-        const ftype *t = &c->m->types[c->m->func_types[u]];
-        if (u < c->m->func_imports)
-            return do_call_common(c, t, NULL, OP_CALL_IMPORT, u, 0);
-        return do_call_common(c, t, NULL, OP_CALL, u - c->m->func_imports, 0);
-    }
-    case 0x11: { /* call_indirect */
-        uint32_t tidx, table;
-        if (!rd_u32(&c->r, &tidx) || !rd_u32(&c->r, &table))
-            return false;
-        if (tidx >= c->m->type_count)
-            return fail(c, "unknown type %u", tidx);
-        if (!need_table(c, table))
-            return false;
-        if (c->m->tables[table].elem != WASM_FUNCREF)
-            return fail(c, "type mismatch: call_indirect through a table of %s",
-                        type_name(c->m->tables[table].elem));
-        sentry idx;
-        if (!pop_expect(c, I32, &idx))
-            return false;
-        return do_call_common(c, &c->m->types[tidx], &idx, OP_CALL_INDIRECT, tidx, table);
-    }
-    case 0x1a: /* drop */
-        return pop_any(c, &a);
-    case 0x1b:
-        return do_select(c, false);
-    case 0x1c:
-        return do_select(c, true);
-    case 0x20: { /* local.get */
-        if (!read_local(c, &u))
-            return false;
-        return push_at(c, c->ltype[u], c->lslot[u]) != NULL;
-    }
-    case 0x21:
-        return do_local_set(c, false);
-    case 0x22:
-        return do_local_set(c, true);
-    case 0x23: { /* global.get */
-        if (!rd_u32(&c->r, &u))
-            return false;
-        if (u >= c->m->global_count)
-            return fail(c, "unknown global %u", u);
-        uint8_t t = c->m->globals[u].type;
-        sentry *d = push(c, t);
-        if (!d)
-            return false;
-        emit_op(c, t == WASM_V128 ? OP_GLOBAL_GET2 : OP_GLOBAL_GET);
-        emit_dst(c, d->home);
-        emit_imm(c, u);
-        return true;
-    }
-    case 0x24: { /* global.set */
-        if (!rd_u32(&c->r, &u))
-            return false;
-        if (u >= c->m->global_count)
-            return fail(c, "unknown global %u", u);
-        if (!c->m->globals[u].mut)
-            return fail(c, "global is immutable (global %u)", u);
-        uint8_t t = c->m->globals[u].type;
-        if (!pop_expect(c, t, &v))
-            return false;
-        emit_op(c, t == WASM_V128 ? OP_GLOBAL_SET2 : OP_GLOBAL_SET);
-        emit_imm(c, u);
-        emit_slot(c, v.slot);
-        return true;
-    }
-    case 0x25: case 0x26: { /* table.get, table.set */
-        if (!rd_u32(&c->r, &u))
-            return false;
-        if (!need_table(c, u))
-            return false;
-        uint8_t et = c->m->tables[u].elem;
-        if (op == 0x25) {
-            if (!pop_expect(c, I32, &a))
-                return false;
-            sentry *d = push(c, et);
-            if (!d)
-                return false;
-            emit_op(c, OP_TABLE_GET);
-            emit_dst(c, d->home);
-            emit_imm(c, u);
-            emit_slot(c, a.slot);
-        } else {
-            if (!pop_expect(c, et, &v) || !pop_expect(c, I32, &a))
-                return false;
-            emit_op(c, OP_TABLE_SET);
-            emit_imm(c, u);
-            emit_slot(c, a.slot);
-            emit_slot(c, v.slot);
-        }
-        return true;
-    }
-    case 0x3f: case 0x40: { /* memory.size, memory.grow */
-        if (!read_zero_byte(c) || !need_memory(c, 0))
-            return false;
-        if (op == 0x3f) {
-            sentry *d = push(c, I32);
-            if (!d)
-                return false;
-            emit_op(c, OP_MEM_SIZE);
-            emit_dst(c, d->home);
-        } else {
-            if (!pop_expect(c, I32, &a))
-                return false;
-            sentry *d = push(c, I32);
-            if (!d)
-                return false;
-            emit_op(c, OP_MEM_GROW);
-            emit_dst(c, d->home);
-            emit_slot(c, a.slot);
-        }
-        return true;
-    }
-    case 0x41: {
-        int32_t x;
-        if (!rd_s32(&c->r, &x))
-            return false;
-        sentry *e = push(c, I32);
-        if (!e)
-            return false;
-        e->slot = const_slot(c, (uint32_t)x);
-        return true;
-    }
-    case 0x42: {
-        int64_t x;
-        if (!rd_s64(&c->r, &x))
-            return false;
-        sentry *e = push(c, I64);
-        if (!e)
-            return false;
-        e->slot = const_slot(c, (uint64_t)x);
-        return true;
-    }
-    case 0x43: {
-        uint32_t x;
-        if (!rd_fixed32(&c->r, &x))
-            return false;
-        sentry *e = push(c, F32);
-        if (!e)
-            return false;
-        e->slot = const_slot(c, x);
-        return true;
-    }
-    case 0x44: {
-        uint64_t x;
-        if (!rd_fixed64(&c->r, &x))
-            return false;
-        sentry *e = push(c, F64);
-        if (!e)
-            return false;
-        e->slot = const_slot(c, x);
-        return true;
-    }
-    case 0xd0: { /* ref.null */
-        uint8_t t;
-        if (!rd_reftype(&c->r, &t))
-            return false;
-        sentry *e = push(c, t);
-        if (!e)
-            return false;
-        e->slot = const_slot(c, 0);
-        return true;
-    }
-    case 0xd1: { /* ref.is_null */
-        if (!pop_any(c, &a))
-            return false;
-        /* NOLINTNEXTLINE(clang-analyzer-core.uninitialized.Branch): entries are set by push */
-        if (a.type && !is_reftype(a.type))
-            return fail(c, "type mismatch: ref.is_null of %s", type_name(a.type));
-        sentry *d = push(c, I32);
-        if (!d)
-            return false;
-        emit_op(c, OP_REF_IS_NULL);
-        emit_dst(c, d->home);
-        emit_slot(c, a.slot);
-        return true;
-    }
-    case 0xd2: { /* ref.func */
-        if (!rd_u32(&c->r, &u))
-            return false;
-        if (u >= c->m->func_count)
-            return fail(c, "unknown function %u", u);
-        if (!c->m->declared_refs[u])
-            return fail(c, "undeclared function reference %u", u);
-        sentry *d = push(c, WASM_FUNCREF);
-        if (!d)
-            return false;
-        emit_op(c, OP_REF_FUNC);
-        emit_dst(c, d->home);
-        emit_imm(c, u);
-        return true;
-    }
-    case 0xfc:
-        if (!rd_u32(&c->r, &u))
-            return false;
-        return compile_fc(c, u);
-    case 0xfd:
-        if (!rd_u32(&c->r, &u))
-            return false;
-        return compile_simd(c, u);
-    default:
-        break;
-    }
-    if (op >= 0x28 && op <= 0x35) {
-        const meminfo *mi = &loads[op - 0x28];
-        uint32_t offset;
-        if (!read_memarg(c, mi->align, &offset) || !pop_expect(c, I32, &a))
-            return false;
-        sentry *d = push(c, mi->type);
-        if (!d)
-            return false;
-        if (c->fuse && made_by_last(c, &a) &&
-            (c->last_op == OP_I32_ADD || c->last_op == OP_I32_ADD_I)) {
-            /* the address is an i32.add just computed: add inside the load
-             * (a constant addend is read from its frame cell: compilers
-             * leave `x + k` unfolded when it may wrap, so the offset field
-             * cannot take it) */
-            uint32_t x = c->code[c->last_op_pos + 2], y = c->code[c->last_op_pos + 3];
-            if (c->last_op == OP_I32_ADD_I)
-                y = const_slot(c, y);
-            replace_last(c, OP_LDA_I32 + (mi->op - OP_LD_I32));
-            emit_dst(c, d->home);
-            emit_slot(c, x);
-            emit_slot(c, y);
-            emit_imm(c, offset);
-            return true;
-        }
-        emit_op(c, mi->op);
-        emit_dst(c, d->home);
-        emit_slot(c, a.slot);
-        emit_imm(c, offset);
-        return true;
-    }
-    if (op >= 0x36 && op <= 0x3e) {
-        const meminfo *mi = &stores[op - 0x36];
-        uint32_t offset;
-        if (!read_memarg(c, mi->align, &offset) || !pop_expect(c, mi->type, &v) ||
-            !pop_expect(c, I32, &a))
-            return false;
-        int rmw = c->fuse ? rmw_form(c, mi->op, &a, &v, offset) : -1;
-        if (rmw == OP_F64_ADD_RMW && try_muladd_rmw(c, a.slot, offset))
-            return true;
-        if (rmw >= 0) {
-            /* mem[a] = x op mem[a]: one read-modify-write instruction */
-            uint32_t other = c->code[c->last_op_pos + 2];
-            replace_last(c, rmw);
-            emit_slot(c, a.slot);
-            emit_slot(c, other);
-            emit_imm(c, offset);
-            reset_peephole(c);
-            return true;
-        }
-        int st = c->fuse ? store_of_result_form(c, mi->op, &v) : -1;
-        if (st == OP_F64_MUL_ST && try_sum_mul_store(c, a.slot, offset))
-            return true;
-        if (st >= 0) {
-            /* mem[a] = x op y: the operation stores its result itself */
-            uint32_t x = c->code[c->last_op_pos + 2], y = c->code[c->last_op_pos + 3];
-            replace_last(c, st);
-            emit_slot(c, a.slot);
-            emit_slot(c, x);
-            emit_slot(c, y);
-            emit_imm(c, offset);
-            reset_peephole(c);
-            return true;
-        }
-        if (c->fuse && made_by_last(c, &a) && c->last_op == OP_I32_ADD && mi->op != OP_ST_V128) {
-            uint32_t x = c->code[c->last_op_pos + 2], y = c->code[c->last_op_pos + 3];
-            replace_last(c, OP_STA_8 + (mi->op - OP_ST_8));
-            emit_slot(c, x);
-            emit_slot(c, y);
-            emit_slot(c, v.slot);
-            emit_imm(c, offset);
-            reset_peephole(c);
-            return true;
-        }
-        emit_op(c, mi->op);
-        emit_slot(c, a.slot);
-        emit_slot(c, v.slot);
-        emit_imm(c, offset);
-        return true;
-    }
-    if (op >= 0x45 && op <= 0xc4) {
-        const numinfo *ni = &numeric[op - 0x45];
-        if (op >= 0xbc && op <= 0xbf) {
-            /* reinterpret: same bits, new type */
-            if (!pop_expect(c, ni->in, &a))
-                return false;
-            return push_at(c, ni->out, a.slot) != NULL;
-        }
-        if (ni->in2)
-            return binary(c, ni->in, ni->out, ni->op);
-        return unary(c, ni->in, ni->out, ni->op);
-    }
-    (void)b;
-    return rd_fail_at(&c->r, c->instr_offset - c->r.origin, "illegal opcode");
-}
-
-/* ---- SIMD ------------------------------------------------------------------------------ */
-
-/* The scalar type of a splat, extract or replace, and its lane count. */
-static uint8_t simd_scalar(uint32_t sub, uint32_t *lanes)
-{
-    static const uint8_t splat_types[6] = {I32, I32, I32, I64, F32, F64};
-    static const uint8_t splat_lanes[6] = {16, 8, 4, 2, 4, 2};
-    if (sub >= 0x0f && sub <= 0x14) {
-        *lanes = splat_lanes[sub - 0x0f];
-        return splat_types[sub - 0x0f];
-    }
-    if (sub <= 0x17) { *lanes = 16; return I32; }
-    if (sub <= 0x1a) { *lanes = 8; return I32; }
-    if (sub <= 0x1c) { *lanes = 4; return I32; }
-    if (sub <= 0x1e) { *lanes = 2; return I64; }
-    if (sub <= 0x20) { *lanes = 4; return F32; }
-    *lanes = 2;
-    return F64;
-}
-
-static uint8_t simd_load_align(uint32_t sub)
-{
-    switch (sub) {
-    case 0x00: case 0x0b: return 4;
-    case 0x07: return 0;
-    case 0x08: return 1;
-    case 0x09: case 0x5c: return 2;
-    default: return 3;
-    }
-}
-
-static bool read_lane(comp *c, uint32_t lanes, uint8_t *lane)
-{
-    if (!rd_u8(&c->r, lane))
-        return false;
-    if (*lane >= lanes)
-        return fail(c, "invalid lane index %u (of %u)", *lane, lanes);
-    return true;
-}
-
-static bool compile_simd(comp *c, uint32_t sub)
-{
-    uint8_t kind = (uint8_t)simd_kind(sub);
-    sentry a, b, m, v;
-    uint32_t off = 0, lanes;
-    uint8_t lane;
-    sentry *d;
-    switch (kind) {
-    case SK_LOAD: case SK_LOADX:
-        if (!read_memarg(c, simd_load_align(sub), &off) || !pop_expect(c, I32, &a) ||
-            !(d = push(c, WASM_V128)))
-            return false;
-        if (kind == SK_LOAD) {
-            emit_op(c, OP_LD_V128);
-            emit_dst(c, d->home);
-            emit_slot(c, a.slot);
-            emit_imm(c, off);
-        } else {
-            emit_op(c, OP_V_LOAD);
-            emit_dst(c, d->home);
-            emit_slot(c, a.slot);
-            emit_imm(c, off);
-            emit_imm(c, sub);
-            emit_imm(c, simd_load_size(sub));
-        }
-        return true;
-    case SK_STORE:
-        if (!read_memarg(c, 4, &off) || !pop_expect(c, WASM_V128, &v) || !pop_expect(c, I32, &a))
-            return false;
-        emit_op(c, OP_ST_V128);
-        emit_slot(c, a.slot);
-        emit_slot(c, v.slot);
-        emit_imm(c, off);
-        return true;
-    case SK_LOADLANE: case SK_STORELANE: {
-        uint32_t bytes = 1u << ((sub - 0x54) & 3);
-        if (!read_memarg(c, (uint8_t)((sub - 0x54) & 3), &off) || !read_lane(c, 16 / bytes, &lane) ||
-            !pop_expect(c, WASM_V128, &v) || !pop_expect(c, I32, &a))
-            return false;
-        if (kind == SK_LOADLANE) {
-            if (!(d = push(c, WASM_V128)))
-                return false;
-            emit_op(c, OP_V_LOAD_LANE);
-            emit_dst(c, d->home);
-            emit_slot(c, a.slot);
-            emit_slot(c, v.slot);
-        } else {
-            emit_op(c, OP_V_STORE_LANE);
-            emit_slot(c, a.slot);
-            emit_slot(c, v.slot);
-        }
-        emit_imm(c, off);
-        emit_imm(c, lane);
-        emit_imm(c, bytes);
-        return true;
-    }
-    case SK_CONST: {
-        uint64_t lo, hi;
-        if (!rd_fixed64(&c->r, &lo) || !rd_fixed64(&c->r, &hi))
-            return false;
-        d = push(c, WASM_V128);
-        if (!d)
-            return false;
-        d->slot = const_slot_v128(c, lo, hi);
-        return true;
-    }
-    case SK_SHUFFLE: {
-        uint8_t l[16];
-        for (int i = 0; i < 16; i++)
-            if (!read_lane(c, 32, &l[i]))
-                return false;
-        if (!pop_expect(c, WASM_V128, &b) || !pop_expect(c, WASM_V128, &a) ||
-            !(d = push(c, WASM_V128)))
-            return false;
-        emit_op(c, OP_V_SHUFFLE);
-        emit_dst(c, d->home);
-        emit_slot(c, a.slot);
-        emit_slot(c, b.slot);
-        for (int i = 0; i < 16; i += 4) {
-            uint32_t w;
-            memcpy(&w, l + i, 4);
-            emit_imm(c, w);
-        }
-        return true;
-    }
-    case SK_BIN: case SK_SHIFT:
-        if (!pop_expect(c, kind == SK_SHIFT ? I32 : WASM_V128, &b) ||
-            !pop_expect(c, WASM_V128, &a) || !(d = push(c, WASM_V128)))
-            return false;
-        if (kind == SK_BIN) {
-            static const struct { uint16_t sub, op; } direct[] = {
-                {0x6e, OP_V_I8X16_ADD},
-                {0x71, OP_V_I8X16_SUB},
-                {0x8e, OP_V_I16X8_ADD},
-                {0x91, OP_V_I16X8_SUB},
-                {0x95, OP_V_I16X8_MUL},
-                {0xae, OP_V_I32X4_ADD},
-                {0xb1, OP_V_I32X4_SUB},
-                {0xb5, OP_V_I32X4_MUL},
-                {0xce, OP_V_I64X2_ADD},
-                {0xd1, OP_V_I64X2_SUB},
-                {0xe4, OP_V_F32X4_ADD},
-                {0xe5, OP_V_F32X4_SUB},
-                {0xe6, OP_V_F32X4_MUL},
-                {0xf0, OP_V_F64X2_ADD},
-                {0xf1, OP_V_F64X2_SUB},
-                {0xf2, OP_V_F64X2_MUL},
-                {0x4e, OP_V_AND},
-                {0x50, OP_V_OR},
-                {0x51, OP_V_XOR},
-            };
-            for (size_t i = 0; i < sizeof direct / sizeof direct[0]; i++)
-                if (direct[i].sub == sub) {
-                    emit_op(c, direct[i].op);
-                    emit_dst(c, d->home);
-                    emit_slot(c, a.slot);
-                    emit_slot(c, b.slot);
-                    return true;
-                }
-        }
-        emit_op(c, kind == SK_SHIFT ? OP_V_SHIFT : OP_V_BIN);
-        emit_dst(c, d->home);
-        emit_slot(c, a.slot);
-        emit_slot(c, b.slot);
-        emit_imm(c, sub);
-        return true;
-    case SK_TER:
-        if (!pop_expect(c, WASM_V128, &m) || !pop_expect(c, WASM_V128, &b) ||
-            !pop_expect(c, WASM_V128, &a) || !(d = push(c, WASM_V128)))
-            return false;
-        emit_op(c, OP_V_BITSELECT);
-        emit_dst(c, d->home);
-        emit_slot(c, a.slot);
-        emit_slot(c, b.slot);
-        emit_slot(c, m.slot);
-        return true;
-    case SK_UN: case SK_TEST:
-        if (!pop_expect(c, WASM_V128, &a) || !(d = push(c, kind == SK_TEST ? I32 : WASM_V128)))
-            return false;
-        emit_op(c, kind == SK_TEST ? OP_V_TEST : OP_V_UN);
-        emit_dst(c, d->home);
-        emit_slot(c, a.slot);
-        emit_imm(c, sub);
-        return true;
-    case SK_SPLAT: {
-        uint8_t t = simd_scalar(sub, &lanes);
-        if (!pop_expect(c, t, &a) || !(d = push(c, WASM_V128)))
-            return false;
-        emit_op(c, OP_V_SPLAT);
-        emit_dst(c, d->home);
-        emit_slot(c, a.slot);
-        emit_imm(c, sub);
-        return true;
-    }
-    case SK_EXTRACT: {
-        uint8_t t = simd_scalar(sub, &lanes);
-        if (!read_lane(c, lanes, &lane) || !pop_expect(c, WASM_V128, &a) || !(d = push(c, t)))
-            return false;
-        emit_op(c, OP_V_EXTRACT);
-        emit_dst(c, d->home);
-        emit_slot(c, a.slot);
-        emit_imm(c, sub);
-        emit_imm(c, lane);
-        return true;
-    }
-    case SK_REPLACE: {
-        uint8_t t = simd_scalar(sub, &lanes);
-        if (!read_lane(c, lanes, &lane) || !pop_expect(c, t, &v) || !pop_expect(c, WASM_V128, &a) ||
-            !(d = push(c, WASM_V128)))
-            return false;
-        emit_op(c, OP_V_REPLACE);
-        emit_dst(c, d->home);
-        emit_slot(c, a.slot);
-        emit_slot(c, v.slot);
-        emit_imm(c, sub);
-        emit_imm(c, lane);
-        return true;
-    }
-    default:
-        return rd_fail_at(&c->r, c->instr_offset - c->r.origin, "illegal opcode (unknown 0xfd operator)");
-    }
-}
-
-static bool compile_fc(comp *c, uint32_t sub)
-{
-    uint32_t x, y;
-    sentry d_, s_, n_, v_;
-    if (sub <= 7) {
-        const numinfo *ni = &trunc_sat[sub];
-        return unary(c, ni->in, ni->out, ni->op);
-    }
-    switch (sub) {
-    case 8: /* memory.init */
-        if (!c->m->has_data_count && c->m->data_seg_count)
-            return rd_fail_at(&c->r, c->instr_offset - c->r.origin, "data count section required");
-        if (!rd_u32(&c->r, &x) || !read_zero_byte(c))
-            return false;
-        if (!need_memory(c, 0))
-            return false;
-        if (x >= c->m->data_count)
-            return fail(c, "unknown data segment %u", x);
-        if (!pop_expect(c, I32, &n_) || !pop_expect(c, I32, &s_) || !pop_expect(c, I32, &d_))
-            return false;
-        emit_op(c, OP_MEM_INIT);
-        emit_imm(c, x);
-        emit_slot(c, d_.slot);
-        emit_slot(c, s_.slot);
-        emit_slot(c, n_.slot);
-        return true;
-    case 9: /* data.drop */
-        if (!c->m->has_data_count && c->m->data_seg_count)
-            return rd_fail_at(&c->r, c->instr_offset - c->r.origin, "data count section required");
-        if (!rd_u32(&c->r, &x))
-            return false;
-        if (x >= c->m->data_count)
-            return fail(c, "unknown data segment %u", x);
-        emit_op(c, OP_DATA_DROP);
-        emit_imm(c, x);
-        return true;
-    case 10: /* memory.copy */
-        if (!read_zero_byte(c) || !read_zero_byte(c) || !need_memory(c, 0))
-            return false;
-        if (!pop_expect(c, I32, &n_) || !pop_expect(c, I32, &s_) || !pop_expect(c, I32, &d_))
-            return false;
-        emit_op(c, OP_MEM_COPY);
-        emit_slot(c, d_.slot);
-        emit_slot(c, s_.slot);
-        emit_slot(c, n_.slot);
-        return true;
-    case 11: /* memory.fill */
-        if (!read_zero_byte(c) || !need_memory(c, 0))
-            return false;
-        if (!pop_expect(c, I32, &n_) || !pop_expect(c, I32, &v_) || !pop_expect(c, I32, &d_))
-            return false;
-        emit_op(c, OP_MEM_FILL);
-        emit_slot(c, d_.slot);
-        emit_slot(c, v_.slot);
-        emit_slot(c, n_.slot);
-        return true;
-    case 12: /* table.init elem table */
-        if (!rd_u32(&c->r, &y) || !rd_u32(&c->r, &x))
-            return false;
-        if (!need_table(c, x))
-            return false;
-        if (y >= c->m->elem_count)
-            return fail(c, "unknown elem segment %u", y);
-        if (c->m->elems[y].type != c->m->tables[x].elem)
-            return fail(c, "type mismatch: table.init of %s into a table of %s",
-                        type_name(c->m->elems[y].type), type_name(c->m->tables[x].elem));
-        if (!pop_expect(c, I32, &n_) || !pop_expect(c, I32, &s_) || !pop_expect(c, I32, &d_))
-            return false;
-        emit_op(c, OP_TABLE_INIT);
-        emit_imm(c, x);
-        emit_imm(c, y);
-        emit_slot(c, d_.slot);
-        emit_slot(c, s_.slot);
-        emit_slot(c, n_.slot);
-        return true;
-    case 13: /* elem.drop */
-        if (!rd_u32(&c->r, &x))
-            return false;
-        if (x >= c->m->elem_count)
-            return fail(c, "unknown elem segment %u", x);
-        emit_op(c, OP_ELEM_DROP);
-        emit_imm(c, x);
-        return true;
-    case 14: /* table.copy dst src */
-        if (!rd_u32(&c->r, &x) || !rd_u32(&c->r, &y))
-            return false;
-        if (!need_table(c, x) || !need_table(c, y))
-            return false;
-        if (c->m->tables[x].elem != c->m->tables[y].elem)
-            return fail(c, "type mismatch: table.copy between tables of %s and %s",
-                        type_name(c->m->tables[y].elem), type_name(c->m->tables[x].elem));
-        if (!pop_expect(c, I32, &n_) || !pop_expect(c, I32, &s_) || !pop_expect(c, I32, &d_))
-            return false;
-        emit_op(c, OP_TABLE_COPY);
-        emit_imm(c, x);
-        emit_imm(c, y);
-        emit_slot(c, d_.slot);
-        emit_slot(c, s_.slot);
-        emit_slot(c, n_.slot);
-        return true;
-    case 15: { /* table.grow */
-        if (!rd_u32(&c->r, &x))
-            return false;
-        if (!need_table(c, x))
-            return false;
-        if (!pop_expect(c, I32, &n_) || !pop_expect(c, c->m->tables[x].elem, &v_))
-            return false;
-        sentry *d = push(c, I32);
-        if (!d)
-            return false;
-        emit_op(c, OP_TABLE_GROW);
-        emit_dst(c, d->home);
-        emit_imm(c, x);
-        emit_slot(c, v_.slot);
-        emit_slot(c, n_.slot);
-        return true;
-    }
-    case 16: { /* table.size */
-        if (!rd_u32(&c->r, &x))
-            return false;
-        if (!need_table(c, x))
-            return false;
-        sentry *d = push(c, I32);
-        if (!d)
-            return false;
-        emit_op(c, OP_TABLE_SIZE);
-        emit_dst(c, d->home);
-        emit_imm(c, x);
-        return true;
-    }
-    case 17: /* table.fill */
-        if (!rd_u32(&c->r, &x))
-            return false;
-        if (!need_table(c, x))
-            return false;
-        if (!pop_expect(c, I32, &n_) || !pop_expect(c, c->m->tables[x].elem, &v_) ||
-            !pop_expect(c, I32, &d_))
-            return false;
-        emit_op(c, OP_TABLE_FILL);
-        emit_imm(c, x);
-        emit_slot(c, d_.slot);
-        emit_slot(c, v_.slot);
-        emit_slot(c, n_.slot);
-        return true;
-    default:
-        return rd_fail_at(&c->r, c->instr_offset - c->r.origin, "illegal opcode (unknown 0xfc operator)");
     }
 }
 
@@ -2980,6 +1664,7 @@ static bool finish(comp *c, func_code *fc)
     fc->map_count = c->nmap;
     /* published last: a non-NULL code pointer means the function is ready */
     __atomic_store_n(&fc->code, code, __ATOMIC_RELEASE);
+    __atomic_add_fetch(&((wasm_module *)c->m)->translated, 1, __ATOMIC_RELEASE);
     fc->fuel_cost = c->outside_loops ? c->outside_loops : 1;
     return true;
 }
@@ -2988,8 +1673,7 @@ bool compile_lazy(const func_code *cfc, wasm_error *err)
 {
     func_code *fc = (func_code *)cfc;
     wasm_module *m = (wasm_module *)fc->module;
-    while (__atomic_exchange_n(&m->lazy_lock, 1, __ATOMIC_ACQUIRE))
-        ;
+    module_lock(m);
     bool ok = true;
     if (!__atomic_load_n(&fc->code, __ATOMIC_ACQUIRE)) {
         if (!m->lazy_ws)
@@ -2999,7 +1683,7 @@ bool compile_lazy(const func_code *cfc, wasm_error *err)
         if (!m->lazy_ws)
             err_set(err, WASM_ERR_NOMEM, "out of memory compiling function %u", fc->func_index);
     }
-    __atomic_store_n(&m->lazy_lock, 0, __ATOMIC_RELEASE);
+    module_unlock(m);
     return ok;
 }
 
@@ -3085,5 +1769,7 @@ bool compile_function(comp *c, const wasm_module *m, uint32_t def_index, const u
         ok = fail(c, "function needs too large a frame");
     if (ok && !validate_only)
         ok = finish(c, fc);
+    if (ok && !validate_only && m->dump)
+        dump_function(fc);
     return ok;
 }

@@ -2,8 +2,7 @@
  * "malformed" rules, the name section. Index and type checks live in
  * validate.c and compile.c, so that a malformed module is always reported as
  * malformed even when it is also invalid. */
-#include "engine/reader.h"
-#include "engine/simd.h"
+#include "engine/opcodes.h"
 
 #include <stdlib.h>
 
@@ -64,12 +63,14 @@ static bool read_cexpr(reader *r, const wasm_module *m, cexpr *out)
     unsigned values = 0;
     for (;;) {
         size_t at = r->pos;
-        uint8_t op;
-        if (!rd_u8(r, &op))
+        if (rd_eof(r))
+            return rd_fail(r, "unexpected end");
+        instr in = {0};
+        if (!read_instr(r, m, &in))
             return false;
         cexpr e = {.offset = (uint32_t)at};
-        switch (op) {
-        case 0x0b:
+        switch (in.info->how) {
+        case HOW_END:
             if (out->kind == CE_BAD_OP)
                 return true;
             if (values != 1) {
@@ -77,64 +78,21 @@ static bool read_cexpr(reader *r, const wasm_module *m, cexpr *out)
                 out->offset = (uint32_t)at;
             }
             return true;
-        case 0x41: {
-            int32_t v;
-            if (!rd_s32(r, &v))
-                return false;
-            e.kind = CE_CONST, e.type = WASM_I32, e.bits = (uint32_t)v;
-            break;
-        }
-        case 0x42: {
-            int64_t v;
-            if (!rd_s64(r, &v))
-                return false;
-            e.kind = CE_CONST, e.type = WASM_I64, e.bits = (uint64_t)v;
-            break;
-        }
-        case 0x43: {
-            uint32_t v;
-            if (!rd_fixed32(r, &v))
-                return false;
-            e.kind = CE_CONST, e.type = WASM_F32, e.bits = v;
-            break;
-        }
-        case 0x44: {
-            uint64_t v;
-            if (!rd_fixed64(r, &v))
-                return false;
-            e.kind = CE_CONST, e.type = WASM_F64, e.bits = v;
-            break;
-        }
-        case 0xd0:
-            if (!rd_reftype(r, &e.type))
-                return false;
-            e.kind = CE_REF_NULL;
-            break;
-        case 0xd2:
-            if (!rd_u32(r, &e.index))
-                return false;
-            e.kind = CE_REF_FUNC;
-            break;
-        case 0x23:
-            if (!rd_u32(r, &e.index))
-                return false;
-            e.kind = CE_GLOBAL_GET;
-            break;
-        case 0xfd: {
-            uint32_t sub;
-            size_t sub_at = r->pos;
-            if (!rd_u32(r, &sub))
-                return false;
-            if (sub == 12) {
-                uint64_t lo, hi;
-                if (!rd_fixed64(r, &lo) || !rd_fixed64(r, &hi))
-                    return false;
-                e.kind = CE_CONST, e.type = WASM_V128, e.bits = lo, e.bits_hi = hi;
-                break;
+        case HOW_CONST:
+            if (in.info->out) {
+                e.kind = CE_CONST, e.type = in.info->out, e.bits = in.lo;
+                if (e.type == WASM_V128)
+                    e.bits_hi = in.hi;
+            } else { /* ref.null */
+                e.kind = CE_REF_NULL, e.type = in.type;
             }
-            (void)sub_at;
-        }
-            /* fall through */
+            break;
+        case HOW_REF_FUNC:
+            e.kind = CE_REF_FUNC, e.index = in.x;
+            break;
+        case HOW_GLOBAL_GET:
+            e.kind = CE_GLOBAL_GET, e.index = in.x;
+            break;
         default:
             /* Not a constant instruction: the rest must still be well formed. */
             r->pos = at;
@@ -395,16 +353,6 @@ static bool read_exports(reader *r, wasm_module *m)
     return true;
 }
 
-static bool read_elem_kind(reader *r)
-{
-    uint8_t k;
-    if (!rd_u8(r, &k))
-        return false;
-    if (k != 0)
-        return rd_fail_at(r, r->pos - 1, "malformed element kind");
-    return true;
-}
-
 static bool read_elems(reader *r, wasm_module *m)
 {
     uint32_t n;
@@ -441,7 +389,7 @@ static bool read_elems(reader *r, wasm_module *m)
             if (exprs) {
                 if (!rd_reftype(r, &e->type))
                     return false;
-            } else if (!read_elem_kind(r)) {
+            } else if (!rd_zero_byte(r, "malformed element kind")) {
                 return false;
             }
         }
@@ -762,61 +710,22 @@ bool decode_module(wasm_module *m, const uint8_t *bytes, size_t size, wasm_error
 
 /* ---- syntax-only instruction walk ----------------------------------------- */
 
-static bool scan_blocktype(reader *r)
-{
-    if (r->pos < r->end) {
-        uint8_t b = r->base[r->pos];
-        if (b == 0x40 || is_valtype(b)) {
-            r->pos++;
-            return true;
-        }
-    }
-    int64_t idx;
-    return rd_s33(r, &idx);
-}
-
-static bool scan_zero(reader *r)
-{
-    uint8_t b;
-    if (!rd_u8(r, &b))
-        return false;
-    if (b != 0)
-        return rd_fail_at(r, r->pos - 1, "zero byte expected");
-    return true;
-}
-
-static bool scan_memarg(reader *r)
-{
-    uint32_t align, offset;
-    size_t at = r->pos;
-    if (!rd_u32(r, &align))
-        return false;
-    if (align >= 32)
-        return rd_fail_at(r, at, "malformed memop flags");
-    return rd_u32(r, &offset);
-}
-
 /* Walks instructions up to the `end` closing depth 0. For a function body the
  * reader's end is the body's end, which must follow that `end` directly. */
 bool scan_instrs(reader *r, const wasm_module *m, bool body)
 {
     uint32_t depth = 0;
-    uint32_t u;
     for (;;) {
-        size_t at = r->pos;
-        uint8_t op;
-        if (r->pos >= r->end)
+        if (rd_eof(r))
             return rd_fail(r, body ? "END opcode expected" : "unexpected end");
-        op = r->base[r->pos++];
-        switch (op) {
-        case 0x00: case 0x01: case 0x05: case 0x0f: case 0x1a: case 0x1b: case 0xd1:
-            break;
-        case 0x02: case 0x03: case 0x04:
-            if (!scan_blocktype(r))
-                return false;
+        instr in = {0};
+        if (!read_instr(r, m, &in))
+            return false;
+        switch (in.info->how) {
+        case HOW_BLOCK: case HOW_LOOP: case HOW_IF:
             depth++;
             break;
-        case 0x0b:
+        case HOW_END:
             if (depth == 0) {
                 if (body && r->pos != r->end)
                     return rd_fail(r, "section size mismatch: junk after the function's last `end`");
@@ -824,147 +733,8 @@ bool scan_instrs(reader *r, const wasm_module *m, bool body)
             }
             depth--;
             break;
-        case 0x0c: case 0x0d: case 0x10: case 0x20: case 0x21: case 0x22: case 0x23: case 0x24:
-        case 0x25: case 0x26: case 0xd2:
-            if (!rd_u32(r, &u))
-                return false;
-            break;
-        case 0x0e: {
-            uint32_t n;
-            if (!rd_count(r, &n, 1))
-                return false;
-            for (uint32_t i = 0; i <= n; i++)
-                if (!rd_u32(r, &u))
-                    return false;
-            break;
-        }
-        case 0x11:
-            if (!rd_u32(r, &u) || !rd_u32(r, &u))
-                return false;
-            break;
-        case 0x1c: {
-            uint32_t n;
-            if (!rd_count(r, &n, 1))
-                return false;
-            for (uint32_t i = 0; i < n; i++) {
-                uint8_t t;
-                if (!rd_valtype(r, &t))
-                    return false;
-            }
-            break;
-        }
-        case 0x3f: case 0x40:
-            if (!scan_zero(r))
-                return false;
-            break;
-        case 0x41: {
-            int32_t v;
-            if (!rd_s32(r, &v))
-                return false;
-            break;
-        }
-        case 0x42: {
-            int64_t v;
-            if (!rd_s64(r, &v))
-                return false;
-            break;
-        }
-        case 0x43: {
-            uint32_t v;
-            if (!rd_fixed32(r, &v))
-                return false;
-            break;
-        }
-        case 0x44: {
-            uint64_t v;
-            if (!rd_fixed64(r, &v))
-                return false;
-            break;
-        }
-        case 0xd0: {
-            uint8_t t;
-            if (!rd_reftype(r, &t))
-                return false;
-            break;
-        }
-        case 0xfc: {
-            uint32_t sub;
-            if (!rd_u32(r, &sub))
-                return false;
-            switch (sub) {
-            case 0: case 1: case 2: case 3: case 4: case 5: case 6: case 7:
-                break;
-            case 8:
-                if (!m->has_data_count && m->data_seg_count)
-                    return rd_fail_at(r, at, "data count section required");
-                if (!rd_u32(r, &u) || !scan_zero(r))
-                    return false;
-                break;
-            case 9:
-                if (!m->has_data_count && m->data_seg_count)
-                    return rd_fail_at(r, at, "data count section required");
-                if (!rd_u32(r, &u))
-                    return false;
-                break;
-            case 10:
-                if (!scan_zero(r) || !scan_zero(r))
-                    return false;
-                break;
-            case 11:
-                if (!scan_zero(r))
-                    return false;
-                break;
-            case 12: case 14:
-                if (!rd_u32(r, &u) || !rd_u32(r, &u))
-                    return false;
-                break;
-            case 13: case 15: case 16: case 17:
-                if (!rd_u32(r, &u))
-                    return false;
-                break;
-            default:
-                return rd_fail_at(r, at, "illegal opcode (unknown 0xfc operator)");
-            }
-            break;
-        }
-        case 0xfd: {
-            uint32_t sub;
-            if (!rd_u32(r, &sub))
-                return false;
-            const uint8_t *skip;
-            switch (simd_kind(sub)) {
-            case SK_LOAD: case SK_LOADX: case SK_STORE:
-                if (!scan_memarg(r))
-                    return false;
-                break;
-            case SK_LOADLANE: case SK_STORELANE:
-                if (!scan_memarg(r) || !rd_bytes(r, 1, &skip))
-                    return false;
-                break;
-            case SK_CONST: case SK_SHUFFLE:
-                if (!rd_bytes(r, 16, &skip))
-                    return false;
-                break;
-            case SK_EXTRACT: case SK_REPLACE:
-                if (!rd_bytes(r, 1, &skip))
-                    return false;
-                break;
-            case SK_ILLEGAL:
-                return rd_fail_at(r, at, "illegal opcode (unknown 0xfd operator)");
-            default:
-                break;
-            }
-            break;
-        }
         default:
-            if (op >= 0x28 && op <= 0x3e) {
-                if (!scan_memarg(r))
-                    return false;
-            } else if (op >= 0x45 && op <= 0xc4) {
-                /* numeric, no immediates */
-            } else {
-                return rd_fail_at(r, at, "illegal opcode");
-            }
+            break;
         }
     }
 }
@@ -1023,6 +793,7 @@ void module_free_contents(wasm_module *m)
     free(m->body_end);
     free(m->code_copy);
     compiler_free(m->lazy_ws);
+    free(m->code_index);
     free(m->declared_refs);
     free(m->module_name);
     for (uint32_t i = 0; i < m->name_count; i++)

@@ -1,5 +1,6 @@
-/* Debug listing of the internal code (ENGINE_DUMP=1 prints every compiled
- * function to stderr; used when working on the compiler). */
+/* Debug listing of the internal code: with the module option `dump` every
+ * function is printed to stderr when translated (wasm_run sets it from
+ * ENGINE_DUMP=1; used when working on the compiler). */
 #include "engine/internal.h"
 #include "engine/ops.h"
 

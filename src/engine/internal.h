@@ -46,6 +46,35 @@ typedef union cell {
 } cell;
 
 static inline uint32_t type_cells(uint8_t t) { return t == WASM_V128 ? 2u : 1u; }
+
+/* Values in and out of cells, the one conversion between the API's
+ * wasm_value and the engine's cells (arguments and results of calls across
+ * the host boundary, globals). A value of type t fills type_cells(t) cells;
+ * i32 and f32 are zero-extended. The value's own type tag is not consulted:
+ * callers pass values already checked against t. */
+static inline void value_to_cells(uint8_t t, const wasm_value *v, cell *c)
+{
+    switch (t) {
+    case WASM_I32: case WASM_F32: c[0].i64 = v->of.i32; break;
+    case WASM_I64: case WASM_F64: c[0].i64 = v->of.i64; break;
+    case WASM_V128: memcpy(c, v->of.v128, 16); break;
+    default: c[0].i64 = 0; c[0].ref = v->of.funcref; break; /* funcref, externref */
+    }
+}
+
+static inline wasm_value value_from_cells(uint8_t t, const cell *c)
+{
+    wasm_value v;
+    memset(&v, 0, sizeof v);
+    v.type = (wasm_type)t;
+    switch (t) {
+    case WASM_I32: case WASM_F32: v.of.i32 = c[0].i32; break;
+    case WASM_I64: case WASM_F64: v.of.i64 = c[0].i64; break;
+    case WASM_V128: memcpy(v.of.v128, c, 16); break;
+    default: v.of.funcref = c[0].ref; break;
+    }
+    return v;
+}
 static inline int is_reftype(uint8_t t) { return t == WASM_FUNCREF || t == WASM_EXTERNREF; }
 static inline int is_valtype(uint8_t t)
 {
@@ -205,8 +234,8 @@ struct wasm_module {
     data_def *datas;
 
     /* function bodies: module byte offsets, and the code section (from
-     * code_origin on: a copy, or the caller's bytes for
-     * wasm_module_new_borrowed) kept for compilation on first call */
+     * code_origin on: a copy, or the caller's bytes when the options borrow
+     * them) kept for compilation on first call */
     uint32_t code_count;
     uint32_t *body_start, *body_end;
     bool has_code_section;
@@ -214,8 +243,15 @@ struct wasm_module {
     const uint8_t *code_bytes; /* code_copy, or the caller's bytes from code_origin on */
     size_t code_origin;
     bool fuse;               /* peephole fusion when compiling */
-    int lazy_lock;           /* spin lock around lazy compilation */
+    bool dump;               /* print each function's internal code when translated */
+    int lock;                /* spin lock: lazy compilation, the code index */
     comp *lazy_ws;
+    uint32_t translated;     /* functions translated so far */
+    /* The translated functions sorted by code address, to name the frames of
+     * a trap backtrace: built when a trap needs it, rebuilt when functions
+     * were translated since (code_index_of: `translated` when built). */
+    const func_code **code_index;
+    uint32_t code_index_count, code_index_of;
 
     uint8_t *declared_refs;  /* per function: may be used by ref.func */
 
@@ -226,8 +262,18 @@ struct wasm_module {
     size_t byte_size;
 };
 
-/* Peephole fusion in the compiler (default on; tests turn it off to compare). */
-extern bool engine_peephole;
+/* A module may be shared between threads: what changes after creation
+ * (lazy translation, the code index) changes under its lock. */
+static inline void module_lock(const wasm_module *m)
+{
+    while (__atomic_exchange_n(&((wasm_module *)m)->lock, 1, __ATOMIC_ACQUIRE))
+        ;
+}
+
+static inline void module_unlock(const wasm_module *m)
+{
+    __atomic_store_n(&((wasm_module *)m)->lock, 0, __ATOMIC_RELEASE);
+}
 
 /* Decode (syntax only), validate (module level), compile (bodies). */
 bool decode_module(wasm_module *m, const uint8_t *bytes, size_t size, wasm_error *err);
@@ -354,6 +400,11 @@ struct wasm_store {
     /* last host trap/exit */
     char host_msg[400];
     int32_t exit_code;
+
+    /* functions examined to name the frames of trap backtraces (index
+     * entries built, search steps): bounded per trap whatever the depth of
+     * the stack; tests/engine/backtrace_test.c checks the bound */
+    uint64_t backtrace_work;
 };
 
 struct wasm_call_ctx {

@@ -138,19 +138,63 @@ static uint32_t wasm_offset_of(const func_code *code, const uint32_t *pc, bool i
     return lo ? code->map[lo - 1].wasm_offset : code->body_offset;
 }
 
-/* The function whose code contains pc (trap reporting only). */
-static const func_code *code_of(const wasm_instance *inst, const uint32_t *pc)
+static int cmp_code_start(const void *a, const void *b)
+{
+    uintptr_t x = (uintptr_t)(*(const func_code *const *)a)->code;
+    uintptr_t y = (uintptr_t)(*(const func_code *const *)b)->code;
+    return x < y ? -1 : x > y;
+}
+
+/* (Re)builds m's index of translated functions by code address (module lock
+ * held). False when out of memory: the backtrace then names no frames. */
+static bool build_code_index(wasm_module *m, uint64_t *work)
+{
+    uint32_t translated = __atomic_load_n(&m->translated, __ATOMIC_ACQUIRE);
+    uint32_t ndef = m->func_count - m->func_imports;
+    /* NOLINTNEXTLINE(bugprone-sizeof-expression): an array of pointers */
+    const func_code **index = realloc(m->code_index, (translated ? translated : 1) * sizeof *index);
+    if (!index)
+        return false;
+    m->code_index = index;
+    uint32_t n = 0;
+    for (uint32_t i = 0; i < ndef && n < translated; i++)
+        if (__atomic_load_n(&m->codes[i].code, __ATOMIC_ACQUIRE))
+            index[n++] = &m->codes[i];
+    *work += ndef;
+    qsort(index, n, sizeof *index, cmp_code_start); // NOLINT(bugprone-sizeof-expression)
+    m->code_index_count = n;
+    m->code_index_of = translated;
+    return true;
+}
+
+/* The function whose code contains pc (trap reporting only): a binary search
+ * of the module's code index. work counts the functions examined. */
+static const func_code *code_of(const wasm_instance *inst, const uint32_t *pc, uint64_t *work)
 {
     if (!inst || !pc)
         return NULL;
-    const wasm_module *m = inst->module;
-    for (uint32_t i = 0; i < m->func_count - m->func_imports; i++) {
-        const func_code *fc = &m->codes[i];
-        const uint32_t *code = __atomic_load_n(&fc->code, __ATOMIC_ACQUIRE);
-        if (code && pc >= code && pc <= code + fc->code_words) /* not yet compiled: skip */
-            return fc;
+    wasm_module *m = (wasm_module *)inst->module;
+    const func_code *found = NULL;
+    module_lock(m);
+    if (m->code_index_of == __atomic_load_n(&m->translated, __ATOMIC_ACQUIRE) ||
+        build_code_index(m, work)) {
+        /* the last function whose code starts at or before pc */
+        uint32_t lo = 0, hi = m->code_index_count;
+        while (lo < hi) {
+            uint32_t mid = lo + (hi - lo) / 2;
+            (*work)++;
+            if ((uintptr_t)m->code_index[mid]->code <= (uintptr_t)pc)
+                lo = mid + 1;
+            else
+                hi = mid;
+        }
+        const func_code *fc = lo ? m->code_index[lo - 1] : NULL;
+        /* a return address may point just past the last instruction */
+        if (fc && (uintptr_t)pc <= (uintptr_t)(fc->code + fc->code_words))
+            found = fc;
     }
-    return NULL;
+    module_unlock(m);
+    return found;
 }
 
 static void add_frame(wasm_error *err, const func_code *code, const uint32_t *pc, bool ret_addr)
@@ -165,16 +209,22 @@ static void add_frame(wasm_error *err, const func_code *code, const uint32_t *pc
 }
 
 /* Fills err for a trap raised at pc in code, with the caller chain from the
- * frame records between base (exclusive, the entry marker) and top. */
-static void report_trap(wasm_store *s, wasm_error *err, wasm_trap_kind kind, const func_code *code,
-                        const uint32_t *pc, frame *base, frame *top)
+ * frame records between base (exclusive, the entry marker) and top. Cold and
+ * out of line: it stays out of the interpreter function, whose handlers'
+ * layout it would otherwise shift. */
+static __attribute__((noinline, cold)) void report_trap(wasm_store *s, wasm_error *err,
+                                                        wasm_trap_kind kind, const func_code *code,
+                                                        const uint32_t *pc, frame *base, frame *top)
 {
     err->status = WASM_ERR_TRAP;
     err->trap = kind;
     err->frame_count = 0;
     add_frame(err, code, pc, false);
-    for (frame *f = top - 1; f > base; f--)
-        add_frame(err, code_of(f->inst, f->pc), f->pc, true);
+    /* only the innermost frames are reported: the walk stops there, however
+     * deep the stack (up to max_call_depth frames) */
+    uint32_t walked = 1;
+    for (frame *f = top - 1; f > base && walked < WASM_MAX_BACKTRACE; f--, walked++)
+        add_frame(err, code_of(f->inst, f->pc, &s->backtrace_work), f->pc, true);
     const char *what = kind == WASM_TRAP_HOST ? s->host_msg : wasm_trap_message(kind);
     if (err->frame_count) {
         const wasm_frame_info *fi = &err->frames[0];
@@ -191,36 +241,16 @@ static void report_trap(wasm_store *s, wasm_error *err, wasm_trap_kind kind, con
 static void cells_to_values(const wasm_type *types, uint32_t n, const cell *c, wasm_value *out)
 {
     for (uint32_t i = 0; i < n; i++) {
-        out[i].type = types[i];
-        memset(&out[i].of, 0, sizeof out[i].of);
-        if (types[i] == WASM_V128) {
-            memcpy(out[i].of.v128, c, 16);
-            c += 2;
-        } else {
-            switch (types[i]) {
-            case WASM_I32: case WASM_F32: out[i].of.i32 = c->i32; break;
-            case WASM_I64: case WASM_F64: out[i].of.i64 = c->i64; break;
-            default: out[i].of.funcref = c->ref; break;
-            }
-            c++;
-        }
+        out[i] = value_from_cells((uint8_t)types[i], c);
+        c += type_cells((uint8_t)types[i]);
     }
 }
 
 static void values_to_cells(const wasm_type *types, uint32_t n, const wasm_value *v, cell *c)
 {
     for (uint32_t i = 0; i < n; i++) {
-        if (types[i] == WASM_V128) {
-            memcpy(c, v[i].of.v128, 16);
-            c += 2;
-        } else {
-            switch (types[i]) {
-            case WASM_I32: case WASM_F32: c->i64 = v[i].of.i32; break;
-            case WASM_I64: case WASM_F64: c->i64 = v[i].of.i64; break;
-            default: c->ref = v[i].of.funcref; break;
-            }
-            c++;
-        }
+        value_to_cells((uint8_t)types[i], &v[i], c);
+        c += type_cells((uint8_t)types[i]);
     }
 }
 
@@ -1172,7 +1202,7 @@ L_I64_REM_U: {
 L_V_LOAD: {
     uint64_t ea = (uint64_t)S(2).i32 + pc[3];
     MEMCHECK(ea, pc[5]);
-    simd_load(pc[4], &fp[pc[1]], mbase + ea);
+    simd_load(pc[4], &fp[pc[1]], mbase + ea, pc[5]);
     NEXT(6);
 }
 L_V_LOAD_LANE: {
@@ -1566,7 +1596,7 @@ compile_failed: /* only when out of memory: err says so */
 trap:
     if (s->fuel_on)
         s->fuel = fuel < 0 ? 0 : fuel;
-    report_trap(s, err, trap_kind, code_of(inst, pc), pc, entry, ftop);
+    report_trap(s, err, trap_kind, code_of(inst, pc, &s->backtrace_work), pc, entry, ftop);
     s->ftop = entry;
     return WASM_ERR_TRAP;
 }

@@ -6,12 +6,18 @@
  * branch offsets (B: words relative to the instruction's first word).
  *
  *   X(name, words, flags)     words = 0 for variable-length instructions
- *   flags: T = may trap or calls (its byte offset is kept for backtraces)
+ *   flags: T = may trap or calls (its byte offset is kept for backtraces);
+ *          SUB = takes the wasm instruction's number (WOP_*) as an operand,
+ *          after the slots and the memory offset (the SIMD handlers that
+ *          pass it on to simd.c); BYTES = takes the number of bytes it
+ *          accesses as its last operand
  */
 #ifndef ENGINE_OPS_H
 #define ENGINE_OPS_H
 
 #define OPF_T 1
+#define OPF_SUB 2
+#define OPF_BYTES 4
 
 #define ENGINE_OPS(X)                                                  \
     /* control */                                                      \
@@ -120,19 +126,19 @@
     X(I32_TRUNC_SAT_F64_S, 3, 0) X(I32_TRUNC_SAT_F64_U, 3, 0)          \
     X(I64_TRUNC_SAT_F32_S, 3, 0) X(I64_TRUNC_SAT_F32_U, 3, 0)          \
     X(I64_TRUNC_SAT_F64_S, 3, 0) X(I64_TRUNC_SAT_F64_U, 3, 0)          \
-    /* SIMD (sub = the opcode after 0xfd; v128 values take two cells) */ \
-    X(V_LOAD, 6, OPF_T)       /* S dst, S addr, I off, I sub, I bytes */ \
-    X(V_LOAD_LANE, 7, OPF_T)  /* S dst, S addr, S src, I off, I lane, I bytes */ \
-    X(V_STORE_LANE, 6, OPF_T) /* S addr, S src, I off, I lane, I bytes */ \
-    X(V_UN, 4, 0)             /* S dst, S a, I sub */                  \
-    X(V_BIN, 5, 0)            /* S dst, S a, S b, I sub */             \
+    /* SIMD (sub = the instruction's WOP_* number; v128 values take two cells) */ \
+    X(V_LOAD, 6, OPF_T | OPF_SUB | OPF_BYTES) /* S dst, S addr, I off, I sub, I bytes */ \
+    X(V_LOAD_LANE, 7, OPF_T | OPF_BYTES) /* S dst, S addr, S src, I off, I lane, I bytes */ \
+    X(V_STORE_LANE, 6, OPF_T | OPF_BYTES) /* S addr, S src, I off, I lane, I bytes */ \
+    X(V_UN, 4, OPF_SUB)       /* S dst, S a, I sub */                  \
+    X(V_BIN, 5, OPF_SUB)      /* S dst, S a, S b, I sub */             \
     X(V_BITSELECT, 5, 0)      /* S dst, S a, S b, S mask */            \
     X(V_SHUFFLE, 8, 0)        /* S dst, S a, S b, I lanes[16 bytes] */ \
-    X(V_SHIFT, 5, 0)          /* S dst, S a, S n, I sub */             \
-    X(V_TEST, 4, 0)           /* S dst, S a, I sub */                  \
-    X(V_SPLAT, 4, 0)          /* S dst, S x, I sub */                  \
-    X(V_EXTRACT, 5, 0)        /* S dst, S a, I sub, I lane */          \
-    X(V_REPLACE, 6, 0)        /* S dst, S a, S x, I sub, I lane */     \
+    X(V_SHIFT, 5, OPF_SUB)    /* S dst, S a, S n, I sub */             \
+    X(V_TEST, 4, OPF_SUB)     /* S dst, S a, I sub */                  \
+    X(V_SPLAT, 4, OPF_SUB)    /* S dst, S x, I sub */                  \
+    X(V_EXTRACT, 5, OPF_SUB)  /* S dst, S a, I sub, I lane */          \
+    X(V_REPLACE, 6, OPF_SUB)  /* S dst, S a, S x, I sub, I lane */     \
     /* the commonest lane-wise operations, without the second dispatch:  \
      * S dst, S a, S b */                                                 \
     X(V_I8X16_ADD, 4, 0) X(V_I8X16_SUB, 4, 0) X(V_I16X8_ADD, 4, 0) \

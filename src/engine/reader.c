@@ -183,3 +183,13 @@ bool rd_reftype(reader *r, uint8_t *out)
     *out = b;
     return true;
 }
+
+bool rd_zero_byte(reader *r, const char *what)
+{
+    uint8_t b;
+    if (!rd_u8(r, &b))
+        return false;
+    if (b != 0)
+        return rd_fail_at(r, r->pos - 1, what);
+    return true;
+}

@@ -87,12 +87,34 @@ const char *type_name(uint8_t t)
 
 /* ---- modules ------------------------------------------------------------------------ */
 
-static wasm_module *module_new(const uint8_t *bytes, size_t size, bool borrow, wasm_error *err)
+/* The options as the engine will honour them, or an ARGUMENT error. */
+static bool check_options(const wasm_module_options *in, wasm_module_options *out, wasm_error *err)
+{
+    static const wasm_module_options defaults;
+    *out = in ? *in : defaults;
+    if ((unsigned)out->tier > WASM_TIER_JIT || (unsigned)out->compile > WASM_COMPILE_LAZY) {
+        err_set(err, WASM_ERR_ARGUMENT, "wasm_module_new_with: unknown tier (%u) or compile mode (%u)",
+                (unsigned)out->tier, (unsigned)out->compile);
+        return false;
+    }
+    if (out->tier == WASM_TIER_JIT) {
+        err_set(err, WASM_ERR_ARGUMENT,
+                "wasm_module_new_with: this engine has no JIT tier; use WASM_TIER_AUTO or WASM_TIER_INTERP");
+        return false;
+    }
+    return true;
+}
+
+wasm_module *wasm_module_new_with(const uint8_t *bytes, size_t size,
+                                  const wasm_module_options *options, wasm_error *err)
 {
     wasm_error local;
     if (!err)
         err = &local;
     err_clear(err);
+    wasm_module_options opts;
+    if (!check_options(options, &opts, err))
+        return NULL;
     if (!bytes && size) {
         err_set(err, WASM_ERR_ARGUMENT, "wasm_module_new: NULL bytes");
         return NULL;
@@ -106,8 +128,6 @@ static wasm_module *module_new(const uint8_t *bytes, size_t size, bool borrow, w
         err_set(err, WASM_ERR_NOMEM, "out of memory allocating a module");
         return NULL;
     }
-    if (getenv("ENGINE_NO_FUSE")) /* debugging: compile without peephole fusion */
-        engine_peephole = false;
     static const uint8_t empty[1];
     if (!bytes)
         bytes = empty;
@@ -123,7 +143,8 @@ static wasm_module *module_new(const uint8_t *bytes, size_t size, bool borrow, w
             err_set(err, WASM_ERR_NOMEM, "out of memory allocating function code");
             goto fail;
         }
-        m->fuse = engine_peephole;
+        m->fuse = !opts.no_fusion;
+        m->dump = opts.dump;
         for (uint32_t i = 0; i < ndef; i++) {
             func_code *fc = &m->codes[i];
             fc->func_index = m->func_imports + i;
@@ -135,27 +156,21 @@ static wasm_module *module_new(const uint8_t *bytes, size_t size, bool borrow, w
         /* Validate every body now. A small module is translated in the same
          * pass (one walk per body); a big one is only validated now, and each
          * function translated on its first call, so that a large program
-         * pays only for what it runs. ENGINE_EAGER=1 / ENGINE_LAZY=1 force
-         * either way (tests use both). */
-        bool eager = ndef && m->body_end[ndef - 1] - m->body_start[0] <= EAGER_CODE_BYTES;
-        if (getenv("ENGINE_LAZY"))
-            eager = false;
-        const bool dump = getenv("ENGINE_DUMP") != NULL;
-        if (dump || getenv("ENGINE_EAGER"))
-            eager = true;
+         * pays only for what it runs. The options may force either way. */
+        bool eager = opts.compile == WASM_COMPILE_EAGER ||
+                     (opts.compile == WASM_COMPILE_AUTO && ndef &&
+                      m->body_end[ndef - 1] - m->body_start[0] <= EAGER_CODE_BYTES);
         for (uint32_t i = 0; i < ndef; i++) {
             if (!compile_function(ws, m, i, bytes, 0, !eager, err)) {
                 first_unchecked = i;
                 break;
             }
-            if (dump)
-                dump_function(&m->codes[i]);
         }
         compiler_free(ws);
         if (err->status == WASM_OK && ndef && !eager) {
             m->code_origin = m->body_start[0];
             size_t len = m->body_end[ndef - 1] - m->code_origin;
-            if (borrow) {
+            if (opts.borrow_bytes) {
                 m->code_bytes = bytes + m->code_origin;
             } else {
                 m->code_copy = malloc(len ? len : 1);
@@ -190,12 +205,7 @@ fail:
 
 wasm_module *wasm_module_new(const uint8_t *bytes, size_t size, wasm_error *err)
 {
-    return module_new(bytes, size, false, err);
-}
-
-wasm_module *wasm_module_new_borrowed(const uint8_t *bytes, size_t size, wasm_error *err)
-{
-    return module_new(bytes, size, true, err);
+    return wasm_module_new_with(bytes, size, NULL, err);
 }
 
 void wasm_module_free(wasm_module *module)
@@ -734,33 +744,6 @@ int64_t wasm_table_grow(wasm_table *t, uint32_t delta, wasm_value init)
 
 /* ---- globals -------------------------------------------------------------------------------------- */
 
-static void value_to_cells(wasm_value v, cell *c)
-{
-    c[0].i64 = 0;
-    c[1].i64 = 0;
-    switch (v.type) {
-    case WASM_I32: case WASM_F32: c[0].i64 = v.of.i32; break;
-    case WASM_I64: case WASM_F64: c[0].i64 = v.of.i64; break;
-    case WASM_V128: memcpy(c, v.of.v128, 16); break;
-    case WASM_FUNCREF: c[0].ref = v.of.funcref; break;
-    case WASM_EXTERNREF: c[0].ref = v.of.externref; break;
-    }
-}
-
-static wasm_value cells_to_value(uint8_t type, const cell *c)
-{
-    wasm_value v;
-    memset(&v, 0, sizeof v);
-    v.type = (wasm_type)type;
-    switch (type) {
-    case WASM_I32: case WASM_F32: v.of.i32 = c[0].i32; break;
-    case WASM_I64: case WASM_F64: v.of.i64 = c[0].i64; break;
-    case WASM_V128: memcpy(v.of.v128, c, 16); break;
-    default: v.of.funcref = c[0].ref; break;
-    }
-    return v;
-}
-
 wasm_global *wasm_global_new(wasm_store *store, wasm_type type, bool mutable_, wasm_value value,
                              wasm_error *err)
 {
@@ -779,17 +762,17 @@ wasm_global *wasm_global_new(wasm_store *store, wasm_type type, bool mutable_, w
     }
     g->type = (uint8_t)type;
     g->mut = mutable_;
-    value_to_cells(value, g->val);
+    value_to_cells(g->type, &value, g->val);
     return g;
 }
 
-wasm_value wasm_global_get(const wasm_global *g) { return cells_to_value(g->type, g->val); }
+wasm_value wasm_global_get(const wasm_global *g) { return value_from_cells(g->type, g->val); }
 
 bool wasm_global_set(wasm_global *g, wasm_value value)
 {
     if (!g || !g->mut || value.type != (wasm_type)g->type)
         return false;
-    value_to_cells(value, g->val);
+    value_to_cells(g->type, &value, g->val);
     return true;
 }
 
@@ -1106,18 +1089,14 @@ wasm_status wasm_call(wasm_store *store, wasm_func *func, const wasm_value *args
     }
     cell *c = cells;
     for (uint32_t i = 0; i < t->param_count; i++) {
-        cell two[2];
-        value_to_cells(args[i], two);
-        c[0] = two[0];
-        if (t->params[i] == WASM_V128)
-            c[1] = two[1];
+        value_to_cells((uint8_t)t->params[i], &args[i], c);
         c += type_cells((uint8_t)t->params[i]);
     }
     wasm_status st = interp_call(store, func, cells, err);
     if (st == WASM_OK) {
         c = cells;
         for (uint32_t i = 0; i < t->result_count; i++) {
-            results[i] = cells_to_value((uint8_t)t->results[i], c);
+            results[i] = value_from_cells((uint8_t)t->results[i], c);
             c += type_cells((uint8_t)t->results[i]);
         }
     }

@@ -1,6 +1,6 @@
 /* The WebAssembly engine's whole public interface.
  *
- * Life cycle:  bytes --wasm_module_new--> module (decoded, validated, compiled;
+ * Life cycle:  bytes --wasm_module_new[_with]--> module (decoded, validated, compiled;
  *              immutable, shareable)  --wasm_instantiate(store, imports)-->
  *              instance --wasm_instance_export--> funcs, memories, tables,
  *              globals --wasm_call--> results or a trap.
@@ -146,14 +146,42 @@ const char *wasm_trap_message(wasm_trap_kind trap);
 
 typedef struct wasm_module wasm_module;
 
+/* How a module is compiled and run: the tier that runs its functions. */
+typedef enum wasm_tier {
+    WASM_TIER_AUTO = 0, /* the engine's choice (today: the interpreter) */
+    WASM_TIER_INTERP,   /* the threaded interpreter */
+    WASM_TIER_JIT,      /* machine code: not built yet; asking for it fails with ARGUMENT */
+} wasm_tier;
+
+/* When functions are translated (every body is validated at load either way). */
+typedef enum wasm_compile_when {
+    WASM_COMPILE_AUTO = 0, /* at load for a small module (code section up to 256 KiB),
+                            * on each function's first call for a big one */
+    WASM_COMPILE_EAGER,    /* every function at load */
+    WASM_COMPILE_LAZY,     /* every function on its first call */
+} wasm_compile_when;
+
+/* Options of module creation. All zero (or a NULL pointer) gives the
+ * defaults; the other settings are for tests and measurements. */
+typedef struct wasm_module_options {
+    wasm_tier tier;
+    wasm_compile_when compile;
+    bool no_fusion;    /* translate without peephole fusion (differential tests) */
+    bool dump;         /* print each function's internal code to stderr when translated */
+    bool borrow_bytes; /* a function translated on first call is read from the caller's
+                        * bytes instead of a copy: the caller keeps them alive and
+                        * unchanged until wasm_module_free */
+} wasm_module_options;
+
 /* Decodes, validates and compiles a binary module. On failure returns NULL and
- * fills err (status MALFORMED or INVALID, message with the byte offset). The
- * bytes are not referenced after the call returns. */
+ * fills err (status MALFORMED or INVALID, message with the byte offset;
+ * ARGUMENT for options this engine cannot honour). Unless options borrow
+ * them, the bytes are not referenced after the call returns. options may be
+ * NULL. */
+wasm_module *wasm_module_new_with(const uint8_t *bytes, size_t size,
+                                  const wasm_module_options *options, wasm_error *err);
+/* wasm_module_new_with with the default options. */
 wasm_module *wasm_module_new(const uint8_t *bytes, size_t size, wasm_error *err);
-/* The same, but a module whose functions are translated on first call (a big
- * one) keeps reading their bodies from bytes instead of a copy: the caller
- * keeps bytes alive and unchanged until wasm_module_free. */
-wasm_module *wasm_module_new_borrowed(const uint8_t *bytes, size_t size, wasm_error *err);
 void wasm_module_free(wasm_module *module);
 
 typedef struct wasm_import_desc {

@@ -2,24 +2,17 @@
 # engine, WASI, the Enarx.toml reader and TLS. Sanitizer builds link it
 # dynamically (ASan cannot be static).
 EXEC_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(wildcard src/exec/*.c))
-# The engine and the config module describe their own objects; fall back to
-# their sources when they do not.
-EXEC_ENGINE_OBJS = $(or $(ENGINE_OBJS),$(patsubst %.c,$(BUILD)/%.o,$(wildcard src/engine/*.c)))
-EXEC_CONFIG_OBJS = $(or $(CONFIG_OBJS),$(patsubst %.c,$(BUILD)/%.o,$(wildcard src/config/*.c)))
 EXEC_STATIC := $(if $(SAN),,-static)
 EXEC_LIBS = -lssl -lcrypto -lpthread -ldl $(ENGINE_LDLIBS)
 
-$(BUILD)/bin/enarx-exec: $$(EXEC_OBJS) $$(WASI_OBJS) $$(TLS_OBJS) $$(EXEC_ENGINE_OBJS) $$(EXEC_CONFIG_OBJS) \
+$(BUILD)/bin/enarx-exec: $$(EXEC_OBJS) $$(WASI_OBJS) $$(TLS_OBJS) $$(ENGINE_OBJS) $$(CONFIG_OBJS) \
                        $$(COMMON_OBJS)
 	@mkdir -p $(dir $@)
 	set -o pipefail; $(CC) $(LDFLAGS) $(EXEC_STATIC) -o $@ $^ $(EXEC_LIBS) $(LDLIBS) 2>&1 | \
 	    { grep -v -e 'statically linked applications requires at runtime' -e 'in function .*dso_dlfcn' || true; }
 	@test -x $@
 
-# The exec needs an engine; until src/engine has sources, it is not built.
-ifneq ($(wildcard src/engine/*.c),)
 ALL_TARGETS += $(BUILD)/bin/enarx-exec
-endif
 
 # libFuzzer target for the workload-stream parser (and the DNS reply parser).
 $(BUILD)/fuzz/exec_stream: tests/fuzz/exec_stream.c src/exec/stream.c src/exec/stream.h src/exec/grow.h \

@@ -309,7 +309,8 @@ int exec_run(const wl_stream *s)
     wasm_error werr;
     memset(&werr, 0, sizeof werr);
     /* the stream outlives the module (freed after exec_run returns) */
-    wasm_module *module = wasm_module_new_borrowed(s->module, s->module_size, &werr);
+    wasm_module_options options = {.borrow_bytes = true};
+    wasm_module *module = wasm_module_new_with(s->module, s->module_size, &options, &werr);
     wasm_store *store = NULL;
     wasi_ctx *ctx = NULL;
     wasm_extern *imports = NULL;

@@ -7,7 +7,9 @@
  *        first instruction (shim, page tables, sallyport header, the exec's
  *        pages, its initial stack, the boot information, GDT/IDT/TSS), in
  *        the order of the layout description below.
- *   sev  (issue 11) the SEV-SNP launch digest, from the same description.
+ *   sev  the SEV-SNP launch digest (the PAGE_INFO chain the secure processor
+ *        computes, VMSA included) of the same image with the SNP Keep's own
+ *        pages added to the same description (src/backend/sev).
  *
  * The layout description. The VMM's loader (src/backend/kvm/image.c) is the
  * ONE place that decides what goes where; while it builds the image it
@@ -91,9 +93,10 @@ int measure_file_sha384(const char *path, uint8_t out[MEASURE_SHA384_LEN], char 
 /* ---- this build's Keep --------------------------------------------------- */
 
 struct measure_request {
-    const char *backend;       /* "nil" or "kvm" ("sev": issue 11) */
+    const char *backend;       /* "nil", "kvm" or "sev" */
     const char *exec_path;     /* NULL: this build's enarx-exec (backend_exec_path) */
-    uint64_t mem_size;         /* kvm: the Keep's memory in bytes (0: the default) */
+    uint64_t mem_size;         /* kvm, sev: the Keep's memory in bytes (0: the default) */
+    uint32_t c_bit;            /* sev: the encryption bit's position (0: 51, every SNP CPU's) */
 };
 
 struct keep_measurement {

@@ -24,7 +24,7 @@
 #include "check.h"
 #include "common/file.h"
 #include "common/ratls_ext.h"
-#include "test_attester.h"
+#include "../attester/test_attester.h" /* relative: lint sees only -Isrc -Itests/lib */
 
 static attest_trust *trust;
 static test_attester *ta;

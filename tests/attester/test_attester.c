@@ -390,10 +390,13 @@ int test_attester_sign_report(const test_attester *ta, const uint8_t report_data
     put32(report + 0x030, f->vmpl);
     put32(report + 0x034, 1);            /* ECDSA P-384 with SHA-384 */
     put_tcb(report + 0x038);             /* CURRENT_TCB */
-    put32(report + 0x048, 0);            /* KEY_INFO: signed by the VCEK */
+    put32(report + 0x048, f->author_key_en ? 1 : 0); /* KEY_INFO: AUTHOR_KEY_EN; signed by the VCEK */
     memcpy(report + 0x050, report_data, 64);
     memcpy(report + 0x090, f->measurement, 48);
     memcpy(report + 0x0C0, f->host_data, 32);
+    memcpy(report + 0x0E0, f->id_key_digest, 48);
+    if (f->author_key_en)
+        memcpy(report + 0x110, f->author_key_digest, 48);
     put_tcb(report + 0x180);             /* REPORTED_TCB: what the VCEK is for */
     report[0x188] = 0x19;                /* CPUID family, model, stepping: Milan */
     report[0x189] = 0x01;

@@ -58,6 +58,11 @@ struct test_report_fields {
     uint64_t policy;
     uint32_t vmpl;
     uint32_t guest_svn;
+    /* An ID block's signer, as SNP_LAUNCH_FINISH records it: ID_KEY_DIGEST,
+     * and with author_key_en AUTHOR_KEY_DIGEST and KEY_INFO.AUTHOR_KEY_EN. */
+    uint8_t id_key_digest[48];
+    uint8_t author_key_digest[48];
+    int author_key_en;
 };
 void test_report_fields_init(struct test_report_fields *f);
 

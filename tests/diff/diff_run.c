@@ -27,6 +27,7 @@
  * Exit status: 0 when the module was run (whatever it did), 2 on bad usage. */
 #include "common/file.h"
 #include "engine/wasm.h"
+#include "engine_options.h"
 
 /* Larger than any module a test reads. */
 #define WASM_FILE_LIMIT (1u << 30)
@@ -387,7 +388,8 @@ static bool call_export(wasm_store *store, const options *o, wasm_func *f,
 static void run_module(const uint8_t *bytes, size_t size, const options *o)
 {
     wasm_error err;
-    wasm_module *m = wasm_module_new(bytes, size, &err);
+    wasm_module_options engine = engine_options_from_env();
+    wasm_module *m = wasm_module_new_with(bytes, size, &engine, &err);
     if (!m) {
         fputs("load error\n", out);
         fprintf(stderr, "diff_run: %s: %s\n", wasm_status_name(err.status), err.message);

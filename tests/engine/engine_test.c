@@ -17,7 +17,11 @@
 
 static const char *wasm_dir;
 
-static uint8_t **borrowed; /* module bytes lent with ENGINE_TEST_BORROW=1 */
+/* How the modules are loaded (engine_test [--lazy] [--borrow] DIR): the
+ * defaults, or every function translated on its first call, the bytes lent
+ * to the engine rather than copied. */
+static wasm_module_options load_options;
+static uint8_t **borrowed; /* module bytes lent with --borrow (freed at exit) */
 static size_t borrowed_count;
 
 static wasm_module *load(const char *name)
@@ -33,11 +37,10 @@ static wasm_module *load(const char *name)
     uint8_t *bytes = file.data;
     size_t size = file.size;
     wasm_error err;
-    wasm_module *m;
-    if (getenv("ENGINE_TEST_BORROW")) {
-        /* wasm_module_new_borrowed: the bytes must outlive the module (freed at exit,
-         * after every module; ASan would catch a read after that) */
-        m = wasm_module_new_borrowed(bytes, size, &err);
+    wasm_module *m = wasm_module_new_with(bytes, size, &load_options, &err);
+    if (load_options.borrow_bytes) {
+        /* the bytes must outlive the module (freed at exit, after every
+         * module; ASan would catch a read after that) */
         uint8_t **grown = realloc(borrowed, (borrowed_count + 1) * sizeof *grown);
         if (grown) {
             borrowed = grown;
@@ -48,7 +51,6 @@ static wasm_module *load(const char *name)
             free(bytes);
         }
     } else {
-        m = wasm_module_new(bytes, size, &err);
         free(bytes);
     }
     if (!m)
@@ -514,6 +516,21 @@ static void test_errors(void)
         wasm_module_free(m);
     }
     CHECK(clean);
+    /* options the engine cannot honour are refused, naming the problem */
+    wasm_module_options jit = {.tier = WASM_TIER_JIT};
+    CHECK(wasm_module_new_with(valid, sizeof valid, &jit, &err) == NULL);
+    CHECK_EQ_INT(err.status, WASM_ERR_ARGUMENT);
+    CHECK(strstr(err.message, "JIT") != NULL);
+    wasm_module_options bad = {.compile = (wasm_compile_when)7};
+    CHECK(wasm_module_new_with(valid, sizeof valid, &bad, &err) == NULL);
+    CHECK_EQ_INT(err.status, WASM_ERR_ARGUMENT);
+    wasm_module_options interp = {.tier = WASM_TIER_INTERP, .compile = WASM_COMPILE_LAZY, .no_fusion = true};
+    m = wasm_module_new_with(valid, sizeof valid, &interp, &err);
+    CHECK(m != NULL);
+    wasm_module_free(m);
+    m = wasm_module_new_with(valid, sizeof valid, NULL, &err); /* NULL: the defaults */
+    CHECK(m != NULL);
+    wasm_module_free(m);
 
     /* Names are well-formed UTF-8 (src/common/utf8.c): a custom section named
      * by an overlong form, a surrogate or a code point past U+10FFFF is
@@ -617,14 +634,25 @@ static void test_simd(void)
 
 int main(int argc, char **argv)
 {
-    wasm_dir = argc > 1 ? argv[1] : "build/tests/engine/wat";
+    int i = 1;
+    for (; i < argc && !strncmp(argv[i], "--", 2); i++) {
+        if (!strcmp(argv[i], "--lazy")) {
+            load_options.compile = WASM_COMPILE_LAZY;
+        } else if (!strcmp(argv[i], "--borrow")) {
+            load_options.borrow_bytes = true;
+        } else {
+            fprintf(stderr, "usage: engine_test [--lazy] [--borrow] [DIR]\n");
+            return 2;
+        }
+    }
+    wasm_dir = i < argc ? argv[i] : "build/tests/engine/wat";
     test_host_functions();
     test_limits();
     test_linking();
     test_errors();
     test_simd();
-    for (size_t i = 0; i < borrowed_count; i++)
-        free(borrowed[i]);
+    for (size_t k = 0; k < borrowed_count; k++)
+        free(borrowed[k]);
     free(borrowed);
     return check_summary();
 }

@@ -7,7 +7,7 @@
  * the compiler's peephole fusion, and both copies must behave identically
  * (results bit for bit, traps, remaining fuel, memory and globals). This
  * checks the fused instructions against the plain ones on every input. */
-#include "engine/internal.h"
+#include "engine/internal.h" /* compares instances' memories and globals directly */
 
 #include <stdlib.h>
 #include <string.h>
@@ -49,9 +49,8 @@ typedef struct run {
 static bool setup(run *r, const uint8_t *data, size_t size, bool fuse)
 {
     memset(r, 0, sizeof *r);
-    engine_peephole = fuse;
-    r->m = wasm_module_new(data, size, &r->err);
-    engine_peephole = true;
+    wasm_module_options options = {.no_fusion = !fuse};
+    r->m = wasm_module_new_with(data, size, &options, &r->err);
     if (!r->m)
         return false;
     wasm_store_limits limits = {64, 10000, 500};

@@ -22,28 +22,16 @@ $(ENGINE_TEST): $(BUILD)/tests/engine/engine_test.o $(ENGINE_LIB) $(COMMON_LIB)
 
 TEST_DEPS += $(ENGINE_TEST) $(ENGINE_TEST_WASM)
 
-# Small C programs (tests/engine/perf/*.c) built for wasm32-wasi and natively;
-# suite 20-engine-programs runs both and compares their output.
-ENGINE_PROGS := $(patsubst tests/engine/perf/%.c,%,$(wildcard tests/engine/perf/*.c))
-ENGINE_PROG_WASM := $(patsubst %,$(BUILD)/tests/engine/perf/%.wasm,$(ENGINE_PROGS))
-ENGINE_PROG_NATIVE := $(patsubst %,$(BUILD)/tests/engine/perf/%.native,$(ENGINE_PROGS))
-WASI_CC ?= clang --target=wasm32-wasi
+# The benchmark kernels (bench/kernels/, built by bench/module.mk, which is
+# read before this file) also auto-vectorized (-O3 -msimd128): suite
+# 20-engine-programs runs both builds in the engine's harness.
+ENGINE_SIMD_KERNELS := $(patsubst %,$(BUILD)/tests/engine/kernels/%.simd.wasm,$(BENCH_KERNELS))
 
-$(BUILD)/tests/engine/perf/%.wasm: tests/engine/perf/%.c
+$(BUILD)/tests/engine/kernels/%.simd.wasm: bench/kernels/%.c bench/kernels/kernel.h
 	@mkdir -p $(dir $@)
-	$(WASI_CC) -O2 -o $@ $<
+	$(BENCH_WASI_CC) $(BENCH_KFLAGS) -O3 -msimd128 -mbulk-memory -o $@ $<
 
-# the same programs auto-vectorized (SIMD)
-$(BUILD)/tests/engine/perf/%.simd.wasm: tests/engine/perf/%.c
-	@mkdir -p $(dir $@)
-	$(WASI_CC) -O3 -msimd128 -o $@ $<
-
-$(BUILD)/tests/engine/perf/%.native: tests/engine/perf/%.c
-	@mkdir -p $(dir $@)
-	$(CC) -O2 -o $@ $< -lm
-
-ENGINE_PROG_SIMD := $(patsubst %,$(BUILD)/tests/engine/perf/%.simd.wasm,$(ENGINE_PROGS))
-TEST_DEPS += $(ENGINE_PROG_WASM) $(ENGINE_PROG_SIMD) $(ENGINE_PROG_NATIVE) $(WASM_RUN)
+TEST_DEPS += $(ENGINE_SIMD_KERNELS) $(WASM_RUN)
 
 # libFuzzer target over decode + validate + compile + instantiate + calls. The
 # engine is rebuilt with coverage and sanitizers for it (fuzz build only).
@@ -60,6 +48,14 @@ $(BUILD)/fuzz/engine_module: tests/engine/fuzz_engine_module.c $(ENGINE_FUZZ_OBJ
 	$(CC) $(CFLAGS) -fsanitize=fuzzer $(FUZZ_SAN) -o $@ $(filter %.c %.o,$^) -lm
 
 FUZZ_TARGETS += $(BUILD)/fuzz/engine_module
+
+# Trap backtraces: bounded work however deep the stack (white box: reads the
+# store's work counter).
+BACKTRACE_TEST := $(BUILD)/tests/backtrace_test
+$(BACKTRACE_TEST): $(BUILD)/tests/engine/backtrace_test.o $(ENGINE_LIB) $(COMMON_LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(ENGINE_LDLIBS)
+TEST_DEPS += $(BACKTRACE_TEST)
 
 # Differential test of peephole fusion on generated programs.
 GEN_DIFF := $(BUILD)/tests/gen_diff

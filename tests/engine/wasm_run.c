@@ -10,6 +10,7 @@
  * module or usage. --time prints load/instantiate/run times to stderr. */
 #include "common/file.h"
 #include "engine/wasm.h"
+#include "engine_options.h"
 
 /* Larger than any module a test reads. */
 #define WASM_FILE_LIMIT (1u << 30)
@@ -245,7 +246,8 @@ int main(int argc, char **argv)
     }
     double t0 = now();
     wasm_error err;
-    wasm_module *m = wasm_module_new(file.data, file.size, &err);
+    wasm_module_options options = engine_options_from_env();
+    wasm_module *m = wasm_module_new_with(file.data, file.size, &options, &err);
     file_contents_free(&file);
     double t1 = now();
     if (!m) {

@@ -12,6 +12,7 @@
  * detail (default: the first 20 per file), -k keeps going quietly. */
 #include "common/file.h"
 #include "engine/wasm.h"
+#include "engine_options.h"
 
 /* Larger than any module a test reads. */
 #define WASM_FILE_LIMIT (1u << 30)
@@ -168,7 +169,8 @@ static wasm_module *load_module(script *s, const char *filename, wasm_error *err
         err->status = WASM_ERR_ARGUMENT;
         return NULL;
     }
-    wasm_module *m = wasm_module_new(file.data, file.size, err);
+    wasm_module_options options = engine_options_from_env();
+    wasm_module *m = wasm_module_new_with(file.data, file.size, &options, err);
     file_contents_free(&file);
     if (m) {
         if (s->nloaded == s->caploaded) {

@@ -1,35 +1,33 @@
 #!/usr/bin/env bash
-# Real C programs compiled with clang --target=wasm32-wasi (scalar, and
-# auto-vectorized with -msimd128), run on the engine (through the wasm_run
-# test harness) and compared with the same programs built natively: same
-# output, same exit status.
+# The benchmark kernels (bench/kernels/*.c) on the engine alone, through its
+# test harness wasm_run: the scalar build (clang -O2, bench/module.mk) and the
+# auto-vectorized one (-O3 -msimd128, tests/engine/module.mk), at the
+# callgrind sizes of bench/kernels/sizes.tsv (larger than suite
+# 25-bench-kernels' test sizes). Each must print the checksum line recorded
+# in bench/kernels/checksums.txt, which the native builds print. Then a
+# runaway program is stopped by fuel, with a trap naming the function.
 set -u
 cd "$(dirname "$0")/../.."
 : "${BUILD:=build}"
+. bench/lib.sh
 source tests/lib/suite.sh
-dir="$BUILD/tests/engine/perf"
-check() { # name args: the scalar and the auto-vectorized (SIMD) build
-    local name=$1; shift
-    local want got variant
-    want=$("$dir/$name.native" "$@" 2>&1; echo "exit $?")
-    for variant in wasm simd.wasm; do
-        got=$("$BUILD/tests/wasm_run" "$dir/$name.$variant" "$@" 2>&1; echo "exit $?")
-        if [ "$want" == "$got" ]; then
-            ok "$name.$variant $*"
-        else
-            bad "$name.$variant $*" "expected [$want], got [$got]"
-        fi
+run=$BUILD/tests/wasm_run
+
+bench_read_sizes instr || { echo "0 passed, 1 failed"; exit 1; }
+for i in "${!KERNELS[@]}"; do
+    k=${KERNELS[$i]} n=${SIZES[$i]}
+    want=$(bench_recorded_checksum "$k" "$n")
+    if [ -z "$want" ]; then
+        bad "$k" "no checksum recorded for size $n in bench/kernels/checksums.txt"
+        continue
+    fi
+    for wasm in "$BUILD/bench/$k.wasm" "$BUILD/tests/engine/kernels/$k.simd.wasm"; do
+        got=$(timeout 120 "$run" "$wasm" "$n" 2>&1)
+        [ "$got" = "$want" ] && ok "${wasm##*/} $n" || bad "${wasm##*/} $n" "got [$got], want [$want]"
     done
-}
-check fib 25
-check sort 200000
-check sha256 2
-check matmul 60
-check sieve 300000
-check nbody 20000
-check coremark_lite 20
-# a runaway program is stopped by fuel, with a trap naming the function
-out=$("$BUILD/tests/wasm_run" --fuel 1000000 "$dir/fib.wasm" 40 2>&1); rc=$?
+done
+
+out=$("$run" --fuel 1000000 "$BUILD/bench/fib.wasm" 40 2>&1); rc=$?
 if [ $rc -eq $((70 + 11)) ] && grep -q "fuel exhausted" <<<"$out"; then
     ok "fuel stops fib(40)"
 else

@@ -17,7 +17,7 @@ echo "engine: $ENGINE_NAME"
 
 for i in "${!KERNELS[@]}"; do
     k=${KERNELS[$i]} n=${SIZES[$i]}
-    want=$(grep -E "^checksum $k n=$n " bench/kernels/checksums.txt | head -n 1)
+    want=$(bench_recorded_checksum "$k" "$n")
     if [ -z "$want" ]; then
         bad "$k: no checksum recorded for size $n in bench/kernels/checksums.txt"
         continue

@@ -1,7 +1,9 @@
 /* KVM backend: builds the guest's memory before the first KVM_RUN — the
  * shim, the sallyport block, the page tables, the exec's segments, its
  * initial stack (argv, envp, auxv), the GDT/IDT/TSS and the boot
- * information. Under SEV-SNP all of this would be the measured launch state.
+ * information. Under SEV-SNP exactly these pages are the measured launch
+ * state (src/backend/sev), with the encryption bit img->cbit in every
+ * page-table entry.
  *
  * Every page filled here is recorded, in order, in img->layout (measure.h):
  * that record is the one description of the Keep's initial memory that the
@@ -13,6 +15,7 @@
  * The sallyport block is shared with the host and not part of it.
  *
  * Guest-physical layout:
+ *   0x1000..            the first page tables (below img->low_limit)
  *   KEEP_SHIM_PHYS      the shim image (its PT_LOAD segments at p_paddr)
  *   next 2 MiB          the sallyport block (header page + data area)
  *   after it            page tables, the exec's pages, the stack's pages
@@ -77,9 +80,9 @@ static uint64_t *walk(struct keep_image *img, uint64_t va, int level)
             uint64_t page = alloc_pages(img, 1, "page tables");
             if (!page)
                 return NULL;
-            *e = page | PTE_P | PTE_W | (va < KEEP_USER_END ? PTE_U : 0);
+            *e = page | PTE_P | PTE_W | (va < KEEP_USER_END ? PTE_U : 0) | img->cbit;
         }
-        t = gpa_ptr(img, *e & PTE_ADDR);
+        t = gpa_ptr(img, *e & PTE_ADDR & ~img->cbit);
     }
     return &t[(va >> (12 + 9 * level)) & 511];
 }
@@ -89,7 +92,7 @@ static int map(struct keep_image *img, uint64_t va, uint64_t pa, uint64_t flags,
     uint64_t *e = walk(img, va, level);
     if (!e)
         return -1;
-    *e = pa | flags | (level > 0 ? PTE_PS : 0);
+    *e = pa | flags | (level > 0 ? PTE_PS : 0) | img->cbit;
     return 0;
 }
 
@@ -215,7 +218,7 @@ static int load_exec(struct keep_image *img, const struct elf_info *ei, const ui
                 FAIL("the Keep's memory is too small for the exec");
             uint64_t frame;
             if (*pte & PTE_BACKED) { /* shared with the previous segment */
-                frame = *pte & PTE_ADDR;
+                frame = *pte & PTE_ADDR & ~img->cbit;
                 uint64_t merged = (*pte | flags) & ~PTE_NX;
                 if ((*pte & PTE_NX) && (flags & PTE_NX))
                     merged |= PTE_NX;
@@ -224,7 +227,7 @@ static int load_exec(struct keep_image *img, const struct elf_info *ei, const ui
                 if (!(frame = alloc_pages(img, 1, "exec")))
                     FAIL("the Keep's memory is too small for the exec (%zu KiB of segments)",
                          (size_t)(s->memsz >> 10));
-                *pte = frame | flags;
+                *pte = frame | flags | img->cbit;
             }
             /* The file bytes that fall in this page. */
             uint64_t lo = p > va ? p : va, hi = p + KVM_PAGE < va + s->filesz ? p + KVM_PAGE : va + s->filesz;
@@ -391,7 +394,7 @@ int image_build(struct keep_image *img, const uint8_t *shim, size_t shim_len,
     if (elf_parse(exec, exec_len, "exec", &ei, err, errlen) < 0)
         return -1;
     img->next = 0x1000;
-    img->limit = KEEP_SHIM_PHYS;
+    img->limit = img->low_limit ? img->low_limit : KEEP_SHIM_PHYS;
     img->pml4 = alloc_pages(img, 1, "page tables");
     if (!img->pml4)
         FAIL("cannot record the Keep's layout (out of memory)");

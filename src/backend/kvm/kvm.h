@@ -101,6 +101,11 @@ void kvm_keep_options_measured(struct kvm_keep_options *opt, uint64_t mem_size);
 int kvm_keep_measure(const struct kvm_keep_options *opt, uint8_t out[48], uint64_t *pages, char *err,
                      size_t errlen);
 
+/* What a backend's launcher returns for a Keep that ran: the workload's
+ * status; for a Keep that stopped itself its status, after printing its
+ * report (err) to stderr; -1 when it failed (err for the caller). */
+int kvm_keep_exit_status(const struct kvm_keep_result *res, const char *err);
+
 /* Parses a memory size such as "512M", "2G", "1073741824". 0 on error. */
 uint64_t kvm_parse_size(const char *s);
 

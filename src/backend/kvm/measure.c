@@ -43,36 +43,52 @@ void kvm_keep_options_measured(struct kvm_keep_options *opt, uint64_t mem_size)
     opt->measure = 1;
 }
 
-int kvm_keep_measure(const struct kvm_keep_options *options, uint8_t out[48], uint64_t *pages, char *err,
-                     size_t errlen)
+int kvm_scratch_open(const struct kvm_keep_options *options, struct kvm_scratch *s, char *err, size_t errlen)
 {
-    struct kvm_keep_options opt;
-    if (kvm_resolve_options(options, &opt, err, errlen) < 0)
+    memset(s, 0, sizeof *s);
+    s->mem = MAP_FAILED;
+    if (kvm_resolve_options(options, &s->opt, err, errlen) < 0)
         return -1;
-    if (!opt.fd_domain_set) {
+    if (!s->opt.fd_domain_set) {
         snprintf(err, errlen, "a measurement needs the fds' socket domains given (fd_domain_set)");
         return -1;
     }
-    file_contents file = {0};
-    const uint8_t *exec;
-    size_t exec_len;
-    if (kvm_exec_bytes(&opt, &file, &exec, &exec_len, err, errlen) < 0)
+    if (kvm_exec_bytes(&s->opt, &s->file, &s->exec, &s->exec_len, err, errlen) < 0)
         return -1;
     /* Reserved, not committed: only the pages the loader fills cost. */
-    void *mem = mmap(NULL, opt.mem_size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    s->mem = mmap(NULL, s->opt.mem_size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    if (s->mem == MAP_FAILED) {
+        snprintf(err, errlen, "cannot reserve %llu MiB to build the image",
+                 (unsigned long long)(s->opt.mem_size >> 20));
+        kvm_scratch_close(s);
+        return -1;
+    }
+    return 0;
+}
+
+void kvm_scratch_close(struct kvm_scratch *s)
+{
+    if (s->mem != MAP_FAILED)
+        munmap(s->mem, s->opt.mem_size);
+    s->mem = MAP_FAILED;
+    file_contents_free(&s->file);
+}
+
+int kvm_keep_measure(const struct kvm_keep_options *options, uint8_t out[48], uint64_t *pages, char *err,
+                     size_t errlen)
+{
+    struct kvm_scratch sc;
+    if (kvm_scratch_open(options, &sc, err, errlen) < 0)
+        return -1;
     int rc = -1;
     struct keep_layout layout;
     keep_layout_init(&layout);
-    if (mem == MAP_FAILED) {
-        snprintf(err, errlen, "cannot reserve %llu MiB to build the image", (unsigned long long)(opt.mem_size >> 20));
-        goto out;
-    }
     struct keep_image img;
     memset(&img, 0, sizeof img);
-    img.mem = mem;
-    img.mem_size = opt.mem_size;
+    img.mem = sc.mem;
+    img.mem_size = sc.opt.mem_size;
     img.layout = &layout;
-    if (image_build(&img, kvm_shim_image, (size_t)kvm_shim_image_size, exec, exec_len, &opt, err, errlen) < 0)
+    if (image_build(&img, kvm_shim_image, (size_t)kvm_shim_image_size, sc.exec, sc.exec_len, &sc.opt, err, errlen) < 0)
         goto out;
     if (measure_layout_sha384(&layout, img.mem, img.mem_size, out) < 0) {
         snprintf(err, errlen, "cannot hash the Keep's image");
@@ -83,8 +99,6 @@ int kvm_keep_measure(const struct kvm_keep_options *options, uint8_t out[48], ui
     rc = 0;
 out:
     keep_layout_free(&layout);
-    if (mem != MAP_FAILED)
-        munmap(mem, opt.mem_size);
-    file_contents_free(&file);
+    kvm_scratch_close(&sc);
     return rc;
 }

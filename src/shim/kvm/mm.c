@@ -10,10 +10,17 @@
  *
  * Zero-filling: never-used memory and discarded chunks come from the host
  * zeroed (on plain KVM the host can write guest memory at will anyway, so
- * this adds no trust; SEV-SNP will need PVALIDATE and zeroing here), reused
- * 4 KiB frames are zeroed by the shim.
+ * this adds no trust), reused 4 KiB frames are zeroed by the shim.
+ *
+ * Under SEV-SNP (src/shim/snp): every entry the shim writes carries the
+ * encryption bit (and addresses are read without it); never-used memory is
+ * validated, exactly once, and zeroed by the shim when first handed out
+ * (snp_accept); freed chunks are zeroed by the shim and kept, not handed
+ * back to the host (the host cannot see or reuse private memory anyway).
  */
 #include "shim/kvm/shim.h"
+#include "shim/snp/pagetable.h"
+#include "shim/snp/snp.h"
 
 enum { VMA_ANON = 0, VMA_EXEC = KEEP_REGION_EXEC, VMA_STACK = KEEP_REGION_STACK, VMA_BRK = 8 };
 
@@ -30,6 +37,8 @@ static struct vma vmas[MAX_VMAS];
 static uint32_t nvmas;
 
 static uint64_t pml4, mem_size;
+static uint64_t pte_enc;              /* the SEV-SNP encryption bit, or 0 */
+static uint64_t addr_mask = PTE_ADDR; /* an entry's address bits, without it */
 static uint64_t fresh_lo, fresh_hi;   /* never-used memory: frames from lo, chunks from hi */
 static uint64_t free4k, nfree4k;      /* reused frames, linked through their first word */
 /* Discarded chunks: a bitmap, not a list through the chunks, because the
@@ -60,7 +69,7 @@ static void discard_flush(void)
         return;
     uint64_t s = disc_start, e = disc_end;
     disc_start = disc_end = 0;
-    if (sp_discard(&shim_sallyport, s, e - s) < 0)
+    if (snp_active || sp_discard(&shim_sallyport, s, e - s) < 0)
         for (uint64_t c = s; c < e; c += HUGE_SIZE) /* the host would not: zero them here */
             memset(phys_to_virt(c), 0, HUGE_SIZE);
 }
@@ -73,6 +82,17 @@ static uint64_t prefault(uint64_t c)
 {
     *(volatile uint8_t *)phys_to_virt(c) = 0;
     return c;
+}
+
+/* Never-used memory: under SEV-SNP validated and zeroed (which writes it
+ * too), else just prefaulted. */
+static uint64_t fresh(uint64_t gpa, uint64_t npages)
+{
+    if (snp_active) {
+        snp_accept(gpa, npages);
+        return gpa;
+    }
+    return (gpa & (HUGE_SIZE - 1)) == 0 ? prefault(gpa) : gpa;
 }
 
 /* Takes a discarded (hence zero) chunk; nfree2m must be nonzero. */
@@ -111,7 +131,7 @@ static uint64_t frame_alloc(void)
     if (fresh_lo < fresh_hi) {
         uint64_t f = fresh_lo;
         fresh_lo += PAGE_SIZE;
-        return (f & (HUGE_SIZE - 1)) == 0 ? prefault(f) : f;
+        return fresh(f, 1);
     }
     return 0;
 }
@@ -122,7 +142,7 @@ static uint64_t chunk_alloc(void)
         return free2m_take();
     if (fresh_hi >= fresh_lo + HUGE_SIZE && (fresh_hi & (HUGE_SIZE - 1)) == 0) {
         fresh_hi -= HUGE_SIZE;
-        return prefault(fresh_hi);
+        return fresh(fresh_hi, HUGE_SIZE / PAGE_SIZE);
     }
     return 0;
 }
@@ -156,13 +176,22 @@ uint64_t mm_total_bytes(void)
     return mem_size;
 }
 
+uint64_t mm_carve(uint64_t npages)
+{
+    if (npages > (fresh_hi - fresh_lo) / PAGE_SIZE)
+        return 0;
+    uint64_t gpa = fresh_lo;
+    fresh_lo += npages * PAGE_SIZE;
+    return gpa;
+}
+
 /* ---- page tables (user half only: 4-level, no 1 GiB pages) ---- */
 
 #define IDX(va, level) (((va) >> (12 + 9 * (level))) & 511)
 
 static uint64_t *table_of(uint64_t entry)
 {
-    return phys_to_virt(entry & PTE_ADDR);
+    return phys_to_virt(entry & addr_mask);
 }
 
 static int is_huge(uint64_t pde)
@@ -178,7 +207,7 @@ static uint64_t *next_table(uint64_t *entry, int alloc)
         uint64_t f = frame_alloc();
         if (!f)
             out_of_memory();
-        *entry = f | TABLE_FLAGS;
+        *entry = pt_private(f, TABLE_FLAGS, pte_enc);
     }
     return table_of(*entry);
 }
@@ -191,11 +220,13 @@ static uint64_t *pde_of(uint64_t va, int alloc)
     return &t[IDX(va, 1)];
 }
 
+/* A user leaf's flags; the encryption bit too (for PROT_NONE it travels
+ * with the kept frame). */
 static uint64_t leaf_flags(uint32_t prot)
 {
     if (!(prot & (PROT_READ | PROT_WRITE | PROT_EXEC)))
-        return PTE_BACKED; /* PROT_NONE: keep the frame, not present */
-    uint64_t f = PTE_P | PTE_U | PTE_BACKED;
+        return PTE_BACKED | pte_enc; /* PROT_NONE: keep the frame, not present */
+    uint64_t f = PTE_P | PTE_U | PTE_BACKED | pte_enc;
     if (prot & PROT_WRITE)
         f |= PTE_W;
     if (!(prot & PROT_EXEC))
@@ -231,15 +262,15 @@ static void tlb_commit(void)
  * chunk, so that part of it can change. */
 static void split(uint64_t *pde, uint64_t va)
 {
-    uint64_t e = *pde, base = e & PTE_ADDR & ~(HUGE_SIZE - 1);
+    uint64_t e = *pde, base = e & addr_mask & ~(HUGE_SIZE - 1);
     uint64_t flags = e & (PTE_P | PTE_W | PTE_U | PTE_NX | PTE_BACKED);
     uint64_t t = frame_alloc();
     if (!t)
         out_of_memory();
     uint64_t *pt = phys_to_virt(t);
     for (unsigned i = 0; i < 512; i++)
-        pt[i] = (base + i * PAGE_SIZE) | flags;
-    *pde = t | TABLE_FLAGS;
+        pt[i] = pt_private(base + i * PAGE_SIZE, flags, pte_enc);
+    *pde = pt_private(t, TABLE_FLAGS, pte_enc);
     tlb_note(va & ~(HUGE_SIZE - 1));
 }
 
@@ -254,7 +285,7 @@ static uint64_t *pte_of(uint64_t va, int alloc)
         uint64_t f = frame_alloc();
         if (!f)
             out_of_memory();
-        *pde = f | TABLE_FLAGS;
+        *pde = pt_private(f, TABLE_FLAGS, pte_enc);
     } else if (is_huge(*pde)) {
         split(pde, va);
     }
@@ -278,7 +309,7 @@ static void unmap_range(uint64_t s, uint64_t e)
         if (is_huge(*pde)) {
             uint64_t base = va & ~(HUGE_SIZE - 1);
             if (base == va && end == base + HUGE_SIZE) {
-                chunk_free(*pde & PTE_ADDR & ~(HUGE_SIZE - 1));
+                chunk_free(*pde & addr_mask & ~(HUGE_SIZE - 1));
                 *pde = 0;
                 tlb_note(base);
                 va = end;
@@ -290,7 +321,7 @@ static void unmap_range(uint64_t s, uint64_t e)
         for (; va < end; va += PAGE_SIZE) {
             uint64_t *pte = &pt[IDX(va, 0)];
             if (*pte & PTE_BACKED)
-                frame_free(*pte & PTE_ADDR);
+                frame_free(*pte & addr_mask);
             if (*pte) {
                 *pte = 0;
                 tlb_note(va);
@@ -313,7 +344,7 @@ static void protect_range(uint64_t s, uint64_t e, uint32_t prot)
         if (is_huge(*pde)) {
             uint64_t base = va & ~(HUGE_SIZE - 1);
             if (base == va && end == base + HUGE_SIZE) {
-                *pde = (*pde & PTE_ADDR) | PTE_PS | leaf_flags(prot);
+                *pde = (*pde & addr_mask) | PTE_PS | leaf_flags(prot);
                 tlb_note(base);
                 va = end;
                 continue;
@@ -324,7 +355,7 @@ static void protect_range(uint64_t s, uint64_t e, uint32_t prot)
         for (; va < end; va += PAGE_SIZE) {
             uint64_t *pte = &pt[IDX(va, 0)];
             if (*pte & PTE_BACKED) {
-                *pte = (*pte & PTE_ADDR) | leaf_flags(prot);
+                *pte = (*pte & addr_mask) | leaf_flags(prot);
                 tlb_note(va);
             }
         }
@@ -527,7 +558,9 @@ int mm_fault(uint64_t addr, uint64_t error, int user)
 
 int mm_init(const struct keep_boot_info *bi)
 {
-    pml4 = read_cr3() & PTE_ADDR;
+    pte_enc = snp_pte_enc();
+    addr_mask = PTE_ADDR & ~pte_enc;
+    pml4 = read_cr3() & addr_mask;
     mem_size = bi->mem_size & ~(HUGE_SIZE - 1);
     if (mem_size / HUGE_SIZE > MAX_CHUNKS)
         return -1;

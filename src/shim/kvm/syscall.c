@@ -7,6 +7,8 @@
  * touches it (EFAULT otherwise), so the only faults the shim itself takes on
  * user memory are demand-paging ones. */
 #include "shim/kvm/shim.h"
+#include "abi/evidence.h"
+#include "shim/snp/snp.h"
 
 #define CHECK_USER(p, len, write)                                   \
     do {                                                            \
@@ -734,8 +736,24 @@ static int64_t dispatch(uint64_t nr, uint64_t a0, uint64_t a1, uint64_t a2, uint
     }
 }
 
+/* The evidence call (abi/evidence.h): rax = length or -errno, rdx = kind.
+ * SEV-SNP Keeps answer with a report from the secure processor. */
+static int64_t sys_getatt(uint64_t rd, uint64_t rd_len, uint64_t buf, uint64_t len, uint64_t *kind)
+{
+    if (snp_active)
+        return snp_getatt(rd, rd_len, buf, len, kind);
+    *kind = ENARX_EVIDENCE_UNATTESTED;
+    return -ENOSYS;
+}
+
 void shim_syscall(struct keep_regs *r)
 {
+    if (r->rax == ENARX_SYS_GETATT) {
+        uint64_t kind = 0;
+        r->rax = (uint64_t)sys_getatt(r->rdi, r->rsi, r->rdx, r->r10, &kind);
+        r->rdx = kind;
+        return;
+    }
     int64_t ret = dispatch(r->rax, r->rdi, r->rsi, r->rdx, r->r10, r->r8, r->r9);
     if (shim_log_level >= ENARX_LOG_TRACE)
         shim_log(ENARX_LOG_TRACE, "shim: syscall %lu(%#lx, %#lx, %#lx) = %ld", r->rax, r->rdi, r->rsi, r->rdx,

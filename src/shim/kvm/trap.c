@@ -3,6 +3,7 @@
  * process (the status is 128 + the signal); a fault in the shim itself is a
  * shim bug and stops the Keep with a report. */
 #include "shim/kvm/shim.h"
+#include "shim/snp/snp.h"
 
 static const struct {
     const char *name;
@@ -75,6 +76,10 @@ void shim_trap(struct keep_regs *r)
 
     if (pvm_syscall(r))
         return;
+    if (vec == 29 && snp_active) { /* #VC: an SEV-SNP intercept */
+        snp_vc(r);
+        return;
+    }
     if (vec == 14 && mm_fault(cr2, r->error, user) == 0)
         return;
 

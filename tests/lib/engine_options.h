@@ -1,0 +1,30 @@
+/* The engine's module options from the environment, for the programs that
+ * drive the engine in tests and measurements (wasm_run, diff_run,
+ * spec_runner). The engine itself reads no environment: these programs pass
+ * what they read here to wasm_module_new_with.
+ *
+ *   ENGINE_NO_FUSE=1  translate without peephole fusion
+ *   ENGINE_LAZY=1     translate every function on its first call
+ *   ENGINE_EAGER=1    translate every function at load (wins over ENGINE_LAZY)
+ *   ENGINE_DUMP=1     print every function's internal code to stderr (and
+ *                     translate at load, so that all of them are printed) */
+#ifndef TESTS_ENGINE_OPTIONS_H
+#define TESTS_ENGINE_OPTIONS_H
+
+#include "engine/wasm.h"
+
+#include <stdlib.h>
+
+static inline wasm_module_options engine_options_from_env(void)
+{
+    wasm_module_options o = {0};
+    o.no_fusion = getenv("ENGINE_NO_FUSE") != NULL;
+    o.dump = getenv("ENGINE_DUMP") != NULL;
+    if (getenv("ENGINE_LAZY"))
+        o.compile = WASM_COMPILE_LAZY;
+    if (o.dump || getenv("ENGINE_EAGER"))
+        o.compile = WASM_COMPILE_EAGER;
+    return o;
+}
+
+#endif
