@@ -32,15 +32,8 @@ for f in "$BUILD/bin/enarx" "$W/http_server.wasm" "$W/http_server.native" "$BUIL
     [ -x "$f" ] || [ -f "$f" ] || { echo "bench/run-net.sh: $f is not built (make bench builds it)"; exit 1; }
 done
 export ENARX_BACKEND=nil
-tmp=$(mktemp -d)
-pids=()
-cleanup() {
-    for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
-    wait 2>/dev/null
-    rm -rf "$tmp"
-}
-trap cleanup EXIT
-source tests/e2e/lib.sh # wait_listening (its counters are unused here)
+source tests/e2e/lib.sh # wait_listening, scratch_space (its counters are unused here)
+scratch_space
 
 ulimit -n 4096 2>/dev/null
 free_port() { "$BUILD/tests/e2e/netpeer" free-port; }

@@ -49,6 +49,21 @@ frame_header() {
 # wait_listening PORT [SECONDS]: waits (default 30 s) until something listens
 # on TCP PORT, without connecting to it: a probe connection would use up a
 # server's only accept.
+# scratch_space: $tmp, a fresh directory, and $pids, background processes;
+# at exit the processes are killed (with signal $scratch_signal, default
+# TERM) and the directory removed.
+scratch_space() {
+    tmp=$(mktemp -d)
+    pids=()
+    trap scratch_cleanup EXIT
+}
+scratch_cleanup() {
+    local p
+    for p in "${pids[@]}"; do kill -"${scratch_signal:-TERM}" "$p" 2>/dev/null; done
+    wait 2>/dev/null
+    rm -rf "$tmp"
+}
+
 wait_listening() {
     local hex i
     hex=$(printf '%04X' "$1")

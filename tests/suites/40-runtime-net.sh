@@ -10,14 +10,7 @@ cd "$(dirname "$0")/../.."
 source tests/e2e/lib.sh
 need_exec
 PEER="$BUILD/tests/e2e/netpeer"
-tmp=$(mktemp -d)
-pids=()
-cleanup() {
-    for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
-    wait 2>/dev/null
-    rm -rf "$tmp"
-}
-trap cleanup EXIT
+scratch_space
 
 free_port() { "$PEER" free-port; }
 

@@ -20,14 +20,8 @@ need_exec
 F="$BUILD/tests/e2e/httpfault"
 PEER="$BUILD/tests/e2e/netpeer"
 NATIVE="$W/http_server.native"
-tmp=$(mktemp -d)
-pids=()
-cleanup() {
-    for p in "${pids[@]}"; do kill -KILL "$p" 2>/dev/null; done
-    wait 2>/dev/null
-    rm -rf "$tmp"
-}
-trap cleanup EXIT
+scratch_signal=KILL
+scratch_space
 kvm=false
 [ "$ENARX_BACKEND" = kvm ] && kvm=true
 

@@ -307,6 +307,18 @@ static bool parse_input(conn *c)
     return true;
 }
 
+/* After a failed read or write: 1 to try again (EINTR), 0 to wait for the
+ * next poll (EAGAIN), -1 to close the connection (the error is counted). */
+static int after_io_error(void)
+{
+    if (errno == EINTR)
+        return 1;
+    if (errno == EAGAIN || errno == EWOULDBLOCK)
+        return 0;
+    count_error(errno);
+    return -1;
+}
+
 /* Sends what the response has left. Returns false when the connection
  * failed or is done and must close. */
 static bool send_response(conn *c)
@@ -337,12 +349,10 @@ static bool send_response(conn *c)
         }
         ssize_t w = writev(c->fd, iov, n);
         if (w < 0) {
-            if (errno == EAGAIN || errno == EWOULDBLOCK)
-                return true;
-            if (errno == EINTR)
+            int next = after_io_error();
+            if (next > 0)
                 continue;
-            count_error(errno);
-            return false;
+            return next == 0;
         }
         size_t sent = (size_t)w, head_left = c->head_len - c->head_off;
         size_t from_head = sent < head_left ? sent : head_left;
@@ -371,12 +381,10 @@ static bool receive(conn *c)
             /* the peer is done sending: finish a response in progress */
             return c->responding;
         }
-        if (errno == EAGAIN || errno == EWOULDBLOCK)
-            return true;
-        if (errno == EINTR)
+        int next = after_io_error();
+        if (next > 0)
             continue;
-        count_error(errno);
-        return false;
+        return next == 0;
     }
 }
 
