@@ -8,3 +8,5 @@ $(BUILD)/tests/e2e/httpfault: tests/e2e/httpfault.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(LDFLAGS) $< -o $@ -lssl -lcrypto
 TEST_DEPS += $(BUILD)/tests/e2e/httpfault
+# bench/run-net.sh picks its free ports with netpeer.
+BENCH_DEPS += $(BUILD)/tests/e2e/netpeer
