@@ -21,12 +21,17 @@ static void nil_probe(backend_report *r)
     backend_add_check(r, 0, true, "Plain process", "no isolation: for development only");
 }
 
-static pid_t child;
+static volatile pid_t child;
+static volatile sig_atomic_t early_signal; /* arrived before the child existed */
 
+/* SIGINT, SIGQUIT, SIGTERM and SIGHUP sent to enarx go to the Keep, as a
+ * shell's child would get them; enarx then reports how it ended. */
 static void forward(int sig)
 {
     if (child > 0)
         kill(child, sig);
+    else
+        early_signal = sig;
 }
 
 /* Only what a sanitizer build needs passes into the exec's environment. */
@@ -54,6 +59,7 @@ typedef struct start_args {
     int stream;
     int conn;      /* deploy: the client's connection (-1: none) */
     int attester;  /* deploy, tests: the test attester's socket (-1: none) */
+    pid_t parent;  /* enarx: the Keep must not outlive it */
     sigset_t mask; /* the signal mask the Keep starts with */
     int error;     /* set by the child when it cannot start the exec */
 } start_args;
@@ -69,15 +75,22 @@ static int start_child(void *p)
     struct sigaction dfl = {.sa_handler = SIG_DFL};
     for (size_t i = 0; i < sizeof reset / sizeof reset[0]; i++)
         sigaction(reset[i], &dfl, NULL);
+    /* The Keep dies with enarx, even a SIGKILLed enarx; and if enarx died
+     * before this line, the Keep does not start. (The death signal is tied
+     * to the thread that started us: nil_launch's.) */
+    if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0) {
+        a->error = errno;
+        _exit(127);
+    }
+    if (getppid() != a->parent) {
+        a->error = ESRCH;
+        _exit(127);
+    }
     if (dup2(a->stream, WL_STREAM_FD) < 0 || (a->conn >= 0 && dup2(a->conn, DEPLOY_CONN_FD) < 0) ||
         (a->attester >= 0 && dup2(a->attester, DEPLOY_ATTESTER_FD) < 0)) {
         a->error = errno;
         _exit(127);
     }
-    /* a deploy's Keep does not outlive whoever started it (the agent's
-     * child): the client then sees its connection end, not a silent orphan */
-    if (a->conn >= 0)
-        prctl(PR_SET_PDEATHSIG, SIGKILL);
     sigprocmask(SIG_SETMASK, &a->mask, NULL);
     execve(a->path, a->argv, a->envp);
     a->error = errno;
@@ -96,7 +109,7 @@ static pid_t start_exec(const char *path, int stream, int conn, int attester)
     _Alignas(16) char stack[8 * 1024];
     char *argv[] = {(char *)"enarx-exec", NULL};
     start_args a = {.path = path, .argv = argv, .envp = exec_environment(), .stream = stream, .conn = conn,
-                    .attester = attester};
+                    .attester = attester, .parent = getpid()};
     sigset_t all;
     sigfillset(&all);
     sigprocmask(SIG_BLOCK, &all, &a.mask);
@@ -112,6 +125,8 @@ static pid_t start_exec(const char *path, int stream, int conn, int attester)
     if (pid > 0)
         child = pid; /* before any signal can reach forward() */
     sigprocmask(SIG_SETMASK, &a.mask, NULL);
+    if (pid > 0 && early_signal)
+        kill(pid, early_signal);
     errno = saved;
     return pid;
 }
@@ -177,11 +192,12 @@ static int nil_launch(const backend_launch *l, char *err, size_t errlen)
         close_all(mine, 5);
         return -1;
     }
-    /* Ctrl-C reaches the Keep through the terminal; enarx waits for it to end. */
-    struct sigaction ignore = {.sa_handler = SIG_IGN}, pass = {.sa_handler = forward}, old_int, old_quit,
-                     old_term, old_hup;
-    sigaction(SIGINT, &ignore, &old_int);
-    sigaction(SIGQUIT, &ignore, &old_quit);
+    /* Signals to enarx reach the Keep (Ctrl-C reaches it through the
+     * terminal too: twice is harmless); enarx waits for it to end. */
+    early_signal = 0;
+    struct sigaction pass = {.sa_handler = forward}, old_int, old_quit, old_term, old_hup;
+    sigaction(SIGINT, &pass, &old_int);
+    sigaction(SIGQUIT, &pass, &old_quit);
     sigaction(SIGTERM, &pass, &old_term);
     sigaction(SIGHUP, &pass, &old_hup);
 

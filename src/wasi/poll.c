@@ -142,7 +142,11 @@ static bool check_polled(sub *s, short revents)
         return immediate(s);
     if (!(revents & (POLLIN | POLLOUT | POLLHUP | POLLERR)))
         return false;
-    if ((revents & POLLERR) && (f->kind == WFD_STREAM || f->kind == WFD_LISTEN)) {
+    /* A connected socket's pending error (a reset) is left for the read or
+     * write that follows, which reports it as Linux does, after any data
+     * that arrived first: SO_ERROR here would clear it, and the read would
+     * then see a clean end of stream. */
+    if ((revents & POLLERR) && f->kind == WFD_LISTEN) {
         int err = 0;
         socklen_t len = sizeof err;
         if (getsockopt(f->host_fd, SOL_SOCKET, SO_ERROR, &err, &len) == 0 && err) {
