@@ -10,6 +10,7 @@
  * "call stack exhausted". Linear-memory accesses are bounds-checked explicitly
  * against the memory size cached in a local (no guard pages, no signals). */
 #include "engine/internal.h"
+#include "engine/jit.h"
 #include "engine/ops.h"
 #include "engine/simd.h"
 
@@ -372,7 +373,10 @@ wasm_status interp_call(wasm_store *s, wasm_func *f, cell *args, wasm_error *err
     memcpy(fp, args, t->param_cells * sizeof(cell));
     cell *saved_sp = s->sp;
     s->host_nesting++;
-    wasm_status st = run(s, fp, code, f->inst, err);
+    /* a JIT module runs its machine code, unless fuel is metered (the
+     * interpreter alone counts it) */
+    wasm_status st = code->jit_entry && !s->fuel_on ? jit_enter(s, fp, code, f->inst, err)
+                                                    : run(s, fp, code, f->inst, err);
     s->host_nesting--;
     s->sp = saved_sp;
     if (st == WASM_OK)
@@ -1596,4 +1600,25 @@ trap:
     report_trap(s, err, trap_kind, code_of(inst, pc, &s->backtrace_work), pc, entry, ftop);
     s->ftop = entry;
     return WASM_ERR_TRAP;
+}
+
+/* ---- entry points for the JIT's tier crossings (internal.h) -------------------------- */
+
+wasm_status interp_run(wasm_store *s, cell *fp, const func_code *code, wasm_instance *inst,
+                       wasm_error *err)
+{
+    return run(s, fp, code, inst, err);
+}
+
+wasm_status interp_call_host(wasm_store *s, wasm_func *f, wasm_instance *caller, cell *cells)
+{
+    return call_host(s, f, caller, cells);
+}
+
+void interp_report_trap(wasm_store *s, wasm_error *err, wasm_trap_kind kind, const func_code *code,
+                        const wasm_instance *inst, const uint32_t *pc, frame *base, frame *top)
+{
+    if (!code)
+        code = code_of(inst, pc, &s->backtrace_work);
+    report_trap(s, err, kind, code, pc, base, top);
 }
