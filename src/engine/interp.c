@@ -373,10 +373,9 @@ wasm_status interp_call(wasm_store *s, wasm_func *f, cell *args, wasm_error *err
     memcpy(fp, args, t->param_cells * sizeof(cell));
     cell *saved_sp = s->sp;
     s->host_nesting++;
-    /* a JIT module runs its machine code, unless fuel is metered (the
-     * interpreter alone counts it) */
-    wasm_status st = code->jit_entry && !s->fuel_on ? jit_enter(s, fp, code, f->inst, err)
-                                                    : run(s, fp, code, f->inst, err);
+    /* a JIT module runs its machine code */
+    wasm_status st = code->jit_entry ? jit_enter(s, fp, code, f->inst, err)
+                                     : run(s, fp, code, f->inst, err);
     s->host_nesting--;
     s->sp = saved_sp;
     if (st == WASM_OK)

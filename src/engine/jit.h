@@ -26,6 +26,8 @@ typedef struct jit_ctx {
     cell *stack_end;
     uintptr_t stack_limit;  /* below this native stack pointer, calls run interpreted */
     frame *entry;           /* the entry marker of this activation */
+    int64_t fuel;           /* fuel left (INT64_MAX unmetered) while C code runs;
+                             * generated code keeps it in rbp */
 } jit_ctx;
 
 typedef uint32_t (*jit_entry_fn)(cell *fp, jit_ctx *ctx, wasm_instance *inst,

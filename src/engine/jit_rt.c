@@ -29,8 +29,11 @@ wasm_status jit_enter(wasm_store *s, cell *fp, const func_code *fc, wasm_instanc
         s->jit_stack_limit = here > JIT_STACK_BUDGET ? here - JIT_STACK_BUDGET : 1;
     }
     ctx.stack_limit = s->jit_stack_limit;
+    ctx.fuel = s->fuel_on ? s->fuel : INT64_MAX;
     jit_entry_fn entry = (jit_entry_fn)fc->jit_entry;
     wasm_status st = (wasm_status)entry(fp, &ctx, inst, fc);
+    if (s->fuel_on)
+        s->fuel = ctx.fuel < 0 ? 0 : ctx.fuel;
     if (outermost)
         s->jit_stack_limit = 0;
     s->ftop = ctx.entry;
@@ -42,7 +45,11 @@ uint32_t jit_interp_entry(cell *fp, jit_ctx *ctx, wasm_instance *inst, const fun
     wasm_store *s = ctx->s;
     frame *saved = s->ftop;
     s->ftop = ctx->ftop;
+    if (s->fuel_on)
+        s->fuel = ctx->fuel < 0 ? 0 : ctx->fuel;
     wasm_status st = interp_run(s, fp, fc, inst, ctx->err);
+    if (s->fuel_on)
+        ctx->fuel = s->fuel;
     s->ftop = saved;
     return (uint32_t)st;
 }
@@ -88,7 +95,11 @@ uint32_t jit_call_func(jit_ctx *ctx, wasm_func *callee, cell *nfp, wasm_instance
         frame *saved_ftop = s->ftop;
         s->sp = nfp + cells;
         s->ftop = ctx->ftop;
+        if (s->fuel_on)
+            s->fuel = ctx->fuel < 0 ? 0 : ctx->fuel;
         wasm_status st = interp_call_host(s, callee, inst, nfp);
+        if (s->fuel_on)
+            ctx->fuel = s->fuel;
         s->sp = saved_sp;
         s->ftop = saved_ftop;
         if (st == WASM_OK)

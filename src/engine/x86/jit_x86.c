@@ -174,8 +174,21 @@ static void trap_always(jc *j, uint32_t kind, uint32_t pos)
     add_trap(j, x_jmp32(j->b), kind, pos);
 }
 
-static void branch_to(jc *j, int cc, uint32_t target)
+static void charge(jc *j, int64_t cost, uint32_t pos);
+
+/* A jump (cc < 0) or conditional jump from pos to target. A backward one
+ * closes a loop iteration: it charges the loop's cost (the word before the
+ * target) as the interpreter does. */
+static void branch_to(jc *j, int cc, uint32_t pos, uint32_t target)
 {
+    if (target <= pos && target > 0) {
+        size_t skip = cc < 0 ? 0 : x_jcc8(j->b, cc ^ 1);
+        charge(j, (int32_t)j->code[target - 1], target);
+        push_fix(j, (jfix){x_jmp32(j->b), 0, target, FIX_REL32});
+        if (cc >= 0)
+            x_link8(j->b, skip);
+        return;
+    }
     size_t at = cc < 0 ? x_jmp32(j->b) : x_jcc32(j->b, cc);
     push_fix(j, (jfix){at, 0, target, FIX_REL32});
 }
@@ -243,6 +256,24 @@ static void call_abs(jc *j, const void *fn)
     x_mov_imm(j->b, RAX, (uint64_t)(uintptr_t)fn);
     x_call_r(j->b, RAX);
 }
+
+/* Fuel (rbp): charged as the interpreter does, at function entry, loop
+ * entry and backward branches; running out traps at pos. Unmetered, rbp
+ * starts at INT64_MAX and cannot run out in practice. */
+static void charge(jc *j, int64_t cost, uint32_t pos)
+{
+    if (fits_i32(cost)) {
+        x_alu_imm(j->b, true, 5, RBP, (int32_t)cost);
+    } else {
+        x_mov_imm(j->b, RAX, (uint64_t)cost);
+        x_rr(j->b, XOPW(0x29, 1), RAX, RBP); /* sub rbp, rax */
+    }
+    trap_if(j, CC_S, WASM_TRAP_FUEL_EXHAUSTED, pos);
+}
+
+/* around calls into other code, which keeps the fuel in the context */
+static void fuel_out(jc *j) { x_mov_store(j->b, true, R12, (int32_t)offsetof(jit_ctx, fuel), RBP); }
+static void fuel_in(jc *j) { x_mov_load(j->b, true, RBP, R12, (int32_t)offsetof(jit_ctx, fuel)); }
 
 static void reload_mem(jc *j)
 {
@@ -645,7 +676,9 @@ static void call_direct(jc *j, const uint32_t *pc, uint32_t pos)
     x_mov_rr(b, true, RDX, R13);
     x_mov_imm(b, RCX, raw);
     x_mov_imm(b, RAX, (uint64_t)(uintptr_t)&callee->jit_entry);
+    fuel_out(j);
     x_rm(b, XOP(0xff, 1), 2, RAX, -1, 0); /* call [rax] */
+    fuel_in(j);
     after_call(j);
 }
 
@@ -660,7 +693,9 @@ static void call_through(jc *j, uint32_t base, uint32_t pos, uint32_t words)
     x_rm(b, XOPW(0x8d, 1), RDX, RBX, -1, disp(base));
     x_mov_rr(b, true, RCX, R13);
     x_mov_imm(b, R8, (uint64_t)(uintptr_t)(j->code + pos));
+    fuel_out(j);
     call_abs(j, (const void *)jit_call_func);
+    fuel_in(j);
     after_call(j);
 }
 
@@ -759,6 +794,7 @@ static void prologue(jc *j)
 
     /* epilogue: status in eax */
     j->epilogue = b->len;
+    fuel_out(j);
     x_alu_imm(b, true, 0, RSP, 8);
     for (int i = 5; i >= 0; i--)
         x_pop(b, saved[i]);
@@ -778,14 +814,18 @@ static void prologue(jc *j)
     x_mov_rr(b, true, RSI, R12);
     x_mov_rr(b, true, RDX, R13);
     x_mov_imm(b, RCX, (uint64_t)(uintptr_t)j->fc);
+    fuel_out(j);
     call_abs(j, (const void *)jit_interp_entry);
+    fuel_in(j);
     at = x_jmp32(b);
     x_link(b, at, j->epilogue);
 
     x_link(b, over, b->len);
+    fuel_in(j);
     x_rm(b, XOPW(0x3b, 1), RSP, R12, -1, (int32_t)offsetof(jit_ctx, stack_limit));
     at = x_jcc32(b, CC_B);
     x_link(b, at, low);
+    charge(j, (int64_t)j->fc->fuel_cost, 0);
 
     /* zero the declared locals */
     uint32_t first = j->fc->param_cells, n = j->fc->local_cells;
@@ -819,15 +859,15 @@ static void cond_branch(jc *j, const uint32_t *pc, uint32_t pos, bool if_true)
     uint32_t target = pos + (int32_t)pc[2];
     if (is_const(j, pc[1])) {
         if (((const_of(j, pc[1]) & 0xffffffffu) != 0) == if_true)
-            branch_to(j, -1, target);
+            branch_to(j, -1, pos, target);
         return;
     }
     if (j->flags_pos == pos && j->flags_slot == pc[1] && !j->target[pos]) {
-        branch_to(j, if_true ? j->flags_cc : j->flags_cc ^ 1, target);
+        branch_to(j, if_true ? j->flags_cc : j->flags_cc ^ 1, pos, target);
         return;
     }
     x_alu_imm_mem(j->b, false, 7, RBX, disp(pc[1]), 0);
-    branch_to(j, if_true ? CC_NE : CC_E, target);
+    branch_to(j, if_true ? CC_NE : CC_E, pos, target);
 }
 
 static void br_table(jc *j, const uint32_t *pc, uint32_t pos)
@@ -851,10 +891,17 @@ static void br_table(jc *j, const uint32_t *pc, uint32_t pos)
     x_jmp_r(b, RAX);
     size_t table = b->len;
     xb_patch32(b, lea_at, (uint32_t)(table - (lea_at + 4)));
-    for (uint32_t k = 0; k <= n; k++) {
-        size_t at = b->len;
+    for (uint32_t k = 0; k <= n; k++)
         xb_u32(b, 0);
-        push_fix(j, (jfix){at, table, pos + (int32_t)pc[3 + k], FIX_TABLE});
+    for (uint32_t k = 0; k <= n; k++) {
+        size_t at = table + 4 * (size_t)k;
+        uint32_t target = pos + pc[3 + k];
+        if (target <= pos && target > 0) { /* backward: through a stub that charges fuel */
+            xb_patch32(b, at, (uint32_t)(b->len - table));
+            branch_to(j, -1, pos, target);
+        } else {
+            push_fix(j, (jfix){at, table, target, FIX_TABLE});
+        }
     }
 }
 
@@ -920,11 +967,11 @@ static void emit_instr(jc *j, int op, const uint32_t *pc, uint32_t pos, uint32_t
     xbuf *b = j->b;
     switch (op) {
     /* control */
-    case OP_BR: branch_to(j, -1, pos + (int32_t)pc[1]); break;
+    case OP_BR: branch_to(j, -1, pos, pos + (int32_t)pc[1]); break;
     case OP_BR_IF: cond_branch(j, pc, pos, true); break;
     case OP_BR_UNLESS: cond_branch(j, pc, pos, false); break;
     case OP_BR_TABLE: br_table(j, pc, pos); break;
-    case OP_LOOP: break; /* fuel is metered by the interpreter only */
+    case OP_LOOP: charge(j, (int32_t)pc[1], pos + 2); break;
     case OP_UNREACHABLE: trap_always(j, WASM_TRAP_UNREACHABLE, pos); break;
     case OP_RET0: ret_ok(j); break;
     case OP_RET1:
