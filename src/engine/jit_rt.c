@@ -40,16 +40,24 @@ wasm_status jit_enter(wasm_store *s, cell *fp, const func_code *fc, wasm_instanc
     return st;
 }
 
+/* The interpreter runs fc with the caller's frame record (the one below
+ * ctx->ftop: pushed by the calling JIT code, or the activation's own entry
+ * marker) as its entry marker, so that it has exactly the frame records it
+ * would have had calling fc itself: both tiers exhaust the stack at the same
+ * depth. The record is restored after. */
 uint32_t jit_interp_entry(cell *fp, jit_ctx *ctx, wasm_instance *inst, const func_code *fc)
 {
     wasm_store *s = ctx->s;
     frame *saved = s->ftop;
-    s->ftop = ctx->ftop;
+    frame *marker = ctx->ftop - 1;
+    frame caller = *marker;
+    s->ftop = marker;
     if (s->fuel_on)
         s->fuel = ctx->fuel < 0 ? 0 : ctx->fuel;
     wasm_status st = interp_run(s, fp, fc, inst, ctx->err);
     if (s->fuel_on)
         ctx->fuel = s->fuel;
+    *marker = caller;
     s->ftop = saved;
     return (uint32_t)st;
 }

@@ -10,9 +10,11 @@ p=0 f=0
 # Small modules are compiled at load, big ones on first call: the unit tests
 # run both ways (--lazy: the module option forcing translation on first
 # call), the lazy way with the module bytes borrowed rather than copied
-# (--borrow).
+# (--borrow). They also run in the JIT tier (--jit), and gen_diff compares
+# the JIT with the interpreter on every generated module.
 for cmd in "$BUILD/tests/engine_test $BUILD/tests/engine/wat" \
     "$BUILD/tests/engine_test --lazy --borrow $BUILD/tests/engine/wat" \
+    "$BUILD/tests/engine_test --jit $BUILD/tests/engine/wat" \
     "$BUILD/tests/backtrace_test" \
     "$BUILD/tests/gen_diff 2000"; do
     out=$($cmd 2>&1); rc=$?
