@@ -72,3 +72,9 @@ bench_select_engine() {
             ;;
     esac
 }
+
+# bench_recorded_checksum KERNEL SIZE: the line bench/kernels/checksums.txt
+# records for the kernel at that size (nothing when there is none).
+bench_recorded_checksum() {
+    grep -E "^checksum $1 n=$2 " bench/kernels/checksums.txt 2>/dev/null | head -n 1
+}

@@ -29,6 +29,21 @@ add "TDX quote v4 (dcap-qvl)" "$V/dcap-qvl-tdx/tdx_quote --time 2025-07-01T00:00
 add "TDX quote v4 + TCB Info + QE Identity" "$V/dcap-qvl-tdx/tdx_quote --time 2025-07-01T00:00:00Z \
     --tcb-info $T/tcb_info_response.json --tcb-info-chain $T/tcb_info_issuer_chain.pem \
     --qe-identity $T/qe_identity_response.json --qe-identity-chain $T/qe_identity_issuer_chain.pem"
+# RA-TLS certificates: the CCC ones (an SGX quote in a certificate), and the
+# test attester's SNP evidence (the typed document a Keep's getatt returns,
+# with its certificate table) under its test root.
+R="$SHARED_DIR/ratls-vectors/ccc-interoperable-ra-tls/interoperability-tests"
+[ -f "$R/gramine-cert.pem" ] && add "RA-TLS certificate: Gramine (SGX quote v3)" "$R/gramine-cert.pem"
+[ -f "$R/gramine-cert.pem" ] && [ -f "$V/dcap-qvl-sgx/collateral/qe_identity_response.json" ] &&
+    add "RA-TLS certificate: Gramine + QE Identity" "$R/gramine-cert.pem --time 2025-07-01T00:00:00Z \
+    --qe-identity $C/qe_identity_response.json --qe-identity-chain $C/qe_identity_issuer_chain.pem"
+TA="$BUILD/tests/attester/enarx-test-attester"
+if [ -x "$TA" ]; then
+    ta=$(mktemp -d)
+    trap 'rm -rf "$ta"' EXIT
+    "$TA" create "$ta/chain" && "$TA" evidence "$ta/chain" 00 >"$ta/ev.bin" &&
+        add "SNP evidence document (test attester, cert table)" "$ta/ev.bin --test-root $ta/chain/chain.pem"
+fi
 echo "load average: $(cut -d' ' -f1-3 /proc/loadavg), $(nproc) cores"
 for i in "${!NAMES[@]}"; do
     echo "--- ${NAMES[$i]}"

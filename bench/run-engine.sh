@@ -112,11 +112,6 @@ geomean() {
     printf '%s\n' "$@" | awk '$1 != "-" && $1 > 0 { s += log($1); n++ } END { if (n) printf "%.2f", exp(s / n); else print "-" }'
 }
 
-# The checksum recorded for this kernel line's size, if any.
-recorded_line() { # kernel size
-    [ -f "$RECORDED" ] && grep -E "^checksum $1 n=$2 " "$RECORDED" | head -n 1
-}
-
 # measure KEY RUNS WARMUP OUTFILE CMD...: runs timeit; prints its result
 # line, or nothing on failure (the reason goes to $WORK/KEY.log and stderr).
 measure() {
@@ -263,7 +258,7 @@ time_kernels() {
         reference=""
         if line=$(measure "$k.native" "$NATIVE_RUNS" 1 "$WORK/$k.native.out" "$DIR/$k.native" "$n"); then
             reference=$(cat "$WORK/$k.native.out")
-            want=$(recorded_line "$k" "$n")
+            want=$(bench_recorded_checksum "$k" "$n")
             if [ -n "$want" ] && [ "$want" != "$reference" ]; then
                 note "bench: $k: the NATIVE build printed [$reference], but $RECORDED says [$want]"
                 reference="" eng_note="native wrong" nod_note="native wrong"

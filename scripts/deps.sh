@@ -11,6 +11,8 @@ libssl-dev openssl libjansson-dev
 nodejs
 valgrind hyperfine jq xxd
 qemu-system-x86 busybox-static cpio xz-utils
+podman runc conmon netavark aardvark-dns iptables containerd buildah skopeo
+python3-grpcio python3-grpc-tools strace
 "
 
 missing=""

@@ -6,7 +6,7 @@ set -u
 cd "$(dirname "$0")/.."
 seconds=${1:-${FUZZ_SECONDS:-10}}
 : "${BUILD:=build/fuzz}"
-pass=0 fail=0
+source tests/lib/suite.sh
 shopt -s nullglob
 for target in "$BUILD"/fuzz/*; do
     [ -x "$target" ] && [ -f "$target" ] || continue
@@ -16,13 +16,10 @@ for target in "$BUILD"/fuzz/*; do
     [ -d "tests/fuzz/corpus/$name" ] && seeds=("tests/fuzz/corpus/$name")
     if "$target" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 \
         -artifact_prefix="$work/" "$work/corpus" "${seeds[@]}" >"$work/log" 2>&1; then
-        echo "ok   $name ($(grep -Eo 'cov: [0-9]+' "$work/log" | tail -1))"
-        pass=$((pass + 1))
+        ok "$name ($(grep -Eo 'cov: [0-9]+' "$work/log" | tail -1))"
     else
-        echo "FAIL $name: finding saved in $work/ (log: $work/log)"
+        bad "$name" "finding saved in $work/ (log: $work/log)"
         grep -E 'ERROR|SUMMARY' "$work/log" | head -5
-        fail=$((fail + 1))
     fi
 done
-echo "$pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+suite_end

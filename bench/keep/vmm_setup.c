@@ -85,13 +85,13 @@ int main(int argc, char **argv)
     int status = 1;
     char *args[] = {argv[1], "--", NULL}, *env[] = {"LANG=C", NULL};
     for (int i = 0; i < runs; i++) {
-        struct kvm_keep_config cfg;
-        kvm_keep_config_init(&cfg);
-        cfg.argv = args;
-        cfg.envp = env;
-        cfg.nfds = 0;
-        cfg.mem_size = mem;
-        cfg.sallyport_size = KVM_KEEP_DEFAULT_SALLYPORT;
+        struct kvm_keep_options opt;
+        kvm_keep_options_init(&opt);
+        opt.argv = args;
+        opt.envp = env;
+        opt.nfds = 0;
+        opt.mem_size = mem;
+        opt.sallyport_size = KVM_KEEP_DEFAULT_SALLYPORT;
         double r = now_us();
         free(exec);
         exec = read_file(argv[1], &exec_len);
@@ -113,10 +113,8 @@ int main(int argc, char **argv)
         memset(&img, 0, sizeof img);
         img.mem = aligned;
         img.mem_size = mem;
-        img.huge_1g = 1;
-        img.hwcap = 0x178bfbff;
         char err[256];
-        if (image_build(&img, kvm_shim_image, (size_t)kvm_shim_image_size, exec, exec_len, &cfg,
+        if (image_build(&img, kvm_shim_image, (size_t)kvm_shim_image_size, exec, exec_len, &opt,
                         err, sizeof err) < 0) {
             fprintf(stderr, "image_build: %s\n", err);
             munmap(map, map_len);

@@ -16,6 +16,7 @@
 #define ATTEST_ATTEST_H
 
 #include <jansson.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <time.h>
@@ -25,6 +26,7 @@ typedef enum attest_kind {
     ATTEST_KIND_SNP,   /* AMD SEV-SNP attestation report */
     ATTEST_KIND_SGX,   /* Intel SGX DCAP quote */
     ATTEST_KIND_TDX,   /* Intel TDX quote */
+    ATTEST_KIND_UNATTESTED, /* an Enarx UNATTESTED document: no hardware root (abi/evidence.h) */
 } attest_kind;
 
 typedef enum attest_status {
@@ -52,6 +54,20 @@ int attest_trust_set_intel_root(attest_trust *trust, const uint8_t *data, size_t
 int attest_trust_set_amd_chain(attest_trust *trust, const uint8_t *data, size_t len,
                                char *err, size_t errlen);
 
+/* Adds test anchors for SEV-SNP chains (PEM or DER: a self-signed ARK, and
+ * optionally its ASK): evidence that chains to them verifies, marked in the
+ * result (test_root, claim "chain.test_root", a note) as NOT AMD hardware.
+ * This is how the test attester's reports (tests/attester/) are accepted;
+ * without it they are refused, naming their root. Only certificates given
+ * here or pinned below are ever test anchors. */
+int attest_trust_add_test_roots(attest_trust *trust, const uint8_t *data, size_t len, char *err,
+                                size_t errlen);
+/* Pins a test ARK by the SHA-256 of its DER: a self-signed ARK with this
+ * fingerprint carried in the evidence itself (the certificate table of an
+ * SNP evidence document) becomes a test anchor, as above. From a policy's
+ * `test_roots` (attest_policy_pin_test_roots). */
+int attest_trust_pin_test_root(attest_trust *trust, const uint8_t sha256[32]);
+
 /* ---- inputs -------------------------------------------------------------- */
 
 typedef struct attest_blob {
@@ -73,6 +89,10 @@ typedef struct attest_inputs {
     attest_blob crls[ATTEST_MAX_CRLS]; /* DER or PEM CRLs */
     size_t ncrls;
     time_t time;                 /* verification time */
+    /* UNATTESTED documents (nil, plain kvm) prove nothing: without this they
+     * are refused (check "unattested"); with it they verify with
+     * hardware_rooted false and a note saying what is not protected. */
+    bool allow_unattested;
 } attest_inputs;
 
 /* ---- result -------------------------------------------------------------- */
@@ -87,6 +107,15 @@ typedef struct attest_result {
     json_t *claims;       /* object, in a stable order */
     json_t *checks;       /* array of strings: the checks that passed */
     json_t *notes;        /* array of strings: warnings and context */
+    /* Typed copies of the claims a program acts on (also in claims). */
+    bool hardware_rooted; /* signed by a chain to a vendor root given as trusted
+                           * (false: unattested; true also for a test root) */
+    bool test_root;       /* ... and that root is a TEST root (not AMD/Intel) */
+    bool has_report_data;
+    uint8_t report_data[64];
+    size_t measurement_len; /* 0: none. SNP: 48 (launch digest), SGX: 32 (MRENCLAVE),
+                             * TDX: 48 (MRTD), unattested: what the host claims */
+    uint8_t measurement[64];
 } attest_result;
 
 void attest_result_init(attest_result *res);
@@ -146,6 +175,18 @@ void attest_policy_free(attest_policy *policy);
 /* Applies the policy to a result whose status is ATTEST_VALID; on the first
  * violation, sets status ATTEST_REFUSED with check/reason/hint. */
 attest_status attest_policy_apply(const attest_policy *policy, attest_result *res);
+
+/* A valid result's measurement must equal `expected` (`enarx deploy
+ * --expect-measurement HEX`): otherwise status REFUSED, check
+ * "measurement", and a reason naming both values in hex. A result that is
+ * not ATTEST_VALID is returned unchanged. */
+attest_status attest_expect_measurement(attest_result *res, const uint8_t *expected, size_t len);
+
+/* Whether the policy accepts UNATTESTED evidence (allow_unattested = true):
+ * callers copy it to attest_inputs.allow_unattested. */
+bool attest_policy_allows_unattested(const attest_policy *policy);
+/* Pins the policy's `test_roots` in trust (attest_trust_pin_test_root). */
+int attest_policy_pin_test_roots(const attest_policy *policy, attest_trust *trust);
 
 /* ---- helpers shared with the CLI ---------------------------------------- */
 

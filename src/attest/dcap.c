@@ -377,16 +377,9 @@ static attest_status check_pck_chain(verify_ctx *ctx, STACK_OF(X509) *certs,
         !cert_valid_at(res, "pck.validity", root, "Intel SGX Root CA", when))
         return ATTEST_REFUSED;
     res_pass(res, "PCK chain %s -> %s -> PCK certificate verified, valid at the verification time", rcn, ccn);
-    if (crls && sk_X509_CRL_num(crls) > 0) {
-        STACK_OF(X509) *chain = sk_X509_new_null();
-        sk_X509_push(chain, leaf);
-        sk_X509_push(chain, ca);
-        sk_X509_push(chain, root);
-        bool ok = crls_check(ctx, res, "pck.crl", crls, chain, when);
-        sk_X509_free(chain);
-        if (!ok)
-            return ATTEST_REFUSED;
-    }
+    X509 *const chain[CRL_CHAIN_LENGTH] = {leaf, ca, root};
+    if (!crls_check(ctx, res, "pck.crl", crls, chain, when))
+        return ATTEST_REFUSED;
     char err[160];
     if (!parse_pck_ext(leaf, pck, err, sizeof err))
         return res_fail(res, "pck.extensions", "use the PCK certificate issued by Intel", "%s", err);

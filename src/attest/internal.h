@@ -11,6 +11,7 @@
 #include <openssl/x509.h>
 
 #include "attest/attest.h"
+#include "attest/ratls.h"
 
 #if defined(__GNUC__)
 #define ATTEST_PRINTF(a, b) __attribute__((format(printf, a, b)))
@@ -185,11 +186,13 @@ bool sha384(const uint8_t *p, size_t n, uint8_t out[48]);
 bool sha256_2(const uint8_t *a, size_t an, const uint8_t *b, size_t bn, uint8_t out[32]);
 
 /* CRL checking shared by both vendors: for each CRL whose issuer is one of
- * `chain` (leaf first), verify its signature and freshness at `when` and
- * refuse if it lists the certificate that issuer signed. Irrelevant CRLs are
- * noted and ignored. */
+ * `chain` (leaf, CA, root: both vendors' chains have three certificates),
+ * verify its signature and freshness at `when` and refuse if it lists the
+ * certificate that issuer signed. Irrelevant CRLs are noted and ignored; no
+ * CRLs (NULL or empty) is a pass. */
+#define CRL_CHAIN_LENGTH 3
 bool crls_check(verify_ctx *ctx, attest_result *res, const char *check, STACK_OF(X509_CRL) *crls,
-                STACK_OF(X509) *chain, time_t when);
+                X509 *const chain[CRL_CHAIN_LENGTH], time_t when);
 
 /* ---- trust (roots.c, trust.c) ------------------------------------------ */
 
@@ -202,12 +205,23 @@ typedef enum amd_product {
 
 const char *amd_product_name(amd_product p);
 
+#define ATTEST_MAX_TEST_ROOT_PINS 16
+
 struct attest_trust {
     X509 *intel_root;
     bool intel_root_builtin;
     STACK_OF(X509) *amd_certs;     /* ARKs, ASKs, ASVKs */
     bool amd_builtin;
+    /* Test anchors, only ever given explicitly (attest.h): certificates
+     * (--test-root), and SHA-256 pins of ARKs the evidence may carry. */
+    STACK_OF(X509) *amd_test_certs;
+    uint8_t test_root_pins[ATTEST_MAX_TEST_ROOT_PINS][32];
+    size_t ntest_root_pins;
 };
+
+/* Whether x is a test anchor of trust: one of its test certificates, or a
+ * self-signed certificate whose DER has a pinned SHA-256. */
+bool trust_is_test_root(const attest_trust *trust, X509 *x);
 
 typedef struct builtin_cert {
     const char *what;
@@ -260,6 +274,11 @@ struct verify_ctx {
         uint8_t hash[32];
     } cert_hashes[ATTEST_MAX_CERT_HASHES];
     size_t ncert_hashes;
+    /* Certificates the evidence itself carried (an SNP certificate table):
+     * untrusted, usable as intermediates; a carried root is an anchor only
+     * when pinned as a test root. The stack is its setter's; the
+     * certificates belong to the ctx. */
+    STACK_OF(X509) *carried;
 };
 
 void verify_ctx_init(verify_ctx *ctx, const attest_trust *trust, attest_cache *cache);
@@ -356,6 +375,43 @@ attest_status tcb_info_check(verify_ctx *ctx, const intel_collateral *col,
 bool json_signed_member(const uint8_t *text, size_t len, const char *key,
                         const uint8_t **member, size_t *member_len, uint8_t sig[64],
                         char *err, size_t errlen);
+
+/* ---- shared by the entry points (verify.c, ratls.c) -------------------- */
+
+/* Certificates and CRLs the operator gave (they belong to ctx; the CRL stack
+ * is the caller's: sk_X509_CRL_free). */
+typedef struct operator_inputs {
+    STACK_OF(X509) *vek_certs, *tcb_chain, *qe_chain, *pck_chain;
+    STACK_OF(X509_CRL) *crls;
+} operator_inputs;
+
+bool gather_inputs(verify_ctx *ctx, const attest_inputs *in, operator_inputs *op, attest_result *res);
+intel_collateral operator_collateral(const attest_inputs *in, const operator_inputs *op);
+/* An SNP report with its VCEK/VLEK (NULL: refused, saying where to get it). */
+attest_status run_snp(verify_ctx *ctx, const uint8_t *report, size_t len, X509 *vek, STACK_OF(X509_CRL) *crls,
+                      time_t when, attest_result *res);
+/* After a verification: the typed result fields from the claims
+ * (report_data, measurement, hardware_rooted). */
+void result_finish(attest_result *res);
+
+/* RA-TLS certificates and typed evidence (ratls.c), for verify.c's
+ * recognition of `attest verify` inputs. */
+bool ratls_looks_like_cert(const uint8_t *d, size_t n);
+bool typed_evidence_magic(const uint8_t *d, size_t n);
+attest_status ratls_verify_cert_ctx(verify_ctx *ctx, const uint8_t *cert, size_t cert_len, const attest_inputs *in,
+                                    attest_result *res, ratls_cert *out);
+/* What a verified evidence's REPORT_DATA must be: its first `bound` bytes
+ * equal `want` (bound 0: only reported); a mismatch is refused as `check`,
+ * naming `what` it should have been, with `hint`. */
+typedef struct report_binding {
+    const uint8_t *want;
+    size_t bound;
+    const char *check, *what, *hint;
+} report_binding;
+/* b NULL: the report data is reported, not compared. An UNATTESTED document
+ * is judged (in->allow_unattested) after its binding. */
+attest_status typed_evidence_verify(verify_ctx *ctx, const uint8_t *ev, size_t len, const report_binding *b,
+                                    const attest_inputs *in, attest_result *res);
 
 /* ---- Steward CSR (csr.c) ------------------------------------------------ */
 

@@ -32,7 +32,7 @@ struct key_spec {
     bool may_be_empty;             /* list: [] is meaningful (otherwise an error) */
 };
 
-static const char *const tee_names[] = {"sev-snp", "sgx", "tdx", NULL};
+static const char *const tee_names[] = {"sev-snp", "sgx", "tdx", "unattested", NULL};
 static const char *const signing_key_names[] = {"vcek", "vlek", NULL};
 /* Intel's TCB statuses a policy may accept. "Revoked" is not among them: the
  * verifier refuses it whatever a policy says. */
@@ -78,8 +78,17 @@ static const key_spec tdx_keys[] = {
     {"rtmr3", NULL, NULL, 48, K_HEXLIST, false},   {NULL, NULL, NULL, 0, 0, false},
 };
 
+/* UNATTESTED documents (nil, plain kvm): what the host claims it measured.
+ * Not security (nothing vouches for it), but it catches the wrong build. */
+static const key_spec unattested_keys[] = {
+    {"measurements", NULL, NULL, 0, K_HEXLIST, false},
+    {NULL, NULL, NULL, 0, 0, false},
+};
+
 static const key_spec top_keys[] = {
     {"allow_debug", NULL, NULL, 0, K_BOOL, false},
+    {"allow_unattested", NULL, NULL, 0, K_BOOL, false},
+    {"test_roots", NULL, NULL, 32, K_HEXLIST, false},
     {"tee", tee_names, NULL, 0, K_STRLIST, false},
     {"report_data", NULL, NULL, 0, K_HEX, false},
     {"allowed_tcb_statuses", tcb_status_names, NULL, 0, K_STRLIST, false},
@@ -88,6 +97,7 @@ static const key_spec top_keys[] = {
     {"snp", NULL, snp_keys, 0, K_TABLE, false},
     {"sgx", NULL, sgx_keys, 0, K_TABLE, false},
     {"tdx", NULL, tdx_keys, 0, K_TABLE, false},
+    {"unattested", NULL, unattested_keys, 0, K_TABLE, false},
     {NULL, NULL, NULL, 0, 0, false},
 };
 
@@ -515,6 +525,23 @@ static attest_status check_intel_tcb(const toml_value *root, attest_result *res)
     return ATTEST_VALID;
 }
 
+bool attest_policy_allows_unattested(const attest_policy *p)
+{
+    const toml_value *v = p ? toml_table_get(p->root, "allow_unattested") : NULL;
+    return v && toml_bool(v);
+}
+
+int attest_policy_pin_test_roots(const attest_policy *p, attest_trust *trust)
+{
+    const toml_value *list = p ? toml_table_get(p->root, "test_roots") : NULL;
+    for (size_t i = 0; list && i < toml_array_size(list); i++) {
+        uint8_t fpr[32];
+        if (!hex_decode_fixed(str_of(toml_array_get(list, i)), fpr, 32) || attest_trust_pin_test_root(trust, fpr) < 0)
+            return -1;
+    }
+    return 0;
+}
+
 attest_status attest_policy_apply(const attest_policy *p, attest_result *res)
 {
     if (res->status != ATTEST_VALID)
@@ -522,12 +549,23 @@ attest_status attest_policy_apply(const attest_policy *p, attest_result *res)
     const toml_value *root = p->root, *v;
     const char *tee = claim_s(res, "tee");
     bool snp = tee && !strcmp(tee, "sev-snp"), sgx = tee && !strcmp(tee, "sgx"), tdx = tee && !strcmp(tee, "tdx");
-    if (!snp && !sgx && !tdx)
+    bool unattested = tee && !strcmp(tee, "unattested");
+    if (!snp && !sgx && !tdx && !unattested)
         return res_fail(res, "policy.tee", NULL, "internal: the result names no TEE (claim \"tee\")");
     v = toml_table_get(root, "tee");
     if (v && !in_strlist(v, tee))
         return res_fail(res, "policy.tee", "add it to the policy's tee list if this TEE is acceptable",
                         "%s evidence is not accepted by the policy", tee);
+    if (unattested) {
+        /* Accepting it at all was decided by the verification
+         * (attest_inputs.allow_unattested: this policy's allow_unattested or
+         * the user's explicit option); here only what the host claims. */
+        if (!one_of(res, toml_table_get(toml_table_get(root, "unattested"), "measurements"), "measurement",
+                    "the measurement the host claims", res))
+            return res->status;
+        res_pass(res, "policy satisfied (unattested: only the host's claims were judged)");
+        return ATTEST_VALID;
+    }
     v = toml_table_get(root, "allow_debug");
     if (json_is_true(json_object_get(res->claims, "debug")) && !(v && toml_bool(v)))
         return res_fail(res, "policy.debug",

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "attest/internal.h"
+#include "common/hex.h"
 
 bool all_zero(const uint8_t *p, size_t n)
 {
@@ -140,17 +141,6 @@ char *hex_alloc(const uint8_t *p, size_t n)
     return s;
 }
 
-static int hexval(int c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 uint8_t *hex_decode_text(const uint8_t *text, size_t len, size_t *out_len)
 {
     size_t i = 0;
@@ -167,7 +157,7 @@ uint8_t *hex_decode_text(const uint8_t *text, size_t len, size_t *out_len)
         int c = text[i];
         if (c == ' ' || c == '\n' || c == '\r' || c == '\t')
             continue;
-        int v = hexval(c);
+        int v = hex_digit_value(c);
         if (v < 0) {
             free(out);
             return NULL;
@@ -192,7 +182,7 @@ bool hex_decode_fixed(const char *hex, uint8_t *out, size_t n)
     if (!hex || strlen(hex) != 2 * n)
         return false;
     for (size_t i = 0; i < n; i++) {
-        int hi = hexval(hex[2 * i]), lo = hexval(hex[2 * i + 1]);
+        int hi = hex_digit_value(hex[2 * i]), lo = hex_digit_value(hex[2 * i + 1]);
         if (hi < 0 || lo < 0)
             return false;
         out[i] = (uint8_t)(hi << 4 | lo);

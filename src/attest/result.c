@@ -112,6 +112,62 @@ const char *attest_kind_name(attest_kind kind)
     case ATTEST_KIND_SNP: return "sev-snp";
     case ATTEST_KIND_SGX: return "sgx";
     case ATTEST_KIND_TDX: return "tdx";
+    case ATTEST_KIND_UNATTESTED: return "unattested";
     default: return "unknown";
     }
+}
+
+/* A claim holding exactly n bytes of hex, into out. */
+static bool claim_bytes(const json_t *obj, const char *key, uint8_t *out, size_t n)
+{
+    const char *hex = json_string_value(json_object_get(obj, key));
+    return hex && strlen(hex) == 2 * n && hex_decode_fixed(hex, out, n);
+}
+
+void result_finish(attest_result *res)
+{
+    res->has_report_data = claim_bytes(res->claims, "report_data", res->report_data, 64);
+    static const struct {
+        attest_kind kind;
+        const char *key;
+        size_t len;
+    } measurements[] = {
+        {ATTEST_KIND_SNP, "measurement", 48},
+        {ATTEST_KIND_SGX, "mrenclave", 32},
+        {ATTEST_KIND_TDX, "mrtd", 48},
+    };
+    res->measurement_len = 0;
+    for (size_t i = 0; i < sizeof measurements / sizeof measurements[0]; i++)
+        if (res->kind == measurements[i].kind &&
+            claim_bytes(res->claims, measurements[i].key, res->measurement, measurements[i].len))
+            res->measurement_len = measurements[i].len;
+    if (res->kind == ATTEST_KIND_UNATTESTED) {
+        const char *hex = json_string_value(json_object_get(res->claims, "measurement"));
+        size_t n = hex ? strlen(hex) / 2 : 0;
+        if (n <= sizeof res->measurement && claim_bytes(res->claims, "measurement", res->measurement, n))
+            res->measurement_len = n;
+    }
+    res->hardware_rooted = res->status == ATTEST_VALID && res->kind != ATTEST_KIND_UNATTESTED &&
+                           res->kind != ATTEST_KIND_UNKNOWN;
+    if (!res->hardware_rooted)
+        res->test_root = false;
+}
+
+attest_status attest_expect_measurement(attest_result *res, const uint8_t *expected, size_t len)
+{
+    if (res->status != ATTEST_VALID)
+        return res->status;
+    char want[129], got[129];
+    hex_encode(expected, len < 64 ? len : 64, want);
+    hex_encode(res->measurement, res->measurement_len, got);
+    if (res->measurement_len == 0)
+        return res_fail(res, "measurement", "this evidence carries no measurement to compare",
+                        "expected measurement %s, but the evidence has none", want);
+    if (len != res->measurement_len || memcmp(expected, res->measurement, len) != 0)
+        return res_fail(res, "measurement",
+                        "the Keep runs other software than expected: compare `enarx keep measure` for the "
+                        "build and backend it runs, or fix --expect-measurement",
+                        "expected measurement %s, but the evidence says %s", want, got);
+    res_pass(res, "the measurement is the expected one (%s)", got);
+    return ATTEST_VALID;
 }

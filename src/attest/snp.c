@@ -120,28 +120,34 @@ static const ASN1_OCTET_STRING *ext_data(X509 *x, const char *oid)
     return X509_EXTENSION_get_data(X509_get_ext(x, i));
 }
 
-static bool ext_uint(X509 *x, const char *oid, uint64_t *out, bool *present)
+/* The one DER item an extension's value holds: 1 and it, 0 when the
+ * certificate has no such extension, -1 when the value is not one item. */
+static int ext_item(X509 *x, const char *oid, der_item *it)
 {
     const ASN1_OCTET_STRING *d = ext_data(x, oid);
-    *present = d != NULL;
     if (!d)
-        return true;
+        return 0;
     breader r;
-    der_item it;
     br_init(&r, ASN1_STRING_get0_data(d), (size_t)ASN1_STRING_length(d));
-    return der_next(&r, &it) && br_left(&r) == 0 && der_uint(&it, out);
+    return der_next(&r, it) && br_left(&r) == 0 ? 1 : -1;
+}
+
+static bool ext_uint(X509 *x, const char *oid, uint64_t *out, bool *present)
+{
+    der_item it;
+    int found = ext_item(x, oid, &it);
+    *present = found != 0;
+    return found == 0 || (found > 0 && der_uint(&it, out));
 }
 
 static bool ext_string(X509 *x, const char *oid, char *out, size_t outlen)
 {
     out[0] = '\0';
-    const ASN1_OCTET_STRING *d = ext_data(x, oid);
-    if (!d)
-        return true;
-    breader r;
     der_item it;
-    br_init(&r, ASN1_STRING_get0_data(d), (size_t)ASN1_STRING_length(d));
-    if (!der_next(&r, &it) || br_left(&r) != 0 || (it.tag != 0x16 && it.tag != 0x0c && it.tag != 0x13))
+    int found = ext_item(x, oid, &it);
+    if (found == 0)
+        return true;
+    if (found < 0 || (it.tag != 0x16 && it.tag != 0x0c && it.tag != 0x13))
         return false;
     size_t n = it.len < outlen - 1 ? it.len : outlen - 1;
     for (size_t i = 0; i < n; i++)
@@ -195,23 +201,38 @@ static bool vek_parse_ext(X509 *x, vek_ext *e, char *err, size_t errlen)
 
 /* ---- chain -------------------------------------------------------------- */
 
-/* Finds, among the trusted AMD certificates, the issuer of `child` whose key
- * verifies it; falls back to the first with the right name (so the failure
- * names it). */
+/* Finds the issuer of `child` whose key verifies it: among the trusted AMD
+ * certificates, then the test anchors given explicitly, then the
+ * certificates the evidence carried (untrusted: the root they lead to is
+ * checked by is_anchor). Falls back to the first with the right name (so the
+ * failure names it). */
 static X509 *find_issuer(verify_ctx *ctx, X509 *child)
 {
     X509 *first = NULL;
-    STACK_OF(X509) *amd = ctx->trust->amd_certs;
-    for (int i = 0; i < sk_X509_num(amd); i++) {
-        X509 *c = sk_X509_value(amd, i);
-        if (X509_NAME_cmp(X509_get_subject_name(c), X509_get_issuer_name(child)) != 0)
-            continue;
-        if (!first)
-            first = c;
-        if (ctx_cert_signed(ctx, child, c))
-            return c;
-    }
+    STACK_OF(X509) *sources[] = {ctx->trust->amd_certs, ctx->trust->amd_test_certs, ctx->carried};
+    for (size_t s = 0; s < sizeof sources / sizeof sources[0]; s++)
+        for (int i = 0; sources[s] && i < sk_X509_num(sources[s]); i++) {
+            X509 *c = sk_X509_value(sources[s], i);
+            if (X509_NAME_cmp(X509_get_subject_name(c), X509_get_issuer_name(child)) != 0)
+                continue;
+            if (!first)
+                first = c;
+            if (ctx_cert_signed(ctx, child, c))
+                return c;
+        }
     return first;
+}
+
+typedef enum { ANCHOR_NONE, ANCHOR_TRUSTED, ANCHOR_TEST } anchor_kind;
+
+/* Whether the chain's root may end it: one of the trusted AMD certificates
+ * (compared by content), or a test root given explicitly. */
+static anchor_kind anchor_of(const attest_trust *trust, X509 *ark)
+{
+    for (int i = 0; i < sk_X509_num(trust->amd_certs); i++)
+        if (X509_cmp(sk_X509_value(trust->amd_certs, i), ark) == 0)
+            return ANCHOR_TRUSTED;
+    return trust_is_test_root(trust, ark) ? ANCHOR_TEST : ANCHOR_NONE;
 }
 
 static attest_status check_chain(verify_ctx *ctx, X509 *vek, bool vlek,
@@ -274,6 +295,20 @@ static attest_status check_chain(verify_ctx *ctx, X509 *vek, bool vlek,
         !cert_signed_by(ctx, res, "snp.chain", ark, "ARK", ark, "ARK", NULL))
         return res_fail(res, "snp.chain", "the trusted AMD certificates must include the self-signed ARK",
                         "%s is not a self-signed AMD root key", arkcn);
+    anchor_kind anchor = anchor_of(trust, ark);
+    if (anchor == ANCHOR_NONE) {
+        unsigned char md[32];
+        unsigned int mdlen = 0;
+        char fpr[65] = "?";
+        if (X509_digest(ark, EVP_sha256(), md, &mdlen) == 1 && mdlen == 32)
+            hex_encode(md, 32, fpr);
+        return res_fail(res, "snp.root",
+                        "a test chain is accepted only when given explicitly: --test-root FILE (its ARK), or "
+                        "its SHA-256 in the policy's test_roots",
+                        "the chain ends in %s (SHA-256 of its DER %s), which the evidence carried and which is "
+                        "not one of the %s",
+                        arkcn, fpr, source);
+    }
     if (!cert_valid_at(res, "snp.validity", vek, vek_what, when) ||
         !cert_valid_at(res, "snp.validity", ask, ca_what, when) ||
         !cert_valid_at(res, "snp.validity", ark, "ARK", when))
@@ -282,19 +317,19 @@ static attest_status check_chain(verify_ctx *ctx, X509 *vek, bool vlek,
     res_pass(res, "chain %s -> %s -> %s verified (RSA-PSS), all valid at the verification time",
              arkcn, askcn, cert_cn(vek, vcn, sizeof vcn));
 
-    if (crls && sk_X509_CRL_num(crls) > 0) {
-        STACK_OF(X509) *chain = sk_X509_new_null();
-        sk_X509_push(chain, vek);
-        sk_X509_push(chain, ask);
-        sk_X509_push(chain, ark);
-        bool ok = crls_check(ctx, res, "snp.crl", crls, chain, when);
-        sk_X509_free(chain);
-        if (!ok)
-            return ATTEST_REFUSED;
-    }
+    X509 *const chain[CRL_CHAIN_LENGTH] = {vek, ask, ark};
+    if (!crls_check(ctx, res, "snp.crl", crls, chain, when))
+        return ATTEST_REFUSED;
     json_object_set_new(res->claims, "chain",
-                        json_pack("{s:s, s:s, s:s, s:b}", "root", arkcn, "intermediate", askcn,
-                                  "signer", vcn, "builtin_roots", trust->amd_builtin));
+                        json_pack("{s:s, s:s, s:s, s:b, s:b}", "root", arkcn, "intermediate", askcn, "signer",
+                                  vcn, "builtin_roots", trust->amd_builtin && anchor == ANCHOR_TRUSTED,
+                                  "test_root", anchor == ANCHOR_TEST));
+    if (anchor == ANCHOR_TEST) {
+        res->test_root = true;
+        res_note(res, "the chain ends in the TEST root %s given explicitly: this is NOT evidence from AMD "
+                      "hardware",
+                 arkcn);
+    }
     return ATTEST_VALID;
 }
 
@@ -362,175 +397,226 @@ static void version_claim(json_t *claims, const char *key, const uint8_t *p)
     claim_str(claims, key, v);
 }
 
-attest_status snp_verify(verify_ctx *ctx, const uint8_t *report, size_t len, X509 *vek,
-                         STACK_OF(X509_CRL) *crls, time_t when, attest_result *res)
+/* The fields of a report that the checks and claims use (pointers into the
+ * caller's bytes). */
+typedef struct snp_report {
+    const uint8_t *bytes;
+    size_t len;
+    uint32_t version, guest_svn, vmpl, sig_algo, key_info;
+    uint64_t policy, platform_info, launch_mit, current_mit;
+    const uint8_t *family_id, *image_id, *current_tcb, *report_data, *measurement, *host_data;
+    const uint8_t *id_key_digest, *author_key_digest, *report_id, *report_id_ma, *reported_tcb;
+    const uint8_t *cpuid, *chip_id, *committed_tcb, *current_ver, *committed_ver, *launch_tcb;
+    const uint8_t *sig_r, *sig_s;
+    unsigned signing_key; /* KEY_INFO.SIGNING_KEY: 0 VCEK, 1 VLEK, 7 none */
+    bool vlek, mask_chip_id;
+} snp_report;
+
+static const char *signer_name(const snp_report *r)
 {
-    res->kind = ATTEST_KIND_SNP;
-    if (len < SNP_REPORT_SIZE)
-        return res_fail(res, "snp.format", "give the whole 1184-byte report",
-                        "SNP report is %zu bytes, shorter than the 1184 (0x4A0) of a report", len);
+    return r->vlek ? "VLEK" : "VCEK";
+}
+
+/* Splits the report into its fields (table ATTESTATION_REPORT); false after
+ * recording why it cannot. */
+static bool parse_report(const uint8_t *report, size_t len, snp_report *out, attest_result *res)
+{
+    memset(out, 0, sizeof *out);
+    if (len < SNP_REPORT_SIZE) {
+        res_fail(res, "snp.format", "give the whole 1184-byte report",
+                 "SNP report is %zu bytes, shorter than the 1184 (0x4A0) of a report", len);
+        return false;
+    }
     breader r;
     br_init(&r, report, len);
-    uint32_t version = br_u32le(&r);
-    uint32_t guest_svn = br_u32le(&r);
-    uint64_t policy = br_u64le(&r);
-    const uint8_t *family_id = br_take(&r, 16);
-    const uint8_t *image_id = br_take(&r, 16);
-    uint32_t vmpl = br_u32le(&r);
-    uint32_t sig_algo = br_u32le(&r);
-    const uint8_t *current_tcb = br_take(&r, 8);
-    uint64_t platform_info = br_u64le(&r);
-    uint32_t key_info = br_u32le(&r);
+    out->bytes = report;
+    out->len = len;
+    out->version = br_u32le(&r);
+    out->guest_svn = br_u32le(&r);
+    out->policy = br_u64le(&r);
+    out->family_id = br_take(&r, 16);
+    out->image_id = br_take(&r, 16);
+    out->vmpl = br_u32le(&r);
+    out->sig_algo = br_u32le(&r);
+    out->current_tcb = br_take(&r, 8);
+    out->platform_info = br_u64le(&r);
+    out->key_info = br_u32le(&r);
     br_skip(&r, 4);
-    const uint8_t *report_data = br_take(&r, 64);
-    const uint8_t *measurement = br_take(&r, 48);
-    const uint8_t *host_data = br_take(&r, 32);
-    const uint8_t *id_key_digest = br_take(&r, 48);
-    const uint8_t *author_key_digest = br_take(&r, 48);
-    const uint8_t *report_id = br_take(&r, 32);
-    const uint8_t *report_id_ma = br_take(&r, 32);
-    const uint8_t *reported_tcb = br_take(&r, 8);
-    const uint8_t *cpuid = br_take(&r, 3);
+    out->report_data = br_take(&r, 64);
+    out->measurement = br_take(&r, 48);
+    out->host_data = br_take(&r, 32);
+    out->id_key_digest = br_take(&r, 48);
+    out->author_key_digest = br_take(&r, 48);
+    out->report_id = br_take(&r, 32);
+    out->report_id_ma = br_take(&r, 32);
+    out->reported_tcb = br_take(&r, 8);
+    out->cpuid = br_take(&r, 3);
     br_skip(&r, 0x15);
-    const uint8_t *chip_id = br_take(&r, 64);
-    const uint8_t *committed_tcb = br_take(&r, 8);
-    const uint8_t *current_ver = br_take(&r, 4);
-    const uint8_t *committed_ver = br_take(&r, 4);
-    const uint8_t *launch_tcb = br_take(&r, 8);
-    uint64_t launch_mit = br_u64le(&r);
-    uint64_t current_mit = br_u64le(&r);
-    if (r.bad || r.off != 0x208)
-        return res_fail(res, "snp.format", NULL, "internal: SNP layout mismatch at 0x%zx", r.off);
-    const uint8_t *sig_r = report + 0x2A0, *sig_s = report + 0x2E8;
+    out->chip_id = br_take(&r, 64);
+    out->committed_tcb = br_take(&r, 8);
+    out->current_ver = br_take(&r, 4);
+    out->committed_ver = br_take(&r, 4);
+    out->launch_tcb = br_take(&r, 8);
+    out->launch_mit = br_u64le(&r);
+    out->current_mit = br_u64le(&r);
+    if (r.bad || r.off != 0x208) {
+        res_fail(res, "snp.format", NULL, "internal: SNP layout mismatch at 0x%zx", r.off);
+        return false;
+    }
+    out->sig_r = report + 0x2A0;
+    out->sig_s = report + 0x2E8;
+    out->signing_key = (out->key_info >> 2) & 7;
+    out->vlek = out->signing_key == 1;
+    out->mask_chip_id = out->key_info & 2;
+    return true;
+}
 
-    if (version < 2 || version > 5)
+/* Version, signature algorithm, KEY_INFO, POLICY and reserved fields. */
+static attest_status check_format(const snp_report *r, attest_result *res)
+{
+    if (r->version < 2 || r->version > 5)
         return res_fail(res, "snp.format", "only report versions 2 to 5 are understood",
-                        "unsupported SNP report version %u", version);
-    if (len > SNP_REPORT_SIZE)
+                        "unsupported SNP report version %u", r->version);
+    if (r->len > SNP_REPORT_SIZE)
         res_note(res, "%zu bytes after the 1184-byte report ignored (extended report certificates?)",
-                 len - SNP_REPORT_SIZE);
-    if (sig_algo != 1)
+                 r->len - SNP_REPORT_SIZE);
+    if (r->sig_algo != 1)
         return res_fail(res, "snp.format", NULL,
-                        "signature algorithm %u is not ECDSA P-384 with SHA-384 (1)", sig_algo);
-    unsigned signing_key = (key_info >> 2) & 7;
-    if (key_info >> 5)
-        return res_fail(res, "snp.format", NULL, "KEY_INFO 0x%x has reserved bits set", key_info);
-    if (signing_key == 7)
+                        "signature algorithm %u is not ECDSA P-384 with SHA-384 (1)", r->sig_algo);
+    if (r->key_info >> 5)
+        return res_fail(res, "snp.format", NULL, "KEY_INFO 0x%x has reserved bits set", r->key_info);
+    if (r->signing_key == 7)
         return res_fail(res, "snp.signing_key", "request a report signed by the VCEK or VLEK",
                         "the report is not signed (SIGNING_KEY = 7, no key)");
-    if (signing_key > 1)
-        return res_fail(res, "snp.format", NULL, "SIGNING_KEY %u is reserved", signing_key);
-    if (!(policy & POLICY_RESERVED_ONE))
+    if (r->signing_key > 1)
+        return res_fail(res, "snp.format", NULL, "SIGNING_KEY %u is reserved", r->signing_key);
+    if (!(r->policy & POLICY_RESERVED_ONE))
         return res_fail(res, "snp.format", NULL, "POLICY 0x%llx: bit 17 must be set",
-                        (unsigned long long)policy);
-    if (policy & ~POLICY_KNOWN_MASK)
+                        (unsigned long long)r->policy);
+    if (r->policy & ~POLICY_KNOWN_MASK)
         return res_fail(res, "snp.format", NULL, "POLICY 0x%llx has reserved bits (26-63) set",
-                        (unsigned long long)policy);
-    if (check_reserved(report, version, res) != ATTEST_VALID)
-        return ATTEST_REFUSED;
-    bool vlek = signing_key == 1;
-    bool mask_chip_id = key_info & 2;
+                        (unsigned long long)r->policy);
+    return check_reserved(r->bytes, r->version, res);
+}
 
-    /* Product: from CPUID (v3+) and from the certificate; they must agree. */
-    amd_product cpuid_product = version >= 3 ? product_from_cpuid(cpuid[0], cpuid[1]) : AMD_UNKNOWN;
-    char issuer_cn[128];
-    name_cn(X509_get_issuer_name(vek), issuer_cn, sizeof issuer_cn);
-    vek_ext ext;
+/* The product generation, from CPUID (v3+) and from the certificate: they
+ * must agree. Also parses the certificate's extensions into ext. */
+static attest_status find_product(const snp_report *r, X509 *vek, vek_ext *ext, amd_product *product,
+                                  char *issuer_cn, size_t issuer_cn_size, attest_result *res)
+{
+    amd_product cpuid_product = r->version >= 3 ? product_from_cpuid(r->cpuid[0], r->cpuid[1]) : AMD_UNKNOWN;
+    name_cn(X509_get_issuer_name(vek), issuer_cn, issuer_cn_size);
     char err[160];
-    if (!vek_parse_ext(vek, &ext, err, sizeof err))
-        return res_fail(res, "snp.vcek", "use the certificate from AMD KDS", "%s: %s",
-                        vlek ? "VLEK" : "VCEK", err);
+    if (!vek_parse_ext(vek, ext, err, sizeof err))
+        return res_fail(res, "snp.vcek", "use the certificate from AMD KDS", "%s: %s", signer_name(r), err);
     amd_product cert_product = product_from_name(issuer_cn);
     if (cert_product == AMD_UNKNOWN)
-        cert_product = product_from_name(ext.product);
-    amd_product product = cert_product != AMD_UNKNOWN ? cert_product : cpuid_product;
+        cert_product = product_from_name(ext->product);
+    *product = cert_product != AMD_UNKNOWN ? cert_product : cpuid_product;
     if (cpuid_product != AMD_UNKNOWN && cert_product != AMD_UNKNOWN && cpuid_product != cert_product)
         return res_fail(res, "snp.product", "fetch the VCEK for this product from AMD KDS",
                         "the report comes from a %s CPU (CPUID family 0x%02x model 0x%02x) but the "
                         "certificate is for %s (issuer %s)",
-                        amd_product_name(cpuid_product), cpuid[0], cpuid[1],
+                        amd_product_name(cpuid_product), r->cpuid[0], r->cpuid[1],
                         amd_product_name(cert_product), issuer_cn);
+    return ATTEST_VALID;
+}
 
-    /* Claims. */
-    json_t *c = res->claims;
+/* Everything the report says, as claims for the policy and the output. */
+static void report_claims(json_t *c, const snp_report *r, amd_product product, const vek_ext *ext)
+{
     claim_str(c, "tee", "sev-snp");
-    claim_int(c, "version", version);
+    claim_int(c, "version", r->version);
     claim_str(c, "product", amd_product_name(product));
-    claim_str(c, "signing_key", vlek ? "vlek" : "vcek");
-    claim_hex(c, "measurement", measurement, 48);
-    claim_hex(c, "report_data", report_data, 64);
-    claim_hex(c, "host_data", host_data, 32);
-    claim_hex(c, "id_key_digest", id_key_digest, 48);
-    claim_hex(c, "author_key_digest", author_key_digest, 48);
-    claim_bool(c, "author_key_en", key_info & 1);
-    claim_bool(c, "mask_chip_key", mask_chip_id);
-    claim_bool(c, "debug", policy & POLICY_DEBUG);
-    policy_claims(c, policy);
-    claim_int(c, "vmpl", vmpl);
-    claim_int(c, "guest_svn", guest_svn);
-    claim_hex(c, "family_id", family_id, 16);
-    claim_hex(c, "image_id", image_id, 16);
-    platform_claims(c, platform_info);
-    json_object_set_new(c, "current_tcb", tcb_claim(current_tcb, product));
-    json_object_set_new(c, "reported_tcb", tcb_claim(reported_tcb, product));
-    json_object_set_new(c, "committed_tcb", tcb_claim(committed_tcb, product));
-    json_object_set_new(c, "launch_tcb", tcb_claim(launch_tcb, product));
-    version_claim(c, "current_firmware", current_ver);
-    version_claim(c, "committed_firmware", committed_ver);
-    claim_hex(c, "chip_id", chip_id, 64);
-    claim_hex(c, "report_id", report_id, 32);
-    claim_hex(c, "report_id_ma", report_id_ma, 32);
-    if (version >= 3) {
+    claim_str(c, "signing_key", r->vlek ? "vlek" : "vcek");
+    claim_hex(c, "measurement", r->measurement, 48);
+    claim_hex(c, "report_data", r->report_data, 64);
+    claim_hex(c, "host_data", r->host_data, 32);
+    claim_hex(c, "id_key_digest", r->id_key_digest, 48);
+    claim_hex(c, "author_key_digest", r->author_key_digest, 48);
+    claim_bool(c, "author_key_en", r->key_info & 1);
+    claim_bool(c, "mask_chip_key", r->mask_chip_id);
+    claim_bool(c, "debug", r->policy & POLICY_DEBUG);
+    policy_claims(c, r->policy);
+    claim_int(c, "vmpl", r->vmpl);
+    claim_int(c, "guest_svn", r->guest_svn);
+    claim_hex(c, "family_id", r->family_id, 16);
+    claim_hex(c, "image_id", r->image_id, 16);
+    platform_claims(c, r->platform_info);
+    json_object_set_new(c, "current_tcb", tcb_claim(r->current_tcb, product));
+    json_object_set_new(c, "reported_tcb", tcb_claim(r->reported_tcb, product));
+    json_object_set_new(c, "committed_tcb", tcb_claim(r->committed_tcb, product));
+    json_object_set_new(c, "launch_tcb", tcb_claim(r->launch_tcb, product));
+    version_claim(c, "current_firmware", r->current_ver);
+    version_claim(c, "committed_firmware", r->committed_ver);
+    claim_hex(c, "chip_id", r->chip_id, 64);
+    claim_hex(c, "report_id", r->report_id, 32);
+    claim_hex(c, "report_id_ma", r->report_id_ma, 32);
+    if (r->version >= 3) {
         char cpu[16];
-        snprintf(cpu, sizeof cpu, "%02x/%02x/%02x", cpuid[0], cpuid[1], cpuid[2]);
+        snprintf(cpu, sizeof cpu, "%02x/%02x/%02x", r->cpuid[0], r->cpuid[1], r->cpuid[2]);
         claim_str(c, "cpuid_fam_mod_step", cpu);
     }
-    if (version >= 5) {
-        claim_int(c, "launch_mit_vector", (long long)launch_mit);
-        claim_int(c, "current_mit_vector", (long long)current_mit);
+    if (r->version >= 5) {
+        claim_int(c, "launch_mit_vector", (long long)r->launch_mit);
+        claim_int(c, "current_mit_vector", (long long)r->current_mit);
     }
-    if (ext.product[0])
-        claim_str(c, "vcek_product_name", ext.product);
-    if (ext.csp_id[0])
-        claim_str(c, "vlek_csp_id", ext.csp_id);
-    res_pass(res, "SNP report v%u structure (1184 bytes, reserved fields zero)", version);
+    if (ext->product[0])
+        claim_str(c, "vcek_product_name", ext->product);
+    if (ext->csp_id[0])
+        claim_str(c, "vlek_csp_id", ext->csp_id);
+}
 
-    /* Certificate role and chain. */
+/* The certificate is of the kind that signed the report (VCEK or VLEK), its
+ * product is known, and it chains to a pinned ARK. */
+static attest_status check_signer(verify_ctx *ctx, const snp_report *r, X509 *vek, amd_product product,
+                                  const char *issuer_cn, STACK_OF(X509_CRL) *crls, time_t when,
+                                  attest_result *res)
+{
     char vcn[128];
     cert_cn(vek, vcn, sizeof vcn);
     bool cert_is_vlek = strstr(vcn, "VLEK") != NULL;
-    if (cert_is_vlek != vlek)
+    if (cert_is_vlek != r->vlek)
         return res_fail(res, "snp.signing_key",
-                        vlek ? "give the VLEK certificate (--vcek FILE) that signed this report"
-                             : "give the VCEK certificate (--vcek FILE) of this chip",
+                        r->vlek ? "give the VLEK certificate (--vcek FILE) that signed this report"
+                                : "give the VCEK certificate (--vcek FILE) of this chip",
                         "the report is signed by the %s (KEY_INFO.SIGNING_KEY=%u) but the certificate "
                         "given is a %s (%s)",
-                        vlek ? "VLEK" : "VCEK", signing_key, cert_is_vlek ? "VLEK" : "VCEK", vcn);
+                        signer_name(r), r->signing_key, cert_is_vlek ? "VLEK" : "VCEK", vcn);
     if (product == AMD_UNKNOWN)
         return res_fail(res, "snp.product", "give a VCEK/VLEK issued by SEV-Milan, SEV-Genoa or SEV-Turin",
                         "cannot tell the product generation (certificate issuer \"%s\")", issuer_cn);
-    if (check_chain(ctx, vek, vlek, product, crls, when, res) != ATTEST_VALID)
+    if (check_chain(ctx, vek, r->vlek, product, crls, when, res) != ATTEST_VALID)
         return ATTEST_REFUSED;
+    return ATTEST_VALID;
+}
 
-    /* TCB binding: the VCEK is derived from REPORTED_TCB. */
-    snp_tcb rt = tcb_decode(reported_tcb, product);
+/* CHIP_ID as hex: Turin's is 8 bytes, earlier products' 64. */
+static void chip_id_hex(const snp_report *r, amd_product product, char out[129])
+{
+    hex_encode(r->chip_id, product == AMD_TURIN ? 8 : 64, out);
+}
+
+/* TCB binding: the VCEK is derived from REPORTED_TCB. */
+static attest_status check_tcb(const snp_report *r, const vek_ext *ext, amd_product product, attest_result *res)
+{
+    snp_tcb rt = tcb_decode(r->reported_tcb, product);
     int idx_bl = 1, idx_tee = 2, idx_snp = 3, idx_ucode = 8, idx_fmc = 9;
-    if (!ext.have_spl[idx_bl] || !ext.have_spl[idx_tee] || !ext.have_spl[idx_snp] ||
-        !ext.have_spl[idx_ucode] || (product == AMD_TURIN && !ext.have_spl[idx_fmc]))
+    if (!ext->have_spl[idx_bl] || !ext->have_spl[idx_tee] || !ext->have_spl[idx_snp] ||
+        !ext->have_spl[idx_ucode] || (product == AMD_TURIN && !ext->have_spl[idx_fmc]))
         return res_fail(res, "snp.vcek_tcb", "use the certificate from AMD KDS",
-                        "the %s lacks a TCB (SPL) extension", vlek ? "VLEK" : "VCEK");
-    snp_tcb ct = {(unsigned)ext.spl[idx_bl], (unsigned)ext.spl[idx_tee], (unsigned)ext.spl[idx_snp],
-                  (unsigned)ext.spl[idx_ucode], (unsigned)ext.spl[idx_fmc]};
+                        "the %s lacks a TCB (SPL) extension", signer_name(r));
+    snp_tcb ct = {(unsigned)ext->spl[idx_bl], (unsigned)ext->spl[idx_tee], (unsigned)ext->spl[idx_snp],
+                  (unsigned)ext->spl[idx_ucode], (unsigned)ext->spl[idx_fmc]};
     char rts[96], cts[96];
     tcb_text(rt, product, rts, sizeof rts);
     tcb_text(ct, product, cts, sizeof cts);
     bool tcb_ok = rt.bl == ct.bl && rt.tee == ct.tee && rt.snp == ct.snp && rt.ucode == ct.ucode &&
                   (product != AMD_TURIN || rt.fmc == ct.fmc);
-    char chip_hex[129];
-    hex_encode(chip_id, product == AMD_TURIN ? 8 : 64, chip_hex);
     if (!tcb_ok) {
-        char hint[320];
-        if (vlek)
+        char chip_hex[129], hint[320];
+        chip_id_hex(r, product, chip_hex);
+        if (r->vlek)
             snprintf(hint, sizeof hint, "fetch the VLEK for TCB %s from the cloud provider", rts);
         else if (product == AMD_TURIN)
             snprintf(hint, sizeof hint,
@@ -543,47 +629,77 @@ attest_status snp_verify(verify_ctx *ctx, const uint8_t *report, size_t len, X50
                      "?blSPL=%u&teeSPL=%u&snpSPL=%u&ucodeSPL=%u",
                      amd_product_name(product), chip_hex, rt.bl, rt.tee, rt.snp, rt.ucode);
         return res_fail(res, "snp.vcek_tcb", hint, "%s TCB %s does not match REPORTED_TCB %s",
-                        vlek ? "VLEK" : "VCEK", cts, rts);
+                        signer_name(r), cts, rts);
     }
-    res_pass(res, "%s TCB extensions match REPORTED_TCB (%s)", vlek ? "VLEK" : "VCEK", rts);
+    res_pass(res, "%s TCB extensions match REPORTED_TCB (%s)", signer_name(r), rts);
+    return ATTEST_VALID;
+}
 
-    /* Chip binding: a VCEK belongs to one chip (a VLEK to a cloud provider). */
-    if (!vlek) {
-        if (ext.hwid_len == 0)
-            return res_fail(res, "snp.chip_id", "use the VCEK from AMD KDS", "the VCEK has no hwID extension");
-        size_t want = product == AMD_TURIN ? 8 : 64;
-        if (ext.hwid_len != want)
-            return res_fail(res, "snp.chip_id", "use the VCEK from AMD KDS",
-                            "the VCEK hwID is %zu bytes; %s uses %zu", ext.hwid_len,
-                            amd_product_name(product), want);
-        if (mask_chip_id) {
-            res_note(res, "MASK_CHIP_ID is set: the report hides the chip ID, so the VCEK's chip cannot be matched");
-        } else if (memcmp(ext.hwid, chip_id, want) != 0) {
-            char hw[129];
-            hex_encode(ext.hwid, want, hw);
-            return res_fail(res, "snp.chip_id",
-                            "fetch the VCEK of the chip that produced this report (its CHIP_ID is in the report)",
-                            "the VCEK is for another chip: hwID %.32s... but CHIP_ID %.32s...", hw, chip_hex);
-        } else {
-            res_pass(res, "VCEK hwID matches CHIP_ID");
-        }
+/* Chip binding: a VCEK belongs to one chip (a VLEK to a cloud provider). */
+static attest_status check_chip(const snp_report *r, const vek_ext *ext, amd_product product, attest_result *res)
+{
+    if (r->vlek)
+        return ATTEST_VALID;
+    if (ext->hwid_len == 0)
+        return res_fail(res, "snp.chip_id", "use the VCEK from AMD KDS", "the VCEK has no hwID extension");
+    size_t want = product == AMD_TURIN ? 8 : 64;
+    if (ext->hwid_len != want)
+        return res_fail(res, "snp.chip_id", "use the VCEK from AMD KDS",
+                        "the VCEK hwID is %zu bytes; %s uses %zu", ext->hwid_len,
+                        amd_product_name(product), want);
+    if (r->mask_chip_id) {
+        res_note(res, "MASK_CHIP_ID is set: the report hides the chip ID, so the VCEK's chip cannot be matched");
+    } else if (memcmp(ext->hwid, r->chip_id, want) != 0) {
+        char hw[129], chip_hex[129];
+        hex_encode(ext->hwid, want, hw);
+        chip_id_hex(r, product, chip_hex);
+        return res_fail(res, "snp.chip_id",
+                        "fetch the VCEK of the chip that produced this report (its CHIP_ID is in the report)",
+                        "the VCEK is for another chip: hwID %.32s... but CHIP_ID %.32s...", hw, chip_hex);
+    } else {
+        res_pass(res, "VCEK hwID matches CHIP_ID");
     }
+    return ATTEST_VALID;
+}
 
-    /* The signature over bytes 0x000-0x29F, R and S little-endian. */
+/* The signature over bytes 0x000-0x29F, R and S little-endian. */
+static attest_status check_signature(const snp_report *r, X509 *vek, attest_result *res)
+{
     EVP_PKEY *key = X509_get0_pubkey(vek);
     if (!key || EVP_PKEY_get_base_id(key) != EVP_PKEY_EC || EVP_PKEY_get_bits(key) != 384) {
         ERR_clear_error();
         return res_fail(res, "snp.signature", "use the VCEK/VLEK from AMD", "the %s key is not ECDSA P-384",
-                        vlek ? "VLEK" : "VCEK");
+                        signer_name(r));
     }
-    int v = ecdsa_verify_raw(key, EVP_sha384(), report, SNP_SIGNED_SIZE, sig_r, sig_s, 72, false);
+    int v = ecdsa_verify_raw(key, EVP_sha384(), r->bytes, SNP_SIGNED_SIZE, r->sig_r, r->sig_s, 72, false);
     if (v != 1)
         return res_fail(res, "snp.signature",
                         "the report was altered, or was signed by another key than this certificate's",
                         "the report signature does not verify with the %s key (%s)",
-                        vlek ? "VLEK" : "VCEK", v < 0 ? "malformed signature" : "signature mismatch");
-    res_pass(res, "report signature (ECDSA P-384/SHA-384) verifies with the %s", vlek ? "VLEK" : "VCEK");
-    if (policy & POLICY_DEBUG)
+                        signer_name(r), v < 0 ? "malformed signature" : "signature mismatch");
+    res_pass(res, "report signature (ECDSA P-384/SHA-384) verifies with the %s", signer_name(r));
+    return ATTEST_VALID;
+}
+
+attest_status snp_verify(verify_ctx *ctx, const uint8_t *report, size_t len, X509 *vek,
+                         STACK_OF(X509_CRL) *crls, time_t when, attest_result *res)
+{
+    res->kind = ATTEST_KIND_SNP;
+    snp_report r;
+    if (!parse_report(report, len, &r, res) || check_format(&r, res) != ATTEST_VALID)
+        return ATTEST_REFUSED;
+    vek_ext ext;
+    amd_product product = AMD_UNKNOWN;
+    char issuer_cn[128];
+    if (find_product(&r, vek, &ext, &product, issuer_cn, sizeof issuer_cn, res) != ATTEST_VALID)
+        return ATTEST_REFUSED;
+    report_claims(res->claims, &r, product, &ext);
+    res_pass(res, "SNP report v%u structure (1184 bytes, reserved fields zero)", r.version);
+    if (check_signer(ctx, &r, vek, product, issuer_cn, crls, when, res) != ATTEST_VALID ||
+        check_tcb(&r, &ext, product, res) != ATTEST_VALID || check_chip(&r, &ext, product, res) != ATTEST_VALID ||
+        check_signature(&r, vek, res) != ATTEST_VALID)
+        return ATTEST_REFUSED;
+    if (r.policy & POLICY_DEBUG)
         res_note(res, "POLICY.DEBUG is set: the host can read and change this guest's memory");
     return ATTEST_VALID;
 }

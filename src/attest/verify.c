@@ -10,12 +10,16 @@
 
 #include "attest/internal.h"
 
-typedef enum { EV_UNKNOWN, EV_SNP, EV_QUOTE, EV_CSR, EV_HCL } ev_format;
+typedef enum { EV_UNKNOWN, EV_SNP, EV_QUOTE, EV_CSR, EV_HCL, EV_CERT, EV_TYPED } ev_format;
 
 static ev_format detect(const uint8_t *d, size_t n)
 {
     if (n >= 4 && memcmp(d, "HCLA", 4) == 0)
         return EV_HCL;
+    if (typed_evidence_magic(d, n))
+        return EV_TYPED;
+    if (ratls_looks_like_cert(d, n))
+        return EV_CERT;
     if (n >= 4 && d[0] == 0x30 && (d[1] & 0x80)) {
         const unsigned char *p = d;
         X509_REQ *req = d2i_X509_REQ(NULL, &p, (long)n);
@@ -48,8 +52,8 @@ static bool is_text(const uint8_t *d, size_t n)
     return n > 0;
 }
 
-/* DER bytes of a PEM CSR, or NULL. */
-static uint8_t *pem_csr(const uint8_t *d, size_t n, size_t *out_len)
+/* DER bytes of a PEM CSR or certificate (the first PEM block), or NULL. */
+static uint8_t *pem_csr_or_cert(const uint8_t *d, size_t n, size_t *out_len)
 {
     if (n > INT32_MAX)
         return NULL;
@@ -59,7 +63,9 @@ static uint8_t *pem_csr(const uint8_t *d, size_t n, size_t *out_len)
     long len = 0;
     uint8_t *out = NULL;
     if (bio && PEM_read_bio(bio, &name, &header, &data, &len) == 1 &&
-        (strcmp(name, "CERTIFICATE REQUEST") == 0 || strcmp(name, "NEW CERTIFICATE REQUEST") == 0) && len > 0) {
+        (strcmp(name, "CERTIFICATE REQUEST") == 0 || strcmp(name, "NEW CERTIFICATE REQUEST") == 0 ||
+         strcmp(name, "CERTIFICATE") == 0) &&
+        len > 0) {
         out = malloc((size_t)len);
         if (out) {
             memcpy(out, data, (size_t)len);
@@ -74,7 +80,7 @@ static uint8_t *pem_csr(const uint8_t *d, size_t n, size_t *out_len)
     return out;
 }
 
-static attest_status run_snp(verify_ctx *ctx, const uint8_t *report, size_t len, X509 *vek,
+attest_status run_snp(verify_ctx *ctx, const uint8_t *report, size_t len, X509 *vek,
                              STACK_OF(X509_CRL) *crls, time_t when, attest_result *res)
 {
     if (!vek) {
@@ -108,8 +114,9 @@ static bool load_certs(verify_ctx *ctx, const attest_blob *b, const char *opt, S
     return true;
 }
 
-/* The evidence as bytes: raw, from hex text, or the DER of a PEM CSR (then
- * *owned is set and must be freed). False with res filled otherwise. */
+/* The evidence as bytes: raw, from hex text, or the DER of a PEM CSR or
+ * certificate (then *owned is set and must be freed). False with res filled
+ * otherwise. */
 static bool evidence_bytes(const attest_blob *b, const uint8_t **ev, size_t *evlen, uint8_t **owned,
                            attest_result *res)
 {
@@ -123,11 +130,13 @@ static bool evidence_bytes(const attest_blob *b, const uint8_t **ev, size_t *evl
     if (!is_text(b->data, b->len))
         return true;
     size_t n;
-    if ((*owned = pem_csr(b->data, b->len, &n)) == NULL && (*owned = hex_decode_text(b->data, b->len, &n)) != NULL)
+    if ((*owned = pem_csr_or_cert(b->data, b->len, &n)) == NULL &&
+        (*owned = hex_decode_text(b->data, b->len, &n)) != NULL)
         res_note(res, "evidence decoded from hex text (%zu bytes)", n);
     if (!*owned) {
-        res_bad_input(res, "input", "give a raw report or quote, its hex text, or a CSR (PEM or DER)",
-                      "the evidence is text but neither a PEM CSR nor hex");
+        res_bad_input(res, "input",
+                      "give a raw report or quote, its hex text, a CSR or an RA-TLS certificate (PEM or DER)",
+                      "the evidence is text but neither a PEM CSR or certificate nor hex");
         return false;
     }
     *ev = *owned;
@@ -135,14 +144,7 @@ static bool evidence_bytes(const attest_blob *b, const uint8_t **ev, size_t *evl
     return true;
 }
 
-/* Certificates and CRLs the operator gave (they belong to ctx; the CRL stack
- * is the caller's). */
-typedef struct operator_inputs {
-    STACK_OF(X509) *vek_certs, *tcb_chain, *qe_chain, *pck_chain;
-    STACK_OF(X509_CRL) *crls;
-} operator_inputs;
-
-static bool gather_inputs(verify_ctx *ctx, const attest_inputs *in, operator_inputs *op, attest_result *res)
+bool gather_inputs(verify_ctx *ctx, const attest_inputs *in, operator_inputs *op, attest_result *res)
 {
     memset(op, 0, sizeof *op);
     if (!load_certs(ctx, &in->vcek, "--vcek", &op->vek_certs, res) ||
@@ -235,6 +237,14 @@ out:
     return res->status;
 }
 
+intel_collateral operator_collateral(const attest_inputs *in, const operator_inputs *op)
+{
+    intel_collateral col = {in->tcb_info.data, in->tcb_info.len, in->tcb_info.name, op->tcb_chain,
+                            in->qe_identity.data, in->qe_identity.len, in->qe_identity.name, op->qe_chain,
+                            op->pck_chain};
+    return col;
+}
+
 static attest_status verify_evidence(verify_ctx *ctx, const attest_inputs *in, attest_result *res)
 {
     const uint8_t *ev;
@@ -243,9 +253,7 @@ static attest_status verify_evidence(verify_ctx *ctx, const attest_inputs *in, a
     operator_inputs op = {NULL, NULL, NULL, NULL, NULL};
     if (!evidence_bytes(&in->evidence, &ev, &evlen, &owned, res) || !gather_inputs(ctx, in, &op, res))
         goto out;
-    intel_collateral col = {in->tcb_info.data, in->tcb_info.len, in->tcb_info.name, op.tcb_chain,
-                            in->qe_identity.data, in->qe_identity.len, in->qe_identity.name, op.qe_chain,
-                            op.pck_chain};
+    intel_collateral col = operator_collateral(in, &op);
     X509 *vek = op.vek_certs ? sk_X509_value(op.vek_certs, 0) : NULL;
     if (op.vek_certs && sk_X509_num(op.vek_certs) > 1)
         res_note(res, "--vcek holds %d certificates: the first is used as the VCEK/VLEK", sk_X509_num(op.vek_certs));
@@ -271,12 +279,23 @@ static attest_status verify_evidence(verify_ctx *ctx, const attest_inputs *in, a
     case EV_CSR:
         verify_csr(ctx, ev, evlen, col, vek, op.crls, in->time, res);
         break;
+    case EV_CERT:
+        ratls_verify_cert_ctx(ctx, ev, evlen, in, res, NULL);
+        break;
+    case EV_TYPED:
+        typed_evidence_verify(ctx, ev, evlen, NULL, in, res);
+        break;
     case EV_UNKNOWN:
     default:
-        res_bad_input(res, "input", "give a raw SNP report, an SGX/TDX quote, its hex text, or a Steward CSR",
-                      "the evidence (%zu bytes) is not a recognised SNP report, DCAP quote or CSR", evlen);
+        res_bad_input(res, "input",
+                      "give a raw SNP report, an SGX/TDX quote, its hex text, a Steward CSR, an RA-TLS "
+                      "certificate or an Enarx evidence document",
+                      "the evidence (%zu bytes) is not a recognised SNP report, DCAP quote, CSR, RA-TLS "
+                      "certificate or evidence document",
+                      evlen);
         break;
     }
+    result_finish(res);
 out:
     free(owned);
     sk_X509_CRL_free(op.crls); /* the CRLs themselves belong to ctx */
@@ -345,4 +364,15 @@ void attest_verifier_flush(attest_verifier *v)
 void attest_verifier_stats(attest_verifier *v, attest_cache_stats *out)
 {
     cache_stats(v->cache, out);
+}
+
+attest_status ratls_verifier_verify_cert(attest_verifier *v, const uint8_t *cert, size_t cert_len,
+                                         const attest_inputs *in, attest_result *res, ratls_cert *out)
+{
+    verify_ctx ctx;
+    verify_ctx_init(&ctx, v->trust, v->cache);
+    ratls_verify_cert_ctx(&ctx, cert, cert_len, in, res, out);
+    verify_ctx_finish(&ctx, res->status == ATTEST_VALID);
+    result_finish(res);
+    return res->status;
 }

@@ -317,21 +317,21 @@ bool sha256_2(const uint8_t *a, size_t an, const uint8_t *b, size_t bn, uint8_t 
 }
 
 bool crls_check(verify_ctx *ctx, attest_result *res, const char *check, STACK_OF(X509_CRL) *crls,
-                STACK_OF(X509) *chain, time_t when)
+                X509 *const chain[CRL_CHAIN_LENGTH], time_t when)
 {
     for (int c = 0; crls && c < sk_X509_CRL_num(crls); c++) {
         X509_CRL *crl = sk_X509_CRL_value(crls, c);
         char icn[128];
         name_cn(X509_CRL_get_issuer(crl), icn, sizeof icn);
         int issuer = -1;
-        for (int i = 0; i < sk_X509_num(chain); i++)
-            if (X509_NAME_cmp(X509_CRL_get_issuer(crl), X509_get_subject_name(sk_X509_value(chain, i))) == 0)
+        for (int i = 0; i < CRL_CHAIN_LENGTH; i++)
+            if (X509_NAME_cmp(X509_CRL_get_issuer(crl), X509_get_subject_name(chain[i])) == 0)
                 issuer = i;
         if (issuer < 0) {
             res_note(res, "CRL issued by \"%s\" does not cover this chain: ignored", icn);
             continue;
         }
-        X509 *ca = sk_X509_value(chain, issuer);
+        X509 *ca = chain[issuer];
         if (!ctx_crl_signed(ctx, crl, ca)) {
             res_fail(res, check, "obtain the CRL again from the vendor",
                      "the CRL issued by \"%s\" is not signed by that CA's key", icn);
@@ -363,7 +363,7 @@ bool crls_check(verify_ctx *ctx, attest_result *res, const char *check, STACK_OF
             res_note(res, "CRL issued by \"%s\" covers certificates below this chain's leaf: nothing to check", icn);
             continue;
         }
-        X509 *subject = sk_X509_value(chain, issuer - 1);
+        X509 *subject = chain[issuer - 1];
         X509_REVOKED *entry = NULL;
         char scn[128];
         cert_cn(subject, scn, sizeof scn);

@@ -2,7 +2,7 @@
  * Keep. `enarx platform info` prints the probes; `enarx run` picks one.
  *
  * Every backend runs the same exec (build/bin/enarx-exec) with the same
- * workload stream (src/exec/stream_format.h); they differ in what surrounds
+ * workload stream (src/abi/workload_stream.h); they differ in what surrounds
  * it: nothing (nil), a KVM micro-VM with a shim (kvm), and later SEV-SNP or
  * SGX. A backend without a launcher in this build is listed, probed, and
  * reported unavailable. */
@@ -31,6 +31,7 @@ typedef struct backend_launch {
     int stream_fd;          /* the complete workload stream, readable from offset 0 */
     const char *exec_path;  /* the enarx-exec binary */
     int log_level;          /* the enarx command's log level (0 error .. 4 trace) */
+    const char *signatures; /* sev: the signatures file of `enarx sign`, or NULL */
 } backend_launch;
 
 typedef struct backend {

@@ -28,10 +28,10 @@ static void kvm_probe(backend_report *r)
 
 /* Keep options from the environment: ENARX_KEEP_MEMORY (e.g. 4G),
  * ENARX_SALLYPORT (exit | exitless). */
-static int keep_options(struct kvm_keep_config *cfg, char *err, size_t errlen)
+static int keep_options(struct kvm_keep_options *opt, char *err, size_t errlen)
 {
     const char *mem = getenv("ENARX_KEEP_MEMORY"), *mode = getenv("ENARX_SALLYPORT");
-    if (mem && *mem && !(cfg->mem_size = kvm_parse_size(mem))) {
+    if (mem && *mem && !(opt->mem_size = kvm_parse_size(mem))) {
         snprintf(err, errlen, "ENARX_KEEP_MEMORY=%s is not a size such as 512M or 4G", mem);
         return -1;
     }
@@ -40,37 +40,32 @@ static int keep_options(struct kvm_keep_config *cfg, char *err, size_t errlen)
             snprintf(err, errlen, "ENARX_SALLYPORT=%s is neither exit nor exitless", mode);
             return -1;
         }
-        cfg->exitless = strcmp(mode, "exitless") == 0;
+        opt->exitless = strcmp(mode, "exitless") == 0;
     }
     return 0;
 }
 
 static int kvm_launch(const backend_launch *l, char *err, size_t errlen)
 {
-    struct kvm_keep_config cfg;
-    kvm_keep_config_init(&cfg);
-    if (keep_options(&cfg, err, errlen) < 0)
+    struct kvm_keep_options opt;
+    kvm_keep_options_init(&opt);
+    if (keep_options(&opt, err, errlen) < 0)
         return -1;
     static char *argv[] = {(char *)"enarx-exec", NULL}, *envp[] = {NULL};
-    cfg.exec_path = l->exec_path;
-    cfg.argv = argv;
-    cfg.envp = envp;
-    cfg.log_level = (enum kvm_log_level)(l->log_level < 0 ? 0 : l->log_level > 4 ? 4 : l->log_level);
+    opt.exec_path = l->exec_path;
+    opt.argv = argv;
+    opt.envp = envp;
+    int level = l->log_level < ENARX_LOG_ERROR ? ENARX_LOG_ERROR : l->log_level;
+    opt.log_level = (enum enarx_log_level)(level > ENARX_LOG_TRACE ? ENARX_LOG_TRACE : level);
     for (int fd = 0; fd < 3; fd++)
-        cfg.fds[fd] = fd;
-    cfg.fds[3] = l->stream_fd; /* the workload stream, fd 3 as for nil */
-    cfg.nfds = 4;
+        opt.fds[fd] = fd;
+    opt.fds[3] = l->stream_fd; /* the workload stream, fd 3 as for nil */
+    opt.nfds = 4;
     /* The exec opens what Enarx.toml and --dir name (docs/keep.md). */
-    cfg.host_files = 1;
-    int status;
-    if (kvm_keep_run(&cfg, &status, err, errlen) == 0)
-        return status;
-    if (strncmp(err, "Keep stopped: ", 14) == 0) {
-        /* The Keep itself reported why it stopped: say so, keep its status. */
-        fprintf(stderr, "enarx: %s\n", err);
-        return status;
-    }
-    return -1;
+    opt.host_files = 1;
+    struct kvm_keep_result res;
+    kvm_keep_run(&opt, &res, err, errlen);
+    return kvm_keep_exit_status(&res, err);
 }
 
 const backend backend_kvm = {

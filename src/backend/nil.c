@@ -10,8 +10,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "abi/workload_stream.h"
 #include "backend/backend.h"
-#include "exec/stream_format.h"
 
 static void nil_probe(backend_report *r)
 {

@@ -1,5 +1,5 @@
-/* Probes for the hardware TEE backends (sgx, sev = AMD SEV-SNP). Their
- * launchers are later issues: both report "not part of this build". */
+/* The probe for the Intel SGX backend, whose launcher is a later issue: it
+ * reports "not part of this build". (AMD SEV-SNP: src/backend/sev.c.) */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -44,50 +44,10 @@ static void sgx_probe(backend_report *r)
                     : "the sgx Keep launcher is not part of this build yet");
 }
 
-static void sev_probe(backend_report *r)
-{
-    bool dev = device(r, 0, "/dev/sev");
-    char snp[8] = "";
-    FILE *f = fopen("/sys/module/kvm_amd/parameters/sev_snp", "r");
-    if (f) {
-        if (!fgets(snp, sizeof snp, f))
-            snp[0] = 0;
-        fclose(f);
-    }
-    bool snp_on = snp[0] == 'Y' || snp[0] == '1';
-    backend_add_check(r, 1, snp_on, "SEV-SNP is enabled in the host kernel", NULL);
-    bool kvm = device(r, 0, "/dev/kvm");
-    char vendor[13], brand[49];
-    cpu_vendor(vendor);
-    cpu_brand(brand);
-    bool amd = strcmp(vendor, "AuthenticAMD") == 0;
-    backend_add_check(r, 0, amd, "CPU", "%s | %s", brand, vendor);
-    cpuid_regs m;
-    bool leaf = amd && cpu_leaf(0x8000001fu, 0, &m);
-    backend_add_check(r, 1, leaf && (m.eax & (1u << 1)), "SEV", NULL);
-    backend_add_check(r, 1, leaf && (m.eax & (1u << 4)), "SEV-SNP", NULL);
-    if (leaf)
-        backend_add_check(r, 2, true, "C-bit location in page table entry", "%u", m.ebx & 0x3fu);
-    backend_add_check(r, 0, false, "Keep launcher (SEV-SNP)", "not part of this build yet");
-    snprintf(r->hint, sizeof r->hint, "%s",
-             !amd ? "SEV-SNP needs an AMD EPYC CPU (Milan or later)"
-             : !dev || !snp_on ? "/dev/sev or SNP support is missing: a host kernel with SEV-SNP and kvm_amd sev_snp=1"
-             : !kvm ? "/dev/kvm is missing"
-                    : "the sev Keep launcher is not part of this build yet");
-}
-
 const backend backend_sgx = {
     .name = "sgx",
     .summary = "Intel SGX enclave",
     .device = "/dev/sgx_enclave",
     .probe = sgx_probe,
-    .launch = NULL,
-};
-
-const backend backend_sev = {
-    .name = "sev",
-    .summary = "AMD SEV-SNP virtual machine",
-    .device = "/dev/sev",
-    .probe = sev_probe,
     .launch = NULL,
 };

@@ -8,7 +8,15 @@
 #include <sys/sendfile.h>
 #include <unistd.h>
 
-#include "exec/stream_format.h"
+#include "abi/log_level.h"
+#include "abi/workload_stream.h"
+
+/* Where the stream goes, and where a failure is described. */
+typedef struct wl_writer {
+    int fd;
+    char *err;
+    size_t errlen;
+} wl_writer;
 
 static int write_all(wl_writer *w, const void *buf, size_t len)
 {
@@ -43,24 +51,24 @@ static int write_header(wl_writer *w, uint32_t type, uint64_t len)
     return write_all(w, h, sizeof h);
 }
 
-int wl_write_magic(wl_writer *w)
+static int write_magic(wl_writer *w)
 {
     return write_all(w, WL_MAGIC, WL_MAGIC_LEN);
 }
 
-int wl_write_frame(wl_writer *w, uint32_t type, const void *payload, size_t len)
+static int write_frame(wl_writer *w, uint32_t type, const void *payload, size_t len)
 {
     if (write_header(w, type, len) != 0)
         return -1;
     return len ? write_all(w, payload, len) : 0;
 }
 
-int wl_write_string(wl_writer *w, uint32_t type, const char *s)
+static int write_string(wl_writer *w, uint32_t type, const char *s)
 {
-    return wl_write_frame(w, type, s, strlen(s));
+    return write_frame(w, type, s, strlen(s));
 }
 
-int wl_write_pair(wl_writer *w, uint32_t type, const char *first, const void *second, size_t second_len)
+static int write_pair(wl_writer *w, uint32_t type, const char *first, const void *second, size_t second_len)
 {
     size_t first_len = strlen(first);
     if (write_header(w, type, (uint64_t)first_len + 1 + second_len) != 0)
@@ -94,13 +102,8 @@ static int __attribute__((noinline)) copy_by_hand(wl_writer *w, int module_fd, o
     return 0;
 }
 
-int wl_write_module_fd(wl_writer *w, int module_fd, uint64_t size, const char *module_path)
+static int write_module_fd(wl_writer *w, int module_fd, uint64_t size, const char *module_path)
 {
-    if (size > WL_MAX_MODULE) {
-        snprintf(w->err, w->errlen, "%s: %llu bytes; the largest module a Keep accepts is %u bytes",
-                 module_path, (unsigned long long)size, WL_MAX_MODULE);
-        return -1;
-    }
     if (write_header(w, WL_MODULE, size) != 0)
         return -1;
     uint64_t left = size;
@@ -124,7 +127,157 @@ int wl_write_module_fd(wl_writer *w, int module_fd, uint64_t size, const char *m
     return left > 0 ? copy_by_hand(w, module_fd, offset, left, module_path) : 0;
 }
 
-int wl_write_end(wl_writer *w)
+static int write_end(wl_writer *w)
 {
     return write_header(w, WL_END, 0);
+}
+
+/* ---- the request as a whole ---------------------------------------------- */
+
+static int problem_at(wl_problem *p, wl_part part, size_t index, uint64_t value, uint64_t limit)
+{
+    *p = (wl_problem){part, index, value, limit};
+    return -1;
+}
+
+/* A name frame: present means 1..WL_MAX_NAME bytes. */
+static int check_name(const char *name, wl_part part, wl_problem *p)
+{
+    size_t len = name ? strlen(name) : 1;
+    if (len == 0)
+        return problem_at(p, part, 0, 0, 0);
+    return len > WL_MAX_NAME ? problem_at(p, part, 0, len, WL_MAX_NAME) : 0;
+}
+
+/* Arguments and environment: each string, then their count and bytes with
+ * the config's own. */
+static int check_strings(const wl_request *r, wl_problem *p)
+{
+    uint64_t bytes = r->config_strings_bytes;
+    for (size_t i = 0; i < r->arg_count; i++) {
+        size_t len = strlen(r->args[i]);
+        if (len > WL_MAX_STRING)
+            return problem_at(p, WL_PART_ARG, i, len, WL_MAX_STRING);
+        bytes += len + 1;
+    }
+    for (size_t i = 0; i < r->env_count; i++) {
+        size_t len = strlen(r->env[i]);
+        if (len > WL_MAX_STRING)
+            return problem_at(p, WL_PART_ENV, i, len, WL_MAX_STRING);
+        if (r->env[i][0] == '=' || !strchr(r->env[i], '='))
+            return problem_at(p, WL_PART_ENV, i, len, 0);
+        bytes += len + 1;
+    }
+    uint64_t count = (uint64_t)r->config_strings + r->arg_count + r->env_count;
+    if (count > WL_MAX_STRINGS)
+        return problem_at(p, WL_PART_STRINGS, 0, count, WL_MAX_STRINGS);
+    if (bytes > WL_MAX_STRINGS_BYTES)
+        return problem_at(p, WL_PART_STRINGS_BYTES, 0, bytes, WL_MAX_STRINGS_BYTES);
+    return 0;
+}
+
+static int check_dirs(const wl_request *r, wl_problem *p)
+{
+    if (r->dir_count > WL_MAX_DIRS)
+        return problem_at(p, WL_PART_DIRS, 0, r->dir_count, WL_MAX_DIRS);
+    for (size_t i = 0; i < r->dir_count; i++) {
+        size_t host = strlen(r->dirs[i].host_path), guest = strlen(r->dirs[i].guest_path);
+        if (host == 0 || host > WL_MAX_NAME)
+            return problem_at(p, WL_PART_DIR_HOST, i, host, host ? WL_MAX_NAME : 0);
+        if (guest == 0 || guest > WL_MAX_NAME)
+            return problem_at(p, WL_PART_DIR_GUEST, i, guest, guest ? WL_MAX_NAME : 0);
+    }
+    return 0;
+}
+
+static int check_files(const wl_request *r, wl_problem *p)
+{
+    if (r->file_count > WL_MAX_FILES)
+        return problem_at(p, WL_PART_FILES, 0, r->file_count, WL_MAX_FILES);
+    for (size_t i = 0; i < r->file_count; i++) {
+        size_t len = strlen(r->files[i].name);
+        if (len == 0 || len > WL_MAX_NAME)
+            return problem_at(p, WL_PART_FILE_NAME, i, len, len ? WL_MAX_NAME : 0);
+        for (size_t j = 0; j < i; j++)
+            if (strcmp(r->files[j].name, r->files[i].name) == 0)
+                return problem_at(p, WL_PART_FILE_NAME, i, len, 0);
+        if (r->files[i].size > WL_MAX_FILE)
+            return problem_at(p, WL_PART_FILE, i, r->files[i].size, WL_MAX_FILE);
+    }
+    return 0;
+}
+
+int wl_request_check(const wl_request *r, wl_problem *p)
+{
+    if (r->module_size > WL_MAX_MODULE)
+        return problem_at(p, WL_PART_MODULE, 0, r->module_size, WL_MAX_MODULE);
+    if (check_name(r->module_name, WL_PART_MODULE_NAME, p) != 0)
+        return -1;
+    if (r->config && r->config_size > WL_MAX_CONFIG)
+        return problem_at(p, WL_PART_CONFIG, 0, r->config_size, WL_MAX_CONFIG);
+    if (check_name(r->config_name, WL_PART_CONFIG_NAME, p) != 0 ||
+        check_name(r->argv0, WL_PART_ARGV0, p) != 0 || check_strings(r, p) != 0 ||
+        check_dirs(r, p) != 0 || check_files(r, p) != 0)
+        return -1;
+    if (r->log_level >= ENARX_LOG_LEVEL_COUNT)
+        return problem_at(p, WL_PART_LOG_LEVEL, 0, (uint64_t)r->log_level, ENARX_LOG_LEVEL_COUNT - 1);
+    return 0;
+}
+
+static int write_module(wl_writer *w, const wl_request *r)
+{
+    const char *name = r->module_name ? r->module_name : "the module";
+    if (r->module)
+        return write_frame(w, WL_MODULE, r->module, (size_t)r->module_size);
+    return write_module_fd(w, r->module_fd, r->module_size, name);
+}
+
+/* The frames, in the order enarx has always written them. */
+static int write_frames(wl_writer *w, const wl_request *r)
+{
+    uint8_t level = (uint8_t)r->log_level;
+    if (write_magic(w) || (r->log_level >= 0 && write_frame(w, WL_LOG_LEVEL, &level, 1)) ||
+        (r->module_name && write_string(w, WL_MODULE_NAME, r->module_name)) || write_module(w, r))
+        return -1;
+    if (r->config && (write_frame(w, WL_CONFIG, r->config, r->config_size) ||
+                      (r->config_name && write_string(w, WL_CONFIG_NAME, r->config_name))))
+        return -1;
+    for (size_t i = 0; i < r->file_count; i++)
+        if (write_pair(w, WL_FILE, r->files[i].name, r->files[i].data, r->files[i].size))
+            return -1;
+    if (r->argv0 && write_string(w, WL_ARGV0, r->argv0))
+        return -1;
+    for (size_t i = 0; i < r->dir_count; i++)
+        if (write_pair(w, WL_DIR, r->dirs[i].host_path, r->dirs[i].guest_path, strlen(r->dirs[i].guest_path)))
+            return -1;
+    for (size_t i = 0; i < r->env_count; i++)
+        if (write_string(w, WL_ENV, r->env[i]))
+            return -1;
+    for (size_t i = 0; i < r->arg_count; i++)
+        if (write_string(w, WL_ARG, r->args[i]))
+            return -1;
+    return write_end(w);
+}
+
+int wl_stream_write(const wl_request *req, int fd, char *err, size_t errlen)
+{
+    static const char *const parts[] = {
+        [WL_PART_MODULE] = "the module", [WL_PART_MODULE_NAME] = "the module's name",
+        [WL_PART_CONFIG] = "the config", [WL_PART_CONFIG_NAME] = "the config's name",
+        [WL_PART_ARGV0] = "argv[0]", [WL_PART_ARG] = "an argument", [WL_PART_ENV] = "an environment entry",
+        [WL_PART_STRINGS] = "the arguments and environment entries",
+        [WL_PART_STRINGS_BYTES] = "the bytes of the arguments and environment",
+        [WL_PART_DIRS] = "the preopened directories", [WL_PART_DIR_HOST] = "a directory's host path",
+        [WL_PART_DIR_GUEST] = "a directory's guest path", [WL_PART_FILES] = "the travelling files",
+        [WL_PART_FILE_NAME] = "a travelling file's name", [WL_PART_FILE] = "a travelling file",
+        [WL_PART_LOG_LEVEL] = "the log level",
+    };
+    wl_problem p;
+    if (wl_request_check(req, &p) != 0) {
+        snprintf(err, errlen, "the workload stream cannot carry %s (entry %zu: %llu, limit %llu)", parts[p.part],
+                 p.index, (unsigned long long)p.value, (unsigned long long)p.limit);
+        return -1;
+    }
+    wl_writer w = {fd, err, errlen};
+    return write_frames(&w, req);
 }

@@ -11,9 +11,10 @@
 
 #include "attest/attest.h"
 #include "cli/commands.h"
+#include "common/file.h"
+#include "common/hex.h"
 
 #define MAX_INPUT (64u << 20)
-#define MAX_INPUT_TEXT "64 MiB"
 
 int cmd_attest(int argc, char **argv);
 
@@ -23,8 +24,10 @@ static void usage(FILE *out)
             "Usage: enarx attest verify EVIDENCE [options]\n"
             "\n"
             "Verifies attestation evidence: an AMD SEV-SNP report, an Intel SGX (v3) or TDX (v4/v5)\n"
-            "DCAP quote, or an Enarx Steward CSR carrying one. EVIDENCE may be raw bytes, hex text,\n"
-            "or a CSR in PEM or DER; the kind is detected.\n"
+            "DCAP quote, an Enarx Steward CSR carrying one, an RA-TLS certificate (CCC format:\n"
+            "Gramine, Intel SGX SDK, rats-tls, Enarx Keeps; or Gramine's legacy one) with its key\n"
+            "binding, or an Enarx evidence document. EVIDENCE may be raw bytes, hex text, or a CSR or\n"
+            "certificate in PEM or DER; the kind is detected.\n"
             "\n"
             "Options:\n"
             "  --vcek FILE                SNP: the VCEK or VLEK certificate (PEM or DER)\n"
@@ -38,6 +41,12 @@ static void usage(FILE *out)
             "  --crl FILE                 a CRL to check (repeatable; DER or PEM)\n"
             "  --time RFC3339             verification time (default: now)\n"
             "  --policy FILE              TOML policy of what is acceptable (see docs/attestation.md)\n"
+            "  --test-root FILE           also trust this TEST chain (ARK [+ ASK], PEM or DER) for SNP\n"
+            "                             evidence: for the test attester only, never real hardware\n"
+            "  --insecure-allow-unattested\n"
+            "                             accept an UNATTESTED document (nil, plain kvm): nothing vouches\n"
+            "                             for it; without this it is refused\n"
+            "  --expect-measurement HEX   the evidence's measurement must be exactly this\n"
             "  --json                     print the result as JSON\n"
             "  -h, --help                 this help\n"
             "\n"
@@ -50,64 +59,30 @@ typedef struct file_buf {
     const char *name;
 } file_buf;
 
-/* The whole file (regular file, pipe or /dev/stdin alike), up to MAX_INPUT. */
-static uint8_t *slurp(FILE *f, size_t *len, const char **problem)
-{
-    size_t cap = 1 << 16, n = 0;
-    uint8_t *buf = malloc(cap);
-    *problem = "out of memory";
-    if (!buf)
-        return NULL;
-    for (;;) {
-        if (n == cap) {
-            uint8_t *bigger = cap < MAX_INPUT ? realloc(buf, cap * 2) : NULL;
-            if (!bigger) {
-                if (cap >= MAX_INPUT)
-                    *problem = "larger than " MAX_INPUT_TEXT;
-                free(buf);
-                return NULL;
-            }
-            buf = bigger;
-            cap *= 2;
-        }
-        size_t got = fread(buf + n, 1, cap - n, f);
-        n += got;
-        if (got == 0)
-            break;
-    }
-    if (ferror(f)) {
-        *problem = "read error";
-        free(buf);
-        return NULL;
-    }
-    *len = n;
-    return buf;
-}
-
+/* The whole file, up to MAX_INPUT: a regular file, or a pipe such as
+ * `<(command)` or /dev/stdin. A FIFO or device never blocks the open, and
+ * only a pipe with a writer is waited on. */
 static int read_file(const char *path, file_buf *out, const char *opt)
 {
     out->name = path;
     out->data = NULL;
     out->len = 0;
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        fprintf(stderr, "enarx attest: %s %s: %s\n", opt, path, strerror(errno));
+    char why[256];
+    file_contents fc;
+    if (file_read_all(path, MAX_INPUT, FILE_ACCEPT_PIPE, &fc, why, sizeof why) != FILE_OK) {
+        fprintf(stderr, "enarx attest: %s %s: %s\n", opt, path, why);
         return -1;
     }
-    const char *problem;
-    out->data = slurp(f, &out->len, &problem);
-    fclose(f);
-    if (!out->data) {
-        fprintf(stderr, "enarx attest: %s %s: %s\n", opt, path, problem);
+    /* An empty policy file is a valid TOML document meaning "all the strict
+     * defaults"; a pipe nobody wrote to is a mistake, even for --policy. */
+    if (fc.size == 0 && (fc.is_pipe || strcmp(opt, "--policy") != 0)) {
+        fprintf(stderr, "enarx attest: %s %s: %s\n", opt, path,
+                fc.is_pipe ? "nothing was written to this pipe" : "the file is empty");
+        file_contents_free(&fc);
         return -1;
     }
-    /* An empty policy is a valid TOML document meaning "all the strict defaults". */
-    if (out->len == 0 && strcmp(opt, "--policy") != 0) {
-        fprintf(stderr, "enarx attest: %s %s: the file is empty\n", opt, path);
-        free(out->data);
-        out->data = NULL;
-        return -1;
-    }
+    out->data = fc.data;
+    out->len = fc.size;
     return 0;
 }
 
@@ -174,7 +149,13 @@ static void print_text(const char *path, const attest_result *res, time_t when, 
             printf("  note %s\n", json_string_value(x));
         }
     }
-    if (res->status == ATTEST_VALID) {
+    if (res->status == ATTEST_VALID && !res->hardware_rooted) {
+        printf("verdict:   VALID only as UNATTESTED, as asked: no hardware vouches for it%s\n",
+               policy ? " (the host's claims are acceptable under the policy)" : "");
+    } else if (res->status == ATTEST_VALID && res->test_root) {
+        printf("verdict:   VALID under a TEST root given explicitly: NOT evidence from vendor hardware%s\n",
+               policy ? " (acceptable under the policy)" : "");
+    } else if (res->status == ATTEST_VALID) {
         printf("verdict:   VALID%s\n",
                policy ? " (genuine, and acceptable under the policy)"
                       : " (genuine; no --policy given, so measurements, debug and TCB status were not judged)");
@@ -203,6 +184,8 @@ static void print_json(const char *path, const attest_result *res, time_t when, 
     json_object_set_new(o, "kind", json_string(attest_kind_name(res->kind)));
     json_object_set_new(o, "verification_time", json_string(t));
     json_object_set_new(o, "policy_applied", json_boolean(policy));
+    json_object_set_new(o, "hardware_rooted", json_boolean(res->hardware_rooted));
+    json_object_set_new(o, "test_root", json_boolean(res->test_root));
     if (res->status != ATTEST_VALID) {
         json_object_set_new(o, "check", json_string(res->check));
         json_object_set_new(o, "reason", json_string(res->reason));
@@ -231,8 +214,10 @@ static int parse_count(const char *text, long min, long max, long *out)
 
 /* The built-in roots, or those the operator names. --chain replaces the AMD
  * certificates when it holds a self-signed ARK; otherwise it can only be an
- * Intel PCK chain (and is given to the verifier as such). */
-static attest_verifier *make_verifier(const file_buf *intel_root, const file_buf *chain, bool *amd_chain)
+ * Intel PCK chain (and is given to the verifier as such). Test roots only
+ * when named: --test-root, or a policy's test_roots. */
+static attest_verifier *make_verifier(const file_buf *intel_root, const file_buf *chain, const file_buf *test_root,
+                                      const attest_policy *policy, bool *amd_chain)
 {
     char err[512];
     attest_trust *trust = attest_trust_new(err, sizeof err);
@@ -246,6 +231,16 @@ static attest_verifier *make_verifier(const file_buf *intel_root, const file_buf
         return NULL;
     }
     *amd_chain = chain && attest_trust_set_amd_chain(trust, chain->data, chain->len, err, sizeof err) == 0;
+    if (test_root && attest_trust_add_test_roots(trust, test_root->data, test_root->len, err, sizeof err)) {
+        fprintf(stderr, "enarx attest verify: --test-root %s: %s\n", test_root->name, err);
+        attest_trust_free(trust);
+        return NULL;
+    }
+    if (policy && attest_policy_pin_test_roots(policy, trust) != 0) {
+        fprintf(stderr, "enarx attest verify: --policy: too many test_roots\n");
+        attest_trust_free(trust);
+        return NULL;
+    }
     attest_verifier *v =
         attest_verifier_new(trust, ATTEST_CACHE_OBJECTS_DEFAULT, ATTEST_CACHE_SIGNATURES_DEFAULT, err, sizeof err);
     if (!v)
@@ -391,10 +386,100 @@ static void run_bench(attest_verifier *v, const attest_inputs *in, const attest_
 
 enum {
     OPT_VCEK = 256, OPT_CHAIN, OPT_INTEL_ROOT, OPT_TCB, OPT_TCB_CHAIN, OPT_QE, OPT_QE_CHAIN,
-    OPT_CRL, OPT_TIME, OPT_POLICY, OPT_JSON, OPT_BENCH, OPT_BENCH_THREADS,
+    OPT_CRL, OPT_TIME, OPT_POLICY, OPT_JSON, OPT_BENCH, OPT_BENCH_THREADS, OPT_TEST_ROOT, OPT_ALLOW_UNATTESTED,
+    OPT_EXPECT_MEASUREMENT,
 };
 
-static int verify_main(int argc, char **argv)
+/* What the command line asked for. */
+typedef struct verify_options {
+    const char *evidence, *vcek, *chain, *intel_root, *tcb, *tcb_chain, *qe, *qe_chain, *policy, *test_root;
+    const char *crls[ATTEST_MAX_CRLS];
+    size_t ncrls;
+    time_t when;
+    bool json, allow_unattested;
+    uint8_t expect[64];
+    size_t expect_len;
+    long bench, bench_threads;
+} verify_options;
+
+/* The files it names, read. */
+typedef struct verify_files {
+    file_buf evidence, vcek, chain, intel_root, tcb, tcb_chain, qe, qe_chain, policy, test_root;
+    file_buf crls[ATTEST_MAX_CRLS];
+} verify_files;
+
+/* One option with its value: 0, 2 after a usage error, -1 if c is not one
+ * of ours (getopt's '?': unknown, or its value is missing). */
+static int take_option(int c, const char *value, verify_options *o)
+{
+    switch (c) {
+    case OPT_VCEK: o->vcek = value; break;
+    case OPT_CHAIN: o->chain = value; break;
+    case OPT_INTEL_ROOT: o->intel_root = value; break;
+    case OPT_TCB: o->tcb = value; break;
+    case OPT_TCB_CHAIN: o->tcb_chain = value; break;
+    case OPT_QE: o->qe = value; break;
+    case OPT_QE_CHAIN: o->qe_chain = value; break;
+    case OPT_POLICY: o->policy = value; break;
+    case OPT_TEST_ROOT: o->test_root = value; break;
+    case OPT_ALLOW_UNATTESTED: o->allow_unattested = true; break;
+    case OPT_EXPECT_MEASUREMENT:
+        if (hex_decode_string(value, o->expect, sizeof o->expect, &o->expect_len) != 0) {
+            fprintf(stderr, "enarx attest verify: --expect-measurement %s: not 1 to 64 bytes of hex\n", value);
+            return 2;
+        }
+        break;
+    case OPT_JSON: o->json = true; break;
+    case OPT_BENCH:
+        if (parse_count(value, 1, 10000000, &o->bench) != 0) {
+            fprintf(stderr, "enarx attest verify: --bench needs a count from 1 to 10000000\n");
+            return 2;
+        }
+        break;
+    case OPT_BENCH_THREADS:
+        if (parse_count(value, 1, 64, &o->bench_threads) != 0) {
+            fprintf(stderr, "enarx attest verify: --bench-threads needs a count from 1 to 64\n");
+            return 2;
+        }
+        break;
+    case OPT_CRL:
+        if (o->ncrls == ATTEST_MAX_CRLS) {
+            fprintf(stderr, "enarx attest verify: at most %d --crl options\n", ATTEST_MAX_CRLS);
+            return 2;
+        }
+        o->crls[o->ncrls++] = value;
+        break;
+    default:
+        return -1;
+    }
+    return 0;
+}
+
+/* The options that only make sense together, EVIDENCE and --time. */
+static int check_options(int argc, char **argv, const char *time_text, verify_options *o)
+{
+    if (optind != argc - 1) {
+        fprintf(stderr, "enarx attest verify: %s\n", optind >= argc ? "missing EVIDENCE" : "only one EVIDENCE file");
+        usage(stderr);
+        return 2;
+    }
+    if ((o->tcb != NULL) != (o->tcb_chain != NULL) || (o->qe != NULL) != (o->qe_chain != NULL)) {
+        fprintf(stderr, "enarx attest verify: --tcb-info needs --tcb-info-chain and --qe-identity needs "
+                        "--qe-identity-chain (the TCB Signing certificate and the Root CA)\n");
+        return 2;
+    }
+    o->evidence = argv[optind];
+    o->when = time(NULL);
+    if (time_text && attest_parse_time(time_text, &o->when) != 0) {
+        fprintf(stderr, "enarx attest verify: --time %s: not an RFC 3339 date-time (e.g. 2025-07-01T00:00:00Z)\n",
+                time_text);
+        return 2;
+    }
+    return 0;
+}
+
+/* 0 to go on, 2 after a usage error, -1 after --help. */
+static int parse_options(int argc, char **argv, verify_options *o)
 {
     static const struct option opts[] = {
         {"vcek", required_argument, NULL, OPT_VCEK},
@@ -408,145 +493,148 @@ static int verify_main(int argc, char **argv)
         {"time", required_argument, NULL, OPT_TIME},
         {"policy", required_argument, NULL, OPT_POLICY},
         {"json", no_argument, NULL, OPT_JSON},
+        {"test-root", required_argument, NULL, OPT_TEST_ROOT},
+        {"insecure-allow-unattested", no_argument, NULL, OPT_ALLOW_UNATTESTED},
+        {"expect-measurement", required_argument, NULL, OPT_EXPECT_MEASUREMENT},
         /* hidden: verify N times cold and warm and time it (bench/run-attest.sh) */
         {"bench", required_argument, NULL, OPT_BENCH},
         {"bench-threads", required_argument, NULL, OPT_BENCH_THREADS},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
-    const char *vcek = NULL, *chain = NULL, *intel_root = NULL, *tcb = NULL, *tcb_chain = NULL, *qe = NULL,
-               *qe_chain = NULL, *time_text = NULL, *policy_path = NULL;
-    const char *crls[ATTEST_MAX_CRLS];
-    size_t ncrls = 0;
-    bool json = false;
-    long bench = 0, bench_threads = 2;
+    memset(o, 0, sizeof *o);
+    o->bench_threads = 2;
+    const char *time_text = NULL;
     int c;
     optind = 1;
     opterr = 0;
     while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-        switch (c) {
-        case OPT_VCEK: vcek = optarg; break;
-        case OPT_CHAIN: chain = optarg; break;
-        case OPT_INTEL_ROOT: intel_root = optarg; break;
-        case OPT_TCB: tcb = optarg; break;
-        case OPT_TCB_CHAIN: tcb_chain = optarg; break;
-        case OPT_QE: qe = optarg; break;
-        case OPT_QE_CHAIN: qe_chain = optarg; break;
-        case OPT_TIME: time_text = optarg; break;
-        case OPT_POLICY: policy_path = optarg; break;
-        case OPT_JSON: json = true; break;
-        case OPT_BENCH:
-            if (parse_count(optarg, 1, 10000000, &bench) != 0) {
-                fprintf(stderr, "enarx attest verify: --bench needs a count from 1 to 10000000\n");
-                return 2;
-            }
-            break;
-        case OPT_BENCH_THREADS:
-            if (parse_count(optarg, 1, 64, &bench_threads) != 0) {
-                fprintf(stderr, "enarx attest verify: --bench-threads needs a count from 1 to 64\n");
-                return 2;
-            }
-            break;
-        case OPT_CRL:
-            if (ncrls == ATTEST_MAX_CRLS) {
-                fprintf(stderr, "enarx attest verify: at most %d --crl options\n", ATTEST_MAX_CRLS);
-                return 2;
-            }
-            crls[ncrls++] = optarg;
-            break;
-        case 'h': usage(stdout); return 0;
-        default:
+        if (c == 'h') {
+            usage(stdout);
+            return -1;
+        }
+        if (c == OPT_TIME) {
+            time_text = optarg;
+            continue;
+        }
+        int rc = take_option(c, optarg, o);
+        if (rc < 0) {
             fprintf(stderr, "enarx attest verify: unknown option or missing value: %s\n", argv[optind - 1]);
             usage(stderr);
             return 2;
         }
+        if (rc)
+            return rc;
     }
-    if (optind != argc - 1) {
-        fprintf(stderr, "enarx attest verify: %s\n", optind >= argc ? "missing EVIDENCE" : "only one EVIDENCE file");
-        usage(stderr);
-        return 2;
-    }
-    if ((tcb != NULL) != (tcb_chain != NULL) || (qe != NULL) != (qe_chain != NULL)) {
-        fprintf(stderr, "enarx attest verify: --tcb-info needs --tcb-info-chain and --qe-identity needs "
-                        "--qe-identity-chain (the TCB Signing certificate and the Root CA)\n");
-        return 2;
-    }
-    const char *evidence_path = argv[optind];
-    time_t when = time(NULL);
-    if (time_text && attest_parse_time(time_text, &when) != 0) {
-        fprintf(stderr, "enarx attest verify: --time %s: not an RFC 3339 date-time (e.g. 2025-07-01T00:00:00Z)\n",
-                time_text);
-        return 2;
-    }
+    return check_options(argc, argv, time_text, o);
+}
 
-    int rc = 2;
-    file_buf ev = {0}, fv = {0}, fc = {0}, fr = {0}, ft = {0}, ftc = {0}, fq = {0}, fqc = {0}, fp = {0};
-    file_buf fcrl[ATTEST_MAX_CRLS] = {{0}};
+/* Reads path into buf unless path is NULL; -1 after saying what is wrong. */
+static int read_optional(const char *path, file_buf *buf, const char *opt)
+{
+    return path ? read_file(path, buf, opt) : 0;
+}
+
+/* Every named file, in the order of the usage text; 0 or -1. */
+static int read_inputs(const verify_options *o, verify_files *f)
+{
+    if (read_file(o->evidence, &f->evidence, "EVIDENCE") || read_optional(o->vcek, &f->vcek, "--vcek") ||
+        read_optional(o->chain, &f->chain, "--chain") || read_optional(o->intel_root, &f->intel_root, "--intel-root") ||
+        read_optional(o->tcb, &f->tcb, "--tcb-info") || read_optional(o->tcb_chain, &f->tcb_chain, "--tcb-info-chain") ||
+        read_optional(o->qe, &f->qe, "--qe-identity") ||
+        read_optional(o->qe_chain, &f->qe_chain, "--qe-identity-chain") ||
+        read_optional(o->policy, &f->policy, "--policy") || read_optional(o->test_root, &f->test_root, "--test-root"))
+        return -1;
+    for (size_t i = 0; i < o->ncrls; i++)
+        if (read_file(o->crls[i], &f->crls[i], "--crl"))
+            return -1;
+    return 0;
+}
+
+static void free_inputs(verify_files *f)
+{
+    file_buf *all[] = {&f->evidence, &f->vcek, &f->chain, &f->intel_root, &f->tcb,
+                       &f->tcb_chain, &f->qe, &f->qe_chain, &f->policy, &f->test_root};
+    for (size_t i = 0; i < sizeof all / sizeof all[0]; i++)
+        free(all[i]->data);
+    for (size_t i = 0; i < ATTEST_MAX_CRLS; i++)
+        free(f->crls[i].data);
+}
+
+static void fill_inputs(const verify_options *o, const verify_files *f, attest_inputs *in)
+{
+    memset(in, 0, sizeof *in);
+    in->evidence = (attest_blob){f->evidence.data, f->evidence.len, o->evidence};
+    in->vcek = (attest_blob){f->vcek.data, f->vcek.len, o->vcek};
+    in->tcb_info = (attest_blob){f->tcb.data, f->tcb.len, o->tcb};
+    in->tcb_info_chain = (attest_blob){f->tcb_chain.data, f->tcb_chain.len, o->tcb_chain};
+    in->qe_identity = (attest_blob){f->qe.data, f->qe.len, o->qe};
+    in->qe_identity_chain = (attest_blob){f->qe_chain.data, f->qe_chain.len, o->qe_chain};
+    /* --chain is the AMD chain for SNP evidence, the PCK chain for Intel
+     * quotes that do not carry one: which one is decided per evidence. */
+    in->pck_chain = (attest_blob){f->chain.data, f->chain.len, o->chain};
+    for (size_t i = 0; i < o->ncrls; i++)
+        in->crls[i] = (attest_blob){f->crls[i].data, f->crls[i].len, o->crls[i]};
+    in->ncrls = o->ncrls;
+    in->time = o->when;
+    in->allow_unattested = o->allow_unattested;
+}
+
+/* Verifies, applies the policy, prints (or benchmarks); the exit status. */
+static int verify_and_report(const verify_options *o, attest_verifier *verifier, bool amd_chain,
+                             const attest_inputs *in, const attest_policy *policy)
+{
+    attest_result res;
+    attest_result_init(&res);
+    attest_verifier_verify(verifier, in, &res);
+    if (res.status == ATTEST_VALID && policy)
+        attest_policy_apply(policy, &res);
+    if (o->expect_len)
+        attest_expect_measurement(&res, o->expect, o->expect_len);
+    if (o->chain && !amd_chain && res.kind == ATTEST_KIND_SNP)
+        json_array_append_new(res.notes, json_string("--chain holds no self-signed AMD root (ARK): the built-in "
+                                                     "AMD certificates were used"));
+    if (o->bench > 0)
+        run_bench(verifier, in, policy, o->bench, o->bench_threads, o->evidence, &res);
+    else if (o->json)
+        print_json(o->evidence, &res, o->when, policy != NULL);
+    else
+        print_text(o->evidence, &res, o->when, policy != NULL);
+    int rc = res.status == ATTEST_VALID ? 0 : res.status == ATTEST_REFUSED ? 1 : 2;
+    attest_result_clear(&res);
+    return rc;
+}
+
+static int verify_main(int argc, char **argv)
+{
+    verify_options o;
+    int rc = parse_options(argc, argv, &o);
+    if (rc)
+        return rc < 0 ? 0 : rc;
+    rc = 2;
+    verify_files f = {0};
     attest_verifier *verifier = NULL;
     attest_policy *policy = NULL;
     char err[512];
-    if (read_file(evidence_path, &ev, "EVIDENCE") || (vcek && read_file(vcek, &fv, "--vcek")) ||
-        (chain && read_file(chain, &fc, "--chain")) || (intel_root && read_file(intel_root, &fr, "--intel-root")) ||
-        (tcb && read_file(tcb, &ft, "--tcb-info")) || (tcb_chain && read_file(tcb_chain, &ftc, "--tcb-info-chain")) ||
-        (qe && read_file(qe, &fq, "--qe-identity")) || (qe_chain && read_file(qe_chain, &fqc, "--qe-identity-chain")) ||
-        (policy_path && read_file(policy_path, &fp, "--policy")))
+    if (read_inputs(&o, &f) != 0)
         goto out;
-    for (size_t i = 0; i < ncrls; i++)
-        if (read_file(crls[i], &fcrl[i], "--crl"))
-            goto out;
-    if (policy_path && !(policy = attest_policy_parse((const char *)fp.data, fp.len, err, sizeof err))) {
-        fprintf(stderr, "enarx attest verify: --policy %s: %s\n", policy_path, err);
+    if (o.policy && !(policy = attest_policy_parse((const char *)f.policy.data, f.policy.len, err, sizeof err))) {
+        fprintf(stderr, "enarx attest verify: --policy %s: %s\n", o.policy, err);
         goto out;
     }
     bool amd_chain = false;
-    verifier = make_verifier(intel_root ? &fr : NULL, chain ? &fc : NULL, &amd_chain);
+    verifier = make_verifier(o.intel_root ? &f.intel_root : NULL, o.chain ? &f.chain : NULL,
+                             o.test_root ? &f.test_root : NULL, policy, &amd_chain);
     if (!verifier)
         goto out;
-    attest_inputs in = {0};
-    in.evidence = (attest_blob){ev.data, ev.len, evidence_path};
-    in.vcek = (attest_blob){fv.data, fv.len, vcek};
-    in.tcb_info = (attest_blob){ft.data, ft.len, tcb};
-    in.tcb_info_chain = (attest_blob){ftc.data, ftc.len, tcb_chain};
-    in.qe_identity = (attest_blob){fq.data, fq.len, qe};
-    in.qe_identity_chain = (attest_blob){fqc.data, fqc.len, qe_chain};
-    /* --chain is the AMD chain for SNP evidence, the PCK chain for Intel
-     * quotes that do not carry one: which one is decided per evidence. */
-    in.pck_chain = (attest_blob){fc.data, fc.len, chain};
-    for (size_t i = 0; i < ncrls; i++)
-        in.crls[i] = (attest_blob){fcrl[i].data, fcrl[i].len, crls[i]};
-    in.ncrls = ncrls;
-    in.time = when;
-
-    attest_result res;
-    attest_result_init(&res);
-    attest_verifier_verify(verifier, &in, &res);
-    if (res.status == ATTEST_VALID && policy)
-        attest_policy_apply(policy, &res);
-    if (chain && !amd_chain && res.kind == ATTEST_KIND_SNP)
-        json_array_append_new(res.notes, json_string("--chain holds no self-signed AMD root (ARK): the built-in "
-                                                     "AMD certificates were used"));
-    if (bench > 0)
-        run_bench(verifier, &in, policy, bench, bench_threads, evidence_path, &res);
-    else if (json)
-        print_json(evidence_path, &res, when, policy != NULL);
-    else
-        print_text(evidence_path, &res, when, policy != NULL);
-    rc = res.status == ATTEST_VALID ? 0 : res.status == ATTEST_REFUSED ? 1 : 2;
-    attest_result_clear(&res);
+    attest_inputs in;
+    fill_inputs(&o, &f, &in);
+    in.allow_unattested = in.allow_unattested || attest_policy_allows_unattested(policy);
+    rc = verify_and_report(&o, verifier, amd_chain, &in, policy);
 out:
     attest_policy_free(policy);
     attest_verifier_free(verifier);
-    free(ev.data);
-    free(fv.data);
-    free(fc.data);
-    free(fr.data);
-    free(ft.data);
-    free(ftc.data);
-    free(fq.data);
-    free(fqc.data);
-    free(fp.data);
-    for (size_t i = 0; i < ncrls; i++)
-        free(fcrl[i].data);
+    free_inputs(&f);
     return rc;
 }
 

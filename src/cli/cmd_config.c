@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "cli/commands.h"
+#include "cli/run_config.h"
 #include "config/enarx_config.h"
 
 int cmd_config(int argc, char **argv);
@@ -135,9 +136,11 @@ static int config_check(int argc, char **argv)
 {
     if (wants_help(argc, argv)) {
         printf("Usage: enarx config check [FILE]\n\n"
-               "Checks FILE (default ./" CONFIG_FILE ") against the Enarx.toml schema. If it is\n"
-               "valid, shows the workload's arguments, environment and files (fd by fd) and\n"
-               "exits 0; otherwise prints FILE:LINE:COLUMN and the problem, and exits 2.\n");
+               "Checks FILE (default ./" CONFIG_FILE ") against the Enarx.toml schema, and that\n"
+               "the trust-anchor files it names (ca = ...) are regular files `enarx run` can\n"
+               "read. If it is valid, shows the workload's arguments, environment and files\n"
+               "(fd by fd) and exits 0; otherwise prints FILE:LINE:COLUMN and the problem, and\n"
+               "exits 2.\n");
         return 0;
     }
     if (argc > 2) {
@@ -149,6 +152,16 @@ static int config_check(int argc, char **argv)
     enarx_config *c = enarx_config_read_file(path, &err);
     if (!c) {
         fprintf(stderr, "enarx config check: %s\n", err.message);
+        return 2;
+    }
+    /* The trust-anchor files it names must be readable as `enarx run` reads them. */
+    run_config anchors = {0};
+    char why[1024];
+    int rc = run_config_read_anchors(path, c, &anchors, why, sizeof why);
+    run_config_free(&anchors);
+    if (rc) {
+        fprintf(stderr, "enarx config check: %s\n", why);
+        enarx_config_free(c);
         return 2;
     }
     printf("%s: valid\n", path);

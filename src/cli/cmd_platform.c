@@ -6,6 +6,7 @@
 #include <sys/utsname.h>
 #include <unistd.h>
 
+#include "abi/version.h"
 #include "backend/backend.h"
 #include "cli/commands.h"
 
@@ -40,31 +41,62 @@ static void system_info(char *out, size_t len)
         snprintf(out, len, "unknown");
 }
 
-static void print_text(void)
+/* Every backend's checks, probed once; the default is the first available
+ * one, in backend_all's order of preference (as backend_select chooses). */
+#define SURVEY_MAX 8
+typedef struct platform_survey {
+    size_t count;
+    const backend *chosen;
+    struct {
+        const backend *b;
+        bool available;
+        backend_report report;
+    } entry[SURVEY_MAX];
+} platform_survey;
+
+static platform_survey *survey(void)
 {
+    platform_survey *s = calloc(1, sizeof *s);
+    for (size_t i = 0; s && backend_all[i] && s->count < SURVEY_MAX; i++) {
+        const backend *b = backend_all[i];
+        bool available = backend_available(b, &s->entry[s->count].report);
+        s->entry[s->count].b = b;
+        s->entry[s->count++].available = available;
+        if (available && !s->chosen)
+            s->chosen = b;
+    }
+    if (!s)
+        fprintf(stderr, "enarx platform info: out of memory\n");
+    return s;
+}
+
+static int print_text(void)
+{
+    platform_survey *s = survey();
+    if (!s)
+        return 1;
     bool color = isatty(1);
     const char *ok = color ? "\033[32m✔\033[0m" : "✔";
     const char *bad = color ? "\033[31m✗\033[0m" : "✗";
     char sys[512];
     system_info(sys, sizeof sys);
     printf("Enarx version %s\nSystem Info: %s\n", ENARX_VERSION, sys);
-    const backend *chosen = NULL;
-    for (size_t i = 0; backend_all[i]; i++) {
-        const backend *b = backend_all[i];
-        backend_report r;
-        bool available = backend_available(b, &r);
-        if (available && !chosen)
-            chosen = b;
+    for (size_t i = 0; i < s->count; i++) {
+        const backend *b = s->entry[i].b;
+        const backend_report *r = &s->entry[i].report;
+        bool available = s->entry[i].available;
         printf("%s Backend: %s (%s)\n", available ? ok : bad, b->name, b->summary);
-        for (size_t k = 0; k < r.count; k++) {
-            const backend_check *c = &r.checks[k];
+        for (size_t k = 0; k < r->count; k++) {
+            const backend_check *c = &r->checks[k];
             printf("%*s%s %s%s%s\n", 2 + 2 * c->depth, "", c->pass ? ok : bad, c->name,
                    c->info[0] ? ": " : "", c->info);
         }
-        if (!available && r.hint[0])
-            printf("\n  %s\n\n", r.hint);
+        if (!available && r->hint[0])
+            printf("\n  %s\n\n", r->hint);
     }
-    printf("Default backend: %s\n", chosen ? chosen->name : "none");
+    printf("Default backend: %s\n", s->chosen ? s->chosen->name : "none");
+    free(s);
+    return 0;
 }
 
 /* Checks nest by depth, as upstream's JSON does: each datum holds its sub-checks. */
@@ -96,29 +128,29 @@ static json_t *checks_json(const backend_report *r, size_t *k, int depth)
 
 static int print_json(void)
 {
+    platform_survey *s = survey();
+    if (!s)
+        return 1;
     char sys[512];
     system_info(sys, sizeof sys);
     json_t *root = json_object();
     json_object_set_new(root, "version", json_string(ENARX_VERSION));
     json_object_set_new(root, "system_info", json_string(sys));
     json_t *list = json_array();
-    const backend *chosen = NULL;
-    for (size_t i = 0; backend_all[i]; i++) {
-        const backend *b = backend_all[i];
-        backend_report r;
-        bool available = backend_available(b, &r);
-        if (available && !chosen)
-            chosen = b;
+    for (size_t i = 0; i < s->count; i++) {
+        const backend_report *r = &s->entry[i].report;
+        bool available = s->entry[i].available;
         json_t *entry = json_object();
-        json_object_set_new(entry, "backend", json_string(b->name));
+        json_object_set_new(entry, "backend", json_string(s->entry[i].b->name));
         json_object_set_new(entry, "available", json_boolean(available));
         size_t k = 0;
-        json_object_set_new(entry, "data", checks_json(&r, &k, 0));
-        json_object_set_new(entry, "hint", available || !r.hint[0] ? json_null() : json_string(r.hint));
+        json_object_set_new(entry, "data", checks_json(r, &k, 0));
+        json_object_set_new(entry, "hint", available || !r->hint[0] ? json_null() : json_string(r->hint));
         json_array_append_new(list, entry);
     }
     json_object_set_new(root, "backends", list);
-    json_object_set_new(root, "default", chosen ? json_string(chosen->name) : json_null());
+    json_object_set_new(root, "default", s->chosen ? json_string(s->chosen->name) : json_null());
+    free(s);
     char *text = json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
     json_decref(root);
     if (!text)
@@ -152,8 +184,5 @@ int cmd_platform(int argc, char **argv)
             return 2;
         }
     }
-    if (json)
-        return print_json();
-    print_text();
-    return 0;
+    return json ? print_json() : print_text();
 }

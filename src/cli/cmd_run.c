@@ -11,16 +11,16 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "abi/workload_stream.h"
 #include "backend/backend.h"
 #include "backend/workload_stream.h"
 #include "cli/commands.h"
 #include "cli/log.h"
+#include "cli/preopen_check.h"
 #include "cli/run_config.h"
-#include "exec/stream_format.h"
+#include "common/file.h"
 
 int cmd_run(int argc, char **argv);
-
-#define MAX_DEV_OPTIONS 4096
 
 /* --dir and --env values point into argv. Their lists are allocated on the
  * first such option, sized by argc: a fixed 2 x 4096-entry array here would
@@ -36,6 +36,7 @@ typedef struct run_options {
     const char *module;
     char **args;
     int arg_count;
+    const char *signatures;
 } run_options;
 
 static void usage(FILE *out)
@@ -53,6 +54,8 @@ static void usage(FILE *out)
             "  --wasmcfgfile <FILE>   Enarx.toml: the workload's files, args and env\n"
             "                         [env: ENARX_WASMCFGFILE]; without it: stdin, stdout, stderr\n"
             "  --log-level <LEVEL>    error, warn, info, debug or trace [env: ENARX_LOG]\n"
+            "  --signatures <FILE>    sev: the ID block and its signatures (`enarx sign`) for the\n"
+            "                         launch, so that the report names the signer\n"
             "  -h, --help             this help\n"
             "\n"
             "Development options (wasmtime-style; not part of the workload's identity):\n"
@@ -139,7 +142,7 @@ static int parse(int argc, char **argv, run_options *o)
         if (arg[0] != '-' || arg[1] == 0)
             break;
         static const char *const names[] = {"--backend", "--wasmcfgfile", "--dir", "--env",
-                                            "--argv0", "--log-level", "--log-filter"};
+                                            "--argv0", "--log-level", "--log-filter", "--signatures"};
         bool matched = false;
         const char *value = NULL;
         size_t which;
@@ -157,17 +160,16 @@ static int parse(int argc, char **argv, run_options *o)
         case 1: o->config = value; break;
         case 2:
         case 3:
-            if ((which == 2 ? o->dir_count : o->env_count) >= MAX_DEV_OPTIONS)
-                return usage_error("too many %s options", names[which]);
             if (which == 3 && (!strchr(value, '=') || value[0] == '='))
                 return usage_error("--env %s: expected NAME=VALUE", value);
             if (which == 2 ? push_option(&o->dirs, &o->dir_count, argc, value)
                            : push_option(&o->env, &o->env_count, argc, value)) {
-                cli_log(CLI_LOG_ERROR, "out of memory");
+                cli_log(ENARX_LOG_ERROR, "out of memory");
                 return 1;
             }
             break;
         case 4: o->argv0 = value; break;
+        case 7: o->signatures = value; break;
         default: {
             int level = cli_log_parse(value);
             if (level < 0)
@@ -189,132 +191,199 @@ static int open_module(const char *path, int *fd_out, uint64_t *size_out)
 {
     if (!path)
         return 2;
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) {
-        cli_log(CLI_LOG_ERROR, "cannot open module '%s': %s", path, strerror(errno));
-        return 2;
-    }
-    struct stat st;
-    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-        cli_log(CLI_LOG_ERROR, "module '%s' is not a regular file", path);
-        close(fd);
+    char why[256];
+    int fd;
+    uint64_t size;
+    if (file_open_regular(path, &fd, &size, why, sizeof why) != FILE_OK) {
+        cli_log(ENARX_LOG_ERROR, "module '%s': %s", path, why);
         return 2;
     }
     uint8_t head[8];
     ssize_t n = pread(fd, head, sizeof head, 0);
     if (n < 8 || memcmp(head, "\0asm", 4) != 0) {
-        cli_log(CLI_LOG_ERROR, "'%s' is not a WebAssembly module (it does not start with \"\\0asm\")", path);
+        cli_log(ENARX_LOG_ERROR, "'%s' is not a WebAssembly module (it does not start with \"\\0asm\")", path);
         close(fd);
         return 2;
     }
     if (head[4] != 1 || head[5] != 0 || head[6] != 0 || head[7] != 0) {
-        cli_log(CLI_LOG_ERROR, "'%s' is a WebAssembly %s, not a core module (version 1)", path,
+        cli_log(ENARX_LOG_ERROR, "'%s' is a WebAssembly %s, not a core module (version 1)", path,
                 head[6] == 1 ? "component" : "binary of an unknown version");
         close(fd);
         return 2;
     }
-    if ((uint64_t)st.st_size > WL_MAX_MODULE) {
-        cli_log(CLI_LOG_ERROR, "module '%s' is %lld bytes; the largest a Keep accepts is %u", path,
-                (long long)st.st_size, WL_MAX_MODULE);
-        close(fd);
-        return 2;
-    }
     *fd_out = fd;
-    *size_out = (uint64_t)st.st_size;
+    *size_out = size;
     return 0;
 }
 
-/* --dir HOST[::GUEST] -> DIR frame, after checking HOST is a directory. */
-static int write_dir(wl_writer *w, const char *spec)
+/* --dir HOST[::GUEST]: checks HOST is a directory; the guest path points
+ * into spec, the host path is a copy (freed by the caller). */
+static int parse_dir(const char *spec, wl_request_dir *out)
 {
-    char host[PATH_MAX];
     const char *sep = strstr(spec, "::");
     size_t host_len = sep ? (size_t)(sep - spec) : strlen(spec);
     const char *guest = sep ? sep + 2 : spec;
-    if (host_len == 0 || host_len >= sizeof host || !*guest || strlen(guest) > WL_MAX_NAME) {
-        cli_log(CLI_LOG_ERROR, "--dir %s: expected HOST[::GUEST] with non-empty paths", spec);
+    if (host_len == 0 || !*guest) {
+        cli_log(ENARX_LOG_ERROR, "--dir %s: expected HOST[::GUEST] with non-empty paths", spec);
         return 2;
     }
-    memcpy(host, spec, host_len);
-    host[host_len] = 0;
+    char *host = strndup(spec, host_len);
+    if (!host) {
+        cli_log(ENARX_LOG_ERROR, "out of memory");
+        return 1;
+    }
     struct stat st;
+    errno = 0;
     if (stat(host, &st) != 0 || !S_ISDIR(st.st_mode)) {
-        cli_log(CLI_LOG_ERROR, "--dir %s: '%s' is not a directory%s%s", spec, host,
-                errno ? ": " : "", errno ? strerror(errno) : "");
+        cli_log(ENARX_LOG_ERROR, "--dir %s: '%s' is not a directory%s%s", spec, host, errno ? ": " : "",
+                errno ? strerror(errno) : "");
+        free(host);
         return 2;
     }
-    return wl_write_pair(w, WL_DIR, host, guest, strlen(guest)) == 0 ? 0 : 1;
+    char why[PATH_MAX + 512];
+    if (preopen_check(host, why, sizeof why) != 0) {
+        cli_log(ENARX_LOG_ERROR, "--dir %s: %s", spec, why);
+        free(host);
+        return 2;
+    }
+    *out = (wl_request_dir){host, guest};
+    return 0;
 }
 
+static void free_dirs(wl_request_dir *dirs, size_t count)
+{
+    for (size_t i = 0; dirs && i < count; i++)
+        free((char *)dirs[i].host_path);
+    free(dirs);
+}
+
+/* The request's problem in the words of the options and files it came from. */
+static void report_problem(const run_options *o, const run_config *cfg, const wl_problem *p)
+{
+    unsigned long long v = (unsigned long long)p->value, limit = (unsigned long long)p->limit;
+    const char *config = o->config ? o->config : "Enarx.toml";
+    const char *env = o->env && p->index < o->env_count ? o->env[p->index] : "";
+    const char *dir = o->dirs && p->index < o->dir_count ? o->dirs[p->index] : "";
+    switch (p->part) {
+    case WL_PART_MODULE:
+        cli_log(ENARX_LOG_ERROR, "module '%s' is %llu bytes; the largest a Keep accepts is %llu", o->module, v,
+                limit);
+        break;
+    case WL_PART_ARGV0:
+        if (limit == 0)
+            cli_log(ENARX_LOG_ERROR, "--argv0 must not be empty");
+        else
+            cli_log(ENARX_LOG_ERROR, "--argv0 is %llu bytes long; the limit is %llu bytes", v, limit);
+        break;
+    case WL_PART_ARG:
+        cli_log(ENARX_LOG_ERROR, "argument %zu after the module is %llu bytes long; one argument may be at "
+                "most %llu bytes", p->index + 1, v, limit);
+        break;
+    case WL_PART_ENV:
+        cli_log(ENARX_LOG_ERROR, "--env %.40s...: %llu bytes; one environment entry may be at most %llu bytes",
+                env, v, limit);
+        break;
+    case WL_PART_STRINGS:
+    case WL_PART_STRINGS_BYTES:
+        cli_log(ENARX_LOG_ERROR, "the workload would get %llu %s: %d arguments after the module, %zu --env, "
+                "%zu from %s's args and env; a workload takes at most %llu", v,
+                p->part == WL_PART_STRINGS ? "arguments and environment entries"
+                                           : "bytes of arguments and environment",
+                o->arg_count, o->env_count, cfg->strings, config, limit);
+        break;
+    case WL_PART_DIRS:
+        cli_log(ENARX_LOG_ERROR, "--dir given %llu times; a workload takes at most %llu directories", v, limit);
+        break;
+    case WL_PART_DIR_HOST:
+    case WL_PART_DIR_GUEST:
+        cli_log(ENARX_LOG_ERROR, "--dir %s: the %s path is %llu bytes long; the limit is %llu bytes", dir,
+                p->part == WL_PART_DIR_HOST ? "host" : "guest", v, limit);
+        break;
+    case WL_PART_MODULE_NAME:
+    case WL_PART_CONFIG_NAME:
+        cli_log(ENARX_LOG_ERROR, "the path '%.60s...' is %llu bytes long; the limit is %llu bytes",
+                p->part == WL_PART_MODULE_NAME ? o->module : config, v, limit);
+        break;
+    default: /* the config and its files were checked when they were read */
+        cli_log(ENARX_LOG_ERROR, "%s: the workload breaks a limit of the Keep's input (%llu, limit %llu)", config,
+                v, limit);
+    }
+}
+
+/* Everything the exec needs, in one request: checked against the format's
+ * limits (so that mistakes are told in the user's words), then written. */
 static int build_stream(const run_options *o, int module_fd, uint64_t module_size,
                         const run_config *cfg, int *stream_fd)
 {
-    int fd = memfd_create("enarx-workload", MFD_CLOEXEC);
-    if (fd < 0) {
-        cli_log(CLI_LOG_ERROR, "memfd_create: %s", strerror(errno));
+    wl_request_dir *dirs = o->dir_count ? calloc(o->dir_count, sizeof *dirs) : NULL;
+    wl_request_file *files = cfg->file_count ? calloc(cfg->file_count, sizeof *files) : NULL;
+    if ((o->dir_count && !dirs) || (cfg->file_count && !files)) {
+        free(dirs);
+        free(files);
+        cli_log(ENARX_LOG_ERROR, "out of memory");
         return 1;
     }
-    char err[512] = "";
-    wl_writer w = {fd, err, sizeof err};
-    int rc = 1;
-    uint8_t level = (uint8_t)cli_log_get();
-    if (wl_write_magic(&w) || wl_write_frame(&w, WL_LOG_LEVEL, &level, 1) ||
-        wl_write_string(&w, WL_MODULE_NAME, o->module) ||
-        wl_write_module_fd(&w, module_fd, module_size, o->module))
-        goto failed;
-    if (cfg->text && (wl_write_frame(&w, WL_CONFIG, cfg->text, cfg->size) ||
-                      wl_write_string(&w, WL_CONFIG_NAME, o->config)))
-        goto failed;
     for (size_t i = 0; i < cfg->file_count; i++)
-        if (wl_write_pair(&w, WL_FILE, cfg->files[i].name, cfg->files[i].data, cfg->files[i].size))
-            goto failed;
-    if (o->argv0 && wl_write_string(&w, WL_ARGV0, o->argv0))
-        goto failed;
-    for (size_t i = 0; i < o->dir_count; i++) {
-        int r = write_dir(&w, o->dirs[i]);
-        if (r) {
-            rc = r;
-            goto failed;
-        }
+        files[i] = (wl_request_file){cfg->files[i].name, cfg->files[i].data, cfg->files[i].size};
+    size_t parsed = 0;
+    int rc = 0;
+    for (; parsed < o->dir_count && rc == 0; parsed++)
+        rc = parse_dir(o->dirs[parsed], &dirs[parsed]);
+    wl_request req = {
+        .module_fd = module_fd, .module_size = module_size, .module_name = o->module,
+        .config = cfg->text, .config_size = cfg->size,
+        .config_name = cfg->text ? o->config : NULL,
+        .config_strings = cfg->strings, .config_strings_bytes = cfg->strings_bytes,
+        .argv0 = o->argv0, .args = (const char *const *)o->args, .arg_count = (size_t)o->arg_count,
+        .env = o->env, .env_count = o->env_count, .dirs = dirs, .dir_count = o->dir_count,
+        .files = files, .file_count = cfg->file_count, .log_level = cli_log_get(),
+    };
+    wl_problem problem;
+    if (rc == 0 && wl_request_check(&req, &problem) != 0) {
+        report_problem(o, cfg, &problem);
+        rc = 2;
     }
-    for (size_t i = 0; i < o->env_count; i++)
-        if (wl_write_string(&w, WL_ENV, o->env[i]))
-            goto failed;
-    for (int i = 0; i < o->arg_count; i++) {
-        if (strlen(o->args[i]) > WL_MAX_STRING) {
-            cli_log(CLI_LOG_ERROR, "argument %d is longer than %u bytes", i + 1, WL_MAX_STRING);
-            rc = 2;
-            goto failed;
-        }
-        if (wl_write_string(&w, WL_ARG, o->args[i]))
-            goto failed;
+    int fd = -1;
+    if (rc == 0 && (fd = memfd_create("enarx-workload", MFD_CLOEXEC)) < 0) {
+        cli_log(ENARX_LOG_ERROR, "memfd_create: %s", strerror(errno));
+        rc = 1;
     }
-    if (wl_write_end(&w) || lseek(fd, 0, SEEK_SET) != 0)
-        goto failed;
-    *stream_fd = fd;
-    return 0;
-failed:
-    if (err[0])
-        cli_log(CLI_LOG_ERROR, "%s", err);
-    close(fd);
+    char err[512];
+    if (rc == 0 && wl_stream_write(&req, fd, err, sizeof err) != 0) {
+        cli_log(ENARX_LOG_ERROR, "%s", err);
+        rc = 1;
+    } else if (rc == 0 && lseek(fd, 0, SEEK_SET) != 0) {
+        cli_log(ENARX_LOG_ERROR, "lseek on the workload stream: %s", strerror(errno));
+        rc = 1;
+    }
+    free_dirs(dirs, parsed);
+    free(files);
+    if (rc != 0 && fd >= 0)
+        close(fd);
+    if (rc == 0)
+        *stream_fd = fd;
     return rc;
 }
 
 /* Launching is its own function so that its PATH_MAX buffer and the
  * launcher's frames are not stacked on top of backend selection's: each 4 KiB
  * of stack depth is one more page fault for every `enarx run`. */
-static int __attribute__((noinline)) launch(const backend *b, int stream_fd)
+static int __attribute__((noinline)) launch(const backend *b, int stream_fd, const char *signatures)
 {
     char err[1024];
     char exec_path[PATH_MAX];
     if (backend_exec_path(exec_path, sizeof exec_path, err, sizeof err) != 0) {
-        cli_log(CLI_LOG_ERROR, "%s", err);
+        cli_log(ENARX_LOG_ERROR, "%s", err);
         return 1;
     }
-    backend_launch l = {.stream_fd = stream_fd, .exec_path = exec_path, .log_level = cli_log_get()};
+    if (signatures && strcmp(b->name, "sev") != 0)
+        cli_log(ENARX_LOG_WARN, "--signatures %s: only an SEV-SNP Keep is signed; the %s backend ignores it",
+                signatures, b->name);
+    backend_launch l = {.stream_fd = stream_fd, .exec_path = exec_path, .log_level = cli_log_get(),
+                        .signatures = signatures};
     int status = b->launch(&l, err, sizeof err);
     if (status < 0) {
-        cli_log(CLI_LOG_ERROR, "%s", err);
+        cli_log(ENARX_LOG_ERROR, "%s", err);
         return 1;
     }
     return status;
@@ -325,9 +394,9 @@ static const backend *__attribute__((noinline)) select_backend(const char *name)
     char err[1024];
     const backend *b = backend_select(name, err, sizeof err);
     if (!b)
-        cli_log(CLI_LOG_ERROR, "%s", err);
+        cli_log(ENARX_LOG_ERROR, "%s", err);
     else
-        cli_log(CLI_LOG_INFO, "backend: %s", b->name);
+        cli_log(ENARX_LOG_INFO, "backend: %s", b->name);
     return b;
 }
 
@@ -353,7 +422,7 @@ static int run(const run_options *o)
     run_config_free(&cfg);
     if (rc)
         return rc;
-    rc = launch(b, stream_fd);
+    rc = launch(b, stream_fd, o->signatures);
     close(stream_fd);
     return rc;
 }

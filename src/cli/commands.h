@@ -11,9 +11,10 @@ typedef struct cli_command {
     int (*main)(int argc, char **argv);
 } cli_command;
 
-#define ENARX_VERSION "0.1.0"
-
 int cmd_attest(int argc, char **argv);
 int cmd_unstable(int argc, char **argv);
+int cmd_key(int argc, char **argv);
+int cmd_sign(int argc, char **argv);
+int cmd_keep(int argc, char **argv);
 
 #endif

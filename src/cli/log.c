@@ -5,19 +5,19 @@
 #include <string.h>
 #include <strings.h>
 
-static int level = CLI_LOG_WARN;
+static int level = ENARX_LOG_WARN;
 
 int cli_log_parse(const char *text)
 {
-    static const char *const names[] = {"error", "warn", "info", "debug", "trace"};
+    static const char *const names[ENARX_LOG_LEVEL_COUNT] = ENARX_LOG_LEVEL_NAMES;
     /* accept upstream's filter syntax "target=level,..." by taking the last level */
     const char *eq = strrchr(text, '=');
     const char *name = eq ? eq + 1 : text;
-    for (int i = 0; i < 5; i++)
+    for (int i = 0; i < ENARX_LOG_LEVEL_COUNT; i++)
         if (strcasecmp(name, names[i]) == 0)
             return i;
     if (strcasecmp(name, "warning") == 0)
-        return CLI_LOG_WARN;
+        return ENARX_LOG_WARN;
     return -1;
 }
 

@@ -3,7 +3,7 @@
 #ifndef CLI_LOG_H
 #define CLI_LOG_H
 
-enum { CLI_LOG_ERROR, CLI_LOG_WARN, CLI_LOG_INFO, CLI_LOG_DEBUG, CLI_LOG_TRACE };
+#include "abi/log_level.h"
 
 /* Parses a level name (or upstream-style filter such as "enarx=debug");
  * returns the level or -1. */

@@ -2,19 +2,25 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "abi/version.h"
 #include "cli/commands.h"
 
 int cmd_config(int argc, char **argv);
 int cmd_run(int argc, char **argv);
 int cmd_platform(int argc, char **argv);
+int cmd_oci(int argc, char **argv);
 
 static const cli_command commands[] = {
     {"config", "create or check an Enarx.toml (init, check)", cmd_config},
     /* Subcommands register here as they land: {"run", "...", cmd_run}, */
     {"run", "run a WebAssembly module in a Keep", cmd_run},
     {"platform", "what this machine offers: `enarx platform info`", cmd_platform},
-    {"attest", "verify attestation evidence (SEV-SNP, SGX, TDX)", cmd_attest},
+    {"attest", "verify attestation evidence (SEV-SNP, SGX, TDX, RA-TLS certificates)", cmd_attest},
+    {"keep", "about this build's Keep: `enarx keep measure`", cmd_keep},
+    {"key", "SEV-SNP ID and author keys: `enarx key sev create|digest|sign`", cmd_key},
+    {"sign", "sign this build's SEV-SNP Keep (an ID block) for `enarx run --signatures`", cmd_sign},
     {"unstable", "commands that may change: exec (run a static ELF in a Keep)", cmd_unstable},
+    {"oci", "the OCI runtime for podman, containerd, Kubernetes (enarx-oci)", cmd_oci},
     {NULL, NULL, NULL},
 };
 

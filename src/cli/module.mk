@@ -23,3 +23,9 @@ $(BUILD)/bin/enarx: $$(ENARX_OBJS) $$(ENARX_LIBS)
 	@test -x $@
 
 ALL_TARGETS += $(BUILD)/bin/enarx
+
+# libFuzzer target for the mount-table parser of the preopen checks.
+$(BUILD)/fuzz/mountinfo: tests/fuzz/mountinfo.c src/cli/preopen_check.c src/cli/preopen_check.h src/config/preopen_fs.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -fsanitize=fuzzer,address,undefined $(filter %.c,$^) -o $@
+FUZZ_TARGETS += $(BUILD)/fuzz/mountinfo

@@ -1,56 +1,17 @@
 #include "cli/run_config.h"
 
-#include <errno.h>
+#include <limits.h>
 #include <stdbool.h>
-#include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <unistd.h>
 
+#include "abi/workload_stream.h"
 #include "cli/log.h"
+#include "cli/preopen_check.h"
+#include "common/file.h"
 #include "config/enarx_config.h"
-#include "exec/stream_format.h"
-
-static int read_file(const char *path, size_t limit, uint8_t **data, size_t *size)
-{
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) {
-        cli_log(CLI_LOG_ERROR, "cannot open '%s': %s", path, strerror(errno));
-        return 2;
-    }
-    struct stat st;
-    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-        cli_log(CLI_LOG_ERROR, "'%s' is not a regular file", path);
-        close(fd);
-        return 2;
-    }
-    if ((uint64_t)st.st_size > limit) {
-        cli_log(CLI_LOG_ERROR, "'%s' is %lld bytes; the limit is %zu", path, (long long)st.st_size, limit);
-        close(fd);
-        return 2;
-    }
-    uint8_t *buf = malloc((size_t)st.st_size + 1);
-    size_t got = 0;
-    while (buf && got < (size_t)st.st_size) {
-        ssize_t n = read(fd, buf + got, (size_t)st.st_size - got);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0)
-            break;
-        got += (size_t)n;
-    }
-    close(fd);
-    if (!buf || got != (size_t)st.st_size) {
-        cli_log(CLI_LOG_ERROR, "cannot read '%s'", path);
-        free(buf);
-        return 2;
-    }
-    buf[got] = 0;
-    *data = buf;
-    *size = got;
-    return 0;
-}
 
 static bool already_sent(const run_config *cfg, const char *name)
 {
@@ -60,8 +21,42 @@ static bool already_sent(const run_config *cfg, const char *name)
     return false;
 }
 
-/* Trust anchors named by path travel with the workload as FILE frames. */
-static int gather_anchor_files(const char *path, const enarx_config *c, run_config *out)
+/* Reads one anchor file into out->files. */
+static int read_anchor_file(const char *path, const enarx_file *f, const enarx_trust_anchor *ca, run_config *out,
+                            char *why, size_t why_size)
+{
+    char resolved[4096];
+    if (!enarx_config_resolve_path(path, ca->value, resolved, sizeof resolved)) {
+        snprintf(why, why_size, "%s:%u:%u: ca = \"%s\": path too long", path, ca->line, ca->column, ca->value);
+        return 2;
+    }
+    cli_log(ENARX_LOG_DEBUG, "trust anchors for %s from %s", f->name, resolved);
+    char problem[256];
+    file_contents fc;
+    if (file_read_all(resolved, WL_MAX_FILE, 0, &fc, problem, sizeof problem) != FILE_OK) {
+        /* Name the file as written, and where it was looked for if that differs. */
+        bool same = strcmp(resolved, ca->value) == 0;
+        snprintf(why, why_size, "%s:%u:%u: ca = \"%s\"%s%s%s: %s", path, ca->line, ca->column, ca->value,
+                 same ? "" : " (", same ? "" : resolved, same ? "" : ")", problem);
+        return 2;
+    }
+    run_config_file *grown = realloc(out->files, (out->file_count + 1) * sizeof *grown);
+    if (grown)
+        out->files = grown;
+    char *name = grown ? strdup(ca->value) : NULL;
+    if (!name) {
+        file_contents_free(&fc);
+        snprintf(why, why_size, "out of memory");
+        return 1;
+    }
+    run_config_file *slot = &out->files[out->file_count++];
+    slot->name = name;
+    slot->data = fc.data;
+    slot->size = fc.size;
+    return 0;
+}
+
+int run_config_read_anchors(const char *path, const enarx_config *c, run_config *out, char *why, size_t why_size)
 {
     for (size_t i = 0; i < c->file_count; i++) {
         const enarx_file *f = &c->files[i];
@@ -73,37 +68,43 @@ static int gather_anchor_files(const char *path, const enarx_config *c, run_conf
             if (ca[k].is_pem || already_sent(out, ca[k].value))
                 continue;
             if (out->file_count >= WL_MAX_FILES) {
-                cli_log(CLI_LOG_ERROR, "%s: more than %u trust anchor files", path, WL_MAX_FILES);
+                snprintf(why, why_size, "%s: more than %u trust anchor files", path, WL_MAX_FILES);
                 return 2;
             }
-            char resolved[4096];
-            if (!enarx_config_resolve_path(path, ca[k].value, resolved, sizeof resolved)) {
-                cli_log(CLI_LOG_ERROR, "%s:%u:%u: path too long", path, ca[k].line, ca[k].column);
-                return 2;
-            }
-            uint8_t *data;
-            size_t size;
-            cli_log(CLI_LOG_DEBUG, "trust anchors for %s from %s", f->name, resolved);
-            if (read_file(resolved, WL_MAX_FILE, &data, &size) != 0) {
-                cli_log(CLI_LOG_ERROR, "%s:%u:%u: the trust anchor file above cannot be used", path, ca[k].line,
-                        ca[k].column);
-                return 2;
-            }
-            run_config_file *grown = realloc(out->files, (out->file_count + 1) * sizeof *grown);
-            char *name = strdup(ca[k].value);
-            if (!grown || !name) {
-                free(data);
-                free(name);
-                if (grown)
-                    out->files = grown;
-                cli_log(CLI_LOG_ERROR, "out of memory");
-                return 1;
-            }
-            out->files = grown;
-            out->files[out->file_count++] = (run_config_file){name, data, size};
+            int rc = read_anchor_file(path, f, &ca[k], out, why, why_size);
+            if (rc)
+                return rc;
         }
     }
     return 0;
+}
+
+/* dir entries: no pseudo file system (a missing directory is left to the
+ * exec, which reports it when it opens it). */
+static int check_preopens(const char *path, const enarx_config *c)
+{
+    for (size_t i = 0; i < c->file_count; i++) {
+        const enarx_file *f = &c->files[i];
+        char dir[4096], why[PATH_MAX + 512];
+        struct stat st;
+        if (f->kind != ENARX_FILE_DIR || !enarx_config_resolve_path(path, f->host, dir, sizeof dir) ||
+            stat(dir, &st) != 0 || !S_ISDIR(st.st_mode))
+            continue;
+        if (preopen_check(dir, why, sizeof why) != 0) {
+            cli_log(ENARX_LOG_ERROR, "%s:%u:%u: %s", path, f->line, f->column, why);
+            return 2;
+        }
+    }
+    return 0;
+}
+
+static void count_strings(const enarx_config *c, run_config *out)
+{
+    out->strings = c->arg_count + c->env_count;
+    for (size_t i = 0; i < c->arg_count; i++)
+        out->strings_bytes += strlen(c->args[i]) + 1;
+    for (size_t i = 0; i < c->env_count; i++)
+        out->strings_bytes += strlen(c->env[i].name) + 1 + strlen(c->env[i].value) + 1;
 }
 
 int run_config_load(const char *path, run_config *out)
@@ -111,25 +112,32 @@ int run_config_load(const char *path, run_config *out)
     memset(out, 0, sizeof *out);
     if (!path)
         return 0;
-    uint8_t *text;
-    size_t size;
-    int rc = read_file(path, WL_MAX_CONFIG, &text, &size);
-    if (rc)
-        return rc;
-    out->text = (char *)text;
-    out->size = size;
+    char why[1024];
+    file_contents text;
+    if (file_read_all(path, WL_MAX_CONFIG, 0, &text, why, sizeof why) != FILE_OK) {
+        cli_log(ENARX_LOG_ERROR, "config file '%s': %s", path, why);
+        return 2;
+    }
+    out->text = (char *)text.data;
+    out->size = text.size;
     /* Check it here too, so that a mistake is reported before a Keep starts. */
     enarx_config_error err;
     enarx_config *c = enarx_config_parse(out->text, out->size, path, &err);
     if (!c) {
-        cli_log(CLI_LOG_ERROR, "%s", err.message);
+        cli_log(ENARX_LOG_ERROR, "%s", err.message);
         run_config_free(out);
         return 2;
     }
     if (c->has_steward)
-        cli_log(CLI_LOG_WARN, "%s: steward %s: Steward certificates are not supported yet; "
+        cli_log(ENARX_LOG_WARN, "%s: steward %s: Steward certificates are not supported yet; "
                 "TLS listeners present a self-signed certificate", path, c->steward.text);
-    rc = gather_anchor_files(path, c, out);
+    count_strings(c, out);
+    int rc = check_preopens(path, c);
+    if (rc == 0) {
+        rc = run_config_read_anchors(path, c, out, why, sizeof why);
+        if (rc)
+            cli_log(ENARX_LOG_ERROR, "%s", why);
+    }
     enarx_config_free(c);
     if (rc)
         run_config_free(out);

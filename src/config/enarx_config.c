@@ -3,12 +3,13 @@
 #include "config/enarx_config.h"
 
 #include <arpa/inet.h>
-#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "abi/workload_stream.h"
+#include "common/file.h"
 #include "config/toml.h"
 
 /* ---------------------------------------------------------------------------
@@ -451,18 +452,42 @@ static bool check_keys(checker *c, const toml_value *table, const char *context,
 /* ---------------------------------------------------------------------------
  * The sections. */
 
+/* Arguments and environment entries travel to the workload under the limits
+ * of abi/workload_stream.h, whichever way they come: here they are checked
+ * where the user can see which entry is at fault. */
+static bool string_too_long(checker *c, const toml_value *v, const char *what, size_t len)
+{
+    if (len <= WL_MAX_STRING)
+        return false;
+    FAIL_AT(c, v, "%s: %zu bytes; one argument or environment entry may be at most %u bytes", what, len,
+            WL_MAX_STRING);
+    return true;
+}
+
+static bool too_many_strings(checker *c, const toml_value *v, const char *what, size_t n)
+{
+    if (n <= WL_MAX_STRINGS)
+        return false;
+    FAIL_AT(c, v, "%s: %zu entries; a workload takes at most %u arguments and environment entries together",
+            what, n, WL_MAX_STRINGS);
+    return true;
+}
+
 static bool check_args(checker *c, const toml_value *v)
 {
     if (toml_kind_of(v) != TOML_ARRAY)
         return FAIL_AT(c, v, "args: expected an array of strings, found %s", with_article(v));
     size_t n = toml_array_size(v);
+    if (too_many_strings(c, v, "args", n))
+        return false;
     const char **args = arena_alloc(c->out, (n ? n : 1) * sizeof *args);
     if (!args)
         return fail_oom(c);
     for (size_t i = 0; i < n; i++) {
         char what[32];
         snprintf(what, sizeof what, "args[%zu]", i);
-        if (!(args[i] = get_string(c, toml_array_get(v, i), what, true)))
+        if (!(args[i] = get_string(c, toml_array_get(v, i), what, true)) ||
+            string_too_long(c, toml_array_get(v, i), what, strlen(args[i])))
             return false;
     }
     c->out->pub.args = args;
@@ -475,6 +500,8 @@ static bool check_env(checker *c, const toml_value *v)
     if (toml_kind_of(v) != TOML_TABLE)
         return FAIL_AT(c, v, "env: expected a table of NAME = \"value\", found %s", with_article(v));
     size_t n = toml_table_size(v);
+    if (too_many_strings(c, v, c->out->pub.arg_count ? "args and env" : "env", c->out->pub.arg_count + n))
+        return false;
     enarx_env *env = arena_alloc(c->out, (n ? n : 1) * sizeof *env);
     if (!env)
         return fail_oom(c);
@@ -494,7 +521,8 @@ static bool check_env(checker *c, const toml_value *v)
         env[i].name = arena_strndup(c->out, key, len);
         if (!env[i].name)
             return fail_oom(c);
-        if (!(env[i].value = get_string(c, toml_table_value(v, i), what, true)))
+        if (!(env[i].value = get_string(c, toml_table_value(v, i), what, true)) ||
+            string_too_long(c, toml_table_value(v, i), what, len + 1 + strlen(env[i].value)))
             return false;
     }
     c->out->pub.env = env;
@@ -746,29 +774,19 @@ enarx_config *enarx_config_read_file(const char *path, enarx_config_error *err)
     enarx_config_error scratch = {0};
     checker c = {.filename = path, .err = err ? err : &scratch};
     memset(c.err, 0, sizeof *c.err);
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        fail_at(&c, 0, 0, "cannot open: %s", strerror(errno));
-        return NULL;
-    }
-    char *text = malloc(ENARX_CONFIG_MAX_SIZE + 1);
-    if (!text) {
-        fclose(f);
-        fail_oom(&c);
-        return NULL;
-    }
-    size_t size = fread(text, 1, ENARX_CONFIG_MAX_SIZE + 1, f);
-    bool read_error = ferror(f);
-    int saved = errno;
-    fclose(f);
-    enarx_config *config = NULL;
-    if (read_error)
-        fail_at(&c, 0, 0, "cannot read: %s", strerror(saved));
-    else if (size > ENARX_CONFIG_MAX_SIZE)
+    char why[256];
+    file_contents text;
+    file_status s = file_read_all(path, ENARX_CONFIG_MAX_SIZE, 0, &text, why, sizeof why);
+    if (s == FILE_TOO_LARGE) {
         fail_at(&c, 0, 0, "larger than %d bytes, the limit for an Enarx.toml", ENARX_CONFIG_MAX_SIZE);
-    else
-        config = enarx_config_parse(text, size, path, c.err);
-    free(text);
+        return NULL;
+    }
+    if (s != FILE_OK) {
+        fail_at(&c, 0, 0, "%s", why);
+        return NULL;
+    }
+    enarx_config *config = enarx_config_parse((const char *)text.data, text.size, path, c.err);
+    file_contents_free(&text);
     return config;
 }
 

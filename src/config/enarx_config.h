@@ -105,7 +105,8 @@ typedef struct enarx_config_error {
 enarx_config *enarx_config_parse(const char *text, size_t size, const char *filename,
                                  enarx_config_error *err);
 
-/* Reads at most ENARX_CONFIG_MAX_SIZE bytes from `path` and parses them. */
+/* Reads `path` (a regular file of at most ENARX_CONFIG_MAX_SIZE bytes: a
+ * FIFO or device is refused, never waited on) and parses it. */
 enarx_config *enarx_config_read_file(const char *path, enarx_config_error *err);
 
 /* The configuration of a workload that has no Enarx.toml: files stdin,

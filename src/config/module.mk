@@ -1,6 +1,6 @@
 # src/config: the TOML 1.0 parser (toml.h) and the Enarx.toml schema
-# (enarx_config.h), as $(BUILD)/libconfig.a. Plain C11 + libc, nothing else,
-# so that the Keep's static runtime can link it too.
+# (enarx_config.h), as $(BUILD)/libconfig.a. Plain C11 + libc and src/common
+# (link $(COMMON_LIB) after it), so that the Keep's static runtime can link it too.
 CONFIG_SRCS := $(sort $(wildcard src/config/*.c))
 CONFIG_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(CONFIG_SRCS))
 

@@ -24,6 +24,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/hex.h"
+#include "common/utf8.h"
+
 /* Keeps every line and column count far inside `unsigned`. */
 #define TOML_MAX_DOCUMENT ((size_t)1 << 30)
 /* Tables with more keys than this get a hash index. */
@@ -527,17 +530,6 @@ static bool expect_line_end(parser *p, const char *after)
 /* ---------------------------------------------------------------------------
  * Strings. */
 
-static int hex_value(int c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 static size_t utf8_encode(uint32_t cp, char out[4])
 {
     if (cp < 0x80) {
@@ -569,7 +561,7 @@ static bool parse_unicode_escape(parser *p, strbuf *b)
     size_t digits = peek_at(p, 1) == 'u' ? 4 : 8;
     uint32_t cp = 0;
     for (size_t i = 0; i < digits; i++) {
-        int h = hex_value(peek_at(p, 2 + i));
+        int h = hex_digit_value(peek_at(p, 2 + i));
         if (h < 0) {
             fail(p, p->pos + 2 + i, "escape \\%c needs exactly %zu hexadecimal digits",
                  digits == 4 ? 'u' : 'U', digits);
@@ -860,13 +852,13 @@ static size_t digit_run(const unsigned char *s, size_t n, int base, bool *bad_un
 {
     size_t i = 0;
     while (i < n) {
-        int d = hex_value(s[i]);
+        int d = hex_digit_value(s[i]);
         if (d >= 0 && d < base) {
             i++;
             continue;
         }
         if (s[i] == '_' && i > 0) {
-            int next = i + 1 < n ? hex_value(s[i + 1]) : -1;
+            int next = i + 1 < n ? hex_digit_value(s[i + 1]) : -1;
             if (next >= 0 && next < base) {
                 i++;
                 continue;
@@ -894,7 +886,7 @@ static toml_value *make_integer(parser *p, size_t start, unsigned depth, const u
     for (size_t i = 0; i < n; i++) {
         if (digits[i] == '_')
             continue;
-        uint64_t d = (uint64_t)hex_value(digits[i]);
+        uint64_t d = (uint64_t)hex_digit_value(digits[i]);
         if (magnitude > (limit - d) / (uint64_t)base) {
             size_t shown = p->pos - start > 40 ? 40 : p->pos - start;
             fail(p, start, "integer %.*s does not fit in 64 bits (range -9223372036854775808 to "
@@ -1574,35 +1566,12 @@ static size_t check_text(const unsigned char *s, size_t size, char *why, size_t 
             i++;
             continue;
         }
-        size_t need;
-        unsigned char lo = 0x80, hi = 0xBF; /* allowed range of the second byte */
-        if (c >= 0xC2 && c <= 0xDF) {
-            need = 1;
-        } else if (c >= 0xE0 && c <= 0xEF) {
-            need = 2;
-            if (c == 0xE0)
-                lo = 0xA0; /* overlong */
-            if (c == 0xED)
-                hi = 0x9F; /* surrogates */
-        } else if (c >= 0xF0 && c <= 0xF4) {
-            need = 3;
-            if (c == 0xF0)
-                lo = 0x90;
-            if (c == 0xF4)
-                hi = 0x8F; /* beyond U+10FFFF */
-        } else {
-            need = 0;
-        }
-        bool ok = need > 0 && need < size - i;
-        for (size_t k = 1; ok && k <= need; k++) {
-            unsigned char d = s[i + k];
-            ok = k == 1 ? (d >= lo && d <= hi) : (d >= 0x80 && d <= 0xBF);
-        }
-        if (!ok) {
+        size_t len = utf8_sequence_length(s + i, size - i);
+        if (len == 0) {
             snprintf(why, why_size, "invalid UTF-8 (byte 0x%02X); TOML documents must be UTF-8", c);
             return i;
         }
-        i += need + 1;
+        i += len;
     }
     return size;
 }

@@ -12,14 +12,17 @@
  * While compiling, slot operands are tagged: locals are plain indices, temps
  * carry TEMP_FLAG, constants CONST_FLAG; every slot operand's position is
  * recorded so the final pass can lay the frame out as
- * [params | locals | constants | temps] once the constant count is known. */
+ * [params | locals | constants | temps] once the constant count is known.
+ *
+ * Instructions are decoded by read_instr and translated as the instruction
+ * table (opcodes.def) says: most by the table alone (`plain`), the rest by a
+ * case of `translate` each. This file emits the plain code; where fusion may
+ * combine an instruction with the ones before, it asks fuse.h. */
 #include "engine/fuse.h"
 #include "engine/translate.h"
 
 #include <stdio.h>
 #include <stdlib.h>
-
-
 
 static const uint8_t op_flags[OP_COUNT_ + 1] = { /* + 1: OP_NOP */
 #define OPF(name, words, flags) [OP_##name] = (flags),
@@ -562,12 +565,15 @@ static void emit_return(comp *c, uint32_t n_values)
 
 /* ---- locals --------------------------------------------------------------------------------- */
 
-static bool check_local(comp *c, uint32_t idx)
+/* An index into one of the function's or the module's index spaces. */
+static inline bool need_index(comp *c, uint32_t idx, uint32_t count, const char *space)
 {
-    if (idx >= c->nlocals)
-        return fail(c, "unknown local %u", idx);
-    return true;
+    if (LIKELY(idx < count))
+        return true;
+    return fail(c, "unknown %s %u", space, idx);
 }
+
+static bool check_local(comp *c, uint32_t idx) { return need_index(c, idx, c->nlocals, "local"); }
 
 /* Before local `slot` is written, copies out the stack values still reading it. */
 static void preserve_local(comp *c, uint32_t slot)
@@ -605,8 +611,7 @@ static bool do_local_set(comp *c, uint32_t idx, bool tee)
 
 /* ---- instruction helpers ------------------------------------------------------------------------ */
 
-
-
+/* A binary operation of the table (two operands of one type). */
 static bool binary(comp *c, uint8_t in, uint8_t out, int op)
 {
     sentry a, b;
@@ -637,16 +642,12 @@ static bool binary(comp *c, uint8_t in, uint8_t out, int op)
 
 static bool need_memory(comp *c, uint32_t idx)
 {
-    if (idx >= c->m->mem_count)
-        return fail(c, "unknown memory %u", idx);
-    return true;
+    return need_index(c, idx, c->m->mem_count, "memory");
 }
 
 static bool need_table(comp *c, uint32_t idx)
 {
-    if (idx >= c->m->table_count)
-        return fail(c, "unknown table %u", idx);
-    return true;
+    return need_index(c, idx, c->m->table_count, "table");
 }
 
 /* The immediates' validity beyond their encoding (memory, alignment, lanes),
@@ -757,12 +758,7 @@ static void emit_cond_branch(comp *c, const sentry *cond, ctrl *f, bool negate)
     reset_peephole(c);
 }
 
-static bool check_label(comp *c, uint32_t depth)
-{
-    if (depth >= c->csp)
-        return fail(c, "unknown label %u", depth);
-    return true;
-}
+static bool check_label(comp *c, uint32_t depth) { return need_index(c, depth, c->csp, "label"); }
 
 /* br_if l: branch when cond != 0 with the label's values. */
 static bool do_br_if(comp *c, uint32_t depth)
@@ -1186,9 +1182,7 @@ static bool do_call_indirect(comp *c, uint32_t type, uint32_t table)
 
 static bool need_global(comp *c, uint32_t idx)
 {
-    if (idx >= c->m->global_count)
-        return fail(c, "unknown global %u", idx);
-    return true;
+    return need_index(c, idx, c->m->global_count, "global");
 }
 
 static bool do_global_get(comp *c, uint32_t idx)
@@ -1337,16 +1331,12 @@ static bool do_ref_func(comp *c, uint32_t func)
 
 static bool need_data(comp *c, uint32_t seg)
 {
-    if (seg >= c->m->data_count)
-        return fail(c, "unknown data segment %u", seg);
-    return true;
+    return need_index(c, seg, c->m->data_count, "data segment");
 }
 
 static bool need_elem(comp *c, uint32_t seg)
 {
-    if (seg >= c->m->elem_count)
-        return fail(c, "unknown elem segment %u", seg);
-    return true;
+    return need_index(c, seg, c->m->elem_count, "elem segment");
 }
 
 /* memory.init, table.init, table.copy: immediates, then d, s, n */

@@ -354,16 +354,6 @@ static bool read_exports(reader *r, wasm_module *m)
     return true;
 }
 
-static bool read_elem_kind(reader *r)
-{
-    uint8_t k;
-    if (!rd_u8(r, &k))
-        return false;
-    if (k != 0)
-        return rd_fail_at(r, r->pos - 1, "malformed element kind");
-    return true;
-}
-
 static bool read_elems(reader *r, wasm_module *m)
 {
     uint32_t n;
@@ -400,7 +390,7 @@ static bool read_elems(reader *r, wasm_module *m)
             if (exprs) {
                 if (!rd_reftype(r, &e->type))
                     return false;
-            } else if (!read_elem_kind(r)) {
+            } else if (!rd_zero_byte(r, "malformed element kind")) {
                 return false;
             }
         }

@@ -3,11 +3,11 @@
  *
  * The translator (compile.c) calls one of these wherever the instruction it
  * is about to emit may combine with the ones just emitted (the peephole
- * window in comp, translate.h). Each returns true when it emitted the fused
- * form, and the caller then emits nothing more; false leaves the code as it
- * was. The translator calls them only when the module's fusion option is on:
- * with it off, the translation is the plain one, which gen_diff and the
- * fuzzer compare against.
+ * window in comp, translate.h). fuse_pair merges a pair in place; the others
+ * return true when they emitted the fused form, and the caller then emits
+ * nothing more; false leaves the code as it was. The translator calls them
+ * only when the module's fusion option is on: with it off, the translation
+ * is the plain one, which gen_diff and the fuzzer compare against.
  *
  * Most instructions fuse with nothing: the entry points below are inline
  * gates that rule that out from the peephole window in a few instructions
@@ -17,8 +17,8 @@
 
 #include "engine/translate.h"
 
+/* fuse.c: the fusions themselves, called by the gates below */
 void fuse_pair_slow(comp *c, int next_op);
-
 bool fuse_binary_slow(comp *c, int op, uint8_t type, const sentry *a, const sentry *b, uint32_t dst);
 bool fuse_load_slow(comp *c, int op, const sentry *addr, uint32_t dst, uint32_t offset);
 bool fuse_store_slow(comp *c, int op, const sentry *addr, const sentry *value, uint32_t offset);

@@ -292,7 +292,6 @@ bool scan_body(const wasm_module *m, const uint8_t *bytes, size_t start, size_t 
                uint32_t func_index, wasm_error *err);
 void module_free_contents(wasm_module *m);
 const char *module_func_name(const wasm_module *m, uint32_t index);
-bool utf8_valid(const uint8_t *s, size_t n);
 
 /* ---- runtime objects ------------------------------------------------------ */
 

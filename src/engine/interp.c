@@ -210,9 +210,12 @@ static void add_frame(wasm_error *err, const func_code *code, const uint32_t *pc
 }
 
 /* Fills err for a trap raised at pc in code, with the caller chain from the
- * frame records between base (exclusive, the entry marker) and top. */
-static void report_trap(wasm_store *s, wasm_error *err, wasm_trap_kind kind, const func_code *code,
-                        const uint32_t *pc, frame *base, frame *top)
+ * frame records between base (exclusive, the entry marker) and top. Cold and
+ * out of line: it stays out of the interpreter function, whose handlers'
+ * layout it would otherwise shift. */
+static __attribute__((noinline, cold)) void report_trap(wasm_store *s, wasm_error *err,
+                                                        wasm_trap_kind kind, const func_code *code,
+                                                        const uint32_t *pc, frame *base, frame *top)
 {
     err->status = WASM_ERR_TRAP;
     err->trap = kind;

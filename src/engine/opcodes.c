@@ -25,40 +25,16 @@ const wasm_opinfo wasm_ops[WOP_COUNT] = {
 /* Operand types are listed deepest first with no gaps: the translator pops
  * nin of them. */
 #define OP(prefix, sub, name, text, imm, param, how, in1, in2, in3, out, emits)                    \
-    _Static_assert((T_##in1 != 0 || T_##in2 == 0) && (T_##in2 != 0 || T_##in3 == 0), #name ": operand types with a gap");
+    _Static_assert((T_##in1 != 0 || T_##in2 == 0) && (T_##in2 != 0 || T_##in3 == 0),               \
+                   #name ": operand types with a gap");
 #include "engine/opcodes.def"
 #undef OP
 
-static bool read_zero_byte(reader *r)
-{
-    uint8_t b;
-    if (!rd_u8(r, &b))
-        return false;
-    if (b != 0)
-        return rd_fail_at(r, r->pos - 1, "zero byte expected");
-    return true;
-}
+static bool read_zero_byte(reader *r) { return rd_zero_byte(r, "zero byte expected"); }
 
-static bool read_memarg(reader *r, instr *in)
+/* A block type given by a type index (read_imms took 0x40 and value types). */
+static bool read_block_index(reader *r, instr *in, size_t at)
 {
-    size_t flags_at = r->pos;
-    if (!rd_u32(r, &in->x))
-        return false;
-    if (in->x >= 32)
-        return rd_fail_at(r, flags_at, "malformed memop flags");
-    return rd_u32(r, &in->y);
-}
-
-static bool read_blocktype(reader *r, instr *in, size_t at)
-{
-    if (r->pos < r->end) {
-        uint8_t b = r->base[r->pos];
-        if (b == 0x40 || is_valtype(b)) { /* no result, or one value */
-            r->pos++;
-            in->type = b;
-            return true;
-        }
-    }
     int64_t idx;
     if (!rd_s33(r, &idx))
         return false;
@@ -76,37 +52,38 @@ static bool need_data_count(reader *r, const wasm_module *m, size_t at)
     return true;
 }
 
-bool read_imm_slow(reader *r, const wasm_module *m, instr *in, size_t at)
+bool read_prefixed(reader *r, const wasm_module *m, instr *in, size_t at)
 {
-    if (in->info->imm == IMM_PREFIX) {
-        uint32_t sub, prefix = in->code;
-        if (!rd_u32(r, &sub))
-            return false;
-        /* out of range: the prefix's own entry, which stands for no instruction */
-        if (prefix == 0xfc)
-            in->code = sub < WOP_FC_COUNT ? WOP_FC_BASE + sub : 0xfc;
-        else
-            in->code = sub < WOP_FD_COUNT ? WOP_FD_BASE + sub : 0xfd;
-        in->info = &wasm_ops[in->code];
-        if (in->info->imm == IMM_PREFIX) /* sub out of range */
-            return rd_fail_at(r, at, prefix == 0xfc ? "illegal opcode (unknown 0xfc operator)"
-                                                    : "illegal opcode (unknown 0xfd operator)");
-    }
+    uint32_t sub, prefix = in->code;
+    if (!rd_u32(r, &sub))
+        return false;
+    /* out of range: the prefix's own entry, which stands for no instruction */
+    if (prefix == 0xfc)
+        in->code = sub < WOP_FC_COUNT ? WOP_FC_BASE + sub : 0xfc;
+    else
+        in->code = sub < WOP_FD_COUNT ? WOP_FD_BASE + sub : 0xfd;
+    in->info = &wasm_ops[in->code];
+    if (in->info->imm == IMM_PREFIX)
+        return rd_fail_at(r, at, prefix == 0xfc ? "illegal opcode (unknown 0xfc operator)"
+                                                : "illegal opcode (unknown 0xfd operator)");
+    return read_imms(r, m, in, in->info, at);
+}
+
+bool read_imm_rare(reader *r, const wasm_module *m, instr *in, size_t at)
+{
     const wasm_opinfo *info = in->info;
     uint32_t n;
     switch ((enum imm_kind)info->imm) {
-    case IMM_NONE:
-        return true;
-    case IMM_ILLEGAL: case IMM_PREFIX:
+    case IMM_PREFIX:
+        return read_prefixed(r, m, in, at);
+    case IMM_ILLEGAL:
         if (in->code >= WOP_FC_BASE && in->code < WOP_FC_BASE + WOP_FC_COUNT)
             return rd_fail_at(r, at, "illegal opcode (unknown 0xfc operator)");
         if (in->code >= WOP_FD_BASE)
             return rd_fail_at(r, at, "illegal opcode (unknown 0xfd operator)");
         return rd_fail_at(r, at, "illegal opcode");
     case IMM_BLOCK:
-        return read_blocktype(r, in, at);
-    case IMM_LABEL: case IMM_FUNC: case IMM_LOCAL: case IMM_GLOBAL: case IMM_TABLE: case IMM_ELEM:
-        return rd_u32(r, &in->x);
+        return read_block_index(r, in, at);
     case IMM_BR_TABLE:
         if (!rd_count(r, &n, 1))
             return false;
@@ -133,21 +110,12 @@ bool read_imm_slow(reader *r, const wasm_module *m, instr *in, size_t at)
                 in->type = t;
         }
         return true;
-    case IMM_MEMARG:
-        return read_memarg(r, in);
     case IMM_MEMARG_LANE:
         return read_memarg(r, in) && rd_u8(r, &in->lane);
     case IMM_MEMORY:
         return read_zero_byte(r);
     case IMM_MEMORY2:
         return read_zero_byte(r) && read_zero_byte(r);
-    case IMM_I32: {
-        int32_t v;
-        if (!rd_s32(r, &v))
-            return false;
-        in->lo = (uint32_t)v;
-        return true;
-    }
     case IMM_I64: {
         int64_t v;
         if (!rd_s64(r, &v))
@@ -174,6 +142,8 @@ bool read_imm_slow(reader *r, const wasm_module *m, instr *in, size_t at)
         return need_data_count(r, m, at) && rd_u32(r, &in->x);
     case IMM_MEMORY_INIT:
         return need_data_count(r, m, at) && rd_u32(r, &in->x) && read_zero_byte(r);
+    default: /* read_imms' own: IMM_NONE, IMM_LABEL..., IMM_I32, IMM_MEMARG */
+        break;
     }
     return rd_fail_at(r, at, "illegal opcode");
 }

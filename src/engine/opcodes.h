@@ -101,21 +101,29 @@ typedef struct instr {
     uint8_t lane;
 } instr;
 
-bool read_imm_slow(reader *r, const wasm_module *m, instr *in, size_t at);
+#define DECODE_INLINE inline __attribute__((always_inline))
 
-/* Decodes the instruction at the reader (which must not be at its end):
- * opcode, prefix and immediates, with the syntax rules of the binary format
- * (malformed: an unknown opcode, a truncated or oversized LEB128, a bad
- * block type, memop flags, a non-zero memory byte...). Validity (indices,
- * alignment, lanes, types) is the caller's. */
-static inline __attribute__((always_inline)) bool read_instr(reader *r, const wasm_module *m, instr *in)
+/* Out of line (opcodes.c): the rarer immediates, the instruction after a
+ * prefix, and the errors. */
+bool read_prefixed(reader *r, const wasm_module *m, instr *in, size_t at);
+bool read_imm_rare(reader *r, const wasm_module *m, instr *in, size_t at);
+
+static DECODE_INLINE bool read_memarg(reader *r, instr *in)
 {
-    size_t at = r->pos;
-    uint32_t code = r->base[r->pos++];
-    const wasm_opinfo *info = &wasm_ops[code];
-    in->info = info;
-    in->code = code;
-    /* the commonest immediates inline, the rest (prefixes, errors) out of line */
+    size_t flags_at = r->pos;
+    if (!rd_u32(r, &in->x))
+        return false;
+    if (in->x >= 32)
+        return rd_fail_at(r, flags_at, "malformed memop flags");
+    return rd_u32(r, &in->y);
+}
+
+/* The immediates of in's instruction, info (at: where it starts, for
+ * messages): the commonest inline, on the path of every instruction
+ * translated. */
+static DECODE_INLINE bool read_imms(reader *r, const wasm_module *m, instr *in,
+                                    const wasm_opinfo *info, size_t at)
+{
     switch (info->imm) {
     case IMM_NONE:
         return true;
@@ -138,18 +146,27 @@ static inline __attribute__((always_inline)) bool read_instr(reader *r, const wa
             }
         }
         break;
-    case IMM_MEMARG: {
-        size_t flags_at = r->pos;
-        if (!rd_u32(r, &in->x))
-            return false;
-        if (in->x >= 32)
-            return rd_fail_at(r, flags_at, "malformed memop flags");
-        return rd_u32(r, &in->y);
-    }
+    case IMM_MEMARG:
+        return read_memarg(r, in);
     default:
         break;
     }
-    return read_imm_slow(r, m, in, at);
+    return read_imm_rare(r, m, in, at);
+}
+
+/* Decodes the instruction at the reader (which must not be at its end):
+ * opcode, prefix and immediates, with the syntax rules of the binary format
+ * (malformed: an unknown opcode, a truncated or oversized LEB128, a bad
+ * block type, memop flags, a non-zero memory byte...). Validity (indices,
+ * alignment, lanes, types) is the caller's. */
+static DECODE_INLINE bool read_instr(reader *r, const wasm_module *m, instr *in)
+{
+    size_t at = r->pos;
+    uint32_t code = r->base[r->pos++];
+    const wasm_opinfo *info = &wasm_ops[code];
+    in->info = info;
+    in->code = code;
+    return read_imms(r, m, in, info, at);
 }
 
 #endif

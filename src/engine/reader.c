@@ -3,6 +3,8 @@
 
 #include <stdlib.h>
 
+#include "common/utf8.h"
+
 bool rd_fail_at(reader *r, size_t pos, const char *what)
 {
     if (r->err && r->err->status == WASM_OK)
@@ -134,44 +136,6 @@ bool rd_count(reader *r, uint32_t *out, size_t min_elem_size)
     return true;
 }
 
-bool utf8_valid(const uint8_t *s, size_t n)
-{
-    size_t i = 0;
-    while (i < n) {
-        uint8_t c = s[i];
-        if (c < 0x80) {
-            i++;
-            continue;
-        }
-        size_t len;
-        uint32_t cp;
-        if (c >= 0xc2 && c <= 0xdf) {
-            len = 2;
-            cp = c & 0x1f;
-        } else if (c >= 0xe0 && c <= 0xef) {
-            len = 3;
-            cp = c & 0x0f;
-        } else if (c >= 0xf0 && c <= 0xf4) {
-            len = 4;
-            cp = c & 0x07;
-        } else {
-            return false;
-        }
-        if (n - i < len)
-            return false;
-        for (size_t k = 1; k < len; k++) {
-            if ((s[i + k] & 0xc0) != 0x80)
-                return false;
-            cp = (cp << 6) | (s[i + k] & 0x3f);
-        }
-        if ((len == 3 && cp < 0x800) || (len == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
-            (cp >= 0xd800 && cp <= 0xdfff))
-            return false;
-        i += len;
-    }
-    return true;
-}
-
 bool rd_name(reader *r, char **out, uint32_t *out_len)
 {
     uint32_t len;
@@ -217,5 +181,15 @@ bool rd_reftype(reader *r, uint8_t *out)
     if (!is_reftype(b))
         return rd_fail_at(r, r->pos - 1, "malformed reference type");
     *out = b;
+    return true;
+}
+
+bool rd_zero_byte(reader *r, const char *what)
+{
+    uint8_t b;
+    if (!rd_u8(r, &b))
+        return false;
+    if (b != 0)
+        return rd_fail_at(r, r->pos - 1, what);
     return true;
 }

@@ -52,5 +52,8 @@ bool rd_count(reader *r, uint32_t *out, size_t min_elem_size);
 bool rd_name(reader *r, char **out, uint32_t *len);
 bool rd_valtype(reader *r, uint8_t *out);
 bool rd_reftype(reader *r, uint8_t *out);
+/* A byte the format fixes at 0 (a reserved memory index, an element kind);
+ * what: the message for any other value. */
+bool rd_zero_byte(reader *r, const char *what);
 
 #endif

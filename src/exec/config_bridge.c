@@ -5,8 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "abi/workload_stream.h"
 #include "config/enarx_config.h"
-#include "exec/stream_format.h"
 #include "exec/workload.h"
 
 static const wl_file *travelling_file(const wl_stream *s, const char *name)

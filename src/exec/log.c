@@ -5,7 +5,7 @@
 #include <stdio.h>
 #include <unistd.h>
 
-static int log_level = LOG_WARN;
+static int log_level = ENARX_LOG_WARN;
 static int log_fd = 2;
 
 void exec_log_init(int level)
@@ -25,9 +25,9 @@ void exec_log(int level, const char *fmt, ...)
 {
     if (level > log_level)
         return;
-    static const char *const names[] = {"error", "warning", "info", "debug", "trace"};
+    static const char *const names[ENARX_LOG_LEVEL_COUNT] = {"error", "warning", "info", "debug", "trace"};
     char line[2048];
-    int n = level == LOG_ERROR ? snprintf(line, sizeof line, "enarx: ")
+    int n = level == ENARX_LOG_ERROR ? snprintf(line, sizeof line, "enarx: ")
                                : snprintf(line, sizeof line, "enarx-exec [%s]: ", names[level]);
     va_list ap;
     va_start(ap, fmt);

@@ -4,7 +4,7 @@
 #ifndef EXEC_LOG_H
 #define EXEC_LOG_H
 
-enum { LOG_ERROR = 0, LOG_WARN = 1, LOG_INFO = 2, LOG_DEBUG = 3, LOG_TRACE = 4 };
+#include "abi/log_level.h"
 
 void exec_log_init(int level);
 int exec_log_level(void);

@@ -1,5 +1,5 @@
 /* enarx-exec: the Keep's runtime. It reads one workload from file
- * descriptor 3 (stream_format.h), runs it with WASI and exits with the
+ * descriptor 3 (abi/workload_stream.h), runs it with WASI and exits with the
  * workload's status. It is started by a backend (`enarx run`), not by users. */
 #include <signal.h>
 #include <stdio.h>
@@ -7,11 +7,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "cli/commands.h"
+#include "abi/version.h"
+#include "abi/workload_stream.h"
 #include "exec/log.h"
 #include "exec/run.h"
 #include "exec/stream.h"
-#include "exec/stream_format.h"
 
 int main(int argc, char **argv)
 {
@@ -23,10 +23,10 @@ int main(int argc, char **argv)
     }
     /* inside a Keep there are no signals; here, a closed pipe is an EPIPE error */
     signal(SIGPIPE, SIG_IGN);
-    exec_log_init(LOG_WARN);
+    exec_log_init(ENARX_LOG_WARN);
     struct stat st;
     if (fstat(WL_STREAM_FD, &st) != 0) {
-        exec_log(LOG_ERROR, "enarx-exec expects a workload stream on file descriptor %d; "
+        exec_log(ENARX_LOG_ERROR, "enarx-exec expects a workload stream on file descriptor %d; "
                             "it is started by `enarx run`, not directly", WL_STREAM_FD);
         return 2;
     }
@@ -34,7 +34,7 @@ int main(int argc, char **argv)
     wl_stream stream;
     char err[512];
     if (wl_stream_read(&stream, wl_read_fd, &fd, err, sizeof err) != 0) {
-        exec_log(LOG_ERROR, "%s", err);
+        exec_log(ENARX_LOG_ERROR, "%s", err);
         return 2;
     }
     close(WL_STREAM_FD);

@@ -5,7 +5,8 @@ EXEC_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(wildcard src/exec/*.c))
 EXEC_STATIC := $(if $(SAN),,-static)
 EXEC_LIBS = -lssl -lcrypto -lpthread -ldl $(ENGINE_LDLIBS)
 
-$(BUILD)/bin/enarx-exec: $$(EXEC_OBJS) $$(WASI_OBJS) $$(TLS_OBJS) $$(ENGINE_OBJS) $$(CONFIG_OBJS)
+$(BUILD)/bin/enarx-exec: $$(EXEC_OBJS) $$(WASI_OBJS) $$(TLS_OBJS) $$(ENGINE_OBJS) $$(CONFIG_OBJS) \
+                       $$(COMMON_OBJS)
 	@mkdir -p $(dir $@)
 	set -o pipefail; $(CC) $(LDFLAGS) $(EXEC_STATIC) -o $@ $^ $(EXEC_LIBS) $(LDLIBS) 2>&1 | \
 	    { grep -v -e 'statically linked applications requires at runtime' -e 'in function .*dso_dlfcn' || true; }
@@ -14,7 +15,8 @@ $(BUILD)/bin/enarx-exec: $$(EXEC_OBJS) $$(WASI_OBJS) $$(TLS_OBJS) $$(ENGINE_OBJS
 ALL_TARGETS += $(BUILD)/bin/enarx-exec
 
 # libFuzzer target for the workload-stream parser (and the DNS reply parser).
-$(BUILD)/fuzz/exec_stream: tests/fuzz/exec_stream.c src/exec/stream.c src/exec/stream.h src/exec/stream_format.h
+$(BUILD)/fuzz/exec_stream: tests/fuzz/exec_stream.c src/exec/stream.c src/exec/stream.h src/exec/grow.h \
+    src/abi/workload_stream.h
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -fsanitize=fuzzer,address,undefined $(filter %.c,$^) -o $@
 $(BUILD)/fuzz/exec_dns: tests/fuzz/exec_dns.c src/exec/dns.c src/exec/dns.h

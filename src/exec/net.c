@@ -163,7 +163,7 @@ int net_resolve(const char *host, uint16_t port, net_addr *out, int max, char *e
         snprintf(err, errlen, "cannot resolve '%s': no nameserver in /etc/resolv.conf", host);
         return -1;
     }
-    exec_log(LOG_DEBUG, "resolving %s through the host's DNS server", host);
+    exec_log(ENARX_LOG_DEBUG, "resolving %s through the host's DNS server", host);
     char why[200] = "";
     int n = dns_query(&server, host, DNS_TYPE_A, out, max, why, sizeof why);
     if (n <= 0)

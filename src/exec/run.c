@@ -7,9 +7,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/vfs.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "config/preopen_fs.h"
 #include "engine/wasm.h"
 #include "exec/log.h"
 #include "exec/net.h"
@@ -39,7 +41,7 @@ static int need_tls(void)
         return 0;
     char err[256];
     if (tls_init(err, sizeof err) != 0) {
-        exec_log(LOG_ERROR, "%s", err);
+        exec_log(ENARX_LOG_ERROR, "%s", err);
         return 1;
     }
     tls_ready = true;
@@ -51,19 +53,19 @@ static int finish_handshake(tls_conn *conn, int fd, const xfile *f)
     long long deadline = now_ms() + CONNECT_TIMEOUT_MS;
     while (!tls_conn_handshake_done(conn)) {
         if (tls_conn_pump(conn) != 0) {
-            exec_log(LOG_ERROR, "%s: connect tls %s:%u: %s", where(f), f->host, f->port, tls_conn_error(conn));
+            exec_log(ENARX_LOG_ERROR, "%s: connect tls %s:%u: %s", where(f), f->host, f->port, tls_conn_error(conn));
             return 1;
         }
         if (tls_conn_handshake_done(conn))
             break;
         long long left = deadline - now_ms();
         if (left <= 0) {
-            exec_log(LOG_ERROR, "%s: connect tls %s:%u: the TLS handshake timed out", where(f), f->host, f->port);
+            exec_log(ENARX_LOG_ERROR, "%s: connect tls %s:%u: the TLS handshake timed out", where(f), f->host, f->port);
             return 1;
         }
         struct pollfd p = {.fd = fd, .events = tls_conn_poll_events(conn, false, false)};
         if (poll(&p, 1, (int)left) < 0 && errno != EINTR) {
-            exec_log(LOG_ERROR, "poll: %s", strerror(errno));
+            exec_log(ENARX_LOG_ERROR, "poll: %s", strerror(errno));
             return 1;
         }
     }
@@ -75,7 +77,7 @@ static int open_connect(wasi_ctx *ctx, const xfile *f)
     char err[300];
     int fd = net_connect(f->host, f->port, CONNECT_TIMEOUT_MS, err, sizeof err);
     if (fd < 0) {
-        exec_log(LOG_ERROR, "%s: connect %s %s:%u: %s", where(f), f->tls ? "tls" : "tcp", f->host, f->port, err);
+        exec_log(ENARX_LOG_ERROR, "%s: connect %s %s:%u: %s", where(f), f->tls ? "tls" : "tcp", f->host, f->port, err);
         return 1;
     }
     tls_conn *conn = NULL;
@@ -88,7 +90,7 @@ static int open_connect(wasi_ctx *ctx, const xfile *f)
         conn = client ? tls_conn_new_client(client, fd, f->host) : NULL;
         tls_client_free(client); /* the connection keeps what it needs */
         if (!conn) {
-            exec_log(LOG_ERROR, "%s: connect tls %s:%u: %s", where(f), f->host, f->port,
+            exec_log(ENARX_LOG_ERROR, "%s: connect tls %s:%u: %s", where(f), f->host, f->port,
                      client ? "cannot create the TLS connection" : err);
             close(fd);
             return 1;
@@ -99,11 +101,11 @@ static int open_connect(wasi_ctx *ctx, const xfile *f)
             return 1;
         }
     }
-    exec_log(LOG_INFO, "%s: connected to %s:%u (%s)", where(f), f->host, f->port, f->tls ? "tls" : "tcp");
+    exec_log(ENARX_LOG_INFO, "%s: connected to %s:%u (%s)", where(f), f->host, f->port, f->tls ? "tls" : "tcp");
     if (wasi_ctx_add_stream(ctx, fd, conn) < 0) {
         tls_conn_free(conn);
         close(fd);
-        exec_log(LOG_ERROR, "out of memory");
+        exec_log(ENARX_LOG_ERROR, "out of memory");
         return 1;
     }
     return 0;
@@ -115,26 +117,46 @@ static int open_listen(wasi_ctx *ctx, const xfile *f)
     const char *addr = f->host ? f->host : "::";
     int fd = net_listen(addr, f->port, err, sizeof err);
     if (fd < 0) {
-        exec_log(LOG_ERROR, "%s: listen %s %s port %u: %s", where(f), f->tls ? "tls" : "tcp", addr, f->port, err);
+        exec_log(ENARX_LOG_ERROR, "%s: listen %s %s port %u: %s", where(f), f->tls ? "tls" : "tcp", addr, f->port, err);
         return 1;
     }
     tls_server *server = NULL;
     if (f->tls) {
         if (need_tls() != 0 || !(server = tls_server_new_selfsigned("localhost", err, sizeof err))) {
             if (tls_ready)
-                exec_log(LOG_ERROR, "%s: %s", where(f), err);
+                exec_log(ENARX_LOG_ERROR, "%s: %s", where(f), err);
             close(fd);
             return 1;
         }
-        exec_log(LOG_DEBUG, "listen tls port %u: self-signed certificate\n%s", f->port, tls_server_cert_pem(server));
+        exec_log(ENARX_LOG_DEBUG, "listen tls port %u: self-signed certificate\n%s", f->port, tls_server_cert_pem(server));
     }
     if (wasi_ctx_add_listener(ctx, fd, server) < 0) {
         tls_server_free(server);
         close(fd);
-        exec_log(LOG_ERROR, "out of memory");
+        exec_log(ENARX_LOG_ERROR, "out of memory");
         return 1;
     }
     return 0;
+}
+
+/* The host refuses a pseudo file system before the Keep starts; the exec
+ * checks the directory it actually opened again (and refuses what it
+ * cannot check). */
+static int preopen_refused(int fd, const xfile *f)
+{
+    struct statfs sf;
+    if (fstatfs(fd, &sf) != 0) {
+        exec_log(ENARX_LOG_ERROR, "%s: cannot tell which file system '%s' is on (fstatfs: %s), so it is not preopened",
+                 where(f), f->host_path, strerror(errno));
+        return 1;
+    }
+    const pseudo_fs *fs = pseudo_fs_by_magic((uint64_t)sf.f_type);
+    if (!fs)
+        return 0;
+    char why[1024];
+    preopen_fs_refusal(fs, f->host_path, "it", why, sizeof why);
+    exec_log(ENARX_LOG_ERROR, "%s: %s", where(f), why);
+    return 1;
 }
 
 /* Opens every descriptor in order, so that files[i] becomes WASI fd i. */
@@ -163,7 +185,11 @@ static int open_files(wasi_ctx *ctx, const workload *w)
         case XF_DIR: {
             int fd = open(f->host_path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
             if (fd < 0) {
-                exec_log(LOG_ERROR, "%s: cannot open directory '%s': %s", where(f), f->host_path, strerror(errno));
+                exec_log(ENARX_LOG_ERROR, "%s: cannot open directory '%s': %s", where(f), f->host_path, strerror(errno));
+                return 2;
+            }
+            if (preopen_refused(fd, f)) {
+                close(fd);
                 return 2;
             }
             if (wasi_ctx_add_preopen(ctx, fd, f->guest_path) < 0) {
@@ -220,17 +246,17 @@ static void report_trap(const wasm_error *err, const wasm_module *module)
 {
     const char *what = err->trap != WASM_TRAP_NONE && err->trap != WASM_TRAP_HOST ? wasm_trap_message(err->trap)
                                                                                  : err->message;
-    exec_log(LOG_ERROR, "the workload trapped: %s", what[0] ? what : "unknown trap");
+    exec_log(ENARX_LOG_ERROR, "the workload trapped: %s", what[0] ? what : "unknown trap");
     if (err->frame_count > 0)
-        exec_log_more(LOG_ERROR, "  backtrace (innermost first):");
+        exec_log_more(ENARX_LOG_ERROR, "  backtrace (innermost first):");
     for (uint32_t i = 0; i < err->frame_count && i < WASM_MAX_BACKTRACE; i++) {
         const wasm_frame_info *fr = &err->frames[i];
         const char *name = fr->name[0] ? fr->name : wasm_module_func_name(module, fr->func_index);
         if (fr->code_offset)
-            exec_log_more(LOG_ERROR, "    #%u %s (function %u, module offset 0x%" PRIx32 ")", i,
+            exec_log_more(ENARX_LOG_ERROR, "    #%u %s (function %u, module offset 0x%" PRIx32 ")", i,
                           name ? name : "<unnamed>", fr->func_index, fr->code_offset);
         else
-            exec_log_more(LOG_ERROR, "    #%u %s (function %u)", i, name ? name : "<unnamed>", fr->func_index);
+            exec_log_more(ENARX_LOG_ERROR, "    #%u %s (function %u)", i, name ? name : "<unnamed>", fr->func_index);
     }
 }
 
@@ -241,17 +267,17 @@ static int status_of(const wasm_error *err, const wasm_module *module)
         return 0;
     case WASM_ERR_EXIT:
         if (err->exit_code < 0 || err->exit_code > 255) {
-            exec_log(LOG_ERROR, "the workload exited with status %" PRId32 ", which no process exit status can carry",
+            exec_log(ENARX_LOG_ERROR, "the workload exited with status %" PRId32 ", which no process exit status can carry",
                      err->exit_code);
             return 1;
         }
-        exec_log(LOG_DEBUG, "the workload exited with status %" PRId32, err->exit_code);
+        exec_log(ENARX_LOG_DEBUG, "the workload exited with status %" PRId32, err->exit_code);
         return err->exit_code;
     case WASM_ERR_TRAP:
         report_trap(err, module);
         return 1;
     default:
-        exec_log(LOG_ERROR, "running the workload failed (%s): %s", wasm_status_name(err->status), err->message);
+        exec_log(ENARX_LOG_ERROR, "running the workload failed (%s): %s", wasm_status_name(err->status), err->message);
         return 1;
     }
 }
@@ -277,7 +303,7 @@ int exec_run(const wl_stream *s)
     workload w;
     int rc = workload_from_stream(s, &w, err, sizeof err);
     if (rc != 0) {
-        exec_log(LOG_ERROR, "%s", err);
+        exec_log(ENARX_LOG_ERROR, "%s", err);
         return rc;
     }
     wasm_error werr;
@@ -289,7 +315,7 @@ int exec_run(const wl_stream *s)
     wasi_ctx *ctx = NULL;
     wasm_extern *imports = NULL;
     if (!module) {
-        exec_log(LOG_ERROR, "%s is not a valid WebAssembly module (%s): %s", module_name,
+        exec_log(ENARX_LOG_ERROR, "%s is not a valid WebAssembly module (%s): %s", module_name,
                  wasm_status_name(werr.status), werr.message);
         rc = 2;
         goto out;
@@ -297,14 +323,14 @@ int exec_run(const wl_stream *s)
     store = wasm_store_new(NULL);
     ctx = wasi_ctx_new();
     if (!store || !ctx || build_context(ctx, s, &w) != 0) {
-        exec_log(LOG_ERROR, "out of memory");
+        exec_log(ENARX_LOG_ERROR, "out of memory");
         rc = 1;
         goto out;
     }
-    if (exec_log_level() >= LOG_TRACE)
+    if (exec_log_level() >= ENARX_LOG_TRACE)
         wasi_ctx_set_trace(ctx, exec_log_fd());
     if (wasi_link(ctx, store, module, &imports, err, sizeof err) != 0) {
-        exec_log(LOG_ERROR, "%s cannot run in a Keep: %s", module_name, err);
+        exec_log(ENARX_LOG_ERROR, "%s cannot run in a Keep: %s", module_name, err);
         rc = 1;
         goto out;
     }
@@ -316,7 +342,7 @@ int exec_run(const wl_stream *s)
         if (werr.status == WASM_ERR_TRAP || werr.status == WASM_ERR_EXIT) {
             rc = status_of(&werr, module);
         } else {
-            exec_log(LOG_ERROR, "%s cannot be instantiated (%s): %s", module_name, wasm_status_name(werr.status),
+            exec_log(ENARX_LOG_ERROR, "%s cannot be instantiated (%s): %s", module_name, wasm_status_name(werr.status),
                      werr.message);
             rc = 1;
         }
@@ -325,24 +351,24 @@ int exec_run(const wl_stream *s)
     const char *entry_name = NULL;
     wasm_func *entry = entry_point(instance, &entry_name);
     if (!entry) {
-        exec_log(LOG_ERROR, "%s has no _start function: it is not a WASI command", module_name);
+        exec_log(ENARX_LOG_ERROR, "%s has no _start function: it is not a WASI command", module_name);
         rc = 1;
         goto out;
     }
     const wasm_functype *type = wasm_func_type(entry);
     if (type->param_count != 0) {
-        exec_log(LOG_ERROR, "%s: its entry point \"%s\" takes %u parameters; it must take none", module_name,
+        exec_log(ENARX_LOG_ERROR, "%s: its entry point \"%s\" takes %u parameters; it must take none", module_name,
                  entry_name, type->param_count);
         rc = 1;
         goto out;
     }
     wasm_value results[16];
     if (type->result_count > 16) {
-        exec_log(LOG_ERROR, "%s: its entry point returns %u values", module_name, type->result_count);
+        exec_log(ENARX_LOG_ERROR, "%s: its entry point returns %u values", module_name, type->result_count);
         rc = 1;
         goto out;
     }
-    exec_log(LOG_DEBUG, "calling \"%s\"", entry_name);
+    exec_log(ENARX_LOG_DEBUG, "calling \"%s\"", entry_name);
     memset(&werr, 0, sizeof werr);
     wasm_status st = wasm_call(store, entry, NULL, 0, results, type->result_count, &werr);
     werr.status = st;

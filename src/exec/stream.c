@@ -11,7 +11,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "exec/stream_format.h"
+#include "abi/log_level.h"
+#include "abi/workload_stream.h"
+#include "exec/grow.h"
 
 typedef struct reader {
     wl_read_fn read_fn;
@@ -112,7 +114,7 @@ static bool has_nul(const uint8_t *p, size_t len)
 
 static int push_string(reader *r, char ***list, size_t *count, uint8_t **payload)
 {
-    char **grown = realloc(*list, (*count + 1) * sizeof **list);
+    char **grown = grow_array(*list, *count, sizeof **list);
     if (!grown)
         return fail(r, "out of memory");
     grown[(*count)++] = (char *)*payload;
@@ -147,7 +149,7 @@ static int take_dir(reader *r, wl_stream *s, const uint8_t *payload, size_t len)
         return fail(r, "DIR frame with an empty or too long path");
     if (has_nul(sep + 1, guest_len))
         return fail(r, "DIR guest path contains a NUL byte");
-    wl_dir *grown = realloc(s->dirs, (s->dir_count + 1) * sizeof *grown);
+    wl_dir *grown = grow_array(s->dirs, s->dir_count, sizeof *grown);
     if (!grown)
         return fail(r, "out of memory");
     s->dirs = grown;
@@ -176,7 +178,7 @@ static int take_file(reader *r, wl_stream *s, const uint8_t *payload, size_t len
     for (size_t i = 0; i < s->file_count; i++)
         if (strcmp(s->files[i].name, (const char *)payload) == 0)
             return fail(r, "duplicate FILE frame '%s'", (const char *)payload);
-    wl_file *grown = realloc(s->files, (s->file_count + 1) * sizeof *grown);
+    wl_file *grown = grow_array(s->files, s->file_count, sizeof *grown);
     if (!grown)
         return fail(r, "out of memory");
     s->files = grown;
@@ -238,7 +240,7 @@ static int take_frame(reader *r, wl_stream *s, uint32_t type, uint8_t **pp, size
     case WL_LOG_LEVEL:
         if (s->log_level >= 0)
             return fail(r, "duplicate LOG_LEVEL frame");
-        if (len != 1 || payload[0] > 4)
+        if (len != 1 || payload[0] >= ENARX_LOG_LEVEL_COUNT)
             return fail(r, "LOG_LEVEL must be one byte 0..4");
         s->log_level = payload[0];
         return 0;

@@ -1,4 +1,4 @@
-/* Keep side of the workload stream (format: stream_format.h). */
+/* Keep side of the workload stream (format: abi/workload_stream.h). */
 #ifndef EXEC_STREAM_H
 #define EXEC_STREAM_H
 

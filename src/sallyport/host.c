@@ -18,40 +18,11 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/vfs.h>
 #include <time.h>
 #include <unistd.h>
 
 #define NEG(x) ((int64_t) - (x))
-
-static const struct {
-    uint64_t nr;
-    const char *name;
-} call_names[] = {
-    {SP_READ, "read"}, {SP_WRITE, "write"}, {SP_PREAD, "pread64"}, {SP_PWRITE, "pwrite64"},
-    {SP_OPENAT, "openat"}, {SP_CLOSE, "close"}, {SP_FSTAT, "fstat"}, {SP_LSEEK, "lseek"},
-    {SP_FCNTL, "fcntl"}, {SP_IOCTL, "ioctl"}, {SP_DUP, "dup"}, {SP_DUP3, "dup3"},
-    {SP_PIPE2, "pipe2"}, {SP_GETDENTS64, "getdents64"}, {SP_FSYNC, "fsync"},
-    {SP_FDATASYNC, "fdatasync"}, {SP_FTRUNCATE, "ftruncate"}, {SP_READLINKAT, "readlinkat"},
-    {SP_FSTATAT, "newfstatat"}, {SP_MKDIRAT, "mkdirat"}, {SP_UNLINKAT, "unlinkat"},
-    {SP_RENAMEAT, "renameat"}, {SP_LINKAT, "linkat"}, {SP_SYMLINKAT, "symlinkat"},
-    {SP_UTIMENSAT, "utimensat"}, {SP_FALLOCATE, "fallocate"},
-    {SP_SOCKET, "socket"}, {SP_SOCKETPAIR, "socketpair"}, {SP_BIND, "bind"},
-    {SP_CONNECT, "connect"}, {SP_LISTEN, "listen"}, {SP_ACCEPT4, "accept4"},
-    {SP_GETSOCKNAME, "getsockname"}, {SP_GETPEERNAME, "getpeername"},
-    {SP_SETSOCKOPT, "setsockopt"}, {SP_GETSOCKOPT, "getsockopt"}, {SP_SENDTO, "sendto"},
-    {SP_RECVFROM, "recvfrom"}, {SP_SHUTDOWN, "shutdown"}, {SP_POLL, "poll"},
-    {SP_CLOCK_GETTIME, "clock_gettime"}, {SP_CLOCK_GETRES, "clock_getres"},
-    {SP_CLOCK_NANOSLEEP, "clock_nanosleep"}, {SP_EXIT, "exit"}, {SP_ABORT, "abort"},
-    {SP_LOG, "log"}, {SP_DISCARD, "discard"},
-};
-
-const char *sp_call_name(uint64_t nr)
-{
-    for (size_t i = 0; i < sizeof call_names / sizeof call_names[0]; i++)
-        if (call_names[i].nr == nr)
-            return call_names[i].name;
-    return NULL;
-}
 
 void sp_host_init(struct sp_host *h)
 {
@@ -192,7 +163,7 @@ static int valid_domain(uint64_t d)
 
 /* ---- the calls -------------------------------------------------------- */
 
-static int64_t do_rw(struct sp_host *h, const struct sp_call *c)
+static int64_t do_rw(struct sp_host *h, const struct sp_call *c, int *stop)
 {
     int fd = host_fd(h, c->arg[0]);
     if (fd < 0)
@@ -210,7 +181,7 @@ static int64_t do_rw(struct sp_host *h, const struct sp_call *c)
     }
 }
 
-static int64_t do_openat(struct sp_host *h, const struct sp_call *c)
+static int64_t do_openat(struct sp_host *h, const struct sp_call *c, int *stop)
 {
     char path[SP_MAX_PATH];
     int64_t e = get_path(h, c->arg[1], c->arg[2], path);
@@ -230,7 +201,7 @@ static int64_t do_openat(struct sp_host *h, const struct sp_call *c)
     return adopt(h, fd, 0);
 }
 
-static int64_t do_close(struct sp_host *h, const struct sp_call *c)
+static int64_t do_close(struct sp_host *h, const struct sp_call *c, int *stop)
 {
     int fd = host_fd(h, c->arg[0]);
     if (fd < 0)
@@ -239,23 +210,30 @@ static int64_t do_close(struct sp_host *h, const struct sp_call *c)
     return sys_result(close(fd));
 }
 
-static int64_t do_fstat(struct sp_host *h, const struct sp_call *c)
+/* fstat, and fstatfs (the exec asks which file system a directory is on
+ * before it preopens it: config/preopen_fs.h). */
+static int64_t do_fstat(struct sp_host *h, const struct sp_call *c, int *stop)
 {
     int fd = host_fd(h, c->arg[0]);
     if (fd < 0)
         return NEG(EBADF);
-    void *out = sp_host_data(h, c->arg[1], SP_STAT_SIZE);
+    uint64_t size = c->nr == SP_FSTAT ? SP_STAT_SIZE : SP_STATFS_SIZE;
+    void *out = sp_host_data(h, c->arg[1], size);
     if (!out)
         return NEG(EFAULT);
-    struct stat st;
-    _Static_assert(sizeof st == SP_STAT_SIZE, "struct stat is the wire size");
-    if (fstat(fd, &st) < 0)
+    union {
+        struct stat st;
+        struct statfs sf;
+    } u;
+    _Static_assert(sizeof u.st == SP_STAT_SIZE, "struct stat is the wire size");
+    _Static_assert(sizeof u.sf == SP_STATFS_SIZE, "struct statfs is the wire size");
+    if ((c->nr == SP_FSTAT ? fstat(fd, &u.st) : fstatfs(fd, &u.sf)) < 0)
         return NEG(errno);
-    memcpy(out, &st, sizeof st);
+    memcpy(out, &u, size);
     return 0;
 }
 
-static int64_t do_fcntl(struct sp_host *h, const struct sp_call *c)
+static int64_t do_fcntl(struct sp_host *h, const struct sp_call *c, int *stop)
 {
     int fd = host_fd(h, c->arg[0]);
     if (fd < 0)
@@ -282,7 +260,7 @@ static int64_t do_fcntl(struct sp_host *h, const struct sp_call *c)
     }
 }
 
-static int64_t do_ioctl(struct sp_host *h, const struct sp_call *c)
+static int64_t do_ioctl(struct sp_host *h, const struct sp_call *c, int *stop)
 {
     int fd = host_fd(h, c->arg[0]);
     if (fd < 0)
@@ -312,7 +290,7 @@ static int64_t do_ioctl(struct sp_host *h, const struct sp_call *c)
     return 0;
 }
 
-static int64_t do_dup3(struct sp_host *h, const struct sp_call *c)
+static int64_t do_dup3(struct sp_host *h, const struct sp_call *c, int *stop)
 {
     int fd = host_fd(h, c->arg[0]);
     if (fd < 0)
@@ -353,7 +331,7 @@ static int64_t give_pair(struct sp_host *h, int pair[2], uint64_t off)
     return 0;
 }
 
-static int64_t do_pipe2(struct sp_host *h, const struct sp_call *c)
+static int64_t do_pipe2(struct sp_host *h, const struct sp_call *c, int *stop)
 {
     if (!sp_host_data(h, c->arg[0], 8))
         return NEG(EFAULT);
@@ -365,7 +343,7 @@ static int64_t do_pipe2(struct sp_host *h, const struct sp_call *c)
     return give_pair(h, p, c->arg[0]);
 }
 
-static int64_t do_socketpair(struct sp_host *h, const struct sp_call *c)
+static int64_t do_socketpair(struct sp_host *h, const struct sp_call *c, int *stop)
 {
     if (c->arg[0] != AF_UNIX)
         return NEG(EAFNOSUPPORT);
@@ -377,7 +355,7 @@ static int64_t do_socketpair(struct sp_host *h, const struct sp_call *c)
     return give_pair(h, p, c->arg[3]);
 }
 
-static int64_t do_simple_fd(struct sp_host *h, const struct sp_call *c)
+static int64_t do_simple_fd(struct sp_host *h, const struct sp_call *c, int *stop)
 {
     int fd = host_fd(h, c->arg[0]);
     if (fd < 0)
@@ -389,6 +367,7 @@ static int64_t do_simple_fd(struct sp_host *h, const struct sp_call *c)
     case SP_FTRUNCATE: return sys_result(ftruncate(fd, (off_t)c->arg[1]));
     case SP_LISTEN: return sys_result(listen(fd, (int)c->arg[1]));
     case SP_SHUTDOWN: return sys_result(shutdown(fd, (int)c->arg[1]));
+    case SP_FALLOCATE: return sys_result(fallocate(fd, (int)c->arg[1], (off_t)c->arg[2], (off_t)c->arg[3]));
     case SP_DUP: {
         int nfd = fcntl(fd, F_DUPFD, 0);
         return nfd < 0 ? NEG(errno) : adopt(h, nfd, 0);
@@ -397,7 +376,7 @@ static int64_t do_simple_fd(struct sp_host *h, const struct sp_call *c)
     }
 }
 
-static int64_t do_getdents(struct sp_host *h, const struct sp_call *c)
+static int64_t do_getdents(struct sp_host *h, const struct sp_call *c, int *stop)
 {
     int fd = host_fd(h, c->arg[0]);
     if (fd < 0)
@@ -408,7 +387,7 @@ static int64_t do_getdents(struct sp_host *h, const struct sp_call *c)
     return sys_result(syscall(SYS_getdents64, fd, buf, (size_t)c->arg[2]));
 }
 
-static int64_t do_readlinkat(struct sp_host *h, const struct sp_call *c)
+static int64_t do_readlinkat(struct sp_host *h, const struct sp_call *c, int *stop)
 {
     char path[SP_MAX_PATH];
     int64_t e = get_path(h, c->arg[1], c->arg[2], path);
@@ -427,7 +406,7 @@ static int64_t do_readlinkat(struct sp_host *h, const struct sp_call *c)
     return sys_result(readlinkat(dirfd, path, buf, c->arg[4]));
 }
 
-static int64_t do_paths(struct sp_host *h, const struct sp_call *c)
+static int64_t do_paths(struct sp_host *h, const struct sp_call *c, int *stop)
 {
     char p1[SP_MAX_PATH], p2[SP_MAX_PATH];
     int d1, d2;
@@ -494,18 +473,12 @@ static int64_t do_paths(struct sp_host *h, const struct sp_call *c)
             return sys_result(futimens(d1, tp));
         return sys_result(utimensat(d1, path, tp, (int)c->arg[3] & (AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH)));
     }
-    case SP_FALLOCATE: {
-        int fd = host_fd(h, c->arg[0]);
-        if (fd < 0)
-            return NEG(EBADF);
-        return sys_result(fallocate(fd, (int)c->arg[1], (off_t)c->arg[2], (off_t)c->arg[3]));
-    }
     default:
         return NEG(ENOSYS);
     }
 }
 
-static int64_t do_socket(struct sp_host *h, const struct sp_call *c)
+static int64_t do_socket(struct sp_host *h, const struct sp_call *c, int *stop)
 {
     if (!valid_domain(c->arg[0]))
         return NEG(EAFNOSUPPORT);
@@ -529,7 +502,7 @@ static int64_t get_addr(struct sp_host *h, uint64_t off, uint64_t len,
     return 0;
 }
 
-static int64_t do_bind_connect(struct sp_host *h, const struct sp_call *c)
+static int64_t do_bind_connect(struct sp_host *h, const struct sp_call *c, int *stop)
 {
     int fd = host_fd(h, c->arg[0]);
     if (fd < 0)
@@ -575,7 +548,7 @@ static void put_addr(void *addr, uint32_t *lenp, const struct sockaddr_storage *
     memcpy(lenp, &l, sizeof l);
 }
 
-static int64_t do_accept(struct sp_host *h, const struct sp_call *c)
+static int64_t do_accept(struct sp_host *h, const struct sp_call *c, int *stop)
 {
     int fd = host_fd(h, c->arg[0]);
     if (fd < 0)
@@ -599,7 +572,7 @@ static int64_t do_accept(struct sp_host *h, const struct sp_call *c)
     return kfd;
 }
 
-static int64_t do_name(struct sp_host *h, const struct sp_call *c)
+static int64_t do_name(struct sp_host *h, const struct sp_call *c, int *stop)
 {
     int fd = host_fd(h, c->arg[0]);
     if (fd < 0)
@@ -622,7 +595,7 @@ static int64_t do_name(struct sp_host *h, const struct sp_call *c)
     return 0;
 }
 
-static int64_t do_sockopt(struct sp_host *h, const struct sp_call *c)
+static int64_t do_sockopt(struct sp_host *h, const struct sp_call *c, int *stop)
 {
     int fd = host_fd(h, c->arg[0]);
     if (fd < 0)
@@ -658,7 +631,7 @@ static int64_t do_sockopt(struct sp_host *h, const struct sp_call *c)
     return 0;
 }
 
-static int64_t do_sendto(struct sp_host *h, const struct sp_call *c)
+static int64_t do_sendto(struct sp_host *h, const struct sp_call *c, int *stop)
 {
     int fd = host_fd(h, c->arg[0]);
     if (fd < 0)
@@ -679,7 +652,7 @@ static int64_t do_sendto(struct sp_host *h, const struct sp_call *c)
     return sys_result(sendto(fd, buf, c->arg[2], (int)c->arg[3] | MSG_NOSIGNAL, sa, len));
 }
 
-static int64_t do_recvfrom(struct sp_host *h, const struct sp_call *c)
+static int64_t do_recvfrom(struct sp_host *h, const struct sp_call *c, int *stop)
 {
     int fd = host_fd(h, c->arg[0]);
     if (fd < 0)
@@ -703,7 +676,7 @@ static int64_t do_recvfrom(struct sp_host *h, const struct sp_call *c)
     return r;
 }
 
-static int64_t do_poll(struct sp_host *h, const struct sp_call *c)
+static int64_t do_poll(struct sp_host *h, const struct sp_call *c, int *stop)
 {
     uint64_t n = c->arg[1];
     if (n > SP_MAX_POLL_FDS)
@@ -745,7 +718,7 @@ static int64_t do_poll(struct sp_host *h, const struct sp_call *c)
     return ret;
 }
 
-static int64_t do_clock(struct sp_host *h, const struct sp_call *c)
+static int64_t do_clock(struct sp_host *h, const struct sp_call *c, int *stop)
 {
     if (!valid_clock(c->arg[0]))
         return NEG(EINVAL);
@@ -759,7 +732,7 @@ static int64_t do_clock(struct sp_host *h, const struct sp_call *c)
     return put_timespec(h, c->arg[1], &ts);
 }
 
-static int64_t do_sleep(struct sp_host *h, const struct sp_call *c)
+static int64_t do_sleep(struct sp_host *h, const struct sp_call *c, int *stop)
 {
     if (!valid_clock(c->arg[0]))
         return NEG(EINVAL);
@@ -775,159 +748,35 @@ static int64_t do_sleep(struct sp_host *h, const struct sp_call *c)
     return r ? NEG(r) : 0;
 }
 
+/* The Keep's own calls go to whoever runs the Keep. */
+static int64_t do_keep(struct sp_host *h, const struct sp_call *c, int *stop)
+{
+    return h->keep_call ? h->keep_call(h, c, stop) : NEG(ENOSYS);
+}
+
+/* Every call's routine, by number: the routine of its group (abi/sallyport.h,
+ * SP_CALLS). Numbers without one are not calls. */
+typedef int64_t sp_routine(struct sp_host *h, const struct sp_call *c, int *stop);
+#define SP_ROUTINE(name, nr, text, group) [SP_##name] = do_##group,
+static sp_routine *const routines[] = {SP_CALLS(SP_ROUTINE)};
+#undef SP_ROUTINE
+
 static int64_t execute(struct sp_host *h, const struct sp_call *c, int *stop)
 {
-    switch (c->nr) {
-    case SP_READ: case SP_WRITE: case SP_PREAD: case SP_PWRITE: return do_rw(h, c);
-    case SP_OPENAT: return do_openat(h, c);
-    case SP_CLOSE: return do_close(h, c);
-    case SP_FSTAT: return do_fstat(h, c);
-    case SP_FCNTL: return do_fcntl(h, c);
-    case SP_IOCTL: return do_ioctl(h, c);
-    case SP_DUP3: return do_dup3(h, c);
-    case SP_PIPE2: return do_pipe2(h, c);
-    case SP_SOCKETPAIR: return do_socketpair(h, c);
-    case SP_DUP: case SP_LSEEK: case SP_FSYNC: case SP_FDATASYNC: case SP_FTRUNCATE:
-    case SP_LISTEN: case SP_SHUTDOWN:
-        return do_simple_fd(h, c);
-    case SP_GETDENTS64: return do_getdents(h, c);
-    case SP_READLINKAT: return do_readlinkat(h, c);
-    case SP_FSTATAT: case SP_MKDIRAT: case SP_UNLINKAT: case SP_RENAMEAT: case SP_LINKAT:
-    case SP_SYMLINKAT: case SP_UTIMENSAT: case SP_FALLOCATE:
-        return do_paths(h, c);
-    case SP_SOCKET: return do_socket(h, c);
-    case SP_BIND: case SP_CONNECT: return do_bind_connect(h, c);
-    case SP_ACCEPT4: return do_accept(h, c);
-    case SP_GETSOCKNAME: case SP_GETPEERNAME: return do_name(h, c);
-    case SP_SETSOCKOPT: case SP_GETSOCKOPT: return do_sockopt(h, c);
-    case SP_SENDTO: return do_sendto(h, c);
-    case SP_RECVFROM: return do_recvfrom(h, c);
-    case SP_POLL: return do_poll(h, c);
-    case SP_CLOCK_GETTIME: case SP_CLOCK_GETRES: return do_clock(h, c);
-    case SP_CLOCK_NANOSLEEP: return do_sleep(h, c);
-    case SP_EXIT: case SP_ABORT: case SP_LOG: case SP_DISCARD:
-        return h->keep_call ? h->keep_call(h, c, stop) : NEG(ENOSYS);
-    default:
+    if (c->nr >= sizeof routines / sizeof routines[0] || !routines[c->nr])
         return NEG(ENOSYS);
-    }
-}
-
-/* ---- hostile test mode ------------------------------------------------ */
-
-static void hostile_apply(struct sp_host *h, volatile struct sp_header *hdr, uint32_t i,
-                          const struct sp_call *c)
-{
-    struct sp_hostile *hs = &h->hostile;
-    if (hs->target == SP_HOSTILE_OFF || hs->fired || (hs->nr && hs->nr != c->nr))
-        return;
-    if (++hs->seen < (hs->nth ? hs->nth : 1))
-        return;
-    hs->fired = 1;
-    switch (hs->target) {
-    case SP_HOSTILE_RET: {
-        int64_t v = hdr->call[i].ret;
-        hdr->call[i].ret = hs->op == SP_HOSTILE_ADD ? v + hs->value : hs->value;
-        break;
-    }
-    case SP_HOSTILE_RSP_SEQ: /* applied after the batch, see sp_host_run_batch */
-        hs->fired = 2;
-        break;
-    case SP_HOSTILE_DATA: {
-        if (hs->arg >= 6 || hs->offset > h->data_size || c->arg[hs->arg] > h->data_size)
-            break;
-        uint8_t *p = sp_host_data(h, c->arg[hs->arg] + hs->offset, hs->width);
-        if (!p)
-            break;
-        uint64_t v = 0;
-        memcpy(&v, p, hs->width);
-        v = hs->op == SP_HOSTILE_ADD ? v + (uint64_t)hs->value : (uint64_t)hs->value;
-        memcpy(p, &v, hs->width);
-        break;
-    }
-    default:
-        break;
-    }
-}
-
-static uint64_t call_by_name(const char *name)
-{
-    for (size_t i = 0; i < sizeof call_names / sizeof call_names[0]; i++)
-        if (strcmp(call_names[i].name, name) == 0)
-            return call_names[i].nr;
-    return 0;
-}
-
-int sp_hostile_parse(struct sp_hostile *hs, const char *spec, char *err, int errlen)
-{
-    char buf[128], *save = NULL;
-    memset(hs, 0, sizeof *hs);
-    size_t len = strlen(spec);
-    if (len >= sizeof buf) {
-        snprintf(err, (size_t)errlen, "hostile spec too long: %s", spec);
-        return -1;
-    }
-    memcpy(buf, spec, len + 1);
-    char *call = strtok_r(buf, ":", &save), *target = strtok_r(NULL, ":", &save);
-    char *op = strtok_r(NULL, ":", &save), *value = strtok_r(NULL, ":", &save);
-    if (!call || !target) {
-        snprintf(err, (size_t)errlen, "hostile spec '%s': expected CALL[#N]:TARGET[:set|add:VALUE]", spec);
-        return -1;
-    }
-    char *hash = strchr(call, '#');
-    if (hash) {
-        *hash = 0;
-        hs->nth = (uint32_t)strtoul(hash + 1, NULL, 10);
-    }
-    if (strcmp(call, "any") != 0 && !(hs->nr = call_by_name(call))) {
-        snprintf(err, (size_t)errlen, "hostile spec '%s': unknown call '%s'", spec, call);
-        return -1;
-    }
-    unsigned arg, width = 8;
-    unsigned long long off = 0;
-    if (strcmp(target, "ret") == 0) {
-        hs->target = SP_HOSTILE_RET;
-    } else if (strcmp(target, "rsp_seq") == 0) {
-        hs->target = SP_HOSTILE_RSP_SEQ;
-    } else if (sscanf(target, "arg%u+%llu/%u", &arg, &off, &width) == 3 ||
-               sscanf(target, "arg%u/%u", &arg, &width) == 2) {
-        if (arg > 5 || (width != 1 && width != 2 && width != 4 && width != 8)) {
-            snprintf(err, (size_t)errlen, "hostile spec '%s': bad data target", spec);
-            return -1;
-        }
-        hs->target = SP_HOSTILE_DATA;
-        hs->arg = arg;
-        hs->offset = off;
-        hs->width = width;
-    } else {
-        snprintf(err, (size_t)errlen, "hostile spec '%s': unknown target '%s'", spec, target);
-        return -1;
-    }
-    hs->op = SP_HOSTILE_ADD;
-    hs->value = 1;
-    if (op) {
-        if (strcmp(op, "set") == 0)
-            hs->op = SP_HOSTILE_SET;
-        else if (strcmp(op, "add") != 0) {
-            snprintf(err, (size_t)errlen, "hostile spec '%s': op must be set or add", spec);
-            return -1;
-        }
-        if (!value) {
-            snprintf(err, (size_t)errlen, "hostile spec '%s': missing value", spec);
-            return -1;
-        }
-        hs->value = strtoll(value, NULL, 0);
-    }
-    return 0;
+    return routines[c->nr](h, c, stop);
 }
 
 /* ---- the batch -------------------------------------------------------- */
 
-int sp_host_run_batch(struct sp_host *h, uint8_t *block, uint64_t data_size)
+int sp_host_execute(struct sp_host *h, uint8_t *block, uint64_t data_size, struct sp_batch *batch)
 {
     volatile struct sp_header *hdr = (volatile struct sp_header *)(void *)block;
     h->data = block + SP_HEADER_SIZE;
     h->data_size = data_size;
-    uint64_t seq = hdr->req_seq;
+    batch->seq = hdr->req_seq;
+    batch->ran = 0;
     uint32_t n = hdr->ncalls;
     if (n > SP_MAX_CALLS) {
         snprintf(h->error, sizeof h->error, "the Keep sent a batch of %u calls (at most %u)", n,
@@ -938,14 +787,25 @@ int sp_host_run_batch(struct sp_host *h, uint8_t *block, uint64_t data_size)
     for (uint32_t i = 0; i < n && !stop; i++) {
         struct sp_call c;
         memcpy(&c, (const void *)&hdr->call[i], sizeof c);
-        int64_t r = execute(h, &c, &stop);
-        hdr->call[i].ret = r;
+        hdr->call[i].ret = execute(h, &c, &stop);
         h->calls++;
-        hostile_apply(h, hdr, i, &c);
+        batch->ran++;
     }
-    __atomic_thread_fence(__ATOMIC_SEQ_CST);
-    hdr->rsp_seq = seq + (h->hostile.fired == 2 ? (uint64_t)h->hostile.value : 0);
-    if (h->hostile.fired == 2)
-        h->hostile.fired = 1;
     return stop ? 1 : 0;
+}
+
+void sp_host_complete(uint8_t *block, uint64_t seq)
+{
+    volatile struct sp_header *hdr = (volatile struct sp_header *)(void *)block;
+    __atomic_thread_fence(__ATOMIC_SEQ_CST);
+    hdr->rsp_seq = seq;
+}
+
+int sp_host_run_batch(struct sp_host *h, uint8_t *block, uint64_t data_size)
+{
+    struct sp_batch batch;
+    int r = sp_host_execute(h, block, data_size, &batch);
+    if (r >= 0)
+        sp_host_complete(block, batch.seq);
+    return r;
 }

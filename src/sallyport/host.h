@@ -15,7 +15,7 @@
 
 #include <stdint.h>
 
-#include "sallyport/sallyport.h"
+#include "abi/sallyport.h"
 
 struct sp_host;
 
@@ -28,36 +28,11 @@ typedef int64_t (*sp_keep_call_fn)(struct sp_host *h, const struct sp_call *c, i
  * with `flags`. Returns 0 to allow, or -errno. */
 typedef int (*sp_open_policy_fn)(struct sp_host *h, const char *path, int flags);
 
-/* Test mode: damage one reply field of one call, to check that the Keep
- * notices (see docs/sallyport.md, "Hostile host"). */
-enum sp_hostile_target {
-    SP_HOSTILE_OFF = 0,
-    SP_HOSTILE_RET,        /* the call's result */
-    SP_HOSTILE_RSP_SEQ,    /* the batch's response sequence number */
-    SP_HOSTILE_DATA,       /* bytes in the data area at arg[arg] + offset */
-};
-enum sp_hostile_op { SP_HOSTILE_SET, SP_HOSTILE_ADD };
-
-struct sp_hostile {
-    enum sp_hostile_target target;
-    uint64_t nr;            /* which call (0 = any) */
-    uint32_t nth;           /* which occurrence of it, from 1 */
-    uint32_t arg;           /* SP_HOSTILE_DATA: which argument holds the offset */
-    uint64_t offset;        /* SP_HOSTILE_DATA: byte offset from there */
-    uint32_t width;         /* SP_HOSTILE_DATA: 1, 2, 4 or 8 bytes */
-    enum sp_hostile_op op;
-    int64_t value;
-    /* State. */
-    uint32_t seen;
-    int fired;
-};
-
 struct sp_host {
     int fds[SP_MAX_FD];            /* Keep fd -> host fd; -1 = not open */
     sp_keep_call_fn keep_call;
     sp_open_policy_fn open_policy; /* NULL = the Keep may open nothing */
     void *ctx;
-    struct sp_hostile hostile;
     /* Filled by sp_host_run_batch. */
     uint8_t *data;
     uint64_t data_size;
@@ -79,15 +54,19 @@ void sp_host_close_all(struct sp_host *h);
  *  -1  the batch was malformed (h->error says why); the Keep must be stopped */
 int sp_host_run_batch(struct sp_host *h, uint8_t *block, uint64_t data_size);
 
+/* sp_host_run_batch in its two steps, for a caller that must see the replies
+ * before the Keep may (the hostile-host tests, tests/sallyport/hostile_host.h):
+ * sp_host_execute runs the calls and writes their results, and
+ * sp_host_complete then publishes the response sequence number. */
+struct sp_batch {
+    uint64_t seq;   /* the batch's req_seq, as read at the start */
+    uint32_t ran;   /* the calls run (a Keep call may end the batch early) */
+};
+int sp_host_execute(struct sp_host *h, uint8_t *block, uint64_t data_size, struct sp_batch *batch);
+void sp_host_complete(uint8_t *block, uint64_t seq);
+
 /* A checked pointer into the data area: `len` bytes at `off`, or NULL when
  * they do not fit. */
 void *sp_host_data(struct sp_host *h, uint64_t off, uint64_t len);
-
-/* Parses a hostile spec "call:target[:op:value]" (see docs/sallyport.md).
- * Returns 0, or -1 with a message in err. */
-int sp_hostile_parse(struct sp_hostile *hs, const char *spec, char *err, int errlen);
-
-/* The name of call `nr` ("read", ...), or NULL. */
-const char *sp_call_name(uint64_t nr);
 
 #endif

@@ -16,7 +16,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "sallyport/sallyport.h"
+#include "abi/sallyport.h"
 
 struct sp_keep;
 
@@ -52,6 +52,7 @@ struct sp_keep {
     uint64_t batches;
     uint8_t fd_open[SP_MAX_FD / 8];
     uint8_t fd_domain[SP_MAX_FD];            /* socket domain, 0 = not a socket */
+    uint8_t fd_message[SP_MAX_FD / 8];       /* sockets whose sends go whole (datagrams) */
     struct sp_timespec last_clock[8];        /* monotonic clocks never go back */
     /* Small writes waiting to be sent with the next batch (see sp_write). */
     int pending_fd;
@@ -79,6 +80,7 @@ int64_t sp_writev(struct sp_keep *k, int fd, const struct sp_iovec *iov, int n);
 int64_t sp_openat(struct sp_keep *k, int dirfd, const char *path, int flags, int mode);
 int64_t sp_close(struct sp_keep *k, int fd);
 int64_t sp_fstat(struct sp_keep *k, int fd, void *statbuf /* SP_STAT_SIZE */);
+int64_t sp_fstatfs(struct sp_keep *k, int fd, void *statfsbuf /* SP_STATFS_SIZE */);
 int64_t sp_lseek(struct sp_keep *k, int fd, int64_t off, int whence);
 int64_t sp_fcntl(struct sp_keep *k, int fd, int cmd, uint64_t arg);
 int64_t sp_ioctl(struct sp_keep *k, int fd, uint64_t request, void *arg);

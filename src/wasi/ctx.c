@@ -9,6 +9,7 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
+#include "common/utf8.h"
 #include "tls/tls.h"
 #include "wasi/internal.h"
 
@@ -52,32 +53,35 @@ void wasi_ctx_free(wasi_ctx *ctx)
     free(ctx);
 }
 
-static int push_string(char ***list, uint32_t *count, size_t *bytes, const char *s)
+/* Lists grow geometrically: 50,000 arguments must not mean 50,000 reallocs. */
+static int push_string(char ***list, uint32_t *count, uint32_t *cap, size_t *bytes, const char *s)
 {
     if (*count >= UINT32_MAX / 8)
         return -1;
-    char *copy = strdup(s);
-    char **grown = realloc(*list, (*count + 1) * sizeof **list);
-    if (!copy || !grown) {
-        free(copy);
-        if (grown)
-            *list = grown;
-        return -1;
+    if (*count == *cap) {
+        uint32_t grow = *cap ? *cap * 2 : 8;
+        char **grown = realloc(*list, (size_t)grow * sizeof **list);
+        if (!grown)
+            return -1;
+        *list = grown;
+        *cap = grow;
     }
-    grown[(*count)++] = copy;
-    *list = grown;
+    char *copy = strdup(s);
+    if (!copy)
+        return -1;
+    (*list)[(*count)++] = copy;
     *bytes += strlen(s) + 1;
     return 0;
 }
 
 int wasi_ctx_push_arg(wasi_ctx *ctx, const char *arg)
 {
-    return push_string(&ctx->args, &ctx->arg_count, &ctx->args_bytes, arg);
+    return push_string(&ctx->args, &ctx->arg_count, &ctx->arg_cap, &ctx->args_bytes, arg);
 }
 
 int wasi_ctx_push_env(wasi_ctx *ctx, const char *name_eq_value)
 {
-    return push_string(&ctx->env, &ctx->env_count, &ctx->env_bytes, name_eq_value);
+    return push_string(&ctx->env, &ctx->env_count, &ctx->env_cap, &ctx->env_bytes, name_eq_value);
 }
 
 void wasi_ctx_set_trace(wasi_ctx *ctx, int log_fd)
@@ -242,44 +246,6 @@ int mem_iovecs(const wasi_mem *m, uint32_t iovs, uint32_t iovs_len, struct iovec
     return 0;
 }
 
-static bool valid_utf8(const uint8_t *s, size_t n)
-{
-    size_t i = 0;
-    while (i < n) {
-        uint8_t c = s[i];
-        if (c < 0x80) {
-            i++;
-            continue;
-        }
-        size_t len;
-        uint32_t cp;
-        if ((c & 0xe0) == 0xc0) {
-            len = 2;
-            cp = c & 0x1f;
-        } else if ((c & 0xf0) == 0xe0) {
-            len = 3;
-            cp = c & 0x0f;
-        } else if ((c & 0xf8) == 0xf0) {
-            len = 4;
-            cp = c & 0x07;
-        } else {
-            return false;
-        }
-        if (n - i < len)
-            return false;
-        for (size_t k = 1; k < len; k++) {
-            if ((s[i + k] & 0xc0) != 0x80)
-                return false;
-            cp = cp << 6 | (s[i + k] & 0x3f);
-        }
-        if ((len == 2 && cp < 0x80) || (len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) ||
-            cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-            return false;
-        i += len;
-    }
-    return true;
-}
-
 int mem_path(const wasi_mem *m, uint32_t ptr, uint32_t len, char *out)
 {
     const uint8_t *p = mem_ptr(m, ptr, len);
@@ -289,7 +255,7 @@ int mem_path(const wasi_mem *m, uint32_t ptr, uint32_t len, char *out)
         return WASI_ENAMETOOLONG;
     if (memchr(p, 0, len))
         return WASI_EINVAL;
-    if (!valid_utf8(p, len))
+    if (!utf8_valid(p, len))
         return WASI_EILSEQ;
     memcpy(out, p, len);
     out[len] = 0;

@@ -39,10 +39,10 @@ struct wasi_ctx {
     wfd *fds;
     uint32_t fd_count;       /* slots in fds (used or not) */
     char **args;
-    uint32_t arg_count;
+    uint32_t arg_count, arg_cap;
     size_t args_bytes;       /* sum of strlen+1 */
     char **env;
-    uint32_t env_count;
+    uint32_t env_count, env_cap;
     size_t env_bytes;
     int trace_fd;            /* -1: no tracing */
     void *bindings;          /* link.c: one per linked import */

@@ -30,27 +30,76 @@ static int get_path(wasi_call *c, uint32_t fd, uint64_t right, uint32_t ptr, uin
     return mem_path(&c->mem, ptr, len, out->path);
 }
 
-static int locate(wasi_call *c, uint32_t fd, uint64_t right, uint32_t ptr, uint32_t len,
-                  bool follow, sandbox_loc *loc)
+/* How locate treats a final symbolic link. */
+enum {
+    NOFOLLOW = 0,
+    FOLLOW = 1,       /* SYMLINK_FOLLOW */
+    FOLLOW_SLASH = 2, /* only before a trailing slash, as Linux's path lookup does */
+};
+
+static bool ends_in_slash(const char *path)
+{
+    size_t n = strlen(path);
+    return n > 0 && path[n - 1] == '/';
+}
+
+static int locate(wasi_call *c, uint32_t fd, uint64_t right, uint32_t ptr, uint32_t len, int follow,
+                  sandbox_loc *loc)
 {
     path_arg *p = malloc(sizeof *p);
     if (!p)
         return WASI_ENOMEM;
     int rc = get_path(c, fd, right, ptr, len, p);
-    if (rc == 0)
-        rc = sandbox_locate(p->dir->host_fd, p->path, follow, loc);
+    if (rc == 0) {
+        bool f = (follow & FOLLOW) || ((follow & FOLLOW_SLASH) && ends_in_slash(p->path));
+        rc = sandbox_locate(p->dir->host_fd, p->path, f, loc);
+    }
     free(p);
     return rc;
+}
+
+/* The type (S_IFMT) of the final name itself, not following it. */
+static int name_type(const sandbox_loc *loc, mode_t *type)
+{
+    struct stat st;
+    if (fstatat(loc->parent_fd, loc->name, &st, AT_SYMLINK_NOFOLLOW) != 0)
+        return wasi_errno(errno);
+    *type = st.st_mode & S_IFMT;
+    return 0;
+}
+
+/* A trailing slash says "a directory"; the kernel never sees it (it would
+ * follow a link there). These give Linux's answers for a "name/" that is
+ * not "." or "..". */
+static bool slash_name(const sandbox_loc *loc)
+{
+    return loc->trailing_slash && strcmp(loc->name, ".") != 0;
+}
+
+/* "name/" must be a directory: 0, or ENOENT / ENOTDIR. */
+static int slash_needs_dir(const sandbox_loc *loc)
+{
+    mode_t type = 0;
+    int rc = name_type(loc, &type);
+    return rc ? rc : type == S_IFDIR ? 0 : WASI_ENOTDIR;
+}
+
+/* A new "name/" that is not a directory (link, symlink): EEXIST when the
+ * name exists, else ENOENT, as Linux's create lookup answers. */
+static int slash_cannot_create(const sandbox_loc *loc)
+{
+    mode_t type = 0;
+    int rc = name_type(loc, &type);
+    return rc ? rc : WASI_EEXIST;
 }
 
 WASI_FN(path_create_directory)
 {
     sandbox_loc loc;
-    int rc = locate(c, a[0].of.i32, R_PATH_CREATE_DIRECTORY, a[1].of.i32, a[2].of.i32, false, &loc);
+    int rc = locate(c, a[0].of.i32, R_PATH_CREATE_DIRECTORY, a[1].of.i32, a[2].of.i32, NOFOLLOW, &loc);
     if (rc)
         return rc;
-    char name[NAME_MAX + 3];
-    if (mkdirat(loc.parent_fd, sandbox_loc_name(&loc, name, sizeof name), 0777) != 0)
+    if (mkdirat(loc.parent_fd, loc.name, 0777) != 0)
         rc = wasi_errno(errno);
     sandbox_loc_close(&loc);
     return rc;
@@ -108,19 +157,24 @@ WASI_FN(path_filestat_set_times)
 
 WASI_FN(path_link)
 {
-    bool follow = a[1].of.i32 & WASI_LOOKUP_SYMLINK_FOLLOW;
+    /* Linux follows a source link before a trailing slash (and then wants a
+     * directory); the follow happens here, beneath the root. */
+    int follow = a[1].of.i32 & WASI_LOOKUP_SYMLINK_FOLLOW ? FOLLOW : FOLLOW_SLASH;
     sandbox_loc from, to;
     int rc = locate(c, a[0].of.i32, R_PATH_LINK_SOURCE, a[2].of.i32, a[3].of.i32, follow, &from);
     if (rc)
         return rc;
-    rc = locate(c, a[4].of.i32, R_PATH_LINK_TARGET, a[5].of.i32, a[6].of.i32, false, &to);
+    if (slash_name(&from))
+        rc = slash_needs_dir(&from); /* a directory: linkat says EPERM (or EEXIST) */
+    if (rc == 0)
+        rc = locate(c, a[4].of.i32, R_PATH_LINK_TARGET, a[5].of.i32, a[6].of.i32, NOFOLLOW, &to);
     if (rc) {
         sandbox_loc_close(&from);
         return rc;
     }
-    char from_name[NAME_MAX + 3], to_name[NAME_MAX + 3];
-    if (linkat(from.parent_fd, sandbox_loc_name(&from, from_name, sizeof from_name), to.parent_fd,
-               sandbox_loc_name(&to, to_name, sizeof to_name), 0) != 0)
+    if (slash_name(&to))
+        rc = slash_cannot_create(&to);
+    else if (linkat(from.parent_fd, from.name, to.parent_fd, to.name, 0) != 0)
         rc = wasi_errno(errno);
     sandbox_loc_close(&from);
     sandbox_loc_close(&to);
@@ -219,19 +273,15 @@ WASI_FN(path_readlink)
     if (!out || !mem_ptr(&c->mem, a[5].of.i32, 4))
         return WASI_EFAULT;
     sandbox_loc loc;
-    int rc = locate(c, a[0].of.i32, R_PATH_READLINK, a[1].of.i32, a[2].of.i32, false, &loc);
+    int rc = locate(c, a[0].of.i32, R_PATH_READLINK, a[1].of.i32, a[2].of.i32, FOLLOW_SLASH, &loc);
     if (rc)
         return rc;
     if (loc.trailing_slash) {
-        /* "link/" names what the link points to, which is never itself a link */
-        char name[NAME_MAX + 3];
-        int fd = openat(loc.parent_fd, sandbox_loc_name(&loc, name, sizeof name),
-                        O_PATH | O_NOFOLLOW | O_CLOEXEC);
-        rc = fd < 0 ? wasi_errno(errno) : WASI_EINVAL;
-        if (fd >= 0)
-            close(fd);
+        /* "link/" names what the link resolves to (resolved beneath the
+         * root above), which is never itself a link */
+        rc = slash_needs_dir(&loc);
         sandbox_loc_close(&loc);
-        return rc;
+        return rc ? rc : WASI_EINVAL;
     }
     char *target = malloc(PATH_MAX + 1);
     if (!target) {
@@ -254,11 +304,11 @@ WASI_FN(path_readlink)
 WASI_FN(path_remove_directory)
 {
     sandbox_loc loc;
-    int rc = locate(c, a[0].of.i32, R_PATH_REMOVE_DIRECTORY, a[1].of.i32, a[2].of.i32, false, &loc);
+    int rc = locate(c, a[0].of.i32, R_PATH_REMOVE_DIRECTORY, a[1].of.i32, a[2].of.i32, NOFOLLOW, &loc);
     if (rc)
         return rc;
-    char name[NAME_MAX + 3];
-    if (unlinkat(loc.parent_fd, sandbox_loc_name(&loc, name, sizeof name), AT_REMOVEDIR) != 0)
+    /* rmdir answers alike with or without a trailing slash: ENOTDIR for a link */
+    if (unlinkat(loc.parent_fd, loc.name, AT_REMOVEDIR) != 0)
         rc = wasi_errno(errno);
     sandbox_loc_close(&loc);
     return rc;
@@ -267,17 +317,20 @@ WASI_FN(path_remove_directory)
 WASI_FN(path_rename)
 {
     sandbox_loc from, to;
-    int rc = locate(c, a[0].of.i32, R_PATH_RENAME_SOURCE, a[1].of.i32, a[2].of.i32, false, &from);
+    int rc = locate(c, a[0].of.i32, R_PATH_RENAME_SOURCE, a[1].of.i32, a[2].of.i32, NOFOLLOW, &from);
     if (rc)
         return rc;
-    rc = locate(c, a[3].of.i32, R_PATH_RENAME_TARGET, a[4].of.i32, a[5].of.i32, false, &to);
+    rc = locate(c, a[3].of.i32, R_PATH_RENAME_TARGET, a[4].of.i32, a[5].of.i32, NOFOLLOW, &to);
     if (rc) {
         sandbox_loc_close(&from);
         return rc;
     }
-    char from_name[NAME_MAX + 3], to_name[NAME_MAX + 3];
-    if (renameat(from.parent_fd, sandbox_loc_name(&from, from_name, sizeof from_name), to.parent_fd,
-                 sandbox_loc_name(&to, to_name, sizeof to_name)) != 0)
+    /* a trailing slash on either name wants a directory as the source
+     * ("." or ".." on either side is renameat's EBUSY first) */
+    bool dots = strcmp(from.name, ".") == 0 || strcmp(to.name, ".") == 0;
+    if (!dots && (from.trailing_slash || to.trailing_slash))
+        rc = slash_needs_dir(&from);
+    if (rc == 0 && renameat(from.parent_fd, from.name, to.parent_fd, to.name) != 0)
         rc = wasi_errno(errno);
     sandbox_loc_close(&from);
     sandbox_loc_close(&to);
@@ -294,10 +347,11 @@ WASI_FN(path_symlink)
         rc = WASI_ENOTCAPABLE; /* it could never be followed, and would point outside */
     sandbox_loc loc;
     if (rc == 0)
-        rc = locate(c, a[2].of.i32, R_PATH_SYMLINK, a[3].of.i32, a[4].of.i32, false, &loc);
+        rc = locate(c, a[2].of.i32, R_PATH_SYMLINK, a[3].of.i32, a[4].of.i32, NOFOLLOW, &loc);
     if (rc == 0) {
-        char name[NAME_MAX + 3];
-        if (symlinkat(target, loc.parent_fd, sandbox_loc_name(&loc, name, sizeof name)) != 0)
+        if (slash_name(&loc))
+            rc = slash_cannot_create(&loc);
+        else if (symlinkat(target, loc.parent_fd, loc.name) != 0)
             rc = wasi_errno(errno);
         sandbox_loc_close(&loc);
     }
@@ -308,12 +362,18 @@ WASI_FN(path_symlink)
 WASI_FN(path_unlink_file)
 {
     sandbox_loc loc;
-    int rc = locate(c, a[0].of.i32, R_PATH_UNLINK_FILE, a[1].of.i32, a[2].of.i32, false, &loc);
+    int rc = locate(c, a[0].of.i32, R_PATH_UNLINK_FILE, a[1].of.i32, a[2].of.i32, NOFOLLOW, &loc);
     if (rc)
         return rc;
-    char name[NAME_MAX + 3];
-    if (unlinkat(loc.parent_fd, sandbox_loc_name(&loc, name, sizeof name), 0) != 0)
+    if (slash_name(&loc)) {
+        /* "name/" asks for a directory, which unlink refuses: Linux's answers */
+        mode_t type = 0;
+        rc = name_type(&loc, &type);
+        if (rc == 0)
+            rc = type == S_IFDIR ? WASI_EISDIR : WASI_ENOTDIR;
+    } else if (unlinkat(loc.parent_fd, loc.name, 0) != 0) {
         rc = wasi_errno(errno);
+    }
     sandbox_loc_close(&loc);
     return rc;
 }

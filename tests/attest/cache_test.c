@@ -28,6 +28,7 @@
 
 #include "attest/internal.h"
 #include "check.h"
+#include "common/file.h"
 
 #define T0 1751328000 /* 2025-07-01T00:00:00Z: every synthetic validity period covers it */
 #define DAY 86400
@@ -648,31 +649,6 @@ static void test_threads(void)
 
 /* ---- part 2: the shared vectors ----------------------------------------- */
 
-static uint8_t *slurp(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    uint8_t *buf = NULL;
-    size_t cap = 0, n = 0;
-    for (;;) {
-        if (n == cap) {
-            cap = cap ? cap * 2 : 65536;
-            uint8_t *b = realloc(buf, cap);
-            if (!b)
-                break;
-            buf = b;
-        }
-        size_t got = fread(buf + n, 1, cap - n, f);
-        n += got;
-        if (got == 0)
-            break;
-    }
-    fclose(f);
-    *len = n;
-    return buf;
-}
-
 typedef struct vec_case {
     char field[11][200];
     uint8_t *data[11];
@@ -760,9 +736,12 @@ static void test_vectors(const char *dir)
                 continue;
             char fp[800];
             snprintf(fp, sizeof fp, "%s/%s", dir, c->field[k]);
-            c->data[k] = slurp(fp, &c->len[k]);
-            if (!c->data[k])
-                printf("     cannot read %s\n", fp);
+            file_contents file;
+            char why[256];
+            if (file_read_all(fp, 64u << 20, 0, &file, why, sizeof why) != FILE_OK)
+                printf("     %s: %s\n", fp, why);
+            c->data[k] = file.data;
+            c->len[k] = file.size;
         }
         n++;
     }

@@ -7,22 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-static unsigned char *slurp(const char *path, long *len)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    fseek(f, 0, SEEK_END);
-    *len = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    unsigned char *p = malloc((size_t)*len + 1);
-    if (p && fread(p, 1, (size_t)*len, f) != (size_t)*len) {
-        free(p);
-        p = NULL;
-    }
-    fclose(f);
-    return p;
-}
+#include "common/file.h"
 
 int main(int argc, char **argv)
 {
@@ -30,12 +15,14 @@ int main(int argc, char **argv)
         fprintf(stderr, "usage: mutate IN OUT flip OFFSET [MASK] | truncate LENGTH | find TEXT\n");
         return 2;
     }
-    long len;
-    unsigned char *p = slurp(argv[1], &len);
-    if (!p) {
-        perror(argv[1]);
+    file_contents file;
+    char why[256];
+    if (file_read_all(argv[1], 64u << 20, 0, &file, why, sizeof why) != FILE_OK) {
+        fprintf(stderr, "%s: %s\n", argv[1], why);
         return 2;
     }
+    unsigned char *p = file.data;
+    long len = (long)file.size;
     if (strcmp(argv[3], "find") == 0) {
         size_t n = strlen(argv[4]);
         for (long i = 0; i + (long)n <= len; i++)

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "abi/workload_stream.h"
 #include "check.h"
 #include "config/enarx_config.h"
 #include "config/toml.h"
@@ -639,6 +640,54 @@ static void test_config_limits(void)
     free(big);
 }
 
+/* Arguments and environment entries: the workload's limits (abi/workload_stream.h),
+ * reported where the entry is. */
+static void test_config_string_limits(void)
+{
+    enarx_config_error err;
+    size_t cap = 8 + (size_t)(WL_MAX_STRINGS + 1) * 5 + 64, used = 0;
+    char *text = malloc(cap);
+    used += (size_t)snprintf(text, cap, "args = [");
+    for (unsigned i = 0; i < WL_MAX_STRINGS; i++)
+        used += (size_t)snprintf(text + used, cap - used, "\"a\",");
+    used += (size_t)snprintf(text + used, cap - used, "]\n");
+    enarx_config *c = enarx_config_parse(text, used, "Enarx.toml", &err);
+    CHECK(c != NULL && c->arg_count == WL_MAX_STRINGS); /* exactly the limit */
+    enarx_config_free(c);
+    used -= 2;
+    used += (size_t)snprintf(text + used, cap - used, "\"a\"]\n");
+    c = enarx_config_parse(text, used, "Enarx.toml", &err);
+    CHECK(c == NULL);
+    CHECK_EQ_STR(err.message, "Enarx.toml:1:8: args: 65537 entries; a workload takes at most 65536 arguments "
+                              "and environment entries together");
+    /* args and env count together */
+    used = (size_t)snprintf(text, cap, "args = [");
+    for (unsigned i = 0; i < WL_MAX_STRINGS; i++)
+        used += (size_t)snprintf(text + used, cap - used, "\"a\",");
+    used += (size_t)snprintf(text + used, cap - used, "]\n[env]\nA = \"1\"\n");
+    c = enarx_config_parse(text, used, "Enarx.toml", &err);
+    CHECK(c == NULL);
+    CHECK(strstr(err.message, "Enarx.toml:2:1: args and env: 65537 entries") == err.message);
+    free(text);
+
+    char *one = malloc(WL_MAX_STRING + 64);
+    used = (size_t)snprintf(one, 64, "args = [\"");
+    memset(one + used, 'x', WL_MAX_STRING + 1);
+    used += WL_MAX_STRING + 1;
+    used += (size_t)snprintf(one + used, 64, "\"]\n");
+    c = enarx_config_parse(one, used, "Enarx.toml", &err);
+    CHECK(c == NULL);
+    CHECK_EQ_STR(err.message, "Enarx.toml:1:9: args[0]: 131073 bytes; one argument or environment entry may be "
+                              "at most 131072 bytes");
+    used = (size_t)snprintf(one, 64, "[env]\nLONG = \"");
+    memset(one + used, 'x', WL_MAX_STRING - 4); /* LONG=... is one byte too long */
+    used += WL_MAX_STRING - 4;
+    used += (size_t)snprintf(one + used, 64, "\"\n");
+    c = enarx_config_parse(one, used, "Enarx.toml", &err);
+    CHECK(c == NULL && strstr(err.message, "Enarx.toml:2:8: env.\"LONG\": 131073 bytes") == err.message);
+    free(one);
+}
+
 static void test_resolve_path(void)
 {
     char out[64];
@@ -737,6 +786,7 @@ int main(void)
     test_config_trust_anchors();
     test_config_errors();
     test_config_limits();
+    test_config_string_limits();
     test_resolve_path();
     test_template();
     return check_summary();

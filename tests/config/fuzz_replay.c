@@ -8,34 +8,20 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "common/file.h"
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static int replay_file(const char *path)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        perror(path);
+    file_contents file;
+    char why[256];
+    if (file_read_all(path, 64u << 20, 0, &file, why, sizeof why) != FILE_OK) {
+        fprintf(stderr, "%s: %s\n", path, why);
         return 1;
     }
-    size_t cap = 4096, n = 0, got;
-    uint8_t *buf = malloc(cap);
-    while (buf && (got = fread(buf + n, 1, cap - n, f)) > 0) {
-        n += got;
-        if (n == cap) {
-            uint8_t *bigger = realloc(buf, cap * 2);
-            if (!bigger)
-                free(buf);
-            buf = bigger;
-            cap *= 2;
-        }
-    }
-    fclose(f);
-    if (!buf) {
-        fprintf(stderr, "%s: out of memory\n", path);
-        return 1;
-    }
-    LLVMFuzzerTestOneInput(buf, n);
-    free(buf);
+    LLVMFuzzerTestOneInput(file.data, file.size);
+    file_contents_free(&file);
     return 0;
 }
 

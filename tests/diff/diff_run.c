@@ -25,8 +25,12 @@
  * "exhausted" and end the run: the two engines' limits differ.
  *
  * Exit status: 0 when the module was run (whatever it did), 2 on bad usage. */
+#include "common/file.h"
 #include "engine/wasm.h"
 #include "engine_options.h"
+
+/* Larger than any module a test reads. */
+#define WASM_FILE_LIMIT (1u << 30)
 
 #include <inttypes.h>
 #include <stdio.h>
@@ -466,34 +470,6 @@ done:
     wasm_module_free(m);
 }
 
-static uint8_t *read_all(const char *path, size_t *size)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    uint8_t *buf = NULL;
-    size_t cap = 0, n = 0;
-    for (;;) {
-        if (n == cap) {
-            cap = cap ? cap * 2 : 65536;
-            uint8_t *nb = realloc(buf, cap);
-            if (!nb) {
-                free(buf);
-                fclose(f);
-                return NULL;
-            }
-            buf = nb;
-        }
-        size_t got = fread(buf + n, 1, cap - n, f);
-        n += got;
-        if (got == 0)
-            break;
-    }
-    fclose(f);
-    *size = n;
-    return buf;
-}
-
 int main(int argc, char **argv)
 {
     options o = {.fuel = 50000000, .limits = {1024, 100000, 0}};
@@ -515,14 +491,14 @@ int main(int argc, char **argv)
         fprintf(stderr, "usage: diff_run [--fuel N] [--pages N] [--table N] [--depth N] FILE.wasm\n");
         return 2;
     }
-    size_t size;
-    uint8_t *bytes = read_all(argv[i], &size);
-    if (!bytes) {
-        fprintf(stderr, "diff_run: cannot read %s\n", argv[i]);
+    file_contents file;
+    char why[256];
+    if (file_read_all(argv[i], WASM_FILE_LIMIT, 0, &file, why, sizeof why) != FILE_OK) {
+        fprintf(stderr, "diff_run: %s: %s\n", argv[i], why);
         return 2;
     }
     out = stdout;
-    run_module(bytes, size, &o);
-    free(bytes);
+    run_module(file.data, file.size, &o);
+    file_contents_free(&file);
     return 0;
 }

@@ -3,7 +3,7 @@
 # through its public header and prints the canonical output v8_run.mjs prints.
 DIFF_RUN := $(BUILD)/tests/diff_run
 
-$(DIFF_RUN): $(BUILD)/tests/diff/diff_run.o $(ENGINE_LIB)
+$(DIFF_RUN): $(BUILD)/tests/diff/diff_run.o $(ENGINE_LIB) $(COMMON_LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(ENGINE_LDLIBS)
 

@@ -1,16 +1,14 @@
-# Shared by the runtime's end-to-end suites (tests/suites/40-*.sh): counters,
-# checks, and `enarx run` on the backend under test ($TEST_BACKEND, default nil).
+# Shared by the runtime's end-to-end suites (tests/suites/40-*.sh): checks
+# and `enarx run` on the backend under test ($TEST_BACKEND, default nil); the
+# counters are tests/lib/suite.sh's.
 : "${BUILD:=build}"
 : "${SHARED_DIR:=$(cd "$(dirname "${BASH_SOURCE[0]}")/../../.." && pwd)/shared}"
 ENARX="$BUILD/bin/enarx"
 W="$BUILD/tests/workloads"
 export ENARX_BACKEND="${TEST_BACKEND:-nil}"
 unset ENARX_WASMCFGFILE ENARX_LOG
-pass=0 fail=0 skip=0
-
-ok() { pass=$((pass + 1)); echo "ok   $1"; }
-bad() { fail=$((fail + 1)); echo "FAIL $1${2:+: $2}"; }
-skipped() { skip=$((skip + 1)); echo "SKIP $1${2:+: $2}"; }
+# shellcheck source=tests/lib/suite.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../lib/suite.sh"
 
 # check NAME ACTUAL EXPECTED
 check() {
@@ -35,9 +33,7 @@ run_enarx() {
 # The exec needs the engine; until it is on this branch there is nothing to run.
 need_exec() {
     if [ ! -x "$BUILD/bin/enarx-exec" ]; then
-        echo "SKIP: $BUILD/bin/enarx-exec is not built (the engine, src/engine, has not landed yet)"
-        echo "0 passed, 0 failed, 1 skipped"
-        exit 0
+        suite_skip_all "$BUILD/bin/enarx-exec is not built (the engine, src/engine, has not landed yet)"
     fi
 }
 
@@ -48,9 +44,4 @@ frame_header() {
     out+='\x00\x00\x00\x00'
     for i in 0 1 2 3 4 5 6 7; do out+=$(printf '\\x%02x' $(((len >> (8 * i)) & 255))); done
     printf "$out"
-}
-
-summary() {
-    echo "$pass passed, $fail failed${skip:+, $skip skipped}"
-    [ "$fail" -eq 0 ]
 }

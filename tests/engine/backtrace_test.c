@@ -9,76 +9,41 @@
  * hence internal.h) must stay within the size of the module's code index
  * plus a logarithmic search per reported frame. No time is measured. */
 #include "check.h"
+#include "wasm_buf.h"
 #include "engine/internal.h"
 
 #include <stdlib.h>
-
-typedef struct buf {
-    uint8_t *p;
-    size_t n, cap;
-} buf;
-
-static void put(buf *b, uint8_t x)
-{
-    if (b->n == b->cap) {
-        b->cap = b->cap ? 2 * b->cap : 256;
-        b->p = realloc(b->p, b->cap);
-        if (!b->p)
-            abort();
-    }
-    b->p[b->n++] = x;
-}
-
-static void put_u32(buf *b, uint32_t v)
-{
-    do {
-        uint8_t byte = v & 0x7f;
-        v >>= 7;
-        put(b, byte | (v ? 0x80 : 0));
-    } while (v);
-}
-
-static void put_section(buf *m, uint8_t id, const buf *body)
-{
-    put(m, id);
-    put_u32(m, (uint32_t)body->n);
-    for (size_t i = 0; i < body->n; i++)
-        put(m, body->p[i]);
-}
 
 /* n functions of type () -> (); function i calls function (i + 1) % n;
  * function 0 is exported as "run". */
 static buf cycle_module(uint32_t n)
 {
-    buf m = {0}, s = {0};
+    buf m = {0}, s = {0}, body = {0};
     static const uint8_t header[] = {0, 'a', 's', 'm', 1, 0, 0, 0};
-    for (size_t i = 0; i < sizeof header; i++)
-        put(&m, header[i]);
-    put(&s, 1), put(&s, 0x60), put(&s, 0), put(&s, 0); /* one type: () -> () */
+    put_bytes(&m, header, sizeof header);
+    static const uint8_t one_type[] = {1, 0x60, 0, 0}; /* () -> () */
+    put_bytes(&s, one_type, sizeof one_type);
     put_section(&m, 1, &s);
-    s.n = 0;
     put_u32(&s, n);
     for (uint32_t i = 0; i < n; i++)
         put(&s, 0);
     put_section(&m, 3, &s);
-    s.n = 0;
-    put(&s, 1), put(&s, 3), put(&s, 'r'), put(&s, 'u'), put(&s, 'n'), put(&s, 0), put(&s, 0);
+    static const uint8_t export_run[] = {1, 3, 'r', 'u', 'n', 0, 0}; /* "run": function 0 */
+    put_bytes(&s, export_run, sizeof export_run);
     put_section(&m, 7, &s);
-    s.n = 0;
     put_u32(&s, n);
     for (uint32_t i = 0; i < n; i++) {
-        buf body = {0};
+        body.n = 0;
         put(&body, 0);    /* no locals */
         put(&body, 0x10); /* call (i + 1) % n */
         put_u32(&body, (i + 1) % n);
         put(&body, 0x0b);
         put_u32(&s, (uint32_t)body.n);
-        for (size_t k = 0; k < body.n; k++)
-            put(&s, body.p[k]);
-        free(body.p);
+        put_bytes(&s, body.p, body.n);
     }
     put_section(&m, 10, &s);
     free(s.p);
+    free(body.p);
     return m;
 }
 

@@ -5,31 +5,17 @@
  *
  *   engine_test WAT_BUILD_DIR     (the .wasm files compiled from tests/engine/wat) */
 #include "check.h"
+#include "common/file.h"
 #include "engine/wasm.h"
+
+/* Larger than any module a test reads. */
+#define WASM_FILE_LIMIT (1u << 30)
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 static const char *wasm_dir;
-
-static uint8_t *read_all(const char *path, size_t *size)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    uint8_t *buf = malloc(n > 0 ? (size_t)n : 1);
-    if (buf && fread(buf, 1, (size_t)n, f) != (size_t)n) {
-        free(buf);
-        buf = NULL;
-    }
-    fclose(f);
-    *size = (size_t)n;
-    return buf;
-}
 
 /* How the modules are loaded (engine_test [--lazy] [--borrow] [--jit] DIR):
  * the defaults, or every function translated on its first call, the bytes
@@ -42,12 +28,14 @@ static wasm_module *load(const char *name)
 {
     char path[1024];
     snprintf(path, sizeof path, "%s/%s.wasm", wasm_dir, name);
-    size_t size;
-    uint8_t *bytes = read_all(path, &size);
-    if (!bytes) {
-        printf("cannot read %s\n", path);
+    file_contents file;
+    char why[256];
+    if (file_read_all(path, WASM_FILE_LIMIT, 0, &file, why, sizeof why) != FILE_OK) {
+        printf("%s: %s\n", path, why);
         return NULL;
     }
+    uint8_t *bytes = file.data;
+    size_t size = file.size;
     wasm_error err;
     wasm_module *m = wasm_module_new_with(bytes, size, &load_options, &err);
     if (load_options.borrow_bytes) {
@@ -545,6 +533,25 @@ static void test_errors(void)
     m = wasm_module_new_with(valid, sizeof valid, NULL, &err); /* NULL: the defaults */
     CHECK(m != NULL);
     wasm_module_free(m);
+
+    /* Names are well-formed UTF-8 (src/common/utf8.c): a custom section named
+     * by an overlong form, a surrogate or a code point past U+10FFFF is
+     * malformed; U+0080 and U+10FFFF are fine. */
+    static const struct {
+        const char *name;
+        bool ok;
+    } names[] = {{"\xC2\x80", true}, {"\xF4\x8F\xBF\xBF", true}, {"\xC0\xAF", false},
+                 {"\xE0\x80\xAF", false}, {"\xED\xA0\x80", false}, {"\xF4\x90\x80\x80", false}};
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+        uint8_t mod[16] = {0, 'a', 's', 'm', 1, 0, 0, 0, 0};
+        size_t len = strlen(names[i].name);
+        mod[9] = (uint8_t)(len + 1);
+        mod[10] = (uint8_t)len;
+        memcpy(mod + 11, names[i].name, len);
+        m = wasm_module_new(mod, 11 + len, &err);
+        CHECK(names[i].ok ? m != NULL : (m == NULL && strstr(err.message, "malformed UTF-8") != NULL));
+        wasm_module_free(m);
+    }
     CHECK_EQ_STR(wasm_status_name(WASM_ERR_UNLINKABLE), "unlinkable");
     CHECK_EQ_STR(wasm_trap_message(WASM_TRAP_INDIRECT_CALL_TYPE), "indirect call type mismatch");
 }

@@ -2,7 +2,7 @@
 # the engine's own tests and benchmarks; the real WASI layer is src/wasi).
 WASM_RUN := $(BUILD)/tests/wasm_run
 
-$(WASM_RUN): $(BUILD)/tests/engine/wasm_run.o $(ENGINE_LIB)
+$(WASM_RUN): $(BUILD)/tests/engine/wasm_run.o $(ENGINE_LIB) $(COMMON_LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(ENGINE_LDLIBS)
 
@@ -16,7 +16,7 @@ $(BUILD)/tests/engine/wat/%.wasm: tests/engine/wat/%.wat
 	@mkdir -p $(dir $@)
 	wat2wasm --debug-names $< -o $@
 
-$(ENGINE_TEST): $(BUILD)/tests/engine/engine_test.o $(ENGINE_LIB)
+$(ENGINE_TEST): $(BUILD)/tests/engine/engine_test.o $(ENGINE_LIB) $(COMMON_LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(ENGINE_LDLIBS)
 
@@ -36,7 +36,7 @@ TEST_DEPS += $(ENGINE_SIMD_KERNELS) $(WASM_RUN)
 # libFuzzer target over decode + validate + compile + instantiate + calls. The
 # engine is rebuilt with coverage and sanitizers for it (fuzz build only).
 FUZZ_SAN := -fsanitize=address,undefined -fno-sanitize-recover=all
-ENGINE_FUZZ_OBJS := $(patsubst %.c,$(BUILD)/fuzzobj/%.o,$(ENGINE_SRCS))
+ENGINE_FUZZ_OBJS := $(patsubst %.c,$(BUILD)/fuzzobj/%.o,$(ENGINE_SRCS) $(COMMON_SRCS))
 
 $(BUILD)/fuzzobj/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -52,14 +52,14 @@ FUZZ_TARGETS += $(BUILD)/fuzz/engine_module
 # Trap backtraces: bounded work however deep the stack (white box: reads the
 # store's work counter).
 BACKTRACE_TEST := $(BUILD)/tests/backtrace_test
-$(BACKTRACE_TEST): $(BUILD)/tests/engine/backtrace_test.o $(ENGINE_LIB)
+$(BACKTRACE_TEST): $(BUILD)/tests/engine/backtrace_test.o $(ENGINE_LIB) $(COMMON_LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(ENGINE_LDLIBS)
 TEST_DEPS += $(BACKTRACE_TEST)
 
 # Differential test of peephole fusion on generated programs.
 GEN_DIFF := $(BUILD)/tests/gen_diff
-$(GEN_DIFF): $(BUILD)/tests/engine/gen_diff.o $(ENGINE_LIB)
+$(GEN_DIFF): $(BUILD)/tests/engine/gen_diff.o $(ENGINE_LIB) $(COMMON_LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(ENGINE_LDLIBS)
 TEST_DEPS += $(GEN_DIFF)

@@ -8,8 +8,12 @@
  *
  * Exit status: the program's exit code; 70 + trap kind on a trap; 2 on a bad
  * module or usage. --time prints load/instantiate/run times to stderr. */
+#include "common/file.h"
 #include "engine/wasm.h"
 #include "engine_options.h"
+
+/* Larger than any module a test reads. */
+#define WASM_FILE_LIMIT (1u << 30)
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -191,24 +195,6 @@ static const shim shims[] = {
     {"clock_time_get", clock_time_get}, {"random_get", random_get}, {"proc_exit", proc_exit},
 };
 
-static uint8_t *read_all(const char *path, size_t *size)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    uint8_t *buf = malloc(n > 0 ? (size_t)n : 1);
-    if (buf && fread(buf, 1, (size_t)n, f) != (size_t)n) {
-        free(buf);
-        buf = NULL;
-    }
-    fclose(f);
-    *size = (size_t)n;
-    return buf;
-}
-
 /* CPU time of this process: wall time means little on a shared machine */
 static double now(void)
 {
@@ -252,17 +238,17 @@ int main(int argc, char **argv)
     }
     g_argc = argc - i;
     g_argv = argv + i;
-    size_t size;
-    uint8_t *bytes = read_all(argv[i], &size);
-    if (!bytes) {
-        fprintf(stderr, "wasm_run: cannot read %s\n", argv[i]);
+    file_contents file;
+    char why[256];
+    if (file_read_all(argv[i], WASM_FILE_LIMIT, 0, &file, why, sizeof why) != FILE_OK) {
+        fprintf(stderr, "wasm_run: %s: %s\n", argv[i], why);
         return 2;
     }
     double t0 = now();
     wasm_error err;
     wasm_module_options options = engine_options_from_env();
-    wasm_module *m = wasm_module_new_with(bytes, size, &options, &err);
-    free(bytes);
+    wasm_module *m = wasm_module_new_with(file.data, file.size, &options, &err);
+    file_contents_free(&file);
     double t1 = now();
     if (!m) {
         fprintf(stderr, "wasm_run: %s: %s: %s\n", argv[i], wasm_status_name(err.status), err.message);

@@ -18,7 +18,22 @@ $(BUILD)/bench/keep/syscall_rt: bench/keep/syscall_rt.c
 BENCH_DEPS += $(BUILD)/bench/keep/syscall_rt $(KEEP_PROG_BINS)
 
 # The VMM's set-up work outside KVM (runs anywhere): bench/run-keep.sh.
-$(BUILD)/bench/keep/vmm_setup: $(BUILD)/bench/keep/vmm_setup.o $$(KVM_BACKEND_LIB) $$(SALLYPORT_HOST_LIB)
+$(BUILD)/bench/keep/vmm_setup: $(BUILD)/bench/keep/vmm_setup.o $$(KVM_BACKEND_LIB) $$(SALLYPORT_HOST_LIB) \
+    $$(MEASURE_LIB) $(COMMON_LIB)
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) -o $@ $^ -lpthread
+	$(CC) $(LDFLAGS) -o $@ $^ -lpthread -lcrypto
 BENCH_DEPS += $(BUILD)/bench/keep/vmm_setup
+
+# The test build of enarx with a lying sallyport executor: the hostile-host
+# wrapper (tests/sallyport/hostile_host.c) put between the VMM and the
+# executor (-Wl,--wrap=sp_host_run_batch), driven by ENARX_SALLYPORT_HOSTILE.
+# tests/keep/conformance.sh runs its hostile-host cases with it; enarx itself
+# has no such mode. Linked like enarx (src/cli/module.mk).
+ENARX_HOSTILE := $(BUILD)/tests/keep/enarx-hostile
+$(ENARX_HOSTILE): $$(ENARX_OBJS) $(BUILD)/tests/sallyport/hostile_host.o $$(ENARX_LIBS)
+	@mkdir -p $(dir $@)
+	set -o pipefail; $(CC) $(LDFLAGS) $(ENARX_STATIC) $(SP_HOSTILE_WRAP) -o $@ $(ENARX_OBJS) \
+	    $(BUILD)/tests/sallyport/hostile_host.o $(ENARX_LIBS) $(ENARX_LDLIBS) $(if $(ENARX_STATIC),-lpthread -ldl) \
+	    $(LDLIBS) 2>&1 | { grep -v -E $(ENARX_LINK_NOISE) || true; }
+	@test -x $@
+TEST_DEPS += $(ENARX_HOSTILE)

@@ -130,8 +130,13 @@ for i in 0 1 2; do \$B ln -sf /proc/self/fd/\$i /root/dev/\$(echo stdin stdout s
 \$B mkdir -p /root/dev/shm /root/dev/pts
 \$B mount -t tmpfs shm /root/dev/shm
 \$B mount -t devpts devpts /root/dev/pts
+# /tmp gets a fresh tmpfs (the shared root is read-only); a checkout that
+# lives under /tmp must stay visible: set it aside, then put it back.
+case "\$KEEP_VM_REPO/" in /tmp/*) \$B mkdir -p /repo && \$B mount --bind "/root\$KEEP_VM_REPO" /repo ;; esac
 \$B mount -t tmpfs -o size=50% tmp /root/tmp
-\$B mount --bind /out "/root\$KEEP_VM_BUILD"
+case "\$KEEP_VM_REPO/" in /tmp/*) \$B mkdir -p "/root\$KEEP_VM_REPO" && \$B mount --bind /repo "/root\$KEEP_VM_REPO" ;; esac
+\$B mkdir -p "/root\$KEEP_VM_BUILD" 2>/dev/null
+\$B mount --bind /out "/root\$KEEP_VM_BUILD" || echo "vm: cannot mount the build directory at \$KEEP_VM_BUILD"
 echo; echo "@@keep-vm: booted"
 \$B touch /out/.keep-vm/booted
 if \$B test -c /root/dev/kvm; then
@@ -167,7 +172,7 @@ cmd_run() {
     build_abs=$(cd "$BUILD" && pwd)
     ctl=$build_abs/.keep-vm
     rm -rf "$ctl"; mkdir -p "$ctl"
-    printf 'KEEP_VM_BUILD=%q\n' "$build_abs" >"$ctl/env"
+    printf 'KEEP_VM_BUILD=%q\nKEEP_VM_REPO=%q\n' "$build_abs" "$REPO" >"$ctl/env"
     {
         echo "export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
         echo "export HOME=/tmp KEEP_IN_VM=1"

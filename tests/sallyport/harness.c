@@ -38,10 +38,52 @@ void sp_trace_load(struct sp_keep *k, uint64_t off, uint64_t len)
     }
 }
 
+/* The buffers each call needs: (offset argument, length argument, or a
+ * fixed length when the length argument is -1). */
+static const struct {
+    uint64_t nr;
+    int off, len;
+    uint64_t fixed;
+} buffers[] = {
+    {SP_READ, 1, 2, 0}, {SP_WRITE, 1, 2, 0}, {SP_PREAD, 1, 2, 0}, {SP_PWRITE, 1, 2, 0},
+    {SP_OPENAT, 1, 2, 0}, {SP_FSTAT, 1, -1, SP_STAT_SIZE}, {SP_FSTATFS, 1, -1, SP_STATFS_SIZE},
+    {SP_PIPE2, 0, -1, 8},
+    {SP_GETDENTS64, 1, 2, 0}, {SP_READLINKAT, 1, 2, 0}, {SP_READLINKAT, 3, 4, 0},
+    {SP_FSTATAT, 1, -1, 1}, {SP_FSTATAT, 2, -1, SP_STAT_SIZE}, {SP_MKDIRAT, 1, -1, 1},
+    {SP_UNLINKAT, 1, -1, 1}, {SP_RENAMEAT, 1, -1, 1}, {SP_RENAMEAT, 3, -1, 1},
+    {SP_LINKAT, 1, -1, 1}, {SP_LINKAT, 3, -1, 1}, {SP_SYMLINKAT, 0, -1, 1},
+    {SP_SYMLINKAT, 2, -1, 1}, {SP_SOCKETPAIR, 3, -1, 8}, {SP_BIND, 1, 2, 0},
+    {SP_CONNECT, 1, 2, 0}, {SP_GETSOCKNAME, 1, -1, 1}, {SP_GETSOCKNAME, 2, -1, 4},
+    {SP_GETPEERNAME, 1, -1, 1}, {SP_GETPEERNAME, 2, -1, 4}, {SP_SETSOCKOPT, 3, 4, 0},
+    {SP_GETSOCKOPT, 3, -1, 1}, {SP_GETSOCKOPT, 4, -1, 4}, {SP_SENDTO, 1, 2, 0},
+    {SP_RECVFROM, 1, 2, 0}, {SP_POLL, 0, 1, 0}, {SP_CLOCK_GETTIME, 1, -1, 16},
+    {SP_CLOCK_GETRES, 1, -1, 16}, {SP_CLOCK_NANOSLEEP, 2, -1, 16}, {SP_LOG, 1, 2, 0},
+    {SP_ABORT, 1, 2, 0}, {SP_IOCTL, 2, 3, 0}, {SP_SENDTO, 4, 5, 0},
+};
+
+static void count_null_buffers(struct harness *h)
+{
+    const struct sp_header *hdr = (const struct sp_header *)(const void *)h->block;
+    for (uint32_t i = 0; i < hdr->ncalls && i < SP_MAX_CALLS; i++) {
+        const struct sp_call *c = &hdr->call[i];
+        for (size_t b = 0; b < sizeof buffers / sizeof buffers[0]; b++) {
+            if (buffers[b].nr != c->nr)
+                continue;
+            uint64_t len = buffers[b].len < 0 ? buffers[b].fixed : c->arg[buffers[b].len];
+            if (len && c->arg[buffers[b].off] == SP_NULL) {
+                fprintf(stderr, "call %llu staged without a place for its buffer (argument %d)\n",
+                        (unsigned long long)c->nr, buffers[b].off);
+                h->null_buffers++;
+            }
+        }
+    }
+}
+
 static int doorbell(struct sp_keep *k)
 {
     struct harness *h = k->ctx;
     h->nloads = 0;
+    count_null_buffers(h);
     int r = sp_host_run_batch(&h->host, h->block, h->data_size);
     return r < 0 ? -1 : 0;
 }
@@ -72,6 +114,8 @@ static int64_t keep_call(struct sp_host *host, const struct sp_call *c, int *sto
         return 0;
     }
     case SP_LOG:
+        h->logged = c->arg[2];
+        return 0;
     case SP_DISCARD:
         return 0;
     default:

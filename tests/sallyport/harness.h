@@ -31,6 +31,10 @@ struct harness {
     int mutate_after_read;     /* flip every byte right after the client read it */
     uint64_t pend_off, pend_len;
     int exits, aborts, exit_status;
+    /* Buffers the Keep sent without a place in the block (SP_NULL where the
+     * call needs one), and the bytes of the last SP_LOG message. */
+    int null_buffers;
+    uint64_t logged;
     char abort_msg[512];
 };
 

@@ -1,6 +1,6 @@
-/* Hostile host: the executor's test mode damages one reply field at a time
- * (src/sallyport/host.h, struct sp_hostile) and the Keep-side client must
- * either stop with a violation naming the call, without handing any of the
+/* Hostile host: a lying executor (hostile_host.h, put between the harness
+ * and the executor with -Wl,--wrap=sp_host_run_batch) damages one reply
+ * field at a time and the Keep-side client must either stop with a violation naming the call, without handing any of the
  * bad reply to its caller, or return an ordinary error. Every case also runs
  * with reply tracing, so a check that reads a field twice fails here too.
  *
@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "harness.h"
+#include "hostile_host.h"
 
 #define SENTINEL 0x5a
 
@@ -190,6 +191,22 @@ static struct outcome sc_getdents(struct harness *h)
     return (struct outcome){r, r >= 0 || all_byte(buf, sizeof buf, SENTINEL) || all_byte(buf, 48, 0)};
 }
 
+/* readlink into a buffer as big as the block: the Keep cuts the request to
+ * what fits after the path, and a count above that is a lie. */
+static struct outcome sc_readlink_big(struct harness *h)
+{
+    char path[300];
+    snprintf(path, sizeof path, "%s/link", tmpdir);
+    unlink(path);
+    if (symlink("target", path) != 0)
+        return (struct outcome){0, 0};
+    static char buf[4096];
+    memset(buf, SENTINEL, sizeof buf);
+    int64_t r = sp_readlinkat(&h->keep, -100, path, buf, sizeof buf);
+    unlink(path);
+    return (struct outcome){r, r >= 0 || all_byte(buf, sizeof buf, SENTINEL)};
+}
+
 static struct outcome sc_fionread(struct harness *h)
 {
     int fds[2];
@@ -281,6 +298,8 @@ static const struct scenario {
     {"getdents64 returns a zero record length", "getdents64:arg1+16/2:set:0", sc_getdents, VIOLATION, "getdents64", 0},
     {"getdents64 returns a record past the end", "getdents64:arg1+16/2:set:4000", sc_getdents, VIOLATION, "getdents64", 0},
     {"getdents64 returns more than asked", "getdents64:ret:set:513", sc_getdents, VIOLATION, "getdents64", 0},
+    {"readlinkat into a block-sized buffer claims more than fits after the path", "readlinkat:ret:set:4050",
+     sc_readlink_big, VIOLATION, "readlinkat", 0},
     {"FIONREAD returns a negative count", "ioctl:arg2/4:set:-1", sc_fionread, VIOLATION, "ioctl(FIONREAD)", 0},
     {"lseek SEEK_SET lands elsewhere", "lseek:ret:add:1", sc_lseek, VIOLATION, "lseek", 0},
     {"F_GETFD returns unknown flags", "fcntl:ret:set:6", sc_getfd, VIOLATION, "fcntl(F_GETFD)", 0},
@@ -306,15 +325,17 @@ int main(void)
         harness_give(&h, 1, open("/dev/null", O_WRONLY | O_CLOEXEC), 0);
         harness_give(&h, 2, open("/dev/null", O_WRONLY | O_CLOEXEC), 0);
         char err[200];
-        if (sp_hostile_parse(&h.host.hostile, s->spec, err, sizeof err) != 0) {
+        struct sp_hostile hs;
+        if (sp_hostile_parse(&hs, s->spec, err, sizeof err) != 0) {
             printf("FAIL %s: %s\n", s->what, err);
             fail++;
             harness_free(&h);
             continue;
         }
+        sp_hostile_set(&hs);
         struct outcome o = s->run(&h);
         char why[300] = "";
-        if (!h.host.hostile.fired)
+        if (!sp_hostile_state()->fired)
             snprintf(why, sizeof why, "the corruption never happened (test bug)");
         else if (h.double_reads)
             snprintf(why, sizeof why, "the client read a reply field twice");

@@ -9,6 +9,7 @@
 #include <poll.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/vfs.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -31,6 +32,7 @@ static void teardown(void)
 {
     CHECK_EQ_INT(H.double_reads, 0);
     CHECK_EQ_INT(H.violations, 0);
+    CHECK_EQ_INT(H.null_buffers, 0);
     harness_free(&H);
 }
 
@@ -110,6 +112,11 @@ static void test_file_big(void)
     /* Directory listing through getdents64. */
     int dfd = (int)sp_openat(k, -100, tmpdir, O_RDONLY | O_DIRECTORY, 0);
     CHECK(dfd >= 0);
+    /* Which file system it is on (the exec refuses pseudo file systems). */
+    struct statfs sf_keep, sf_host;
+    CHECK_EQ_INT(sp_fstatfs(k, dfd, &sf_keep), 0);
+    CHECK(statfs(tmpdir, &sf_host) == 0 && sf_keep.f_type == sf_host.f_type);
+    CHECK_EQ_INT(sp_fstatfs(k, 77, &sf_keep), -EBADF);
     uint8_t dents[2048];
     int64_t n = sp_getdents64(k, dfd, dents, sizeof dents);
     CHECK(n > 0);
@@ -259,6 +266,105 @@ static void test_coalesce(void)
     teardown();
 }
 
+/* Calls whose buffers do not all fit in the block: the Keep never stages a
+ * buffer it could not place (the harness counts any SP_NULL buffer the host
+ * is sent), shortens transfers as Linux may (reads, stream sends, readlink,
+ * log messages), and refuses what cannot be shortened before the host sees
+ * it. A 4 KiB data area, the smallest the VMM allows. */
+static void test_block_full(void)
+{
+    setup(4096);
+    struct sp_keep *k = &H.keep;
+    char path[4200];
+    static uint8_t big[8192], got[8192];
+    for (size_t i = 0; i < sizeof big; i++)
+        big[i] = (uint8_t)(i * 13 + 1);
+
+    /* readlink into a block-sized buffer, after the path */
+    snprintf(path, sizeof path, "%s/link", tmpdir);
+    CHECK_EQ_INT(symlink("target-of-link", path), 0);
+    char target[4096];
+    memset(target, 0, sizeof target);
+    CHECK_EQ_INT(sp_readlinkat(k, AT_FDCWD, path, target, sizeof target), 14);
+    CHECK_EQ_STR(target, "target-of-link");
+    unlink(path);
+
+    /* recvfrom into a buffer the size of the block, with a source address */
+    int u = (int)sp_socket(k, AF_INET, SOCK_DGRAM, 0);
+    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)}, me, from;
+    uint32_t mlen = sizeof me, flen = sizeof from;
+    CHECK_EQ_INT(sp_bind(k, u, &sa, sizeof sa), 0);
+    CHECK_EQ_INT(sp_getsockname(k, u, &me, &mlen), 0);
+    CHECK_EQ_INT(sp_sendto(k, u, big, 1000, 0, &me, sizeof me), 1000);
+    CHECK_EQ_INT(sp_recvfrom(k, u, got, sizeof got, 0, &from, &flen), 1000);
+    CHECK(memcmp(got, big, 1000) == 0);
+    CHECK_EQ_INT(flen, sizeof from);
+    CHECK_EQ_INT(from.sin_port, me.sin_port);
+    /* a datagram that cannot travel whole is refused, never cut */
+    CHECK_EQ_INT(sp_sendto(k, u, big, sizeof big, 0, &me, sizeof me), -EMSGSIZE);
+
+    /* a stream send with an (ignored) IPv6 address and more than fits: a short send */
+    int l = (int)sp_socket(k, AF_INET6, SOCK_STREAM, 0);
+    struct sockaddr_in6 sa6 = {.sin6_family = AF_INET6, .sin6_addr = IN6ADDR_LOOPBACK_INIT}, bound;
+    uint32_t blen = sizeof bound;
+    CHECK_EQ_INT(sp_bind(k, l, &sa6, sizeof sa6), 0);
+    CHECK_EQ_INT(sp_listen(k, l, 1), 0);
+    CHECK_EQ_INT(sp_getsockname(k, l, &bound, &blen), 0);
+    int c = (int)sp_socket(k, AF_INET6, SOCK_STREAM, 0);
+    CHECK_EQ_INT(sp_connect(k, c, &bound, sizeof bound), 0);
+    int a = (int)sp_accept4(k, l, NULL, NULL, 0);
+    CHECK(a >= 0);
+    int64_t sent = sp_sendto(k, c, big, sizeof big, 0, &bound, sizeof bound);
+    CHECK(sent > 0 && sent < 4096);
+    int64_t have = 0;
+    for (int i = 0; i < 50 && have < sent; i++) {
+        int64_t r = sp_read(k, a, got + have, (uint64_t)(sent - have));
+        if (r <= 0)
+            break;
+        have += r;
+    }
+    CHECK_EQ_INT(have, sent);
+    CHECK(memcmp(got, big, (size_t)sent) == 0);
+
+    /* a path that leaves no room for the rest: refused before the host sees it */
+    int n = snprintf(path, sizeof path, "%s/", tmpdir);
+    memset(path + n, 'p', 4000 - (size_t)n);
+    path[4000] = 0;
+    uint64_t calls = H.host.calls;
+    uint8_t st[SP_STAT_SIZE];
+    CHECK_EQ_INT(sp_fstatat(k, AT_FDCWD, path, st, 0), -ENAMETOOLONG);
+    path[4090] = 0;
+    memset(path + 4000, 'q', 90);
+    struct sp_timespec times[2] = {{1, 0}, {2, 0}};
+    CHECK_EQ_INT(sp_utimensat(k, AT_FDCWD, path, times, 0), -ENAMETOOLONG);
+    /* more pollfds than the block holds */
+    static struct sp_pollfd many[1000];
+    for (int i = 0; i < 1000; i++)
+        many[i] = (struct sp_pollfd){-1, POLLIN, 0};
+    struct sp_timespec now = {0, 0};
+    CHECK_EQ_INT(sp_poll(k, many, 1000, &now), -ENOMEM);
+    CHECK_EQ_INT(H.host.calls, calls);
+    teardown();
+
+    /* a log message bigger than the room that coalesced writes leave: the
+     * writes go out intact, the message is shortened */
+    setup(4096);
+    k = &H.keep;
+    k->coalesce = 1;
+    int fds[2];
+    CHECK_EQ_INT(sp_pipe2(k, fds, 0), 0);
+    CHECK_EQ_INT(sp_write(k, fds[1], big, 1500), 1500);
+    static char msg[3000];
+    memset(msg, 'm', sizeof msg);
+    CHECK_EQ_INT(sp_log(k, 3, msg, sizeof msg), 0);
+    CHECK_EQ_INT(sp_flush(k), 0);
+    memset(got, 0, sizeof got);
+    CHECK_EQ_INT(sp_read(k, fds[0], got, sizeof got), 1500);
+    CHECK(memcmp(got, big, 1500) == 0);
+    CHECK(H.logged > 0 && H.logged <= sizeof msg);
+    teardown();
+}
+
 /* The host checks what the Keep sends: offsets, lengths, counts, fds. */
 static void raw_call(struct harness *h, uint64_t nr, uint64_t a0, uint64_t a1, uint64_t a2,
                      uint64_t a3, int64_t expect)
@@ -349,6 +455,7 @@ int main(void)
     test_udp_unix();
     test_time();
     test_coalesce();
+    test_block_full();
     test_host_checks();
     test_mutate_after_read();
     test_exit_abort();

@@ -3,7 +3,7 @@
 SPEC_RUNNER := $(BUILD)/tests/spec_runner
 SPEC_DIR ?= $(SHARED_DIR)/wasm-core-2.0/json
 
-$(SPEC_RUNNER): $(BUILD)/tests/spec/spec_runner.o $(ENGINE_LIB)
+$(SPEC_RUNNER): $(BUILD)/tests/spec/spec_runner.o $(ENGINE_LIB) $(COMMON_LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ -ljansson $(ENGINE_LDLIBS)
 

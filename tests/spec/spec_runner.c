@@ -10,8 +10,12 @@
  * counted; a module, register or action command that fails counts as a
  * failure too (what follows it cannot be trusted). -v prints every failure's
  * detail (default: the first 20 per file), -k keeps going quietly. */
+#include "common/file.h"
 #include "engine/wasm.h"
 #include "engine_options.h"
+
+/* Larger than any module a test reads. */
+#define WASM_FILE_LIMIT (1u << 30)
 
 #include <dirent.h>
 #include <errno.h>
@@ -154,34 +158,6 @@ static bool spectest_export(const char *name, wasm_extern *out)
 
 /* ---- modules ----------------------------------------------------------------- */
 
-static uint8_t *read_file(const char *path, size_t *size)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    uint8_t *buf = NULL;
-    size_t cap = 0, len = 0;
-    for (;;) {
-        if (len == cap) {
-            cap = cap ? cap * 2 : 65536;
-            uint8_t *nb = realloc(buf, cap);
-            if (!nb) {
-                free(buf);
-                fclose(f);
-                return NULL;
-            }
-            buf = nb;
-        }
-        size_t n = fread(buf + len, 1, cap - len, f);
-        len += n;
-        if (n == 0)
-            break;
-    }
-    fclose(f);
-    *size = len;
-    return buf;
-}
-
 /* the tier the modules ran in: modules and functions with machine code */
 static unsigned long jit_modules, jit_compiled, jit_functions;
 
@@ -189,16 +165,16 @@ static wasm_module *load_module(script *s, const char *filename, wasm_error *err
 {
     char path[4096];
     snprintf(path, sizeof path, "%s/%s", s->dir, filename);
-    size_t size;
-    uint8_t *bytes = read_file(path, &size);
-    if (!bytes) {
-        snprintf(err->message, sizeof err->message, "cannot read %.300s: %s", path, strerror(errno));
+    file_contents file;
+    char why[256];
+    if (file_read_all(path, WASM_FILE_LIMIT, 0, &file, why, sizeof why) != FILE_OK) {
+        snprintf(err->message, sizeof err->message, "%.200s: %.200s", path, why);
         err->status = WASM_ERR_ARGUMENT;
         return NULL;
     }
     wasm_module_options options = engine_options_from_env();
-    wasm_module *m = wasm_module_new_with(bytes, size, &options, err);
-    free(bytes);
+    wasm_module *m = wasm_module_new_with(file.data, file.size, &options, err);
+    file_contents_free(&file);
     if (m) {
         uint32_t compiled, functions;
         wasm_module_jit_counts(m, &compiled, &functions);

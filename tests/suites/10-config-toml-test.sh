@@ -13,18 +13,12 @@ list="$tests/files-toml-1.0.0"
 decode="$BUILD/bin/toml-decode"
 runner="$BUILD/tests/config/toml-test-run"
 
-if [ ! -f "$list" ]; then
-    echo "SKIP: toml-test data not found ($list); set SHARED_DIR to the shared test data"
-    echo "0 passed, 0 failed, 1 skipped"
-    exit 0
-fi
+source tests/lib/suite.sh
+[ -f "$list" ] || suite_skip_all "toml-test data not found ($list); set SHARED_DIR to the shared test data"
 for tool in "$decode" "$runner"; do
-    if [ ! -x "$tool" ]; then
-        echo "FAIL: $tool is not built (run make test)"
-        echo "0 passed, 1 failed"
-        exit 1
-    fi
+    [ -x "$tool" ] || bad "$tool is not built (run make test)"
 done
+[ "$fail" -eq 0 ] || { suite_end; exit; }
 cases=$(grep -c '\.toml$' "$list")
 if [ "$cases" -ne 709 ]; then
     echo "note: $list names $cases cases (TOML 1.0 has 709)"

@@ -10,22 +10,20 @@ set -u
 cd "$(dirname "$0")/../.."
 : "${BUILD:=build}"
 . bench/lib.sh
-pass=0 fail=0
-ok() { echo "ok   $*"; pass=$((pass + 1)); }
-bad() { echo "FAIL $*"; fail=$((fail + 1)); }
+source tests/lib/suite.sh
 run=$BUILD/tests/wasm_run
 
 bench_read_sizes instr || { echo "0 passed, 1 failed"; exit 1; }
 for i in "${!KERNELS[@]}"; do
     k=${KERNELS[$i]} n=${SIZES[$i]}
-    want=$(grep -E "^checksum $k n=$n " bench/kernels/checksums.txt | head -n 1)
+    want=$(bench_recorded_checksum "$k" "$n")
     if [ -z "$want" ]; then
-        bad "$k: no checksum recorded for size $n in bench/kernels/checksums.txt"
+        bad "$k" "no checksum recorded for size $n in bench/kernels/checksums.txt"
         continue
     fi
     for wasm in "$BUILD/bench/$k.wasm" "$BUILD/tests/engine/kernels/$k.simd.wasm"; do
         got=$(timeout 120 "$run" "$wasm" "$n" 2>&1)
-        [ "$got" = "$want" ] && ok "${wasm##*/} $n" || bad "${wasm##*/} $n: got [$got], want [$want]"
+        [ "$got" = "$want" ] && ok "${wasm##*/} $n" || bad "${wasm##*/} $n" "got [$got], want [$want]"
     done
 done
 
@@ -33,7 +31,6 @@ out=$("$run" --fuel 1000000 "$BUILD/bench/fib.wasm" 40 2>&1); rc=$?
 if [ $rc -eq $((70 + 11)) ] && grep -q "fuel exhausted" <<<"$out"; then
     ok "fuel stops fib(40)"
 else
-    bad "fuel: rc=$rc $out"
+    bad fuel "rc=$rc $out"
 fi
-echo "$pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+suite_end

@@ -16,7 +16,7 @@ driver=$BUILD/tests/diff_run
 wasmdir=$BUILD/tests/diff/regress
 NODE=(node --experimental-wasm-type-reflection --wasm-max-mem-pages=1024 --wasm-max-table-size=100000)
 have_node=; command -v node >/dev/null 2>&1 && have_node=1
-pass=0 fail=0 skip=0
+source tests/lib/suite.sh
 
 # check_case WAT WASM -> 0 when both engines print the .expected output
 check_case() {
@@ -41,9 +41,9 @@ shopt -s nullglob
 for wat in tests/diff/regress/*.wat; do
     name=$(basename "$wat" .wat)
     if why=$(check_case "$wat" "$wasmdir/$name.wasm"); then
-        echo "ok   regress/$name"; pass=$((pass + 1))
+        ok "regress/$name"
     else
-        echo "FAIL regress/$name: $why"; fail=$((fail + 1))
+        bad "regress/$name" "$why"
     fi
 done
 for wat in tests/diff/regress/pending/*.wat; do
@@ -58,15 +58,14 @@ done
 # expect NAME WANT_STATUS WANT_REGEX OUTPUT STATUS: one check of the harness
 expect() {
     if [ "$5" -eq "$2" ] && grep -qE -- "$3" <<<"$4"; then
-        echo "ok   $1"; pass=$((pass + 1))
+        ok "$1"
     else
-        echo "FAIL $1 (exit $5, wanted $2 and /$3/):"; echo "$4" | tail -5; fail=$((fail + 1))
+        bad "$1 (exit $5, wanted $2 and /$3/)"; echo "$4" | tail -5
     fi
 }
 
 if [ -z "$have_node" ] || ! command -v wasm-opt >/dev/null 2>&1; then
-    echo "SKIP differential run and harness checks: needs node and wasm-opt (Debian packages nodejs, binaryen)"
-    skip=$((skip + 1))
+    skipped "differential run and harness checks" "needs node and wasm-opt (Debian packages nodejs, binaryen)"
 else
     # (c) the comparator on hand-made outputs: NaN patterns are forgiven only
     # as the spec allows
@@ -106,10 +105,9 @@ else
     rc=$?
     echo "$out"
     if [ $rc -eq 0 ]; then
-        pass=$((pass + 1))
+        ok "differential run"
     else
-        echo "FAIL differential run (findings saved in $BUILD/diff-findings-suite)"; fail=$((fail + 1))
+        bad "differential run (findings saved in $BUILD/diff-findings-suite)"
     fi
 fi
-echo "$pass passed, $fail failed, $skip skipped"
-[ "$fail" -eq 0 ]
+suite_end

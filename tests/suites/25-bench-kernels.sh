@@ -9,9 +9,7 @@ set -u
 cd "$(dirname "$0")/../.."
 : "${BUILD:=build}"
 . bench/lib.sh
-pass=0 fail=0
-ok() { echo "ok   $*"; pass=$((pass + 1)); }
-bad() { echo "FAIL $*"; fail=$((fail + 1)); }
+source tests/lib/suite.sh
 
 bench_read_sizes test || { echo "0 passed, 1 failed"; exit 1; }
 bench_select_engine || { echo "0 passed, 1 failed"; exit 1; }
@@ -19,7 +17,7 @@ echo "engine: $ENGINE_NAME"
 
 for i in "${!KERNELS[@]}"; do
     k=${KERNELS[$i]} n=${SIZES[$i]}
-    want=$(grep -E "^checksum $k n=$n " bench/kernels/checksums.txt | head -n 1)
+    want=$(bench_recorded_checksum "$k" "$n")
     if [ -z "$want" ]; then
         bad "$k: no checksum recorded for size $n in bench/kernels/checksums.txt"
         continue
@@ -40,5 +38,4 @@ out=$("${ENGINE_CMD[@]}" "$BUILD/bench/fib.wasm" 48 2>&1); rc=$?
 if [ $rc -eq 2 ] && grep -q 'size "48"' <<<"$out"; then ok "fib.wasm refuses size 48 in the engine"
 else bad "fib.wasm 48 in the engine: status $rc, [$out]"; fi
 
-echo "$pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+suite_end

@@ -9,20 +9,7 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
 # cli NAME EXPECTED-STATUS EXPECTED-TEXT ARGS... (text looked for in stdout+stderr)
-cli() {
-    local name=$1 want=$2 text=$3
-    shift 3
-    local both
-    both=$(timeout 20 "$ENARX" "$@" 2>&1 </dev/null)
-    local rc=$?
-    if [ "$rc" -ne "$want" ]; then
-        bad "$name" "status $rc, want $want: $(head -c 300 <<<"$both")"
-    elif [[ "$both" != *"$text"* ]]; then
-        bad "$name" "output lacks [$text]: $(head -c 300 <<<"$both")"
-    else
-        ok "$name"
-    fi
-}
+cli() { local name=$1 want=$2 text=$3; shift 3; check_command "$name" "$want" "$text" "$ENARX" "$@"; }
 
 cli "enarx --version" 0 "enarx 0." --version
 cli "enarx --help lists run" 0 "run" --help
@@ -55,7 +42,7 @@ printf 'not wasm at all' >"$tmp/text.wasm"
 printf '\0asm\x0d\0\x01\0' >"$tmp/component.wasm"
 printf '\0asm\1\0\0\0' >"$tmp/empty.wasm"
 cli "run without a module" 2 "missing MODULE" run
-cli "run a missing module" 2 "cannot open module '$tmp/nope.wasm': No such file" run "$tmp/nope.wasm"
+cli "run a missing module" 2 "module '$tmp/nope.wasm': cannot open: No such file" run "$tmp/nope.wasm"
 cli "run a text file" 2 "is not a WebAssembly module" run "$tmp/text.wasm"
 cli "run a component" 2 "component" run "$tmp/component.wasm"
 cli "run a directory" 2 "not a regular file" run "$tmp"
@@ -70,10 +57,10 @@ cli "sgx backend unavailable" 2 "not available on this platform" run --backend s
 cli "--env without =" 2 "expected NAME=VALUE" run --env NOVALUE "$tmp/empty.wasm"
 cli "--dir that does not exist" 2 "is not a directory" run --dir "$tmp/none::/x" "$tmp/empty.wasm"
 cli "--dir with an empty guest" 2 "HOST[::GUEST]" run --dir "$tmp::" "$tmp/empty.wasm"
-cli "missing config" 2 "cannot open '$tmp/none.toml'" run --wasmcfgfile "$tmp/none.toml" "$tmp/empty.wasm"
+cli "missing config" 2 "config file '$tmp/none.toml': cannot open: No such file" run --wasmcfgfile "$tmp/none.toml" "$tmp/empty.wasm"
 ENARX_WASMCFGFILE="$tmp/none.toml" cli "ENARX_WASMCFGFILE missing" 2 "none.toml" run "$tmp/empty.wasm"
 cli "bad --log-level" 2 "--log-level loud" run --log-level loud "$tmp/empty.wasm"
 ENARX_LOG=loud cli "bad ENARX_LOG" 2 "ENARX_LOG=loud" run "$tmp/empty.wasm"
 ENARX_EXEC="$tmp/no-exec" cli "missing exec" 1 "ENARX_EXEC=$tmp/no-exec" run "$tmp/empty.wasm"
 
-summary
+suite_end

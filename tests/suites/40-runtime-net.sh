@@ -44,7 +44,7 @@ wait_listening() {
         printf 'subjectAltName=%s\n' "$san" >$n.ext &&
         openssl x509 -req -in $n.csr -CA ca.pem -CAkey ca.key -CAcreateserial -out $n.pem -days 2 -extfile $n.ext
     done
-) >/dev/null 2>&1 || { bad "test PKI" "openssl could not make the certificates"; summary; exit 1; }
+) >/dev/null 2>&1 || { bad "test PKI" "openssl could not make the certificates"; suite_end; exit 1; }
 
 # start_peer [netpeer serve options...]: a reversing server; sets port
 start_peer() {
@@ -194,4 +194,4 @@ check "listen on a busy port: status 1" "$status" 1
 check_contains "listen on a busy port: message" "$err" "Address already in use"
 "$PEER" client "$port" >/dev/null 2>&1
 
-summary
+suite_end

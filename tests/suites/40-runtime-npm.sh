@@ -62,4 +62,4 @@ else
     skipped "clang (4 checks)" "$why"
 fi
 
-summary
+suite_end

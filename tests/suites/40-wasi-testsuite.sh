@@ -6,11 +6,7 @@ set -u
 cd "$(dirname "$0")/../.."
 : "${BUILD:=build}"
 : "${SHARED_DIR:=../shared}"
-if [ ! -d "$SHARED_DIR/wasi-testsuite-p1" ]; then
-    echo "SKIP: $SHARED_DIR/wasi-testsuite-p1 is absent (set SHARED_DIR)"
-    echo "0 passed, 0 failed, 1 skipped"
-    exit 0
-fi
 source tests/e2e/lib.sh
+[ -d "$SHARED_DIR/wasi-testsuite-p1" ] || suite_skip_all "$SHARED_DIR/wasi-testsuite-p1 is absent (set SHARED_DIR)"
 need_exec
 exec tests/wasi/run-testsuite.sh

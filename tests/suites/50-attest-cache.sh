@@ -7,10 +7,12 @@
 set -u
 cd "$(dirname "$0")/../.."
 : "${BUILD:=build}" "${SHARED_DIR:=../shared}"
+source tests/lib/suite.sh
 V="$SHARED_DIR/attestation-vectors"
 if [ -f "$V/CASES.tsv" ]; then
-    exec "$BUILD/tests/attest/cache_test" "$V"
+    suite_run_unit cache_test "$BUILD/tests/attest/cache_test" "$V"
+else
+    skipped "the shared-vector part" "$V/CASES.tsv not found (set SHARED_DIR)"
+    suite_run_unit cache_test "$BUILD/tests/attest/cache_test"
 fi
-echo "SKIP the shared-vector part: $V/CASES.tsv not found (set SHARED_DIR)"
-"$BUILD/tests/attest/cache_test" | sed 's/^\([0-9]* passed, [0-9]* failed\)$/\1, 1 skipped/'
-exit "${PIPESTATUS[0]}"
+suite_end

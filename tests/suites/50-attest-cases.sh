@@ -5,36 +5,8 @@
 # reason. Then the Steward CSRs and the real-world negatives of the README.
 set -u
 cd "$(dirname "$0")/../.."
-: "${BUILD:=build}" "${SHARED_DIR:=../shared}"
-ENARX="$BUILD/bin/enarx"
-V="$SHARED_DIR/attestation-vectors"
-pass=0 fail=0 skip=0
-if [ ! -f "$V/CASES.tsv" ]; then
-    echo "SKIP: $V/CASES.tsv not found (shared attestation vectors absent; set SHARED_DIR)"
-    echo "0 passed, 0 failed, 1 skipped"
-    exit 0
-fi
-tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
-
-ok()  { pass=$((pass + 1)); echo "ok   $*"; }
-bad() { fail=$((fail + 1)); echo "FAIL $*"; }
-
-# expect NAME RC CHECK REASON-SUBSTRING -- ARGS...
-expect() {
-    local name=$1 want_rc=$2 want_check=$3 want_reason=$4; shift 5
-    local out rc
-    out=$("$ENARX" attest verify "$@" 2>&1); rc=$?
-    if [ "$rc" -ne "$want_rc" ]; then
-        bad "$name: exit $rc, expected $want_rc"; echo "$out" | grep -E 'check:|reason:|enarx' | sed 's/^/     /'; return
-    fi
-    if [ -n "$want_check" ] && ! grep -q "check:   $want_check" <<<"$out"; then
-        bad "$name: refused by the wrong check (want $want_check)"; echo "$out" | grep -E 'check:|reason:' | sed 's/^/     /'; return
-    fi
-    if [ -n "$want_reason" ] && ! grep -qF -- "$want_reason" <<<"$out"; then
-        bad "$name: reason lacks \"$want_reason\""; echo "$out" | grep -E 'check:|reason:' | sed 's/^/     /'; return
-    fi
-    ok "$name"
-}
+source tests/attest/lib.sh
+expect() { verdict "$@"; } # NAME STATUS CHECK REASON -- ARGS...
 
 # 1. CASES.tsv, row by row.
 while IFS='|' read -r kind ev vcek root chain t tcb tcbc qe qec exp; do
@@ -105,5 +77,4 @@ expect "stale Steward Genoa ASK" 1 snp.chain "does not verify" -- "$V/trustee-sn
 expect "2018 TCB Signing cert expired" 1 tcb.info "expired" -- "$V/go-tdx-guest-spr-v4/tdx_prod_quote_SPR_E4.dat" --time 2025-06-01T00:00:00Z \
     --tcb-info "$V/go-tdx-guest-spr-v4/sample_tcbInfo_response" --tcb-info-chain "$V/go-tdx-guest-spr-v4/tcbInfoIssuerChain.pem"
 
-echo "$pass passed, $fail failed, $skip skipped"
-[ "$fail" -eq 0 ]
+suite_end

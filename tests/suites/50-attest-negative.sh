@@ -6,33 +6,11 @@
 # REPORT_DATA. Each must be refused by the right check. (Policies: 50-attest-policy.)
 set -u
 cd "$(dirname "$0")/../.."
-: "${BUILD:=build}" "${SHARED_DIR:=../shared}"
-ENARX="$BUILD/bin/enarx"
+source tests/attest/lib.sh
 MUT="$BUILD/tests/attest/mutate"
-V="$SHARED_DIR/attestation-vectors"
-pass=0 fail=0 skip=0
-if [ ! -f "$V/CASES.tsv" ]; then
-    echo "SKIP: shared attestation vectors absent ($V); set SHARED_DIR"
-    echo "0 passed, 0 failed, 1 skipped"
-    exit 0
-fi
-tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
-ok()  { pass=$((pass + 1)); echo "ok   $*"; }
-bad() { fail=$((fail + 1)); echo "FAIL $*"; }
 
 # refused NAME CHECK REASON-SUBSTRING -- ARGS...   (exit status 1, the named check)
-refused() {
-    local name=$1 want_check=$2 want_reason=$3; shift 4
-    local out rc
-    out=$("$ENARX" attest verify "$@" 2>&1); rc=$?
-    if [ "$rc" -ne 1 ] || ! grep -q "check:   $want_check" <<<"$out" ||
-       { [ -n "$want_reason" ] && ! grep -qF -- "$want_reason" <<<"$out"; }; then
-        bad "$name: exit $rc, wanted refusal by $want_check${want_reason:+ (\"$want_reason\")}"
-        echo "$out" | grep -E 'check:|reason:|^enarx' | sed 's/^/     /'
-    else
-        ok "$name"
-    fi
-}
+refused() { local name=$1 check=$2 reason=$3; shift 4; verdict "$name" 1 "$check" "$reason" -- "$@"; }
 flip() { "$MUT" "$1" "$2" flip "$3" "${4:-1}"; }
 
 # ---- SEV-SNP: virtee Milan report (v2) with its VCEK and the built-in chain
@@ -150,5 +128,4 @@ head -c 100 /dev/urandom > "$tmp/junk.bin"; printf '\xff\xff' >> "$tmp/junk.bin"
 [ "$(code "$Q" --crl "$Q")" = 2 ] && ok "--crl not a CRL: exit 2" || bad "--crl not a CRL"
 [ "$(code "$Q" --tcb-info "$Q" --tcb-info-chain "$C/tcb_info_issuer_chain.pem" --time 2025-07-01T00:00:00Z)" = 1 ] && ok "non-JSON TCB Info refused" || bad "non-JSON TCB Info"
 
-echo "$pass passed, $fail failed, $skip skipped"
-[ "$fail" -eq 0 ]
+suite_end

@@ -8,44 +8,15 @@
 # Every key and rule is also covered on synthetic claims by 50-attest-unit.
 set -u
 cd "$(dirname "$0")/../.."
-: "${BUILD:=build}" "${SHARED_DIR:=../shared}"
-ENARX="$BUILD/bin/enarx"
-V="$SHARED_DIR/attestation-vectors"
-pass=0 fail=0 skip=0
-if [ ! -f "$V/CASES.tsv" ]; then
-    echo "SKIP: shared attestation vectors absent ($V); set SHARED_DIR"
-    echo "0 passed, 0 failed, 1 skipped"
-    exit 0
-fi
-tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
-ok()  { pass=$((pass + 1)); echo "ok   $*"; }
-bad() { fail=$((fail + 1)); echo "FAIL $*"; }
+source tests/attest/lib.sh
 P="$tmp/policy.toml"
 
-# accepted NAME -- ARGS...            exit 0 and "acceptable under the policy"
-accepted() {
-    local name=$1; shift 2
-    local out rc
-    out=$("$ENARX" attest verify "$@" --policy "$P" 2>&1); rc=$?
-    if [ "$rc" -eq 0 ] && grep -q "acceptable under the policy" <<<"$out"; then ok "$name"
-    else bad "$name: exit $rc"; echo "$out" | grep -E 'check:|reason:|^enarx' | sed 's/^/     /'; fi
-}
-# refused NAME CHECK REASON -- ARGS... exit 1 by the named policy check
-refused() {
-    local name=$1 want_check=$2 want_reason=$3; shift 4
-    local out rc
-    out=$("$ENARX" attest verify "$@" --policy "$P" 2>&1); rc=$?
-    if [ "$rc" -eq 1 ] && grep -q "check:   $want_check\$" <<<"$out" && grep -qF -- "$want_reason" <<<"$out"; then ok "$name"
-    else bad "$name: exit $rc, wanted refusal by $want_check (\"$want_reason\")"; echo "$out" | grep -E 'check:|reason:|^enarx' | sed 's/^/     /'; fi
-}
-# bad_policy NAME MESSAGE -- ARGS...   exit 2, the message names line and column
-bad_policy() {
-    local name=$1 want=$2; shift 3
-    local out rc
-    out=$("$ENARX" attest verify "$@" --policy "$P" 2>&1); rc=$?
-    if [ "$rc" -eq 2 ] && grep -qF -- "--policy $P: $want" <<<"$out"; then ok "$name"
-    else bad "$name: exit $rc, wanted exit 2 with \"$want\""; echo "$out" | sed 's/^/     /'; fi
-}
+# accepted NAME -- ARGS...              exit 0 and "acceptable under the policy"
+accepted() { local name=$1; shift 2; verdict "$name" 0 "" "acceptable under the policy" -- "$@" --policy "$P"; }
+# refused NAME CHECK REASON -- ARGS...  exit 1 by the named policy check
+refused() { local name=$1 check=$2 reason=$3; shift 4; verdict "$name" 1 "$check" "$reason" -- "$@" --policy "$P"; }
+# bad_policy NAME MESSAGE -- ARGS...    exit 2, the message names line and column
+bad_policy() { local name=$1 want=$2; shift 3; verdict "$name" 2 "" "--policy $P: $want" -- "$@" --policy "$P"; }
 claim() { "$ENARX" attest verify "$@" --json | grep -o "\"$CLAIM\": \"[0-9a-f]*\"" | head -1 | cut -d'"' -f4; }
 # The value with its last hex digit changed.
 other() { local v=$1; local last=${v: -1}; [ "$last" = 0 ] && echo "${v%?}1" || echo "${v%?}0"; }
@@ -184,5 +155,4 @@ bad_policy "duplicate key" "line 2" -- "${SGX[@]}"
 printf '\xff = 1\n' > "$P"
 bad_policy "invalid UTF-8" "line 1, column 1" -- "${SGX[@]}"
 
-echo "$pass passed, $fail failed, $skip skipped"
-[ "$fail" -eq 0 ]
+suite_end

@@ -19,22 +19,12 @@ set -u
 cd "$(dirname "$0")/../.."
 : "${BUILD:=build}"
 export BUILD
-pass=0 fail=0 skip=0
+source tests/lib/suite.sh
 
 # shellcheck source=tests/keep/route.sh
 . tests/keep/route.sh
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
-
-# Sums the "N passed, N failed[, N skipped]" lines of a log.
-tally() {
-    local file=$1 line p f s
-    while read -r line; do
-        p=${line%% passed*}; f=${line#*passed, }; f=${f%% failed*}
-        s=$(sed -nE 's/.*, ([0-9]+) skipped.*/\1/p' <<<"$line"); s=${s:-0}
-        pass=$((pass + p)); fail=$((fail + f)); skip=$((skip + s))
-    done < <(grep -E '^[0-9]+ passed, [0-9]+ failed' "$file")
-}
 
 suites="tests/suites/40-runtime-scenarios.sh tests/suites/40-runtime-bad-input.sh tests/suites/40-runtime-cli.sh tests/suites/40-runtime-net.sh"
 run_all='for s in '"$suites"'; do echo "=== $s"; TEST_BACKEND=kvm $s 2>&1 | grep -v "^ok "; done'
@@ -53,8 +43,7 @@ elif keep_direct_ok; then
         echo "=== $s"
         left=$((deadline - $(date +%s)))
         if [ "$left" -le 0 ]; then
-            echo "FAIL $s: not run, the time budget of ${budget}s is spent (KEEP_DIRECT_BUDGET)"
-            fail=$((fail + 1))
+            bad "$s" "not run, the time budget of ${budget}s is spent (KEEP_DIRECT_BUDGET)"
             continue
         fi
         TEST_BACKEND=kvm timeout -k 5 "$left" "$s" >"$log.one" 2>&1
@@ -62,15 +51,13 @@ elif keep_direct_ok; then
         grep -v '^ok ' "$log.one"
         cat "$log.one" >>"$log"
         if [ "$rc" -eq 124 ] || [ "$rc" -eq 137 ]; then
-            echo "FAIL $s: killed when the time budget of ${budget}s ran out (a hang, or a far too slow Keep)"
-            fail=$((fail + 1))
-        elif ! grep -qE '^[0-9]+ passed, [0-9]+ failed' "$log.one"; then
-            echo "FAIL $s: no result line (exit status $rc)"
-            fail=$((fail + 1))
+            bad "$s" "killed when the time budget of ${budget}s ran out (a hang, or a far too slow Keep)"
+        elif ! grep -qE "$SUITE_RESULT_RE" "$log.one"; then
+            bad "$s" "no result line (exit status $rc)"
         fi
     done
     rm -f "$log.one"
-    tally "$log" direct
+    suite_add_log "$log"
 elif [ -n "${KEEP_VM_SKIP:-}" ] || ! why=$(tests/keep/vm.sh check); then
     echo "SKIP: no usable /dev/kvm here ($KEEP_DIRECT_WHY), and the QEMU route is unavailable: ${why:-KEEP_VM_SKIP is set}"
     skip=1
@@ -83,11 +70,10 @@ else
         echo "SKIP: no usable /dev/kvm here, and the QEMU route does not work: $(grep '^vm.sh: ' "$log" | tail -n 1)"
         skip=1
     else
-        n=$(grep -c -E '^[0-9]+ passed, [0-9]+ failed' "$log")
+        n=$(grep -c -E "$SUITE_RESULT_RE" "$log")
         want=4; [ -n "${KEEP_FULL:-}" ] && want=6
-        [ "$n" -ge $want ] || { echo "FAIL: the VM run finished $n of $want suites"; fail=$((fail + 1)); }
-        tally "$log" emulated
+        [ "$n" -ge $want ] || bad "the VM run finished $n of $want suites"
+        suite_add_log "$log"
     fi
 fi
-echo "$pass passed, $fail failed, $skip skipped"
-[ "$fail" -eq 0 ]
+suite_end

@@ -15,18 +15,16 @@ set -u
 cd "$(dirname "$0")/../.."
 : "${BUILD:=build}"
 export BUILD
-pass=0 fail=0 skip=0
+source tests/lib/suite.sh
 
-tally() { # tally LOGFILE
-    local line p f
-    line=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$1" | tail -n 1)
+tally() { # tally LOGFILE: adds its last result line
+    local line
+    line=$(grep -E "$SUITE_RESULT_RE" "$1" | tail -n 1)
     if [ -z "$line" ]; then
-        echo "FAIL: no result from this route (see above)"
-        fail=$((fail + 1))
+        bad "no result from this route (see above)"
         return
     fi
-    p=${line%% passed*}; f=${line#*passed, }; f=${f%% failed*}
-    pass=$((pass + p)); fail=$((fail + f))
+    suite_add_result "$line"
 }
 
 log=$(mktemp)
@@ -64,17 +62,12 @@ elif [ -z "${KEEP_VM_SKIP:-}" ] && why=$(tests/keep/vm.sh check); then
     if [ "${PIPESTATUS[0]}" -eq 126 ]; then
         echo "SKIP: the QEMU route does not work here: $(grep '^vm.sh: ' "$log" | tail -n 1)"
         [ $ran -eq 0 ] && skip=1
-        echo "$pass passed, $fail failed, $skip skipped"
-        [ "$fail" -eq 0 ]
+        suite_end
         exit
     fi
     # Both runs print a result line: sum them.
-    while read -r line; do
-        p=${line%% passed*}; f=${line#*passed, }; f=${f%% failed*}
-        pass=$((pass + p)); fail=$((fail + f))
-    done < <(grep -E '^[0-9]+ passed, [0-9]+ failed' "$log")
-    [ "$(grep -c -E '^[0-9]+ passed, [0-9]+ failed' "$log")" -eq 2 ] || {
-        echo "FAIL: the VM run did not finish both passes"; fail=$((fail + 1)); }
+    suite_add_log "$log"
+    [ "$(grep -c -E "$SUITE_RESULT_RE" "$log")" -eq 2 ] || bad "the VM run did not finish both passes"
     ran=1
 elif [ $ran -eq 0 ]; then
     echo "SKIP: no usable /dev/kvm here ($KEEP_DIRECT_WHY), and the QEMU route is unavailable: ${why:-KEEP_VM_SKIP is set}"
@@ -82,5 +75,4 @@ elif [ $ran -eq 0 ]; then
 else
     echo "note: the QEMU route is unavailable (${why:-KEEP_VM_SKIP is set}); ran directly only"
 fi
-echo "$pass passed, $fail failed, $skip skipped"
-[ "$fail" -eq 0 ]
+suite_end

@@ -8,11 +8,11 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "abi/workload_stream.h"
 #include "backend/workload_stream.h"
 #include "check.h"
 #include "exec/dns.h"
 #include "exec/stream.h"
-#include "exec/stream_format.h"
 
 static char err[512];
 
@@ -38,45 +38,170 @@ static void raw_frame(int fd, uint32_t type, uint32_t reserved, uint64_t len)
     CHECK(write(fd, h, 16) == 16);
 }
 
+/* A well-formed frame, written by hand: the error cases need streams the
+ * writer (rightly) refuses to produce. */
+static void frame(int fd, uint32_t type, const void *payload, size_t len)
+{
+    raw_frame(fd, type, 0, len);
+    CHECK(write(fd, payload, len) == (ssize_t)len);
+}
+
+static void frame_str(int fd, uint32_t type, const char *s)
+{
+    frame(fd, type, s, strlen(s));
+}
+
+static void end(int fd)
+{
+    raw_frame(fd, WL_END, 0, 0);
+}
+
+static const uint8_t tiny_module[8] = {0, 'a', 's', 'm', 1, 0, 0, 0};
+
+/* A request with every kind of frame. */
+static wl_request full_request(void)
+{
+    static const char *const args[] = {"first", ""};
+    static const char *const env[] = {"K=V=W"};
+    static const wl_request_dir dirs[] = {{"/host/dir", "/guest"}};
+    static const wl_request_file files[] = {{"ca.pem", (const uint8_t *)"\0binary", 7}};
+    return (wl_request){
+        .module = tiny_module, .module_size = sizeof tiny_module, .module_name = "m.wasm",
+        .config = "a = 1\n", .config_size = 6, .config_name = "Enarx.toml", .argv0 = "prog",
+        .args = args, .arg_count = 2, .env = env, .env_count = 1, .dirs = dirs, .dir_count = 1,
+        .files = files, .file_count = 1, .log_level = 3,
+    };
+}
+
 static void test_round_trip(void)
 {
     int fd = fresh();
-    wl_writer w = {fd, err, sizeof err};
-    uint8_t level = 3;
-    CHECK_EQ_INT(wl_write_magic(&w), 0);
-    CHECK_EQ_INT(wl_write_frame(&w, WL_MODULE, "\0asm\1\0\0\0", 8), 0);
-    CHECK_EQ_INT(wl_write_string(&w, WL_MODULE_NAME, "m.wasm"), 0);
-    CHECK_EQ_INT(wl_write_frame(&w, WL_CONFIG, "a = 1\n", 6), 0);
-    CHECK_EQ_INT(wl_write_string(&w, WL_ARG, "first"), 0);
-    CHECK_EQ_INT(wl_write_string(&w, WL_ARG, ""), 0);
-    CHECK_EQ_INT(wl_write_string(&w, WL_ENV, "K=V=W"), 0);
-    CHECK_EQ_INT(wl_write_pair(&w, WL_DIR, "/host/dir", "/guest", 6), 0);
-    CHECK_EQ_INT(wl_write_pair(&w, WL_FILE, "ca.pem", "\0binary", 7), 0);
-    CHECK_EQ_INT(wl_write_frame(&w, WL_LOG_LEVEL, &level, 1), 0);
-    CHECK_EQ_INT(wl_write_end(&w), 0);
+    wl_request req = full_request();
+    CHECK_EQ_INT(wl_stream_write(&req, fd, err, sizeof err), 0);
     wl_stream s;
     CHECK_EQ_INT(parse(fd, &s), 0);
     CHECK_EQ_INT(s.module_size, 8);
+    CHECK(memcmp(s.module, tiny_module, 8) == 0);
     CHECK_EQ_STR(s.module_name, "m.wasm");
     CHECK_EQ_STR(s.config, "a = 1\n");
+    CHECK_EQ_STR(s.config_name, "Enarx.toml");
+    CHECK_EQ_STR(s.argv0, "prog");
     CHECK_EQ_INT(s.arg_count, 2);
+    CHECK_EQ_STR(s.args[0], "first");
     CHECK_EQ_STR(s.args[1], "");
     CHECK_EQ_STR(s.env[0], "K=V=W");
     CHECK_EQ_STR(s.dirs[0].host_path, "/host/dir");
     CHECK_EQ_STR(s.dirs[0].guest_path, "/guest");
+    CHECK_EQ_STR(s.files[0].name, "ca.pem");
     CHECK_EQ_INT(s.files[0].size, 7);
     CHECK(memcmp(s.files[0].data, "\0binary", 7) == 0);
     CHECK_EQ_INT(s.log_level, 3);
     wl_stream_free(&s);
+
+    /* the module from a file, and nothing optional */
+    int module = fresh();
+    CHECK(write(module, tiny_module, sizeof tiny_module) == (ssize_t)sizeof tiny_module);
+    fd = fresh();
+    wl_request bare = {.module_fd = module, .module_size = sizeof tiny_module, .log_level = -1};
+    CHECK_EQ_INT(wl_stream_write(&bare, fd, err, sizeof err), 0);
+    close(module);
+    CHECK_EQ_INT(parse(fd, &s), 0);
+    CHECK_EQ_INT(s.module_size, 8);
+    CHECK(s.module_name == NULL && s.config == NULL && s.argv0 == NULL && s.arg_count == 0);
+    CHECK_EQ_INT(s.log_level, -1);
+    wl_stream_free(&s);
 }
 
-/* A stream holding magic, a module, then what `extra` writes. */
+/* wl_request_check names the first part that breaks a limit; the writer
+ * then writes nothing at all. */
+static void expect_problem(const wl_request *req, wl_part part, size_t index, uint64_t value, uint64_t limit)
+{
+    wl_problem p;
+    CHECK_EQ_INT(wl_request_check(req, &p), -1);
+    CHECK_EQ_INT(p.part, part);
+    CHECK_EQ_INT(p.index, index);
+    CHECK_EQ_INT(p.value, value);
+    CHECK_EQ_INT(p.limit, limit);
+    int fd = fresh();
+    CHECK_EQ_INT(wl_stream_write(req, fd, err, sizeof err), -1);
+    CHECK(strstr(err, "cannot carry") != NULL);
+    CHECK_EQ_INT(lseek(fd, 0, SEEK_END), 0);
+    close(fd);
+}
+
+static void test_request_limits(void)
+{
+    wl_request r = full_request();
+    wl_problem p;
+    CHECK_EQ_INT(wl_request_check(&r, &p), 0);
+
+    char *long_name = malloc(WL_MAX_NAME + 2);
+    memset(long_name, 'n', WL_MAX_NAME + 1);
+    long_name[WL_MAX_NAME + 1] = 0;
+    r.argv0 = long_name;
+    expect_problem(&r, WL_PART_ARGV0, 0, WL_MAX_NAME + 1, WL_MAX_NAME);
+    long_name[WL_MAX_NAME] = 0; /* exactly the limit is fine */
+    CHECK_EQ_INT(wl_request_check(&r, &p), 0);
+    r.argv0 = "";
+    expect_problem(&r, WL_PART_ARGV0, 0, 0, 0);
+    r = full_request();
+
+    char *long_arg = malloc(WL_MAX_STRING + 2);
+    memset(long_arg, 'a', WL_MAX_STRING + 1);
+    long_arg[WL_MAX_STRING + 1] = 0;
+    const char *args[] = {"ok", long_arg};
+    r.args = args;
+    expect_problem(&r, WL_PART_ARG, 1, WL_MAX_STRING + 1, WL_MAX_STRING);
+    r = full_request();
+
+    const char *bad_env[] = {"NOEQUALS"};
+    r.env = bad_env;
+    expect_problem(&r, WL_PART_ENV, 0, 8, 0);
+    r = full_request();
+
+    /* one limit for arguments and environment, config included */
+    r.config_strings = WL_MAX_STRINGS - 3; /* + 2 args + 1 env = the limit */
+    CHECK_EQ_INT(wl_request_check(&r, &p), 0);
+    r.config_strings++;
+    expect_problem(&r, WL_PART_STRINGS, 0, WL_MAX_STRINGS + 1, WL_MAX_STRINGS);
+    r = full_request();
+    r.config_strings_bytes = WL_MAX_STRINGS_BYTES;
+    expect_problem(&r, WL_PART_STRINGS_BYTES, 0, WL_MAX_STRINGS_BYTES + 6 + 1 + 6, WL_MAX_STRINGS_BYTES);
+    r = full_request();
+
+    r.dir_count = WL_MAX_DIRS + 1;
+    expect_problem(&r, WL_PART_DIRS, 0, WL_MAX_DIRS + 1, WL_MAX_DIRS);
+    wl_request_dir dirs[] = {{"/h", long_name}};
+    long_name[WL_MAX_NAME] = 'n';
+    r.dirs = dirs;
+    r.dir_count = 1;
+    expect_problem(&r, WL_PART_DIR_GUEST, 0, WL_MAX_NAME + 1, WL_MAX_NAME);
+    r = full_request();
+
+    wl_request_file files[] = {{"a", (const uint8_t *)"1", 1}, {"a", (const uint8_t *)"2", 1}};
+    r.files = files;
+    r.file_count = 2;
+    expect_problem(&r, WL_PART_FILE_NAME, 1, 1, 0);
+    files[1].name = "b";
+    files[1].size = WL_MAX_FILE + 1;
+    expect_problem(&r, WL_PART_FILE, 1, WL_MAX_FILE + 1, WL_MAX_FILE);
+    r = full_request();
+
+    r.module_size = (uint64_t)WL_MAX_MODULE + 1;
+    expect_problem(&r, WL_PART_MODULE, 0, (uint64_t)WL_MAX_MODULE + 1, WL_MAX_MODULE);
+    r = full_request();
+    r.log_level = 5;
+    expect_problem(&r, WL_PART_LOG_LEVEL, 0, 5, 4);
+    free(long_name);
+    free(long_arg);
+}
+
+/* A stream holding magic and a module; the caller adds frames. */
 static int with_module(void)
 {
     int fd = fresh();
-    wl_writer w = {fd, err, sizeof err};
-    wl_write_magic(&w);
-    wl_write_frame(&w, WL_MODULE, "\0asm\1\0\0\0", 8);
+    CHECK(write(fd, WL_MAGIC, WL_MAGIC_LEN) == WL_MAGIC_LEN);
+    frame(fd, WL_MODULE, tiny_module, sizeof tiny_module);
     return fd;
 }
 
@@ -125,48 +250,41 @@ static void test_errors(void)
     expect_error(fd, "truncated payload", "truncated");
 
     fd = with_module();
-    wl_writer w = {fd, err, sizeof err};
-    wl_write_frame(&w, WL_MODULE, "x", 1);
-    wl_write_end(&w);
+    frame(fd, WL_MODULE, "x", 1);
+    end(fd);
     expect_error(fd, "two modules", "duplicate MODULE");
 
     fd = fresh();
-    w.fd = fd;
-    wl_write_magic(&w);
-    wl_write_string(&w, WL_ARG, "a");
-    wl_write_end(&w);
+    CHECK(write(fd, WL_MAGIC, WL_MAGIC_LEN) == WL_MAGIC_LEN);
+    frame_str(fd, WL_ARG, "a");
+    end(fd);
     expect_error(fd, "no module", "no MODULE");
 
     fd = with_module();
-    w.fd = fd;
-    wl_write_string(&w, WL_ENV, "NOEQUALS");
-    wl_write_end(&w);
+    frame_str(fd, WL_ENV, "NOEQUALS");
+    end(fd);
     expect_error(fd, "env without =", "NAME=VALUE");
 
     fd = with_module();
-    w.fd = fd;
-    wl_write_frame(&w, WL_ARG, "a\0b", 3);
-    wl_write_end(&w);
+    frame(fd, WL_ARG, "a\0b", 3);
+    end(fd);
     expect_error(fd, "NUL in an argument", "NUL");
 
     fd = with_module();
-    w.fd = fd;
-    wl_write_string(&w, WL_DIR, "/no/separator");
-    wl_write_end(&w);
+    frame_str(fd, WL_DIR, "/no/separator");
+    end(fd);
     expect_error(fd, "dir without guest", "DIR");
 
     fd = with_module();
-    w.fd = fd;
     uint8_t nine = 9;
-    wl_write_frame(&w, WL_LOG_LEVEL, &nine, 1);
-    wl_write_end(&w);
+    frame(fd, WL_LOG_LEVEL, &nine, 1);
+    end(fd);
     expect_error(fd, "log level", "LOG_LEVEL");
 
     fd = with_module();
-    w.fd = fd;
-    wl_write_pair(&w, WL_FILE, "a", "1", 1);
-    wl_write_pair(&w, WL_FILE, "a", "2", 1);
-    wl_write_end(&w);
+    frame(fd, WL_FILE, "a\0001", 3);
+    frame(fd, WL_FILE, "a\0002", 3);
+    end(fd);
     expect_error(fd, "duplicate file", "duplicate FILE");
 
     fd = with_module();
@@ -239,6 +357,7 @@ static void test_dns(void)
 int main(void)
 {
     test_round_trip();
+    test_request_limits();
     test_errors();
     test_dns();
     return check_summary();

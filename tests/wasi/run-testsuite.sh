@@ -17,7 +17,8 @@ ENARX="${ENARX:-$BUILD/bin/enarx}"
 SUITE="$SHARED_DIR/wasi-testsuite-p1"
 export ENARX_BACKEND="${TEST_BACKEND:-nil}"
 unset ENARX_WASMCFGFILE ENARX_LOG
-pass=0 fail=0 skip=0
+# shellcheck source=tests/lib/suite.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../lib/suite.sh"
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
@@ -33,7 +34,7 @@ for d in "${dirs[@]}"; do
         if jq -e 'has("operations")' <<<"$spec" >/dev/null; then
             if jq -e '[.operations[].type] - ["run","read","wait"] | length > 0' <<<"$spec" >/dev/null ||
                jq -e 'has("proposals")' <<<"$spec" >/dev/null; then
-                skip=$((skip + 1)); echo "SKIP $name (needs more than run/read/wait)"; continue
+                skipped "$name" "needs more than run/read/wait"; continue
             fi
             spec=$(jq '(.operations | map(select(.type=="run")) | first // {}) as $r
                        | (.operations | map(select(.type=="wait")) | first // {}) as $w
@@ -73,11 +74,10 @@ for d in "${dirs[@]}"; do
             [ "$got" != "$want" ] && why="$why; $stream [${got:0:60}] != [$want]"
         done
         if [ -z "$why" ]; then
-            pass=$((pass + 1)); echo "PASS $name"
+            ok "$name"
         else
-            fail=$((fail + 1)); echo "FAIL $name: ${why#; } $(tail -n 2 "$errf" | tr '\n' ' ' | cut -c1-200)"
+            bad "$name" "${why#; } $(tail -n 2 "$errf" | tr '\n' ' ' | cut -c1-200)"
         fi
     done
 done
-echo "$pass passed, $fail failed, $skip skipped"
-[ "$fail" -eq 0 ]
+suite_end

@@ -4,7 +4,6 @@
  * the component walk that replaces it where openat2 is missing. */
 #include <errno.h>
 #include <fcntl.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/socket.h>
@@ -13,26 +12,14 @@
 #include <unistd.h>
 
 #include "check.h"
+#include "fake_call.h"
 #include "wasi/internal.h"
 #include "wasi/sandbox.h"
 
 #define MEM_SIZE 65536u
 static uint8_t memory[MEM_SIZE];
 
-static int call(wasi_ctx *ctx, wasi_impl fn, int n, ...)
-{
-    wasm_value args[10];
-    va_list ap;
-    va_start(ap, n);
-    for (int i = 0; i < n; i++)
-        args[i] = va_arg(ap, wasm_value);
-    va_end(ap);
-    wasi_call c = {.ctx = ctx, .mem = {memory, MEM_SIZE}};
-    return fn(&c, args);
-}
-
-#define I(x) wasm_i32((uint32_t)(x))
-#define L(x) wasm_i64((uint64_t)(x))
+#define call(ctx, ...) call_on((ctx), memory, MEM_SIZE, __VA_ARGS__)
 
 /* Puts a string in guest memory at addr; returns its length. */
 static uint32_t put(uint32_t addr, const char *s)
@@ -250,6 +237,18 @@ static void test_paths(int walk)
     memcpy(memory + 4000, "read\xffme", 7);
     CHECK_EQ_INT(call(ctx, wasi_path_open, 9, I(3), I(0), I(4000), I(7), I(0), L(0), L(0), I(0), I(96)),
                  WASI_EILSEQ);
+    /* UTF-8 as src/common/utf8.c has it: "/" as an overlong form, a surrogate,
+     * and a code point past U+10FFFF are EILSEQ; U+10FFFF is just a name. */
+    static const char *const not_utf8[] = {"a\xC0\xAF" "b", "a\xE0\x80\xAF" "b", "\xED\xA0\x80",
+                                           "\xF4\x90\x80\x80"};
+    for (size_t i = 0; i < sizeof not_utf8 / sizeof not_utf8[0]; i++) {
+        len = put(4000, not_utf8[i]);
+        CHECK_EQ_INT(call(ctx, wasi_path_open, 9, I(3), I(0), I(4000), I(len), I(0), L(0), L(0), I(0), I(96)),
+                     WASI_EILSEQ);
+    }
+    len = put(4000, "\xF4\x8F\xBF\xBF");
+    CHECK_EQ_INT(call(ctx, wasi_path_open, 9, I(3), I(0), I(4000), I(len), I(0), L(0), L(0), I(0), I(96)),
+                 WASI_ENOENT);
     CHECK_EQ_INT(call(ctx, wasi_path_open, 9, I(3), I(0), I(MEM_SIZE - 3), I(7), I(0), L(0), L(0), I(0), I(96)),
                  WASI_EFAULT);
     CHECK_EQ_INT(call(ctx, wasi_path_open, 9, I(3), I(0), I(4000), I(5000), I(0), L(0), L(0), I(0), I(96)),
@@ -367,6 +366,34 @@ static void test_poll(void)
     wasi_ctx_free(ctx);
 }
 
+/* realloc, counted: the binary is linked with --wrap=realloc (module.mk). */
+void *__real_realloc(void *p, size_t n);
+void *__wrap_realloc(void *p, size_t n);
+static long realloc_calls;
+void *__wrap_realloc(void *p, size_t n)
+{
+    realloc_calls++;
+    return __real_realloc(p, n);
+}
+
+/* Arguments and environment grow geometrically (50,000 Enarx.toml args took
+ * 100 s under ASan growing one element per realloc). */
+static void test_list_growth(void)
+{
+    wasi_ctx *ctx = wasi_ctx_new();
+    realloc_calls = 0;
+    int failed = 0;
+    for (int i = 0; i < 100000; i++)
+        failed |= wasi_ctx_push_arg(ctx, "a") | wasi_ctx_push_env(ctx, "A=1");
+    CHECK_EQ_INT(failed, 0);
+    printf("200,000 args and env entries: %ld reallocs\n", realloc_calls);
+    CHECK(realloc_calls <= 40); /* two lists, 15 doublings each */
+    CHECK_EQ_INT(call(ctx, wasi_args_sizes_get, 2, I(0), I(4)), 0);
+    CHECK_EQ_INT(get32(0), 100000);
+    CHECK_EQ_INT(get32(4), 200000);
+    wasi_ctx_free(ctx);
+}
+
 static void test_errno(void)
 {
     CHECK_EQ_INT(wasi_errno(ENOENT), WASI_ENOENT);
@@ -380,6 +407,7 @@ int main(void)
 {
     make_tree();
     test_errno();
+    test_list_growth();
     test_memory_bounds();
     test_stdio_pipe();
     test_paths(0);

@@ -14,6 +14,8 @@ $(BUILD)/tests/workloads/%.wasm: tests/workloads/%.c tests/workloads/check.h
 $(BUILD)/tests/workloads/%.wasm: tests/workloads/%.wat
 	@mkdir -p $(dir $@)
 	$(WAT2WASM) --debug-names $< -o $@
+# wasi_sandbox runs the unit tests' table of path cases.
+$(BUILD)/tests/workloads/wasi_sandbox.wasm: tests/wasi/path_cases.h
 $(BUILD)/examples/%.wasm: examples/%.c
 	@mkdir -p $(dir $@)
 	$(WASM_CC) $(WASM_CFLAGS) $< -o $@

@@ -1,9 +1,21 @@
 /* KVM backend: builds the guest's memory before the first KVM_RUN — the
  * shim, the sallyport block, the page tables, the exec's segments, its
  * initial stack (argv, envp, auxv), the GDT/IDT/TSS and the boot
- * information. Under SEV-SNP all of this would be the measured launch state.
+ * information. Under SEV-SNP exactly these pages are the measured launch
+ * state (src/backend/sev), with the encryption bit img->cbit in every
+ * page-table entry.
+ *
+ * Every page filled here is recorded, in order, in img->layout (measure.h):
+ * that record is the one description of the Keep's initial memory that the
+ * measurement at launch, `enarx keep measure` (the same code run into a
+ * scratch mapping) and an SEV-SNP launch all read. The image depends only on
+ * the shim, the exec and the options: no host CPU feature reaches it (the
+ * direct map uses 2 MiB pages on every CPU; AT_HWCAP is 0 — programs ask
+ * CPUID, as x86-64 glibc does), so the digest is the same on every machine.
+ * The sallyport block is shared with the host and not part of it.
  *
  * Guest-physical layout:
+ *   0x1000..            the first page tables (below img->low_limit)
  *   KEEP_SHIM_PHYS      the shim image (its PT_LOAD segments at p_paddr)
  *   next 2 MiB          the sallyport block (header page + data area)
  *   after it            page tables, the exec's pages, the stack's pages
@@ -15,8 +27,8 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "abi/sallyport.h"
 #include "backend/kvm/internal.h"
-#include "sallyport/sallyport.h"
 
 #define FAIL(...)                                   \
     do {                                            \
@@ -40,11 +52,19 @@ static void *gpa_ptr(struct keep_image *img, uint64_t gpa)
     return img->mem + gpa;
 }
 
-static uint64_t alloc_pages(struct keep_image *img, uint64_t n)
+/* Records n pages at gpa as filled by the loader (for the measurement). */
+static int record(struct keep_image *img, uint64_t gpa, uint64_t n, const char *what)
+{
+    return !img->layout || keep_layout_add(img->layout, gpa, n, KEEP_PAGE_NORMAL, what) == 0 ? 0 : -1;
+}
+
+static uint64_t alloc_pages(struct keep_image *img, uint64_t n, const char *what)
 {
     if (n > (img->limit - img->next) / KVM_PAGE)
         return 0;
     uint64_t p = img->next;
+    if (record(img, p, n, what) < 0)
+        return 0;
     img->next += n * KVM_PAGE;
     return p;
 }
@@ -57,12 +77,12 @@ static uint64_t *walk(struct keep_image *img, uint64_t va, int level)
     for (int l = 3; l > level; l--) {
         uint64_t *e = &t[(va >> (12 + 9 * l)) & 511];
         if (!(*e & PTE_P)) {
-            uint64_t page = alloc_pages(img, 1);
+            uint64_t page = alloc_pages(img, 1, "page tables");
             if (!page)
                 return NULL;
-            *e = page | PTE_P | PTE_W | (va < KEEP_USER_END ? PTE_U : 0);
+            *e = page | PTE_P | PTE_W | (va < KEEP_USER_END ? PTE_U : 0) | img->cbit;
         }
-        t = gpa_ptr(img, *e & PTE_ADDR);
+        t = gpa_ptr(img, *e & PTE_ADDR & ~img->cbit);
     }
     return &t[(va >> (12 + 9 * level)) & 511];
 }
@@ -72,24 +92,18 @@ static int map(struct keep_image *img, uint64_t va, uint64_t pa, uint64_t flags,
     uint64_t *e = walk(img, va, level);
     if (!e)
         return -1;
-    *e = pa | flags | (level > 0 ? PTE_PS : 0);
+    *e = pa | flags | (level > 0 ? PTE_PS : 0) | img->cbit;
     return 0;
 }
 
+/* 2 MiB pages on every CPU (1 GiB pages would make the image, and so the
+ * measurement, depend on the host's CPU). */
 static int map_direct(struct keep_image *img)
 {
     uint64_t flags = PTE_P | PTE_W | PTE_G | PTE_NX;
-    for (uint64_t pa = 0; pa < img->mem_size;) {
-        if (img->huge_1g && (pa & ((1ull << 30) - 1)) == 0 && img->mem_size - pa >= (1ull << 30)) {
-            if (map(img, KEEP_DIRECT_MAP + pa, pa, flags, 2) < 0)
-                return -1;
-            pa += 1ull << 30;
-        } else {
-            if (map(img, KEEP_DIRECT_MAP + pa, pa, flags, 1) < 0)
-                return -1;
-            pa += KVM_HUGE;
-        }
-    }
+    for (uint64_t pa = 0; pa < img->mem_size; pa += KVM_HUGE)
+        if (map(img, KEEP_DIRECT_MAP + pa, pa, flags, 1) < 0)
+            return -1;
     return 0;
 }
 
@@ -139,6 +153,9 @@ static int load_shim(struct keep_image *img, const uint8_t *shim, size_t len, ch
         FAIL("the Keep's memory is too small for the shim");
     for (int i = 0; i < si.nsegs; i++) {
         const struct elf_seg *s = &si.segs[i];
+        uint64_t first_page = s->paddr & ~(KVM_PAGE - 1);
+        if (record(img, first_page, (align_up(s->paddr + s->memsz, KVM_PAGE) - first_page) / KVM_PAGE, "shim") < 0)
+            FAIL("the shim's segments overlap");
         memcpy(gpa_ptr(img, s->paddr), shim + s->offset, s->filesz);
         uint64_t flags = elf_pte_flags(s->flags) | PTE_G;
         for (uint64_t off = 0; off < s->memsz; off += KVM_PAGE)
@@ -201,16 +218,16 @@ static int load_exec(struct keep_image *img, const struct elf_info *ei, const ui
                 FAIL("the Keep's memory is too small for the exec");
             uint64_t frame;
             if (*pte & PTE_BACKED) { /* shared with the previous segment */
-                frame = *pte & PTE_ADDR;
+                frame = *pte & PTE_ADDR & ~img->cbit;
                 uint64_t merged = (*pte | flags) & ~PTE_NX;
                 if ((*pte & PTE_NX) && (flags & PTE_NX))
                     merged |= PTE_NX;
                 *pte = merged;
             } else {
-                if (!(frame = alloc_pages(img, 1)))
+                if (!(frame = alloc_pages(img, 1, "exec")))
                     FAIL("the Keep's memory is too small for the exec (%zu KiB of segments)",
                          (size_t)(s->memsz >> 10));
-                *pte = frame | flags;
+                *pte = frame | flags | img->cbit;
             }
             /* The file bytes that fall in this page. */
             uint64_t lo = p > va ? p : va, hi = p + KVM_PAGE < va + s->filesz ? p + KVM_PAGE : va + s->filesz;
@@ -253,7 +270,7 @@ static int build_stack(struct keep_image *img, const struct elf_info *ei, uint64
     uint64_t str = execfn;
     uint64_t sp = (str - strings - execfn_len - words * 8) & ~15ull;
     uint64_t low = sp & ~(KVM_PAGE - 1), npages = (top - low) / KVM_PAGE;
-    uint64_t base = alloc_pages(img, npages);
+    uint64_t base = alloc_pages(img, npages, "stack");
     if (!base)
         FAIL("the Keep's memory is too small for the exec's stack");
     for (uint64_t i = 0; i < npages; i++)
@@ -305,7 +322,7 @@ static int build_stack(struct keep_image *img, const struct elf_info *ei, uint64
         {AT_GID, 1000},
         {AT_EGID, 1000},
         {AT_PLATFORM, platform},
-        {AT_HWCAP, img->hwcap},
+        {AT_HWCAP, 0},
         {AT_CLKTCK, 100},
         {AT_SECURE, 0},
         {AT_RANDOM, at_random},
@@ -370,54 +387,58 @@ static int build_tables(struct keep_image *img, char *err, size_t errlen)
 }
 
 int image_build(struct keep_image *img, const uint8_t *shim, size_t shim_len,
-                const uint8_t *exec, size_t exec_len, const struct kvm_keep_config *cfg,
+                const uint8_t *exec, size_t exec_len, const struct kvm_keep_options *opt,
                 char *err, size_t errlen)
 {
     struct elf_info ei;
     if (elf_parse(exec, exec_len, "exec", &ei, err, errlen) < 0)
         return -1;
     img->next = 0x1000;
-    img->limit = KEEP_SHIM_PHYS;
-    img->pml4 = alloc_pages(img, 1);
+    img->limit = img->low_limit ? img->low_limit : KEEP_SHIM_PHYS;
+    img->pml4 = alloc_pages(img, 1, "page tables");
+    if (!img->pml4)
+        FAIL("cannot record the Keep's layout (out of memory)");
     if (load_shim(img, shim, shim_len, err, errlen) < 0)
         return -1;
     img->boot = shim_ptr(img, img->hdr.boot_info, sizeof *img->boot);
     if (!img->boot)
         FAIL("the shim's header points outside the shim");
     img->sallyport_gpa = align_up(img->shim_end, KVM_HUGE);
-    img->sallyport_data = cfg->sallyport_size;
+    img->sallyport_data = opt->sallyport_size;
     uint64_t after = align_up(img->sallyport_gpa + SP_HEADER_SIZE + img->sallyport_data, KVM_HUGE);
     if (after + SHIM_MIN_FREE > img->mem_size)
         FAIL("%llu MiB of memory is too little for a Keep (at least %llu MiB)",
              (unsigned long long)(img->mem_size >> 20),
              (unsigned long long)((after + SHIM_MIN_FREE + (32ull << 20)) >> 20));
-    /* Low memory holds the first page tables; the rest go after the block. */
-    if (map_direct(img) < 0)
-        FAIL("the page tables do not fit");
+    /* Low memory holds the first page tables; the rest (the direct map's:
+     * one page per GiB of memory) go after the block. */
     img->next = after;
     img->limit = img->mem_size - SHIM_MIN_FREE;
+    if (map_direct(img) < 0)
+        FAIL("the page tables do not fit");
 
     struct keep_boot_info *b = img->boot;
     memset(b, 0, sizeof *b);
     uint64_t bias = ei.type == ET_DYN ? EXEC_DYN_BASE : 0;
     if (load_exec(img, &ei, exec, bias, err, errlen) < 0 ||
-        build_stack(img, &ei, bias, cfg->argv, cfg->envp, err, errlen) < 0 ||
+        build_stack(img, &ei, bias, opt->argv, opt->envp, err, errlen) < 0 ||
         build_tables(img, err, errlen) < 0)
         return -1;
 
     b->magic = SHIM_MAGIC;
-    b->flags = cfg->coalesce ? KEEP_FLAG_COALESCE : 0;
+    b->flags = opt->coalesce ? KEEP_FLAG_COALESCE : 0;
     b->mem_size = img->mem_size;
     b->phys_free = img->next;
     b->sallyport_gpa = img->sallyport_gpa;
     b->sallyport_data_size = img->sallyport_data;
-    b->log_level = (uint32_t)cfg->log_level;
-    for (int fd = 0; fd < cfg->nfds && fd < KEEP_MAX_BOOT_FDS; fd++) {
-        if (cfg->fds[fd] < 0)
+    b->log_level = (uint32_t)opt->log_level;
+    b->exitless_spins = opt->exitless ? SHIM_SPINS : 0;
+    for (int fd = 0; fd < opt->nfds && fd < KEEP_MAX_BOOT_FDS; fd++) {
+        if (opt->fds[fd] < 0)
             continue;
-        int domain = 0;
+        int domain = opt->fd_domain_set ? opt->fd_domain[fd] : 0;
         socklen_t dl = sizeof domain;
-        if (getsockopt(cfg->fds[fd], SOL_SOCKET, SO_DOMAIN, &domain, &dl) < 0)
+        if (!opt->fd_domain_set && getsockopt(opt->fds[fd], SOL_SOCKET, SO_DOMAIN, &domain, &dl) < 0)
             domain = 0;
         b->fds[b->nfds] = fd;
         b->fd_domain[b->nfds] = (uint8_t)domain;

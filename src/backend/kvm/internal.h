@@ -5,52 +5,6 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "backend/kvm/kvm.h"
-#include "shim/kvm/boot.h"
-
-#define KVM_PAGE 4096ull
-#define KVM_HUGE (2ull << 20)
-
-/* ---- elf.c: bounds-checked ELF64 reading ---- */
-#define ELF_MAX_SEGS 16
-struct elf_seg {
-    uint64_t vaddr, paddr, offset, filesz, memsz;
-    uint32_t flags; /* PF_X 1, PF_W 2, PF_R 4 */
-};
-struct elf_info {
-    int type;       /* ET_EXEC or ET_DYN */
-    uint64_t entry;
-    uint64_t phoff;
-    uint16_t phnum;
-    uint64_t phdr_vaddr;   /* where the program headers are in memory (0 = not loaded) */
-    int nsegs;
-    struct elf_seg segs[ELF_MAX_SEGS];
-};
-/* what: "exec" or "shim", for messages. */
-int elf_parse(const uint8_t *buf, size_t len, const char *what, struct elf_info *out, char *err,
-              size_t errlen);
-
-/* ---- image.c: the guest's memory at boot ---- */
-struct keep_image {
-    uint8_t *mem;             /* host view of guest RAM */
-    uint64_t mem_size;
-    uint64_t next;            /* host bump allocator (GPA) */
-    uint64_t limit;           /* it may not pass this */
-    uint64_t pml4;            /* GPA */
-    struct shim_header hdr;   /* copy of the shim's header */
-    uint64_t shim_start, shim_end;   /* GPA range of the shim image */
-    uint64_t sallyport_gpa, sallyport_data;
-    struct keep_boot_info *boot;     /* inside guest RAM */
-    int huge_1g;              /* the vCPU supports 1 GiB pages */
-    uint32_t hwcap;           /* CPUID.1:EDX for AT_HWCAP */
-};
-
-int image_build(struct keep_image *img, const uint8_t *shim, size_t shim_len,
-                const uint8_t *exec, size_t exec_len, const struct kvm_keep_config *cfg,
-                char *err, size_t errlen);
-
-/* ---- shim blob (shim_blob.S) ---- */
-extern const uint8_t kvm_shim_image[];
-extern const uint64_t kvm_shim_image_size;
+#include "backend/kvm/vmm.h"
 
 #endif

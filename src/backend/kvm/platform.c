@@ -89,32 +89,32 @@ static size_t probe_elf(uint8_t *buf)
 static int probe_keep(char *info, size_t len)
 {
     uint8_t elf[256];
-    struct kvm_keep_config cfg;
-    kvm_keep_config_init(&cfg);
+    struct kvm_keep_options opt;
+    kvm_keep_options_init(&opt);
     static char *argv[] = {(char *)"probe", NULL}, *envp[] = {NULL};
-    cfg.exec_size = probe_elf(elf);
-    cfg.exec_image = elf;
-    cfg.exec_path = "(probe)";
-    cfg.argv = argv;
-    cfg.envp = envp;
-    cfg.mem_size = 64ull << 20;
+    opt.exec_size = probe_elf(elf);
+    opt.exec_image = elf;
+    opt.exec_path = "(probe)";
+    opt.argv = argv;
+    opt.envp = envp;
+    opt.mem_size = 64ull << 20;
     int devnull = open("/dev/null", O_WRONLY | O_CLOEXEC);
     if (devnull < 0) {
         snprintf(info, len, "cannot open /dev/null for the test Keep: %s", strerror(errno));
         return 0;
     }
-    cfg.fds[0] = devnull;
-    cfg.nfds = 1;
-    cfg.log_level = KVM_LOG_ERROR;
+    opt.fds[0] = devnull;
+    opt.nfds = 1;
+    opt.log_level = ENARX_LOG_ERROR;
     struct timespec t0, t1;
     clock_gettime(CLOCK_MONOTONIC, &t0);
-    int status;
+    struct kvm_keep_result res;
     char err[512];
-    int rc = kvm_keep_run(&cfg, &status, err, sizeof err);
+    int rc = kvm_keep_run(&opt, &res, err, sizeof err);
     clock_gettime(CLOCK_MONOTONIC, &t1);
     close(devnull);
     double ms = (double)(t1.tv_sec - t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - t0.tv_nsec) / 1e6;
-    if (rc == 0 && status == 0) {
+    if (rc == 0 && res.status == 0) {
         snprintf(info, len, "a test Keep ran to its exit in %.1f ms", ms);
         return 1;
     }
@@ -198,16 +198,4 @@ int kvm_platform_checks(struct kvm_check *out, int max)
                                               "`enarx unstable exec --log-level debug` shows more");
     }
     return n;
-}
-
-int kvm_platform_usable(void)
-{
-    struct kvm_check checks[16];
-    int n = kvm_platform_checks(checks, 16);
-    if (n < 5)
-        return 0;
-    for (int i = 0; i < n; i++)
-        if (!checks[i].pass)
-            return 0;
-    return 1;
 }

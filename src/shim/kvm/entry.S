@@ -1,8 +1,8 @@
 /* KVM shim: the header the VMM reads, the ring-0 entry, the SYSCALL entry
  * and the exception entries. Kept short: under PVM every ring-0 instruction
  * is emulated (docs/keep.md). */
-#include "shim/kvm/boot.h"
-#include "sallyport/sallyport.h"
+#include "abi/kvm_boot.h"
+#include "abi/sallyport.h"
 
 /* struct percpu (shim.h) */
 #define PERCPU_USER_RSP 0

@@ -5,6 +5,8 @@
  * only copies the boot information, fills AT_RANDOM from the CPU, and drops to
  * ring 3. */
 #include "shim/kvm/shim.h"
+#include "abi/snp_guest.h"
+#include "shim/snp/snp.h"
 
 /* Filled by the VMM (the header in entry.S says where they are). */
 struct keep_boot_info shim_boot_info;
@@ -36,7 +38,10 @@ static int doorbell(struct sp_keep *k)
             __asm__ volatile("pause" ::: "memory");
         }
     }
-    outb(SP_DOORBELL_PORT, 0);
+    if (snp_active)
+        snp_doorbell();
+    else
+        outb(SP_DOORBELL_PORT, 0);
     return 0;
 }
 
@@ -65,14 +70,16 @@ void shim_log(uint32_t level, const char *fmt, ...)
 
 static __attribute__((noreturn)) void halt_forever(void)
 {
+    if (snp_active) /* HLT would be the hypervisor's to resume: ask it to end us */
+        snp_terminate(GHCB_TERM_KEEP_STOP);
     for (;;)
         __asm__ volatile("cli; hlt");
 }
 
 void shim_stop(int status, int kind, const char *fmt, ...)
 {
-    if (stopping++)
-        halt_forever(); /* a fault while reporting: the VMM sees the halt */
+    if (stopping++ || (snp_active && !snp_sallyport_ready()))
+        halt_forever(); /* a fault while reporting, or no sallyport yet: the VMM sees the halt */
     char msg[2048];
     va_list ap;
     va_start(ap, fmt);
@@ -106,6 +113,8 @@ void shim_dump_regs(const struct keep_regs *r, char *buf, size_t len)
 
 void shim_start(const struct keep_boot_info *bi)
 {
+    /* Under SEV-SNP first of all: until then even CPUID does not work. */
+    int snp = snp_early_init(bi);
     /* The boot information is initial state (measured under SEV-SNP): it is
      * trusted like the shim's own code, but still sanity-checked. */
     shim_log_level = bi->log_level;
@@ -123,15 +132,19 @@ void shim_start(const struct keep_boot_info *bi)
     if (bi->magic != SHIM_MAGIC || bi->sallyport_data_size < 4096 ||
         bi->sallyport_data_size > SP_MAX_DATA_SIZE)
         halt_forever(); /* no usable sallyport: cannot even report */
+    if (snp < 0)
+        shim_stop(1, SP_ABORT_PANIC, "this Keep was launched for SEV-SNP, but the CPU does not run it "
+                                     "as an SEV-SNP guest: its memory is not protected");
     if (!random_available())
         shim_stop(1, SP_ABORT_PANIC, "the CPU offers neither RDRAND nor RDSEED; a Keep needs a "
                                      "source of randomness the host does not control");
     if (mm_init(bi) != 0)
         shim_stop(1, SP_ABORT_PANIC, "the boot information describes an unusable memory layout");
+    snp_memory_init(bi, k); /* the sallyport works from here under SEV-SNP too */
     if (!mm_user_ok(bi->at_random, 16, 1))
         shim_stop(1, SP_ABORT_PANIC, "AT_RANDOM (%#lx) is not in the exec's stack", bi->at_random);
     random_fill((void *)bi->at_random, 16);
-    shim_log(3, "shim: memory %lu MiB (%lu MiB free), sallyport block %lu KiB, %s",
+    shim_log(ENARX_LOG_DEBUG, "shim: memory %lu MiB (%lu MiB free), sallyport block %lu KiB, %s",
              mm_total_bytes() >> 20, mm_free_bytes() >> 20, bi->sallyport_data_size >> 10,
              exitless_spins ? "exit-less" : "exiting");
     enter_user(bi->user_entry, bi->user_rsp);

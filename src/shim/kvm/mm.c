@@ -10,18 +10,19 @@
  *
  * Zero-filling: never-used memory and discarded chunks come from the host
  * zeroed (on plain KVM the host can write guest memory at will anyway, so
- * this adds no trust; SEV-SNP will need PVALIDATE and zeroing here), reused
- * 4 KiB frames are zeroed by the shim.
+ * this adds no trust), reused 4 KiB frames are zeroed by the shim.
+ *
+ * Under SEV-SNP (src/shim/snp): every entry the shim writes carries the
+ * encryption bit (and addresses are read without it); never-used memory is
+ * validated, exactly once, and zeroed by the shim when first handed out
+ * (snp_accept); freed chunks are zeroed by the shim and kept, not handed
+ * back to the host (the host cannot see or reuse private memory anyway).
  */
 #include "shim/kvm/shim.h"
+#include "shim/snp/pagetable.h"
+#include "shim/snp/snp.h"
 
-enum { PROT_R = 1, PROT_W = 2, PROT_X = 4 };
 enum { VMA_ANON = 0, VMA_EXEC = KEEP_REGION_EXEC, VMA_STACK = KEEP_REGION_STACK, VMA_BRK = 8 };
-enum {
-    MAP_SHARED_ = 0x01, MAP_PRIVATE_ = 0x02, MAP_FIXED_ = 0x10, MAP_ANONYMOUS_ = 0x20,
-    MAP_32BIT_ = 0x40, MAP_FIXED_NOREPLACE_ = 0x100000,
-};
-enum { MREMAP_MAYMOVE_ = 1, MREMAP_FIXED_ = 2 };
 
 #define MMAP_MIN    0x10000ull
 #define MAX_VMAS    8192u
@@ -36,6 +37,8 @@ static struct vma vmas[MAX_VMAS];
 static uint32_t nvmas;
 
 static uint64_t pml4, mem_size;
+static uint64_t pte_enc;              /* the SEV-SNP encryption bit, or 0 */
+static uint64_t addr_mask = PTE_ADDR; /* an entry's address bits, without it */
 static uint64_t fresh_lo, fresh_hi;   /* never-used memory: frames from lo, chunks from hi */
 static uint64_t free4k, nfree4k;      /* reused frames, linked through their first word */
 /* Discarded chunks: a bitmap, not a list through the chunks, because the
@@ -48,7 +51,7 @@ static uint64_t disc_start, disc_end; /* chunks freed, not yet discarded */
 
 static __attribute__((noreturn)) void out_of_memory(void)
 {
-    shim_stop(128 + 9, SP_ABORT_OOM,
+    shim_stop(128 + SIGKILL, SP_ABORT_OOM,
               "the Keep ran out of memory (%lu MiB); give it more with the memory option",
               mem_size >> 20);
 }
@@ -66,7 +69,7 @@ static void discard_flush(void)
         return;
     uint64_t s = disc_start, e = disc_end;
     disc_start = disc_end = 0;
-    if (sp_discard(&shim_sallyport, s, e - s) < 0)
+    if (snp_active || sp_discard(&shim_sallyport, s, e - s) < 0)
         for (uint64_t c = s; c < e; c += HUGE_SIZE) /* the host would not: zero them here */
             memset(phys_to_virt(c), 0, HUGE_SIZE);
 }
@@ -79,6 +82,17 @@ static uint64_t prefault(uint64_t c)
 {
     *(volatile uint8_t *)phys_to_virt(c) = 0;
     return c;
+}
+
+/* Never-used memory: under SEV-SNP validated and zeroed (which writes it
+ * too), else just prefaulted. */
+static uint64_t fresh(uint64_t gpa, uint64_t npages)
+{
+    if (snp_active) {
+        snp_accept(gpa, npages);
+        return gpa;
+    }
+    return (gpa & (HUGE_SIZE - 1)) == 0 ? prefault(gpa) : gpa;
 }
 
 /* Takes a discarded (hence zero) chunk; nfree2m must be nonzero. */
@@ -117,7 +131,7 @@ static uint64_t frame_alloc(void)
     if (fresh_lo < fresh_hi) {
         uint64_t f = fresh_lo;
         fresh_lo += PAGE_SIZE;
-        return (f & (HUGE_SIZE - 1)) == 0 ? prefault(f) : f;
+        return fresh(f, 1);
     }
     return 0;
 }
@@ -128,7 +142,7 @@ static uint64_t chunk_alloc(void)
         return free2m_take();
     if (fresh_hi >= fresh_lo + HUGE_SIZE && (fresh_hi & (HUGE_SIZE - 1)) == 0) {
         fresh_hi -= HUGE_SIZE;
-        return prefault(fresh_hi);
+        return fresh(fresh_hi, HUGE_SIZE / PAGE_SIZE);
     }
     return 0;
 }
@@ -162,13 +176,22 @@ uint64_t mm_total_bytes(void)
     return mem_size;
 }
 
+uint64_t mm_carve(uint64_t npages)
+{
+    if (npages > (fresh_hi - fresh_lo) / PAGE_SIZE)
+        return 0;
+    uint64_t gpa = fresh_lo;
+    fresh_lo += npages * PAGE_SIZE;
+    return gpa;
+}
+
 /* ---- page tables (user half only: 4-level, no 1 GiB pages) ---- */
 
 #define IDX(va, level) (((va) >> (12 + 9 * (level))) & 511)
 
 static uint64_t *table_of(uint64_t entry)
 {
-    return phys_to_virt(entry & PTE_ADDR);
+    return phys_to_virt(entry & addr_mask);
 }
 
 static int is_huge(uint64_t pde)
@@ -184,7 +207,7 @@ static uint64_t *next_table(uint64_t *entry, int alloc)
         uint64_t f = frame_alloc();
         if (!f)
             out_of_memory();
-        *entry = f | TABLE_FLAGS;
+        *entry = pt_private(f, TABLE_FLAGS, pte_enc);
     }
     return table_of(*entry);
 }
@@ -197,14 +220,16 @@ static uint64_t *pde_of(uint64_t va, int alloc)
     return &t[IDX(va, 1)];
 }
 
+/* A user leaf's flags; the encryption bit too (for PROT_NONE it travels
+ * with the kept frame). */
 static uint64_t leaf_flags(uint32_t prot)
 {
-    if (!(prot & (PROT_R | PROT_W | PROT_X)))
-        return PTE_BACKED; /* PROT_NONE: keep the frame, not present */
-    uint64_t f = PTE_P | PTE_U | PTE_BACKED;
-    if (prot & PROT_W)
+    if (!(prot & (PROT_READ | PROT_WRITE | PROT_EXEC)))
+        return PTE_BACKED | pte_enc; /* PROT_NONE: keep the frame, not present */
+    uint64_t f = PTE_P | PTE_U | PTE_BACKED | pte_enc;
+    if (prot & PROT_WRITE)
         f |= PTE_W;
-    if (!(prot & PROT_X))
+    if (!(prot & PROT_EXEC))
         f |= PTE_NX;
     return f;
 }
@@ -237,15 +262,15 @@ static void tlb_commit(void)
  * chunk, so that part of it can change. */
 static void split(uint64_t *pde, uint64_t va)
 {
-    uint64_t e = *pde, base = e & PTE_ADDR & ~(HUGE_SIZE - 1);
+    uint64_t e = *pde, base = e & addr_mask & ~(HUGE_SIZE - 1);
     uint64_t flags = e & (PTE_P | PTE_W | PTE_U | PTE_NX | PTE_BACKED);
     uint64_t t = frame_alloc();
     if (!t)
         out_of_memory();
     uint64_t *pt = phys_to_virt(t);
     for (unsigned i = 0; i < 512; i++)
-        pt[i] = (base + i * PAGE_SIZE) | flags;
-    *pde = t | TABLE_FLAGS;
+        pt[i] = pt_private(base + i * PAGE_SIZE, flags, pte_enc);
+    *pde = pt_private(t, TABLE_FLAGS, pte_enc);
     tlb_note(va & ~(HUGE_SIZE - 1));
 }
 
@@ -260,7 +285,7 @@ static uint64_t *pte_of(uint64_t va, int alloc)
         uint64_t f = frame_alloc();
         if (!f)
             out_of_memory();
-        *pde = f | TABLE_FLAGS;
+        *pde = pt_private(f, TABLE_FLAGS, pte_enc);
     } else if (is_huge(*pde)) {
         split(pde, va);
     }
@@ -284,7 +309,7 @@ static void unmap_range(uint64_t s, uint64_t e)
         if (is_huge(*pde)) {
             uint64_t base = va & ~(HUGE_SIZE - 1);
             if (base == va && end == base + HUGE_SIZE) {
-                chunk_free(*pde & PTE_ADDR & ~(HUGE_SIZE - 1));
+                chunk_free(*pde & addr_mask & ~(HUGE_SIZE - 1));
                 *pde = 0;
                 tlb_note(base);
                 va = end;
@@ -296,7 +321,7 @@ static void unmap_range(uint64_t s, uint64_t e)
         for (; va < end; va += PAGE_SIZE) {
             uint64_t *pte = &pt[IDX(va, 0)];
             if (*pte & PTE_BACKED)
-                frame_free(*pte & PTE_ADDR);
+                frame_free(*pte & addr_mask);
             if (*pte) {
                 *pte = 0;
                 tlb_note(va);
@@ -319,7 +344,7 @@ static void protect_range(uint64_t s, uint64_t e, uint32_t prot)
         if (is_huge(*pde)) {
             uint64_t base = va & ~(HUGE_SIZE - 1);
             if (base == va && end == base + HUGE_SIZE) {
-                *pde = (*pde & PTE_ADDR) | PTE_PS | leaf_flags(prot);
+                *pde = (*pde & addr_mask) | PTE_PS | leaf_flags(prot);
                 tlb_note(base);
                 va = end;
                 continue;
@@ -330,7 +355,7 @@ static void protect_range(uint64_t s, uint64_t e, uint32_t prot)
         for (; va < end; va += PAGE_SIZE) {
             uint64_t *pte = &pt[IDX(va, 0)];
             if (*pte & PTE_BACKED) {
-                *pte = (*pte & PTE_ADDR) | leaf_flags(prot);
+                *pte = (*pte & addr_mask) | leaf_flags(prot);
                 tlb_note(va);
             }
         }
@@ -510,8 +535,8 @@ int mm_user_ok(uint64_t p, uint64_t len, int write)
         return 0;
     uint64_t e = p + len;
     for (uint32_t i = vma_index(p); p < e; i++) {
-        if (i >= nvmas || vmas[i].start > p || !(vmas[i].prot & PROT_R) ||
-            (write && !(vmas[i].prot & PROT_W)))
+        if (i >= nvmas || vmas[i].start > p || !(vmas[i].prot & PROT_READ) ||
+            (write && !(vmas[i].prot & PROT_WRITE)))
             return 0;
         p = vmas[i].end;
     }
@@ -526,14 +551,16 @@ int mm_fault(uint64_t addr, uint64_t error, int user)
     const struct vma *v = vma_find(addr);
     if (!v || !v->prot)
         return -1;
-    if (((error & 2) && !(v->prot & PROT_W)) || ((error & 0x10) && !(v->prot & PROT_X)))
+    if (((error & 2) && !(v->prot & PROT_WRITE)) || ((error & 0x10) && !(v->prot & PROT_EXEC)))
         return -1;
     return populate(addr & ~(PAGE_SIZE - 1), v);
 }
 
 int mm_init(const struct keep_boot_info *bi)
 {
-    pml4 = read_cr3() & PTE_ADDR;
+    pte_enc = snp_pte_enc();
+    addr_mask = PTE_ADDR & ~pte_enc;
+    pml4 = read_cr3() & addr_mask;
     mem_size = bi->mem_size & ~(HUGE_SIZE - 1);
     if (mem_size / HUGE_SIZE > MAX_CHUNKS)
         return -1;
@@ -567,7 +594,7 @@ int64_t mm_brk(uint64_t addr)
     if (new_end > cur_end) {
         if (!range_free(cur_end, new_end) || !vma_room(1))
             return (int64_t)brk_cur;
-        vma_add(cur_end, new_end, PROT_R | PROT_W, VMA_BRK);
+        vma_add(cur_end, new_end, PROT_READ | PROT_WRITE, VMA_BRK);
     } else if (new_end < cur_end) {
         if (!vma_room(2))
             return (int64_t)brk_cur;
@@ -580,40 +607,41 @@ int64_t mm_brk(uint64_t addr)
 
 int64_t mm_mmap(uint64_t addr, uint64_t len, int prot, int flags, int fd, uint64_t off)
 {
-    int type = flags & 0xf;
-    if (len == 0 || (prot & ~7) || (type != MAP_SHARED_ && type != MAP_PRIVATE_ && type != 3))
-        return -EINVAL_;
-    if (!(flags & MAP_ANONYMOUS_))
-        return -ENODEV_; /* no file mappings in a Keep */
+    int type = flags & MAP_TYPE;
+    if (len == 0 || (prot & ~(PROT_READ | PROT_WRITE | PROT_EXEC)) ||
+        (type != MAP_SHARED && type != MAP_PRIVATE && type != MAP_SHARED_VALIDATE))
+        return -EINVAL;
+    if (!(flags & MAP_ANONYMOUS))
+        return -ENODEV; /* no file mappings in a Keep */
     (void)fd;
     if (off & (PAGE_SIZE - 1))
-        return -EINVAL_;
+        return -EINVAL;
     if (len > KEEP_USER_END)
-        return -ENOMEM_;
+        return -ENOMEM;
     len = page_up(len);
-    if ((prot & PROT_W) && len > mem_size)
-        return -ENOMEM_; /* could never be backed: refuse, as Linux's heuristic does */
+    if ((prot & PROT_WRITE) && len > mem_size)
+        return -ENOMEM; /* could never be backed: refuse, as Linux's heuristic does */
     if (!vma_room(3))
-        return -ENOMEM_;
-    if (flags & (MAP_FIXED_ | MAP_FIXED_NOREPLACE_)) {
+        return -ENOMEM;
+    if (flags & (MAP_FIXED | MAP_FIXED_NOREPLACE)) {
         if (addr & (PAGE_SIZE - 1))
-            return -EINVAL_;
+            return -EINVAL;
         if (addr < MMAP_MIN)
-            return -EPERM_;
+            return -EPERM;
         if (addr >= KEEP_USER_END || len > KEEP_USER_END - addr)
-            return -ENOMEM_;
-        if (!(flags & MAP_FIXED_) && !range_free(addr, addr + len))
-            return -EEXIST_;
+            return -ENOMEM;
+        if (!(flags & MAP_FIXED) && !range_free(addr, addr + len))
+            return -EEXIST;
         unmap_range(addr, addr + len);
         vma_clear(addr, addr + len);
     } else if (!addr || (addr & (PAGE_SIZE - 1)) || addr < MMAP_MIN || addr >= KEEP_USER_END ||
                len > KEEP_USER_END - addr || !range_free(addr, addr + len)) {
-        uint64_t top = (flags & MAP_32BIT_) ? 0x80000000ull : mmap_top;
+        uint64_t top = (flags & MAP_32BIT) ? 0x80000000ull : mmap_top;
         addr = find_gap(len, top, len >= HUGE_SIZE ? HUGE_SIZE : PAGE_SIZE);
         if (!addr)
             addr = find_gap(len, top, PAGE_SIZE);
         if (!addr)
-            return -ENOMEM_;
+            return -ENOMEM;
     }
     vma_add(addr, addr + len, (uint32_t)prot, VMA_ANON);
     return (int64_t)addr;
@@ -622,10 +650,10 @@ int64_t mm_mmap(uint64_t addr, uint64_t len, int prot, int flags, int fd, uint64
 int64_t mm_munmap(uint64_t addr, uint64_t len)
 {
     if ((addr & (PAGE_SIZE - 1)) || len == 0 || addr >= KEEP_USER_END || len > KEEP_USER_END - addr)
-        return -EINVAL_;
+        return -EINVAL;
     uint64_t e = page_up(addr + len);
     if (!vma_room(2))
-        return -ENOMEM_;
+        return -ENOMEM;
     unmap_range(addr, e);
     vma_clear(addr, e);
     return 0;
@@ -635,21 +663,21 @@ int64_t mm_mprotect(uint64_t addr, uint64_t len, int prot)
 {
     prot &= ~0x03000000; /* PROT_GROWSDOWN/UP: accepted, meaningless here */
     if ((addr & (PAGE_SIZE - 1)) || (prot & ~7))
-        return -EINVAL_;
+        return -EINVAL;
     if (len == 0)
         return 0;
     if (addr >= KEEP_USER_END || len > KEEP_USER_END - addr)
-        return -ENOMEM_;
+        return -ENOMEM;
     uint64_t e = page_up(addr + len);
     /* The whole range must be mapped. */
     for (uint64_t p = addr; p < e;) {
         const struct vma *v = vma_find(p);
         if (!v)
-            return -ENOMEM_;
+            return -ENOMEM;
         p = v->end;
     }
     if (!vma_room(2))
-        return -ENOMEM_;
+        return -ENOMEM;
     vma_split(addr);
     vma_split(e);
     for (uint32_t i = vma_index(addr); i < nvmas && vmas[i].start < e; i++)
@@ -666,20 +694,20 @@ int64_t mm_mprotect(uint64_t addr, uint64_t len, int prot)
 
 int64_t mm_mremap(uint64_t old, uint64_t old_len, uint64_t new_len, int flags, uint64_t new_addr)
 {
-    if ((old & (PAGE_SIZE - 1)) || (flags & ~(MREMAP_MAYMOVE_ | MREMAP_FIXED_)) ||
-        ((flags & MREMAP_FIXED_) && !(flags & MREMAP_MAYMOVE_)) || new_len == 0 || old_len == 0)
-        return -EINVAL_;
+    if ((old & (PAGE_SIZE - 1)) || (flags & ~(MREMAP_MAYMOVE | MREMAP_FIXED)) ||
+        ((flags & MREMAP_FIXED) && !(flags & MREMAP_MAYMOVE)) || new_len == 0 || old_len == 0)
+        return -EINVAL;
     if (old_len > KEEP_USER_END || new_len > KEEP_USER_END)
-        return -EINVAL_;
+        return -EINVAL;
     old_len = page_up(old_len);
     new_len = page_up(new_len);
     const struct vma *v = vma_find(old);
     if (!v || old_len > v->end - old)
-        return -EFAULT_;
+        return -EFAULT;
     uint32_t prot = v->prot, kind = v->kind == VMA_BRK ? VMA_ANON : v->kind;
     if (!vma_room(4))
-        return -ENOMEM_;
-    if (!(flags & MREMAP_FIXED_)) {
+        return -ENOMEM;
+    if (!(flags & MREMAP_FIXED)) {
         if (new_len <= old_len) {
             if (new_len < old_len) {
                 unmap_range(old + new_len, old + old_len);
@@ -691,17 +719,17 @@ int64_t mm_mremap(uint64_t old, uint64_t old_len, uint64_t new_len, int flags, u
             vma_add(old + old_len, old + new_len, prot, v->kind);
             return (int64_t)old;
         }
-        if (!(flags & MREMAP_MAYMOVE_))
-            return -ENOMEM_;
+        if (!(flags & MREMAP_MAYMOVE))
+            return -ENOMEM;
     }
-    if ((prot & PROT_W) && new_len > mem_size)
-        return -ENOMEM_;
+    if ((prot & PROT_WRITE) && new_len > mem_size)
+        return -ENOMEM;
     uint64_t dst;
-    if (flags & MREMAP_FIXED_) {
+    if (flags & MREMAP_FIXED) {
         dst = new_addr;
         if ((dst & (PAGE_SIZE - 1)) || dst < MMAP_MIN || dst >= KEEP_USER_END ||
             new_len > KEEP_USER_END - dst || (dst < old + old_len && old < dst + new_len))
-            return -EINVAL_;
+            return -EINVAL;
         unmap_range(dst, dst + new_len);
         vma_clear(dst, dst + new_len);
     } else {
@@ -710,7 +738,7 @@ int64_t mm_mremap(uint64_t old, uint64_t old_len, uint64_t new_len, int flags, u
         if (dst)
             dst += old & (HUGE_SIZE - 1);
         else if (!(dst = find_gap(new_len, mmap_top, PAGE_SIZE)))
-            return -ENOMEM_;
+            return -ENOMEM;
     }
     uint64_t keep = old_len < new_len ? old_len : new_len;
     move_range(old, dst, keep);
@@ -724,20 +752,23 @@ int64_t mm_mremap(uint64_t old, uint64_t old_len, uint64_t new_len, int flags, u
 int64_t mm_madvise(uint64_t addr, uint64_t len, int advice)
 {
     if (addr & (PAGE_SIZE - 1))
-        return -EINVAL_;
-    if ((advice < 0 || advice > 21) || advice == 5 || advice == 6 || advice == 7 || advice == 9)
-        return -EINVAL_;
+        return -EINVAL;
+    /* Linux's advice values up to MADV_PAGEOUT, less the unused 5-7 and MADV_REMOVE
+     * (which needs a shared file mapping). */
+    if (advice < MADV_NORMAL || advice > MADV_PAGEOUT || (advice > MADV_DONTNEED && advice < MADV_FREE) ||
+        advice == MADV_REMOVE)
+        return -EINVAL;
     if (len == 0)
         return 0;
     if (addr >= KEEP_USER_END || len > KEEP_USER_END - addr)
-        return -ENOMEM_;
+        return -ENOMEM;
     uint64_t e = page_up(addr + len);
-    if (advice != 4 && advice != 8) /* only MADV_DONTNEED and MADV_FREE do anything here */
+    if (advice != MADV_DONTNEED && advice != MADV_FREE) /* the only ones that do anything here */
         return 0;
     for (uint64_t p = addr; p < e;) {
         const struct vma *v = vma_find(p);
         if (!v)
-            return -ENOMEM_;
+            return -ENOMEM;
         p = v->end;
     }
     unmap_range(addr, e); /* the mapping stays; its pages read as zero again */

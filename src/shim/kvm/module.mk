@@ -1,10 +1,11 @@
 # The KVM shim: a freestanding ring-0 ELF (no libc, own linker script),
-# embedded into the enarx binary by src/backend/kvm. It is built with its own
+# embedded into the enarx binary by src/backend/kvm. The same shim is the
+# SEV-SNP Keep's (src/shim/snp: it finds out at start which it is). It is built with its own
 # flags, never the generic CFLAGS (no sanitizers, no PIC, no SSE, kernel code
 # model), and links its own copy of the Keep-side sallyport client.
 SHIM_DIR  := $(BUILD)/shim
 SHIM_ELF  := $(SHIM_DIR)/enarx-shim-kvm
-SHIM_SRCS := $(wildcard src/shim/kvm/*.c) src/sallyport/keep.c
+SHIM_SRCS := $(wildcard src/shim/kvm/*.c src/shim/snp/*.c) src/sallyport/keep.c
 SHIM_OBJS := $(patsubst %.c,$(SHIM_DIR)/%.o,$(SHIM_SRCS)) $(SHIM_DIR)/src/shim/kvm/entry.o
 SHIM_CFLAGS := -std=c11 -O2 -g $(WARN) -Isrc -ffreestanding -fno-pic -fno-pie \
     -mcmodel=kernel -mno-red-zone -mgeneral-regs-only -mno-sse -mno-mmx -mno-80387 \

@@ -1,4 +1,5 @@
-/* KVM shim: internal interfaces between its files. Freestanding. */
+/* KVM shim: internal interfaces between its files. Freestanding: Linux names
+ * (errno values, system call numbers, flags) come from abi/linux_abi.h. */
 #ifndef SHIM_KVM_SHIM_H
 #define SHIM_KVM_SHIM_H
 
@@ -6,30 +7,20 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "abi/kvm_boot.h"
+#include "abi/linux_abi.h"
+#include "abi/log_level.h"
 #include "sallyport/keep.h"
-#include "shim/kvm/boot.h"
+#include "shim/kvm/regs.h"
 
 #define PAGE_SIZE 4096ull
 #define HUGE_SIZE (2ull << 20)
 
-/* Saved registers, lowest address first (entry.S builds this). vector is -1
- * for a system call. */
-struct keep_regs {
-    uint64_t r15, r14, r13, r12, r11, r10, r9, r8, rbp, rdi, rsi, rdx, rcx, rbx, rax;
-    uint64_t vector, error, rip, cs, rflags, rsp, ss;
-};
 
 /* GS-relative data while in the shim (entry.S knows the offsets). */
 struct percpu {
     uint64_t user_rsp;
     char *kstack_top;
-};
-
-/* Linux errno values used by the shim. */
-enum {
-    EPERM_ = 1, ENOENT_ = 2, ESRCH_ = 3, EINTR_ = 4, EIO_ = 5, EBADF_ = 9, EAGAIN_ = 11,
-    ENOMEM_ = 12, EACCES_ = 13, EFAULT_ = 14, EEXIST_ = 17, ENODEV_ = 19, EINVAL_ = 22,
-    ENOTTY_ = 25, ERANGE_ = 34, ENOSYS_ = 38, ETIMEDOUT_ = 110,
 };
 
 /* ---- main.c ---- */
@@ -69,6 +60,9 @@ int64_t mm_madvise(uint64_t addr, uint64_t len, int advice);
 /* Free memory, in bytes (for sysinfo and the debug log). */
 uint64_t mm_free_bytes(void);
 uint64_t mm_total_bytes(void);
+/* npages never-used frames, taken at start-up for the shim's own use (not
+ * validated, not zeroed: the caller does what it needs); 0 if too few. */
+uint64_t mm_carve(uint64_t npages);
 static inline void *phys_to_virt(uint64_t gpa)
 {
     return (void *)(KEEP_DIRECT_MAP + gpa);

@@ -7,11 +7,13 @@
  * touches it (EFAULT otherwise), so the only faults the shim itself takes on
  * user memory are demand-paging ones. */
 #include "shim/kvm/shim.h"
+#include "abi/evidence.h"
+#include "shim/snp/snp.h"
 
 #define CHECK_USER(p, len, write)                                   \
     do {                                                            \
         if (!mm_user_ok((uint64_t)(p), (uint64_t)(len), (write)))   \
-            return -EFAULT_;                                        \
+            return -EFAULT;                                        \
     } while (0)
 
 #define KEEP_PID 1
@@ -28,12 +30,12 @@ static int64_t user_string(uint64_t p, char *out, uint64_t max)
 {
     for (uint64_t i = 0; i < max; i++) {
         if ((i == 0 || ((p + i) & (PAGE_SIZE - 1)) == 0) && !mm_user_ok(p + i, 1, 0))
-            return -EFAULT_;
+            return -EFAULT;
         out[i] = *(const char *)(p + i);
         if (!out[i])
             return (int64_t)i;
     }
-    return -36; /* ENAMETOOLONG */
+    return -ENAMETOOLONG;
 }
 
 /* ---- I/O ---- */
@@ -46,13 +48,13 @@ struct iov {
 static int64_t user_iovs(uint64_t p, int64_t n, struct sp_iovec *out, int write)
 {
     if (n < 0 || n > 1024)
-        return -EINVAL_;
+        return -EINVAL;
     CHECK_USER(p, (uint64_t)n * sizeof(struct iov), 0);
     const struct iov *in = (const struct iov *)p;
     for (int64_t i = 0; i < n; i++) {
         struct iov v = in[i];
         if (v.len > 0x7ffff000)
-            return -EINVAL_;
+            return -EINVAL;
         CHECK_USER(v.base, v.len, write);
         out[i].base = (void *)v.base;
         out[i].len = v.len;
@@ -78,34 +80,34 @@ static int64_t sys_fstatat(int dirfd, uint64_t path, uint64_t statbuf, int flags
     if (e < 0)
         return e;
     CHECK_USER(statbuf, SP_STAT_SIZE, 1);
-    if (e == 0 && (flags & 0x1000 /* AT_EMPTY_PATH */))
+    if (e == 0 && (flags & AT_EMPTY_PATH))
         return sp_fstat(sp(), dirfd, (void *)statbuf);
     if (e == 0)
-        return -ENOENT_;
+        return -ENOENT;
     return sp_fstatat(sp(), dirfd, path1, (void *)statbuf, flags);
 }
 
-/* The path calls: NR_PATH1 takes one path, NR_PATH2 two. */
+/* The *at calls that take paths and return 0: nr is the *at call's number. */
 static int64_t sys_path(uint64_t nr, int64_t a0, uint64_t a1, int64_t a2, uint64_t a3, int64_t a4)
 {
     int64_t e;
     switch (nr) {
-    case 258: /* mkdirat(dirfd, path, mode) */
+    case __NR_mkdirat: /* (dirfd, path, mode) */
         return (e = user_string(a1, path1, sizeof path1)) < 0 ? e : sp_mkdirat(sp(), (int)a0, path1, (int)a2);
-    case 263: /* unlinkat(dirfd, path, flags) */
+    case __NR_unlinkat: /* (dirfd, path, flags) */
         return (e = user_string(a1, path1, sizeof path1)) < 0 ? e : sp_unlinkat(sp(), (int)a0, path1, (int)a2);
-    case 264: /* renameat(olddirfd, old, newdirfd, new) */
-    case 265: /* linkat(olddirfd, old, newdirfd, new, flags) */
+    case __NR_renameat: /* (olddirfd, old, newdirfd, new) */
+    case __NR_linkat:   /* (olddirfd, old, newdirfd, new, flags) */
         if ((e = user_string(a1, path1, sizeof path1)) < 0 || (e = user_string(a3, path2, sizeof path2)) < 0)
             return e;
-        return nr == 264 ? sp_renameat(sp(), (int)a0, path1, (int)a2, path2)
+        return nr == __NR_renameat ? sp_renameat(sp(), (int)a0, path1, (int)a2, path2)
                          : sp_linkat(sp(), (int)a0, path1, (int)a2, path2, (int)a4);
-    case 266: /* symlinkat(target, newdirfd, path) */
+    case __NR_symlinkat: /* (target, newdirfd, path) */
         if ((e = user_string((uint64_t)a0, path1, sizeof path1)) < 0 || (e = user_string(a2, path2, sizeof path2)) < 0)
             return e;
         return sp_symlinkat(sp(), path1, (int)a1, path2);
     default:
-        return -ENOSYS_;
+        return -ENOSYS;
     }
 }
 
@@ -146,11 +148,11 @@ static int64_t sys_readlink(int dirfd, uint64_t path, uint64_t buf, uint64_t len
     if (e < 0)
         return e;
     if ((int64_t)len <= 0)
-        return -EINVAL_;
+        return -EINVAL;
     CHECK_USER(buf, len, 1);
     /* The exec has no file of its own inside a Keep. */
     if (memcmp(p, "/proc/self/", 11) == 0)
-        return -ENOENT_;
+        return -ENOENT;
     return sp_readlinkat(sp(), dirfd, p, (char *)buf, len);
 }
 
@@ -159,7 +161,7 @@ static int64_t sys_ioctl(int fd, uint64_t req, uint64_t arg)
     uint32_t len;
     int out;
     if (sp_ioctl_arg(req, &len, &out) < 0)
-        return -ENOTTY_;
+        return -ENOTTY;
     CHECK_USER(arg, len, out);
     return sp_ioctl(sp(), fd, req, (void *)arg);
 }
@@ -177,7 +179,7 @@ static int64_t sys_pipe(uint64_t fds, int flags)
 static int64_t sys_dup2(int oldfd, int newfd, int flags, int is_dup3)
 {
     if (!is_dup3 && oldfd == newfd)
-        return sp_keep_fd_is_open(sp(), oldfd) ? newfd : -EBADF_;
+        return sp_keep_fd_is_open(sp(), oldfd) ? newfd : -EBADF;
     return sp_dup3(sp(), oldfd, newfd, flags);
 }
 
@@ -197,7 +199,7 @@ static int64_t user_addr_out(uint64_t addr, uint64_t lenp, uint32_t *room)
     CHECK_USER(lenp, 4, 1);
     memcpy(room, (void *)lenp, 4);
     if ((int32_t)*room < 0)
-        return -EINVAL_;
+        return -EINVAL;
     CHECK_USER(addr, *room, 1);
     return 1;
 }
@@ -219,7 +221,7 @@ static int64_t sys_name(int fd, uint64_t addr, uint64_t lenp, int peer)
     uint32_t room;
     int64_t e = user_addr_out(addr, lenp, &room);
     if (e <= 0)
-        return e < 0 ? e : -EFAULT_;
+        return e < 0 ? e : -EFAULT;
     int64_t r = peer ? sp_getpeername(sp(), fd, (void *)addr, &room)
                      : sp_getsockname(sp(), fd, (void *)addr, &room);
     if (r == 0)
@@ -230,7 +232,7 @@ static int64_t sys_name(int fd, uint64_t addr, uint64_t lenp, int peer)
 static int64_t sys_addr_in(int fd, uint64_t addr, uint64_t len, int connect)
 {
     if (len > SP_SOCKADDR_MAX)
-        return -EINVAL_;
+        return -EINVAL;
     CHECK_USER(addr, len, 0);
     return connect ? sp_connect(sp(), fd, (void *)addr, (uint32_t)len)
                    : sp_bind(sp(), fd, (void *)addr, (uint32_t)len);
@@ -242,7 +244,7 @@ static int64_t sys_sendto(int fd, uint64_t buf, uint64_t len, int flags, uint64_
     CHECK_USER(buf, len, 0);
     if (addr) {
         if (alen > SP_SOCKADDR_MAX)
-            return -EINVAL_;
+            return -EINVAL;
         CHECK_USER(addr, alen, 0);
     }
     return sp_sendto(sp(), fd, (void *)buf, len, flags, addr ? (void *)addr : 0, (uint32_t)alen);
@@ -278,7 +280,7 @@ static int64_t sys_msg(int fd, uint64_t msgp, int flags, int send)
     struct msghdr_ m;
     memcpy(&m, (void *)msgp, sizeof m);
     if (m.iovlen > 1024)
-        return -EINVAL_;
+        return -EINVAL;
     int64_t e = user_iovs(m.iov, (int64_t)m.iovlen, iov, !send);
     if (e < 0)
         return e;
@@ -289,7 +291,7 @@ static int64_t sys_msg(int fd, uint64_t msgp, int flags, int send)
         total = sizeof scratch;
     if (send) {
         if (m.controllen)
-            return -EINVAL_; /* no fd passing or other ancillary data */
+            return -EINVAL; /* no fd passing or other ancillary data */
         uint64_t pos = 0;
         for (uint64_t i = 0; i < m.iovlen && pos < total; i++) {
             uint64_t n = iov[i].len < total - pos ? iov[i].len : total - pos;
@@ -298,7 +300,7 @@ static int64_t sys_msg(int fd, uint64_t msgp, int flags, int send)
         }
         if (m.name) {
             if (m.namelen > SP_SOCKADDR_MAX)
-                return -EINVAL_;
+                return -EINVAL;
             CHECK_USER(m.name, m.namelen, 0);
         }
         return sp_sendto(sp(), fd, scratch, total, flags, m.name ? (void *)m.name : 0, m.namelen);
@@ -319,7 +321,7 @@ static int64_t sys_msg(int fd, uint64_t msgp, int flags, int send)
     struct msghdr_ *out = (struct msghdr_ *)msgp;
     out->namelen = m.name ? room : 0;
     out->controllen = 0;
-    out->flags = (uint64_t)r > total ? 0x20 /* MSG_TRUNC */ : 0;
+    out->flags = (uint64_t)r > total ? MSG_TRUNC : 0;
     return r;
 }
 
@@ -327,7 +329,7 @@ static int64_t sys_sockopt(int fd, int level, int name, uint64_t val, uint64_t l
 {
     if (!get) {
         if (len > 256)
-            return -EINVAL_;
+            return -EINVAL;
         CHECK_USER(val, len, 0);
         return sp_setsockopt(sp(), fd, level, name, (void *)val, (uint32_t)len);
     }
@@ -335,7 +337,7 @@ static int64_t sys_sockopt(int fd, int level, int name, uint64_t val, uint64_t l
     uint32_t room;
     memcpy(&room, (void *)len, 4);
     if ((int32_t)room < 0)
-        return -EINVAL_;
+        return -EINVAL;
     CHECK_USER(val, room, 1);
     int64_t r = sp_getsockopt(sp(), fd, level, name, (void *)val, &room);
     if (r == 0)
@@ -358,7 +360,7 @@ static int64_t sys_socketpair(int domain, int type, int proto, uint64_t fds)
 static int64_t sys_poll(uint64_t fds, uint64_t n, const struct sp_timespec *timeout)
 {
     if (n > SP_MAX_POLL_FDS)
-        return -EINVAL_;
+        return -EINVAL;
     CHECK_USER(fds, n * sizeof(struct sp_pollfd), 1);
     return sp_poll(sp(), (struct sp_pollfd *)fds, n, timeout);
 }
@@ -376,7 +378,7 @@ static int64_t sys_ppoll(uint64_t fds, uint64_t n, uint64_t tsp)
         CHECK_USER(tsp, sizeof t, 0);
         memcpy(&t, (void *)tsp, sizeof t);
         if (t.tv_sec < 0 || t.tv_nsec < 0 || t.tv_nsec >= 1000000000)
-            return -EINVAL_;
+            return -EINVAL;
     }
     return sys_poll(fds, n, tsp ? &t : 0);
 }
@@ -403,7 +405,7 @@ static int64_t sys_gettimeofday(uint64_t tvp, uint64_t tzp)
     }
     if (!tvp)
         return 0;
-    int64_t r = sp_clock_gettime(sp(), 0, &t);
+    int64_t r = sp_clock_gettime(sp(), CLOCK_REALTIME, &t);
     if (r == 0) {
         int64_t tv[2] = {t.tv_sec, t.tv_nsec / 1000};
         memcpy((void *)tvp, tv, sizeof tv);
@@ -416,7 +418,7 @@ static int64_t sys_time(uint64_t tp)
     struct sp_timespec t;
     if (tp)
         CHECK_USER(tp, 8, 1);
-    int64_t r = sp_clock_gettime(sp(), 0, &t);
+    int64_t r = sp_clock_gettime(sp(), CLOCK_REALTIME, &t);
     if (r < 0)
         return r;
     if (tp)
@@ -432,7 +434,7 @@ static int64_t sys_sleep(int clock, int flags, uint64_t req, uint64_t rem)
         CHECK_USER(rem, sizeof r, 1);
     memcpy(&t, (void *)req, sizeof t);
     int64_t e = sp_clock_nanosleep(sp(), clock, flags, &t, rem ? &r : 0);
-    if (e == -EINTR_ && rem)
+    if (e == -EINTR && rem)
         memcpy((void *)rem, &r, sizeof r);
     return e;
 }
@@ -448,8 +450,8 @@ static uint8_t altstack[24];
 
 static int64_t sys_sigaction(int sig, uint64_t act, uint64_t old, uint64_t size)
 {
-    if (sig < 1 || sig > 64 || size != 8 || ((sig == 9 || sig == 19) && act))
-        return -EINVAL_;
+    if (sig < 1 || sig > 64 || size != 8 || ((sig == SIGKILL || sig == SIGSTOP) && act))
+        return -EINVAL;
     if (old) {
         CHECK_USER(old, sizeof(struct ksigaction), 1);
         memcpy((void *)old, &sigactions[sig], sizeof(struct ksigaction));
@@ -464,7 +466,7 @@ static int64_t sys_sigaction(int sig, uint64_t act, uint64_t old, uint64_t size)
 static int64_t sys_sigprocmask(int how, uint64_t set, uint64_t old, uint64_t size)
 {
     if (size != 8 || how < 0 || how > 2)
-        return -EINVAL_;
+        return -EINVAL;
     if (old) {
         CHECK_USER(old, 8, 1);
         memcpy((void *)old, &sigmask, 8);
@@ -497,13 +499,14 @@ static int64_t sys_sigaltstack(uint64_t ss, uint64_t old)
 static int64_t sys_kill_self(int64_t pid, int sig)
 {
     if (pid != KEEP_PID && pid != 0 && pid != -1)
-        return -ESRCH_;
+        return -ESRCH;
     if (sig < 0 || sig > 64)
-        return -EINVAL_;
-    if (sig == 0 || sigactions[sig].handler == 1 /* SIG_IGN */)
+        return -EINVAL;
+    if (sig == 0 || sigactions[sig].handler == (uint64_t)SIG_IGN)
         return 0;
-    /* SIGCHLD, SIGCONT, SIGURG, SIGWINCH are ignored by default. */
-    if (sigactions[sig].handler == 0 && (sig == 17 || sig == 18 || sig == 23 || sig == 28))
+    /* These are ignored by default. */
+    if (sigactions[sig].handler == (uint64_t)SIG_DFL &&
+        (sig == SIGCHLD || sig == SIGCONT || sig == SIGURG || sig == SIGWINCH))
         return 0;
     shim_stop(128 + sig, SP_ABORT_FAULT, "the workload was killed by signal %d it sent itself", sig);
 }
@@ -518,8 +521,8 @@ static int64_t sys_uname(uint64_t buf)
 
 static int64_t sys_getrandom(uint64_t buf, uint64_t len, unsigned flags)
 {
-    if (flags & ~7u)
-        return -EINVAL_;
+    if (flags & ~(unsigned)(GRND_NONBLOCK | GRND_RANDOM | GRND_INSECURE))
+        return -EINVAL;
     if (len > 0x1ffffff)
         len = 0x1ffffff;
     CHECK_USER(buf, len, 1);
@@ -530,41 +533,41 @@ static int64_t sys_getrandom(uint64_t buf, uint64_t len, unsigned flags)
 static int64_t sys_arch_prctl(int code, uint64_t addr)
 {
     switch (code) {
-    case 0x1002: /* ARCH_SET_FS */
+    case ARCH_SET_FS:
         if (addr >= KEEP_USER_END)
-            return -EPERM_;
+            return -EPERM;
         wrmsr(MSR_FS_BASE, addr);
         return 0;
-    case 0x1001: /* ARCH_SET_GS: the user's GS base sits in KERNEL_GS_BASE while in the shim */
+    case ARCH_SET_GS: /* the user's GS base sits in KERNEL_GS_BASE while in the shim */
         if (addr >= KEEP_USER_END)
-            return -EPERM_;
+            return -EPERM;
         wrmsr(MSR_KERNEL_GS_BASE, addr);
         return 0;
-    case 0x1003:
-    case 0x1004: {
+    case ARCH_GET_FS:
+    case ARCH_GET_GS: {
         CHECK_USER(addr, 8, 1);
-        uint64_t v = rdmsr(code == 0x1003 ? MSR_FS_BASE : MSR_KERNEL_GS_BASE);
+        uint64_t v = rdmsr(code == ARCH_GET_FS ? MSR_FS_BASE : MSR_KERNEL_GS_BASE);
         memcpy((void *)addr, &v, 8);
         return 0;
     }
     default:
-        return -EINVAL_;
+        return -EINVAL;
     }
 }
 
 static int64_t sys_prlimit(int64_t pid, int res, uint64_t newp, uint64_t oldp)
 {
     if (pid != 0 && pid != KEEP_PID)
-        return -ESRCH_;
-    if (res < 0 || res > 15)
-        return -EINVAL_;
+        return -ESRCH;
+    if (res < 0 || res >= RLIM_NLIMITS)
+        return -EINVAL;
     if (newp)
-        return -EPERM_;
+        return -EPERM;
     if (oldp) {
         uint64_t v[2] = {UINT64_MAX, UINT64_MAX};
-        if (res == 3) /* RLIMIT_STACK */
+        if (res == RLIMIT_STACK)
             v[0] = v[1] = KEEP_STACK_SIZE;
-        else if (res == 7) /* RLIMIT_NOFILE */
+        else if (res == RLIMIT_NOFILE)
             v[0] = v[1] = SP_MAX_FD;
         CHECK_USER(oldp, sizeof v, 1);
         memcpy((void *)oldp, v, sizeof v);
@@ -590,7 +593,7 @@ static int64_t sys_sysinfo(uint64_t p)
 static int64_t sys_affinity(uint64_t len, uint64_t mask)
 {
     if (len < 8)
-        return -EINVAL_;
+        return -EINVAL;
     CHECK_USER(mask, 8, 1);
     uint64_t one = 1;
     memcpy((void *)mask, &one, 8);
@@ -599,24 +602,28 @@ static int64_t sys_affinity(uint64_t len, uint64_t mask)
 
 static int64_t sys_futex(uint64_t uaddr, int op, uint32_t val, uint64_t timeout)
 {
-    int cmd = op & 0x7f & ~0x80;
+    int cmd = op & FUTEX_CMD_MASK;
     CHECK_USER(uaddr, 4, 0);
-    if (cmd == 1 || cmd == 10) /* FUTEX_WAKE(_BITSET): nobody else to wake */
+    if (cmd == FUTEX_WAKE || cmd == FUTEX_WAKE_BITSET) /* nobody else to wake */
         return 0;
-    if (cmd != 0 && cmd != 9) /* FUTEX_WAIT(_BITSET) */
-        return -ENOSYS_;
+    if (cmd != FUTEX_WAIT && cmd != FUTEX_WAIT_BITSET)
+        return -ENOSYS;
     uint32_t cur;
     memcpy(&cur, (void *)uaddr, 4);
     if (cur != val)
-        return -EAGAIN_;
+        return -EAGAIN;
     if (!timeout)
         shim_stop(1, SP_ABORT_FAULT, "the workload waits forever on a futex, but a Keep runs "
                                      "one thread: nothing can wake it (deadlock)");
     struct sp_timespec t;
     CHECK_USER(timeout, sizeof t, 0);
     memcpy(&t, (void *)timeout, sizeof t);
-    int64_t r = sp_clock_nanosleep(sp(), cmd == 9 ? 0 : 1, cmd == 9 ? 1 : 0, &t, 0);
-    return r < 0 ? r : -ETIMEDOUT_;
+    /* FUTEX_WAIT's timeout is relative; FUTEX_WAIT_BITSET's is an absolute
+     * time on the monotonic clock unless the caller asks for the wall clock. */
+    int absolute = cmd == FUTEX_WAIT_BITSET;
+    int clock = absolute && (op & FUTEX_CLOCK_REALTIME) ? CLOCK_REALTIME : CLOCK_MONOTONIC;
+    int64_t r = sp_clock_nanosleep(sp(), clock, absolute ? TIMER_ABSTIME : 0, &t, 0);
+    return r < 0 ? r : -ETIMEDOUT;
 }
 
 /* ---- dispatch ---- */
@@ -626,113 +633,130 @@ static int64_t dispatch(uint64_t nr, uint64_t a0, uint64_t a1, uint64_t a2, uint
 {
     int fd = (int)a0;
     switch (nr) {
-    case 0: CHECK_USER(a1, a2, 1); return sp_read(sp(), fd, (void *)a1, a2);
-    case 1: CHECK_USER(a1, a2, 0); return sp_write(sp(), fd, (void *)a1, a2);
-    case 2: return sys_open(-100, a0, (int)a1, (int)a2);
-    case 3: return sp_close(sp(), fd);
-    case 4: return sys_fstatat(-100, a0, a1, 0);                /* stat */
-    case 6: return sys_fstatat(-100, a0, a1, 0x100);            /* lstat: AT_SYMLINK_NOFOLLOW */
-    case 82: return sys_path(264, -100, a0, -100, a1, 0);       /* rename */
-    case 83: return sys_path(258, -100, a0, (int64_t)a1, 0, 0); /* mkdir */
-    case 84: return sys_path(263, -100, a0, 0x200, 0, 0);       /* rmdir */
-    case 86: return sys_path(265, -100, a0, -100, a1, 0);       /* link */
-    case 87: return sys_path(263, -100, a0, 0, 0, 0);           /* unlink */
-    case 88: return sys_path(266, (int64_t)a0, -100, (int64_t)a1, 0, 0); /* symlink */
-    case 258: case 263: case 264: case 265: case 266:
+    case __NR_read: CHECK_USER(a1, a2, 1); return sp_read(sp(), fd, (void *)a1, a2);
+    case __NR_write: CHECK_USER(a1, a2, 0); return sp_write(sp(), fd, (void *)a1, a2);
+    case __NR_open: return sys_open(AT_FDCWD, a0, (int)a1, (int)a2);
+    case __NR_close: return sp_close(sp(), fd);
+    case __NR_stat: return sys_fstatat(AT_FDCWD, a0, a1, 0);
+    case __NR_lstat: return sys_fstatat(AT_FDCWD, a0, a1, AT_SYMLINK_NOFOLLOW);
+    case __NR_rename: return sys_path(__NR_renameat, AT_FDCWD, a0, AT_FDCWD, a1, 0);
+    case __NR_mkdir: return sys_path(__NR_mkdirat, AT_FDCWD, a0, (int64_t)a1, 0, 0);
+    case __NR_rmdir: return sys_path(__NR_unlinkat, AT_FDCWD, a0, AT_REMOVEDIR, 0, 0);
+    case __NR_link: return sys_path(__NR_linkat, AT_FDCWD, a0, AT_FDCWD, a1, 0);
+    case __NR_unlink: return sys_path(__NR_unlinkat, AT_FDCWD, a0, 0, 0, 0);
+    case __NR_symlink: return sys_path(__NR_symlinkat, (int64_t)a0, AT_FDCWD, (int64_t)a1, 0, 0);
+    case __NR_mkdirat: case __NR_unlinkat: case __NR_renameat: case __NR_linkat: case __NR_symlinkat:
         return sys_path(nr, (int64_t)a0, a1, (int64_t)a2, a3, (int64_t)a4);
-    case 316: /* renameat2: only without flags */
-        return a4 ? -EINVAL_ : sys_path(264, (int64_t)a0, a1, (int64_t)a2, a3, 0);
-    case 280: return sys_utimensat((int)a0, a1, a2, (int)a3);
-    case 285: return sp_fallocate(sp(), fd, (int)a1, (int64_t)a2, (int64_t)a3);
-    case 221: /* fadvise64: advice only, nothing for the host to do */
+    case __NR_renameat2: /* only without flags */
+        return a4 ? -EINVAL : sys_path(__NR_renameat, (int64_t)a0, a1, (int64_t)a2, a3, 0);
+    case __NR_utimensat: return sys_utimensat((int)a0, a1, a2, (int)a3);
+    case __NR_fallocate: return sp_fallocate(sp(), fd, (int)a1, (int64_t)a2, (int64_t)a3);
+    case __NR_fadvise64: /* advice only, nothing for the host to do */
         if (!sp_keep_fd_is_open(sp(), fd))
-            return -EBADF_;
-        return a3 > 5 ? -EINVAL_ : 0;
-    case 295: return sys_preadv(fd, a1, (int64_t)a2, (int64_t)a3, 0);
-    case 296: return sys_preadv(fd, a1, (int64_t)a2, (int64_t)a3, 1);
-    case 5: CHECK_USER(a1, SP_STAT_SIZE, 1); return sp_fstat(sp(), fd, (void *)a1);
-    case 7: return sys_poll_ms(a0, a1, (int)a2);
-    case 8: return sp_lseek(sp(), fd, (int64_t)a1, (int)a2);
-    case 9: return mm_mmap(a0, a1, (int)a2, (int)a3, (int)a4, a5);
-    case 10: return mm_mprotect(a0, a1, (int)a2);
-    case 11: return mm_munmap(a0, a1);
-    case 12: return mm_brk(a0);
-    case 13: return sys_sigaction((int)a0, a1, a2, a3);
-    case 14: return sys_sigprocmask((int)a0, a1, a2, a3);
-    case 16: return sys_ioctl(fd, a1, a2);
-    case 17: CHECK_USER(a1, a2, 1); return sp_pread(sp(), fd, (void *)a1, a2, (int64_t)a3);
-    case 18: CHECK_USER(a1, a2, 0); return sp_pwrite(sp(), fd, (void *)a1, a2, (int64_t)a3);
-    case 19: return sys_readv(fd, a1, (int64_t)a2, 0);
-    case 20: return sys_readv(fd, a1, (int64_t)a2, 1);
-    case 22: return sys_pipe(a0, 0);
-    case 24: return 0;                                          /* sched_yield */
-    case 25: return mm_mremap(a0, a1, a2, (int)a3, a4);
-    case 28: return mm_madvise(a0, a1, (int)a2);
-    case 32: return sp_dup(sp(), fd);
-    case 33: return sys_dup2(fd, (int)a1, 0, 0);
-    case 35: return sys_sleep(1, 0, a0, a1);                    /* nanosleep */
-    case 39: case 186: return KEEP_PID;                         /* getpid, gettid */
-    case 41: return sp_socket(sp(), (int)a0, (int)a1, (int)a2);
-    case 42: return sys_addr_in(fd, a1, a2, 1);
-    case 43: return sys_accept(fd, a1, a2, 0);
-    case 44: return sys_sendto(fd, a1, a2, (int)a3, a4, a5);
-    case 45: return sys_recvfrom(fd, a1, a2, (int)a3, a4, a5);
-    case 46: return sys_msg(fd, a1, (int)a2, 1);
-    case 47: return sys_msg(fd, a1, (int)a2, 0);
-    case 48: return sp_shutdown(sp(), fd, (int)a1);
-    case 49: return sys_addr_in(fd, a1, a2, 0);
-    case 50: return sp_listen(sp(), fd, (int)a1);
-    case 51: return sys_name(fd, a1, a2, 0);
-    case 52: return sys_name(fd, a1, a2, 1);
-    case 53: return sys_socketpair((int)a0, (int)a1, (int)a2, a3);
-    case 54: return sys_sockopt(fd, (int)a1, (int)a2, a3, a4, 0);
-    case 55: return sys_sockopt(fd, (int)a1, (int)a2, a3, a4, 1);
-    case 60: case 231: shim_exit((int)(a0 & 0xff));             /* exit, exit_group */
-    case 62: return sys_kill_self((int64_t)a0, (int)a1);        /* kill */
-    case 63: return sys_uname(a0);
-    case 72: return sp_fcntl(sp(), fd, (int)a1, a2);
-    case 74: return sp_fsync(sp(), fd, 0);
-    case 75: return sp_fsync(sp(), fd, 1);
-    case 77: return sp_ftruncate(sp(), fd, (int64_t)a1);
-    case 89: return sys_readlink(-100, a0, a1, a2);
-    case 96: return sys_gettimeofday(a0, a1);
-    case 97: return sys_prlimit(0, (int)a0, 0, a1);             /* getrlimit */
-    case 99: return sys_sysinfo(a0);
-    case 102: case 107:                                         /* getuid, geteuid */
-    case 104: case 108: return KEEP_UID;                        /* getgid, getegid: the same */
-    case 110: return 0;                                         /* getppid */
-    case 131: return sys_sigaltstack(a0, a1);
-    case 158: return sys_arch_prctl((int)a0, a1);
-    case 200: return sys_kill_self(KEEP_PID, (int)a1);          /* tkill */
-    case 201: return sys_time(a0);
-    case 202: return sys_futex(a0, (int)a1, (uint32_t)a2, a3);
-    case 204: return sys_affinity(a1, a2);                      /* sched_getaffinity */
-    case 217: return sys_getdents64(fd, a1, a2);
-    case 218: return KEEP_PID;                                  /* set_tid_address */
-    case 228: return sys_clock((int)a0, a1, 0);
-    case 229: return sys_clock((int)a0, a1, 1);
-    case 230: return sys_sleep((int)a0, (int)a1, a2, a3);
-    case 234: return sys_kill_self((int64_t)a0, (int)a2);       /* tgkill */
-    case 257: return sys_open((int)a0, a1, (int)a2, (int)a3);
-    case 262: return sys_fstatat((int)a0, a1, a2, (int)a3);
-    case 267: return sys_readlink((int)a0, a1, a2, a3);
-    case 271: return sys_ppoll(a0, a1, a2);
-    case 292: return sys_dup2(fd, (int)a1, (int)a2, 1);
-    case 293: return sys_pipe(a0, (int)a1);
-    case 288: return sys_accept(fd, a1, a2, (int)a3);
-    case 302: return sys_prlimit((int64_t)a0, (int)a1, a2, a3);
-    case 318: return sys_getrandom(a0, a1, (unsigned)a2);
+            return -EBADF;
+        return a3 > POSIX_FADV_NOREUSE ? -EINVAL : 0;
+    case __NR_preadv: return sys_preadv(fd, a1, (int64_t)a2, (int64_t)a3, 0);
+    case __NR_pwritev: return sys_preadv(fd, a1, (int64_t)a2, (int64_t)a3, 1);
+    case __NR_fstat: CHECK_USER(a1, SP_STAT_SIZE, 1); return sp_fstat(sp(), fd, (void *)a1);
+    case __NR_fstatfs: CHECK_USER(a1, SP_STATFS_SIZE, 1); return sp_fstatfs(sp(), fd, (void *)a1);
+    case __NR_poll: return sys_poll_ms(a0, a1, (int)a2);
+    case __NR_lseek: return sp_lseek(sp(), fd, (int64_t)a1, (int)a2);
+    case __NR_mmap: return mm_mmap(a0, a1, (int)a2, (int)a3, (int)a4, a5);
+    case __NR_mprotect: return mm_mprotect(a0, a1, (int)a2);
+    case __NR_munmap: return mm_munmap(a0, a1);
+    case __NR_brk: return mm_brk(a0);
+    case __NR_rt_sigaction: return sys_sigaction((int)a0, a1, a2, a3);
+    case __NR_rt_sigprocmask: return sys_sigprocmask((int)a0, a1, a2, a3);
+    case __NR_ioctl: return sys_ioctl(fd, a1, a2);
+    case __NR_pread64: CHECK_USER(a1, a2, 1); return sp_pread(sp(), fd, (void *)a1, a2, (int64_t)a3);
+    case __NR_pwrite64: CHECK_USER(a1, a2, 0); return sp_pwrite(sp(), fd, (void *)a1, a2, (int64_t)a3);
+    case __NR_readv: return sys_readv(fd, a1, (int64_t)a2, 0);
+    case __NR_writev: return sys_readv(fd, a1, (int64_t)a2, 1);
+    case __NR_pipe: return sys_pipe(a0, 0);
+    case __NR_sched_yield: return 0;
+    case __NR_mremap: return mm_mremap(a0, a1, a2, (int)a3, a4);
+    case __NR_madvise: return mm_madvise(a0, a1, (int)a2);
+    case __NR_dup: return sp_dup(sp(), fd);
+    case __NR_dup2: return sys_dup2(fd, (int)a1, 0, 0);
+    case __NR_nanosleep: return sys_sleep(CLOCK_MONOTONIC, 0, a0, a1);
+    case __NR_getpid: case __NR_gettid: return KEEP_PID;
+    case __NR_socket: return sp_socket(sp(), (int)a0, (int)a1, (int)a2);
+    case __NR_connect: return sys_addr_in(fd, a1, a2, 1);
+    case __NR_accept: return sys_accept(fd, a1, a2, 0);
+    case __NR_sendto: return sys_sendto(fd, a1, a2, (int)a3, a4, a5);
+    case __NR_recvfrom: return sys_recvfrom(fd, a1, a2, (int)a3, a4, a5);
+    case __NR_sendmsg: return sys_msg(fd, a1, (int)a2, 1);
+    case __NR_recvmsg: return sys_msg(fd, a1, (int)a2, 0);
+    case __NR_shutdown: return sp_shutdown(sp(), fd, (int)a1);
+    case __NR_bind: return sys_addr_in(fd, a1, a2, 0);
+    case __NR_listen: return sp_listen(sp(), fd, (int)a1);
+    case __NR_getsockname: return sys_name(fd, a1, a2, 0);
+    case __NR_getpeername: return sys_name(fd, a1, a2, 1);
+    case __NR_socketpair: return sys_socketpair((int)a0, (int)a1, (int)a2, a3);
+    case __NR_setsockopt: return sys_sockopt(fd, (int)a1, (int)a2, a3, a4, 0);
+    case __NR_getsockopt: return sys_sockopt(fd, (int)a1, (int)a2, a3, a4, 1);
+    case __NR_exit: case __NR_exit_group: shim_exit((int)(a0 & 0xff));
+    case __NR_kill: return sys_kill_self((int64_t)a0, (int)a1);
+    case __NR_uname: return sys_uname(a0);
+    case __NR_fcntl: return sp_fcntl(sp(), fd, (int)a1, a2);
+    case __NR_fsync: return sp_fsync(sp(), fd, 0);
+    case __NR_fdatasync: return sp_fsync(sp(), fd, 1);
+    case __NR_ftruncate: return sp_ftruncate(sp(), fd, (int64_t)a1);
+    case __NR_readlink: return sys_readlink(AT_FDCWD, a0, a1, a2);
+    case __NR_gettimeofday: return sys_gettimeofday(a0, a1);
+    case __NR_getrlimit: return sys_prlimit(0, (int)a0, 0, a1);
+    case __NR_sysinfo: return sys_sysinfo(a0);
+    case __NR_getuid: case __NR_geteuid:
+    case __NR_getgid: case __NR_getegid: return KEEP_UID; /* gid: the same */
+    case __NR_getppid: return 0;
+    case __NR_sigaltstack: return sys_sigaltstack(a0, a1);
+    case __NR_arch_prctl: return sys_arch_prctl((int)a0, a1);
+    case __NR_tkill: return sys_kill_self(KEEP_PID, (int)a1);
+    case __NR_time: return sys_time(a0);
+    case __NR_futex: return sys_futex(a0, (int)a1, (uint32_t)a2, a3);
+    case __NR_sched_getaffinity: return sys_affinity(a1, a2);
+    case __NR_getdents64: return sys_getdents64(fd, a1, a2);
+    case __NR_set_tid_address: return KEEP_PID;
+    case __NR_clock_gettime: return sys_clock((int)a0, a1, 0);
+    case __NR_clock_getres: return sys_clock((int)a0, a1, 1);
+    case __NR_clock_nanosleep: return sys_sleep((int)a0, (int)a1, a2, a3);
+    case __NR_tgkill: return sys_kill_self((int64_t)a0, (int)a2);
+    case __NR_openat: return sys_open((int)a0, a1, (int)a2, (int)a3);
+    case __NR_newfstatat: return sys_fstatat((int)a0, a1, a2, (int)a3);
+    case __NR_readlinkat: return sys_readlink((int)a0, a1, a2, a3);
+    case __NR_ppoll: return sys_ppoll(a0, a1, a2);
+    case __NR_dup3: return sys_dup2(fd, (int)a1, (int)a2, 1);
+    case __NR_pipe2: return sys_pipe(a0, (int)a1);
+    case __NR_accept4: return sys_accept(fd, a1, a2, (int)a3);
+    case __NR_prlimit64: return sys_prlimit((int64_t)a0, (int)a1, a2, a3);
+    case __NR_getrandom: return sys_getrandom(a0, a1, (unsigned)a2);
     default:
-        shim_log(3, "shim: system call %lu is not available in a Keep (ENOSYS)", nr);
-        return -ENOSYS_;
+        shim_log(ENARX_LOG_DEBUG, "shim: system call %lu is not available in a Keep (ENOSYS)", nr);
+        return -ENOSYS;
     }
+}
+
+/* The evidence call (abi/evidence.h): rax = length or -errno, rdx = kind.
+ * SEV-SNP Keeps answer with a report from the secure processor. */
+static int64_t sys_getatt(uint64_t rd, uint64_t rd_len, uint64_t buf, uint64_t len, uint64_t *kind)
+{
+    if (snp_active)
+        return snp_getatt(rd, rd_len, buf, len, kind);
+    *kind = ENARX_EVIDENCE_UNATTESTED;
+    return -ENOSYS;
 }
 
 void shim_syscall(struct keep_regs *r)
 {
+    if (r->rax == ENARX_SYS_GETATT) {
+        uint64_t kind = 0;
+        r->rax = (uint64_t)sys_getatt(r->rdi, r->rsi, r->rdx, r->r10, &kind);
+        r->rdx = kind;
+        return;
+    }
     int64_t ret = dispatch(r->rax, r->rdi, r->rsi, r->rdx, r->r10, r->r8, r->r9);
-    if (shim_log_level >= 4)
-        shim_log(4, "shim: syscall %lu(%#lx, %#lx, %#lx) = %ld", r->rax, r->rdi, r->rsi, r->rdx,
+    if (shim_log_level >= ENARX_LOG_TRACE)
+        shim_log(ENARX_LOG_TRACE, "shim: syscall %lu(%#lx, %#lx, %#lx) = %ld", r->rax, r->rdi, r->rsi, r->rdx,
                  (long)ret);
     r->rax = (uint64_t)ret;
 }

@@ -3,44 +3,43 @@
  * process (the status is 128 + the signal); a fault in the shim itself is a
  * shim bug and stops the Keep with a report. */
 #include "shim/kvm/shim.h"
-
-enum { SIGILL_ = 4, SIGTRAP_ = 5, SIGBUS_ = 7, SIGFPE_ = 8, SIGSEGV_ = 11 };
+#include "shim/snp/snp.h"
 
 static const struct {
     const char *name;
     int signal;
 } vectors[32] = {
-    [0] = {"a divide error (#DE)", SIGFPE_},
-    [1] = {"a debug trap (#DB)", SIGTRAP_},
-    [2] = {"a non-maskable interrupt", SIGSEGV_},
-    [3] = {"a breakpoint (#BP, int3)", SIGTRAP_},
-    [4] = {"an overflow (#OF)", SIGSEGV_},
-    [5] = {"a bound range exception (#BR)", SIGSEGV_},
-    [6] = {"an invalid opcode (#UD)", SIGILL_},
-    [7] = {"a device-not-available fault (#NM)", SIGSEGV_},
-    [8] = {"a double fault (#DF)", SIGSEGV_},
-    [10] = {"an invalid TSS fault (#TS)", SIGSEGV_},
-    [11] = {"a segment-not-present fault (#NP)", SIGBUS_},
-    [12] = {"a stack fault (#SS)", SIGBUS_},
-    [13] = {"a general protection fault (#GP)", SIGSEGV_},
-    [14] = {"a page fault (#PF)", SIGSEGV_},
-    [16] = {"an x87 floating-point error (#MF)", SIGFPE_},
-    [17] = {"an alignment check (#AC)", SIGBUS_},
-    [18] = {"a machine check (#MC)", SIGBUS_},
-    [19] = {"a SIMD floating-point exception (#XM)", SIGFPE_},
-    [20] = {"a virtualization exception (#VE)", SIGSEGV_},
-    [21] = {"a control-protection fault (#CP)", SIGSEGV_},
-    [29] = {"a VMM communication exception (#VC)", SIGSEGV_},
-    [30] = {"a security exception (#SX)", SIGSEGV_},
+    [0] = {"a divide error (#DE)", SIGFPE},
+    [1] = {"a debug trap (#DB)", SIGTRAP},
+    [2] = {"a non-maskable interrupt", SIGSEGV},
+    [3] = {"a breakpoint (#BP, int3)", SIGTRAP},
+    [4] = {"an overflow (#OF)", SIGSEGV},
+    [5] = {"a bound range exception (#BR)", SIGSEGV},
+    [6] = {"an invalid opcode (#UD)", SIGILL},
+    [7] = {"a device-not-available fault (#NM)", SIGSEGV},
+    [8] = {"a double fault (#DF)", SIGSEGV},
+    [10] = {"an invalid TSS fault (#TS)", SIGSEGV},
+    [11] = {"a segment-not-present fault (#NP)", SIGBUS},
+    [12] = {"a stack fault (#SS)", SIGBUS},
+    [13] = {"a general protection fault (#GP)", SIGSEGV},
+    [14] = {"a page fault (#PF)", SIGSEGV},
+    [16] = {"an x87 floating-point error (#MF)", SIGFPE},
+    [17] = {"an alignment check (#AC)", SIGBUS},
+    [18] = {"a machine check (#MC)", SIGBUS},
+    [19] = {"a SIMD floating-point exception (#XM)", SIGFPE},
+    [20] = {"a virtualization exception (#VE)", SIGSEGV},
+    [21] = {"a control-protection fault (#CP)", SIGSEGV},
+    [29] = {"a VMM communication exception (#VC)", SIGSEGV},
+    [30] = {"a security exception (#SX)", SIGSEGV},
 };
 
 static const char *signal_name(int sig)
 {
     switch (sig) {
-    case SIGILL_: return "SIGILL";
-    case SIGTRAP_: return "SIGTRAP";
-    case SIGBUS_: return "SIGBUS";
-    case SIGFPE_: return "SIGFPE";
+    case SIGILL: return "SIGILL";
+    case SIGTRAP: return "SIGTRAP";
+    case SIGBUS: return "SIGBUS";
+    case SIGFPE: return "SIGFPE";
     default: return "SIGSEGV";
     }
 }
@@ -77,15 +76,19 @@ void shim_trap(struct keep_regs *r)
 
     if (pvm_syscall(r))
         return;
+    if (vec == 29 && snp_active) { /* #VC: an SEV-SNP intercept */
+        snp_vc(r);
+        return;
+    }
     if (vec == 14 && mm_fault(cr2, r->error, user) == 0)
         return;
 
     char regs[700] = "";
-    if (shim_log_level >= 3 || !user)
+    if (shim_log_level >= ENARX_LOG_DEBUG || !user)
         shim_dump_regs(r, regs, sizeof regs);
     const char *what = vec < 32 && vectors[vec].name ? vectors[vec].name : "an unknown exception";
     if (user) {
-        int sig = vec < 32 && vectors[vec].signal ? vectors[vec].signal : SIGSEGV_;
+        int sig = vec < 32 && vectors[vec].signal ? vectors[vec].signal : SIGSEGV;
         if (vec == 14)
             shim_stop(128 + sig, SP_ABORT_FAULT,
                       "the workload was stopped by %s (%s) at rip %#lx, %s at %#lx%s", what,
@@ -94,7 +97,7 @@ void shim_trap(struct keep_regs *r)
                   what, signal_name(sig), r->rip, regs);
     }
     if (r->rip == (uint64_t)shim_iret_site && vec == 13)
-        shim_stop(128 + SIGSEGV_, SP_ABORT_FAULT,
+        shim_stop(128 + SIGSEGV, SP_ABORT_FAULT,
                   "the workload was stopped by a system call returning to a non-canonical "
                   "address (SIGSEGV)%s", regs);
     if (vec == 14)

@@ -1,5 +1,8 @@
 /* Time through the sallyport: monotonic and wall clocks, sleeping,
  * resolution, gettimeofday and time. */
+#include <linux/futex.h>
+#include <stdint.h>
+#include <sys/syscall.h>
 #include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
@@ -9,6 +12,28 @@
 static double secs(struct timespec t)
 {
     return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}
+
+/* FUTEX_WAIT_BITSET with an absolute deadline 50 ms ahead on CLOCK (the
+ * monotonic clock unless FUTEX_CLOCK_REALTIME is in op): it must time out,
+ * and not before the deadline. */
+static void futex_deadline(clockid_t clock, int op, const char *what)
+{
+    uint32_t word = 0;
+    struct timespec a, b, deadline;
+    EXPECT(clock_gettime(CLOCK_MONOTONIC, &a) == 0);
+    EXPECT(clock_gettime(clock, &deadline) == 0);
+    deadline.tv_nsec += 50L * 1000 * 1000;
+    if (deadline.tv_nsec >= 1000000000L) {
+        deadline.tv_sec++;
+        deadline.tv_nsec -= 1000000000L;
+    }
+    errno = 0;
+    long r = syscall(SYS_futex, &word, op, 0, &deadline, NULL, FUTEX_BITSET_MATCH_ANY);
+    EXPECT(r == -1 && errno == ETIMEDOUT);
+    EXPECT(clock_gettime(CLOCK_MONOTONIC, &b) == 0);
+    printf("futex wait-bitset on the %s clock: waited until the deadline: %s\n", what,
+           secs(b) - secs(a) >= 0.049 ? "yes" : "no");
 }
 
 int main(void)
@@ -37,6 +62,8 @@ int main(void)
     }
     errno = 0;
     EXPECT(clock_gettime(12345, &a) == -1 && errno == EINVAL);
+    futex_deadline(CLOCK_MONOTONIC, FUTEX_WAIT_BITSET | FUTEX_PRIVATE_FLAG, "monotonic");
+    futex_deadline(CLOCK_REALTIME, FUTEX_WAIT_BITSET | FUTEX_PRIVATE_FLAG | FUTEX_CLOCK_REALTIME, "realtime");
     printf("clocks: consistent\n");
     return prog_done();
 }

@@ -1,9 +1,10 @@
 /* File descriptors: lowest-free allocation, dup/dup2/dup3/fcntl, pipes,
- * poll, FIONREAD, fstat, closed-fd errors. */
+ * poll, FIONREAD, fstat, fstatfs, closed-fd errors. */
 #include <fcntl.h>
 #include <poll.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
+#include <sys/vfs.h>
 #include <unistd.h>
 
 #include "prog.h"
@@ -36,6 +37,10 @@ int main(void)
     struct stat st;
     EXPECT(fstat(p[0], &st) == 0 && S_ISFIFO(st.st_mode));
     EXPECT(fstat(1, &st) == 0);
+    struct statfs sf; /* the exec asks it of every preopen */
+    EXPECT(fstatfs(p[0], &sf) == 0 && sf.f_type == 0x50495045 /* pipefs */);
+    errno = 0;
+    EXPECT(fstatfs(999, &sf) == -1 && errno == EBADF);
     EXPECT(close(p[1]) == 0 && close(10) == 0 && close(11) == 0);
     char buf[8];
     EXPECT(read(p[0], buf, sizeof buf) == 3);
