@@ -42,6 +42,9 @@ enum wl_frame_type {
     WL_ARGV0 = 8,       /* argv[0] (default "main.wasm") */
     WL_LOG_LEVEL = 9,   /* one byte: an enum enarx_log_level (abi/log_level.h) */
     WL_FILE = 10,       /* a file that travels with the workload: NAME NUL BYTES */
+    WL_ENGINE = 11,     /* one byte: an enum enarx_engine_tier (abi/engine_tier.h);
+                         * written only when not auto, so default streams are
+                         * unchanged; at most once */
     WL_FRAME_TYPE_COUNT
 };
 

@@ -8,6 +8,7 @@
 #include <sys/sendfile.h>
 #include <unistd.h>
 
+#include "abi/engine_tier.h"
 #include "abi/log_level.h"
 #include "abi/workload_stream.h"
 
@@ -221,6 +222,8 @@ int wl_request_check(const wl_request *r, wl_problem *p)
         return -1;
     if (r->log_level >= ENARX_LOG_LEVEL_COUNT)
         return problem_at(p, WL_PART_LOG_LEVEL, 0, (uint64_t)r->log_level, ENARX_LOG_LEVEL_COUNT - 1);
+    if (r->engine >= ENARX_ENGINE_COUNT)
+        return problem_at(p, WL_PART_ENGINE, 0, (uint64_t)r->engine, ENARX_ENGINE_COUNT - 1);
     return 0;
 }
 
@@ -256,6 +259,9 @@ static int write_frames(wl_writer *w, const wl_request *r)
     for (size_t i = 0; i < r->arg_count; i++)
         if (write_string(w, WL_ARG, r->args[i]))
             return -1;
+    uint8_t engine = (uint8_t)r->engine;
+    if (r->engine > ENARX_ENGINE_AUTO && write_frame(w, WL_ENGINE, &engine, 1))
+        return -1;
     return write_end(w);
 }
 
@@ -270,7 +276,7 @@ int wl_stream_write(const wl_request *req, int fd, char *err, size_t errlen)
         [WL_PART_DIRS] = "the preopened directories", [WL_PART_DIR_HOST] = "a directory's host path",
         [WL_PART_DIR_GUEST] = "a directory's guest path", [WL_PART_FILES] = "the travelling files",
         [WL_PART_FILE_NAME] = "a travelling file's name", [WL_PART_FILE] = "a travelling file",
-        [WL_PART_LOG_LEVEL] = "the log level",
+        [WL_PART_LOG_LEVEL] = "the log level", [WL_PART_ENGINE] = "the engine tier",
     };
     wl_problem p;
     if (wl_request_check(req, &p) != 0) {

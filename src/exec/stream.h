@@ -34,6 +34,7 @@ typedef struct wl_stream {
     wl_file *files;
     size_t file_count;
     int log_level;       /* -1 if not sent */
+    int engine;          /* an enum enarx_engine_tier; -1 if not sent */
 } wl_stream;
 
 /* Reads up to len bytes; returns the count, 0 at end of input, or -errno. */
