@@ -68,8 +68,8 @@ cli "bad --engine" 2 "--engine fast: expected auto, interp or jit" run --engine 
 ENARX_ENGINE=fast cli "bad ENARX_ENGINE" 2 "ENARX_ENGINE=fast" run "$tmp/empty.wasm"
 fib=${BUILD:-build}/bench/fib.wasm
 if [ -f "$fib" ]; then
-    cli "--engine jit runs machine code" 0 "engine: jit (jit): " run --backend nil --log-level info --engine jit "$fib" 20
-    cli "--engine jit: right answer" 0 "checksum fib n=20 301681703c251f6a" run --backend nil --engine jit "$fib" 20
+    cli "--engine jit runs machine code" 0 "engine: jit (jit): " run --backend "${TEST_BACKEND:-nil}" --log-level info --engine jit "$fib" 20
+    cli "--engine jit: right answer" 0 "checksum fib n=20 301681703c251f6a" run --backend "${TEST_BACKEND:-nil}" --engine jit "$fib" 20
     cli "--engine interp" 0 "engine: interpreter (interp)" run --backend nil --log-level info --engine interp "$fib" 20
     cli "default engine: the interpreter" 0 "engine: interpreter (auto)" run --backend nil --log-level info "$fib" 20
     ENARX_ENGINE=jit cli "ENARX_ENGINE=jit" 0 "engine: jit" run --backend nil --log-level info "$fib" 20
