@@ -133,7 +133,24 @@ typedef struct jc {
     bool oom;
     bool unhandled;
     bool popcnt;
+    /* Register allocation: the hottest slots live in registers for the whole
+     * function (pin[slot]: 0 none, PIN_GPR + register, PIN_XMM + register).
+     * A first emission pass only counts accesses (counting), weighted by
+     * loop depth (depth[pos]); calls and C helpers run with every pinned
+     * value written back to the frame and reloaded after (unpinned). */
+    uint8_t *pin;
+    uint32_t *uses_int, *uses_float; /* per slot, weighted */
+    uint32_t *depth;                 /* per code position: loops around it */
+    uint64_t call_weight;
+    uint32_t cur_pos;
+    uint32_t frame_cells;
+    bool counting;
+    bool unpinned;
 } jc;
+
+enum { PIN_GPR = 0x20, PIN_XMM = 0x40 };
+static const int pin_gprs[] = {RSI, RDI, R8, R9, R10, R11};
+#define PIN_XMMS 14 /* xmm2..xmm15 */
 
 static bool push_fix(jc *j, jfix f)
 {
@@ -207,23 +224,83 @@ static uint64_t const_of(const jc *j, uint32_t slot)
     return j->fc->consts[slot - j->fc->param_cells];
 }
 
+static uint32_t loop_weight(const jc *j)
+{
+    uint32_t d = j->depth ? j->depth[j->cur_pos] : 0;
+    return 1u << (4 * (d < 4 ? d : 4));
+}
+
+/* Notes an access (counting pass); returns the slot's register, or -1. */
+static int pin_of(jc *j, uint32_t slot, bool is_float)
+{
+    if (j->counting) {
+        if (slot < j->frame_cells && !is_const(j, slot))
+            (is_float ? j->uses_float : j->uses_int)[slot] += loop_weight(j);
+        return -1;
+    }
+    if (!j->pin || j->unpinned || slot >= j->frame_cells || !j->pin[slot])
+        return -1;
+    return j->pin[slot];
+}
+
+static bool pin_is_xmm(int p) { return (p & PIN_XMM) != 0; }
+static int pin_reg(int p) { return p & 0x1f; }
+
 static void ld32(jc *j, int reg, uint32_t slot)
 {
+    int p = pin_of(j, slot, false);
     if (is_const(j, slot))
         x_mov_imm(j->b, reg, (uint32_t)const_of(j, slot));
-    else
+    else if (p < 0)
         x_mov_load(j->b, false, reg, RBX, disp(slot));
+    else if (pin_is_xmm(p))
+        x_rr(j->b, XOPP(0x66, false, 0x0f7e, 2), pin_reg(p), reg); /* movd reg, xmm */
+    else
+        x_mov_rr(j->b, false, reg, pin_reg(p));
 }
 
 static void ld64(jc *j, int reg, uint32_t slot)
 {
+    int p = pin_of(j, slot, false);
     if (is_const(j, slot))
         x_mov_imm(j->b, reg, const_of(j, slot));
-    else
+    else if (p < 0)
         x_mov_load(j->b, true, reg, RBX, disp(slot));
+    else if (pin_is_xmm(p))
+        x_rr(j->b, XOPP(0x66, true, 0x0f7e, 2), pin_reg(p), reg); /* movq reg, xmm */
+    else
+        x_mov_rr(j->b, true, reg, pin_reg(p));
 }
 
-static void st64(jc *j, uint32_t slot, int reg) { x_mov_store(j->b, true, RBX, disp(slot), reg); }
+static void st64(jc *j, uint32_t slot, int reg)
+{
+    int p = pin_of(j, slot, false);
+    if (p < 0)
+        x_mov_store(j->b, true, RBX, disp(slot), reg);
+    else if (pin_is_xmm(p))
+        x_rr(j->b, XOPP(0x66, true, 0x0f6e, 2), pin_reg(p), reg); /* movq xmm, reg */
+    else
+        x_mov_rr(j->b, true, pin_reg(p), reg);
+}
+
+/* Writes every pinned slot back to the frame (before code that reads the
+ * frame or clobbers registers: calls, C helpers), or reloads them after. */
+static void sync_pinned(jc *j, bool to_frame)
+{
+    if (!j->pin || j->counting)
+        return;
+    for (uint32_t s = 0; s < j->frame_cells; s++) {
+        int p = j->pin[s];
+        if (!p)
+            continue;
+        if (pin_is_xmm(p))
+            x_rm(j->b, XOPP(0xf2, false, to_frame ? 0x0f11 : 0x0f10, 2), pin_reg(p), RBX, -1, disp(s));
+        else if (to_frame)
+            x_mov_store(j->b, true, RBX, disp(s), pin_reg(p));
+        else
+            x_mov_load(j->b, true, pin_reg(p), RBX, disp(s));
+    }
+}
 
 /* A constant's cell, written for code that reads the frame (C helpers):
  * harmless, constants never change. */
@@ -238,17 +315,28 @@ static void materialize(jc *j, uint32_t slot)
 /* xmm = the f32 (dbl: f64) in slot */
 static void ldf(jc *j, int xmm, uint32_t slot, bool dbl)
 {
+    int p = pin_of(j, slot, true);
     if (is_const(j, slot)) {
         x_mov_imm(j->b, RAX, dbl ? const_of(j, slot) : (uint32_t)const_of(j, slot));
         x_rr(j->b, XOPP(0x66, dbl, 0x0f6e, 2), xmm, RAX); /* movd/movq xmm, rax */
-    } else {
+    } else if (p < 0) {
         x_rm(j->b, XOPP(dbl ? 0xf2 : 0xf3, false, 0x0f10, 2), xmm, RBX, -1, disp(slot));
+    } else if (pin_is_xmm(p)) {
+        x_rr(j->b, XOP(0x0f28, 2), xmm, pin_reg(p)); /* movaps */
+    } else {
+        x_rr(j->b, XOPP(0x66, dbl, 0x0f6e, 2), xmm, pin_reg(p));
     }
 }
 
 static void stf(jc *j, uint32_t slot, int xmm, bool dbl)
 {
-    x_rm(j->b, XOPP(dbl ? 0xf2 : 0xf3, false, 0x0f11, 2), xmm, RBX, -1, disp(slot));
+    int p = pin_of(j, slot, true);
+    if (p < 0)
+        x_rm(j->b, XOPP(dbl ? 0xf2 : 0xf3, false, 0x0f11, 2), xmm, RBX, -1, disp(slot));
+    else if (pin_is_xmm(p))
+        x_rr(j->b, XOP(0x0f28, 2), pin_reg(p), xmm);
+    else /* an f32 leaves the upper half zero: unspecified anyway */
+        x_rr(j->b, XOPP(0x66, dbl, 0x0f7e, 2), xmm, pin_reg(p)); /* movd/movq r, xmm */
 }
 
 static void call_abs(jc *j, const void *fn)
@@ -311,7 +399,18 @@ static void alu_b(jc *j, bool w, alu a, uint32_t b)
         x_rr(j->b, (xop){0, w, a.rm_op, 1}, RAX, RCX);
         return;
     }
-    x_rm(j->b, (xop){0, w, a.rm_op, 1}, RAX, RBX, -1, disp(b));
+    int p = pin_of(j, b, false);
+    if (p >= 0 && !pin_is_xmm(p)) {
+        x_rr(j->b, (xop){0, w, a.rm_op, 1}, RAX, pin_reg(p));
+    } else if (p >= 0) {
+        if (w)
+            ld64(j, RCX, b);
+        else
+            ld32(j, RCX, b);
+        x_rr(j->b, (xop){0, w, a.rm_op, 1}, RAX, RCX);
+    } else {
+        x_rm(j->b, (xop){0, w, a.rm_op, 1}, RAX, RBX, -1, disp(b));
+    }
 }
 
 static void binop(jc *j, bool w, alu a, const uint32_t *pc)
@@ -330,7 +429,8 @@ static void mul(jc *j, bool w, const uint32_t *pc)
         ld64(j, RAX, pc[2]);
     else
         ld32(j, RAX, pc[2]);
-    if (is_const(j, pc[3])) {
+    int p = is_const(j, pc[3]) ? -1 : pin_of(j, pc[3], false);
+    if (is_const(j, pc[3]) || p >= 0) {
         if (w)
             ld64(j, RCX, pc[3]);
         else
@@ -472,7 +572,10 @@ static void bitcount(jc *j, bool w, int what, const uint32_t *pc)
 static void fbinop(jc *j, bool dbl, uint8_t op, const uint32_t *pc)
 {
     ldf(j, XMM0, pc[2], dbl);
-    if (is_const(j, pc[3])) {
+    int p = is_const(j, pc[3]) ? -1 : pin_of(j, pc[3], true);
+    if (p >= 0 && pin_is_xmm(p)) {
+        x_rr(j->b, XOPP(dbl ? 0xf2 : 0xf3, false, 0x0f00 | op, 2), XMM0, pin_reg(p));
+    } else if (is_const(j, pc[3]) || p >= 0) {
         ldf(j, XMM1, pc[3], dbl);
         x_rr(j->b, XOPP(dbl ? 0xf2 : 0xf3, false, 0x0f00 | op, 2), XMM0, XMM1);
     } else {
@@ -833,7 +936,7 @@ static void prologue(jc *j)
         x_rr(b, XOP(0x31, 1), RAX, RAX);
         if (n <= 16) {
             for (uint32_t i = 0; i < n; i++)
-                st64(j, first + i, RAX);
+                x_mov_store(b, true, RBX, disp(first + i), RAX); /* the frame: pins load below */
         } else {
             x_rm(b, XOPW(0x8d, 1), RDI, RBX, -1, disp(first));
             x_mov_imm(b, RCX, n);
@@ -841,6 +944,15 @@ static void prologue(jc *j)
             xb_byte(b, 0x48);
             xb_byte(b, 0xab); /* rep stosq */
         }
+    }
+    /* pinned parameters and locals start from the frame (temps are written
+     * before they are read) */
+    for (uint32_t s = 0; j->pin && !j->counting && s < first + n && s < j->frame_cells; s++) {
+        int p = j->pin[s];
+        if (p && pin_is_xmm(p))
+            x_rm(b, XOPP(0xf2, false, 0x0f10, 2), pin_reg(p), RBX, -1, disp(s));
+        else if (p)
+            x_mov_load(b, true, pin_reg(p), RBX, disp(s));
     }
     reload_mem(j);
 }
@@ -866,7 +978,13 @@ static void cond_branch(jc *j, const uint32_t *pc, uint32_t pos, bool if_true)
         branch_to(j, if_true ? j->flags_cc : j->flags_cc ^ 1, pos, target);
         return;
     }
-    x_alu_imm_mem(j->b, false, 7, RBX, disp(pc[1]), 0);
+    int p = pin_of(j, pc[1], false);
+    if (p >= 0) {
+        ld32(j, RAX, pc[1]);
+        x_rr(j->b, XOP(0x85, 1), RAX, RAX);
+    } else {
+        x_alu_imm_mem(j->b, false, 7, RBX, disp(pc[1]), 0);
+    }
     branch_to(j, if_true ? CC_NE : CC_E, pos, target);
 }
 
@@ -910,7 +1028,7 @@ static void ret_range(jc *j, const uint32_t *pc)
     uint32_t first = pc[1], n = pc[2];
     for (uint32_t i = 0; i < n; i++) {
         ld64(j, RAX, first + i);
-        st64(j, i, RAX);
+        x_mov_store(j->b, true, RBX, disp(i), RAX); /* the caller reads the frame */
     }
     ret_ok(j);
 }
@@ -976,7 +1094,7 @@ static void emit_instr(jc *j, int op, const uint32_t *pc, uint32_t pos, uint32_t
     case OP_RET0: ret_ok(j); break;
     case OP_RET1:
         ld64(j, RAX, pc[1]);
-        st64(j, 0, RAX);
+        x_mov_store(b, true, RBX, 0, RAX); /* the caller reads the frame */
         ret_ok(j);
         break;
     case OP_RET_RANGE: ret_range(j, pc); break;
@@ -1188,6 +1306,129 @@ static void emit_instr(jc *j, int op, const uint32_t *pc, uint32_t pos, uint32_t
 
 /* Emits function fc at the end of b. False when it is not handled (b is
  * rolled back) or memory ran out (j->oom). */
+/* Instructions that call out (wasm calls, C helpers): they run with the
+ * pinned values in the frame. */
+static bool calls_out(int op)
+{
+    switch (op) {
+    case OP_CALL: case OP_CALL_IMPORT: case OP_CALL_INDIRECT: case OP_MEM_GROW: case OP_MEM_INIT:
+    case OP_DATA_DROP: case OP_MEM_COPY: case OP_MEM_FILL: case OP_TABLE_GET: case OP_TABLE_SET:
+    case OP_TABLE_SIZE: case OP_TABLE_GROW: case OP_TABLE_FILL: case OP_TABLE_COPY:
+    case OP_TABLE_INIT: case OP_ELEM_DROP:
+    case OP_F32_MIN: case OP_F32_MAX: case OP_F64_MIN: case OP_F64_MAX:
+    case OP_F32_CEIL: case OP_F32_FLOOR: case OP_F32_TRUNC: case OP_F32_NEAREST:
+    case OP_F64_CEIL: case OP_F64_FLOOR: case OP_F64_TRUNC: case OP_F64_NEAREST:
+    case OP_I32_TRUNC_F32_S: case OP_I32_TRUNC_F32_U: case OP_I32_TRUNC_F64_S:
+    case OP_I32_TRUNC_F64_U: case OP_I64_TRUNC_F32_S: case OP_I64_TRUNC_F32_U:
+    case OP_I64_TRUNC_F64_S: case OP_I64_TRUNC_F64_U:
+    case OP_I32_TRUNC_SAT_F32_S: case OP_I32_TRUNC_SAT_F32_U: case OP_I32_TRUNC_SAT_F64_S:
+    case OP_I32_TRUNC_SAT_F64_U: case OP_I64_TRUNC_SAT_F32_S: case OP_I64_TRUNC_SAT_F32_U:
+    case OP_I64_TRUNC_SAT_F64_S: case OP_I64_TRUNC_SAT_F64_U: case OP_F32_CONVERT_I64_U:
+    case OP_F64_CONVERT_I64_U:
+        return true;
+    default:
+        return false;
+    }
+}
+
+static uint32_t instr_words(const jc *j, uint32_t pos, int op)
+{
+    return op == OP_BR_TABLE ? 3 + j->code[pos + 2] + 1 : op_words[op];
+}
+
+/* Loop depth of every position: a backward branch from p to t encloses [t, p]. */
+static bool loop_depths(jc *j)
+{
+    int32_t *diff = calloc((size_t)j->n + 2, sizeof *diff);
+    if (!diff)
+        return false;
+    for (uint32_t pos = 0; pos < j->n;) {
+        int op = op_of(j->code[pos]);
+        const uint32_t *pc = j->code + pos;
+        uint32_t words = instr_words(j, pos, op);
+        uint32_t k0 = 0, k1 = 0, at = 0; /* branch offsets pc[at + k], k0 <= k < k1 */
+        if (op == OP_BR) at = 1, k1 = 1;
+        else if (op == OP_BR_IF || op == OP_BR_UNLESS) at = 2, k1 = 1;
+        else if (op == OP_BR_TABLE) at = 3, k1 = pc[2] + 1;
+        for (uint32_t k = k0; k < k1; k++) {
+            uint32_t t = pos + pc[at + k];
+            if (t <= pos) {
+                diff[t]++;
+                diff[pos + 1]--;
+            }
+        }
+        pos += words;
+    }
+    int32_t d = 0;
+    for (uint32_t pos = 0; pos <= j->n; pos++) {
+        d += diff[pos];
+        j->depth[pos] = d > 0 ? (uint32_t)d : 0;
+    }
+    free(diff);
+    return true;
+}
+
+/* Picks the slots to keep in registers from the counting pass: the most
+ * used (loop-weighted), when they are used more than calls would cost to
+ * write them back and reload them. */
+static void choose_pins(jc *j)
+{
+    memset(j->pin, 0, j->frame_cells);
+    uint32_t ngpr = 0, nxmm = 0;
+    for (;;) {
+        uint64_t best = 0;
+        uint32_t pick = UINT32_MAX;
+        for (uint32_t s = 0; s < j->frame_cells; s++) {
+            uint64_t u = (uint64_t)j->uses_int[s] + j->uses_float[s];
+            bool want_xmm = j->uses_float[s] > j->uses_int[s];
+            if (j->pin[s] || u <= best || u <= 2 * j->call_weight + 1)
+                continue;
+            if (want_xmm ? nxmm >= PIN_XMMS : ngpr >= sizeof pin_gprs / sizeof *pin_gprs)
+                continue;
+            best = u;
+            pick = s;
+        }
+        if (pick == UINT32_MAX)
+            break;
+        if (j->uses_float[pick] > j->uses_int[pick])
+            j->pin[pick] = (uint8_t)(PIN_XMM | (2 + nxmm++));
+        else
+            j->pin[pick] = (uint8_t)(PIN_GPR | pin_gprs[ngpr++]);
+    }
+}
+
+/* The prologue and every instruction (one pass). */
+static void emit_function(jc *j, size_t start)
+{
+    xbuf *b = j->b;
+    j->nfix = 0;
+    j->ntrap = 0;
+    j->flags_pos = UINT32_MAX;
+    j->call_weight = 0;
+    j->unpinned = false;
+    prologue(j);
+    for (uint32_t pos = 0; pos < j->n && !j->oom;) {
+        int op = op_of(j->code[pos]);
+        uint32_t words = instr_words(j, pos, op);
+        j->native[pos] = (uint32_t)(b->len - start);
+        j->cur_pos = pos;
+        bool out = calls_out(op);
+        if (out) {
+            j->call_weight += loop_weight(j);
+            sync_pinned(j, true);
+            j->unpinned = true;
+        }
+        emit_instr(j, op, j->code + pos, pos, pos + words);
+        if (out) {
+            j->unpinned = false;
+            sync_pinned(j, false);
+        }
+        pos += words;
+    }
+}
+
+/* Emits function fc at the end of b. False when it is not handled (b is
+ * rolled back) or memory ran out (j->oom). */
 static bool compile_one(jc *j, xbuf *b, const func_code *fc)
 {
     size_t start = b->len;
@@ -1195,29 +1436,27 @@ static bool compile_one(jc *j, xbuf *b, const func_code *fc)
     j->fc = fc;
     j->code = fc->code;
     j->n = fc->code_words;
-    j->nfix = 0;
-    j->ntrap = 0;
+    j->frame_cells = fc->frame_cells;
     j->uses_mem = false;
-    j->flags_pos = UINT32_MAX;
     j->unhandled = false;
     j->native = calloc((size_t)j->n + 1, sizeof *j->native);
     j->target = calloc((size_t)j->n + 1, 1);
-    if (!j->native || !j->target) {
-        free(j->native);
-        free(j->target);
+    j->depth = calloc((size_t)j->n + 1, sizeof *j->depth);
+    j->pin = calloc((size_t)j->frame_cells + 1, 1);
+    j->uses_int = calloc((size_t)j->frame_cells + 1, sizeof *j->uses_int);
+    j->uses_float = calloc((size_t)j->frame_cells + 1, sizeof *j->uses_float);
+    bool ok = j->native && j->target && j->depth && j->pin && j->uses_int && j->uses_float;
+    if (!ok)
         j->oom = true;
-        return false;
-    }
-    bool ok = prepass(j);
+    ok = ok && prepass(j) && loop_depths(j);
     if (ok) {
-        prologue(j);
-        for (uint32_t pos = 0; pos < j->n && !j->oom;) {
-            int op = op_of(j->code[pos]);
-            uint32_t words = op == OP_BR_TABLE ? 3 + j->code[pos + 2] + 1 : op_words[op];
-            j->native[pos] = (uint32_t)(b->len - start);
-            emit_instr(j, op, j->code + pos, pos, pos + words);
-            pos += words;
-        }
+        /* pass 1 counts slot accesses, pass 2 emits with the chosen registers */
+        j->counting = true;
+        emit_function(j, start);
+        j->counting = false;
+        b->len = start;
+        choose_pins(j);
+        emit_function(j, start);
         /* trap stubs */
         for (size_t i = 0; i < j->ntrap; i++) {
             x_link(b, j->traps[i].at, b->len);
@@ -1242,8 +1481,15 @@ static bool compile_one(jc *j, xbuf *b, const func_code *fc)
     }
     free(j->native);
     free(j->target);
+    free(j->depth);
+    free(j->pin);
+    free(j->uses_int);
+    free(j->uses_float);
     j->native = NULL;
     j->target = NULL;
+    j->depth = NULL;
+    j->pin = NULL;
+    j->uses_int = j->uses_float = NULL;
     if (!ok)
         b->len = start;
     return ok;
