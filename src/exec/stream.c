@@ -86,7 +86,7 @@ static uint64_t frame_limit(uint32_t type)
     case WL_ARG:
     case WL_ENV: return WL_MAX_STRING;
     case WL_DIR: return 2 * (uint64_t)WL_MAX_NAME + 1;
-    case WL_LOG_LEVEL: return 1;
+    case WL_LOG_LEVEL:
     case WL_ENGINE: return 1;
     case WL_FILE: return (uint64_t)WL_MAX_NAME + 1 + WL_MAX_FILE;
     default: return 0;
