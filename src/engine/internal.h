@@ -430,6 +430,8 @@ wasm_status interp_run(wasm_store *s, cell *fp, const func_code *code, wasm_inst
 wasm_status interp_call_host(wasm_store *s, wasm_func *f, wasm_instance *caller, cell *cells);
 void interp_report_trap(wasm_store *s, wasm_error *err, wasm_trap_kind kind, const func_code *code,
                         const wasm_instance *inst, const uint32_t *pc, frame *base, frame *top);
+/* Fills err for a host function's request to exit (proc_exit); returns WASM_ERR_EXIT. */
+wasm_status interp_report_exit(const wasm_store *s, wasm_error *err);
 const int32_t *interp_handler_table(void);
 void dump_function(const func_code *fc);
 

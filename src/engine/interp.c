@@ -1583,12 +1583,7 @@ exited:
     if (s->fuel_on)
         s->fuel = fuel < 0 ? 0 : fuel;
     s->ftop = entry;
-    err->status = WASM_ERR_EXIT;
-    err->trap = WASM_TRAP_NONE;
-    err->exit_code = s->exit_code;
-    err->frame_count = 0;
-    snprintf(err->message, sizeof err->message, "exit with code %d", (int)s->exit_code);
-    return WASM_ERR_EXIT;
+    return interp_report_exit(s, err);
 
 compile_failed: /* only when out of memory: err says so */
     if (s->fuel_on)
@@ -1615,6 +1610,16 @@ wasm_status interp_run(wasm_store *s, cell *fp, const func_code *code, wasm_inst
 wasm_status interp_call_host(wasm_store *s, wasm_func *f, wasm_instance *caller, cell *cells)
 {
     return call_host(s, f, caller, cells);
+}
+
+wasm_status interp_report_exit(const wasm_store *s, wasm_error *err)
+{
+    err->status = WASM_ERR_EXIT;
+    err->trap = WASM_TRAP_NONE;
+    err->exit_code = s->exit_code;
+    err->frame_count = 0;
+    snprintf(err->message, sizeof err->message, "exit with code %d", (int)s->exit_code);
+    return WASM_ERR_EXIT;
 }
 
 void interp_report_trap(wasm_store *s, wasm_error *err, wasm_trap_kind kind, const func_code *code,

@@ -6,7 +6,6 @@
 #include "engine/ops.h"
 
 #include <math.h>
-#include <stdio.h>
 
 /* ---- entry and calls ------------------------------------------------------------ */
 
@@ -112,15 +111,8 @@ uint32_t jit_call_func(jit_ctx *ctx, wasm_func *callee, cell *nfp, wasm_instance
         s->ftop = saved_ftop;
         if (st == WASM_OK)
             return WASM_OK;
-        if (st == WASM_ERR_EXIT) {
-            wasm_error *err = ctx->err;
-            err->status = WASM_ERR_EXIT;
-            err->trap = WASM_TRAP_NONE;
-            err->exit_code = s->exit_code;
-            err->frame_count = 0;
-            snprintf(err->message, sizeof err->message, "exit with code %d", (int)s->exit_code);
-            return WASM_ERR_EXIT;
-        }
+        if (st == WASM_ERR_EXIT)
+            return interp_report_exit(s, ctx->err);
         return call_trap(ctx, WASM_TRAP_HOST, inst, call_pc);
     }
     const func_code *fc = callee->code;
