@@ -7,16 +7,19 @@
  *    instruction; a pre-pass finds branch targets and refuses functions with
  *    an instruction not handled yet (those keep the interpreter entry);
  *  - values live in the interpreter's frame (rbx = fp), so both tiers share
- *    frames, calls and backtraces; constants are folded into instructions as
- *    immediates (their frame cells are never read); a compare feeding the
- *    next br_if becomes one cmp + jcc;
+ *    frames, calls and backtraces, except the hottest slots (loop-weighted
+ *    counts from a first pass), kept in rsi/rdi/r8-r11 and xmm2-xmm15 for the
+ *    whole function and written back around calls and C helpers; constants
+ *    are folded into instructions as immediates (their frame cells are never
+ *    read); a compare feeding the next br_if becomes one cmp + jcc;
  *  - fixed registers: rbx fp, r12 jit_ctx, r13 instance, r14 memory base,
  *    r15 memory size in bytes (reloaded after calls and memory.grow);
  *  - memory accesses are bounds-checked by an explicit compare of
  *    address + offset + size against r15 (no guard pages, no signals);
  *  - every prologue compares rsp with the context's limit: below it the
  *    function runs in the interpreter (deep recursion continues on the heap).
- * Register allocation across instructions is future work (issue 13). */
+ * A real allocator (values in registers between instructions, per program
+ * point rather than per slot) is the next step (issue 13). */
 #include "engine/codemem.h"
 #include "engine/jit.h"
 #include "engine/ops.h"
