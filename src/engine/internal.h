@@ -194,6 +194,7 @@ typedef struct func_code {
     uint32_t body_size;
     const struct wasm_module *module;
     void *jit_entry;          /* jit_entry_fn (jit.h) when the module has machine code */
+    void *jit_fast;           /* its machine code's internal entry (jit_x86.c), or NULL */
 } func_code;
 
 typedef struct comp comp; /* a compiler workspace, reused across functions */

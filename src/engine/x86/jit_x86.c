@@ -111,6 +111,11 @@ typedef struct jfix {
     uint8_t kind;
 } jfix;
 
+typedef struct jcall {
+    size_t at;    /* the rel32 of a direct call */
+    uint32_t def; /* the callee's defined-function index */
+} jcall;
+
 typedef struct jtrap {
     size_t at;       /* the jcc/jmp rel32 to the stub */
     uint32_t kind;   /* 0: the trap kind is in eax */
@@ -119,6 +124,10 @@ typedef struct jtrap {
 
 typedef struct jc {
     xbuf *b;
+    const wasm_module *m;
+    const uint8_t *compilable; /* per defined function: will have machine code */
+    jcall *calls;              /* direct calls of the whole module, linked at the end */
+    size_t ncalls, capcalls;
     const func_code *fc;
     const uint32_t *code;
     uint32_t n;
@@ -167,6 +176,21 @@ static bool push_fix(jc *j, jfix f)
     }
     j->fix[j->nfix++] = f;
     return true;
+}
+
+static void push_call(jc *j, size_t at, uint32_t def)
+{
+    if (j->ncalls == j->capcalls) {
+        size_t cap = j->capcalls ? j->capcalls * 2 : 64;
+        jcall *p = realloc(j->calls, cap * sizeof *p);
+        if (!p) {
+            j->oom = true;
+            return;
+        }
+        j->calls = p;
+        j->capcalls = cap;
+    }
+    j->calls[j->ncalls++] = (jcall){at, def};
 }
 
 static void add_trap(jc *j, size_t at, uint32_t kind, uint32_t pos)
@@ -366,20 +390,22 @@ static void charge(jc *j, int64_t cost, uint32_t pos)
 static void fuel_out(jc *j) { x_mov_store(j->b, true, R12, (int32_t)offsetof(jit_ctx, fuel), RBP); }
 static void fuel_in(jc *j) { x_mov_load(j->b, true, RBP, R12, (int32_t)offsetof(jit_ctx, fuel)); }
 
-static void reload_mem(jc *j)
+/* r14/r15 = memory 0's base and size, from the instance in r13 (rcx
+ * clobbered, rax kept: it may hold a status). Every function keeps them
+ * current for its callers: after anything that may grow memory. */
+static void emit_reload_mem(xbuf *b)
 {
-    if (!j->uses_mem)
-        return;
-    xbuf *b = j->b;
-    x_mov_load(b, true, RAX, R13, (int32_t)offsetof(wasm_instance, mem0));
+    x_mov_load(b, true, RCX, R13, (int32_t)offsetof(wasm_instance, mem0));
     x_rr(b, XOP(0x31, 1), R14, R14); /* xor r14d, r14d */
     x_rr(b, XOP(0x31, 1), R15, R15);
-    x_rr(b, XOPW(0x85, 1), RAX, RAX);
+    x_rr(b, XOPW(0x85, 1), RCX, RCX);
     size_t skip = x_jcc8(b, CC_E);
-    x_mov_load(b, true, R14, RAX, (int32_t)offsetof(wasm_memory, data));
-    x_mov_load(b, true, R15, RAX, (int32_t)offsetof(wasm_memory, size));
+    x_mov_load(b, true, R14, RCX, (int32_t)offsetof(wasm_memory, data));
+    x_mov_load(b, true, R15, RCX, (int32_t)offsetof(wasm_memory, size));
     x_link8(b, skip);
 }
+
+static void reload_mem(jc *j) { emit_reload_mem(j->b); }
 
 /* ---- integer operations ---- */
 
@@ -778,6 +804,20 @@ static void call_direct(jc *j, const uint32_t *pc, uint32_t pos)
     trap_if(j, CC_A, WASM_TRAP_STACK_EXHAUSTED, pos);
     push_record(j, pos, pos + 4);
     x_rm(b, XOPW(0x8d, 1), RDI, RBX, -1, disp(base));
+    uint32_t def = (uint32_t)(callee - j->m->codes);
+    if (!j->counting && j->compilable[def]) {
+        /* machine code to machine code: the internal convention (rdi = fp;
+         * r12-r15 and rbp shared), a rel32 call linked once all are emitted */
+        xb_byte(b, 0xe8);
+        size_t at = b->len;
+        xb_u32(b, 0);
+        push_call(j, at, def);
+        x_alu_imm_mem(b, true, 5, R12, (int32_t)offsetof(jit_ctx, ftop), (int32_t)sizeof(frame));
+        x_rr(b, XOP(0x85, 1), RAX, RAX);
+        size_t err = x_jcc32(b, CC_NE);
+        x_link(b, err, j->epilogue);
+        return;
+    }
     x_mov_rr(b, true, RSI, R12);
     x_mov_rr(b, true, RDX, R13);
     x_mov_imm(b, RCX, raw);
@@ -886,24 +926,41 @@ static bool prepass(jc *j)
 
 /* ---- prologue, shared exits ---- */
 
-static void prologue(jc *j)
+/* The C entry shared by a module's functions (jit_entry_fn): saves the
+ * callee-saved registers, sets up the internal convention's (r12 context,
+ * r13 instance, r14/r15 memory, rbp fuel) and calls fc->jit_fast with rdi
+ * = fp; returns its status. */
+static void emit_c_entry(xbuf *b)
 {
-    xbuf *b = j->b;
     static const int saved[] = {RBX, RBP, R12, R13, R14, R15};
     for (int i = 0; i < 6; i++)
         x_push(b, saved[i]);
     x_alu_imm(b, true, 5, RSP, 8); /* sub rsp, 8: calls see an aligned stack */
-    x_mov_rr(b, true, RBX, RDI);
     x_mov_rr(b, true, R12, RSI);
     x_mov_rr(b, true, R13, RDX);
+    x_mov_load(b, true, RBP, R12, (int32_t)offsetof(jit_ctx, fuel));
+    x_mov_rr(b, true, RAX, RCX); /* fc: the reload below uses rcx */
+    emit_reload_mem(b);
+    x_rm(b, XOP(0xff, 1), 2, RAX, -1, (int32_t)offsetof(func_code, jit_fast)); /* call [rax+fast] */
+    x_mov_store(b, true, R12, (int32_t)offsetof(jit_ctx, fuel), RBP);
+    x_alu_imm(b, true, 0, RSP, 8);
+    for (int i = 5; i >= 0; i--)
+        x_pop(b, saved[i]);
+    xb_byte(b, 0xc3);
+}
+
+/* A function's machine code uses the internal convention: entered with
+ * rdi = fp and the shared registers set; it saves rbx (its fp) only. */
+static void prologue(jc *j)
+{
+    xbuf *b = j->b;
+    x_push(b, RBX); /* the stack is aligned for calls from here */
+    x_mov_rr(b, true, RBX, RDI);
     size_t over = x_jmp32(b);
 
     /* epilogue: status in eax */
     j->epilogue = b->len;
-    fuel_out(j);
-    x_alu_imm(b, true, 0, RSP, 8);
-    for (int i = 5; i >= 0; i--)
-        x_pop(b, saved[i]);
+    x_pop(b, RBX);
     xb_byte(b, 0xc3);
 
     /* trap: kind in esi, position in ecx */
@@ -923,11 +980,11 @@ static void prologue(jc *j)
     fuel_out(j);
     call_abs(j, (const void *)jit_interp_entry);
     fuel_in(j);
+    reload_mem(j);
     at = x_jmp32(b);
     x_link(b, at, j->epilogue);
 
     x_link(b, over, b->len);
-    fuel_in(j);
     x_rm(b, XOPW(0x3b, 1), RSP, R12, -1, (int32_t)offsetof(jit_ctx, stack_limit));
     at = x_jcc32(b, CC_B);
     x_link(b, at, low);
@@ -957,7 +1014,6 @@ static void prologue(jc *j)
         else if (p)
             x_mov_load(b, true, pin_reg(p), RBX, disp(s));
     }
-    reload_mem(j);
 }
 
 static void ret_ok(jc *j)
@@ -1500,49 +1556,84 @@ static bool compile_one(jc *j, xbuf *b, const func_code *fc)
 
 /* ---- the module ------------------------------------------------------------------- */
 
+/* Whether fc's every instruction is handled (the pre-pass alone). */
+static bool function_compilable(jc *j, const func_code *fc)
+{
+    if (!fc->code)
+        return false;
+    j->fc = fc;
+    j->code = fc->code;
+    j->n = fc->code_words;
+    j->target = calloc((size_t)j->n + 1, 1);
+    if (!j->target) {
+        j->oom = true;
+        return false;
+    }
+    bool ok = prepass(j);
+    free(j->target);
+    j->target = NULL;
+    return ok;
+}
+
 bool jit_compile_module(wasm_module *m)
 {
     build_op_keys();
     uint32_t ndef = m->func_count - m->func_imports;
     size_t *offsets = malloc((ndef ? ndef : 1) * sizeof *offsets);
+    uint8_t *compilable = calloc(ndef ? ndef : 1, 1);
     struct jit_module *jm = calloc(1, sizeof *jm);
     xbuf b = {0};
     jc j;
     memset(&j, 0, sizeof j);
     j.popcnt = cpu_has_popcnt();
-    if (!offsets || !jm)
-        goto fail;
-    for (uint32_t i = 0; i < ndef; i++) {
-        offsets[i] = SIZE_MAX;
-        const func_code *fc = &m->codes[i];
-        if (!fc->code)
-            continue;
-        size_t at = b.len;
-        if (compile_one(&j, &b, fc)) {
-            offsets[i] = at;
-            jm->compiled++;
-        }
-        if (j.oom || b.oom)
-            goto fail;
-    }
-    jm->total = ndef;
-    if (b.len && codemem_seal(&jm->mem, b.p, b.len) != 0)
+    j.m = m;
+    j.compilable = compilable;
+    if (!offsets || !jm || !compilable)
         goto fail;
     for (uint32_t i = 0; i < ndef; i++)
-        m->codes[i].jit_entry = offsets[i] == SIZE_MAX ? (void *)jit_interp_entry
-                                                       : (void *)(jm->mem.base + offsets[i]);
+        compilable[i] = function_compilable(&j, &m->codes[i]);
+    if (j.oom)
+        goto fail;
+    emit_c_entry(&b); /* at offset 0 */
+    for (uint32_t i = 0; i < ndef; i++) {
+        offsets[i] = SIZE_MAX;
+        if (!compilable[i])
+            continue;
+        size_t at = b.len;
+        /* direct calls to it are already linked as machine code: it must compile */
+        if (!compile_one(&j, &b, &m->codes[i]))
+            goto fail;
+        offsets[i] = at;
+        jm->compiled++;
+    }
+    for (size_t k = 0; k < j.ncalls; k++)
+        x_link(&b, j.calls[k].at, offsets[j.calls[k].def]);
+    if (j.oom || b.oom)
+        goto fail;
+    jm->total = ndef;
+    if (codemem_seal(&jm->mem, b.p, b.len) != 0)
+        goto fail;
+    for (uint32_t i = 0; i < ndef; i++) {
+        bool native = offsets[i] != SIZE_MAX;
+        m->codes[i].jit_entry = native ? (void *)jm->mem.base : (void *)jit_interp_entry;
+        m->codes[i].jit_fast = native ? (void *)(jm->mem.base + offsets[i]) : NULL;
+    }
     m->jit = jm;
     free(offsets);
+    free(compilable);
     free(b.p);
     free(j.fix);
     free(j.traps);
+    free(j.calls);
     return true;
 fail:
     free(offsets);
+    free(compilable);
     free(jm);
     free(b.p);
     free(j.fix);
     free(j.traps);
+    free(j.calls);
     return false;
 }
 
