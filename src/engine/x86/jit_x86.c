@@ -141,7 +141,6 @@ typedef struct jc {
     uint32_t flags_pos;   /* the position whose br_if may use the flags */
     uint32_t flags_slot;
     int flags_cc;
-    bool uses_mem;
     bool oom;
     bool unhandled;
     bool popcnt;
@@ -875,11 +874,6 @@ static bool supported(const jc *j, int op)
     return true;
 }
 
-static bool is_mem_op(int op)
-{
-    return (op >= OP_LD_I32 && op <= OP_ST_V128) || op == OP_MEM_SIZE || op == OP_MEM_GROW;
-}
-
 static bool mark(jc *j, uint32_t pos, uint32_t offset)
 {
     uint32_t t = pos + offset; /* offsets are signed, in words */
@@ -905,8 +899,6 @@ static bool prepass(jc *j)
         }
         if (!words || pos + words > j->n)
             return false;
-        if (is_mem_op(op))
-            j->uses_mem = true;
         const uint32_t *pc = j->code + pos;
         switch (op) {
         case OP_BR: ok = mark(j, pos, pc[1]); break;
@@ -1496,7 +1488,6 @@ static bool compile_one(jc *j, xbuf *b, const func_code *fc)
     j->code = fc->code;
     j->n = fc->code_words;
     j->frame_cells = fc->frame_cells;
-    j->uses_mem = false;
     j->unhandled = false;
     j->native = calloc((size_t)j->n + 1, sizeof *j->native);
     j->target = calloc((size_t)j->n + 1, 1);
