@@ -9,7 +9,7 @@ clang lld llvm libclang-rt-14-dev libclang-rt-14-dev-wasm32 wasi-libc
 wabt binaryen
 libssl-dev openssl libjansson-dev
 nodejs
-valgrind hyperfine jq xxd
+valgrind hyperfine jq xxd wrk python3
 qemu-system-x86 busybox-static cpio xz-utils
 podman runc conmon netavark aardvark-dns iptables containerd buildah skopeo
 python3-grpcio python3-grpc-tools strace

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <poll.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -233,6 +234,10 @@ static int connect_one(const net_addr *a, int timeout_ms, char *err, size_t errl
         snprintf(err, errlen, "socket for %s: %s", text, strerror(errno));
         return -1;
     }
+    /* No Nagle, as for accepted connections (wasi/sock.c): what the workload
+     * writes goes out when written. */
+    int one = 1;
+    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
     if (connect(fd, (const struct sockaddr *)&a->ss, a->len) == 0)
         return fd;
     if (errno == EINPROGRESS) {

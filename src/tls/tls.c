@@ -3,6 +3,8 @@
 #include "tls/tls.h"
 
 #include <errno.h>
+#include <malloc.h>
+#include <stdatomic.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,6 +25,8 @@
 
 #define PLAIN_CAP 32768           /* decrypted bytes buffered per connection */
 #define OUT_LIMIT (256u << 10)    /* encrypted bytes queued before writes say "again" */
+#define TLS_RECORD_MAX 16384      /* plaintext bytes in one TLS record */
+#define TLS_WRITE_MAX OUT_LIMIT   /* plaintext bytes one write call takes at most */
 #define IN_LIMIT (64u << 10)      /* encrypted bytes read ahead into OpenSSL */
 #define CLOSE_FLUSH_MS 5000       /* how long closing waits for queued output */
 
@@ -45,6 +49,7 @@ struct tls_conn {
     uint8_t plain[PLAIN_CAP];
     size_t plain_off, plain_len;
     bool handshake_done, sock_eof, tls_eof, failed, close_sent;
+    int sys_errno;         /* the socket's error when it failed (ECONNRESET...), else 0 */
     char error[256];
 };
 
@@ -148,7 +153,21 @@ static SSL_CTX *tls13_ctx(const SSL_METHOD *method)
         SSL_CTX_free(ctx);
         return NULL;
     }
+    /* A TCP FIN without close_notify ends the read side only, as over plain
+     * TCP: a client that half-closes after its request still gets the reply.
+     * (OpenSSL 3 otherwise makes it a fatal error and answers with an alert.) */
+    SSL_CTX_set_options(ctx, SSL_OP_IGNORE_UNEXPECTED_EOF);
+    /* Idle connections give their record buffers back. */
+    SSL_CTX_set_mode(ctx, SSL_MODE_RELEASE_BUFFERS);
     return ctx;
+}
+
+/* Every ticket a client offers is ignored: a full handshake, every time. */
+static SSL_TICKET_RETURN refuse_ticket(SSL *ssl, SSL_SESSION *session, const unsigned char *keyname,
+                                       size_t keyname_len, SSL_TICKET_STATUS status, void *arg)
+{
+    (void)ssl, (void)session, (void)keyname, (void)keyname_len, (void)status, (void)arg;
+    return SSL_TICKET_RETURN_IGNORE;
 }
 
 tls_server *tls_server_new_selfsigned(const char *common_name, char *err, size_t errlen)
@@ -166,7 +185,19 @@ tls_server *tls_server_new_selfsigned(const char *common_name, char *err, size_t
         openssl_reason(err, errlen, "setting up the TLS server");
         goto failed;
     }
-    SSL_CTX_set_num_tickets(s->ctx, 0); /* no resumption: nothing to keep */
+    /* One session ticket per connection, none ever accepted: no resumption,
+     * within this Keep or across Keeps (the ticket key is this SSL_CTX's
+     * random one, and refuse_ticket turns every ticket down). The ticket is
+     * sent for its side effect: it answers the client's Finished at once.
+     * Without it a client that leaves Nagle on (Python's, curl's) sends
+     * Finished, then holds its first request until our delayed ACK, ~40 ms
+     * on Linux, for every new connection (docs/exec.md). */
+    SSL_CTX_set_num_tickets(s->ctx, 1);
+    SSL_CTX_set_session_cache_mode(s->ctx, SSL_SESS_CACHE_OFF);
+    if (SSL_CTX_set_session_ticket_cb(s->ctx, NULL, refuse_ticket, NULL) != 1) {
+        openssl_reason(err, errlen, "setting up the TLS server's session tickets");
+        goto failed;
+    }
     s->cert_pem = cert_to_pem(cert);
     X509_free(cert);
     EVP_PKEY_free(key);
@@ -232,6 +263,43 @@ void tls_client_free(tls_client *c)
 
 /* ---- connections ---- */
 
+/* OpenSSL's error queue is per thread and shared by every connection, and
+ * SSL_get_error reads it: an entry one connection left behind makes another
+ * connection's "want read" look like a failure. So every call whose result
+ * goes to SSL_get_error starts with an empty queue, and every public function
+ * here leaves it empty. */
+static void clean_queue(void)
+{
+    ERR_clear_error();
+}
+
+/* Live connections, and the most there were since memory was last given
+ * back. A burst of connections leaves tens of MiB in malloc's free lists
+ * (~80 KiB per TLS connection at its peak: the SSL object, its handshake
+ * state, our plaintext buffer, output queues); glibc keeps them. */
+static atomic_size_t live_conns, peak_conns;
+
+static void conn_counted(void)
+{
+    size_t now = atomic_fetch_add(&live_conns, 1) + 1, peak = atomic_load(&peak_conns);
+    while (now > peak && !atomic_compare_exchange_weak(&peak_conns, &peak, now)) {
+    }
+}
+
+/* When every connection has closed, or three quarters of a burst of at
+ * least 64 have, the freed memory goes back to the system (malloc_trim:
+ * tens of microseconds, against a handshake's millisecond). After rounds of
+ * 500 connections the idle Keep kept 49 MiB resident, now 11 MiB, mostly
+ * the workload's linear memory (docs/performance.md). */
+static void conn_uncounted(void)
+{
+    size_t now = atomic_fetch_sub(&live_conns, 1) - 1, peak = atomic_load(&peak_conns);
+    if (now == 0 || (peak >= 64 && now <= peak / 4)) {
+        atomic_store(&peak_conns, now);
+        malloc_trim(0);
+    }
+}
+
 static tls_conn *conn_new(SSL_CTX *ctx, int fd)
 {
     tls_conn *c = calloc(1, sizeof *c);
@@ -246,10 +314,12 @@ static tls_conn *conn_new(SSL_CTX *ctx, int fd)
         BIO_free(c->rbio);
         BIO_free(c->wbio);
         free(c);
+        clean_queue();
         return NULL;
     }
     BIO_set_mem_eof_return(c->rbio, -1); /* empty means "not yet", not end of stream */
     SSL_set_bio(c->ssl, c->rbio, c->wbio);
+    conn_counted();
     return c;
 }
 
@@ -274,22 +344,36 @@ tls_conn *tls_conn_new_client(tls_client *client, int sockfd, const char *host)
     if (!ok) {
         SSL_free(c->ssl);
         free(c);
+        clean_queue();
         return NULL;
     }
     return c;
 }
 
+/* A TLS-level failure (bad record, failed verification): EIO for the workload. */
 static void fail(tls_conn *c, const char *what)
 {
     if (c->failed)
         return;
     c->failed = true;
+    c->sys_errno = EIO;
     long verify = SSL_get_verify_result(c->ssl);
     if (verify != X509_V_OK && !c->handshake_done)
         snprintf(c->error, sizeof c->error, "%s: certificate verification failed: %s", what,
                  X509_verify_cert_error_string(verify));
     else
         openssl_reason(c->error, sizeof c->error, what);
+}
+
+/* The socket failed: the workload gets its errno (ECONNRESET, EPIPE...), as
+ * it would over plain TCP, never a clean end of stream. */
+static void fail_socket(tls_conn *c, int err, const char *what)
+{
+    if (c->failed)
+        return;
+    c->failed = true;
+    c->sys_errno = err;
+    snprintf(c->error, sizeof c->error, "%s: %s", what, strerror(err));
 }
 
 /* Moves what OpenSSL wrote into our output queue. */
@@ -312,8 +396,7 @@ static int collect_output(tls_conn *c)
                 cap *= 2;
             uint8_t *grown = realloc(c->out, cap);
             if (!grown) {
-                snprintf(c->error, sizeof c->error, "out of memory");
-                c->failed = true;
+                fail_socket(c, ENOMEM, "queueing output");
                 return -1;
             }
             c->out = grown;
@@ -324,6 +407,17 @@ static int collect_output(tls_conn *c)
     if (n > 0)
         c->out_len += (size_t)n;
     return 0;
+}
+
+/* The output queue, once empty, goes back to the allocator: an idle
+ * keep-alive connection should not hold what its largest response needed. */
+static void release_output(tls_conn *c)
+{
+    if (c->out_off < c->out_len || !c->out)
+        return;
+    free(c->out);
+    c->out = NULL;
+    c->out_off = c->out_len = c->out_cap = 0;
 }
 
 /* Sends queued output without blocking; returns bytes sent or -1. */
@@ -341,10 +435,10 @@ static ssize_t flush_output(tls_conn *c)
             continue;
         if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
             break;
-        snprintf(c->error, sizeof c->error, "sending: %s", n < 0 ? strerror(errno) : "no progress");
-        c->failed = true;
+        fail_socket(c, n < 0 ? errno : EIO, "sending");
         return -1;
     }
+    release_output(c);
     return total;
 }
 
@@ -355,7 +449,10 @@ static bool read_socket(tls_conn *c)
     uint8_t buf[16384];
     ssize_t n = recv(c->fd, buf, sizeof buf, MSG_DONTWAIT);
     if (n > 0) {
-        BIO_write(c->rbio, buf, (int)n);
+        if (BIO_write(c->rbio, buf, (int)n) != (int)n) {
+            fail_socket(c, ENOMEM, "receiving");
+            clean_queue();
+        }
         return true;
     }
     if (n == 0) {
@@ -366,10 +463,9 @@ static bool read_socket(tls_conn *c)
     if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)
         return false;
     if (errno == ECONNRESET && !c->handshake_done)
-        snprintf(c->error, sizeof c->error, "the peer reset the connection during the handshake");
+        fail_socket(c, errno, "during the handshake, receiving");
     else
-        snprintf(c->error, sizeof c->error, "receiving: %s", strerror(errno));
-    c->failed = true;
+        fail_socket(c, errno, "receiving");
     return true;
 }
 
@@ -377,6 +473,7 @@ static bool advance_handshake(tls_conn *c)
 {
     if (c->handshake_done)
         return false;
+    clean_queue();
     int r = SSL_do_handshake(c->ssl);
     if (r == 1) {
         c->handshake_done = true;
@@ -385,8 +482,8 @@ static bool advance_handshake(tls_conn *c)
     int e = SSL_get_error(c->ssl, r);
     if (e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE) {
         if (c->sock_eof && BIO_ctrl_pending(c->rbio) == 0) {
+            fail_socket(c, ECONNRESET, "the peer closed the connection during the handshake");
             snprintf(c->error, sizeof c->error, "the peer closed the connection during the handshake");
-            c->failed = true;
             return true;
         }
         return false;
@@ -407,6 +504,7 @@ static bool decrypt(tls_conn *c)
     if (room == 0)
         return false;
     size_t got = 0;
+    clean_queue();
     int r = SSL_read_ex(c->ssl, c->plain + c->plain_len, room, &got);
     if (r == 1) {
         c->plain_len += got;
@@ -415,10 +513,16 @@ static bool decrypt(tls_conn *c)
     int e = SSL_get_error(c->ssl, r);
     if (e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE)
         return false;
-    if (e == SSL_ERROR_ZERO_RETURN || c->sock_eof) {
-        /* close_notify, or a peer that just closed the socket: end of stream */
-        ERR_clear_error();
+    if (e == SSL_ERROR_ZERO_RETURN) {
+        /* close_notify, or (SSL_OP_IGNORE_UNEXPECTED_EOF) a FIN between
+         * records: the end of the read side; writing goes on */
         c->tls_eof = true;
+        return true;
+    }
+    if (c->sock_eof) {
+        /* a FIN inside a record: the stream is cut short, and over */
+        fail_socket(c, ECONNRESET, "the peer closed the connection inside a TLS record");
+        clean_queue();
         return true;
     }
     fail(c, "TLS read");
@@ -443,6 +547,7 @@ int tls_conn_pump(tls_conn *c)
         if (!progress)
             break;
     }
+    clean_queue();
     return c->failed ? TLS_FAILED : 0;
 }
 
@@ -461,14 +566,33 @@ ssize_t tls_conn_read(tls_conn *c, void *buf, size_t len, bool peek)
         }
         return (ssize_t)take;
     }
-    if (c->tls_eof)
-        return 0;
     if (c->failed)
         return TLS_FAILED;
+    if (c->tls_eof)
+        return 0;
     return TLS_AGAIN;
 }
 
-ssize_t tls_conn_write(tls_conn *c, const void *buf, size_t len)
+/* Encrypts len bytes into records in the output queue (memory BIO writes
+ * never block, so OpenSSL takes all of it). */
+static int seal(tls_conn *c, const void *buf, size_t len)
+{
+    size_t written = 0;
+    clean_queue();
+    if (SSL_write_ex(c->ssl, buf, len, &written) != 1 || written != len) {
+        fail(c, "TLS write");
+        return -1;
+    }
+    return 0;
+}
+
+/* Output queued beyond this makes writes wait ("again"). */
+static bool output_full(const tls_conn *c)
+{
+    return c->out_len - c->out_off + BIO_ctrl_pending(c->wbio) >= OUT_LIMIT;
+}
+
+ssize_t tls_conn_writev(tls_conn *c, const struct iovec *iov, size_t iovcnt)
 {
     if (c->failed)
         return TLS_FAILED;
@@ -476,27 +600,67 @@ ssize_t tls_conn_write(tls_conn *c, const void *buf, size_t len)
         snprintf(c->error, sizeof c->error, "write after shutdown");
         return TLS_FAILED;
     }
-    if (!c->handshake_done || c->out_len - c->out_off >= OUT_LIMIT) {
+    if (!c->handshake_done || output_full(c)) {
         if (tls_conn_pump(c) != 0)
             return TLS_FAILED;
-        if (!c->handshake_done || c->out_len - c->out_off >= OUT_LIMIT)
+        if (!c->handshake_done || output_full(c))
             return TLS_AGAIN;
     }
-    if (len == 0)
-        return 0;
-    size_t chunk = len < 65536 ? len : 65536, written = 0;
-    if (SSL_write_ex(c->ssl, buf, chunk, &written) != 1) {
-        int e = SSL_get_error(c->ssl, 0);
-        if (e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE) {
-            tls_conn_pump(c);
-            return c->failed ? TLS_FAILED : TLS_AGAIN;
+    /* Small buffers are gathered into full records (a header and a body are
+     * one record, not two); whole records are sealed straight from the
+     * caller's memory. Everything goes out in one flush at the end. */
+    uint8_t stage[TLS_RECORD_MAX];
+    size_t total = 0, i = 0, off = 0;
+    while (i < iovcnt && total < TLS_WRITE_MAX && !output_full(c)) {
+        size_t left = iov[i].iov_len - off;
+        if (left == 0) {
+            i++;
+            off = 0;
+            continue;
         }
-        fail(c, "TLS write");
-        return TLS_FAILED;
+        const uint8_t *base = (const uint8_t *)iov[i].iov_base + off;
+        size_t room = TLS_WRITE_MAX - total;
+        if (left >= TLS_RECORD_MAX || i + 1 == iovcnt) {
+            size_t take = i + 1 == iovcnt ? left : left - left % TLS_RECORD_MAX;
+            if (take > room)
+                take = room;
+            if (seal(c, base, take) != 0)
+                break;
+            total += take;
+            off += take;
+            continue;
+        }
+        size_t staged = 0;
+        while (i < iovcnt && staged < sizeof stage && staged < room) {
+            size_t n = iov[i].iov_len - off, space = sizeof stage - staged;
+            if (n > space)
+                n = space;
+            if (n > room - staged)
+                n = room - staged;
+            memcpy(stage + staged, (const uint8_t *)iov[i].iov_base + off, n);
+            staged += n;
+            off += n;
+            if (off == iov[i].iov_len) {
+                i++;
+                off = 0;
+            }
+        }
+        if (seal(c, stage, staged) != 0)
+            break;
+        total += staged;
     }
-    if (collect_output(c) != 0 || flush_output(c) < 0)
-        return written ? (ssize_t)written : TLS_FAILED;
-    return (ssize_t)written;
+    if (collect_output(c) != 0 || flush_output(c) < 0 || (c->failed && total == 0)) {
+        clean_queue();
+        return total ? (ssize_t)total : TLS_FAILED;
+    }
+    clean_queue();
+    return (ssize_t)total;
+}
+
+ssize_t tls_conn_write(tls_conn *c, const void *buf, size_t len)
+{
+    struct iovec one = {.iov_base = (void *)(uintptr_t)buf, .iov_len = len};
+    return tls_conn_writev(c, &one, 1);
 }
 
 int tls_conn_shutdown_write(tls_conn *c)
@@ -509,7 +673,9 @@ int tls_conn_shutdown_write(tls_conn *c)
             if (!c->handshake_done)
                 return c->failed ? TLS_FAILED : TLS_AGAIN;
         }
+        clean_queue();
         SSL_shutdown(c->ssl); /* queues close_notify; we do not wait for the peer's */
+        clean_queue();        /* its complaints (a peer already gone) are not ours to keep */
         c->close_sent = true;
     }
     if (collect_output(c) != 0 || flush_output(c) < 0)
@@ -541,8 +707,10 @@ void tls_conn_free(tls_conn *c)
         }
     }
     SSL_free(c->ssl); /* frees both BIOs */
+    clean_queue();
     free(c->out);
     free(c);
+    conn_uncounted();
 }
 
 bool tls_conn_handshake_done(const tls_conn *c) { return c->handshake_done; }
@@ -554,7 +722,7 @@ bool tls_conn_readable(const tls_conn *c)
 
 bool tls_conn_writable(const tls_conn *c)
 {
-    return c->failed || (c->handshake_done && c->out_len - c->out_off < OUT_LIMIT);
+    return c->failed || (c->handshake_done && !output_full(c));
 }
 
 size_t tls_conn_pending(const tls_conn *c) { return c->plain_len; }
@@ -572,6 +740,11 @@ short tls_conn_poll_events(const tls_conn *c, bool for_read, bool for_write)
 const char *tls_conn_error(const tls_conn *c)
 {
     return c->error[0] ? c->error : "no error";
+}
+
+int tls_conn_errno(const tls_conn *c)
+{
+    return c->failed ? (c->sys_errno ? c->sys_errno : EIO) : 0;
 }
 
 /* Both defined by the assembly src/tls/module.mk generates around the bundle. */

@@ -16,6 +16,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
+#include <sys/uio.h>
 
 typedef struct tls_server tls_server;
 typedef struct tls_client tls_client;
@@ -53,6 +54,10 @@ int tls_conn_pump(tls_conn *conn);
 /* > 0 bytes, 0 at end of stream, TLS_AGAIN or TLS_FAILED. */
 ssize_t tls_conn_read(tls_conn *conn, void *buf, size_t len, bool peek);
 ssize_t tls_conn_write(tls_conn *conn, const void *buf, size_t len);
+/* Writes the buffers as as few TLS records as the record size allows (a
+ * small header and a body are one record) and sends them in one go. Returns
+ * the bytes taken (possibly fewer than offered), TLS_AGAIN or TLS_FAILED. */
+ssize_t tls_conn_writev(tls_conn *conn, const struct iovec *iov, size_t iovcnt);
 /* Sends close_notify (no more writes). */
 int tls_conn_shutdown_write(tls_conn *conn);
 
@@ -65,6 +70,12 @@ size_t tls_conn_pending(const tls_conn *conn); /* plaintext bytes buffered */
 /* The socket events (POLLIN/POLLOUT) to wait for before pumping again. */
 short tls_conn_poll_events(const tls_conn *conn, bool for_read, bool for_write);
 const char *tls_conn_error(const tls_conn *conn);
+/* Why a failed connection failed, as an errno a plain socket would give:
+ * the socket's own (ECONNRESET, EPIPE, ...), ECONNRESET for a peer that left
+ * mid-handshake or mid-record, EIO for a TLS protocol failure; 0 while it
+ * has not failed. A peer's FIN without close_notify is not a failure: it
+ * ends the read side (reads return 0) and writing goes on. */
+int tls_conn_errno(const tls_conn *conn);
 
 /* The CA bundle compiled into the exec (PEM). */
 const uint8_t *tls_builtin_anchors(size_t *len);

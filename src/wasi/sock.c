@@ -1,6 +1,8 @@
 /* sock_accept, sock_recv, sock_send, sock_shutdown. Sockets are created by
  * the exec from Enarx.toml (listen/connect); the guest cannot create any. */
 #include <errno.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <poll.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
@@ -48,6 +50,11 @@ WASI_FN(sock_accept)
         }
         return wasi_errno(errno);
     }
+    /* Responses go out when written, as from a native server that sets
+     * TCP_NODELAY (most do): with Nagle, a reply written in two parts waits
+     * for the peer's delayed ACK. Best effort: not every socket is TCP. */
+    int one = 1;
+    setsockopt(conn, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
     wfd entry = {.kind = WFD_STREAM, .host_fd = conn, .filetype = WASI_FILETYPE_SOCKET_STREAM};
     entry.rights_base = RIGHTS_SOCKET_STREAM & f->rights_inheriting;
     entry.flags = (uint16_t)flags;

@@ -45,3 +45,32 @@ frame_header() {
     for i in 0 1 2 3 4 5 6 7; do out+=$(printf '\\x%02x' $(((len >> (8 * i)) & 255))); done
     printf "$out"
 }
+
+# wait_listening PORT [SECONDS]: waits (default 30 s) until something listens
+# on TCP PORT, without connecting to it: a probe connection would use up a
+# server's only accept.
+# scratch_space: $tmp, a fresh directory, and $pids, background processes;
+# at exit the processes are killed (with signal $scratch_signal, default
+# TERM) and the directory removed.
+scratch_space() {
+    tmp=$(mktemp -d)
+    pids=()
+    trap scratch_cleanup EXIT
+}
+scratch_cleanup() {
+    local p
+    for p in "${pids[@]}"; do kill -"${scratch_signal:-TERM}" "$p" 2>/dev/null; done
+    wait 2>/dev/null
+    rm -rf "$tmp"
+}
+
+wait_listening() {
+    local hex i
+    hex=$(printf '%04X' "$1")
+    for ((i = 0; i < ${2:-30} * 20; i++)); do
+        awk -v p="$hex" '{ split($2, a, ":"); if (a[2] == p && $4 == "0A") found = 1 } END { exit !found }' \
+            /proc/net/tcp /proc/net/tcp6 2>/dev/null && return 0
+        sleep 0.05
+    done
+    return 1
+}

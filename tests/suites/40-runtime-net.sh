@@ -10,28 +10,9 @@ cd "$(dirname "$0")/../.."
 source tests/e2e/lib.sh
 need_exec
 PEER="$BUILD/tests/e2e/netpeer"
-tmp=$(mktemp -d)
-pids=()
-cleanup() {
-    for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
-    wait 2>/dev/null
-    rm -rf "$tmp"
-}
-trap cleanup EXIT
+scratch_space
 
 free_port() { "$PEER" free-port; }
-# Waits (up to 30 s) until something listens on TCP PORT, without connecting
-# to it: a probe connection would use up a server's only accept.
-wait_listening() {
-    local hex
-    hex=$(printf '%04X' "$1")
-    for _ in $(seq 600); do
-        awk -v p="$hex" '{ split($2, a, ":"); if (a[2] == p && $4 == "0A") found = 1 } END { exit !found }' \
-            /proc/net/tcp /proc/net/tcp6 2>/dev/null && return 0
-        sleep 0.05
-    done
-    return 1
-}
 
 # --- a test PKI: a CA, a server certificate for localhost/127.0.0.1, one for another name ---
 (

@@ -8,7 +8,7 @@
 #    still running when the budget is spent is killed and counted as a failure,
 #    so a hang can never eat CI's time;
 #  - otherwise inside the QEMU/TCG VM (tests/keep/vm.sh): scenarios, bad input,
-#    CLI and network (~6 min); KEEP_FULL=1 adds the WASI testsuite and the npm
+#    CLI, network and sockets (its kvm subset: issue 14's regressions, signals); KEEP_FULL=1 adds the WASI testsuite and the npm
 #    apps, which take tens of minutes under emulation (every enarx run there
 #    costs seconds).
 #
@@ -26,7 +26,7 @@ source tests/lib/suite.sh
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 
-suites="tests/suites/40-runtime-scenarios.sh tests/suites/40-runtime-bad-input.sh tests/suites/40-runtime-cli.sh tests/suites/40-runtime-net.sh"
+suites="tests/suites/40-runtime-scenarios.sh tests/suites/40-runtime-bad-input.sh tests/suites/40-runtime-cli.sh tests/suites/40-runtime-net.sh tests/suites/40-runtime-sockets.sh"
 run_all='for s in '"$suites"'; do echo "=== $s"; TEST_BACKEND=kvm $s 2>&1 | grep -v "^ok "; done'
 
 if [ ! -x "$BUILD/bin/enarx-exec" ]; then
@@ -71,7 +71,7 @@ else
         skip=1
     else
         n=$(grep -c -E "$SUITE_RESULT_RE" "$log")
-        want=4; [ -n "${KEEP_FULL:-}" ] && want=6
+        want=5; [ -n "${KEEP_FULL:-}" ] && want=7
         [ "$n" -ge $want ] || bad "the VM run finished $n of $want suites"
         suite_add_log "$log"
     fi

@@ -20,5 +20,10 @@ $(BUILD)/tests/wasi/exec_unit: $(BUILD)/tests/wasi/exec_unit.o $(BUILD)/src/exec
 $(BUILD)/tests/wasi/tls_unit: $(BUILD)/tests/wasi/tls_unit.o $$(TLS_OBJS)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ -lssl -lcrypto
+# Sockets through the WASI layer, plain and TLS, over loopback TCP.
+$(BUILD)/tests/wasi/sock_unit: $(BUILD)/tests/wasi/sock_unit.o $$(RUNTIME_WASI_UNIT_OBJS)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ -lssl -lcrypto
 
-TEST_DEPS += $(BUILD)/tests/wasi/wasi_unit $(BUILD)/tests/wasi/sandbox_unit $(BUILD)/tests/wasi/exec_unit $(BUILD)/tests/wasi/tls_unit
+TEST_DEPS += $(BUILD)/tests/wasi/wasi_unit $(BUILD)/tests/wasi/sandbox_unit $(BUILD)/tests/wasi/exec_unit $(BUILD)/tests/wasi/tls_unit \
+             $(BUILD)/tests/wasi/sock_unit

@@ -23,3 +23,15 @@ $(BUILD)/examples/%.wasm: examples/%.c
 TEST_DEPS += $(WORKLOADS)
 ALL_TARGETS += $(BUILD)/examples/hello.wasm
 BENCH_DEPS += $(BUILD)/tests/workloads/echo.wasm $(BUILD)/tests/workloads/hello.wasm
+# The HTTP server workload, also built natively: the fault tests' reference
+# and the benchmarks' baseline (bench/run-net.sh).
+$(BUILD)/tests/workloads/http_server.native: tests/workloads/http_server.c
+	@mkdir -p $(dir $@)
+	$(CC) -std=c11 -D_GNU_SOURCE -O2 -Wall -Wextra -Werror -o $@ $<
+TEST_DEPS += $(BUILD)/tests/workloads/http_server.native
+# wasi-libc's poll() keeps its subscriptions and events on the stack (80
+# bytes per pollfd): at 500 connections that is more than the default 64 KiB
+# stack, which then silently overwrote the server's globals. A 1 MiB stack,
+# placed first so that an overflow traps instead.
+$(BUILD)/tests/workloads/http_server.wasm: WASM_CFLAGS += -Wl,-z,stack-size=1048576 -Wl,--stack-first
+BENCH_DEPS += $(BUILD)/tests/workloads/http_server.wasm $(BUILD)/tests/workloads/http_server.native
