@@ -47,6 +47,9 @@ enum wl_frame_type {
                            read by the workload as /run/secrets/NAME */
     WL_DIGEST = 12,     /* deploy only: alg:u32le (1 = SHA-256) digest[32] of the MODULE
                            bytes, as the client computed it; the exec checks it */
+    WL_ENGINE = 13,     /* one byte: an enum enarx_engine_tier (abi/engine_tier.h);
+                         * written only when not auto, so default streams are
+                         * unchanged; at most once */
     WL_FRAME_TYPE_COUNT
 };
 

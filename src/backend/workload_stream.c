@@ -9,6 +9,7 @@
 #include <sys/sendfile.h>
 #include <unistd.h>
 
+#include "abi/engine_tier.h"
 #include "abi/log_level.h"
 #include "abi/workload_stream.h"
 
@@ -248,6 +249,8 @@ int wl_request_check(const wl_request *r, wl_problem *p)
         return -1;
     if (r->log_level >= ENARX_LOG_LEVEL_COUNT)
         return problem_at(p, WL_PART_LOG_LEVEL, 0, (uint64_t)r->log_level, ENARX_LOG_LEVEL_COUNT - 1);
+    if (r->engine >= ENARX_ENGINE_COUNT)
+        return problem_at(p, WL_PART_ENGINE, 0, (uint64_t)r->engine, ENARX_ENGINE_COUNT - 1);
     return 0;
 }
 
@@ -292,6 +295,9 @@ static int write_frames(wl_writer *w, const wl_request *r)
         if (write_frame(w, WL_DIGEST, d, sizeof d))
             return -1;
     }
+    uint8_t engine = (uint8_t)r->engine;
+    if (r->engine > ENARX_ENGINE_AUTO && write_frame(w, WL_ENGINE, &engine, 1))
+        return -1;
     return write_end(w);
 }
 
@@ -308,6 +314,7 @@ int wl_stream_write(const wl_request *req, int fd, char *err, size_t errlen)
         [WL_PART_FILE_NAME] = "a travelling file's name", [WL_PART_FILE] = "a travelling file",
         [WL_PART_LOG_LEVEL] = "the log level", [WL_PART_SECRETS] = "the secrets",
         [WL_PART_SECRET_NAME] = "a secret's name", [WL_PART_SECRET] = "a secret",
+        [WL_PART_ENGINE] = "the engine tier",
     };
     wl_problem p;
     if (wl_request_check(req, &p) != 0) {

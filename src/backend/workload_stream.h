@@ -55,6 +55,7 @@ typedef struct wl_request {
     const wl_request_file *secrets;
     size_t secret_count;
     const uint8_t *digest;         /* 32 bytes, or NULL */
+    int engine;                    /* an enum enarx_engine_tier; <= 0 (auto): not sent */
 } wl_request;
 
 /* Which part of a request breaks a limit of the format. */
@@ -78,6 +79,7 @@ typedef enum wl_part {
     WL_PART_SECRETS,         /* value = how many */
     WL_PART_SECRET_NAME,     /* secrets[index].name; limit 0: a duplicate or a bad name */
     WL_PART_SECRET,          /* secrets[index].data */
+    WL_PART_ENGINE,
 } wl_part;
 
 typedef struct wl_problem {

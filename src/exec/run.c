@@ -13,6 +13,7 @@
 
 #include "config/preopen_fs.h"
 #include "engine/wasm.h"
+#include "abi/engine_tier.h"
 #include "exec/log.h"
 #include "exec/net.h"
 #include "exec/workload.h"
@@ -301,6 +302,25 @@ static wasm_func *entry_point(const wasm_instance *instance, const char **name)
     return NULL;
 }
 
+/* Says which tier runs the workload (info), and when the JIT was asked for
+ * but the Keep refused executable memory (warn). */
+static void log_tier(const wasm_module *module, int engine)
+{
+    static const char *const names[] = ENARX_ENGINE_NAMES;
+    const char *asked = engine >= 0 && engine < ENARX_ENGINE_COUNT ? names[engine] : "auto";
+    if (wasm_module_tier(module) == WASM_TIER_JIT) {
+        uint32_t compiled, functions;
+        wasm_module_jit_counts(module, &compiled, &functions);
+        exec_log(ENARX_LOG_INFO, "engine: jit (%s): %" PRIu32 " of %" PRIu32 " functions as machine code",
+                 asked, compiled, functions);
+    } else if (engine == ENARX_ENGINE_JIT) {
+        exec_log(ENARX_LOG_WARN, "engine: interpreter: the JIT was asked for, but this Keep gives no "
+                                 "executable memory");
+    } else {
+        exec_log(ENARX_LOG_INFO, "engine: interpreter (%s)", asked);
+    }
+}
+
 /* Secrets live in the exec's memory only; the guest sees them read-only. */
 static int add_secrets(wasi_ctx *ctx, const wl_stream *s, wasi_mem_file **files)
 {
@@ -330,7 +350,14 @@ int exec_run(const wl_stream *s, const exec_io *io)
     memset(&werr, 0, sizeof werr);
     /* the stream outlives the module (freed after exec_run returns) */
     wasm_module_options options = {.borrow_bytes = true};
+    /* the tier: `enarx run --engine`, else Enarx.toml's `engine`, else auto */
+    int engine = s->engine > ENARX_ENGINE_AUTO ? s->engine : w.engine;
+    options.tier = engine == ENARX_ENGINE_JIT      ? WASM_TIER_JIT
+                   : engine == ENARX_ENGINE_INTERP ? WASM_TIER_INTERP
+                                                   : WASM_TIER_AUTO;
     wasm_module *module = wasm_module_new_with(s->module, s->module_size, &options, &werr);
+    if (module)
+        log_tier(module, engine);
     wasm_store *store = NULL;
     wasi_ctx *ctx = NULL;
     wasm_extern *imports = NULL;

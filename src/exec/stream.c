@@ -11,6 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "abi/engine_tier.h"
 #include "abi/log_level.h"
 #include "abi/workload_stream.h"
 #include "exec/grow.h"
@@ -68,7 +69,7 @@ static const char *frame_name(uint32_t type)
 {
     static const char *const names[WL_FRAME_TYPE_COUNT] = {
         "END", "MODULE", "MODULE_NAME", "CONFIG", "CONFIG_NAME", "ARG",
-        "ENV", "DIR", "ARGV0", "LOG_LEVEL", "FILE", "SECRET", "DIGEST",
+        "ENV", "DIR", "ARGV0", "LOG_LEVEL", "FILE", "SECRET", "DIGEST", "ENGINE",
     };
     return type < WL_FRAME_TYPE_COUNT ? names[type] : "unknown";
 }
@@ -85,7 +86,8 @@ static uint64_t frame_limit(uint32_t type)
     case WL_ARG:
     case WL_ENV: return WL_MAX_STRING;
     case WL_DIR: return 2 * (uint64_t)WL_MAX_NAME + 1;
-    case WL_LOG_LEVEL: return 1;
+    case WL_LOG_LEVEL:
+    case WL_ENGINE: return 1;
     case WL_FILE: return (uint64_t)WL_MAX_NAME + 1 + WL_MAX_FILE;
     case WL_SECRET: return (uint64_t)WL_MAX_SECRET_NAME + 1 + WL_MAX_SECRET;
     case WL_DIGEST: return WL_DIGEST_LEN;
@@ -292,6 +294,13 @@ static int take_frame(reader *r, wl_stream *s, uint32_t type, uint8_t **pp, size
             return fail(r, "LOG_LEVEL must be one byte 0..4");
         s->log_level = payload[0];
         return 0;
+    case WL_ENGINE:
+        if (s->engine >= 0)
+            return fail(r, "duplicate ENGINE frame");
+        if (len != 1 || payload[0] >= ENARX_ENGINE_COUNT)
+            return fail(r, "ENGINE must be one byte 0..%d", ENARX_ENGINE_COUNT - 1);
+        s->engine = payload[0];
+        return 0;
     default:
         return fail(r, "unknown frame type %u", type);
     }
@@ -303,8 +312,10 @@ int wl_stream_read(wl_stream *out, wl_read_fn read_fn, void *source, char *err, 
     wl_stream s;
     memset(&s, 0, sizeof s);
     s.log_level = -1;
+    s.engine = -1;
     memset(out, 0, sizeof *out);
     out->log_level = -1;
+    out->engine = -1;
 
     uint8_t magic[WL_MAGIC_LEN];
     if (read_exact(&r, magic, sizeof magic) != 0)

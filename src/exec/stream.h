@@ -39,6 +39,7 @@ typedef struct wl_stream {
     bool has_digest;     /* deploy only: the client's SHA-256 of the module */
     uint8_t digest[32];
     int log_level;       /* -1 if not sent */
+    int engine;          /* an enum enarx_engine_tier; -1 if not sent */
 } wl_stream;
 
 /* Reads up to len bytes; returns the count, 0 at end of input, or -errno. */
