@@ -38,11 +38,11 @@ typedef uint32_t (*jit_entry_fn)(cell *fp, jit_ctx *ctx, wasm_instance *inst,
  * on it. */
 #define JIT_STACK_BUDGET (1u << 20)
 
-/* Compiles every translated function of m to machine code (m->jit). False
- * when executable memory is refused or memory runs out: m then runs in the
- * interpreter. Functions the compiler does not handle get the interpreter
- * entry. */
-bool jit_compile_module(wasm_module *m);
+/* Prepares m for machine code (m->jit): every function is compiled on its
+ * first call (eager: every translated function now). False when executable
+ * memory is refused or memory runs out: m then runs in the interpreter.
+ * Functions the compiler does not handle get the interpreter entry. */
+bool jit_compile_module(wasm_module *m, bool eager);
 void jit_free_module(wasm_module *m);
 /* How many of m's defined functions have machine code (0 of 0 without). */
 void jit_module_counts(const wasm_module *m, uint32_t *compiled, uint32_t *total);
@@ -51,6 +51,9 @@ wasm_status jit_enter(wasm_store *s, cell *fp, const func_code *fc, wasm_instanc
                       wasm_error *err);
 
 /* ---- called from generated code (jit_rt.c) ---- */
+/* Translates fc if needed and compiles it (the lazy trampoline, on its first
+ * call): 0, or the status of an error reported in ctx->err. */
+uint32_t jit_lazy_prepare(jit_ctx *ctx, const func_code *fc);
 uint32_t jit_interp_entry(cell *fp, jit_ctx *ctx, wasm_instance *inst, const func_code *fc);
 uint32_t jit_trap(jit_ctx *ctx, uint32_t kind, const func_code *fc, uint32_t pos);
 /* The callee of call_indirect, or a trap kind (< 16). */

@@ -99,8 +99,8 @@ static bool check_options(const wasm_module_options *in, wasm_module_options *ou
         return false;
     }
     if (out->tier == WASM_TIER_JIT) {
-        /* the JIT compiles the unfused internal code of every function at load */
-        out->compile = WASM_COMPILE_EAGER;
+        /* the JIT compiles the unfused internal code, each function on its
+         * first call (translated then if it was not at load) */
         out->no_fusion = true;
     }
     return true;
@@ -186,7 +186,7 @@ wasm_module *wasm_module_new_with(const uint8_t *bytes, size_t size,
         if (err->status == WASM_OK) {
             /* no executable memory (or no memory): the interpreter runs it */
             if (opts.tier == WASM_TIER_JIT)
-                (void)jit_compile_module(m);
+                (void)jit_compile_module(m, opts.compile == WASM_COMPILE_EAGER);
             return m;
         }
     }

@@ -311,8 +311,9 @@ static void log_tier(const wasm_module *module, int engine)
     if (wasm_module_tier(module) == WASM_TIER_JIT) {
         uint32_t compiled, functions;
         wasm_module_jit_counts(module, &compiled, &functions);
-        exec_log(ENARX_LOG_INFO, "engine: jit (%s): %" PRIu32 " of %" PRIu32 " functions as machine code",
-                 asked, compiled, functions);
+        (void)compiled; /* none yet */
+        exec_log(ENARX_LOG_INFO, "engine: jit (%s): %" PRIu32 " functions, each compiled to machine code "
+                 "on its first call", asked, functions);
     } else if (engine == ENARX_ENGINE_JIT) {
         exec_log(ENARX_LOG_WARN, "engine: interpreter: the JIT was asked for, but this Keep gives no "
                                  "executable memory");
@@ -423,6 +424,12 @@ int exec_run(const wl_stream *s, const exec_io *io)
     memset(&werr, 0, sizeof werr);
     wasm_status st = wasm_call(store, entry, NULL, 0, results, type->result_count, &werr);
     werr.status = st;
+    if (wasm_module_tier(module) == WASM_TIER_JIT) {
+        uint32_t compiled, functions;
+        wasm_module_jit_counts(module, &compiled, &functions);
+        exec_log(ENARX_LOG_DEBUG, "engine: %" PRIu32 " of %" PRIu32 " functions ran as machine code",
+                 compiled, functions);
+    }
     rc = status_of(&werr, module);
 out:
     wasi_ctx_free(ctx); /* closes descriptors; TLS peers get close_notify */

@@ -598,7 +598,7 @@ static bool run_once(const buf *mod, wasm_module_options options, outcome *o, ch
         snprintf(why, why_len, "generated module does not load: %s", err.message);
         return false;
     }
-    if (options.tier == WASM_TIER_JIT) { /* every generated function is machine code */
+    if (options.tier == WASM_TIER_JIT) { /* eager: every generated function is machine code */
         uint32_t compiled, functions;
         wasm_module_jit_counts(m, &compiled, &functions);
         check_record(compiled == functions && functions > 0, __FILE__, __LINE__,
@@ -665,7 +665,8 @@ int main(int argc, char **argv)
         memset(&b, 0, sizeof b);
         memset(&c, 0, sizeof c);
         char why[600];
-        wasm_module_options fused = {0}, plain = {.no_fusion = true}, jit = {.tier = WASM_TIER_JIT};
+        wasm_module_options fused = {0}, plain = {.no_fusion = true}, jit = {.tier = WASM_TIER_JIT,
+                                                                          .compile = WASM_COMPILE_EAGER};
         bool ok = run_once(&mod, fused, &a, why, sizeof why) &&
                   run_once(&mod, plain, &b, why, sizeof why) && run_once(&mod, jit, &c, why, sizeof why);
         if (!ok) {

@@ -29,9 +29,16 @@
 #include <stddef.h>
 #include <stdio.h>
 
+/* A module's machine code: the shared stubs (C entry and the two
+ * trampolines), then one sealed chunk per function compiled on its first
+ * call. Changed under the module's lock. */
 struct jit_module {
-    codemem mem;
-    uint32_t compiled; /* functions with machine code */
+    codemem stubs;
+    codemem *chunks;
+    size_t nchunks, capchunks;
+    void *lazy_tramp;   /* every function's jit_fast until its first call */
+    void *interp_tramp; /* jit_fast of the functions the compiler does not handle */
+    uint32_t compiled;  /* functions with machine code so far */
     uint32_t total;
 };
 
@@ -43,18 +50,23 @@ static const uint8_t op_words[OP_COUNT_] = {
 #undef OPW
 };
 
+/* Handler word -> op: an open-addressing hash table built once per process
+ * (O(1) per lookup: every pass over a function decodes each instruction). */
+#define OP_HASH_BITS 12
+#define OP_HASH_SIZE (1u << OP_HASH_BITS)
+_Static_assert(OP_HASH_SIZE >= 4u * OP_COUNT_, "op hash table at most a quarter full");
+
 typedef struct op_key {
     int32_t handler;
-    uint16_t op;
+    int16_t op; /* -1 empty, -2 a handler shared by two ops (not compiled) */
 } op_key;
 
-static op_key op_keys[OP_COUNT_];
+static op_key op_keys[OP_HASH_SIZE];
 static int op_keys_ready; /* 0 no, 1 building, 2 ready */
 
-static int cmp_key(const void *a, const void *b)
+static uint32_t op_hash(int32_t handler)
 {
-    int32_t x = ((const op_key *)a)->handler, y = ((const op_key *)b)->handler;
-    return x < y ? -1 : x > y;
+    return ((uint32_t)handler * 2654435761u) >> (32 - OP_HASH_BITS);
 }
 
 static void build_op_keys(void)
@@ -66,9 +78,15 @@ static void build_op_keys(void)
     if (__atomic_compare_exchange_n(&op_keys_ready, &expected, 1, false, __ATOMIC_ACQ_REL,
                                     __ATOMIC_ACQUIRE)) {
         const int32_t *h = interp_handler_table();
-        for (int i = 0; i < OP_COUNT_; i++)
-            op_keys[i] = (op_key){h[i], (uint16_t)i};
-        qsort(op_keys, OP_COUNT_, sizeof *op_keys, cmp_key);
+        for (uint32_t k = 0; k < OP_HASH_SIZE; k++)
+            op_keys[k].op = -1;
+        for (int i = 0; i < OP_COUNT_; i++) {
+            uint32_t k = op_hash(h[i]);
+            while (op_keys[k].op != -1 && op_keys[k].handler != h[i])
+                k = (k + 1) & (OP_HASH_SIZE - 1);
+            op_keys[k].op = op_keys[k].op == -1 ? (int16_t)i : -2;
+            op_keys[k].handler = h[i];
+        }
         __atomic_store_n(&op_keys_ready, 2, __ATOMIC_RELEASE);
         return;
     }
@@ -79,19 +97,12 @@ static void build_op_keys(void)
 /* The op of a handler word, or -1 (unknown or shared by two handlers). */
 static int op_of(uint32_t word)
 {
-    size_t lo = 0, hi = OP_COUNT_;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        if (op_keys[mid].handler < (int32_t)word)
-            lo = mid + 1;
-        else
-            hi = mid;
+    for (uint32_t k = op_hash((int32_t)word);; k = (k + 1) & (OP_HASH_SIZE - 1)) {
+        if (op_keys[k].op == -1)
+            return -1;
+        if (op_keys[k].handler == (int32_t)word)
+            return op_keys[k].op < 0 ? -1 : op_keys[k].op;
     }
-    if (lo >= OP_COUNT_ || op_keys[lo].handler != (int32_t)word)
-        return -1;
-    if (lo + 1 < OP_COUNT_ && op_keys[lo + 1].handler == (int32_t)word)
-        return -1;
-    return op_keys[lo].op;
 }
 
 static bool cpu_has_popcnt(void)
@@ -111,11 +122,6 @@ typedef struct jfix {
     uint8_t kind;
 } jfix;
 
-typedef struct jcall {
-    size_t at;    /* the rel32 of a direct call */
-    uint32_t def; /* the callee's defined-function index */
-} jcall;
-
 typedef struct jtrap {
     size_t at;       /* the jcc/jmp rel32 to the stub */
     uint32_t kind;   /* 0: the trap kind is in eax */
@@ -125,9 +131,6 @@ typedef struct jtrap {
 typedef struct jc {
     xbuf *b;
     const wasm_module *m;
-    const uint8_t *compilable; /* per defined function: will have machine code */
-    jcall *calls;              /* direct calls of the whole module, linked at the end */
-    size_t ncalls, capcalls;
     const func_code *fc;
     const uint32_t *code;
     uint32_t n;
@@ -175,21 +178,6 @@ static bool push_fix(jc *j, jfix f)
     }
     j->fix[j->nfix++] = f;
     return true;
-}
-
-static void push_call(jc *j, size_t at, uint32_t def)
-{
-    if (j->ncalls == j->capcalls) {
-        size_t cap = j->capcalls ? j->capcalls * 2 : 64;
-        jcall *p = realloc(j->calls, cap * sizeof *p);
-        if (!p) {
-            j->oom = true;
-            return;
-        }
-        j->calls = p;
-        j->capcalls = cap;
-    }
-    j->calls[j->ncalls++] = (jcall){at, def};
 }
 
 static void add_trap(jc *j, size_t at, uint32_t kind, uint32_t pos)
@@ -803,28 +791,16 @@ static void call_direct(jc *j, const uint32_t *pc, uint32_t pos)
     trap_if(j, CC_A, WASM_TRAP_STACK_EXHAUSTED, pos);
     push_record(j, pos, pos + 4);
     x_rm(b, XOPW(0x8d, 1), RDI, RBX, -1, disp(base));
-    uint32_t def = (uint32_t)(callee - j->m->codes);
-    if (!j->counting && j->compilable[def]) {
-        /* machine code to machine code: the internal convention (rdi = fp;
-         * r12-r15 and rbp shared), a rel32 call linked once all are emitted */
-        xb_byte(b, 0xe8);
-        size_t at = b->len;
-        xb_u32(b, 0);
-        push_call(j, at, def);
-        x_alu_imm_mem(b, true, 5, R12, (int32_t)offsetof(jit_ctx, ftop), (int32_t)sizeof(frame));
-        x_rr(b, XOP(0x85, 1), RAX, RAX);
-        size_t err = x_jcc32(b, CC_NE);
-        x_link(b, err, j->epilogue);
-        return;
-    }
-    x_mov_rr(b, true, RSI, R12);
-    x_mov_rr(b, true, RDX, R13);
+    /* the internal convention (rdi = fp, rcx = the callee's func_code; r12-r15
+     * and rbp shared) through the callee's jit_fast: its machine code, or the
+     * module's trampolines that compile it on this first call or run it in
+     * the interpreter (they reload r14/r15 when memory may have grown) */
     x_mov_imm(b, RCX, raw);
-    x_mov_imm(b, RAX, (uint64_t)(uintptr_t)&callee->jit_entry);
-    fuel_out(j);
-    x_rm(b, XOP(0xff, 1), 2, RAX, -1, 0); /* call [rax] */
-    fuel_in(j);
-    after_call(j);
+    x_rm(b, XOP(0xff, 1), 2, RCX, -1, (int32_t)offsetof(func_code, jit_fast)); /* call [rcx+fast] */
+    x_alu_imm_mem(b, true, 5, R12, (int32_t)offsetof(jit_ctx, ftop), (int32_t)sizeof(frame));
+    x_rr(b, XOP(0x85, 1), RAX, RAX);
+    size_t err = x_jcc32(b, CC_NE);
+    x_link(b, err, j->epilogue);
 }
 
 /* callee in rsi, frame base slot, call position */
@@ -921,7 +897,7 @@ static bool prepass(jc *j)
 /* The C entry shared by a module's functions (jit_entry_fn): saves the
  * callee-saved registers, sets up the internal convention's (r12 context,
  * r13 instance, r14/r15 memory, rbp fuel) and calls fc->jit_fast with rdi
- * = fp; returns its status. */
+ * = fp and rcx = fc; returns its status. */
 static void emit_c_entry(xbuf *b)
 {
     static const int saved[] = {RBX, RBP, R12, R13, R14, R15};
@@ -933,7 +909,8 @@ static void emit_c_entry(xbuf *b)
     x_mov_load(b, true, RBP, R12, (int32_t)offsetof(jit_ctx, fuel));
     x_mov_rr(b, true, RAX, RCX); /* fc: the reload below uses rcx */
     emit_reload_mem(b);
-    x_rm(b, XOP(0xff, 1), 2, RAX, -1, (int32_t)offsetof(func_code, jit_fast)); /* call [rax+fast] */
+    x_mov_rr(b, true, RCX, RAX);
+    x_rm(b, XOP(0xff, 1), 2, RCX, -1, (int32_t)offsetof(func_code, jit_fast)); /* call [rcx+fast] */
     x_mov_store(b, true, R12, (int32_t)offsetof(jit_ctx, fuel), RBP);
     x_alu_imm(b, true, 0, RSP, 8);
     for (int i = 5; i >= 0; i--)
@@ -1547,98 +1524,150 @@ static bool compile_one(jc *j, xbuf *b, const func_code *fc)
 
 /* ---- the module ------------------------------------------------------------------- */
 
-/* Whether fc's every instruction is handled (the pre-pass alone). */
-static bool function_compilable(jc *j, const func_code *fc)
+/* The trampolines use the internal convention: entered like a function's
+ * machine code (rdi = fp, rcx = fc, r12-r15 and rbp shared, the caller's
+ * frame record pushed), they return its status in eax. */
+
+/* Compiles fc (jit_lazy_prepare), then continues in what its jit_fast has
+ * become: machine code, or the interpreter trampoline. */
+static void emit_lazy_tramp(xbuf *b)
 {
-    if (!fc->code)
-        return false;
-    j->fc = fc;
-    j->code = fc->code;
-    j->n = fc->code_words;
-    j->target = calloc((size_t)j->n + 1, 1);
-    if (!j->target) {
-        j->oom = true;
-        return false;
-    }
-    bool ok = prepass(j);
-    free(j->target);
-    j->target = NULL;
-    return ok;
+    x_push(b, RDI);
+    x_push(b, RCX);
+    x_alu_imm(b, true, 5, RSP, 8); /* aligned for the C call */
+    x_mov_store(b, true, R12, (int32_t)offsetof(jit_ctx, fuel), RBP);
+    x_mov_rr(b, true, RDI, R12);
+    x_mov_rr(b, true, RSI, RCX);
+    x_mov_imm(b, RAX, (uint64_t)(uintptr_t)jit_lazy_prepare);
+    x_call_r(b, RAX);
+    x_alu_imm(b, true, 0, RSP, 8);
+    x_pop(b, RCX);
+    x_pop(b, RDI);
+    x_rr(b, XOP(0x85, 1), RAX, RAX);
+    size_t failed = x_jcc8(b, CC_NE);
+    x_rm(b, XOP(0xff, 1), 4, RCX, -1, (int32_t)offsetof(func_code, jit_fast)); /* jmp [rcx+fast] */
+    x_link8(b, failed);
+    xb_byte(b, 0xc3);
 }
 
-bool jit_compile_module(wasm_module *m)
+/* Runs fc in the interpreter (jit_interp_entry), then reloads r14/r15:
+ * the interpreted code may have grown memory. */
+static void emit_interp_tramp(xbuf *b)
 {
-    build_op_keys();
-    uint32_t ndef = m->func_count - m->func_imports;
-    size_t *offsets = malloc((ndef ? ndef : 1) * sizeof *offsets);
-    uint8_t *compilable = calloc(ndef ? ndef : 1, 1);
-    struct jit_module *jm = calloc(1, sizeof *jm);
-    xbuf b = {0};
+    x_alu_imm(b, true, 5, RSP, 8);
+    x_mov_store(b, true, R12, (int32_t)offsetof(jit_ctx, fuel), RBP);
+    x_mov_rr(b, true, RSI, R12);
+    x_mov_rr(b, true, RDX, R13);
+    x_mov_imm(b, RAX, (uint64_t)(uintptr_t)jit_interp_entry);
+    x_call_r(b, RAX);
+    x_mov_load(b, true, RBP, R12, (int32_t)offsetof(jit_ctx, fuel));
+    emit_reload_mem(b);
+    x_alu_imm(b, true, 0, RSP, 8);
+    xb_byte(b, 0xc3);
+}
+
+static bool add_chunk(struct jit_module *jm, codemem cm)
+{
+    if (jm->nchunks == jm->capchunks) {
+        size_t cap = jm->capchunks ? jm->capchunks * 2 : 16;
+        codemem *p = realloc(jm->chunks, cap * sizeof *p);
+        if (!p)
+            return false;
+        jm->chunks = p;
+        jm->capchunks = cap;
+    }
+    jm->chunks[jm->nchunks++] = cm;
+    return true;
+}
+
+/* Compiles fc (translated) into a sealed chunk of its own and publishes its
+ * entry; a function the compiler does not handle, or that finds no memory,
+ * gets the interpreter. Under the module's lock. */
+static void compile_locked(struct jit_module *jm, const wasm_module *m, func_code *fc)
+{
     jc j;
     memset(&j, 0, sizeof j);
     j.popcnt = cpu_has_popcnt();
     j.m = m;
-    j.compilable = compilable;
-    if (!offsets || !jm || !compilable)
-        goto fail;
-    for (uint32_t i = 0; i < ndef; i++)
-        compilable[i] = function_compilable(&j, &m->codes[i]);
-    if (j.oom)
-        goto fail;
-    emit_c_entry(&b); /* at offset 0 */
-    for (uint32_t i = 0; i < ndef; i++) {
-        offsets[i] = SIZE_MAX;
-        if (!compilable[i])
-            continue;
-        size_t at = b.len;
-        /* direct calls to it are already linked as machine code: it must compile */
-        if (!compile_one(&j, &b, &m->codes[i]))
-            goto fail;
-        offsets[i] = at;
-        jm->compiled++;
+    xbuf b = {0};
+    void *entry = jm->interp_tramp;
+    codemem cm;
+    if (compile_one(&j, &b, fc) && !b.oom && codemem_seal(&cm, b.p, b.len) == 0) {
+        if (add_chunk(jm, cm)) {
+            entry = cm.base;
+            __atomic_add_fetch(&jm->compiled, 1, __ATOMIC_RELAXED);
+        } else {
+            codemem_free(&cm);
+        }
     }
-    for (size_t k = 0; k < j.ncalls; k++)
-        x_link(&b, j.calls[k].at, offsets[j.calls[k].def]);
-    if (j.oom || b.oom)
-        goto fail;
+    free(b.p);
+    free(j.fix);
+    free(j.traps);
+    /* generated code reads jit_fast without the lock */
+    __atomic_store_n(&fc->jit_fast, entry, __ATOMIC_RELEASE);
+}
+
+uint32_t jit_lazy_prepare(jit_ctx *ctx, const func_code *cfc)
+{
+    func_code *fc = (func_code *)cfc;
+    if (!__atomic_load_n(&fc->code, __ATOMIC_ACQUIRE) && !compile_lazy(fc, ctx->err))
+        return (uint32_t)ctx->err->status;
+    wasm_module *m = (wasm_module *)fc->module;
+    module_lock(m);
+    if (__atomic_load_n(&fc->jit_fast, __ATOMIC_ACQUIRE) == m->jit->lazy_tramp)
+        compile_locked(m->jit, m, fc);
+    module_unlock(m);
+    return WASM_OK;
+}
+
+bool jit_compile_module(wasm_module *m, bool eager)
+{
+    build_op_keys();
+    uint32_t ndef = m->func_count - m->func_imports;
+    struct jit_module *jm = calloc(1, sizeof *jm);
+    xbuf b = {0};
+    if (!jm)
+        return false;
+    emit_c_entry(&b); /* at offset 0 */
+    size_t lazy = b.len;
+    emit_lazy_tramp(&b);
+    size_t interp = b.len;
+    emit_interp_tramp(&b);
+    if (b.oom || codemem_seal(&jm->stubs, b.p, b.len) != 0) {
+        free(b.p);
+        free(jm);
+        return false;
+    }
+    free(b.p);
+    jm->lazy_tramp = jm->stubs.base + lazy;
+    jm->interp_tramp = jm->stubs.base + interp;
     jm->total = ndef;
-    if (codemem_seal(&jm->mem, b.p, b.len) != 0)
-        goto fail;
     for (uint32_t i = 0; i < ndef; i++) {
-        bool native = offsets[i] != SIZE_MAX;
-        m->codes[i].jit_entry = native ? (void *)jm->mem.base : (void *)jit_interp_entry;
-        m->codes[i].jit_fast = native ? (void *)(jm->mem.base + offsets[i]) : NULL;
+        m->codes[i].jit_entry = jm->stubs.base;
+        m->codes[i].jit_fast = jm->lazy_tramp;
     }
     m->jit = jm;
-    free(offsets);
-    free(compilable);
-    free(b.p);
-    free(j.fix);
-    free(j.traps);
-    free(j.calls);
+    /* eager: every translated function now (the lazy ones on first call) */
+    for (uint32_t i = 0; eager && i < ndef; i++)
+        if (m->codes[i].code)
+            compile_locked(jm, m, &m->codes[i]);
     return true;
-fail:
-    free(offsets);
-    free(compilable);
-    free(jm);
-    free(b.p);
-    free(j.fix);
-    free(j.traps);
-    free(j.calls);
-    return false;
 }
 
 void jit_free_module(wasm_module *m)
 {
     if (!m->jit)
         return;
-    codemem_free(&m->jit->mem);
+    for (size_t i = 0; i < m->jit->nchunks; i++)
+        codemem_free(&m->jit->chunks[i]);
+    free(m->jit->chunks);
+    codemem_free(&m->jit->stubs);
     free(m->jit);
     m->jit = NULL;
 }
 
 void jit_module_counts(const wasm_module *m, uint32_t *compiled, uint32_t *total)
 {
-    *compiled = m->jit ? m->jit->compiled : 0;
+    *compiled = m->jit ? __atomic_load_n(&m->jit->compiled, __ATOMIC_RELAXED) : 0;
     *total = m->jit ? m->jit->total : 0;
 }
