@@ -1,6 +1,7 @@
 /* Stores, runtime objects, instantiation, calls: the public API around the
  * decoder/compiler (module.c side) and the interpreter. */
 #include "engine/internal.h"
+#include "engine/codemem.h"
 #include "engine/jit.h"
 
 #include <stdio.h>
@@ -98,6 +99,8 @@ static bool check_options(const wasm_module_options *in, wasm_module_options *ou
                 (unsigned)out->tier, (unsigned)out->compile);
         return false;
     }
+    if (out->tier == WASM_TIER_JIT && !codemem_exec_available())
+        out->tier = WASM_TIER_INTERP; /* no executable memory: the (fused) interpreter */
     if (out->tier == WASM_TIER_JIT) {
         /* the JIT compiles the unfused internal code, each function on its
          * first call (translated then if it was not at load) */

@@ -66,6 +66,41 @@ static wasm_func *export_func(wasm_instance *inst, const char *name)
     return ex.of.func;
 }
 
+/* The JIT compiles a function on its first call (the lazy trampoline),
+ * or every function at load with the eager compile mode. */
+static void jit_lazy_and_eager(void)
+{
+    /* f() calls g(), which returns 7; f is exported */
+    static const uint8_t two[] = {0, 'a', 's', 'm', 1, 0, 0, 0, 1, 5, 1, 0x60, 0, 1, 0x7f,
+                                  3, 3, 2, 0, 0, 7, 5, 1, 1, 'f', 0, 0,
+                                  10, 11, 2, 4, 0, 0x10, 1, 0x0b, 4, 0, 0x41, 7, 0x0b};
+    for (int eager = 0; eager < 2; eager++) {
+        wasm_error err;
+        wasm_module_options o = {.tier = WASM_TIER_JIT,
+                                 .compile = eager ? WASM_COMPILE_EAGER : WASM_COMPILE_AUTO};
+        wasm_module *m = wasm_module_new_with(two, sizeof two, &o, &err);
+        CHECK(m != NULL);
+        if (!m)
+            return;
+        uint32_t compiled, functions;
+        wasm_module_jit_counts(m, &compiled, &functions);
+        CHECK_EQ_INT(functions, 2);
+        CHECK_EQ_INT(compiled, eager ? 2 : 0);
+        wasm_store *s = wasm_store_new(NULL);
+        wasm_instance *inst = wasm_instantiate(s, m, NULL, 0, &err);
+        CHECK(inst != NULL);
+        wasm_value res[1];
+        for (int call = 0; inst && call < 2; call++) {
+            CHECK_EQ_INT(wasm_call(s, export_func(inst, "f"), NULL, 0, res, 1, &err), WASM_OK);
+            CHECK(res[0].type == WASM_I32 && res[0].of.i32 == 7);
+        }
+        wasm_module_jit_counts(m, &compiled, &functions);
+        CHECK_EQ_INT(compiled, 2);
+        wasm_store_free(s);
+        wasm_module_free(m);
+    }
+}
+
 static wasm_value f64v(double d)
 {
     wasm_value v = {WASM_F64, {.f64_bits = 0}};
@@ -523,6 +558,7 @@ static void test_errors(void)
     CHECK(m != NULL);
     CHECK_EQ_INT(wasm_module_tier(m), WASM_TIER_JIT);
     wasm_module_free(m);
+    jit_lazy_and_eager();
     wasm_module_options bad = {.compile = (wasm_compile_when)7};
     CHECK(wasm_module_new_with(valid, sizeof valid, &bad, &err) == NULL);
     CHECK_EQ_INT(err.status, WASM_ERR_ARGUMENT);

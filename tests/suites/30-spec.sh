@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # WebAssembly 2.0 core spec tests through the engine's public API, in both
-# tiers: the interpreter, then the JIT (ENGINE_TIER=jit; functions it does not
-# compile yet run in the interpreter, the runner says how many it compiled).
+# tiers: the interpreter, then the JIT (ENGINE_TIER=jit; each function compiled
+# on its first call, those it does not handle run in the interpreter; the
+# runner says how many it compiled).
 # Needs the shared test data ($SHARED_DIR/wasm-core-2.0/json, or SPEC_DIR).
 set -u
 cd "$(dirname "$0")/../.."

@@ -30,12 +30,14 @@
 #include <stdio.h>
 
 /* A module's machine code: the shared stubs (C entry and the two
- * trampolines), then one sealed chunk per function compiled on its first
- * call. Changed under the module's lock. */
+ * trampolines), then arenas that take each function compiled on its first
+ * call on sealed pages of its own (one mprotect per function; arenas of
+ * JIT_ARENA_BYTES save the mmap). Changed under the module's lock. */
+#define JIT_ARENA_BYTES (256u << 10)
 struct jit_module {
     codemem stubs;
-    codemem *chunks;
-    size_t nchunks, capchunks;
+    code_arena *arenas; /* the last one is being filled */
+    size_t narenas, caparenas;
     void *lazy_tramp;   /* every function's jit_fast until its first call */
     void *interp_tramp; /* jit_fast of the functions the compiler does not handle */
     uint32_t compiled;  /* functions with machine code so far */
@@ -1566,21 +1568,29 @@ static void emit_interp_tramp(xbuf *b)
     xb_byte(b, 0xc3);
 }
 
-static bool add_chunk(struct jit_module *jm, codemem cm)
+/* Seals len bytes of code in the current arena, or a new one: its address, or NULL. */
+static void *place_code(struct jit_module *jm, const uint8_t *code, size_t len)
 {
-    if (jm->nchunks == jm->capchunks) {
-        size_t cap = jm->capchunks ? jm->capchunks * 2 : 16;
-        codemem *p = realloc(jm->chunks, cap * sizeof *p);
+    code_arena *cur = jm->narenas ? &jm->arenas[jm->narenas - 1] : NULL;
+    void *at = cur ? code_arena_append(cur, code, len) : NULL;
+    if (at)
+        return at;
+    if (jm->narenas == jm->caparenas) {
+        size_t cap = jm->caparenas ? jm->caparenas * 2 : 8;
+        code_arena *p = realloc(jm->arenas, cap * sizeof *p);
         if (!p)
-            return false;
-        jm->chunks = p;
-        jm->capchunks = cap;
+            return NULL;
+        jm->arenas = p;
+        jm->caparenas = cap;
     }
-    jm->chunks[jm->nchunks++] = cm;
-    return true;
+    code_arena *fresh = &jm->arenas[jm->narenas];
+    if (code_arena_map(fresh, len > JIT_ARENA_BYTES ? len : JIT_ARENA_BYTES) != 0)
+        return NULL;
+    jm->narenas++;
+    return code_arena_append(fresh, code, len);
 }
 
-/* Compiles fc (translated) into a sealed chunk of its own and publishes its
+/* Compiles fc (translated) onto sealed pages of its own and publishes its
  * entry; a function the compiler does not handle, or that finds no memory,
  * gets the interpreter. Under the module's lock. */
 static void compile_locked(struct jit_module *jm, const wasm_module *m, func_code *fc)
@@ -1591,14 +1601,10 @@ static void compile_locked(struct jit_module *jm, const wasm_module *m, func_cod
     j.m = m;
     xbuf b = {0};
     void *entry = jm->interp_tramp;
-    codemem cm;
-    if (compile_one(&j, &b, fc) && !b.oom && codemem_seal(&cm, b.p, b.len) == 0) {
-        if (add_chunk(jm, cm)) {
-            entry = cm.base;
-            __atomic_add_fetch(&jm->compiled, 1, __ATOMIC_RELAXED);
-        } else {
-            codemem_free(&cm);
-        }
+    void *code = compile_one(&j, &b, fc) && !b.oom ? place_code(jm, b.p, b.len) : NULL;
+    if (code) {
+        entry = code;
+        __atomic_add_fetch(&jm->compiled, 1, __ATOMIC_RELAXED);
     }
     free(b.p);
     free(j.fix);
@@ -1658,9 +1664,9 @@ void jit_free_module(wasm_module *m)
 {
     if (!m->jit)
         return;
-    for (size_t i = 0; i < m->jit->nchunks; i++)
-        codemem_free(&m->jit->chunks[i]);
-    free(m->jit->chunks);
+    for (size_t i = 0; i < m->jit->narenas; i++)
+        codemem_free(&m->jit->arenas[i].mem);
+    free(m->jit->arenas);
     codemem_free(&m->jit->stubs);
     free(m->jit);
     m->jit = NULL;
