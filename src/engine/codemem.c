@@ -19,23 +19,16 @@ int codemem_seal(codemem *cm, const uint8_t *code, size_t len)
 {
     cm->base = NULL;
     cm->size = 0;
-    size_t size = code_pages(len);
-    if (!size) {
-        errno = EINVAL;
+    code_arena a;
+    if (code_arena_map(&a, len) != 0)
         return -1;
-    }
-    void *p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    if (p == MAP_FAILED)
-        return -1;
-    memcpy(p, code, len);
-    if (mprotect(p, size, PROT_READ | PROT_EXEC) != 0) {
+    if (!code_arena_append(&a, code, len)) {
         int e = errno;
-        munmap(p, size);
+        codemem_free(&a.mem);
         errno = e;
         return -1;
     }
-    cm->base = p;
-    cm->size = size;
+    *cm = a.mem;
     return 0;
 }
 
