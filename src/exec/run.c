@@ -351,11 +351,12 @@ int exec_run(const wl_stream *s, const exec_io *io)
     memset(&werr, 0, sizeof werr);
     /* the stream outlives the module (freed after exec_run returns) */
     wasm_module_options options = {.borrow_bytes = true};
-    /* the tier: `enarx run --engine`, else Enarx.toml's `engine`, else auto:
-     * the JIT (functions compiled on first call) where the Keep gives
-     * executable memory, the interpreter otherwise */
+    /* the tier: `enarx run --engine`, else Enarx.toml's `engine`, else auto
+     * (the interpreter: docs/performance.md says why, for now) */
     int engine = s->engine > ENARX_ENGINE_AUTO ? s->engine : w.engine;
-    options.tier = engine == ENARX_ENGINE_INTERP ? WASM_TIER_INTERP : WASM_TIER_JIT;
+    options.tier = engine == ENARX_ENGINE_JIT      ? WASM_TIER_JIT
+                   : engine == ENARX_ENGINE_INTERP ? WASM_TIER_INTERP
+                                                   : WASM_TIER_AUTO;
     wasm_module *module = wasm_module_new_with(s->module, s->module_size, &options, &werr);
     if (module)
         log_tier(module, engine);
