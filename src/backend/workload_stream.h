@@ -50,6 +50,12 @@ typedef struct wl_request {
     const wl_request_file *files;
     size_t file_count;
     int log_level;                 /* an enum enarx_log_level; -1: not sent */
+    /* `enarx deploy` only (inside the attested channel): secrets the
+     * workload reads as /run/secrets/NAME, and the module's SHA-256. */
+    const wl_request_file *secrets;
+    size_t secret_count;
+    const uint8_t *digest;         /* 32 bytes, or NULL */
+    int engine;                    /* an enum enarx_engine_tier; <= 0 (auto): not sent */
 } wl_request;
 
 /* Which part of a request breaks a limit of the format. */
@@ -70,6 +76,10 @@ typedef enum wl_part {
     WL_PART_FILE_NAME,       /* files[index].name; limit 0: a duplicate */
     WL_PART_FILE,            /* files[index].data */
     WL_PART_LOG_LEVEL,
+    WL_PART_SECRETS,         /* value = how many */
+    WL_PART_SECRET_NAME,     /* secrets[index].name; limit 0: a duplicate or a bad name */
+    WL_PART_SECRET,          /* secrets[index].data */
+    WL_PART_ENGINE,
 } wl_part;
 
 typedef struct wl_problem {

@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "abi/engine_tier.h"
 #include "abi/workload_stream.h"
 #include "backend/backend.h"
 #include "backend/workload_stream.h"
@@ -37,6 +38,7 @@ typedef struct run_options {
     char **args;
     int arg_count;
     const char *signatures;
+    int engine; /* an enum enarx_engine_tier */
 } run_options;
 
 static void usage(FILE *out)
@@ -54,6 +56,9 @@ static void usage(FILE *out)
             "  --wasmcfgfile <FILE>   Enarx.toml: the workload's files, args and env\n"
             "                         [env: ENARX_WASMCFGFILE]; without it: stdin, stdout, stderr\n"
             "  --log-level <LEVEL>    error, warn, info, debug or trace [env: ENARX_LOG]\n"
+            "  --engine <TIER>        auto, interp or jit: the engine tier that runs the workload\n"
+            "                         [env: ENARX_ENGINE] (default: Enarx.toml's `engine`, else\n"
+            "                         auto, today the interpreter)\n"
             "  --signatures <FILE>    sev: the ID block and its signatures (`enarx sign`) for the\n"
             "                         launch, so that the report names the signer\n"
             "  -h, --help             this help\n"
@@ -114,6 +119,16 @@ static int push_option(const char ***list, size_t *count, int argc, const char *
     return 0;
 }
 
+/* An engine tier's name -> enum enarx_engine_tier, or -1. */
+static int engine_parse(const char *name)
+{
+    static const char *const names[] = ENARX_ENGINE_NAMES;
+    for (int i = 0; i < ENARX_ENGINE_COUNT; i++)
+        if (strcmp(name, names[i]) == 0)
+            return i;
+    return -1;
+}
+
 static int parse(int argc, char **argv, run_options *o)
 {
     memset(o, 0, sizeof *o);
@@ -128,6 +143,9 @@ static int parse(int argc, char **argv, run_options *o)
             return usage_error("ENARX_LOG=%s is not a log level (error, warn, info, debug, trace)", log_env);
         cli_log_set(level);
     }
+    const char *engine_env = getenv("ENARX_ENGINE");
+    if (engine_env && *engine_env && (o->engine = engine_parse(engine_env)) < 0)
+        return usage_error("ENARX_ENGINE=%s is not an engine tier (auto, interp, jit)", engine_env);
     int i = 1;
     for (; i < argc; i++) {
         const char *arg = argv[i];
@@ -142,7 +160,8 @@ static int parse(int argc, char **argv, run_options *o)
         if (arg[0] != '-' || arg[1] == 0)
             break;
         static const char *const names[] = {"--backend", "--wasmcfgfile", "--dir", "--env",
-                                            "--argv0", "--log-level", "--log-filter", "--signatures"};
+                                            "--argv0", "--log-level", "--log-filter", "--signatures",
+                                            "--engine"};
         bool matched = false;
         const char *value = NULL;
         size_t which;
@@ -170,6 +189,10 @@ static int parse(int argc, char **argv, run_options *o)
             break;
         case 4: o->argv0 = value; break;
         case 7: o->signatures = value; break;
+        case 8:
+            if ((o->engine = engine_parse(value)) < 0)
+                return usage_error("--engine %s: expected auto, interp or jit", value);
+            break;
         default: {
             int level = cli_log_parse(value);
             if (level < 0)
@@ -337,6 +360,7 @@ static int build_stream(const run_options *o, int module_fd, uint64_t module_siz
         .argv0 = o->argv0, .args = (const char *const *)o->args, .arg_count = (size_t)o->arg_count,
         .env = o->env, .env_count = o->env_count, .dirs = dirs, .dir_count = o->dir_count,
         .files = files, .file_count = cfg->file_count, .log_level = cli_log_get(),
+        .engine = o->engine,
     };
     wl_problem problem;
     if (rc == 0 && wl_request_check(&req, &problem) != 0) {

@@ -8,12 +8,16 @@
 int cmd_config(int argc, char **argv);
 int cmd_run(int argc, char **argv);
 int cmd_platform(int argc, char **argv);
+int cmd_deploy(int argc, char **argv);
+int cmd_host(int argc, char **argv);
 int cmd_oci(int argc, char **argv);
 
 static const cli_command commands[] = {
     {"config", "create or check an Enarx.toml (init, check)", cmd_config},
     /* Subcommands register here as they land: {"run", "...", cmd_run}, */
     {"run", "run a WebAssembly module in a Keep", cmd_run},
+    {"deploy", "run a module in a Keep that proves itself first (attested)", cmd_deploy},
+    {"host", "the host agent: start Keeps for `enarx deploy` clients", cmd_host},
     {"platform", "what this machine offers: `enarx platform info`", cmd_platform},
     {"attest", "verify attestation evidence (SEV-SNP, SGX, TDX, RA-TLS certificates)", cmd_attest},
     {"keep", "about this build's Keep: `enarx keep measure`", cmd_keep},

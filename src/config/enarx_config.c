@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "abi/engine_tier.h"
 #include "abi/workload_stream.h"
 #include "common/file.h"
 #include "config/toml.h"
@@ -714,15 +715,32 @@ static bool check_files(checker *c, const toml_value *v)
     return true;
 }
 
+/* engine = "auto" | "interp" | "jit": the tier that runs the workload */
+static bool check_engine(checker *c, const toml_value *v)
+{
+    static const char *const names[] = ENARX_ENGINE_NAMES;
+    const char *s = get_string(c, v, "engine", true);
+    if (!s)
+        return false;
+    for (int i = 0; i < ENARX_ENGINE_COUNT; i++)
+        if (strcmp(s, names[i]) == 0) {
+            c->out->pub.engine = i;
+            return true;
+        }
+    return FAIL_AT(c, v, "engine: not an engine tier; expected \"auto\", \"interp\" or \"jit\"");
+}
+
 static bool check_root(checker *c, const toml_value *root)
 {
-    static const char *const allowed[] = {"args", "env", "files", "steward", "tls", NULL};
+    static const char *const allowed[] = {"args", "engine", "env", "files", "steward", "tls", NULL};
     if (!check_keys(c, root, "", allowed, ""))
         return false;
     const toml_value *v;
     if ((v = toml_table_get(root, "args")) && !check_args(c, v))
         return false;
     if ((v = toml_table_get(root, "env")) && !check_env(c, v))
+        return false;
+    if ((v = toml_table_get(root, "engine")) && !check_engine(c, v))
         return false;
     if ((v = toml_table_get(root, "steward"))) {
         if (!parse_steward(c, v, &c->out->pub.steward))

@@ -90,6 +90,7 @@ typedef struct enarx_config {
     size_t file_count;
     const enarx_trust_anchor *tls_ca; /* [tls] ca / ca-pem: defaults for connect + tls */
     size_t tls_ca_count;
+    int engine; /* `engine`: an enum enarx_engine_tier (abi/engine_tier.h); 0 (auto) if absent */
 } enarx_config;
 
 typedef struct enarx_config_error {

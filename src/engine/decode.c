@@ -2,6 +2,7 @@
  * "malformed" rules, the name section. Index and type checks live in
  * validate.c and compile.c, so that a malformed module is always reported as
  * malformed even when it is also invalid. */
+#include "engine/jit.h"
 #include "engine/opcodes.h"
 
 #include <stdlib.h>
@@ -760,6 +761,7 @@ bool scan_body(const wasm_module *m, const uint8_t *bytes, size_t start, size_t 
 
 void module_free_contents(wasm_module *m)
 {
+    jit_free_module(m);
     for (uint32_t i = 0; i < m->type_count; i++)
         free((void *)m->types[i].ft.params);
     free(m->types);

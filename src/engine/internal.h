@@ -193,6 +193,8 @@ typedef struct func_code {
     uint32_t body_offset;     /* byte offset of the body in the module */
     uint32_t body_size;
     const struct wasm_module *module;
+    void *jit_entry;          /* jit_entry_fn (jit.h) when the module has machine code */
+    void *jit_fast;           /* its machine code's internal entry (jit_x86.c), or NULL */
 } func_code;
 
 typedef struct comp comp; /* a compiler workspace, reused across functions */
@@ -254,6 +256,7 @@ struct wasm_module {
     uint32_t code_index_count, code_index_of;
 
     uint8_t *declared_refs;  /* per function: may be used by ref.func */
+    struct jit_module *jit;  /* machine code of the functions (jit.h), or NULL */
 
     char *module_name;
     uint32_t name_count;
@@ -405,6 +408,9 @@ struct wasm_store {
      * entries built, search steps): bounded per trap whatever the depth of
      * the stack; tests/engine/backtrace_test.c checks the bound */
     uint64_t backtrace_work;
+    /* native stack pointer below which JIT calls continue in the
+     * interpreter: set by the outermost JIT entry, 0 outside JIT code */
+    uintptr_t jit_stack_limit;
 };
 
 struct wasm_call_ctx {
@@ -415,6 +421,18 @@ struct wasm_call_ctx {
 
 uint32_t store_intern_type(wasm_store *s, const wasm_functype *ft);
 wasm_status interp_call(wasm_store *s, wasm_func *f, cell *args, wasm_error *err);
+/* For the JIT's tier crossings (jit_rt.c): runs code on the frame at fp in
+ * the interpreter (frame records from s->ftop on), calls a host function with
+ * arguments in cells, and reports a trap raised at pc in code (or in the
+ * function of inst containing pc when code is NULL) with the caller chain
+ * between the entry marker base and top, as the interpreter does. */
+wasm_status interp_run(wasm_store *s, cell *fp, const func_code *code, wasm_instance *inst,
+                       wasm_error *err);
+wasm_status interp_call_host(wasm_store *s, wasm_func *f, wasm_instance *caller, cell *cells);
+void interp_report_trap(wasm_store *s, wasm_error *err, wasm_trap_kind kind, const func_code *code,
+                        const wasm_instance *inst, const uint32_t *pc, frame *base, frame *top);
+/* Fills err for a host function's request to exit (proc_exit); returns WASM_ERR_EXIT. */
+wasm_status interp_report_exit(const wasm_store *s, wasm_error *err);
 const int32_t *interp_handler_table(void);
 void dump_function(const func_code *fc);
 

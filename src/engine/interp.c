@@ -10,6 +10,7 @@
  * "call stack exhausted". Linear-memory accesses are bounds-checked explicitly
  * against the memory size cached in a local (no guard pages, no signals). */
 #include "engine/internal.h"
+#include "engine/jit.h"
 #include "engine/ops.h"
 #include "engine/simd.h"
 
@@ -375,7 +376,9 @@ wasm_status interp_call(wasm_store *s, wasm_func *f, cell *args, wasm_error *err
     memcpy(fp, args, t->param_cells * sizeof(cell));
     cell *saved_sp = s->sp;
     s->host_nesting++;
-    wasm_status st = run(s, fp, code, f->inst, err);
+    /* a JIT module runs its machine code */
+    wasm_status st = code->jit_entry ? jit_enter(s, fp, code, f->inst, err)
+                                     : run(s, fp, code, f->inst, err);
     s->host_nesting--;
     s->sp = saved_sp;
     if (st == WASM_OK)
@@ -1580,12 +1583,7 @@ exited:
     if (s->fuel_on)
         s->fuel = fuel < 0 ? 0 : fuel;
     s->ftop = entry;
-    err->status = WASM_ERR_EXIT;
-    err->trap = WASM_TRAP_NONE;
-    err->exit_code = s->exit_code;
-    err->frame_count = 0;
-    snprintf(err->message, sizeof err->message, "exit with code %d", (int)s->exit_code);
-    return WASM_ERR_EXIT;
+    return interp_report_exit(s, err);
 
 compile_failed: /* only when out of memory: err says so */
     if (s->fuel_on)
@@ -1599,4 +1597,35 @@ trap:
     report_trap(s, err, trap_kind, code_of(inst, pc, &s->backtrace_work), pc, entry, ftop);
     s->ftop = entry;
     return WASM_ERR_TRAP;
+}
+
+/* ---- entry points for the JIT's tier crossings (internal.h) -------------------------- */
+
+wasm_status interp_run(wasm_store *s, cell *fp, const func_code *code, wasm_instance *inst,
+                       wasm_error *err)
+{
+    return run(s, fp, code, inst, err);
+}
+
+wasm_status interp_call_host(wasm_store *s, wasm_func *f, wasm_instance *caller, cell *cells)
+{
+    return call_host(s, f, caller, cells);
+}
+
+wasm_status interp_report_exit(const wasm_store *s, wasm_error *err)
+{
+    err->status = WASM_ERR_EXIT;
+    err->trap = WASM_TRAP_NONE;
+    err->exit_code = s->exit_code;
+    err->frame_count = 0;
+    snprintf(err->message, sizeof err->message, "exit with code %d", (int)s->exit_code);
+    return WASM_ERR_EXIT;
+}
+
+void interp_report_trap(wasm_store *s, wasm_error *err, wasm_trap_kind kind, const func_code *code,
+                        const wasm_instance *inst, const uint32_t *pc, frame *base, frame *top)
+{
+    if (!code)
+        code = code_of(inst, pc, &s->backtrace_work);
+    report_trap(s, err, kind, code, pc, base, top);
 }

@@ -1,6 +1,6 @@
 # The WebAssembly engine: decoder, validator, compiler to internal code,
 # interpreter, runtime. Public API: src/engine/wasm.h. Output: libengine.a.
-ENGINE_SRCS := $(wildcard src/engine/*.c)
+ENGINE_SRCS := $(wildcard src/engine/*.c src/engine/x86/*.c)
 ENGINE_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(ENGINE_SRCS))
 ENGINE_LIB  := $(BUILD)/libengine.a
 ENGINE_LDLIBS := -lm

@@ -1,6 +1,7 @@
 /* Stores, runtime objects, instantiation, calls: the public API around the
  * decoder/compiler (module.c side) and the interpreter. */
 #include "engine/internal.h"
+#include "engine/jit.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -98,9 +99,9 @@ static bool check_options(const wasm_module_options *in, wasm_module_options *ou
         return false;
     }
     if (out->tier == WASM_TIER_JIT) {
-        err_set(err, WASM_ERR_ARGUMENT,
-                "wasm_module_new_with: this engine has no JIT tier; use WASM_TIER_AUTO or WASM_TIER_INTERP");
-        return false;
+        /* the JIT compiles the unfused internal code of every function at load */
+        out->compile = WASM_COMPILE_EAGER;
+        out->no_fusion = true;
     }
     return true;
 }
@@ -182,8 +183,12 @@ wasm_module *wasm_module_new_with(const uint8_t *bytes, size_t size,
                 m->code_bytes = m->code_copy;
             }
         }
-        if (err->status == WASM_OK)
+        if (err->status == WASM_OK) {
+            /* no executable memory (or no memory): the interpreter runs it */
+            if (opts.tier == WASM_TIER_JIT)
+                (void)jit_compile_module(m);
             return m;
+        }
     }
     if (err->status == WASM_ERR_INVALID) {
         /* A malformed encoding later in the code section takes precedence. */
@@ -206,6 +211,18 @@ fail:
 wasm_module *wasm_module_new(const uint8_t *bytes, size_t size, wasm_error *err)
 {
     return wasm_module_new_with(bytes, size, NULL, err);
+}
+
+wasm_tier wasm_module_tier(const wasm_module *module)
+{
+    return module && module->jit ? WASM_TIER_JIT : WASM_TIER_INTERP;
+}
+
+void wasm_module_jit_counts(const wasm_module *module, uint32_t *compiled, uint32_t *functions)
+{
+    *compiled = *functions = 0;
+    if (module)
+        jit_module_counts(module, compiled, functions);
 }
 
 void wasm_module_free(wasm_module *module)

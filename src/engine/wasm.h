@@ -150,7 +150,9 @@ typedef struct wasm_module wasm_module;
 typedef enum wasm_tier {
     WASM_TIER_AUTO = 0, /* the engine's choice (today: the interpreter) */
     WASM_TIER_INTERP,   /* the threaded interpreter */
-    WASM_TIER_JIT,      /* machine code: not built yet; asking for it fails with ARGUMENT */
+    WASM_TIER_JIT,      /* x86-64 machine code; functions the compiler does not handle yet,
+                         * and every function where executable memory is refused, run
+                         * in the interpreter */
 } wasm_tier;
 
 /* When functions are translated (every body is validated at load either way). */
@@ -183,6 +185,12 @@ wasm_module *wasm_module_new_with(const uint8_t *bytes, size_t size,
 /* wasm_module_new_with with the default options. */
 wasm_module *wasm_module_new(const uint8_t *bytes, size_t size, wasm_error *err);
 void wasm_module_free(wasm_module *module);
+/* The tier that runs module: WASM_TIER_JIT when it has machine code,
+ * else WASM_TIER_INTERP. */
+wasm_tier wasm_module_tier(const wasm_module *module);
+/* Of module's defined functions, how many run as machine code (the others
+ * in the interpreter): for logs and tests. */
+void wasm_module_jit_counts(const wasm_module *module, uint32_t *compiled, uint32_t *functions);
 
 typedef struct wasm_import_desc {
     const char *module;           /* valid while the module lives; NUL-terminated */

@@ -134,6 +134,7 @@ int workload_from_toml(const char *text, size_t len, const char *file_name, cons
         return 2;
     }
     int rc = 0;
+    out->engine = c->engine;
     for (size_t i = 0; i < c->arg_count && rc == 0; i++)
         if (workload_add_string(&out->args, &out->arg_count, c->args[i]) != 0)
             rc = 1;

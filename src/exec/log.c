@@ -7,6 +7,25 @@
 
 static int log_level = ENARX_LOG_WARN;
 static int log_fd = 2;
+static exec_log_sink sink;
+
+void exec_log_set_sink(exec_log_sink to)
+{
+    sink = to;
+}
+
+static void emit(const char *line, size_t len)
+{
+    if (sink) {
+        exec_log_sink to = sink;
+        sink = NULL; /* a sink that logs does not loop */
+        to(line, len);
+        sink = to;
+        return;
+    }
+    ssize_t ignored = write(log_fd, line, len);
+    (void)ignored;
+}
 
 void exec_log_init(int level)
 {
@@ -36,8 +55,7 @@ void exec_log(int level, const char *fmt, ...)
     if (n >= (int)sizeof line - 1)
         n = (int)sizeof line - 2;
     line[n++] = '\n';
-    ssize_t ignored = write(log_fd, line, (size_t)n);
-    (void)ignored;
+    emit(line, (size_t)n);
 }
 
 void exec_log_more(int level, const char *fmt, ...)
@@ -54,6 +72,5 @@ void exec_log_more(int level, const char *fmt, ...)
     if (n > (int)sizeof line - 2)
         n = (int)sizeof line - 2;
     line[n++] = '\n';
-    ssize_t ignored = write(log_fd, line, (size_t)n);
-    (void)ignored;
+    emit(line, (size_t)n);
 }

@@ -4,6 +4,8 @@
 #ifndef EXEC_LOG_H
 #define EXEC_LOG_H
 
+#include <stddef.h>
+
 #include "abi/log_level.h"
 
 void exec_log_init(int level);
@@ -12,5 +14,11 @@ int exec_log_fd(void);
 void exec_log(int level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* A continuation line of the message before (no prefix), at the same level. */
 void exec_log_more(int level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Where messages go instead of the host's stderr (NULL: back to it). In
+ * deploy mode they travel to the client inside the attested channel: the
+ * host does not learn what the workload did. */
+typedef void (*exec_log_sink)(const char *line, size_t len);
+void exec_log_set_sink(exec_log_sink sink);
 
 #endif

@@ -22,4 +22,8 @@ $(BUILD)/fuzz/exec_stream: tests/fuzz/exec_stream.c src/exec/stream.c src/exec/s
 $(BUILD)/fuzz/exec_dns: tests/fuzz/exec_dns.c src/exec/dns.c src/exec/dns.h
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -fsanitize=fuzzer,address,undefined $(filter %.c,$^) -o $@
-FUZZ_TARGETS += $(BUILD)/fuzz/exec_stream $(BUILD)/fuzz/exec_dns
+# ... and the deploy mode's launch record and client messages.
+$(BUILD)/fuzz/deploy_keep_msg: tests/fuzz/deploy_keep_msg.c src/exec/deploy_msg.c src/exec/deploy.h src/abi/deploy.h
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -fsanitize=fuzzer,address,undefined $(filter %.c,$^) -o $@
+FUZZ_TARGETS += $(BUILD)/fuzz/exec_stream $(BUILD)/fuzz/exec_dns $(BUILD)/fuzz/deploy_keep_msg

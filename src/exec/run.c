@@ -13,6 +13,7 @@
 
 #include "config/preopen_fs.h"
 #include "engine/wasm.h"
+#include "abi/engine_tier.h"
 #include "exec/log.h"
 #include "exec/net.h"
 #include "exec/workload.h"
@@ -20,6 +21,7 @@
 #include "wasi/wasi.h"
 
 #define CONNECT_TIMEOUT_MS 30000
+#define EXEC_SECRETS_DIR "/run/secrets"
 
 static long long now_ms(void)
 {
@@ -160,7 +162,7 @@ static int preopen_refused(int fd, const xfile *f)
 }
 
 /* Opens every descriptor in order, so that files[i] becomes WASI fd i. */
-static int open_files(wasi_ctx *ctx, const workload *w)
+static int open_files(wasi_ctx *ctx, const workload *w, const exec_io *io)
 {
     bool stdio_taken[3] = {false, false, false};
     for (size_t i = 0; i < w->file_count; i++) {
@@ -171,6 +173,10 @@ static int open_files(wasi_ctx *ctx, const workload *w)
         case XF_STDOUT:
         case XF_STDERR: {
             int host = f->kind == XF_STDIN ? 0 : f->kind == XF_STDOUT ? 1 : 2;
+            if (io && io->stdio[host]) {
+                rc = wasi_ctx_add_channel(ctx, io->stdio[host]) < 0;
+                break;
+            }
             if (stdio_taken[host])
                 host = fcntl(host, F_DUPFD_CLOEXEC, 3);
             else
@@ -296,8 +302,42 @@ static wasm_func *entry_point(const wasm_instance *instance, const char **name)
     return NULL;
 }
 
-int exec_run(const wl_stream *s)
+/* Says which tier runs the workload (info), and when the JIT was asked for
+ * but the Keep refused executable memory (warn). */
+static void log_tier(const wasm_module *module, int engine)
 {
+    static const char *const names[] = ENARX_ENGINE_NAMES;
+    const char *asked = engine >= 0 && engine < ENARX_ENGINE_COUNT ? names[engine] : "auto";
+    if (wasm_module_tier(module) == WASM_TIER_JIT) {
+        uint32_t compiled, functions;
+        wasm_module_jit_counts(module, &compiled, &functions);
+        exec_log(ENARX_LOG_INFO, "engine: jit (%s): %" PRIu32 " of %" PRIu32 " functions as machine code",
+                 asked, compiled, functions);
+    } else if (engine == ENARX_ENGINE_JIT) {
+        exec_log(ENARX_LOG_WARN, "engine: interpreter: the JIT was asked for, but this Keep gives no "
+                                 "executable memory");
+    } else {
+        exec_log(ENARX_LOG_INFO, "engine: interpreter (%s)", asked);
+    }
+}
+
+/* Secrets live in the exec's memory only; the guest sees them read-only. */
+static int add_secrets(wasi_ctx *ctx, const wl_stream *s, wasi_mem_file **files)
+{
+    *files = NULL;
+    if (s->secret_count == 0)
+        return 0;
+    *files = calloc(s->secret_count, sizeof **files);
+    if (!*files)
+        return 1;
+    for (size_t i = 0; i < s->secret_count; i++)
+        (*files)[i] = (wasi_mem_file){s->secrets[i].name, s->secrets[i].data, s->secrets[i].size};
+    return wasi_ctx_add_mem_dir(ctx, EXEC_SECRETS_DIR, *files, s->secret_count) < 0;
+}
+
+int exec_run(const wl_stream *s, const exec_io *io)
+{
+    wasi_mem_file *secret_files = NULL;
     char err[1024];
     const char *module_name = s->module_name ? s->module_name : "the module";
     workload w;
@@ -310,7 +350,14 @@ int exec_run(const wl_stream *s)
     memset(&werr, 0, sizeof werr);
     /* the stream outlives the module (freed after exec_run returns) */
     wasm_module_options options = {.borrow_bytes = true};
+    /* the tier: `enarx run --engine`, else Enarx.toml's `engine`, else auto */
+    int engine = s->engine > ENARX_ENGINE_AUTO ? s->engine : w.engine;
+    options.tier = engine == ENARX_ENGINE_JIT      ? WASM_TIER_JIT
+                   : engine == ENARX_ENGINE_INTERP ? WASM_TIER_INTERP
+                                                   : WASM_TIER_AUTO;
     wasm_module *module = wasm_module_new_with(s->module, s->module_size, &options, &werr);
+    if (module)
+        log_tier(module, engine);
     wasm_store *store = NULL;
     wasi_ctx *ctx = NULL;
     wasm_extern *imports = NULL;
@@ -334,7 +381,11 @@ int exec_run(const wl_stream *s)
         rc = 1;
         goto out;
     }
-    rc = open_files(ctx, &w);
+    rc = open_files(ctx, &w, io);
+    if (rc == 0 && add_secrets(ctx, s, &secret_files) != 0) {
+        exec_log(ENARX_LOG_ERROR, "out of memory");
+        rc = 1;
+    }
     if (rc != 0)
         goto out;
     wasm_instance *instance = wasm_instantiate(store, module, imports, wasm_module_import_count(module), &werr);
@@ -375,6 +426,7 @@ int exec_run(const wl_stream *s)
     rc = status_of(&werr, module);
 out:
     wasi_ctx_free(ctx); /* closes descriptors; TLS peers get close_notify */
+    free(secret_files);
     free(imports);
     wasm_store_free(store);
     wasm_module_free(module);

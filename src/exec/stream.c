@@ -11,6 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "abi/engine_tier.h"
 #include "abi/log_level.h"
 #include "abi/workload_stream.h"
 #include "exec/grow.h"
@@ -68,7 +69,7 @@ static const char *frame_name(uint32_t type)
 {
     static const char *const names[WL_FRAME_TYPE_COUNT] = {
         "END", "MODULE", "MODULE_NAME", "CONFIG", "CONFIG_NAME", "ARG",
-        "ENV", "DIR", "ARGV0", "LOG_LEVEL", "FILE",
+        "ENV", "DIR", "ARGV0", "LOG_LEVEL", "FILE", "SECRET", "DIGEST", "ENGINE",
     };
     return type < WL_FRAME_TYPE_COUNT ? names[type] : "unknown";
 }
@@ -85,8 +86,11 @@ static uint64_t frame_limit(uint32_t type)
     case WL_ARG:
     case WL_ENV: return WL_MAX_STRING;
     case WL_DIR: return 2 * (uint64_t)WL_MAX_NAME + 1;
-    case WL_LOG_LEVEL: return 1;
+    case WL_LOG_LEVEL:
+    case WL_ENGINE: return 1;
     case WL_FILE: return (uint64_t)WL_MAX_NAME + 1 + WL_MAX_FILE;
+    case WL_SECRET: return (uint64_t)WL_MAX_SECRET_NAME + 1 + WL_MAX_SECRET;
+    case WL_DIGEST: return WL_DIGEST_LEN;
     default: return 0;
     }
 }
@@ -165,23 +169,32 @@ static int take_dir(reader *r, wl_stream *s, const uint8_t *payload, size_t len)
     return 0;
 }
 
-static int take_file(reader *r, wl_stream *s, const uint8_t *payload, size_t len)
+/* FILE and SECRET frames: NAME NUL BYTES, the names unique in their list. */
+typedef struct named_frame {
+    const char *frame;
+    size_t max_count, max_data;
+    bool (*name_ok)(const char *name, size_t len);
+    const char *name_rule; /* for the message */
+} named_frame;
+
+static int take_named(reader *r, wl_file **list, size_t *count, const named_frame *k, const uint8_t *payload,
+                      size_t len)
 {
-    if (s->file_count >= WL_MAX_FILES)
-        return fail(r, "more than %u FILE frames", WL_MAX_FILES);
+    if (*count >= k->max_count)
+        return fail(r, "more than %zu %s frames", k->max_count, k->frame);
     const uint8_t *sep = memchr(payload, 0, len);
-    if (!sep || sep == payload || (size_t)(sep - payload) > WL_MAX_NAME)
-        return fail(r, "FILE frame without a name");
+    if (!sep || !k->name_ok((const char *)payload, (size_t)(sep - payload)))
+        return fail(r, "%s frame without a valid name (%s)", k->frame, k->name_rule);
     size_t name_len = (size_t)(sep - payload), data_len = len - name_len - 1;
-    if (data_len > WL_MAX_FILE)
-        return fail(r, "FILE frame of %zu bytes exceeds %u", data_len, WL_MAX_FILE);
-    for (size_t i = 0; i < s->file_count; i++)
-        if (strcmp(s->files[i].name, (const char *)payload) == 0)
-            return fail(r, "duplicate FILE frame '%s'", (const char *)payload);
-    wl_file *grown = grow_array(s->files, s->file_count, sizeof *grown);
+    if (data_len > k->max_data)
+        return fail(r, "%s frame of %zu bytes exceeds %zu", k->frame, data_len, k->max_data);
+    for (size_t i = 0; i < *count; i++)
+        if (strcmp((*list)[i].name, (const char *)payload) == 0)
+            return fail(r, "duplicate %s frame '%s'", k->frame, (const char *)payload);
+    wl_file *grown = grow_array(*list, *count, sizeof *grown);
     if (!grown)
         return fail(r, "out of memory");
-    s->files = grown;
+    *list = grown;
     char *name = strdup((const char *)payload);
     uint8_t *data = malloc(data_len + 1);
     if (!name || !data) {
@@ -191,7 +204,42 @@ static int take_file(reader *r, wl_stream *s, const uint8_t *payload, size_t len
     }
     memcpy(data, sep + 1, data_len);
     data[data_len] = 0;
-    s->files[s->file_count++] = (wl_file){name, data, data_len};
+    (*list)[(*count)++] = (wl_file){name, data, data_len};
+    return 0;
+}
+
+static bool file_name_ok(const char *name, size_t len)
+{
+    (void)name;
+    return len > 0 && len <= WL_MAX_NAME;
+}
+
+/* A secret's name becomes a file name in /run/secrets: one plain component. */
+static bool secret_name_ok(const char *name, size_t len)
+{
+    if (len == 0 || len > WL_MAX_SECRET_NAME || strcmp(name, ".") == 0 || strcmp(name, "..") == 0)
+        return false;
+    for (size_t i = 0; i < len; i++) {
+        char c = name[i];
+        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
+              c == '_' || c == '-'))
+            return false;
+    }
+    return true;
+}
+
+static const named_frame file_frame = {"FILE", WL_MAX_FILES, WL_MAX_FILE, file_name_ok, "1..4096 bytes"};
+static const named_frame secret_frame = {"SECRET", WL_MAX_SECRETS, WL_MAX_SECRET, secret_name_ok,
+                                         "1..255 of A-Z a-z 0-9 . _ -"};
+
+static int take_digest(reader *r, wl_stream *s, const uint8_t *payload, size_t len)
+{
+    if (s->has_digest)
+        return fail(r, "duplicate DIGEST frame");
+    if (len != WL_DIGEST_LEN || le32(payload) != 1)
+        return fail(r, "DIGEST must be alg 1 (SHA-256) and 32 bytes");
+    memcpy(s->digest, payload + 4, sizeof s->digest);
+    s->has_digest = true;
     return 0;
 }
 
@@ -236,13 +284,22 @@ static int take_frame(reader *r, wl_stream *s, uint32_t type, uint8_t **pp, size
         }
         return push_string(r, &s->args, &s->arg_count, pp);
     case WL_DIR: return take_dir(r, s, payload, len);
-    case WL_FILE: return take_file(r, s, payload, len);
+    case WL_FILE: return take_named(r, &s->files, &s->file_count, &file_frame, payload, len);
+    case WL_SECRET: return take_named(r, &s->secrets, &s->secret_count, &secret_frame, payload, len);
+    case WL_DIGEST: return take_digest(r, s, payload, len);
     case WL_LOG_LEVEL:
         if (s->log_level >= 0)
             return fail(r, "duplicate LOG_LEVEL frame");
         if (len != 1 || payload[0] >= ENARX_LOG_LEVEL_COUNT)
             return fail(r, "LOG_LEVEL must be one byte 0..4");
         s->log_level = payload[0];
+        return 0;
+    case WL_ENGINE:
+        if (s->engine >= 0)
+            return fail(r, "duplicate ENGINE frame");
+        if (len != 1 || payload[0] >= ENARX_ENGINE_COUNT)
+            return fail(r, "ENGINE must be one byte 0..%d", ENARX_ENGINE_COUNT - 1);
+        s->engine = payload[0];
         return 0;
     default:
         return fail(r, "unknown frame type %u", type);
@@ -255,8 +312,10 @@ int wl_stream_read(wl_stream *out, wl_read_fn read_fn, void *source, char *err, 
     wl_stream s;
     memset(&s, 0, sizeof s);
     s.log_level = -1;
+    s.engine = -1;
     memset(out, 0, sizeof *out);
     out->log_level = -1;
+    out->engine = -1;
 
     uint8_t magic[WL_MAGIC_LEN];
     if (read_exact(&r, magic, sizeof magic) != 0)
@@ -295,6 +354,8 @@ int wl_stream_read(wl_stream *out, wl_read_fn read_fn, void *source, char *err, 
             goto failed;
         r.offset = frame_offset;
         int taken = take_frame(&r, &s, type, &payload, (size_t)len, &strings_bytes);
+        if (payload && type == WL_SECRET)
+            explicit_bzero(payload, (size_t)len);
         free(payload);
         if (taken != 0)
             goto failed;
@@ -335,6 +396,13 @@ void wl_stream_free(wl_stream *s)
         free(s->files[i].data);
     }
     free(s->files);
+    for (size_t i = 0; i < s->secret_count; i++) {
+        free(s->secrets[i].name);
+        if (s->secrets[i].data)
+            explicit_bzero(s->secrets[i].data, s->secrets[i].size);
+        free(s->secrets[i].data);
+    }
+    free(s->secrets);
     memset(s, 0, sizeof *s);
     s->log_level = -1;
 }

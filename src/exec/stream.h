@@ -2,6 +2,7 @@
 #ifndef EXEC_STREAM_H
 #define EXEC_STREAM_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -33,7 +34,12 @@ typedef struct wl_stream {
     size_t dir_count;
     wl_file *files;
     size_t file_count;
+    wl_file *secrets;    /* deploy only: read by the workload as /run/secrets/NAME */
+    size_t secret_count;
+    bool has_digest;     /* deploy only: the client's SHA-256 of the module */
+    uint8_t digest[32];
     int log_level;       /* -1 if not sent */
+    int engine;          /* an enum enarx_engine_tier; -1 if not sent */
 } wl_stream;
 
 /* Reads up to len bytes; returns the count, 0 at end of input, or -errno. */

@@ -40,6 +40,7 @@ typedef struct workload {
     char **env;             /* NAME=VALUE */
     size_t env_count;
     bool from_config;       /* an Enarx.toml was given: FD_COUNT/FD_NAMES are set */
+    int engine;             /* Enarx.toml's `engine` (enum enarx_engine_tier; 0: auto) */
 } workload;
 
 /* Builds the workload description from the stream: its Enarx.toml (if any)

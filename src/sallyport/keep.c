@@ -1708,3 +1708,24 @@ int64_t sp_discard(struct sp_keep *k, uint64_t gpa, uint64_t len)
 {
     return zero_call(k, SP_DISCARD, gpa, len, 0, 0);
 }
+
+int64_t sp_getatt(struct sp_keep *k, const uint8_t report_data[64], uint8_t *out, uint64_t cap)
+{
+    const char *call = call_name(SP_GETATT);
+    if (cap > k->data_size / 2)
+        cap = k->data_size / 2;
+    int64_t e = begin(k, 64 + cap);
+    if (e < 0)
+        return e;
+    uint64_t rd_off, out_off;
+    if ((e = alloc(k, 64, &rd_off, -ENOMEM)) < 0 || (e = alloc(k, cap, &out_off, -ENOMEM)) < 0)
+        return e;
+    copy_out(k, rd_off, report_data, 64);
+    uint32_t slot = push(k, SP_GETATT, rd_off, out_off, cap, 0, 0, 0);
+    if ((e = submit(k, call)) < 0)
+        return e;
+    int64_t r = bounded(k, result(k, slot, call), cap, call, "evidence longer than the room given");
+    if (r > 0)
+        copy_in(k, out, out_off, (uint64_t)r);
+    return r;
+}

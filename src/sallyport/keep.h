@@ -141,6 +141,10 @@ int64_t sp_exit(struct sp_keep *k, int status);
 int64_t sp_abort(struct sp_keep *k, int status, int kind, const char *msg, uint64_t len);
 int64_t sp_log(struct sp_keep *k, int level, const char *msg, uint64_t len);
 int64_t sp_discard(struct sp_keep *k, uint64_t gpa, uint64_t len);
+/* Evidence for 64 bytes of report data (abi/evidence.h), at most cap bytes
+ * into out: the length (checked against cap), or -errno. The caller checks
+ * the document's shape. */
+int64_t sp_getatt(struct sp_keep *k, const uint8_t report_data[64], uint8_t *out, uint64_t cap);
 
 /* Hooks for the tests' "nothing read twice" checks: every load from the
  * block goes through these when SP_KEEP_TRACE is defined. */

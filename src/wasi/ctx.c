@@ -171,18 +171,23 @@ int wasi_ctx_add_null(wasi_ctx *ctx)
     return fd_insert(ctx, &f);
 }
 
+int fd_insert_preopen(wasi_ctx *ctx, wfd *f, const char *guest_path)
+{
+    f->preopen_path = strdup(guest_path);
+    if (!f->preopen_path)
+        return -1;
+    int fd = fd_insert(ctx, f);
+    if (fd < 0)
+        free(f->preopen_path);
+    return fd;
+}
+
 int wasi_ctx_add_preopen(wasi_ctx *ctx, int host_dirfd, const char *guest_path)
 {
     wfd f = {.kind = WFD_DIR, .host_fd = host_dirfd, .filetype = WASI_FILETYPE_DIRECTORY};
     f.rights_base = RIGHTS_DIRECTORY;
     f.rights_inheriting = RIGHTS_DIRECTORY | RIGHTS_REGULAR_FILE;
-    f.preopen_path = strdup(guest_path);
-    if (!f.preopen_path)
-        return -1;
-    int fd = fd_insert(ctx, &f);
-    if (fd < 0)
-        free(f.preopen_path);
-    return fd;
+    return fd_insert_preopen(ctx, &f, guest_path);
 }
 
 int wasi_ctx_add_listener(wasi_ctx *ctx, int sockfd, struct tls_server *tls)

@@ -204,6 +204,11 @@ int stream_read(wfd *f, struct iovec *iov, size_t n, bool peek, bool waitall, si
         /* fall through */
     case WFD_LISTEN:
         return socket_read(f, iov, n, peek, waitall, done);
+    case WFD_CHANNEL:
+        return peek ? WASI_ENOTSUP : channel_read(f, iov, n, done);
+    case WFD_MEMDIR:
+    case WFD_MEMFILE:
+        return memfs_read(f, iov, n, peek, done);
     case WFD_FILE:
     case WFD_STDIO:
         break;
@@ -280,6 +285,12 @@ int stream_write(wfd *f, const struct iovec *iov, size_t n, size_t *done)
         return socket_write(f, iov, n, done);
     case WFD_LISTEN:
         return WASI_ENOTCONN;
+    case WFD_CHANNEL:
+        return channel_write(f, iov, n, done);
+    case WFD_MEMDIR:
+        return WASI_EISDIR;
+    case WFD_MEMFILE:
+        return WASI_EBADF;
     case WFD_FILE:
     case WFD_STDIO:
         break;
@@ -350,6 +361,11 @@ WASI_FN(fd_pread)
         return mem_store_u32(&c->mem, a[4].of.i32, 0);
     if (f->kind == WFD_DIR)
         return WASI_EISDIR;
+    if (f->kind == WFD_MEMFILE || f->kind == WFD_MEMDIR) {
+        size_t done;
+        rc = memfs_pread(f, iov, n, offset, &done);
+        return rc ? rc : mem_store_u32(&c->mem, a[4].of.i32, (uint32_t)done);
+    }
     if (!positional(f))
         return WASI_ESPIPE;
     ssize_t r;
@@ -417,6 +433,11 @@ WASI_FN(fd_seek)
         return mem_store_u64(&c->mem, a[3].of.i32, 0);
     if (f->kind == WFD_DIR)
         return WASI_EISDIR;
+    if (f->kind == WFD_MEMFILE || f->kind == WFD_MEMDIR) {
+        uint64_t pos;
+        rc = memfs_seek(f, offset, how, &pos);
+        return rc ? rc : mem_store_u64(&c->mem, a[3].of.i32, pos);
+    }
     if (!positional(f))
         return WASI_ESPIPE;
     off_t r = lseek(f->host_fd, (off_t)offset, how);
@@ -435,8 +456,10 @@ WASI_FN(fd_tell)
         return WASI_EFAULT;
     if (f->kind == WFD_NULL)
         return mem_store_u64(&c->mem, a[1].of.i32, 0);
-    if (f->kind == WFD_DIR)
+    if (f->kind == WFD_DIR || f->kind == WFD_MEMDIR)
         return WASI_EISDIR;
+    if (f->kind == WFD_MEMFILE)
+        return mem_store_u64(&c->mem, a[1].of.i32, f->mem_pos);
     if (!positional(f))
         return WASI_ESPIPE;
     off_t r = lseek(f->host_fd, 0, SEEK_CUR);
@@ -577,6 +600,10 @@ WASI_FN(fd_filestat_get)
         memset(p, 0, WASI_FILESTAT_SIZE);
         put_u8(p + 16, WASI_FILETYPE_CHARACTER_DEVICE);
         put_u64(p + 24, 1);
+        return 0;
+    }
+    if (f->kind == WFD_CHANNEL || f->kind == WFD_MEMDIR || f->kind == WFD_MEMFILE) {
+        memfs_filestat(f, p);
         return 0;
     }
     struct stat st;
@@ -766,6 +793,25 @@ static uint8_t dtype_filetype(unsigned char t)
     }
 }
 
+void dirent_put(uint8_t *out, uint32_t buf_len, uint32_t *used, uint64_t next, uint64_t ino, const char *name,
+                uint32_t namlen, uint8_t type)
+{
+    uint8_t entry[WASI_DIRENT_SIZE];
+    memset(entry, 0, sizeof entry);
+    put_u64(entry, next);
+    put_u64(entry + 8, ino);
+    put_u32(entry + 16, namlen);
+    put_u8(entry + 20, type);
+    uint32_t room = buf_len - *used;
+    uint32_t take = room < WASI_DIRENT_SIZE ? room : WASI_DIRENT_SIZE;
+    memcpy(out + *used, entry, take);
+    *used += take;
+    room = buf_len - *used;
+    take = room < namlen ? room : namlen;
+    memcpy(out + *used, name, take);
+    *used += take;
+}
+
 /* The fixed part of Linux's struct linux_dirent64 before d_name. */
 #define DIRENT64_NAME_OFFSET 19
 
@@ -780,6 +826,11 @@ WASI_FN(fd_readdir)
     uint8_t *out = mem_ptr(&c->mem, a[1].of.i32, buf_len);
     if (!out || !mem_ptr(&c->mem, a[4].of.i32, 4))
         return WASI_EFAULT;
+    if (f->kind == WFD_MEMDIR) {
+        uint32_t used;
+        rc = memfs_readdir(f, out, buf_len, cookie, &used);
+        return rc ? rc : mem_store_u32(&c->mem, a[4].of.i32, used);
+    }
     if (f->kind != WFD_DIR)
         return WASI_ENOTDIR;
     if (cookie > INT64_MAX)
@@ -811,21 +862,7 @@ WASI_FN(fd_readdir)
             const char *nul = memchr(name, 0, reclen - DIRENT64_NAME_OFFSET);
             if (!nul)
                 return WASI_EIO;
-            uint32_t namlen = (uint32_t)(nul - name);
-            uint8_t entry[WASI_DIRENT_SIZE];
-            memset(entry, 0, sizeof entry);
-            put_u64(entry, off);
-            put_u64(entry + 8, ino);
-            put_u32(entry + 16, namlen);
-            put_u8(entry + 20, dtype_filetype(type));
-            uint32_t room = buf_len - used;
-            uint32_t take = room < WASI_DIRENT_SIZE ? room : WASI_DIRENT_SIZE;
-            memcpy(out + used, entry, take);
-            used += take;
-            room = buf_len - used;
-            take = room < namlen ? room : namlen;
-            memcpy(out + used, name, take);
-            used += take;
+            dirent_put(out, buf_len, &used, off, ino, name, (uint32_t)(nul - name), dtype_filetype(type));
             pos += reclen;
         }
     }

@@ -18,6 +18,9 @@ typedef enum wfd_kind {
     WFD_NULL,     /* reads end of file, writes are discarded */
     WFD_LISTEN,   /* listening socket */
     WFD_STREAM,   /* connected stream socket */
+    WFD_CHANNEL,  /* an embedder's byte channel (wasi_channel), no host descriptor */
+    WFD_MEMDIR,   /* a read-only directory in memory (wasi_mem_file list) */
+    WFD_MEMFILE,  /* a file of a WFD_MEMDIR, read-only */
 } wfd_kind;
 
 typedef struct wfd {
@@ -31,6 +34,11 @@ typedef struct wfd {
     char *preopen_path;      /* guest name of a preopened directory */
     struct tls_server *tls_server;
     struct tls_conn *tls;
+    const wasi_channel *chan;        /* WFD_CHANNEL */
+    const wasi_mem_file *mem_files;  /* WFD_MEMDIR: its files */
+    size_t mem_count;
+    const wasi_mem_file *mem_file;   /* WFD_MEMFILE */
+    uint64_t mem_pos;                /* WFD_MEMFILE: the file position */
 } wfd;
 
 #define WASI_MAX_FDS 16384
@@ -108,6 +116,12 @@ int wasi_errno(int host_errno);
 wfd *fd_get(wasi_ctx *ctx, uint32_t fd, uint64_t need, int *err);
 /* Adds a descriptor at the lowest free number. Returns the number or -1. */
 int fd_insert(wasi_ctx *ctx, const wfd *entry);
+/* fd_insert for a preopened directory: the entry gets a copy of guest_path. */
+int fd_insert_preopen(wasi_ctx *ctx, wfd *entry, const char *guest_path);
+/* Appends one directory entry (WASI dirent, then the name) to out, cut at
+ * buf_len as fd_readdir specifies. */
+void dirent_put(uint8_t *out, uint32_t buf_len, uint32_t *used, uint64_t next, uint64_t ino, const char *name,
+                uint32_t namlen, uint8_t type);
 /* Releases whatever the entry holds and marks the slot free. */
 void fd_release(wfd *entry);
 /* WASI filetype of a host descriptor. */
@@ -146,6 +160,19 @@ WASI_FN(sock_accept); WASI_FN(sock_recv); WASI_FN(sock_send); WASI_FN(sock_shutd
 /* Shared by fd.c and sock.c: reads/writes honouring the descriptor's kind. */
 int stream_read(wfd *f, struct iovec *iov, size_t iovcnt, bool peek, bool waitall, size_t *done);
 int stream_write(wfd *f, const struct iovec *iov, size_t iovcnt, size_t *done);
+
+/* memfs.c: the in-memory kinds (WFD_MEMDIR, WFD_MEMFILE) and channels. */
+int memfs_read(wfd *f, struct iovec *iov, size_t iovcnt, bool peek, size_t *done);
+int memfs_pread(wfd *f, struct iovec *iov, size_t iovcnt, uint64_t offset, size_t *done);
+int memfs_seek(wfd *f, int64_t offset, int whence, uint64_t *pos);
+void memfs_filestat(const wfd *f, uint8_t *out);
+int memfs_readdir(wfd *f, uint8_t *out, uint32_t buf_len, uint64_t cookie, uint32_t *used);
+/* path_open / path_filestat_get below a WFD_MEMDIR. */
+int memfs_open(wasi_ctx *ctx, wfd *dir, const char *path, uint32_t oflags, uint64_t base, uint16_t fdflags,
+               uint32_t *fd_out);
+int memfs_stat_path(wfd *dir, const char *path, uint8_t *out);
+int channel_read(wfd *f, struct iovec *iov, size_t iovcnt, size_t *done);
+int channel_write(wfd *f, const struct iovec *iov, size_t iovcnt, size_t *done);
 
 /* Fills a WASI filestat from a host stat. */
 struct stat;

@@ -25,6 +25,8 @@ static int get_path(wasi_call *c, uint32_t fd, uint64_t right, uint32_t ptr, uin
     out->dir = fd_get(c->ctx, fd, right, &rc);
     if (!out->dir)
         return rc;
+    if (out->dir->kind == WFD_MEMDIR)
+        return WASI_EROFS; /* nothing below an in-memory directory changes */
     if (out->dir->kind != WFD_DIR)
         return WASI_ENOTDIR;
     return mem_path(&c->mem, ptr, len, out->path);
@@ -125,8 +127,14 @@ WASI_FN(path_filestat_get)
     uint8_t *out = mem_ptr(&c->mem, a[4].of.i32, WASI_FILESTAT_SIZE);
     if (!out)
         return WASI_EFAULT;
-    int fd;
-    int rc = open_object(c, a[0].of.i32, R_PATH_FILESTAT_GET, a[2].of.i32, a[3].of.i32, follow, &fd);
+    int fd, rc;
+    wfd *dir = fd_get(c->ctx, a[0].of.i32, R_PATH_FILESTAT_GET, &rc);
+    if (dir && dir->kind == WFD_MEMDIR) {
+        char path[WASI_PATH_MAX];
+        rc = mem_path(&c->mem, a[2].of.i32, a[3].of.i32, path);
+        return rc ? rc : memfs_stat_path(dir, path, out);
+    }
+    rc = open_object(c, a[0].of.i32, R_PATH_FILESTAT_GET, a[2].of.i32, a[3].of.i32, follow, &fd);
     if (rc)
         return rc;
     struct stat st;
@@ -196,6 +204,14 @@ WASI_FN(path_open)
     wfd *dir = fd_get(c->ctx, dirfd, need, &rc);
     if (!dir)
         return rc;
+    if (dir->kind == WFD_MEMDIR) {
+        char path[WASI_PATH_MAX];
+        uint32_t fd;
+        rc = mem_path(&c->mem, a[2].of.i32, a[3].of.i32, path);
+        if (rc == 0)
+            rc = memfs_open(c->ctx, dir, path, oflags, base, (uint16_t)fdflags, &fd);
+        return rc ? rc : mem_store_u32(&c->mem, a[8].of.i32, fd);
+    }
     if ((oflags & WASI_OFLAG_TRUNC) && !(dir->rights_base & R_PATH_FILESTAT_SET_SIZE))
         return WASI_EPERM;
     base &= dir->rights_inheriting;

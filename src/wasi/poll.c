@@ -75,6 +75,13 @@ static bool immediate(sub *s)
     switch (f->kind) {
     case WFD_NULL:
     case WFD_DIR:
+    case WFD_MEMDIR:
+    case WFD_MEMFILE:
+        set_ready(s, 0);
+        return true;
+    case WFD_CHANNEL:
+        if (reading && !f->chan->readable(f->chan->opaque))
+            return false;
         set_ready(s, 0);
         return true;
     case WFD_FILE:
@@ -133,6 +140,8 @@ static bool check_polled(sub *s, short revents)
         tls_conn_pump(f->tls);
         return immediate(s);
     }
+    if (f->kind == WFD_CHANNEL)
+        return immediate(s);
     if (!(revents & (POLLIN | POLLOUT | POLLHUP | POLLERR)))
         return false;
     /* A connected socket's pending error (a reset) is left for the read or
@@ -234,7 +243,7 @@ WASI_FN(poll_oneoff)
                 continue;
             }
             s->poll_index = (int)n;
-            pfds[n].fd = s->f->host_fd;
+            pfds[n].fd = s->f->kind == WFD_CHANNEL ? s->f->chan->poll_fd(s->f->chan->opaque) : s->f->host_fd;
             pfds[n].events = wanted_events(s);
             pfds[n].revents = 0;
             n++;

@@ -36,6 +36,34 @@ int wasi_ctx_add_listener(wasi_ctx *ctx, int sockfd, struct tls_server *tls);
 /* A connected stream socket (non-blocking); tls == NULL for plain TCP. */
 int wasi_ctx_add_stream(wasi_ctx *ctx, int sockfd, struct tls_conn *tls);
 
+/* A byte channel the embedder provides in place of a host descriptor (the
+ * exec's deploy mode: stdio multiplexed over the attested connection, so the
+ * host never holds them). The context does not own it: it must outlive the
+ * context. */
+typedef struct wasi_channel {
+    /* > 0 bytes read, 0 at end of stream, or -errno; waits unless nonblock
+     * (then -EAGAIN when nothing is there). */
+    long (*read)(void *opaque, void *buf, size_t len, bool nonblock);
+    /* > 0 bytes written (all of them, waiting as needed), or -errno. */
+    long (*write)(void *opaque, const void *buf, size_t len);
+    /* A read would not wait. May take in what has arrived, without waiting. */
+    bool (*readable)(void *opaque);
+    /* A host descriptor to wait on while not readable (-1: none). */
+    int (*poll_fd)(void *opaque);
+    void *opaque;
+} wasi_channel;
+int wasi_ctx_add_channel(wasi_ctx *ctx, const wasi_channel *chan);
+
+/* A read-only directory held in memory (the exec's /run/secrets in deploy
+ * mode: secrets never reach the host). One level of plain file names; the
+ * files are not copied and must outlive the context. */
+typedef struct wasi_mem_file {
+    const char *name;
+    const uint8_t *data;
+    size_t size;
+} wasi_mem_file;
+int wasi_ctx_add_mem_dir(wasi_ctx *ctx, const char *guest_path, const wasi_mem_file *files, size_t count);
+
 /* Log every WASI call with its result on fd log_fd (trace level). */
 void wasi_ctx_set_trace(wasi_ctx *ctx, int log_fd);
 

@@ -487,8 +487,11 @@ static void test_config_errors(void)
                  "[[files]]\n# fd 2\nkind = \"pipe\"\n",
                  "Enarx.toml:7:8: files[2]: unknown kind \"pipe\"; expected one of null, stdin, stdout, "
                  "stderr, listen, connect, dir");
-    CONFIG_ERROR("argz = []\n", "Enarx.toml:1:1: unknown key \"argz\"; expected one of args, env, files, "
-                 "steward, tls");
+    CONFIG_ERROR("argz = []\n", "Enarx.toml:1:1: unknown key \"argz\"; expected one of args, engine, env, "
+                 "files, steward, tls");
+    CONFIG_ERROR("engine = \"fast\"\n",
+                 "Enarx.toml:1:10: engine: not an engine tier; expected \"auto\", \"interp\" or \"jit\"");
+    CONFIG_ERROR("engine = 2\n", "Enarx.toml:1:10: engine: expected a string, found an integer");
     CONFIG_ERROR("args = [\n", "Enarx.toml:2:1: expected a value (string, number, boolean, date-time, "
                  "array or inline table), found end of file");
     CONFIG_ERROR("args = \"--x\"\n", "Enarx.toml:1:8: args: expected an array of strings, found a string");
@@ -582,8 +585,19 @@ static void test_config_errors(void)
     /* The file name in messages is the caller's; NULL means Enarx.toml. */
     c = enarx_config_parse("x = 1", 5, "/srv/app/Enarx.toml", &err);
     CHECK(c == NULL);
-    CHECK_EQ_STR(err.message, "/srv/app/Enarx.toml:1:1: unknown key \"x\"; expected one of args, env, "
-                 "files, steward, tls");
+    CHECK_EQ_STR(err.message, "/srv/app/Enarx.toml:1:1: unknown key \"x\"; expected one of args, engine, "
+                 "env, files, steward, tls");
+
+    /* engine: the tier that runs the workload; absent means auto */
+    static const char *const tiers[] = {"engine = \"auto\"", "engine = \"interp\"", "engine = \"jit\""};
+    for (int i = 0; i < 3; i++) {
+        c = enarx_config_parse(tiers[i], strlen(tiers[i]), NULL, &err);
+        CHECK(c != NULL && c->engine == i);
+        enarx_config_free(c);
+    }
+    c = enarx_config_parse("", 0, NULL, &err);
+    CHECK(c != NULL && c->engine == 0);
+    enarx_config_free(c);
     c = enarx_config_parse("x = 1", 5, NULL, &err);
     CHECK(c == NULL && strncmp(err.message, "Enarx.toml:1:1:", 15) == 0);
     CHECK_EQ_INT(err.line, 1);

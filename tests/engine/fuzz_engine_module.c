@@ -3,10 +3,12 @@
  * type) and a call of every exported function that takes no arguments, all
  * under tight limits and a fuel budget so that no input can hang.
  *
- * Differential: each module that loads is compiled twice, with and without
- * the compiler's peephole fusion, and both copies must behave identically
- * (results bit for bit, traps, remaining fuel, memory and globals). This
- * checks the fused instructions against the plain ones on every input. */
+ * Differential: each module that loads is compiled three ways, by the
+ * interpreter's translator with and without peephole fusion, and by the JIT,
+ * and all three must behave identically (results bit for bit, traps,
+ * remaining fuel, memory and globals). This checks the fused instructions
+ * against the plain ones, and machine code against the interpreter, on
+ * every input. */
 #include "engine/internal.h" /* compares instances' memories and globals directly */
 
 #include <stdlib.h>
@@ -46,10 +48,10 @@ typedef struct run {
     wasm_extern *imports;
 } run;
 
-static bool setup(run *r, const uint8_t *data, size_t size, bool fuse)
+static bool setup(run *r, const uint8_t *data, size_t size, wasm_module_options options)
 {
     memset(r, 0, sizeof *r);
-    wasm_module_options options = {.no_fusion = !fuse};
+    /* NOLINTNEXTLINE(clang-analyzer-unix.Malloc): freed by teardown (the caller's array of runs) */
     r->m = wasm_module_new_with(data, size, &options, &r->err);
     if (!r->m)
         return false;
@@ -129,49 +131,56 @@ static void compare_state(const run *a, const run *b)
     }
 }
 
+enum { WAYS = 3 }; /* fused, plain, JIT */
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    run fused, plain;
-    bool ok_f = setup(&fused, data, size, true);
-    bool ok_p = setup(&plain, data, size, false);
-    if (ok_f != ok_p || fused.err.status != plain.err.status)
-        abort(); /* fusion must not change what loads and what instantiates */
-    if (fused.inst && plain.inst) {
-        compare_state(&fused, &plain);
-        size_t ne = wasm_module_export_count(fused.m);
+    static const wasm_module_options ways[WAYS] = {{0}, {.no_fusion = true}, {.tier = WASM_TIER_JIT}};
+    run r[WAYS];
+    bool ok[WAYS];
+    for (int w = 0; w < WAYS; w++) {
+        ok[w] = setup(&r[w], data, size, ways[w]);
+        /* neither fusion nor the tier may change what loads and what instantiates */
+        if (ok[w] != ok[0] || r[w].err.status != r[0].err.status ||
+            (r[w].inst == NULL) != (r[0].inst == NULL))
+            abort();
+    }
+    if (r[0].inst) {
+        for (int w = 1; w < WAYS; w++)
+            compare_state(&r[0], &r[w]);
+        size_t ne = wasm_module_export_count(r[0].m);
         for (size_t i = 0; i < ne; i++) {
             wasm_export_desc d;
-            wasm_module_export(fused.m, i, &d);
+            wasm_module_export(r[0].m, i, &d);
             if (d.kind != WASM_EXTERN_FUNC || d.func.param_count != 0 ||
                 d.func.result_count > MAX_RESULTS_CHECKED)
                 continue;
-            wasm_extern ef, ep;
-            if (!wasm_instance_export_n(fused.inst, d.name, d.name_len, &ef) ||
-                !wasm_instance_export_n(plain.inst, d.name, d.name_len, &ep))
-                abort(); /* an export the module lists must be found */
-            wasm_value rf[MAX_RESULTS_CHECKED], rp[MAX_RESULTS_CHECKED];
-            wasm_error xf, xp;
-            wasm_store_set_fuel(fused.store, FUEL);
-            wasm_store_set_fuel(plain.store, FUEL);
-            wasm_status sf = wasm_call(fused.store, ef.of.func, NULL, 0, rf, d.func.result_count, &xf);
-            wasm_status sp = wasm_call(plain.store, ep.of.func, NULL, 0, rp, d.func.result_count, &xp);
-            if (sf != sp || (sf != WASM_OK && sf != WASM_ERR_TRAP))
+            wasm_value res[WAYS][MAX_RESULTS_CHECKED];
+            wasm_error x[WAYS];
+            wasm_status st[WAYS];
+            for (int w = 0; w < WAYS; w++) {
+                wasm_extern e;
+                if (!wasm_instance_export_n(r[w].inst, d.name, d.name_len, &e))
+                    abort(); /* an export the module lists must be found */
+                wasm_store_set_fuel(r[w].store, FUEL);
+                st[w] = wasm_call(r[w].store, e.of.func, NULL, 0, res[w], d.func.result_count, &x[w]);
+            }
+            if (st[0] != WASM_OK && st[0] != WASM_ERR_TRAP)
                 abort();
-            if (sf == WASM_ERR_TRAP && xf.trap != xp.trap)
-                abort();
-            if (wasm_store_fuel_remaining(fused.store) != wasm_store_fuel_remaining(plain.store))
-                abort();
-            for (uint32_t k = 0; sf == WASM_OK && k < d.func.result_count; k++)
-                if (rf[k].type != d.func.results[k] || !same_value(&rf[k], &rp[k]))
+            for (int w = 1; w < WAYS; w++) {
+                if (st[w] != st[0] || (st[0] == WASM_ERR_TRAP && x[w].trap != x[0].trap))
                     abort();
-            compare_state(&fused, &plain);
+                if (wasm_store_fuel_remaining(r[w].store) != wasm_store_fuel_remaining(r[0].store))
+                    abort();
+                for (uint32_t k = 0; st[0] == WASM_OK && k < d.func.result_count; k++)
+                    if (res[w][k].type != d.func.results[k] || !same_value(&res[w][k], &res[0][k]))
+                        abort();
+                compare_state(&r[0], &r[w]);
+            }
         }
-    } else if ((fused.inst == NULL) != (plain.inst == NULL)) {
-        abort();
     }
-    if (ok_f)
-        teardown(&fused);
-    if (ok_p)
-        teardown(&plain);
+    for (int w = 0; w < WAYS; w++)
+        if (ok[w])
+            teardown(&r[w]);
     return 0;
 }

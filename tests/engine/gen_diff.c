@@ -1,11 +1,12 @@
-/* Differential test of the compiler's peephole fusion on random programs.
+/* Differential test of the compiler's peephole fusion, and of the JIT tier
+ * against the interpreter, on random programs.
  *
  * Generates valid modules (deterministic seeds) rich in the patterns the
  * compiler fuses: loads and stores at computed addresses, x op= mem[a],
  * arithmetic with constants, compare-and-branch, counted loops, local.tee,
- * calls. Each module is compiled with and without fusion; both copies run with
- * the same fuel and must give the same result or trap, the same memory and the
- * same globals.
+ * calls. Each module is compiled with and without fusion, and by the JIT; all
+ * three run with the same fuel and must give the same result or trap, the same
+ * fuel left, the same memory and the same globals.
  *
  *   gen_diff [COUNT [FIRST_SEED]]     (default 3000 modules from seed 1)
  *   gen_diff -dump SEED > x.wasm      (writes one module, for debugging) */
@@ -587,15 +588,21 @@ typedef struct outcome {
     uint64_t g0, g1;
 } outcome;
 
-static bool run_once(const buf *mod, bool fuse, outcome *o, char *why, size_t why_len)
+static bool run_once(const buf *mod, wasm_module_options options, outcome *o, char *why,
+                     size_t why_len)
 {
     memset(o, 0, sizeof *o);
     wasm_error err;
-    wasm_module_options options = {.no_fusion = !fuse};
     wasm_module *m = wasm_module_new_with(mod->p, mod->n, &options, &err);
     if (!m) {
         snprintf(why, why_len, "generated module does not load: %s", err.message);
         return false;
+    }
+    if (options.tier == WASM_TIER_JIT) { /* every generated function is machine code */
+        uint32_t compiled, functions;
+        wasm_module_jit_counts(m, &compiled, &functions);
+        check_record(compiled == functions && functions > 0, __FILE__, __LINE__,
+                     "the JIT compiles every generated function");
     }
     wasm_store *s = wasm_store_new(NULL);
     wasm_store_set_fuel(s, 200000);
@@ -622,6 +629,22 @@ static bool run_once(const buf *mod, bool fuse, outcome *o, char *why, size_t wh
     return true;
 }
 
+static bool same_outcome(const outcome *a, const outcome *b)
+{
+    return a->status == b->status && a->trap == b->trap && a->result == b->result &&
+           a->fuel_left == b->fuel_left && a->g0 == b->g0 && a->g1 == b->g1 &&
+           memcmp(a->mem, b->mem, WASM_PAGE_SIZE) == 0;
+}
+
+static void report(uint64_t seed, const char *what, const outcome *a, const outcome *b)
+{
+    printf("seed %llu: %s differ: status %d/%d trap %d/%d result %llx/%llx fuel %llu/%llu%s\n",
+           (unsigned long long)seed, what, a->status, b->status, a->trap, b->trap,
+           (unsigned long long)a->result, (unsigned long long)b->result,
+           (unsigned long long)a->fuel_left, (unsigned long long)b->fuel_left,
+           memcmp(a->mem, b->mem, WASM_PAGE_SIZE) ? " (memory differs)" : "");
+}
+
 int main(int argc, char **argv)
 {
     if (argc == 3 && !strcmp(argv[1], "-dump")) {
@@ -637,24 +660,26 @@ int main(int argc, char **argv)
     for (uint64_t seed = first; seed < first + count; seed++) {
         buf mod = {0};
         gen_module(&mod, seed);
-        outcome a, b;
+        outcome a, b, c;
         memset(&a, 0, sizeof a);
         memset(&b, 0, sizeof b);
+        memset(&c, 0, sizeof c);
         char why[600];
-        bool ok = run_once(&mod, true, &a, why, sizeof why) && run_once(&mod, false, &b, why, sizeof why);
+        wasm_module_options fused = {0}, plain = {.no_fusion = true}, jit = {.tier = WASM_TIER_JIT};
+        bool ok = run_once(&mod, fused, &a, why, sizeof why) &&
+                  run_once(&mod, plain, &b, why, sizeof why) && run_once(&mod, jit, &c, why, sizeof why);
         if (!ok) {
             printf("seed %llu: %s\n", (unsigned long long)seed, why);
             check_record(0, __FILE__, __LINE__, "generated module runs");
         } else {
-            bool same = a.status == b.status && a.trap == b.trap && a.result == b.result &&
-                        a.fuel_left == b.fuel_left && a.g0 == b.g0 && a.g1 == b.g1 &&
-                        memcmp(a.mem, b.mem, WASM_PAGE_SIZE) == 0;
+            bool same = same_outcome(&a, &b);
             if (!same)
-                printf("seed %llu: fused and plain differ: status %d/%d trap %d/%d result %llx/%llx fuel %llu/%llu\n",
-                       (unsigned long long)seed, a.status, b.status, a.trap, b.trap,
-                       (unsigned long long)a.result, (unsigned long long)b.result,
-                       (unsigned long long)a.fuel_left, (unsigned long long)b.fuel_left);
+                report(seed, "fused and plain", &a, &b);
             check_record(same, __FILE__, __LINE__, "fused == plain");
+            same = same_outcome(&a, &c);
+            if (!same)
+                report(seed, "interpreter and JIT", &a, &c);
+            check_record(same, __FILE__, __LINE__, "interpreter == JIT");
             if (a.status == WASM_OK)
                 oks++;
             else
@@ -662,9 +687,10 @@ int main(int argc, char **argv)
         }
         free(a.mem); /* NULL unless that run got far enough */
         free(b.mem);
+        free(c.mem);
         free(mod.p);
     }
-    printf("%u modules ran to the end, %u trapped (both ways alike):", oks, traps);
+    printf("%u modules ran to the end, %u trapped (all three ways alike):", oks, traps);
     for (int k = 1; k < 16; k++)
         if (kinds[k])
             printf(" %s %u,", wasm_trap_message((wasm_trap_kind)k), kinds[k]);

@@ -43,7 +43,7 @@ $(BUILD)/fuzzobj/%.o: %.c
 	$(CC) $(CFLAGS) -ffp-contract=off -fno-math-errno -fsanitize=fuzzer-no-link $(FUZZ_SAN) -MMD -MP -c $< -o $@
 
 # (-MMD above and the headers here: a changed struct layout must rebuild everything)
-$(BUILD)/fuzz/engine_module: tests/engine/fuzz_engine_module.c $(ENGINE_FUZZ_OBJS) $(wildcard src/engine/*.h)
+$(BUILD)/fuzz/engine_module: tests/engine/fuzz_engine_module.c $(ENGINE_FUZZ_OBJS) $(wildcard src/engine/*.h src/engine/x86/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -fsanitize=fuzzer $(FUZZ_SAN) -o $@ $(filter %.c %.o,$^) -lm
 

@@ -7,13 +7,15 @@
  *   ENGINE_LAZY=1     translate every function on its first call
  *   ENGINE_EAGER=1    translate every function at load (wins over ENGINE_LAZY)
  *   ENGINE_DUMP=1     print every function's internal code to stderr (and
- *                     translate at load, so that all of them are printed) */
+ *                     translate at load, so that all of them are printed)
+ *   ENGINE_TIER=jit|interp|auto  the tier (default: the engine's choice) */
 #ifndef TESTS_ENGINE_OPTIONS_H
 #define TESTS_ENGINE_OPTIONS_H
 
 #include "engine/wasm.h"
 
 #include <stdlib.h>
+#include <string.h>
 
 static inline wasm_module_options engine_options_from_env(void)
 {
@@ -24,6 +26,11 @@ static inline wasm_module_options engine_options_from_env(void)
         o.compile = WASM_COMPILE_LAZY;
     if (o.dump || getenv("ENGINE_EAGER"))
         o.compile = WASM_COMPILE_EAGER;
+    const char *tier = getenv("ENGINE_TIER");
+    if (tier && !strcmp(tier, "jit"))
+        o.tier = WASM_TIER_JIT;
+    else if (tier && !strcmp(tier, "interp"))
+        o.tier = WASM_TIER_INTERP;
     return o;
 }
 

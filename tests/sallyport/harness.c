@@ -58,7 +58,8 @@ static const struct {
     {SP_GETSOCKOPT, 3, -1, 1}, {SP_GETSOCKOPT, 4, -1, 4}, {SP_SENDTO, 1, 2, 0},
     {SP_RECVFROM, 1, 2, 0}, {SP_POLL, 0, 1, 0}, {SP_CLOCK_GETTIME, 1, -1, 16},
     {SP_CLOCK_GETRES, 1, -1, 16}, {SP_CLOCK_NANOSLEEP, 2, -1, 16}, {SP_LOG, 1, 2, 0},
-    {SP_ABORT, 1, 2, 0}, {SP_IOCTL, 2, 3, 0}, {SP_SENDTO, 4, 5, 0},
+    {SP_ABORT, 1, 2, 0}, {SP_IOCTL, 2, 3, 0}, {SP_SENDTO, 4, 5, 0}, {SP_GETATT, 0, -1, 64},
+    {SP_GETATT, 1, 2, 0},
 };
 
 static void count_null_buffers(struct harness *h)
@@ -117,6 +118,7 @@ static int64_t keep_call(struct sp_host *host, const struct sp_call *c, int *sto
         h->logged = c->arg[2];
         return 0;
     case SP_DISCARD:
+    case SP_GETATT:
         return 0;
     default:
         return -ENOSYS;

@@ -55,7 +55,7 @@ $(BUILD)/fuzz/snp_signatures: tests/snp/fuzz_signatures.c src/snp/signatures.c s
 	$(CC) $(CFLAGS) -fsanitize=fuzzer,address,undefined $(filter %.c,$^) -o $@ -ljansson
 SEV_EXITS_FUZZ_SRCS := tests/sev/fuzz_exits.c $(SEV_MODEL_SRCS) $(wildcard src/backend/sev/*.c) \
     $(wildcard src/backend/kvm/*.c) src/sallyport/host.c src/measure/layout.c $(wildcard src/snp/*.c) \
-    src/common/file.c
+    src/common/file.c src/common/unattested.c
 $(BUILD)/fuzz/sev_exits: $(SEV_EXITS_FUZZ_SRCS) $(BUILD)/src/backend/kvm/shim_blob.o
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -DOPENSSL_API_COMPAT=30000 -fsanitize=fuzzer,address,undefined $(filter %.c,$^) \

@@ -9,6 +9,7 @@ $(SPEC_RUNNER): $(BUILD)/tests/spec/spec_runner.o $(ENGINE_LIB) $(COMMON_LIB)
 
 TEST_DEPS += $(SPEC_RUNNER)
 
+# ENGINE=jit|interp|auto picks the engine's tier (the runner says which ran).
 spec: $(SPEC_RUNNER)
-	@if [ -d "$(SPEC_DIR)" ]; then $(SPEC_RUNNER) "$(SPEC_DIR)"; \
+	@if [ -d "$(SPEC_DIR)" ]; then ENGINE_TIER=$(ENGINE) $(SPEC_RUNNER) "$(SPEC_DIR)"; \
 	else echo "spec: $(SPEC_DIR) not found (set SPEC_DIR or SHARED_DIR); skipped"; fi

@@ -158,6 +158,9 @@ static bool spectest_export(const char *name, wasm_extern *out)
 
 /* ---- modules ----------------------------------------------------------------- */
 
+/* the tier the modules ran in: modules and functions with machine code */
+static unsigned long jit_modules, jit_compiled, jit_functions;
+
 static wasm_module *load_module(script *s, const char *filename, wasm_error *err)
 {
     char path[4096];
@@ -173,6 +176,11 @@ static wasm_module *load_module(script *s, const char *filename, wasm_error *err
     wasm_module *m = wasm_module_new_with(file.data, file.size, &options, err);
     file_contents_free(&file);
     if (m) {
+        uint32_t compiled, functions;
+        wasm_module_jit_counts(m, &compiled, &functions);
+        jit_compiled += compiled;
+        jit_functions += functions;
+        jit_modules += wasm_module_tier(m) == WASM_TIER_JIT;
         if (s->nloaded == s->caploaded) {
             size_t cap = s->caploaded ? s->caploaded * 2 : 16;
             /* NOLINTNEXTLINE(bugprone-sizeof-expression): an array of pointers */
@@ -796,6 +804,11 @@ int main(int argc, char **argv)
     }
     if (simd_files)
         printf("SIMD: %u files, %u assertions skipped (--no-simd)\n", simd_files, simd_assertions);
+    if (engine_options_from_env().tier == WASM_TIER_JIT)
+        printf("tier: jit (%lu modules compiled, %lu of their %lu functions as machine code)\n",
+               jit_modules, jit_compiled, jit_functions);
+    else
+        printf("tier: interpreter\n");
     printf("%u passed, %u failed, %u skipped\n", totals[0], totals[1], totals[2] + simd_assertions);
     return totals[1] ? 1 : 0;
 }

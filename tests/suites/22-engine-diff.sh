@@ -8,7 +8,8 @@
 #      Cases in tests/diff/regress/pending/ are bugs not fixed yet: they run
 #      and are listed, but do not fail the suite; move one up when it passes.
 #  (b) a short differential run on fixed seeds (tests/diff/run.sh), when
-#      node and wasm-opt are installed.
+#      node and wasm-opt are installed; regression cases and a shorter run
+#      also in the JIT tier (ENGINE_TIER=jit).
 set -u
 cd "$(dirname "$0")/../.."
 : "${BUILD:=build}"
@@ -22,11 +23,13 @@ source tests/lib/suite.sh
 check_case() {
     local wat=$1 wasm=$2 want got v8
     want=$(cat "${wat%.wat}.expected" 2>/dev/null) || { echo "no ${wat%.wat}.expected"; return 1; }
-    got=$("$driver" "$wasm" 2>/dev/null)
-    if [ "$got" != "$want" ]; then
-        echo "our engine: $(diff <(echo "$want") <(echo "$got") | grep '^[<>]' | head -4 | tr '\n' ' ')"
-        return 1
-    fi
+    for tier in interp jit; do
+        got=$(ENGINE_TIER=$tier "$driver" "$wasm" 2>/dev/null)
+        if [ "$got" != "$want" ]; then
+            echo "our engine ($tier): $(diff <(echo "$want") <(echo "$got") | grep '^[<>]' | head -4 | tr '\n' ' ')"
+            return 1
+        fi
+    done
     if [ -n "$have_node" ] && ! grep -q '^;; v8-differs:' "$wat"; then
         v8=$("${NODE[@]}" tests/diff/v8_run.mjs "$wasm" 2>/dev/null)
         if [ "$v8" != "$want" ]; then
@@ -108,6 +111,17 @@ else
         ok "differential run"
     else
         bad "differential run (findings saved in $BUILD/diff-findings-suite)"
+    fi
+    # (g) the JIT tier against V8 on other fixed seeds (half as many: the
+    # interpreter's run above covers the harness)
+    out=$(ENGINE_TIER=jit DIFF_SEED=${DIFF_SUITE_JIT_SEED:-9000} DIFF_COUNT=${DIFF_SUITE_JIT_COUNT:-50} \
+          DIFF_QUIET=1 DIFF_OUT=$BUILD/diff-findings-suite-jit tests/diff/run.sh 300 2>&1)
+    rc=$?
+    echo "$out"
+    if [ $rc -eq 0 ]; then
+        ok "differential run (jit)"
+    else
+        bad "differential run (jit) (findings saved in $BUILD/diff-findings-suite-jit)"
     fi
 fi
 suite_end

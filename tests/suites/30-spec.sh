@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
-# WebAssembly 2.0 core spec tests through the engine's public API.
+# WebAssembly 2.0 core spec tests through the engine's public API, in both
+# tiers: the interpreter, then the JIT (ENGINE_TIER=jit; functions it does not
+# compile yet run in the interpreter, the runner says how many it compiled).
 # Needs the shared test data ($SHARED_DIR/wasm-core-2.0/json, or SPEC_DIR).
 set -u
 cd "$(dirname "$0")/../.."
@@ -7,4 +9,6 @@ cd "$(dirname "$0")/../.."
 source tests/lib/suite.sh
 dir=${SPEC_DIR:-${SHARED_DIR:-../shared}/wasm-core-2.0/json}
 [ -d "$dir" ] || suite_skip_all "spec: $dir not found (set SHARED_DIR or SPEC_DIR)"
-exec "$BUILD/tests/spec_runner" "$dir"
+suite_run_unit "spec (interpreter)" env ENGINE_TIER=interp "$BUILD/tests/spec_runner" "$dir"
+suite_run_unit "spec (jit)" env ENGINE_TIER=jit "$BUILD/tests/spec_runner" "$dir"
+suite_end

@@ -63,4 +63,24 @@ cli "bad --log-level" 2 "--log-level loud" run --log-level loud "$tmp/empty.wasm
 ENARX_LOG=loud cli "bad ENARX_LOG" 2 "ENARX_LOG=loud" run "$tmp/empty.wasm"
 ENARX_EXEC="$tmp/no-exec" cli "missing exec" 1 "ENARX_EXEC=$tmp/no-exec" run "$tmp/empty.wasm"
 
+# the engine tier: --engine, ENARX_ENGINE, Enarx.toml's engine; the exec says which ran
+cli "bad --engine" 2 "--engine fast: expected auto, interp or jit" run --engine fast "$tmp/empty.wasm"
+ENARX_ENGINE=fast cli "bad ENARX_ENGINE" 2 "ENARX_ENGINE=fast" run "$tmp/empty.wasm"
+fib=${BUILD:-build}/bench/fib.wasm
+if [ -f "$fib" ]; then
+    cli "--engine jit runs machine code" 0 "engine: jit (jit): " run --backend "${TEST_BACKEND:-nil}" --log-level info --engine jit "$fib" 20
+    cli "--engine jit: right answer" 0 "checksum fib n=20 301681703c251f6a" run --backend "${TEST_BACKEND:-nil}" --engine jit "$fib" 20
+    cli "--engine interp" 0 "engine: interpreter (interp)" run --backend nil --log-level info --engine interp "$fib" 20
+    cli "default engine: the interpreter" 0 "engine: interpreter (auto)" run --backend nil --log-level info "$fib" 20
+    ENARX_ENGINE=jit cli "ENARX_ENGINE=jit" 0 "engine: jit" run --backend nil --log-level info "$fib" 20
+    printf 'engine = "jit"\nargs = ["20"]\n[[files]]\nkind = "stdout"\n' >"$tmp/jit.toml"
+    cli "Enarx.toml pins the JIT" 0 "engine: jit" run --backend nil --log-level info --wasmcfgfile "$tmp/jit.toml" "$fib"
+    cli "--engine wins over Enarx.toml" 0 "engine: interpreter (interp)" \
+        run --backend nil --log-level info --engine interp --wasmcfgfile "$tmp/jit.toml" "$fib"
+    printf 'engine = "fast"\n' >"$tmp/bad-engine.toml"
+    cli "Enarx.toml: bad engine" 2 "engine: not an engine tier" run --backend nil --wasmcfgfile "$tmp/bad-engine.toml" "$fib"
+else
+    skipped "engine tiers" "$fib absent (make bench builds it)"
+fi
+
 suite_end

@@ -69,7 +69,7 @@ static wl_request full_request(void)
         .module = tiny_module, .module_size = sizeof tiny_module, .module_name = "m.wasm",
         .config = "a = 1\n", .config_size = 6, .config_name = "Enarx.toml", .argv0 = "prog",
         .args = args, .arg_count = 2, .env = env, .env_count = 1, .dirs = dirs, .dir_count = 1,
-        .files = files, .file_count = 1, .log_level = 3,
+        .files = files, .file_count = 1, .log_level = 3, .engine = 2,
     };
 }
 
@@ -96,6 +96,7 @@ static void test_round_trip(void)
     CHECK_EQ_INT(s.files[0].size, 7);
     CHECK(memcmp(s.files[0].data, "\0binary", 7) == 0);
     CHECK_EQ_INT(s.log_level, 3);
+    CHECK_EQ_INT(s.engine, 2);
     wl_stream_free(&s);
 
     /* the module from a file, and nothing optional */
@@ -109,6 +110,7 @@ static void test_round_trip(void)
     CHECK_EQ_INT(s.module_size, 8);
     CHECK(s.module_name == NULL && s.config == NULL && s.argv0 == NULL && s.arg_count == 0);
     CHECK_EQ_INT(s.log_level, -1);
+    CHECK_EQ_INT(s.engine, -1); /* auto: no ENGINE frame */
     wl_stream_free(&s);
 }
 
@@ -192,6 +194,9 @@ static void test_request_limits(void)
     r = full_request();
     r.log_level = 5;
     expect_problem(&r, WL_PART_LOG_LEVEL, 0, 5, 4);
+    r = full_request();
+    r.engine = 3;
+    expect_problem(&r, WL_PART_ENGINE, 0, 3, 2);
     free(long_name);
     free(long_arg);
 }
@@ -280,6 +285,19 @@ static void test_errors(void)
     frame(fd, WL_LOG_LEVEL, &nine, 1);
     end(fd);
     expect_error(fd, "log level", "LOG_LEVEL");
+
+    fd = with_module();
+    uint8_t three = 3;
+    frame(fd, WL_ENGINE, &three, 1);
+    end(fd);
+    expect_error(fd, "engine tier out of range", "ENGINE must be one byte");
+
+    fd = with_module();
+    uint8_t jit = 2;
+    frame(fd, WL_ENGINE, &jit, 1);
+    frame(fd, WL_ENGINE, &jit, 1);
+    end(fd);
+    expect_error(fd, "duplicate engine", "duplicate ENGINE");
 
     fd = with_module();
     frame(fd, WL_FILE, "a\0001", 3);

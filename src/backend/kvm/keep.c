@@ -15,8 +15,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "abi/evidence.h"
 #include "backend/kvm/internal.h"
 #include "common/file.h"
+#include "common/unattested.h"
 #include "sallyport/host.h"
 
 
@@ -85,6 +87,40 @@ static int discard(void *ctx, uint64_t gpa, uint64_t len)
 {
     struct keep *k = ctx;
     return madvise(k->img.mem + gpa, len, MADV_DONTNEED) < 0 ? -errno : 0;
+}
+
+/* The evidence call: plain KVM has no hardware root, so the VMM can only
+ * say what it claims (abi/evidence.h, UNATTESTED). */
+static int64_t keep_getatt(void *ctx, struct sp_host *h, const struct sp_call *c)
+{
+    struct keep *k = ctx;
+    const uint8_t *rd = sp_host_data(h, c->arg[0], ENARX_REPORT_DATA_LEN);
+    uint64_t cap = c->arg[2];
+    uint8_t *out = sp_host_data(h, c->arg[1], cap);
+    if (!rd || !out)
+        return -EFAULT;
+    uint8_t report_data[ENARX_REPORT_DATA_LEN];
+    memcpy(report_data, rd, sizeof report_data); /* the Keep's block: read once */
+    if (k->opt->attest) {
+        uint8_t *ev = NULL;
+        size_t len = 0;
+        uint32_t kind = 0;
+        if (k->opt->attest(k->opt->attest_ctx, report_data, &ev, &len, &kind) != 0) {
+            free(ev);
+            return -EIO;
+        }
+        int64_t r = len <= cap ? (int64_t)len : -EMSGSIZE;
+        if (r > 0)
+            memcpy(out, ev, len);
+        free(ev);
+        return r;
+    }
+    if (cap < UNATTESTED_DOCUMENT_LEN)
+        return -EMSGSIZE;
+    /* what the VMM measured while it built this Keep (measure.h) */
+    if (!k->measured)
+        return (int64_t)unattested_document(report_data, ENARX_HASH_NONE, NULL, 0, out);
+    return (int64_t)unattested_document(report_data, ENARX_HASH_SHA384, k->measurement, sizeof k->measurement, out);
 }
 
 /* ---- KVM set-up ---- */
@@ -301,6 +337,8 @@ static struct keep *keep_new(const struct kvm_keep_options *opt, struct kvm_keep
     vmm_keep_init(&k->v, opt, stats, err, errlen);
     k->v.discard = discard;
     k->v.discard_ctx = k;
+    k->v.getatt = keep_getatt;
+    k->v.getatt_ctx = k;
     return k;
 }
 

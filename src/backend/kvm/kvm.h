@@ -44,6 +44,12 @@ struct kvm_keep_options {
     int coalesce;                 /* let the shim coalesce small writes */
     uint64_t sallyport_size;      /* data area bytes (0 = default) */
     int host_files;               /* the Keep may open, stat, create... host files */
+    /* The evidence call (SP_GETATT): the VMM answers with an UNATTESTED
+     * document carrying the measurement it computed at launch (measure; none
+     * without it) — or, in test builds only, what attest returns (the test
+     * attester; NULL in production). */
+    int (*attest)(void *ctx, const uint8_t report_data[64], uint8_t **out, size_t *len, uint32_t *kind);
+    void *attest_ctx;
 };
 
 /* How a Keep ended. */

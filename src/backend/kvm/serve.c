@@ -99,6 +99,8 @@ static int64_t keep_call(struct sp_host *h, const struct sp_call *c, int *stop)
             return -EINVAL;
         return v->discard(v->discard_ctx, gpa, len);
     }
+    case SP_GETATT:
+        return v->getatt ? v->getatt(v->getatt_ctx, h, c) : -ENOSYS;
     default:
         return -ENOSYS;
     }

@@ -117,7 +117,7 @@ int keep_entry_apply(const struct vmm_kernel *k, int vcpu_fd, const struct keep_
 
 /* ---- serve.c: a running Keep's sallyport and its own calls ----
  * The host side of the sallyport block (src/sallyport/host.c) with the
- * Keep's calls (exit, abort, log, discard), on the vCPU thread at each
+ * Keep's calls (exit, abort, log, discard, getatt), on the vCPU thread at each
  * doorbell exit or, exit-less, from a polling thread (docs/keep.md). */
 #include <pthread.h>
 #include <stdatomic.h>
@@ -135,6 +135,11 @@ struct vmm_keep {
     uint64_t discard_floor, mem_size;
     int (*discard)(void *ctx, uint64_t gpa, uint64_t len);
     void *discard_ctx;
+    /* SP_GETATT (abi/evidence.h): the backend's answer to the evidence call,
+     * the length written or -errno; NULL: -ENOSYS (the Keep serves it itself,
+     * as SEV-SNP's shim does with its guest request). */
+    int64_t (*getatt)(void *ctx, struct sp_host *h, const struct sp_call *c);
+    void *getatt_ctx;
     /* Outcome: done 1 = the workload exited (status), 2 = the Keep stopped
      * itself (status, message in err). */
     int done, status;

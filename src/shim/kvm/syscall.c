@@ -6,8 +6,8 @@
  * Every pointer from the exec is checked against its mappings before the shim
  * touches it (EFAULT otherwise), so the only faults the shim itself takes on
  * user memory are demand-paging ones. */
-#include "shim/kvm/shim.h"
 #include "abi/evidence.h"
+#include "shim/kvm/shim.h"
 #include "shim/snp/snp.h"
 
 #define CHECK_USER(p, len, write)                                   \
@@ -626,6 +626,45 @@ static int64_t sys_futex(uint64_t uaddr, int op, uint32_t val, uint64_t timeout)
     return r < 0 ? r : -ETIMEDOUT;
 }
 
+/* ---- the evidence call (abi/evidence.h) ---- */
+
+static uint8_t evidence[ENARX_EVIDENCE_MAX];
+
+static uint32_t le32(const uint8_t *p)
+{
+    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+/* Plain KVM has no hardware root: the VMM answers (SP_GETATT) with what it
+ * claims, which the shim only checks for shape; the verifier decides what
+ * it is worth. The kind goes back in rdx. */
+static int64_t kvm_getatt(uint64_t rd, uint64_t rd_len, uint64_t buf, uint64_t buf_len, uint64_t *kind)
+{
+    if (rd_len != ENARX_REPORT_DATA_LEN)
+        return -EINVAL;
+    CHECK_USER(rd, ENARX_REPORT_DATA_LEN, 0);
+    if (buf_len)
+        CHECK_USER(buf, buf_len, 1);
+    uint8_t report_data[ENARX_REPORT_DATA_LEN];
+    memcpy(report_data, (const void *)rd, sizeof report_data);
+    int64_t n = sp_getatt(sp(), report_data, evidence, sizeof evidence);
+    if (n < 0)
+        return n;
+    if (n < ENARX_EVIDENCE_HEADER_LEN || memcmp(evidence, ENARX_EVIDENCE_MAGIC, ENARX_EVIDENCE_MAGIC_LEN) != 0 ||
+        le32(evidence + 8) >= ENARX_EVIDENCE_KIND_COUNT || le32(evidence + 12) != ENARX_EVIDENCE_HEADER_LEN ||
+        (uint64_t)ENARX_EVIDENCE_HEADER_LEN + le32(evidence + 16) + le32(evidence + 20) != (uint64_t)n) {
+        shim_log(ENARX_LOG_WARN, "shim: the host answered the evidence call with a malformed document");
+        return -EIO;
+    }
+    *kind = le32(evidence + 8);
+    if (buf_len == 0)
+        return n;
+    if (buf_len < (uint64_t)n)
+        return -EMSGSIZE;
+    memcpy((void *)buf, evidence, (size_t)n);
+    return n;
+}
+
 /* ---- dispatch ---- */
 
 static int64_t dispatch(uint64_t nr, uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3,
@@ -737,13 +776,13 @@ static int64_t dispatch(uint64_t nr, uint64_t a0, uint64_t a1, uint64_t a2, uint
 }
 
 /* The evidence call (abi/evidence.h): rax = length or -errno, rdx = kind.
- * SEV-SNP Keeps answer with a report from the secure processor. */
+ * SEV-SNP Keeps answer with a report from the secure processor, never
+ * asking the host; plain KVM Keeps with the VMM's unattested claim. */
 static int64_t sys_getatt(uint64_t rd, uint64_t rd_len, uint64_t buf, uint64_t len, uint64_t *kind)
 {
     if (snp_active)
         return snp_getatt(rd, rd_len, buf, len, kind);
-    *kind = ENARX_EVIDENCE_UNATTESTED;
-    return -ENOSYS;
+    return kvm_getatt(rd, rd_len, buf, len, kind);
 }
 
 void shim_syscall(struct keep_regs *r)

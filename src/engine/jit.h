@@ -1,0 +1,94 @@
+/* The compiling tier: x86-64 machine code from the internal code of
+ * translated functions (see docs/engine.md, "The JIT"). Internal to the
+ * engine.
+ *
+ * Calling convention (both tiers keep the interpreter's frame layout):
+ * every defined function of a JIT module has a native entry
+ *     uint32_t entry(cell *fp, jit_ctx *ctx, wasm_instance *inst, const func_code *fc)
+ * that runs the function on the frame at fp (arguments in its first cells,
+ * results written from fp[0]) and returns WASM_OK or the status of a trap or
+ * exit already reported in ctx->err. The entry is the function's machine
+ * code, or jit_interp_entry (interpreter) for a function the compiler does
+ * not handle. Calls push the interpreter's frame records (internal return
+ * positions), so traps get the interpreter's messages and backtraces. */
+#ifndef ENGINE_JIT_H
+#define ENGINE_JIT_H
+
+#include "engine/internal.h"
+
+/* One activation of JIT code entered from the host (on the C stack). The
+ * generated code addresses these fields by offset. */
+typedef struct jit_ctx {
+    wasm_store *s;
+    wasm_error *err;
+    frame *ftop;            /* the next free frame record */
+    frame *fend;
+    cell *stack_end;
+    uintptr_t stack_limit;  /* below this native stack pointer, calls run interpreted */
+    frame *entry;           /* the entry marker of this activation */
+    int64_t fuel;           /* fuel left (INT64_MAX unmetered) while C code runs;
+                             * generated code keeps it in rbp */
+} jit_ctx;
+
+typedef uint32_t (*jit_entry_fn)(cell *fp, jit_ctx *ctx, wasm_instance *inst,
+                                 const func_code *fc);
+
+/* Native stack the JIT's recursion may use; deeper calls continue in the
+ * interpreter (whose frames live on the heap), so behaviour does not depend
+ * on it. */
+#define JIT_STACK_BUDGET (1u << 20)
+
+/* Compiles every translated function of m to machine code (m->jit). False
+ * when executable memory is refused or memory runs out: m then runs in the
+ * interpreter. Functions the compiler does not handle get the interpreter
+ * entry. */
+bool jit_compile_module(wasm_module *m);
+void jit_free_module(wasm_module *m);
+/* How many of m's defined functions have machine code (0 of 0 without). */
+void jit_module_counts(const wasm_module *m, uint32_t *compiled, uint32_t *total);
+/* Runs f's code (translated, frame checked by the caller) from the host. */
+wasm_status jit_enter(wasm_store *s, cell *fp, const func_code *fc, wasm_instance *inst,
+                      wasm_error *err);
+
+/* ---- called from generated code (jit_rt.c) ---- */
+uint32_t jit_interp_entry(cell *fp, jit_ctx *ctx, wasm_instance *inst, const func_code *fc);
+uint32_t jit_trap(jit_ctx *ctx, uint32_t kind, const func_code *fc, uint32_t pos);
+/* The callee of call_indirect, or a trap kind (< 16). */
+uintptr_t jit_indirect_target(wasm_instance *inst, uint32_t table, uint32_t type, uint32_t index);
+/* A call through a function reference (import or table): the caller's frame
+ * record is pushed; call_pc is the calling instruction. */
+uint32_t jit_call_func(jit_ctx *ctx, wasm_func *callee, cell *nfp, wasm_instance *inst,
+                       const uint32_t *call_pc);
+
+/* Instructions run by a helper: operands read from the frame exactly as the
+ * interpreter does (pc at the instruction); return a trap kind or 0. */
+typedef uint32_t (*jit_op_fn)(wasm_instance *inst, cell *fp, const uint32_t *pc);
+uint32_t jit_op_mem_grow(wasm_instance *inst, cell *fp, const uint32_t *pc);
+uint32_t jit_op_mem_init(wasm_instance *inst, cell *fp, const uint32_t *pc);
+uint32_t jit_op_data_drop(wasm_instance *inst, cell *fp, const uint32_t *pc);
+uint32_t jit_op_mem_copy(wasm_instance *inst, cell *fp, const uint32_t *pc);
+uint32_t jit_op_mem_fill(wasm_instance *inst, cell *fp, const uint32_t *pc);
+uint32_t jit_op_table_get(wasm_instance *inst, cell *fp, const uint32_t *pc);
+uint32_t jit_op_table_set(wasm_instance *inst, cell *fp, const uint32_t *pc);
+uint32_t jit_op_table_size(wasm_instance *inst, cell *fp, const uint32_t *pc);
+uint32_t jit_op_table_grow(wasm_instance *inst, cell *fp, const uint32_t *pc);
+uint32_t jit_op_table_fill(wasm_instance *inst, cell *fp, const uint32_t *pc);
+uint32_t jit_op_table_copy(wasm_instance *inst, cell *fp, const uint32_t *pc);
+uint32_t jit_op_table_init(wasm_instance *inst, cell *fp, const uint32_t *pc);
+uint32_t jit_op_elem_drop(wasm_instance *inst, cell *fp, const uint32_t *pc);
+
+/* Numeric helpers on raw bits (floats as their bit patterns). */
+typedef struct jit_pair {
+    uint64_t value;
+    uint64_t trap; /* 0, or a trap kind */
+} jit_pair;
+uint64_t jit_f32_min(uint64_t a, uint64_t b);
+uint64_t jit_f32_max(uint64_t a, uint64_t b);
+uint64_t jit_f64_min(uint64_t a, uint64_t b);
+uint64_t jit_f64_max(uint64_t a, uint64_t b);
+uint64_t jit_f32_round(uint64_t a, uint64_t mode);
+uint64_t jit_f64_round(uint64_t a, uint64_t mode);
+uint64_t jit_convert(uint64_t a, uint64_t op);  /* the non-trapping conversions by op */
+jit_pair jit_trunc(uint64_t a, uint64_t op);     /* the trapping ones */
+
+#endif

@@ -1,0 +1,408 @@
+/* The JIT's runtime: entry from the host, calls crossing tiers, traps, and
+ * the instructions generated code leaves to C (bulk memory, tables, the
+ * float operations without a single x86 instruction). Semantics are the
+ * interpreter's (interp.c), instruction for instruction. */
+#include "engine/jit.h"
+#include "engine/ops.h"
+
+#include <math.h>
+
+/* ---- entry and calls ------------------------------------------------------------ */
+
+wasm_status jit_enter(wasm_store *s, cell *fp, const func_code *fc, wasm_instance *inst,
+                      wasm_error *err)
+{
+    jit_ctx ctx;
+    ctx.s = s;
+    ctx.err = err;
+    ctx.entry = s->ftop;
+    ctx.entry->pc = NULL;
+    ctx.entry->fp = NULL;
+    ctx.entry->inst = NULL;
+    ctx.ftop = ctx.entry + 1;
+    ctx.fend = s->frames_end;
+    ctx.stack_end = s->stack_end;
+    bool outermost = s->jit_stack_limit == 0;
+    if (outermost) {
+        uintptr_t here = (uintptr_t)__builtin_frame_address(0);
+        s->jit_stack_limit = here > JIT_STACK_BUDGET ? here - JIT_STACK_BUDGET : 1;
+    }
+    ctx.stack_limit = s->jit_stack_limit;
+    ctx.fuel = s->fuel_on ? s->fuel : INT64_MAX;
+    jit_entry_fn entry = (jit_entry_fn)fc->jit_entry;
+    wasm_status st = (wasm_status)entry(fp, &ctx, inst, fc);
+    if (s->fuel_on)
+        s->fuel = ctx.fuel < 0 ? 0 : ctx.fuel;
+    if (outermost)
+        s->jit_stack_limit = 0;
+    s->ftop = ctx.entry;
+    return st;
+}
+
+/* The interpreter runs fc with the caller's frame record (the one below
+ * ctx->ftop: pushed by the calling JIT code, or the activation's own entry
+ * marker) as its entry marker, so that it has exactly the frame records it
+ * would have had calling fc itself: both tiers exhaust the stack at the same
+ * depth. The record is restored after. */
+uint32_t jit_interp_entry(cell *fp, jit_ctx *ctx, wasm_instance *inst, const func_code *fc)
+{
+    wasm_store *s = ctx->s;
+    frame *saved = s->ftop;
+    frame *marker = ctx->ftop - 1;
+    frame caller = *marker;
+    s->ftop = marker;
+    if (s->fuel_on)
+        s->fuel = ctx->fuel < 0 ? 0 : ctx->fuel;
+    wasm_status st = interp_run(s, fp, fc, inst, ctx->err);
+    if (s->fuel_on)
+        ctx->fuel = s->fuel;
+    *marker = caller;
+    s->ftop = saved;
+    return (uint32_t)st;
+}
+
+uint32_t jit_trap(jit_ctx *ctx, uint32_t kind, const func_code *fc, uint32_t pos)
+{
+    interp_report_trap(ctx->s, ctx->err, (wasm_trap_kind)kind, fc, NULL, fc->code + pos, ctx->entry,
+                       ctx->ftop);
+    return WASM_ERR_TRAP;
+}
+
+uintptr_t jit_indirect_target(wasm_instance *inst, uint32_t table, uint32_t type, uint32_t index)
+{
+    const wasm_table *t = inst->tables[table];
+    if (index >= t->size)
+        return WASM_TRAP_UNDEFINED_ELEMENT;
+    wasm_func *callee = t->elems[index];
+    if (!callee)
+        return WASM_TRAP_UNINITIALIZED_ELEMENT;
+    if (callee->type_id != inst->type_ids[type])
+        return WASM_TRAP_INDIRECT_CALL_TYPE;
+    return (uintptr_t)callee;
+}
+
+static uint32_t call_trap(jit_ctx *ctx, wasm_trap_kind kind, wasm_instance *inst,
+                          const uint32_t *call_pc)
+{
+    /* the caller's own record is pushed: the trap is at its call instruction */
+    interp_report_trap(ctx->s, ctx->err, kind, NULL, inst, call_pc, ctx->entry, ctx->ftop - 1);
+    return WASM_ERR_TRAP;
+}
+
+uint32_t jit_call_func(jit_ctx *ctx, wasm_func *callee, cell *nfp, wasm_instance *inst,
+                       const uint32_t *call_pc)
+{
+    wasm_store *s = ctx->s;
+    if (callee->is_host) {
+        uint32_t cells = callee->param_cells > callee->result_cells ? callee->param_cells
+                                                                    : callee->result_cells;
+        if (s->host_nesting >= MAX_HOST_NESTING || cells > (size_t)(ctx->stack_end - nfp))
+            return call_trap(ctx, WASM_TRAP_STACK_EXHAUSTED, inst, call_pc);
+        cell *saved_sp = s->sp;
+        frame *saved_ftop = s->ftop;
+        s->sp = nfp + cells;
+        s->ftop = ctx->ftop;
+        if (s->fuel_on)
+            s->fuel = ctx->fuel < 0 ? 0 : ctx->fuel;
+        wasm_status st = interp_call_host(s, callee, inst, nfp);
+        if (s->fuel_on)
+            ctx->fuel = s->fuel;
+        s->sp = saved_sp;
+        s->ftop = saved_ftop;
+        if (st == WASM_OK)
+            return WASM_OK;
+        if (st == WASM_ERR_EXIT)
+            return interp_report_exit(s, ctx->err);
+        return call_trap(ctx, WASM_TRAP_HOST, inst, call_pc);
+    }
+    const func_code *fc = callee->code;
+    if (!__atomic_load_n(&fc->code, __ATOMIC_ACQUIRE) && !compile_lazy(fc, ctx->err))
+        return (uint32_t)ctx->err->status;
+    if (fc->frame_cells > (size_t)(ctx->stack_end - nfp))
+        return call_trap(ctx, WASM_TRAP_STACK_EXHAUSTED, inst, call_pc);
+    jit_entry_fn entry = fc->jit_entry ? (jit_entry_fn)fc->jit_entry : jit_interp_entry;
+    return entry(nfp, ctx, callee->inst, fc);
+}
+
+/* ---- instructions run in C ------------------------------------------------------- */
+
+#define S(i) (fp[pc[i]])
+
+static inline uint8_t *mem_base(const wasm_instance *inst) { return inst->mem0 ? inst->mem0->data : NULL; }
+static inline uint64_t mem_size(const wasm_instance *inst) { return inst->mem0 ? inst->mem0->size : 0; }
+
+uint32_t jit_op_mem_grow(wasm_instance *inst, cell *fp, const uint32_t *pc)
+{
+    S(1).i64 = (uint32_t)memory_grow(inst->mem0, S(2).i32);
+    return 0;
+}
+
+uint32_t jit_op_mem_init(wasm_instance *inst, cell *fp, const uint32_t *pc)
+{
+    const inst_data *d = &inst->datas[pc[1]];
+    uint64_t dst = S(2).i32, src = S(3).i32, n = S(4).i32;
+    if (src + n > d->size || dst + n > mem_size(inst))
+        return WASM_TRAP_OOB_MEMORY;
+    if (n)
+        memcpy(mem_base(inst) + dst, d->bytes + src, n);
+    return 0;
+}
+
+uint32_t jit_op_data_drop(wasm_instance *inst, cell *fp, const uint32_t *pc)
+{
+    (void)fp;
+    inst->datas[pc[1]].size = 0;
+    return 0;
+}
+
+uint32_t jit_op_mem_copy(wasm_instance *inst, cell *fp, const uint32_t *pc)
+{
+    uint64_t dst = S(1).i32, src = S(2).i32, n = S(3).i32, size = mem_size(inst);
+    if (src + n > size || dst + n > size)
+        return WASM_TRAP_OOB_MEMORY;
+    if (n)
+        memmove(mem_base(inst) + dst, mem_base(inst) + src, n);
+    return 0;
+}
+
+uint32_t jit_op_mem_fill(wasm_instance *inst, cell *fp, const uint32_t *pc)
+{
+    uint64_t dst = S(1).i32, n = S(3).i32;
+    if (dst + n > mem_size(inst))
+        return WASM_TRAP_OOB_MEMORY;
+    if (n)
+        memset(mem_base(inst) + dst, (uint8_t)S(2).i32, n);
+    return 0;
+}
+
+uint32_t jit_op_table_get(wasm_instance *inst, cell *fp, const uint32_t *pc)
+{
+    const wasm_table *t = inst->tables[pc[2]];
+    uint32_t i = S(3).i32;
+    if (i >= t->size)
+        return WASM_TRAP_OOB_TABLE;
+    S(1).ref = t->elems[i];
+    return 0;
+}
+
+uint32_t jit_op_table_set(wasm_instance *inst, cell *fp, const uint32_t *pc)
+{
+    wasm_table *t = inst->tables[pc[1]];
+    uint32_t i = S(2).i32;
+    if (i >= t->size)
+        return WASM_TRAP_OOB_TABLE;
+    t->elems[i] = S(3).ref;
+    return 0;
+}
+
+uint32_t jit_op_table_size(wasm_instance *inst, cell *fp, const uint32_t *pc)
+{
+    S(1).i64 = inst->tables[pc[2]]->size;
+    return 0;
+}
+
+uint32_t jit_op_table_grow(wasm_instance *inst, cell *fp, const uint32_t *pc)
+{
+    void *init = S(3).ref;
+    S(1).i64 = (uint32_t)table_grow(inst->tables[pc[2]], S(4).i32, init);
+    return 0;
+}
+
+uint32_t jit_op_table_fill(wasm_instance *inst, cell *fp, const uint32_t *pc)
+{
+    wasm_table *t = inst->tables[pc[1]];
+    uint64_t i = S(2).i32, n = S(4).i32;
+    void *v = S(3).ref;
+    if (i + n > t->size)
+        return WASM_TRAP_OOB_TABLE;
+    for (uint64_t k = 0; k < n; k++)
+        t->elems[i + k] = v;
+    return 0;
+}
+
+uint32_t jit_op_table_copy(wasm_instance *inst, cell *fp, const uint32_t *pc)
+{
+    wasm_table *td = inst->tables[pc[1]], *ts = inst->tables[pc[2]];
+    uint64_t d = S(3).i32, src = S(4).i32, n = S(5).i32;
+    if (src + n > ts->size || d + n > td->size)
+        return WASM_TRAP_OOB_TABLE;
+    if (n)
+        memmove(td->elems + d, ts->elems + src, n * sizeof(void *));
+    return 0;
+}
+
+uint32_t jit_op_table_init(wasm_instance *inst, cell *fp, const uint32_t *pc)
+{
+    wasm_table *t = inst->tables[pc[1]];
+    const inst_elem *e = &inst->elems[pc[2]];
+    uint64_t d = S(3).i32, src = S(4).i32, n = S(5).i32;
+    if (src + n > e->count || d + n > t->size)
+        return WASM_TRAP_OOB_TABLE;
+    if (n)
+        memcpy(t->elems + d, e->refs + src, n * sizeof(void *));
+    return 0;
+}
+
+uint32_t jit_op_elem_drop(wasm_instance *inst, cell *fp, const uint32_t *pc)
+{
+    (void)fp;
+    inst->elems[pc[1]].count = 0;
+    return 0;
+}
+
+#undef S
+
+/* ---- numeric helpers --------------------------------------------------------------- */
+
+static inline float as_f32(uint64_t b) { float f; uint32_t u = (uint32_t)b; memcpy(&f, &u, 4); return f; }
+static inline double as_f64(uint64_t b) { double f; memcpy(&f, &b, 8); return f; }
+static inline uint64_t of_f32(float f) { uint32_t u; memcpy(&u, &f, 4); return u; }
+static inline uint64_t of_f64(double f) { uint64_t u; memcpy(&u, &f, 8); return u; }
+
+uint64_t jit_f32_min(uint64_t a, uint64_t b)
+{
+    float x = as_f32(a), y = as_f32(b);
+    if (x != x || y != y)
+        return of_f32(x + y);
+    if (x == y) /* equal, or zeros of either sign: -0 wins */
+        return (uint32_t)(a | b);
+    return x < y ? (uint32_t)a : (uint32_t)b;
+}
+
+uint64_t jit_f32_max(uint64_t a, uint64_t b)
+{
+    float x = as_f32(a), y = as_f32(b);
+    if (x != x || y != y)
+        return of_f32(x + y);
+    if (x == y)
+        return (uint32_t)(a & b);
+    return x > y ? (uint32_t)a : (uint32_t)b;
+}
+
+uint64_t jit_f64_min(uint64_t a, uint64_t b)
+{
+    double x = as_f64(a), y = as_f64(b);
+    if (x != x || y != y)
+        return of_f64(x + y);
+    if (x == y)
+        return a | b;
+    return x < y ? a : b;
+}
+
+uint64_t jit_f64_max(uint64_t a, uint64_t b)
+{
+    double x = as_f64(a), y = as_f64(b);
+    if (x != x || y != y)
+        return of_f64(x + y);
+    if (x == y)
+        return a & b;
+    return x > y ? a : b;
+}
+
+/* mode: 0 ceil, 1 floor, 2 trunc, 3 nearest; a NaN comes back quieted */
+uint64_t jit_f32_round(uint64_t a, uint64_t mode)
+{
+    float x = as_f32(a);
+    if (x != x)
+        return of_f32(x + x);
+    switch (mode) {
+    case 0: return of_f32(ceilf(x));
+    case 1: return of_f32(floorf(x));
+    case 2: return of_f32(truncf(x));
+    default: return of_f32(rintf(x));
+    }
+}
+
+uint64_t jit_f64_round(uint64_t a, uint64_t mode)
+{
+    double x = as_f64(a);
+    if (x != x)
+        return of_f64(x + x);
+    switch (mode) {
+    case 0: return of_f64(ceil(x));
+    case 1: return of_f64(floor(x));
+    case 2: return of_f64(trunc(x));
+    default: return of_f64(rint(x));
+    }
+}
+
+/* Saturating truncations: NaN gives 0, out-of-range values clamp. */
+static int64_t sat_i32(double x)
+{
+    if (x != x) return 0;
+    if (x <= -2147483648.0) return INT32_MIN;
+    if (x >= 2147483648.0) return INT32_MAX;
+    return (int32_t)x;
+}
+static uint64_t sat_u32(double x)
+{
+    if (x != x || x <= -1.0) return 0;
+    if (x >= 4294967296.0) return UINT32_MAX;
+    return (uint32_t)x;
+}
+static int64_t sat_i64(double x)
+{
+    if (x != x) return 0;
+    if (x < -9223372036854775808.0) return INT64_MIN;
+    if (x >= 9223372036854775808.0) return INT64_MAX;
+    return (int64_t)x;
+}
+static uint64_t sat_u64(double x)
+{
+    if (x != x || x <= -1.0) return 0;
+    if (x >= 18446744073709551616.0) return UINT64_MAX;
+    return (uint64_t)x;
+}
+
+/* The conversions generated code calls, by their internal opcode (ops.h):
+ * saturating truncations and the unsigned 64-bit integer to float ones. */
+uint64_t jit_convert(uint64_t a, uint64_t op)
+{
+    switch (op) {
+    case OP_I32_TRUNC_SAT_F32_S: return (uint32_t)sat_i32(as_f32(a));
+    case OP_I32_TRUNC_SAT_F32_U: return sat_u32(as_f32(a));
+    case OP_I32_TRUNC_SAT_F64_S: return (uint32_t)sat_i32(as_f64(a));
+    case OP_I32_TRUNC_SAT_F64_U: return sat_u32(as_f64(a));
+    case OP_I64_TRUNC_SAT_F32_S: return (uint64_t)sat_i64(as_f32(a));
+    case OP_I64_TRUNC_SAT_F32_U: return sat_u64(as_f32(a));
+    case OP_I64_TRUNC_SAT_F64_S: return (uint64_t)sat_i64(as_f64(a));
+    case OP_I64_TRUNC_SAT_F64_U: return sat_u64(as_f64(a));
+    case OP_F32_CONVERT_I64_U: return of_f32((float)a);
+    case OP_F64_CONVERT_I64_U: return of_f64((double)a);
+    default: return 0;
+    }
+}
+
+/* The trapping truncations: NaN is an invalid conversion, values outside the
+ * target's range an overflow; in range, the saturating result is exact. */
+jit_pair jit_trunc(uint64_t a, uint64_t op)
+{
+    bool is32 = op == OP_I32_TRUNC_F32_S || op == OP_I32_TRUNC_F32_U ||
+                op == OP_I64_TRUNC_F32_S || op == OP_I64_TRUNC_F32_U;
+    double x = is32 ? (double)as_f32(a) : as_f64(a);
+    jit_pair r = {0, 0};
+    bool ok;
+    switch (op) {
+    case OP_I32_TRUNC_F32_S: case OP_I32_TRUNC_F64_S:
+        ok = x > -2147483649.0 && x < 2147483648.0;
+        r.value = (uint32_t)sat_i32(x);
+        break;
+    case OP_I32_TRUNC_F32_U: case OP_I32_TRUNC_F64_U:
+        ok = x > -1.0 && x < 4294967296.0;
+        r.value = sat_u32(x);
+        break;
+    case OP_I64_TRUNC_F32_S: case OP_I64_TRUNC_F64_S:
+        ok = x >= -9223372036854775808.0 && x < 9223372036854775808.0;
+        r.value = (uint64_t)sat_i64(x);
+        break;
+    default:
+        ok = x > -1.0 && x < 18446744073709551616.0;
+        r.value = sat_u64(x);
+        break;
+    }
+    if (x != x)
+        r.trap = WASM_TRAP_INVALID_CONVERSION;
+    else if (!ok)
+        r.trap = WASM_TRAP_INT_OVERFLOW;
+    return r;
+}

@@ -1,0 +1,1644 @@
+/* The JIT compiler: x86-64 machine code from a function's internal code
+ * (ops.h), after translation (compile.c) has validated it, laid out its
+ * frame and resolved its branches.
+ *
+ * Design of this first tier (see docs/engine.md, "The JIT"):
+ *  - one pass per function over the internal code, one machine sequence per
+ *    instruction; a pre-pass finds branch targets and refuses functions with
+ *    an instruction not handled yet (those keep the interpreter entry);
+ *  - values live in the interpreter's frame (rbx = fp), so both tiers share
+ *    frames, calls and backtraces, except the hottest slots (loop-weighted
+ *    counts from a first pass), kept in rsi/rdi/r8-r11 and xmm2-xmm15 for the
+ *    whole function and written back around calls and C helpers; constants
+ *    are folded into instructions as immediates (their frame cells are never
+ *    read); a compare feeding the next br_if becomes one cmp + jcc;
+ *  - fixed registers: rbx fp, r12 jit_ctx, r13 instance, r14 memory base,
+ *    r15 memory size in bytes (reloaded after calls and memory.grow);
+ *  - memory accesses are bounds-checked by an explicit compare of
+ *    address + offset + size against r15 (no guard pages, no signals);
+ *  - every prologue compares rsp with the context's limit: below it the
+ *    function runs in the interpreter (deep recursion continues on the heap).
+ * A real allocator (values in registers between instructions, per program
+ * point rather than per slot) is the next step (issue 13). */
+#include "engine/codemem.h"
+#include "engine/jit.h"
+#include "engine/ops.h"
+#include "engine/x86/asm.h"
+
+#include <cpuid.h>
+#include <stddef.h>
+#include <stdio.h>
+
+struct jit_module {
+    codemem mem;
+    uint32_t compiled; /* functions with machine code */
+    uint32_t total;
+};
+
+/* ---- the internal code's instruction lengths and handler words ---------------- */
+
+static const uint8_t op_words[OP_COUNT_] = {
+#define OPW(name, words, flags) [OP_##name] = (words),
+    ENGINE_OPS(OPW)
+#undef OPW
+};
+
+typedef struct op_key {
+    int32_t handler;
+    uint16_t op;
+} op_key;
+
+static op_key op_keys[OP_COUNT_];
+static int op_keys_ready; /* 0 no, 1 building, 2 ready */
+
+static int cmp_key(const void *a, const void *b)
+{
+    int32_t x = ((const op_key *)a)->handler, y = ((const op_key *)b)->handler;
+    return x < y ? -1 : x > y;
+}
+
+static void build_op_keys(void)
+{
+    int state = __atomic_load_n(&op_keys_ready, __ATOMIC_ACQUIRE);
+    if (state == 2)
+        return;
+    int expected = 0;
+    if (__atomic_compare_exchange_n(&op_keys_ready, &expected, 1, false, __ATOMIC_ACQ_REL,
+                                    __ATOMIC_ACQUIRE)) {
+        const int32_t *h = interp_handler_table();
+        for (int i = 0; i < OP_COUNT_; i++)
+            op_keys[i] = (op_key){h[i], (uint16_t)i};
+        qsort(op_keys, OP_COUNT_, sizeof *op_keys, cmp_key);
+        __atomic_store_n(&op_keys_ready, 2, __ATOMIC_RELEASE);
+        return;
+    }
+    while (__atomic_load_n(&op_keys_ready, __ATOMIC_ACQUIRE) != 2)
+        ;
+}
+
+/* The op of a handler word, or -1 (unknown or shared by two handlers). */
+static int op_of(uint32_t word)
+{
+    size_t lo = 0, hi = OP_COUNT_;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (op_keys[mid].handler < (int32_t)word)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    if (lo >= OP_COUNT_ || op_keys[lo].handler != (int32_t)word)
+        return -1;
+    if (lo + 1 < OP_COUNT_ && op_keys[lo + 1].handler == (int32_t)word)
+        return -1;
+    return op_keys[lo].op;
+}
+
+static bool cpu_has_popcnt(void)
+{
+    unsigned a, b, c, d;
+    return __get_cpuid(1, &a, &b, &c, &d) && (c & bit_POPCNT);
+}
+
+/* ---- one function ---------------------------------------------------------------- */
+
+enum { FIX_REL32, FIX_TABLE };
+
+typedef struct jfix {
+    size_t at;          /* buffer offset of the rel32 / table entry */
+    size_t table_base;  /* FIX_TABLE: the offset entries are relative to */
+    uint32_t target;    /* internal code position */
+    uint8_t kind;
+} jfix;
+
+typedef struct jcall {
+    size_t at;    /* the rel32 of a direct call */
+    uint32_t def; /* the callee's defined-function index */
+} jcall;
+
+typedef struct jtrap {
+    size_t at;       /* the jcc/jmp rel32 to the stub */
+    uint32_t kind;   /* 0: the trap kind is in eax */
+    uint32_t pos;
+} jtrap;
+
+typedef struct jc {
+    xbuf *b;
+    const wasm_module *m;
+    const uint8_t *compilable; /* per defined function: will have machine code */
+    jcall *calls;              /* direct calls of the whole module, linked at the end */
+    size_t ncalls, capcalls;
+    const func_code *fc;
+    const uint32_t *code;
+    uint32_t n;
+    uint32_t *native;     /* per code position: buffer offset of its machine code */
+    uint8_t *target;      /* per code position: a branch lands there */
+    jfix *fix;
+    size_t nfix, capfix;
+    jtrap *traps;
+    size_t ntrap, captrap;
+    size_t epilogue, common_trap;
+    uint32_t flags_pos;   /* the position whose br_if may use the flags */
+    uint32_t flags_slot;
+    int flags_cc;
+    bool oom;
+    bool unhandled;
+    bool popcnt;
+    /* Register allocation: the hottest slots live in registers for the whole
+     * function (pin[slot]: 0 none, PIN_GPR + register, PIN_XMM + register).
+     * A first emission pass only counts accesses (counting), weighted by
+     * loop depth (depth[pos]); calls and C helpers run with every pinned
+     * value written back to the frame and reloaded after (unpinned). */
+    uint8_t *pin;
+    uint32_t *uses_int, *uses_float; /* per slot, weighted */
+    uint32_t *depth;                 /* per code position: loops around it */
+    uint64_t call_weight;
+    uint32_t cur_pos;
+    uint32_t frame_cells;
+    bool counting;
+    bool unpinned;
+} jc;
+
+enum { PIN_GPR = 0x20, PIN_XMM = 0x40 };
+static const int pin_gprs[] = {RSI, RDI, R8, R9, R10, R11};
+#define PIN_XMMS 14 /* xmm2..xmm15 */
+
+static bool push_fix(jc *j, jfix f)
+{
+    if (j->nfix == j->capfix) {
+        size_t cap = j->capfix ? j->capfix * 2 : 64;
+        jfix *p = realloc(j->fix, cap * sizeof *p);
+        if (!p)
+            return !(j->oom = true);
+        j->fix = p;
+        j->capfix = cap;
+    }
+    j->fix[j->nfix++] = f;
+    return true;
+}
+
+static void push_call(jc *j, size_t at, uint32_t def)
+{
+    if (j->ncalls == j->capcalls) {
+        size_t cap = j->capcalls ? j->capcalls * 2 : 64;
+        jcall *p = realloc(j->calls, cap * sizeof *p);
+        if (!p) {
+            j->oom = true;
+            return;
+        }
+        j->calls = p;
+        j->capcalls = cap;
+    }
+    j->calls[j->ncalls++] = (jcall){at, def};
+}
+
+static void add_trap(jc *j, size_t at, uint32_t kind, uint32_t pos)
+{
+    if (j->ntrap == j->captrap) {
+        size_t cap = j->captrap ? j->captrap * 2 : 32;
+        jtrap *p = realloc(j->traps, cap * sizeof *p);
+        if (!p) {
+            j->oom = true;
+            return;
+        }
+        j->traps = p;
+        j->captrap = cap;
+    }
+    j->traps[j->ntrap++] = (jtrap){at, kind, pos};
+}
+
+static void trap_if(jc *j, int cc, uint32_t kind, uint32_t pos)
+{
+    add_trap(j, x_jcc32(j->b, cc), kind, pos);
+}
+
+static void trap_always(jc *j, uint32_t kind, uint32_t pos)
+{
+    add_trap(j, x_jmp32(j->b), kind, pos);
+}
+
+static void charge(jc *j, int64_t cost, uint32_t pos);
+
+/* A jump (cc < 0) or conditional jump from pos to target. A backward one
+ * closes a loop iteration: it charges the loop's cost (the word before the
+ * target) as the interpreter does. */
+static void branch_to(jc *j, int cc, uint32_t pos, uint32_t target)
+{
+    if (target <= pos && target > 0) {
+        size_t skip = cc < 0 ? 0 : x_jcc8(j->b, cc ^ 1);
+        charge(j, (int32_t)j->code[target - 1], target);
+        push_fix(j, (jfix){x_jmp32(j->b), 0, target, FIX_REL32});
+        if (cc >= 0)
+            x_link8(j->b, skip);
+        return;
+    }
+    size_t at = cc < 0 ? x_jmp32(j->b) : x_jcc32(j->b, cc);
+    push_fix(j, (jfix){at, 0, target, FIX_REL32});
+}
+
+/* ---- operands ---- */
+
+static int32_t disp(uint32_t slot) { return (int32_t)(slot * 8u); }
+
+static bool is_const(const jc *j, uint32_t slot)
+{
+    return slot >= j->fc->const_base && slot - j->fc->const_base < j->fc->const_count;
+}
+
+static uint64_t const_of(const jc *j, uint32_t slot)
+{
+    return j->fc->consts[slot - j->fc->param_cells];
+}
+
+static uint32_t loop_weight(const jc *j)
+{
+    uint32_t d = j->depth ? j->depth[j->cur_pos] : 0;
+    return 1u << (4 * (d < 4 ? d : 4));
+}
+
+/* Notes an access (counting pass); returns the slot's register, or -1. */
+static int pin_of(jc *j, uint32_t slot, bool is_float)
+{
+    if (j->counting) {
+        if (slot < j->frame_cells && !is_const(j, slot))
+            (is_float ? j->uses_float : j->uses_int)[slot] += loop_weight(j);
+        return -1;
+    }
+    if (!j->pin || j->unpinned || slot >= j->frame_cells || !j->pin[slot])
+        return -1;
+    return j->pin[slot];
+}
+
+static bool pin_is_xmm(int p) { return (p & PIN_XMM) != 0; }
+static int pin_reg(int p) { return p & 0x1f; }
+
+static void ld32(jc *j, int reg, uint32_t slot)
+{
+    int p = pin_of(j, slot, false);
+    if (is_const(j, slot))
+        x_mov_imm(j->b, reg, (uint32_t)const_of(j, slot));
+    else if (p < 0)
+        x_mov_load(j->b, false, reg, RBX, disp(slot));
+    else if (pin_is_xmm(p))
+        x_rr(j->b, XOPP(0x66, false, 0x0f7e, 2), pin_reg(p), reg); /* movd reg, xmm */
+    else
+        x_mov_rr(j->b, false, reg, pin_reg(p));
+}
+
+static void ld64(jc *j, int reg, uint32_t slot)
+{
+    int p = pin_of(j, slot, false);
+    if (is_const(j, slot))
+        x_mov_imm(j->b, reg, const_of(j, slot));
+    else if (p < 0)
+        x_mov_load(j->b, true, reg, RBX, disp(slot));
+    else if (pin_is_xmm(p))
+        x_rr(j->b, XOPP(0x66, true, 0x0f7e, 2), pin_reg(p), reg); /* movq reg, xmm */
+    else
+        x_mov_rr(j->b, true, reg, pin_reg(p));
+}
+
+static void st64(jc *j, uint32_t slot, int reg)
+{
+    int p = pin_of(j, slot, false);
+    if (p < 0)
+        x_mov_store(j->b, true, RBX, disp(slot), reg);
+    else if (pin_is_xmm(p))
+        x_rr(j->b, XOPP(0x66, true, 0x0f6e, 2), pin_reg(p), reg); /* movq xmm, reg */
+    else
+        x_mov_rr(j->b, true, pin_reg(p), reg);
+}
+
+/* Writes every pinned slot back to the frame (before code that reads the
+ * frame or clobbers registers: calls, C helpers), or reloads them after. */
+static void sync_pinned(jc *j, bool to_frame)
+{
+    if (!j->pin || j->counting)
+        return;
+    for (uint32_t s = 0; s < j->frame_cells; s++) {
+        int p = j->pin[s];
+        if (!p)
+            continue;
+        if (pin_is_xmm(p))
+            x_rm(j->b, XOPP(0xf2, false, to_frame ? 0x0f11 : 0x0f10, 2), pin_reg(p), RBX, -1, disp(s));
+        else if (to_frame)
+            x_mov_store(j->b, true, RBX, disp(s), pin_reg(p));
+        else
+            x_mov_load(j->b, true, pin_reg(p), RBX, disp(s));
+    }
+}
+
+/* A constant's cell, written for code that reads the frame (C helpers):
+ * harmless, constants never change. */
+static void materialize(jc *j, uint32_t slot)
+{
+    if (is_const(j, slot)) {
+        x_mov_imm(j->b, RAX, const_of(j, slot));
+        st64(j, slot, RAX);
+    }
+}
+
+/* xmm = the f32 (dbl: f64) in slot */
+static void ldf(jc *j, int xmm, uint32_t slot, bool dbl)
+{
+    int p = pin_of(j, slot, true);
+    if (is_const(j, slot)) {
+        x_mov_imm(j->b, RAX, dbl ? const_of(j, slot) : (uint32_t)const_of(j, slot));
+        x_rr(j->b, XOPP(0x66, dbl, 0x0f6e, 2), xmm, RAX); /* movd/movq xmm, rax */
+    } else if (p < 0) {
+        x_rm(j->b, XOPP(dbl ? 0xf2 : 0xf3, false, 0x0f10, 2), xmm, RBX, -1, disp(slot));
+    } else if (pin_is_xmm(p)) {
+        x_rr(j->b, XOP(0x0f28, 2), xmm, pin_reg(p)); /* movaps */
+    } else {
+        x_rr(j->b, XOPP(0x66, dbl, 0x0f6e, 2), xmm, pin_reg(p));
+    }
+}
+
+static void stf(jc *j, uint32_t slot, int xmm, bool dbl)
+{
+    int p = pin_of(j, slot, true);
+    if (p < 0)
+        x_rm(j->b, XOPP(dbl ? 0xf2 : 0xf3, false, 0x0f11, 2), xmm, RBX, -1, disp(slot));
+    else if (pin_is_xmm(p))
+        x_rr(j->b, XOP(0x0f28, 2), pin_reg(p), xmm);
+    else /* an f32 leaves the upper half zero: unspecified anyway */
+        x_rr(j->b, XOPP(0x66, dbl, 0x0f7e, 2), xmm, pin_reg(p)); /* movd/movq r, xmm */
+}
+
+static void call_abs(jc *j, const void *fn)
+{
+    x_mov_imm(j->b, RAX, (uint64_t)(uintptr_t)fn);
+    x_call_r(j->b, RAX);
+}
+
+/* Fuel (rbp): charged as the interpreter does, at function entry, loop
+ * entry and backward branches; running out traps at pos. Unmetered, rbp
+ * starts at INT64_MAX and cannot run out in practice. */
+static void charge(jc *j, int64_t cost, uint32_t pos)
+{
+    if (fits_i32(cost)) {
+        x_alu_imm(j->b, true, 5, RBP, (int32_t)cost);
+    } else {
+        x_mov_imm(j->b, RAX, (uint64_t)cost);
+        x_rr(j->b, XOPW(0x29, 1), RAX, RBP); /* sub rbp, rax */
+    }
+    trap_if(j, CC_S, WASM_TRAP_FUEL_EXHAUSTED, pos);
+}
+
+/* around calls into other code, which keeps the fuel in the context */
+static void fuel_out(jc *j) { x_mov_store(j->b, true, R12, (int32_t)offsetof(jit_ctx, fuel), RBP); }
+static void fuel_in(jc *j) { x_mov_load(j->b, true, RBP, R12, (int32_t)offsetof(jit_ctx, fuel)); }
+
+/* r14/r15 = memory 0's base and size, from the instance in r13 (rcx
+ * clobbered, rax kept: it may hold a status). Every function keeps them
+ * current for its callers: after anything that may grow memory. */
+static void emit_reload_mem(xbuf *b)
+{
+    x_mov_load(b, true, RCX, R13, (int32_t)offsetof(wasm_instance, mem0));
+    x_rr(b, XOP(0x31, 1), R14, R14); /* xor r14d, r14d */
+    x_rr(b, XOP(0x31, 1), R15, R15);
+    x_rr(b, XOPW(0x85, 1), RCX, RCX);
+    size_t skip = x_jcc8(b, CC_E);
+    x_mov_load(b, true, R14, RCX, (int32_t)offsetof(wasm_memory, data));
+    x_mov_load(b, true, R15, RCX, (int32_t)offsetof(wasm_memory, size));
+    x_link8(b, skip);
+}
+
+static void reload_mem(jc *j) { emit_reload_mem(j->b); }
+
+/* ---- integer operations ---- */
+
+/* ALU opcodes "op r, r/m" and group-1 extensions */
+typedef struct alu { uint8_t rm_op; uint8_t ext; } alu;
+static const alu ALU_ADD = {0x03, 0}, ALU_OR = {0x0b, 1}, ALU_AND = {0x23, 4},
+                 ALU_SUB = {0x2b, 5}, ALU_XOR = {0x33, 6}, ALU_CMP = {0x3b, 7};
+
+/* eax/rax op= b */
+static void alu_b(jc *j, bool w, alu a, uint32_t b)
+{
+    if (is_const(j, b)) {
+        uint64_t v = const_of(j, b);
+        int64_t sv = w ? (int64_t)v : (int64_t)(int32_t)(uint32_t)v;
+        if (fits_i32(sv)) {
+            x_alu_imm(j->b, w, a.ext, RAX, (int32_t)sv);
+            return;
+        }
+        x_mov_imm(j->b, RCX, v);
+        x_rr(j->b, (xop){0, w, a.rm_op, 1}, RAX, RCX);
+        return;
+    }
+    int p = pin_of(j, b, false);
+    if (p >= 0 && !pin_is_xmm(p)) {
+        x_rr(j->b, (xop){0, w, a.rm_op, 1}, RAX, pin_reg(p));
+    } else if (p >= 0) {
+        if (w)
+            ld64(j, RCX, b);
+        else
+            ld32(j, RCX, b);
+        x_rr(j->b, (xop){0, w, a.rm_op, 1}, RAX, RCX);
+    } else {
+        x_rm(j->b, (xop){0, w, a.rm_op, 1}, RAX, RBX, -1, disp(b));
+    }
+}
+
+static void binop(jc *j, bool w, alu a, const uint32_t *pc)
+{
+    if (w)
+        ld64(j, RAX, pc[2]);
+    else
+        ld32(j, RAX, pc[2]);
+    alu_b(j, w, a, pc[3]);
+    st64(j, pc[1], RAX);
+}
+
+static void mul(jc *j, bool w, const uint32_t *pc)
+{
+    if (w)
+        ld64(j, RAX, pc[2]);
+    else
+        ld32(j, RAX, pc[2]);
+    int p = is_const(j, pc[3]) ? -1 : pin_of(j, pc[3], false);
+    if (is_const(j, pc[3]) || p >= 0) {
+        if (w)
+            ld64(j, RCX, pc[3]);
+        else
+            ld32(j, RCX, pc[3]);
+        x_rr(j->b, (xop){0, w, 0x0faf, 2}, RAX, RCX);
+    } else {
+        x_rm(j->b, (xop){0, w, 0x0faf, 2}, RAX, RBX, -1, disp(pc[3]));
+    }
+    st64(j, pc[1], RAX);
+}
+
+static const uint8_t cc_of_cmp[10] = {CC_E, CC_NE, CC_L, CC_B, CC_G, CC_A, CC_LE, CC_BE, CC_GE, CC_AE};
+
+static void compare(jc *j, bool w, int cc, const uint32_t *pc, uint32_t next_pos)
+{
+    if (w)
+        ld64(j, RAX, pc[2]);
+    else
+        ld32(j, RAX, pc[2]);
+    alu_b(j, w, ALU_CMP, pc[3]);
+    x_setcc_eax(j->b, cc);
+    st64(j, pc[1], RAX);
+    j->flags_pos = next_pos;
+    j->flags_slot = pc[1];
+    j->flags_cc = cc;
+}
+
+static void eqz(jc *j, bool w, const uint32_t *pc, uint32_t next_pos)
+{
+    if (w)
+        ld64(j, RAX, pc[2]);
+    else
+        ld32(j, RAX, pc[2]);
+    x_rr(j->b, (xop){0, w, 0x85, 1}, RAX, RAX);
+    x_setcc_eax(j->b, CC_E);
+    st64(j, pc[1], RAX);
+    j->flags_pos = next_pos;
+    j->flags_slot = pc[1];
+    j->flags_cc = CC_E;
+}
+
+/* shifts and rotates: /ext 0 rol, 1 ror, 4 shl, 5 shr, 7 sar */
+static void shift(jc *j, bool w, int ext, const uint32_t *pc)
+{
+    if (w)
+        ld64(j, RAX, pc[2]);
+    else
+        ld32(j, RAX, pc[2]);
+    if (is_const(j, pc[3])) {
+        x_rr(j->b, (xop){0, w, 0xc1, 1}, ext, RAX);
+        xb_byte(j->b, (uint8_t)(const_of(j, pc[3]) & (w ? 63 : 31)));
+    } else {
+        ld32(j, RCX, pc[3]);
+        x_rr(j->b, (xop){0, w, 0xd3, 1}, ext, RAX);
+    }
+    st64(j, pc[1], RAX);
+}
+
+/* div/rem: signed or not, the remainder or the quotient */
+static void divide(jc *j, bool w, bool is_signed, bool rem, const uint32_t *pc, uint32_t pos)
+{
+    xbuf *b = j->b;
+    if (w) {
+        ld64(j, RAX, pc[2]);
+        ld64(j, RCX, pc[3]);
+    } else {
+        ld32(j, RAX, pc[2]);
+        ld32(j, RCX, pc[3]);
+    }
+    x_rr(b, (xop){0, w, 0x85, 1}, RCX, RCX);
+    trap_if(j, CC_E, WASM_TRAP_DIV_BY_ZERO, pos);
+    size_t done = 0, normal = 0;
+    bool special = is_signed;
+    if (special) {
+        x_alu_imm(b, w, 7, RCX, -1);
+        normal = x_jcc8(b, CC_NE);
+        if (rem) {
+            x_rr(b, XOP(0x31, 1), RDX, RDX); /* x % -1 == 0 (idiv would fault on MIN) */
+            done = x_jmp8(b);
+        } else {
+            /* MIN / -1 overflows */
+            if (w) {
+                x_mov_imm(b, RDX, 0x8000000000000000ull);
+                x_rr(b, XOPW(0x39, 1), RDX, RAX);
+            } else {
+                x_alu_imm(b, false, 7, RAX, INT32_MIN);
+            }
+            trap_if(j, CC_E, WASM_TRAP_INT_OVERFLOW, pos);
+        }
+        x_link8(b, normal);
+    }
+    if (is_signed) {
+        if (w)
+            xb_byte(b, 0x48);
+        xb_byte(b, 0x99); /* cdq / cqo */
+        x_rr(b, (xop){0, w, 0xf7, 1}, 7, RCX); /* idiv */
+    } else {
+        x_rr(b, XOP(0x31, 1), RDX, RDX);
+        x_rr(b, (xop){0, w, 0xf7, 1}, 6, RCX); /* div */
+    }
+    if (special && rem)
+        x_link8(b, done);
+    st64(j, pc[1], rem ? RDX : RAX);
+}
+
+static void bitcount(jc *j, bool w, int what, const uint32_t *pc)
+{
+    xbuf *b = j->b;
+    if (w)
+        ld64(j, RCX, pc[2]);
+    else
+        ld32(j, RCX, pc[2]);
+    int bits = w ? 64 : 32;
+    switch (what) {
+    case 0: /* clz = bits-1 - bsr, or bits for 0 */
+        x_rr(b, (xop){0, w, 0x0fbd, 2}, RAX, RCX);
+        x_mov_imm(b, RDX, UINT64_MAX);
+        x_rr(b, (xop){0, w, 0x0f44, 2}, RAX, RDX); /* cmovz */
+        x_rr(b, (xop){0, w, 0xf7, 1}, 3, RAX);     /* neg */
+        x_alu_imm(b, w, 0, RAX, bits - 1);
+        break;
+    case 1: /* ctz = bsf, or bits for 0 */
+        x_rr(b, (xop){0, w, 0x0fbc, 2}, RAX, RCX);
+        x_mov_imm(b, RDX, (uint64_t)bits);
+        x_rr(b, (xop){0, w, 0x0f44, 2}, RAX, RDX);
+        break;
+    default: /* popcnt */
+        x_rr(b, (xop){0xf3, w, 0x0fb8, 2}, RAX, RCX);
+        break;
+    }
+    if (!w)
+        x_mov_rr(b, false, RAX, RAX);
+    st64(j, pc[1], RAX);
+}
+
+/* ---- floats ---- */
+
+/* SSE arithmetic: 0x58 add, 0x59 mul, 0x5c sub, 0x5e div, 0x51 sqrt */
+static void fbinop(jc *j, bool dbl, uint8_t op, const uint32_t *pc)
+{
+    ldf(j, XMM0, pc[2], dbl);
+    int p = is_const(j, pc[3]) ? -1 : pin_of(j, pc[3], true);
+    if (p >= 0 && pin_is_xmm(p)) {
+        x_rr(j->b, XOPP(dbl ? 0xf2 : 0xf3, false, 0x0f00 | op, 2), XMM0, pin_reg(p));
+    } else if (is_const(j, pc[3]) || p >= 0) {
+        ldf(j, XMM1, pc[3], dbl);
+        x_rr(j->b, XOPP(dbl ? 0xf2 : 0xf3, false, 0x0f00 | op, 2), XMM0, XMM1);
+    } else {
+        x_rm(j->b, XOPP(dbl ? 0xf2 : 0xf3, false, 0x0f00 | op, 2), XMM0, RBX, -1, disp(pc[3]));
+    }
+    stf(j, pc[1], XMM0, dbl);
+}
+
+/* 0 eq, 1 ne, 2 lt, 3 gt, 4 le, 5 ge: unordered operands compare false (ne: true) */
+static void fcompare(jc *j, bool dbl, int rel, const uint32_t *pc)
+{
+    xbuf *b = j->b;
+    bool swap = rel == 2 || rel == 4; /* a < b as b > a */
+    ldf(j, XMM0, pc[swap ? 3 : 2], dbl);
+    ldf(j, XMM1, pc[swap ? 2 : 3], dbl);
+    x_rr(b, XOPP(dbl ? 0x66 : 0, false, 0x0f2e, 2), XMM0, XMM1); /* ucomis[sd] */
+    switch (rel) {
+    case 0: /* ZF && !PF */
+        x_rr(b, XOP(0x0f94, 2), 0, RAX);
+        x_rr(b, XOP(0x0f9b, 2), 0, RCX);
+        x_rr(b, XOP(0x20, 1), RCX, RAX); /* and al, cl */
+        break;
+    case 1: /* !ZF || PF */
+        x_rr(b, XOP(0x0f95, 2), 0, RAX);
+        x_rr(b, XOP(0x0f9a, 2), 0, RCX);
+        x_rr(b, XOP(0x08, 1), RCX, RAX); /* or al, cl */
+        break;
+    case 2: case 3:
+        x_rr(b, XOP(0x0f97, 2), 0, RAX); /* seta */
+        break;
+    default:
+        x_rr(b, XOP(0x0f93, 2), 0, RAX); /* setae */
+        break;
+    }
+    x_rr(b, XOP(0x0fb6, 2), RAX, RAX);
+    st64(j, pc[1], RAX);
+}
+
+/* bit operations on floats: abs (and), neg (xor), copysign */
+static void fbits(jc *j, bool dbl, int what, const uint32_t *pc)
+{
+    xbuf *b = j->b;
+    uint64_t sign = dbl ? 0x8000000000000000ull : 0x80000000ull;
+    if (dbl)
+        ld64(j, RAX, pc[2]);
+    else
+        ld32(j, RAX, pc[2]);
+    if (what == 2) { /* (a & ~sign) | (b & sign) */
+        if (dbl)
+            ld64(j, RCX, pc[3]);
+        else
+            ld32(j, RCX, pc[3]);
+        x_mov_imm(b, RDX, sign);
+        x_rr(b, XOPW(0x21, 1), RDX, RCX); /* and rcx, rdx */
+        x_rr(b, XOPW(0xf7, 1), 2, RDX);   /* not rdx */
+        x_rr(b, XOPW(0x21, 1), RDX, RAX);
+        x_rr(b, XOPW(0x09, 1), RCX, RAX);
+    } else {
+        x_mov_imm(b, RDX, what == 0 ? (dbl ? ~sign : (uint32_t)~sign) : sign);
+        x_rr(b, XOPW(what == 0 ? 0x21 : 0x31, 1), RDX, RAX);
+    }
+    st64(j, pc[1], RAX);
+}
+
+static void call_bits2(jc *j, const void *fn, uint32_t a, uint32_t bslot, bool b_is_imm, uint64_t imm,
+                       uint32_t dst)
+{
+    ld64(j, RDI, a);
+    if (b_is_imm)
+        x_mov_imm(j->b, RSI, imm);
+    else
+        ld64(j, RSI, bslot);
+    call_abs(j, fn);
+    st64(j, dst, RAX);
+}
+
+/* int -> float with cvtsi2s[sd] (w: from 64 bits) */
+static void int_to_float(jc *j, bool dbl, bool w, bool zero_extend, const uint32_t *pc)
+{
+    if (w)
+        ld64(j, RAX, pc[2]);
+    else
+        ld32(j, RAX, pc[2]);
+    x_rr(j->b, XOP(0x0f57, 2), XMM0, XMM0); /* xorps: no false dependency */
+    x_rr(j->b, XOPP(dbl ? 0xf2 : 0xf3, w || zero_extend, 0x0f2a, 2), XMM0, RAX);
+    stf(j, pc[1], XMM0, dbl);
+}
+
+/* ---- memory ---- */
+
+/* rax = the checked effective address minus the returned displacement */
+static int32_t mem_addr(jc *j, uint32_t addr_slot, uint32_t offset, uint32_t size, uint32_t pos)
+{
+    xbuf *b = j->b;
+    ld32(j, RAX, addr_slot);
+    if (offset > 0x7fff0000u) {
+        x_mov_imm(b, RCX, offset);
+        x_rr(b, XOPW(0x01, 1), RCX, RAX); /* add rax, rcx */
+        offset = 0;
+    }
+    x_rm(b, XOPW(0x8d, 1), RCX, RAX, -1, (int32_t)(offset + size)); /* lea rcx, [rax+off+size] */
+    x_rr(b, XOPW(0x39, 1), R15, RCX);                               /* cmp rcx, r15 */
+    trap_if(j, CC_A, WASM_TRAP_OOB_MEMORY, pos);
+    return (int32_t)offset;
+}
+
+static void load(jc *j, int op, const uint32_t *pc, uint32_t pos)
+{
+    static const struct { uint8_t size; xop o; } forms[] = {
+        [OP_LD_I32 - OP_LD_I32] = {4, {0, false, 0x8b, 1}},
+        [OP_LD_I64 - OP_LD_I32] = {8, {0, true, 0x8b, 1}},
+        [OP_LD_I32_8S - OP_LD_I32] = {1, {0, false, 0x0fbe, 2}},
+        [OP_LD_I32_8U - OP_LD_I32] = {1, {0, false, 0x0fb6, 2}},
+        [OP_LD_I32_16S - OP_LD_I32] = {2, {0, false, 0x0fbf, 2}},
+        [OP_LD_I32_16U - OP_LD_I32] = {2, {0, false, 0x0fb7, 2}},
+        [OP_LD_I64_8S - OP_LD_I32] = {1, {0, true, 0x0fbe, 2}},
+        [OP_LD_I64_8U - OP_LD_I32] = {1, {0, false, 0x0fb6, 2}},
+        [OP_LD_I64_16S - OP_LD_I32] = {2, {0, true, 0x0fbf, 2}},
+        [OP_LD_I64_16U - OP_LD_I32] = {2, {0, false, 0x0fb7, 2}},
+        [OP_LD_I64_32S - OP_LD_I32] = {4, {0, true, 0x63, 1}},
+        [OP_LD_I64_32U - OP_LD_I32] = {4, {0, false, 0x8b, 1}},
+    };
+    if (op == OP_LD_V128) {
+        int32_t d = mem_addr(j, pc[2], pc[3], 16, pos);
+        x_rm(j->b, XOPW(0x8b, 1), RCX, R14, RAX, d);
+        st64(j, pc[1], RCX);
+        x_rm(j->b, XOPW(0x8b, 1), RCX, R14, RAX, d + 8);
+        st64(j, pc[1] + 1, RCX);
+        return;
+    }
+    int k = op - OP_LD_I32;
+    int32_t d = mem_addr(j, pc[2], pc[3], forms[k].size, pos);
+    x_rm(j->b, forms[k].o, RCX, R14, RAX, d);
+    st64(j, pc[1], RCX);
+}
+
+static void store(jc *j, int op, const uint32_t *pc, uint32_t pos)
+{
+    xbuf *b = j->b;
+    if (op == OP_ST_V128) {
+        int32_t d = mem_addr(j, pc[1], pc[3], 16, pos);
+        ld64(j, RDX, pc[2]);
+        x_rm(b, XOPW(0x89, 1), RDX, R14, RAX, d);
+        ld64(j, RDX, pc[2] + 1);
+        x_rm(b, XOPW(0x89, 1), RDX, R14, RAX, d + 8);
+        return;
+    }
+    uint32_t size = op == OP_ST_8 ? 1 : op == OP_ST_16 ? 2 : op == OP_ST_32 ? 4 : 8;
+    ld64(j, RDX, pc[2]);
+    int32_t d = mem_addr(j, pc[1], pc[3], size, pos);
+    switch (size) {
+    case 1: x_rm(b, XOP(0x88, 1), RDX, R14, RAX, d); break;
+    case 2: x_rm(b, XOPP(0x66, false, 0x89, 1), RDX, R14, RAX, d); break;
+    case 4: x_rm(b, XOP(0x89, 1), RDX, R14, RAX, d); break;
+    default: x_rm(b, XOPW(0x89, 1), RDX, R14, RAX, d); break;
+    }
+}
+
+/* ---- calls ---- */
+
+/* Traps "call stack exhausted" when the frame records are full, then pushes
+ * the caller's record (return position ret_pos). Leaves rax = the record. */
+static void push_record(jc *j, uint32_t pos, uint32_t ret_pos)
+{
+    xbuf *b = j->b;
+    x_mov_load(b, true, RAX, R12, (int32_t)offsetof(jit_ctx, ftop));
+    x_rm(b, XOPW(0x3b, 1), RAX, R12, -1, (int32_t)offsetof(jit_ctx, fend));
+    trap_if(j, CC_E, WASM_TRAP_STACK_EXHAUSTED, pos);
+    x_mov_imm(b, RCX, (uint64_t)(uintptr_t)(j->code + ret_pos));
+    x_mov_store(b, true, RAX, (int32_t)offsetof(frame, pc), RCX);
+    x_mov_store(b, true, RAX, (int32_t)offsetof(frame, fp), RBX);
+    x_mov_store(b, true, RAX, (int32_t)offsetof(frame, inst), R13);
+    x_rm(b, XOPW(0x8d, 1), RCX, RAX, -1, (int32_t)sizeof(frame));
+    x_mov_store(b, true, R12, (int32_t)offsetof(jit_ctx, ftop), RCX);
+}
+
+/* After a call: pop the record, propagate a trap or exit, reload memory. */
+static void after_call(jc *j)
+{
+    xbuf *b = j->b;
+    x_alu_imm_mem(b, true, 5, R12, (int32_t)offsetof(jit_ctx, ftop), (int32_t)sizeof(frame));
+    x_rr(b, XOP(0x85, 1), RAX, RAX);
+    size_t at = x_jcc32(b, CC_NE);
+    x_link(b, at, j->epilogue);
+    reload_mem(j);
+}
+
+static void call_direct(jc *j, const uint32_t *pc, uint32_t pos)
+{
+    xbuf *b = j->b;
+    uint64_t raw = pc[1] | ((uint64_t)pc[2] << 32);
+    const func_code *callee = (const func_code *)(uintptr_t)raw;
+    uint32_t base = pc[3];
+    /* the callee's frame must fit the value stack (checked before the record, as the interpreter does) */
+    x_rm(b, XOPW(0x8d, 1), RCX, RBX, -1, disp(base + callee->frame_cells));
+    x_rm(b, XOPW(0x3b, 1), RCX, R12, -1, (int32_t)offsetof(jit_ctx, stack_end));
+    trap_if(j, CC_A, WASM_TRAP_STACK_EXHAUSTED, pos);
+    push_record(j, pos, pos + 4);
+    x_rm(b, XOPW(0x8d, 1), RDI, RBX, -1, disp(base));
+    uint32_t def = (uint32_t)(callee - j->m->codes);
+    if (!j->counting && j->compilable[def]) {
+        /* machine code to machine code: the internal convention (rdi = fp;
+         * r12-r15 and rbp shared), a rel32 call linked once all are emitted */
+        xb_byte(b, 0xe8);
+        size_t at = b->len;
+        xb_u32(b, 0);
+        push_call(j, at, def);
+        x_alu_imm_mem(b, true, 5, R12, (int32_t)offsetof(jit_ctx, ftop), (int32_t)sizeof(frame));
+        x_rr(b, XOP(0x85, 1), RAX, RAX);
+        size_t err = x_jcc32(b, CC_NE);
+        x_link(b, err, j->epilogue);
+        return;
+    }
+    x_mov_rr(b, true, RSI, R12);
+    x_mov_rr(b, true, RDX, R13);
+    x_mov_imm(b, RCX, raw);
+    x_mov_imm(b, RAX, (uint64_t)(uintptr_t)&callee->jit_entry);
+    fuel_out(j);
+    x_rm(b, XOP(0xff, 1), 2, RAX, -1, 0); /* call [rax] */
+    fuel_in(j);
+    after_call(j);
+}
+
+/* callee in rsi, frame base slot, call position */
+static void call_through(jc *j, uint32_t base, uint32_t pos, uint32_t words)
+{
+    xbuf *b = j->b;
+    x_mov_rr(b, true, R8, RSI); /* push_record uses rax, rcx */
+    push_record(j, pos, pos + words);
+    x_mov_rr(b, true, RDI, R12);
+    x_mov_rr(b, true, RSI, R8);
+    x_rm(b, XOPW(0x8d, 1), RDX, RBX, -1, disp(base));
+    x_mov_rr(b, true, RCX, R13);
+    x_mov_imm(b, R8, (uint64_t)(uintptr_t)(j->code + pos));
+    fuel_out(j);
+    call_abs(j, (const void *)jit_call_func);
+    fuel_in(j);
+    after_call(j);
+}
+
+/* A C helper that runs the instruction from the frame (jit_op_fn). */
+static void helper_op(jc *j, jit_op_fn fn, const char *operands, const uint32_t *pc, uint32_t pos,
+                      bool may_trap)
+{
+    for (int i = 0; operands[i]; i++)
+        if (operands[i] == 'S')
+            materialize(j, pc[i + 1]);
+    x_mov_rr(j->b, true, RDI, R13);
+    x_mov_rr(j->b, true, RSI, RBX);
+    x_mov_imm(j->b, RDX, (uint64_t)(uintptr_t)pc);
+    call_abs(j, (const void *)fn);
+    if (may_trap) {
+        x_rr(j->b, XOP(0x85, 1), RAX, RAX);
+        trap_if(j, CC_NE, 0, pos);
+    }
+}
+
+/* ---- the pre-pass ---- */
+
+static bool supported(const jc *j, int op)
+{
+    if (op < 0)
+        return false;
+    if (op >= OP_V_LOAD || op == OP_RET_I32_ADD || op == OP_RET_I64_ADD)
+        return false; /* SIMD and the fused forms: not yet */
+    if ((op == OP_I32_POPCNT || op == OP_I64_POPCNT) && !j->popcnt)
+        return false;
+    return true;
+}
+
+static bool mark(jc *j, uint32_t pos, uint32_t offset)
+{
+    uint32_t t = pos + offset; /* offsets are signed, in words */
+    if (t >= j->n)
+        return false;
+    j->target[t] = 1;
+    return true;
+}
+
+/* Checks every instruction is handled and marks branch targets. */
+static bool prepass(jc *j)
+{
+    bool ok = true;
+    for (uint32_t pos = 0; pos < j->n;) {
+        int op = op_of(j->code[pos]);
+        if (!supported(j, op))
+            return false;
+        uint32_t words = op_words[op];
+        if (op == OP_BR_TABLE) {
+            if (pos + 2 >= j->n)
+                return false;
+            words = 3 + j->code[pos + 2] + 1;
+        }
+        if (!words || pos + words > j->n)
+            return false;
+        const uint32_t *pc = j->code + pos;
+        switch (op) {
+        case OP_BR: ok = mark(j, pos, pc[1]); break;
+        case OP_BR_IF: case OP_BR_UNLESS: ok = mark(j, pos, pc[2]); break;
+        case OP_BR_TABLE:
+            for (uint32_t k = 0; k <= pc[2] && ok; k++)
+                ok = mark(j, pos, pc[3 + k]);
+            break;
+        default: break;
+        }
+        if (!ok)
+            return false;
+        pos += words;
+    }
+    return true;
+}
+
+/* ---- prologue, shared exits ---- */
+
+/* The C entry shared by a module's functions (jit_entry_fn): saves the
+ * callee-saved registers, sets up the internal convention's (r12 context,
+ * r13 instance, r14/r15 memory, rbp fuel) and calls fc->jit_fast with rdi
+ * = fp; returns its status. */
+static void emit_c_entry(xbuf *b)
+{
+    static const int saved[] = {RBX, RBP, R12, R13, R14, R15};
+    for (int i = 0; i < 6; i++)
+        x_push(b, saved[i]);
+    x_alu_imm(b, true, 5, RSP, 8); /* sub rsp, 8: calls see an aligned stack */
+    x_mov_rr(b, true, R12, RSI);
+    x_mov_rr(b, true, R13, RDX);
+    x_mov_load(b, true, RBP, R12, (int32_t)offsetof(jit_ctx, fuel));
+    x_mov_rr(b, true, RAX, RCX); /* fc: the reload below uses rcx */
+    emit_reload_mem(b);
+    x_rm(b, XOP(0xff, 1), 2, RAX, -1, (int32_t)offsetof(func_code, jit_fast)); /* call [rax+fast] */
+    x_mov_store(b, true, R12, (int32_t)offsetof(jit_ctx, fuel), RBP);
+    x_alu_imm(b, true, 0, RSP, 8);
+    for (int i = 5; i >= 0; i--)
+        x_pop(b, saved[i]);
+    xb_byte(b, 0xc3);
+}
+
+/* A function's machine code uses the internal convention: entered with
+ * rdi = fp and the shared registers set; it saves rbx (its fp) only. */
+static void prologue(jc *j)
+{
+    xbuf *b = j->b;
+    x_push(b, RBX); /* the stack is aligned for calls from here */
+    x_mov_rr(b, true, RBX, RDI);
+    size_t over = x_jmp32(b);
+
+    /* epilogue: status in eax */
+    j->epilogue = b->len;
+    x_pop(b, RBX);
+    xb_byte(b, 0xc3);
+
+    /* trap: kind in esi, position in ecx */
+    j->common_trap = b->len;
+    x_mov_rr(b, true, RDI, R12);
+    x_mov_imm(b, RDX, (uint64_t)(uintptr_t)j->fc);
+    call_abs(j, (const void *)jit_trap);
+    size_t at = x_jmp32(b);
+    x_link(b, at, j->epilogue);
+
+    /* native stack low: run this call in the interpreter */
+    size_t low = b->len;
+    x_mov_rr(b, true, RDI, RBX);
+    x_mov_rr(b, true, RSI, R12);
+    x_mov_rr(b, true, RDX, R13);
+    x_mov_imm(b, RCX, (uint64_t)(uintptr_t)j->fc);
+    fuel_out(j);
+    call_abs(j, (const void *)jit_interp_entry);
+    fuel_in(j);
+    reload_mem(j);
+    at = x_jmp32(b);
+    x_link(b, at, j->epilogue);
+
+    x_link(b, over, b->len);
+    x_rm(b, XOPW(0x3b, 1), RSP, R12, -1, (int32_t)offsetof(jit_ctx, stack_limit));
+    at = x_jcc32(b, CC_B);
+    x_link(b, at, low);
+    charge(j, (int64_t)j->fc->fuel_cost, 0);
+
+    /* zero the declared locals */
+    uint32_t first = j->fc->param_cells, n = j->fc->local_cells;
+    if (n) {
+        x_rr(b, XOP(0x31, 1), RAX, RAX);
+        if (n <= 16) {
+            for (uint32_t i = 0; i < n; i++)
+                x_mov_store(b, true, RBX, disp(first + i), RAX); /* the frame: pins load below */
+        } else {
+            x_rm(b, XOPW(0x8d, 1), RDI, RBX, -1, disp(first));
+            x_mov_imm(b, RCX, n);
+            xb_byte(b, 0xf3);
+            xb_byte(b, 0x48);
+            xb_byte(b, 0xab); /* rep stosq */
+        }
+    }
+    /* pinned parameters and locals start from the frame (temps are written
+     * before they are read) */
+    for (uint32_t s = 0; j->pin && !j->counting && s < first + n && s < j->frame_cells; s++) {
+        int p = j->pin[s];
+        if (p && pin_is_xmm(p))
+            x_rm(b, XOPP(0xf2, false, 0x0f10, 2), pin_reg(p), RBX, -1, disp(s));
+        else if (p)
+            x_mov_load(b, true, pin_reg(p), RBX, disp(s));
+    }
+}
+
+static void ret_ok(jc *j)
+{
+    x_rr(j->b, XOP(0x31, 1), RAX, RAX);
+    size_t at = x_jmp32(j->b);
+    x_link(j->b, at, j->epilogue);
+}
+
+/* ---- the instructions ---- */
+
+static void cond_branch(jc *j, const uint32_t *pc, uint32_t pos, bool if_true)
+{
+    uint32_t target = pos + (int32_t)pc[2];
+    if (is_const(j, pc[1])) {
+        if (((const_of(j, pc[1]) & 0xffffffffu) != 0) == if_true)
+            branch_to(j, -1, pos, target);
+        return;
+    }
+    if (j->flags_pos == pos && j->flags_slot == pc[1] && !j->target[pos]) {
+        branch_to(j, if_true ? j->flags_cc : j->flags_cc ^ 1, pos, target);
+        return;
+    }
+    int p = pin_of(j, pc[1], false);
+    if (p >= 0) {
+        ld32(j, RAX, pc[1]);
+        x_rr(j->b, XOP(0x85, 1), RAX, RAX);
+    } else {
+        x_alu_imm_mem(j->b, false, 7, RBX, disp(pc[1]), 0);
+    }
+    branch_to(j, if_true ? CC_NE : CC_E, pos, target);
+}
+
+static void br_table(jc *j, const uint32_t *pc, uint32_t pos)
+{
+    xbuf *b = j->b;
+    uint32_t n = pc[2];
+    ld32(j, RAX, pc[1]);
+    x_mov_imm(b, RCX, n);
+    x_rr(b, XOP(0x39, 1), RCX, RAX);          /* cmp eax, ecx */
+    x_rr(b, XOP(0x0f47, 2), RAX, RCX);        /* cmova eax, ecx */
+    x_rr(b, XOPW(0xc1, 1), 4, RAX);           /* shl rax, 2 */
+    xb_byte(b, 2);
+    /* lea rcx, [rip + table] */
+    xb_byte(b, 0x48);
+    xb_byte(b, 0x8d);
+    xb_byte(b, 0x0d);
+    size_t lea_at = b->len;
+    xb_u32(b, 0);
+    x_rm(b, XOPW(0x63, 1), RAX, RCX, RAX, 0); /* movsxd rax, [rcx+rax] */
+    x_rr(b, XOPW(0x01, 1), RCX, RAX);         /* add rax, rcx */
+    x_jmp_r(b, RAX);
+    size_t table = b->len;
+    xb_patch32(b, lea_at, (uint32_t)(table - (lea_at + 4)));
+    for (uint32_t k = 0; k <= n; k++)
+        xb_u32(b, 0);
+    for (uint32_t k = 0; k <= n; k++) {
+        size_t at = table + 4 * (size_t)k;
+        uint32_t target = pos + pc[3 + k];
+        if (target <= pos && target > 0) { /* backward: through a stub that charges fuel */
+            xb_patch32(b, at, (uint32_t)(b->len - table));
+            branch_to(j, -1, pos, target);
+        } else {
+            push_fix(j, (jfix){at, table, target, FIX_TABLE});
+        }
+    }
+}
+
+static void ret_range(jc *j, const uint32_t *pc)
+{
+    uint32_t first = pc[1], n = pc[2];
+    for (uint32_t i = 0; i < n; i++) {
+        ld64(j, RAX, first + i);
+        x_mov_store(j->b, true, RBX, disp(i), RAX); /* the caller reads the frame */
+    }
+    ret_ok(j);
+}
+
+static void global_access(jc *j, const uint32_t *pc, bool set, int cells)
+{
+    xbuf *b = j->b;
+    uint32_t g = set ? pc[1] : pc[2], slot = set ? pc[2] : pc[1];
+    x_mov_load(b, true, RAX, R13, (int32_t)offsetof(wasm_instance, globals));
+    x_mov_load(b, true, RAX, RAX, disp(g));
+    for (int c = 0; c < cells; c++) {
+        int32_t off = (int32_t)(offsetof(wasm_global, val) + sizeof(cell) * (size_t)c);
+        if (set) {
+            ld64(j, RCX, slot + (uint32_t)c);
+            x_mov_store(b, true, RAX, off, RCX);
+        } else {
+            x_mov_load(b, true, RCX, RAX, off);
+            st64(j, slot + (uint32_t)c, RCX);
+        }
+    }
+}
+
+static void select_op(jc *j, const uint32_t *pc, int cells)
+{
+    xbuf *b = j->b;
+    for (int c = 0; c < cells; c++) {
+        ld32(j, RAX, pc[4]);
+        ld64(j, RCX, pc[2] + (uint32_t)c);
+        ld64(j, RDX, pc[3] + (uint32_t)c);
+        x_rr(b, XOP(0x85, 1), RAX, RAX);
+        x_rr(b, XOPW(0x0f44, 2), RCX, RDX); /* cmovz rcx, rdx */
+        st64(j, pc[1] + (uint32_t)c, RCX);
+    }
+}
+
+static void conversion_helper(jc *j, int op, const uint32_t *pc)
+{
+    call_bits2(j, (const void *)jit_convert, pc[2], 0, true, (uint64_t)op, pc[1]);
+}
+
+static void trunc_trapping(jc *j, int op, const uint32_t *pc, uint32_t pos)
+{
+    ld64(j, RDI, pc[2]);
+    x_mov_imm(j->b, RSI, (uint64_t)op);
+    call_abs(j, (const void *)jit_trunc);
+    st64(j, pc[1], RAX);
+    x_mov_rr(j->b, false, RAX, RDX);
+    x_rr(j->b, XOP(0x85, 1), RAX, RAX);
+    trap_if(j, CC_NE, 0, pos);
+}
+
+static void emit_instr(jc *j, int op, const uint32_t *pc, uint32_t pos, uint32_t next)
+{
+    xbuf *b = j->b;
+    switch (op) {
+    /* control */
+    case OP_BR: branch_to(j, -1, pos, pos + (int32_t)pc[1]); break;
+    case OP_BR_IF: cond_branch(j, pc, pos, true); break;
+    case OP_BR_UNLESS: cond_branch(j, pc, pos, false); break;
+    case OP_BR_TABLE: br_table(j, pc, pos); break;
+    case OP_LOOP: charge(j, (int32_t)pc[1], pos + 2); break;
+    case OP_UNREACHABLE: trap_always(j, WASM_TRAP_UNREACHABLE, pos); break;
+    case OP_RET0: ret_ok(j); break;
+    case OP_RET1:
+        ld64(j, RAX, pc[1]);
+        x_mov_store(b, true, RBX, 0, RAX); /* the caller reads the frame */
+        ret_ok(j);
+        break;
+    case OP_RET_RANGE: ret_range(j, pc); break;
+    case OP_CALL: call_direct(j, pc, pos); break;
+    case OP_CALL_IMPORT:
+        x_mov_load(b, true, RAX, R13, (int32_t)offsetof(wasm_instance, funcs));
+        x_mov_load(b, true, RSI, RAX, disp(pc[1]));
+        call_through(j, pc[2], pos, 3);
+        break;
+    case OP_CALL_INDIRECT:
+        x_mov_rr(b, true, RDI, R13);
+        x_mov_imm(b, RSI, pc[2]);
+        x_mov_imm(b, RDX, pc[1]);
+        ld32(j, RCX, pc[3]);
+        call_abs(j, (const void *)jit_indirect_target);
+        x_alu_imm(b, true, 7, RAX, 16);
+        trap_if(j, CC_B, 0, pos);
+        x_mov_rr(b, true, RSI, RAX);
+        call_through(j, pc[4], pos, 5);
+        break;
+    case OP_COPY:
+        ld64(j, RAX, pc[2]);
+        st64(j, pc[1], RAX);
+        break;
+    case OP_COPY2:
+        ld64(j, RAX, pc[2]);
+        st64(j, pc[1], RAX);
+        ld64(j, RAX, pc[2] + 1);
+        st64(j, pc[1] + 1, RAX);
+        break;
+    case OP_SELECT: select_op(j, pc, 1); break;
+    case OP_SELECT2: select_op(j, pc, 2); break;
+    case OP_GLOBAL_GET: global_access(j, pc, false, 1); break;
+    case OP_GLOBAL_SET: global_access(j, pc, true, 1); break;
+    case OP_GLOBAL_GET2: global_access(j, pc, false, 2); break;
+    case OP_GLOBAL_SET2: global_access(j, pc, true, 2); break;
+    /* memory */
+    case OP_LD_I32: case OP_LD_I64: case OP_LD_I32_8S: case OP_LD_I32_8U: case OP_LD_I32_16S:
+    case OP_LD_I32_16U: case OP_LD_I64_8S: case OP_LD_I64_8U: case OP_LD_I64_16S:
+    case OP_LD_I64_16U: case OP_LD_I64_32S: case OP_LD_I64_32U: case OP_LD_V128:
+        load(j, op, pc, pos);
+        break;
+    case OP_ST_8: case OP_ST_16: case OP_ST_32: case OP_ST_64: case OP_ST_V128:
+        store(j, op, pc, pos);
+        break;
+    case OP_MEM_SIZE:
+        x_mov_rr(b, true, RAX, R15);
+        x_rr(b, XOPW(0xc1, 1), 5, RAX); /* shr rax, 16 */
+        xb_byte(b, 16);
+        st64(j, pc[1], RAX);
+        break;
+    case OP_MEM_GROW:
+        helper_op(j, jit_op_mem_grow, "SS", pc, pos, false);
+        reload_mem(j);
+        break;
+    case OP_MEM_INIT: helper_op(j, jit_op_mem_init, "ISSS", pc, pos, true); break;
+    case OP_DATA_DROP: helper_op(j, jit_op_data_drop, "I", pc, pos, false); break;
+    case OP_MEM_COPY: helper_op(j, jit_op_mem_copy, "SSS", pc, pos, true); break;
+    case OP_MEM_FILL: helper_op(j, jit_op_mem_fill, "SSS", pc, pos, true); break;
+    /* tables and references */
+    case OP_TABLE_GET: helper_op(j, jit_op_table_get, "SIS", pc, pos, true); break;
+    case OP_TABLE_SET: helper_op(j, jit_op_table_set, "ISS", pc, pos, true); break;
+    case OP_TABLE_SIZE: helper_op(j, jit_op_table_size, "SI", pc, pos, false); break;
+    case OP_TABLE_GROW: helper_op(j, jit_op_table_grow, "SISS", pc, pos, false); break;
+    case OP_TABLE_FILL: helper_op(j, jit_op_table_fill, "ISSS", pc, pos, true); break;
+    case OP_TABLE_COPY: helper_op(j, jit_op_table_copy, "IISSS", pc, pos, true); break;
+    case OP_TABLE_INIT: helper_op(j, jit_op_table_init, "IISSS", pc, pos, true); break;
+    case OP_ELEM_DROP: helper_op(j, jit_op_elem_drop, "I", pc, pos, false); break;
+    case OP_REF_IS_NULL:
+        ld64(j, RCX, pc[2]);
+        x_rr(b, XOPW(0x85, 1), RCX, RCX);
+        x_setcc_eax(b, CC_E);
+        st64(j, pc[1], RAX);
+        break;
+    case OP_REF_FUNC:
+        x_mov_load(b, true, RAX, R13, (int32_t)offsetof(wasm_instance, funcs));
+        x_mov_load(b, true, RAX, RAX, disp(pc[2]));
+        st64(j, pc[1], RAX);
+        break;
+    /* i32 / i64 */
+    case OP_I32_EQZ: eqz(j, false, pc, next); break;
+    case OP_I64_EQZ: eqz(j, true, pc, next); break;
+    case OP_I32_CLZ: bitcount(j, false, 0, pc); break;
+    case OP_I32_CTZ: bitcount(j, false, 1, pc); break;
+    case OP_I32_POPCNT: bitcount(j, false, 2, pc); break;
+    case OP_I64_CLZ: bitcount(j, true, 0, pc); break;
+    case OP_I64_CTZ: bitcount(j, true, 1, pc); break;
+    case OP_I64_POPCNT: bitcount(j, true, 2, pc); break;
+    case OP_I32_EXTEND8_S: ld32(j, RCX, pc[2]); x_rr(b, XOP(0x0fbe, 2), RAX, RCX); st64(j, pc[1], RAX); break;
+    case OP_I32_EXTEND16_S: ld32(j, RCX, pc[2]); x_rr(b, XOP(0x0fbf, 2), RAX, RCX); st64(j, pc[1], RAX); break;
+    case OP_I64_EXTEND8_S: ld64(j, RCX, pc[2]); x_rr(b, XOPW(0x0fbe, 2), RAX, RCX); st64(j, pc[1], RAX); break;
+    case OP_I64_EXTEND16_S: ld64(j, RCX, pc[2]); x_rr(b, XOPW(0x0fbf, 2), RAX, RCX); st64(j, pc[1], RAX); break;
+    case OP_I64_EXTEND32_S: case OP_I64_EXTEND_I32_S:
+        ld32(j, RCX, pc[2]);
+        x_rr(b, XOPW(0x63, 1), RAX, RCX); /* movsxd rax, ecx */
+        st64(j, pc[1], RAX);
+        break;
+    case OP_I64_EXTEND_I32_U: case OP_I32_WRAP_I64:
+        ld32(j, RAX, pc[2]);
+        st64(j, pc[1], RAX);
+        break;
+    case OP_I32_ADD: binop(j, false, ALU_ADD, pc); break;
+    case OP_I32_SUB: binop(j, false, ALU_SUB, pc); break;
+    case OP_I32_AND: binop(j, false, ALU_AND, pc); break;
+    case OP_I32_OR: binop(j, false, ALU_OR, pc); break;
+    case OP_I32_XOR: binop(j, false, ALU_XOR, pc); break;
+    case OP_I64_ADD: binop(j, true, ALU_ADD, pc); break;
+    case OP_I64_SUB: binop(j, true, ALU_SUB, pc); break;
+    case OP_I64_AND: binop(j, true, ALU_AND, pc); break;
+    case OP_I64_OR: binop(j, true, ALU_OR, pc); break;
+    case OP_I64_XOR: binop(j, true, ALU_XOR, pc); break;
+    case OP_I32_MUL: mul(j, false, pc); break;
+    case OP_I64_MUL: mul(j, true, pc); break;
+    case OP_I32_DIV_S: divide(j, false, true, false, pc, pos); break;
+    case OP_I32_DIV_U: divide(j, false, false, false, pc, pos); break;
+    case OP_I32_REM_S: divide(j, false, true, true, pc, pos); break;
+    case OP_I32_REM_U: divide(j, false, false, true, pc, pos); break;
+    case OP_I64_DIV_S: divide(j, true, true, false, pc, pos); break;
+    case OP_I64_DIV_U: divide(j, true, false, false, pc, pos); break;
+    case OP_I64_REM_S: divide(j, true, true, true, pc, pos); break;
+    case OP_I64_REM_U: divide(j, true, false, true, pc, pos); break;
+    case OP_I32_SHL: shift(j, false, 4, pc); break;
+    case OP_I32_SHR_S: shift(j, false, 7, pc); break;
+    case OP_I32_SHR_U: shift(j, false, 5, pc); break;
+    case OP_I32_ROTL: shift(j, false, 0, pc); break;
+    case OP_I32_ROTR: shift(j, false, 1, pc); break;
+    case OP_I64_SHL: shift(j, true, 4, pc); break;
+    case OP_I64_SHR_S: shift(j, true, 7, pc); break;
+    case OP_I64_SHR_U: shift(j, true, 5, pc); break;
+    case OP_I64_ROTL: shift(j, true, 0, pc); break;
+    case OP_I64_ROTR: shift(j, true, 1, pc); break;
+    /* f32 / f64 */
+    case OP_F32_ABS: fbits(j, false, 0, pc); break;
+    case OP_F32_NEG: fbits(j, false, 1, pc); break;
+    case OP_F32_COPYSIGN: fbits(j, false, 2, pc); break;
+    case OP_F64_ABS: fbits(j, true, 0, pc); break;
+    case OP_F64_NEG: fbits(j, true, 1, pc); break;
+    case OP_F64_COPYSIGN: fbits(j, true, 2, pc); break;
+    case OP_F32_CEIL: call_bits2(j, (const void *)jit_f32_round, pc[2], 0, true, 0, pc[1]); break;
+    case OP_F32_FLOOR: call_bits2(j, (const void *)jit_f32_round, pc[2], 0, true, 1, pc[1]); break;
+    case OP_F32_TRUNC: call_bits2(j, (const void *)jit_f32_round, pc[2], 0, true, 2, pc[1]); break;
+    case OP_F32_NEAREST: call_bits2(j, (const void *)jit_f32_round, pc[2], 0, true, 3, pc[1]); break;
+    case OP_F64_CEIL: call_bits2(j, (const void *)jit_f64_round, pc[2], 0, true, 0, pc[1]); break;
+    case OP_F64_FLOOR: call_bits2(j, (const void *)jit_f64_round, pc[2], 0, true, 1, pc[1]); break;
+    case OP_F64_TRUNC: call_bits2(j, (const void *)jit_f64_round, pc[2], 0, true, 2, pc[1]); break;
+    case OP_F64_NEAREST: call_bits2(j, (const void *)jit_f64_round, pc[2], 0, true, 3, pc[1]); break;
+    case OP_F32_SQRT: ldf(j, XMM0, pc[2], false); x_rr(b, XOPP(0xf3, false, 0x0f51, 2), XMM0, XMM0); stf(j, pc[1], XMM0, false); break;
+    case OP_F64_SQRT: ldf(j, XMM0, pc[2], true); x_rr(b, XOPP(0xf2, false, 0x0f51, 2), XMM0, XMM0); stf(j, pc[1], XMM0, true); break;
+    case OP_F32_ADD: fbinop(j, false, 0x58, pc); break;
+    case OP_F32_SUB: fbinop(j, false, 0x5c, pc); break;
+    case OP_F32_MUL: fbinop(j, false, 0x59, pc); break;
+    case OP_F32_DIV: fbinop(j, false, 0x5e, pc); break;
+    case OP_F64_ADD: fbinop(j, true, 0x58, pc); break;
+    case OP_F64_SUB: fbinop(j, true, 0x5c, pc); break;
+    case OP_F64_MUL: fbinop(j, true, 0x59, pc); break;
+    case OP_F64_DIV: fbinop(j, true, 0x5e, pc); break;
+    case OP_F32_MIN: call_bits2(j, (const void *)jit_f32_min, pc[2], pc[3], false, 0, pc[1]); break;
+    case OP_F32_MAX: call_bits2(j, (const void *)jit_f32_max, pc[2], pc[3], false, 0, pc[1]); break;
+    case OP_F64_MIN: call_bits2(j, (const void *)jit_f64_min, pc[2], pc[3], false, 0, pc[1]); break;
+    case OP_F64_MAX: call_bits2(j, (const void *)jit_f64_max, pc[2], pc[3], false, 0, pc[1]); break;
+    case OP_F32_EQ: case OP_F32_NE: case OP_F32_LT: case OP_F32_GT: case OP_F32_LE: case OP_F32_GE:
+        fcompare(j, false, op - OP_F32_EQ, pc);
+        break;
+    case OP_F64_EQ: case OP_F64_NE: case OP_F64_LT: case OP_F64_GT: case OP_F64_LE: case OP_F64_GE:
+        fcompare(j, true, op - OP_F64_EQ, pc);
+        break;
+    /* conversions */
+    case OP_I32_TRUNC_F32_S: case OP_I32_TRUNC_F32_U: case OP_I32_TRUNC_F64_S:
+    case OP_I32_TRUNC_F64_U: case OP_I64_TRUNC_F32_S: case OP_I64_TRUNC_F32_U:
+    case OP_I64_TRUNC_F64_S: case OP_I64_TRUNC_F64_U:
+        trunc_trapping(j, op, pc, pos);
+        break;
+    case OP_I32_TRUNC_SAT_F32_S: case OP_I32_TRUNC_SAT_F32_U: case OP_I32_TRUNC_SAT_F64_S:
+    case OP_I32_TRUNC_SAT_F64_U: case OP_I64_TRUNC_SAT_F32_S: case OP_I64_TRUNC_SAT_F32_U:
+    case OP_I64_TRUNC_SAT_F64_S: case OP_I64_TRUNC_SAT_F64_U: case OP_F32_CONVERT_I64_U:
+    case OP_F64_CONVERT_I64_U:
+        conversion_helper(j, op, pc);
+        break;
+    case OP_F32_CONVERT_I32_S: int_to_float(j, false, false, false, pc); break;
+    case OP_F32_CONVERT_I32_U: int_to_float(j, false, false, true, pc); break;
+    case OP_F32_CONVERT_I64_S: int_to_float(j, false, true, false, pc); break;
+    case OP_F64_CONVERT_I32_S: int_to_float(j, true, false, false, pc); break;
+    case OP_F64_CONVERT_I32_U: int_to_float(j, true, false, true, pc); break;
+    case OP_F64_CONVERT_I64_S: int_to_float(j, true, true, false, pc); break;
+    case OP_F32_DEMOTE_F64:
+        ldf(j, XMM0, pc[2], true);
+        x_rr(b, XOPP(0xf2, false, 0x0f5a, 2), XMM0, XMM0);
+        stf(j, pc[1], XMM0, false);
+        break;
+    case OP_F64_PROMOTE_F32:
+        ldf(j, XMM0, pc[2], false);
+        x_rr(b, XOPP(0xf3, false, 0x0f5a, 2), XMM0, XMM0);
+        stf(j, pc[1], XMM0, true);
+        break;
+    default:
+        if (op >= OP_I32_EQ && op <= OP_I32_GE_U) {
+            compare(j, false, cc_of_cmp[op - OP_I32_EQ], pc, next);
+            break;
+        }
+        if (op >= OP_I64_EQ && op <= OP_I64_GE_U) {
+            compare(j, true, cc_of_cmp[op - OP_I64_EQ], pc, next);
+            break;
+        }
+        /* the pre-pass admitted nothing else */
+        j->unhandled = true;
+        break;
+    }
+}
+
+/* Emits function fc at the end of b. False when it is not handled (b is
+ * rolled back) or memory ran out (j->oom). */
+/* Instructions that call out (wasm calls, C helpers): they run with the
+ * pinned values in the frame. */
+static bool calls_out(int op)
+{
+    switch (op) {
+    case OP_CALL: case OP_CALL_IMPORT: case OP_CALL_INDIRECT: case OP_MEM_GROW: case OP_MEM_INIT:
+    case OP_DATA_DROP: case OP_MEM_COPY: case OP_MEM_FILL: case OP_TABLE_GET: case OP_TABLE_SET:
+    case OP_TABLE_SIZE: case OP_TABLE_GROW: case OP_TABLE_FILL: case OP_TABLE_COPY:
+    case OP_TABLE_INIT: case OP_ELEM_DROP:
+    case OP_F32_MIN: case OP_F32_MAX: case OP_F64_MIN: case OP_F64_MAX:
+    case OP_F32_CEIL: case OP_F32_FLOOR: case OP_F32_TRUNC: case OP_F32_NEAREST:
+    case OP_F64_CEIL: case OP_F64_FLOOR: case OP_F64_TRUNC: case OP_F64_NEAREST:
+    case OP_I32_TRUNC_F32_S: case OP_I32_TRUNC_F32_U: case OP_I32_TRUNC_F64_S:
+    case OP_I32_TRUNC_F64_U: case OP_I64_TRUNC_F32_S: case OP_I64_TRUNC_F32_U:
+    case OP_I64_TRUNC_F64_S: case OP_I64_TRUNC_F64_U:
+    case OP_I32_TRUNC_SAT_F32_S: case OP_I32_TRUNC_SAT_F32_U: case OP_I32_TRUNC_SAT_F64_S:
+    case OP_I32_TRUNC_SAT_F64_U: case OP_I64_TRUNC_SAT_F32_S: case OP_I64_TRUNC_SAT_F32_U:
+    case OP_I64_TRUNC_SAT_F64_S: case OP_I64_TRUNC_SAT_F64_U: case OP_F32_CONVERT_I64_U:
+    case OP_F64_CONVERT_I64_U:
+        return true;
+    default:
+        return false;
+    }
+}
+
+static uint32_t instr_words(const jc *j, uint32_t pos, int op)
+{
+    return op == OP_BR_TABLE ? 3 + j->code[pos + 2] + 1 : op_words[op];
+}
+
+/* Loop depth of every position: a backward branch from p to t encloses [t, p]. */
+static bool loop_depths(jc *j)
+{
+    int32_t *diff = calloc((size_t)j->n + 2, sizeof *diff);
+    if (!diff)
+        return false;
+    for (uint32_t pos = 0; pos < j->n;) {
+        int op = op_of(j->code[pos]);
+        const uint32_t *pc = j->code + pos;
+        uint32_t words = instr_words(j, pos, op);
+        uint32_t k0 = 0, k1 = 0, at = 0; /* branch offsets pc[at + k], k0 <= k < k1 */
+        if (op == OP_BR) at = 1, k1 = 1;
+        else if (op == OP_BR_IF || op == OP_BR_UNLESS) at = 2, k1 = 1;
+        else if (op == OP_BR_TABLE) at = 3, k1 = pc[2] + 1;
+        for (uint32_t k = k0; k < k1; k++) {
+            uint32_t t = pos + pc[at + k];
+            if (t <= pos) {
+                diff[t]++;
+                diff[pos + 1]--;
+            }
+        }
+        pos += words;
+    }
+    int32_t d = 0;
+    for (uint32_t pos = 0; pos <= j->n; pos++) {
+        d += diff[pos];
+        j->depth[pos] = d > 0 ? (uint32_t)d : 0;
+    }
+    free(diff);
+    return true;
+}
+
+/* Picks the slots to keep in registers from the counting pass: the most
+ * used (loop-weighted), when they are used more than calls would cost to
+ * write them back and reload them. */
+static void choose_pins(jc *j)
+{
+    memset(j->pin, 0, j->frame_cells);
+    uint32_t ngpr = 0, nxmm = 0;
+    for (;;) {
+        uint64_t best = 0;
+        uint32_t pick = UINT32_MAX;
+        for (uint32_t s = 0; s < j->frame_cells; s++) {
+            uint64_t u = (uint64_t)j->uses_int[s] + j->uses_float[s];
+            bool want_xmm = j->uses_float[s] > j->uses_int[s];
+            if (j->pin[s] || u <= best || u <= 2 * j->call_weight + 1)
+                continue;
+            if (want_xmm ? nxmm >= PIN_XMMS : ngpr >= sizeof pin_gprs / sizeof *pin_gprs)
+                continue;
+            best = u;
+            pick = s;
+        }
+        if (pick == UINT32_MAX)
+            break;
+        if (j->uses_float[pick] > j->uses_int[pick])
+            j->pin[pick] = (uint8_t)(PIN_XMM | (2 + nxmm++));
+        else
+            j->pin[pick] = (uint8_t)(PIN_GPR | pin_gprs[ngpr++]);
+    }
+}
+
+/* The prologue and every instruction (one pass). */
+static void emit_function(jc *j, size_t start)
+{
+    xbuf *b = j->b;
+    j->nfix = 0;
+    j->ntrap = 0;
+    j->flags_pos = UINT32_MAX;
+    j->call_weight = 0;
+    j->unpinned = false;
+    prologue(j);
+    for (uint32_t pos = 0; pos < j->n && !j->oom;) {
+        int op = op_of(j->code[pos]);
+        uint32_t words = instr_words(j, pos, op);
+        j->native[pos] = (uint32_t)(b->len - start);
+        j->cur_pos = pos;
+        bool out = calls_out(op);
+        if (out) {
+            j->call_weight += loop_weight(j);
+            sync_pinned(j, true);
+            j->unpinned = true;
+        }
+        emit_instr(j, op, j->code + pos, pos, pos + words);
+        if (out) {
+            j->unpinned = false;
+            sync_pinned(j, false);
+        }
+        pos += words;
+    }
+}
+
+/* Emits function fc at the end of b. False when it is not handled (b is
+ * rolled back) or memory ran out (j->oom). */
+static bool compile_one(jc *j, xbuf *b, const func_code *fc)
+{
+    size_t start = b->len;
+    j->b = b;
+    j->fc = fc;
+    j->code = fc->code;
+    j->n = fc->code_words;
+    j->frame_cells = fc->frame_cells;
+    j->unhandled = false;
+    j->native = calloc((size_t)j->n + 1, sizeof *j->native);
+    j->target = calloc((size_t)j->n + 1, 1);
+    j->depth = calloc((size_t)j->n + 1, sizeof *j->depth);
+    j->pin = calloc((size_t)j->frame_cells + 1, 1);
+    j->uses_int = calloc((size_t)j->frame_cells + 1, sizeof *j->uses_int);
+    j->uses_float = calloc((size_t)j->frame_cells + 1, sizeof *j->uses_float);
+    bool ok = j->native && j->target && j->depth && j->pin && j->uses_int && j->uses_float;
+    if (!ok)
+        j->oom = true;
+    ok = ok && prepass(j) && loop_depths(j);
+    if (ok) {
+        /* pass 1 counts slot accesses, pass 2 emits with the chosen registers */
+        j->counting = true;
+        emit_function(j, start);
+        j->counting = false;
+        b->len = start;
+        choose_pins(j);
+        emit_function(j, start);
+        /* trap stubs */
+        for (size_t i = 0; i < j->ntrap; i++) {
+            x_link(b, j->traps[i].at, b->len);
+            if (j->traps[i].kind)
+                x_mov_imm(b, RSI, j->traps[i].kind);
+            else
+                x_mov_rr(b, false, RSI, RAX);
+            x_mov_imm(b, RCX, j->traps[i].pos);
+            size_t at = x_jmp32(b);
+            x_link(b, at, j->common_trap);
+        }
+        /* branches */
+        for (size_t i = 0; i < j->nfix; i++) {
+            const jfix *f = &j->fix[i];
+            size_t target = start + j->native[f->target];
+            if (f->kind == FIX_REL32)
+                x_link(b, f->at, target);
+            else
+                xb_patch32(b, f->at, (uint32_t)(int32_t)((int64_t)target - (int64_t)f->table_base));
+        }
+        ok = !b->oom && !j->oom && !j->unhandled;
+    }
+    free(j->native);
+    free(j->target);
+    free(j->depth);
+    free(j->pin);
+    free(j->uses_int);
+    free(j->uses_float);
+    j->native = NULL;
+    j->target = NULL;
+    j->depth = NULL;
+    j->pin = NULL;
+    j->uses_int = j->uses_float = NULL;
+    if (!ok)
+        b->len = start;
+    return ok;
+}
+
+/* ---- the module ------------------------------------------------------------------- */
+
+/* Whether fc's every instruction is handled (the pre-pass alone). */
+static bool function_compilable(jc *j, const func_code *fc)
+{
+    if (!fc->code)
+        return false;
+    j->fc = fc;
+    j->code = fc->code;
+    j->n = fc->code_words;
+    j->target = calloc((size_t)j->n + 1, 1);
+    if (!j->target) {
+        j->oom = true;
+        return false;
+    }
+    bool ok = prepass(j);
+    free(j->target);
+    j->target = NULL;
+    return ok;
+}
+
+bool jit_compile_module(wasm_module *m)
+{
+    build_op_keys();
+    uint32_t ndef = m->func_count - m->func_imports;
+    size_t *offsets = malloc((ndef ? ndef : 1) * sizeof *offsets);
+    uint8_t *compilable = calloc(ndef ? ndef : 1, 1);
+    struct jit_module *jm = calloc(1, sizeof *jm);
+    xbuf b = {0};
+    jc j;
+    memset(&j, 0, sizeof j);
+    j.popcnt = cpu_has_popcnt();
+    j.m = m;
+    j.compilable = compilable;
+    if (!offsets || !jm || !compilable)
+        goto fail;
+    for (uint32_t i = 0; i < ndef; i++)
+        compilable[i] = function_compilable(&j, &m->codes[i]);
+    if (j.oom)
+        goto fail;
+    emit_c_entry(&b); /* at offset 0 */
+    for (uint32_t i = 0; i < ndef; i++) {
+        offsets[i] = SIZE_MAX;
+        if (!compilable[i])
+            continue;
+        size_t at = b.len;
+        /* direct calls to it are already linked as machine code: it must compile */
+        if (!compile_one(&j, &b, &m->codes[i]))
+            goto fail;
+        offsets[i] = at;
+        jm->compiled++;
+    }
+    for (size_t k = 0; k < j.ncalls; k++)
+        x_link(&b, j.calls[k].at, offsets[j.calls[k].def]);
+    if (j.oom || b.oom)
+        goto fail;
+    jm->total = ndef;
+    if (codemem_seal(&jm->mem, b.p, b.len) != 0)
+        goto fail;
+    for (uint32_t i = 0; i < ndef; i++) {
+        bool native = offsets[i] != SIZE_MAX;
+        m->codes[i].jit_entry = native ? (void *)jm->mem.base : (void *)jit_interp_entry;
+        m->codes[i].jit_fast = native ? (void *)(jm->mem.base + offsets[i]) : NULL;
+    }
+    m->jit = jm;
+    free(offsets);
+    free(compilable);
+    free(b.p);
+    free(j.fix);
+    free(j.traps);
+    free(j.calls);
+    return true;
+fail:
+    free(offsets);
+    free(compilable);
+    free(jm);
+    free(b.p);
+    free(j.fix);
+    free(j.traps);
+    free(j.calls);
+    return false;
+}
+
+void jit_free_module(wasm_module *m)
+{
+    if (!m->jit)
+        return;
+    codemem_free(&m->jit->mem);
+    free(m->jit);
+    m->jit = NULL;
+}
+
+void jit_module_counts(const wasm_module *m, uint32_t *compiled, uint32_t *total)
+{
+    *compiled = m->jit ? m->jit->compiled : 0;
+    *total = m->jit ? m->jit->total : 0;
+}
