@@ -270,7 +270,12 @@ void tls_client_free(tls_client *c)
  * here leaves it empty. */
 static void clean_queue(void)
 {
-    ERR_clear_error();
+    /* ERR_clear_error walks all of the queue's slots (~770 instructions);
+     * looking first is ~10 times cheaper, and the queue is nearly always
+     * empty (7 calls per keep-alive request: 8% of a 1 KiB TLS request's
+     * instructions went here). */
+    if (ERR_peek_error() != 0)
+        ERR_clear_error();
 }
 
 /* Live connections, and the most there were since memory was last given
@@ -442,12 +447,16 @@ static ssize_t flush_output(tls_conn *c)
     return total;
 }
 
-static bool read_socket(tls_conn *c)
+/* Reads what the socket holds into OpenSSL. *drained: the socket had no
+ * more (a short read or "again"), so reading again before the next poll
+ * would only cost a system call. */
+static bool read_socket(tls_conn *c, bool *drained)
 {
     if (c->sock_eof || BIO_ctrl_pending(c->rbio) >= IN_LIMIT)
         return false;
     uint8_t buf[16384];
     ssize_t n = recv(c->fd, buf, sizeof buf, MSG_DONTWAIT);
+    *drained = n < (ssize_t)sizeof buf;
     if (n > 0) {
         if (BIO_write(c->rbio, buf, (int)n) != (int)n) {
             fail_socket(c, ENOMEM, "receiving");
@@ -503,6 +512,12 @@ static bool decrypt(tls_conn *c)
     size_t room = PLAIN_CAP - c->plain_len;
     if (room == 0)
         return false;
+    /* Nothing received and nothing held inside OpenSSL: SSL_read could only
+     * say "want read", at the cost of a record buffer allocated and, with
+     * SSL_MODE_RELEASE_BUFFERS, freed again (two of three calls per
+     * keep-alive request). */
+    if (!c->sock_eof && BIO_ctrl_pending(c->rbio) == 0 && !SSL_has_pending(c->ssl))
+        return false;
     size_t got = 0;
     clean_queue();
     int r = SSL_read_ex(c->ssl, c->plain + c->plain_len, room, &got);
@@ -531,11 +546,14 @@ static bool decrypt(tls_conn *c)
 
 int tls_conn_pump(tls_conn *c)
 {
+    bool drained = false; /* the socket had no more: the next poll says when it has */
     for (int round = 0; round < 64 && !c->failed; round++) {
         bool progress = false;
         if (collect_output(c) != 0 || flush_output(c) < 0)
             break;
-        progress |= read_socket(c);
+        /* after close_notify, read on: a reset that followed it is reported */
+        if (!drained || c->tls_eof)
+            progress |= read_socket(c, &drained);
         progress |= advance_handshake(c);
         progress |= decrypt(c);
         if (collect_output(c) != 0)
@@ -726,6 +744,11 @@ bool tls_conn_writable(const tls_conn *c)
 }
 
 size_t tls_conn_pending(const tls_conn *c) { return c->plain_len; }
+
+bool tls_conn_input_buffered(const tls_conn *c)
+{
+    return BIO_ctrl_pending(c->rbio) > 0 || SSL_pending(c->ssl) > 0;
+}
 
 short tls_conn_poll_events(const tls_conn *c, bool for_read, bool for_write)
 {

@@ -67,6 +67,9 @@ bool tls_conn_readable(const tls_conn *conn);
 /* A write would not return TLS_AGAIN. */
 bool tls_conn_writable(const tls_conn *conn);
 size_t tls_conn_pending(const tls_conn *conn); /* plaintext bytes buffered */
+/* Received bytes not yet decrypted (held back while the plaintext buffer
+ * was full): a pump may turn them into plaintext without the socket. */
+bool tls_conn_input_buffered(const tls_conn *conn);
 /* The socket events (POLLIN/POLLOUT) to wait for before pumping again. */
 short tls_conn_poll_events(const tls_conn *conn, bool for_read, bool for_write);
 const char *tls_conn_error(const tls_conn *conn);

@@ -98,6 +98,11 @@ static int tls_read_iov(wfd *f, struct iovec *iov, size_t n, bool peek, bool wai
         if (r > 0) {
             total += (size_t)r;
             off += (size_t)r;
+            /* what was decrypted is taken: return it, as a socket read
+             * returns what has arrived (pumping again here would only cost
+             * a recv that finds nothing, once per request) */
+            if (!waitall && !peek && tls_conn_pending(f->tls) == 0 && !tls_conn_input_buffered(f->tls))
+                break;
             continue;
         }
         if (r == 0)

@@ -99,6 +99,8 @@ static bool immediate(sub *s)
     case WFD_STREAM:
         if (!f->tls)
             return false;
+        if (reading && !tls_conn_readable(f->tls) && tls_conn_input_buffered(f->tls))
+            tls_conn_pump(f->tls); /* records already received: the socket may stay quiet */
         if (reading && tls_conn_readable(f->tls)) {
             set_ready(s, 0);
             s->nbytes = tls_conn_pending(f->tls);
