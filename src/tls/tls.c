@@ -49,6 +49,7 @@ struct tls_conn {
     uint8_t plain[PLAIN_CAP];
     size_t plain_off, plain_len;
     bool handshake_done, sock_eof, tls_eof, failed, close_sent;
+    bool caught_up;        /* the last pump emptied the socket's queue: see tls_conn_read */
     int sys_errno;         /* the socket's error when it failed (ECONNRESET...), else 0 */
     char error[256];
 };
@@ -565,14 +566,33 @@ int tls_conn_pump(tls_conn *c)
         if (!progress)
             break;
     }
+    c->caught_up = drained;
     clean_queue();
     return c->failed ? TLS_FAILED : 0;
 }
 
+/* Whether a read finding no plaintext may say "again" without asking the
+ * socket: the last pump found it empty, and everything it brought has been
+ * read. The workload's read-until-"again" after each request then costs no
+ * recv() (a system call, or a VM exit in a KVM Keep, per request); bytes
+ * arriving meanwhile make its next poll_oneoff return at once. Once only:
+ * a workload reading again without polling asks the socket. */
+static bool answer_again(tls_conn *c)
+{
+    if (!c->caught_up || c->sock_eof || BIO_ctrl_pending(c->rbio) > 0 || SSL_has_pending(c->ssl) ||
+        c->out_off < c->out_len || BIO_ctrl_pending(c->wbio) > 0)
+        return false;
+    c->caught_up = false;
+    return true;
+}
+
 ssize_t tls_conn_read(tls_conn *c, void *buf, size_t len, bool peek)
 {
-    if (c->plain_len == 0 && !c->tls_eof && !c->failed)
+    if (c->plain_len == 0 && !c->tls_eof && !c->failed) {
+        if (answer_again(c))
+            return TLS_AGAIN;
         tls_conn_pump(c);
+    }
     if (c->plain_len > 0) {
         size_t take = len < c->plain_len ? len : c->plain_len;
         memcpy(buf, c->plain + c->plain_off, take);
