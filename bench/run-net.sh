@@ -16,6 +16,11 @@
 #
 # BENCH_NET_SECONDS (default 5) per wrk run; BENCH_QUICK=1: 2 s, one run,
 # 1 KiB only. wrk runs one thread (-t1): the server gets the other core.
+# BENCH_NET_PIN=1 (with two CPUs or more): wrk is pinned to the first and the servers to the
+# second (taskset), so that client and server never take turns on one core — only on an
+# otherwise idle machine: pinned, they cannot move away from other jobs (here, with a helper
+# compiling beside, 1 KiB/50 fell from ~50,000 to ~3,400 requests/s).
+# By default the scheduler places them.
 set -u
 cd "$(dirname "$0")/.."
 : "${BUILD:=build}"
@@ -38,7 +43,11 @@ scratch_space
 ulimit -n 4096 2>/dev/null
 free_port() { "$BUILD/tests/e2e/netpeer" free-port; }
 p_native=$(free_port) p_tcp=$(free_port) p_tls=$(free_port)
-"$W/http_server.native" --port "$p_native" >/dev/null 2>&1 &
+pin_server=() pin_client=()
+if [ "${BENCH_NET_PIN:-0}" = 1 ] && [ "$(nproc)" -ge 2 ] && command -v taskset >/dev/null; then
+    pin_client=(taskset -c 0) pin_server=(taskset -c 1)
+fi
+"${pin_server[@]}" "$W/http_server.native" --port "$p_native" >/dev/null 2>&1 &
 native=$!
 pids+=($native)
 {
@@ -46,7 +55,7 @@ pids+=($native)
     printf '[[files]]\nkind = "listen"\nname = "http"\nprot = "tcp"\naddr = "127.0.0.1"\nport = %s\n' "$p_tcp"
     printf '[[files]]\nkind = "listen"\nname = "https"\nprot = "tls"\naddr = "127.0.0.1"\nport = %s\n' "$p_tls"
 } >"$tmp/Enarx.toml"
-"$BUILD/bin/enarx" run --wasmcfgfile "$tmp/Enarx.toml" "$W/http_server.wasm" >/dev/null 2>&1 &
+"${pin_server[@]}" "$BUILD/bin/enarx" run --wasmcfgfile "$tmp/Enarx.toml" "$W/http_server.wasm" >/dev/null 2>&1 &
 keep=$!
 pids+=($keep)
 for p in "$p_native" "$p_tcp" "$p_tls"; do
@@ -62,7 +71,7 @@ cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 wrk_run() {
     local out before after
     before=$(cpu_ticks "$3")
-    out=$(wrk -t1 -c"$2" -d"${BENCH_NET_SECONDS}s" --latency "$1" 2>&1)
+    out=$("${pin_client[@]}" wrk -t1 -c"$2" -d"${BENCH_NET_SECONDS}s" --latency "$1" 2>&1)
     after=$(cpu_ticks "$3")
     local rps p99 errs reqs
     rps=$(awk '/^Requests\/sec:/ {print $2}' <<<"$out")
@@ -76,7 +85,7 @@ wrk_run() {
 
 median() { sort -g | awk '{v[NR] = $1} END {if (NR == 0) print 0; else print v[int((NR + 1) / 2)]}'; }
 
-echo "--- HTTP keep-alive under wrk (-t1, ${BENCH_NET_SECONDS} s, median of ${BENCH_NET_RUNS} runs taking turns)"
+echo "--- HTTP keep-alive under wrk (-t1, ${BENCH_NET_SECONDS} s, median of ${BENCH_NET_RUNS} runs taking turns$([ ${#pin_client[@]} -gt 0 ] && echo "; wrk on CPU 0, servers on CPU 1"))"
 echo
 echo "Server CPU µs/request: the server's user+system time per request; its ratio (native ÷ keep) is the"
 echo "throughput ratio the server alone would allow, whatever else the machine runs."
