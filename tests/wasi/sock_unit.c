@@ -171,7 +171,7 @@ static void test_reset_plain(void)
  * UINT64_MAX when the clock fired first (the poll would have hung). */
 static uint64_t poll_nbytes(wasi_ctx *ctx, uint32_t fd, uint16_t *error)
 {
-    memset(memory + SUBS, 0, 2 * WASI_SUBSCRIPTION_SIZE);
+    memset(memory + SUBS, 0, (size_t)2 * WASI_SUBSCRIPTION_SIZE);
     put_u64(memory + SUBS, 1);
     put_u8(memory + SUBS + 8, WASI_EVENTTYPE_FD_READ);
     put_u32(memory + SUBS + 16, fd);
