@@ -32,6 +32,8 @@
 #define EAGER_CODE_BYTES (256u << 10) /* code sections up to this are compiled at load */
 #define DEFAULT_TABLE_LIMIT 10000000u
 #define DEFAULT_CALL_DEPTH 100000u
+/* WASM_TIER_TIERED: calls before a function is compiled (docs/performance.md) */
+#define DEFAULT_HOT_CALLS 1000u
 #define DEFAULT_STACK_CELLS (2u << 20) /* 16 MiB of value stack */
 #define MAX_HOST_NESTING 100u      /* host -> wasm -> host re-entries (~1.2 KiB of C stack each) */
 
@@ -195,6 +197,12 @@ typedef struct func_code {
     const struct wasm_module *module;
     void *jit_entry;          /* jit_entry_fn (jit.h) when the module has machine code */
     void *jit_fast;           /* its machine code's internal entry (jit_x86.c), or NULL */
+    /* Calls left before the interpreter enters this function's machine code
+     * (compiling it then): counted down by every call the interpreter makes
+     * (relaxed atomics: a lost count only delays tier-up); INT32_MAX when
+     * there is none to enter (no JIT, or the compiler refused it), <= 0 once
+     * compiled. Set by jit_compile_module (the module's threshold). */
+    int32_t hot;
 } func_code;
 
 typedef struct comp comp; /* a compiler workspace, reused across functions */
@@ -411,6 +419,10 @@ struct wasm_store {
     /* native stack pointer below which JIT calls continue in the
      * interpreter: set by the outermost JIT entry, 0 outside JIT code */
     uintptr_t jit_stack_limit;
+    /* set by a tier crossing (jit_rt.c) for the next interp_run only: the
+     * frame record below which its trap backtraces stop (the crossing's own
+     * activation base), so that mixed-tier backtraces are whole */
+    frame *trace_base;
 };
 
 struct wasm_call_ctx {

@@ -319,6 +319,16 @@ static inline void frame_init(cell *fp, const func_code *fc)
         dst[i].i64 = img[i];
 }
 
+/* Counts a call of fc down (func_code.hot): true when the interpreter
+ * should enter its machine code (jit_call_from_interp decides for good). */
+static inline bool tier_hot(const func_code *fc)
+{
+    int32_t *hot = &((func_code *)fc)->hot;
+    int32_t left = __atomic_load_n(hot, __ATOMIC_RELAXED) - 1;
+    __atomic_store_n(hot, left, __ATOMIC_RELAXED);
+    return left <= 0;
+}
+
 static bool ensure_stack(wasm_store *s)
 {
     if (s->stack)
@@ -376,9 +386,10 @@ wasm_status interp_call(wasm_store *s, wasm_func *f, cell *args, wasm_error *err
     memcpy(fp, args, t->param_cells * sizeof(cell));
     cell *saved_sp = s->sp;
     s->host_nesting++;
-    /* a JIT module runs its machine code */
-    wasm_status st = code->jit_entry ? jit_enter(s, fp, code, f->inst, err)
-                                     : run(s, fp, code, f->inst, err);
+    /* machine code when the function has it (or is hot) and the native
+     * stack allows; else the interpreter */
+    int jst = tier_hot(code) ? jit_enter(s, fp, code, f->inst, err) : JIT_NOT_ENTERED;
+    wasm_status st = jst != JIT_NOT_ENTERED ? (wasm_status)jst : run(s, fp, code, f->inst, err);
     s->host_nesting--;
     s->sp = saved_sp;
     if (st == WASM_OK)
@@ -659,17 +670,23 @@ static wasm_status run(wasm_store *s, cell *fp, const func_code *code, wasm_inst
     uint64_t msize;
     int64_t fuel = s->fuel_on ? s->fuel : INT64_MAX;
     wasm_trap_kind trap_kind = WASM_TRAP_NONE;
-    frame *const entry = s->ftop;   /* the entry marker of this activation */
+    /* The entry marker of this activation: returning to it ends the run. It
+     * is not written: entered from machine code, it is the calling JIT
+     * function's frame record, which backtraces still name. */
+    frame *const entry = s->ftop;
+    /* backtraces walk the records down to base: the entry, or the base of
+     * the activation a tier crossing continues (jit_rt.c) */
+    frame *const base = s->trace_base ? s->trace_base : entry;
+    s->trace_base = NULL;
     frame *ftop = entry + 1;
     frame *const fend = s->frames_end;
     cell *const stack_end = s->stack_end;
     wasm_func *callee;
+    const func_code *callee_code;
+    wasm_instance *callee_inst;
     cell *nfp;
     const uint32_t *ret_pc;
-
-    entry->pc = NULL;
-    entry->fp = NULL;
-    entry->inst = NULL;
+    int jit_st;
 
     /* enter the first function */
     frame_init(fp, code);
@@ -729,9 +746,9 @@ L_RET_RANGE:
     goto do_return;
 do_return:
     ftop--;
-    pc = ftop->pc;
-    if (UNLIKELY(!pc))
+    if (UNLIKELY(ftop == entry))
         goto finished;
+    pc = ftop->pc;
     fp = ftop->fp;
     /* the memory registers are current unless the instance changes (a callee
      * of this instance that grew memory updated them itself) */
@@ -758,6 +775,11 @@ L_CALL: {
     ftop->fp = fp;
     ftop->inst = inst;
     ftop++;
+    if (UNLIKELY(tier_hot(fc))) {
+        callee_code = fc;
+        callee_inst = inst;
+        goto call_machine;
+    }
     frame_init(nfp, fc);
     fp = nfp;
     pc = entry_pc;
@@ -826,6 +848,11 @@ call_func:
         ftop->fp = fp;
         ftop->inst = inst;
         ftop++;
+        if (UNLIKELY(tier_hot(fc))) {
+            callee_code = fc;
+            callee_inst = callee->inst;
+            goto call_machine;
+        }
         frame_init(nfp, fc);
         fp = nfp;
         pc = fc->code;
@@ -838,6 +865,33 @@ call_func:
             goto out_of_fuel;
         DISPATCH();
     }
+
+call_machine:
+    /* the callee has machine code (or is hot: compiled on entry); the
+     * caller's record is pushed, the frame checked. The JIT code pushes its
+     * records above ours and reports traps with the whole chain down to base,
+     * fuel and depth counted as here. */
+    jit_st = jit_call_from_interp(s, nfp, callee_code, callee_inst, err, base, ftop, &fuel);
+    if (UNLIKELY(jit_st == JIT_NOT_ENTERED)) {
+        /* native stack too deep for machine code: interpret it */
+        frame_init(nfp, callee_code);
+        fp = nfp;
+        pc = callee_code->code;
+        if (callee_inst != inst) {
+            inst = callee_inst;
+            RELOAD_MEM();
+        }
+        fuel -= callee_code->fuel_cost;
+        if (UNLIKELY(fuel < 0))
+            goto out_of_fuel;
+        DISPATCH();
+    }
+    ftop--;
+    if (UNLIKELY(jit_st != WASM_OK))
+        goto reported;
+    pc = ftop->pc;
+    RELOAD_MEM(); /* the callee may have grown memory */
+    DISPATCH();
 
 L_COPY:
     S(1) = S(2);
@@ -1585,6 +1639,12 @@ exited:
     s->ftop = entry;
     return interp_report_exit(s, err);
 
+reported: /* a trap or exit in machine code, reported there */
+    if (s->fuel_on)
+        s->fuel = fuel < 0 ? 0 : fuel;
+    s->ftop = entry;
+    return (wasm_status)jit_st;
+
 compile_failed: /* only when out of memory: err says so */
     if (s->fuel_on)
         s->fuel = fuel < 0 ? 0 : fuel;
@@ -1594,7 +1654,7 @@ compile_failed: /* only when out of memory: err says so */
 trap:
     if (s->fuel_on)
         s->fuel = fuel < 0 ? 0 : fuel;
-    report_trap(s, err, trap_kind, code_of(inst, pc, &s->backtrace_work), pc, entry, ftop);
+    report_trap(s, err, trap_kind, code_of(inst, pc, &s->backtrace_work), pc, base, ftop);
     s->ftop = entry;
     return WASM_ERR_TRAP;
 }

@@ -711,6 +711,56 @@ static void test_tiers(void)
     }
 }
 
+/* Runs export `name` of tiers.wat (loaded in `tier`) to its trap: err says
+ * which, with the backtrace. */
+static void trap_of(wasm_tier tier, const char *name, wasm_error *err)
+{
+    memset(err, 0, sizeof *err);
+    wasm_module_options saved = load_options;
+    load_options.tier = tier;
+    wasm_module *m = load("tiers");
+    load_options = saved;
+    if (!m)
+        return;
+    wasm_store *s = wasm_store_new(NULL);
+    wasm_instance *inst = instance_of(s, m);
+    if (inst) {
+        wasm_value arg = wasm_i32(0), res;
+        (void)wasm_call(s, export_func(inst, name), &arg, 1, &res, 1, err);
+    }
+    wasm_store_free(s);
+    wasm_module_free(m);
+}
+
+static bool same_trap(const wasm_error *a, const wasm_error *b)
+{
+    if (a->status != b->status || a->trap != b->trap || a->frame_count != b->frame_count ||
+        strcmp(a->message, b->message) != 0)
+        return false;
+    for (uint32_t i = 0; i < a->frame_count; i++)
+        if (a->frames[i].func_index != b->frames[i].func_index ||
+            a->frames[i].code_offset != b->frames[i].code_offset)
+            return false;
+    return true;
+}
+
+/* Traps raised in machine code under interpreted frames and the reverse:
+ * the same message and backtrace as in the interpreter alone. */
+static void test_tier_traps(void)
+{
+    static const char *const names[] = {"trap_in_jit", "trap_in_interp", "simd_first"};
+    for (size_t i = 0; i < sizeof names / sizeof *names; i++) {
+        wasm_error interp, jit;
+        trap_of(WASM_TIER_INTERP, names[i], &interp);
+        trap_of(WASM_TIER_JIT, names[i], &jit);
+        bool same = same_trap(&interp, &jit);
+        if (!same)
+            printf("     %s: interpreter \"%s\" (%u frames), JIT \"%s\" (%u frames)\n", names[i],
+                   interp.message, interp.frame_count, jit.message, jit.frame_count);
+        CHECK(interp.status == WASM_ERR_TRAP && interp.frame_count == WASM_MAX_BACKTRACE && same);
+    }
+}
+
 int main(int argc, char **argv)
 {
     int i = 1;
@@ -733,6 +783,7 @@ int main(int argc, char **argv)
     test_errors();
     test_simd();
     test_tiers();
+    test_tier_traps();
     for (size_t k = 0; k < borrowed_count; k++)
         free(borrowed[k]);
     free(borrowed);

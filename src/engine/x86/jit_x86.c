@@ -41,6 +41,7 @@ struct jit_module {
     void *lazy_tramp;   /* every function's jit_fast until its first call */
     void *interp_tramp; /* jit_fast of the functions the compiler does not handle */
     uint32_t compiled;  /* functions with machine code so far */
+    uint32_t hot_calls; /* calls from the interpreter before compiling (func_code.hot) */
     uint32_t total;
 };
 
@@ -1530,8 +1531,9 @@ static bool compile_one(jc *j, xbuf *b, const func_code *fc)
  * machine code (rdi = fp, rcx = fc, r12-r15 and rbp shared, the caller's
  * frame record pushed), they return its status in eax. */
 
-/* Compiles fc (jit_lazy_prepare), then continues in what its jit_fast has
- * become: machine code, or the interpreter trampoline. */
+/* Asks jit_lazy_prepare where this call goes (machine code compiled now, or
+ * the interpreter trampoline while the function is not hot) and jumps there;
+ * on failure returns the status it reported. */
 static void emit_lazy_tramp(xbuf *b)
 {
     x_push(b, RDI);
@@ -1546,9 +1548,11 @@ static void emit_lazy_tramp(xbuf *b)
     x_pop(b, RCX);
     x_pop(b, RDI);
     x_rr(b, XOP(0x85, 1), RAX, RAX);
-    size_t failed = x_jcc8(b, CC_NE);
-    x_rm(b, XOP(0xff, 1), 4, RCX, -1, (int32_t)offsetof(func_code, jit_fast)); /* jmp [rcx+fast] */
+    size_t failed = x_jcc8(b, CC_E);
+    x_jmp_r(b, RAX);
     x_link8(b, failed);
+    x_mov_load(b, true, RAX, R12, (int32_t)offsetof(jit_ctx, err));
+    x_mov_load(b, false, RAX, RAX, (int32_t)offsetof(wasm_error, status));
     xb_byte(b, 0xc3);
 }
 
@@ -1613,20 +1617,25 @@ static void compile_locked(struct jit_module *jm, const wasm_module *m, func_cod
     __atomic_store_n(&fc->jit_fast, entry, __ATOMIC_RELEASE);
 }
 
-uint32_t jit_lazy_prepare(jit_ctx *ctx, const func_code *cfc)
+void *jit_lazy_prepare(jit_ctx *ctx, const func_code *cfc)
 {
     func_code *fc = (func_code *)cfc;
     if (!__atomic_load_n(&fc->code, __ATOMIC_ACQUIRE) && !compile_lazy(fc, ctx->err))
-        return (uint32_t)ctx->err->status;
+        return NULL;
     wasm_module *m = (wasm_module *)fc->module;
+    /* not hot yet: this call runs in the interpreter (counted as there) */
+    int32_t left = __atomic_load_n(&fc->hot, __ATOMIC_RELAXED) - 1;
+    __atomic_store_n(&fc->hot, left, __ATOMIC_RELAXED);
+    if (left > 0)
+        return m->jit->interp_tramp;
     module_lock(m);
     if (__atomic_load_n(&fc->jit_fast, __ATOMIC_ACQUIRE) == m->jit->lazy_tramp)
         compile_locked(m->jit, m, fc);
     module_unlock(m);
-    return WASM_OK;
+    return __atomic_load_n(&fc->jit_fast, __ATOMIC_ACQUIRE);
 }
 
-bool jit_compile_module(wasm_module *m, bool eager)
+bool jit_compile_module(wasm_module *m, bool eager, uint32_t hot_calls)
 {
     build_op_keys();
     uint32_t ndef = m->func_count - m->func_imports;
@@ -1648,9 +1657,11 @@ bool jit_compile_module(wasm_module *m, bool eager)
     jm->lazy_tramp = jm->stubs.base + lazy;
     jm->interp_tramp = jm->stubs.base + interp;
     jm->total = ndef;
+    jm->hot_calls = hot_calls;
     for (uint32_t i = 0; i < ndef; i++) {
         m->codes[i].jit_entry = jm->stubs.base;
         m->codes[i].jit_fast = jm->lazy_tramp;
+        m->codes[i].hot = (int32_t)(hot_calls < INT32_MAX ? hot_calls : INT32_MAX - 1);
     }
     m->jit = jm;
     /* eager: every translated function now (the lazy ones on first call) */
@@ -1670,6 +1681,17 @@ void jit_free_module(wasm_module *m)
     codemem_free(&m->jit->stubs);
     free(m->jit);
     m->jit = NULL;
+}
+
+bool jit_module_tiered(const wasm_module *m)
+{
+    return m->jit && m->jit->hot_calls > 1;
+}
+
+bool jit_enterable(const func_code *fc)
+{
+    const struct jit_module *jm = fc->module->jit;
+    return jm && __atomic_load_n(&fc->jit_fast, __ATOMIC_ACQUIRE) != jm->interp_tramp;
 }
 
 void jit_module_counts(const wasm_module *m, uint32_t *compiled, uint32_t *total)
