@@ -34,6 +34,9 @@
 #define DEFAULT_CALL_DEPTH 100000u
 /* WASM_TIER_TIERED: calls before a function is compiled (docs/performance.md) */
 #define DEFAULT_HOT_CALLS 1000u
+/* ... and fuel units between the interpreter's looks for a hot loop to
+ * continue in machine code (two in a row at the same loop header) */
+#define TIER_TICK 10000
 #define DEFAULT_STACK_CELLS (2u << 20) /* 16 MiB of value stack */
 #define MAX_HOST_NESTING 100u      /* host -> wasm -> host re-entries (~1.2 KiB of C stack each) */
 
@@ -203,6 +206,7 @@ typedef struct func_code {
      * there is none to enter (no JIT, or the compiler refused it), <= 0 once
      * compiled. Set by jit_compile_module (the module's threshold). */
     int32_t hot;
+    struct jit_osr *jit_osr;  /* its machine code's loop-header entries (jit_x86.c), or NULL */
 } func_code;
 
 typedef struct comp comp; /* a compiler workspace, reused across functions */
@@ -423,6 +427,9 @@ struct wasm_store {
      * frame record below which its trap backtraces stop (the crossing's own
      * activation base), so that mixed-tier backtraces are whole */
     frame *trace_base;
+    /* tiered modules: where the interpreter last stopped to look for a hot
+     * loop (interp.c, tier_tick) */
+    const uint32_t *tick_pc;
 };
 
 struct wasm_call_ctx {

@@ -329,6 +329,26 @@ static inline bool tier_hot(const func_code *fc)
     return left <= 0;
 }
 
+/* Called every TIER_TICK fuel units in a tiered module, at pc (an
+ * instruction about to run). Two looks in a row at the same position make
+ * its function hot: it is compiled now (later calls enter machine code) and,
+ * when pc is one of its loop headers, the running call continues there in
+ * machine code: the returned entry (*fc: the function). */
+static __attribute__((noinline, cold)) void *tier_tick(wasm_store *s, const wasm_instance *inst,
+                                                       const uint32_t *pc, const func_code **fc)
+{
+    if (pc != s->tick_pc) {
+        s->tick_pc = pc;
+        return NULL;
+    }
+    uint64_t work = 0;
+    const func_code *code = code_of(inst, pc, &work);
+    if (!code || !jit_compile_now(code))
+        return NULL;
+    *fc = code;
+    return jit_osr_entry(code, (uint32_t)(pc - code->code));
+}
+
 static bool ensure_stack(wasm_store *s)
 {
     if (s->stack)
@@ -509,6 +529,21 @@ typedef double vf64 __attribute__((vector_size(16)));
         }                                                                                  \
         DISPATCH();                                                                        \
     } while (0)
+/* fuel + slack left (see run): kept in the store, given to machine code */
+#define FUEL_SPLIT(left)                                                                   \
+    do {                                                                                   \
+        int64_t l_ = (left);                                                               \
+        fuel = l_ < TIER_TICK ? l_ : TIER_TICK;                                            \
+        slack = l_ - fuel;                                                                 \
+    } while (0)
+#define FUEL_LOAD(left)                                                                    \
+    do {                                                                                   \
+        if (ticks)                                                                         \
+            FUEL_SPLIT(left);                                                              \
+        else                                                                               \
+            fuel = (left);                                                                 \
+    } while (0)
+#define FUEL_SAVE() (s->fuel = fuel + slack < 0 ? 0 : fuel + slack)
 #define RELOAD_MEM()                                                                       \
     do {                                                                                   \
         wasm_memory *m0_ = inst->mem0;                                                     \
@@ -668,7 +703,16 @@ static wasm_status run(wasm_store *s, cell *fp, const func_code *code, wasm_inst
     const uint32_t *pc;
     uint8_t *mbase;
     uint64_t msize;
-    int64_t fuel = s->fuel_on ? s->fuel : INT64_MAX;
+    /* Fuel: fuel + slack are left. In a tiered module the interpreter
+     * holds back all but TIER_TICK units in slack, so that running out of
+     * fuel stops it every TIER_TICK units to look for a hot loop (tier_tick):
+     * no cost on its paths. */
+    int64_t fuel = s->fuel_on ? s->fuel : INT64_MAX, slack = 0;
+    const bool ticks = inst->module->jit && jit_module_tiered(inst->module);
+    const func_code *tick_code = NULL;
+    void *osr_at;
+    if (ticks)
+        FUEL_SPLIT(fuel);
     wasm_trap_kind trap_kind = WASM_TRAP_NONE;
     /* The entry marker of this activation: returning to it ends the run. It
      * is not written: entered from machine code, it is the calling JIT
@@ -693,11 +737,8 @@ static wasm_status run(wasm_store *s, cell *fp, const func_code *code, wasm_inst
     fuel -= code->fuel_cost;
     pc = code->code;
     RELOAD_MEM();
-    if (UNLIKELY(fuel < 0)) {
-        if (s->fuel_on)
-            TRAP(WASM_TRAP_FUEL_EXHAUSTED);
-        fuel = INT64_MAX;
-    }
+    if (UNLIKELY(fuel < 0))
+        goto out_of_fuel;
     DISPATCH();
 
 L_BASE:
@@ -824,12 +865,12 @@ call_func:
         ftop->fp = fp;
         ftop->inst = inst;
         if (s->fuel_on)
-            s->fuel = fuel < 0 ? 0 : fuel;
+            FUEL_SAVE();
         wasm_status st = call_host(s, callee, inst, nfp);
         s->sp = saved_sp;
         s->ftop = saved_ftop;
         if (s->fuel_on)
-            fuel = s->fuel;
+            FUEL_LOAD(s->fuel);
         if (UNLIKELY(st != WASM_OK)) {
             if (st == WASM_ERR_EXIT)
                 goto exited;
@@ -871,7 +912,11 @@ call_machine:
      * caller's record is pushed, the frame checked. The JIT code pushes its
      * records above ours and reports traps with the whole chain down to base,
      * fuel and depth counted as here. */
-    jit_st = jit_call_from_interp(s, nfp, callee_code, callee_inst, err, base, ftop, &fuel);
+    {
+        int64_t left = fuel + slack;
+        jit_st = jit_call_from_interp(s, nfp, callee_code, callee_inst, err, base, ftop, &left);
+        FUEL_LOAD(left);
+    }
     if (UNLIKELY(jit_st == JIT_NOT_ENTERED)) {
         /* native stack too deep for machine code: interpret it */
         frame_init(nfp, callee_code);
@@ -892,6 +937,20 @@ call_machine:
     pc = ftop->pc;
     RELOAD_MEM(); /* the callee may have grown memory */
     DISPATCH();
+
+enter_loop:
+    /* tier_tick found this call hot at a loop header (pc) with machine
+     * code there: it continues there on the same frame and returns */
+    {
+        int64_t left = fuel + slack;
+        jit_st = jit_osr_from_interp(s, fp, tick_code, inst, err, base, ftop, &left, osr_at);
+        FUEL_LOAD(left);
+    }
+    if (UNLIKELY(jit_st == JIT_NOT_ENTERED))
+        DISPATCH();
+    if (UNLIKELY(jit_st != WASM_OK))
+        goto reported;
+    goto do_return;
 
 L_COPY:
     S(1) = S(2);
@@ -1622,38 +1681,48 @@ L_BR_NEZ_I64:
 
     /* ---- exits ---- */
 out_of_fuel:
-    if (s->fuel_on)
-        TRAP(WASM_TRAP_FUEL_EXHAUSTED);
-    fuel = INT64_MAX;
+    if (fuel + slack < 0) {
+        if (s->fuel_on)
+            TRAP(WASM_TRAP_FUEL_EXHAUSTED);
+        fuel = INT64_MAX; /* unmetered: runs on */
+        slack = 0;
+    }
+    if (ticks) {
+        int64_t left = fuel + slack;
+        osr_at = tier_tick(s, inst, pc, &tick_code);
+        FUEL_SPLIT(left);
+        if (osr_at)
+            goto enter_loop;
+    }
     DISPATCH();
 
 finished:
     if (s->fuel_on)
-        s->fuel = fuel < 0 ? 0 : fuel;
+        FUEL_SAVE();
     s->ftop = entry;
     return WASM_OK;
 
 exited:
     if (s->fuel_on)
-        s->fuel = fuel < 0 ? 0 : fuel;
+        FUEL_SAVE();
     s->ftop = entry;
     return interp_report_exit(s, err);
 
 reported: /* a trap or exit in machine code, reported there */
     if (s->fuel_on)
-        s->fuel = fuel < 0 ? 0 : fuel;
+        FUEL_SAVE();
     s->ftop = entry;
     return (wasm_status)jit_st;
 
 compile_failed: /* only when out of memory: err says so */
     if (s->fuel_on)
-        s->fuel = fuel < 0 ? 0 : fuel;
+        FUEL_SAVE();
     s->ftop = entry;
     return err->status;
 
 trap:
     if (s->fuel_on)
-        s->fuel = fuel < 0 ? 0 : fuel;
+        FUEL_SAVE();
     report_trap(s, err, trap_kind, code_of(inst, pc, &s->backtrace_work), pc, base, ftop);
     s->ftop = entry;
     return WASM_ERR_TRAP;

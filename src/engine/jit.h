@@ -53,6 +53,23 @@ void jit_module_counts(const wasm_module *m, uint32_t *compiled, uint32_t *total
  * module's function the compiler has not refused). */
 bool jit_enterable(const func_code *fc);
 
+/* On-stack replacement: the entry of fc's machine code at loop header pos
+ * (the position after a LOOP that a backward branch targets), or NULL. */
+void *jit_osr_entry(const func_code *fc, uint32_t pos);
+/* Compiles fc now if it has not been (translated): whether it has machine code. */
+bool jit_compile_now(const func_code *fc);
+/* The module's C entry at a loop header:
+ *     uint32_t osr(cell *fp, jit_ctx *ctx, wasm_instance *inst, const func_code *fc, void *at)
+ * (jit_entry_fn's convention, entering at `at`). */
+typedef uint32_t (*jit_osr_fn)(cell *fp, jit_ctx *ctx, wasm_instance *inst, const func_code *fc,
+                               void *at);
+void *jit_osr_stub(const func_code *fc);
+/* Continues the interpreter's running call of fc (frame fp, its callees'
+ * records from top on) in machine code at `at` (jit_osr_entry): a status
+ * once the call returned (results in fp[0..]), or JIT_NOT_ENTERED. */
+int jit_osr_from_interp(wasm_store *s, cell *fp, const func_code *fc, wasm_instance *inst,
+                        wasm_error *err, frame *base, frame *top, int64_t *fuel, void *at);
+
 /* jit_enter / jit_call_from_interp: nothing ran, the interpreter runs fc. */
 #define JIT_NOT_ENTERED (-1)
 /* Runs fc's machine code (translated, frame checked by the caller) from the

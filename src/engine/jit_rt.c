@@ -11,10 +11,11 @@
 
 /* Runs fc's machine code with frame records [base + 1, top) in use below
  * it (base: the activation's entry marker, where backtraces stop) and the
- * fuel in *fuel; JIT_NOT_ENTERED, without running anything, when fc has no
- * machine code to enter or the native stack is too deep for it. */
+ * fuel in *fuel, at its start or (at != NULL) at a loop header's entry;
+ * JIT_NOT_ENTERED, without running anything, when fc has no machine code to
+ * enter or the native stack is too deep for it. */
 static int enter_machine(wasm_store *s, cell *fp, const func_code *fc, wasm_instance *inst,
-                         wasm_error *err, frame *base, frame *top, int64_t *fuel)
+                         wasm_error *err, frame *base, frame *top, int64_t *fuel, void *at)
 {
     if (!jit_enterable(fc)) {
         __atomic_store_n(&((func_code *)fc)->hot, INT32_MAX, __ATOMIC_RELAXED);
@@ -36,8 +37,14 @@ static int enter_machine(wasm_store *s, cell *fp, const func_code *fc, wasm_inst
     ctx.stack_end = s->stack_end;
     ctx.stack_limit = s->jit_stack_limit;
     ctx.fuel = *fuel;
-    jit_entry_fn entry = (jit_entry_fn)fc->jit_entry;
-    uint32_t st = entry(fp, &ctx, inst, fc);
+    uint32_t st;
+    if (at) {
+        jit_osr_fn osr = (jit_osr_fn)jit_osr_stub(fc);
+        st = osr(fp, &ctx, inst, fc, at);
+    } else {
+        jit_entry_fn entry = (jit_entry_fn)fc->jit_entry;
+        st = entry(fp, &ctx, inst, fc);
+    }
     *fuel = ctx.fuel;
     if (outermost)
         s->jit_stack_limit = 0;
@@ -51,7 +58,7 @@ int jit_enter(wasm_store *s, cell *fp, const func_code *fc, wasm_instance *inst,
     marker->fp = NULL;
     marker->inst = NULL;
     int64_t fuel = s->fuel_on ? s->fuel : INT64_MAX;
-    int st = enter_machine(s, fp, fc, inst, err, marker, marker + 1, &fuel);
+    int st = enter_machine(s, fp, fc, inst, err, marker, marker + 1, &fuel, NULL);
     if (s->fuel_on && st != JIT_NOT_ENTERED)
         s->fuel = fuel < 0 ? 0 : fuel;
     s->ftop = marker;
@@ -61,7 +68,13 @@ int jit_enter(wasm_store *s, cell *fp, const func_code *fc, wasm_instance *inst,
 int jit_call_from_interp(wasm_store *s, cell *fp, const func_code *fc, wasm_instance *inst,
                          wasm_error *err, frame *base, frame *top, int64_t *fuel)
 {
-    return enter_machine(s, fp, fc, inst, err, base, top, fuel);
+    return enter_machine(s, fp, fc, inst, err, base, top, fuel, NULL);
+}
+
+int jit_osr_from_interp(wasm_store *s, cell *fp, const func_code *fc, wasm_instance *inst,
+                        wasm_error *err, frame *base, frame *top, int64_t *fuel, void *at)
+{
+    return enter_machine(s, fp, fc, inst, err, base, top, fuel, at);
 }
 
 /* The interpreter runs fc with the caller's frame record (the one below

@@ -40,6 +40,7 @@ struct jit_module {
     size_t narenas, caparenas;
     void *lazy_tramp;   /* every function's jit_fast until its first call */
     void *interp_tramp; /* jit_fast of the functions the compiler does not handle */
+    void *osr_entry;    /* the C entry at a loop header (jit_osr_fn) */
     uint32_t compiled;  /* functions with machine code so far */
     uint32_t hot_calls; /* calls from the interpreter before compiling (func_code.hot) */
     uint32_t total;
@@ -163,6 +164,11 @@ typedef struct jc {
     uint32_t frame_cells;
     bool counting;
     bool unpinned;
+    /* loop headers (the positions after a LOOP that a backward branch
+     * targets): the interpreter may continue a running call there (OSR) */
+    uint32_t *osr_pos;
+    uint32_t *osr_off; /* each one's entry: offset in the function's code */
+    size_t nosr, caposr;
 } jc;
 
 enum { PIN_GPR = 0x20, PIN_XMM = 0x40 };
@@ -901,7 +907,7 @@ static bool prepass(jc *j)
  * callee-saved registers, sets up the internal convention's (r12 context,
  * r13 instance, r14/r15 memory, rbp fuel) and calls fc->jit_fast with rdi
  * = fp and rcx = fc; returns its status. */
-static void emit_c_entry(xbuf *b)
+static void emit_c_entry(xbuf *b, bool osr)
 {
     static const int saved[] = {RBX, RBP, R12, R13, R14, R15};
     for (int i = 0; i < 6; i++)
@@ -913,7 +919,10 @@ static void emit_c_entry(xbuf *b)
     x_mov_rr(b, true, RAX, RCX); /* fc: the reload below uses rcx */
     emit_reload_mem(b);
     x_mov_rr(b, true, RCX, RAX);
-    x_rm(b, XOP(0xff, 1), 2, RCX, -1, (int32_t)offsetof(func_code, jit_fast)); /* call [rcx+fast] */
+    if (osr)
+        x_call_r(b, R8); /* the loop header's entry (jit_osr_fn's fifth argument) */
+    else
+        x_rm(b, XOP(0xff, 1), 2, RCX, -1, (int32_t)offsetof(func_code, jit_fast)); /* call [rcx+fast] */
     x_mov_store(b, true, R12, (int32_t)offsetof(jit_ctx, fuel), RBP);
     x_alu_imm(b, true, 0, RSP, 8);
     for (int i = 5; i >= 0; i--)
@@ -1428,6 +1437,33 @@ static void choose_pins(jc *j)
     }
 }
 
+static void push_osr(jc *j, uint32_t pos)
+{
+    if (j->nosr == j->caposr) {
+        size_t cap = j->caposr ? j->caposr * 2 : 8;
+        uint32_t *p = realloc(j->osr_pos, cap * sizeof *p);
+        if (!p) {
+            j->oom = true;
+            return;
+        }
+        j->osr_pos = p;
+        j->caposr = cap;
+    }
+    j->osr_pos[j->nosr++] = pos;
+}
+
+/* An entry at loop header pos for a call the interpreter was running
+ * (internal convention, rdi = fp): the frame holds every value there (a
+ * branch target: nothing lives in registers but the pinned slots, loaded
+ * now); the loop's fuel was charged by the interpreter's branch. */
+static void emit_osr_entry(jc *j, uint32_t pos)
+{
+    x_push(j->b, RBX);
+    x_mov_rr(j->b, true, RBX, RDI);
+    sync_pinned(j, false);
+    push_fix(j, (jfix){x_jmp32(j->b), 0, pos, FIX_REL32});
+}
+
 /* The prologue and every instruction (one pass). */
 static void emit_function(jc *j, size_t start)
 {
@@ -1437,6 +1473,7 @@ static void emit_function(jc *j, size_t start)
     j->flags_pos = UINT32_MAX;
     j->call_weight = 0;
     j->unpinned = false;
+    j->nosr = 0;
     prologue(j);
     for (uint32_t pos = 0; pos < j->n && !j->oom;) {
         int op = op_of(j->code[pos]);
@@ -1449,6 +1486,8 @@ static void emit_function(jc *j, size_t start)
             sync_pinned(j, true);
             j->unpinned = true;
         }
+        if (op == OP_LOOP && !j->counting && pos + 2 < j->n && j->target[pos + 2])
+            push_osr(j, pos + 2);
         emit_instr(j, op, j->code + pos, pos, pos + words);
         if (out) {
             j->unpinned = false;
@@ -1487,6 +1526,15 @@ static bool compile_one(jc *j, xbuf *b, const func_code *fc)
         b->len = start;
         choose_pins(j);
         emit_function(j, start);
+        /* loop-header entries (osr_off: their offsets) */
+        free(j->osr_off);
+        j->osr_off = j->nosr ? malloc(j->nosr * sizeof *j->osr_off) : NULL;
+        if (j->nosr && !j->osr_off)
+            j->oom = true;
+        for (size_t i = 0; i < j->nosr && !j->oom; i++) {
+            j->osr_off[i] = (uint32_t)(b->len - start);
+            emit_osr_entry(j, j->osr_pos[i]);
+        }
         /* trap stubs */
         for (size_t i = 0; i < j->ntrap; i++) {
             x_link(b, j->traps[i].at, b->len);
@@ -1572,6 +1620,30 @@ static void emit_interp_tramp(xbuf *b)
     xb_byte(b, 0xc3);
 }
 
+/* A compiled function's loop-header entries (func_code.jit_osr). */
+typedef struct jit_osr {
+    uint32_t count;
+    struct {
+        uint32_t pos;
+        void *entry;
+    } at[];
+} jit_osr;
+
+static jit_osr *osr_table(const jc *j, uint8_t *code)
+{
+    if (!j->nosr || !j->osr_off)
+        return NULL;
+    jit_osr *t = malloc(sizeof *t + j->nosr * sizeof t->at[0]);
+    if (!t)
+        return NULL; /* no loop entries: the interpreter finishes such calls */
+    t->count = (uint32_t)j->nosr;
+    for (size_t i = 0; i < j->nosr; i++) {
+        t->at[i].pos = j->osr_pos[i];
+        t->at[i].entry = code + j->osr_off[i];
+    }
+    return t;
+}
+
 /* Seals len bytes of code in the current arena, or a new one: its address, or NULL. */
 static void *place_code(struct jit_module *jm, const uint8_t *code, size_t len)
 {
@@ -1608,11 +1680,14 @@ static void compile_locked(struct jit_module *jm, const wasm_module *m, func_cod
     void *code = compile_one(&j, &b, fc) && !b.oom ? place_code(jm, b.p, b.len) : NULL;
     if (code) {
         entry = code;
+        __atomic_store_n(&fc->jit_osr, osr_table(&j, code), __ATOMIC_RELEASE);
         __atomic_add_fetch(&jm->compiled, 1, __ATOMIC_RELAXED);
     }
     free(b.p);
     free(j.fix);
     free(j.traps);
+    free(j.osr_pos);
+    free(j.osr_off);
     /* generated code reads jit_fast without the lock */
     __atomic_store_n(&fc->jit_fast, entry, __ATOMIC_RELEASE);
 }
@@ -1643,7 +1718,9 @@ bool jit_compile_module(wasm_module *m, bool eager, uint32_t hot_calls)
     xbuf b = {0};
     if (!jm)
         return false;
-    emit_c_entry(&b); /* at offset 0 */
+    emit_c_entry(&b, false); /* at offset 0 */
+    size_t osr = b.len;
+    emit_c_entry(&b, true);
     size_t lazy = b.len;
     emit_lazy_tramp(&b);
     size_t interp = b.len;
@@ -1655,6 +1732,7 @@ bool jit_compile_module(wasm_module *m, bool eager, uint32_t hot_calls)
     }
     free(b.p);
     jm->lazy_tramp = jm->stubs.base + lazy;
+    jm->osr_entry = jm->stubs.base + osr;
     jm->interp_tramp = jm->stubs.base + interp;
     jm->total = ndef;
     jm->hot_calls = hot_calls;
@@ -1675,12 +1753,45 @@ void jit_free_module(wasm_module *m)
 {
     if (!m->jit)
         return;
+    for (uint32_t i = 0; i < m->func_count - m->func_imports; i++) {
+        free(m->codes[i].jit_osr);
+        m->codes[i].jit_osr = NULL;
+    }
     for (size_t i = 0; i < m->jit->narenas; i++)
         codemem_free(&m->jit->arenas[i].mem);
     free(m->jit->arenas);
     codemem_free(&m->jit->stubs);
     free(m->jit);
     m->jit = NULL;
+}
+
+void *jit_osr_entry(const func_code *fc, uint32_t pos)
+{
+    const jit_osr *t = __atomic_load_n(&fc->jit_osr, __ATOMIC_ACQUIRE);
+    for (uint32_t i = 0; t && i < t->count; i++)
+        if (t->at[i].pos == pos)
+            return t->at[i].entry;
+    return NULL;
+}
+
+void *jit_osr_stub(const func_code *fc)
+{
+    return fc->module->jit ? fc->module->jit->osr_entry : NULL;
+}
+
+bool jit_compile_now(const func_code *cfc)
+{
+    func_code *fc = (func_code *)cfc;
+    wasm_module *m = (wasm_module *)fc->module;
+    if (!m->jit || !__atomic_load_n(&fc->code, __ATOMIC_ACQUIRE))
+        return false;
+    module_lock(m);
+    if (__atomic_load_n(&fc->jit_fast, __ATOMIC_ACQUIRE) == m->jit->lazy_tramp)
+        compile_locked(m->jit, m, fc);
+    module_unlock(m);
+    bool compiled = __atomic_load_n(&fc->jit_fast, __ATOMIC_ACQUIRE) != m->jit->interp_tramp;
+    __atomic_store_n(&fc->hot, compiled ? 0 : INT32_MAX, __ATOMIC_RELAXED);
+    return compiled;
 }
 
 bool jit_module_tiered(const wasm_module *m)
