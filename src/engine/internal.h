@@ -34,9 +34,13 @@
 #define DEFAULT_CALL_DEPTH 100000u
 /* WASM_TIER_TIERED: calls before a function is compiled (docs/performance.md) */
 #define DEFAULT_HOT_CALLS 1000u
+/* WASM_TIER_AUTO: tiered for modules with up to this much code, the
+ * interpreter above (runtime.c, resolve_tier) */
+#define AUTO_TIERED_CODE_BYTES (256u << 10)
 /* ... and fuel units between the interpreter's looks for a hot loop to
- * continue in machine code (two in a row at the same loop header) */
-#define TIER_TICK 10000
+ * continue in machine code (two in a row at the same loop header), per
+ * hot call: 100,000 by default */
+#define TIER_TICK_PER_CALL 100
 #define DEFAULT_STACK_CELLS (2u << 20) /* 16 MiB of value stack */
 #define MAX_HOST_NESTING 100u      /* host -> wasm -> host re-entries (~1.2 KiB of C stack each) */
 

@@ -533,7 +533,7 @@ typedef double vf64 __attribute__((vector_size(16)));
 #define FUEL_SPLIT(left)                                                                   \
     do {                                                                                   \
         int64_t l_ = (left);                                                               \
-        fuel = l_ < TIER_TICK ? l_ : TIER_TICK;                                            \
+        fuel = l_ < tick ? l_ : tick;                                                      \
         slack = l_ - fuel;                                                                 \
     } while (0)
 #define FUEL_LOAD(left)                                                                    \
@@ -704,11 +704,12 @@ static wasm_status run(wasm_store *s, cell *fp, const func_code *code, wasm_inst
     uint8_t *mbase;
     uint64_t msize;
     /* Fuel: fuel + slack are left. In a tiered module the interpreter
-     * holds back all but TIER_TICK units in slack, so that running out of
-     * fuel stops it every TIER_TICK units to look for a hot loop (tier_tick):
-     * no cost on its paths. */
+     * holds back all but `tick` units in slack, so that running out of fuel
+     * stops it every `tick` units to look for a hot loop (tier_tick): no
+     * cost on its paths. */
     int64_t fuel = s->fuel_on ? s->fuel : INT64_MAX, slack = 0;
-    const bool ticks = inst->module->jit && jit_module_tiered(inst->module);
+    const int64_t tick = inst->module->jit ? jit_module_tick(inst->module) : 0;
+    const bool ticks = tick > 0;
     const func_code *tick_code = NULL;
     void *osr_at;
     if (ticks)

@@ -46,6 +46,9 @@ typedef uint32_t (*jit_entry_fn)(cell *fp, jit_ctx *ctx, wasm_instance *inst,
 bool jit_compile_module(wasm_module *m, bool eager, uint32_t hot_calls);
 /* Whether m's functions wait for hot_calls calls (> 1) before compiling. */
 bool jit_module_tiered(const wasm_module *m);
+/* Tiered: the fuel units between the interpreter's looks for a hot loop
+ * (hot_calls * TIER_TICK_PER_CALL); 0 otherwise. */
+int64_t jit_module_tick(const wasm_module *m);
 void jit_free_module(wasm_module *m);
 /* How many of m's defined functions have machine code (0 of 0 without). */
 void jit_module_counts(const wasm_module *m, uint32_t *compiled, uint32_t *total);

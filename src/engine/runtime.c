@@ -99,15 +99,27 @@ static bool check_options(const wasm_module_options *in, wasm_module_options *ou
                 (unsigned)out->tier, (unsigned)out->compile);
         return false;
     }
-    bool machine = out->tier == WASM_TIER_JIT || out->tier == WASM_TIER_TIERED;
-    if (machine && !codemem_exec_available())
-        out->tier = WASM_TIER_INTERP; /* no executable memory: the (fused) interpreter */
-    else if (machine)
-        out->no_fusion = true; /* the JIT compiles the unfused internal code, each
-                                * function on its first (or hot_calls-th) call */
-    if (out->tier == WASM_TIER_TIERED && !out->hot_calls)
-        out->hot_calls = DEFAULT_HOT_CALLS;
     return true;
+}
+
+/* The tier a module of code_bytes bytes of code gets. Auto: tiered for a
+ * module of up to AUTO_TIERED_CODE_BYTES, the (fused) interpreter above:
+ * tiered code runs cold code in the plain interpreter (the JIT compiles
+ * the unfused internal code), 3-4% slower than the fused one on a big
+ * program's mostly cold code (clang -c), while small programs' hot code
+ * runs 2-4x faster as machine code (docs/performance.md). */
+static void resolve_tier(wasm_module_options *o, size_t code_bytes)
+{
+    if (o->tier == WASM_TIER_AUTO)
+        o->tier = code_bytes <= AUTO_TIERED_CODE_BYTES ? WASM_TIER_TIERED : WASM_TIER_INTERP;
+    bool machine = o->tier == WASM_TIER_JIT || o->tier == WASM_TIER_TIERED;
+    if (machine && !codemem_exec_available())
+        o->tier = WASM_TIER_INTERP; /* no executable memory: the (fused) interpreter */
+    else if (machine)
+        o->no_fusion = true; /* the JIT compiles the unfused internal code, each
+                              * function on its first (or hot_calls-th) call */
+    if (o->tier == WASM_TIER_TIERED && !o->hot_calls)
+        o->hot_calls = DEFAULT_HOT_CALLS;
 }
 
 wasm_module *wasm_module_new_with(const uint8_t *bytes, size_t size,
@@ -141,6 +153,8 @@ wasm_module *wasm_module_new_with(const uint8_t *bytes, size_t size,
     uint32_t ndef = m->func_count - m->func_imports;
     uint32_t first_unchecked = 0;
     if (validate_module(m, err)) {
+        /* validated: the bodies are there */
+        resolve_tier(&opts, ndef ? (size_t)m->body_end[ndef - 1] - m->body_start[0] : 0);
         m->codes = calloc(ndef ? ndef : 1, sizeof *m->codes);
         comp *ws = compiler_new();
         if (!m->codes || !ws) {

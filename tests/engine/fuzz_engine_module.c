@@ -139,7 +139,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     /* tiered after 2 calls: the exports' callees mix interpreter and machine
      * code, each calling the other */
     static const wasm_module_options ways[WAYS] = {
-        {0}, {.no_fusion = true}, {.tier = WASM_TIER_JIT}, {.tier = WASM_TIER_TIERED, .hot_calls = 2}};
+        {.tier = WASM_TIER_INTERP},
+        {.tier = WASM_TIER_INTERP, .no_fusion = true},
+        {.tier = WASM_TIER_JIT},
+        {.tier = WASM_TIER_TIERED, .hot_calls = 2}};
     run r[WAYS];
     bool ok[WAYS];
     for (int w = 0; w < WAYS; w++) {

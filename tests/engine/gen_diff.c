@@ -675,7 +675,8 @@ int main(int argc, char **argv)
         memset(&c, 0, sizeof c);
         memset(&d, 0, sizeof d);
         char why[600];
-        wasm_module_options fused = {0}, plain = {.no_fusion = true}, jit = {.tier = WASM_TIER_JIT,
+        wasm_module_options fused = {.tier = WASM_TIER_INTERP},
+                            plain = {.tier = WASM_TIER_INTERP, .no_fusion = true}, jit = {.tier = WASM_TIER_JIT,
                                                                           .compile = WASM_COMPILE_EAGER};
         /* tiered, compiling after 1-4 calls: every program mixes the tiers,
          * the interpreter calling machine code and back */

@@ -1794,6 +1794,11 @@ bool jit_compile_now(const func_code *cfc)
     return compiled;
 }
 
+int64_t jit_module_tick(const wasm_module *m)
+{
+    return jit_module_tiered(m) ? (int64_t)m->jit->hot_calls * TIER_TICK_PER_CALL : 0;
+}
+
 bool jit_module_tiered(const wasm_module *m)
 {
     return m->jit && m->jit->hot_calls > 1;
