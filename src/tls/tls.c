@@ -42,13 +42,14 @@ struct tls_client {
 struct tls_conn {
     SSL *ssl;
     BIO *rbio;             /* socket -> OpenSSL */
-    BIO *wbio;             /* OpenSSL -> socket */
+    BIO *wbio;             /* OpenSSL -> out, see out_bio_write */
     int fd;
     uint8_t *out;          /* encrypted bytes waiting for the socket */
     size_t out_off, out_len, out_cap;
     uint8_t plain[PLAIN_CAP];
     size_t plain_off, plain_len;
     bool handshake_done, sock_eof, tls_eof, failed, close_sent;
+    bool caught_up;        /* the last pump emptied the socket's queue: see tls_conn_read */
     int sys_errno;         /* the socket's error when it failed (ECONNRESET...), else 0 */
     char error[256];
 };
@@ -63,6 +64,11 @@ static void openssl_reason(char *out, size_t len, const char *what)
     snprintf(out, len, "%s: %s", what, buf);
 }
 
+static BIO_METHOD *out_bio_method;
+
+static int out_bio_write(BIO *b, const char *data, size_t len, size_t *written);
+static long out_bio_ctrl(BIO *b, int cmd, long num, void *ptr);
+
 int tls_init(char *err, size_t errlen)
 {
     /* No configuration file: the host's openssl.cnf must not steer the Keep. */
@@ -70,6 +76,15 @@ int tls_init(char *err, size_t errlen)
         openssl_reason(err, errlen, "initialising OpenSSL");
         return -1;
     }
+    if (out_bio_method)
+        return 0;
+    BIO_METHOD *m = BIO_meth_new(BIO_get_new_index() | BIO_TYPE_SOURCE_SINK, "enarx tls output");
+    if (!m || BIO_meth_set_write_ex(m, out_bio_write) != 1 || BIO_meth_set_ctrl(m, out_bio_ctrl) != 1) {
+        BIO_meth_free(m);
+        openssl_reason(err, errlen, "initialising OpenSSL (output BIO)");
+        return -1;
+    }
+    out_bio_method = m;
     return 0;
 }
 
@@ -313,7 +328,7 @@ static tls_conn *conn_new(SSL_CTX *ctx, int fd)
     c->fd = fd;
     c->ssl = SSL_new(ctx);
     c->rbio = BIO_new(BIO_s_mem());
-    c->wbio = BIO_new(BIO_s_mem());
+    c->wbio = out_bio_method ? BIO_new(out_bio_method) : NULL;
     if (!c->ssl || !c->rbio || !c->wbio) {
         SSL_free(c->ssl);
         BIO_free(c->rbio);
@@ -323,6 +338,8 @@ static tls_conn *conn_new(SSL_CTX *ctx, int fd)
         return NULL;
     }
     BIO_set_mem_eof_return(c->rbio, -1); /* empty means "not yet", not end of stream */
+    BIO_set_data(c->wbio, c);
+    BIO_set_init(c->wbio, 1);
     SSL_set_bio(c->ssl, c->rbio, c->wbio);
     conn_counted();
     return c;
@@ -381,37 +398,51 @@ static void fail_socket(tls_conn *c, int err, const char *what)
     snprintf(c->error, sizeof c->error, "%s: %s", what, strerror(err));
 }
 
-/* Moves what OpenSSL wrote into our output queue. */
-static int collect_output(tls_conn *c)
+/* Makes room for `more` bytes at the end of the output queue. */
+static int reserve_output(tls_conn *c, size_t more)
 {
-    size_t pending = BIO_ctrl_pending(c->wbio);
-    if (pending == 0)
-        return 0;
     if (c->out_off > 0 && c->out_off == c->out_len)
         c->out_off = c->out_len = 0;
-    if (c->out_len + pending > c->out_cap) {
-        if (c->out_off > 0) {
-            memmove(c->out, c->out + c->out_off, c->out_len - c->out_off);
-            c->out_len -= c->out_off;
-            c->out_off = 0;
-        }
-        if (c->out_len + pending > c->out_cap) {
-            size_t cap = c->out_cap ? c->out_cap : 16384;
-            while (cap < c->out_len + pending)
-                cap *= 2;
-            uint8_t *grown = realloc(c->out, cap);
-            if (!grown) {
-                fail_socket(c, ENOMEM, "queueing output");
-                return -1;
-            }
-            c->out = grown;
-            c->out_cap = cap;
-        }
+    if (c->out_len + more <= c->out_cap)
+        return 0;
+    if (c->out_off > 0) {
+        memmove(c->out, c->out + c->out_off, c->out_len - c->out_off);
+        c->out_len -= c->out_off;
+        c->out_off = 0;
     }
-    int n = BIO_read(c->wbio, c->out + c->out_len, (int)pending);
-    if (n > 0)
-        c->out_len += (size_t)n;
+    if (c->out_len + more <= c->out_cap)
+        return 0;
+    size_t cap = c->out_cap ? c->out_cap : 4096;
+    while (cap < c->out_len + more)
+        cap *= 2;
+    uint8_t *grown = realloc(c->out, cap);
+    if (!grown) {
+        fail_socket(c, ENOMEM, "queueing output");
+        return -1;
+    }
+    c->out = grown;
+    c->out_cap = cap;
     return 0;
+}
+
+/* OpenSSL writes its records straight into our output queue: a memory BIO
+ * in between cost a copy of every byte sent, and zeroed every buffer it
+ * grew (a 1 MiB response: three passes over the data besides the cipher). */
+static int out_bio_write(BIO *b, const char *data, size_t len, size_t *written)
+{
+    tls_conn *c = BIO_get_data(b);
+    if (reserve_output(c, len) != 0)
+        return 0;
+    memcpy(c->out + c->out_len, data, len);
+    c->out_len += len;
+    *written = len;
+    return 1;
+}
+
+static long out_bio_ctrl(BIO *b, int cmd, long num, void *ptr)
+{
+    (void)b, (void)num, (void)ptr;
+    return cmd == BIO_CTRL_FLUSH ? 1 : 0; /* flushing is ours, after each call */
 }
 
 /* The output queue, once empty, goes back to the allocator: an idle
@@ -549,15 +580,13 @@ int tls_conn_pump(tls_conn *c)
     bool drained = false; /* the socket had no more: the next poll says when it has */
     for (int round = 0; round < 64 && !c->failed; round++) {
         bool progress = false;
-        if (collect_output(c) != 0 || flush_output(c) < 0)
+        if (flush_output(c) < 0)
             break;
         /* after close_notify, read on: a reset that followed it is reported */
         if (!drained || c->tls_eof)
             progress |= read_socket(c, &drained);
         progress |= advance_handshake(c);
         progress |= decrypt(c);
-        if (collect_output(c) != 0)
-            break;
         ssize_t sent = flush_output(c);
         if (sent < 0)
             break;
@@ -565,14 +594,33 @@ int tls_conn_pump(tls_conn *c)
         if (!progress)
             break;
     }
+    c->caught_up = drained;
     clean_queue();
     return c->failed ? TLS_FAILED : 0;
 }
 
+/* Whether a read finding no plaintext may say "again" without asking the
+ * socket: the last pump found it empty, and everything it brought has been
+ * read. The workload's read-until-"again" after each request then costs no
+ * recv() (a system call, or a VM exit in a KVM Keep, per request); bytes
+ * arriving meanwhile make its next poll_oneoff return at once. Once only:
+ * a workload reading again without polling asks the socket. */
+static bool answer_again(tls_conn *c)
+{
+    if (!c->caught_up || c->sock_eof || BIO_ctrl_pending(c->rbio) > 0 || SSL_has_pending(c->ssl) ||
+        c->out_off < c->out_len)
+        return false;
+    c->caught_up = false;
+    return true;
+}
+
 ssize_t tls_conn_read(tls_conn *c, void *buf, size_t len, bool peek)
 {
-    if (c->plain_len == 0 && !c->tls_eof && !c->failed)
+    if (c->plain_len == 0 && !c->tls_eof && !c->failed) {
+        if (answer_again(c))
+            return TLS_AGAIN;
         tls_conn_pump(c);
+    }
     if (c->plain_len > 0) {
         size_t take = len < c->plain_len ? len : c->plain_len;
         memcpy(buf, c->plain + c->plain_off, take);
@@ -593,9 +641,14 @@ ssize_t tls_conn_read(tls_conn *c, void *buf, size_t len, bool peek)
 
 /* Encrypts len bytes into records in the output queue (memory BIO writes
  * never block, so OpenSSL takes all of it). */
+#define TLS_RECORD_OVERHEAD 22 /* TLS 1.3: header 5, content type 1, AEAD tag 16 */
+
 static int seal(tls_conn *c, const void *buf, size_t len)
 {
     size_t written = 0;
+    /* room for every record at once: no queue regrown record by record */
+    if (reserve_output(c, len + (len / TLS_RECORD_MAX + 1) * TLS_RECORD_OVERHEAD) != 0)
+        return -1;
     clean_queue();
     if (SSL_write_ex(c->ssl, buf, len, &written) != 1 || written != len) {
         fail(c, "TLS write");
@@ -607,7 +660,7 @@ static int seal(tls_conn *c, const void *buf, size_t len)
 /* Output queued beyond this makes writes wait ("again"). */
 static bool output_full(const tls_conn *c)
 {
-    return c->out_len - c->out_off + BIO_ctrl_pending(c->wbio) >= OUT_LIMIT;
+    return c->out_len - c->out_off >= OUT_LIMIT;
 }
 
 ssize_t tls_conn_writev(tls_conn *c, const struct iovec *iov, size_t iovcnt)
@@ -667,7 +720,7 @@ ssize_t tls_conn_writev(tls_conn *c, const struct iovec *iov, size_t iovcnt)
             break;
         total += staged;
     }
-    if (collect_output(c) != 0 || flush_output(c) < 0 || (c->failed && total == 0)) {
+    if (flush_output(c) < 0 || (c->failed && total == 0)) {
         clean_queue();
         return total ? (ssize_t)total : TLS_FAILED;
     }
@@ -696,7 +749,7 @@ int tls_conn_shutdown_write(tls_conn *c)
         clean_queue();        /* its complaints (a peer already gone) are not ours to keep */
         c->close_sent = true;
     }
-    if (collect_output(c) != 0 || flush_output(c) < 0)
+    if (flush_output(c) < 0)
         return TLS_FAILED;
     return c->out_off < c->out_len ? TLS_AGAIN : 0;
 }

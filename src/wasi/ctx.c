@@ -31,6 +31,7 @@ void fd_release(wfd *f)
         tls_server_free(f->tls_server);
     if (f->host_fd >= 0)
         close(f->host_fd);
+    socket_drop_read_ahead(f);
     free(f->preopen_path);
     memset(f, 0, sizeof *f);
     f->host_fd = -1;
@@ -49,6 +50,7 @@ void wasi_ctx_free(wasi_ctx *ctx)
     for (uint32_t i = 0; i < ctx->env_count; i++)
         free(ctx->env[i]);
     free(ctx->env);
+    free(ctx->rx_scratch);
     free(ctx->bindings);
     free(ctx);
 }

@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <poll.h>
+#include <stdlib.h>
 #include <stddef.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -126,6 +127,120 @@ static int tls_read_iov(wfd *f, struct iovec *iov, size_t n, bool peek, bool wai
     return 0;
 }
 
+/* Read-ahead for plain stream sockets (issue 14). poll_oneoff reports how
+ * many bytes a readable socket holds; asking the kernel (FIONREAD) cost a
+ * system call per ready socket — a VM exit in a KVM Keep — on top of the
+ * read that follows. Reading the bytes when the socket polls readable answers
+ * the question and serves the workload's next read from memory, and when
+ * that read ahead found the queue empty behind it, the workload's "read until
+ * EAGAIN" gets its EAGAIN without asking again (data arriving meanwhile makes
+ * its next poll_oneoff return at once). The buffer lives only while it holds
+ * bytes: idle connections cost nothing. */
+#define RX_AHEAD_SIZE 16384
+
+struct rx_ahead {
+    uint32_t off, len;
+    uint8_t data[]; /* len bytes: a copy sized to what arrived */
+};
+
+uint64_t socket_read_ahead(wasi_ctx *ctx, wfd *f)
+{
+    if (f->rx)
+        return f->rx->len - f->rx->off;
+    if (f->rx_errno)
+        return 0;
+    /* received into one buffer per context, then kept at its own size: a
+     * fresh 16 KiB block per request made malloc grow and trim the heap */
+    if (!ctx->rx_scratch && !(ctx->rx_scratch = malloc(RX_AHEAD_SIZE)))
+        return 0; /* the workload's read goes to the socket itself */
+    struct iovec v = {.iov_base = ctx->rx_scratch, .iov_len = RX_AHEAD_SIZE};
+    struct msghdr msg = {.msg_iov = &v, .msg_iovlen = 1};
+    ssize_t r;
+    do
+        r = recvmsg(f->host_fd, &msg, MSG_DONTWAIT);
+    while (r < 0 && errno == EINTR);
+    if (r > RX_AHEAD_SIZE) { /* a host claiming more than it was given */
+        r = -1;
+        errno = EIO;
+    }
+    if (r <= 0) {
+        /* a reset is the next read's to report, as Linux would; end of
+         * stream is left in the socket, where it stays */
+        if (r < 0 && errno != EAGAIN && errno != EWOULDBLOCK)
+            f->rx_errno = errno;
+        return 0;
+    }
+    struct rx_ahead *rx = malloc(sizeof *rx + (size_t)r);
+    if (!rx) {
+        f->rx_errno = ENOMEM; /* the bytes are gone: the read must not skip them silently */
+        return 0;
+    }
+    memcpy(rx->data, ctx->rx_scratch, (size_t)r);
+    rx->off = 0;
+    rx->len = (uint32_t)r;
+    f->rx = rx;
+    f->rx_caught_up = r < RX_AHEAD_SIZE;
+    return (uint64_t)r;
+}
+
+bool socket_has_read_ahead(const wfd *f)
+{
+    return f->rx || f->rx_errno;
+}
+
+void socket_drop_read_ahead(wfd *f)
+{
+    free(f->rx);
+    f->rx = NULL;
+}
+
+/* Copies buffered bytes into iov (consuming them unless peek). */
+static size_t rx_ahead_take(wfd *f, const struct iovec *iov, size_t n, bool peek)
+{
+    struct rx_ahead *rx = f->rx;
+    size_t got = 0;
+    for (size_t i = 0; i < n && rx->off + got < rx->len; i++) {
+        size_t k = rx->len - rx->off - got;
+        if (k > iov[i].iov_len)
+            k = iov[i].iov_len;
+        memcpy(iov[i].iov_base, rx->data + rx->off + got, k);
+        got += k;
+    }
+    if (!peek) {
+        rx->off += (uint32_t)got;
+        if (rx->off == rx->len)
+            socket_drop_read_ahead(f);
+    }
+    return got;
+}
+
+/* What the read-ahead answers by itself. Returns 1 when the read is
+ * complete (*done set), a WASI errno, or 0 to go on to the socket with
+ * *done bytes already taken. */
+static int rx_ahead_read(wfd *f, struct iovec *iov, size_t n, bool peek, bool waitall, size_t *done)
+{
+    *done = 0;
+    if (f->rx) {
+        bool caught_up = f->rx_caught_up;
+        *done = rx_ahead_take(f, iov, n, peek);
+        if (peek || *done == iov_total(iov, n) || (caught_up && !waitall))
+            return 1;
+        f->rx_caught_up = false;
+        return 0;
+    }
+    if (f->rx_errno) {
+        int e = f->rx_errno;
+        f->rx_errno = 0;
+        return wasi_errno(e);
+    }
+    if (f->rx_caught_up && !peek && !waitall && !fd_blocking(f)) {
+        f->rx_caught_up = false;
+        return WASI_EAGAIN;
+    }
+    f->rx_caught_up = false;
+    return 0;
+}
+
 static int socket_read(wfd *f, struct iovec *iov, size_t n, bool peek, bool waitall, size_t *done)
 {
     size_t total = 0, want = iov_total(iov, n);
@@ -133,6 +248,16 @@ static int socket_read(wfd *f, struct iovec *iov, size_t n, bool peek, bool wait
     memcpy(local, iov, n * sizeof *iov);
     struct iovec *cur = local;
     size_t left = n;
+    if (f->kind == WFD_STREAM) {
+        int rc = rx_ahead_read(f, iov, n, peek, waitall, &total);
+        if (rc == 1) {
+            *done = total;
+            return 0;
+        }
+        if (rc)
+            return rc;
+        iov_advance(&cur, &left, total);
+    }
     for (;;) {
         struct msghdr msg = {.msg_iov = cur, .msg_iovlen = left};
         ssize_t r = recvmsg(f->host_fd, &msg, MSG_DONTWAIT | (peek ? MSG_PEEK : 0));

@@ -39,6 +39,9 @@ typedef struct wfd {
     size_t mem_count;
     const wasi_mem_file *mem_file;   /* WFD_MEMFILE */
     uint64_t mem_pos;                /* WFD_MEMFILE: the file position */
+    struct rx_ahead *rx;     /* WFD_STREAM without TLS: bytes poll_oneoff read ahead */
+    int rx_errno;            /* the read-ahead's error, for the next read to report */
+    bool rx_caught_up;       /* the read-ahead emptied the socket's queue */
 } wfd;
 
 #define WASI_MAX_FDS 16384
@@ -54,6 +57,7 @@ struct wasi_ctx {
     size_t env_bytes;
     int trace_fd;            /* -1: no tracing */
     void *bindings;          /* link.c: one per linked import */
+    uint8_t *rx_scratch;     /* fd.c: where socket read-ahead lands first */
 };
 
 /* Guest linear memory as seen by one call. */
@@ -160,6 +164,11 @@ WASI_FN(sock_accept); WASI_FN(sock_recv); WASI_FN(sock_send); WASI_FN(sock_shutd
 /* Shared by fd.c and sock.c: reads/writes honouring the descriptor's kind. */
 int stream_read(wfd *f, struct iovec *iov, size_t iovcnt, bool peek, bool waitall, size_t *done);
 int stream_write(wfd *f, const struct iovec *iov, size_t iovcnt, size_t *done);
+/* fd.c, for poll.c: a plain stream socket that polled readable reads what
+ * has arrived into a buffer of its own and says how many bytes it holds. */
+uint64_t socket_read_ahead(wasi_ctx *ctx, wfd *f);
+bool socket_has_read_ahead(const wfd *f);
+void socket_drop_read_ahead(wfd *f);
 
 /* memfs.c: the in-memory kinds (WFD_MEMDIR, WFD_MEMFILE) and channels. */
 int memfs_read(wfd *f, struct iovec *iov, size_t iovcnt, bool peek, size_t *done);

@@ -68,7 +68,7 @@ static void set_ready(sub *s, uint16_t error)
 }
 
 /* Readiness that needs no waiting: files, directories, null, buffered TLS. */
-static bool immediate(sub *s)
+static bool immediate(wasi_ctx *ctx, sub *s)
 {
     wfd *f = s->f;
     bool reading = s->type == WASI_EVENTTYPE_FD_READ;
@@ -97,8 +97,13 @@ static bool immediate(sub *s)
         }
         return true;
     case WFD_STREAM:
-        if (!f->tls)
-            return false;
+        if (!f->tls) {
+            if (!reading || !socket_has_read_ahead(f))
+                return false;
+            set_ready(s, 0); /* bytes (or an error) already read ahead */
+            s->nbytes = socket_read_ahead(ctx, f);
+            return true;
+        }
         if (reading && !tls_conn_readable(f->tls) && tls_conn_input_buffered(f->tls))
             tls_conn_pump(f->tls); /* records already received: the socket may stay quiet */
         if (reading && tls_conn_readable(f->tls)) {
@@ -128,7 +133,7 @@ static short wanted_events(const sub *s)
 }
 
 /* Turns poll results into events. Returns true if s became ready. */
-static bool check_polled(sub *s, short revents)
+static bool check_polled(wasi_ctx *ctx, sub *s, short revents)
 {
     wfd *f = s->f;
     bool reading = s->type == WASI_EVENTTYPE_FD_READ;
@@ -138,10 +143,10 @@ static bool check_polled(sub *s, short revents)
     }
     if (f->tls) {
         tls_conn_pump(f->tls);
-        return immediate(s);
+        return immediate(ctx, s);
     }
     if (f->kind == WFD_CHANNEL)
-        return immediate(s);
+        return immediate(ctx, s);
     if (!(revents & (POLLIN | POLLOUT | POLLHUP | POLLERR)))
         return false;
     /* A connected socket's pending error (a reset) is left for the read or
@@ -159,7 +164,9 @@ static bool check_polled(sub *s, short revents)
     set_ready(s, 0);
     if (revents & POLLHUP)
         s->flags = WASI_EVENT_FD_READWRITE_HANGUP;
-    if (reading && f->kind != WFD_LISTEN) {
+    if (reading && f->kind == WFD_STREAM) {
+        s->nbytes = socket_read_ahead(ctx, f);
+    } else if (reading && f->kind != WFD_LISTEN) { /* pipes, terminals */
         int avail = 0;
         if (ioctl(f->host_fd, FIONREAD, &avail) == 0 && avail > 0)
             s->nbytes = (uint64_t)avail;
@@ -191,7 +198,7 @@ static int parse_subscription(wasi_call *c, const uint8_t *in, sub *s, uint64_t 
         if (!s->f)
             set_ready(s, (uint16_t)rc);
         else
-            immediate(s);
+            immediate(c->ctx, s);
         return 0;
     }
     default:
@@ -272,7 +279,7 @@ WASI_FN(poll_oneoff)
             sub *s = &subs[i];
             if (s->ready || s->poll_index < 0)
                 continue;
-            if (pfds[s->poll_index].revents && check_polled(s, pfds[s->poll_index].revents))
+            if (pfds[s->poll_index].revents && check_polled(c->ctx, s, pfds[s->poll_index].revents))
                 ready++;
             s->poll_index = -1;
         }

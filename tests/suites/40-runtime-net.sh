@@ -51,8 +51,9 @@ connect_config() { # FILE PROT HOST PORT [EXTRA-LINES]
 want_connect='reply 1: peeK eht morf olleh
 reply 2: fedcba
 reply 3: won gnikcolb-non
+reply 3b: daeha daer
 reply 4: etirw_df aiv
-net_connect: 16 passed, 0 failed'
+net_connect: 23 passed, 0 failed'
 
 # --- connect: tcp ---
 start_peer

@@ -166,6 +166,70 @@ static void test_reset_plain(void)
     wasi_ctx_free(ctx);
 }
 
+/* poll_oneoff on a socket and a 2 s clock; returns the fd event's nbytes, or
+ * UINT64_MAX when the clock fired first (the poll would have hung). */
+static uint64_t poll_nbytes(wasi_ctx *ctx, uint32_t fd, uint16_t *error)
+{
+    memset(memory + SUBS, 0, 2 * WASI_SUBSCRIPTION_SIZE);
+    put_u64(memory + SUBS, 1);
+    put_u8(memory + SUBS + 8, WASI_EVENTTYPE_FD_READ);
+    put_u32(memory + SUBS + 16, fd);
+    uint8_t *clock = memory + SUBS + WASI_SUBSCRIPTION_SIZE;
+    put_u64(clock, 2);
+    put_u8(clock + 8, WASI_EVENTTYPE_CLOCK);
+    put_u32(clock + 16, WASI_CLOCK_MONOTONIC);
+    put_u64(clock + 24, 2000000000u);
+    CHECK_EQ_INT(call(ctx, wasi_poll_oneoff, 4, I(SUBS), I(EVENTS), I(2), I(RESULT)), 0);
+    if (get_u32(memory + RESULT) < 1 || get_u64(memory + EVENTS) != 1)
+        return UINT64_MAX;
+    *error = get_u16(memory + EVENTS + 8);
+    return get_u64(memory + EVENTS + 16);
+}
+
+/* The read-ahead (poll_oneoff reads a ready socket's bytes so that nbytes is
+ * exact without FIONREAD): bytes held by the runtime while the kernel's
+ * queue is empty still make the socket ready at once; reads take them in
+ * order; "again" once the queue was found empty; a reset met while reading
+ * ahead is the next read's error, after the bytes before it. */
+static void test_read_ahead_plain(void)
+{
+    wasi_ctx *ctx = wasi_ctx_new();
+    uint16_t port;
+    uint32_t lw = (uint32_t)wasi_ctx_add_listener(ctx, listener(&port), NULL);
+    int c = connect_to(port);
+    uint32_t conn = accept_one(ctx, lw, WASI_FDFLAG_NONBLOCK);
+    uint16_t error = 0;
+    uint32_t n;
+    CHECK_EQ_INT(write(c, "hello", 5), 5);
+    CHECK_EQ_INT(poll_nbytes(ctx, conn, &error), 5);
+    CHECK_EQ_INT(error, 0);
+    CHECK_EQ_INT(wasi_read(ctx, conn, 2, &n), 0);
+    CHECK_EQ_INT(n, 2);
+    CHECK(memcmp(memory + BUF, "he", 2) == 0);
+    /* the kernel holds nothing now; the runtime holds 3 bytes */
+    CHECK_EQ_INT(poll_nbytes(ctx, conn, &error), 3);
+    CHECK_EQ_INT(wasi_read(ctx, conn, 100, &n), 0);
+    CHECK_EQ_INT(n, 3);
+    CHECK(memcmp(memory + BUF, "llo", 3) == 0);
+    CHECK_EQ_INT(wasi_read(ctx, conn, 100, &n), WASI_EAGAIN);
+    CHECK_EQ_INT(wasi_read(ctx, conn, 100, &n), WASI_EAGAIN); /* this one asked the socket */
+    /* bytes, then a reset, both read ahead by one poll_oneoff after another */
+    CHECK_EQ_INT(write(c, "GET", 3), 3);
+    CHECK_EQ_INT(poll_nbytes(ctx, conn, &error), 3);
+    reset_close(c);
+    struct pollfd p = {.fd = host_fd(ctx, conn), .events = POLLIN};
+    while (poll(&p, 1, 5000) == 1 && !(p.revents & POLLERR))
+        usleep(1000); /* the reset is on its way */
+    CHECK_EQ_INT(wasi_read(ctx, conn, 100, &n), 0);
+    CHECK_EQ_INT(n, 3);
+    CHECK_EQ_INT(wasi_read(ctx, conn, 100, &n), WASI_EAGAIN); /* the read ahead had emptied the queue */
+    CHECK_EQ_INT(poll_nbytes(ctx, conn, &error), 0);          /* reads ahead: the reset */
+    CHECK_EQ_INT(poll_nbytes(ctx, conn, &error), 0);          /* still ready: the error waits */
+    CHECK_EQ_INT(wasi_read(ctx, conn, 100, &n), WASI_ECONNRESET);
+    CHECK_EQ_INT(wasi_write(ctx, conn, "reply"), WASI_EPIPE);
+    wasi_ctx_free(ctx);
+}
+
 /* ---- TLS: a src/tls client pumped by hand against the WASI server side ---- */
 
 typedef struct tls_peer {
@@ -381,6 +445,7 @@ int main(void)
         return check_summary();
     test_nodelay();
     test_reset_plain();
+    test_read_ahead_plain();
     test_tls();
     tls_server_free(server_ctx);
     return check_summary();

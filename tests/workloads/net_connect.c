@@ -109,6 +109,30 @@ int main(void)
     read_line(line, sizeof line, 1);
     printf("reply 3: %s", line);
 
+    /* poll_oneoff says how many bytes wait (the runtime reads them ahead:
+     * issue 14), and reads of every kind take them in order, none twice */
+    send_all("read ahead\n");
+    __wasi_subscription_t sub;
+    memset(&sub, 0, sizeof sub);
+    sub.u.tag = __WASI_EVENTTYPE_FD_READ;
+    sub.u.u.fd_read.file_descriptor = SOCK;
+    __wasi_event_t ev;
+    EXPECT_OK("poll_oneoff on the reply", __wasi_poll_oneoff(&sub, &ev, 1, &n));
+    EXPECT("poll_oneoff: nbytes is the whole reply", n == 1 && ev.error == 0 && ev.fd_readwrite.nbytes == 11,
+           "n %zu error %d nbytes %llu", n, ev.error, (unsigned long long)ev.fd_readwrite.nbytes);
+    char part[12] = {0};
+    __wasi_iovec_t p3 = {(uint8_t *)part, 3};
+    EXPECT_OK("sock_recv PEEK from what was read ahead", __wasi_sock_recv(SOCK, &p3, 1, __WASI_RIFLAGS_RECV_PEEK, &n, &ro));
+    EXPECT("peek: the first 3 bytes", n == 3 && memcmp(part, "dae", 3) == 0, "n %zu '%.3s'", n, part);
+    __wasi_iovec_t p4 = {(uint8_t *)part, 4};
+    EXPECT_OK("sock_recv 4 of 11", __wasi_sock_recv(SOCK, &p4, 1, 0, &n, &ro));
+    __wasi_iovec_t rest = {(uint8_t *)part + 4, 7};
+    size_t n2 = 0;
+    EXPECT_OK("sock_recv WAITALL for the other 7", __wasi_sock_recv(SOCK, &rest, 1, __WASI_RIFLAGS_RECV_WAITALL, &n2, &ro));
+    EXPECT("the reply whole, in order", n == 4 && n2 == 7 && memcmp(part, "daeha daer\n", 11) == 0,
+           "n %zu n2 %zu '%s'", n, n2, part);
+    printf("reply 3b: %s", part);
+
     /* fd_read/fd_write work on sockets too */
     __wasi_ciovec_t w = {(const uint8_t *)"via fd_write\n", 13};
     EXPECT_OK("fd_write on the socket", __wasi_fd_write(SOCK, &w, 1, &n));
