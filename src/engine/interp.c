@@ -320,9 +320,13 @@ static inline void frame_init(cell *fp, const func_code *fc)
 }
 
 /* Counts a call of fc down (func_code.hot): true when the interpreter
- * should enter its machine code (jit_call_from_interp decides for good). */
+ * should enter its machine code (jit_call_from_interp decides for good).
+ * Functions of modules without machine code (no jit_fast) are not counted:
+ * their shared func_code is never written by a call. */
 static inline bool tier_hot(const func_code *fc)
 {
+    if (LIKELY(!__atomic_load_n(&fc->jit_fast, __ATOMIC_RELAXED)))
+        return false;
     int32_t *hot = &((func_code *)fc)->hot;
     int32_t left = __atomic_load_n(hot, __ATOMIC_RELAXED) - 1;
     __atomic_store_n(hot, left, __ATOMIC_RELAXED);
