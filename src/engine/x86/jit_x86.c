@@ -1521,7 +1521,9 @@ static bool compile_one(jc *j, xbuf *b, const func_code *fc)
     if (ok) {
         /* pass 1 counts slot accesses, pass 2 emits with the chosen registers */
         j->counting = true;
+        b->discard = true; /* counting only: no instruction is encoded */
         emit_function(j, start);
+        b->discard = false;
         j->counting = false;
         b->len = start;
         choose_pins(j);
