@@ -1631,17 +1631,19 @@ typedef struct jit_osr {
     } at[];
 } jit_osr;
 
-static jit_osr *osr_table(const jc *j, uint8_t *code)
+/* n entries at positions pos[], code offsets off[] from the function's
+ * sealed code */
+static jit_osr *osr_table(const uint32_t *pos, const uint32_t *off, size_t n, uint8_t *code)
 {
-    if (!j->nosr || !j->osr_off)
+    if (!n || !off)
         return NULL;
-    jit_osr *t = malloc(sizeof *t + j->nosr * sizeof t->at[0]);
+    jit_osr *t = malloc(sizeof *t + n * sizeof t->at[0]);
     if (!t)
         return NULL; /* no loop entries: the interpreter finishes such calls */
-    t->count = (uint32_t)j->nosr;
-    for (size_t i = 0; i < j->nosr; i++) {
-        t->at[i].pos = j->osr_pos[i];
-        t->at[i].entry = code + j->osr_off[i];
+    t->count = (uint32_t)n;
+    for (size_t i = 0; i < n; i++) {
+        t->at[i].pos = pos[i];
+        t->at[i].entry = code + off[i];
     }
     return t;
 }
@@ -1682,7 +1684,7 @@ static void compile_locked(struct jit_module *jm, const wasm_module *m, func_cod
     void *code = compile_one(&j, &b, fc) && !b.oom ? place_code(jm, b.p, b.len) : NULL;
     if (code) {
         entry = code;
-        __atomic_store_n(&fc->jit_osr, osr_table(&j, code), __ATOMIC_RELEASE);
+        __atomic_store_n(&fc->jit_osr, osr_table(j.osr_pos, j.osr_off, j.nosr, code), __ATOMIC_RELEASE);
         __atomic_add_fetch(&jm->compiled, 1, __ATOMIC_RELAXED);
     }
     free(b.p);
@@ -1692,6 +1694,57 @@ static void compile_locked(struct jit_module *jm, const wasm_module *m, func_cod
     free(j.osr_off);
     /* generated code reads jit_fast without the lock */
     __atomic_store_n(&fc->jit_fast, entry, __ATOMIC_RELEASE);
+}
+
+/* Eager compilation: every translated function of m into one staging
+ * buffer, copied to fresh pages and sealed once (a page and an mprotect for
+ * the batch, not per function). Functions the compiler does not handle, or
+ * all of them when memory runs out, get the interpreter. At load: m is not
+ * shared yet. */
+static void compile_batch(struct jit_module *jm, wasm_module *m)
+{
+    uint32_t ndef = m->func_count - m->func_imports;
+    typedef struct {
+        size_t at; /* offset in the batch, SIZE_MAX: refused */
+        uint32_t *osr_pos, *osr_off;
+        size_t nosr;
+    } placed;
+    placed *p = calloc(ndef ? ndef : 1, sizeof *p);
+    xbuf b = {0};
+    bool popcnt = cpu_has_popcnt();
+    for (uint32_t i = 0; p && i < ndef; i++) {
+        p[i].at = SIZE_MAX;
+        if (!m->codes[i].code)
+            continue;
+        jc j;
+        memset(&j, 0, sizeof j);
+        j.popcnt = popcnt;
+        j.m = m;
+        size_t start = b.len;
+        if (compile_one(&j, &b, &m->codes[i]) && !b.oom) {
+            p[i] = (placed){start, j.osr_pos, j.osr_off, j.nosr};
+            j.osr_pos = j.osr_off = NULL;
+        }
+        free(j.fix);
+        free(j.traps);
+        free(j.osr_pos);
+        free(j.osr_off);
+    }
+    uint8_t *code = p && b.len && !b.oom ? place_code(jm, b.p, b.len) : NULL;
+    for (uint32_t i = 0; p && i < ndef; i++) {
+        func_code *fc = &m->codes[i];
+        if (code && p[i].at != SIZE_MAX) {
+            fc->jit_osr = osr_table(p[i].osr_pos, p[i].osr_off, p[i].nosr, code + p[i].at);
+            fc->jit_fast = code + p[i].at;
+            jm->compiled++;
+        } else if (fc->code) {
+            fc->jit_fast = jm->interp_tramp;
+        }
+        free(p[i].osr_pos);
+        free(p[i].osr_off);
+    }
+    free(p);
+    free(b.p);
 }
 
 void *jit_lazy_prepare(jit_ctx *ctx, const func_code *cfc)
@@ -1744,10 +1797,10 @@ bool jit_compile_module(wasm_module *m, bool eager, uint32_t hot_calls)
         m->codes[i].hot = (int32_t)(hot_calls < INT32_MAX ? hot_calls : INT32_MAX - 1);
     }
     m->jit = jm;
-    /* eager: every translated function now (the lazy ones on first call) */
-    for (uint32_t i = 0; eager && i < ndef; i++)
-        if (m->codes[i].code)
-            compile_locked(jm, m, &m->codes[i]);
+    /* eager: every translated function now, in one batch (the lazy ones on
+     * first call) */
+    if (eager)
+        compile_batch(jm, m);
     return true;
 }
 
