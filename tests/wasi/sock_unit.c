@@ -18,6 +18,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -416,6 +417,40 @@ static void test_tls_half_close(wasi_ctx *ctx, uint32_t lw, uint16_t port)
     close(p.fd);
 }
 
+/* Records received but not yet decrypted (the plaintext buffer was full)
+ * make the descriptor readable although the socket itself stays quiet:
+ * poll_oneoff decrypts them instead of waiting on the socket for ever. */
+static void test_tls_poll_decrypts_buffered(wasi_ctx *ctx, uint32_t lw, uint16_t port)
+{
+    tls_peer p;
+    tls_peer_open(ctx, lw, port, &p);
+    static char big[48 << 10];
+    for (size_t i = 0; i < sizeof big; i++)
+        big[i] = (char)('a' + i % 26);
+    CHECK_EQ_INT(tls_conn_write(p.tls, big, sizeof big), (ssize_t)sizeof big);
+    int queued = 0;
+    for (int i = 0; i < 5000 && queued < (int)sizeof big; i++) { /* all three records on the server's socket */
+        tls_conn_pump(p.tls);
+        if (ioctl(host_fd(ctx, p.conn), FIONREAD, &queued) != 0)
+            break;
+        if (queued < (int)sizeof big)
+            usleep(1000);
+    }
+    CHECK(queued > (int)sizeof big);
+    uint16_t error = 0;
+    CHECK_EQ_INT(poll_nbytes(ctx, p.conn, &error), 32 << 10); /* the plaintext buffer's worth */
+    uint32_t n;
+    CHECK_EQ_INT(wasi_read(ctx, p.conn, 32 << 10, &n), 0);
+    CHECK_EQ_INT(n, 32 << 10);
+    CHECK_EQ_INT(poll_nbytes(ctx, p.conn, &error), 16 << 10);
+    CHECK_EQ_INT(wasi_read(ctx, p.conn, 32 << 10, &n), 0);
+    CHECK_EQ_INT(n, 16 << 10);
+    CHECK(memcmp(memory + BUF, big + (32 << 10), 16 << 10) == 0);
+    tls_conn_free(p.tls);
+    close(p.fd);
+    CHECK_EQ_INT(call(ctx, wasi_fd_close, 1, I(p.conn)), 0);
+}
+
 static void test_tls(void)
 {
     wasi_ctx *ctx = wasi_ctx_new();
@@ -428,6 +463,7 @@ static void test_tls(void)
     test_tls_writev_records(ctx, lw, port);
     test_tls_unclean_close_isolated(ctx, lw, port);
     test_tls_half_close(ctx, lw, port);
+    test_tls_poll_decrypts_buffered(ctx, lw, port);
     tls_client_free(client_ctx);
     wfd *lf = fd_get(ctx, lw, 0, &(int){0});
     if (lf)
