@@ -314,7 +314,8 @@ time_kernels() {
        "$RUNS otherwise, fewer once a command's runs took ${BUDGET} s). **×native** compares times net of each runtime's" \
        "start-up (its hello-world CPU time, below, is subtracted); \"end to end\" compares them as measured."
     md ""
-    md "The engine column is its default tier (the interpreter); the jit column the same command in the" \
+    md "The engine column is its default tier (auto: tiered for these kernels — the interpreter first, hot" \
+       "functions and loops compiled to machine code); the jit column the same command in the" \
        "JIT tier (\`--engine jit\`; BENCH_JIT=0 leaves it out)."
     md ""
     md "| kernel | what it stresses | size | native s | engine s | engine ×native | jit s | jit ×native | node s | node ×native | end to end: engine / node | runs: native / engine / node |"

@@ -32,6 +32,15 @@
 #define EAGER_CODE_BYTES (256u << 10) /* code sections up to this are compiled at load */
 #define DEFAULT_TABLE_LIMIT 10000000u
 #define DEFAULT_CALL_DEPTH 100000u
+/* WASM_TIER_TIERED: calls before a function is compiled (docs/performance.md) */
+#define DEFAULT_HOT_CALLS 1000u
+/* WASM_TIER_AUTO: tiered for modules with up to this much code, the
+ * interpreter above (runtime.c, resolve_tier) */
+#define AUTO_TIERED_CODE_BYTES (256u << 10)
+/* ... and fuel units between the interpreter's looks for a hot loop to
+ * continue in machine code (two in a row at the same loop header), per
+ * hot call: 100,000 by default */
+#define TIER_TICK_PER_CALL 100
 #define DEFAULT_STACK_CELLS (2u << 20) /* 16 MiB of value stack */
 #define MAX_HOST_NESTING 100u      /* host -> wasm -> host re-entries (~1.2 KiB of C stack each) */
 
@@ -195,6 +204,13 @@ typedef struct func_code {
     const struct wasm_module *module;
     void *jit_entry;          /* jit_entry_fn (jit.h) when the module has machine code */
     void *jit_fast;           /* its machine code's internal entry (jit_x86.c), or NULL */
+    /* Calls left before the interpreter enters this function's machine code
+     * (compiling it then): counted down by every call the interpreter makes
+     * (relaxed atomics: a lost count only delays tier-up); INT32_MAX when
+     * there is none to enter (no JIT, or the compiler refused it), <= 0 once
+     * compiled. Set by jit_compile_module (the module's threshold). */
+    int32_t hot;
+    struct jit_osr *jit_osr;  /* its machine code's loop-header entries (jit_x86.c), or NULL */
 } func_code;
 
 typedef struct comp comp; /* a compiler workspace, reused across functions */
@@ -411,6 +427,13 @@ struct wasm_store {
     /* native stack pointer below which JIT calls continue in the
      * interpreter: set by the outermost JIT entry, 0 outside JIT code */
     uintptr_t jit_stack_limit;
+    /* set by a tier crossing (jit_rt.c) for the next interp_run only: the
+     * frame record below which its trap backtraces stop (the crossing's own
+     * activation base), so that mixed-tier backtraces are whole */
+    frame *trace_base;
+    /* tiered modules: where the interpreter last stopped to look for a hot
+     * loop (interp.c, tier_tick) */
+    const uint32_t *tick_pc;
 };
 
 struct wasm_call_ctx {

@@ -319,6 +319,40 @@ static inline void frame_init(cell *fp, const func_code *fc)
         dst[i].i64 = img[i];
 }
 
+/* Counts a call of fc down (func_code.hot): true when the interpreter
+ * should enter its machine code (jit_call_from_interp decides for good).
+ * Functions of modules without machine code (no jit_fast) are not counted:
+ * their shared func_code is never written by a call. */
+static inline bool tier_hot(const func_code *fc)
+{
+    if (LIKELY(!__atomic_load_n(&fc->jit_fast, __ATOMIC_RELAXED)))
+        return false;
+    int32_t *hot = &((func_code *)fc)->hot;
+    int32_t left = __atomic_load_n(hot, __ATOMIC_RELAXED) - 1;
+    __atomic_store_n(hot, left, __ATOMIC_RELAXED);
+    return left <= 0;
+}
+
+/* Called every TIER_TICK fuel units in a tiered module, at pc (an
+ * instruction about to run). Two looks in a row at the same position make
+ * its function hot: it is compiled now (later calls enter machine code) and,
+ * when pc is one of its loop headers, the running call continues there in
+ * machine code: the returned entry (*fc: the function). */
+static __attribute__((noinline, cold)) void *tier_tick(wasm_store *s, const wasm_instance *inst,
+                                                       const uint32_t *pc, const func_code **fc)
+{
+    if (pc != s->tick_pc) {
+        s->tick_pc = pc;
+        return NULL;
+    }
+    uint64_t work = 0;
+    const func_code *code = code_of(inst, pc, &work);
+    if (!code || !jit_compile_now(code))
+        return NULL;
+    *fc = code;
+    return jit_osr_entry(code, (uint32_t)(pc - code->code));
+}
+
 static bool ensure_stack(wasm_store *s)
 {
     if (s->stack)
@@ -376,9 +410,10 @@ wasm_status interp_call(wasm_store *s, wasm_func *f, cell *args, wasm_error *err
     memcpy(fp, args, t->param_cells * sizeof(cell));
     cell *saved_sp = s->sp;
     s->host_nesting++;
-    /* a JIT module runs its machine code */
-    wasm_status st = code->jit_entry ? jit_enter(s, fp, code, f->inst, err)
-                                     : run(s, fp, code, f->inst, err);
+    /* machine code when the function has it (or is hot) and the native
+     * stack allows; else the interpreter */
+    int jst = tier_hot(code) ? jit_enter(s, fp, code, f->inst, err) : JIT_NOT_ENTERED;
+    wasm_status st = jst != JIT_NOT_ENTERED ? (wasm_status)jst : run(s, fp, code, f->inst, err);
     s->host_nesting--;
     s->sp = saved_sp;
     if (st == WASM_OK)
@@ -498,6 +533,21 @@ typedef double vf64 __attribute__((vector_size(16)));
         }                                                                                  \
         DISPATCH();                                                                        \
     } while (0)
+/* fuel + slack left (see run): kept in the store, given to machine code */
+#define FUEL_SPLIT(left)                                                                   \
+    do {                                                                                   \
+        int64_t l_ = (left);                                                               \
+        fuel = l_ < tick ? l_ : tick;                                                      \
+        slack = l_ - fuel;                                                                 \
+    } while (0)
+#define FUEL_LOAD(left)                                                                    \
+    do {                                                                                   \
+        if (ticks)                                                                         \
+            FUEL_SPLIT(left);                                                              \
+        else                                                                               \
+            fuel = (left);                                                                 \
+    } while (0)
+#define FUEL_SAVE() (s->fuel = fuel + slack < 0 ? 0 : fuel + slack)
 #define RELOAD_MEM()                                                                       \
     do {                                                                                   \
         wasm_memory *m0_ = inst->mem0;                                                     \
@@ -657,30 +707,43 @@ static wasm_status run(wasm_store *s, cell *fp, const func_code *code, wasm_inst
     const uint32_t *pc;
     uint8_t *mbase;
     uint64_t msize;
-    int64_t fuel = s->fuel_on ? s->fuel : INT64_MAX;
+    /* Fuel: fuel + slack are left. In a tiered module the interpreter
+     * holds back all but `tick` units in slack, so that running out of fuel
+     * stops it every `tick` units to look for a hot loop (tier_tick): no
+     * cost on its paths. */
+    int64_t fuel = s->fuel_on ? s->fuel : INT64_MAX, slack = 0;
+    const int64_t tick = inst->module->jit ? jit_module_tick(inst->module) : 0;
+    const bool ticks = tick > 0;
+    const func_code *tick_code = NULL;
+    void *osr_at;
+    if (ticks)
+        FUEL_SPLIT(fuel);
     wasm_trap_kind trap_kind = WASM_TRAP_NONE;
-    frame *const entry = s->ftop;   /* the entry marker of this activation */
+    /* The entry marker of this activation: returning to it ends the run. It
+     * is not written: entered from machine code, it is the calling JIT
+     * function's frame record, which backtraces still name. */
+    frame *const entry = s->ftop;
+    /* backtraces walk the records down to base: the entry, or the base of
+     * the activation a tier crossing continues (jit_rt.c) */
+    frame *const base = s->trace_base ? s->trace_base : entry;
+    s->trace_base = NULL;
     frame *ftop = entry + 1;
     frame *const fend = s->frames_end;
     cell *const stack_end = s->stack_end;
     wasm_func *callee;
+    const func_code *callee_code;
+    wasm_instance *callee_inst;
     cell *nfp;
     const uint32_t *ret_pc;
-
-    entry->pc = NULL;
-    entry->fp = NULL;
-    entry->inst = NULL;
+    int jit_st;
 
     /* enter the first function */
     frame_init(fp, code);
     fuel -= code->fuel_cost;
     pc = code->code;
     RELOAD_MEM();
-    if (UNLIKELY(fuel < 0)) {
-        if (s->fuel_on)
-            TRAP(WASM_TRAP_FUEL_EXHAUSTED);
-        fuel = INT64_MAX;
-    }
+    if (UNLIKELY(fuel < 0))
+        goto out_of_fuel;
     DISPATCH();
 
 L_BASE:
@@ -729,9 +792,9 @@ L_RET_RANGE:
     goto do_return;
 do_return:
     ftop--;
-    pc = ftop->pc;
-    if (UNLIKELY(!pc))
+    if (UNLIKELY(ftop == entry))
         goto finished;
+    pc = ftop->pc;
     fp = ftop->fp;
     /* the memory registers are current unless the instance changes (a callee
      * of this instance that grew memory updated them itself) */
@@ -758,6 +821,11 @@ L_CALL: {
     ftop->fp = fp;
     ftop->inst = inst;
     ftop++;
+    if (UNLIKELY(tier_hot(fc))) {
+        callee_code = fc;
+        callee_inst = inst;
+        goto call_machine;
+    }
     frame_init(nfp, fc);
     fp = nfp;
     pc = entry_pc;
@@ -802,12 +870,12 @@ call_func:
         ftop->fp = fp;
         ftop->inst = inst;
         if (s->fuel_on)
-            s->fuel = fuel < 0 ? 0 : fuel;
+            FUEL_SAVE();
         wasm_status st = call_host(s, callee, inst, nfp);
         s->sp = saved_sp;
         s->ftop = saved_ftop;
         if (s->fuel_on)
-            fuel = s->fuel;
+            FUEL_LOAD(s->fuel);
         if (UNLIKELY(st != WASM_OK)) {
             if (st == WASM_ERR_EXIT)
                 goto exited;
@@ -826,6 +894,11 @@ call_func:
         ftop->fp = fp;
         ftop->inst = inst;
         ftop++;
+        if (UNLIKELY(tier_hot(fc))) {
+            callee_code = fc;
+            callee_inst = callee->inst;
+            goto call_machine;
+        }
         frame_init(nfp, fc);
         fp = nfp;
         pc = fc->code;
@@ -838,6 +911,51 @@ call_func:
             goto out_of_fuel;
         DISPATCH();
     }
+
+call_machine:
+    /* the callee has machine code (or is hot: compiled on entry); the
+     * caller's record is pushed, the frame checked. The JIT code pushes its
+     * records above ours and reports traps with the whole chain down to base,
+     * fuel and depth counted as here. */
+    {
+        int64_t left = fuel + slack;
+        jit_st = jit_call_from_interp(s, nfp, callee_code, callee_inst, err, base, ftop, &left);
+        FUEL_LOAD(left);
+    }
+    if (UNLIKELY(jit_st == JIT_NOT_ENTERED)) {
+        /* native stack too deep for machine code: interpret it */
+        frame_init(nfp, callee_code);
+        fp = nfp;
+        pc = callee_code->code;
+        if (callee_inst != inst) {
+            inst = callee_inst;
+            RELOAD_MEM();
+        }
+        fuel -= callee_code->fuel_cost;
+        if (UNLIKELY(fuel < 0))
+            goto out_of_fuel;
+        DISPATCH();
+    }
+    ftop--;
+    if (UNLIKELY(jit_st != WASM_OK))
+        goto reported;
+    pc = ftop->pc;
+    RELOAD_MEM(); /* the callee may have grown memory */
+    DISPATCH();
+
+enter_loop:
+    /* tier_tick found this call hot at a loop header (pc) with machine
+     * code there: it continues there on the same frame and returns */
+    {
+        int64_t left = fuel + slack;
+        jit_st = jit_osr_from_interp(s, fp, tick_code, inst, err, base, ftop, &left, osr_at);
+        FUEL_LOAD(left);
+    }
+    if (UNLIKELY(jit_st == JIT_NOT_ENTERED))
+        DISPATCH();
+    if (UNLIKELY(jit_st != WASM_OK))
+        goto reported;
+    goto do_return;
 
 L_COPY:
     S(1) = S(2);
@@ -1568,33 +1686,49 @@ L_BR_NEZ_I64:
 
     /* ---- exits ---- */
 out_of_fuel:
-    if (s->fuel_on)
-        TRAP(WASM_TRAP_FUEL_EXHAUSTED);
-    fuel = INT64_MAX;
+    if (fuel + slack < 0) {
+        if (s->fuel_on)
+            TRAP(WASM_TRAP_FUEL_EXHAUSTED);
+        fuel = INT64_MAX; /* unmetered: runs on */
+        slack = 0;
+    }
+    if (ticks) {
+        int64_t left = fuel + slack;
+        osr_at = tier_tick(s, inst, pc, &tick_code);
+        FUEL_SPLIT(left);
+        if (osr_at)
+            goto enter_loop;
+    }
     DISPATCH();
 
 finished:
     if (s->fuel_on)
-        s->fuel = fuel < 0 ? 0 : fuel;
+        FUEL_SAVE();
     s->ftop = entry;
     return WASM_OK;
 
 exited:
     if (s->fuel_on)
-        s->fuel = fuel < 0 ? 0 : fuel;
+        FUEL_SAVE();
     s->ftop = entry;
     return interp_report_exit(s, err);
 
+reported: /* a trap or exit in machine code, reported there */
+    if (s->fuel_on)
+        FUEL_SAVE();
+    s->ftop = entry;
+    return (wasm_status)jit_st;
+
 compile_failed: /* only when out of memory: err says so */
     if (s->fuel_on)
-        s->fuel = fuel < 0 ? 0 : fuel;
+        FUEL_SAVE();
     s->ftop = entry;
     return err->status;
 
 trap:
     if (s->fuel_on)
-        s->fuel = fuel < 0 ? 0 : fuel;
-    report_trap(s, err, trap_kind, code_of(inst, pc, &s->backtrace_work), pc, entry, ftop);
+        FUEL_SAVE();
+    report_trap(s, err, trap_kind, code_of(inst, pc, &s->backtrace_work), pc, base, ftop);
     s->ftop = entry;
     return WASM_ERR_TRAP;
 }

@@ -39,21 +39,57 @@ typedef uint32_t (*jit_entry_fn)(cell *fp, jit_ctx *ctx, wasm_instance *inst,
 #define JIT_STACK_BUDGET (1u << 20)
 
 /* Prepares m for machine code (m->jit): every function is compiled on its
- * first call (eager: every translated function now). False when executable
+ * hot_calls-th call from the interpreter or the host, or its first call
+ * from machine code (eager: every translated function now). False when executable
  * memory is refused or memory runs out: m then runs in the interpreter.
  * Functions the compiler does not handle get the interpreter entry. */
-bool jit_compile_module(wasm_module *m, bool eager);
+bool jit_compile_module(wasm_module *m, bool eager, uint32_t hot_calls);
+/* Whether m's functions wait for hot_calls calls (> 1) before compiling. */
+bool jit_module_tiered(const wasm_module *m);
+/* Tiered: the fuel units between the interpreter's looks for a hot loop
+ * (hot_calls * TIER_TICK_PER_CALL); 0 otherwise. */
+int64_t jit_module_tick(const wasm_module *m);
 void jit_free_module(wasm_module *m);
 /* How many of m's defined functions have machine code (0 of 0 without). */
 void jit_module_counts(const wasm_module *m, uint32_t *compiled, uint32_t *total);
-/* Runs f's code (translated, frame checked by the caller) from the host. */
-wasm_status jit_enter(wasm_store *s, cell *fp, const func_code *fc, wasm_instance *inst,
-                      wasm_error *err);
+/* Whether fc has machine code to enter, or will get it on entry (a JIT
+ * module's function the compiler has not refused). */
+bool jit_enterable(const func_code *fc);
+
+/* On-stack replacement: the entry of fc's machine code at loop header pos
+ * (the position after a LOOP that a backward branch targets), or NULL. */
+void *jit_osr_entry(const func_code *fc, uint32_t pos);
+/* Compiles fc now if it has not been (translated): whether it has machine code. */
+bool jit_compile_now(const func_code *fc);
+/* The module's C entry at a loop header:
+ *     uint32_t osr(cell *fp, jit_ctx *ctx, wasm_instance *inst, const func_code *fc, void *at)
+ * (jit_entry_fn's convention, entering at `at`). */
+typedef uint32_t (*jit_osr_fn)(cell *fp, jit_ctx *ctx, wasm_instance *inst, const func_code *fc,
+                               void *at);
+void *jit_osr_stub(const func_code *fc);
+/* Continues the interpreter's running call of fc (frame fp, its callees'
+ * records from top on) in machine code at `at` (jit_osr_entry): a status
+ * once the call returned (results in fp[0..]), or JIT_NOT_ENTERED. */
+int jit_osr_from_interp(wasm_store *s, cell *fp, const func_code *fc, wasm_instance *inst,
+                        wasm_error *err, frame *base, frame *top, int64_t *fuel, void *at);
+
+/* jit_enter / jit_call_from_interp: nothing ran, the interpreter runs fc. */
+#define JIT_NOT_ENTERED (-1)
+/* Runs fc's machine code (translated, frame checked by the caller) from the
+ * host: a wasm_status, or JIT_NOT_ENTERED. */
+int jit_enter(wasm_store *s, cell *fp, const func_code *fc, wasm_instance *inst, wasm_error *err);
+/* The same from the interpreter, whose frame records [base + 1, top) are in
+ * use (the caller's pushed) and whose fuel is *fuel: traps raised in the
+ * machine code are reported with the interpreter's frames too. */
+int jit_call_from_interp(wasm_store *s, cell *fp, const func_code *fc, wasm_instance *inst,
+                         wasm_error *err, frame *base, frame *top, int64_t *fuel);
 
 /* ---- called from generated code (jit_rt.c) ---- */
-/* Translates fc if needed and compiles it (the lazy trampoline, on its first
- * call): 0, or the status of an error reported in ctx->err. */
-uint32_t jit_lazy_prepare(jit_ctx *ctx, const func_code *fc);
+/* The lazy trampoline's question, on a call of fc from machine code before
+ * fc is compiled: translates fc if needed, counts the call and, once fc is
+ * hot, compiles it. Returns where the call goes (fc's machine code, or the
+ * interpreter trampoline), or NULL after an error reported in ctx->err. */
+void *jit_lazy_prepare(jit_ctx *ctx, const func_code *fc);
 uint32_t jit_interp_entry(cell *fp, jit_ctx *ctx, wasm_instance *inst, const func_code *fc);
 uint32_t jit_trap(jit_ctx *ctx, uint32_t kind, const func_code *fc, uint32_t pos);
 /* The callee of call_indirect, or a trap kind (< 16). */

@@ -9,54 +9,91 @@
 
 /* ---- entry and calls ------------------------------------------------------------ */
 
-wasm_status jit_enter(wasm_store *s, cell *fp, const func_code *fc, wasm_instance *inst,
-                      wasm_error *err)
+/* Runs fc's machine code with frame records [base + 1, top) in use below
+ * it (base: the activation's entry marker, where backtraces stop) and the
+ * fuel in *fuel, at its start or (at != NULL) at a loop header's entry;
+ * JIT_NOT_ENTERED, without running anything, when fc has no machine code to
+ * enter or the native stack is too deep for it. */
+static int enter_machine(wasm_store *s, cell *fp, const func_code *fc, wasm_instance *inst,
+                         wasm_error *err, frame *base, frame *top, int64_t *fuel, void *at)
 {
+    if (!jit_enterable(fc)) {
+        __atomic_store_n(&((func_code *)fc)->hot, INT32_MAX, __ATOMIC_RELAXED);
+        return JIT_NOT_ENTERED;
+    }
+    __atomic_store_n(&((func_code *)fc)->hot, 0, __ATOMIC_RELAXED);
+    uintptr_t here = (uintptr_t)__builtin_frame_address(0);
+    bool outermost = s->jit_stack_limit == 0;
+    if (outermost)
+        s->jit_stack_limit = here > JIT_STACK_BUDGET ? here - JIT_STACK_BUDGET : 1;
+    else if (here < s->jit_stack_limit)
+        return JIT_NOT_ENTERED; /* the interpreter's frames live on the heap */
     jit_ctx ctx;
     ctx.s = s;
     ctx.err = err;
-    ctx.entry = s->ftop;
-    ctx.entry->pc = NULL;
-    ctx.entry->fp = NULL;
-    ctx.entry->inst = NULL;
-    ctx.ftop = ctx.entry + 1;
+    ctx.entry = base;
+    ctx.ftop = top;
     ctx.fend = s->frames_end;
     ctx.stack_end = s->stack_end;
-    bool outermost = s->jit_stack_limit == 0;
-    if (outermost) {
-        uintptr_t here = (uintptr_t)__builtin_frame_address(0);
-        s->jit_stack_limit = here > JIT_STACK_BUDGET ? here - JIT_STACK_BUDGET : 1;
-    }
     ctx.stack_limit = s->jit_stack_limit;
-    ctx.fuel = s->fuel_on ? s->fuel : INT64_MAX;
-    jit_entry_fn entry = (jit_entry_fn)fc->jit_entry;
-    wasm_status st = (wasm_status)entry(fp, &ctx, inst, fc);
-    if (s->fuel_on)
-        s->fuel = ctx.fuel < 0 ? 0 : ctx.fuel;
+    ctx.fuel = *fuel;
+    uint32_t st;
+    if (at) {
+        jit_osr_fn osr = (jit_osr_fn)jit_osr_stub(fc);
+        st = osr(fp, &ctx, inst, fc, at);
+    } else {
+        jit_entry_fn entry = (jit_entry_fn)fc->jit_entry;
+        st = entry(fp, &ctx, inst, fc);
+    }
+    *fuel = ctx.fuel;
     if (outermost)
         s->jit_stack_limit = 0;
-    s->ftop = ctx.entry;
+    return (int)st;
+}
+
+int jit_enter(wasm_store *s, cell *fp, const func_code *fc, wasm_instance *inst, wasm_error *err)
+{
+    frame *marker = s->ftop;
+    marker->pc = NULL;
+    marker->fp = NULL;
+    marker->inst = NULL;
+    int64_t fuel = s->fuel_on ? s->fuel : INT64_MAX;
+    int st = enter_machine(s, fp, fc, inst, err, marker, marker + 1, &fuel, NULL);
+    if (s->fuel_on && st != JIT_NOT_ENTERED)
+        s->fuel = fuel < 0 ? 0 : fuel;
+    s->ftop = marker;
     return st;
+}
+
+int jit_call_from_interp(wasm_store *s, cell *fp, const func_code *fc, wasm_instance *inst,
+                         wasm_error *err, frame *base, frame *top, int64_t *fuel)
+{
+    return enter_machine(s, fp, fc, inst, err, base, top, fuel, NULL);
+}
+
+int jit_osr_from_interp(wasm_store *s, cell *fp, const func_code *fc, wasm_instance *inst,
+                        wasm_error *err, frame *base, frame *top, int64_t *fuel, void *at)
+{
+    return enter_machine(s, fp, fc, inst, err, base, top, fuel, at);
 }
 
 /* The interpreter runs fc with the caller's frame record (the one below
  * ctx->ftop: pushed by the calling JIT code, or the activation's own entry
  * marker) as its entry marker, so that it has exactly the frame records it
  * would have had calling fc itself: both tiers exhaust the stack at the same
- * depth. The record is restored after. */
+ * depth. Its backtraces continue below that record, down to the JIT
+ * activation's base. */
 uint32_t jit_interp_entry(cell *fp, jit_ctx *ctx, wasm_instance *inst, const func_code *fc)
 {
     wasm_store *s = ctx->s;
     frame *saved = s->ftop;
-    frame *marker = ctx->ftop - 1;
-    frame caller = *marker;
-    s->ftop = marker;
+    s->ftop = ctx->ftop - 1;
+    s->trace_base = ctx->entry;
     if (s->fuel_on)
         s->fuel = ctx->fuel < 0 ? 0 : ctx->fuel;
     wasm_status st = interp_run(s, fp, fc, inst, ctx->err);
     if (s->fuel_on)
         ctx->fuel = s->fuel;
-    *marker = caller;
     s->ftop = saved;
     return (uint32_t)st;
 }

@@ -94,19 +94,32 @@ static bool check_options(const wasm_module_options *in, wasm_module_options *ou
 {
     static const wasm_module_options defaults;
     *out = in ? *in : defaults;
-    if ((unsigned)out->tier > WASM_TIER_JIT || (unsigned)out->compile > WASM_COMPILE_LAZY) {
+    if ((unsigned)out->tier > WASM_TIER_TIERED || (unsigned)out->compile > WASM_COMPILE_LAZY) {
         err_set(err, WASM_ERR_ARGUMENT, "wasm_module_new_with: unknown tier (%u) or compile mode (%u)",
                 (unsigned)out->tier, (unsigned)out->compile);
         return false;
     }
-    if (out->tier == WASM_TIER_JIT && !codemem_exec_available())
-        out->tier = WASM_TIER_INTERP; /* no executable memory: the (fused) interpreter */
-    if (out->tier == WASM_TIER_JIT) {
-        /* the JIT compiles the unfused internal code, each function on its
-         * first call (translated then if it was not at load) */
-        out->no_fusion = true;
-    }
     return true;
+}
+
+/* The tier a module of code_bytes bytes of code gets. Auto: tiered for a
+ * module of up to AUTO_TIERED_CODE_BYTES, the (fused) interpreter above:
+ * tiered code runs cold code in the plain interpreter (the JIT compiles
+ * the unfused internal code), 3-4% slower than the fused one on a big
+ * program's mostly cold code (clang -c), while small programs' hot code
+ * runs 2-4x faster as machine code (docs/performance.md). */
+static void resolve_tier(wasm_module_options *o, size_t code_bytes)
+{
+    if (o->tier == WASM_TIER_AUTO)
+        o->tier = code_bytes <= AUTO_TIERED_CODE_BYTES ? WASM_TIER_TIERED : WASM_TIER_INTERP;
+    bool machine = o->tier == WASM_TIER_JIT || o->tier == WASM_TIER_TIERED;
+    if (machine && !codemem_exec_available())
+        o->tier = WASM_TIER_INTERP; /* no executable memory: the (fused) interpreter */
+    else if (machine)
+        o->no_fusion = true; /* the JIT compiles the unfused internal code, each
+                              * function on its first (or hot_calls-th) call */
+    if (o->tier == WASM_TIER_TIERED && !o->hot_calls)
+        o->hot_calls = DEFAULT_HOT_CALLS;
 }
 
 wasm_module *wasm_module_new_with(const uint8_t *bytes, size_t size,
@@ -140,6 +153,8 @@ wasm_module *wasm_module_new_with(const uint8_t *bytes, size_t size,
     uint32_t ndef = m->func_count - m->func_imports;
     uint32_t first_unchecked = 0;
     if (validate_module(m, err)) {
+        /* validated: the bodies are there */
+        resolve_tier(&opts, ndef ? (size_t)m->body_end[ndef - 1] - m->body_start[0] : 0);
         m->codes = calloc(ndef ? ndef : 1, sizeof *m->codes);
         comp *ws = compiler_new();
         if (!m->codes || !ws) {
@@ -156,6 +171,7 @@ wasm_module *wasm_module_new_with(const uint8_t *bytes, size_t size,
             fc->body_offset = m->body_start[i];
             fc->body_size = m->body_end[i] - m->body_start[i];
             fc->module = m;
+            fc->hot = INT32_MAX; /* no machine code to enter (jit_compile_module) */
         }
         /* Validate every body now. A small module is translated in the same
          * pass (one walk per body); a big one is only validated now, and each
@@ -189,7 +205,9 @@ wasm_module *wasm_module_new_with(const uint8_t *bytes, size_t size,
         if (err->status == WASM_OK) {
             /* no executable memory (or no memory): the interpreter runs it */
             if (opts.tier == WASM_TIER_JIT)
-                (void)jit_compile_module(m, opts.compile == WASM_COMPILE_EAGER);
+                (void)jit_compile_module(m, opts.compile == WASM_COMPILE_EAGER, 1);
+            else if (opts.tier == WASM_TIER_TIERED)
+                (void)jit_compile_module(m, false, opts.hot_calls);
             return m;
         }
     }
@@ -218,7 +236,9 @@ wasm_module *wasm_module_new(const uint8_t *bytes, size_t size, wasm_error *err)
 
 wasm_tier wasm_module_tier(const wasm_module *module)
 {
-    return module && module->jit ? WASM_TIER_JIT : WASM_TIER_INTERP;
+    if (!module || !module->jit)
+        return WASM_TIER_INTERP;
+    return jit_module_tiered(module) ? WASM_TIER_TIERED : WASM_TIER_JIT;
 }
 
 void wasm_module_jit_counts(const wasm_module *module, uint32_t *compiled, uint32_t *functions)

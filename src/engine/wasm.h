@@ -148,11 +148,15 @@ typedef struct wasm_module wasm_module;
 
 /* How a module is compiled and run: the tier that runs its functions. */
 typedef enum wasm_tier {
-    WASM_TIER_AUTO = 0, /* the engine's choice (today: the interpreter) */
+    WASM_TIER_AUTO = 0, /* the engine's choice: tiered for a module of up to 256 KiB of
+                         * code (where executable memory is given), else the interpreter */
     WASM_TIER_INTERP,   /* the threaded interpreter */
     WASM_TIER_JIT,      /* x86-64 machine code; functions the compiler does not handle yet,
                          * and every function where executable memory is refused, run
                          * in the interpreter */
+    WASM_TIER_TIERED,   /* the interpreter first; a function called hot_calls times is
+                         * compiled and runs as machine code from then on (the JIT's
+                         * fallbacks as above) */
 } wasm_tier;
 
 /* When functions are translated (every body is validated at load either way). */
@@ -173,6 +177,8 @@ typedef struct wasm_module_options {
     bool borrow_bytes; /* a function translated on first call is read from the caller's
                         * bytes instead of a copy: the caller keeps them alive and
                         * unchanged until wasm_module_free */
+    uint32_t hot_calls; /* WASM_TIER_TIERED: calls (from the interpreter or the host) before
+                         * a function is compiled; 0: the engine's default */
 } wasm_module_options;
 
 /* Decodes, validates and compiles a binary module. On failure returns NULL and
@@ -185,8 +191,8 @@ wasm_module *wasm_module_new_with(const uint8_t *bytes, size_t size,
 /* wasm_module_new_with with the default options. */
 wasm_module *wasm_module_new(const uint8_t *bytes, size_t size, wasm_error *err);
 void wasm_module_free(wasm_module *module);
-/* The tier that runs module: WASM_TIER_JIT when it has machine code,
- * else WASM_TIER_INTERP. */
+/* The tier that runs module: WASM_TIER_JIT or WASM_TIER_TIERED when it has
+ * (or may get) machine code, else WASM_TIER_INTERP. */
 wasm_tier wasm_module_tier(const wasm_module *module);
 /* Of module's defined functions, how many run as machine code (the others
  * in the interpreter): for logs and tests. */

@@ -308,12 +308,15 @@ static void log_tier(const wasm_module *module, int engine)
 {
     static const char *const names[] = ENARX_ENGINE_NAMES;
     const char *asked = engine >= 0 && engine < ENARX_ENGINE_COUNT ? names[engine] : "auto";
-    if (wasm_module_tier(module) == WASM_TIER_JIT) {
+    wasm_tier tier = wasm_module_tier(module);
+    if (tier == WASM_TIER_JIT || tier == WASM_TIER_TIERED) {
         uint32_t compiled, functions;
         wasm_module_jit_counts(module, &compiled, &functions);
         (void)compiled; /* none yet */
-        exec_log(ENARX_LOG_INFO, "engine: jit (%s): %" PRIu32 " functions, each compiled to machine code "
-                 "on its first call", asked, functions);
+        exec_log(ENARX_LOG_INFO, "engine: %s (%s): %" PRIu32 " functions, each compiled to machine code %s",
+                 tier == WASM_TIER_JIT ? "jit" : "tiered", asked, functions,
+                 tier == WASM_TIER_JIT ? "on its first call"
+                                       : "once hot (called often, or in a long-running loop)");
     } else if (engine == ENARX_ENGINE_JIT) {
         exec_log(ENARX_LOG_WARN, "engine: interpreter: the JIT was asked for, but this Keep gives no "
                                  "executable memory");
@@ -352,7 +355,7 @@ int exec_run(const wl_stream *s, const exec_io *io)
     /* the stream outlives the module (freed after exec_run returns) */
     wasm_module_options options = {.borrow_bytes = true};
     /* the tier: `enarx run --engine`, else Enarx.toml's `engine`, else auto
-     * (the interpreter: docs/performance.md says why, for now) */
+     * (the engine's choice: tiered for small modules, docs/engine.md) */
     int engine = s->engine > ENARX_ENGINE_AUTO ? s->engine : w.engine;
     options.tier = engine == ENARX_ENGINE_JIT      ? WASM_TIER_JIT
                    : engine == ENARX_ENGINE_INTERP ? WASM_TIER_INTERP
@@ -425,7 +428,7 @@ int exec_run(const wl_stream *s, const exec_io *io)
     memset(&werr, 0, sizeof werr);
     wasm_status st = wasm_call(store, entry, NULL, 0, results, type->result_count, &werr);
     werr.status = st;
-    if (wasm_module_tier(module) == WASM_TIER_JIT) {
+    if (wasm_module_tier(module) != WASM_TIER_INTERP) {
         uint32_t compiled, functions;
         wasm_module_jit_counts(module, &compiled, &functions);
         exec_log(ENARX_LOG_DEBUG, "engine: %" PRIu32 " of %" PRIu32 " functions ran as machine code",

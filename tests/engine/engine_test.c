@@ -672,14 +672,21 @@ static void test_simd(void)
 
 /* ---- tiers ------------------------------------------------------------------------------ */
 
-/* Runs export `name` of tiers.wat (loaded in `tier`) until the call stack is
- * exhausted, under fuel: returns the fuel left (0 when it did not trap so). */
-static uint64_t exhaust(wasm_tier tier, const char *name)
+/* tiers.wat, loaded in `tier` (the other options as given) */
+static wasm_module *load_tiers(wasm_tier tier)
 {
     wasm_module_options saved = load_options;
     load_options.tier = tier;
     wasm_module *m = load("tiers");
     load_options = saved;
+    return m;
+}
+
+/* Runs export `name` of tiers.wat (loaded in `tier`) until the call stack is
+ * exhausted, under fuel: returns the fuel left (0 when it did not trap so). */
+static uint64_t exhaust(wasm_tier tier, const char *name)
+{
+    wasm_module *m = load_tiers(tier);
     if (!m)
         return 0;
     wasm_store_limits lim = {0, 0, 500};
@@ -711,6 +718,96 @@ static void test_tiers(void)
     }
 }
 
+/* What running export `name` of tiers.wat (loaded in `tier`) with argument
+ * n under fuel gave: status, result or trap (err), fuel left, functions
+ * compiled, a hash of the memory. */
+typedef struct tier_run {
+    wasm_status st;
+    int32_t result;
+    uint64_t fuel_left;
+    uint32_t compiled, mem_sum;
+    wasm_error err;
+} tier_run;
+
+static void run_tiers(wasm_tier tier, const char *name, int32_t n, tier_run *out)
+{
+    memset(out, 0, sizeof *out);
+    out->st = WASM_ERR_ARGUMENT;
+    wasm_module *m = load_tiers(tier);
+    if (!m)
+        return;
+    wasm_store *s = wasm_store_new(NULL);
+    wasm_instance *inst = instance_of(s, m);
+    if (inst) {
+        wasm_store_set_fuel(s, 100000000);
+        wasm_value arg = wasm_i32(n), res;
+        out->st = wasm_call(s, export_func(inst, name), &arg, 1, &res, 1, &out->err);
+        out->result = out->st == WASM_OK ? res.of.i32 : 0;
+        out->fuel_left = wasm_store_fuel_remaining(s);
+        uint32_t total;
+        wasm_module_jit_counts(m, &out->compiled, &total);
+        wasm_extern mem;
+        if (wasm_instance_export(inst, "memory", &mem) && mem.kind == WASM_EXTERN_MEMORY) {
+            const uint8_t *p = wasm_memory_data(mem.of.memory);
+            for (size_t i = 0; i < 65536; i++)
+                out->mem_sum = out->mem_sum * 31 + p[i];
+        }
+    }
+    wasm_store_free(s);
+    wasm_module_free(m);
+}
+
+static bool same_trap(const wasm_error *a, const wasm_error *b)
+{
+    if (a->status != b->status || a->trap != b->trap || a->frame_count != b->frame_count ||
+        strcmp(a->message, b->message) != 0)
+        return false;
+    for (uint32_t i = 0; i < a->frame_count; i++)
+        if (a->frames[i].func_index != b->frames[i].func_index ||
+            a->frames[i].code_offset != b->frames[i].code_offset)
+            return false;
+    return true;
+}
+
+/* The tiered module's hot loop ($spin, called once): the same result, fuel
+ * and memory as the interpreter's, and the function compiled on the way (a
+ * trap in the loop's machine code: the interpreter's message and backtrace). */
+static void test_tier_osr(void)
+{
+    tier_run interp, tiered;
+    run_tiers(WASM_TIER_INTERP, "spin", 200000, &interp);
+    run_tiers(WASM_TIER_TIERED, "spin", 200000, &tiered);
+    if (tiered.result != interp.result || tiered.fuel_left != interp.fuel_left)
+        printf("     spin: result %d / %d, fuel left %llu / %llu (interpreter / tiered)\n",
+               interp.result, tiered.result, (unsigned long long)interp.fuel_left,
+               (unsigned long long)tiered.fuel_left);
+    CHECK(interp.st == WASM_OK && tiered.st == WASM_OK && tiered.result == interp.result &&
+          tiered.fuel_left == interp.fuel_left && tiered.mem_sum == interp.mem_sum);
+    CHECK(tiered.compiled >= 1); /* $spin, compiled in its loop */
+    run_tiers(WASM_TIER_INTERP, "spin_trap", 0, &interp);
+    run_tiers(WASM_TIER_TIERED, "spin_trap", 0, &tiered);
+    CHECK(interp.st == WASM_ERR_TRAP && same_trap(&interp.err, &tiered.err) &&
+          interp.fuel_left == tiered.fuel_left && interp.err.frame_count == 2);
+}
+
+/* Traps raised in machine code under interpreted frames and the reverse:
+ * the same message and backtrace as in the interpreter alone. */
+static void test_tier_traps(void)
+{
+    static const char *const names[] = {"trap_in_jit", "trap_in_interp", "simd_first"};
+    for (size_t i = 0; i < sizeof names / sizeof *names; i++) {
+        tier_run a, b;
+        run_tiers(WASM_TIER_INTERP, names[i], 0, &a);
+        run_tiers(WASM_TIER_JIT, names[i], 0, &b);
+        const wasm_error *interp = &a.err, *jit = &b.err;
+        bool same = same_trap(interp, jit);
+        if (!same)
+            printf("     %s: interpreter \"%s\" (%u frames), JIT \"%s\" (%u frames)\n", names[i],
+                   interp->message, interp->frame_count, jit->message, jit->frame_count);
+        CHECK(interp->status == WASM_ERR_TRAP && interp->frame_count == WASM_MAX_BACKTRACE && same);
+    }
+}
+
 int main(int argc, char **argv)
 {
     int i = 1;
@@ -733,6 +830,8 @@ int main(int argc, char **argv)
     test_errors();
     test_simd();
     test_tiers();
+    test_tier_traps();
+    test_tier_osr();
     for (size_t k = 0; k < borrowed_count; k++)
         free(borrowed[k]);
     free(borrowed);

@@ -3,10 +3,11 @@
  * type) and a call of every exported function that takes no arguments, all
  * under tight limits and a fuel budget so that no input can hang.
  *
- * Differential: each module that loads is compiled three ways, by the
- * interpreter's translator with and without peephole fusion, and by the JIT,
- * and all three must behave identically (results bit for bit, traps,
- * remaining fuel, memory and globals). This checks the fused instructions
+ * Differential: each module that loads is compiled four ways, by the
+ * interpreter's translator with and without peephole fusion, by the JIT, and
+ * tiered (the interpreter calling machine code and back), and all four must
+ * behave identically (results bit for bit, traps and, against the plain
+ * interpreter, their messages, remaining fuel, memory and globals). This checks the fused instructions
  * against the plain ones, and machine code against the interpreter, on
  * every input. */
 #include "engine/internal.h" /* compares instances' memories and globals directly */
@@ -131,11 +132,17 @@ static void compare_state(const run *a, const run *b)
     }
 }
 
-enum { WAYS = 3 }; /* fused, plain, JIT */
+enum { WAYS = 4 }; /* fused, plain, JIT, tiered */
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    static const wasm_module_options ways[WAYS] = {{0}, {.no_fusion = true}, {.tier = WASM_TIER_JIT}};
+    /* tiered after 2 calls: the exports' callees mix interpreter and machine
+     * code, each calling the other */
+    static const wasm_module_options ways[WAYS] = {
+        {.tier = WASM_TIER_INTERP},
+        {.tier = WASM_TIER_INTERP, .no_fusion = true},
+        {.tier = WASM_TIER_JIT},
+        {.tier = WASM_TIER_TIERED, .hot_calls = 2}};
     run r[WAYS];
     bool ok[WAYS];
     for (int w = 0; w < WAYS; w++) {
@@ -169,6 +176,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 abort();
             for (int w = 1; w < WAYS; w++) {
                 if (st[w] != st[0] || (st[0] == WASM_ERR_TRAP && x[w].trap != x[0].trap))
+                    abort();
+                /* machine code traps where the plain interpreter does, with
+                 * the same backtrace (fused code names other offsets) */
+                if (w >= 2 && st[0] == WASM_ERR_TRAP && x[w].trap != WASM_TRAP_HOST &&
+                    strcmp(x[w].message, x[1].message) != 0)
                     abort();
                 if (wasm_store_fuel_remaining(r[w].store) != wasm_store_fuel_remaining(r[0].store))
                     abort();

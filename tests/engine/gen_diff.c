@@ -4,9 +4,10 @@
  * Generates valid modules (deterministic seeds) rich in the patterns the
  * compiler fuses: loads and stores at computed addresses, x op= mem[a],
  * arithmetic with constants, compare-and-branch, counted loops, local.tee,
- * calls. Each module is compiled with and without fusion, and by the JIT; all
- * three run with the same fuel and must give the same result or trap, the same
- * fuel left, the same memory and the same globals.
+ * calls. Each module is compiled with and without fusion, by the JIT, and
+ * tiered (interpreter first, machine code after a few calls: mixed tiers);
+ * all four run with the same fuel and must give the same result or trap (and
+ * trap message), the same fuel left, the same memory and the same globals.
  *
  *   gen_diff [COUNT [FIRST_SEED]]     (default 3000 modules from seed 1)
  *   gen_diff -dump SEED > x.wasm      (writes one module, for debugging) */
@@ -586,6 +587,7 @@ typedef struct outcome {
     uint64_t fuel_left;
     uint8_t *mem;
     uint64_t g0, g1;
+    char message[sizeof ((wasm_error *)0)->message]; /* of a trap: where, by byte offset */
 } outcome;
 
 static bool run_once(const buf *mod, wasm_module_options options, outcome *o, char *why,
@@ -618,6 +620,8 @@ static bool run_once(const buf *mod, wasm_module_options options, outcome *o, ch
     wasm_value res;
     o->status = wasm_call(s, ex.of.func, NULL, 0, &res, 1, &err);
     o->trap = err.trap;
+    if (o->status != WASM_OK)
+        memcpy(o->message, err.message, sizeof o->message);
     o->result = o->status == WASM_OK ? res.of.i64 : 0;
     o->fuel_left = wasm_store_fuel_remaining(s);
     o->mem = malloc(WASM_PAGE_SIZE);
@@ -629,20 +633,25 @@ static bool run_once(const buf *mod, wasm_module_options options, outcome *o, ch
     return true;
 }
 
-static bool same_outcome(const outcome *a, const outcome *b)
+/* with_message: the trap messages too (their byte offsets name a fused
+ * instruction's first wasm instruction: they differ between fused and plain
+ * code, never between the plain interpreter and machine code) */
+static bool same_outcome(const outcome *a, const outcome *b, bool with_message)
 {
     return a->status == b->status && a->trap == b->trap && a->result == b->result &&
            a->fuel_left == b->fuel_left && a->g0 == b->g0 && a->g1 == b->g1 &&
-           memcmp(a->mem, b->mem, WASM_PAGE_SIZE) == 0;
+           (!with_message || !strcmp(a->message, b->message)) && memcmp(a->mem, b->mem, WASM_PAGE_SIZE) == 0;
 }
 
 static void report(uint64_t seed, const char *what, const outcome *a, const outcome *b)
 {
-    printf("seed %llu: %s differ: status %d/%d trap %d/%d result %llx/%llx fuel %llu/%llu%s\n",
+    printf("seed %llu: %s differ: status %d/%d trap %d/%d result %llx/%llx fuel %llu/%llu%s\n"
+           "  \"%s\" / \"%s\"\n",
            (unsigned long long)seed, what, a->status, b->status, a->trap, b->trap,
            (unsigned long long)a->result, (unsigned long long)b->result,
            (unsigned long long)a->fuel_left, (unsigned long long)b->fuel_left,
-           memcmp(a->mem, b->mem, WASM_PAGE_SIZE) ? " (memory differs)" : "");
+           memcmp(a->mem, b->mem, WASM_PAGE_SIZE) ? " (memory differs)" : "", a->message,
+           b->message);
 }
 
 int main(int argc, char **argv)
@@ -660,27 +669,37 @@ int main(int argc, char **argv)
     for (uint64_t seed = first; seed < first + count; seed++) {
         buf mod = {0};
         gen_module(&mod, seed);
-        outcome a, b, c;
+        outcome a, b, c, d;
         memset(&a, 0, sizeof a);
         memset(&b, 0, sizeof b);
         memset(&c, 0, sizeof c);
+        memset(&d, 0, sizeof d);
         char why[600];
-        wasm_module_options fused = {0}, plain = {.no_fusion = true}, jit = {.tier = WASM_TIER_JIT,
+        wasm_module_options fused = {.tier = WASM_TIER_INTERP},
+                            plain = {.tier = WASM_TIER_INTERP, .no_fusion = true}, jit = {.tier = WASM_TIER_JIT,
                                                                           .compile = WASM_COMPILE_EAGER};
+        /* tiered, compiling after 1-4 calls: every program mixes the tiers,
+         * the interpreter calling machine code and back */
+        wasm_module_options tiered = {.tier = WASM_TIER_TIERED, .hot_calls = 1 + (uint32_t)(seed % 4)};
         bool ok = run_once(&mod, fused, &a, why, sizeof why) &&
-                  run_once(&mod, plain, &b, why, sizeof why) && run_once(&mod, jit, &c, why, sizeof why);
+                  run_once(&mod, plain, &b, why, sizeof why) && run_once(&mod, jit, &c, why, sizeof why) &&
+                  run_once(&mod, tiered, &d, why, sizeof why);
         if (!ok) {
             printf("seed %llu: %s\n", (unsigned long long)seed, why);
             check_record(0, __FILE__, __LINE__, "generated module runs");
         } else {
-            bool same = same_outcome(&a, &b);
+            bool same = same_outcome(&a, &b, false);
             if (!same)
                 report(seed, "fused and plain", &a, &b);
             check_record(same, __FILE__, __LINE__, "fused == plain");
-            same = same_outcome(&a, &c);
+            same = same_outcome(&b, &c, true);
             if (!same)
-                report(seed, "interpreter and JIT", &a, &c);
+                report(seed, "interpreter and JIT", &b, &c);
             check_record(same, __FILE__, __LINE__, "interpreter == JIT");
+            same = same_outcome(&b, &d, true);
+            if (!same)
+                report(seed, "interpreter and tiered", &b, &d);
+            check_record(same, __FILE__, __LINE__, "interpreter == tiered");
             if (a.status == WASM_OK)
                 oks++;
             else
@@ -689,9 +708,10 @@ int main(int argc, char **argv)
         free(a.mem); /* NULL unless that run got far enough */
         free(b.mem);
         free(c.mem);
+        free(d.mem);
         free(mod.p);
     }
-    printf("%u modules ran to the end, %u trapped (all three ways alike):", oks, traps);
+    printf("%u modules ran to the end, %u trapped (all four ways alike):", oks, traps);
     for (int k = 1; k < 16; k++)
         if (kinds[k])
             printf(" %s %u,", wasm_trap_message((wasm_trap_kind)k), kinds[k]);

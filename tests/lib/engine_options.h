@@ -8,7 +8,8 @@
  *   ENGINE_EAGER=1    translate every function at load (wins over ENGINE_LAZY)
  *   ENGINE_DUMP=1     print every function's internal code to stderr (and
  *                     translate at load, so that all of them are printed)
- *   ENGINE_TIER=jit|interp|auto  the tier (default: the engine's choice) */
+ *   ENGINE_TIER=jit|interp|tiered|auto  the tier (default: the engine's choice)
+ *   ENGINE_HOT_CALLS=N  tiered: calls before a function is compiled */
 #ifndef TESTS_ENGINE_OPTIONS_H
 #define TESTS_ENGINE_OPTIONS_H
 
@@ -31,6 +32,11 @@ static inline wasm_module_options engine_options_from_env(void)
         o.tier = WASM_TIER_JIT;
     else if (tier && !strcmp(tier, "interp"))
         o.tier = WASM_TIER_INTERP;
+    else if (tier && !strcmp(tier, "tiered"))
+        o.tier = WASM_TIER_TIERED;
+    const char *hot = getenv("ENGINE_HOT_CALLS");
+    if (hot)
+        o.hot_calls = (uint32_t)strtoul(hot, NULL, 0);
     return o;
 }
 

@@ -176,7 +176,7 @@ static wasm_module *load_module(script *s, const char *filename, wasm_error *err
     wasm_module *m = wasm_module_new_with(file.data, file.size, &options, err);
     file_contents_free(&file);
     if (m) {
-        jit_modules += wasm_module_tier(m) == WASM_TIER_JIT;
+        jit_modules += wasm_module_tier(m) != WASM_TIER_INTERP;
         if (s->nloaded == s->caploaded) {
             size_t cap = s->caploaded ? s->caploaded * 2 : 16;
             /* NOLINTNEXTLINE(bugprone-sizeof-expression): an array of pointers */
@@ -806,9 +806,10 @@ int main(int argc, char **argv)
     }
     if (simd_files)
         printf("SIMD: %u files, %u assertions skipped (--no-simd)\n", simd_files, simd_assertions);
-    if (engine_options_from_env().tier == WASM_TIER_JIT)
-        printf("tier: jit (%lu modules, %lu of their %lu functions called and compiled to machine code)\n",
-               jit_modules, jit_compiled, jit_functions);
+    wasm_module_options asked = engine_options_from_env();
+    if (asked.tier == WASM_TIER_JIT || asked.tier == WASM_TIER_TIERED)
+        printf("tier: %s (%lu modules, %lu of their %lu functions called and compiled to machine code)\n",
+               asked.tier == WASM_TIER_JIT ? "jit" : "tiered", jit_modules, jit_compiled, jit_functions);
     else
         printf("tier: interpreter\n");
     printf("%u passed, %u failed, %u skipped\n", totals[0], totals[1], totals[2] + simd_assertions);

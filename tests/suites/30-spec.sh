@@ -2,7 +2,7 @@
 # WebAssembly 2.0 core spec tests through the engine's public API, in both
 # tiers: the interpreter, then the JIT (ENGINE_TIER=jit; each function compiled
 # on its first call, those it does not handle run in the interpreter; the
-# runner says how many it compiled).
+# runner says how many it compiled), then tiered (mixed tiers).
 # Needs the shared test data ($SHARED_DIR/wasm-core-2.0/json, or SPEC_DIR).
 set -u
 cd "$(dirname "$0")/../.."
@@ -12,4 +12,6 @@ dir=${SPEC_DIR:-${SHARED_DIR:-../shared}/wasm-core-2.0/json}
 [ -d "$dir" ] || suite_skip_all "spec: $dir not found (set SHARED_DIR or SPEC_DIR)"
 suite_run_unit "spec (interpreter)" env ENGINE_TIER=interp "$BUILD/tests/spec_runner" "$dir"
 suite_run_unit "spec (jit)" env ENGINE_TIER=jit "$BUILD/tests/spec_runner" "$dir"
+# tiered, compiling after 2 calls: the interpreter and machine code call each other
+suite_run_unit "spec (tiered)" env ENGINE_TIER=tiered ENGINE_HOT_CALLS=2 "$BUILD/tests/spec_runner" "$dir"
 suite_end

@@ -71,7 +71,7 @@ if [ -f "$fib" ]; then
     cli "--engine jit runs machine code" 0 "engine: jit (jit): " run --backend "${TEST_BACKEND:-nil}" --log-level info --engine jit "$fib" 20
     cli "--engine jit: right answer" 0 "checksum fib n=20 301681703c251f6a" run --backend "${TEST_BACKEND:-nil}" --engine jit "$fib" 20
     cli "--engine interp" 0 "engine: interpreter (interp)" run --backend nil --log-level info --engine interp "$fib" 20
-    cli "default engine: the interpreter" 0 "engine: interpreter (auto)" run --backend nil --log-level info "$fib" 20
+    cli "default engine: tiered (a small module)" 0 "engine: tiered (auto)" run --backend nil --log-level info "$fib" 20
     ENARX_ENGINE=jit cli "ENARX_ENGINE=jit" 0 "engine: jit" run --backend nil --log-level info "$fib" 20
     printf 'engine = "jit"\nargs = ["20"]\n[[files]]\nkind = "stdout"\n' >"$tmp/jit.toml"
     cli "Enarx.toml pins the JIT" 0 "engine: jit" run --backend nil --log-level info --wasmcfgfile "$tmp/jit.toml" "$fib"

@@ -24,10 +24,15 @@ typedef struct xbuf {
     uint8_t *p;
     size_t len, cap;
     bool oom;
+    /* encode nothing, write nothing (a pass that only counts): every
+     * emitter returns at once, len does not move */
+    bool discard;
 } xbuf;
 
 static inline bool xb_reserve(xbuf *b, size_t n)
 {
+    if (b->discard)
+        return false;
     if (b->len + n <= b->cap)
         return true;
     if (b->oom)
@@ -69,7 +74,7 @@ static inline void xb_u64(xbuf *b, uint64_t v)
 
 static inline void xb_patch32(xbuf *b, size_t at, uint32_t v)
 {
-    if (!b->oom && at + 4 <= b->len)
+    if (!b->oom && !b->discard && at + 4 <= b->len)
         memcpy(b->p + at, &v, 4);
 }
 
@@ -88,6 +93,8 @@ typedef struct xop {
 
 static inline void x_head(xbuf *b, xop o, int reg, int index, int base, bool byte_reg)
 {
+    if (b->discard)
+        return;
     if (o.prefix)
         xb_byte(b, o.prefix);
     uint8_t rex = (uint8_t)(0x40 | (o.w ? 8 : 0) | ((reg & 8) ? 4 : 0) | ((index & 8) ? 2 : 0) |
@@ -102,6 +109,8 @@ static inline void x_head(xbuf *b, xop o, int reg, int index, int base, bool byt
 /* op reg, rm (register direct) */
 static inline void x_rr(xbuf *b, xop o, int reg, int rm)
 {
+    if (b->discard)
+        return;
     x_head(b, o, reg, 0, rm, false);
     xb_byte(b, (uint8_t)(0xc0 | ((reg & 7) << 3) | (rm & 7)));
 }
@@ -109,6 +118,8 @@ static inline void x_rr(xbuf *b, xop o, int reg, int rm)
 /* op reg, [base + index + disp] (index < 0: none; scale 1) */
 static inline void x_rm(xbuf *b, xop o, int reg, int base, int index, int32_t disp)
 {
+    if (b->discard)
+        return;
     x_head(b, o, reg, index < 0 ? 0 : index, base, false);
     int mod = (disp == 0 && (base & 7) != RBP) ? 0 : fits_i8(disp) ? 1 : 2;
     if (index < 0 && (base & 7) != RSP) {
@@ -247,7 +258,7 @@ static inline size_t x_jmp8(xbuf *b)
 
 static inline void x_link8(xbuf *b, size_t at)
 {
-    if (!b->oom)
+    if (!b->oom && !b->discard)
         b->p[at] = (uint8_t)(b->len - (at + 1));
 }
 

@@ -40,7 +40,9 @@ struct jit_module {
     size_t narenas, caparenas;
     void *lazy_tramp;   /* every function's jit_fast until its first call */
     void *interp_tramp; /* jit_fast of the functions the compiler does not handle */
+    void *osr_entry;    /* the C entry at a loop header (jit_osr_fn) */
     uint32_t compiled;  /* functions with machine code so far */
+    uint32_t hot_calls; /* calls from the interpreter before compiling (func_code.hot) */
     uint32_t total;
 };
 
@@ -162,6 +164,11 @@ typedef struct jc {
     uint32_t frame_cells;
     bool counting;
     bool unpinned;
+    /* loop headers (the positions after a LOOP that a backward branch
+     * targets): the interpreter may continue a running call there (OSR) */
+    uint32_t *osr_pos;
+    uint32_t *osr_off; /* each one's entry: offset in the function's code */
+    size_t nosr, caposr;
 } jc;
 
 enum { PIN_GPR = 0x20, PIN_XMM = 0x40 };
@@ -900,7 +907,7 @@ static bool prepass(jc *j)
  * callee-saved registers, sets up the internal convention's (r12 context,
  * r13 instance, r14/r15 memory, rbp fuel) and calls fc->jit_fast with rdi
  * = fp and rcx = fc; returns its status. */
-static void emit_c_entry(xbuf *b)
+static void emit_c_entry(xbuf *b, bool osr)
 {
     static const int saved[] = {RBX, RBP, R12, R13, R14, R15};
     for (int i = 0; i < 6; i++)
@@ -912,7 +919,10 @@ static void emit_c_entry(xbuf *b)
     x_mov_rr(b, true, RAX, RCX); /* fc: the reload below uses rcx */
     emit_reload_mem(b);
     x_mov_rr(b, true, RCX, RAX);
-    x_rm(b, XOP(0xff, 1), 2, RCX, -1, (int32_t)offsetof(func_code, jit_fast)); /* call [rcx+fast] */
+    if (osr)
+        x_call_r(b, R8); /* the loop header's entry (jit_osr_fn's fifth argument) */
+    else
+        x_rm(b, XOP(0xff, 1), 2, RCX, -1, (int32_t)offsetof(func_code, jit_fast)); /* call [rcx+fast] */
     x_mov_store(b, true, R12, (int32_t)offsetof(jit_ctx, fuel), RBP);
     x_alu_imm(b, true, 0, RSP, 8);
     for (int i = 5; i >= 0; i--)
@@ -1427,6 +1437,33 @@ static void choose_pins(jc *j)
     }
 }
 
+static void push_osr(jc *j, uint32_t pos)
+{
+    if (j->nosr == j->caposr) {
+        size_t cap = j->caposr ? j->caposr * 2 : 8;
+        uint32_t *p = realloc(j->osr_pos, cap * sizeof *p);
+        if (!p) {
+            j->oom = true;
+            return;
+        }
+        j->osr_pos = p;
+        j->caposr = cap;
+    }
+    j->osr_pos[j->nosr++] = pos;
+}
+
+/* An entry at loop header pos for a call the interpreter was running
+ * (internal convention, rdi = fp): the frame holds every value there (a
+ * branch target: nothing lives in registers but the pinned slots, loaded
+ * now); the loop's fuel was charged by the interpreter's branch. */
+static void emit_osr_entry(jc *j, uint32_t pos)
+{
+    x_push(j->b, RBX);
+    x_mov_rr(j->b, true, RBX, RDI);
+    sync_pinned(j, false);
+    push_fix(j, (jfix){x_jmp32(j->b), 0, pos, FIX_REL32});
+}
+
 /* The prologue and every instruction (one pass). */
 static void emit_function(jc *j, size_t start)
 {
@@ -1436,6 +1473,7 @@ static void emit_function(jc *j, size_t start)
     j->flags_pos = UINT32_MAX;
     j->call_weight = 0;
     j->unpinned = false;
+    j->nosr = 0;
     prologue(j);
     for (uint32_t pos = 0; pos < j->n && !j->oom;) {
         int op = op_of(j->code[pos]);
@@ -1448,6 +1486,8 @@ static void emit_function(jc *j, size_t start)
             sync_pinned(j, true);
             j->unpinned = true;
         }
+        if (op == OP_LOOP && !j->counting && pos + 2 < j->n && j->target[pos + 2])
+            push_osr(j, pos + 2);
         emit_instr(j, op, j->code + pos, pos, pos + words);
         if (out) {
             j->unpinned = false;
@@ -1481,11 +1521,22 @@ static bool compile_one(jc *j, xbuf *b, const func_code *fc)
     if (ok) {
         /* pass 1 counts slot accesses, pass 2 emits with the chosen registers */
         j->counting = true;
+        b->discard = true; /* counting only: no instruction is encoded */
         emit_function(j, start);
+        b->discard = false;
         j->counting = false;
         b->len = start;
         choose_pins(j);
         emit_function(j, start);
+        /* loop-header entries (osr_off: their offsets) */
+        free(j->osr_off);
+        j->osr_off = j->nosr ? malloc(j->nosr * sizeof *j->osr_off) : NULL;
+        if (j->nosr && !j->osr_off)
+            j->oom = true;
+        for (size_t i = 0; i < j->nosr && !j->oom; i++) {
+            j->osr_off[i] = (uint32_t)(b->len - start);
+            emit_osr_entry(j, j->osr_pos[i]);
+        }
         /* trap stubs */
         for (size_t i = 0; i < j->ntrap; i++) {
             x_link(b, j->traps[i].at, b->len);
@@ -1530,8 +1581,9 @@ static bool compile_one(jc *j, xbuf *b, const func_code *fc)
  * machine code (rdi = fp, rcx = fc, r12-r15 and rbp shared, the caller's
  * frame record pushed), they return its status in eax. */
 
-/* Compiles fc (jit_lazy_prepare), then continues in what its jit_fast has
- * become: machine code, or the interpreter trampoline. */
+/* Asks jit_lazy_prepare where this call goes (machine code compiled now, or
+ * the interpreter trampoline while the function is not hot) and jumps there;
+ * on failure returns the status it reported. */
 static void emit_lazy_tramp(xbuf *b)
 {
     x_push(b, RDI);
@@ -1546,9 +1598,11 @@ static void emit_lazy_tramp(xbuf *b)
     x_pop(b, RCX);
     x_pop(b, RDI);
     x_rr(b, XOP(0x85, 1), RAX, RAX);
-    size_t failed = x_jcc8(b, CC_NE);
-    x_rm(b, XOP(0xff, 1), 4, RCX, -1, (int32_t)offsetof(func_code, jit_fast)); /* jmp [rcx+fast] */
+    size_t failed = x_jcc8(b, CC_E);
+    x_jmp_r(b, RAX);
     x_link8(b, failed);
+    x_mov_load(b, true, RAX, R12, (int32_t)offsetof(jit_ctx, err));
+    x_mov_load(b, false, RAX, RAX, (int32_t)offsetof(wasm_error, status));
     xb_byte(b, 0xc3);
 }
 
@@ -1566,6 +1620,32 @@ static void emit_interp_tramp(xbuf *b)
     emit_reload_mem(b);
     x_alu_imm(b, true, 0, RSP, 8);
     xb_byte(b, 0xc3);
+}
+
+/* A compiled function's loop-header entries (func_code.jit_osr). */
+typedef struct jit_osr {
+    uint32_t count;
+    struct {
+        uint32_t pos;
+        void *entry;
+    } at[];
+} jit_osr;
+
+/* n entries at positions pos[], code offsets off[] from the function's
+ * sealed code */
+static jit_osr *osr_table(const uint32_t *pos, const uint32_t *off, size_t n, uint8_t *code)
+{
+    if (!n || !off)
+        return NULL;
+    jit_osr *t = malloc(sizeof *t + n * sizeof t->at[0]);
+    if (!t)
+        return NULL; /* no loop entries: the interpreter finishes such calls */
+    t->count = (uint32_t)n;
+    for (size_t i = 0; i < n; i++) {
+        t->at[i].pos = pos[i];
+        t->at[i].entry = code + off[i];
+    }
+    return t;
 }
 
 /* Seals len bytes of code in the current arena, or a new one: its address, or NULL. */
@@ -1604,29 +1684,88 @@ static void compile_locked(struct jit_module *jm, const wasm_module *m, func_cod
     void *code = compile_one(&j, &b, fc) && !b.oom ? place_code(jm, b.p, b.len) : NULL;
     if (code) {
         entry = code;
+        __atomic_store_n(&fc->jit_osr, osr_table(j.osr_pos, j.osr_off, j.nosr, code), __ATOMIC_RELEASE);
         __atomic_add_fetch(&jm->compiled, 1, __ATOMIC_RELAXED);
     }
     free(b.p);
     free(j.fix);
     free(j.traps);
+    free(j.osr_pos);
+    free(j.osr_off);
     /* generated code reads jit_fast without the lock */
     __atomic_store_n(&fc->jit_fast, entry, __ATOMIC_RELEASE);
 }
 
-uint32_t jit_lazy_prepare(jit_ctx *ctx, const func_code *cfc)
+/* Eager compilation: every translated function of m into one staging
+ * buffer, copied to fresh pages and sealed once (a page and an mprotect for
+ * the batch, not per function). Functions the compiler does not handle, or
+ * all of them when memory runs out, get the interpreter. At load: m is not
+ * shared yet. */
+static void compile_batch(struct jit_module *jm, wasm_module *m)
+{
+    uint32_t ndef = m->func_count - m->func_imports;
+    typedef struct {
+        size_t at; /* offset in the batch, SIZE_MAX: refused */
+        uint32_t *osr_pos, *osr_off;
+        size_t nosr;
+    } placed;
+    placed *p = calloc(ndef ? ndef : 1, sizeof *p);
+    xbuf b = {0};
+    bool popcnt = cpu_has_popcnt();
+    for (uint32_t i = 0; p && i < ndef; i++) {
+        p[i].at = SIZE_MAX;
+        if (!m->codes[i].code)
+            continue;
+        jc j;
+        memset(&j, 0, sizeof j);
+        j.popcnt = popcnt;
+        j.m = m;
+        size_t start = b.len;
+        if (compile_one(&j, &b, &m->codes[i]) && !b.oom) {
+            p[i] = (placed){start, j.osr_pos, j.osr_off, j.nosr};
+            j.osr_pos = j.osr_off = NULL;
+        }
+        free(j.fix);
+        free(j.traps);
+        free(j.osr_pos);
+        free(j.osr_off);
+    }
+    uint8_t *code = p && b.len && !b.oom ? place_code(jm, b.p, b.len) : NULL;
+    for (uint32_t i = 0; p && i < ndef; i++) {
+        func_code *fc = &m->codes[i];
+        if (code && p[i].at != SIZE_MAX) {
+            fc->jit_osr = osr_table(p[i].osr_pos, p[i].osr_off, p[i].nosr, code + p[i].at);
+            fc->jit_fast = code + p[i].at;
+            jm->compiled++;
+        } else if (fc->code) {
+            fc->jit_fast = jm->interp_tramp;
+        }
+        free(p[i].osr_pos);
+        free(p[i].osr_off);
+    }
+    free(p);
+    free(b.p);
+}
+
+void *jit_lazy_prepare(jit_ctx *ctx, const func_code *cfc)
 {
     func_code *fc = (func_code *)cfc;
     if (!__atomic_load_n(&fc->code, __ATOMIC_ACQUIRE) && !compile_lazy(fc, ctx->err))
-        return (uint32_t)ctx->err->status;
+        return NULL;
     wasm_module *m = (wasm_module *)fc->module;
+    /* not hot yet: this call runs in the interpreter (counted as there) */
+    int32_t left = __atomic_load_n(&fc->hot, __ATOMIC_RELAXED) - 1;
+    __atomic_store_n(&fc->hot, left, __ATOMIC_RELAXED);
+    if (left > 0)
+        return m->jit->interp_tramp;
     module_lock(m);
     if (__atomic_load_n(&fc->jit_fast, __ATOMIC_ACQUIRE) == m->jit->lazy_tramp)
         compile_locked(m->jit, m, fc);
     module_unlock(m);
-    return WASM_OK;
+    return __atomic_load_n(&fc->jit_fast, __ATOMIC_ACQUIRE);
 }
 
-bool jit_compile_module(wasm_module *m, bool eager)
+bool jit_compile_module(wasm_module *m, bool eager, uint32_t hot_calls)
 {
     build_op_keys();
     uint32_t ndef = m->func_count - m->func_imports;
@@ -1634,7 +1773,9 @@ bool jit_compile_module(wasm_module *m, bool eager)
     xbuf b = {0};
     if (!jm)
         return false;
-    emit_c_entry(&b); /* at offset 0 */
+    emit_c_entry(&b, false); /* at offset 0 */
+    size_t osr = b.len;
+    emit_c_entry(&b, true);
     size_t lazy = b.len;
     emit_lazy_tramp(&b);
     size_t interp = b.len;
@@ -1646,17 +1787,20 @@ bool jit_compile_module(wasm_module *m, bool eager)
     }
     free(b.p);
     jm->lazy_tramp = jm->stubs.base + lazy;
+    jm->osr_entry = jm->stubs.base + osr;
     jm->interp_tramp = jm->stubs.base + interp;
     jm->total = ndef;
+    jm->hot_calls = hot_calls;
     for (uint32_t i = 0; i < ndef; i++) {
         m->codes[i].jit_entry = jm->stubs.base;
         m->codes[i].jit_fast = jm->lazy_tramp;
+        m->codes[i].hot = (int32_t)(hot_calls < INT32_MAX ? hot_calls : INT32_MAX - 1);
     }
     m->jit = jm;
-    /* eager: every translated function now (the lazy ones on first call) */
-    for (uint32_t i = 0; eager && i < ndef; i++)
-        if (m->codes[i].code)
-            compile_locked(jm, m, &m->codes[i]);
+    /* eager: every translated function now, in one batch (the lazy ones on
+     * first call) */
+    if (eager)
+        compile_batch(jm, m);
     return true;
 }
 
@@ -1664,12 +1808,61 @@ void jit_free_module(wasm_module *m)
 {
     if (!m->jit)
         return;
+    for (uint32_t i = 0; i < m->func_count - m->func_imports; i++) {
+        free(m->codes[i].jit_osr);
+        m->codes[i].jit_osr = NULL;
+    }
     for (size_t i = 0; i < m->jit->narenas; i++)
         codemem_free(&m->jit->arenas[i].mem);
     free(m->jit->arenas);
     codemem_free(&m->jit->stubs);
     free(m->jit);
     m->jit = NULL;
+}
+
+void *jit_osr_entry(const func_code *fc, uint32_t pos)
+{
+    const jit_osr *t = __atomic_load_n(&fc->jit_osr, __ATOMIC_ACQUIRE);
+    for (uint32_t i = 0; t && i < t->count; i++)
+        if (t->at[i].pos == pos)
+            return t->at[i].entry;
+    return NULL;
+}
+
+void *jit_osr_stub(const func_code *fc)
+{
+    return fc->module->jit ? fc->module->jit->osr_entry : NULL;
+}
+
+bool jit_compile_now(const func_code *cfc)
+{
+    func_code *fc = (func_code *)cfc;
+    wasm_module *m = (wasm_module *)fc->module;
+    if (!m->jit || !__atomic_load_n(&fc->code, __ATOMIC_ACQUIRE))
+        return false;
+    module_lock(m);
+    if (__atomic_load_n(&fc->jit_fast, __ATOMIC_ACQUIRE) == m->jit->lazy_tramp)
+        compile_locked(m->jit, m, fc);
+    module_unlock(m);
+    bool compiled = __atomic_load_n(&fc->jit_fast, __ATOMIC_ACQUIRE) != m->jit->interp_tramp;
+    __atomic_store_n(&fc->hot, compiled ? 0 : INT32_MAX, __ATOMIC_RELAXED);
+    return compiled;
+}
+
+int64_t jit_module_tick(const wasm_module *m)
+{
+    return jit_module_tiered(m) ? (int64_t)m->jit->hot_calls * TIER_TICK_PER_CALL : 0;
+}
+
+bool jit_module_tiered(const wasm_module *m)
+{
+    return m->jit && m->jit->hot_calls > 1;
+}
+
+bool jit_enterable(const func_code *fc)
+{
+    const struct jit_module *jm = fc->module->jit;
+    return jm && __atomic_load_n(&fc->jit_fast, __ATOMIC_ACQUIRE) != jm->interp_tramp;
 }
 
 void jit_module_counts(const wasm_module *m, uint32_t *compiled, uint32_t *total)

@@ -3,8 +3,13 @@
 ;; functions are machine code there. Recursion through them must exhaust
 ;; the stack at the same depth, with the same fuel spent, in both tiers
 ;; (a fuzzer finding: the interpreter's entry marker took one frame more).
+;; The interpreter also calls into machine code ($mixed_simd -> $mixed): a
+;; trap deep in the mixed recursion ($chain / $chain_simd) must give the same
+;; message and backtrace in both tiers, wherever it is raised. $spin is
+;; entered in machine code in the middle of its loop (tiered).
 (module
-  (memory 1)
+  (memory (export "memory") 1)
+  (global $simd_limit (mut i32) (i32.const 1000))
   (func $simd_rec (export "simd_rec") (param i32) (result i32)
     (drop (i32x4.extract_lane 0 (i32x4.splat (local.get 0))))
     (call $simd_rec (i32.add (local.get 0) (i32.const 1))))
@@ -16,4 +21,41 @@
     (call $mixed (i32.add (local.get 0) (i32.const 1))))
   (func $mixed_simd (param i32) (result i32)
     (drop (i32x4.extract_lane 0 (i32x4.splat (local.get 0))))
-    (call $mixed (local.get 0))))
+    (call $mixed (local.get 0)))
+  (func $chain (param i32) (result i32)
+    (if (i32.ge_u (local.get 0) (i32.const 20)) (then unreachable))
+    (if (i32.and (local.get 0) (i32.const 1))
+      (then (return (call $chain_simd (i32.add (local.get 0) (i32.const 1))))))
+    (i32.add (call $chain (i32.add (local.get 0) (i32.const 1))) (i32.const 1)))
+  (func $chain_simd (param i32) (result i32)
+    (drop (i32x4.extract_lane 0 (i32x4.splat (local.get 0))))
+    (if (i32.ge_u (local.get 0) (global.get $simd_limit))
+      (then (return (i32.div_u (local.get 0) (i32.const 0)))))
+    (i32.add (call $chain (local.get 0)) (i32.const 2)))
+  ;; traps in the machine code of $chain, under interpreted frames
+  (func (export "trap_in_jit") (param i32) (result i32)
+    (global.set $simd_limit (i32.const 1000))
+    (call $chain (local.get 0)))
+  ;; traps in the interpreted $chain_simd, under machine-code frames
+  (func (export "trap_in_interp") (param i32) (result i32)
+    (global.set $simd_limit (i32.const 20))
+    (call $chain (local.get 0)))
+  ;; entered in the interpreter
+  (func (export "simd_first") (param i32) (result i32)
+    (global.set $simd_limit (i32.const 1000))
+    (call $chain_simd (local.get 0)))
+  ;; a hot loop in a function called once: tiered, the running call
+  ;; continues in machine code at the loop header (on-stack replacement),
+  ;; with the same result, memory and fuel; 77777 iterations end in a trap
+  (func $spin (param i32) (result i32) (local i32 i32)
+    (loop $l
+      (local.set 1 (i32.add (local.get 1) (i32.mul (local.get 2) (i32.const 3))))
+      (i32.store (i32.and (i32.shl (local.get 2) (i32.const 2)) (i32.const 0xfffc)) (local.get 1))
+      (local.set 2 (i32.add (local.get 2) (i32.const 1)))
+      (br_if $l (i32.lt_u (local.get 2) (local.get 0))))
+    (if (i32.eq (local.get 0) (i32.const 77777)) (then unreachable))
+    (i32.add (local.get 1) (i32.load (i32.const 400))))
+  (func (export "spin") (param i32) (result i32)
+    (call $spin (local.get 0)))
+  (func (export "spin_trap") (param i32) (result i32)
+    (i32.add (call $spin (i32.const 77777)) (i32.const 1))))
