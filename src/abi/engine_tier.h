@@ -3,8 +3,8 @@
  *
  * `enarx run --engine`, Enarx.toml's `engine` key and the workload stream's
  * ENGINE frame (abi/workload_stream.h) carry one of these values: auto (the
- * engine's choice: tiered — interpreted, hot code compiled — for modules of
- * up to 256 KiB of code, else the interpreter), interp (the interpreter), jit
+ * engine's choice: tiered — interpreted, hot code compiled to machine code),
+ * interp (the interpreter), jit
  * (x86-64 machine code; where the Keep refuses executable memory, or for
  * functions the compiler does not handle yet, the interpreter). Names, for
  * options and the config, in this order (ENARX_ENGINE_NAMES). */

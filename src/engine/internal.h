@@ -34,9 +34,6 @@
 #define DEFAULT_CALL_DEPTH 100000u
 /* WASM_TIER_TIERED: calls before a function is compiled (docs/performance.md) */
 #define DEFAULT_HOT_CALLS 1000u
-/* WASM_TIER_AUTO: tiered for modules with up to this much code, the
- * interpreter above (runtime.c, resolve_tier) */
-#define AUTO_TIERED_CODE_BYTES (256u << 10)
 /* ... and fuel units between the interpreter's looks for a hot loop to
  * continue in machine code (two in a row at the same loop header), per
  * hot call: 100,000 by default */

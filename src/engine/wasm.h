@@ -148,8 +148,8 @@ typedef struct wasm_module wasm_module;
 
 /* How a module is compiled and run: the tier that runs its functions. */
 typedef enum wasm_tier {
-    WASM_TIER_AUTO = 0, /* the engine's choice: tiered for a module of up to 256 KiB of
-                         * code (where executable memory is given), else the interpreter */
+    WASM_TIER_AUTO = 0, /* the engine's choice: tiered where executable memory is given,
+                         * else the interpreter */
     WASM_TIER_INTERP,   /* the threaded interpreter */
     WASM_TIER_JIT,      /* x86-64 machine code; functions the compiler does not handle yet,
                          * and every function where executable memory is refused, run
