@@ -210,6 +210,17 @@ typedef struct func_code {
     struct jit_osr *jit_osr;  /* its machine code's loop-header entries (jit_x86.c), or NULL */
 } func_code;
 
+/* Counts one call of fc against its tier-up threshold (func_code.hot):
+ * the calls left, <= 0 once hot. Shared by the interpreter and the JIT's
+ * lazy trampoline, which count the same calls. */
+static inline int32_t func_hot_countdown(const func_code *fc)
+{
+    int32_t *hot = &((func_code *)fc)->hot;
+    int32_t left = __atomic_load_n(hot, __ATOMIC_RELAXED) - 1;
+    __atomic_store_n(hot, left, __ATOMIC_RELAXED);
+    return left;
+}
+
 typedef struct comp comp; /* a compiler workspace, reused across functions */
 
 typedef struct name_entry {

@@ -327,10 +327,7 @@ static inline bool tier_hot(const func_code *fc)
 {
     if (LIKELY(!__atomic_load_n(&fc->jit_fast, __ATOMIC_RELAXED)))
         return false;
-    int32_t *hot = &((func_code *)fc)->hot;
-    int32_t left = __atomic_load_n(hot, __ATOMIC_RELAXED) - 1;
-    __atomic_store_n(hot, left, __ATOMIC_RELAXED);
-    return left <= 0;
+    return func_hot_countdown(fc) <= 0;
 }
 
 /* Called every TIER_TICK fuel units in a tiered module, at pc (an

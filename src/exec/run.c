@@ -355,7 +355,7 @@ int exec_run(const wl_stream *s, const exec_io *io)
     /* the stream outlives the module (freed after exec_run returns) */
     wasm_module_options options = {.borrow_bytes = true};
     /* the tier: `enarx run --engine`, else Enarx.toml's `engine`, else auto
-     * (the engine's choice: tiered for small modules, docs/engine.md) */
+     * (the engine's choice: tiered, docs/engine.md) */
     int engine = s->engine > ENARX_ENGINE_AUTO ? s->engine : w.engine;
     options.tier = engine == ENARX_ENGINE_JIT      ? WASM_TIER_JIT
                    : engine == ENARX_ENGINE_INTERP ? WASM_TIER_INTERP

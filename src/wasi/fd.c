@@ -217,13 +217,14 @@ static size_t rx_ahead_take(wfd *f, const struct iovec *iov, size_t n, bool peek
 /* What the read-ahead answers by itself. Returns 1 when the read is
  * complete (*done set), a WASI errno, or 0 to go on to the socket with
  * *done bytes already taken. */
-static int rx_ahead_read(wfd *f, struct iovec *iov, size_t n, bool peek, bool waitall, size_t *done)
+static int rx_ahead_read(wfd *f, const struct iovec *iov, size_t n, size_t want, bool peek, bool waitall,
+                         size_t *done)
 {
     *done = 0;
     if (f->rx) {
         bool caught_up = f->rx_caught_up;
         *done = rx_ahead_take(f, iov, n, peek);
-        if (peek || *done == iov_total(iov, n) || (caught_up && !waitall))
+        if (peek || *done == want || (caught_up && !waitall))
             return 1;
         f->rx_caught_up = false;
         return 0;
@@ -249,7 +250,7 @@ static int socket_read(wfd *f, struct iovec *iov, size_t n, bool peek, bool wait
     struct iovec *cur = local;
     size_t left = n;
     if (f->kind == WFD_STREAM) {
-        int rc = rx_ahead_read(f, iov, n, peek, waitall, &total);
+        int rc = rx_ahead_read(f, iov, n, want, peek, waitall, &total);
         if (rc == 1) {
             *done = total;
             return 0;

@@ -175,15 +175,27 @@ enum { PIN_GPR = 0x20, PIN_XMM = 0x40 };
 static const int pin_gprs[] = {RSI, RDI, R8, R9, R10, R11};
 #define PIN_XMMS 14 /* xmm2..xmm15 */
 
+/* The compiler's growable lists: arr reallocated to twice *cap elements
+ * (first: the first capacity), *cap updated; NULL (arr kept) when out of
+ * memory or the size would overflow. */
+static void *grown(void *arr, size_t *cap, size_t elem, size_t first)
+{
+    size_t want = *cap ? *cap * 2 : first;
+    if (want < *cap || want > SIZE_MAX / elem)
+        return NULL;
+    void *p = realloc(arr, want * elem);
+    if (p)
+        *cap = want;
+    return p;
+}
+
 static bool push_fix(jc *j, jfix f)
 {
     if (j->nfix == j->capfix) {
-        size_t cap = j->capfix ? j->capfix * 2 : 64;
-        jfix *p = realloc(j->fix, cap * sizeof *p);
+        jfix *p = grown(j->fix, &j->capfix, sizeof *p, 64);
         if (!p)
             return !(j->oom = true);
         j->fix = p;
-        j->capfix = cap;
     }
     j->fix[j->nfix++] = f;
     return true;
@@ -192,14 +204,12 @@ static bool push_fix(jc *j, jfix f)
 static void add_trap(jc *j, size_t at, uint32_t kind, uint32_t pos)
 {
     if (j->ntrap == j->captrap) {
-        size_t cap = j->captrap ? j->captrap * 2 : 32;
-        jtrap *p = realloc(j->traps, cap * sizeof *p);
+        jtrap *p = grown(j->traps, &j->captrap, sizeof *p, 32);
         if (!p) {
             j->oom = true;
             return;
         }
         j->traps = p;
-        j->captrap = cap;
     }
     j->traps[j->ntrap++] = (jtrap){at, kind, pos};
 }
@@ -1440,14 +1450,12 @@ static void choose_pins(jc *j)
 static void push_osr(jc *j, uint32_t pos)
 {
     if (j->nosr == j->caposr) {
-        size_t cap = j->caposr ? j->caposr * 2 : 8;
-        uint32_t *p = realloc(j->osr_pos, cap * sizeof *p);
+        uint32_t *p = grown(j->osr_pos, &j->caposr, sizeof *p, 8);
         if (!p) {
             j->oom = true;
             return;
         }
         j->osr_pos = p;
-        j->caposr = cap;
     }
     j->osr_pos[j->nosr++] = pos;
 }
@@ -1656,12 +1664,10 @@ static void *place_code(struct jit_module *jm, const uint8_t *code, size_t len)
     if (at)
         return at;
     if (jm->narenas == jm->caparenas) {
-        size_t cap = jm->caparenas ? jm->caparenas * 2 : 8;
-        code_arena *p = realloc(jm->arenas, cap * sizeof *p);
+        code_arena *p = grown(jm->arenas, &jm->caparenas, sizeof *p, 8);
         if (!p)
             return NULL;
         jm->arenas = p;
-        jm->caparenas = cap;
     }
     code_arena *fresh = &jm->arenas[jm->narenas];
     if (code_arena_map(fresh, len > JIT_ARENA_BYTES ? len : JIT_ARENA_BYTES) != 0)
@@ -1747,6 +1753,17 @@ static void compile_batch(struct jit_module *jm, wasm_module *m)
     free(b.p);
 }
 
+/* Compiles fc unless it has been (or is being refused): under the module
+ * lock, so that racing callers compile it once. Returns its entry now. */
+static void *compile_pending(wasm_module *m, func_code *fc)
+{
+    module_lock(m);
+    if (__atomic_load_n(&fc->jit_fast, __ATOMIC_ACQUIRE) == m->jit->lazy_tramp)
+        compile_locked(m->jit, m, fc);
+    module_unlock(m);
+    return __atomic_load_n(&fc->jit_fast, __ATOMIC_ACQUIRE);
+}
+
 void *jit_lazy_prepare(jit_ctx *ctx, const func_code *cfc)
 {
     func_code *fc = (func_code *)cfc;
@@ -1754,15 +1771,9 @@ void *jit_lazy_prepare(jit_ctx *ctx, const func_code *cfc)
         return NULL;
     wasm_module *m = (wasm_module *)fc->module;
     /* not hot yet: this call runs in the interpreter (counted as there) */
-    int32_t left = __atomic_load_n(&fc->hot, __ATOMIC_RELAXED) - 1;
-    __atomic_store_n(&fc->hot, left, __ATOMIC_RELAXED);
-    if (left > 0)
+    if (func_hot_countdown(fc) > 0)
         return m->jit->interp_tramp;
-    module_lock(m);
-    if (__atomic_load_n(&fc->jit_fast, __ATOMIC_ACQUIRE) == m->jit->lazy_tramp)
-        compile_locked(m->jit, m, fc);
-    module_unlock(m);
-    return __atomic_load_n(&fc->jit_fast, __ATOMIC_ACQUIRE);
+    return compile_pending(m, fc);
 }
 
 bool jit_compile_module(wasm_module *m, bool eager, uint32_t hot_calls)
@@ -1840,11 +1851,7 @@ bool jit_compile_now(const func_code *cfc)
     wasm_module *m = (wasm_module *)fc->module;
     if (!m->jit || !__atomic_load_n(&fc->code, __ATOMIC_ACQUIRE))
         return false;
-    module_lock(m);
-    if (__atomic_load_n(&fc->jit_fast, __ATOMIC_ACQUIRE) == m->jit->lazy_tramp)
-        compile_locked(m->jit, m, fc);
-    module_unlock(m);
-    bool compiled = __atomic_load_n(&fc->jit_fast, __ATOMIC_ACQUIRE) != m->jit->interp_tramp;
+    bool compiled = compile_pending(m, fc) != m->jit->interp_tramp;
     __atomic_store_n(&fc->hot, compiled ? 0 : INT32_MAX, __ATOMIC_RELAXED);
     return compiled;
 }
