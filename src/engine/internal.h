@@ -269,6 +269,8 @@ struct wasm_module {
     const uint8_t *code_bytes; /* code_copy, or the caller's bytes from code_origin on */
     size_t code_origin;
     bool fuse;               /* peephole fusion when compiling */
+    bool retarget;           /* local.set/tee write the producer's result into the
+                              * local (plain ops only): with fusion, and for the JIT */
     bool dump;               /* print each function's internal code when translated */
     int lock;                /* spin lock: lazy compilation, the code index */
     comp *lazy_ws;

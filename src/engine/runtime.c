@@ -163,6 +163,10 @@ wasm_module *wasm_module_new_with(const uint8_t *bytes, size_t size,
             goto fail;
         }
         m->fuse = !opts.no_fusion;
+        /* the JIT compiles plain ops, but wants `x = a + b` as one of them,
+         * not op-into-temp + copy (both tiers of a tiered module run this
+         * same code, so OSR finds the same slots) */
+        m->retarget = opts.tier == WASM_TIER_JIT || opts.tier == WASM_TIER_TIERED;
         m->dump = opts.dump;
         for (uint32_t i = 0; i < ndef; i++) {
             func_code *fc = &m->codes[i];
