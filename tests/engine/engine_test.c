@@ -672,15 +672,17 @@ static void test_simd(void)
 
 /* ---- tiers ------------------------------------------------------------------------------ */
 
-/* tiers.wat, loaded in `tier` (the other options as given) */
-static wasm_module *load_tiers(wasm_tier tier)
+/* A test module, loaded in `tier` (the other options as given) */
+static wasm_module *load_in(const char *file, wasm_tier tier)
 {
     wasm_module_options saved = load_options;
     load_options.tier = tier;
-    wasm_module *m = load("tiers");
+    wasm_module *m = load(file);
     load_options = saved;
     return m;
 }
+
+static wasm_module *load_tiers(wasm_tier tier) { return load_in("tiers", tier); }
 
 /* Runs export `name` of tiers.wat (loaded in `tier`) until the call stack is
  * exhausted, under fuel: returns the fuel left (0 when it did not trap so). */
@@ -729,11 +731,11 @@ typedef struct tier_run {
     wasm_error err;
 } tier_run;
 
-static void run_tiers(wasm_tier tier, const char *name, int32_t n, tier_run *out)
+static void run_in(const char *file, wasm_tier tier, const char *name, int32_t n, tier_run *out)
 {
     memset(out, 0, sizeof *out);
     out->st = WASM_ERR_ARGUMENT;
-    wasm_module *m = load_tiers(tier);
+    wasm_module *m = load_in(file, tier);
     if (!m)
         return;
     wasm_store *s = wasm_store_new(NULL);
@@ -755,6 +757,11 @@ static void run_tiers(wasm_tier tier, const char *name, int32_t n, tier_run *out
     }
     wasm_store_free(s);
     wasm_module_free(m);
+}
+
+static void run_tiers(wasm_tier tier, const char *name, int32_t n, tier_run *out)
+{
+    run_in("tiers", tier, name, n, out);
 }
 
 static bool same_trap(const wasm_error *a, const wasm_error *b)
@@ -808,6 +815,40 @@ static void test_tier_traps(void)
     }
 }
 
+/* bounds.wat: the JIT's bounds-check elimination traps exactly where the
+ * interpreter does (each case fails if a check it must keep is dropped:
+ * the out-of-bounds ones lie just past an access already checked). */
+static void test_bounds(void)
+{
+    static const struct { const char *name; int32_t arg; bool traps; } cases[] = {
+        {"past_checked", 0, false}, {"past_checked", 65528, false}, {"past_checked", 65530, true},
+        {"nearer", 65524, false}, {"nearer", 65525, true},
+        {"overwritten", 65528, false}, {"overwritten", 65532, true},
+        {"self_load", 0, false}, {"self_load", 1, true},
+        {"join", 100, false}, {"join", 101, false}, {"join", 65535, true}, {"join", 65537, true},
+        {"grow", 0, false}, {"grow", 65532, false}, {"grow", 65533, true},
+        {"grow_fails", 0, false}, {"grow_fails", 4, true},
+        {"const_addr", 5, true},
+        {"walk", 65536, false}, {"walk", 65544, true},
+        {"via_float", 100, false}, {"via_float", 65534, true},
+        {"wrapped", 100, false}, {"wrapped", 65532, true},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        tier_run a, b;
+        run_in("bounds", WASM_TIER_INTERP, cases[i].name, cases[i].arg, &a);
+        run_in("bounds", WASM_TIER_JIT, cases[i].name, cases[i].arg, &b);
+        bool want = a.st == (cases[i].traps ? WASM_ERR_TRAP : WASM_OK) &&
+                    (!cases[i].traps || a.err.trap == WASM_TRAP_OOB_MEMORY);
+        bool same = a.st == b.st && a.result == b.result && a.mem_sum == b.mem_sum &&
+                    (a.st != WASM_ERR_TRAP || same_trap(&a.err, &b.err));
+        if (!want || !same)
+            printf("     bounds %s(%d): interpreter %d \"%s\" result %d, JIT %d \"%s\" result %d\n",
+                   cases[i].name, cases[i].arg, a.st, a.err.message, a.result, b.st, b.err.message,
+                   b.result);
+        CHECK(want && same && b.compiled > 0);
+    }
+}
+
 int main(int argc, char **argv)
 {
     int i = 1;
@@ -832,6 +873,7 @@ int main(int argc, char **argv)
     test_tiers();
     test_tier_traps();
     test_tier_osr();
+    test_bounds();
     for (size_t k = 0; k < borrowed_count; k++)
         free(borrowed[k]);
     free(borrowed);

@@ -164,6 +164,14 @@ typedef struct jc {
     uint32_t frame_cells;
     bool counting;
     bool unpinned;
+    bool elided;       /* the instruction just emitted left its result in the flags only */
+    /* Within a basic block (cleared at branch targets and calls): the
+     * pinned GPRs known to hold a zero-extended i32 (bit per register),
+     * and the address slots whose accesses were bounds-checked, with the
+     * end (offset + size) each check covered (see mem_addr). */
+    uint32_t zx;
+    struct { uint32_t slot; uint64_t end; } checked[8];
+    uint32_t nchecked, next_checked;
     /* loop headers (the positions after a LOOP that a backward branch
      * targets): the interpreter may continue a running call there (OSR) */
     uint32_t *osr_pos;
@@ -420,125 +428,300 @@ typedef struct alu { uint8_t rm_op; uint8_t ext; } alu;
 static const alu ALU_ADD = {0x03, 0}, ALU_OR = {0x0b, 1}, ALU_AND = {0x23, 4},
                  ALU_SUB = {0x2b, 5}, ALU_XOR = {0x33, 6}, ALU_CMP = {0x3b, 7};
 
-/* eax/rax op= b */
-static void alu_b(jc *j, bool w, alu a, uint32_t b)
+/* The GPR slot is pinned to, or -1 (a constant, a frame cell or an xmm
+ * register); counts an integer use. */
+static int gpr_of(jc *j, uint32_t slot)
 {
-    if (is_const(j, b)) {
-        uint64_t v = const_of(j, b);
-        int64_t sv = w ? (int64_t)v : (int64_t)(int32_t)(uint32_t)v;
-        if (fits_i32(sv)) {
-            x_alu_imm(j->b, w, a.ext, RAX, (int32_t)sv);
-            return;
+    if (is_const(j, slot))
+        return -1;
+    int p = pin_of(j, slot, false);
+    return p >= 0 && !pin_is_xmm(p) ? pin_reg(p) : -1;
+}
+
+/* The xmm register slot is pinned to, or -1; counts a float use. */
+static int xmm_of(jc *j, uint32_t slot)
+{
+    if (is_const(j, slot))
+        return -1;
+    int p = pin_of(j, slot, true);
+    return p >= 0 && pin_is_xmm(p) ? pin_reg(p) : -1;
+}
+
+/* Counts a use that is neither integer nor float (a copy, a value loaded
+ * or stored): the slot's other uses choose its register class. Returns its
+ * pin, or -1. */
+static int pin_any(jc *j, uint32_t slot)
+{
+    if (j->counting) {
+        if (slot < j->frame_cells && !is_const(j, slot)) {
+            j->uses_int[slot] += loop_weight(j);
+            j->uses_float[slot] += loop_weight(j);
         }
-        x_mov_imm(j->b, RCX, v);
-        x_rr(j->b, (xop){0, w, a.rm_op, 1}, RAX, RCX);
+        return -1;
+    }
+    return is_const(j, slot) ? -1 : pin_of(j, slot, false);
+}
+
+/* A non-constant slot kept in the frame (no register) */
+static bool in_frame(jc *j, uint32_t slot)
+{
+    return !is_const(j, slot) && pin_of(j, slot, false) < 0;
+}
+
+static void ld_int(jc *j, bool w, int reg, uint32_t slot)
+{
+    if (w)
+        ld64(j, reg, slot);
+    else
+        ld32(j, reg, slot);
+}
+
+/* A constant operand as the immediate of a w-bit operation (sign-extended
+ * from 32 bits): whether it fits. */
+static bool const_imm(jc *j, bool w, uint32_t slot, int64_t *imm)
+{
+    if (!is_const(j, slot))
+        return false;
+    uint64_t v = const_of(j, slot);
+    *imm = w ? (int64_t)v : (int64_t)(int32_t)(uint32_t)v;
+    return fits_i32(*imm);
+}
+
+/* r op= b (r is not rcx: rcx is the scratch for b) */
+static void alu_to(jc *j, bool w, alu a, int r, uint32_t b)
+{
+    int64_t imm;
+    if (const_imm(j, w, b, &imm)) {
+        x_alu_imm(j->b, w, a.ext, r, (int32_t)imm);
         return;
     }
-    int p = pin_of(j, b, false);
-    if (p >= 0 && !pin_is_xmm(p)) {
-        x_rr(j->b, (xop){0, w, a.rm_op, 1}, RAX, pin_reg(p));
-    } else if (p >= 0) {
-        if (w)
-            ld64(j, RCX, b);
-        else
-            ld32(j, RCX, b);
-        x_rr(j->b, (xop){0, w, a.rm_op, 1}, RAX, RCX);
-    } else {
-        x_rm(j->b, (xop){0, w, a.rm_op, 1}, RAX, RBX, -1, disp(b));
+    int rb = gpr_of(j, b);
+    if (rb >= 0) {
+        x_rr(j->b, (xop){0, w, a.rm_op, 1}, r, rb);
+    } else if (in_frame(j, b)) {
+        x_rm(j->b, (xop){0, w, a.rm_op, 1}, r, RBX, -1, disp(b));
+    } else { /* a wide constant, or a value in an xmm register */
+        ld_int(j, w, RCX, b);
+        x_rr(j->b, (xop){0, w, a.rm_op, 1}, r, RCX);
     }
 }
 
-static void binop(jc *j, bool w, alu a, const uint32_t *pc)
+/* The register an integer result is computed in: dst's own (when b, read
+ * after the first operand is in place, does not live there), else rax, to
+ * be stored by finish_int. */
+static int result_reg(jc *j, uint32_t dst, int ra, int rb)
 {
-    if (w)
-        ld64(j, RAX, pc[2]);
-    else
-        ld32(j, RAX, pc[2]);
-    alu_b(j, w, a, pc[3]);
-    st64(j, pc[1], RAX);
+    int rd = gpr_of(j, dst);
+    if (rd >= 0 && rb == rd && ra != rd)
+        return RAX;
+    return rd >= 0 ? rd : RAX;
+}
+
+static void finish_int(jc *j, uint32_t dst, int r)
+{
+    if (r == RAX)
+        st64(j, dst, RAX);
+}
+
+/* dst = a op b: in dst's register when it has one (`add r8d, r11d`,
+ * `add r8d, 12`), three-operand adds and subtractions of registers as lea;
+ * 32-bit operations leave the upper half zero (mem_addr relies on it). */
+static void binop(jc *j, bool w, alu a, const uint32_t *pc, bool commutative)
+{
+    uint32_t x = pc[2], y = pc[3];
+    int rx = gpr_of(j, x), ry = gpr_of(j, y), rd = gpr_of(j, pc[1]);
+    if (commutative && rd >= 0 && ry == rd && rx != rd) { /* d = y op d: as d op y */
+        uint32_t t = x;
+        x = y;
+        y = t;
+        rx = ry;
+        ry = gpr_of(j, y);
+    }
+    int r = result_reg(j, pc[1], rx, ry);
+    bool is_add = a.ext == ALU_ADD.ext, is_sub = a.ext == ALU_SUB.ext;
+    int64_t imm;
+    if (rx >= 0 && rx != r && (is_add || is_sub)) {
+        if (is_add && ry >= 0) { /* lea r, [x + y] */
+            x_rm(j->b, (xop){0, w, 0x8d, 1}, r, rx, ry, 0);
+            finish_int(j, pc[1], r);
+            return;
+        }
+        if (const_imm(j, w, y, &imm) && fits_i32(is_sub ? -imm : imm)) { /* lea r, [x + imm] */
+            x_rm(j->b, (xop){0, w, 0x8d, 1}, r, rx, -1, (int32_t)(is_sub ? -imm : imm));
+            finish_int(j, pc[1], r);
+            return;
+        }
+    }
+    if (rx != r)
+        ld_int(j, w, r, x);
+    alu_to(j, w, a, r, y);
+    finish_int(j, pc[1], r);
 }
 
 static void mul(jc *j, bool w, const uint32_t *pc)
 {
-    if (w)
-        ld64(j, RAX, pc[2]);
-    else
-        ld32(j, RAX, pc[2]);
-    int p = is_const(j, pc[3]) ? -1 : pin_of(j, pc[3], false);
-    if (is_const(j, pc[3]) || p >= 0) {
-        if (w)
-            ld64(j, RCX, pc[3]);
-        else
-            ld32(j, RCX, pc[3]);
-        x_rr(j->b, (xop){0, w, 0x0faf, 2}, RAX, RCX);
-    } else {
-        x_rm(j->b, (xop){0, w, 0x0faf, 2}, RAX, RBX, -1, disp(pc[3]));
+    uint32_t x = pc[2], y = pc[3];
+    if (is_const(j, x) && !is_const(j, y)) { /* the constant second: imul r, x, imm */
+        x = pc[3];
+        y = pc[2];
     }
-    st64(j, pc[1], RAX);
+    int rx = gpr_of(j, x), ry = gpr_of(j, y), rd = gpr_of(j, pc[1]);
+    if (rd >= 0 && ry == rd && rx != rd) {
+        uint32_t t = x;
+        x = y;
+        y = t;
+        rx = ry;
+        ry = gpr_of(j, y);
+    }
+    int r = result_reg(j, pc[1], rx, ry);
+    int64_t imm;
+    if (const_imm(j, w, y, &imm)) {
+        xop o = {0, w, fits_i8(imm) ? 0x6b : 0x69, 1}; /* imul r, r/m, imm */
+        if (rx >= 0) {
+            x_rr(j->b, o, r, rx);
+        } else if (in_frame(j, x)) {
+            x_rm(j->b, o, r, RBX, -1, disp(x));
+        } else {
+            ld_int(j, w, r, x);
+            x_rr(j->b, o, r, r);
+        }
+        if (fits_i8(imm))
+            xb_byte(j->b, (uint8_t)(int8_t)imm);
+        else
+            xb_u32(j->b, (uint32_t)imm);
+        finish_int(j, pc[1], r);
+        return;
+    }
+    if (rx != r)
+        ld_int(j, w, r, x);
+    if (ry >= 0) {
+        x_rr(j->b, (xop){0, w, 0x0faf, 2}, r, ry);
+    } else if (in_frame(j, y)) {
+        x_rm(j->b, (xop){0, w, 0x0faf, 2}, r, RBX, -1, disp(y));
+    } else {
+        ld_int(j, w, RCX, y);
+        x_rr(j->b, (xop){0, w, 0x0faf, 2}, r, RCX);
+    }
+    finish_int(j, pc[1], r);
 }
 
 static const uint8_t cc_of_cmp[10] = {CC_E, CC_NE, CC_L, CC_B, CC_G, CC_A, CC_LE, CC_BE, CC_GE, CC_AE};
 
+/* Whether the value of the compare at pos (into dst) is only the condition
+ * of the br_if/br_unless at next_pos, which then reads the flags: the
+ * compare need not write it. Proof from the translator's stack discipline
+ * (compile.c): a temporary slot (above the constants) is the home of one
+ * operand-stack height; the compare pushed its result there and the branch
+ * pops it, so on both of the branch's paths the height is below that slot,
+ * and any later read of the slot follows a later push that writes it
+ * (branch targets take their values at lower heights). Locals (a
+ * local.tee retargeted the compare) and positions other code jumps to
+ * (another predecessor would not have set the flags) do not qualify. */
+static bool flags_only(const jc *j, uint32_t dst, uint32_t next_pos)
+{
+    if (next_pos + 2 >= j->n || j->target[next_pos] ||
+        dst < j->fc->const_base + j->fc->const_count || dst >= j->frame_cells)
+        return false;
+    int op = op_of(j->code[next_pos]);
+    return (op == OP_BR_IF || op == OP_BR_UNLESS) && j->code[next_pos + 1] == dst;
+}
+
+/* dst = cc (flags set): materialized unless only the next br_if reads it */
+static void set_flag_result(jc *j, int cc, uint32_t dst, uint32_t next_pos)
+{
+    j->flags_pos = next_pos;
+    j->flags_slot = dst;
+    j->flags_cc = cc;
+    if (flags_only(j, dst, next_pos)) {
+        j->elided = true;
+        return;
+    }
+    int rd = gpr_of(j, dst);
+    x_rr(j->b, XOP(0x0f90 | cc, 2), 0, RAX); /* setcc al */
+    x_rr(j->b, XOP(0x0fb6, 2), rd >= 0 ? rd : RAX, RAX); /* movzx r32, al */
+    if (rd < 0)
+        st64(j, dst, RAX);
+}
+
 static void compare(jc *j, bool w, int cc, const uint32_t *pc, uint32_t next_pos)
 {
-    if (w)
-        ld64(j, RAX, pc[2]);
-    else
-        ld32(j, RAX, pc[2]);
-    alu_b(j, w, ALU_CMP, pc[3]);
-    x_setcc_eax(j->b, cc);
-    st64(j, pc[1], RAX);
-    j->flags_pos = next_pos;
-    j->flags_slot = pc[1];
-    j->flags_cc = cc;
+    int r = gpr_of(j, pc[2]);
+    if (r < 0) {
+        ld_int(j, w, RAX, pc[2]);
+        r = RAX;
+    }
+    alu_to(j, w, ALU_CMP, r, pc[3]);
+    set_flag_result(j, cc, pc[1], next_pos);
 }
 
 static void eqz(jc *j, bool w, const uint32_t *pc, uint32_t next_pos)
 {
-    if (w)
-        ld64(j, RAX, pc[2]);
-    else
-        ld32(j, RAX, pc[2]);
-    x_rr(j->b, (xop){0, w, 0x85, 1}, RAX, RAX);
-    x_setcc_eax(j->b, CC_E);
-    st64(j, pc[1], RAX);
-    j->flags_pos = next_pos;
-    j->flags_slot = pc[1];
-    j->flags_cc = CC_E;
+    int r = gpr_of(j, pc[2]);
+    if (r < 0 && in_frame(j, pc[2])) {
+        x_alu_imm_mem(j->b, w, 7, RBX, disp(pc[2]), 0); /* cmp [slot], 0 */
+    } else {
+        if (r < 0) {
+            ld_int(j, w, RAX, pc[2]);
+            r = RAX;
+        }
+        x_rr(j->b, (xop){0, w, 0x85, 1}, r, r);
+    }
+    set_flag_result(j, CC_E, pc[1], next_pos);
 }
 
 /* shifts and rotates: /ext 0 rol, 1 ror, 4 shl, 5 shr, 7 sar */
 static void shift(jc *j, bool w, int ext, const uint32_t *pc)
 {
-    if (w)
-        ld64(j, RAX, pc[2]);
-    else
-        ld32(j, RAX, pc[2]);
+    int rx = gpr_of(j, pc[2]);
+    int rd = gpr_of(j, pc[1]);
+    int r = rd >= 0 ? rd : RAX;
     if (is_const(j, pc[3])) {
-        x_rr(j->b, (xop){0, w, 0xc1, 1}, ext, RAX);
+        if (rx != r)
+            ld_int(j, w, r, pc[2]);
+        x_rr(j->b, (xop){0, w, 0xc1, 1}, ext, r);
         xb_byte(j->b, (uint8_t)(const_of(j, pc[3]) & (w ? 63 : 31)));
     } else {
-        ld32(j, RCX, pc[3]);
-        x_rr(j->b, (xop){0, w, 0xd3, 1}, ext, RAX);
+        ld32(j, RCX, pc[3]); /* first: the count may live in r */
+        if (rx != r)
+            ld_int(j, w, r, pc[2]);
+        x_rr(j->b, (xop){0, w, 0xd3, 1}, ext, r);
     }
-    st64(j, pc[1], RAX);
+    finish_int(j, pc[1], r);
 }
 
 /* div/rem: signed or not, the remainder or the quotient */
 static void divide(jc *j, bool w, bool is_signed, bool rem, const uint32_t *pc, uint32_t pos)
 {
     xbuf *b = j->b;
-    if (w) {
-        ld64(j, RAX, pc[2]);
-        ld64(j, RCX, pc[3]);
-    } else {
-        ld32(j, RAX, pc[2]);
-        ld32(j, RCX, pc[3]);
+    bool by_const = is_const(j, pc[3]);
+    uint64_t c = by_const ? (w ? const_of(j, pc[3]) : (uint32_t)const_of(j, pc[3])) : 0;
+    if (by_const && !is_signed && c && !(c & (c - 1))) { /* by 2^k: shift or mask */
+        int rd = gpr_of(j, pc[1]);
+        int r = rd >= 0 ? rd : RAX;
+        if (gpr_of(j, pc[2]) != r)
+            ld_int(j, w, r, pc[2]);
+        if (rem && fits_i32((int64_t)(c - 1))) {
+            x_alu_imm(b, w, ALU_AND.ext, r, (int32_t)(c - 1));
+        } else if (rem) {
+            x_mov_imm(b, RCX, c - 1);
+            x_rr(b, (xop){0, w, 0x23, 1}, r, RCX); /* and r, rcx */
+        } else {
+            x_rr(b, (xop){0, w, 0xc1, 1}, 5, r); /* shr r, k */
+            xb_byte(b, (uint8_t)__builtin_ctzll(c));
+        }
+        finish_int(j, pc[1], r);
+        return;
     }
-    x_rr(b, (xop){0, w, 0x85, 1}, RCX, RCX);
-    trap_if(j, CC_E, WASM_TRAP_DIV_BY_ZERO, pos);
+    ld_int(j, w, RAX, pc[2]);
+    ld_int(j, w, RCX, pc[3]);
+    if (!by_const || !c) { /* a non-zero constant cannot trap */
+        x_rr(b, (xop){0, w, 0x85, 1}, RCX, RCX);
+        trap_if(j, CC_E, WASM_TRAP_DIV_BY_ZERO, pos);
+    }
     size_t done = 0, normal = 0;
-    bool special = is_signed;
+    /* x / -1 and x % -1 need care (idiv faults on MIN / -1): not for
+     * another constant */
+    bool special = is_signed && (!by_const || c == (w ? UINT64_MAX : UINT32_MAX));
     if (special) {
         x_alu_imm(b, w, 7, RCX, -1);
         normal = x_jcc8(b, CC_NE);
@@ -603,20 +786,54 @@ static void bitcount(jc *j, bool w, int what, const uint32_t *pc)
 
 /* ---- floats ---- */
 
-/* SSE arithmetic: 0x58 add, 0x59 mul, 0x5c sub, 0x5e div, 0x51 sqrt */
+/* SSE arithmetic: 0x58 add, 0x59 mul, 0x5c sub, 0x5e div: in dst's xmm
+ * register when it has one and b does not live there (`mulsd xmm3, xmm5`),
+ * operands from their registers or the frame. */
 static void fbinop(jc *j, bool dbl, uint8_t op, const uint32_t *pc)
 {
-    ldf(j, XMM0, pc[2], dbl);
-    int p = is_const(j, pc[3]) ? -1 : pin_of(j, pc[3], true);
-    if (p >= 0 && pin_is_xmm(p)) {
-        x_rr(j->b, XOPP(dbl ? 0xf2 : 0xf3, false, 0x0f00 | op, 2), XMM0, pin_reg(p));
-    } else if (is_const(j, pc[3]) || p >= 0) {
-        ldf(j, XMM1, pc[3], dbl);
-        x_rr(j->b, XOPP(dbl ? 0xf2 : 0xf3, false, 0x0f00 | op, 2), XMM0, XMM1);
-    } else {
-        x_rm(j->b, XOPP(dbl ? 0xf2 : 0xf3, false, 0x0f00 | op, 2), XMM0, RBX, -1, disp(pc[3]));
+    uint32_t x = pc[2], y = pc[3];
+    int xx = xmm_of(j, x), xy = xmm_of(j, y), xd = xmm_of(j, pc[1]);
+    bool commutative = op == 0x58 || op == 0x59;
+    if (commutative && xd >= 0 && xy == xd && xx != xd) {
+        uint32_t t = x;
+        x = y;
+        y = t;
+        xx = xy;
+        xy = xmm_of(j, y);
     }
-    stf(j, pc[1], XMM0, dbl);
+    if (xd >= 0 && xy == xd && xx != xd)
+        xd = -1; /* d = x - d: computed in xmm0 */
+    int r = xd >= 0 ? xd : XMM0;
+    if (xx != r)
+        ldf(j, r, x, dbl);
+    xop o = XOPP(dbl ? 0xf2 : 0xf3, false, 0x0f00 | op, 2);
+    if (xy >= 0) {
+        x_rr(j->b, o, r, xy);
+    } else if (in_frame(j, y)) {
+        x_rm(j->b, o, r, RBX, -1, disp(y));
+    } else {
+        ldf(j, XMM1, y, dbl);
+        x_rr(j->b, o, r, XMM1);
+    }
+    if (xd < 0)
+        stf(j, pc[1], XMM0, dbl);
+}
+
+static void fsqrt(jc *j, bool dbl, const uint32_t *pc)
+{
+    int xa = xmm_of(j, pc[2]), xd = xmm_of(j, pc[1]);
+    int r = xd >= 0 ? xd : XMM0;
+    xop o = XOPP(dbl ? 0xf2 : 0xf3, false, 0x0f51, 2);
+    if (xa >= 0) {
+        x_rr(j->b, o, r, xa);
+    } else if (in_frame(j, pc[2])) {
+        x_rm(j->b, o, r, RBX, -1, disp(pc[2]));
+    } else {
+        ldf(j, XMM0, pc[2], dbl);
+        x_rr(j->b, o, r, XMM0);
+    }
+    if (xd < 0)
+        stf(j, pc[1], XMM0, dbl);
 }
 
 /* 0 eq, 1 ne, 2 lt, 3 gt, 4 le, 5 ge: unordered operands compare false (ne: true) */
@@ -624,9 +841,21 @@ static void fcompare(jc *j, bool dbl, int rel, const uint32_t *pc)
 {
     xbuf *b = j->b;
     bool swap = rel == 2 || rel == 4; /* a < b as b > a */
-    ldf(j, XMM0, pc[swap ? 3 : 2], dbl);
-    ldf(j, XMM1, pc[swap ? 2 : 3], dbl);
-    x_rr(b, XOPP(dbl ? 0x66 : 0, false, 0x0f2e, 2), XMM0, XMM1); /* ucomis[sd] */
+    uint32_t x = pc[swap ? 3 : 2], y = pc[swap ? 2 : 3];
+    int r = xmm_of(j, x), xy = xmm_of(j, y);
+    if (r < 0) {
+        ldf(j, XMM0, x, dbl);
+        r = XMM0;
+    }
+    xop ucomi = XOPP(dbl ? 0x66 : 0, false, 0x0f2e, 2); /* ucomis[sd] */
+    if (xy >= 0) {
+        x_rr(b, ucomi, r, xy);
+    } else if (in_frame(j, y)) {
+        x_rm(b, ucomi, r, RBX, -1, disp(y));
+    } else {
+        ldf(j, XMM1, y, dbl);
+        x_rr(b, ucomi, r, XMM1);
+    }
     switch (rel) {
     case 0: /* ZF && !PF */
         x_rr(b, XOP(0x0f94, 2), 0, RAX);
@@ -645,8 +874,10 @@ static void fcompare(jc *j, bool dbl, int rel, const uint32_t *pc)
         x_rr(b, XOP(0x0f93, 2), 0, RAX); /* setae */
         break;
     }
-    x_rr(b, XOP(0x0fb6, 2), RAX, RAX);
-    st64(j, pc[1], RAX);
+    int rd = gpr_of(j, pc[1]);
+    x_rr(b, XOP(0x0fb6, 2), rd >= 0 ? rd : RAX, RAX);
+    if (rd < 0)
+        st64(j, pc[1], RAX);
 }
 
 /* bit operations on floats: abs (and), neg (xor), copysign */
@@ -694,27 +925,110 @@ static void int_to_float(jc *j, bool dbl, bool w, bool zero_extend, const uint32
         ld64(j, RAX, pc[2]);
     else
         ld32(j, RAX, pc[2]);
-    x_rr(j->b, XOP(0x0f57, 2), XMM0, XMM0); /* xorps: no false dependency */
-    x_rr(j->b, XOPP(dbl ? 0xf2 : 0xf3, w || zero_extend, 0x0f2a, 2), XMM0, RAX);
-    stf(j, pc[1], XMM0, dbl);
+    int xd = xmm_of(j, pc[1]);
+    int r = xd >= 0 ? xd : XMM0;
+    x_rr(j->b, XOP(0x0f57, 2), r, r); /* xorps: no false dependency */
+    x_rr(j->b, XOPP(dbl ? 0xf2 : 0xf3, w || zero_extend, 0x0f2a, 2), r, RAX);
+    if (xd < 0)
+        stf(j, pc[1], XMM0, dbl);
 }
 
 /* ---- memory ---- */
 
-/* rax = the checked effective address minus the returned displacement */
-static int32_t mem_addr(jc *j, uint32_t addr_slot, uint32_t offset, uint32_t size, uint32_t pos)
+/* Bounds checks. An access to [addr + offset, addr + offset + size) is
+ * checked by comparing addr + offset + size (64-bit, addr zero-extended:
+ * no wrap) with r15, memory 0's size. Within a basic block, a check of
+ * address slot s covering end E proves every later access to s with
+ * offset + size <= E, as long as
+ *  - s has not been written since (the emitter forgets s after every
+ *    instruction that writes it: check_written, from the internal code's
+ *    operands, not from what the emitter did),
+ *  - no other path joins (forgotten at every branch target; OSR entries are
+ *    branch targets),
+ *  - the memory is no smaller: wasm memories never shrink (memory.grow only
+ *    adds; calls and helpers may grow it, so r15 is reloaded but only ever
+ *    increases). Calls are still treated as the end of the block (they may
+ *    write the frame), which only costs a check.
+ * A proven access emits no compare; an unproven one records its check. */
+static bool check_proven(const jc *j, uint32_t slot, uint64_t end)
+{
+    for (uint32_t i = 0; i < j->nchecked; i++)
+        if (j->checked[i].slot == slot && j->checked[i].end >= end)
+            return true;
+    return false;
+}
+
+static void check_record(jc *j, uint32_t slot, uint64_t end)
+{
+    for (uint32_t i = 0; i < j->nchecked; i++)
+        if (j->checked[i].slot == slot) {
+            if (j->checked[i].end < end)
+                j->checked[i].end = end;
+            return;
+        }
+    uint32_t cap = sizeof j->checked / sizeof *j->checked;
+    uint32_t at = j->nchecked < cap ? j->nchecked++ : j->next_checked++ % cap;
+    j->checked[at].slot = slot;
+    j->checked[at].end = end;
+}
+
+static void check_written(jc *j, uint32_t slot)
+{
+    for (uint32_t i = 0; i < j->nchecked;) {
+        if (j->checked[i].slot == slot)
+            j->checked[i] = j->checked[--j->nchecked];
+        else
+            i++;
+    }
+}
+
+/* The checked address of an access of size bytes at addr_slot + offset:
+ * [r14 + *index + *d], *index < 0 for none. The index register is the
+ * slot's own when it is known to hold a zero-extended i32 (j->zx), else
+ * eax (rcx clobbered). */
+static void mem_addr(jc *j, uint32_t addr_slot, uint32_t offset, uint32_t size, uint32_t pos,
+                     int *index, int32_t *d)
 {
     xbuf *b = j->b;
-    ld32(j, RAX, addr_slot);
+    uint64_t end = (uint64_t)offset + size;
+    bool proven = check_proven(j, addr_slot, end);
+    if (is_const(j, addr_slot)) {
+        uint64_t ea = (uint64_t)(uint32_t)const_of(j, addr_slot) + offset;
+        if (ea + size <= INT32_MAX) { /* cmp r15, ea + size; jb trap; [r14 + ea] */
+            if (!proven) {
+                x_alu_imm(b, true, 7, R15, (int32_t)(ea + size));
+                trap_if(j, CC_B, WASM_TRAP_OOB_MEMORY, pos);
+                check_record(j, addr_slot, end);
+            }
+            *index = -1;
+            *d = (int32_t)ea;
+            return;
+        }
+    }
+    int r = gpr_of(j, addr_slot);
+    if (r < 0 || !(j->zx & (1u << r)) || offset > 0x7fff0000u) {
+        ld32(j, RAX, addr_slot);
+        r = RAX;
+    }
     if (offset > 0x7fff0000u) {
         x_mov_imm(b, RCX, offset);
         x_rr(b, XOPW(0x01, 1), RCX, RAX); /* add rax, rcx */
         offset = 0;
     }
-    x_rm(b, XOPW(0x8d, 1), RCX, RAX, -1, (int32_t)(offset + size)); /* lea rcx, [rax+off+size] */
-    x_rr(b, XOPW(0x39, 1), R15, RCX);                               /* cmp rcx, r15 */
-    trap_if(j, CC_A, WASM_TRAP_OOB_MEMORY, pos);
-    return (int32_t)offset;
+    if (!proven) {
+        x_rm(b, XOPW(0x8d, 1), RCX, r, -1, (int32_t)(offset + size)); /* lea rcx, [r+off+size] */
+        x_rr(b, XOPW(0x39, 1), R15, RCX);                           /* cmp rcx, r15 */
+        trap_if(j, CC_A, WASM_TRAP_OOB_MEMORY, pos);
+        check_record(j, addr_slot, end);
+    }
+    *index = r;
+    *d = (int32_t)offset;
+}
+
+/* op reg, [r14 + index + d] */
+static void x_mem(jc *j, xop o, int reg, int index, int32_t d)
+{
+    x_rm(j->b, o, reg, R14, index, d);
 }
 
 static void load(jc *j, int op, const uint32_t *pc, uint32_t pos)
@@ -733,39 +1047,59 @@ static void load(jc *j, int op, const uint32_t *pc, uint32_t pos)
         [OP_LD_I64_32S - OP_LD_I32] = {4, {0, true, 0x63, 1}},
         [OP_LD_I64_32U - OP_LD_I32] = {4, {0, false, 0x8b, 1}},
     };
+    int index;
+    int32_t d;
     if (op == OP_LD_V128) {
-        int32_t d = mem_addr(j, pc[2], pc[3], 16, pos);
-        x_rm(j->b, XOPW(0x8b, 1), RCX, R14, RAX, d);
+        mem_addr(j, pc[2], pc[3], 16, pos, &index, &d);
+        x_mem(j, XOPW(0x8b, 1), RCX, index, d);
         st64(j, pc[1], RCX);
-        x_rm(j->b, XOPW(0x8b, 1), RCX, R14, RAX, d + 8);
+        x_mem(j, XOPW(0x8b, 1), RCX, index, d + 8);
         st64(j, pc[1] + 1, RCX);
         return;
     }
     int k = op - OP_LD_I32;
-    int32_t d = mem_addr(j, pc[2], pc[3], forms[k].size, pos);
-    x_rm(j->b, forms[k].o, RCX, R14, RAX, d);
-    st64(j, pc[1], RCX);
+    mem_addr(j, pc[2], pc[3], forms[k].size, pos, &index, &d);
+    int p = pin_any(j, pc[1]);
+    if (p >= 0 && pin_is_xmm(p) && (op == OP_LD_I32 || op == OP_LD_I64)) {
+        /* movss/movsd xmm, [mem]: an f32/f64 straight into its register */
+        x_mem(j, XOPP(op == OP_LD_I64 ? 0xf2 : 0xf3, false, 0x0f10, 2), pin_reg(p), index, d);
+    } else if (p >= 0 && !pin_is_xmm(p)) {
+        x_mem(j, forms[k].o, pin_reg(p), index, d);
+    } else {
+        x_mem(j, forms[k].o, RCX, index, d);
+        st64(j, pc[1], RCX);
+    }
 }
 
 static void store(jc *j, int op, const uint32_t *pc, uint32_t pos)
 {
-    xbuf *b = j->b;
+    int index;
+    int32_t d;
     if (op == OP_ST_V128) {
-        int32_t d = mem_addr(j, pc[1], pc[3], 16, pos);
+        mem_addr(j, pc[1], pc[3], 16, pos, &index, &d);
         ld64(j, RDX, pc[2]);
-        x_rm(b, XOPW(0x89, 1), RDX, R14, RAX, d);
+        x_mem(j, XOPW(0x89, 1), RDX, index, d);
         ld64(j, RDX, pc[2] + 1);
-        x_rm(b, XOPW(0x89, 1), RDX, R14, RAX, d + 8);
+        x_mem(j, XOPW(0x89, 1), RDX, index, d + 8);
         return;
     }
     uint32_t size = op == OP_ST_8 ? 1 : op == OP_ST_16 ? 2 : op == OP_ST_32 ? 4 : 8;
-    ld64(j, RDX, pc[2]);
-    int32_t d = mem_addr(j, pc[1], pc[3], size, pos);
+    int p = pin_any(j, pc[2]);
+    mem_addr(j, pc[1], pc[3], size, pos, &index, &d);
+    if (p >= 0 && pin_is_xmm(p) && size >= 4) { /* movss/movsd [mem], xmm */
+        x_mem(j, XOPP(size == 8 ? 0xf2 : 0xf3, false, 0x0f11, 2), pin_reg(p), index, d);
+        return;
+    }
+    /* from the value's register (byte stores of sil/dil would need a REX
+     * prefix x_rm does not emit: those go through rdx) */
+    int v = p >= 0 && !pin_is_xmm(p) && (size > 1 || pin_reg(p) >= R8) ? pin_reg(p) : RDX;
+    if (v == RDX)
+        ld64(j, RDX, pc[2]);
     switch (size) {
-    case 1: x_rm(b, XOP(0x88, 1), RDX, R14, RAX, d); break;
-    case 2: x_rm(b, XOPP(0x66, false, 0x89, 1), RDX, R14, RAX, d); break;
-    case 4: x_rm(b, XOP(0x89, 1), RDX, R14, RAX, d); break;
-    default: x_rm(b, XOPW(0x89, 1), RDX, R14, RAX, d); break;
+    case 1: x_mem(j, XOP(0x88, 1), v, index, d); break;
+    case 2: x_mem(j, XOPP(0x66, false, 0x89, 1), v, index, d); break;
+    case 4: x_mem(j, XOP(0x89, 1), v, index, d); break;
+    default: x_mem(j, XOPW(0x89, 1), v, index, d); break;
     }
 }
 
@@ -1028,8 +1362,10 @@ static void cond_branch(jc *j, const uint32_t *pc, uint32_t pos, bool if_true)
         branch_to(j, if_true ? j->flags_cc : j->flags_cc ^ 1, pos, target);
         return;
     }
-    int p = pin_of(j, pc[1], false);
-    if (p >= 0) {
+    int r = gpr_of(j, pc[1]);
+    if (r >= 0) {
+        x_rr(j->b, XOP(0x85, 1), r, r); /* test r32, r32 */
+    } else if (!in_frame(j, pc[1])) {
         ld32(j, RAX, pc[1]);
         x_rr(j->b, XOP(0x85, 1), RAX, RAX);
     } else {
@@ -1130,6 +1466,30 @@ static void trunc_trapping(jc *j, int op, const uint32_t *pc, uint32_t pos)
     trap_if(j, CC_NE, 0, pos);
 }
 
+/* dst = src, register to register where both have one (a copy does not
+ * vote for a register class: pin_any) */
+static void copy_slot(jc *j, uint32_t dst, uint32_t src)
+{
+    int pd = pin_any(j, dst), ps = pin_any(j, src);
+    if (j->counting)
+        return;
+    bool xd = pd >= 0 && pin_is_xmm(pd), xs = ps >= 0 && pin_is_xmm(ps);
+    if (xd && xs) {
+        x_rr(j->b, XOP(0x0f28, 2), pin_reg(pd), pin_reg(ps)); /* movaps */
+    } else if (xd && ps < 0 && !is_const(j, src)) {
+        x_rm(j->b, XOPP(0xf2, false, 0x0f10, 2), pin_reg(pd), RBX, -1, disp(src)); /* movsd */
+    } else if (xs && pd < 0) {
+        x_rm(j->b, XOPP(0xf2, false, 0x0f11, 2), pin_reg(ps), RBX, -1, disp(dst));
+    } else if (pd >= 0 && !xd) {
+        ld64(j, pin_reg(pd), src);
+    } else if (ps >= 0 && !xs && pd < 0) {
+        x_mov_store(j->b, true, RBX, disp(dst), pin_reg(ps));
+    } else {
+        ld64(j, RAX, src);
+        st64(j, dst, RAX);
+    }
+}
+
 static void emit_instr(jc *j, int op, const uint32_t *pc, uint32_t pos, uint32_t next)
 {
     xbuf *b = j->b;
@@ -1165,10 +1525,7 @@ static void emit_instr(jc *j, int op, const uint32_t *pc, uint32_t pos, uint32_t
         x_mov_rr(b, true, RSI, RAX);
         call_through(j, pc[4], pos, 5);
         break;
-    case OP_COPY:
-        ld64(j, RAX, pc[2]);
-        st64(j, pc[1], RAX);
-        break;
+    case OP_COPY: copy_slot(j, pc[1], pc[2]); break;
     case OP_COPY2:
         ld64(j, RAX, pc[2]);
         st64(j, pc[1], RAX);
@@ -1246,16 +1603,16 @@ static void emit_instr(jc *j, int op, const uint32_t *pc, uint32_t pos, uint32_t
         ld32(j, RAX, pc[2]);
         st64(j, pc[1], RAX);
         break;
-    case OP_I32_ADD: binop(j, false, ALU_ADD, pc); break;
-    case OP_I32_SUB: binop(j, false, ALU_SUB, pc); break;
-    case OP_I32_AND: binop(j, false, ALU_AND, pc); break;
-    case OP_I32_OR: binop(j, false, ALU_OR, pc); break;
-    case OP_I32_XOR: binop(j, false, ALU_XOR, pc); break;
-    case OP_I64_ADD: binop(j, true, ALU_ADD, pc); break;
-    case OP_I64_SUB: binop(j, true, ALU_SUB, pc); break;
-    case OP_I64_AND: binop(j, true, ALU_AND, pc); break;
-    case OP_I64_OR: binop(j, true, ALU_OR, pc); break;
-    case OP_I64_XOR: binop(j, true, ALU_XOR, pc); break;
+    case OP_I32_ADD: binop(j, false, ALU_ADD, pc, true); break;
+    case OP_I32_SUB: binop(j, false, ALU_SUB, pc, false); break;
+    case OP_I32_AND: binop(j, false, ALU_AND, pc, true); break;
+    case OP_I32_OR: binop(j, false, ALU_OR, pc, true); break;
+    case OP_I32_XOR: binop(j, false, ALU_XOR, pc, true); break;
+    case OP_I64_ADD: binop(j, true, ALU_ADD, pc, true); break;
+    case OP_I64_SUB: binop(j, true, ALU_SUB, pc, false); break;
+    case OP_I64_AND: binop(j, true, ALU_AND, pc, true); break;
+    case OP_I64_OR: binop(j, true, ALU_OR, pc, true); break;
+    case OP_I64_XOR: binop(j, true, ALU_XOR, pc, true); break;
     case OP_I32_MUL: mul(j, false, pc); break;
     case OP_I64_MUL: mul(j, true, pc); break;
     case OP_I32_DIV_S: divide(j, false, true, false, pc, pos); break;
@@ -1291,8 +1648,8 @@ static void emit_instr(jc *j, int op, const uint32_t *pc, uint32_t pos, uint32_t
     case OP_F64_FLOOR: call_bits2(j, (const void *)jit_f64_round, pc[2], 0, true, 1, pc[1]); break;
     case OP_F64_TRUNC: call_bits2(j, (const void *)jit_f64_round, pc[2], 0, true, 2, pc[1]); break;
     case OP_F64_NEAREST: call_bits2(j, (const void *)jit_f64_round, pc[2], 0, true, 3, pc[1]); break;
-    case OP_F32_SQRT: ldf(j, XMM0, pc[2], false); x_rr(b, XOPP(0xf3, false, 0x0f51, 2), XMM0, XMM0); stf(j, pc[1], XMM0, false); break;
-    case OP_F64_SQRT: ldf(j, XMM0, pc[2], true); x_rr(b, XOPP(0xf2, false, 0x0f51, 2), XMM0, XMM0); stf(j, pc[1], XMM0, true); break;
+    case OP_F32_SQRT: fsqrt(j, false, pc); break;
+    case OP_F64_SQRT: fsqrt(j, true, pc); break;
     case OP_F32_ADD: fbinop(j, false, 0x58, pc); break;
     case OP_F32_SUB: fbinop(j, false, 0x5c, pc); break;
     case OP_F32_MUL: fbinop(j, false, 0x59, pc); break;
@@ -1378,6 +1735,78 @@ static bool calls_out(int op)
         return true;
     default:
         return false;
+    }
+}
+
+/* The slots an instruction writes (first, count), read from its operands;
+ * false when it may write others (calls and C helpers: callee frames,
+ * results). */
+static bool written_slots(int op, const uint32_t *pc, uint32_t *first, uint32_t *count)
+{
+    if (calls_out(op))
+        return false;
+    *first = pc[1];
+    switch (op) {
+    case OP_BR: case OP_BR_IF: case OP_BR_UNLESS: case OP_BR_TABLE: case OP_LOOP:
+    case OP_UNREACHABLE: case OP_RET0: case OP_RET1: case OP_RET_RANGE: case OP_GLOBAL_SET:
+    case OP_GLOBAL_SET2: case OP_ST_8: case OP_ST_16: case OP_ST_32: case OP_ST_64:
+    case OP_ST_V128:
+        *count = 0;
+        return true;
+    case OP_COPY2: case OP_SELECT2: case OP_GLOBAL_GET2: case OP_LD_V128:
+        *count = 2;
+        return true;
+    default: /* every other instruction the pre-pass admits: S dst first */
+        *count = 1;
+        return true;
+    }
+}
+
+/* Whether the instruction as emitted leaves a zero-extended i32 in its
+ * destination register (32-bit operations, movzx, zero-extending loads). */
+static bool result_zero_extended(const jc *j, int op, const uint32_t *pc)
+{
+    if (j->elided)
+        return false; /* the register was not written */
+    if ((op >= OP_I32_EQZ && op <= OP_I32_ROTR) || (op >= OP_I64_EQ && op <= OP_I64_GE_U) ||
+        (op >= OP_F32_EQ && op <= OP_F32_GE) || (op >= OP_F64_EQ && op <= OP_F64_GE))
+        return true;
+    switch (op) {
+    case OP_I64_EQZ: case OP_LD_I32: case OP_LD_I32_8S: case OP_LD_I32_8U: case OP_LD_I32_16S:
+    case OP_LD_I32_16U: case OP_LD_I64_8U: case OP_LD_I64_16U: case OP_LD_I64_32U:
+    case OP_I32_WRAP_I64: case OP_I64_EXTEND_I32_U: case OP_MEM_SIZE: case OP_REF_IS_NULL:
+        return true;
+    case OP_COPY:
+        if (is_const(j, pc[2]))
+            return const_of(j, pc[2]) <= UINT32_MAX;
+        return pc[2] < j->frame_cells && j->pin[pc[2]] && !pin_is_xmm(j->pin[pc[2]]) &&
+               (j->zx & (1u << pin_reg(j->pin[pc[2]])));
+    default:
+        return false;
+    }
+}
+
+/* After an instruction: forget the checks of the slots it wrote and note
+ * which of their registers now hold zero-extended i32s. */
+static void track_writes(jc *j, int op, const uint32_t *pc)
+{
+    uint32_t first, count;
+    if (!written_slots(op, pc, &first, &count)) {
+        j->nchecked = 0;
+        j->zx = 0;
+        return;
+    }
+    bool zx = count == 1 && result_zero_extended(j, op, pc);
+    for (uint32_t k = 0; k < count; k++) {
+        uint32_t slot = first + k;
+        check_written(j, slot);
+        int p = slot < j->frame_cells ? j->pin[slot] : 0;
+        if (p && !pin_is_xmm(p)) {
+            if (zx)
+                j->zx |= 1u << pin_reg(p);
+            else
+                j->zx &= ~(1u << pin_reg(p));
+        }
     }
 }
 
@@ -1482,6 +1911,8 @@ static void emit_function(jc *j, size_t start)
     j->call_weight = 0;
     j->unpinned = false;
     j->nosr = 0;
+    j->nchecked = 0;
+    j->zx = 0;
     prologue(j);
     for (uint32_t pos = 0; pos < j->n && !j->oom;) {
         int op = op_of(j->code[pos]);
@@ -1489,6 +1920,11 @@ static void emit_function(jc *j, size_t start)
         j->native[pos] = (uint32_t)(b->len - start);
         j->cur_pos = pos;
         bool out = calls_out(op);
+        if (j->target[pos]) { /* another path joins: nothing is known */
+            j->nchecked = 0;
+            j->zx = 0;
+        }
+        j->elided = false;
         if (out) {
             j->call_weight += loop_weight(j);
             sync_pinned(j, true);
@@ -1501,6 +1937,7 @@ static void emit_function(jc *j, size_t start)
             j->unpinned = false;
             sync_pinned(j, false);
         }
+        track_writes(j, op, j->code + pos);
         pos += words;
     }
 }
