@@ -832,6 +832,7 @@ static void test_bounds(void)
         {"walk", 65536, false}, {"walk", 65544, true},
         {"via_float", 100, false}, {"via_float", 65534, true},
         {"wrapped", 100, false}, {"wrapped", 65532, true},
+        {"load_operand", 8, false}, {"load_operand", 16, false}, {"load_operand", 65529, true},
     };
     for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
         tier_run a, b;

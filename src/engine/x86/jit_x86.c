@@ -139,7 +139,7 @@ typedef struct jc {
     const uint32_t *code;
     uint32_t n;
     uint32_t *native;     /* per code position: buffer offset of its machine code */
-    uint8_t *target;      /* per code position: a branch lands there */
+    uint8_t *target;      /* per code position: TARGET_* bits */
     jfix *fix;
     size_t nfix, capfix;
     jtrap *traps;
@@ -180,6 +180,9 @@ typedef struct jc {
 } jc;
 
 enum { PIN_GPR = 0x20, PIN_XMM = 0x40 };
+/* j->target[pos]: a branch lands at pos; pos follows a LOOP instruction */
+enum { TARGET_BRANCH = 1, TARGET_AFTER_LOOP = 2 };
+static bool is_target(const jc *j, uint32_t pos) { return (j->target[pos] & TARGET_BRANCH) != 0; }
 static const int pin_gprs[] = {RSI, RDI, R8, R9, R10, R11};
 #define PIN_XMMS 14 /* xmm2..xmm15 */
 
@@ -239,6 +242,13 @@ static void charge(jc *j, int64_t cost, uint32_t pos);
  * target) as the interpreter does. */
 static void branch_to(jc *j, int cc, uint32_t pos, uint32_t target)
 {
+    if (target <= pos && target >= 2 && (j->target[target] & TARGET_AFTER_LOOP)) {
+        /* to a loop header: through the LOOP instruction itself, whose
+         * charge is this one (the same cost, the same trap position) */
+        size_t at = cc < 0 ? x_jmp32(j->b) : x_jcc32(j->b, cc);
+        push_fix(j, (jfix){at, 0, target - 2, FIX_REL32});
+        return;
+    }
     if (target <= pos && target > 0) {
         size_t skip = cc < 0 ? 0 : x_jcc8(j->b, cc ^ 1);
         charge(j, (int32_t)j->code[target - 1], target);
@@ -619,7 +629,7 @@ static const uint8_t cc_of_cmp[10] = {CC_E, CC_NE, CC_L, CC_B, CC_G, CC_A, CC_LE
  * (another predecessor would not have set the flags) do not qualify. */
 static bool flags_only(const jc *j, uint32_t dst, uint32_t next_pos)
 {
-    if (next_pos + 2 >= j->n || j->target[next_pos] ||
+    if (next_pos + 2 >= j->n || is_target(j, next_pos) ||
         dst < j->fc->const_base + j->fc->const_count || dst >= j->frame_cells)
         return false;
     int op = op_of(j->code[next_pos]);
@@ -1103,6 +1113,59 @@ static void store(jc *j, int op, const uint32_t *pc, uint32_t pos)
     }
 }
 
+/* A float load whose value only the next instruction reads, as that
+ * instruction's memory operand: `LD_I64 t, addr, off; F64_ADD d, a, t`
+ * becomes `addsd xmm_d, [r14 + addr + off]` (the load's bounds check and
+ * trap position kept). t is then never written, which is sound when t is a
+ * temporary: the translator pushed the loaded value at t's height and the
+ * arithmetic pops it as its top operand (b), so after it the stack is below
+ * t, and t is read again only after a later push writes it (flags_only's
+ * argument). The first operand may be t for an operation that commutes
+ * (then t is the lower of the two, the result's own home: d == t). Returns
+ * whether it emitted both instructions. */
+static bool float_load_operand(jc *j, int op, const uint32_t *pc, uint32_t pos, uint32_t next)
+{
+    if (op != OP_LD_I64 && op != OP_LD_I32)
+        return false;
+    uint32_t t = pc[1];
+    if (next + 4 > j->n || is_target(j, next) || t < j->fc->const_base + j->fc->const_count ||
+        t >= j->frame_cells)
+        return false;
+    int nop = op_of(j->code[next]);
+    bool dbl = op == OP_LD_I64;
+    uint8_t sse;
+    switch (nop) {
+    case OP_F64_ADD: case OP_F32_ADD: sse = 0x58; break;
+    case OP_F64_MUL: case OP_F32_MUL: sse = 0x59; break;
+    case OP_F64_SUB: case OP_F32_SUB: sse = 0x5c; break;
+    case OP_F64_DIV: case OP_F32_DIV: sse = 0x5e; break;
+    default: return false;
+    }
+    if (dbl != (nop == OP_F64_ADD || nop == OP_F64_MUL || nop == OP_F64_SUB || nop == OP_F64_DIV))
+        return false;
+    const uint32_t *npc = j->code + next;
+    uint32_t d = npc[1], x;
+    if (npc[3] == t && npc[2] != t)
+        x = npc[2];
+    else if (npc[2] == t && npc[3] != t && (sse == 0x58 || sse == 0x59) && d == t)
+        x = npc[3];
+    else
+        return false;
+    int xd = xmm_of(j, d), xx = xmm_of(j, x);
+    if (d == pc[2])
+        xd = -1; /* d's register holds the address until mem_addr read it */
+    int r = xd >= 0 ? xd : XMM0;
+    if (xx != r)
+        ldf(j, r, x, dbl); /* first: mem_addr's rax may be the index */
+    int index;
+    int32_t disp_;
+    mem_addr(j, pc[2], pc[3], dbl ? 8 : 4, pos, &index, &disp_);
+    x_mem(j, XOPP(dbl ? 0xf2 : 0xf3, false, 0x0f00 | sse, 2), r, index, disp_);
+    if (xd < 0)
+        stf(j, d, XMM0, dbl);
+    return true;
+}
+
 /* ---- calls ---- */
 
 /* Traps "call stack exhausted" when the frame records are full, then pushes
@@ -1208,7 +1271,7 @@ static bool mark(jc *j, uint32_t pos, uint32_t offset)
     uint32_t t = pos + offset; /* offsets are signed, in words */
     if (t >= j->n)
         return false;
-    j->target[t] = 1;
+    j->target[t] |= TARGET_BRANCH;
     return true;
 }
 
@@ -1235,6 +1298,10 @@ static bool prepass(jc *j)
         case OP_BR_TABLE:
             for (uint32_t k = 0; k <= pc[2] && ok; k++)
                 ok = mark(j, pos, pc[3 + k]);
+            break;
+        case OP_LOOP:
+            if (pos + 2 < j->n)
+                j->target[pos + 2] |= TARGET_AFTER_LOOP;
             break;
         default: break;
         }
@@ -1358,7 +1425,7 @@ static void cond_branch(jc *j, const uint32_t *pc, uint32_t pos, bool if_true)
             branch_to(j, -1, pos, target);
         return;
     }
-    if (j->flags_pos == pos && j->flags_slot == pc[1] && !j->target[pos]) {
+    if (j->flags_pos == pos && j->flags_slot == pc[1] && !is_target(j, pos)) {
         branch_to(j, if_true ? j->flags_cc : j->flags_cc ^ 1, pos, target);
         return;
     }
@@ -1920,7 +1987,7 @@ static void emit_function(jc *j, size_t start)
         j->native[pos] = (uint32_t)(b->len - start);
         j->cur_pos = pos;
         bool out = calls_out(op);
-        if (j->target[pos]) { /* another path joins: nothing is known */
+        if (is_target(j, pos)) { /* another path joins: nothing is known */
             j->nchecked = 0;
             j->zx = 0;
         }
@@ -1930,8 +1997,17 @@ static void emit_function(jc *j, size_t start)
             sync_pinned(j, true);
             j->unpinned = true;
         }
-        if (op == OP_LOOP && !j->counting && pos + 2 < j->n && j->target[pos + 2])
+        if (op == OP_LOOP && !j->counting && pos + 2 < j->n && is_target(j, pos + 2))
             push_osr(j, pos + 2);
+        if (!out && float_load_operand(j, op, j->code + pos, pos, pos + words)) {
+            /* two instructions: the second is no branch target */
+            uint32_t next = pos + words;
+            j->native[next] = j->native[pos];
+            track_writes(j, op, j->code + pos);
+            track_writes(j, op_of(j->code[next]), j->code + next);
+            pos = next + instr_words(j, next, op_of(j->code[next]));
+            continue;
+        }
         emit_instr(j, op, j->code + pos, pos, pos + words);
         if (out) {
             j->unpinned = false;

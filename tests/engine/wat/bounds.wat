@@ -73,4 +73,16 @@
     (local.set $x (i64.or (i64.shl (i64.const 0xffffffff) (i64.const 32)) (i64.extend_i32_u (local.get $a))))
     (local.set $p (i32.wrap_i64 (local.get $x)))
     (i32.add (i32.load (local.get $p)) (i32.load offset=2 (local.get $p))))
+  ;; a float load whose address temporary receives the value, multiplied in
+  ;; place (LD_I64 t, t; F64_MUL t, t, x: the load as mulsd's memory
+  ;; operand): the address must be read before t's register is written (a
+  ;; finding of the nbody kernel)
+  (func (export "load_operand") (param $a i32) (result i32) (local $x f64)
+    (f64.store (local.get $a) (f64.const 1.5))
+    (local.set $x (f64.convert_i32_u (local.get $a)))
+    (i32.add (local.get $a)
+      (i32.trunc_f64_u
+        (f64.add (f64.mul (f64.mul (f64.mul (f64.load (i32.add (local.get $a) (i32.const 0)))
+                                            (local.get $x)) (local.get $x)) (local.get $x))
+                 (local.get $x)))))
 )
