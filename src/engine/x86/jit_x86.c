@@ -117,7 +117,9 @@ static bool cpu_has_popcnt(void)
 
 /* ---- one function ---------------------------------------------------------------- */
 
-enum { FIX_REL32, FIX_TABLE };
+/* FIX_CONST: a rip-relative operand of the constant in slot `target`,
+ * placed in the pool after the function's code */
+enum { FIX_REL32, FIX_TABLE, FIX_CONST };
 
 typedef struct jfix {
     size_t at;          /* buffer offset of the rel32 / table entry */
@@ -363,13 +365,25 @@ static void materialize(jc *j, uint32_t slot)
     }
 }
 
+/* op reg, [rip + the constant in slot] (the pool after the code) */
+static void x_const_operand(jc *j, xop o, int reg, uint32_t slot)
+{
+    xbuf *b = j->b;
+    if (b->discard)
+        return;
+    x_head(b, o, reg, 0, 0, false);
+    xb_byte(b, (uint8_t)(((reg & 7) << 3) | 5)); /* mod 00, rm 101: rip + disp32 */
+    size_t at = b->len;
+    xb_u32(b, 0);
+    push_fix(j, (jfix){at, 0, slot, FIX_CONST});
+}
+
 /* xmm = the f32 (dbl: f64) in slot */
 static void ldf(jc *j, int xmm, uint32_t slot, bool dbl)
 {
     int p = pin_of(j, slot, true);
     if (is_const(j, slot)) {
-        x_mov_imm(j->b, RAX, dbl ? const_of(j, slot) : (uint32_t)const_of(j, slot));
-        x_rr(j->b, XOPP(0x66, dbl, 0x0f6e, 2), xmm, RAX); /* movd/movq xmm, rax */
+        x_const_operand(j, XOPP(dbl ? 0xf2 : 0xf3, false, 0x0f10, 2), xmm, slot); /* movs[sd] */
     } else if (p < 0) {
         x_rm(j->b, XOPP(dbl ? 0xf2 : 0xf3, false, 0x0f10, 2), xmm, RBX, -1, disp(slot));
     } else if (pin_is_xmm(p)) {
@@ -472,10 +486,15 @@ static int pin_any(jc *j, uint32_t slot)
     return is_const(j, slot) ? -1 : pin_of(j, slot, false);
 }
 
-/* A non-constant slot kept in the frame (no register) */
+/* A non-constant slot kept in the frame (no register). Counts nothing:
+ * the caller counted the use (gpr_of, xmm_of). */
 static bool in_frame(jc *j, uint32_t slot)
 {
-    return !is_const(j, slot) && pin_of(j, slot, false) < 0;
+    if (is_const(j, slot))
+        return false;
+    if (j->counting)
+        return true;
+    return pin_of(j, slot, false) < 0;
 }
 
 static void ld_int(jc *j, bool w, int reg, uint32_t slot)
@@ -656,6 +675,20 @@ static void set_flag_result(jc *j, int cc, uint32_t dst, uint32_t next_pos)
 static void compare(jc *j, bool w, int cc, const uint32_t *pc, uint32_t next_pos)
 {
     int r = gpr_of(j, pc[2]);
+    int64_t imm;
+    if (r < 0 && in_frame(j, pc[2])) { /* cmp [slot], imm / reg */
+        int ry = gpr_of(j, pc[3]);
+        if (const_imm(j, w, pc[3], &imm)) {
+            x_alu_imm_mem(j->b, w, ALU_CMP.ext, RBX, disp(pc[2]), (int32_t)imm);
+            set_flag_result(j, cc, pc[1], next_pos);
+            return;
+        }
+        if (ry >= 0) {
+            x_rm(j->b, (xop){0, w, 0x39, 1}, ry, RBX, -1, disp(pc[2]));
+            set_flag_result(j, cc, pc[1], next_pos);
+            return;
+        }
+    }
     if (r < 0) {
         ld_int(j, w, RAX, pc[2]);
         r = RAX;
@@ -821,6 +854,8 @@ static void fbinop(jc *j, bool dbl, uint8_t op, const uint32_t *pc)
         x_rr(j->b, o, r, xy);
     } else if (in_frame(j, y)) {
         x_rm(j->b, o, r, RBX, -1, disp(y));
+    } else if (is_const(j, y)) {
+        x_const_operand(j, o, r, y);
     } else {
         ldf(j, XMM1, y, dbl);
         x_rr(j->b, o, r, XMM1);
@@ -862,6 +897,8 @@ static void fcompare(jc *j, bool dbl, int rel, const uint32_t *pc)
         x_rr(b, ucomi, r, xy);
     } else if (in_frame(j, y)) {
         x_rm(b, ucomi, r, RBX, -1, disp(y));
+    } else if (is_const(j, y)) {
+        x_const_operand(j, ucomi, r, y);
     } else {
         ldf(j, XMM1, y, dbl);
         x_rr(b, ucomi, r, XMM1);
@@ -1507,6 +1544,31 @@ static void global_access(jc *j, const uint32_t *pc, bool set, int cells)
 static void select_op(jc *j, const uint32_t *pc, int cells)
 {
     xbuf *b = j->b;
+    if (cells == 1) { /* test the condition; r = a; cmovz r, b (movs keep the flags) */
+        int rc = gpr_of(j, pc[4]), rb = gpr_of(j, pc[3]), rd = gpr_of(j, pc[1]);
+        if (rc >= 0) {
+            x_rr(b, XOP(0x85, 1), rc, rc);
+        } else if (in_frame(j, pc[4])) {
+            x_alu_imm_mem(b, false, ALU_CMP.ext, RBX, disp(pc[4]), 0);
+        } else {
+            ld32(j, RAX, pc[4]);
+            x_rr(b, XOP(0x85, 1), RAX, RAX);
+        }
+        int r = rd >= 0 && rd != rb ? rd : RCX;
+        if (gpr_of(j, pc[2]) != r)
+            ld64(j, r, pc[2]);
+        if (rb >= 0) {
+            x_rr(b, XOPW(0x0f44, 2), r, rb);
+        } else if (in_frame(j, pc[3])) {
+            x_rm(b, XOPW(0x0f44, 2), r, RBX, -1, disp(pc[3]));
+        } else {
+            ld64(j, RDX, pc[3]);
+            x_rr(b, XOPW(0x0f44, 2), r, RDX);
+        }
+        if (r == RCX)
+            st64(j, pc[1], RCX);
+        return;
+    }
     for (int c = 0; c < cells; c++) {
         ld32(j, RAX, pc[4]);
         ld64(j, RCX, pc[2] + (uint32_t)c);
@@ -2018,6 +2080,34 @@ static void emit_function(jc *j, size_t start)
     }
 }
 
+/* Places the constants rip-relative operands read (FIX_CONST) after the
+ * code, 8-byte aligned, each once; notes each one's offset in its fixes
+ * (table_base) for the patching loop. */
+static void const_pool(jc *j, xbuf *b)
+{
+    bool any = false;
+    for (size_t i = 0; i < j->nfix && !any; i++)
+        any = j->fix[i].kind == FIX_CONST;
+    if (!any)
+        return;
+    while (b->len % 8)
+        xb_byte(b, 0xcc);
+    for (size_t i = 0; i < j->nfix; i++) {
+        jfix *f = &j->fix[i];
+        if (f->kind != FIX_CONST)
+            continue;
+        size_t at = SIZE_MAX;
+        for (size_t k = 0; k < i && at == SIZE_MAX; k++)
+            if (j->fix[k].kind == FIX_CONST && j->fix[k].target == f->target)
+                at = j->fix[k].table_base;
+        if (at == SIZE_MAX) {
+            at = b->len;
+            xb_u64(b, const_of(j, f->target));
+        }
+        f->table_base = at;
+    }
+}
+
 /* Emits function fc at the end of b. False when it is not handled (b is
  * rolled back) or memory ran out (j->oom). */
 static bool compile_one(jc *j, xbuf *b, const func_code *fc)
@@ -2069,9 +2159,15 @@ static bool compile_one(jc *j, xbuf *b, const func_code *fc)
             size_t at = x_jmp32(b);
             x_link(b, at, j->common_trap);
         }
+        /* the constant pool (8-byte cells, each constant once) */
+        const_pool(j, b);
         /* branches */
         for (size_t i = 0; i < j->nfix; i++) {
             const jfix *f = &j->fix[i];
+            if (f->kind == FIX_CONST) {
+                x_link(b, f->at, f->table_base);
+                continue;
+            }
             size_t target = start + j->native[f->target];
             if (f->kind == FIX_REL32)
                 x_link(b, f->at, target);
