@@ -1874,7 +1874,7 @@ static bool written_slots(int op, const uint32_t *pc, uint32_t *first, uint32_t 
 {
     if (calls_out(op))
         return false;
-    *first = pc[1];
+    *first = 0;
     switch (op) {
     case OP_BR: case OP_BR_IF: case OP_BR_UNLESS: case OP_BR_TABLE: case OP_LOOP:
     case OP_UNREACHABLE: case OP_RET0: case OP_RET1: case OP_RET_RANGE: case OP_GLOBAL_SET:
@@ -1883,9 +1883,11 @@ static bool written_slots(int op, const uint32_t *pc, uint32_t *first, uint32_t 
         *count = 0;
         return true;
     case OP_COPY2: case OP_SELECT2: case OP_GLOBAL_GET2: case OP_LD_V128:
+        *first = pc[1];
         *count = 2;
         return true;
     default: /* every other instruction the pre-pass admits: S dst first */
+        *first = pc[1];
         *count = 1;
         return true;
     }
