@@ -150,6 +150,9 @@ typedef struct jc {
     uint32_t flags_pos;   /* the position whose br_if may use the flags */
     uint32_t flags_slot;
     int flags_cc;
+    /* the instruction at zf_pos may test slot zf_slot (an i32) with ZF: the
+     * ALU operation that computed it just set the flags */
+    uint32_t zf_pos, zf_slot;
     bool oom;
     bool unhandled;
     bool popcnt;
@@ -584,7 +587,17 @@ static void binop(jc *j, bool w, alu a, const uint32_t *pc, bool commutative)
     if (rx != r)
         ld_int(j, w, r, x);
     alu_to(j, w, a, r, y);
-    finish_int(j, pc[1], r);
+    finish_int(j, pc[1], r); /* movs: the flags stay the operation's */
+    if (!w) {
+        j->zf_pos = (uint32_t)(pc - j->code) + 4;
+        j->zf_slot = pc[1];
+    }
+}
+
+/* Whether ZF already tells whether i32 slot is zero at pos (zf_pos) */
+static bool zf_holds(const jc *j, uint32_t slot, uint32_t pos)
+{
+    return j->zf_pos == pos && j->zf_slot == slot && !is_target(j, pos);
 }
 
 static void mul(jc *j, bool w, const uint32_t *pc)
@@ -700,7 +713,9 @@ static void compare(jc *j, bool w, int cc, const uint32_t *pc, uint32_t next_pos
 static void eqz(jc *j, bool w, const uint32_t *pc, uint32_t next_pos)
 {
     int r = gpr_of(j, pc[2]);
-    if (r < 0 && in_frame(j, pc[2])) {
+    if (!w && zf_holds(j, pc[2], (uint32_t)(pc - j->code))) {
+        /* ZF set by the operation that computed the operand */
+    } else if (r < 0 && in_frame(j, pc[2])) {
         x_alu_imm_mem(j->b, w, 7, RBX, disp(pc[2]), 0); /* cmp [slot], 0 */
     } else {
         if (r < 0) {
@@ -1467,7 +1482,9 @@ static void cond_branch(jc *j, const uint32_t *pc, uint32_t pos, bool if_true)
         return;
     }
     int r = gpr_of(j, pc[1]);
-    if (r >= 0) {
+    if (zf_holds(j, pc[1], pos)) {
+        /* the and/or/xor/add/sub that computed it set ZF */
+    } else if (r >= 0) {
         x_rr(j->b, XOP(0x85, 1), r, r); /* test r32, r32 */
     } else if (!in_frame(j, pc[1])) {
         ld32(j, RAX, pc[1]);
@@ -1546,7 +1563,9 @@ static void select_op(jc *j, const uint32_t *pc, int cells)
     xbuf *b = j->b;
     if (cells == 1) { /* test the condition; r = a; cmovz r, b (movs keep the flags) */
         int rc = gpr_of(j, pc[4]), rb = gpr_of(j, pc[3]), rd = gpr_of(j, pc[1]);
-        if (rc >= 0) {
+        if (zf_holds(j, pc[4], (uint32_t)(pc - j->code))) {
+            /* ZF set by the operation that computed the condition */
+        } else if (rc >= 0) {
             x_rr(b, XOP(0x85, 1), rc, rc);
         } else if (in_frame(j, pc[4])) {
             x_alu_imm_mem(b, false, ALU_CMP.ext, RBX, disp(pc[4]), 0);
@@ -2039,6 +2058,7 @@ static void emit_function(jc *j, size_t start)
     j->nfix = 0;
     j->ntrap = 0;
     j->flags_pos = UINT32_MAX;
+    j->zf_pos = UINT32_MAX;
     j->call_weight = 0;
     j->unpinned = false;
     j->nosr = 0;
