@@ -500,6 +500,21 @@ static bool in_frame(jc *j, uint32_t slot)
     return pin_of(j, slot, false) < 0;
 }
 
+/* d = x op y with y in d's register and x not: an operation that commutes
+ * swaps its operands, so that d's register can take x first. reg_of:
+ * gpr_of or xmm_of (rx, ry: the operands' registers). */
+static void commute_for_dst(jc *j, int (*reg_of)(jc *, uint32_t), int rd, uint32_t *x,
+                            uint32_t *y, int *rx, int *ry)
+{
+    if (rd < 0 || *ry != rd || *rx == rd)
+        return;
+    uint32_t t = *x;
+    *x = *y;
+    *y = t;
+    *rx = *ry;
+    *ry = reg_of(j, *y);
+}
+
 static void ld_int(jc *j, bool w, int reg, uint32_t slot)
 {
     if (w)
@@ -562,13 +577,8 @@ static void binop(jc *j, bool w, alu a, const uint32_t *pc, bool commutative)
 {
     uint32_t x = pc[2], y = pc[3];
     int rx = gpr_of(j, x), ry = gpr_of(j, y), rd = gpr_of(j, pc[1]);
-    if (commutative && rd >= 0 && ry == rd && rx != rd) { /* d = y op d: as d op y */
-        uint32_t t = x;
-        x = y;
-        y = t;
-        rx = ry;
-        ry = gpr_of(j, y);
-    }
+    if (commutative)
+        commute_for_dst(j, gpr_of, rd, &x, &y, &rx, &ry);
     int r = result_reg(j, pc[1], rx, ry);
     bool is_add = a.ext == ALU_ADD.ext, is_sub = a.ext == ALU_SUB.ext;
     int64_t imm;
@@ -608,13 +618,7 @@ static void mul(jc *j, bool w, const uint32_t *pc)
         y = pc[2];
     }
     int rx = gpr_of(j, x), ry = gpr_of(j, y), rd = gpr_of(j, pc[1]);
-    if (rd >= 0 && ry == rd && rx != rd) {
-        uint32_t t = x;
-        x = y;
-        y = t;
-        rx = ry;
-        ry = gpr_of(j, y);
-    }
+    commute_for_dst(j, gpr_of, rd, &x, &y, &rx, &ry);
     int r = result_reg(j, pc[1], rx, ry);
     int64_t imm;
     if (const_imm(j, w, y, &imm)) {
@@ -851,14 +855,8 @@ static void fbinop(jc *j, bool dbl, uint8_t op, const uint32_t *pc)
 {
     uint32_t x = pc[2], y = pc[3];
     int xx = xmm_of(j, x), xy = xmm_of(j, y), xd = xmm_of(j, pc[1]);
-    bool commutative = op == 0x58 || op == 0x59;
-    if (commutative && xd >= 0 && xy == xd && xx != xd) {
-        uint32_t t = x;
-        x = y;
-        y = t;
-        xx = xy;
-        xy = xmm_of(j, y);
-    }
+    if (op == 0x58 || op == 0x59) /* add, mul */
+        commute_for_dst(j, xmm_of, xd, &x, &y, &xx, &xy);
     if (xd >= 0 && xy == xd && xx != xd)
         xd = -1; /* d = x - d: computed in xmm0 */
     int r = xd >= 0 ? xd : XMM0;
@@ -1747,10 +1745,13 @@ static void emit_instr(jc *j, int op, const uint32_t *pc, uint32_t pos, uint32_t
         x_rr(b, XOPW(0x63, 1), RAX, RCX); /* movsxd rax, ecx */
         st64(j, pc[1], RAX);
         break;
-    case OP_I64_EXTEND_I32_U: case OP_I32_WRAP_I64:
-        ld32(j, RAX, pc[2]);
-        st64(j, pc[1], RAX);
+    case OP_I64_EXTEND_I32_U: case OP_I32_WRAP_I64: { /* a 32-bit mov zero-extends */
+        int rd = gpr_of(j, pc[1]);
+        ld32(j, rd >= 0 ? rd : RAX, pc[2]);
+        if (rd < 0)
+            st64(j, pc[1], RAX);
         break;
+    }
     case OP_I32_ADD: binop(j, false, ALU_ADD, pc, true); break;
     case OP_I32_SUB: binop(j, false, ALU_SUB, pc, false); break;
     case OP_I32_AND: binop(j, false, ALU_AND, pc, true); break;
