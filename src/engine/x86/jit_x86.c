@@ -379,10 +379,13 @@ static void call_abs(jc *j, const void *fn)
 }
 
 /* Fuel (rbp): charged as the interpreter does, at function entry, loop
- * entry and backward branches; running out traps at pos. Unmetered, rbp
- * starts at INT64_MAX and cannot run out in practice. */
+ * entry and backward branches; running out traps at pos. In a store without
+ * fuel rbp starts at INT64_MAX and cannot run out in practice; a module
+ * compiled unmetered (no store may meter it) charges nothing. */
 static void charge(jc *j, int64_t cost, uint32_t pos)
 {
+    if (j->m->unmetered)
+        return;
     if (fits_i32(cost)) {
         x_alu_imm(j->b, true, 5, RBP, (int32_t)cost);
     } else {
