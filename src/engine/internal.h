@@ -270,6 +270,7 @@ struct wasm_module {
     size_t code_origin;
     bool fuse;               /* peephole fusion when compiling */
     bool unmetered;          /* machine code charges no fuel (wasm_module_options) */
+    bool perf_map;           /* machine code symbols for perf (perfmap.h) */
     bool dump;               /* print each function's internal code when translated */
     int lock;                /* spin lock: lazy compilation, the code index */
     comp *lazy_ws;

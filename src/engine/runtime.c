@@ -165,6 +165,7 @@ wasm_module *wasm_module_new_with(const uint8_t *bytes, size_t size,
         m->fuse = !opts.no_fusion;
         m->dump = opts.dump;
         m->unmetered = opts.unmetered;
+        m->perf_map = opts.perf_map;
         for (uint32_t i = 0; i < ndef; i++) {
             func_code *fc = &m->codes[i];
             fc->func_index = m->func_imports + i;

@@ -183,6 +183,9 @@ typedef struct wasm_module_options {
                          * charges none (a sub and a branch less per loop iteration and
                          * call). A store with fuel refuses to instantiate it, and
                          * wasm_store_set_fuel refuses fuel to a store holding one */
+    bool perf_map;      /* append each function compiled to machine code to
+                         * /tmp/perf-<pid>.map ("start size wasm:name"), so that
+                         * `perf report` names samples in it: profiling on a host */
 } wasm_module_options;
 
 /* Decodes, validates and compiles a binary module. On failure returns NULL and

@@ -23,6 +23,7 @@
 #include "engine/codemem.h"
 #include "engine/jit.h"
 #include "engine/ops.h"
+#include "engine/perfmap.h"
 #include "engine/x86/asm.h"
 
 #include <cpuid.h>
@@ -1692,6 +1693,7 @@ static void compile_locked(struct jit_module *jm, const wasm_module *m, func_cod
     void *entry = jm->interp_tramp;
     void *code = compile_one(&j, &b, fc) && !b.oom ? place_code(jm, b.p, b.len) : NULL;
     if (code) {
+        perf_map_note(m, fc, code, b.len);
         entry = code;
         __atomic_store_n(&fc->jit_osr, osr_table(j.osr_pos, j.osr_off, j.nosr, code), __ATOMIC_RELEASE);
         __atomic_add_fetch(&jm->compiled, 1, __ATOMIC_RELAXED);
@@ -1715,6 +1717,7 @@ static void compile_batch(struct jit_module *jm, wasm_module *m)
     uint32_t ndef = m->func_count - m->func_imports;
     typedef struct {
         size_t at; /* offset in the batch, SIZE_MAX: refused */
+        size_t len;
         uint32_t *osr_pos, *osr_off;
         size_t nosr;
     } placed;
@@ -1731,7 +1734,7 @@ static void compile_batch(struct jit_module *jm, wasm_module *m)
         j.m = m;
         size_t start = b.len;
         if (compile_one(&j, &b, &m->codes[i]) && !b.oom) {
-            p[i] = (placed){start, j.osr_pos, j.osr_off, j.nosr};
+            p[i] = (placed){start, b.len - start, j.osr_pos, j.osr_off, j.nosr};
             j.osr_pos = j.osr_off = NULL;
         }
         free(j.fix);
@@ -1743,6 +1746,7 @@ static void compile_batch(struct jit_module *jm, wasm_module *m)
     for (uint32_t i = 0; p && i < ndef; i++) {
         func_code *fc = &m->codes[i];
         if (code && p[i].at != SIZE_MAX) {
+            perf_map_note(m, fc, code + p[i].at, p[i].len);
             fc->jit_osr = osr_table(p[i].osr_pos, p[i].osr_off, p[i].nosr, code + p[i].at);
             fc->jit_fast = code + p[i].at;
             jm->compiled++;
