@@ -271,6 +271,8 @@ struct wasm_module {
     bool fuse;               /* peephole fusion when compiling */
     bool retarget;           /* local.set/tee write the producer's result into the
                               * local (plain ops only): with fusion, and for the JIT */
+    bool unmetered;          /* machine code charges no fuel (wasm_module_options) */
+    bool perf_map;           /* machine code symbols for perf (perfmap.h) */
     bool dump;               /* print each function's internal code when translated */
     int lock;                /* spin lock: lazy compilation, the code index */
     comp *lazy_ws;
@@ -424,6 +426,7 @@ struct wasm_store {
     uint32_t host_nesting;
 
     bool fuel_on;
+    bool holds_unmetered;          /* an instance of an unmetered module: no fuel */
     int64_t fuel;                  /* remaining when fuel_on */
 
     /* last host trap/exit */
