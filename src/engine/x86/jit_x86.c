@@ -586,6 +586,19 @@ static void binop(jc *j, bool w, alu a, const uint32_t *pc, bool commutative)
     int r = result_reg(j, pc[1], rx, ry);
     bool is_add = a.ext == ALU_ADD.ext, is_sub = a.ext == ALU_SUB.ext;
     int64_t imm;
+    if (rd < 0 && x == pc[1] && in_frame(j, x) && (ry >= 0 || const_imm(j, w, y, &imm))) {
+        /* x op= y on a frame cell: op [rbx+x], imm / reg (an i32 leaves the
+         * cell's upper half as it was: unspecified) */
+        if (ry >= 0)
+            x_rm(j->b, (xop){0, w, (uint8_t)(a.rm_op - 2), 1}, ry, RBX, -1, disp(x));
+        else
+            x_alu_imm_mem(j->b, w, a.ext, RBX, disp(x), (int32_t)imm);
+        if (!w) {
+            j->zf_pos = (uint32_t)(pc - j->code) + 4;
+            j->zf_slot = pc[1];
+        }
+        return;
+    }
     if (rx >= 0 && rx != r && (is_add || is_sub)) {
         if (is_add && ry >= 0) { /* lea r, [x + y] */
             x_rm(j->b, (xop){0, w, 0x8d, 1}, r, rx, ry, 0);
