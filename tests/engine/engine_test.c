@@ -853,10 +853,12 @@ static void test_tier_traps(void)
 
 /* bounds.wat: the JIT's bounds-check elimination traps exactly where the
  * interpreter does (each case fails if a check it must keep is dropped:
- * the out-of-bounds ones lie just past an access already checked). */
+ * the out-of-bounds ones lie just past an access already checked); and
+ * branches.wat: compare-and-branch on floats, NaN included. */
 static void test_bounds(void)
 {
     static const struct { const char *name; int32_t arg; bool traps; } cases[] = {
+        {"fbranch", 4, false}, {"fbranch", 5, false}, {"fbranch", 6, false}, {"fbranch", 99, false},
         {"past_checked", 0, false}, {"past_checked", 65528, false}, {"past_checked", 65530, true},
         {"nearer", 65524, false}, {"nearer", 65525, true},
         {"overwritten", 65528, false}, {"overwritten", 65532, true},
@@ -872,8 +874,9 @@ static void test_bounds(void)
     };
     for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
         tier_run a, b;
-        run_in("bounds", WASM_TIER_INTERP, cases[i].name, cases[i].arg, &a);
-        run_in("bounds", WASM_TIER_JIT, cases[i].name, cases[i].arg, &b);
+        const char *file = strcmp(cases[i].name, "fbranch") ? "bounds" : "branches";
+        run_in(file, WASM_TIER_INTERP, cases[i].name, cases[i].arg, &a);
+        run_in(file, WASM_TIER_JIT, cases[i].name, cases[i].arg, &b);
         bool want = a.st == (cases[i].traps ? WASM_ERR_TRAP : WASM_OK) &&
                     (!cases[i].traps || a.err.trap == WASM_TRAP_OOB_MEMORY);
         bool same = a.st == b.st && a.result == b.result && a.mem_sum == b.mem_sum &&

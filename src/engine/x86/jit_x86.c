@@ -912,7 +912,7 @@ static void fsqrt(jc *j, bool dbl, const uint32_t *pc)
 }
 
 /* 0 eq, 1 ne, 2 lt, 3 gt, 4 le, 5 ge: unordered operands compare false (ne: true) */
-static void fcompare(jc *j, bool dbl, int rel, const uint32_t *pc)
+static void fcompare(jc *j, bool dbl, int rel, const uint32_t *pc, uint32_t next_pos)
 {
     xbuf *b = j->b;
     bool swap = rel == 2 || rel == 4; /* a < b as b > a */
@@ -933,28 +933,28 @@ static void fcompare(jc *j, bool dbl, int rel, const uint32_t *pc)
         ldf(j, XMM1, y, dbl);
         x_rr(b, ucomi, r, XMM1);
     }
+    int cc;
     switch (rel) {
-    case 0: /* ZF && !PF */
+    case 0: /* ZF && !PF: and al, cl leaves ZF clear when equal */
         x_rr(b, XOP(0x0f94, 2), 0, RAX);
         x_rr(b, XOP(0x0f9b, 2), 0, RCX);
         x_rr(b, XOP(0x20, 1), RCX, RAX); /* and al, cl */
+        cc = CC_NE;
         break;
     case 1: /* !ZF || PF */
         x_rr(b, XOP(0x0f95, 2), 0, RAX);
         x_rr(b, XOP(0x0f9a, 2), 0, RCX);
         x_rr(b, XOP(0x08, 1), RCX, RAX); /* or al, cl */
+        cc = CC_NE;
         break;
-    case 2: case 3:
-        x_rr(b, XOP(0x0f97, 2), 0, RAX); /* seta */
+    case 2: case 3: /* unordered sets CF and ZF: false */
+        cc = CC_A;
         break;
     default:
-        x_rr(b, XOP(0x0f93, 2), 0, RAX); /* setae */
+        cc = CC_AE;
         break;
     }
-    int rd = gpr_of(j, pc[1]);
-    x_rr(b, XOP(0x0fb6, 2), rd >= 0 ? rd : RAX, RAX);
-    if (rd < 0)
-        st64(j, pc[1], RAX);
+    set_flag_result(j, cc, pc[1], next_pos);
 }
 
 /* bit operations on floats: abs (and), neg (xor), copysign */
@@ -1829,10 +1829,10 @@ static void emit_instr(jc *j, int op, const uint32_t *pc, uint32_t pos, uint32_t
     case OP_F64_MIN: call_bits2(j, (const void *)jit_f64_min, pc[2], pc[3], false, 0, pc[1]); break;
     case OP_F64_MAX: call_bits2(j, (const void *)jit_f64_max, pc[2], pc[3], false, 0, pc[1]); break;
     case OP_F32_EQ: case OP_F32_NE: case OP_F32_LT: case OP_F32_GT: case OP_F32_LE: case OP_F32_GE:
-        fcompare(j, false, op - OP_F32_EQ, pc);
+        fcompare(j, false, op - OP_F32_EQ, pc, next);
         break;
     case OP_F64_EQ: case OP_F64_NE: case OP_F64_LT: case OP_F64_GT: case OP_F64_LE: case OP_F64_GE:
-        fcompare(j, true, op - OP_F64_EQ, pc);
+        fcompare(j, true, op - OP_F64_EQ, pc, next);
         break;
     /* conversions */
     case OP_I32_TRUNC_F32_S: case OP_I32_TRUNC_F32_U: case OP_I32_TRUNC_F64_S:
