@@ -717,6 +717,10 @@ static int32_t mem_addr(jc *j, uint32_t addr_slot, uint32_t offset, uint32_t siz
     x_rm(b, XOPW(0x8d, 1), RCX, RAX, -1, (int32_t)(offset + size)); /* lea rcx, [rax+off+size] */
     x_rr(b, XOPW(0x39, 1), R15, RCX);                               /* cmp rcx, r15 */
     trap_if(j, CC_A, WASM_TRAP_OOB_MEMORY, pos);
+    /* Spectre v1 index masking (docs/engine.md): on the compare's flags, an
+     * address past the end becomes 0 even under speculation past the jcc */
+    x_mov_imm(b, RCX, 0);               /* mov ecx, 0: the flags stay */
+    x_rr(b, XOPW(0x0f47, 2), RAX, RCX); /* cmova rax, rcx */
     return (int32_t)offset;
 }
 
