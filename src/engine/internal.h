@@ -51,6 +51,39 @@ typedef union cell {
     void *ref;
 } cell;
 
+/* A bounds check with Spectre v1 masking (docs/engine.md, "Speculative
+ * execution"): true when end > limit, and the caller traps. The compare sets
+ * the flags the caller's branch uses, and a conditional move on the same
+ * flags sets *v (the index, or the length of a bulk operation) to 0 when the
+ * check fails. The CPU does not predict a cmov: code that runs speculatively
+ * past a mispredicted check uses 0, never an index past the end. In the
+ * real execution *v does not change (a failed check traps). */
+static inline bool oob_masked(uint64_t *v, uint64_t end, uint64_t limit)
+{
+#if defined(__x86_64__)
+    uint64_t zero = 0, x = *v;
+    bool past;
+    __asm__("cmpq %[limit], %[end]\n\tcmovaq %[zero], %[x]"
+            : [x] "+r"(x), "=@cca"(past)
+            : [end] "r"(end), [limit] "r"(limit), [zero] "r"(zero));
+    *v = x;
+    return past;
+#else
+    return end > limit; /* no masking on other targets */
+#endif
+}
+
+/* A copy of n elements from [src, src + n) to [dst, dst + n): both ranges
+ * checked, and n masked to 0 when either is past its limit. */
+static inline bool copy_oob_masked(uint64_t *n, uint64_t src, uint64_t src_limit, uint64_t dst,
+                                   uint64_t dst_limit)
+{
+    uint64_t src_end = src + *n, dst_end = dst + *n;
+    bool past = oob_masked(n, src_end, src_limit);
+    past |= oob_masked(n, dst_end, dst_limit);
+    return past;
+}
+
 static inline uint32_t type_cells(uint8_t t) { return t == WASM_V128 ? 2u : 1u; }
 
 /* Values in and out of cells, the one conversion between the API's

@@ -551,8 +551,9 @@ typedef double vf64 __attribute__((vector_size(16)));
         mbase = m0_ ? m0_->data : NULL;                                                    \
         msize = m0_ ? m0_->size : 0;                                                       \
     } while (0)
+/* the check, the index masked for speculation past it (oob_masked) */
 #define MEMCHECK(ea, n)                                                                    \
-    if (UNLIKELY((ea) + (n) > msize))                                                      \
+    if (UNLIKELY(oob_masked(&(ea), (ea) + (n), msize)))                                    \
     TRAP(WASM_TRAP_OOB_MEMORY)
 
 #define UNOP(name, rf, af, expr)                                                           \
@@ -838,8 +839,8 @@ L_CALL_IMPORT:
     goto call_func;
 L_CALL_INDIRECT: {
     wasm_table *t = inst->tables[pc[2]];
-    uint32_t i = S(3).i32;
-    if (UNLIKELY(i >= t->size))
+    uint64_t i = S(3).i32;
+    if (UNLIKELY(oob_masked(&i, i + 1, t->size)))
         TRAP(WASM_TRAP_UNDEFINED_ELEMENT);
     callee = t->elems[i];
     if (UNLIKELY(!callee))
@@ -1030,7 +1031,7 @@ L_MEM_GROW: {
 L_MEM_INIT: {
     const inst_data *d = &inst->datas[pc[1]];
     uint64_t dst = S(2).i32, src = S(3).i32, n = S(4).i32;
-    if (UNLIKELY(src + n > d->size || dst + n > msize))
+    if (UNLIKELY(copy_oob_masked(&n, src, d->size, dst, msize)))
         TRAP(WASM_TRAP_OOB_MEMORY);
     if (n)
         memcpy(mbase + dst, d->bytes + src, n);
@@ -1041,7 +1042,7 @@ L_DATA_DROP:
     NEXT(2);
 L_MEM_COPY: {
     uint64_t dst = S(1).i32, src = S(2).i32, n = S(3).i32;
-    if (UNLIKELY(src + n > msize || dst + n > msize))
+    if (UNLIKELY(copy_oob_masked(&n, src, msize, dst, msize)))
         TRAP(WASM_TRAP_OOB_MEMORY);
     if (n)
         memmove(mbase + dst, mbase + src, n);
@@ -1050,7 +1051,7 @@ L_MEM_COPY: {
 L_MEM_FILL: {
     uint64_t dst = S(1).i32, n = S(3).i32;
     uint8_t val = (uint8_t)S(2).i32;
-    if (UNLIKELY(dst + n > msize))
+    if (UNLIKELY(oob_masked(&n, dst + n, msize)))
         TRAP(WASM_TRAP_OOB_MEMORY);
     if (n)
         memset(mbase + dst, val, n);
@@ -1060,16 +1061,16 @@ L_MEM_FILL: {
     /* ---- tables and references ---- */
 L_TABLE_GET: {
     wasm_table *t = inst->tables[pc[2]];
-    uint32_t i = S(3).i32;
-    if (UNLIKELY(i >= t->size))
+    uint64_t i = S(3).i32;
+    if (UNLIKELY(oob_masked(&i, i + 1, t->size)))
         TRAP(WASM_TRAP_OOB_TABLE);
     S(1).ref = t->elems[i];
     NEXT(4);
 }
 L_TABLE_SET: {
     wasm_table *t = inst->tables[pc[1]];
-    uint32_t i = S(2).i32;
-    if (UNLIKELY(i >= t->size))
+    uint64_t i = S(2).i32;
+    if (UNLIKELY(oob_masked(&i, i + 1, t->size)))
         TRAP(WASM_TRAP_OOB_TABLE);
     t->elems[i] = S(3).ref;
     NEXT(4);
@@ -1087,7 +1088,7 @@ L_TABLE_FILL: {
     wasm_table *t = inst->tables[pc[1]];
     uint64_t i = S(2).i32, n = S(4).i32;
     void *v = S(3).ref;
-    if (UNLIKELY(i + n > t->size))
+    if (UNLIKELY(oob_masked(&n, i + n, t->size)))
         TRAP(WASM_TRAP_OOB_TABLE);
     for (uint64_t k = 0; k < n; k++)
         t->elems[i + k] = v;
@@ -1096,7 +1097,7 @@ L_TABLE_FILL: {
 L_TABLE_COPY: {
     wasm_table *td = inst->tables[pc[1]], *ts = inst->tables[pc[2]];
     uint64_t d = S(3).i32, sidx = S(4).i32, n = S(5).i32;
-    if (UNLIKELY(sidx + n > ts->size || d + n > td->size))
+    if (UNLIKELY(copy_oob_masked(&n, sidx, ts->size, d, td->size)))
         TRAP(WASM_TRAP_OOB_TABLE);
     if (n)
         memmove(td->elems + d, ts->elems + sidx, n * sizeof(void *));
@@ -1106,7 +1107,7 @@ L_TABLE_INIT: {
     wasm_table *t = inst->tables[pc[1]];
     const inst_elem *e = &inst->elems[pc[2]];
     uint64_t d = S(3).i32, sidx = S(4).i32, n = S(5).i32;
-    if (UNLIKELY(sidx + n > e->count || d + n > t->size))
+    if (UNLIKELY(copy_oob_masked(&n, sidx, e->count, d, t->size)))
         TRAP(WASM_TRAP_OOB_TABLE);
     if (n)
         memcpy(t->elems + d, e->refs + sidx, n * sizeof(void *));

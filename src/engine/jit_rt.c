@@ -108,9 +108,10 @@ uint32_t jit_trap(jit_ctx *ctx, uint32_t kind, const func_code *fc, uint32_t pos
 uintptr_t jit_indirect_target(wasm_instance *inst, uint32_t table, uint32_t type, uint32_t index)
 {
     const wasm_table *t = inst->tables[table];
-    if (index >= t->size)
+    uint64_t i = index;
+    if (oob_masked(&i, i + 1, t->size))
         return WASM_TRAP_UNDEFINED_ELEMENT;
-    wasm_func *callee = t->elems[index];
+    wasm_func *callee = t->elems[i];
     if (!callee)
         return WASM_TRAP_UNINITIALIZED_ELEMENT;
     if (callee->type_id != inst->type_ids[type])
@@ -178,7 +179,7 @@ uint32_t jit_op_mem_init(wasm_instance *inst, cell *fp, const uint32_t *pc)
 {
     const inst_data *d = &inst->datas[pc[1]];
     uint64_t dst = S(2).i32, src = S(3).i32, n = S(4).i32;
-    if (src + n > d->size || dst + n > mem_size(inst))
+    if (copy_oob_masked(&n, src, d->size, dst, mem_size(inst)))
         return WASM_TRAP_OOB_MEMORY;
     if (n)
         memcpy(mem_base(inst) + dst, d->bytes + src, n);
@@ -195,7 +196,7 @@ uint32_t jit_op_data_drop(wasm_instance *inst, cell *fp, const uint32_t *pc)
 uint32_t jit_op_mem_copy(wasm_instance *inst, cell *fp, const uint32_t *pc)
 {
     uint64_t dst = S(1).i32, src = S(2).i32, n = S(3).i32, size = mem_size(inst);
-    if (src + n > size || dst + n > size)
+    if (copy_oob_masked(&n, src, size, dst, size))
         return WASM_TRAP_OOB_MEMORY;
     if (n)
         memmove(mem_base(inst) + dst, mem_base(inst) + src, n);
@@ -205,7 +206,7 @@ uint32_t jit_op_mem_copy(wasm_instance *inst, cell *fp, const uint32_t *pc)
 uint32_t jit_op_mem_fill(wasm_instance *inst, cell *fp, const uint32_t *pc)
 {
     uint64_t dst = S(1).i32, n = S(3).i32;
-    if (dst + n > mem_size(inst))
+    if (oob_masked(&n, dst + n, mem_size(inst)))
         return WASM_TRAP_OOB_MEMORY;
     if (n)
         memset(mem_base(inst) + dst, (uint8_t)S(2).i32, n);
@@ -215,8 +216,8 @@ uint32_t jit_op_mem_fill(wasm_instance *inst, cell *fp, const uint32_t *pc)
 uint32_t jit_op_table_get(wasm_instance *inst, cell *fp, const uint32_t *pc)
 {
     const wasm_table *t = inst->tables[pc[2]];
-    uint32_t i = S(3).i32;
-    if (i >= t->size)
+    uint64_t i = S(3).i32;
+    if (oob_masked(&i, i + 1, t->size))
         return WASM_TRAP_OOB_TABLE;
     S(1).ref = t->elems[i];
     return 0;
@@ -225,8 +226,8 @@ uint32_t jit_op_table_get(wasm_instance *inst, cell *fp, const uint32_t *pc)
 uint32_t jit_op_table_set(wasm_instance *inst, cell *fp, const uint32_t *pc)
 {
     wasm_table *t = inst->tables[pc[1]];
-    uint32_t i = S(2).i32;
-    if (i >= t->size)
+    uint64_t i = S(2).i32;
+    if (oob_masked(&i, i + 1, t->size))
         return WASM_TRAP_OOB_TABLE;
     t->elems[i] = S(3).ref;
     return 0;
@@ -250,7 +251,7 @@ uint32_t jit_op_table_fill(wasm_instance *inst, cell *fp, const uint32_t *pc)
     wasm_table *t = inst->tables[pc[1]];
     uint64_t i = S(2).i32, n = S(4).i32;
     void *v = S(3).ref;
-    if (i + n > t->size)
+    if (oob_masked(&n, i + n, t->size))
         return WASM_TRAP_OOB_TABLE;
     for (uint64_t k = 0; k < n; k++)
         t->elems[i + k] = v;
@@ -261,7 +262,7 @@ uint32_t jit_op_table_copy(wasm_instance *inst, cell *fp, const uint32_t *pc)
 {
     wasm_table *td = inst->tables[pc[1]], *ts = inst->tables[pc[2]];
     uint64_t d = S(3).i32, src = S(4).i32, n = S(5).i32;
-    if (src + n > ts->size || d + n > td->size)
+    if (copy_oob_masked(&n, src, ts->size, d, td->size))
         return WASM_TRAP_OOB_TABLE;
     if (n)
         memmove(td->elems + d, ts->elems + src, n * sizeof(void *));
@@ -273,7 +274,7 @@ uint32_t jit_op_table_init(wasm_instance *inst, cell *fp, const uint32_t *pc)
     wasm_table *t = inst->tables[pc[1]];
     const inst_elem *e = &inst->elems[pc[2]];
     uint64_t d = S(3).i32, src = S(4).i32, n = S(5).i32;
-    if (src + n > e->count || d + n > t->size)
+    if (copy_oob_masked(&n, src, e->count, d, t->size))
         return WASM_TRAP_OOB_TABLE;
     if (n)
         memcpy(t->elems + d, e->refs + src, n * sizeof(void *));

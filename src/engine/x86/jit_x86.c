@@ -1059,6 +1059,18 @@ static void check_written(jc *j, uint32_t slot)
     }
 }
 
+/* Spectre v1 index masking (docs/engine.md, "Speculative execution"), right
+ * after a bounds check's jcc on the check's flags (`a`: past the end): the
+ * index register becomes 0 when the check failed. A cmov is not predicted,
+ * so code running speculatively past a mispredicted check reads at offset
+ * d from the memory's base, not past its end. In the real execution it
+ * changes nothing: the failed check trapped. */
+static void mask_index(jc *j, int r)
+{
+    x_mov_imm(j->b, RCX, 0);          /* mov ecx, 0: the flags stay */
+    x_rr(j->b, XOPW(0x0f47, 2), r, RCX); /* cmova r, rcx */
+}
+
 /* The checked address of an access of size bytes at addr_slot + offset:
  * [r14 + *index + *d], *index < 0 for none. The index register is the
  * slot's own when it is known to hold a zero-extended i32 (j->zx), else
@@ -1096,7 +1108,12 @@ static void mem_addr(jc *j, uint32_t addr_slot, uint32_t offset, uint32_t size, 
         x_rm(b, XOPW(0x8d, 1), RCX, r, -1, (int32_t)(offset + size)); /* lea rcx, [r+off+size] */
         x_rr(b, XOPW(0x39, 1), R15, RCX);                           /* cmp rcx, r15 */
         trap_if(j, CC_A, WASM_TRAP_OOB_MEMORY, pos);
-        check_record(j, addr_slot, end);
+        mask_index(j, r);
+        /* only a check that masked the slot's own register proves later
+         * accesses: they use that register, masked here, while one through
+         * eax would read the slot again, unmasked */
+        if (r != RAX)
+            check_record(j, addr_slot, end);
     }
     *index = r;
     *d = (int32_t)offset;
