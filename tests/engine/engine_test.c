@@ -684,17 +684,20 @@ static wasm_module *load_tiers(wasm_tier tier)
 
 /* Runs export `name` of tiers.wat (loaded in `tier`) until the call stack is
  * exhausted, under fuel: returns the fuel left (0 when it did not trap so). */
-static uint64_t exhaust(wasm_tier tier, const char *name)
+static uint64_t exhaust_at(wasm_tier tier, const char *name, uint32_t depth)
 {
+    bool fused = load_options.no_fusion;
+    load_options.no_fusion = depth == 0; /* frame sizes as the JIT's (unfused) */
     wasm_module *m = load_tiers(tier);
+    load_options.no_fusion = fused;
     if (!m)
         return 0;
-    wasm_store_limits lim = {0, 0, 500};
+    wasm_store_limits lim = {0, 0, depth};
     wasm_store *s = wasm_store_new(&lim);
     wasm_instance *inst = instance_of(s, m);
     uint64_t left = 0;
     if (inst) {
-        wasm_store_set_fuel(s, 1000000);
+        wasm_store_set_fuel(s, 100000000);
         wasm_value arg = wasm_i32(0), res;
         wasm_error err;
         if (wasm_call(s, export_func(inst, name), &arg, 1, &res, 1, &err) == WASM_ERR_TRAP &&
@@ -704,6 +707,12 @@ static uint64_t exhaust(wasm_tier tier, const char *name)
     wasm_store_free(s);
     wasm_module_free(m);
     return left;
+}
+
+/* exhaust_at with a call depth of 500: the frame records run out first */
+static uint64_t exhaust(wasm_tier tier, const char *name)
+{
+    return exhaust_at(tier, name, 500);
 }
 
 static void test_tiers(void)
@@ -716,6 +725,13 @@ static void test_tiers(void)
                    (unsigned long long)interp, (unsigned long long)jit);
         CHECK(interp != 0 && interp == jit);
     }
+    /* the default depth: the value stack runs out first (big_rec's frames) */
+    uint64_t interp = exhaust_at(WASM_TIER_INTERP, "big_rec", 0);
+    uint64_t jit = exhaust_at(WASM_TIER_JIT, "big_rec", 0);
+    if (interp != jit || !interp)
+        printf("     big_rec: fuel left %llu in the interpreter, %llu in the JIT\n",
+               (unsigned long long)interp, (unsigned long long)jit);
+    CHECK(interp != 0 && interp == jit);
 }
 
 /* What running export `name` of tiers.wat (loaded in `tier`) with argument

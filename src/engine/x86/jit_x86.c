@@ -804,6 +804,11 @@ static void call_direct(jc *j, const uint32_t *pc, uint32_t pos)
     uint64_t raw = pc[1] | ((uint64_t)pc[2] << 32);
     const func_code *callee = (const func_code *)(uintptr_t)raw;
     uint32_t base = pc[3];
+    /* its frame size is known once translated (translate_callees) */
+    if (!__atomic_load_n(&callee->code, __ATOMIC_ACQUIRE)) {
+        j->unhandled = true;
+        return;
+    }
     /* the callee's frame must fit the value stack (checked before the record, as the interpreter does) */
     x_rm(b, XOPW(0x8d, 1), RCX, RBX, -1, disp(base + callee->frame_cells));
     x_rm(b, XOPW(0x3b, 1), RCX, R12, -1, (int32_t)offsetof(jit_ctx, stack_end));
@@ -1753,10 +1758,38 @@ static void compile_batch(struct jit_module *jm, wasm_module *m)
     free(b.p);
 }
 
+/* Translates the functions fc calls directly that are not yet (a module
+ * translated lazily): a call's value-stack check is compiled with the
+ * callee's frame size, which only translation gives. Before the module
+ * lock, which translation takes. Untranslated callees left (out of memory)
+ * make compile_one refuse fc. */
+static void translate_callees(const func_code *fc)
+{
+    const uint32_t *code = fc->code;
+    for (uint32_t pos = 0; pos < fc->code_words;) {
+        int op = op_of(code[pos]);
+        if (op < 0)
+            return; /* compile_one refuses it */
+        uint32_t words = op == OP_BR_TABLE ? (pos + 2 < fc->code_words ? 3 + code[pos + 2] + 1 : 0)
+                                           : op_words[op];
+        if (!words || words > fc->code_words - pos)
+            return;
+        if (op == OP_CALL) {
+            uint64_t raw = code[pos + 1] | ((uint64_t)code[pos + 2] << 32);
+            const func_code *callee = (const func_code *)(uintptr_t)raw;
+            wasm_error ignored;
+            if (!__atomic_load_n(&callee->code, __ATOMIC_ACQUIRE))
+                (void)compile_lazy(callee, &ignored);
+        }
+        pos += words;
+    }
+}
+
 /* Compiles fc unless it has been (or is being refused): under the module
  * lock, so that racing callers compile it once. Returns its entry now. */
 static void *compile_pending(wasm_module *m, func_code *fc)
 {
+    translate_callees(fc);
     module_lock(m);
     if (__atomic_load_n(&fc->jit_fast, __ATOMIC_ACQUIRE) == m->jit->lazy_tramp)
         compile_locked(m->jit, m, fc);

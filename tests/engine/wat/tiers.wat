@@ -58,4 +58,22 @@
   (func (export "spin") (param i32) (result i32)
     (call $spin (local.get 0)))
   (func (export "spin_trap") (param i32) (result i32)
-    (i32.add (call $spin (i32.const 77777)) (i32.const 1))))
+    (i32.add (call $spin (i32.const 77777)) (i32.const 1)))
+  ;; $big_a calls $big_b before $big_b was translated (--lazy): the call's
+  ;; value-stack check needs $big_b's frame size, known only once it is
+  ;; translated. Recursing through the two with the default call depth
+  ;; exhausts the value stack first, at the same depth in both tiers (the
+  ;; unfused interpreter's: fusion changes frame sizes). Machine code used
+  ;; to check a frame of 0 cells, and $big_b's frame went past the stack's end.
+  (func $big_a (export "big_rec") (param i32) (result i32)
+    (call $big_b (i32.add (local.get 0) (i32.const 1))))
+  (func $big_b (param i32) (result i32)
+    (local
+      i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64
+      i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64
+      i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64
+      i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64
+      i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64
+      i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64)
+    (local.set 150 (i64.extend_i32_u (local.get 0)))
+    (i32.add (call $big_a (local.get 0)) (i32.wrap_i64 (local.get 150)))))
