@@ -145,6 +145,7 @@ typedef struct jc {
     jtrap *traps;
     size_t ntrap, captrap;
     size_t epilogue, common_trap;
+    size_t entry;         /* buffer offset of the function's entry (after its stubs) */
     uint32_t flags_pos;   /* the position whose br_if may use the flags */
     uint32_t flags_slot;
     int flags_cc;
@@ -815,12 +816,22 @@ static void call_direct(jc *j, const uint32_t *pc, uint32_t pos)
     trap_if(j, CC_A, WASM_TRAP_STACK_EXHAUSTED, pos);
     push_record(j, pos, pos + 4);
     x_rm(b, XOPW(0x8d, 1), RDI, RBX, -1, disp(base));
-    /* the internal convention (rdi = fp, rcx = the callee's func_code; r12-r15
-     * and rbp shared) through the callee's jit_fast: its machine code, or the
-     * module's trampolines that compile it on this first call or run it in
-     * the interpreter (they reload r14/r15 when memory may have grown) */
-    x_mov_imm(b, RCX, raw);
-    x_rm(b, XOP(0xff, 1), 2, RCX, -1, (int32_t)offsetof(func_code, jit_fast)); /* call [rcx+fast] */
+    if (callee == j->fc) {
+        /* recursion: this code's own entry, call rel32 (machine code does
+         * not read rcx; compiled code stays this function's jit_fast) */
+        xb_byte(b, 0xe8);
+        size_t at = b->len;
+        xb_u32(b, 0);
+        x_link(b, at, j->entry);
+    } else {
+        /* the internal convention (rdi = fp, rcx = the callee's func_code;
+         * r12-r15 and rbp shared) through the callee's jit_fast: its machine
+         * code, or the module's trampolines that compile it on this first
+         * call or run it in the interpreter (they reload r14/r15 when memory
+         * may have grown) */
+        x_mov_imm(b, RCX, raw);
+        x_rm(b, XOP(0xff, 1), 2, RCX, -1, (int32_t)offsetof(func_code, jit_fast)); /* call [rcx+fast] */
+    }
     x_alu_imm_mem(b, true, 5, R12, (int32_t)offsetof(jit_ctx, ftop), (int32_t)sizeof(frame));
     x_rr(b, XOP(0x85, 1), RAX, RAX);
     size_t err = x_jcc32(b, CC_NE);
@@ -842,6 +853,59 @@ static void call_through(jc *j, uint32_t base, uint32_t pos, uint32_t words)
     call_abs(j, (const void *)jit_call_func);
     fuel_in(j);
     after_call(j);
+}
+
+/* call_indirect: the table bound, null and signature checks inline (the
+ * traps of jit_indirect_target, at the call); a callee of this instance
+ * (translated: its frame size known) is called like a direct call through
+ * its jit_fast, with its frame checked from func_code at run time; hosts,
+ * other instances and untranslated callees go through jit_call_func. */
+static void call_indirect(jc *j, const uint32_t *pc, uint32_t pos)
+{
+    xbuf *b = j->b;
+    uint32_t type = pc[1], table = pc[2], base = pc[4];
+    ld32(j, RCX, pc[3]); /* the index, zero-extended */
+    x_mov_load(b, true, RAX, R13, (int32_t)offsetof(wasm_instance, tables));
+    x_mov_load(b, true, RAX, RAX, (int32_t)(table * 8u));
+    x_rm(b, XOP(0x3b, 1), RCX, RAX, -1, (int32_t)offsetof(wasm_table, size)); /* cmp ecx, size */
+    trap_if(j, CC_AE, WASM_TRAP_UNDEFINED_ELEMENT, pos);
+    x_mov_load(b, true, RAX, RAX, (int32_t)offsetof(wasm_table, elems));
+    x_rr(b, XOPW(0xc1, 1), 4, RCX); /* shl rcx, 3 */
+    xb_byte(b, 3);
+    x_rm(b, XOPW(0x8b, 1), RSI, RAX, RCX, 0); /* rsi = the wasm_func */
+    x_rr(b, XOPW(0x85, 1), RSI, RSI);
+    trap_if(j, CC_E, WASM_TRAP_UNINITIALIZED_ELEMENT, pos);
+    x_mov_load(b, true, RAX, R13, (int32_t)offsetof(wasm_instance, type_ids));
+    x_mov_load(b, false, RAX, RAX, (int32_t)(type * 4u));
+    x_rm(b, XOP(0x3b, 1), RAX, RSI, -1, (int32_t)offsetof(wasm_func, type_id));
+    trap_if(j, CC_NE, WASM_TRAP_INDIRECT_CALL_TYPE, pos);
+    /* this instance's (a host function has none), translated */
+    x_rm(b, XOPW(0x39, 1), R13, RSI, -1, (int32_t)offsetof(wasm_func, inst)); /* cmp [rsi+inst], r13 */
+    size_t other = x_jcc32(b, CC_NE);
+    x_mov_load(b, true, RCX, RSI, (int32_t)offsetof(wasm_func, code));
+    x_alu_imm_mem(b, true, 7, RCX, (int32_t)offsetof(func_code, code), 0);
+    size_t untranslated = x_jcc32(b, CC_E);
+    /* its frame must fit the value stack (before the record, as call_direct) */
+    x_mov_load(b, false, RAX, RCX, (int32_t)offsetof(func_code, frame_cells));
+    x_rr(b, XOPW(0xc1, 1), 4, RAX); /* shl rax, 3 */
+    xb_byte(b, 3);
+    x_rm(b, XOPW(0x8d, 1), RDX, RBX, -1, disp(base));
+    x_rr(b, XOPW(0x03, 1), RAX, RDX); /* add rax, rdx */
+    x_rm(b, XOPW(0x3b, 1), RAX, R12, -1, (int32_t)offsetof(jit_ctx, stack_end));
+    trap_if(j, CC_A, WASM_TRAP_STACK_EXHAUSTED, pos);
+    x_mov_rr(b, true, RSI, RCX); /* push_record uses rax, rcx */
+    push_record(j, pos, pos + 5);
+    x_mov_rr(b, true, RCX, RSI);
+    x_rm(b, XOPW(0x8d, 1), RDI, RBX, -1, disp(base));
+    x_rm(b, XOP(0xff, 1), 2, RCX, -1, (int32_t)offsetof(func_code, jit_fast)); /* call [rcx+fast] */
+    x_alu_imm_mem(b, true, 5, R12, (int32_t)offsetof(jit_ctx, ftop), (int32_t)sizeof(frame));
+    x_rr(b, XOP(0x85, 1), RAX, RAX);
+    x_link(b, x_jcc32(b, CC_NE), j->epilogue);
+    size_t done = x_jmp32(b);
+    x_link(b, other, b->len);
+    x_link(b, untranslated, b->len);
+    call_through(j, base, pos, 5); /* rsi = the wasm_func */
+    x_link(b, done, b->len);
 }
 
 /* A C helper that runs the instruction from the frame (jit_op_fn). */
@@ -946,13 +1010,12 @@ static void emit_c_entry(xbuf *b, bool osr)
 }
 
 /* A function's machine code uses the internal convention: entered with
- * rdi = fp and the shared registers set; it saves rbx (its fp) only. */
+ * rdi = fp and the shared registers set; it saves rbx (its fp) only. Its
+ * shared exits come first and the entry (j->entry) after them, so that
+ * the entry falls through into the body. */
 static void prologue(jc *j)
 {
     xbuf *b = j->b;
-    x_push(b, RBX); /* the stack is aligned for calls from here */
-    x_mov_rr(b, true, RBX, RDI);
-    size_t over = x_jmp32(b);
 
     /* epilogue: status in eax */
     j->epilogue = b->len;
@@ -980,7 +1043,9 @@ static void prologue(jc *j)
     at = x_jmp32(b);
     x_link(b, at, j->epilogue);
 
-    x_link(b, over, b->len);
+    j->entry = b->len;
+    x_push(b, RBX); /* the stack is aligned for calls from here */
+    x_mov_rr(b, true, RBX, RDI);
     x_rm(b, XOPW(0x3b, 1), RSP, R12, -1, (int32_t)offsetof(jit_ctx, stack_limit));
     at = x_jcc32(b, CC_B);
     x_link(b, at, low);
@@ -1012,11 +1077,12 @@ static void prologue(jc *j)
     }
 }
 
+/* status 0; the epilogue inline */
 static void ret_ok(jc *j)
 {
     x_rr(j->b, XOP(0x31, 1), RAX, RAX);
-    size_t at = x_jmp32(j->b);
-    x_link(j->b, at, j->epilogue);
+    x_pop(j->b, RBX);
+    xb_byte(j->b, 0xc3);
 }
 
 /* ---- the instructions ---- */
@@ -1159,17 +1225,7 @@ static void emit_instr(jc *j, int op, const uint32_t *pc, uint32_t pos, uint32_t
         x_mov_load(b, true, RSI, RAX, disp(pc[1]));
         call_through(j, pc[2], pos, 3);
         break;
-    case OP_CALL_INDIRECT:
-        x_mov_rr(b, true, RDI, R13);
-        x_mov_imm(b, RSI, pc[2]);
-        x_mov_imm(b, RDX, pc[1]);
-        ld32(j, RCX, pc[3]);
-        call_abs(j, (const void *)jit_indirect_target);
-        x_alu_imm(b, true, 7, RAX, 16);
-        trap_if(j, CC_B, 0, pos);
-        x_mov_rr(b, true, RSI, RAX);
-        call_through(j, pc[4], pos, 5);
-        break;
+    case OP_CALL_INDIRECT: call_indirect(j, pc, pos); break;
     case OP_COPY:
         ld64(j, RAX, pc[2]);
         st64(j, pc[1], RAX);
@@ -1694,7 +1750,7 @@ static void compile_locked(struct jit_module *jm, const wasm_module *m, func_cod
     void *entry = jm->interp_tramp;
     void *code = compile_one(&j, &b, fc) && !b.oom ? place_code(jm, b.p, b.len) : NULL;
     if (code) {
-        entry = code;
+        entry = (uint8_t *)code + j.entry;
         __atomic_store_n(&fc->jit_osr, osr_table(j.osr_pos, j.osr_off, j.nosr, code), __ATOMIC_RELEASE);
         __atomic_add_fetch(&jm->compiled, 1, __ATOMIC_RELAXED);
     }
@@ -1717,6 +1773,7 @@ static void compile_batch(struct jit_module *jm, wasm_module *m)
     uint32_t ndef = m->func_count - m->func_imports;
     typedef struct {
         size_t at; /* offset in the batch, SIZE_MAX: refused */
+        size_t entry; /* the entry's offset from at */
         uint32_t *osr_pos, *osr_off;
         size_t nosr;
     } placed;
@@ -1733,7 +1790,7 @@ static void compile_batch(struct jit_module *jm, wasm_module *m)
         j.m = m;
         size_t start = b.len;
         if (compile_one(&j, &b, &m->codes[i]) && !b.oom) {
-            p[i] = (placed){start, j.osr_pos, j.osr_off, j.nosr};
+            p[i] = (placed){start, j.entry - start, j.osr_pos, j.osr_off, j.nosr};
             j.osr_pos = j.osr_off = NULL;
         }
         free(j.fix);
@@ -1746,7 +1803,7 @@ static void compile_batch(struct jit_module *jm, wasm_module *m)
         func_code *fc = &m->codes[i];
         if (code && p[i].at != SIZE_MAX) {
             fc->jit_osr = osr_table(p[i].osr_pos, p[i].osr_off, p[i].nosr, code + p[i].at);
-            fc->jit_fast = code + p[i].at;
+            fc->jit_fast = code + p[i].at + p[i].entry;
             jm->compiled++;
         } else if (fc->code) {
             fc->jit_fast = jm->interp_tramp;
