@@ -717,7 +717,7 @@ static uint64_t exhaust(wasm_tier tier, const char *name)
 
 static void test_tiers(void)
 {
-    static const char *const names[] = {"simd_rec", "scalar_then_simd", "mixed"};
+    static const char *const names[] = {"simd_rec", "scalar_then_simd", "mixed", "ind_rec"};
     for (size_t i = 0; i < sizeof names / sizeof *names; i++) {
         uint64_t interp = exhaust(WASM_TIER_INTERP, names[i]), jit = exhaust(WASM_TIER_JIT, names[i]);
         if (interp != jit || !interp)
@@ -824,6 +824,25 @@ static void test_tier_traps(void)
     }
 }
 
+/* call_indirect from machine code: the result, or the interpreter's trap
+ * (message, backtrace) for each entry of tiers.wat's table (0: a function
+ * of the right type, 1: the wrong type, 3: null, 9: out of the table). */
+static void test_tier_indirect(void)
+{
+    static const int32_t entries[] = {0, 1, 3, 9};
+    for (size_t i = 0; i < sizeof entries / sizeof *entries; i++) {
+        tier_run a, b;
+        run_tiers(WASM_TIER_INTERP, "ind_call", entries[i], &a);
+        run_tiers(WASM_TIER_JIT, "ind_call", entries[i], &b);
+        bool same = a.st == b.st && a.result == b.result && a.fuel_left == b.fuel_left &&
+                    (a.st != WASM_ERR_TRAP || same_trap(&a.err, &b.err));
+        if (!same)
+            printf("     ind_call %d: interpreter %d \"%s\", JIT %d \"%s\"\n", entries[i], a.result,
+                   a.err.message, b.result, b.err.message);
+        CHECK(same && (entries[i] == 0 ? a.st == WASM_OK && a.result == 6 : a.st == WASM_ERR_TRAP));
+    }
+}
+
 int main(int argc, char **argv)
 {
     int i = 1;
@@ -847,6 +866,7 @@ int main(int argc, char **argv)
     test_simd();
     test_tiers();
     test_tier_traps();
+    test_tier_indirect();
     test_tier_osr();
     for (size_t k = 0; k < borrowed_count; k++)
         free(borrowed[k]);

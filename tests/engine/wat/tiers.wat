@@ -76,4 +76,20 @@
       i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64
       i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64)
     (local.set 150 (i64.extend_i32_u (local.get 0)))
-    (i32.add (call $big_a (local.get 0)) (i32.wrap_i64 (local.get 150)))))
+    (i32.add (call $big_a (local.get 0)) (i32.wrap_i64 (local.get 150))))
+  ;; call_indirect in machine code: a callee of the module goes the way of a
+  ;; direct call, its checks inline; the traps (index out of the table, null
+  ;; entry, wrong signature), their backtraces and the depth at which
+  ;; recursion through the table exhausts the stack are the interpreter's
+  (type $to_i32 (func (param i32) (result i32)))
+  (table $funcs 6 funcref)
+  (elem (table $funcs) (i32.const 0) func $ind_inc $ind_seven $ind_rec)
+  (func $ind_inc (param i32) (result i32) (i32.add (local.get 0) (i32.const 1)))
+  (func $ind_seven (result i32) (i32.const 7))
+  (func $ind_rec (export "ind_rec") (param i32) (result i32)
+    (i32.add (call_indirect $funcs (type $to_i32) (i32.add (local.get 0) (i32.const 1))
+                            (i32.const 2))
+             (i32.const 1)))
+  ;; entry n of the table with argument 5: 6, then the traps
+  (func (export "ind_call") (param i32) (result i32)
+    (call_indirect $funcs (type $to_i32) (i32.const 5) (local.get 0))))
