@@ -843,6 +843,25 @@ static void test_tier_indirect(void)
     }
 }
 
+/* memory.copy from machine code (tiers.wat copy_mix): the interpreter's
+ * bytes, result and fuel for every length and overlap, and its trap for a
+ * copy past the end of memory (a length inline and one for the helper). */
+static void test_tier_copy(void)
+{
+    static const int32_t past[] = {0, 9, 300};
+    for (size_t i = 0; i < sizeof past / sizeof *past; i++) {
+        tier_run a, b;
+        run_tiers(WASM_TIER_INTERP, "copy_mix", past[i], &a);
+        run_tiers(WASM_TIER_JIT, "copy_mix", past[i], &b);
+        bool same = a.st == b.st && a.result == b.result && a.fuel_left == b.fuel_left &&
+                    a.mem_sum == b.mem_sum && (a.st != WASM_ERR_TRAP || same_trap(&a.err, &b.err));
+        if (!same)
+            printf("     copy_mix %d: interpreter %d %08x \"%s\", JIT %d %08x \"%s\"\n", past[i],
+                   a.result, a.mem_sum, a.err.message, b.result, b.mem_sum, b.err.message);
+        CHECK(same && (past[i] ? a.st == WASM_ERR_TRAP : a.st == WASM_OK));
+    }
+}
+
 int main(int argc, char **argv)
 {
     int i = 1;
@@ -867,6 +886,7 @@ int main(int argc, char **argv)
     test_tiers();
     test_tier_traps();
     test_tier_indirect();
+    test_tier_copy();
     test_tier_osr();
     for (size_t k = 0; k < borrowed_count; k++)
         free(borrowed[k]);

@@ -925,6 +925,111 @@ static void helper_op(jc *j, jit_op_fn fn, const char *operands, const uint32_t 
     }
 }
 
+/* Copies n (rcx, 4 <= n <= 16) bytes from host address rdx to rax in two
+ * possibly overlapping moves of half the largest power of two in range,
+ * both loaded before either is stored: memmove's result. */
+static void copy_4_to_16(jc *j, bool eight)
+{
+    xbuf *b = j->b;
+    int size = eight ? 8 : 4;
+    xop load = eight ? XOPP(0xf3, false, 0x0f7e, 2) : XOPP(0x66, false, 0x0f6e, 2); /* movq/movd xmm, m */
+    xop store = eight ? XOPP(0x66, false, 0x0fd6, 2) : XOPP(0x66, false, 0x0f7e, 2); /* movq/movd m, xmm */
+    x_rm(b, load, XMM0, RDX, -1, 0);
+    x_rm(b, load, XMM1, RDX, RCX, -size);
+    x_rm(b, store, XMM0, RAX, -1, 0);
+    x_rm(b, store, XMM1, RAX, RCX, -size);
+}
+
+/* memory.copy: both ranges bounds-checked inline (the helper's trap, at the
+ * instruction), then up to 128 bytes copied inline, memmove's result: up
+ * to 16 in two possibly overlapping moves loaded before stored; more, when the
+ * destination does not start inside the source (a forward copy is then
+ * right), 16 bytes at a time with the last 16 loaded first. Other copies
+ * go to the helper (memmove), the pinned values written back around it
+ * only there. */
+static void mem_copy(jc *j, const uint32_t *pc, uint32_t pos)
+{
+    xbuf *b = j->b;
+    ld32(j, RAX, pc[1]); /* dst */
+    ld32(j, RDX, pc[2]); /* src */
+    ld32(j, RCX, pc[3]); /* n */
+    for (int r = 0; r < 2; r++) {
+        int reg = r ? RDX : RAX;
+        x_rr(b, XOPW(0x03, 1), reg, RCX); /* add reg, rcx: 33-bit sums, no overflow */
+        x_rr(b, XOPW(0x3b, 1), reg, R15);
+        trap_if(j, CC_A, WASM_TRAP_OOB_MEMORY, pos);
+        x_rr(b, XOPW(0x2b, 1), reg, RCX); /* sub reg, rcx */
+    }
+    uint64_t n = is_const(j, pc[3]) ? (uint32_t)const_of(j, pc[3]) : UINT64_MAX;
+    if (n == 0)
+        return;
+    x_rr(b, XOPW(0x03, 1), RAX, R14); /* host addresses */
+    x_rr(b, XOPW(0x03, 1), RDX, R14);
+    if (n >= 4 && n <= 16) {
+        copy_4_to_16(j, n >= 8);
+        return;
+    }
+    x_alu_imm(b, true, 7, RCX, 16);
+    size_t big = x_jcc32(b, CC_A);
+    x_alu_imm(b, true, 7, RCX, 8);
+    size_t small = x_jcc32(b, CC_B);
+    copy_4_to_16(j, true);
+    size_t done[5];
+    done[0] = x_jmp32(b);
+    x_link(b, small, b->len);
+    x_alu_imm(b, true, 7, RCX, 4);
+    size_t tiny = x_jcc32(b, CC_B);
+    copy_4_to_16(j, false);
+    done[1] = x_jmp32(b);
+    /* 1 to 3 bytes: one, or two possibly overlapping words loaded first
+     * (rsi borrowed: it may hold a pinned value) */
+    x_link(b, tiny, b->len);
+    x_rr(b, XOP(0x85, 1), RCX, RCX);
+    size_t none = x_jcc32(b, CC_E);
+    x_alu_imm(b, true, 7, RCX, 2);
+    size_t words = x_jcc8(b, CC_AE);
+    x_rm(b, XOP(0x0fb6, 2), RCX, RDX, -1, 0); /* movzx ecx, byte [rdx] */
+    x_rm(b, XOP(0x88, 1), RCX, RAX, -1, 0);   /* mov [rax], cl */
+    done[3] = x_jmp32(b);
+    x_link8(b, words);
+    x_push(b, RSI);
+    x_rm(b, XOP(0x0fb7, 2), RSI, RDX, RCX, -2); /* movzx esi, word [rdx + rcx - 2] */
+    x_rm(b, XOP(0x0fb7, 2), RDX, RDX, -1, 0);
+    x_rm(b, XOPP(0x66, false, 0x89, 1), RSI, RAX, RCX, -2);
+    x_rm(b, XOPP(0x66, false, 0x89, 1), RDX, RAX, -1, 0);
+    x_pop(b, RSI);
+    done[4] = x_jmp32(b);
+    x_link(b, big, b->len);
+    x_alu_imm(b, true, 7, RCX, 128);
+    size_t long_copy = x_jcc32(b, CC_A);
+    x_rr(b, XOPW(0x2b, 1), RAX, RDX); /* dst - src < n: dst inside the source */
+    x_rr(b, XOPW(0x3b, 1), RAX, RCX);
+    x_rm(b, XOPW(0x8d, 1), RAX, RAX, RDX, 0); /* lea rax, [rax + rdx]: flags kept */
+    size_t overlap = x_jcc32(b, CC_B);
+    xop movdqu_load = XOPP(0xf3, false, 0x0f6f, 2), movdqu_store = XOPP(0xf3, false, 0x0f7f, 2);
+    x_rm(b, movdqu_load, XMM1, RDX, RCX, -16); /* the last 16 */
+    size_t loop = b->len;
+    x_rm(b, movdqu_load, XMM0, RDX, -1, 0);
+    x_rm(b, movdqu_store, XMM0, RAX, -1, 0);
+    x_alu_imm(b, true, 0, RAX, 16);
+    x_alu_imm(b, true, 0, RDX, 16);
+    x_alu_imm(b, true, 5, RCX, 16);
+    x_alu_imm(b, true, 7, RCX, 16);
+    x_link(b, x_jcc32(b, CC_A), loop);
+    x_rm(b, movdqu_store, XMM1, RAX, RCX, -16); /* rax + rcx: the end still */
+    done[2] = x_jmp32(b);
+    x_link(b, long_copy, b->len);
+    x_link(b, overlap, b->len);
+    sync_pinned(j, true);
+    j->unpinned = true;
+    helper_op(j, jit_op_mem_copy, "SSS", pc, pos, true);
+    j->unpinned = false;
+    sync_pinned(j, false);
+    x_link(b, none, b->len);
+    for (int d = 0; d < 5; d++)
+        x_link(b, done[d], b->len);
+}
+
 /* ---- the pre-pass ---- */
 
 static bool supported(const jc *j, int op)
@@ -1263,7 +1368,7 @@ static void emit_instr(jc *j, int op, const uint32_t *pc, uint32_t pos, uint32_t
         break;
     case OP_MEM_INIT: helper_op(j, jit_op_mem_init, "ISSS", pc, pos, true); break;
     case OP_DATA_DROP: helper_op(j, jit_op_data_drop, "I", pc, pos, false); break;
-    case OP_MEM_COPY: helper_op(j, jit_op_mem_copy, "SSS", pc, pos, true); break;
+    case OP_MEM_COPY: mem_copy(j, pc, pos); break;
     case OP_MEM_FILL: helper_op(j, jit_op_mem_fill, "SSS", pc, pos, true); break;
     /* tables and references */
     case OP_TABLE_GET: helper_op(j, jit_op_table_get, "SIS", pc, pos, true); break;
@@ -1423,7 +1528,7 @@ static bool calls_out(int op)
 {
     switch (op) {
     case OP_CALL: case OP_CALL_IMPORT: case OP_CALL_INDIRECT: case OP_MEM_GROW: case OP_MEM_INIT:
-    case OP_DATA_DROP: case OP_MEM_COPY: case OP_MEM_FILL: case OP_TABLE_GET: case OP_TABLE_SET:
+    case OP_DATA_DROP: case OP_MEM_FILL: case OP_TABLE_GET: case OP_TABLE_SET:
     case OP_TABLE_SIZE: case OP_TABLE_GROW: case OP_TABLE_FILL: case OP_TABLE_COPY:
     case OP_TABLE_INIT: case OP_ELEM_DROP:
     case OP_F32_MIN: case OP_F32_MAX: case OP_F64_MIN: case OP_F64_MAX:

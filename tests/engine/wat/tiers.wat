@@ -92,4 +92,45 @@
              (i32.const 1)))
   ;; entry n of the table with argument 5: 6, then the traps
   (func (export "ind_call") (param i32) (result i32)
-    (call_indirect $funcs (type $to_i32) (i32.const 5) (local.get 0))))
+    (call_indirect $funcs (type $to_i32) (i32.const 5) (local.get 0)))
+  ;; memory.copy in machine code (lengths up to 128 inline, forward or, when
+  ;; the destination starts inside the source, by the helper): every length
+  ;; 0..140 at every distance -20..20 between the ranges, then constant
+  ;; lengths; the hash of the bytes around, then (argument != 0) a copy of
+  ;; that many bytes ending past the memory's end: a trap
+  (func $copy_hash (param $h i32) (result i32) (local $i i32)
+    (loop $l
+      (local.set $h (i32.add (i32.mul (local.get $h) (i32.const 31))
+                             (i32.load8_u offset=950 (local.get $i))))
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br_if $l (i32.lt_u (local.get $i) (i32.const 300))))
+    (local.get $h))
+  (func $copy_fill (param $seed i32) (local $i i32)
+    (loop $l
+      (i32.store8 offset=950 (local.get $i)
+                  (i32.add (i32.mul (local.get $i) (i32.const 7)) (local.get $seed)))
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br_if $l (i32.lt_u (local.get $i) (i32.const 300)))))
+  (func (export "copy_mix") (param $past i32) (result i32) (local $n i32) (local $d i32) (local $h i32)
+    (loop $ln
+      (local.set $d (i32.const -20))
+      (loop $ld
+        (call $copy_fill (local.get $n))
+        (memory.copy (i32.add (i32.const 1050) (local.get $d)) (i32.const 1050) (local.get $n))
+        (local.set $h (call $copy_hash (local.get $h)))
+        (local.set $d (i32.add (local.get $d) (i32.const 1)))
+        (br_if $ld (i32.le_s (local.get $d) (i32.const 20))))
+      (local.set $n (i32.add (local.get $n) (i32.const 1)))
+      (br_if $ln (i32.le_u (local.get $n) (i32.const 140))))
+    (call $copy_fill (i32.const 1))
+    (memory.copy (i32.const 1053) (i32.const 1050) (i32.const 5))
+    (memory.copy (i32.const 1040) (i32.const 1050) (i32.const 12))
+    (memory.copy (i32.const 1100) (i32.const 1090) (i32.const 3))
+    (memory.copy (i32.const 1010) (i32.const 1000) (i32.const 0))
+    (memory.copy (i32.const 1001) (i32.const 1000) (i32.const 16))
+    (memory.copy (i32.const 990) (i32.const 1000) (i32.const 40))
+    (memory.copy (i32.const 960) (i32.const 1000) (i32.const 200))
+    (local.set $h (call $copy_hash (local.get $h)))
+    (if (local.get $past)
+      (then (memory.copy (i32.sub (i32.const 65537) (local.get $past)) (i32.const 0) (local.get $past))))
+    (local.get $h)))
