@@ -28,6 +28,13 @@ typedef struct jit_ctx {
     frame *entry;           /* the entry marker of this activation */
     int64_t fuel;           /* fuel left (INT64_MAX unmetered) while C code runs;
                              * generated code keeps it in rbp */
+    /* Set by the C entry: its stack pointer at the call of the machine code
+     * and where it continues after that call with a status in eax. A trap
+     * or a failed call (reported in err) unwinds every machine-code frame
+     * of the activation at once: rsp = entry_sp, jmp entry_resume. So a
+     * function returns nothing on success and its callers test nothing. */
+    uintptr_t entry_sp;
+    void *entry_resume;
 } jit_ctx;
 
 typedef uint32_t (*jit_entry_fn)(cell *fp, jit_ctx *ctx, wasm_instance *inst,

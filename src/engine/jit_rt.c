@@ -37,6 +37,8 @@ static int enter_machine(wasm_store *s, cell *fp, const func_code *fc, wasm_inst
     ctx.stack_end = s->stack_end;
     ctx.stack_limit = s->jit_stack_limit;
     ctx.fuel = *fuel;
+    ctx.entry_sp = 0; /* set by the C entry */
+    ctx.entry_resume = NULL;
     uint32_t st;
     if (at) {
         jit_osr_fn osr = (jit_osr_fn)jit_osr_stub(fc);

@@ -457,6 +457,8 @@ static void test_linking(void)
     wasm_value two[2] = {wasm_i32(2), wasm_i32(0)};
     CHECK_EQ_INT(wasm_call(s, export_func(c, "indirect"), two, 2, &res, 1, &err), WASM_OK);
     CHECK_EQ_INT(res.of.i32, 102);
+    CHECK_EQ_INT(wasm_call(s, export_func(c, "call_then_trap"), &arg, 1, &res, 1, &err), WASM_ERR_TRAP);
+    CHECK_EQ_INT(err.trap, WASM_TRAP_UNREACHABLE);
     two[1] = wasm_i32(1);
     CHECK_EQ_INT(wasm_call(s, export_func(c, "indirect"), two, 2, &res, 1, &err), WASM_ERR_TRAP);
     CHECK_EQ_INT(err.trap, WASM_TRAP_UNINITIALIZED_ELEMENT);

@@ -414,6 +414,14 @@ static void emit_reload_mem(xbuf *b)
 
 static void reload_mem(jc *j) { emit_reload_mem(j->b); }
 
+/* Ends the activation with the status in eax (a trap or failure already
+ * reported): back to its C entry, past every machine-code frame. */
+static void emit_unwind(xbuf *b)
+{
+    x_mov_load(b, true, RSP, R12, (int32_t)offsetof(jit_ctx, entry_sp));
+    x_rm(b, XOP(0xff, 1), 4, R12, -1, (int32_t)offsetof(jit_ctx, entry_resume)); /* jmp [r12+resume] */
+}
+
 /* ---- integer operations ---- */
 
 /* ALU opcodes "op r, r/m" and group-1 extensions */
@@ -832,10 +840,8 @@ static void call_direct(jc *j, const uint32_t *pc, uint32_t pos)
         x_mov_imm(b, RCX, raw);
         x_rm(b, XOP(0xff, 1), 2, RCX, -1, (int32_t)offsetof(func_code, jit_fast)); /* call [rcx+fast] */
     }
+    /* pop the record (a failed callee does not come back: it unwinds) */
     x_alu_imm_mem(b, true, 5, R12, (int32_t)offsetof(jit_ctx, ftop), (int32_t)sizeof(frame));
-    x_rr(b, XOP(0x85, 1), RAX, RAX);
-    size_t err = x_jcc32(b, CC_NE);
-    x_link(b, err, j->epilogue);
 }
 
 /* callee in rsi, frame base slot, call position */
@@ -899,8 +905,6 @@ static void call_indirect(jc *j, const uint32_t *pc, uint32_t pos)
     x_rm(b, XOPW(0x8d, 1), RDI, RBX, -1, disp(base));
     x_rm(b, XOP(0xff, 1), 2, RCX, -1, (int32_t)offsetof(func_code, jit_fast)); /* call [rcx+fast] */
     x_alu_imm_mem(b, true, 5, R12, (int32_t)offsetof(jit_ctx, ftop), (int32_t)sizeof(frame));
-    x_rr(b, XOP(0x85, 1), RAX, RAX);
-    x_link(b, x_jcc32(b, CC_NE), j->epilogue);
     size_t done = x_jmp32(b);
     x_link(b, other, b->len);
     x_link(b, untranslated, b->len);
@@ -1096,19 +1100,35 @@ static void emit_c_entry(xbuf *b, bool osr)
     static const int saved[] = {RBX, RBP, R12, R13, R14, R15};
     for (int i = 0; i < 6; i++)
         x_push(b, saved[i]);
-    x_alu_imm(b, true, 5, RSP, 8); /* sub rsp, 8: calls see an aligned stack */
     x_mov_rr(b, true, R12, RSI);
+    /* an activation may already use this context (jit_call_func): its
+     * unwind target is restored on the way out */
+    x_rm(b, XOP(0xff, 1), 6, R12, -1, (int32_t)offsetof(jit_ctx, entry_resume)); /* push [..] */
+    x_rm(b, XOP(0xff, 1), 6, R12, -1, (int32_t)offsetof(jit_ctx, entry_sp));
+    x_alu_imm(b, true, 5, RSP, 8); /* sub rsp, 8: calls see an aligned stack */
     x_mov_rr(b, true, R13, RDX);
     x_mov_load(b, true, RBP, R12, (int32_t)offsetof(jit_ctx, fuel));
     x_mov_rr(b, true, RAX, RCX); /* fc: the reload below uses rcx */
     emit_reload_mem(b);
     x_mov_rr(b, true, RCX, RAX);
+    /* where an unwind continues (jit_ctx.entry_resume): below, status in eax */
+    xb_byte(b, 0x48);
+    xb_byte(b, 0x8d);
+    xb_byte(b, 0x05); /* lea rax, [rip + rel32] */
+    size_t resume = b->len;
+    xb_u32(b, 0);
+    x_mov_store(b, true, R12, (int32_t)offsetof(jit_ctx, entry_resume), RAX);
+    x_mov_store(b, true, R12, (int32_t)offsetof(jit_ctx, entry_sp), RSP);
     if (osr)
         x_call_r(b, R8); /* the loop header's entry (jit_osr_fn's fifth argument) */
     else
         x_rm(b, XOP(0xff, 1), 2, RCX, -1, (int32_t)offsetof(func_code, jit_fast)); /* call [rcx+fast] */
+    x_rr(b, XOP(0x31, 1), RAX, RAX); /* returned: success */
+    x_link(b, resume, b->len);
     x_mov_store(b, true, R12, (int32_t)offsetof(jit_ctx, fuel), RBP);
     x_alu_imm(b, true, 0, RSP, 8);
+    x_rm(b, XOP(0x8f, 1), 0, R12, -1, (int32_t)offsetof(jit_ctx, entry_sp)); /* pop [..] */
+    x_rm(b, XOP(0x8f, 1), 0, R12, -1, (int32_t)offsetof(jit_ctx, entry_resume));
     for (int i = 5; i >= 0; i--)
         x_pop(b, saved[i]);
     xb_byte(b, 0xc3);
@@ -1122,10 +1142,9 @@ static void prologue(jc *j)
 {
     xbuf *b = j->b;
 
-    /* epilogue: status in eax */
+    /* a failure, status in eax (reported): unwind the activation */
     j->epilogue = b->len;
-    x_pop(b, RBX);
-    xb_byte(b, 0xc3);
+    emit_unwind(b);
 
     /* trap: kind in esi, position in ecx */
     j->common_trap = b->len;
@@ -1145,8 +1164,11 @@ static void prologue(jc *j)
     call_abs(j, (const void *)jit_interp_entry);
     fuel_in(j);
     reload_mem(j);
-    at = x_jmp32(b);
+    x_rr(b, XOP(0x85, 1), RAX, RAX);
+    at = x_jcc32(b, CC_NE);
     x_link(b, at, j->epilogue);
+    x_pop(b, RBX);
+    xb_byte(b, 0xc3);
 
     j->entry = b->len;
     x_push(b, RBX); /* the stack is aligned for calls from here */
@@ -1182,10 +1204,9 @@ static void prologue(jc *j)
     }
 }
 
-/* status 0; the epilogue inline */
+/* a return: no status (failures unwind) */
 static void ret_ok(jc *j)
 {
-    x_rr(j->b, XOP(0x31, 1), RAX, RAX);
     x_pop(j->b, RBX);
     xb_byte(j->b, 0xc3);
 }
@@ -1777,7 +1798,7 @@ static void emit_lazy_tramp(xbuf *b)
     x_link8(b, failed);
     x_mov_load(b, true, RAX, R12, (int32_t)offsetof(jit_ctx, err));
     x_mov_load(b, false, RAX, RAX, (int32_t)offsetof(wasm_error, status));
-    xb_byte(b, 0xc3);
+    emit_unwind(b);
 }
 
 /* Runs fc in the interpreter (jit_interp_entry), then reloads r14/r15:
@@ -1792,8 +1813,12 @@ static void emit_interp_tramp(xbuf *b)
     x_call_r(b, RAX);
     x_mov_load(b, true, RBP, R12, (int32_t)offsetof(jit_ctx, fuel));
     emit_reload_mem(b);
+    x_rr(b, XOP(0x85, 1), RAX, RAX);
+    size_t failed = x_jcc8(b, CC_NE);
     x_alu_imm(b, true, 0, RSP, 8);
     xb_byte(b, 0xc3);
+    x_link8(b, failed);
+    emit_unwind(b);
 }
 
 /* A compiled function's loop-header entries (func_code.jit_osr). */
@@ -1927,6 +1952,9 @@ static void compile_batch(struct jit_module *jm, wasm_module *m)
  * make compile_one refuse fc. */
 static void translate_callees(const func_code *fc)
 {
+    const wasm_module *m = fc->module;
+    if (__atomic_load_n(&m->translated, __ATOMIC_ACQUIRE) == m->func_count - m->func_imports)
+        return; /* all of them are */
     const uint32_t *code = fc->code;
     for (uint32_t pos = 0; pos < fc->code_words;) {
         int op = op_of(code[pos]);
