@@ -107,19 +107,6 @@ uint32_t jit_trap(jit_ctx *ctx, uint32_t kind, const func_code *fc, uint32_t pos
     return WASM_ERR_TRAP;
 }
 
-uintptr_t jit_indirect_target(wasm_instance *inst, uint32_t table, uint32_t type, uint32_t index)
-{
-    const wasm_table *t = inst->tables[table];
-    if (index >= t->size)
-        return WASM_TRAP_UNDEFINED_ELEMENT;
-    wasm_func *callee = t->elems[index];
-    if (!callee)
-        return WASM_TRAP_UNINITIALIZED_ELEMENT;
-    if (callee->type_id != inst->type_ids[type])
-        return WASM_TRAP_INDIRECT_CALL_TYPE;
-    return (uintptr_t)callee;
-}
-
 static uint32_t call_trap(jit_ctx *ctx, wasm_trap_kind kind, wasm_instance *inst,
                           const uint32_t *call_pc)
 {

@@ -17,7 +17,10 @@
  *  - memory accesses are bounds-checked by an explicit compare of
  *    address + offset + size against r15 (no guard pages, no signals);
  *  - every prologue compares rsp with the context's limit: below it the
- *    function runs in the interpreter (deep recursion continues on the heap).
+ *    function runs in the interpreter (deep recursion continues on the heap);
+ *  - a function returns nothing: a trap or failed call unwinds the whole
+ *    activation to its C entry (jit_ctx.entry_sp / entry_resume), so call
+ *    sites test no status.
  * A real allocator (values in registers between instructions, per program
  * point rather than per slot) is the next step (issue 13). */
 #include "engine/codemem.h"
@@ -862,7 +865,7 @@ static void call_through(jc *j, uint32_t base, uint32_t pos, uint32_t words)
 }
 
 /* call_indirect: the table bound, null and signature checks inline (the
- * traps of jit_indirect_target, at the call); a callee of this instance
+ * interpreter's traps, at the call); a callee of this instance
  * (translated: its frame size known) is called like a direct call through
  * its jit_fast, with its frame checked from func_code at run time; hosts,
  * other instances and untranslated callees go through jit_call_func. */
