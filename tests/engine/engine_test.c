@@ -864,6 +864,28 @@ static void test_tier_copy(void)
     }
 }
 
+/* A function compiled after its callee calls the callee's machine code by
+ * call rel32, patched when the caller is placed (tiers.wat linked_*). */
+static void test_tier_linked(void)
+{
+    wasm_module *m = load_tiers(WASM_TIER_JIT);
+    if (!m)
+        return;
+    wasm_store *s = wasm_store_new(NULL);
+    wasm_instance *inst = instance_of(s, m);
+    if (inst) {
+        wasm_value arg = wasm_i32(4), res;
+        wasm_error err;
+        CHECK_EQ_INT(wasm_call(s, export_func(inst, "linked_callee"), &arg, 1, &res, 1, &err), WASM_OK);
+        CHECK_EQ_INT(res.of.i32, 12);
+        arg = wasm_i32(5);
+        CHECK_EQ_INT(wasm_call(s, export_func(inst, "linked_caller"), &arg, 1, &res, 1, &err), WASM_OK);
+        CHECK_EQ_INT(res.of.i32, 16);
+    }
+    wasm_store_free(s);
+    wasm_module_free(m);
+}
+
 int main(int argc, char **argv)
 {
     int i = 1;
@@ -889,6 +911,7 @@ int main(int argc, char **argv)
     test_tier_traps();
     test_tier_indirect();
     test_tier_copy();
+    test_tier_linked();
     test_tier_osr();
     for (size_t k = 0; k < borrowed_count; k++)
         free(borrowed[k]);

@@ -129,6 +129,13 @@ typedef struct jfix {
     uint8_t kind;
 } jfix;
 
+/* A call rel32 to code already placed (another compiled function): patched
+ * once the function's own address is known (place_linked). */
+typedef struct jabs {
+    size_t at;          /* the rel32 */
+    const void *target;
+} jabs;
+
 typedef struct jtrap {
     size_t at;       /* the jcc/jmp rel32 to the stub */
     uint32_t kind;   /* 0: the trap kind is in eax */
@@ -147,6 +154,9 @@ typedef struct jc {
     size_t nfix, capfix;
     jtrap *traps;
     size_t ntrap, captrap;
+    jabs *abs;
+    size_t nabs, capabs;
+    bool no_direct;       /* call compiled callees through jit_fast (rel32 out of reach) */
     size_t epilogue, common_trap;
     size_t entry;         /* buffer offset of the function's entry (after its stubs) */
     uint32_t flags_pos;   /* the position whose br_if may use the flags */
@@ -203,6 +213,19 @@ static bool push_fix(jc *j, jfix f)
     }
     j->fix[j->nfix++] = f;
     return true;
+}
+
+static void push_abs(jc *j, size_t at, const void *target)
+{
+    if (j->nabs == j->capabs) {
+        jabs *p = grown(j->abs, &j->capabs, sizeof *p, 16);
+        if (!p) {
+            j->oom = true;
+            return;
+        }
+        j->abs = p;
+    }
+    j->abs[j->nabs++] = (jabs){at, target};
 }
 
 static void add_trap(jc *j, size_t at, uint32_t kind, uint32_t pos)
@@ -810,6 +833,17 @@ static void after_call(jc *j)
     reload_mem(j);
 }
 
+/* The callee's machine code when it has been placed already (then it stays
+ * its jit_fast: sealed code is never replaced), else NULL. */
+static const void *compiled_entry(const jc *j, const func_code *callee)
+{
+    const struct jit_module *jm = j->m ? j->m->jit : NULL;
+    if (!jm || j->no_direct)
+        return NULL;
+    const void *fast = __atomic_load_n(&callee->jit_fast, __ATOMIC_ACQUIRE);
+    return fast && fast != jm->lazy_tramp && fast != jm->interp_tramp ? fast : NULL;
+}
+
 static void call_direct(jc *j, const uint32_t *pc, uint32_t pos)
 {
     xbuf *b = j->b;
@@ -827,6 +861,7 @@ static void call_direct(jc *j, const uint32_t *pc, uint32_t pos)
     trap_if(j, CC_A, WASM_TRAP_STACK_EXHAUSTED, pos);
     push_record(j, pos, pos + 4);
     x_rm(b, XOPW(0x8d, 1), RDI, RBX, -1, disp(base));
+    const void *placed = compiled_entry(j, callee);
     if (callee == j->fc) {
         /* recursion: this code's own entry, call rel32 (machine code does
          * not read rcx; compiled code stays this function's jit_fast) */
@@ -834,6 +869,14 @@ static void call_direct(jc *j, const uint32_t *pc, uint32_t pos)
         size_t at = b->len;
         xb_u32(b, 0);
         x_link(b, at, j->entry);
+    } else if (placed) {
+        /* compiled already: call rel32 to it, patched once this code's
+         * address is known */
+        xb_byte(b, 0xe8);
+        size_t at = b->len;
+        xb_u32(b, 0);
+        if (!j->counting)
+            push_abs(j, at, placed);
     } else {
         /* the internal convention (rdi = fp, rcx = the callee's func_code;
          * r12-r15 and rbp shared) through the callee's jit_fast: its machine
@@ -1668,6 +1711,7 @@ static void emit_function(jc *j, size_t start)
     xbuf *b = j->b;
     j->nfix = 0;
     j->ntrap = 0;
+    j->nabs = 0;
     j->flags_pos = UINT32_MAX;
     j->call_weight = 0;
     j->unpinned = false;
@@ -1850,13 +1894,14 @@ static jit_osr *osr_table(const uint32_t *pos, const uint32_t *off, size_t n, ui
     return t;
 }
 
-/* Seals len bytes of code in the current arena, or a new one: its address, or NULL. */
-static void *place_code(struct jit_module *jm, const uint8_t *code, size_t len)
+/* The arena len bytes of code go to: the current one if they fit, else a
+ * new one; NULL when memory runs out. */
+static code_arena *arena_for(struct jit_module *jm, size_t len)
 {
     code_arena *cur = jm->narenas ? &jm->arenas[jm->narenas - 1] : NULL;
-    void *at = cur ? code_arena_append(cur, code, len) : NULL;
-    if (at)
-        return at;
+    size_t pages = code_pages(len);
+    if (cur && pages && pages <= cur->mem.size - cur->used)
+        return cur;
     if (jm->narenas == jm->caparenas) {
         code_arena *p = grown(jm->arenas, &jm->caparenas, sizeof *p, 8);
         if (!p)
@@ -1867,7 +1912,33 @@ static void *place_code(struct jit_module *jm, const uint8_t *code, size_t len)
     if (code_arena_map(fresh, len > JIT_ARENA_BYTES ? len : JIT_ARENA_BYTES) != 0)
         return NULL;
     jm->narenas++;
-    return code_arena_append(fresh, code, len);
+    return fresh;
+}
+
+/* Seals len bytes of code in the current arena, or a new one: its address, or NULL. */
+static void *place_code(struct jit_module *jm, const uint8_t *code, size_t len)
+{
+    code_arena *a = arena_for(jm, len);
+    return a ? code_arena_append(a, code, len) : NULL;
+}
+
+/* place_code for a function whose calls rel32 to other compiled code
+ * (j->abs) are patched for the address it gets first; NULL as well when
+ * one is out of rel32 reach (the caller compiles it again without them). */
+static void *place_linked(struct jit_module *jm, xbuf *b, const jc *j)
+{
+    code_arena *a = arena_for(jm, b->len);
+    if (!a)
+        return NULL;
+    const uint8_t *dest = a->mem.base + a->used; /* where code_arena_append puts it */
+    for (size_t i = 0; i < j->nabs; i++) {
+        int64_t rel = (int64_t)((intptr_t)j->abs[i].target - (intptr_t)(dest + j->abs[i].at + 4));
+        if (!fits_i32(rel))
+            return NULL;
+        xb_patch32(b, j->abs[i].at, (uint32_t)(int32_t)rel);
+    }
+    uint8_t *code = code_arena_append(a, b->p, b->len);
+    return code == dest ? code : NULL;
 }
 
 /* Compiles fc (translated) onto sealed pages of its own and publishes its
@@ -1881,7 +1952,14 @@ static void compile_locked(struct jit_module *jm, const wasm_module *m, func_cod
     j.m = m;
     xbuf b = {0};
     void *entry = jm->interp_tramp;
-    void *code = compile_one(&j, &b, fc) && !b.oom ? place_code(jm, b.p, b.len) : NULL;
+    bool compiled = compile_one(&j, &b, fc) && !b.oom;
+    void *code = compiled ? place_linked(jm, &b, &j) : NULL;
+    if (compiled && !code && j.nabs) {
+        /* a callee out of rel32 reach: through jit_fast then */
+        j.no_direct = true;
+        b.len = 0;
+        code = compile_one(&j, &b, fc) && !b.oom ? place_code(jm, b.p, b.len) : NULL;
+    }
     if (code) {
         entry = (uint8_t *)code + j.entry;
         __atomic_store_n(&fc->jit_osr, osr_table(j.osr_pos, j.osr_off, j.nosr, code), __ATOMIC_RELEASE);
@@ -1890,6 +1968,7 @@ static void compile_locked(struct jit_module *jm, const wasm_module *m, func_cod
     free(b.p);
     free(j.fix);
     free(j.traps);
+    free(j.abs);
     free(j.osr_pos);
     free(j.osr_off);
     /* generated code reads jit_fast without the lock */
@@ -1921,6 +2000,7 @@ static void compile_batch(struct jit_module *jm, wasm_module *m)
         memset(&j, 0, sizeof j);
         j.popcnt = popcnt;
         j.m = m;
+        j.no_direct = true; /* the batch is placed at once, unpatched */
         size_t start = b.len;
         if (compile_one(&j, &b, &m->codes[i]) && !b.oom) {
             p[i] = (placed){start, j.entry - start, j.osr_pos, j.osr_off, j.nosr};
@@ -1928,6 +2008,7 @@ static void compile_batch(struct jit_module *jm, wasm_module *m)
         }
         free(j.fix);
         free(j.traps);
+        free(j.abs);
         free(j.osr_pos);
         free(j.osr_off);
     }

@@ -133,4 +133,10 @@
     (local.set $h (call $copy_hash (local.get $h)))
     (if (local.get $past)
       (then (memory.copy (i32.sub (i32.const 65537) (local.get $past)) (i32.const 0) (local.get $past))))
-    (local.get $h)))
+    (local.get $h))
+  ;; a call compiled after its callee: call rel32 straight to the callee's
+  ;; machine code (linked_callee is called first, linked_caller then)
+  (func $linked_callee (export "linked_callee") (param i32) (result i32)
+    (i32.mul (local.get 0) (i32.const 3)))
+  (func (export "linked_caller") (param i32) (result i32)
+    (i32.add (call $linked_callee (local.get 0)) (i32.const 1))))
