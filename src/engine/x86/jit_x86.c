@@ -833,6 +833,48 @@ static void after_call(jc *j)
     reload_mem(j);
 }
 
+/* Calls the func_code in rcx, translated, of this instance: its frame
+ * checked against the value stack from its func_code at run time (before
+ * the record, as call_direct), the record pushed (return position pos +
+ * words), then through its jit_fast. rsi clobbered. */
+static void call_checked(jc *j, uint32_t base, uint32_t pos, uint32_t words)
+{
+    xbuf *b = j->b;
+    x_mov_load(b, false, RAX, RCX, (int32_t)offsetof(func_code, frame_cells));
+    x_rr(b, XOPW(0xc1, 1), 4, RAX); /* shl rax, 3 */
+    xb_byte(b, 3);
+    x_rm(b, XOPW(0x8d, 1), RDX, RBX, -1, disp(base));
+    x_rr(b, XOPW(0x03, 1), RAX, RDX); /* add rax, rdx */
+    x_rm(b, XOPW(0x3b, 1), RAX, R12, -1, (int32_t)offsetof(jit_ctx, stack_end));
+    trap_if(j, CC_A, WASM_TRAP_STACK_EXHAUSTED, pos);
+    x_mov_rr(b, true, RSI, RCX); /* push_record uses rax, rcx */
+    push_record(j, pos, pos + words);
+    x_mov_rr(b, true, RCX, RSI);
+    x_rm(b, XOPW(0x8d, 1), RDI, RBX, -1, disp(base));
+    x_rm(b, XOP(0xff, 1), 2, RCX, -1, (int32_t)offsetof(func_code, jit_fast)); /* call [rcx+fast] */
+    x_alu_imm_mem(b, true, 5, R12, (int32_t)offsetof(jit_ctx, ftop), (int32_t)sizeof(frame));
+}
+
+static void call_through(jc *j, uint32_t base, uint32_t pos, uint32_t words);
+
+/* A direct call of a function not translated when the caller is compiled:
+ * once it is, call_checked; before, through jit_call_func (which
+ * translates it, then checks its frame) with this instance's wasm_func. */
+static void call_late(jc *j, const func_code *callee, uint32_t base, uint32_t pos)
+{
+    xbuf *b = j->b;
+    x_mov_imm(b, RCX, (uint64_t)(uintptr_t)callee);
+    x_alu_imm_mem(b, true, 7, RCX, (int32_t)offsetof(func_code, code), 0);
+    size_t untranslated = x_jcc32(b, CC_E);
+    call_checked(j, base, pos, 4);
+    size_t done = x_jmp32(b);
+    x_link(b, untranslated, b->len);
+    x_mov_load(b, true, RAX, R13, (int32_t)offsetof(wasm_instance, funcs));
+    x_mov_load(b, true, RSI, RAX, disp(callee->func_index));
+    call_through(j, base, pos, 4);
+    x_link(b, done, b->len);
+}
+
 /* The callee's machine code when it has been placed already (then it stays
  * its jit_fast: sealed code is never replaced), else NULL. */
 static const void *compiled_entry(const jc *j, const func_code *callee)
@@ -850,9 +892,10 @@ static void call_direct(jc *j, const uint32_t *pc, uint32_t pos)
     uint64_t raw = pc[1] | ((uint64_t)pc[2] << 32);
     const func_code *callee = (const func_code *)(uintptr_t)raw;
     uint32_t base = pc[3];
-    /* its frame size is known once translated (translate_callees) */
+    /* not translated yet (a module translated lazily): its frame size is
+     * not known now, so checked at run time, after translation */
     if (!__atomic_load_n(&callee->code, __ATOMIC_ACQUIRE)) {
-        j->unhandled = true;
+        call_late(j, callee, base, pos);
         return;
     }
     /* the callee's frame must fit the value stack (checked before the record, as the interpreter does) */
@@ -937,20 +980,7 @@ static void call_indirect(jc *j, const uint32_t *pc, uint32_t pos)
     x_mov_load(b, true, RCX, RSI, (int32_t)offsetof(wasm_func, code));
     x_alu_imm_mem(b, true, 7, RCX, (int32_t)offsetof(func_code, code), 0);
     size_t untranslated = x_jcc32(b, CC_E);
-    /* its frame must fit the value stack (before the record, as call_direct) */
-    x_mov_load(b, false, RAX, RCX, (int32_t)offsetof(func_code, frame_cells));
-    x_rr(b, XOPW(0xc1, 1), 4, RAX); /* shl rax, 3 */
-    xb_byte(b, 3);
-    x_rm(b, XOPW(0x8d, 1), RDX, RBX, -1, disp(base));
-    x_rr(b, XOPW(0x03, 1), RAX, RDX); /* add rax, rdx */
-    x_rm(b, XOPW(0x3b, 1), RAX, R12, -1, (int32_t)offsetof(jit_ctx, stack_end));
-    trap_if(j, CC_A, WASM_TRAP_STACK_EXHAUSTED, pos);
-    x_mov_rr(b, true, RSI, RCX); /* push_record uses rax, rcx */
-    push_record(j, pos, pos + 5);
-    x_mov_rr(b, true, RCX, RSI);
-    x_rm(b, XOPW(0x8d, 1), RDI, RBX, -1, disp(base));
-    x_rm(b, XOP(0xff, 1), 2, RCX, -1, (int32_t)offsetof(func_code, jit_fast)); /* call [rcx+fast] */
-    x_alu_imm_mem(b, true, 5, R12, (int32_t)offsetof(jit_ctx, ftop), (int32_t)sizeof(frame));
+    call_checked(j, base, pos, 5);
     size_t done = x_jmp32(b);
     x_link(b, other, b->len);
     x_link(b, untranslated, b->len);
@@ -2029,41 +2059,10 @@ static void compile_batch(struct jit_module *jm, wasm_module *m)
     free(b.p);
 }
 
-/* Translates the functions fc calls directly that are not yet (a module
- * translated lazily): a call's value-stack check is compiled with the
- * callee's frame size, which only translation gives. Before the module
- * lock, which translation takes. Untranslated callees left (out of memory)
- * make compile_one refuse fc. */
-static void translate_callees(const func_code *fc)
-{
-    const wasm_module *m = fc->module;
-    if (__atomic_load_n(&m->translated, __ATOMIC_ACQUIRE) == m->func_count - m->func_imports)
-        return; /* all of them are */
-    const uint32_t *code = fc->code;
-    for (uint32_t pos = 0; pos < fc->code_words;) {
-        int op = op_of(code[pos]);
-        if (op < 0)
-            return; /* compile_one refuses it */
-        uint32_t words = op == OP_BR_TABLE ? (pos + 2 < fc->code_words ? 3 + code[pos + 2] + 1 : 0)
-                                           : op_words[op];
-        if (!words || words > fc->code_words - pos)
-            return;
-        if (op == OP_CALL) {
-            uint64_t raw = code[pos + 1] | ((uint64_t)code[pos + 2] << 32);
-            const func_code *callee = (const func_code *)(uintptr_t)raw;
-            wasm_error ignored;
-            if (!__atomic_load_n(&callee->code, __ATOMIC_ACQUIRE))
-                (void)compile_lazy(callee, &ignored);
-        }
-        pos += words;
-    }
-}
-
 /* Compiles fc unless it has been (or is being refused): under the module
  * lock, so that racing callers compile it once. Returns its entry now. */
 static void *compile_pending(wasm_module *m, func_code *fc)
 {
-    translate_callees(fc);
     module_lock(m);
     if (__atomic_load_n(&fc->jit_fast, __ATOMIC_ACQUIRE) == m->jit->lazy_tramp)
         compile_locked(m->jit, m, fc);
