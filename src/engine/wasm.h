@@ -179,6 +179,13 @@ typedef struct wasm_module_options {
                         * unchanged until wasm_module_free */
     uint32_t hot_calls; /* WASM_TIER_TIERED: calls (from the interpreter or the host) before
                          * a function is compiled; 0: the engine's default */
+    bool unmetered;     /* for embedders that never set fuel: the module's machine code
+                         * charges none (a sub and a branch less per loop iteration and
+                         * call). A store with fuel refuses to instantiate it, and
+                         * wasm_store_set_fuel refuses fuel to a store holding one */
+    bool perf_map;      /* append each function compiled to machine code to
+                         * /tmp/perf-<pid>.map ("start size wasm:name"), so that
+                         * `perf report` names samples in it: profiling on a host */
 } wasm_module_options;
 
 /* Decodes, validates and compiles a binary module. On failure returns NULL and
@@ -234,8 +241,10 @@ void wasm_store_free(wasm_store *store);
 
 /* Instruction budget: execution traps with WASM_TRAP_FUEL_EXHAUSTED once the
  * budget is spent. fuel == 0 disables metering (the default). Metering is
- * approximate (charged per block/loop iteration), never over by much. */
-void wasm_store_set_fuel(wasm_store *store, uint64_t fuel);
+ * approximate (charged per block/loop iteration), never over by much.
+ * Returns false (and changes nothing) when fuel != 0 and the store holds an
+ * instance of a module compiled `unmetered`, whose code would not count. */
+bool wasm_store_set_fuel(wasm_store *store, uint64_t fuel);
 uint64_t wasm_store_fuel_remaining(const wasm_store *store);
 
 /* ---- host functions --------------------------------------------------- */

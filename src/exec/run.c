@@ -352,8 +352,11 @@ int exec_run(const wl_stream *s, const exec_io *io)
     }
     wasm_error werr;
     memset(&werr, 0, sizeof werr);
-    /* the stream outlives the module (freed after exec_run returns) */
-    wasm_module_options options = {.borrow_bytes = true};
+    /* the stream outlives the module (freed after exec_run returns); a
+     * Keep never meters fuel, so machine code need not count it */
+    wasm_module_options options = {.borrow_bytes = true, .unmetered = true};
+    /* profiling on a host (nil passes it; a Keep's exec has no environment) */
+    options.perf_map = getenv("ENARX_PERF_MAP") != NULL;
     /* the tier: `enarx run --engine`, else Enarx.toml's `engine`, else auto
      * (the engine's choice: tiered, docs/engine.md) */
     int engine = s->engine > ENARX_ENGINE_AUTO ? s->engine : w.engine;

@@ -322,6 +322,42 @@ static void test_host_functions(void)
 
 /* ---- limits ---------------------------------------------------------------------------- */
 
+/* A module compiled unmetered (its machine code charges no fuel) never runs
+ * in a metered store: a store with fuel refuses to instantiate it, and a
+ * store holding it refuses fuel, so a budget is never silently ignored. */
+static void test_unmetered(void)
+{
+    wasm_module_options saved = load_options;
+    load_options.unmetered = true;
+    wasm_module *m = load("limits");
+    load_options = saved;
+    CHECK(m != NULL);
+    if (!m)
+        return;
+    wasm_error err;
+    wasm_store *metered = wasm_store_new(NULL);
+    CHECK(wasm_store_set_fuel(metered, 1000));
+    CHECK(wasm_instantiate(metered, m, NULL, 0, &err) == NULL);
+    CHECK_EQ_INT(err.status, WASM_ERR_ARGUMENT);
+    CHECK(strstr(err.message, "unmetered") != NULL);
+    wasm_store_free(metered);
+
+    wasm_store *s = wasm_store_new(NULL);
+    wasm_instance *inst = wasm_instantiate(s, m, NULL, 0, &err);
+    CHECK(inst != NULL);
+    if (inst) {
+        CHECK(!wasm_store_set_fuel(s, 100000));
+        CHECK_EQ_INT(wasm_store_fuel_remaining(s), 0);
+        CHECK(wasm_store_set_fuel(s, 0));
+        /* calls and loops run to the end, in whatever tier the options chose */
+        wasm_value arg = wasm_i32(3000000), res;
+        CHECK_EQ_INT(wasm_call(s, export_func(inst, "count"), &arg, 1, &res, 1, &err), WASM_OK);
+        CHECK_EQ_INT(res.of.i32, 3000000);
+    }
+    wasm_store_free(s);
+    wasm_module_free(m);
+}
+
 static wasm_instance *instance_of(wasm_store *s, wasm_module *m)
 {
     wasm_error err;
@@ -904,6 +940,7 @@ int main(int argc, char **argv)
     wasm_dir = i < argc ? argv[i] : "build/tests/engine/wat";
     test_host_functions();
     test_limits();
+    test_unmetered();
     test_linking();
     test_errors();
     test_simd();

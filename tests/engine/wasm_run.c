@@ -247,6 +247,7 @@ int main(int argc, char **argv)
     double t0 = now();
     wasm_error err;
     wasm_module_options options = engine_options_from_env();
+    options.unmetered = !fuel; /* as in a Keep, which never meters */
     wasm_module *m = wasm_module_new_with(file.data, file.size, &options, &err);
     file_contents_free(&file);
     double t1 = now();

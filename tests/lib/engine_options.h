@@ -9,7 +9,8 @@
  *   ENGINE_DUMP=1     print every function's internal code to stderr (and
  *                     translate at load, so that all of them are printed)
  *   ENGINE_TIER=jit|interp|tiered|auto  the tier (default: the engine's choice)
- *   ENGINE_HOT_CALLS=N  tiered: calls before a function is compiled */
+ *   ENGINE_HOT_CALLS=N  tiered: calls before a function is compiled
+ *   ENGINE_PERF_MAP=1 machine code symbols in /tmp/perf-<pid>.map, for perf */
 #ifndef TESTS_ENGINE_OPTIONS_H
 #define TESTS_ENGINE_OPTIONS_H
 
@@ -34,6 +35,7 @@ static inline wasm_module_options engine_options_from_env(void)
         o.tier = WASM_TIER_INTERP;
     else if (tier && !strcmp(tier, "tiered"))
         o.tier = WASM_TIER_TIERED;
+    o.perf_map = getenv("ENGINE_PERF_MAP") != NULL;
     const char *hot = getenv("ENGINE_HOT_CALLS");
     if (hot)
         o.hot_calls = (uint32_t)strtoul(hot, NULL, 0);

@@ -33,4 +33,23 @@ if [ $rc -eq $((70 + 11)) ] && grep -q "fuel exhausted" <<<"$out"; then
 else
     bad fuel "rc=$rc $out"
 fi
+
+# ENGINE_PERF_MAP=1: every function compiled to machine code gets a line
+# "start size wasm:name" in /tmp/perf-<pid>.map (what perf reads), and
+# without it no map is written
+perf_map_lines() { # extra env..., then: prints the pid's map path
+    sh -c 'echo $$; exec env "$@" ENGINE_TIER=jit '"$run"' '"$BUILD/bench/fib.wasm"' 20 >/dev/null' sh "$@"
+}
+pid=$(perf_map_lines ENGINE_PERF_MAP=1)
+map=/tmp/perf-$pid.map
+if [ -s "$map" ] && ! grep -qvE '^[0-9a-f]+ [0-9a-f]+ wasm:[^ ]+$' "$map" &&
+    [ "$(wc -l <"$map")" -ge 2 ]; then
+    ok "ENGINE_PERF_MAP writes $(wc -l <"$map") symbols"
+else
+    bad "ENGINE_PERF_MAP" "$map: $(head -n 3 "$map" 2>&1)"
+fi
+rm -f "$map"
+pid=$(perf_map_lines ENGINE_NO_PERF_MAP=1)
+[ ! -e "/tmp/perf-$pid.map" ] && ok "no perf map unless asked" || bad "perf map" "/tmp/perf-$pid.map written unasked"
+rm -f "/tmp/perf-$pid.map"
 suite_end

@@ -26,6 +26,7 @@
 #include "engine/codemem.h"
 #include "engine/jit.h"
 #include "engine/ops.h"
+#include "engine/perfmap.h"
 #include "engine/x86/asm.h"
 
 #include <cpuid.h>
@@ -406,10 +407,13 @@ static void call_abs(jc *j, const void *fn)
 }
 
 /* Fuel (rbp): charged as the interpreter does, at function entry, loop
- * entry and backward branches; running out traps at pos. Unmetered, rbp
- * starts at INT64_MAX and cannot run out in practice. */
+ * entry and backward branches; running out traps at pos. In a store without
+ * fuel rbp starts at INT64_MAX and cannot run out in practice; a module
+ * compiled unmetered (no store may meter it) charges nothing. */
 static void charge(jc *j, int64_t cost, uint32_t pos)
 {
+    if (j->m->unmetered)
+        return;
     if (fits_i32(cost)) {
         x_alu_imm(j->b, true, 5, RBP, (int32_t)cost);
     } else {
@@ -1991,6 +1995,7 @@ static void compile_locked(struct jit_module *jm, const wasm_module *m, func_cod
         code = compile_one(&j, &b, fc) && !b.oom ? place_code(jm, b.p, b.len) : NULL;
     }
     if (code) {
+        perf_map_note(m, fc, code, b.len);
         entry = (uint8_t *)code + j.entry;
         __atomic_store_n(&fc->jit_osr, osr_table(j.osr_pos, j.osr_off, j.nosr, code), __ATOMIC_RELEASE);
         __atomic_add_fetch(&jm->compiled, 1, __ATOMIC_RELAXED);
@@ -2016,6 +2021,7 @@ static void compile_batch(struct jit_module *jm, wasm_module *m)
     typedef struct {
         size_t at; /* offset in the batch, SIZE_MAX: refused */
         size_t entry; /* the entry's offset from at */
+        size_t len;
         uint32_t *osr_pos, *osr_off;
         size_t nosr;
     } placed;
@@ -2033,7 +2039,7 @@ static void compile_batch(struct jit_module *jm, wasm_module *m)
         j.no_direct = true; /* the batch is placed at once, unpatched */
         size_t start = b.len;
         if (compile_one(&j, &b, &m->codes[i]) && !b.oom) {
-            p[i] = (placed){start, j.entry - start, j.osr_pos, j.osr_off, j.nosr};
+            p[i] = (placed){start, j.entry - start, b.len - start, j.osr_pos, j.osr_off, j.nosr};
             j.osr_pos = j.osr_off = NULL;
         }
         free(j.fix);
@@ -2046,6 +2052,7 @@ static void compile_batch(struct jit_module *jm, wasm_module *m)
     for (uint32_t i = 0; p && i < ndef; i++) {
         func_code *fc = &m->codes[i];
         if (code && p[i].at != SIZE_MAX) {
+            perf_map_note(m, fc, code + p[i].at, p[i].len);
             fc->jit_osr = osr_table(p[i].osr_pos, p[i].osr_off, p[i].nosr, code + p[i].at);
             fc->jit_fast = code + p[i].at + p[i].entry;
             jm->compiled++;
