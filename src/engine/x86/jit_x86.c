@@ -121,21 +121,18 @@ static bool cpu_has_popcnt(void)
 
 /* ---- one function ---------------------------------------------------------------- */
 
-enum { FIX_REL32, FIX_TABLE };
+/* FIX_CALL: a call rel32 to code already placed (another compiled
+ * function), patched once the function's own address is known
+ * (place_linked) */
+enum { FIX_REL32, FIX_TABLE, FIX_CALL };
 
 typedef struct jfix {
     size_t at;          /* buffer offset of the rel32 / table entry */
-    size_t table_base;  /* FIX_TABLE: the offset entries are relative to */
+    size_t table_base;  /* FIX_TABLE: the offset entries are relative to;
+                         * FIX_CALL: the callee's address */
     uint32_t target;    /* internal code position */
     uint8_t kind;
 } jfix;
-
-/* A call rel32 to code already placed (another compiled function): patched
- * once the function's own address is known (place_linked). */
-typedef struct jabs {
-    size_t at;          /* the rel32 */
-    const void *target;
-} jabs;
 
 typedef struct jtrap {
     size_t at;       /* the jcc/jmp rel32 to the stub */
@@ -155,8 +152,7 @@ typedef struct jc {
     size_t nfix, capfix;
     jtrap *traps;
     size_t ntrap, captrap;
-    jabs *abs;
-    size_t nabs, capabs;
+    size_t ncalls;        /* FIX_CALL fixes */
     bool no_direct;       /* call compiled callees through jit_fast (rel32 out of reach) */
     size_t epilogue, common_trap;
     size_t entry;         /* buffer offset of the function's entry (after its stubs) */
@@ -214,19 +210,6 @@ static bool push_fix(jc *j, jfix f)
     }
     j->fix[j->nfix++] = f;
     return true;
-}
-
-static void push_abs(jc *j, size_t at, const void *target)
-{
-    if (j->nabs == j->capabs) {
-        jabs *p = grown(j->abs, &j->capabs, sizeof *p, 16);
-        if (!p) {
-            j->oom = true;
-            return;
-        }
-        j->abs = p;
-    }
-    j->abs[j->nabs++] = (jabs){at, target};
 }
 
 static void add_trap(jc *j, size_t at, uint32_t kind, uint32_t pos)
@@ -922,8 +905,8 @@ static void call_direct(jc *j, const uint32_t *pc, uint32_t pos)
         xb_byte(b, 0xe8);
         size_t at = b->len;
         xb_u32(b, 0);
-        if (!j->counting)
-            push_abs(j, at, placed);
+        if (!j->counting && push_fix(j, (jfix){at, (size_t)(uintptr_t)placed, 0, FIX_CALL}))
+            j->ncalls++;
     } else {
         /* the internal convention (rdi = fp, rcx = the callee's func_code;
          * r12-r15 and rbp shared) through the callee's jit_fast: its machine
@@ -1745,7 +1728,7 @@ static void emit_function(jc *j, size_t start)
     xbuf *b = j->b;
     j->nfix = 0;
     j->ntrap = 0;
-    j->nabs = 0;
+    j->ncalls = 0;
     j->flags_pos = UINT32_MAX;
     j->call_weight = 0;
     j->unpinned = false;
@@ -1827,6 +1810,8 @@ static bool compile_one(jc *j, xbuf *b, const func_code *fc)
         /* branches */
         for (size_t i = 0; i < j->nfix; i++) {
             const jfix *f = &j->fix[i];
+            if (f->kind == FIX_CALL)
+                continue; /* place_linked */
             size_t target = start + j->native[f->target];
             if (f->kind == FIX_REL32)
                 x_link(b, f->at, target);
@@ -1957,7 +1942,7 @@ static void *place_code(struct jit_module *jm, const uint8_t *code, size_t len)
 }
 
 /* place_code for a function whose calls rel32 to other compiled code
- * (j->abs) are patched for the address it gets first; NULL as well when
+ * (FIX_CALL) are patched for the address it gets first; NULL as well when
  * one is out of rel32 reach (the caller compiles it again without them). */
 static void *place_linked(struct jit_module *jm, xbuf *b, const jc *j)
 {
@@ -1965,11 +1950,14 @@ static void *place_linked(struct jit_module *jm, xbuf *b, const jc *j)
     if (!a)
         return NULL;
     const uint8_t *dest = a->mem.base + a->used; /* where code_arena_append puts it */
-    for (size_t i = 0; i < j->nabs; i++) {
-        int64_t rel = (int64_t)((intptr_t)j->abs[i].target - (intptr_t)(dest + j->abs[i].at + 4));
+    for (size_t i = 0; i < j->nfix; i++) {
+        const jfix *f = &j->fix[i];
+        if (f->kind != FIX_CALL)
+            continue;
+        int64_t rel = (int64_t)((intptr_t)f->table_base - (intptr_t)(dest + f->at + 4));
         if (!fits_i32(rel))
             return NULL;
-        xb_patch32(b, j->abs[i].at, (uint32_t)(int32_t)rel);
+        xb_patch32(b, f->at, (uint32_t)(int32_t)rel);
     }
     uint8_t *code = code_arena_append(a, b->p, b->len);
     return code == dest ? code : NULL;
@@ -1988,7 +1976,7 @@ static void compile_locked(struct jit_module *jm, const wasm_module *m, func_cod
     void *entry = jm->interp_tramp;
     bool compiled = compile_one(&j, &b, fc) && !b.oom;
     void *code = compiled ? place_linked(jm, &b, &j) : NULL;
-    if (compiled && !code && j.nabs) {
+    if (compiled && !code && j.ncalls) {
         /* a callee out of rel32 reach: through jit_fast then */
         j.no_direct = true;
         b.len = 0;
@@ -2003,7 +1991,6 @@ static void compile_locked(struct jit_module *jm, const wasm_module *m, func_cod
     free(b.p);
     free(j.fix);
     free(j.traps);
-    free(j.abs);
     free(j.osr_pos);
     free(j.osr_off);
     /* generated code reads jit_fast without the lock */
@@ -2044,7 +2031,6 @@ static void compile_batch(struct jit_module *jm, wasm_module *m)
         }
         free(j.fix);
         free(j.traps);
-        free(j.abs);
         free(j.osr_pos);
         free(j.osr_off);
     }
