@@ -37,6 +37,9 @@ static int enter_machine(wasm_store *s, cell *fp, const func_code *fc, wasm_inst
     ctx.stack_end = s->stack_end;
     ctx.stack_limit = s->jit_stack_limit;
     ctx.fuel = *fuel;
+    ctx.entry_sp = 0; /* set by the C entry */
+    ctx.entry_resume = NULL;
+    ctx.zero = 0;
     uint32_t st;
     if (at) {
         jit_osr_fn osr = (jit_osr_fn)jit_osr_stub(fc);
@@ -103,20 +106,6 @@ uint32_t jit_trap(jit_ctx *ctx, uint32_t kind, const func_code *fc, uint32_t pos
     interp_report_trap(ctx->s, ctx->err, (wasm_trap_kind)kind, fc, NULL, fc->code + pos, ctx->entry,
                        ctx->ftop);
     return WASM_ERR_TRAP;
-}
-
-uintptr_t jit_indirect_target(wasm_instance *inst, uint32_t table, uint32_t type, uint32_t index)
-{
-    const wasm_table *t = inst->tables[table];
-    uint64_t i = index;
-    if (oob_masked(&i, i + 1, t->size))
-        return WASM_TRAP_UNDEFINED_ELEMENT;
-    wasm_func *callee = t->elems[i];
-    if (!callee)
-        return WASM_TRAP_UNINITIALIZED_ELEMENT;
-    if (callee->type_id != inst->type_ids[type])
-        return WASM_TRAP_INDIRECT_CALL_TYPE;
-    return (uintptr_t)callee;
 }
 
 static uint32_t call_trap(jit_ctx *ctx, wasm_trap_kind kind, wasm_instance *inst,

@@ -17,7 +17,10 @@
  *  - memory accesses are bounds-checked by an explicit compare of
  *    address + offset + size against r15 (no guard pages, no signals);
  *  - every prologue compares rsp with the context's limit: below it the
- *    function runs in the interpreter (deep recursion continues on the heap).
+ *    function runs in the interpreter (deep recursion continues on the heap);
+ *  - a function returns nothing: a trap or failed call unwinds the whole
+ *    activation to its C entry (jit_ctx.entry_sp / entry_resume), so call
+ *    sites test no status.
  * A real allocator (values in registers between instructions, per program
  * point rather than per slot) is the next step (issue 13). */
 #include "engine/codemem.h"
@@ -119,12 +122,15 @@ static bool cpu_has_popcnt(void)
 /* ---- one function ---------------------------------------------------------------- */
 
 /* FIX_CONST: a rip-relative operand of the constant in slot `target`,
- * placed in the pool after the function's code */
-enum { FIX_REL32, FIX_TABLE, FIX_CONST };
+ * placed in the pool after the function's code. FIX_CALL: a call rel32 to
+ * code already placed (another compiled function), patched once the
+ * function's own address is known (place_linked) */
+enum { FIX_REL32, FIX_TABLE, FIX_CONST, FIX_CALL };
 
 typedef struct jfix {
     size_t at;          /* buffer offset of the rel32 / table entry */
-    size_t table_base;  /* FIX_TABLE: the offset entries are relative to */
+    size_t table_base;  /* FIX_TABLE: the offset entries are relative to;
+                         * FIX_CALL: the callee's address */
     uint32_t target;    /* internal code position */
     uint8_t kind;
 } jfix;
@@ -147,7 +153,10 @@ typedef struct jc {
     size_t nfix, capfix;
     jtrap *traps;
     size_t ntrap, captrap;
+    size_t ncalls;        /* FIX_CALL fixes */
+    bool no_direct;       /* call compiled callees through jit_fast (rel32 out of reach) */
     size_t epilogue, common_trap;
+    size_t entry;         /* buffer offset of the function's entry (after its stubs) */
     uint32_t flags_pos;   /* the position whose br_if may use the flags */
     uint32_t flags_slot;
     int flags_cc;
@@ -451,6 +460,14 @@ static void emit_reload_mem(xbuf *b)
 }
 
 static void reload_mem(jc *j) { emit_reload_mem(j->b); }
+
+/* Ends the activation with the status in eax (a trap or failure already
+ * reported): back to its C entry, past every machine-code frame. */
+static void emit_unwind(xbuf *b)
+{
+    x_mov_load(b, true, RSP, R12, (int32_t)offsetof(jit_ctx, entry_sp));
+    x_rm(b, XOP(0xff, 1), 4, R12, -1, (int32_t)offsetof(jit_ctx, entry_resume)); /* jmp [r12+resume] */
+}
 
 /* ---- integer operations ---- */
 
@@ -1059,6 +1076,13 @@ static void check_written(jc *j, uint32_t slot)
     }
 }
 
+/* r = 0 when condition cc holds, from the context's zero cell: no register
+ * needed, the flags kept (cmovcc r64, [r12 + zero]). */
+static void mask_if(jc *j, int cc, int r)
+{
+    x_rm(j->b, XOPW(0x0f40 + cc, 2), r, R12, -1, (int32_t)offsetof(jit_ctx, zero));
+}
+
 /* Spectre v1 index masking (docs/engine.md, "Speculative execution"), right
  * after a bounds check's jcc on the check's flags (`a`: past the end): the
  * index register becomes 0 when the check failed. A cmov is not predicted,
@@ -1067,8 +1091,7 @@ static void check_written(jc *j, uint32_t slot)
  * changes nothing: the failed check trapped. */
 static void mask_index(jc *j, int r)
 {
-    x_mov_imm(j->b, RCX, 0);          /* mov ecx, 0: the flags stay */
-    x_rr(j->b, XOPW(0x0f47, 2), r, RCX); /* cmova r, rcx */
+    mask_if(j, CC_A, r);
 }
 
 /* The checked address of an access of size bytes at addr_slot + offset:
@@ -1279,28 +1302,104 @@ static void after_call(jc *j)
     reload_mem(j);
 }
 
+/* Calls the func_code in rcx, translated, of this instance: its frame
+ * checked against the value stack from its func_code at run time (before
+ * the record, as call_direct), the record pushed (return position pos +
+ * words), then through its jit_fast. rsi clobbered. */
+static void call_checked(jc *j, uint32_t base, uint32_t pos, uint32_t words)
+{
+    xbuf *b = j->b;
+    x_mov_load(b, false, RAX, RCX, (int32_t)offsetof(func_code, frame_cells));
+    x_rr(b, XOPW(0xc1, 1), 4, RAX); /* shl rax, 3 */
+    xb_byte(b, 3);
+    x_rm(b, XOPW(0x8d, 1), RDX, RBX, -1, disp(base));
+    x_rr(b, XOPW(0x03, 1), RAX, RDX); /* add rax, rdx */
+    x_rm(b, XOPW(0x3b, 1), RAX, R12, -1, (int32_t)offsetof(jit_ctx, stack_end));
+    trap_if(j, CC_A, WASM_TRAP_STACK_EXHAUSTED, pos);
+    x_mov_rr(b, true, RSI, RCX); /* push_record uses rax, rcx */
+    push_record(j, pos, pos + words);
+    x_mov_rr(b, true, RCX, RSI);
+    x_rm(b, XOPW(0x8d, 1), RDI, RBX, -1, disp(base));
+    x_rm(b, XOP(0xff, 1), 2, RCX, -1, (int32_t)offsetof(func_code, jit_fast)); /* call [rcx+fast] */
+    x_alu_imm_mem(b, true, 5, R12, (int32_t)offsetof(jit_ctx, ftop), (int32_t)sizeof(frame));
+}
+
+static void call_through(jc *j, uint32_t base, uint32_t pos, uint32_t words);
+
+/* A direct call of a function not translated when the caller is compiled:
+ * once it is, call_checked; before, through jit_call_func (which
+ * translates it, then checks its frame) with this instance's wasm_func. */
+static void call_late(jc *j, const func_code *callee, uint32_t base, uint32_t pos)
+{
+    xbuf *b = j->b;
+    x_mov_imm(b, RCX, (uint64_t)(uintptr_t)callee);
+    x_alu_imm_mem(b, true, 7, RCX, (int32_t)offsetof(func_code, code), 0);
+    size_t untranslated = x_jcc32(b, CC_E);
+    call_checked(j, base, pos, 4);
+    size_t done = x_jmp32(b);
+    x_link(b, untranslated, b->len);
+    x_mov_load(b, true, RAX, R13, (int32_t)offsetof(wasm_instance, funcs));
+    x_mov_load(b, true, RSI, RAX, disp(callee->func_index));
+    call_through(j, base, pos, 4);
+    x_link(b, done, b->len);
+}
+
+/* The callee's machine code when it has been placed already (then it stays
+ * its jit_fast: sealed code is never replaced), else NULL. */
+static const void *compiled_entry(const jc *j, const func_code *callee)
+{
+    const struct jit_module *jm = j->m ? j->m->jit : NULL;
+    if (!jm || j->no_direct)
+        return NULL;
+    const void *fast = __atomic_load_n(&callee->jit_fast, __ATOMIC_ACQUIRE);
+    return fast && fast != jm->lazy_tramp && fast != jm->interp_tramp ? fast : NULL;
+}
+
 static void call_direct(jc *j, const uint32_t *pc, uint32_t pos)
 {
     xbuf *b = j->b;
     uint64_t raw = pc[1] | ((uint64_t)pc[2] << 32);
     const func_code *callee = (const func_code *)(uintptr_t)raw;
     uint32_t base = pc[3];
+    /* not translated yet (a module translated lazily): its frame size is
+     * not known now, so checked at run time, after translation */
+    if (!__atomic_load_n(&callee->code, __ATOMIC_ACQUIRE)) {
+        call_late(j, callee, base, pos);
+        return;
+    }
     /* the callee's frame must fit the value stack (checked before the record, as the interpreter does) */
     x_rm(b, XOPW(0x8d, 1), RCX, RBX, -1, disp(base + callee->frame_cells));
     x_rm(b, XOPW(0x3b, 1), RCX, R12, -1, (int32_t)offsetof(jit_ctx, stack_end));
     trap_if(j, CC_A, WASM_TRAP_STACK_EXHAUSTED, pos);
     push_record(j, pos, pos + 4);
     x_rm(b, XOPW(0x8d, 1), RDI, RBX, -1, disp(base));
-    /* the internal convention (rdi = fp, rcx = the callee's func_code; r12-r15
-     * and rbp shared) through the callee's jit_fast: its machine code, or the
-     * module's trampolines that compile it on this first call or run it in
-     * the interpreter (they reload r14/r15 when memory may have grown) */
-    x_mov_imm(b, RCX, raw);
-    x_rm(b, XOP(0xff, 1), 2, RCX, -1, (int32_t)offsetof(func_code, jit_fast)); /* call [rcx+fast] */
+    const void *placed = compiled_entry(j, callee);
+    if (callee == j->fc) {
+        /* recursion: this code's own entry, call rel32 (machine code does
+         * not read rcx; compiled code stays this function's jit_fast) */
+        xb_byte(b, 0xe8);
+        size_t at = b->len;
+        xb_u32(b, 0);
+        x_link(b, at, j->entry);
+    } else if (placed) {
+        /* compiled already: call rel32 to it, patched once this code's
+         * address is known */
+        xb_byte(b, 0xe8);
+        size_t at = b->len;
+        xb_u32(b, 0);
+        if (!j->counting && push_fix(j, (jfix){at, (size_t)(uintptr_t)placed, 0, FIX_CALL}))
+            j->ncalls++;
+    } else {
+        /* the internal convention (rdi = fp, rcx = the callee's func_code;
+         * r12-r15 and rbp shared) through the callee's jit_fast: its machine
+         * code, or the module's trampolines that compile it on this first
+         * call or run it in the interpreter (they reload r14/r15 when memory
+         * may have grown) */
+        x_mov_imm(b, RCX, raw);
+        x_rm(b, XOP(0xff, 1), 2, RCX, -1, (int32_t)offsetof(func_code, jit_fast)); /* call [rcx+fast] */
+    }
+    /* pop the record (a failed callee does not come back: it unwinds) */
     x_alu_imm_mem(b, true, 5, R12, (int32_t)offsetof(jit_ctx, ftop), (int32_t)sizeof(frame));
-    x_rr(b, XOP(0x85, 1), RAX, RAX);
-    size_t err = x_jcc32(b, CC_NE);
-    x_link(b, err, j->epilogue);
 }
 
 /* callee in rsi, frame base slot, call position */
@@ -1320,6 +1419,45 @@ static void call_through(jc *j, uint32_t base, uint32_t pos, uint32_t words)
     after_call(j);
 }
 
+/* call_indirect: the table bound, null and signature checks inline (the
+ * interpreter's traps, at the call); a callee of this instance
+ * (translated: its frame size known) is called like a direct call through
+ * its jit_fast, with its frame checked from func_code at run time; hosts,
+ * other instances and untranslated callees go through jit_call_func. */
+static void call_indirect(jc *j, const uint32_t *pc, uint32_t pos)
+{
+    xbuf *b = j->b;
+    uint32_t type = pc[1], table = pc[2], base = pc[4];
+    ld32(j, RCX, pc[3]); /* the index, zero-extended */
+    x_mov_load(b, true, RAX, R13, (int32_t)offsetof(wasm_instance, tables));
+    x_mov_load(b, true, RAX, RAX, (int32_t)(table * 8u));
+    x_rm(b, XOP(0x3b, 1), RCX, RAX, -1, (int32_t)offsetof(wasm_table, size)); /* cmp ecx, size */
+    trap_if(j, CC_AE, WASM_TRAP_UNDEFINED_ELEMENT, pos);
+    mask_if(j, CC_AE, RCX); /* Spectre v1: no table entry past the end, even speculatively */
+    x_mov_load(b, true, RAX, RAX, (int32_t)offsetof(wasm_table, elems));
+    x_rr(b, XOPW(0xc1, 1), 4, RCX); /* shl rcx, 3 */
+    xb_byte(b, 3);
+    x_rm(b, XOPW(0x8b, 1), RSI, RAX, RCX, 0); /* rsi = the wasm_func */
+    x_rr(b, XOPW(0x85, 1), RSI, RSI);
+    trap_if(j, CC_E, WASM_TRAP_UNINITIALIZED_ELEMENT, pos);
+    x_mov_load(b, true, RAX, R13, (int32_t)offsetof(wasm_instance, type_ids));
+    x_mov_load(b, false, RAX, RAX, (int32_t)(type * 4u));
+    x_rm(b, XOP(0x3b, 1), RAX, RSI, -1, (int32_t)offsetof(wasm_func, type_id));
+    trap_if(j, CC_NE, WASM_TRAP_INDIRECT_CALL_TYPE, pos);
+    /* this instance's (a host function has none), translated */
+    x_rm(b, XOPW(0x39, 1), R13, RSI, -1, (int32_t)offsetof(wasm_func, inst)); /* cmp [rsi+inst], r13 */
+    size_t other = x_jcc32(b, CC_NE);
+    x_mov_load(b, true, RCX, RSI, (int32_t)offsetof(wasm_func, code));
+    x_alu_imm_mem(b, true, 7, RCX, (int32_t)offsetof(func_code, code), 0);
+    size_t untranslated = x_jcc32(b, CC_E);
+    call_checked(j, base, pos, 5);
+    size_t done = x_jmp32(b);
+    x_link(b, other, b->len);
+    x_link(b, untranslated, b->len);
+    call_through(j, base, pos, 5); /* rsi = the wasm_func */
+    x_link(b, done, b->len);
+}
+
 /* A C helper that runs the instruction from the frame (jit_op_fn). */
 static void helper_op(jc *j, jit_op_fn fn, const char *operands, const uint32_t *pc, uint32_t pos,
                       bool may_trap)
@@ -1335,6 +1473,114 @@ static void helper_op(jc *j, jit_op_fn fn, const char *operands, const uint32_t 
         x_rr(j->b, XOP(0x85, 1), RAX, RAX);
         trap_if(j, CC_NE, 0, pos);
     }
+}
+
+/* Copies n (rcx, 4 <= n <= 16) bytes from host address rdx to rax in two
+ * possibly overlapping moves of half the largest power of two in range,
+ * both loaded before either is stored: memmove's result. */
+static void copy_4_to_16(jc *j, bool eight)
+{
+    xbuf *b = j->b;
+    int size = eight ? 8 : 4;
+    xop load = eight ? XOPP(0xf3, false, 0x0f7e, 2) : XOPP(0x66, false, 0x0f6e, 2); /* movq/movd xmm, m */
+    xop store = eight ? XOPP(0x66, false, 0x0fd6, 2) : XOPP(0x66, false, 0x0f7e, 2); /* movq/movd m, xmm */
+    x_rm(b, load, XMM0, RDX, -1, 0);
+    x_rm(b, load, XMM1, RDX, RCX, -size);
+    x_rm(b, store, XMM0, RAX, -1, 0);
+    x_rm(b, store, XMM1, RAX, RCX, -size);
+}
+
+/* memory.copy: both ranges bounds-checked inline (the helper's trap, at the
+ * instruction), then up to 128 bytes copied inline, memmove's result: up
+ * to 16 in two possibly overlapping moves loaded before stored; more, when the
+ * destination does not start inside the source (a forward copy is then
+ * right), 16 bytes at a time with the last 16 loaded first. Other copies
+ * go to the helper (memmove), the pinned values written back around it
+ * only there. */
+static void mem_copy(jc *j, const uint32_t *pc, uint32_t pos)
+{
+    xbuf *b = j->b;
+    ld32(j, RAX, pc[1]); /* dst */
+    ld32(j, RDX, pc[2]); /* src */
+    ld32(j, RCX, pc[3]); /* n */
+    for (int r = 0; r < 2; r++) {
+        int reg = r ? RDX : RAX;
+        x_rr(b, XOPW(0x03, 1), reg, RCX); /* add reg, rcx: 33-bit sums, no overflow */
+        x_rr(b, XOPW(0x3b, 1), reg, R15);
+        trap_if(j, CC_A, WASM_TRAP_OOB_MEMORY, pos);
+        /* Spectre v1: past the end, the end becomes n, so the start is 0
+         * (a speculative copy stays in the memory's first 128 bytes) */
+        x_rr(b, XOPW(0x0f47, 2), reg, RCX); /* cmova reg, rcx */
+        x_rr(b, XOPW(0x2b, 1), reg, RCX);   /* sub reg, rcx */
+    }
+    uint64_t n = is_const(j, pc[3]) ? (uint32_t)const_of(j, pc[3]) : UINT64_MAX;
+    if (n == 0)
+        return;
+    x_rr(b, XOPW(0x03, 1), RAX, R14); /* host addresses */
+    x_rr(b, XOPW(0x03, 1), RDX, R14);
+    if (n >= 4 && n <= 16) {
+        copy_4_to_16(j, n >= 8);
+        return;
+    }
+    x_alu_imm(b, true, 7, RCX, 16);
+    size_t big = x_jcc32(b, CC_A);
+    x_alu_imm(b, true, 7, RCX, 8);
+    size_t small = x_jcc32(b, CC_B);
+    copy_4_to_16(j, true);
+    size_t done[5];
+    done[0] = x_jmp32(b);
+    x_link(b, small, b->len);
+    x_alu_imm(b, true, 7, RCX, 4);
+    size_t tiny = x_jcc32(b, CC_B);
+    copy_4_to_16(j, false);
+    done[1] = x_jmp32(b);
+    /* 1 to 3 bytes: one, or two possibly overlapping words loaded first
+     * (rsi borrowed: it may hold a pinned value) */
+    x_link(b, tiny, b->len);
+    x_rr(b, XOP(0x85, 1), RCX, RCX);
+    size_t none = x_jcc32(b, CC_E);
+    x_alu_imm(b, true, 7, RCX, 2);
+    size_t words = x_jcc8(b, CC_AE);
+    x_rm(b, XOP(0x0fb6, 2), RCX, RDX, -1, 0); /* movzx ecx, byte [rdx] */
+    x_rm(b, XOP(0x88, 1), RCX, RAX, -1, 0);   /* mov [rax], cl */
+    done[3] = x_jmp32(b);
+    x_link8(b, words);
+    x_push(b, RSI);
+    x_rm(b, XOP(0x0fb7, 2), RSI, RDX, RCX, -2); /* movzx esi, word [rdx + rcx - 2] */
+    x_rm(b, XOP(0x0fb7, 2), RDX, RDX, -1, 0);
+    x_rm(b, XOPP(0x66, false, 0x89, 1), RSI, RAX, RCX, -2);
+    x_rm(b, XOPP(0x66, false, 0x89, 1), RDX, RAX, -1, 0);
+    x_pop(b, RSI);
+    done[4] = x_jmp32(b);
+    x_link(b, big, b->len);
+    x_alu_imm(b, true, 7, RCX, 128);
+    size_t long_copy = x_jcc32(b, CC_A);
+    x_rr(b, XOPW(0x2b, 1), RAX, RDX); /* dst - src < n: dst inside the source */
+    x_rr(b, XOPW(0x3b, 1), RAX, RCX);
+    x_rm(b, XOPW(0x8d, 1), RAX, RAX, RDX, 0); /* lea rax, [rax + rdx]: flags kept */
+    size_t overlap = x_jcc32(b, CC_B);
+    xop movdqu_load = XOPP(0xf3, false, 0x0f6f, 2), movdqu_store = XOPP(0xf3, false, 0x0f7f, 2);
+    x_rm(b, movdqu_load, XMM1, RDX, RCX, -16); /* the last 16 */
+    size_t loop = b->len;
+    x_rm(b, movdqu_load, XMM0, RDX, -1, 0);
+    x_rm(b, movdqu_store, XMM0, RAX, -1, 0);
+    x_alu_imm(b, true, 0, RAX, 16);
+    x_alu_imm(b, true, 0, RDX, 16);
+    x_alu_imm(b, true, 5, RCX, 16);
+    x_alu_imm(b, true, 7, RCX, 16);
+    x_link(b, x_jcc32(b, CC_A), loop);
+    x_rm(b, movdqu_store, XMM1, RAX, RCX, -16); /* rax + rcx: the end still */
+    done[2] = x_jmp32(b);
+    x_link(b, long_copy, b->len);
+    x_link(b, overlap, b->len);
+    sync_pinned(j, true);
+    j->unpinned = true;
+    helper_op(j, jit_op_mem_copy, "SSS", pc, pos, true);
+    j->unpinned = false;
+    sync_pinned(j, false);
+    x_link(b, none, b->len);
+    for (int d = 0; d < 5; d++)
+        x_link(b, done[d], b->len);
 }
 
 /* ---- the pre-pass ---- */
@@ -1407,37 +1653,51 @@ static void emit_c_entry(xbuf *b, bool osr)
     static const int saved[] = {RBX, RBP, R12, R13, R14, R15};
     for (int i = 0; i < 6; i++)
         x_push(b, saved[i]);
-    x_alu_imm(b, true, 5, RSP, 8); /* sub rsp, 8: calls see an aligned stack */
     x_mov_rr(b, true, R12, RSI);
+    /* an activation may already use this context (jit_call_func): its
+     * unwind target is restored on the way out */
+    x_rm(b, XOP(0xff, 1), 6, R12, -1, (int32_t)offsetof(jit_ctx, entry_resume)); /* push [..] */
+    x_rm(b, XOP(0xff, 1), 6, R12, -1, (int32_t)offsetof(jit_ctx, entry_sp));
+    x_alu_imm(b, true, 5, RSP, 8); /* sub rsp, 8: calls see an aligned stack */
     x_mov_rr(b, true, R13, RDX);
     x_mov_load(b, true, RBP, R12, (int32_t)offsetof(jit_ctx, fuel));
     x_mov_rr(b, true, RAX, RCX); /* fc: the reload below uses rcx */
     emit_reload_mem(b);
     x_mov_rr(b, true, RCX, RAX);
+    /* where an unwind continues (jit_ctx.entry_resume): below, status in eax */
+    xb_byte(b, 0x48);
+    xb_byte(b, 0x8d);
+    xb_byte(b, 0x05); /* lea rax, [rip + rel32] */
+    size_t resume = b->len;
+    xb_u32(b, 0);
+    x_mov_store(b, true, R12, (int32_t)offsetof(jit_ctx, entry_resume), RAX);
+    x_mov_store(b, true, R12, (int32_t)offsetof(jit_ctx, entry_sp), RSP);
     if (osr)
         x_call_r(b, R8); /* the loop header's entry (jit_osr_fn's fifth argument) */
     else
         x_rm(b, XOP(0xff, 1), 2, RCX, -1, (int32_t)offsetof(func_code, jit_fast)); /* call [rcx+fast] */
+    x_rr(b, XOP(0x31, 1), RAX, RAX); /* returned: success */
+    x_link(b, resume, b->len);
     x_mov_store(b, true, R12, (int32_t)offsetof(jit_ctx, fuel), RBP);
     x_alu_imm(b, true, 0, RSP, 8);
+    x_rm(b, XOP(0x8f, 1), 0, R12, -1, (int32_t)offsetof(jit_ctx, entry_sp)); /* pop [..] */
+    x_rm(b, XOP(0x8f, 1), 0, R12, -1, (int32_t)offsetof(jit_ctx, entry_resume));
     for (int i = 5; i >= 0; i--)
         x_pop(b, saved[i]);
     xb_byte(b, 0xc3);
 }
 
 /* A function's machine code uses the internal convention: entered with
- * rdi = fp and the shared registers set; it saves rbx (its fp) only. */
+ * rdi = fp and the shared registers set; it saves rbx (its fp) only. Its
+ * shared exits come first and the entry (j->entry) after them, so that
+ * the entry falls through into the body. */
 static void prologue(jc *j)
 {
     xbuf *b = j->b;
-    x_push(b, RBX); /* the stack is aligned for calls from here */
-    x_mov_rr(b, true, RBX, RDI);
-    size_t over = x_jmp32(b);
 
-    /* epilogue: status in eax */
+    /* a failure, status in eax (reported): unwind the activation */
     j->epilogue = b->len;
-    x_pop(b, RBX);
-    xb_byte(b, 0xc3);
+    emit_unwind(b);
 
     /* trap: kind in esi, position in ecx */
     j->common_trap = b->len;
@@ -1457,10 +1717,15 @@ static void prologue(jc *j)
     call_abs(j, (const void *)jit_interp_entry);
     fuel_in(j);
     reload_mem(j);
-    at = x_jmp32(b);
+    x_rr(b, XOP(0x85, 1), RAX, RAX);
+    at = x_jcc32(b, CC_NE);
     x_link(b, at, j->epilogue);
+    x_pop(b, RBX);
+    xb_byte(b, 0xc3);
 
-    x_link(b, over, b->len);
+    j->entry = b->len;
+    x_push(b, RBX); /* the stack is aligned for calls from here */
+    x_mov_rr(b, true, RBX, RDI);
     x_rm(b, XOPW(0x3b, 1), RSP, R12, -1, (int32_t)offsetof(jit_ctx, stack_limit));
     at = x_jcc32(b, CC_B);
     x_link(b, at, low);
@@ -1492,11 +1757,11 @@ static void prologue(jc *j)
     }
 }
 
+/* a return: no status (failures unwind) */
 static void ret_ok(jc *j)
 {
-    x_rr(j->b, XOP(0x31, 1), RAX, RAX);
-    size_t at = x_jmp32(j->b);
-    x_link(j->b, at, j->epilogue);
+    x_pop(j->b, RBX);
+    xb_byte(j->b, 0xc3);
 }
 
 /* ---- the instructions ---- */
@@ -1694,17 +1959,7 @@ static void emit_instr(jc *j, int op, const uint32_t *pc, uint32_t pos, uint32_t
         x_mov_load(b, true, RSI, RAX, disp(pc[1]));
         call_through(j, pc[2], pos, 3);
         break;
-    case OP_CALL_INDIRECT:
-        x_mov_rr(b, true, RDI, R13);
-        x_mov_imm(b, RSI, pc[2]);
-        x_mov_imm(b, RDX, pc[1]);
-        ld32(j, RCX, pc[3]);
-        call_abs(j, (const void *)jit_indirect_target);
-        x_alu_imm(b, true, 7, RAX, 16);
-        trap_if(j, CC_B, 0, pos);
-        x_mov_rr(b, true, RSI, RAX);
-        call_through(j, pc[4], pos, 5);
-        break;
+    case OP_CALL_INDIRECT: call_indirect(j, pc, pos); break;
     case OP_COPY: copy_slot(j, pc[1], pc[2]); break;
     case OP_COPY2:
         ld64(j, RAX, pc[2]);
@@ -1739,7 +1994,7 @@ static void emit_instr(jc *j, int op, const uint32_t *pc, uint32_t pos, uint32_t
         break;
     case OP_MEM_INIT: helper_op(j, jit_op_mem_init, "ISSS", pc, pos, true); break;
     case OP_DATA_DROP: helper_op(j, jit_op_data_drop, "I", pc, pos, false); break;
-    case OP_MEM_COPY: helper_op(j, jit_op_mem_copy, "SSS", pc, pos, true); break;
+    case OP_MEM_COPY: mem_copy(j, pc, pos); break;
     case OP_MEM_FILL: helper_op(j, jit_op_mem_fill, "SSS", pc, pos, true); break;
     /* tables and references */
     case OP_TABLE_GET: helper_op(j, jit_op_table_get, "SIS", pc, pos, true); break;
@@ -1902,7 +2157,7 @@ static bool calls_out(int op)
 {
     switch (op) {
     case OP_CALL: case OP_CALL_IMPORT: case OP_CALL_INDIRECT: case OP_MEM_GROW: case OP_MEM_INIT:
-    case OP_DATA_DROP: case OP_MEM_COPY: case OP_MEM_FILL: case OP_TABLE_GET: case OP_TABLE_SET:
+    case OP_DATA_DROP: case OP_MEM_FILL: case OP_TABLE_GET: case OP_TABLE_SET:
     case OP_TABLE_SIZE: case OP_TABLE_GROW: case OP_TABLE_FILL: case OP_TABLE_COPY:
     case OP_TABLE_INIT: case OP_ELEM_DROP:
     case OP_F32_MIN: case OP_F32_MAX: case OP_F64_MIN: case OP_F64_MAX:
@@ -2092,6 +2347,7 @@ static void emit_function(jc *j, size_t start)
     xbuf *b = j->b;
     j->nfix = 0;
     j->ntrap = 0;
+    j->ncalls = 0;
     j->flags_pos = UINT32_MAX;
     j->zf_pos = UINT32_MAX;
     j->call_weight = 0;
@@ -2225,6 +2481,8 @@ static bool compile_one(jc *j, xbuf *b, const func_code *fc)
                 x_link(b, f->at, f->table_base);
                 continue;
             }
+            if (f->kind == FIX_CALL)
+                continue; /* place_linked */
             size_t target = start + j->native[f->target];
             if (f->kind == FIX_REL32)
                 x_link(b, f->at, target);
@@ -2277,7 +2535,7 @@ static void emit_lazy_tramp(xbuf *b)
     x_link8(b, failed);
     x_mov_load(b, true, RAX, R12, (int32_t)offsetof(jit_ctx, err));
     x_mov_load(b, false, RAX, RAX, (int32_t)offsetof(wasm_error, status));
-    xb_byte(b, 0xc3);
+    emit_unwind(b);
 }
 
 /* Runs fc in the interpreter (jit_interp_entry), then reloads r14/r15:
@@ -2292,8 +2550,12 @@ static void emit_interp_tramp(xbuf *b)
     x_call_r(b, RAX);
     x_mov_load(b, true, RBP, R12, (int32_t)offsetof(jit_ctx, fuel));
     emit_reload_mem(b);
+    x_rr(b, XOP(0x85, 1), RAX, RAX);
+    size_t failed = x_jcc8(b, CC_NE);
     x_alu_imm(b, true, 0, RSP, 8);
     xb_byte(b, 0xc3);
+    x_link8(b, failed);
+    emit_unwind(b);
 }
 
 /* A compiled function's loop-header entries (func_code.jit_osr). */
@@ -2322,13 +2584,14 @@ static jit_osr *osr_table(const uint32_t *pos, const uint32_t *off, size_t n, ui
     return t;
 }
 
-/* Seals len bytes of code in the current arena, or a new one: its address, or NULL. */
-static void *place_code(struct jit_module *jm, const uint8_t *code, size_t len)
+/* The arena len bytes of code go to: the current one if they fit, else a
+ * new one; NULL when memory runs out. */
+static code_arena *arena_for(struct jit_module *jm, size_t len)
 {
     code_arena *cur = jm->narenas ? &jm->arenas[jm->narenas - 1] : NULL;
-    void *at = cur ? code_arena_append(cur, code, len) : NULL;
-    if (at)
-        return at;
+    size_t pages = code_pages(len);
+    if (cur && pages && pages <= cur->mem.size - cur->used)
+        return cur;
     if (jm->narenas == jm->caparenas) {
         code_arena *p = grown(jm->arenas, &jm->caparenas, sizeof *p, 8);
         if (!p)
@@ -2339,7 +2602,36 @@ static void *place_code(struct jit_module *jm, const uint8_t *code, size_t len)
     if (code_arena_map(fresh, len > JIT_ARENA_BYTES ? len : JIT_ARENA_BYTES) != 0)
         return NULL;
     jm->narenas++;
-    return code_arena_append(fresh, code, len);
+    return fresh;
+}
+
+/* Seals len bytes of code in the current arena, or a new one: its address, or NULL. */
+static void *place_code(struct jit_module *jm, const uint8_t *code, size_t len)
+{
+    code_arena *a = arena_for(jm, len);
+    return a ? code_arena_append(a, code, len) : NULL;
+}
+
+/* place_code for a function whose calls rel32 to other compiled code
+ * (FIX_CALL) are patched for the address it gets first; NULL as well when
+ * one is out of rel32 reach (the caller compiles it again without them). */
+static void *place_linked(struct jit_module *jm, xbuf *b, const jc *j)
+{
+    code_arena *a = arena_for(jm, b->len);
+    if (!a)
+        return NULL;
+    const uint8_t *dest = a->mem.base + a->used; /* where code_arena_append puts it */
+    for (size_t i = 0; i < j->nfix; i++) {
+        const jfix *f = &j->fix[i];
+        if (f->kind != FIX_CALL)
+            continue;
+        int64_t rel = (int64_t)((intptr_t)f->table_base - (intptr_t)(dest + f->at + 4));
+        if (!fits_i32(rel))
+            return NULL;
+        xb_patch32(b, f->at, (uint32_t)(int32_t)rel);
+    }
+    uint8_t *code = code_arena_append(a, b->p, b->len);
+    return code == dest ? code : NULL;
 }
 
 /* Compiles fc (translated) onto sealed pages of its own and publishes its
@@ -2353,10 +2645,17 @@ static void compile_locked(struct jit_module *jm, const wasm_module *m, func_cod
     j.m = m;
     xbuf b = {0};
     void *entry = jm->interp_tramp;
-    void *code = compile_one(&j, &b, fc) && !b.oom ? place_code(jm, b.p, b.len) : NULL;
+    bool compiled = compile_one(&j, &b, fc) && !b.oom;
+    void *code = compiled ? place_linked(jm, &b, &j) : NULL;
+    if (compiled && !code && j.ncalls) {
+        /* a callee out of rel32 reach: through jit_fast then */
+        j.no_direct = true;
+        b.len = 0;
+        code = compile_one(&j, &b, fc) && !b.oom ? place_code(jm, b.p, b.len) : NULL;
+    }
     if (code) {
         perf_map_note(m, fc, code, b.len);
-        entry = code;
+        entry = (uint8_t *)code + j.entry;
         __atomic_store_n(&fc->jit_osr, osr_table(j.osr_pos, j.osr_off, j.nosr, code), __ATOMIC_RELEASE);
         __atomic_add_fetch(&jm->compiled, 1, __ATOMIC_RELAXED);
     }
@@ -2379,6 +2678,7 @@ static void compile_batch(struct jit_module *jm, wasm_module *m)
     uint32_t ndef = m->func_count - m->func_imports;
     typedef struct {
         size_t at; /* offset in the batch, SIZE_MAX: refused */
+        size_t entry; /* the entry's offset from at */
         size_t len;
         uint32_t *osr_pos, *osr_off;
         size_t nosr;
@@ -2394,9 +2694,10 @@ static void compile_batch(struct jit_module *jm, wasm_module *m)
         memset(&j, 0, sizeof j);
         j.popcnt = popcnt;
         j.m = m;
+        j.no_direct = true; /* the batch is placed at once, unpatched */
         size_t start = b.len;
         if (compile_one(&j, &b, &m->codes[i]) && !b.oom) {
-            p[i] = (placed){start, b.len - start, j.osr_pos, j.osr_off, j.nosr};
+            p[i] = (placed){start, j.entry - start, b.len - start, j.osr_pos, j.osr_off, j.nosr};
             j.osr_pos = j.osr_off = NULL;
         }
         free(j.fix);
@@ -2410,7 +2711,7 @@ static void compile_batch(struct jit_module *jm, wasm_module *m)
         if (code && p[i].at != SIZE_MAX) {
             perf_map_note(m, fc, code + p[i].at, p[i].len);
             fc->jit_osr = osr_table(p[i].osr_pos, p[i].osr_off, p[i].nosr, code + p[i].at);
-            fc->jit_fast = code + p[i].at;
+            fc->jit_fast = code + p[i].at + p[i].entry;
             jm->compiled++;
         } else if (fc->code) {
             fc->jit_fast = jm->interp_tramp;
