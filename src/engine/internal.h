@@ -398,8 +398,17 @@ struct wasm_memory {
     uint32_t pages;
     uint32_t max_pages;     /* effective maximum */
     limits lim;             /* declared */
-    size_t mapped;          /* bytes reserved/mapped */
+    size_t mapped;          /* bytes readable and writable from data */
+    size_t reserved;        /* bytes of address space from data (MEMORY_RESERVE), 0: none */
 };
+
+/* The address space every memory reserves (PROT_NONE past its size): any
+ * address a wasm access can form — a 32-bit index plus a 32-bit offset plus
+ * at most 16 bytes — falls inside it. A bounds check mispredicted under
+ * speculative execution then reaches no other data, only pages without a
+ * translation (docs/engine.md, "Speculative execution"); and the memory
+ * never moves when it grows. */
+#define MEMORY_RESERVE ((8ull << 30) + (64u << 10))
 
 struct wasm_global {
     obj_header hdr;

@@ -551,9 +551,10 @@ typedef double vf64 __attribute__((vector_size(16)));
         mbase = m0_ ? m0_->data : NULL;                                                    \
         msize = m0_ ? m0_->size : 0;                                                       \
     } while (0)
-/* the check, the index masked for speculation past it (oob_masked) */
+/* No Spectre masking needed: every address an access can form lies in the
+ * memory's reservation (MEMORY_RESERVE) */
 #define MEMCHECK(ea, n)                                                                    \
-    if (UNLIKELY(oob_masked(&(ea), (ea) + (n), msize)))                                    \
+    if (UNLIKELY((ea) + (n) > msize))                                                      \
     TRAP(WASM_TRAP_OOB_MEMORY)
 
 #define UNOP(name, rf, af, expr)                                                           \
@@ -1031,7 +1032,7 @@ L_MEM_GROW: {
 L_MEM_INIT: {
     const inst_data *d = &inst->datas[pc[1]];
     uint64_t dst = S(2).i32, src = S(3).i32, n = S(4).i32;
-    if (UNLIKELY(copy_oob_masked(&n, src, d->size, dst, msize)))
+    if (UNLIKELY(src + n > d->size || dst + n > msize))
         TRAP(WASM_TRAP_OOB_MEMORY);
     if (n)
         memcpy(mbase + dst, d->bytes + src, n);
@@ -1042,7 +1043,7 @@ L_DATA_DROP:
     NEXT(2);
 L_MEM_COPY: {
     uint64_t dst = S(1).i32, src = S(2).i32, n = S(3).i32;
-    if (UNLIKELY(copy_oob_masked(&n, src, msize, dst, msize)))
+    if (UNLIKELY(src + n > msize || dst + n > msize))
         TRAP(WASM_TRAP_OOB_MEMORY);
     if (n)
         memmove(mbase + dst, mbase + src, n);
@@ -1051,7 +1052,7 @@ L_MEM_COPY: {
 L_MEM_FILL: {
     uint64_t dst = S(1).i32, n = S(3).i32;
     uint8_t val = (uint8_t)S(2).i32;
-    if (UNLIKELY(oob_masked(&n, dst + n, msize)))
+    if (UNLIKELY(dst + n > msize))
         TRAP(WASM_TRAP_OOB_MEMORY);
     if (n)
         memset(mbase + dst, val, n);

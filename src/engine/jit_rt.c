@@ -168,7 +168,7 @@ uint32_t jit_op_mem_init(wasm_instance *inst, cell *fp, const uint32_t *pc)
 {
     const inst_data *d = &inst->datas[pc[1]];
     uint64_t dst = S(2).i32, src = S(3).i32, n = S(4).i32;
-    if (copy_oob_masked(&n, src, d->size, dst, mem_size(inst)))
+    if (src + n > d->size || dst + n > mem_size(inst))
         return WASM_TRAP_OOB_MEMORY;
     if (n)
         memcpy(mem_base(inst) + dst, d->bytes + src, n);
@@ -185,7 +185,7 @@ uint32_t jit_op_data_drop(wasm_instance *inst, cell *fp, const uint32_t *pc)
 uint32_t jit_op_mem_copy(wasm_instance *inst, cell *fp, const uint32_t *pc)
 {
     uint64_t dst = S(1).i32, src = S(2).i32, n = S(3).i32, size = mem_size(inst);
-    if (copy_oob_masked(&n, src, size, dst, size))
+    if (src + n > size || dst + n > size)
         return WASM_TRAP_OOB_MEMORY;
     if (n)
         memmove(mem_base(inst) + dst, mem_base(inst) + src, n);
@@ -195,7 +195,7 @@ uint32_t jit_op_mem_copy(wasm_instance *inst, cell *fp, const uint32_t *pc)
 uint32_t jit_op_mem_fill(wasm_instance *inst, cell *fp, const uint32_t *pc)
 {
     uint64_t dst = S(1).i32, n = S(3).i32;
-    if (oob_masked(&n, dst + n, mem_size(inst)))
+    if (dst + n > mem_size(inst))
         return WASM_TRAP_OOB_MEMORY;
     if (n)
         memset(mem_base(inst) + dst, (uint8_t)S(2).i32, n);

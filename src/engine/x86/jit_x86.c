@@ -1083,17 +1083,6 @@ static void mask_if(jc *j, int cc, int r)
     x_rm(j->b, XOPW(0x0f40 + cc, 2), r, R12, -1, (int32_t)offsetof(jit_ctx, zero));
 }
 
-/* Spectre v1 index masking (docs/engine.md, "Speculative execution"), right
- * after a bounds check's jcc on the check's flags (`a`: past the end): the
- * index register becomes 0 when the check failed. A cmov is not predicted,
- * so code running speculatively past a mispredicted check reads at offset
- * d from the memory's base, not past its end. In the real execution it
- * changes nothing: the failed check trapped. */
-static void mask_index(jc *j, int r)
-{
-    mask_if(j, CC_A, r);
-}
-
 /* The checked address of an access of size bytes at addr_slot + offset:
  * [r14 + *index + *d], *index < 0 for none. The index register is the
  * slot's own when it is known to hold a zero-extended i32 (j->zx), else
@@ -1131,12 +1120,7 @@ static void mem_addr(jc *j, uint32_t addr_slot, uint32_t offset, uint32_t size, 
         x_rm(b, XOPW(0x8d, 1), RCX, r, -1, (int32_t)(offset + size)); /* lea rcx, [r+off+size] */
         x_rr(b, XOPW(0x39, 1), R15, RCX);                           /* cmp rcx, r15 */
         trap_if(j, CC_A, WASM_TRAP_OOB_MEMORY, pos);
-        mask_index(j, r);
-        /* only a check that masked the slot's own register proves later
-         * accesses: they use that register, masked here, while one through
-         * eax would read the slot again, unmasked */
-        if (r != RAX)
-            check_record(j, addr_slot, end);
+        check_record(j, addr_slot, end);
     }
     *index = r;
     *d = (int32_t)offset;
@@ -1508,10 +1492,7 @@ static void mem_copy(jc *j, const uint32_t *pc, uint32_t pos)
         x_rr(b, XOPW(0x03, 1), reg, RCX); /* add reg, rcx: 33-bit sums, no overflow */
         x_rr(b, XOPW(0x3b, 1), reg, R15);
         trap_if(j, CC_A, WASM_TRAP_OOB_MEMORY, pos);
-        /* Spectre v1: past the end, the end becomes n, so the start is 0
-         * (a speculative copy stays in the memory's first 128 bytes) */
-        x_rr(b, XOPW(0x0f47, 2), reg, RCX); /* cmova reg, rcx */
-        x_rr(b, XOPW(0x2b, 1), reg, RCX);   /* sub reg, rcx */
+        x_rr(b, XOPW(0x2b, 1), reg, RCX); /* sub reg, rcx */
     }
     uint64_t n = is_const(j, pc[3]) ? (uint32_t)const_of(j, pc[3]) : UINT64_MAX;
     if (n == 0)
