@@ -66,8 +66,8 @@ static void check_reservation(uint32_t pages)
     /* growing opens the next pages in place */
     CHECK_EQ_INT(wasm_memory_grow(m, 3), (int64_t)pages);
     CHECK((uintptr_t)wasm_memory_data(m) == base);
-    CHECK_EQ_STR(prot_at(base + size + 3 * WASM_PAGE_SIZE - 1, p), "rw-p");
-    CHECK_EQ_STR(prot_at(base + size + 3 * WASM_PAGE_SIZE, p), "---p");
+    CHECK_EQ_STR(prot_at(base + size + 3ull * WASM_PAGE_SIZE - 1, p), "rw-p");
+    CHECK_EQ_STR(prot_at(base + size + 3ull * WASM_PAGE_SIZE, p), "---p");
     wasm_store_free(s);
     /* freed with its whole reservation */
     CHECK_EQ_STR(prot_at(base + MEMORY_RESERVE - 1, p), "");
