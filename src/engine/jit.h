@@ -126,6 +126,18 @@ uint32_t jit_op_table_fill(wasm_instance *inst, cell *fp, const uint32_t *pc);
 uint32_t jit_op_table_copy(wasm_instance *inst, cell *fp, const uint32_t *pc);
 uint32_t jit_op_table_init(wasm_instance *inst, cell *fp, const uint32_t *pc);
 uint32_t jit_op_elem_drop(wasm_instance *inst, cell *fp, const uint32_t *pc);
+/* SIMD, one helper per instruction shape (ops.h's V_*), with simd.c's
+ * semantics; the loads and stores check bounds as the interpreter does. */
+#define JIT_SIMD_HELPERS(X)                                                    \
+    X(v_load) X(v_load_lane) X(v_store_lane) X(v_un) X(v_bin) X(v_bitselect) \
+    X(v_shuffle) X(v_shift) X(v_test) X(v_splat) X(v_extract) X(v_replace)   \
+    X(v_i8x16_add) X(v_i8x16_sub) X(v_i16x8_add) X(v_i16x8_sub) X(v_i16x8_mul) \
+    X(v_i32x4_add) X(v_i32x4_sub) X(v_i32x4_mul) X(v_i64x2_add) X(v_i64x2_sub) \
+    X(v_f32x4_add) X(v_f32x4_sub) X(v_f32x4_mul) X(v_f64x2_add) X(v_f64x2_sub) \
+    X(v_f64x2_mul) X(v_and) X(v_or) X(v_xor)
+#define JIT_SIMD_DECL(name) uint32_t jit_op_##name(wasm_instance *inst, cell *fp, const uint32_t *pc);
+JIT_SIMD_HELPERS(JIT_SIMD_DECL)
+#undef JIT_SIMD_DECL
 
 /* Numeric helpers on raw bits (floats as their bit patterns). */
 typedef struct jit_pair {

@@ -4,6 +4,8 @@
  * interpreter's (interp.c), instruction for instruction. */
 #include "engine/jit.h"
 #include "engine/ops.h"
+#include "engine/opcodes.h"
+#include "engine/simd.h"
 
 #include <math.h>
 
@@ -276,6 +278,146 @@ uint32_t jit_op_elem_drop(wasm_instance *inst, cell *fp, const uint32_t *pc)
     inst->elems[pc[1]].count = 0;
     return 0;
 }
+
+/* ---- SIMD (interp.c's L_V_* handlers) ---- */
+
+/* The host address of [ea, ea + n) in memory 0, or NULL when out of bounds. */
+static uint8_t *mem_range(const wasm_instance *inst, uint64_t ea, uint64_t n)
+{
+    if (ea + n > mem_size(inst))
+        return NULL;
+    return mem_base(inst) + ea;
+}
+
+uint32_t jit_op_v_load(wasm_instance *inst, cell *fp, const uint32_t *pc)
+{
+    const uint8_t *at = mem_range(inst, (uint64_t)S(2).i32 + pc[3], pc[5]);
+    if (!at)
+        return WASM_TRAP_OOB_MEMORY;
+    simd_load(pc[4], &fp[pc[1]], at, pc[5]);
+    return 0;
+}
+
+uint32_t jit_op_v_load_lane(wasm_instance *inst, cell *fp, const uint32_t *pc)
+{
+    uint32_t bytes = pc[6];
+    const uint8_t *at = mem_range(inst, (uint64_t)S(2).i32 + pc[4], bytes);
+    if (!at || bytes > 8 || pc[5] >= 16 / bytes) /* lane: the validator's, checked again */
+        return WASM_TRAP_OOB_MEMORY;
+    uint8_t v[16];
+    memcpy(v, &fp[pc[3]], 16);
+    memcpy(v + (size_t)pc[5] * bytes, at, bytes);
+    memcpy(&fp[pc[1]], v, 16);
+    return 0;
+}
+
+uint32_t jit_op_v_store_lane(wasm_instance *inst, cell *fp, const uint32_t *pc)
+{
+    uint32_t bytes = pc[5];
+    uint8_t *at = mem_range(inst, (uint64_t)S(1).i32 + pc[3], bytes);
+    if (!at || bytes > 8 || pc[4] >= 16 / bytes) /* lane: the validator's, checked again */
+        return WASM_TRAP_OOB_MEMORY;
+    uint8_t v[16];
+    memcpy(v, &fp[pc[2]], 16);
+    memcpy(at, v + (size_t)pc[4] * bytes, bytes);
+    return 0;
+}
+
+uint32_t jit_op_v_un(wasm_instance *inst, cell *fp, const uint32_t *pc)
+{
+    (void)inst;
+    simd_unary(pc[3], &fp[pc[1]], &fp[pc[2]]);
+    return 0;
+}
+
+uint32_t jit_op_v_bin(wasm_instance *inst, cell *fp, const uint32_t *pc)
+{
+    (void)inst;
+    simd_binary(pc[4], &fp[pc[1]], &fp[pc[2]], &fp[pc[3]]);
+    return 0;
+}
+
+uint32_t jit_op_v_bitselect(wasm_instance *inst, cell *fp, const uint32_t *pc)
+{
+    (void)inst;
+    simd_bitselect(&fp[pc[1]], &fp[pc[2]], &fp[pc[3]], &fp[pc[4]]);
+    return 0;
+}
+
+uint32_t jit_op_v_shuffle(wasm_instance *inst, cell *fp, const uint32_t *pc)
+{
+    (void)inst;
+    uint8_t lanes[16];
+    memcpy(lanes, pc + 4, 16);
+    simd_shuffle(&fp[pc[1]], &fp[pc[2]], &fp[pc[3]], lanes);
+    return 0;
+}
+
+uint32_t jit_op_v_shift(wasm_instance *inst, cell *fp, const uint32_t *pc)
+{
+    (void)inst;
+    simd_shift(pc[4], &fp[pc[1]], &fp[pc[2]], S(3).i32);
+    return 0;
+}
+
+uint32_t jit_op_v_test(wasm_instance *inst, cell *fp, const uint32_t *pc)
+{
+    (void)inst;
+    S(1).i64 = simd_test(pc[3], &fp[pc[2]]);
+    return 0;
+}
+
+uint32_t jit_op_v_splat(wasm_instance *inst, cell *fp, const uint32_t *pc)
+{
+    (void)inst;
+    simd_splat(pc[3], &fp[pc[1]], S(2).i64);
+    return 0;
+}
+
+uint32_t jit_op_v_extract(wasm_instance *inst, cell *fp, const uint32_t *pc)
+{
+    (void)inst;
+    S(1).i64 = simd_extract(pc[3], &fp[pc[2]], pc[4]);
+    return 0;
+}
+
+uint32_t jit_op_v_replace(wasm_instance *inst, cell *fp, const uint32_t *pc)
+{
+    (void)inst;
+    uint64_t x = S(3).i64;
+    simd_replace(pc[4], &fp[pc[1]], &fp[pc[2]], pc[5], x);
+    return 0;
+}
+
+/* the lane-wise operations the interpreter has direct handlers for */
+#define JIT_V_LANEWISE(name, wop)                                              \
+    uint32_t jit_op_##name(wasm_instance *inst, cell *fp, const uint32_t *pc) \
+    {                                                                          \
+        (void)inst;                                                            \
+        simd_binary(WOP_##wop, &fp[pc[1]], &fp[pc[2]], &fp[pc[3]]);            \
+        return 0;                                                              \
+    }
+JIT_V_LANEWISE(v_i8x16_add, I8X16_ADD)
+JIT_V_LANEWISE(v_i8x16_sub, I8X16_SUB)
+JIT_V_LANEWISE(v_i16x8_add, I16X8_ADD)
+JIT_V_LANEWISE(v_i16x8_sub, I16X8_SUB)
+JIT_V_LANEWISE(v_i16x8_mul, I16X8_MUL)
+JIT_V_LANEWISE(v_i32x4_add, I32X4_ADD)
+JIT_V_LANEWISE(v_i32x4_sub, I32X4_SUB)
+JIT_V_LANEWISE(v_i32x4_mul, I32X4_MUL)
+JIT_V_LANEWISE(v_i64x2_add, I64X2_ADD)
+JIT_V_LANEWISE(v_i64x2_sub, I64X2_SUB)
+JIT_V_LANEWISE(v_f32x4_add, F32X4_ADD)
+JIT_V_LANEWISE(v_f32x4_sub, F32X4_SUB)
+JIT_V_LANEWISE(v_f32x4_mul, F32X4_MUL)
+JIT_V_LANEWISE(v_f64x2_add, F64X2_ADD)
+JIT_V_LANEWISE(v_f64x2_sub, F64X2_SUB)
+JIT_V_LANEWISE(v_f64x2_mul, F64X2_MUL)
+JIT_V_LANEWISE(v_and, V128_AND)
+JIT_V_LANEWISE(v_or, V128_OR)
+JIT_V_LANEWISE(v_xor, V128_XOR)
+#undef JIT_V_LANEWISE
+
 
 #undef S
 

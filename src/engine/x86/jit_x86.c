@@ -173,6 +173,7 @@ typedef struct jc {
      * value written back to the frame and reloaded after (unpinned). */
     uint8_t *pin;
     uint32_t *uses_int, *uses_float; /* per slot, weighted */
+    uint8_t *v128;                   /* per slot: some instruction reads or writes it as half a v128 */
     uint32_t *depth;                 /* per code position: loops around it */
     uint64_t call_weight;
     uint32_t cur_pos;
@@ -307,6 +308,16 @@ static int pin_of(jc *j, uint32_t slot, bool is_float)
     if (!j->pin || j->unpinned || slot >= j->frame_cells || !j->pin[slot])
         return -1;
     return j->pin[slot];
+}
+
+/* Counting pass: slot and slot + 1 hold a v128 somewhere in the function.
+ * Such cells are never pinned: SIMD helpers read and write them in the
+ * frame, and a pin would class half a vector as an integer or a float. */
+static void note_v128(jc *j, uint32_t slot)
+{
+    for (uint32_t c = 0; c < 2 && j->counting; c++)
+        if (slot + c < j->frame_cells)
+            j->v128[slot + c] = 1;
 }
 
 static bool pin_is_xmm(int p) { return (p & PIN_XMM) != 0; }
@@ -1151,6 +1162,7 @@ static void load(jc *j, int op, const uint32_t *pc, uint32_t pos)
     int index;
     int32_t d;
     if (op == OP_LD_V128) {
+        note_v128(j, pc[1]);
         mem_addr(j, pc[2], pc[3], 16, pos, &index, &d);
         x_mem(j, XOPW(0x8b, 1), RCX, index, d);
         st64(j, pc[1], RCX);
@@ -1177,6 +1189,7 @@ static void store(jc *j, int op, const uint32_t *pc, uint32_t pos)
     int index;
     int32_t d;
     if (op == OP_ST_V128) {
+        note_v128(j, pc[2]);
         mem_addr(j, pc[1], pc[3], 16, pos, &index, &d);
         ld64(j, RDX, pc[2]);
         x_mem(j, XOPW(0x89, 1), RDX, index, d);
@@ -1442,13 +1455,20 @@ static void call_indirect(jc *j, const uint32_t *pc, uint32_t pos)
     x_link(b, done, b->len);
 }
 
-/* A C helper that runs the instruction from the frame (jit_op_fn). */
+/* A C helper that runs the instruction from the frame (jit_op_fn).
+ * operands, one letter per word after the opcode: S a slot, V a v128's two
+ * cells, I an immediate. */
 static void helper_op(jc *j, jit_op_fn fn, const char *operands, const uint32_t *pc, uint32_t pos,
                       bool may_trap)
 {
-    for (int i = 0; operands[i]; i++)
-        if (operands[i] == 'S')
+    for (int i = 0; operands[i]; i++) {
+        if (operands[i] == 'S' || operands[i] == 'V')
             materialize(j, pc[i + 1]);
+        if (operands[i] == 'V') {
+            materialize(j, pc[i + 1] + 1);
+            note_v128(j, pc[i + 1]);
+        }
+    }
     x_mov_rr(j->b, true, RDI, R13);
     x_mov_rr(j->b, true, RSI, RBX);
     x_mov_imm(j->b, RDX, (uint64_t)(uintptr_t)pc);
@@ -1564,14 +1584,60 @@ static void mem_copy(jc *j, const uint32_t *pc, uint32_t pos)
         x_link(b, done[d], b->len);
 }
 
+/* A SIMD instruction: its shape's C helper (jit_rt.c), on the frame. */
+static void simd_op(jc *j, int op, const uint32_t *pc, uint32_t pos)
+{
+    static const struct {
+        jit_op_fn fn;
+        const char *operands;
+    } shapes[] = {
+        [OP_V_LOAD - OP_V_LOAD] = {jit_op_v_load, "VSIII"},
+        [OP_V_LOAD_LANE - OP_V_LOAD] = {jit_op_v_load_lane, "VSVIII"},
+        [OP_V_STORE_LANE - OP_V_LOAD] = {jit_op_v_store_lane, "SVIII"},
+        [OP_V_UN - OP_V_LOAD] = {jit_op_v_un, "VVI"},
+        [OP_V_BIN - OP_V_LOAD] = {jit_op_v_bin, "VVVI"},
+        [OP_V_BITSELECT - OP_V_LOAD] = {jit_op_v_bitselect, "VVVV"},
+        [OP_V_SHUFFLE - OP_V_LOAD] = {jit_op_v_shuffle, "VVVIIII"},
+        [OP_V_SHIFT - OP_V_LOAD] = {jit_op_v_shift, "VVSI"},
+        [OP_V_TEST - OP_V_LOAD] = {jit_op_v_test, "SVI"},
+        [OP_V_SPLAT - OP_V_LOAD] = {jit_op_v_splat, "VSI"},
+        [OP_V_EXTRACT - OP_V_LOAD] = {jit_op_v_extract, "SVII"},
+        [OP_V_REPLACE - OP_V_LOAD] = {jit_op_v_replace, "VVSII"},
+        [OP_V_I8X16_ADD - OP_V_LOAD] = {jit_op_v_i8x16_add, "VVV"},
+        [OP_V_I8X16_SUB - OP_V_LOAD] = {jit_op_v_i8x16_sub, "VVV"},
+        [OP_V_I16X8_ADD - OP_V_LOAD] = {jit_op_v_i16x8_add, "VVV"},
+        [OP_V_I16X8_SUB - OP_V_LOAD] = {jit_op_v_i16x8_sub, "VVV"},
+        [OP_V_I16X8_MUL - OP_V_LOAD] = {jit_op_v_i16x8_mul, "VVV"},
+        [OP_V_I32X4_ADD - OP_V_LOAD] = {jit_op_v_i32x4_add, "VVV"},
+        [OP_V_I32X4_SUB - OP_V_LOAD] = {jit_op_v_i32x4_sub, "VVV"},
+        [OP_V_I32X4_MUL - OP_V_LOAD] = {jit_op_v_i32x4_mul, "VVV"},
+        [OP_V_I64X2_ADD - OP_V_LOAD] = {jit_op_v_i64x2_add, "VVV"},
+        [OP_V_I64X2_SUB - OP_V_LOAD] = {jit_op_v_i64x2_sub, "VVV"},
+        [OP_V_F32X4_ADD - OP_V_LOAD] = {jit_op_v_f32x4_add, "VVV"},
+        [OP_V_F32X4_SUB - OP_V_LOAD] = {jit_op_v_f32x4_sub, "VVV"},
+        [OP_V_F32X4_MUL - OP_V_LOAD] = {jit_op_v_f32x4_mul, "VVV"},
+        [OP_V_F64X2_ADD - OP_V_LOAD] = {jit_op_v_f64x2_add, "VVV"},
+        [OP_V_F64X2_SUB - OP_V_LOAD] = {jit_op_v_f64x2_sub, "VVV"},
+        [OP_V_F64X2_MUL - OP_V_LOAD] = {jit_op_v_f64x2_mul, "VVV"},
+        [OP_V_AND - OP_V_LOAD] = {jit_op_v_and, "VVV"},
+        [OP_V_OR - OP_V_LOAD] = {jit_op_v_or, "VVV"},
+        [OP_V_XOR - OP_V_LOAD] = {jit_op_v_xor, "VVV"},
+    };
+    _Static_assert(sizeof shapes / sizeof *shapes == OP_V_XOR - OP_V_LOAD + 1, "a SIMD shape without a helper");
+    bool may_trap = op == OP_V_LOAD || op == OP_V_LOAD_LANE || op == OP_V_STORE_LANE;
+    helper_op(j, shapes[op - OP_V_LOAD].fn, shapes[op - OP_V_LOAD].operands, pc, pos, may_trap);
+}
+
+static bool is_simd(int op) { return op >= OP_V_LOAD && op <= OP_V_XOR; }
+
 /* ---- the pre-pass ---- */
 
 static bool supported(const jc *j, int op)
 {
     if (op < 0)
         return false;
-    if (op >= OP_V_LOAD || op == OP_RET_I32_ADD || op == OP_RET_I64_ADD)
-        return false; /* SIMD and the fused forms: not yet */
+    if (op > OP_V_XOR || op == OP_RET_I32_ADD || op == OP_RET_I64_ADD)
+        return false; /* the fused forms (JIT modules are translated unfused) */
     if ((op == OP_I32_POPCNT || op == OP_I64_POPCNT) && !j->popcnt)
         return false;
     return true;
@@ -1943,17 +2009,30 @@ static void emit_instr(jc *j, int op, const uint32_t *pc, uint32_t pos, uint32_t
     case OP_CALL_INDIRECT: call_indirect(j, pc, pos); break;
     case OP_COPY: copy_slot(j, pc[1], pc[2]); break;
     case OP_COPY2:
+        note_v128(j, pc[1]);
+        note_v128(j, pc[2]);
         ld64(j, RAX, pc[2]);
         st64(j, pc[1], RAX);
         ld64(j, RAX, pc[2] + 1);
         st64(j, pc[1] + 1, RAX);
         break;
     case OP_SELECT: select_op(j, pc, 1); break;
-    case OP_SELECT2: select_op(j, pc, 2); break;
+    case OP_SELECT2:
+        note_v128(j, pc[1]);
+        note_v128(j, pc[2]);
+        note_v128(j, pc[3]);
+        select_op(j, pc, 2);
+        break;
     case OP_GLOBAL_GET: global_access(j, pc, false, 1); break;
     case OP_GLOBAL_SET: global_access(j, pc, true, 1); break;
-    case OP_GLOBAL_GET2: global_access(j, pc, false, 2); break;
-    case OP_GLOBAL_SET2: global_access(j, pc, true, 2); break;
+    case OP_GLOBAL_GET2:
+        note_v128(j, pc[1]);
+        global_access(j, pc, false, 2);
+        break;
+    case OP_GLOBAL_SET2:
+        note_v128(j, pc[2]);
+        global_access(j, pc, true, 2);
+        break;
     /* memory */
     case OP_LD_I32: case OP_LD_I64: case OP_LD_I32_8S: case OP_LD_I32_8U: case OP_LD_I32_16S:
     case OP_LD_I32_16U: case OP_LD_I64_8S: case OP_LD_I64_8U: case OP_LD_I64_16S:
@@ -1986,6 +2065,15 @@ static void emit_instr(jc *j, int op, const uint32_t *pc, uint32_t pos, uint32_t
     case OP_TABLE_COPY: helper_op(j, jit_op_table_copy, "IISSS", pc, pos, true); break;
     case OP_TABLE_INIT: helper_op(j, jit_op_table_init, "IISSS", pc, pos, true); break;
     case OP_ELEM_DROP: helper_op(j, jit_op_elem_drop, "I", pc, pos, false); break;
+    case OP_V_LOAD: case OP_V_LOAD_LANE: case OP_V_STORE_LANE: case OP_V_UN: case OP_V_BIN:
+    case OP_V_BITSELECT: case OP_V_SHUFFLE: case OP_V_SHIFT: case OP_V_TEST: case OP_V_SPLAT:
+    case OP_V_EXTRACT: case OP_V_REPLACE: case OP_V_I8X16_ADD: case OP_V_I8X16_SUB:
+    case OP_V_I16X8_ADD: case OP_V_I16X8_SUB: case OP_V_I16X8_MUL: case OP_V_I32X4_ADD:
+    case OP_V_I32X4_SUB: case OP_V_I32X4_MUL: case OP_V_I64X2_ADD: case OP_V_I64X2_SUB:
+    case OP_V_F32X4_ADD: case OP_V_F32X4_SUB: case OP_V_F32X4_MUL: case OP_V_F64X2_ADD:
+    case OP_V_F64X2_SUB: case OP_V_F64X2_MUL: case OP_V_AND: case OP_V_OR: case OP_V_XOR:
+        simd_op(j, op, pc, pos);
+        break;
     case OP_REF_IS_NULL:
         ld64(j, RCX, pc[2]);
         x_rr(b, XOPW(0x85, 1), RCX, RCX);
@@ -2136,6 +2224,8 @@ static void emit_instr(jc *j, int op, const uint32_t *pc, uint32_t pos, uint32_t
  * pinned values in the frame. */
 static bool calls_out(int op)
 {
+    if (is_simd(op))
+        return true;
     switch (op) {
     case OP_CALL: case OP_CALL_IMPORT: case OP_CALL_INDIRECT: case OP_MEM_GROW: case OP_MEM_INIT:
     case OP_DATA_DROP: case OP_MEM_FILL: case OP_TABLE_GET: case OP_TABLE_SET:
@@ -2281,7 +2371,7 @@ static void choose_pins(jc *j)
         for (uint32_t s = 0; s < j->frame_cells; s++) {
             uint64_t u = (uint64_t)j->uses_int[s] + j->uses_float[s];
             bool want_xmm = j->uses_float[s] > j->uses_int[s];
-            if (j->pin[s] || u <= best || u <= 2 * j->call_weight + 1)
+            if (j->pin[s] || j->v128[s] || u <= best || u <= 2 * j->call_weight + 1)
                 continue;
             if (want_xmm ? nxmm >= PIN_XMMS : ngpr >= sizeof pin_gprs / sizeof *pin_gprs)
                 continue;
@@ -2419,7 +2509,8 @@ static bool compile_one(jc *j, xbuf *b, const func_code *fc)
     j->pin = calloc((size_t)j->frame_cells + 1, 1);
     j->uses_int = calloc((size_t)j->frame_cells + 1, sizeof *j->uses_int);
     j->uses_float = calloc((size_t)j->frame_cells + 1, sizeof *j->uses_float);
-    bool ok = j->native && j->target && j->depth && j->pin && j->uses_int && j->uses_float;
+    j->v128 = calloc((size_t)j->frame_cells + 1, 1);
+    bool ok = j->native && j->target && j->depth && j->pin && j->uses_int && j->uses_float && j->v128;
     if (!ok)
         j->oom = true;
     ok = ok && prepass(j) && loop_depths(j);
@@ -2478,6 +2569,8 @@ static bool compile_one(jc *j, xbuf *b, const func_code *fc)
     free(j->pin);
     free(j->uses_int);
     free(j->uses_float);
+    free(j->v128);
+    j->v128 = NULL;
     j->native = NULL;
     j->target = NULL;
     j->depth = NULL;
