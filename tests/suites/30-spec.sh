@@ -8,6 +8,10 @@ set -u
 cd "$(dirname "$0")/../.."
 : "${BUILD:=build}"
 source tests/lib/suite.sh
+own=$BUILD/tests/spec/wast # the project's own (tests/spec/wast/*.wast)
+for tier in interp jit tiered; do
+    suite_run_unit "own wast ($tier)" env ENGINE_TIER=$tier ENGINE_HOT_CALLS=2 "$BUILD/tests/spec_runner" "$own"
+done
 dir=${SPEC_DIR:-${SHARED_DIR:-../shared}/wasm-core-2.0/json}
 [ -d "$dir" ] || suite_skip_all "spec: $dir not found (set SHARED_DIR or SPEC_DIR)"
 suite_run_unit "spec (interpreter)" env ENGINE_TIER=interp "$BUILD/tests/spec_runner" "$dir"

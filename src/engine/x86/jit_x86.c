@@ -119,6 +119,12 @@ static bool cpu_has_popcnt(void)
     return __get_cpuid(1, &a, &b, &c, &d) && (c & bit_POPCNT);
 }
 
+static bool cpu_has_sse41(void)
+{
+    unsigned a, b, c, d;
+    return __get_cpuid(1, &a, &b, &c, &d) && (c & bit_SSE4_1);
+}
+
 /* ---- one function ---------------------------------------------------------------- */
 
 /* FIX_CONST: a rip-relative operand of the constant in slot `target`,
@@ -166,6 +172,7 @@ typedef struct jc {
     bool oom;
     bool unhandled;
     bool popcnt;
+    bool sse41;
     /* Register allocation: the hottest slots live in registers for the whole
      * function (pin[slot]: 0 none, PIN_GPR + register, PIN_XMM + register).
      * A first emission pass only counts accesses (counting), weighted by
@@ -1630,6 +1637,62 @@ static void simd_op(jc *j, int op, const uint32_t *pc, uint32_t pos)
 
 static bool is_simd(int op) { return op >= OP_V_LOAD && op <= OP_V_XOR; }
 
+/* The SSE instruction (xmm0 op= xmm1) of a lane-wise operation emitted
+ * inline, or false for one left to its helper. Each computes what simd.c
+ * does, bit for bit: wrapping integer lanes, and for floats the same
+ * instruction with the same operand order as the interpreter's compiled
+ * `a op b` (a NaN operand's payload: a's first, as addps/mulpd pick it). */
+static bool lanewise_sse(const jc *j, int op, xop *o)
+{
+    switch (op) {
+    case OP_V_I8X16_ADD: *o = XOPP(0x66, false, 0x0ffc, 2); return true;  /* paddb */
+    case OP_V_I8X16_SUB: *o = XOPP(0x66, false, 0x0ff8, 2); return true;  /* psubb */
+    case OP_V_I16X8_ADD: *o = XOPP(0x66, false, 0x0ffd, 2); return true;  /* paddw */
+    case OP_V_I16X8_SUB: *o = XOPP(0x66, false, 0x0ff9, 2); return true;  /* psubw */
+    case OP_V_I16X8_MUL: *o = XOPP(0x66, false, 0x0fd5, 2); return true;  /* pmullw */
+    case OP_V_I32X4_ADD: *o = XOPP(0x66, false, 0x0ffe, 2); return true;  /* paddd */
+    case OP_V_I32X4_SUB: *o = XOPP(0x66, false, 0x0ffa, 2); return true;  /* psubd */
+    case OP_V_I32X4_MUL:                                                   /* pmulld (SSE4.1) */
+        *o = XOPP(0x66, false, 0x0f3840, 3);
+        return j->sse41;
+    case OP_V_I64X2_ADD: *o = XOPP(0x66, false, 0x0fd4, 2); return true;  /* paddq */
+    case OP_V_I64X2_SUB: *o = XOPP(0x66, false, 0x0ffb, 2); return true;  /* psubq */
+    case OP_V_F32X4_ADD: *o = XOP(0x0f58, 2); return true;                 /* addps */
+    case OP_V_F32X4_SUB: *o = XOP(0x0f5c, 2); return true;                 /* subps */
+    case OP_V_F32X4_MUL: *o = XOP(0x0f59, 2); return true;                 /* mulps */
+    case OP_V_F64X2_ADD: *o = XOPP(0x66, false, 0x0f58, 2); return true;  /* addpd */
+    case OP_V_F64X2_SUB: *o = XOPP(0x66, false, 0x0f5c, 2); return true;  /* subpd */
+    case OP_V_F64X2_MUL: *o = XOPP(0x66, false, 0x0f59, 2); return true;  /* mulpd */
+    case OP_V_AND: *o = XOPP(0x66, false, 0x0fdb, 2); return true;        /* pand */
+    case OP_V_OR: *o = XOPP(0x66, false, 0x0feb, 2); return true;         /* por */
+    case OP_V_XOR: *o = XOPP(0x66, false, 0x0fef, 2); return true;        /* pxor */
+    default: return false;
+    }
+}
+
+/* dst = a op b through xmm0/xmm1, from and to the frame cells (v128 cells
+ * are never pinned; constant operands are written to their cells first). */
+static void lanewise_inline(jc *j, xop o, const uint32_t *pc)
+{
+    xop movdqu_load = XOPP(0xf3, false, 0x0f6f, 2), movdqu_store = XOPP(0xf3, false, 0x0f7f, 2);
+    for (int i = 1; i <= 3; i++) {
+        note_v128(j, pc[i]);
+        materialize(j, pc[i]);
+        materialize(j, pc[i] + 1);
+    }
+    x_rm(j->b, movdqu_load, XMM0, RBX, -1, disp(pc[2]));
+    x_rm(j->b, movdqu_load, XMM1, RBX, -1, disp(pc[3]));
+    x_rr(j->b, o, XMM0, XMM1);
+    x_rm(j->b, movdqu_store, XMM0, RBX, -1, disp(pc[1]));
+}
+
+/* A SIMD instruction that runs as a C helper (a call out). */
+static bool simd_helper(const jc *j, int op)
+{
+    xop o;
+    return is_simd(op) && !lanewise_sse(j, op, &o);
+}
+
 /* ---- the pre-pass ---- */
 
 static bool supported(const jc *j, int op)
@@ -2072,8 +2135,14 @@ static void emit_instr(jc *j, int op, const uint32_t *pc, uint32_t pos, uint32_t
     case OP_V_I32X4_SUB: case OP_V_I32X4_MUL: case OP_V_I64X2_ADD: case OP_V_I64X2_SUB:
     case OP_V_F32X4_ADD: case OP_V_F32X4_SUB: case OP_V_F32X4_MUL: case OP_V_F64X2_ADD:
     case OP_V_F64X2_SUB: case OP_V_F64X2_MUL: case OP_V_AND: case OP_V_OR: case OP_V_XOR:
-        simd_op(j, op, pc, pos);
+    {
+        xop o;
+        if (lanewise_sse(j, op, &o))
+            lanewise_inline(j, o, pc);
+        else
+            simd_op(j, op, pc, pos);
         break;
+    }
     case OP_REF_IS_NULL:
         ld64(j, RCX, pc[2]);
         x_rr(b, XOPW(0x85, 1), RCX, RCX);
@@ -2222,10 +2291,10 @@ static void emit_instr(jc *j, int op, const uint32_t *pc, uint32_t pos, uint32_t
  * rolled back) or memory ran out (j->oom). */
 /* Instructions that call out (wasm calls, C helpers): they run with the
  * pinned values in the frame. */
-static bool calls_out(int op)
+static bool calls_out(const jc *j, int op)
 {
     if (is_simd(op))
-        return true;
+        return simd_helper(j, op);
     switch (op) {
     case OP_CALL: case OP_CALL_IMPORT: case OP_CALL_INDIRECT: case OP_MEM_GROW: case OP_MEM_INIT:
     case OP_DATA_DROP: case OP_MEM_FILL: case OP_TABLE_GET: case OP_TABLE_SET:
@@ -2250,9 +2319,10 @@ static bool calls_out(int op)
 /* The slots an instruction writes (first, count), read from its operands;
  * false when it may write others (calls and C helpers: callee frames,
  * results). */
-static bool written_slots(int op, const uint32_t *pc, uint32_t *first, uint32_t *count)
+static bool written_slots(const jc *j, int op, const uint32_t *pc, uint32_t *first,
+                          uint32_t *count)
 {
-    if (calls_out(op))
+    if (calls_out(j, op))
         return false;
     *first = 0;
     switch (op) {
@@ -2263,6 +2333,11 @@ static bool written_slots(int op, const uint32_t *pc, uint32_t *first, uint32_t 
         *count = 0;
         return true;
     case OP_COPY2: case OP_SELECT2: case OP_GLOBAL_GET2: case OP_LD_V128:
+    case OP_V_I8X16_ADD: case OP_V_I8X16_SUB: case OP_V_I16X8_ADD: case OP_V_I16X8_SUB:
+    case OP_V_I16X8_MUL: case OP_V_I32X4_ADD: case OP_V_I32X4_SUB: case OP_V_I32X4_MUL:
+    case OP_V_I64X2_ADD: case OP_V_I64X2_SUB: case OP_V_F32X4_ADD: case OP_V_F32X4_SUB:
+    case OP_V_F32X4_MUL: case OP_V_F64X2_ADD: case OP_V_F64X2_SUB: case OP_V_F64X2_MUL:
+    case OP_V_AND: case OP_V_OR: case OP_V_XOR: /* inline (lanewise_sse): a v128 */
         *first = pc[1];
         *count = 2;
         return true;
@@ -2302,7 +2377,7 @@ static bool result_zero_extended(const jc *j, int op, const uint32_t *pc)
 static void track_writes(jc *j, int op, const uint32_t *pc)
 {
     uint32_t first, count;
-    if (!written_slots(op, pc, &first, &count)) {
+    if (!written_slots(j, op, pc, &first, &count)) {
         j->nchecked = 0;
         j->zx = 0;
         return;
@@ -2432,7 +2507,7 @@ static void emit_function(jc *j, size_t start)
         uint32_t words = instr_words(j, pos, op);
         j->native[pos] = (uint32_t)(b->len - start);
         j->cur_pos = pos;
-        bool out = calls_out(op);
+        bool out = calls_out(j, op);
         if (is_target(j, pos)) { /* another path joins: nothing is known */
             j->nchecked = 0;
             j->zx = 0;
@@ -2716,6 +2791,7 @@ static void compile_locked(struct jit_module *jm, const wasm_module *m, func_cod
     jc j;
     memset(&j, 0, sizeof j);
     j.popcnt = cpu_has_popcnt();
+    j.sse41 = cpu_has_sse41();
     j.m = m;
     xbuf b = {0};
     void *entry = jm->interp_tramp;
@@ -2759,7 +2835,7 @@ static void compile_batch(struct jit_module *jm, wasm_module *m)
     } placed;
     placed *p = calloc(ndef ? ndef : 1, sizeof *p);
     xbuf b = {0};
-    bool popcnt = cpu_has_popcnt();
+    bool popcnt = cpu_has_popcnt(), sse41 = cpu_has_sse41();
     for (uint32_t i = 0; p && i < ndef; i++) {
         p[i].at = SIZE_MAX;
         if (!m->codes[i].code)
@@ -2767,6 +2843,7 @@ static void compile_batch(struct jit_module *jm, wasm_module *m)
         jc j;
         memset(&j, 0, sizeof j);
         j.popcnt = popcnt;
+        j.sse41 = sse41;
         j.m = m;
         j.no_direct = true; /* the batch is placed at once, unpatched */
         size_t start = b.len;
