@@ -2325,6 +2325,11 @@ static bool written_slots(const jc *j, int op, const uint32_t *pc, uint32_t *fir
     if (calls_out(j, op))
         return false;
     *first = 0;
+    if (is_simd(op)) { /* not a call out: inline (lanewise_sse), a v128 result */
+        *first = pc[1];
+        *count = 2;
+        return true;
+    }
     switch (op) {
     case OP_BR: case OP_BR_IF: case OP_BR_UNLESS: case OP_BR_TABLE: case OP_LOOP:
     case OP_UNREACHABLE: case OP_RET0: case OP_RET1: case OP_RET_RANGE: case OP_GLOBAL_SET:
@@ -2333,11 +2338,6 @@ static bool written_slots(const jc *j, int op, const uint32_t *pc, uint32_t *fir
         *count = 0;
         return true;
     case OP_COPY2: case OP_SELECT2: case OP_GLOBAL_GET2: case OP_LD_V128:
-    case OP_V_I8X16_ADD: case OP_V_I8X16_SUB: case OP_V_I16X8_ADD: case OP_V_I16X8_SUB:
-    case OP_V_I16X8_MUL: case OP_V_I32X4_ADD: case OP_V_I32X4_SUB: case OP_V_I32X4_MUL:
-    case OP_V_I64X2_ADD: case OP_V_I64X2_SUB: case OP_V_F32X4_ADD: case OP_V_F32X4_SUB:
-    case OP_V_F32X4_MUL: case OP_V_F64X2_ADD: case OP_V_F64X2_SUB: case OP_V_F64X2_MUL:
-    case OP_V_AND: case OP_V_OR: case OP_V_XOR: /* inline (lanewise_sse): a v128 */
         *first = pc[1];
         *count = 2;
         return true;
