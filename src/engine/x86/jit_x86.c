@@ -25,6 +25,7 @@
  * point rather than per slot) is the next step (issue 13). */
 #include "engine/codemem.h"
 #include "engine/jit.h"
+#include "engine/opcodes.h"
 #include "engine/ops.h"
 #include "engine/perfmap.h"
 #include "engine/x86/asm.h"
@@ -1686,11 +1687,60 @@ static void lanewise_inline(jc *j, xop o, const uint32_t *pc)
     x_rm(j->b, movdqu_store, XMM0, RBX, -1, disp(pc[1]));
 }
 
+/* The lane width in bytes of a splat or extract_lane emitted inline (the
+ * 32- and 64-bit lanes), or 0 for one left to its helper. */
+static uint32_t lane_inline(int op, const uint32_t *pc)
+{
+    if (op != OP_V_SPLAT && op != OP_V_EXTRACT)
+        return 0;
+    switch (pc[3]) {
+    case WOP_I32X4_SPLAT: case WOP_F32X4_SPLAT: case WOP_I32X4_EXTRACT_LANE:
+    case WOP_F32X4_EXTRACT_LANE:
+        return 4;
+    case WOP_I64X2_SPLAT: case WOP_F64X2_SPLAT: case WOP_I64X2_EXTRACT_LANE:
+    case WOP_F64X2_EXTRACT_LANE:
+        return 8;
+    default:
+        return 0;
+    }
+}
+
+/* splat: movd/movq xmm0 from the scalar, pshufd/punpcklqdq, to the frame;
+ * extract_lane: the lane's bytes from the frame (a 32-bit lane
+ * zero-extended, as simd_extract returns it) to the scalar's home. */
+static void lane_op(jc *j, int op, const uint32_t *pc, uint32_t bytes)
+{
+    bool w = bytes == 8;
+    if (op == OP_V_EXTRACT) {
+        note_v128(j, pc[2]);
+        materialize(j, pc[2]);
+        materialize(j, pc[2] + 1);
+        uint32_t lane = pc[4] & (w ? 1u : 3u);
+        x_mov_load(j->b, w, RAX, RBX, disp(pc[2]) + (int32_t)(lane * bytes));
+        st64(j, pc[1], RAX);
+        return;
+    }
+    note_v128(j, pc[1]);
+    if (w)
+        ld64(j, RAX, pc[2]);
+    else
+        ld32(j, RAX, pc[2]);
+    x_rr(j->b, XOPP(0x66, w, 0x0f6e, 2), XMM0, RAX); /* movd/movq xmm0, rax */
+    if (w) {
+        x_rr(j->b, XOPP(0x66, false, 0x0f6c, 2), XMM0, XMM0); /* punpcklqdq */
+    } else {
+        x_rr(j->b, XOPP(0x66, false, 0x0f70, 2), XMM0, XMM0); /* pshufd xmm0, xmm0, 0 */
+        if (!j->b->discard)
+            xb_byte(j->b, 0);
+    }
+    x_rm(j->b, XOPP(0xf3, false, 0x0f7f, 2), XMM0, RBX, -1, disp(pc[1])); /* movdqu */
+}
+
 /* A SIMD instruction that runs as a C helper (a call out). */
-static bool simd_helper(const jc *j, int op)
+static bool simd_helper(const jc *j, int op, const uint32_t *pc)
 {
     xop o;
-    return is_simd(op) && !lanewise_sse(j, op, &o);
+    return is_simd(op) && !lanewise_sse(j, op, &o) && !lane_inline(op, pc);
 }
 
 /* ---- the pre-pass ---- */
@@ -2139,6 +2189,8 @@ static void emit_instr(jc *j, int op, const uint32_t *pc, uint32_t pos, uint32_t
         xop o;
         if (lanewise_sse(j, op, &o))
             lanewise_inline(j, o, pc);
+        else if (lane_inline(op, pc))
+            lane_op(j, op, pc, lane_inline(op, pc));
         else
             simd_op(j, op, pc, pos);
         break;
@@ -2291,10 +2343,10 @@ static void emit_instr(jc *j, int op, const uint32_t *pc, uint32_t pos, uint32_t
  * rolled back) or memory ran out (j->oom). */
 /* Instructions that call out (wasm calls, C helpers): they run with the
  * pinned values in the frame. */
-static bool calls_out(const jc *j, int op)
+static bool calls_out(const jc *j, int op, const uint32_t *pc)
 {
     if (is_simd(op))
-        return simd_helper(j, op);
+        return simd_helper(j, op, pc);
     switch (op) {
     case OP_CALL: case OP_CALL_IMPORT: case OP_CALL_INDIRECT: case OP_MEM_GROW: case OP_MEM_INIT:
     case OP_DATA_DROP: case OP_MEM_FILL: case OP_TABLE_GET: case OP_TABLE_SET:
@@ -2322,12 +2374,12 @@ static bool calls_out(const jc *j, int op)
 static bool written_slots(const jc *j, int op, const uint32_t *pc, uint32_t *first,
                           uint32_t *count)
 {
-    if (calls_out(j, op))
+    if (calls_out(j, op, pc))
         return false;
     *first = 0;
-    if (is_simd(op)) { /* not a call out: inline (lanewise_sse), a v128 result */
+    if (is_simd(op)) { /* not a call out: inline, a v128 result (extract: a scalar) */
         *first = pc[1];
-        *count = 2;
+        *count = op == OP_V_EXTRACT ? 1 : 2;
         return true;
     }
     switch (op) {
@@ -2507,7 +2559,7 @@ static void emit_function(jc *j, size_t start)
         uint32_t words = instr_words(j, pos, op);
         j->native[pos] = (uint32_t)(b->len - start);
         j->cur_pos = pos;
-        bool out = calls_out(j, op);
+        bool out = calls_out(j, op, j->code + pos);
         if (is_target(j, pos)) { /* another path joins: nothing is known */
             j->nchecked = 0;
             j->zx = 0;
