@@ -36,11 +36,6 @@ const int32_t *interp_handler_table(void)
 
 /* ---- numeric helpers --------------------------------------------------------- */
 
-static inline uint32_t f32_bits(float f) { uint32_t u; memcpy(&u, &f, 4); return u; }
-static inline uint64_t f64_bits(double f) { uint64_t u; memcpy(&u, &f, 8); return u; }
-static inline float bits_f32(uint32_t u) { float f; memcpy(&f, &u, 4); return f; }
-static inline double bits_f64(uint64_t u) { double f; memcpy(&f, &u, 8); return f; }
-
 /* libm may return a signalling NaN unchanged; wasm wants it quieted. */
 static inline float f32_ceil(float a) { return a != a ? a + a : ceilf(a); }
 static inline float f32_floor(float a) { return a != a ? a + a : floorf(a); }

@@ -49,11 +49,6 @@ static inline void put(void *p, v128 v) { memcpy(p, &v, 16); }
 
 /* ---- scalar rules shared with the scalar instructions ------------------------ */
 
-static inline uint32_t fbits(float f) { uint32_t u; memcpy(&u, &f, 4); return u; }
-static inline uint64_t dbits(double f) { uint64_t u; memcpy(&u, &f, 8); return u; }
-static inline float bitsf(uint32_t u) { float f; memcpy(&f, &u, 4); return f; }
-static inline double bitsd(uint64_t u) { double f; memcpy(&f, &u, 8); return f; }
-
 /* rounding: a NaN comes back quieted, as from any arithmetic */
 static inline float round32(uint32_t op, float a)
 {
