@@ -247,6 +247,18 @@ run_wasm() {
     W_CPU=$(field cpu_med "$line") W_WALL=$(field wall_med "$line") W_RUNS=$(field runs "$line")
 }
 
+# run_tier TIER: kernel $k (size $n, inside time_kernels) by the same engine
+# command in another tier (enarx reads ENARX_ENGINE, wasm_run ENGINE_TIER):
+# T_CPU, T_NOTE, and T_R, its ratio to native net of start-up (- if it failed).
+run_tier() {
+    run_wasm "$k.$1" "$RUNS" 0 "$reference" env ENARX_ENGINE="$1" ENGINE_TIER="$1" \
+        "${ENGINE_CMD[@]}" "$DIR/$k.wasm" "$n"
+    T_CPU=$W_CPU T_NOTE=$W_NOTE
+    T_R=$(net_ratio "$T_CPU" "$s_eng" "$nat_cpu" "$s_nat")
+    [ -n "$T_NOTE" ] && T_R=-
+    return 0
+}
+
 time_kernels() {
     local i k n what line want reference
     local -a engine_ratios=() node_ratios=() jit_ratios=() interp_ratios=() rows=()
@@ -276,20 +288,13 @@ time_kernels() {
         run_wasm "$k.engine" "$RUNS" 0 "$reference" "${ENGINE_CMD[@]}" "$DIR/$k.wasm" "$n"
         eng_cpu=$W_CPU eng_wall=$W_WALL eng_note=${eng_note:-$W_NOTE} eng_runs=$W_RUNS
         if [ "$USE_JIT" = 1 ]; then
-            # the same engine command in the JIT tier (enarx reads ENARX_ENGINE, wasm_run ENGINE_TIER)
-            run_wasm "$k.jit" "$RUNS" 0 "$reference" env ENARX_ENGINE=jit ENGINE_TIER=jit \
-                "${ENGINE_CMD[@]}" "$DIR/$k.wasm" "$n"
-            jit_cpu=$W_CPU jit_note=$W_NOTE
-            jit_r=$(net_ratio "$jit_cpu" "$s_eng" "$nat_cpu" "$s_nat")
-            [ -n "$jit_note" ] && jit_r=-
+            run_tier jit
+            jit_cpu=$T_CPU jit_note=$T_NOTE jit_r=$T_R
             jit_ratios+=("$jit_r")
         fi
         if [ "$USE_INTERP" = 1 ]; then
-            run_wasm "$k.interp" "$RUNS" 0 "$reference" env ENARX_ENGINE=interp ENGINE_TIER=interp \
-                "${ENGINE_CMD[@]}" "$DIR/$k.wasm" "$n"
-            int_cpu=$W_CPU int_note=$W_NOTE
-            int_r=$(net_ratio "$int_cpu" "$s_eng" "$nat_cpu" "$s_nat")
-            [ -n "$int_note" ] && int_r=-
+            run_tier interp
+            int_cpu=$T_CPU int_note=$T_NOTE int_r=$T_R
             interp_ratios+=("$int_r")
         fi
         if [ $USE_NODE = 1 ]; then

@@ -598,7 +598,7 @@ static bool do_local_set(comp *c, uint32_t idx, bool tee)
     sentry v;
     if (!pop_expect(c, t, &v))
         return false;
-    if (!c->dead && !(c->fuse && fuse_local_set(c, &v, slot))) {
+    if (!c->dead && !(c->retarget && fuse_local_set(c, &v, slot))) {
         preserve_local(c, slot);
         emit_copy(c, t, slot, v.slot);
     }
@@ -1740,6 +1740,7 @@ bool compile_function(comp *c, const wasm_module *m, uint32_t def_index, const u
     c->last_op = OP_COUNT_;
     c->prev_op = OP_COUNT_;
     c->fuse = m->fuse;
+    c->retarget = m->fuse || m->retarget;
     c->validate_only = validate_only;
     /* validating only: the whole body is "dead code" for the emitter */
     c->dead = validate_only;

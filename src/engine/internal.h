@@ -51,6 +51,39 @@ typedef union cell {
     void *ref;
 } cell;
 
+/* A bounds check with Spectre v1 masking (docs/engine.md, "Speculative
+ * execution"): true when end > limit, and the caller traps. The compare sets
+ * the flags the caller's branch uses, and a conditional move on the same
+ * flags sets *v (the index, or the length of a bulk operation) to 0 when the
+ * check fails. The CPU does not predict a cmov: code that runs speculatively
+ * past a mispredicted check uses 0, never an index past the end. In the
+ * real execution *v does not change (a failed check traps). */
+static inline bool oob_masked(uint64_t *v, uint64_t end, uint64_t limit)
+{
+#if defined(__x86_64__)
+    uint64_t zero = 0, x = *v;
+    bool past;
+    __asm__("cmpq %[limit], %[end]\n\tcmovaq %[zero], %[x]"
+            : [x] "+r"(x), "=@cca"(past)
+            : [end] "r"(end), [limit] "r"(limit), [zero] "r"(zero));
+    *v = x;
+    return past;
+#else
+    return end > limit; /* no masking on other targets */
+#endif
+}
+
+/* A copy of n elements from [src, src + n) to [dst, dst + n): both ranges
+ * checked, and n masked to 0 when either is past its limit. */
+static inline bool copy_oob_masked(uint64_t *n, uint64_t src, uint64_t src_limit, uint64_t dst,
+                                   uint64_t dst_limit)
+{
+    uint64_t src_end = src + *n, dst_end = dst + *n;
+    bool past = oob_masked(n, src_end, src_limit);
+    past |= oob_masked(n, dst_end, dst_limit);
+    return past;
+}
+
 static inline uint32_t type_cells(uint8_t t) { return t == WASM_V128 ? 2u : 1u; }
 
 /* Values in and out of cells, the one conversion between the API's
@@ -269,6 +302,8 @@ struct wasm_module {
     const uint8_t *code_bytes; /* code_copy, or the caller's bytes from code_origin on */
     size_t code_origin;
     bool fuse;               /* peephole fusion when compiling */
+    bool retarget;           /* local.set/tee write the producer's result into the
+                              * local (plain ops only): with fusion, and for the JIT */
     bool unmetered;          /* machine code charges no fuel (wasm_module_options) */
     bool perf_map;           /* machine code symbols for perf (perfmap.h) */
     bool dump;               /* print each function's internal code when translated */
@@ -363,8 +398,17 @@ struct wasm_memory {
     uint32_t pages;
     uint32_t max_pages;     /* effective maximum */
     limits lim;             /* declared */
-    size_t mapped;          /* bytes reserved/mapped */
+    size_t mapped;          /* bytes readable and writable from data */
+    size_t reserved;        /* bytes of address space from data (MEMORY_RESERVE), 0: none */
 };
+
+/* The address space every memory reserves (PROT_NONE past its size): any
+ * address a wasm access can form — a 32-bit index plus a 32-bit offset plus
+ * at most 16 bytes — falls inside it. A bounds check mispredicted under
+ * speculative execution then reaches no other data, only pages without a
+ * translation (docs/engine.md, "Speculative execution"); and the memory
+ * never moves when it grows. */
+#define MEMORY_RESERVE ((8ull << 30) + (64u << 10))
 
 struct wasm_global {
     obj_header hdr;

@@ -511,6 +511,8 @@ typedef double vf64 __attribute__((vector_size(16)));
         mbase = m0_ ? m0_->data : NULL;                                                    \
         msize = m0_ ? m0_->size : 0;                                                       \
     } while (0)
+/* No Spectre masking needed: every address an access can form lies in the
+ * memory's reservation (MEMORY_RESERVE) */
 #define MEMCHECK(ea, n)                                                                    \
     if (UNLIKELY((ea) + (n) > msize))                                                      \
     TRAP(WASM_TRAP_OOB_MEMORY)
@@ -798,8 +800,8 @@ L_CALL_IMPORT:
     goto call_func;
 L_CALL_INDIRECT: {
     wasm_table *t = inst->tables[pc[2]];
-    uint32_t i = S(3).i32;
-    if (UNLIKELY(i >= t->size))
+    uint64_t i = S(3).i32;
+    if (UNLIKELY(oob_masked(&i, i + 1, t->size)))
         TRAP(WASM_TRAP_UNDEFINED_ELEMENT);
     callee = t->elems[i];
     if (UNLIKELY(!callee))
@@ -1020,16 +1022,16 @@ L_MEM_FILL: {
     /* ---- tables and references ---- */
 L_TABLE_GET: {
     wasm_table *t = inst->tables[pc[2]];
-    uint32_t i = S(3).i32;
-    if (UNLIKELY(i >= t->size))
+    uint64_t i = S(3).i32;
+    if (UNLIKELY(oob_masked(&i, i + 1, t->size)))
         TRAP(WASM_TRAP_OOB_TABLE);
     S(1).ref = t->elems[i];
     NEXT(4);
 }
 L_TABLE_SET: {
     wasm_table *t = inst->tables[pc[1]];
-    uint32_t i = S(2).i32;
-    if (UNLIKELY(i >= t->size))
+    uint64_t i = S(2).i32;
+    if (UNLIKELY(oob_masked(&i, i + 1, t->size)))
         TRAP(WASM_TRAP_OOB_TABLE);
     t->elems[i] = S(3).ref;
     NEXT(4);
@@ -1047,7 +1049,7 @@ L_TABLE_FILL: {
     wasm_table *t = inst->tables[pc[1]];
     uint64_t i = S(2).i32, n = S(4).i32;
     void *v = S(3).ref;
-    if (UNLIKELY(i + n > t->size))
+    if (UNLIKELY(oob_masked(&n, i + n, t->size)))
         TRAP(WASM_TRAP_OOB_TABLE);
     for (uint64_t k = 0; k < n; k++)
         t->elems[i + k] = v;
@@ -1056,7 +1058,7 @@ L_TABLE_FILL: {
 L_TABLE_COPY: {
     wasm_table *td = inst->tables[pc[1]], *ts = inst->tables[pc[2]];
     uint64_t d = S(3).i32, sidx = S(4).i32, n = S(5).i32;
-    if (UNLIKELY(sidx + n > ts->size || d + n > td->size))
+    if (UNLIKELY(copy_oob_masked(&n, sidx, ts->size, d, td->size)))
         TRAP(WASM_TRAP_OOB_TABLE);
     if (n)
         memmove(td->elems + d, ts->elems + sidx, n * sizeof(void *));
@@ -1066,7 +1068,7 @@ L_TABLE_INIT: {
     wasm_table *t = inst->tables[pc[1]];
     const inst_elem *e = &inst->elems[pc[2]];
     uint64_t d = S(3).i32, sidx = S(4).i32, n = S(5).i32;
-    if (UNLIKELY(sidx + n > e->count || d + n > t->size))
+    if (UNLIKELY(copy_oob_masked(&n, sidx, e->count, d, t->size)))
         TRAP(WASM_TRAP_OOB_TABLE);
     if (n)
         memcpy(t->elems + d, e->refs + sidx, n * sizeof(void *));

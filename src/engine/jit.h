@@ -10,7 +10,9 @@
  * exit already reported in ctx->err. The entry is the function's machine
  * code, or jit_interp_entry (interpreter) for a function the compiler does
  * not handle. Calls push the interpreter's frame records (internal return
- * positions), so traps get the interpreter's messages and backtraces. */
+ * positions), so traps get the interpreter's messages and backtraces.
+ * Between compiled functions (jit_x86.c) the convention is internal: rdi =
+ * the callee's fp, nothing returned; a failure unwinds to the C entry. */
 #ifndef ENGINE_JIT_H
 #define ENGINE_JIT_H
 
@@ -28,6 +30,16 @@ typedef struct jit_ctx {
     frame *entry;           /* the entry marker of this activation */
     int64_t fuel;           /* fuel left (INT64_MAX unmetered) while C code runs;
                              * generated code keeps it in rbp */
+    /* Set by the C entry: its stack pointer at the call of the machine code
+     * and where it continues after that call with a status in eax. A trap
+     * or a failed call (reported in err) unwinds every machine-code frame
+     * of the activation at once: rsp = entry_sp, jmp entry_resume. So a
+     * function returns nothing on success and its callers test nothing. */
+    uintptr_t entry_sp;
+    void *entry_resume;
+    /* Always 0: the source of the conditional moves of Spectre index
+     * masking (cmov reg, [r12 + zero]), which need no free register. */
+    uint64_t zero;
 } jit_ctx;
 
 typedef uint32_t (*jit_entry_fn)(cell *fp, jit_ctx *ctx, wasm_instance *inst,
@@ -92,9 +104,8 @@ int jit_call_from_interp(wasm_store *s, cell *fp, const func_code *fc, wasm_inst
 void *jit_lazy_prepare(jit_ctx *ctx, const func_code *fc);
 uint32_t jit_interp_entry(cell *fp, jit_ctx *ctx, wasm_instance *inst, const func_code *fc);
 uint32_t jit_trap(jit_ctx *ctx, uint32_t kind, const func_code *fc, uint32_t pos);
-/* The callee of call_indirect, or a trap kind (< 16). */
-uintptr_t jit_indirect_target(wasm_instance *inst, uint32_t table, uint32_t type, uint32_t index);
-/* A call through a function reference (import or table): the caller's frame
+/* A call through a function reference (an import, or a table entry the
+ * generated code checked but does not call itself): the caller's frame
  * record is pushed; call_pc is the calling instruction. */
 uint32_t jit_call_func(jit_ctx *ctx, wasm_func *callee, cell *nfp, wasm_instance *inst,
                        const uint32_t *call_pc);

@@ -38,6 +38,9 @@ static int enter_machine(wasm_store *s, cell *fp, const func_code *fc, wasm_inst
     ctx.stack_end = s->stack_end;
     ctx.stack_limit = s->jit_stack_limit;
     ctx.fuel = *fuel;
+    ctx.entry_sp = 0; /* set by the C entry */
+    ctx.entry_resume = NULL;
+    ctx.zero = 0;
     uint32_t st;
     if (at) {
         jit_osr_fn osr = (jit_osr_fn)jit_osr_stub(fc);
@@ -104,19 +107,6 @@ uint32_t jit_trap(jit_ctx *ctx, uint32_t kind, const func_code *fc, uint32_t pos
     interp_report_trap(ctx->s, ctx->err, (wasm_trap_kind)kind, fc, NULL, fc->code + pos, ctx->entry,
                        ctx->ftop);
     return WASM_ERR_TRAP;
-}
-
-uintptr_t jit_indirect_target(wasm_instance *inst, uint32_t table, uint32_t type, uint32_t index)
-{
-    const wasm_table *t = inst->tables[table];
-    if (index >= t->size)
-        return WASM_TRAP_UNDEFINED_ELEMENT;
-    wasm_func *callee = t->elems[index];
-    if (!callee)
-        return WASM_TRAP_UNINITIALIZED_ELEMENT;
-    if (callee->type_id != inst->type_ids[type])
-        return WASM_TRAP_INDIRECT_CALL_TYPE;
-    return (uintptr_t)callee;
 }
 
 static uint32_t call_trap(jit_ctx *ctx, wasm_trap_kind kind, wasm_instance *inst,
@@ -216,8 +206,8 @@ uint32_t jit_op_mem_fill(wasm_instance *inst, cell *fp, const uint32_t *pc)
 uint32_t jit_op_table_get(wasm_instance *inst, cell *fp, const uint32_t *pc)
 {
     const wasm_table *t = inst->tables[pc[2]];
-    uint32_t i = S(3).i32;
-    if (i >= t->size)
+    uint64_t i = S(3).i32;
+    if (oob_masked(&i, i + 1, t->size))
         return WASM_TRAP_OOB_TABLE;
     S(1).ref = t->elems[i];
     return 0;
@@ -226,8 +216,8 @@ uint32_t jit_op_table_get(wasm_instance *inst, cell *fp, const uint32_t *pc)
 uint32_t jit_op_table_set(wasm_instance *inst, cell *fp, const uint32_t *pc)
 {
     wasm_table *t = inst->tables[pc[1]];
-    uint32_t i = S(2).i32;
-    if (i >= t->size)
+    uint64_t i = S(2).i32;
+    if (oob_masked(&i, i + 1, t->size))
         return WASM_TRAP_OOB_TABLE;
     t->elems[i] = S(3).ref;
     return 0;
@@ -251,7 +241,7 @@ uint32_t jit_op_table_fill(wasm_instance *inst, cell *fp, const uint32_t *pc)
     wasm_table *t = inst->tables[pc[1]];
     uint64_t i = S(2).i32, n = S(4).i32;
     void *v = S(3).ref;
-    if (i + n > t->size)
+    if (oob_masked(&n, i + n, t->size))
         return WASM_TRAP_OOB_TABLE;
     for (uint64_t k = 0; k < n; k++)
         t->elems[i + k] = v;
@@ -262,7 +252,7 @@ uint32_t jit_op_table_copy(wasm_instance *inst, cell *fp, const uint32_t *pc)
 {
     wasm_table *td = inst->tables[pc[1]], *ts = inst->tables[pc[2]];
     uint64_t d = S(3).i32, src = S(4).i32, n = S(5).i32;
-    if (src + n > ts->size || d + n > td->size)
+    if (copy_oob_masked(&n, src, ts->size, d, td->size))
         return WASM_TRAP_OOB_TABLE;
     if (n)
         memmove(td->elems + d, ts->elems + src, n * sizeof(void *));
@@ -274,7 +264,7 @@ uint32_t jit_op_table_init(wasm_instance *inst, cell *fp, const uint32_t *pc)
     wasm_table *t = inst->tables[pc[1]];
     const inst_elem *e = &inst->elems[pc[2]];
     uint64_t d = S(3).i32, src = S(4).i32, n = S(5).i32;
-    if (src + n > e->count || d + n > t->size)
+    if (copy_oob_masked(&n, src, e->count, d, t->size))
         return WASM_TRAP_OOB_TABLE;
     if (n)
         memcpy(t->elems + d, e->refs + src, n * sizeof(void *));

@@ -163,6 +163,10 @@ wasm_module *wasm_module_new_with(const uint8_t *bytes, size_t size,
             goto fail;
         }
         m->fuse = !opts.no_fusion;
+        /* the JIT compiles plain ops, but wants `x = a + b` as one of them,
+         * not op-into-temp + copy (both tiers of a tiered module run this
+         * same code, so OSR finds the same slots) */
+        m->retarget = opts.tier == WASM_TIER_JIT || opts.tier == WASM_TIER_TIERED;
         m->dump = opts.dump;
         m->unmetered = opts.unmetered;
         m->perf_map = opts.perf_map;
@@ -362,7 +366,7 @@ static void free_object(obj_header *o)
     case OBJ_MEMORY: {
         wasm_memory *m = (wasm_memory *)o;
         if (m->data)
-            munmap(m->data, m->mapped);
+            munmap(m->data, m->reserved ? m->reserved : m->mapped);
         break;
     }
     case OBJ_GLOBAL:
@@ -586,16 +590,36 @@ const wasm_functype *wasm_func_type(const wasm_func *func) { return func ? func-
 
 /* ---- memories -------------------------------------------------------------------------------- */
 
+/* The memory's address-space reservation (MEMORY_RESERVE), taken when it is
+ * created, even at size 0. Refused (an address-space limit): the memory is
+ * mapped to its size and moved when it grows, as before the reservation —
+ * correct, without the speculative-execution guard. */
+static void memory_reserve(wasm_memory *m)
+{
+    void *p = mmap(NULL, MEMORY_RESERVE, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
+                   -1, 0);
+    if (p != MAP_FAILED) {
+        m->data = p;
+        m->reserved = MEMORY_RESERVE;
+    }
+}
+
 static bool memory_map(wasm_memory *m, uint64_t bytes)
 {
-    if (bytes == 0)
+    if (bytes <= m->mapped)
         return true;
     void *p;
-    if (!m->data)
+    if (m->reserved) {
+        /* only the new part: re-protecting the old one would walk its pages */
+        p = m->data;
+        if (mprotect((uint8_t *)p + m->mapped, bytes - m->mapped, PROT_READ | PROT_WRITE) != 0)
+            return false;
+    } else if (!m->data) {
         p = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
                  -1, 0);
-    else
+    } else {
         p = mremap(m->data, m->mapped, bytes, MREMAP_MAYMOVE);
+    }
     if (p == MAP_FAILED)
         return false;
 #ifdef MADV_HUGEPAGE
@@ -639,6 +663,7 @@ static wasm_memory *memory_create(wasm_store *s, limits lim, wasm_error *err)
     }
     m->lim = lim;
     m->max_pages = lim.has_max && lim.max < cap ? lim.max : cap;
+    memory_reserve(m);
     if (!memory_map(m, (uint64_t)lim.min * WASM_PAGE_SIZE)) {
         err_set(err, WASM_ERR_NOMEM, "cannot allocate a memory of %u pages", lim.min);
         return NULL;

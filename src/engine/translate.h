@@ -104,6 +104,7 @@ typedef struct comp {
     bool dead;
     bool oom;
     bool fuse;             /* peephole fusion on (the module's option) */
+    bool retarget;         /* local.set/tee retarget the producer (fuse_local_set) */
     /* The peephole window, kept by emit_op and emit_dst and cleared at every
      * label (reset_peephole), read by fuse.c: the last instructions emitted. */
     uint32_t last_op;

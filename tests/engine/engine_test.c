@@ -493,6 +493,8 @@ static void test_linking(void)
     wasm_value two[2] = {wasm_i32(2), wasm_i32(0)};
     CHECK_EQ_INT(wasm_call(s, export_func(c, "indirect"), two, 2, &res, 1, &err), WASM_OK);
     CHECK_EQ_INT(res.of.i32, 102);
+    CHECK_EQ_INT(wasm_call(s, export_func(c, "call_then_trap"), &arg, 1, &res, 1, &err), WASM_ERR_TRAP);
+    CHECK_EQ_INT(err.trap, WASM_TRAP_UNREACHABLE);
     two[1] = wasm_i32(1);
     CHECK_EQ_INT(wasm_call(s, export_func(c, "indirect"), two, 2, &res, 1, &err), WASM_ERR_TRAP);
     CHECK_EQ_INT(err.trap, WASM_TRAP_UNINITIALIZED_ELEMENT);
@@ -776,29 +778,34 @@ static void test_nan_order(void)
 
 /* ---- tiers ------------------------------------------------------------------------------ */
 
-/* tiers.wat, loaded in `tier` (the other options as given) */
-static wasm_module *load_tiers(wasm_tier tier)
+/* A test module, loaded in `tier` (the other options as given) */
+static wasm_module *load_in(const char *file, wasm_tier tier)
 {
     wasm_module_options saved = load_options;
     load_options.tier = tier;
-    wasm_module *m = load("tiers");
+    wasm_module *m = load(file);
     load_options = saved;
     return m;
 }
 
+static wasm_module *load_tiers(wasm_tier tier) { return load_in("tiers", tier); }
+
 /* Runs export `name` of tiers.wat (loaded in `tier`) until the call stack is
  * exhausted, under fuel: returns the fuel left (0 when it did not trap so). */
-static uint64_t exhaust(wasm_tier tier, const char *name)
+static uint64_t exhaust_at(wasm_tier tier, const char *name, uint32_t depth)
 {
+    bool fused = load_options.no_fusion;
+    load_options.no_fusion = depth == 0; /* frame sizes as the JIT's (unfused) */
     wasm_module *m = load_tiers(tier);
+    load_options.no_fusion = fused;
     if (!m)
         return 0;
-    wasm_store_limits lim = {0, 0, 500};
+    wasm_store_limits lim = {0, 0, depth};
     wasm_store *s = wasm_store_new(&lim);
     wasm_instance *inst = instance_of(s, m);
     uint64_t left = 0;
     if (inst) {
-        wasm_store_set_fuel(s, 1000000);
+        wasm_store_set_fuel(s, 100000000);
         wasm_value arg = wasm_i32(0), res;
         wasm_error err;
         if (wasm_call(s, export_func(inst, name), &arg, 1, &res, 1, &err) == WASM_ERR_TRAP &&
@@ -810,9 +817,15 @@ static uint64_t exhaust(wasm_tier tier, const char *name)
     return left;
 }
 
+/* exhaust_at with a call depth of 500: the frame records run out first */
+static uint64_t exhaust(wasm_tier tier, const char *name)
+{
+    return exhaust_at(tier, name, 500);
+}
+
 static void test_tiers(void)
 {
-    static const char *const names[] = {"simd_rec", "scalar_then_simd", "mixed"};
+    static const char *const names[] = {"simd_rec", "scalar_then_simd", "mixed", "ind_rec"};
     for (size_t i = 0; i < sizeof names / sizeof *names; i++) {
         uint64_t interp = exhaust(WASM_TIER_INTERP, names[i]), jit = exhaust(WASM_TIER_JIT, names[i]);
         if (interp != jit || !interp)
@@ -820,6 +833,13 @@ static void test_tiers(void)
                    (unsigned long long)interp, (unsigned long long)jit);
         CHECK(interp != 0 && interp == jit);
     }
+    /* the default depth: the value stack runs out first (big_rec's frames) */
+    uint64_t interp = exhaust_at(WASM_TIER_INTERP, "big_rec", 0);
+    uint64_t jit = exhaust_at(WASM_TIER_JIT, "big_rec", 0);
+    if (interp != jit || !interp)
+        printf("     big_rec: fuel left %llu in the interpreter, %llu in the JIT\n",
+               (unsigned long long)interp, (unsigned long long)jit);
+    CHECK(interp != 0 && interp == jit);
 }
 
 /* What running export `name` of tiers.wat (loaded in `tier`) with argument
@@ -833,11 +853,11 @@ typedef struct tier_run {
     wasm_error err;
 } tier_run;
 
-static void run_tiers(wasm_tier tier, const char *name, int32_t n, tier_run *out)
+static void run_in(const char *file, wasm_tier tier, const char *name, int32_t n, tier_run *out)
 {
     memset(out, 0, sizeof *out);
     out->st = WASM_ERR_ARGUMENT;
-    wasm_module *m = load_tiers(tier);
+    wasm_module *m = load_in(file, tier);
     if (!m)
         return;
     wasm_store *s = wasm_store_new(NULL);
@@ -859,6 +879,11 @@ static void run_tiers(wasm_tier tier, const char *name, int32_t n, tier_run *out
     }
     wasm_store_free(s);
     wasm_module_free(m);
+}
+
+static void run_tiers(wasm_tier tier, const char *name, int32_t n, tier_run *out)
+{
+    run_in("tiers", tier, name, n, out);
 }
 
 static bool same_trap(const wasm_error *a, const wasm_error *b)
@@ -912,6 +937,104 @@ static void test_tier_traps(void)
     }
 }
 
+/* bounds.wat: the JIT's bounds-check elimination traps exactly where the
+ * interpreter does (each case fails if a check it must keep is dropped:
+ * the out-of-bounds ones lie just past an access already checked); and
+ * branches.wat: compare-and-branch on floats, NaN included. */
+static void test_bounds(void)
+{
+    static const struct { const char *name; int32_t arg; bool traps; } cases[] = {
+        {"fbranch", 4, false}, {"fbranch", 5, false}, {"fbranch", 6, false}, {"fbranch", 99, false},
+        {"past_checked", 0, false}, {"past_checked", 65528, false}, {"past_checked", 65530, true},
+        {"nearer", 65524, false}, {"nearer", 65525, true},
+        {"overwritten", 65528, false}, {"overwritten", 65532, true},
+        {"self_load", 0, false}, {"self_load", 1, true},
+        {"join", 100, false}, {"join", 101, false}, {"join", 65535, true}, {"join", 65537, true},
+        {"grow", 0, false}, {"grow", 65532, false}, {"grow", 65533, true},
+        {"grow_fails", 0, false}, {"grow_fails", 4, true},
+        {"const_addr", 5, true},
+        {"walk", 65536, false}, {"walk", 65544, true},
+        {"via_float", 100, false}, {"via_float", 65534, true},
+        {"wrapped", 100, false}, {"wrapped", 65532, true},
+        {"load_operand", 8, false}, {"load_operand", 16, false}, {"load_operand", 65529, true},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        tier_run a, b;
+        const char *file = strcmp(cases[i].name, "fbranch") ? "bounds" : "branches";
+        run_in(file, WASM_TIER_INTERP, cases[i].name, cases[i].arg, &a);
+        run_in(file, WASM_TIER_JIT, cases[i].name, cases[i].arg, &b);
+        bool want = a.st == (cases[i].traps ? WASM_ERR_TRAP : WASM_OK) &&
+                    (!cases[i].traps || a.err.trap == WASM_TRAP_OOB_MEMORY);
+        bool same = a.st == b.st && a.result == b.result && a.mem_sum == b.mem_sum &&
+                    (a.st != WASM_ERR_TRAP || same_trap(&a.err, &b.err));
+        if (!want || !same)
+            printf("     bounds %s(%d): interpreter %d \"%s\" result %d, JIT %d \"%s\" result %d\n",
+                   cases[i].name, cases[i].arg, a.st, a.err.message, a.result, b.st, b.err.message,
+                   b.result);
+        CHECK(want && same && b.compiled > 0);
+    }
+}
+
+/* call_indirect from machine code: the result, or the interpreter's trap
+ * (message, backtrace) for each entry of tiers.wat's table (0: a function
+ * of the right type, 1: the wrong type, 3: null, 9: out of the table). */
+static void test_tier_indirect(void)
+{
+    static const int32_t entries[] = {0, 1, 3, 9};
+    for (size_t i = 0; i < sizeof entries / sizeof *entries; i++) {
+        tier_run a, b;
+        run_tiers(WASM_TIER_INTERP, "ind_call", entries[i], &a);
+        run_tiers(WASM_TIER_JIT, "ind_call", entries[i], &b);
+        bool same = a.st == b.st && a.result == b.result && a.fuel_left == b.fuel_left &&
+                    (a.st != WASM_ERR_TRAP || same_trap(&a.err, &b.err));
+        if (!same)
+            printf("     ind_call %d: interpreter %d \"%s\", JIT %d \"%s\"\n", entries[i], a.result,
+                   a.err.message, b.result, b.err.message);
+        CHECK(same && (entries[i] == 0 ? a.st == WASM_OK && a.result == 6 : a.st == WASM_ERR_TRAP));
+    }
+}
+
+/* memory.copy from machine code (tiers.wat copy_mix): the interpreter's
+ * bytes, result and fuel for every length and overlap, and its trap for a
+ * copy past the end of memory (a length inline and one for the helper). */
+static void test_tier_copy(void)
+{
+    static const int32_t past[] = {0, 9, 300};
+    for (size_t i = 0; i < sizeof past / sizeof *past; i++) {
+        tier_run a, b;
+        run_tiers(WASM_TIER_INTERP, "copy_mix", past[i], &a);
+        run_tiers(WASM_TIER_JIT, "copy_mix", past[i], &b);
+        bool same = a.st == b.st && a.result == b.result && a.fuel_left == b.fuel_left &&
+                    a.mem_sum == b.mem_sum && (a.st != WASM_ERR_TRAP || same_trap(&a.err, &b.err));
+        if (!same)
+            printf("     copy_mix %d: interpreter %d %08x \"%s\", JIT %d %08x \"%s\"\n", past[i],
+                   a.result, a.mem_sum, a.err.message, b.result, b.mem_sum, b.err.message);
+        CHECK(same && (past[i] ? a.st == WASM_ERR_TRAP : a.st == WASM_OK));
+    }
+}
+
+/* A function compiled after its callee calls the callee's machine code by
+ * call rel32, patched when the caller is placed (tiers.wat linked_*). */
+static void test_tier_linked(void)
+{
+    wasm_module *m = load_tiers(WASM_TIER_JIT);
+    if (!m)
+        return;
+    wasm_store *s = wasm_store_new(NULL);
+    wasm_instance *inst = instance_of(s, m);
+    if (inst) {
+        wasm_value arg = wasm_i32(4), res;
+        wasm_error err;
+        CHECK_EQ_INT(wasm_call(s, export_func(inst, "linked_callee"), &arg, 1, &res, 1, &err), WASM_OK);
+        CHECK_EQ_INT(res.of.i32, 12);
+        arg = wasm_i32(5);
+        CHECK_EQ_INT(wasm_call(s, export_func(inst, "linked_caller"), &arg, 1, &res, 1, &err), WASM_OK);
+        CHECK_EQ_INT(res.of.i32, 16);
+    }
+    wasm_store_free(s);
+    wasm_module_free(m);
+}
+
 int main(int argc, char **argv)
 {
     int i = 1;
@@ -937,7 +1060,11 @@ int main(int argc, char **argv)
     test_nan_order();
     test_tiers();
     test_tier_traps();
+    test_tier_indirect();
+    test_tier_copy();
+    test_tier_linked();
     test_tier_osr();
+    test_bounds();
     for (size_t k = 0; k < borrowed_count; k++)
         free(borrowed[k]);
     free(borrowed);

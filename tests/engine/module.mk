@@ -57,6 +57,13 @@ $(BACKTRACE_TEST): $(BUILD)/tests/engine/backtrace_test.o $(ENGINE_LIB) $(COMMON
 	$(CC) $(LDFLAGS) -o $@ $^ $(ENGINE_LDLIBS)
 TEST_DEPS += $(BACKTRACE_TEST)
 
+# The Spectre v1 masking of bounds checks (white box: an engine internal).
+MASKING_TEST := $(BUILD)/tests/masking_test
+$(MASKING_TEST): $(BUILD)/tests/engine/masking_test.o $(ENGINE_LIB) $(COMMON_LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(ENGINE_LDLIBS)
+TEST_DEPS += $(MASKING_TEST)
+
 # Differential test of peephole fusion on generated programs.
 GEN_DIFF := $(BUILD)/tests/gen_diff
 $(GEN_DIFF): $(BUILD)/tests/engine/gen_diff.o $(ENGINE_LIB) $(COMMON_LIB)

@@ -18,5 +18,6 @@ suite_run_unit "engine_test (lazy, borrowed)" \
     "$BUILD/tests/engine_test" --lazy --borrow "$BUILD/tests/engine/wat"
 suite_run_unit "engine_test (jit)" "$BUILD/tests/engine_test" --jit "$BUILD/tests/engine/wat"
 suite_run_unit backtrace_test "$BUILD/tests/backtrace_test"
+suite_run_unit masking_test "$BUILD/tests/masking_test"
 suite_run_unit gen_diff "$BUILD/tests/gen_diff" 2000
 suite_end

@@ -17,7 +17,10 @@
  *  - memory accesses are bounds-checked by an explicit compare of
  *    address + offset + size against r15 (no guard pages, no signals);
  *  - every prologue compares rsp with the context's limit: below it the
- *    function runs in the interpreter (deep recursion continues on the heap).
+ *    function runs in the interpreter (deep recursion continues on the heap);
+ *  - a function returns nothing: a trap or failed call unwinds the whole
+ *    activation to its C entry (jit_ctx.entry_sp / entry_resume), so call
+ *    sites test no status.
  * A real allocator (values in registers between instructions, per program
  * point rather than per slot) is the next step (issue 13). */
 #include "engine/codemem.h"
@@ -118,11 +121,16 @@ static bool cpu_has_popcnt(void)
 
 /* ---- one function ---------------------------------------------------------------- */
 
-enum { FIX_REL32, FIX_TABLE };
+/* FIX_CONST: a rip-relative operand of the constant in slot `target`,
+ * placed in the pool after the function's code. FIX_CALL: a call rel32 to
+ * code already placed (another compiled function), patched once the
+ * function's own address is known (place_linked) */
+enum { FIX_REL32, FIX_TABLE, FIX_CONST, FIX_CALL };
 
 typedef struct jfix {
     size_t at;          /* buffer offset of the rel32 / table entry */
-    size_t table_base;  /* FIX_TABLE: the offset entries are relative to */
+    size_t table_base;  /* FIX_TABLE: the offset entries are relative to;
+                         * FIX_CALL: the callee's address */
     uint32_t target;    /* internal code position */
     uint8_t kind;
 } jfix;
@@ -140,15 +148,21 @@ typedef struct jc {
     const uint32_t *code;
     uint32_t n;
     uint32_t *native;     /* per code position: buffer offset of its machine code */
-    uint8_t *target;      /* per code position: a branch lands there */
+    uint8_t *target;      /* per code position: TARGET_* bits */
     jfix *fix;
     size_t nfix, capfix;
     jtrap *traps;
     size_t ntrap, captrap;
+    size_t ncalls;        /* FIX_CALL fixes */
+    bool no_direct;       /* call compiled callees through jit_fast (rel32 out of reach) */
     size_t epilogue, common_trap;
+    size_t entry;         /* buffer offset of the function's entry (after its stubs) */
     uint32_t flags_pos;   /* the position whose br_if may use the flags */
     uint32_t flags_slot;
     int flags_cc;
+    /* the instruction at zf_pos may test slot zf_slot (an i32) with ZF: the
+     * ALU operation that computed it just set the flags */
+    uint32_t zf_pos, zf_slot;
     bool oom;
     bool unhandled;
     bool popcnt;
@@ -165,6 +179,14 @@ typedef struct jc {
     uint32_t frame_cells;
     bool counting;
     bool unpinned;
+    bool elided;       /* the instruction just emitted left its result in the flags only */
+    /* Within a basic block (cleared at branch targets and calls): the
+     * pinned GPRs known to hold a zero-extended i32 (bit per register),
+     * and the address slots whose accesses were bounds-checked, with the
+     * end (offset + size) each check covered (see mem_addr). */
+    uint32_t zx;
+    struct { uint32_t slot; uint64_t end; } checked[8];
+    uint32_t nchecked, next_checked;
     /* loop headers (the positions after a LOOP that a backward branch
      * targets): the interpreter may continue a running call there (OSR) */
     uint32_t *osr_pos;
@@ -173,6 +195,9 @@ typedef struct jc {
 } jc;
 
 enum { PIN_GPR = 0x20, PIN_XMM = 0x40 };
+/* j->target[pos]: a branch lands at pos; pos follows a LOOP instruction */
+enum { TARGET_BRANCH = 1, TARGET_AFTER_LOOP = 2 };
+static bool is_target(const jc *j, uint32_t pos) { return (j->target[pos] & TARGET_BRANCH) != 0; }
 static const int pin_gprs[] = {RSI, RDI, R8, R9, R10, R11};
 #define PIN_XMMS 14 /* xmm2..xmm15 */
 
@@ -232,6 +257,13 @@ static void charge(jc *j, int64_t cost, uint32_t pos);
  * target) as the interpreter does. */
 static void branch_to(jc *j, int cc, uint32_t pos, uint32_t target)
 {
+    if (target <= pos && target >= 2 && (j->target[target] & TARGET_AFTER_LOOP)) {
+        /* to a loop header: through the LOOP instruction itself, whose
+         * charge is this one (the same cost, the same trap position) */
+        size_t at = cc < 0 ? x_jmp32(j->b) : x_jcc32(j->b, cc);
+        push_fix(j, (jfix){at, 0, target - 2, FIX_REL32});
+        return;
+    }
     if (target <= pos && target > 0) {
         size_t skip = cc < 0 ? 0 : x_jcc8(j->b, cc ^ 1);
         charge(j, (int32_t)j->code[target - 1], target);
@@ -346,13 +378,25 @@ static void materialize(jc *j, uint32_t slot)
     }
 }
 
+/* op reg, [rip + the constant in slot] (the pool after the code) */
+static void x_const_operand(jc *j, xop o, int reg, uint32_t slot)
+{
+    xbuf *b = j->b;
+    if (b->discard)
+        return;
+    x_head(b, o, reg, 0, 0, false);
+    xb_byte(b, (uint8_t)(((reg & 7) << 3) | 5)); /* mod 00, rm 101: rip + disp32 */
+    size_t at = b->len;
+    xb_u32(b, 0);
+    push_fix(j, (jfix){at, 0, slot, FIX_CONST});
+}
+
 /* xmm = the f32 (dbl: f64) in slot */
 static void ldf(jc *j, int xmm, uint32_t slot, bool dbl)
 {
     int p = pin_of(j, slot, true);
     if (is_const(j, slot)) {
-        x_mov_imm(j->b, RAX, dbl ? const_of(j, slot) : (uint32_t)const_of(j, slot));
-        x_rr(j->b, XOPP(0x66, dbl, 0x0f6e, 2), xmm, RAX); /* movd/movq xmm, rax */
+        x_const_operand(j, XOPP(dbl ? 0xf2 : 0xf3, false, 0x0f10, 2), xmm, slot); /* movs[sd] */
     } else if (p < 0) {
         x_rm(j->b, XOPP(dbl ? 0xf2 : 0xf3, false, 0x0f10, 2), xmm, RBX, -1, disp(slot));
     } else if (pin_is_xmm(p)) {
@@ -417,6 +461,14 @@ static void emit_reload_mem(xbuf *b)
 
 static void reload_mem(jc *j) { emit_reload_mem(j->b); }
 
+/* Ends the activation with the status in eax (a trap or failure already
+ * reported): back to its C entry, past every machine-code frame. */
+static void emit_unwind(xbuf *b)
+{
+    x_mov_load(b, true, RSP, R12, (int32_t)offsetof(jit_ctx, entry_sp));
+    x_rm(b, XOP(0xff, 1), 4, R12, -1, (int32_t)offsetof(jit_ctx, entry_resume)); /* jmp [r12+resume] */
+}
+
 /* ---- integer operations ---- */
 
 /* ALU opcodes "op r, r/m" and group-1 extensions */
@@ -424,125 +476,348 @@ typedef struct alu { uint8_t rm_op; uint8_t ext; } alu;
 static const alu ALU_ADD = {0x03, 0}, ALU_OR = {0x0b, 1}, ALU_AND = {0x23, 4},
                  ALU_SUB = {0x2b, 5}, ALU_XOR = {0x33, 6}, ALU_CMP = {0x3b, 7};
 
-/* eax/rax op= b */
-static void alu_b(jc *j, bool w, alu a, uint32_t b)
+/* The GPR slot is pinned to, or -1 (a constant, a frame cell or an xmm
+ * register); counts an integer use. */
+static int gpr_of(jc *j, uint32_t slot)
 {
-    if (is_const(j, b)) {
-        uint64_t v = const_of(j, b);
-        int64_t sv = w ? (int64_t)v : (int64_t)(int32_t)(uint32_t)v;
-        if (fits_i32(sv)) {
-            x_alu_imm(j->b, w, a.ext, RAX, (int32_t)sv);
-            return;
+    if (is_const(j, slot))
+        return -1;
+    int p = pin_of(j, slot, false);
+    return p >= 0 && !pin_is_xmm(p) ? pin_reg(p) : -1;
+}
+
+/* The xmm register slot is pinned to, or -1; counts a float use. */
+static int xmm_of(jc *j, uint32_t slot)
+{
+    if (is_const(j, slot))
+        return -1;
+    int p = pin_of(j, slot, true);
+    return p >= 0 && pin_is_xmm(p) ? pin_reg(p) : -1;
+}
+
+/* Counts a use that is neither integer nor float (a copy, a value loaded
+ * or stored): the slot's other uses choose its register class. Returns its
+ * pin, or -1. */
+static int pin_any(jc *j, uint32_t slot)
+{
+    if (j->counting) {
+        if (slot < j->frame_cells && !is_const(j, slot)) {
+            j->uses_int[slot] += loop_weight(j);
+            j->uses_float[slot] += loop_weight(j);
         }
-        x_mov_imm(j->b, RCX, v);
-        x_rr(j->b, (xop){0, w, a.rm_op, 1}, RAX, RCX);
+        return -1;
+    }
+    return is_const(j, slot) ? -1 : pin_of(j, slot, false);
+}
+
+/* A non-constant slot kept in the frame (no register). Counts nothing:
+ * the caller counted the use (gpr_of, xmm_of). */
+static bool in_frame(jc *j, uint32_t slot)
+{
+    if (is_const(j, slot))
+        return false;
+    if (j->counting)
+        return true;
+    return pin_of(j, slot, false) < 0;
+}
+
+/* d = x op y with y in d's register and x not: an operation that commutes
+ * swaps its operands, so that d's register can take x first. reg_of:
+ * gpr_of or xmm_of (rx, ry: the operands' registers). */
+static void commute_for_dst(jc *j, int (*reg_of)(jc *, uint32_t), int rd, uint32_t *x,
+                            uint32_t *y, int *rx, int *ry)
+{
+    if (rd < 0 || *ry != rd || *rx == rd)
+        return;
+    uint32_t t = *x;
+    *x = *y;
+    *y = t;
+    *rx = *ry;
+    *ry = reg_of(j, *y);
+}
+
+static void ld_int(jc *j, bool w, int reg, uint32_t slot)
+{
+    if (w)
+        ld64(j, reg, slot);
+    else
+        ld32(j, reg, slot);
+}
+
+/* A constant operand as the immediate of a w-bit operation (sign-extended
+ * from 32 bits): whether it fits. */
+static bool const_imm(jc *j, bool w, uint32_t slot, int64_t *imm)
+{
+    if (!is_const(j, slot))
+        return false;
+    uint64_t v = const_of(j, slot);
+    *imm = w ? (int64_t)v : (int64_t)(int32_t)(uint32_t)v;
+    return fits_i32(*imm);
+}
+
+/* r op= b (r is not rcx: rcx is the scratch for b) */
+static void alu_to(jc *j, bool w, alu a, int r, uint32_t b)
+{
+    int64_t imm;
+    if (const_imm(j, w, b, &imm)) {
+        x_alu_imm(j->b, w, a.ext, r, (int32_t)imm);
         return;
     }
-    int p = pin_of(j, b, false);
-    if (p >= 0 && !pin_is_xmm(p)) {
-        x_rr(j->b, (xop){0, w, a.rm_op, 1}, RAX, pin_reg(p));
-    } else if (p >= 0) {
-        if (w)
-            ld64(j, RCX, b);
-        else
-            ld32(j, RCX, b);
-        x_rr(j->b, (xop){0, w, a.rm_op, 1}, RAX, RCX);
-    } else {
-        x_rm(j->b, (xop){0, w, a.rm_op, 1}, RAX, RBX, -1, disp(b));
+    int rb = gpr_of(j, b);
+    if (rb >= 0) {
+        x_rr(j->b, (xop){0, w, a.rm_op, 1}, r, rb);
+    } else if (in_frame(j, b)) {
+        x_rm(j->b, (xop){0, w, a.rm_op, 1}, r, RBX, -1, disp(b));
+    } else { /* a wide constant, or a value in an xmm register */
+        ld_int(j, w, RCX, b);
+        x_rr(j->b, (xop){0, w, a.rm_op, 1}, r, RCX);
     }
 }
 
-static void binop(jc *j, bool w, alu a, const uint32_t *pc)
+/* The register an integer result is computed in: dst's own (when b, read
+ * after the first operand is in place, does not live there), else rax, to
+ * be stored by finish_int. */
+static int result_reg(jc *j, uint32_t dst, int ra, int rb)
 {
-    if (w)
-        ld64(j, RAX, pc[2]);
-    else
-        ld32(j, RAX, pc[2]);
-    alu_b(j, w, a, pc[3]);
-    st64(j, pc[1], RAX);
+    int rd = gpr_of(j, dst);
+    if (rd >= 0 && rb == rd && ra != rd)
+        return RAX;
+    return rd >= 0 ? rd : RAX;
+}
+
+static void finish_int(jc *j, uint32_t dst, int r)
+{
+    if (r == RAX)
+        st64(j, dst, RAX);
+}
+
+/* dst = a op b: in dst's register when it has one (`add r8d, r11d`,
+ * `add r8d, 12`), three-operand adds and subtractions of registers as lea;
+ * 32-bit operations leave the upper half zero (mem_addr relies on it). */
+static void binop(jc *j, bool w, alu a, const uint32_t *pc, bool commutative)
+{
+    uint32_t x = pc[2], y = pc[3];
+    int rx = gpr_of(j, x), ry = gpr_of(j, y), rd = gpr_of(j, pc[1]);
+    if (commutative)
+        commute_for_dst(j, gpr_of, rd, &x, &y, &rx, &ry);
+    int r = result_reg(j, pc[1], rx, ry);
+    bool is_add = a.ext == ALU_ADD.ext, is_sub = a.ext == ALU_SUB.ext;
+    int64_t imm;
+    if (rd < 0 && x == pc[1] && in_frame(j, x) && (ry >= 0 || const_imm(j, w, y, &imm))) {
+        /* x op= y on a frame cell: op [rbx+x], imm / reg (an i32 leaves the
+         * cell's upper half as it was: unspecified) */
+        if (ry >= 0)
+            x_rm(j->b, (xop){0, w, (uint8_t)(a.rm_op - 2), 1}, ry, RBX, -1, disp(x));
+        else
+            x_alu_imm_mem(j->b, w, a.ext, RBX, disp(x), (int32_t)imm);
+        if (!w) {
+            j->zf_pos = (uint32_t)(pc - j->code) + 4;
+            j->zf_slot = pc[1];
+        }
+        return;
+    }
+    if (rx >= 0 && rx != r && (is_add || is_sub)) {
+        if (is_add && ry >= 0) { /* lea r, [x + y] */
+            x_rm(j->b, (xop){0, w, 0x8d, 1}, r, rx, ry, 0);
+            finish_int(j, pc[1], r);
+            return;
+        }
+        if (const_imm(j, w, y, &imm) && fits_i32(is_sub ? -imm : imm)) { /* lea r, [x + imm] */
+            x_rm(j->b, (xop){0, w, 0x8d, 1}, r, rx, -1, (int32_t)(is_sub ? -imm : imm));
+            finish_int(j, pc[1], r);
+            return;
+        }
+    }
+    if (rx != r)
+        ld_int(j, w, r, x);
+    alu_to(j, w, a, r, y);
+    finish_int(j, pc[1], r); /* movs: the flags stay the operation's */
+    if (!w) {
+        j->zf_pos = (uint32_t)(pc - j->code) + 4;
+        j->zf_slot = pc[1];
+    }
+}
+
+/* Whether ZF already tells whether i32 slot is zero at pos (zf_pos) */
+static bool zf_holds(const jc *j, uint32_t slot, uint32_t pos)
+{
+    return j->zf_pos == pos && j->zf_slot == slot && !is_target(j, pos);
 }
 
 static void mul(jc *j, bool w, const uint32_t *pc)
 {
-    if (w)
-        ld64(j, RAX, pc[2]);
-    else
-        ld32(j, RAX, pc[2]);
-    int p = is_const(j, pc[3]) ? -1 : pin_of(j, pc[3], false);
-    if (is_const(j, pc[3]) || p >= 0) {
-        if (w)
-            ld64(j, RCX, pc[3]);
-        else
-            ld32(j, RCX, pc[3]);
-        x_rr(j->b, (xop){0, w, 0x0faf, 2}, RAX, RCX);
-    } else {
-        x_rm(j->b, (xop){0, w, 0x0faf, 2}, RAX, RBX, -1, disp(pc[3]));
+    uint32_t x = pc[2], y = pc[3];
+    if (is_const(j, x) && !is_const(j, y)) { /* the constant second: imul r, x, imm */
+        x = pc[3];
+        y = pc[2];
     }
-    st64(j, pc[1], RAX);
+    int rx = gpr_of(j, x), ry = gpr_of(j, y), rd = gpr_of(j, pc[1]);
+    commute_for_dst(j, gpr_of, rd, &x, &y, &rx, &ry);
+    int r = result_reg(j, pc[1], rx, ry);
+    int64_t imm;
+    if (const_imm(j, w, y, &imm)) {
+        xop o = {0, w, fits_i8(imm) ? 0x6b : 0x69, 1}; /* imul r, r/m, imm */
+        if (rx >= 0) {
+            x_rr(j->b, o, r, rx);
+        } else if (in_frame(j, x)) {
+            x_rm(j->b, o, r, RBX, -1, disp(x));
+        } else {
+            ld_int(j, w, r, x);
+            x_rr(j->b, o, r, r);
+        }
+        if (fits_i8(imm))
+            xb_byte(j->b, (uint8_t)(int8_t)imm);
+        else
+            xb_u32(j->b, (uint32_t)imm);
+        finish_int(j, pc[1], r);
+        return;
+    }
+    if (rx != r)
+        ld_int(j, w, r, x);
+    if (ry >= 0) {
+        x_rr(j->b, (xop){0, w, 0x0faf, 2}, r, ry);
+    } else if (in_frame(j, y)) {
+        x_rm(j->b, (xop){0, w, 0x0faf, 2}, r, RBX, -1, disp(y));
+    } else {
+        ld_int(j, w, RCX, y);
+        x_rr(j->b, (xop){0, w, 0x0faf, 2}, r, RCX);
+    }
+    finish_int(j, pc[1], r);
 }
 
 static const uint8_t cc_of_cmp[10] = {CC_E, CC_NE, CC_L, CC_B, CC_G, CC_A, CC_LE, CC_BE, CC_GE, CC_AE};
 
+/* Whether the value of the compare at pos (into dst) is only the condition
+ * of the br_if/br_unless at next_pos, which then reads the flags: the
+ * compare need not write it. Proof from the translator's stack discipline
+ * (compile.c): a temporary slot (above the constants) is the home of one
+ * operand-stack height; the compare pushed its result there and the branch
+ * pops it, so on both of the branch's paths the height is below that slot,
+ * and any later read of the slot follows a later push that writes it
+ * (branch targets take their values at lower heights). Locals (a
+ * local.tee retargeted the compare) and positions other code jumps to
+ * (another predecessor would not have set the flags) do not qualify. */
+static bool flags_only(const jc *j, uint32_t dst, uint32_t next_pos)
+{
+    if (next_pos + 2 >= j->n || is_target(j, next_pos) ||
+        dst < j->fc->const_base + j->fc->const_count || dst >= j->frame_cells)
+        return false;
+    int op = op_of(j->code[next_pos]);
+    return (op == OP_BR_IF || op == OP_BR_UNLESS) && j->code[next_pos + 1] == dst;
+}
+
+/* dst = cc (flags set): materialized unless only the next br_if reads it */
+static void set_flag_result(jc *j, int cc, uint32_t dst, uint32_t next_pos)
+{
+    j->flags_pos = next_pos;
+    j->flags_slot = dst;
+    j->flags_cc = cc;
+    if (flags_only(j, dst, next_pos)) {
+        j->elided = true;
+        return;
+    }
+    int rd = gpr_of(j, dst);
+    x_rr(j->b, XOP(0x0f90 | cc, 2), 0, RAX); /* setcc al */
+    x_rr(j->b, XOP(0x0fb6, 2), rd >= 0 ? rd : RAX, RAX); /* movzx r32, al */
+    if (rd < 0)
+        st64(j, dst, RAX);
+}
+
 static void compare(jc *j, bool w, int cc, const uint32_t *pc, uint32_t next_pos)
 {
-    if (w)
-        ld64(j, RAX, pc[2]);
-    else
-        ld32(j, RAX, pc[2]);
-    alu_b(j, w, ALU_CMP, pc[3]);
-    x_setcc_eax(j->b, cc);
-    st64(j, pc[1], RAX);
-    j->flags_pos = next_pos;
-    j->flags_slot = pc[1];
-    j->flags_cc = cc;
+    int r = gpr_of(j, pc[2]);
+    int64_t imm;
+    if (r < 0 && in_frame(j, pc[2])) { /* cmp [slot], imm / reg */
+        int ry = gpr_of(j, pc[3]);
+        if (const_imm(j, w, pc[3], &imm)) {
+            x_alu_imm_mem(j->b, w, ALU_CMP.ext, RBX, disp(pc[2]), (int32_t)imm);
+            set_flag_result(j, cc, pc[1], next_pos);
+            return;
+        }
+        if (ry >= 0) {
+            x_rm(j->b, (xop){0, w, 0x39, 1}, ry, RBX, -1, disp(pc[2]));
+            set_flag_result(j, cc, pc[1], next_pos);
+            return;
+        }
+    }
+    if (r < 0) {
+        ld_int(j, w, RAX, pc[2]);
+        r = RAX;
+    }
+    alu_to(j, w, ALU_CMP, r, pc[3]);
+    set_flag_result(j, cc, pc[1], next_pos);
 }
 
 static void eqz(jc *j, bool w, const uint32_t *pc, uint32_t next_pos)
 {
-    if (w)
-        ld64(j, RAX, pc[2]);
-    else
-        ld32(j, RAX, pc[2]);
-    x_rr(j->b, (xop){0, w, 0x85, 1}, RAX, RAX);
-    x_setcc_eax(j->b, CC_E);
-    st64(j, pc[1], RAX);
-    j->flags_pos = next_pos;
-    j->flags_slot = pc[1];
-    j->flags_cc = CC_E;
+    int r = gpr_of(j, pc[2]);
+    if (!w && zf_holds(j, pc[2], (uint32_t)(pc - j->code))) {
+        /* ZF set by the operation that computed the operand */
+    } else if (r < 0 && in_frame(j, pc[2])) {
+        x_alu_imm_mem(j->b, w, 7, RBX, disp(pc[2]), 0); /* cmp [slot], 0 */
+    } else {
+        if (r < 0) {
+            ld_int(j, w, RAX, pc[2]);
+            r = RAX;
+        }
+        x_rr(j->b, (xop){0, w, 0x85, 1}, r, r);
+    }
+    set_flag_result(j, CC_E, pc[1], next_pos);
 }
 
 /* shifts and rotates: /ext 0 rol, 1 ror, 4 shl, 5 shr, 7 sar */
 static void shift(jc *j, bool w, int ext, const uint32_t *pc)
 {
-    if (w)
-        ld64(j, RAX, pc[2]);
-    else
-        ld32(j, RAX, pc[2]);
+    int rx = gpr_of(j, pc[2]);
+    int rd = gpr_of(j, pc[1]);
+    int r = rd >= 0 ? rd : RAX;
     if (is_const(j, pc[3])) {
-        x_rr(j->b, (xop){0, w, 0xc1, 1}, ext, RAX);
+        if (rx != r)
+            ld_int(j, w, r, pc[2]);
+        x_rr(j->b, (xop){0, w, 0xc1, 1}, ext, r);
         xb_byte(j->b, (uint8_t)(const_of(j, pc[3]) & (w ? 63 : 31)));
     } else {
-        ld32(j, RCX, pc[3]);
-        x_rr(j->b, (xop){0, w, 0xd3, 1}, ext, RAX);
+        ld32(j, RCX, pc[3]); /* first: the count may live in r */
+        if (rx != r)
+            ld_int(j, w, r, pc[2]);
+        x_rr(j->b, (xop){0, w, 0xd3, 1}, ext, r);
     }
-    st64(j, pc[1], RAX);
+    finish_int(j, pc[1], r);
 }
 
 /* div/rem: signed or not, the remainder or the quotient */
 static void divide(jc *j, bool w, bool is_signed, bool rem, const uint32_t *pc, uint32_t pos)
 {
     xbuf *b = j->b;
-    if (w) {
-        ld64(j, RAX, pc[2]);
-        ld64(j, RCX, pc[3]);
-    } else {
-        ld32(j, RAX, pc[2]);
-        ld32(j, RCX, pc[3]);
+    bool by_const = is_const(j, pc[3]);
+    uint64_t c = by_const ? (w ? const_of(j, pc[3]) : (uint32_t)const_of(j, pc[3])) : 0;
+    if (by_const && !is_signed && c && !(c & (c - 1))) { /* by 2^k: shift or mask */
+        int rd = gpr_of(j, pc[1]);
+        int r = rd >= 0 ? rd : RAX;
+        if (gpr_of(j, pc[2]) != r)
+            ld_int(j, w, r, pc[2]);
+        if (rem && fits_i32((int64_t)(c - 1))) {
+            x_alu_imm(b, w, ALU_AND.ext, r, (int32_t)(c - 1));
+        } else if (rem) {
+            x_mov_imm(b, RCX, c - 1);
+            x_rr(b, (xop){0, w, 0x23, 1}, r, RCX); /* and r, rcx */
+        } else {
+            x_rr(b, (xop){0, w, 0xc1, 1}, 5, r); /* shr r, k */
+            xb_byte(b, (uint8_t)__builtin_ctzll(c));
+        }
+        finish_int(j, pc[1], r);
+        return;
     }
-    x_rr(b, (xop){0, w, 0x85, 1}, RCX, RCX);
-    trap_if(j, CC_E, WASM_TRAP_DIV_BY_ZERO, pos);
+    ld_int(j, w, RAX, pc[2]);
+    ld_int(j, w, RCX, pc[3]);
+    if (!by_const || !c) { /* a non-zero constant cannot trap */
+        x_rr(b, (xop){0, w, 0x85, 1}, RCX, RCX);
+        trap_if(j, CC_E, WASM_TRAP_DIV_BY_ZERO, pos);
+    }
     size_t done = 0, normal = 0;
-    bool special = is_signed;
+    /* x / -1 and x % -1 need care (idiv faults on MIN / -1): not for
+     * another constant */
+    bool special = is_signed && (!by_const || c == (w ? UINT64_MAX : UINT32_MAX));
     if (special) {
         x_alu_imm(b, w, 7, RCX, -1);
         normal = x_jcc8(b, CC_NE);
@@ -607,50 +882,96 @@ static void bitcount(jc *j, bool w, int what, const uint32_t *pc)
 
 /* ---- floats ---- */
 
-/* SSE arithmetic: 0x58 add, 0x59 mul, 0x5c sub, 0x5e div, 0x51 sqrt */
+/* SSE arithmetic: 0x58 add, 0x59 mul, 0x5c sub, 0x5e div: in dst's xmm
+ * register when it has one and b does not live there (`mulsd xmm3, xmm5`),
+ * operands from their registers or the frame. */
 static void fbinop(jc *j, bool dbl, uint8_t op, const uint32_t *pc)
 {
-    ldf(j, XMM0, pc[2], dbl);
-    int p = is_const(j, pc[3]) ? -1 : pin_of(j, pc[3], true);
-    if (p >= 0 && pin_is_xmm(p)) {
-        x_rr(j->b, XOPP(dbl ? 0xf2 : 0xf3, false, 0x0f00 | op, 2), XMM0, pin_reg(p));
-    } else if (is_const(j, pc[3]) || p >= 0) {
-        ldf(j, XMM1, pc[3], dbl);
-        x_rr(j->b, XOPP(dbl ? 0xf2 : 0xf3, false, 0x0f00 | op, 2), XMM0, XMM1);
+    uint32_t x = pc[2], y = pc[3];
+    int xx = xmm_of(j, x), xy = xmm_of(j, y), xd = xmm_of(j, pc[1]);
+    if (op == 0x58 || op == 0x59) /* add, mul */
+        commute_for_dst(j, xmm_of, xd, &x, &y, &xx, &xy);
+    if (xd >= 0 && xy == xd && xx != xd)
+        xd = -1; /* d = x - d: computed in xmm0 */
+    int r = xd >= 0 ? xd : XMM0;
+    if (xx != r)
+        ldf(j, r, x, dbl);
+    xop o = XOPP(dbl ? 0xf2 : 0xf3, false, 0x0f00 | op, 2);
+    if (xy >= 0) {
+        x_rr(j->b, o, r, xy);
+    } else if (in_frame(j, y)) {
+        x_rm(j->b, o, r, RBX, -1, disp(y));
+    } else if (is_const(j, y)) {
+        x_const_operand(j, o, r, y);
     } else {
-        x_rm(j->b, XOPP(dbl ? 0xf2 : 0xf3, false, 0x0f00 | op, 2), XMM0, RBX, -1, disp(pc[3]));
+        ldf(j, XMM1, y, dbl);
+        x_rr(j->b, o, r, XMM1);
     }
-    stf(j, pc[1], XMM0, dbl);
+    if (xd < 0)
+        stf(j, pc[1], XMM0, dbl);
+}
+
+static void fsqrt(jc *j, bool dbl, const uint32_t *pc)
+{
+    int xa = xmm_of(j, pc[2]), xd = xmm_of(j, pc[1]);
+    int r = xd >= 0 ? xd : XMM0;
+    xop o = XOPP(dbl ? 0xf2 : 0xf3, false, 0x0f51, 2);
+    if (xa >= 0) {
+        x_rr(j->b, o, r, xa);
+    } else if (in_frame(j, pc[2])) {
+        x_rm(j->b, o, r, RBX, -1, disp(pc[2]));
+    } else {
+        ldf(j, XMM0, pc[2], dbl);
+        x_rr(j->b, o, r, XMM0);
+    }
+    if (xd < 0)
+        stf(j, pc[1], XMM0, dbl);
 }
 
 /* 0 eq, 1 ne, 2 lt, 3 gt, 4 le, 5 ge: unordered operands compare false (ne: true) */
-static void fcompare(jc *j, bool dbl, int rel, const uint32_t *pc)
+static void fcompare(jc *j, bool dbl, int rel, const uint32_t *pc, uint32_t next_pos)
 {
     xbuf *b = j->b;
     bool swap = rel == 2 || rel == 4; /* a < b as b > a */
-    ldf(j, XMM0, pc[swap ? 3 : 2], dbl);
-    ldf(j, XMM1, pc[swap ? 2 : 3], dbl);
-    x_rr(b, XOPP(dbl ? 0x66 : 0, false, 0x0f2e, 2), XMM0, XMM1); /* ucomis[sd] */
+    uint32_t x = pc[swap ? 3 : 2], y = pc[swap ? 2 : 3];
+    int r = xmm_of(j, x), xy = xmm_of(j, y);
+    if (r < 0) {
+        ldf(j, XMM0, x, dbl);
+        r = XMM0;
+    }
+    xop ucomi = XOPP(dbl ? 0x66 : 0, false, 0x0f2e, 2); /* ucomis[sd] */
+    if (xy >= 0) {
+        x_rr(b, ucomi, r, xy);
+    } else if (in_frame(j, y)) {
+        x_rm(b, ucomi, r, RBX, -1, disp(y));
+    } else if (is_const(j, y)) {
+        x_const_operand(j, ucomi, r, y);
+    } else {
+        ldf(j, XMM1, y, dbl);
+        x_rr(b, ucomi, r, XMM1);
+    }
+    int cc;
     switch (rel) {
-    case 0: /* ZF && !PF */
+    case 0: /* ZF && !PF: and al, cl leaves ZF clear when equal */
         x_rr(b, XOP(0x0f94, 2), 0, RAX);
         x_rr(b, XOP(0x0f9b, 2), 0, RCX);
         x_rr(b, XOP(0x20, 1), RCX, RAX); /* and al, cl */
+        cc = CC_NE;
         break;
     case 1: /* !ZF || PF */
         x_rr(b, XOP(0x0f95, 2), 0, RAX);
         x_rr(b, XOP(0x0f9a, 2), 0, RCX);
         x_rr(b, XOP(0x08, 1), RCX, RAX); /* or al, cl */
+        cc = CC_NE;
         break;
-    case 2: case 3:
-        x_rr(b, XOP(0x0f97, 2), 0, RAX); /* seta */
+    case 2: case 3: /* unordered sets CF and ZF: false */
+        cc = CC_A;
         break;
     default:
-        x_rr(b, XOP(0x0f93, 2), 0, RAX); /* setae */
+        cc = CC_AE;
         break;
     }
-    x_rr(b, XOP(0x0fb6, 2), RAX, RAX);
-    st64(j, pc[1], RAX);
+    set_flag_result(j, cc, pc[1], next_pos);
 }
 
 /* bit operations on floats: abs (and), neg (xor), copysign */
@@ -698,27 +1019,117 @@ static void int_to_float(jc *j, bool dbl, bool w, bool zero_extend, const uint32
         ld64(j, RAX, pc[2]);
     else
         ld32(j, RAX, pc[2]);
-    x_rr(j->b, XOP(0x0f57, 2), XMM0, XMM0); /* xorps: no false dependency */
-    x_rr(j->b, XOPP(dbl ? 0xf2 : 0xf3, w || zero_extend, 0x0f2a, 2), XMM0, RAX);
-    stf(j, pc[1], XMM0, dbl);
+    int xd = xmm_of(j, pc[1]);
+    int r = xd >= 0 ? xd : XMM0;
+    x_rr(j->b, XOP(0x0f57, 2), r, r); /* xorps: no false dependency */
+    x_rr(j->b, XOPP(dbl ? 0xf2 : 0xf3, w || zero_extend, 0x0f2a, 2), r, RAX);
+    if (xd < 0)
+        stf(j, pc[1], XMM0, dbl);
 }
 
 /* ---- memory ---- */
 
-/* rax = the checked effective address minus the returned displacement */
-static int32_t mem_addr(jc *j, uint32_t addr_slot, uint32_t offset, uint32_t size, uint32_t pos)
+/* Bounds checks. An access to [addr + offset, addr + offset + size) is
+ * checked by comparing addr + offset + size (64-bit, addr zero-extended:
+ * no wrap) with r15, memory 0's size. Within a basic block, a check of
+ * address slot s covering end E proves every later access to s with
+ * offset + size <= E, as long as
+ *  - s has not been written since (the emitter forgets s after every
+ *    instruction that writes it: check_written, from the internal code's
+ *    operands, not from what the emitter did),
+ *  - no other path joins (forgotten at every branch target; OSR entries are
+ *    branch targets),
+ *  - the memory is no smaller: wasm memories never shrink (memory.grow only
+ *    adds; calls and helpers may grow it, so r15 is reloaded but only ever
+ *    increases). Calls are still treated as the end of the block (they may
+ *    write the frame), which only costs a check.
+ * A proven access emits no compare; an unproven one records its check. */
+static bool check_proven(const jc *j, uint32_t slot, uint64_t end)
+{
+    for (uint32_t i = 0; i < j->nchecked; i++)
+        if (j->checked[i].slot == slot && j->checked[i].end >= end)
+            return true;
+    return false;
+}
+
+static void check_record(jc *j, uint32_t slot, uint64_t end)
+{
+    for (uint32_t i = 0; i < j->nchecked; i++)
+        if (j->checked[i].slot == slot) {
+            if (j->checked[i].end < end)
+                j->checked[i].end = end;
+            return;
+        }
+    uint32_t cap = sizeof j->checked / sizeof *j->checked;
+    uint32_t at = j->nchecked < cap ? j->nchecked++ : j->next_checked++ % cap;
+    j->checked[at].slot = slot;
+    j->checked[at].end = end;
+}
+
+static void check_written(jc *j, uint32_t slot)
+{
+    for (uint32_t i = 0; i < j->nchecked;) {
+        if (j->checked[i].slot == slot)
+            j->checked[i] = j->checked[--j->nchecked];
+        else
+            i++;
+    }
+}
+
+/* r = 0 when condition cc holds, from the context's zero cell: no register
+ * needed, the flags kept (cmovcc r64, [r12 + zero]). */
+static void mask_if(jc *j, int cc, int r)
+{
+    x_rm(j->b, XOPW(0x0f40 + cc, 2), r, R12, -1, (int32_t)offsetof(jit_ctx, zero));
+}
+
+/* The checked address of an access of size bytes at addr_slot + offset:
+ * [r14 + *index + *d], *index < 0 for none. The index register is the
+ * slot's own when it is known to hold a zero-extended i32 (j->zx), else
+ * eax (rcx clobbered). */
+static void mem_addr(jc *j, uint32_t addr_slot, uint32_t offset, uint32_t size, uint32_t pos,
+                     int *index, int32_t *d)
 {
     xbuf *b = j->b;
-    ld32(j, RAX, addr_slot);
+    uint64_t end = (uint64_t)offset + size;
+    bool proven = check_proven(j, addr_slot, end);
+    if (is_const(j, addr_slot)) {
+        uint64_t ea = (uint64_t)(uint32_t)const_of(j, addr_slot) + offset;
+        if (ea + size <= INT32_MAX) { /* cmp r15, ea + size; jb trap; [r14 + ea] */
+            if (!proven) {
+                x_alu_imm(b, true, 7, R15, (int32_t)(ea + size));
+                trap_if(j, CC_B, WASM_TRAP_OOB_MEMORY, pos);
+                check_record(j, addr_slot, end);
+            }
+            *index = -1;
+            *d = (int32_t)ea;
+            return;
+        }
+    }
+    int r = gpr_of(j, addr_slot);
+    if (r < 0 || !(j->zx & (1u << r)) || offset > 0x7fff0000u) {
+        ld32(j, RAX, addr_slot);
+        r = RAX;
+    }
     if (offset > 0x7fff0000u) {
         x_mov_imm(b, RCX, offset);
         x_rr(b, XOPW(0x01, 1), RCX, RAX); /* add rax, rcx */
         offset = 0;
     }
-    x_rm(b, XOPW(0x8d, 1), RCX, RAX, -1, (int32_t)(offset + size)); /* lea rcx, [rax+off+size] */
-    x_rr(b, XOPW(0x39, 1), R15, RCX);                               /* cmp rcx, r15 */
-    trap_if(j, CC_A, WASM_TRAP_OOB_MEMORY, pos);
-    return (int32_t)offset;
+    if (!proven) {
+        x_rm(b, XOPW(0x8d, 1), RCX, r, -1, (int32_t)(offset + size)); /* lea rcx, [r+off+size] */
+        x_rr(b, XOPW(0x39, 1), R15, RCX);                           /* cmp rcx, r15 */
+        trap_if(j, CC_A, WASM_TRAP_OOB_MEMORY, pos);
+        check_record(j, addr_slot, end);
+    }
+    *index = r;
+    *d = (int32_t)offset;
+}
+
+/* op reg, [r14 + index + d] */
+static void x_mem(jc *j, xop o, int reg, int index, int32_t d)
+{
+    x_rm(j->b, o, reg, R14, index, d);
 }
 
 static void load(jc *j, int op, const uint32_t *pc, uint32_t pos)
@@ -737,40 +1148,113 @@ static void load(jc *j, int op, const uint32_t *pc, uint32_t pos)
         [OP_LD_I64_32S - OP_LD_I32] = {4, {0, true, 0x63, 1}},
         [OP_LD_I64_32U - OP_LD_I32] = {4, {0, false, 0x8b, 1}},
     };
+    int index;
+    int32_t d;
     if (op == OP_LD_V128) {
-        int32_t d = mem_addr(j, pc[2], pc[3], 16, pos);
-        x_rm(j->b, XOPW(0x8b, 1), RCX, R14, RAX, d);
+        mem_addr(j, pc[2], pc[3], 16, pos, &index, &d);
+        x_mem(j, XOPW(0x8b, 1), RCX, index, d);
         st64(j, pc[1], RCX);
-        x_rm(j->b, XOPW(0x8b, 1), RCX, R14, RAX, d + 8);
+        x_mem(j, XOPW(0x8b, 1), RCX, index, d + 8);
         st64(j, pc[1] + 1, RCX);
         return;
     }
     int k = op - OP_LD_I32;
-    int32_t d = mem_addr(j, pc[2], pc[3], forms[k].size, pos);
-    x_rm(j->b, forms[k].o, RCX, R14, RAX, d);
-    st64(j, pc[1], RCX);
+    mem_addr(j, pc[2], pc[3], forms[k].size, pos, &index, &d);
+    int p = pin_any(j, pc[1]);
+    if (p >= 0 && pin_is_xmm(p) && (op == OP_LD_I32 || op == OP_LD_I64)) {
+        /* movss/movsd xmm, [mem]: an f32/f64 straight into its register */
+        x_mem(j, XOPP(op == OP_LD_I64 ? 0xf2 : 0xf3, false, 0x0f10, 2), pin_reg(p), index, d);
+    } else if (p >= 0 && !pin_is_xmm(p)) {
+        x_mem(j, forms[k].o, pin_reg(p), index, d);
+    } else {
+        x_mem(j, forms[k].o, RCX, index, d);
+        st64(j, pc[1], RCX);
+    }
 }
 
 static void store(jc *j, int op, const uint32_t *pc, uint32_t pos)
 {
-    xbuf *b = j->b;
+    int index;
+    int32_t d;
     if (op == OP_ST_V128) {
-        int32_t d = mem_addr(j, pc[1], pc[3], 16, pos);
+        mem_addr(j, pc[1], pc[3], 16, pos, &index, &d);
         ld64(j, RDX, pc[2]);
-        x_rm(b, XOPW(0x89, 1), RDX, R14, RAX, d);
+        x_mem(j, XOPW(0x89, 1), RDX, index, d);
         ld64(j, RDX, pc[2] + 1);
-        x_rm(b, XOPW(0x89, 1), RDX, R14, RAX, d + 8);
+        x_mem(j, XOPW(0x89, 1), RDX, index, d + 8);
         return;
     }
     uint32_t size = op == OP_ST_8 ? 1 : op == OP_ST_16 ? 2 : op == OP_ST_32 ? 4 : 8;
-    ld64(j, RDX, pc[2]);
-    int32_t d = mem_addr(j, pc[1], pc[3], size, pos);
-    switch (size) {
-    case 1: x_rm(b, XOP(0x88, 1), RDX, R14, RAX, d); break;
-    case 2: x_rm(b, XOPP(0x66, false, 0x89, 1), RDX, R14, RAX, d); break;
-    case 4: x_rm(b, XOP(0x89, 1), RDX, R14, RAX, d); break;
-    default: x_rm(b, XOPW(0x89, 1), RDX, R14, RAX, d); break;
+    int p = pin_any(j, pc[2]);
+    mem_addr(j, pc[1], pc[3], size, pos, &index, &d);
+    if (p >= 0 && pin_is_xmm(p) && size >= 4) { /* movss/movsd [mem], xmm */
+        x_mem(j, XOPP(size == 8 ? 0xf2 : 0xf3, false, 0x0f11, 2), pin_reg(p), index, d);
+        return;
     }
+    /* from the value's register (byte stores of sil/dil would need a REX
+     * prefix x_rm does not emit: those go through rdx) */
+    int v = p >= 0 && !pin_is_xmm(p) && (size > 1 || pin_reg(p) >= R8) ? pin_reg(p) : RDX;
+    if (v == RDX)
+        ld64(j, RDX, pc[2]);
+    switch (size) {
+    case 1: x_mem(j, XOP(0x88, 1), v, index, d); break;
+    case 2: x_mem(j, XOPP(0x66, false, 0x89, 1), v, index, d); break;
+    case 4: x_mem(j, XOP(0x89, 1), v, index, d); break;
+    default: x_mem(j, XOPW(0x89, 1), v, index, d); break;
+    }
+}
+
+/* A float load whose value only the next instruction reads, as that
+ * instruction's memory operand: `LD_I64 t, addr, off; F64_ADD d, a, t`
+ * becomes `addsd xmm_d, [r14 + addr + off]` (the load's bounds check and
+ * trap position kept). t is then never written, which is sound when t is a
+ * temporary: the translator pushed the loaded value at t's height and the
+ * arithmetic pops it as its top operand (b), so after it the stack is below
+ * t, and t is read again only after a later push writes it (flags_only's
+ * argument). The first operand may be t for an operation that commutes
+ * (then t is the lower of the two, the result's own home: d == t). Returns
+ * whether it emitted both instructions. */
+static bool float_load_operand(jc *j, int op, const uint32_t *pc, uint32_t pos, uint32_t next)
+{
+    if (op != OP_LD_I64 && op != OP_LD_I32)
+        return false;
+    uint32_t t = pc[1];
+    if (next + 4 > j->n || is_target(j, next) || t < j->fc->const_base + j->fc->const_count ||
+        t >= j->frame_cells)
+        return false;
+    int nop = op_of(j->code[next]);
+    bool dbl = op == OP_LD_I64;
+    uint8_t sse;
+    switch (nop) {
+    case OP_F64_ADD: case OP_F32_ADD: sse = 0x58; break;
+    case OP_F64_MUL: case OP_F32_MUL: sse = 0x59; break;
+    case OP_F64_SUB: case OP_F32_SUB: sse = 0x5c; break;
+    case OP_F64_DIV: case OP_F32_DIV: sse = 0x5e; break;
+    default: return false;
+    }
+    if (dbl != (nop == OP_F64_ADD || nop == OP_F64_MUL || nop == OP_F64_SUB || nop == OP_F64_DIV))
+        return false;
+    const uint32_t *npc = j->code + next;
+    uint32_t d = npc[1], x;
+    if (npc[3] == t && npc[2] != t)
+        x = npc[2];
+    else if (npc[2] == t && npc[3] != t && (sse == 0x58 || sse == 0x59) && d == t)
+        x = npc[3];
+    else
+        return false;
+    int xd = xmm_of(j, d), xx = xmm_of(j, x);
+    if (d == pc[2])
+        xd = -1; /* d's register holds the address until mem_addr read it */
+    int r = xd >= 0 ? xd : XMM0;
+    if (xx != r)
+        ldf(j, r, x, dbl); /* first: mem_addr's rax may be the index */
+    int index;
+    int32_t disp_;
+    mem_addr(j, pc[2], pc[3], dbl ? 8 : 4, pos, &index, &disp_);
+    x_mem(j, XOPP(dbl ? 0xf2 : 0xf3, false, 0x0f00 | sse, 2), r, index, disp_);
+    if (xd < 0)
+        stf(j, d, XMM0, dbl);
+    return true;
 }
 
 /* ---- calls ---- */
@@ -802,28 +1286,104 @@ static void after_call(jc *j)
     reload_mem(j);
 }
 
+/* Calls the func_code in rcx, translated, of this instance: its frame
+ * checked against the value stack from its func_code at run time (before
+ * the record, as call_direct), the record pushed (return position pos +
+ * words), then through its jit_fast. rsi clobbered. */
+static void call_checked(jc *j, uint32_t base, uint32_t pos, uint32_t words)
+{
+    xbuf *b = j->b;
+    x_mov_load(b, false, RAX, RCX, (int32_t)offsetof(func_code, frame_cells));
+    x_rr(b, XOPW(0xc1, 1), 4, RAX); /* shl rax, 3 */
+    xb_byte(b, 3);
+    x_rm(b, XOPW(0x8d, 1), RDX, RBX, -1, disp(base));
+    x_rr(b, XOPW(0x03, 1), RAX, RDX); /* add rax, rdx */
+    x_rm(b, XOPW(0x3b, 1), RAX, R12, -1, (int32_t)offsetof(jit_ctx, stack_end));
+    trap_if(j, CC_A, WASM_TRAP_STACK_EXHAUSTED, pos);
+    x_mov_rr(b, true, RSI, RCX); /* push_record uses rax, rcx */
+    push_record(j, pos, pos + words);
+    x_mov_rr(b, true, RCX, RSI);
+    x_rm(b, XOPW(0x8d, 1), RDI, RBX, -1, disp(base));
+    x_rm(b, XOP(0xff, 1), 2, RCX, -1, (int32_t)offsetof(func_code, jit_fast)); /* call [rcx+fast] */
+    x_alu_imm_mem(b, true, 5, R12, (int32_t)offsetof(jit_ctx, ftop), (int32_t)sizeof(frame));
+}
+
+static void call_through(jc *j, uint32_t base, uint32_t pos, uint32_t words);
+
+/* A direct call of a function not translated when the caller is compiled:
+ * once it is, call_checked; before, through jit_call_func (which
+ * translates it, then checks its frame) with this instance's wasm_func. */
+static void call_late(jc *j, const func_code *callee, uint32_t base, uint32_t pos)
+{
+    xbuf *b = j->b;
+    x_mov_imm(b, RCX, (uint64_t)(uintptr_t)callee);
+    x_alu_imm_mem(b, true, 7, RCX, (int32_t)offsetof(func_code, code), 0);
+    size_t untranslated = x_jcc32(b, CC_E);
+    call_checked(j, base, pos, 4);
+    size_t done = x_jmp32(b);
+    x_link(b, untranslated, b->len);
+    x_mov_load(b, true, RAX, R13, (int32_t)offsetof(wasm_instance, funcs));
+    x_mov_load(b, true, RSI, RAX, disp(callee->func_index));
+    call_through(j, base, pos, 4);
+    x_link(b, done, b->len);
+}
+
+/* The callee's machine code when it has been placed already (then it stays
+ * its jit_fast: sealed code is never replaced), else NULL. */
+static const void *compiled_entry(const jc *j, const func_code *callee)
+{
+    const struct jit_module *jm = j->m ? j->m->jit : NULL;
+    if (!jm || j->no_direct)
+        return NULL;
+    const void *fast = __atomic_load_n(&callee->jit_fast, __ATOMIC_ACQUIRE);
+    return fast && fast != jm->lazy_tramp && fast != jm->interp_tramp ? fast : NULL;
+}
+
 static void call_direct(jc *j, const uint32_t *pc, uint32_t pos)
 {
     xbuf *b = j->b;
     uint64_t raw = pc[1] | ((uint64_t)pc[2] << 32);
     const func_code *callee = (const func_code *)(uintptr_t)raw;
     uint32_t base = pc[3];
+    /* not translated yet (a module translated lazily): its frame size is
+     * not known now, so checked at run time, after translation */
+    if (!__atomic_load_n(&callee->code, __ATOMIC_ACQUIRE)) {
+        call_late(j, callee, base, pos);
+        return;
+    }
     /* the callee's frame must fit the value stack (checked before the record, as the interpreter does) */
     x_rm(b, XOPW(0x8d, 1), RCX, RBX, -1, disp(base + callee->frame_cells));
     x_rm(b, XOPW(0x3b, 1), RCX, R12, -1, (int32_t)offsetof(jit_ctx, stack_end));
     trap_if(j, CC_A, WASM_TRAP_STACK_EXHAUSTED, pos);
     push_record(j, pos, pos + 4);
     x_rm(b, XOPW(0x8d, 1), RDI, RBX, -1, disp(base));
-    /* the internal convention (rdi = fp, rcx = the callee's func_code; r12-r15
-     * and rbp shared) through the callee's jit_fast: its machine code, or the
-     * module's trampolines that compile it on this first call or run it in
-     * the interpreter (they reload r14/r15 when memory may have grown) */
-    x_mov_imm(b, RCX, raw);
-    x_rm(b, XOP(0xff, 1), 2, RCX, -1, (int32_t)offsetof(func_code, jit_fast)); /* call [rcx+fast] */
+    const void *placed = compiled_entry(j, callee);
+    if (callee == j->fc) {
+        /* recursion: this code's own entry, call rel32 (machine code does
+         * not read rcx; compiled code stays this function's jit_fast) */
+        xb_byte(b, 0xe8);
+        size_t at = b->len;
+        xb_u32(b, 0);
+        x_link(b, at, j->entry);
+    } else if (placed) {
+        /* compiled already: call rel32 to it, patched once this code's
+         * address is known */
+        xb_byte(b, 0xe8);
+        size_t at = b->len;
+        xb_u32(b, 0);
+        if (!j->counting && push_fix(j, (jfix){at, (size_t)(uintptr_t)placed, 0, FIX_CALL}))
+            j->ncalls++;
+    } else {
+        /* the internal convention (rdi = fp, rcx = the callee's func_code;
+         * r12-r15 and rbp shared) through the callee's jit_fast: its machine
+         * code, or the module's trampolines that compile it on this first
+         * call or run it in the interpreter (they reload r14/r15 when memory
+         * may have grown) */
+        x_mov_imm(b, RCX, raw);
+        x_rm(b, XOP(0xff, 1), 2, RCX, -1, (int32_t)offsetof(func_code, jit_fast)); /* call [rcx+fast] */
+    }
+    /* pop the record (a failed callee does not come back: it unwinds) */
     x_alu_imm_mem(b, true, 5, R12, (int32_t)offsetof(jit_ctx, ftop), (int32_t)sizeof(frame));
-    x_rr(b, XOP(0x85, 1), RAX, RAX);
-    size_t err = x_jcc32(b, CC_NE);
-    x_link(b, err, j->epilogue);
 }
 
 /* callee in rsi, frame base slot, call position */
@@ -843,6 +1403,45 @@ static void call_through(jc *j, uint32_t base, uint32_t pos, uint32_t words)
     after_call(j);
 }
 
+/* call_indirect: the table bound, null and signature checks inline (the
+ * interpreter's traps, at the call); a callee of this instance
+ * (translated: its frame size known) is called like a direct call through
+ * its jit_fast, with its frame checked from func_code at run time; hosts,
+ * other instances and untranslated callees go through jit_call_func. */
+static void call_indirect(jc *j, const uint32_t *pc, uint32_t pos)
+{
+    xbuf *b = j->b;
+    uint32_t type = pc[1], table = pc[2], base = pc[4];
+    ld32(j, RCX, pc[3]); /* the index, zero-extended */
+    x_mov_load(b, true, RAX, R13, (int32_t)offsetof(wasm_instance, tables));
+    x_mov_load(b, true, RAX, RAX, (int32_t)(table * 8u));
+    x_rm(b, XOP(0x3b, 1), RCX, RAX, -1, (int32_t)offsetof(wasm_table, size)); /* cmp ecx, size */
+    trap_if(j, CC_AE, WASM_TRAP_UNDEFINED_ELEMENT, pos);
+    mask_if(j, CC_AE, RCX); /* Spectre v1: no table entry past the end, even speculatively */
+    x_mov_load(b, true, RAX, RAX, (int32_t)offsetof(wasm_table, elems));
+    x_rr(b, XOPW(0xc1, 1), 4, RCX); /* shl rcx, 3 */
+    xb_byte(b, 3);
+    x_rm(b, XOPW(0x8b, 1), RSI, RAX, RCX, 0); /* rsi = the wasm_func */
+    x_rr(b, XOPW(0x85, 1), RSI, RSI);
+    trap_if(j, CC_E, WASM_TRAP_UNINITIALIZED_ELEMENT, pos);
+    x_mov_load(b, true, RAX, R13, (int32_t)offsetof(wasm_instance, type_ids));
+    x_mov_load(b, false, RAX, RAX, (int32_t)(type * 4u));
+    x_rm(b, XOP(0x3b, 1), RAX, RSI, -1, (int32_t)offsetof(wasm_func, type_id));
+    trap_if(j, CC_NE, WASM_TRAP_INDIRECT_CALL_TYPE, pos);
+    /* this instance's (a host function has none), translated */
+    x_rm(b, XOPW(0x39, 1), R13, RSI, -1, (int32_t)offsetof(wasm_func, inst)); /* cmp [rsi+inst], r13 */
+    size_t other = x_jcc32(b, CC_NE);
+    x_mov_load(b, true, RCX, RSI, (int32_t)offsetof(wasm_func, code));
+    x_alu_imm_mem(b, true, 7, RCX, (int32_t)offsetof(func_code, code), 0);
+    size_t untranslated = x_jcc32(b, CC_E);
+    call_checked(j, base, pos, 5);
+    size_t done = x_jmp32(b);
+    x_link(b, other, b->len);
+    x_link(b, untranslated, b->len);
+    call_through(j, base, pos, 5); /* rsi = the wasm_func */
+    x_link(b, done, b->len);
+}
+
 /* A C helper that runs the instruction from the frame (jit_op_fn). */
 static void helper_op(jc *j, jit_op_fn fn, const char *operands, const uint32_t *pc, uint32_t pos,
                       bool may_trap)
@@ -858,6 +1457,111 @@ static void helper_op(jc *j, jit_op_fn fn, const char *operands, const uint32_t 
         x_rr(j->b, XOP(0x85, 1), RAX, RAX);
         trap_if(j, CC_NE, 0, pos);
     }
+}
+
+/* Copies n (rcx, 4 <= n <= 16) bytes from host address rdx to rax in two
+ * possibly overlapping moves of half the largest power of two in range,
+ * both loaded before either is stored: memmove's result. */
+static void copy_4_to_16(jc *j, bool eight)
+{
+    xbuf *b = j->b;
+    int size = eight ? 8 : 4;
+    xop load = eight ? XOPP(0xf3, false, 0x0f7e, 2) : XOPP(0x66, false, 0x0f6e, 2); /* movq/movd xmm, m */
+    xop store = eight ? XOPP(0x66, false, 0x0fd6, 2) : XOPP(0x66, false, 0x0f7e, 2); /* movq/movd m, xmm */
+    x_rm(b, load, XMM0, RDX, -1, 0);
+    x_rm(b, load, XMM1, RDX, RCX, -size);
+    x_rm(b, store, XMM0, RAX, -1, 0);
+    x_rm(b, store, XMM1, RAX, RCX, -size);
+}
+
+/* memory.copy: both ranges bounds-checked inline (the helper's trap, at the
+ * instruction), then up to 128 bytes copied inline, memmove's result: up
+ * to 16 in two possibly overlapping moves loaded before stored; more, when the
+ * destination does not start inside the source (a forward copy is then
+ * right), 16 bytes at a time with the last 16 loaded first. Other copies
+ * go to the helper (memmove), the pinned values written back around it
+ * only there. */
+static void mem_copy(jc *j, const uint32_t *pc, uint32_t pos)
+{
+    xbuf *b = j->b;
+    ld32(j, RAX, pc[1]); /* dst */
+    ld32(j, RDX, pc[2]); /* src */
+    ld32(j, RCX, pc[3]); /* n */
+    for (int r = 0; r < 2; r++) {
+        int reg = r ? RDX : RAX;
+        x_rr(b, XOPW(0x03, 1), reg, RCX); /* add reg, rcx: 33-bit sums, no overflow */
+        x_rr(b, XOPW(0x3b, 1), reg, R15);
+        trap_if(j, CC_A, WASM_TRAP_OOB_MEMORY, pos);
+        x_rr(b, XOPW(0x2b, 1), reg, RCX); /* sub reg, rcx */
+    }
+    uint64_t n = is_const(j, pc[3]) ? (uint32_t)const_of(j, pc[3]) : UINT64_MAX;
+    if (n == 0)
+        return;
+    x_rr(b, XOPW(0x03, 1), RAX, R14); /* host addresses */
+    x_rr(b, XOPW(0x03, 1), RDX, R14);
+    if (n >= 4 && n <= 16) {
+        copy_4_to_16(j, n >= 8);
+        return;
+    }
+    x_alu_imm(b, true, 7, RCX, 16);
+    size_t big = x_jcc32(b, CC_A);
+    x_alu_imm(b, true, 7, RCX, 8);
+    size_t small = x_jcc32(b, CC_B);
+    copy_4_to_16(j, true);
+    size_t done[5];
+    done[0] = x_jmp32(b);
+    x_link(b, small, b->len);
+    x_alu_imm(b, true, 7, RCX, 4);
+    size_t tiny = x_jcc32(b, CC_B);
+    copy_4_to_16(j, false);
+    done[1] = x_jmp32(b);
+    /* 1 to 3 bytes: one, or two possibly overlapping words loaded first
+     * (rsi borrowed: it may hold a pinned value) */
+    x_link(b, tiny, b->len);
+    x_rr(b, XOP(0x85, 1), RCX, RCX);
+    size_t none = x_jcc32(b, CC_E);
+    x_alu_imm(b, true, 7, RCX, 2);
+    size_t words = x_jcc8(b, CC_AE);
+    x_rm(b, XOP(0x0fb6, 2), RCX, RDX, -1, 0); /* movzx ecx, byte [rdx] */
+    x_rm(b, XOP(0x88, 1), RCX, RAX, -1, 0);   /* mov [rax], cl */
+    done[3] = x_jmp32(b);
+    x_link8(b, words);
+    x_push(b, RSI);
+    x_rm(b, XOP(0x0fb7, 2), RSI, RDX, RCX, -2); /* movzx esi, word [rdx + rcx - 2] */
+    x_rm(b, XOP(0x0fb7, 2), RDX, RDX, -1, 0);
+    x_rm(b, XOPP(0x66, false, 0x89, 1), RSI, RAX, RCX, -2);
+    x_rm(b, XOPP(0x66, false, 0x89, 1), RDX, RAX, -1, 0);
+    x_pop(b, RSI);
+    done[4] = x_jmp32(b);
+    x_link(b, big, b->len);
+    x_alu_imm(b, true, 7, RCX, 128);
+    size_t long_copy = x_jcc32(b, CC_A);
+    x_rr(b, XOPW(0x2b, 1), RAX, RDX); /* dst - src < n: dst inside the source */
+    x_rr(b, XOPW(0x3b, 1), RAX, RCX);
+    x_rm(b, XOPW(0x8d, 1), RAX, RAX, RDX, 0); /* lea rax, [rax + rdx]: flags kept */
+    size_t overlap = x_jcc32(b, CC_B);
+    xop movdqu_load = XOPP(0xf3, false, 0x0f6f, 2), movdqu_store = XOPP(0xf3, false, 0x0f7f, 2);
+    x_rm(b, movdqu_load, XMM1, RDX, RCX, -16); /* the last 16 */
+    size_t loop = b->len;
+    x_rm(b, movdqu_load, XMM0, RDX, -1, 0);
+    x_rm(b, movdqu_store, XMM0, RAX, -1, 0);
+    x_alu_imm(b, true, 0, RAX, 16);
+    x_alu_imm(b, true, 0, RDX, 16);
+    x_alu_imm(b, true, 5, RCX, 16);
+    x_alu_imm(b, true, 7, RCX, 16);
+    x_link(b, x_jcc32(b, CC_A), loop);
+    x_rm(b, movdqu_store, XMM1, RAX, RCX, -16); /* rax + rcx: the end still */
+    done[2] = x_jmp32(b);
+    x_link(b, long_copy, b->len);
+    x_link(b, overlap, b->len);
+    sync_pinned(j, true);
+    j->unpinned = true;
+    helper_op(j, jit_op_mem_copy, "SSS", pc, pos, true);
+    j->unpinned = false;
+    sync_pinned(j, false);
+    x_link(b, none, b->len);
+    for (int d = 0; d < 5; d++)
+        x_link(b, done[d], b->len);
 }
 
 /* ---- the pre-pass ---- */
@@ -878,7 +1582,7 @@ static bool mark(jc *j, uint32_t pos, uint32_t offset)
     uint32_t t = pos + offset; /* offsets are signed, in words */
     if (t >= j->n)
         return false;
-    j->target[t] = 1;
+    j->target[t] |= TARGET_BRANCH;
     return true;
 }
 
@@ -906,6 +1610,10 @@ static bool prepass(jc *j)
             for (uint32_t k = 0; k <= pc[2] && ok; k++)
                 ok = mark(j, pos, pc[3 + k]);
             break;
+        case OP_LOOP:
+            if (pos + 2 < j->n)
+                j->target[pos + 2] |= TARGET_AFTER_LOOP;
+            break;
         default: break;
         }
         if (!ok)
@@ -926,37 +1634,51 @@ static void emit_c_entry(xbuf *b, bool osr)
     static const int saved[] = {RBX, RBP, R12, R13, R14, R15};
     for (int i = 0; i < 6; i++)
         x_push(b, saved[i]);
-    x_alu_imm(b, true, 5, RSP, 8); /* sub rsp, 8: calls see an aligned stack */
     x_mov_rr(b, true, R12, RSI);
+    /* an activation may already use this context (jit_call_func): its
+     * unwind target is restored on the way out */
+    x_rm(b, XOP(0xff, 1), 6, R12, -1, (int32_t)offsetof(jit_ctx, entry_resume)); /* push [..] */
+    x_rm(b, XOP(0xff, 1), 6, R12, -1, (int32_t)offsetof(jit_ctx, entry_sp));
+    x_alu_imm(b, true, 5, RSP, 8); /* sub rsp, 8: calls see an aligned stack */
     x_mov_rr(b, true, R13, RDX);
     x_mov_load(b, true, RBP, R12, (int32_t)offsetof(jit_ctx, fuel));
     x_mov_rr(b, true, RAX, RCX); /* fc: the reload below uses rcx */
     emit_reload_mem(b);
     x_mov_rr(b, true, RCX, RAX);
+    /* where an unwind continues (jit_ctx.entry_resume): below, status in eax */
+    xb_byte(b, 0x48);
+    xb_byte(b, 0x8d);
+    xb_byte(b, 0x05); /* lea rax, [rip + rel32] */
+    size_t resume = b->len;
+    xb_u32(b, 0);
+    x_mov_store(b, true, R12, (int32_t)offsetof(jit_ctx, entry_resume), RAX);
+    x_mov_store(b, true, R12, (int32_t)offsetof(jit_ctx, entry_sp), RSP);
     if (osr)
         x_call_r(b, R8); /* the loop header's entry (jit_osr_fn's fifth argument) */
     else
         x_rm(b, XOP(0xff, 1), 2, RCX, -1, (int32_t)offsetof(func_code, jit_fast)); /* call [rcx+fast] */
+    x_rr(b, XOP(0x31, 1), RAX, RAX); /* returned: success */
+    x_link(b, resume, b->len);
     x_mov_store(b, true, R12, (int32_t)offsetof(jit_ctx, fuel), RBP);
     x_alu_imm(b, true, 0, RSP, 8);
+    x_rm(b, XOP(0x8f, 1), 0, R12, -1, (int32_t)offsetof(jit_ctx, entry_sp)); /* pop [..] */
+    x_rm(b, XOP(0x8f, 1), 0, R12, -1, (int32_t)offsetof(jit_ctx, entry_resume));
     for (int i = 5; i >= 0; i--)
         x_pop(b, saved[i]);
     xb_byte(b, 0xc3);
 }
 
 /* A function's machine code uses the internal convention: entered with
- * rdi = fp and the shared registers set; it saves rbx (its fp) only. */
+ * rdi = fp and the shared registers set; it saves rbx (its fp) only. Its
+ * shared exits come first and the entry (j->entry) after them, so that
+ * the entry falls through into the body. */
 static void prologue(jc *j)
 {
     xbuf *b = j->b;
-    x_push(b, RBX); /* the stack is aligned for calls from here */
-    x_mov_rr(b, true, RBX, RDI);
-    size_t over = x_jmp32(b);
 
-    /* epilogue: status in eax */
+    /* a failure, status in eax (reported): unwind the activation */
     j->epilogue = b->len;
-    x_pop(b, RBX);
-    xb_byte(b, 0xc3);
+    emit_unwind(b);
 
     /* trap: kind in esi, position in ecx */
     j->common_trap = b->len;
@@ -976,10 +1698,15 @@ static void prologue(jc *j)
     call_abs(j, (const void *)jit_interp_entry);
     fuel_in(j);
     reload_mem(j);
-    at = x_jmp32(b);
+    x_rr(b, XOP(0x85, 1), RAX, RAX);
+    at = x_jcc32(b, CC_NE);
     x_link(b, at, j->epilogue);
+    x_pop(b, RBX);
+    xb_byte(b, 0xc3);
 
-    x_link(b, over, b->len);
+    j->entry = b->len;
+    x_push(b, RBX); /* the stack is aligned for calls from here */
+    x_mov_rr(b, true, RBX, RDI);
     x_rm(b, XOPW(0x3b, 1), RSP, R12, -1, (int32_t)offsetof(jit_ctx, stack_limit));
     at = x_jcc32(b, CC_B);
     x_link(b, at, low);
@@ -1011,11 +1738,11 @@ static void prologue(jc *j)
     }
 }
 
+/* a return: no status (failures unwind) */
 static void ret_ok(jc *j)
 {
-    x_rr(j->b, XOP(0x31, 1), RAX, RAX);
-    size_t at = x_jmp32(j->b);
-    x_link(j->b, at, j->epilogue);
+    x_pop(j->b, RBX);
+    xb_byte(j->b, 0xc3);
 }
 
 /* ---- the instructions ---- */
@@ -1028,12 +1755,16 @@ static void cond_branch(jc *j, const uint32_t *pc, uint32_t pos, bool if_true)
             branch_to(j, -1, pos, target);
         return;
     }
-    if (j->flags_pos == pos && j->flags_slot == pc[1] && !j->target[pos]) {
+    if (j->flags_pos == pos && j->flags_slot == pc[1] && !is_target(j, pos)) {
         branch_to(j, if_true ? j->flags_cc : j->flags_cc ^ 1, pos, target);
         return;
     }
-    int p = pin_of(j, pc[1], false);
-    if (p >= 0) {
+    int r = gpr_of(j, pc[1]);
+    if (zf_holds(j, pc[1], pos)) {
+        /* the and/or/xor/add/sub that computed it set ZF */
+    } else if (r >= 0) {
+        x_rr(j->b, XOP(0x85, 1), r, r); /* test r32, r32 */
+    } else if (!in_frame(j, pc[1])) {
         ld32(j, RAX, pc[1]);
         x_rr(j->b, XOP(0x85, 1), RAX, RAX);
     } else {
@@ -1108,6 +1839,33 @@ static void global_access(jc *j, const uint32_t *pc, bool set, int cells)
 static void select_op(jc *j, const uint32_t *pc, int cells)
 {
     xbuf *b = j->b;
+    if (cells == 1) { /* test the condition; r = a; cmovz r, b (movs keep the flags) */
+        int rc = gpr_of(j, pc[4]), rb = gpr_of(j, pc[3]), rd = gpr_of(j, pc[1]);
+        if (zf_holds(j, pc[4], (uint32_t)(pc - j->code))) {
+            /* ZF set by the operation that computed the condition */
+        } else if (rc >= 0) {
+            x_rr(b, XOP(0x85, 1), rc, rc);
+        } else if (in_frame(j, pc[4])) {
+            x_alu_imm_mem(b, false, ALU_CMP.ext, RBX, disp(pc[4]), 0);
+        } else {
+            ld32(j, RAX, pc[4]);
+            x_rr(b, XOP(0x85, 1), RAX, RAX);
+        }
+        int r = rd >= 0 && rd != rb ? rd : RCX;
+        if (gpr_of(j, pc[2]) != r)
+            ld64(j, r, pc[2]);
+        if (rb >= 0) {
+            x_rr(b, XOPW(0x0f44, 2), r, rb);
+        } else if (in_frame(j, pc[3])) {
+            x_rm(b, XOPW(0x0f44, 2), r, RBX, -1, disp(pc[3]));
+        } else {
+            ld64(j, RDX, pc[3]);
+            x_rr(b, XOPW(0x0f44, 2), r, RDX);
+        }
+        if (r == RCX)
+            st64(j, pc[1], RCX);
+        return;
+    }
     for (int c = 0; c < cells; c++) {
         ld32(j, RAX, pc[4]);
         ld64(j, RCX, pc[2] + (uint32_t)c);
@@ -1134,6 +1892,30 @@ static void trunc_trapping(jc *j, int op, const uint32_t *pc, uint32_t pos)
     trap_if(j, CC_NE, 0, pos);
 }
 
+/* dst = src, register to register where both have one (a copy does not
+ * vote for a register class: pin_any) */
+static void copy_slot(jc *j, uint32_t dst, uint32_t src)
+{
+    int pd = pin_any(j, dst), ps = pin_any(j, src);
+    if (j->counting)
+        return;
+    bool xd = pd >= 0 && pin_is_xmm(pd), xs = ps >= 0 && pin_is_xmm(ps);
+    if (xd && xs) {
+        x_rr(j->b, XOP(0x0f28, 2), pin_reg(pd), pin_reg(ps)); /* movaps */
+    } else if (xd && ps < 0 && !is_const(j, src)) {
+        x_rm(j->b, XOPP(0xf2, false, 0x0f10, 2), pin_reg(pd), RBX, -1, disp(src)); /* movsd */
+    } else if (xs && pd < 0) {
+        x_rm(j->b, XOPP(0xf2, false, 0x0f11, 2), pin_reg(ps), RBX, -1, disp(dst));
+    } else if (pd >= 0 && !xd) {
+        ld64(j, pin_reg(pd), src);
+    } else if (ps >= 0 && !xs && pd < 0) {
+        x_mov_store(j->b, true, RBX, disp(dst), pin_reg(ps));
+    } else {
+        ld64(j, RAX, src);
+        st64(j, dst, RAX);
+    }
+}
+
 static void emit_instr(jc *j, int op, const uint32_t *pc, uint32_t pos, uint32_t next)
 {
     xbuf *b = j->b;
@@ -1158,21 +1940,8 @@ static void emit_instr(jc *j, int op, const uint32_t *pc, uint32_t pos, uint32_t
         x_mov_load(b, true, RSI, RAX, disp(pc[1]));
         call_through(j, pc[2], pos, 3);
         break;
-    case OP_CALL_INDIRECT:
-        x_mov_rr(b, true, RDI, R13);
-        x_mov_imm(b, RSI, pc[2]);
-        x_mov_imm(b, RDX, pc[1]);
-        ld32(j, RCX, pc[3]);
-        call_abs(j, (const void *)jit_indirect_target);
-        x_alu_imm(b, true, 7, RAX, 16);
-        trap_if(j, CC_B, 0, pos);
-        x_mov_rr(b, true, RSI, RAX);
-        call_through(j, pc[4], pos, 5);
-        break;
-    case OP_COPY:
-        ld64(j, RAX, pc[2]);
-        st64(j, pc[1], RAX);
-        break;
+    case OP_CALL_INDIRECT: call_indirect(j, pc, pos); break;
+    case OP_COPY: copy_slot(j, pc[1], pc[2]); break;
     case OP_COPY2:
         ld64(j, RAX, pc[2]);
         st64(j, pc[1], RAX);
@@ -1206,7 +1975,7 @@ static void emit_instr(jc *j, int op, const uint32_t *pc, uint32_t pos, uint32_t
         break;
     case OP_MEM_INIT: helper_op(j, jit_op_mem_init, "ISSS", pc, pos, true); break;
     case OP_DATA_DROP: helper_op(j, jit_op_data_drop, "I", pc, pos, false); break;
-    case OP_MEM_COPY: helper_op(j, jit_op_mem_copy, "SSS", pc, pos, true); break;
+    case OP_MEM_COPY: mem_copy(j, pc, pos); break;
     case OP_MEM_FILL: helper_op(j, jit_op_mem_fill, "SSS", pc, pos, true); break;
     /* tables and references */
     case OP_TABLE_GET: helper_op(j, jit_op_table_get, "SIS", pc, pos, true); break;
@@ -1246,20 +2015,23 @@ static void emit_instr(jc *j, int op, const uint32_t *pc, uint32_t pos, uint32_t
         x_rr(b, XOPW(0x63, 1), RAX, RCX); /* movsxd rax, ecx */
         st64(j, pc[1], RAX);
         break;
-    case OP_I64_EXTEND_I32_U: case OP_I32_WRAP_I64:
-        ld32(j, RAX, pc[2]);
-        st64(j, pc[1], RAX);
+    case OP_I64_EXTEND_I32_U: case OP_I32_WRAP_I64: { /* a 32-bit mov zero-extends */
+        int rd = gpr_of(j, pc[1]);
+        ld32(j, rd >= 0 ? rd : RAX, pc[2]);
+        if (rd < 0)
+            st64(j, pc[1], RAX);
         break;
-    case OP_I32_ADD: binop(j, false, ALU_ADD, pc); break;
-    case OP_I32_SUB: binop(j, false, ALU_SUB, pc); break;
-    case OP_I32_AND: binop(j, false, ALU_AND, pc); break;
-    case OP_I32_OR: binop(j, false, ALU_OR, pc); break;
-    case OP_I32_XOR: binop(j, false, ALU_XOR, pc); break;
-    case OP_I64_ADD: binop(j, true, ALU_ADD, pc); break;
-    case OP_I64_SUB: binop(j, true, ALU_SUB, pc); break;
-    case OP_I64_AND: binop(j, true, ALU_AND, pc); break;
-    case OP_I64_OR: binop(j, true, ALU_OR, pc); break;
-    case OP_I64_XOR: binop(j, true, ALU_XOR, pc); break;
+    }
+    case OP_I32_ADD: binop(j, false, ALU_ADD, pc, true); break;
+    case OP_I32_SUB: binop(j, false, ALU_SUB, pc, false); break;
+    case OP_I32_AND: binop(j, false, ALU_AND, pc, true); break;
+    case OP_I32_OR: binop(j, false, ALU_OR, pc, true); break;
+    case OP_I32_XOR: binop(j, false, ALU_XOR, pc, true); break;
+    case OP_I64_ADD: binop(j, true, ALU_ADD, pc, true); break;
+    case OP_I64_SUB: binop(j, true, ALU_SUB, pc, false); break;
+    case OP_I64_AND: binop(j, true, ALU_AND, pc, true); break;
+    case OP_I64_OR: binop(j, true, ALU_OR, pc, true); break;
+    case OP_I64_XOR: binop(j, true, ALU_XOR, pc, true); break;
     case OP_I32_MUL: mul(j, false, pc); break;
     case OP_I64_MUL: mul(j, true, pc); break;
     case OP_I32_DIV_S: divide(j, false, true, false, pc, pos); break;
@@ -1295,8 +2067,8 @@ static void emit_instr(jc *j, int op, const uint32_t *pc, uint32_t pos, uint32_t
     case OP_F64_FLOOR: call_bits2(j, (const void *)jit_f64_round, pc[2], 0, true, 1, pc[1]); break;
     case OP_F64_TRUNC: call_bits2(j, (const void *)jit_f64_round, pc[2], 0, true, 2, pc[1]); break;
     case OP_F64_NEAREST: call_bits2(j, (const void *)jit_f64_round, pc[2], 0, true, 3, pc[1]); break;
-    case OP_F32_SQRT: ldf(j, XMM0, pc[2], false); x_rr(b, XOPP(0xf3, false, 0x0f51, 2), XMM0, XMM0); stf(j, pc[1], XMM0, false); break;
-    case OP_F64_SQRT: ldf(j, XMM0, pc[2], true); x_rr(b, XOPP(0xf2, false, 0x0f51, 2), XMM0, XMM0); stf(j, pc[1], XMM0, true); break;
+    case OP_F32_SQRT: fsqrt(j, false, pc); break;
+    case OP_F64_SQRT: fsqrt(j, true, pc); break;
     case OP_F32_ADD: fbinop(j, false, 0x58, pc); break;
     case OP_F32_SUB: fbinop(j, false, 0x5c, pc); break;
     case OP_F32_MUL: fbinop(j, false, 0x59, pc); break;
@@ -1310,10 +2082,10 @@ static void emit_instr(jc *j, int op, const uint32_t *pc, uint32_t pos, uint32_t
     case OP_F64_MIN: call_bits2(j, (const void *)jit_f64_min, pc[2], pc[3], false, 0, pc[1]); break;
     case OP_F64_MAX: call_bits2(j, (const void *)jit_f64_max, pc[2], pc[3], false, 0, pc[1]); break;
     case OP_F32_EQ: case OP_F32_NE: case OP_F32_LT: case OP_F32_GT: case OP_F32_LE: case OP_F32_GE:
-        fcompare(j, false, op - OP_F32_EQ, pc);
+        fcompare(j, false, op - OP_F32_EQ, pc, next);
         break;
     case OP_F64_EQ: case OP_F64_NE: case OP_F64_LT: case OP_F64_GT: case OP_F64_LE: case OP_F64_GE:
-        fcompare(j, true, op - OP_F64_EQ, pc);
+        fcompare(j, true, op - OP_F64_EQ, pc, next);
         break;
     /* conversions */
     case OP_I32_TRUNC_F32_S: case OP_I32_TRUNC_F32_U: case OP_I32_TRUNC_F64_S:
@@ -1366,7 +2138,7 @@ static bool calls_out(int op)
 {
     switch (op) {
     case OP_CALL: case OP_CALL_IMPORT: case OP_CALL_INDIRECT: case OP_MEM_GROW: case OP_MEM_INIT:
-    case OP_DATA_DROP: case OP_MEM_COPY: case OP_MEM_FILL: case OP_TABLE_GET: case OP_TABLE_SET:
+    case OP_DATA_DROP: case OP_MEM_FILL: case OP_TABLE_GET: case OP_TABLE_SET:
     case OP_TABLE_SIZE: case OP_TABLE_GROW: case OP_TABLE_FILL: case OP_TABLE_COPY:
     case OP_TABLE_INIT: case OP_ELEM_DROP:
     case OP_F32_MIN: case OP_F32_MAX: case OP_F64_MIN: case OP_F64_MAX:
@@ -1382,6 +2154,80 @@ static bool calls_out(int op)
         return true;
     default:
         return false;
+    }
+}
+
+/* The slots an instruction writes (first, count), read from its operands;
+ * false when it may write others (calls and C helpers: callee frames,
+ * results). */
+static bool written_slots(int op, const uint32_t *pc, uint32_t *first, uint32_t *count)
+{
+    if (calls_out(op))
+        return false;
+    *first = 0;
+    switch (op) {
+    case OP_BR: case OP_BR_IF: case OP_BR_UNLESS: case OP_BR_TABLE: case OP_LOOP:
+    case OP_UNREACHABLE: case OP_RET0: case OP_RET1: case OP_RET_RANGE: case OP_GLOBAL_SET:
+    case OP_GLOBAL_SET2: case OP_ST_8: case OP_ST_16: case OP_ST_32: case OP_ST_64:
+    case OP_ST_V128:
+        *count = 0;
+        return true;
+    case OP_COPY2: case OP_SELECT2: case OP_GLOBAL_GET2: case OP_LD_V128:
+        *first = pc[1];
+        *count = 2;
+        return true;
+    default: /* every other instruction the pre-pass admits: S dst first */
+        *first = pc[1];
+        *count = 1;
+        return true;
+    }
+}
+
+/* Whether the instruction as emitted leaves a zero-extended i32 in its
+ * destination register (32-bit operations, movzx, zero-extending loads). */
+static bool result_zero_extended(const jc *j, int op, const uint32_t *pc)
+{
+    if (j->elided)
+        return false; /* the register was not written */
+    if ((op >= OP_I32_EQZ && op <= OP_I32_ROTR) || (op >= OP_I64_EQ && op <= OP_I64_GE_U) ||
+        (op >= OP_F32_EQ && op <= OP_F32_GE) || (op >= OP_F64_EQ && op <= OP_F64_GE))
+        return true;
+    switch (op) {
+    case OP_I64_EQZ: case OP_LD_I32: case OP_LD_I32_8S: case OP_LD_I32_8U: case OP_LD_I32_16S:
+    case OP_LD_I32_16U: case OP_LD_I64_8U: case OP_LD_I64_16U: case OP_LD_I64_32U:
+    case OP_I32_WRAP_I64: case OP_I64_EXTEND_I32_U: case OP_MEM_SIZE: case OP_REF_IS_NULL:
+        return true;
+    case OP_COPY:
+        if (is_const(j, pc[2]))
+            return const_of(j, pc[2]) <= UINT32_MAX;
+        return pc[2] < j->frame_cells && j->pin[pc[2]] && !pin_is_xmm(j->pin[pc[2]]) &&
+               (j->zx & (1u << pin_reg(j->pin[pc[2]])));
+    default:
+        return false;
+    }
+}
+
+/* After an instruction: forget the checks of the slots it wrote and note
+ * which of their registers now hold zero-extended i32s. */
+static void track_writes(jc *j, int op, const uint32_t *pc)
+{
+    uint32_t first, count;
+    if (!written_slots(op, pc, &first, &count)) {
+        j->nchecked = 0;
+        j->zx = 0;
+        return;
+    }
+    bool zx = count == 1 && result_zero_extended(j, op, pc);
+    for (uint32_t k = 0; k < count; k++) {
+        uint32_t slot = first + k;
+        check_written(j, slot);
+        int p = slot < j->frame_cells ? j->pin[slot] : 0;
+        if (p && !pin_is_xmm(p)) {
+            if (zx)
+                j->zx |= 1u << pin_reg(p);
+            else
+                j->zx &= ~(1u << pin_reg(p));
+        }
     }
 }
 
@@ -1482,10 +2328,14 @@ static void emit_function(jc *j, size_t start)
     xbuf *b = j->b;
     j->nfix = 0;
     j->ntrap = 0;
+    j->ncalls = 0;
     j->flags_pos = UINT32_MAX;
+    j->zf_pos = UINT32_MAX;
     j->call_weight = 0;
     j->unpinned = false;
     j->nosr = 0;
+    j->nchecked = 0;
+    j->zx = 0;
     prologue(j);
     for (uint32_t pos = 0; pos < j->n && !j->oom;) {
         int op = op_of(j->code[pos]);
@@ -1493,19 +2343,62 @@ static void emit_function(jc *j, size_t start)
         j->native[pos] = (uint32_t)(b->len - start);
         j->cur_pos = pos;
         bool out = calls_out(op);
+        if (is_target(j, pos)) { /* another path joins: nothing is known */
+            j->nchecked = 0;
+            j->zx = 0;
+        }
+        j->elided = false;
         if (out) {
             j->call_weight += loop_weight(j);
             sync_pinned(j, true);
             j->unpinned = true;
         }
-        if (op == OP_LOOP && !j->counting && pos + 2 < j->n && j->target[pos + 2])
+        if (op == OP_LOOP && !j->counting && pos + 2 < j->n && is_target(j, pos + 2))
             push_osr(j, pos + 2);
+        if (!out && float_load_operand(j, op, j->code + pos, pos, pos + words)) {
+            /* two instructions: the second is no branch target */
+            uint32_t next = pos + words;
+            j->native[next] = j->native[pos];
+            track_writes(j, op, j->code + pos);
+            track_writes(j, op_of(j->code[next]), j->code + next);
+            pos = next + instr_words(j, next, op_of(j->code[next]));
+            continue;
+        }
         emit_instr(j, op, j->code + pos, pos, pos + words);
         if (out) {
             j->unpinned = false;
             sync_pinned(j, false);
         }
+        track_writes(j, op, j->code + pos);
         pos += words;
+    }
+}
+
+/* Places the constants rip-relative operands read (FIX_CONST) after the
+ * code, 8-byte aligned, each once; notes each one's offset in its fixes
+ * (table_base) for the patching loop. */
+static void const_pool(jc *j, xbuf *b)
+{
+    bool any = false;
+    for (size_t i = 0; i < j->nfix && !any; i++)
+        any = j->fix[i].kind == FIX_CONST;
+    if (!any)
+        return;
+    while (b->len % 8)
+        xb_byte(b, 0xcc);
+    for (size_t i = 0; i < j->nfix; i++) {
+        jfix *f = &j->fix[i];
+        if (f->kind != FIX_CONST)
+            continue;
+        size_t at = SIZE_MAX;
+        for (size_t k = 0; k < i && at == SIZE_MAX; k++)
+            if (j->fix[k].kind == FIX_CONST && j->fix[k].target == f->target)
+                at = j->fix[k].table_base;
+        if (at == SIZE_MAX) {
+            at = b->len;
+            xb_u64(b, const_of(j, f->target));
+        }
+        f->table_base = at;
     }
 }
 
@@ -1560,9 +2453,17 @@ static bool compile_one(jc *j, xbuf *b, const func_code *fc)
             size_t at = x_jmp32(b);
             x_link(b, at, j->common_trap);
         }
+        /* the constant pool (8-byte cells, each constant once) */
+        const_pool(j, b);
         /* branches */
         for (size_t i = 0; i < j->nfix; i++) {
             const jfix *f = &j->fix[i];
+            if (f->kind == FIX_CONST) {
+                x_link(b, f->at, f->table_base);
+                continue;
+            }
+            if (f->kind == FIX_CALL)
+                continue; /* place_linked */
             size_t target = start + j->native[f->target];
             if (f->kind == FIX_REL32)
                 x_link(b, f->at, target);
@@ -1615,7 +2516,7 @@ static void emit_lazy_tramp(xbuf *b)
     x_link8(b, failed);
     x_mov_load(b, true, RAX, R12, (int32_t)offsetof(jit_ctx, err));
     x_mov_load(b, false, RAX, RAX, (int32_t)offsetof(wasm_error, status));
-    xb_byte(b, 0xc3);
+    emit_unwind(b);
 }
 
 /* Runs fc in the interpreter (jit_interp_entry), then reloads r14/r15:
@@ -1630,8 +2531,12 @@ static void emit_interp_tramp(xbuf *b)
     x_call_r(b, RAX);
     x_mov_load(b, true, RBP, R12, (int32_t)offsetof(jit_ctx, fuel));
     emit_reload_mem(b);
+    x_rr(b, XOP(0x85, 1), RAX, RAX);
+    size_t failed = x_jcc8(b, CC_NE);
     x_alu_imm(b, true, 0, RSP, 8);
     xb_byte(b, 0xc3);
+    x_link8(b, failed);
+    emit_unwind(b);
 }
 
 /* A compiled function's loop-header entries (func_code.jit_osr). */
@@ -1660,13 +2565,14 @@ static jit_osr *osr_table(const uint32_t *pos, const uint32_t *off, size_t n, ui
     return t;
 }
 
-/* Seals len bytes of code in the current arena, or a new one: its address, or NULL. */
-static void *place_code(struct jit_module *jm, const uint8_t *code, size_t len)
+/* The arena len bytes of code go to: the current one if they fit, else a
+ * new one; NULL when memory runs out. */
+static code_arena *arena_for(struct jit_module *jm, size_t len)
 {
     code_arena *cur = jm->narenas ? &jm->arenas[jm->narenas - 1] : NULL;
-    void *at = cur ? code_arena_append(cur, code, len) : NULL;
-    if (at)
-        return at;
+    size_t pages = code_pages(len);
+    if (cur && pages && pages <= cur->mem.size - cur->used)
+        return cur;
     if (jm->narenas == jm->caparenas) {
         code_arena *p = grown(jm->arenas, &jm->caparenas, sizeof *p, 8);
         if (!p)
@@ -1677,7 +2583,36 @@ static void *place_code(struct jit_module *jm, const uint8_t *code, size_t len)
     if (code_arena_map(fresh, len > JIT_ARENA_BYTES ? len : JIT_ARENA_BYTES) != 0)
         return NULL;
     jm->narenas++;
-    return code_arena_append(fresh, code, len);
+    return fresh;
+}
+
+/* Seals len bytes of code in the current arena, or a new one: its address, or NULL. */
+static void *place_code(struct jit_module *jm, const uint8_t *code, size_t len)
+{
+    code_arena *a = arena_for(jm, len);
+    return a ? code_arena_append(a, code, len) : NULL;
+}
+
+/* place_code for a function whose calls rel32 to other compiled code
+ * (FIX_CALL) are patched for the address it gets first; NULL as well when
+ * one is out of rel32 reach (the caller compiles it again without them). */
+static void *place_linked(struct jit_module *jm, xbuf *b, const jc *j)
+{
+    code_arena *a = arena_for(jm, b->len);
+    if (!a)
+        return NULL;
+    const uint8_t *dest = a->mem.base + a->used; /* where code_arena_append puts it */
+    for (size_t i = 0; i < j->nfix; i++) {
+        const jfix *f = &j->fix[i];
+        if (f->kind != FIX_CALL)
+            continue;
+        int64_t rel = (int64_t)((intptr_t)f->table_base - (intptr_t)(dest + f->at + 4));
+        if (!fits_i32(rel))
+            return NULL;
+        xb_patch32(b, f->at, (uint32_t)(int32_t)rel);
+    }
+    uint8_t *code = code_arena_append(a, b->p, b->len);
+    return code == dest ? code : NULL;
 }
 
 /* Compiles fc (translated) onto sealed pages of its own and publishes its
@@ -1691,10 +2626,17 @@ static void compile_locked(struct jit_module *jm, const wasm_module *m, func_cod
     j.m = m;
     xbuf b = {0};
     void *entry = jm->interp_tramp;
-    void *code = compile_one(&j, &b, fc) && !b.oom ? place_code(jm, b.p, b.len) : NULL;
+    bool compiled = compile_one(&j, &b, fc) && !b.oom;
+    void *code = compiled ? place_linked(jm, &b, &j) : NULL;
+    if (compiled && !code && j.ncalls) {
+        /* a callee out of rel32 reach: through jit_fast then */
+        j.no_direct = true;
+        b.len = 0;
+        code = compile_one(&j, &b, fc) && !b.oom ? place_code(jm, b.p, b.len) : NULL;
+    }
     if (code) {
         perf_map_note(m, fc, code, b.len);
-        entry = code;
+        entry = (uint8_t *)code + j.entry;
         __atomic_store_n(&fc->jit_osr, osr_table(j.osr_pos, j.osr_off, j.nosr, code), __ATOMIC_RELEASE);
         __atomic_add_fetch(&jm->compiled, 1, __ATOMIC_RELAXED);
     }
@@ -1717,6 +2659,7 @@ static void compile_batch(struct jit_module *jm, wasm_module *m)
     uint32_t ndef = m->func_count - m->func_imports;
     typedef struct {
         size_t at; /* offset in the batch, SIZE_MAX: refused */
+        size_t entry; /* the entry's offset from at */
         size_t len;
         uint32_t *osr_pos, *osr_off;
         size_t nosr;
@@ -1732,9 +2675,10 @@ static void compile_batch(struct jit_module *jm, wasm_module *m)
         memset(&j, 0, sizeof j);
         j.popcnt = popcnt;
         j.m = m;
+        j.no_direct = true; /* the batch is placed at once, unpatched */
         size_t start = b.len;
         if (compile_one(&j, &b, &m->codes[i]) && !b.oom) {
-            p[i] = (placed){start, b.len - start, j.osr_pos, j.osr_off, j.nosr};
+            p[i] = (placed){start, j.entry - start, b.len - start, j.osr_pos, j.osr_off, j.nosr};
             j.osr_pos = j.osr_off = NULL;
         }
         free(j.fix);
@@ -1748,7 +2692,7 @@ static void compile_batch(struct jit_module *jm, wasm_module *m)
         if (code && p[i].at != SIZE_MAX) {
             perf_map_note(m, fc, code + p[i].at, p[i].len);
             fc->jit_osr = osr_table(p[i].osr_pos, p[i].osr_off, p[i].nosr, code + p[i].at);
-            fc->jit_fast = code + p[i].at;
+            fc->jit_fast = code + p[i].at + p[i].entry;
             jm->compiled++;
         } else if (fc->code) {
             fc->jit_fast = jm->interp_tramp;

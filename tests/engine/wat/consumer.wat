@@ -10,4 +10,16 @@
   (func (export "bump") (result i32)
     (global.set $counter (i32.add (global.get $counter) (i32.const 1)))
     (global.get $counter))
-  (func (export "poke") (param i32 i32) (i32.store8 (local.get 0) (local.get 1))))
+  (func (export "poke") (param i32 i32) (i32.store8 (local.get 0) (local.get 1)))
+  ;; a trap after a call into the other instance returned (machine code:
+  ;; that call entered the provider's code through its C entry with this
+  ;; activation's context, whose unwind target it must restore)
+  (func (export "call_then_trap") (param i32) (result i32)
+    (drop (call $f (local.get 0)))
+    (drop (call_indirect (type $t) (local.get 0) (i32.const 0)))
+    (call $deep (i32.const 50)))
+  ;; machine-code frames over the stack the provider's entry used, then a trap
+  (func $deep (param i32) (result i32)
+    (if (local.get 0)
+      (then (return (i32.add (call $deep (i32.sub (local.get 0) (i32.const 1))) (i32.const 1)))))
+    unreachable))

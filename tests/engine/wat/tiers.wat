@@ -58,4 +58,85 @@
   (func (export "spin") (param i32) (result i32)
     (call $spin (local.get 0)))
   (func (export "spin_trap") (param i32) (result i32)
-    (i32.add (call $spin (i32.const 77777)) (i32.const 1))))
+    (i32.add (call $spin (i32.const 77777)) (i32.const 1)))
+  ;; $big_a calls $big_b before $big_b was translated (--lazy): the call's
+  ;; value-stack check needs $big_b's frame size, known only once it is
+  ;; translated. Recursing through the two with the default call depth
+  ;; exhausts the value stack first, at the same depth in both tiers (the
+  ;; unfused interpreter's: fusion changes frame sizes). Machine code used
+  ;; to check a frame of 0 cells, and $big_b's frame went past the stack's end.
+  (func $big_a (export "big_rec") (param i32) (result i32)
+    (call $big_b (i32.add (local.get 0) (i32.const 1))))
+  (func $big_b (param i32) (result i32)
+    (local
+      i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64
+      i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64
+      i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64
+      i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64
+      i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64
+      i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64)
+    (local.set 150 (i64.extend_i32_u (local.get 0)))
+    (i32.add (call $big_a (local.get 0)) (i32.wrap_i64 (local.get 150))))
+  ;; call_indirect in machine code: a callee of the module goes the way of a
+  ;; direct call, its checks inline; the traps (index out of the table, null
+  ;; entry, wrong signature), their backtraces and the depth at which
+  ;; recursion through the table exhausts the stack are the interpreter's
+  (type $to_i32 (func (param i32) (result i32)))
+  (table $funcs 6 funcref)
+  (elem (table $funcs) (i32.const 0) func $ind_inc $ind_seven $ind_rec)
+  (func $ind_inc (param i32) (result i32) (i32.add (local.get 0) (i32.const 1)))
+  (func $ind_seven (result i32) (i32.const 7))
+  (func $ind_rec (export "ind_rec") (param i32) (result i32)
+    (i32.add (call_indirect $funcs (type $to_i32) (i32.add (local.get 0) (i32.const 1))
+                            (i32.const 2))
+             (i32.const 1)))
+  ;; entry n of the table with argument 5: 6, then the traps
+  (func (export "ind_call") (param i32) (result i32)
+    (call_indirect $funcs (type $to_i32) (i32.const 5) (local.get 0)))
+  ;; memory.copy in machine code (lengths up to 128 inline, forward or, when
+  ;; the destination starts inside the source, by the helper): every length
+  ;; 0..140 at every distance -20..20 between the ranges, then constant
+  ;; lengths; the hash of the bytes around, then (argument != 0) a copy of
+  ;; that many bytes ending past the memory's end: a trap
+  (func $copy_hash (param $h i32) (result i32) (local $i i32)
+    (loop $l
+      (local.set $h (i32.add (i32.mul (local.get $h) (i32.const 31))
+                             (i32.load8_u offset=950 (local.get $i))))
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br_if $l (i32.lt_u (local.get $i) (i32.const 300))))
+    (local.get $h))
+  (func $copy_fill (param $seed i32) (local $i i32)
+    (loop $l
+      (i32.store8 offset=950 (local.get $i)
+                  (i32.add (i32.mul (local.get $i) (i32.const 7)) (local.get $seed)))
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br_if $l (i32.lt_u (local.get $i) (i32.const 300)))))
+  (func (export "copy_mix") (param $past i32) (result i32) (local $n i32) (local $d i32) (local $h i32)
+    (loop $ln
+      (local.set $d (i32.const -20))
+      (loop $ld
+        (call $copy_fill (local.get $n))
+        (memory.copy (i32.add (i32.const 1050) (local.get $d)) (i32.const 1050) (local.get $n))
+        (local.set $h (call $copy_hash (local.get $h)))
+        (local.set $d (i32.add (local.get $d) (i32.const 1)))
+        (br_if $ld (i32.le_s (local.get $d) (i32.const 20))))
+      (local.set $n (i32.add (local.get $n) (i32.const 1)))
+      (br_if $ln (i32.le_u (local.get $n) (i32.const 140))))
+    (call $copy_fill (i32.const 1))
+    (memory.copy (i32.const 1053) (i32.const 1050) (i32.const 5))
+    (memory.copy (i32.const 1040) (i32.const 1050) (i32.const 12))
+    (memory.copy (i32.const 1100) (i32.const 1090) (i32.const 3))
+    (memory.copy (i32.const 1010) (i32.const 1000) (i32.const 0))
+    (memory.copy (i32.const 1001) (i32.const 1000) (i32.const 16))
+    (memory.copy (i32.const 990) (i32.const 1000) (i32.const 40))
+    (memory.copy (i32.const 960) (i32.const 1000) (i32.const 200))
+    (local.set $h (call $copy_hash (local.get $h)))
+    (if (local.get $past)
+      (then (memory.copy (i32.sub (i32.const 65537) (local.get $past)) (i32.const 0) (local.get $past))))
+    (local.get $h))
+  ;; a call compiled after its callee: call rel32 straight to the callee's
+  ;; machine code (linked_callee is called first, linked_caller then)
+  (func $linked_callee (export "linked_callee") (param i32) (result i32)
+    (i32.mul (local.get 0) (i32.const 3)))
+  (func (export "linked_caller") (param i32) (result i32)
+    (i32.add (call $linked_callee (local.get 0)) (i32.const 1))))
