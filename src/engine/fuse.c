@@ -9,8 +9,9 @@
  * window); a fused handler still writes every local its parts wrote (there
  * is no liveness analysis), only a temporary its successor consumed is left
  * out; floating-point operands keep their order (with two NaN operands x86
- * returns the first); a fused instruction that may trap reports the byte
- * offset of its first part. */
+ * returns the first), in the fused form and in its handler, which computes
+ * through fp_order.h (C's + and * let the compiler swap them); a fused
+ * instruction that may trap reports the byte offset of its first part. */
 #include "engine/fuse.h"
 
 /* Forgets the instruction starts at or after pos (code removed or merged). */

@@ -9,6 +9,7 @@
  * array and cells in its value stack, both bounded, so runaway recursion traps
  * "call stack exhausted". Linear-memory accesses are bounds-checked explicitly
  * against the memory size cached in a local (no guard pages, no signals). */
+#include "engine/fp_order.h"
 #include "engine/internal.h"
 #include "engine/jit.h"
 #include "engine/ops.h"
@@ -34,47 +35,6 @@ const int32_t *interp_handler_table(void)
 }
 
 /* ---- numeric helpers --------------------------------------------------------- */
-
-static inline uint32_t f32_bits(float f) { uint32_t u; memcpy(&u, &f, 4); return u; }
-static inline uint64_t f64_bits(double f) { uint64_t u; memcpy(&u, &f, 8); return u; }
-static inline float bits_f32(uint32_t u) { float f; memcpy(&f, &u, 4); return f; }
-static inline double bits_f64(uint64_t u) { double f; memcpy(&f, &u, 8); return f; }
-
-static inline float f32_min(float a, float b)
-{
-    if (a != a || b != b)
-        return a + b;
-    if (a == b) /* equal, or zeros of either sign: -0 wins */
-        return bits_f32(f32_bits(a) | f32_bits(b));
-    return a < b ? a : b;
-}
-
-static inline float f32_max(float a, float b)
-{
-    if (a != a || b != b)
-        return a + b;
-    if (a == b)
-        return bits_f32(f32_bits(a) & f32_bits(b));
-    return a > b ? a : b;
-}
-
-static inline double f64_min(double a, double b)
-{
-    if (a != a || b != b)
-        return a + b;
-    if (a == b)
-        return bits_f64(f64_bits(a) | f64_bits(b));
-    return a < b ? a : b;
-}
-
-static inline double f64_max(double a, double b)
-{
-    if (a != a || b != b)
-        return a + b;
-    if (a == b)
-        return bits_f64(f64_bits(a) & f64_bits(b));
-    return a > b ? a : b;
-}
 
 /* libm may return a signalling NaN unchanged; wasm wants it quieted. */
 static inline float f32_ceil(float a) { return a != a ? a + a : ceilf(a); }
@@ -636,13 +596,13 @@ typedef double vf64 __attribute__((vector_size(16)));
     }
 
 /* mem[addr+off] op= val, for `a[i] += x` */
-#define RMW(name, af, T, op)                                                               \
+#define RMW(name, af, T, expr)                                                             \
     L_##name : {                                                                           \
         uint64_t ea = (uint64_t)S(1).i32 + pc[3];                                          \
         MEMCHECK(ea, sizeof(T));                                                           \
-        T m_;                                                                              \
-        memcpy(&m_, mbase + ea, sizeof m_);                                                \
-        m_ = (T)S(2).af op m_; /* the order of x op mem[a], for NaN payloads */            \
+        T a = (T)S(2).af, b;                                                               \
+        memcpy(&b, mbase + ea, sizeof b);                                                  \
+        T m_ = (expr); /* a is x, b is mem[a]: x op mem[a], for NaN payloads */            \
         memcpy(mbase + ea, &m_, sizeof m_);                                                \
         NEXT(4);                                                                           \
     }
@@ -1257,9 +1217,9 @@ L_I64_REM_U: {
     BINOP(F32_GT, i64, f32, a > b)
     BINOP(F32_LE, i64, f32, a <= b)
     BINOP(F32_GE, i64, f32, a >= b)
-    BINOP(F32_ADD, f32, f32, a + b)
+    BINOP(F32_ADD, f32, f32, f32_add(a, b))
     BINOP(F32_SUB, f32, f32, a - b)
-    BINOP(F32_MUL, f32, f32, a * b)
+    BINOP(F32_MUL, f32, f32, f32_mul(a, b))
     BINOP(F32_DIV, f32, f32, a / b)
     BINOP(F32_MIN, f32, f32, f32_min(a, b))
     BINOP(F32_MAX, f32, f32, f32_max(a, b))
@@ -1279,9 +1239,9 @@ L_I64_REM_U: {
     BINOP(F64_GT, i64, f64, a > b)
     BINOP(F64_LE, i64, f64, a <= b)
     BINOP(F64_GE, i64, f64, a >= b)
-    BINOP(F64_ADD, f64, f64, a + b)
+    BINOP(F64_ADD, f64, f64, f64_add(a, b))
     BINOP(F64_SUB, f64, f64, a - b)
-    BINOP(F64_MUL, f64, f64, a * b)
+    BINOP(F64_MUL, f64, f64, f64_mul(a, b))
     BINOP(F64_DIV, f64, f64, a / b)
     BINOP(F64_MIN, f64, f64, f64_min(a, b))
     BINOP(F64_MAX, f64, f64, f64_max(a, b))
@@ -1438,32 +1398,33 @@ L_V_REPLACE: {
     BINOP_M(I64_AND_M, i64, i64, 8, a & b)
     BINOP_M(I64_OR_M, i64, i64, 8, a | b)
     BINOP_M(I64_XOR_M, i64, i64, 8, a ^ b)
-    BINOP_M(F32_ADD_M, f32, f32, 4, a + b)
+    BINOP_M(F32_ADD_M, f32, f32, 4, f32_add(a, b))
     BINOP_M(F32_SUB_M, f32, f32, 4, a - b)
-    BINOP_M(F32_MUL_M, f32, f32, 4, a * b)
-    BINOP_M(F64_ADD_M, f64, f64, 8, a + b)
+    BINOP_M(F32_MUL_M, f32, f32, 4, f32_mul(a, b))
+    BINOP_M(F64_ADD_M, f64, f64, 8, f64_add(a, b))
     BINOP_M(F64_SUB_M, f64, f64, 8, a - b)
-    BINOP_M(F64_MUL_M, f64, f64, 8, a * b)
-    RMW(I32_ADD_RMW, i32, uint32_t, +)
-    RMW(I32_AND_RMW, i32, uint32_t, &)
-    RMW(I32_OR_RMW, i32, uint32_t, |)
-    RMW(I32_XOR_RMW, i32, uint32_t, ^)
-    RMW(I64_ADD_RMW, i64, uint64_t, +)
-    RMW(F32_ADD_RMW, f32, float, +)
-    RMW(F64_ADD_RMW, f64, double, +)
-#define OP_STORE(name, T, f, op)                                                           \
+    BINOP_M(F64_MUL_M, f64, f64, 8, f64_mul(a, b))
+    RMW(I32_ADD_RMW, i32, uint32_t, a + b)
+    RMW(I32_AND_RMW, i32, uint32_t, a & b)
+    RMW(I32_OR_RMW, i32, uint32_t, a | b)
+    RMW(I32_XOR_RMW, i32, uint32_t, a ^ b)
+    RMW(I64_ADD_RMW, i64, uint64_t, a + b)
+    RMW(F32_ADD_RMW, f32, float, f32_add(a, b))
+    RMW(F64_ADD_RMW, f64, double, f64_add(a, b))
+#define OP_STORE(name, T, f, expr)                                                         \
     L_##name : {                                                                           \
-        T v_ = (T)(S(2).f op S(3).f);                                                      \
+        __typeof__(S(2).f) a = S(2).f, b = S(3).f;                                         \
+        T v_ = (T)(expr);                                                                  \
         uint64_t ea = (uint64_t)S(1).i32 + pc[4];                                          \
         MEMCHECK(ea, sizeof(T));                                                           \
         memcpy(mbase + ea, &v_, sizeof v_);                                                \
         NEXT(5);                                                                           \
     }
-    OP_STORE(F64_ADD_ST, double, f64, +)
-    OP_STORE(F64_SUB_ST, double, f64, -)
-    OP_STORE(F64_MUL_ST, double, f64, *)
-    OP_STORE(I32_ADD_ST, uint32_t, i32, +)
-    OP_STORE(I64_ADD_ST, uint64_t, i64, +)
+    OP_STORE(F64_ADD_ST, double, f64, f64_add(a, b))
+    OP_STORE(F64_SUB_ST, double, f64, a - b)
+    OP_STORE(F64_MUL_ST, double, f64, f64_mul(a, b))
+    OP_STORE(I32_ADD_ST, uint32_t, i32, a + b)
+    OP_STORE(I64_ADD_ST, uint64_t, i64, a + b)
 L_F64_ADD2_MA: {
     uint64_t e1 = (uint64_t)(uint32_t)(S(3).i32 + S(4).i32) + pc[5];
     MEMCHECK(e1, 8);
@@ -1472,7 +1433,7 @@ L_F64_ADD2_MA: {
     double m1, m2;
     memcpy(&m1, mbase + e1, 8);
     memcpy(&m2, mbase + e2, 8);
-    S(1).f64 = (S(2).f64 + m1) + m2;
+    S(1).f64 = f64_add(f64_add(S(2).f64, m1), m2);
     NEXT(9);
 }
 L_MOVE2:
@@ -1496,15 +1457,15 @@ L_F64_MULADD_RMW_R: {
     MEMCHECK(ea, 8);
     double m_;
     memcpy(&m_, mbase + ea, 8);
-    m_ = S(2).f64 * S(3).f64 + m_;
+    m_ = f64_add(f64_mul(S(2).f64, S(3).f64), m_);
     memcpy(mbase + ea, &m_, 8);
     NEXT(5);
 }
 L_F64_MUL_ADD:
-    S(1).f64 = S(2).f64 + S(3).f64 * S(4).f64;
+    S(1).f64 = f64_add(S(2).f64, f64_mul(S(3).f64, S(4).f64));
     NEXT(5);
 L_F64_MUL_ADD_R:
-    S(1).f64 = S(3).f64 * S(4).f64 + S(2).f64;
+    S(1).f64 = f64_add(f64_mul(S(3).f64, S(4).f64), S(2).f64);
     NEXT(5);
 L_I32_ADD_I2:
     S(1).i64 = (uint32_t)(S(2).i32 + pc[3]);
@@ -1523,7 +1484,7 @@ L_F64_MULADD_RMW: {
     double b_, m_;
     memcpy(&b_, mbase + eb, 8);
     memcpy(&m_, mbase + ea, 8);
-    m_ = S(2).f64 * b_ + m_; /* -ffp-contract=off: two roundings, as in wasm */
+    m_ = f64_add(f64_mul(S(2).f64, b_), m_); /* two roundings, as in wasm */
     memcpy(mbase + ea, &m_, 8);
     NEXT(7);
 }
@@ -1540,7 +1501,7 @@ L_I32_ADD2_MULADD_RMW: {
     double b_, m_;
     memcpy(&b_, mbase + eb, 8);
     memcpy(&m_, mbase + ea, 8);
-    m_ = S(7).f64 * b_ + m_;
+    m_ = f64_add(f64_mul(S(7).f64, b_), m_);
     memcpy(mbase + ea, &m_, 8);
     NEXT(11);
 }
@@ -1553,7 +1514,7 @@ L_I32_ADD2_F64_ADD_MA: {
     MEMCHECK(ea, 8);
     double m_;
     memcpy(&m_, mbase + ea, 8);
-    S(7).f64 = S(8).f64 + m_;
+    S(7).f64 = f64_add(S(8).f64, m_);
     NEXT(11);
 }
 L_F64_LDA_ADD: {
@@ -1564,7 +1525,7 @@ L_F64_LDA_ADD: {
     S(1).i64 = bits;
     double v_;
     memcpy(&v_, &bits, 8);
-    S(5).f64 = S(6).f64 + v_; /* a is read after d is written: it may be d */
+    S(5).f64 = f64_add(S(6).f64, v_); /* a is read after d is written: it may be d */
     NEXT(7);
 }
 L_F64_ADD2_MA_MUL_ST: {
@@ -1576,7 +1537,7 @@ L_F64_ADD2_MA_MUL_ST: {
     memcpy(&m1, mbase + e1, 8);
     memcpy(&m2, mbase + e2, 8);
     /* S(2), the sum's temporary, is not written: the multiply consumed it */
-    double v_ = ((S(3).f64 + m1) + m2) * S(10).f64;
+    double v_ = f64_mul(f64_add(f64_add(S(3).f64, m1), m2), S(10).f64);
     uint64_t ea = (uint64_t)S(1).i32 + pc[11];
     MEMCHECK(ea, 8);
     memcpy(mbase + ea, &v_, 8);
@@ -1592,16 +1553,16 @@ L_I32_ADD_I_MULADD_RMW: {
     double b_, m_;
     memcpy(&b_, mbase + eb, 8);
     memcpy(&m_, mbase + ea, 8);
-    m_ = S(4).f64 * b_ + m_;
+    m_ = f64_add(f64_mul(S(4).f64, b_), m_);
     memcpy(mbase + ea, &m_, 8);
     NEXT(9);
 }
     BINOP_MA(I32_ADD_MA, i32, i32, 4, a + b)
     BINOP_MA(I32_MUL_MA, i32, i32, 4, a * b)
-    BINOP_MA(F32_MUL_MA, f32, f32, 4, a * b)
-    BINOP_MA(F64_MUL_MA, f64, f64, 8, a * b)
-    BINOP_MA(F32_ADD_MA, f32, f32, 4, a + b)
-    BINOP_MA(F64_ADD_MA, f64, f64, 8, a + b)
+    BINOP_MA(F32_MUL_MA, f32, f32, 4, f32_mul(a, b))
+    BINOP_MA(F64_MUL_MA, f64, f64, 8, f64_mul(a, b))
+    BINOP_MA(F32_ADD_MA, f32, f32, 4, f32_add(a, b))
+    BINOP_MA(F64_ADD_MA, f64, f64, 8, f64_add(a, b))
 #define BINOP_I(name, expr)                                                                \
     L_##name : {                                                                           \
         uint32_t a = S(2).i32, b = pc[3];                                                  \

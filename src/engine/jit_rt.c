@@ -2,6 +2,7 @@
  * the instructions generated code leaves to C (bulk memory, tables, the
  * float operations without a single x86 instruction). Semantics are the
  * interpreter's (interp.c), instruction for instruction. */
+#include "engine/fp_order.h"
 #include "engine/jit.h"
 #include "engine/ops.h"
 #include "engine/opcodes.h"
@@ -428,45 +429,10 @@ static inline double as_f64(uint64_t b) { double f; memcpy(&f, &b, 8); return f;
 static inline uint64_t of_f32(float f) { uint32_t u; memcpy(&u, &f, 4); return u; }
 static inline uint64_t of_f64(double f) { uint64_t u; memcpy(&u, &f, 8); return u; }
 
-uint64_t jit_f32_min(uint64_t a, uint64_t b)
-{
-    float x = as_f32(a), y = as_f32(b);
-    if (x != x || y != y)
-        return of_f32(x + y);
-    if (x == y) /* equal, or zeros of either sign: -0 wins */
-        return (uint32_t)(a | b);
-    return x < y ? (uint32_t)a : (uint32_t)b;
-}
-
-uint64_t jit_f32_max(uint64_t a, uint64_t b)
-{
-    float x = as_f32(a), y = as_f32(b);
-    if (x != x || y != y)
-        return of_f32(x + y);
-    if (x == y)
-        return (uint32_t)(a & b);
-    return x > y ? (uint32_t)a : (uint32_t)b;
-}
-
-uint64_t jit_f64_min(uint64_t a, uint64_t b)
-{
-    double x = as_f64(a), y = as_f64(b);
-    if (x != x || y != y)
-        return of_f64(x + y);
-    if (x == y)
-        return a | b;
-    return x < y ? a : b;
-}
-
-uint64_t jit_f64_max(uint64_t a, uint64_t b)
-{
-    double x = as_f64(a), y = as_f64(b);
-    if (x != x || y != y)
-        return of_f64(x + y);
-    if (x == y)
-        return a & b;
-    return x > y ? a : b;
-}
+uint64_t jit_f32_min(uint64_t a, uint64_t b) { return of_f32(f32_min(as_f32(a), as_f32(b))); }
+uint64_t jit_f32_max(uint64_t a, uint64_t b) { return of_f32(f32_max(as_f32(a), as_f32(b))); }
+uint64_t jit_f64_min(uint64_t a, uint64_t b) { return of_f64(f64_min(as_f64(a), as_f64(b))); }
+uint64_t jit_f64_max(uint64_t a, uint64_t b) { return of_f64(f64_max(as_f64(a), as_f64(b))); }
 
 /* mode: 0 ceil, 1 floor, 2 trunc, 3 nearest; a NaN comes back quieted */
 uint64_t jit_f32_round(uint64_t a, uint64_t mode)

@@ -8,6 +8,7 @@
  * operations; everything with a wasm-specific rule (NaNs, saturation,
  * rounding, shifts modulo the lane width) is written out per lane. */
 #include "engine/simd.h"
+#include "engine/fp_order.h"
 #include "engine/opcodes.h"
 
 #include <math.h>
@@ -47,44 +48,6 @@ static inline v128 get(const void *p)
 static inline void put(void *p, v128 v) { memcpy(p, &v, 16); }
 
 /* ---- scalar rules shared with the scalar instructions ------------------------ */
-
-static inline uint32_t fbits(float f) { uint32_t u; memcpy(&u, &f, 4); return u; }
-static inline uint64_t dbits(double f) { uint64_t u; memcpy(&u, &f, 8); return u; }
-static inline float bitsf(uint32_t u) { float f; memcpy(&f, &u, 4); return f; }
-static inline double bitsd(uint64_t u) { double f; memcpy(&f, &u, 8); return f; }
-
-static inline float fmin32(float a, float b)
-{
-    if (a != a || b != b)
-        return a + b;
-    if (a == b)
-        return bitsf(fbits(a) | fbits(b));
-    return a < b ? a : b;
-}
-static inline float fmax32(float a, float b)
-{
-    if (a != a || b != b)
-        return a + b;
-    if (a == b)
-        return bitsf(fbits(a) & fbits(b));
-    return a > b ? a : b;
-}
-static inline double fmin64(double a, double b)
-{
-    if (a != a || b != b)
-        return a + b;
-    if (a == b)
-        return bitsd(dbits(a) | dbits(b));
-    return a < b ? a : b;
-}
-static inline double fmax64(double a, double b)
-{
-    if (a != a || b != b)
-        return a + b;
-    if (a == b)
-        return bitsd(dbits(a) & dbits(b));
-    return a > b ? a : b;
-}
 
 /* rounding: a NaN comes back quieted, as from any arithmetic */
 static inline float round32(uint32_t op, float a)
@@ -326,16 +289,16 @@ void simd_binary(uint32_t op, void *dst, const void *x, const void *y)
     case WOP_F32X4_SUB: r.f32 = a.f32 - b.f32; break;
     case WOP_F32X4_MUL: r.f32 = a.f32 * b.f32; break;
     case WOP_F32X4_DIV: r.f32 = a.f32 / b.f32; break;
-    case WOP_F32X4_MIN: for (i = 0; i < 4; i++) r.f32[i] = fmin32(a.f32[i], b.f32[i]); break;
-    case WOP_F32X4_MAX: for (i = 0; i < 4; i++) r.f32[i] = fmax32(a.f32[i], b.f32[i]); break;
+    case WOP_F32X4_MIN: for (i = 0; i < 4; i++) r.f32[i] = f32_min(a.f32[i], b.f32[i]); break;
+    case WOP_F32X4_MAX: for (i = 0; i < 4; i++) r.f32[i] = f32_max(a.f32[i], b.f32[i]); break;
     case WOP_F32X4_PMIN: for (i = 0; i < 4; i++) r.f32[i] = b.f32[i] < a.f32[i] ? b.f32[i] : a.f32[i]; break;
     case WOP_F32X4_PMAX: for (i = 0; i < 4; i++) r.f32[i] = a.f32[i] < b.f32[i] ? b.f32[i] : a.f32[i]; break;
     case WOP_F64X2_ADD: r.f64 = a.f64 + b.f64; break;
     case WOP_F64X2_SUB: r.f64 = a.f64 - b.f64; break;
     case WOP_F64X2_MUL: r.f64 = a.f64 * b.f64; break;
     case WOP_F64X2_DIV: r.f64 = a.f64 / b.f64; break;
-    case WOP_F64X2_MIN: for (i = 0; i < 2; i++) r.f64[i] = fmin64(a.f64[i], b.f64[i]); break;
-    case WOP_F64X2_MAX: for (i = 0; i < 2; i++) r.f64[i] = fmax64(a.f64[i], b.f64[i]); break;
+    case WOP_F64X2_MIN: for (i = 0; i < 2; i++) r.f64[i] = f64_min(a.f64[i], b.f64[i]); break;
+    case WOP_F64X2_MAX: for (i = 0; i < 2; i++) r.f64[i] = f64_max(a.f64[i], b.f64[i]); break;
     case WOP_F64X2_PMIN: for (i = 0; i < 2; i++) r.f64[i] = b.f64[i] < a.f64[i] ? b.f64[i] : a.f64[i]; break;
     case WOP_F64X2_PMAX: for (i = 0; i < 2; i++) r.f64[i] = a.f64[i] < b.f64[i] ? b.f64[i] : a.f64[i]; break;
     default: break;

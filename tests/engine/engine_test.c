@@ -708,6 +708,74 @@ static void test_simd(void)
     wasm_module_free(m);
 }
 
+/* ---- NaN payloads --------------------------------------------------------------------- */
+
+/* nan_order.wat: with two NaN operands an add or multiply returns the first
+ * (x86, the JIT, V8), in every tier and build (a compiler swapping the
+ * operands of the interpreter's C + or * changed the payload). */
+static void nan_order_in(wasm_module *m)
+{
+    static const uint64_t x = 0x7ff8000000000001ull, a = 0xfff8000000000002ull,
+                          b = 0x7ff8000000000003ull;
+    static const struct { const char *name; unsigned nargs; uint64_t want; } f64_cases[] = {
+        {"f64_add", 2, x},   {"f64_mul", 2, x},        {"f64_max", 2, x},
+        {"mul_add", 3, x},   {"mul_add_r", 3, a},      {"add_mem", 2, x},
+        {"mul_mem", 2, x},   {"add_mem_at_sum", 2, x}, {"add_store", 2, x},
+        {"add_rmw", 2, x},
+    };
+    static const struct { const char *name; uint32_t want; } f32_cases[] = {
+        {"f32_add", 0x7fc00001u}, {"f32_mul", 0x7fc00001u},
+    };
+    wasm_store *s = wasm_store_new(NULL);
+    wasm_error err;
+    wasm_instance *inst = wasm_instantiate(s, m, NULL, 0, &err);
+    CHECK(inst != NULL);
+    if (!inst) {
+        wasm_store_free(s);
+        return;
+    }
+    wasm_value res[1];
+    for (size_t i = 0; i < sizeof f64_cases / sizeof f64_cases[0]; i++) {
+        wasm_value args[3] = {{WASM_F64, {.f64_bits = x}}, {WASM_F64, {.f64_bits = a}},
+                              {WASM_F64, {.f64_bits = b}}};
+        CHECK_EQ_INT(wasm_call(s, export_func(inst, f64_cases[i].name), args, f64_cases[i].nargs,
+                               res, 1, &err),
+                     WASM_OK);
+        if (res[0].of.i64 != f64_cases[i].want)
+            printf("nan_order %s: 0x%016llx, want 0x%016llx\n", f64_cases[i].name,
+                   (unsigned long long)res[0].of.i64, (unsigned long long)f64_cases[i].want);
+        CHECK(res[0].of.i64 == f64_cases[i].want);
+    }
+    for (size_t i = 0; i < sizeof f32_cases / sizeof f32_cases[0]; i++) {
+        wasm_value args[2] = {{WASM_F32, {.f32_bits = 0x7fc00001u}},
+                              {WASM_F32, {.f32_bits = 0xffc00002u}}};
+        CHECK_EQ_INT(wasm_call(s, export_func(inst, f32_cases[i].name), args, 2, res, 1, &err),
+                     WASM_OK);
+        CHECK_EQ_INT(res[0].of.i32, f32_cases[i].want);
+    }
+    wasm_store_free(s);
+}
+
+/* In the interpreter with fusion and without, and as the options given say
+ * (the JIT with --jit). */
+static void test_nan_order(void)
+{
+    for (int way = 0; way < 3; way++) {
+        wasm_module_options saved = load_options;
+        if (way < 2) {
+            load_options.tier = WASM_TIER_INTERP;
+            load_options.no_fusion = way == 1;
+        }
+        wasm_module *m = load("nan_order");
+        load_options = saved;
+        CHECK(m != NULL);
+        if (!m)
+            continue;
+        nan_order_in(m);
+        wasm_module_free(m);
+    }
+}
+
 /* ---- tiers ------------------------------------------------------------------------------ */
 
 /* A test module, loaded in `tier` (the other options as given) */
@@ -989,6 +1057,7 @@ int main(int argc, char **argv)
     test_linking();
     test_errors();
     test_simd();
+    test_nan_order();
     test_tiers();
     test_tier_traps();
     test_tier_indirect();

@@ -903,13 +903,13 @@ static void bitcount(jc *j, bool w, int what, const uint32_t *pc)
 
 /* SSE arithmetic: 0x58 add, 0x59 mul, 0x5c sub, 0x5e div: in dst's xmm
  * register when it has one and b does not live there (`mulsd xmm3, xmm5`),
- * operands from their registers or the frame. */
+ * operands from their registers or the frame. Even add and mul keep their
+ * operand order: with two NaNs the result is the first one's (wasm's order,
+ * as the interpreter computes it, see fp_order.h). */
 static void fbinop(jc *j, bool dbl, uint8_t op, const uint32_t *pc)
 {
     uint32_t x = pc[2], y = pc[3];
     int xx = xmm_of(j, x), xy = xmm_of(j, y), xd = xmm_of(j, pc[1]);
-    if (op == 0x58 || op == 0x59) /* add, mul */
-        commute_for_dst(j, xmm_of, xd, &x, &y, &xx, &xy);
     if (xd >= 0 && xy == xd && xx != xd)
         xd = -1; /* d = x - d: computed in xmm0 */
     int r = xd >= 0 ? xd : XMM0;
@@ -1232,9 +1232,10 @@ static void store(jc *j, int op, const uint32_t *pc, uint32_t pos)
  * temporary: the translator pushed the loaded value at t's height and the
  * arithmetic pops it as its top operand (b), so after it the stack is below
  * t, and t is read again only after a later push writes it (flags_only's
- * argument). The first operand may be t for an operation that commutes
- * (then t is the lower of the two, the result's own home: d == t). Returns
- * whether it emitted both instructions. */
+ * argument). Only the second operand can be t, even for add and mul: with
+ * two NaNs the result is the first operand's (see fp_order.h), so
+ * `mem + x` cannot become `addsd x, [mem]`. Returns whether it emitted
+ * both instructions. */
 static bool float_load_operand(jc *j, int op, const uint32_t *pc, uint32_t pos, uint32_t next)
 {
     if (op != OP_LD_I64 && op != OP_LD_I32)
@@ -1259,8 +1260,6 @@ static bool float_load_operand(jc *j, int op, const uint32_t *pc, uint32_t pos, 
     uint32_t d = npc[1], x;
     if (npc[3] == t && npc[2] != t)
         x = npc[2];
-    else if (npc[2] == t && npc[3] != t && (sse == 0x58 || sse == 0x59) && d == t)
-        x = npc[3];
     else
         return false;
     int xd = xmm_of(j, d), xx = xmm_of(j, x);
