@@ -61,4 +61,31 @@ FP_ORDER_MINMAX(f64_min, double, uint64_t, f64_add, |, <)
 FP_ORDER_MINMAX(f64_max, double, uint64_t, f64_add, &, >)
 #undef FP_ORDER_MINMAX
 
+/* The same for the lane-wise f32x4/f64x2 add and mul (the JIT emits them
+ * inline as addps/mulps/addpd/mulpd, first operand first). Register operands
+ * only: the memory form would need 16-byte alignment. */
+typedef float fp_f32x4 __attribute__((vector_size(16)));
+typedef double fp_f64x2 __attribute__((vector_size(16)));
+#if defined(__x86_64__)
+#define FP_ORDER_VOP(name, T, S, insn, lanes)                                               \
+    static inline T name(T a, T b)                                                         \
+    {                                                                                      \
+        __asm__(insn " %1, %0" : "+x"(a) : "x"(b));                                        \
+        return a;                                                                          \
+    }
+#else
+#define FP_ORDER_VOP(name, T, S, insn, lanes)                                               \
+    static inline T name(T a, T b)                                                         \
+    {                                                                                      \
+        for (int i = 0; i < (lanes); i++)                                                  \
+            a[i] = S(a[i], b[i]);                                                          \
+        return a;                                                                          \
+    }
+#endif
+FP_ORDER_VOP(f32x4_add, fp_f32x4, f32_add, "addps", 4)
+FP_ORDER_VOP(f32x4_mul, fp_f32x4, f32_mul, "mulps", 4)
+FP_ORDER_VOP(f64x2_add, fp_f64x2, f64_add, "addpd", 2)
+FP_ORDER_VOP(f64x2_mul, fp_f64x2, f64_mul, "mulpd", 2)
+#undef FP_ORDER_VOP
+
 #endif

@@ -435,15 +435,16 @@ typedef uint32_t vu32 __attribute__((vector_size(16)));
 typedef uint64_t vu64 __attribute__((vector_size(16)));
 typedef float vf32 __attribute__((vector_size(16)));
 typedef double vf64 __attribute__((vector_size(16)));
-#define VBIN(name, T, op)                                                                  \
+#define VBINF(name, T, fn)                                                                 \
     L_##name : {                                                                           \
         T a_, b_;                                                                          \
         memcpy(&a_, &fp[pc[2]], 16);                                                       \
         memcpy(&b_, &fp[pc[3]], 16);                                                       \
-        a_ = a_ op b_;                                                                     \
+        a_ = fn;                                                                           \
         memcpy(&fp[pc[1]], &a_, 16);                                                       \
         NEXT(4);                                                                           \
     }
+#define VBIN(name, T, op) VBINF(name, T, a_ op b_)
 
 /* ---- the loop ------------------------------------------------------------------- */
 
@@ -1354,12 +1355,12 @@ L_V_REPLACE: {
     VBIN(V_I32X4_MUL, vu32, *)
     VBIN(V_I64X2_ADD, vu64, +)
     VBIN(V_I64X2_SUB, vu64, -)
-    VBIN(V_F32X4_ADD, vf32, +)
+    VBINF(V_F32X4_ADD, vf32, f32x4_add(a_, b_)) /* fp_order.h */
     VBIN(V_F32X4_SUB, vf32, -)
-    VBIN(V_F32X4_MUL, vf32, *)
-    VBIN(V_F64X2_ADD, vf64, +)
+    VBINF(V_F32X4_MUL, vf32, f32x4_mul(a_, b_))
+    VBINF(V_F64X2_ADD, vf64, f64x2_add(a_, b_))
     VBIN(V_F64X2_SUB, vf64, -)
-    VBIN(V_F64X2_MUL, vf64, *)
+    VBINF(V_F64X2_MUL, vf64, f64x2_mul(a_, b_))
     VBIN(V_AND, vu64, &)
     VBIN(V_OR, vu64, |)
     VBIN(V_XOR, vu64, ^)

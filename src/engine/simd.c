@@ -285,17 +285,17 @@ void simd_binary(uint32_t op, void *dst, const void *x, const void *y)
     case WOP_I64X2_EXTMUL_LOW_I32X4_U: for (i = 0; i < 2; i++) r.u64[i] = (uint64_t)a.u32[i] * b.u32[i]; break;
     case WOP_I64X2_EXTMUL_HIGH_I32X4_U: for (i = 0; i < 2; i++) r.u64[i] = (uint64_t)a.u32[i + 2] * b.u32[i + 2]; break;
     /* floats */
-    case WOP_F32X4_ADD: r.f32 = a.f32 + b.f32; break;
+    case WOP_F32X4_ADD: r.f32 = f32x4_add(a.f32, b.f32); break;
     case WOP_F32X4_SUB: r.f32 = a.f32 - b.f32; break;
-    case WOP_F32X4_MUL: r.f32 = a.f32 * b.f32; break;
+    case WOP_F32X4_MUL: r.f32 = f32x4_mul(a.f32, b.f32); break;
     case WOP_F32X4_DIV: r.f32 = a.f32 / b.f32; break;
     case WOP_F32X4_MIN: for (i = 0; i < 4; i++) r.f32[i] = f32_min(a.f32[i], b.f32[i]); break;
     case WOP_F32X4_MAX: for (i = 0; i < 4; i++) r.f32[i] = f32_max(a.f32[i], b.f32[i]); break;
     case WOP_F32X4_PMIN: for (i = 0; i < 4; i++) r.f32[i] = b.f32[i] < a.f32[i] ? b.f32[i] : a.f32[i]; break;
     case WOP_F32X4_PMAX: for (i = 0; i < 4; i++) r.f32[i] = a.f32[i] < b.f32[i] ? b.f32[i] : a.f32[i]; break;
-    case WOP_F64X2_ADD: r.f64 = a.f64 + b.f64; break;
+    case WOP_F64X2_ADD: r.f64 = f64x2_add(a.f64, b.f64); break;
     case WOP_F64X2_SUB: r.f64 = a.f64 - b.f64; break;
-    case WOP_F64X2_MUL: r.f64 = a.f64 * b.f64; break;
+    case WOP_F64X2_MUL: r.f64 = f64x2_mul(a.f64, b.f64); break;
     case WOP_F64X2_DIV: r.f64 = a.f64 / b.f64; break;
     case WOP_F64X2_MIN: for (i = 0; i < 2; i++) r.f64[i] = f64_min(a.f64[i], b.f64[i]); break;
     case WOP_F64X2_MAX: for (i = 0; i < 2; i++) r.f64[i] = f64_max(a.f64[i], b.f64[i]); break;

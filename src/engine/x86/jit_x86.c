@@ -1640,8 +1640,8 @@ static bool is_simd(int op) { return op >= OP_V_LOAD && op <= OP_V_XOR; }
 /* The SSE instruction (xmm0 op= xmm1) of a lane-wise operation emitted
  * inline, or false for one left to its helper. Each computes what simd.c
  * does, bit for bit: wrapping integer lanes, and for floats the same
- * instruction with the same operand order as the interpreter's compiled
- * `a op b` (a NaN operand's payload: a's first, as addps/mulpd pick it). */
+ * instruction with the same operand order (fp_order.h's f32x4_add etc.: a
+ * NaN operand's payload, a's first). */
 static bool lanewise_sse(const jc *j, int op, xop *o)
 {
     switch (op) {
