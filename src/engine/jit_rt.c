@@ -303,7 +303,8 @@ uint32_t jit_op_v_load_lane(wasm_instance *inst, cell *fp, const uint32_t *pc)
 {
     uint32_t bytes = pc[6];
     const uint8_t *at = mem_range(inst, (uint64_t)S(2).i32 + pc[4], bytes);
-    if (!at || bytes > 8 || pc[5] >= 16 / bytes) /* lane: the validator's, checked again */
+    /* the lane and its width: the validator's, checked again */
+    if (!at || bytes == 0 || bytes > 8 || pc[5] >= 16 / bytes)
         return WASM_TRAP_OOB_MEMORY;
     uint8_t v[16];
     memcpy(v, &fp[pc[3]], 16);
@@ -316,7 +317,8 @@ uint32_t jit_op_v_store_lane(wasm_instance *inst, cell *fp, const uint32_t *pc)
 {
     uint32_t bytes = pc[5];
     uint8_t *at = mem_range(inst, (uint64_t)S(1).i32 + pc[3], bytes);
-    if (!at || bytes > 8 || pc[4] >= 16 / bytes) /* lane: the validator's, checked again */
+    /* the lane and its width: the validator's, checked again */
+    if (!at || bytes == 0 || bytes > 8 || pc[4] >= 16 / bytes)
         return WASM_TRAP_OOB_MEMORY;
     uint8_t v[16];
     memcpy(v, &fp[pc[2]], 16);
