@@ -498,12 +498,24 @@ typedef double vf64 __attribute__((vector_size(16)));
         fuel = l_ < tick ? l_ : tick;                                                      \
         slack = l_ - fuel;                                                                 \
     } while (0)
+/* After a call that ran elsewhere (machine code, the host) with fuel +
+ * slack, now `left`: the interpreter's own progress towards its next tick
+ * is kept. Restarting the tick there instead would let a loop that calls
+ * machine code on every iteration never tick (never reach its own machine
+ * code): _start's step loop around a compiled kick() in nbody ran
+ * interpreted for good. */
 #define FUEL_LOAD(left)                                                                    \
     do {                                                                                   \
-        if (ticks)                                                                         \
+        if (ticks) {                                                                       \
+            int64_t phase_ = fuel;                                                         \
             FUEL_SPLIT(left);                                                              \
-        else                                                                               \
+            if (phase_ < fuel) {                                                           \
+                slack += fuel - phase_;                                                    \
+                fuel = phase_;                                                             \
+            }                                                                              \
+        } else {                                                                           \
             fuel = (left);                                                                 \
+        }                                                                                  \
     } while (0)
 #define FUEL_SAVE() (s->fuel = fuel + slack < 0 ? 0 : fuel + slack)
 #define RELOAD_MEM()                                                                       \

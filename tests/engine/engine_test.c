@@ -913,6 +913,13 @@ static void test_tier_osr(void)
     CHECK(interp.st == WASM_OK && tiered.st == WASM_OK && tiered.result == interp.result &&
           tiered.fuel_left == interp.fuel_left && tiered.mem_sum == interp.mem_sum);
     CHECK(tiered.compiled >= 1); /* $spin, compiled in its loop */
+    /* a loop calling compiled code on every iteration: compiled too */
+    run_tiers(WASM_TIER_INTERP, "spin_calls", 200000, &interp);
+    run_tiers(WASM_TIER_TIERED, "spin_calls", 200000, &tiered);
+    if (tiered.compiled < 2)
+        printf("     spin_calls: %u function(s) compiled, want $step and the loop\n", tiered.compiled);
+    CHECK(interp.st == WASM_OK && tiered.st == WASM_OK && tiered.result == interp.result &&
+          tiered.fuel_left == interp.fuel_left && tiered.compiled >= 2);
     run_tiers(WASM_TIER_INTERP, "spin_trap", 0, &interp);
     run_tiers(WASM_TIER_TIERED, "spin_trap", 0, &tiered);
     CHECK(interp.st == WASM_ERR_TRAP && same_trap(&interp.err, &tiered.err) &&

@@ -59,6 +59,18 @@
     (call $spin (local.get 0)))
   (func (export "spin_trap") (param i32) (result i32)
     (i32.add (call $spin (i32.const 77777)) (i32.const 1)))
+;; $spin_calls' loop calls $step on every iteration: $step gets hot and is
+  ;; compiled, and the loop itself must still reach its machine code (the
+  ;; interpreter's countdown to its next look for a hot loop goes on across
+  ;; the calls; restarted by each call, it never ran out).
+  (func $step (param i32) (result i32)
+    (i32.add (i32.mul (local.get 0) (i32.const 5)) (i32.const 1)))
+  (func (export "spin_calls") (param i32) (result i32) (local i32 i32)
+    (loop $l
+      (local.set 1 (i32.xor (local.get 1) (call $step (local.get 2))))
+      (local.set 2 (i32.add (local.get 2) (i32.const 1)))
+      (br_if $l (i32.lt_u (local.get 2) (local.get 0))))
+    (local.get 1))
   ;; $big_a calls $big_b before $big_b was translated (--lazy): the call's
   ;; value-stack check needs $big_b's frame size, known only once it is
   ;; translated. Recursing through the two with the default call depth
