@@ -457,8 +457,18 @@ static int64_t sys_sigaction(int sig, uint64_t act, uint64_t old, uint64_t size)
         memcpy((void *)old, &sigactions[sig], sizeof(struct ksigaction));
     }
     if (act) {
-        CHECK_USER(act, sizeof(struct ksigaction), 0);
-        memcpy(&sigactions[sig], (void *)act, sizeof(struct ksigaction));
+        struct ksigaction a;
+        CHECK_USER(act, sizeof a, 0);
+        memcpy(&a, (void *)act, sizeof a);
+        /* A fault the workload raises stops the Keep (shim_trap): no handler
+         * ever runs. Accepting one would make the exec believe its faults
+         * come back to it (the JIT's guard-page bounds checks); refused, it
+         * keeps explicit checks. SIG_DFL (0) and SIG_IGN (1) change nothing. */
+        int synchronous = sig == SIGSEGV || sig == SIGBUS || sig == SIGILL || sig == SIGFPE ||
+                           sig == SIGTRAP;
+        if (synchronous && a.handler > 1)
+            return -EINVAL;
+        sigactions[sig] = a;
     }
     return 0;
 }
