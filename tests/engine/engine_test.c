@@ -247,6 +247,20 @@ static void test_host_functions(void)
     CHECK_EQ_STR(err.frames[0].name, "inner_fail");
     CHECK(strstr(err.message, "inner_fail") != NULL);
 
+    /* a host trap under deep recursion: every frame in the backtrace */
+    wasm_value a10 = wasm_i32(12);
+    CHECK_EQ_INT(wasm_call(s, export_func(inst, "call_deep_fail"), &a10, 1, NULL, 0, &err),
+                 WASM_ERR_TRAP);
+    CHECK_EQ_INT(err.trap, WASM_TRAP_HOST);
+    CHECK_EQ_INT(err.frame_count, 15); /* inner_fail, 13 deep_fail, call_deep_fail */
+    bool deep_named = err.frame_count == 15 && !strcmp(err.frames[0].name, "inner_fail") &&
+                      !strcmp(err.frames[14].name, "call_deep_fail");
+    for (uint32_t k = 1; deep_named && k < 14; k++)
+        deep_named = !strcmp(err.frames[k].name, "deep_fail");
+    for (uint32_t k = 0; !deep_named && k < err.frame_count; k++)
+        printf("     frame %u: %s\n", k, err.frames[k].name);
+    CHECK(deep_named);
+
     /* the store is still usable after a trap */
     wasm_value a2 = wasm_i32(21);
     CHECK_EQ_INT(wasm_call(s, export_func(inst, "double"), &a2, 1, res, 1, &err), WASM_OK);
@@ -853,6 +867,10 @@ typedef struct tier_run {
     wasm_error err;
 } tier_run;
 
+/* run_in's call depth limit (0: the default) */
+static uint32_t tier_run_depth;
+
+/* Runs the module metered (fuel given) unless load_options say unmetered. */
 static void run_in(const char *file, wasm_tier tier, const char *name, int32_t n, tier_run *out)
 {
     memset(out, 0, sizeof *out);
@@ -860,10 +878,12 @@ static void run_in(const char *file, wasm_tier tier, const char *name, int32_t n
     wasm_module *m = load_in(file, tier);
     if (!m)
         return;
-    wasm_store *s = wasm_store_new(NULL);
+    wasm_store_limits lim = {0, 0, tier_run_depth};
+    wasm_store *s = wasm_store_new(&lim);
     wasm_instance *inst = instance_of(s, m);
     if (inst) {
-        wasm_store_set_fuel(s, 100000000);
+        if (!load_options.unmetered)
+            wasm_store_set_fuel(s, 100000000);
         wasm_value arg = wasm_i32(n), res;
         out->st = wasm_call(s, export_func(inst, name), &arg, 1, &res, 1, &out->err);
         out->result = out->st == WASM_OK ? res.of.i32 : 0;
@@ -1042,6 +1062,47 @@ static void test_tier_linked(void)
     wasm_module_free(m);
 }
 
+/* Machine code of a module compiled unmetered keeps the frame records' top
+ * in a register (rbp, the fuel's in metered code): traps deep in recursion
+ * on either side of a tier crossing, call_indirect's traps, the depth at
+ * which the stack is exhausted (frame records or value stack first: stored
+ * at address 0, in the memory hash), host calls and their traps, all as in
+ * the interpreter. */
+static void test_tier_unmetered(void)
+{
+    static const struct { const char *name; int32_t arg; uint32_t depth; } cases[] = {
+        {"trap_in_jit", 0, 0}, {"trap_in_interp", 0, 0}, {"simd_first", 0, 0},
+        {"ind_call", 0, 0}, {"ind_call", 1, 0}, {"ind_call", 3, 0}, {"ind_call", 9, 0},
+        {"copy_mix", 0, 0}, {"copy_mix", 300, 0}, {"spin_trap", 0, 0},
+        {"count_rec", 0, 500}, {"count_mixed", 0, 500}, {"count_rec", 0, 0},
+        {"count_mixed", 0, 0}, {"ind_rec", 0, 500}, {"big_rec", 0, 0},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        tier_run a, b;
+        tier_run_depth = cases[i].depth;
+        bool fused = load_options.no_fusion;
+        load_options.no_fusion = true; /* frame sizes as the JIT's (unfused) */
+        run_tiers(WASM_TIER_INTERP, cases[i].name, cases[i].arg, &a);
+        load_options.no_fusion = fused;
+        load_options.unmetered = true;
+        run_tiers(WASM_TIER_JIT, cases[i].name, cases[i].arg, &b);
+        load_options.unmetered = false;
+        tier_run_depth = 0;
+        bool same = a.st == b.st && a.result == b.result && a.mem_sum == b.mem_sum &&
+                    (a.st != WASM_ERR_TRAP || same_trap(&a.err, &b.err));
+        if (!same)
+            printf("     unmetered %s(%d): interpreter %d \"%s\" %08x, JIT %d \"%s\" %08x\n",
+                   cases[i].name, cases[i].arg, a.st, a.err.message, a.mem_sum, b.st,
+                   b.err.message, b.mem_sum);
+        CHECK(same && b.compiled > 0);
+    }
+    wasm_module_options saved = load_options;
+    load_options.unmetered = true;
+    load_options.tier = WASM_TIER_JIT;
+    test_host_functions();
+    load_options = saved;
+}
+
 int main(int argc, char **argv)
 {
     int i = 1;
@@ -1071,6 +1132,7 @@ int main(int argc, char **argv)
     test_tier_copy();
     test_tier_linked();
     test_tier_osr();
+    test_tier_unmetered();
     test_bounds();
     for (size_t k = 0; k < borrowed_count; k++)
         free(borrowed[k]);

@@ -459,9 +459,22 @@ static void charge(jc *j, int64_t cost, uint32_t pos)
     trap_if(j, CC_S, WASM_TRAP_FUEL_EXHAUSTED, pos);
 }
 
-/* around calls into other code, which keeps the fuel in the context */
-static void fuel_out(jc *j) { x_mov_store(j->b, true, R12, (int32_t)offsetof(jit_ctx, fuel), RBP); }
-static void fuel_in(jc *j) { x_mov_load(j->b, true, RBP, R12, (int32_t)offsetof(jit_ctx, fuel)); }
+/* rbp holds the fuel left in a metered module's code; an unmetered
+ * module's code, which charges none, keeps the frame records' top there
+ * instead (jit_ctx.ftop in memory only while C code runs): a call then
+ * pushes and pops its record without a load and store of ftop. */
+static int32_t rbp_home(bool unmetered)
+{
+    return unmetered ? (int32_t)offsetof(jit_ctx, ftop) : (int32_t)offsetof(jit_ctx, fuel);
+}
+
+/* rbp into its jit_ctx field (before C code that reads it) and back */
+static void emit_rbp_out(xbuf *b, bool unmetered) { x_mov_store(b, true, R12, rbp_home(unmetered), RBP); }
+static void emit_rbp_in(xbuf *b, bool unmetered) { x_mov_load(b, true, RBP, R12, rbp_home(unmetered)); }
+
+/* around calls into other code, which keeps the fuel and ftop in the context */
+static void fuel_out(jc *j) { emit_rbp_out(j->b, j->m->unmetered); }
+static void fuel_in(jc *j) { emit_rbp_in(j->b, j->m->unmetered); }
 
 /* r14/r15 = memory 0's base and size, from the instance in r13 (rcx
  * clobbered, rax kept: it may hold a status). Every function keeps them
@@ -1280,26 +1293,40 @@ static bool float_load_operand(jc *j, int op, const uint32_t *pc, uint32_t pos, 
 /* ---- calls ---- */
 
 /* Traps "call stack exhausted" when the frame records are full, then pushes
- * the caller's record (return position ret_pos). Leaves rax = the record. */
+ * the caller's record (return position ret_pos): through rbp in an
+ * unmetered module (rbp_home), through rax = jit_ctx.ftop otherwise. */
 static void push_record(jc *j, uint32_t pos, uint32_t ret_pos)
 {
     xbuf *b = j->b;
-    x_mov_load(b, true, RAX, R12, (int32_t)offsetof(jit_ctx, ftop));
-    x_rm(b, XOPW(0x3b, 1), RAX, R12, -1, (int32_t)offsetof(jit_ctx, fend));
+    int top = j->m->unmetered ? RBP : RAX;
+    if (top == RAX)
+        x_mov_load(b, true, RAX, R12, (int32_t)offsetof(jit_ctx, ftop));
+    x_rm(b, XOPW(0x3b, 1), top, R12, -1, (int32_t)offsetof(jit_ctx, fend));
     trap_if(j, CC_E, WASM_TRAP_STACK_EXHAUSTED, pos);
     x_mov_imm(b, RCX, (uint64_t)(uintptr_t)(j->code + ret_pos));
-    x_mov_store(b, true, RAX, (int32_t)offsetof(frame, pc), RCX);
-    x_mov_store(b, true, RAX, (int32_t)offsetof(frame, fp), RBX);
-    x_mov_store(b, true, RAX, (int32_t)offsetof(frame, inst), R13);
-    x_rm(b, XOPW(0x8d, 1), RCX, RAX, -1, (int32_t)sizeof(frame));
-    x_mov_store(b, true, R12, (int32_t)offsetof(jit_ctx, ftop), RCX);
+    x_mov_store(b, true, top, (int32_t)offsetof(frame, pc), RCX);
+    x_mov_store(b, true, top, (int32_t)offsetof(frame, fp), RBX);
+    x_mov_store(b, true, top, (int32_t)offsetof(frame, inst), R13);
+    if (top == RBP)
+        x_alu_imm(b, true, 0, RBP, (int32_t)sizeof(frame));
+    else
+        x_alu_imm_mem(b, true, 0, R12, (int32_t)offsetof(jit_ctx, ftop), (int32_t)sizeof(frame));
+}
+
+/* Pops the record push_record pushed (after the callee returned). */
+static void pop_record(jc *j)
+{
+    if (j->m->unmetered)
+        x_alu_imm(j->b, true, 5, RBP, (int32_t)sizeof(frame));
+    else
+        x_alu_imm_mem(j->b, true, 5, R12, (int32_t)offsetof(jit_ctx, ftop), (int32_t)sizeof(frame));
 }
 
 /* After a call: pop the record, propagate a trap or exit, reload memory. */
 static void after_call(jc *j)
 {
     xbuf *b = j->b;
-    x_alu_imm_mem(b, true, 5, R12, (int32_t)offsetof(jit_ctx, ftop), (int32_t)sizeof(frame));
+    pop_record(j);
     x_rr(b, XOP(0x85, 1), RAX, RAX);
     size_t at = x_jcc32(b, CC_NE);
     x_link(b, at, j->epilogue);
@@ -1325,7 +1352,7 @@ static void call_checked(jc *j, uint32_t base, uint32_t pos, uint32_t words)
     x_mov_rr(b, true, RCX, RSI);
     x_rm(b, XOPW(0x8d, 1), RDI, RBX, -1, disp(base));
     x_rm(b, XOP(0xff, 1), 2, RCX, -1, (int32_t)offsetof(func_code, jit_fast)); /* call [rcx+fast] */
-    x_alu_imm_mem(b, true, 5, R12, (int32_t)offsetof(jit_ctx, ftop), (int32_t)sizeof(frame));
+    pop_record(j);
 }
 
 static void call_through(jc *j, uint32_t base, uint32_t pos, uint32_t words);
@@ -1403,7 +1430,7 @@ static void call_direct(jc *j, const uint32_t *pc, uint32_t pos)
         x_rm(b, XOP(0xff, 1), 2, RCX, -1, (int32_t)offsetof(func_code, jit_fast)); /* call [rcx+fast] */
     }
     /* pop the record (a failed callee does not come back: it unwinds) */
-    x_alu_imm_mem(b, true, 5, R12, (int32_t)offsetof(jit_ctx, ftop), (int32_t)sizeof(frame));
+    pop_record(j);
 }
 
 /* callee in rsi, frame base slot, call position */
@@ -1807,7 +1834,7 @@ static bool prepass(jc *j)
  * callee-saved registers, sets up the internal convention's (r12 context,
  * r13 instance, r14/r15 memory, rbp fuel) and calls fc->jit_fast with rdi
  * = fp and rcx = fc; returns its status. */
-static void emit_c_entry(xbuf *b, bool osr)
+static void emit_c_entry(xbuf *b, bool osr, bool unmetered)
 {
     static const int saved[] = {RBX, RBP, R12, R13, R14, R15};
     for (int i = 0; i < 6; i++)
@@ -1819,7 +1846,7 @@ static void emit_c_entry(xbuf *b, bool osr)
     x_rm(b, XOP(0xff, 1), 6, R12, -1, (int32_t)offsetof(jit_ctx, entry_sp));
     x_alu_imm(b, true, 5, RSP, 8); /* sub rsp, 8: calls see an aligned stack */
     x_mov_rr(b, true, R13, RDX);
-    x_mov_load(b, true, RBP, R12, (int32_t)offsetof(jit_ctx, fuel));
+    emit_rbp_in(b, unmetered);
     x_mov_rr(b, true, RAX, RCX); /* fc: the reload below uses rcx */
     emit_reload_mem(b);
     x_mov_rr(b, true, RCX, RAX);
@@ -1837,13 +1864,20 @@ static void emit_c_entry(xbuf *b, bool osr)
         x_rm(b, XOP(0xff, 1), 2, RCX, -1, (int32_t)offsetof(func_code, jit_fast)); /* call [rcx+fast] */
     x_rr(b, XOP(0x31, 1), RAX, RAX); /* returned: success */
     x_link(b, resume, b->len);
-    x_mov_store(b, true, R12, (int32_t)offsetof(jit_ctx, fuel), RBP);
+    if (!unmetered) /* the fuel left; an unmetered activation's records are popped (or dropped) */
+        emit_rbp_out(b, false);
     x_alu_imm(b, true, 0, RSP, 8);
     x_rm(b, XOP(0x8f, 1), 0, R12, -1, (int32_t)offsetof(jit_ctx, entry_sp)); /* pop [..] */
     x_rm(b, XOP(0x8f, 1), 0, R12, -1, (int32_t)offsetof(jit_ctx, entry_resume));
     for (int i = 5; i >= 0; i--)
         x_pop(b, saved[i]);
     xb_byte(b, 0xc3);
+}
+
+/* The pin of parameter or local s in the emitting pass, or 0. */
+static int local_pin(const jc *j, uint32_t s)
+{
+    return j->pin && !j->counting && s < j->frame_cells ? j->pin[s] : 0;
 }
 
 /* A function's machine code uses the internal convention: entered with
@@ -1858,8 +1892,11 @@ static void prologue(jc *j)
     j->epilogue = b->len;
     emit_unwind(b);
 
-    /* trap: kind in esi, position in ecx */
+    /* trap: kind in esi, position in ecx (the backtrace reads ftop; the
+     * fuel a metered module's trap leaves is the interpreter's anyway) */
     j->common_trap = b->len;
+    if (j->m->unmetered)
+        fuel_out(j);
     x_mov_rr(b, true, RDI, R12);
     x_mov_imm(b, RDX, (uint64_t)(uintptr_t)j->fc);
     call_abs(j, (const void *)jit_trap);
@@ -1890,14 +1927,30 @@ static void prologue(jc *j)
     x_link(b, at, low);
     charge(j, (int64_t)j->fc->fuel_cost, 0);
 
-    /* zero the declared locals */
+    /* zero the declared locals: a pinned one in its register only (its
+     * cell is written before anything reads the frame: sync_pinned), the
+     * others in the frame */
     uint32_t first = j->fc->param_cells, n = j->fc->local_cells;
+    uint32_t from_frame = first + n; /* the slots whose pins load below */
     if (n) {
-        x_rr(b, XOP(0x31, 1), RAX, RAX);
         if (n <= 16) {
-            for (uint32_t i = 0; i < n; i++)
-                x_mov_store(b, true, RBX, disp(first + i), RAX); /* the frame: pins load below */
+            bool rax_zero = false;
+            for (uint32_t i = 0; i < n; i++) {
+                int p = local_pin(j, first + i);
+                if (p && pin_is_xmm(p)) {
+                    x_rr(b, XOP(0x0f57, 2), pin_reg(p), pin_reg(p)); /* xorps */
+                } else if (p) {
+                    x_rr(b, XOP(0x31, 1), pin_reg(p), pin_reg(p)); /* xor r32, r32 */
+                } else {
+                    if (!rax_zero)
+                        x_rr(b, XOP(0x31, 1), RAX, RAX);
+                    rax_zero = true;
+                    x_mov_store(b, true, RBX, disp(first + i), RAX);
+                }
+            }
+            from_frame = first; /* the parameters only */
         } else {
+            x_rr(b, XOP(0x31, 1), RAX, RAX);
             x_rm(b, XOPW(0x8d, 1), RDI, RBX, -1, disp(first));
             x_mov_imm(b, RCX, n);
             xb_byte(b, 0xf3);
@@ -1905,10 +1958,10 @@ static void prologue(jc *j)
             xb_byte(b, 0xab); /* rep stosq */
         }
     }
-    /* pinned parameters and locals start from the frame (temps are written
-     * before they are read) */
-    for (uint32_t s = 0; j->pin && !j->counting && s < first + n && s < j->frame_cells; s++) {
-        int p = j->pin[s];
+    /* pinned parameters (and locals zeroed in the frame) start from the
+     * frame (temps are written before they are read) */
+    for (uint32_t s = 0; s < from_frame; s++) {
+        int p = local_pin(j, s);
         if (p && pin_is_xmm(p))
             x_rm(b, XOPP(0xf2, false, 0x0f10, 2), pin_reg(p), RBX, -1, disp(s));
         else if (p)
@@ -1986,13 +2039,30 @@ static void br_table(jc *j, const uint32_t *pc, uint32_t pos)
     }
 }
 
+/* Result cell i = slot, for the caller, which reads the frame: stored
+ * straight from the slot's register when it is pinned (no move through
+ * rax), an immediate when it is a constant that fits. */
+static void ret_cell(jc *j, uint32_t i, uint32_t slot)
+{
+    int p = pin_of(j, slot, false);
+    if (p >= 0 && !pin_is_xmm(p)) {
+        x_mov_store(j->b, true, RBX, disp(i), pin_reg(p));
+    } else if (p >= 0) {
+        x_rm(j->b, XOPP(0xf2, false, 0x0f11, 2), pin_reg(p), RBX, -1, disp(i)); /* movsd: 64 bits */
+    } else if (is_const(j, slot) && fits_i32((int64_t)const_of(j, slot))) {
+        x_rm(j->b, XOPW(0xc7, 1), 0, RBX, -1, disp(i)); /* mov qword [rbx+d], imm32 */
+        xb_u32(j->b, (uint32_t)const_of(j, slot));
+    } else {
+        ld64(j, RAX, slot);
+        x_mov_store(j->b, true, RBX, disp(i), RAX);
+    }
+}
+
 static void ret_range(jc *j, const uint32_t *pc)
 {
     uint32_t first = pc[1], n = pc[2];
-    for (uint32_t i = 0; i < n; i++) {
-        ld64(j, RAX, first + i);
-        x_mov_store(j->b, true, RBX, disp(i), RAX); /* the caller reads the frame */
-    }
+    for (uint32_t i = 0; i < n; i++)
+        ret_cell(j, i, first + i);
     ret_ok(j);
 }
 
@@ -2107,8 +2177,7 @@ static void emit_instr(jc *j, int op, const uint32_t *pc, uint32_t pos, uint32_t
     case OP_UNREACHABLE: trap_always(j, WASM_TRAP_UNREACHABLE, pos); break;
     case OP_RET0: ret_ok(j); break;
     case OP_RET1:
-        ld64(j, RAX, pc[1]);
-        x_mov_store(b, true, RBX, 0, RAX); /* the caller reads the frame */
+        ret_cell(j, 0, pc[1]);
         ret_ok(j);
         break;
     case OP_RET_RANGE: ret_range(j, pc); break;
@@ -2716,12 +2785,12 @@ static bool compile_one(jc *j, xbuf *b, const func_code *fc)
 /* Asks jit_lazy_prepare where this call goes (machine code compiled now, or
  * the interpreter trampoline while the function is not hot) and jumps there;
  * on failure returns the status it reported. */
-static void emit_lazy_tramp(xbuf *b)
+static void emit_lazy_tramp(xbuf *b, bool unmetered)
 {
     x_push(b, RDI);
     x_push(b, RCX);
     x_alu_imm(b, true, 5, RSP, 8); /* aligned for the C call */
-    x_mov_store(b, true, R12, (int32_t)offsetof(jit_ctx, fuel), RBP);
+    emit_rbp_out(b, unmetered);
     x_mov_rr(b, true, RDI, R12);
     x_mov_rr(b, true, RSI, RCX);
     x_mov_imm(b, RAX, (uint64_t)(uintptr_t)jit_lazy_prepare);
@@ -2740,15 +2809,15 @@ static void emit_lazy_tramp(xbuf *b)
 
 /* Runs fc in the interpreter (jit_interp_entry), then reloads r14/r15:
  * the interpreted code may have grown memory. */
-static void emit_interp_tramp(xbuf *b)
+static void emit_interp_tramp(xbuf *b, bool unmetered)
 {
     x_alu_imm(b, true, 5, RSP, 8);
-    x_mov_store(b, true, R12, (int32_t)offsetof(jit_ctx, fuel), RBP);
+    emit_rbp_out(b, unmetered);
     x_mov_rr(b, true, RSI, R12);
     x_mov_rr(b, true, RDX, R13);
     x_mov_imm(b, RAX, (uint64_t)(uintptr_t)jit_interp_entry);
     x_call_r(b, RAX);
-    x_mov_load(b, true, RBP, R12, (int32_t)offsetof(jit_ctx, fuel));
+    emit_rbp_in(b, unmetered);
     emit_reload_mem(b);
     x_rr(b, XOP(0x85, 1), RAX, RAX);
     size_t failed = x_jcc8(b, CC_NE);
@@ -2956,13 +3025,13 @@ bool jit_compile_module(wasm_module *m, bool eager, uint32_t hot_calls)
     xbuf b = {0};
     if (!jm)
         return false;
-    emit_c_entry(&b, false); /* at offset 0 */
+    emit_c_entry(&b, false, m->unmetered); /* at offset 0 */
     size_t osr = b.len;
-    emit_c_entry(&b, true);
+    emit_c_entry(&b, true, m->unmetered);
     size_t lazy = b.len;
-    emit_lazy_tramp(&b);
+    emit_lazy_tramp(&b, m->unmetered);
     size_t interp = b.len;
-    emit_interp_tramp(&b);
+    emit_interp_tramp(&b, m->unmetered);
     if (b.oom || codemem_seal(&jm->stubs, b.p, b.len) != 0) {
         free(b.p);
         free(jm);

@@ -18,6 +18,12 @@
   (func $deep_quit (param i32)
     (if (i32.eqz (local.get 0)) (then (call $quit (i32.const 42)) (unreachable)))
     (call $deep_quit (i32.sub (local.get 0) (i32.const 1))))
+  ;; a host trap under n frames of wasm recursion: the backtrace names them all
+  (func $deep_fail (param i32)
+    (if (i32.eqz (local.get 0)) (then (call $inner_fail (i32.const 9)) (return)))
+    (call $deep_fail (i32.sub (local.get 0) (i32.const 1))))
+  (func $call_deep_fail (export "call_deep_fail") (param i32)
+    (call $deep_fail (local.get 0)))
   (func (export "call_quit") (param i32)
     (call $deep_quit (local.get 0)))
   (func (export "double") (param i32) (result i32)

@@ -89,6 +89,22 @@
       i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64)
     (local.set 150 (i64.extend_i32_u (local.get 0)))
     (i32.add (call $big_a (local.get 0)) (i32.wrap_i64 (local.get 150))))
+  ;; Recursion until the call stack is exhausted, the depth reached stored
+  ;; at address 0 (what an unmetered run, without fuel to compare, checks):
+  ;; through machine code only, and alternating with the interpreted
+  ;; $count_simd in a JIT module
+  (func $count_rec (export "count_rec") (param i32) (result i32)
+    (i32.store (i32.const 0) (local.get 0))
+    (i32.add (call $count_rec (i32.add (local.get 0) (i32.const 1))) (i32.const 1)))
+  (func $count_mixed (export "count_mixed") (param i32) (result i32)
+    (i32.store (i32.const 0) (local.get 0))
+    (if (i32.and (local.get 0) (i32.const 1))
+      (then (return (call $count_simd (i32.add (local.get 0) (i32.const 1))))))
+    (call $count_mixed (i32.add (local.get 0) (i32.const 1))))
+  (func $count_simd (param i32) (result i32)
+    (drop (i32x4.extract_lane 0 (i32x4.splat (local.get 0))))
+    (i32.store (i32.const 0) (local.get 0))
+    (call $count_mixed (local.get 0)))
   ;; call_indirect in machine code: a callee of the module goes the way of a
   ;; direct call, its checks inline; the traps (index out of the table, null
   ;; entry, wrong signature), their backtraces and the depth at which
