@@ -1062,6 +1062,35 @@ static void test_tier_linked(void)
     wasm_module_free(m);
 }
 
+/* One-cell results come back from a direct call in rax (tiers.wat sum_*):
+ * from compiled callees, the interpreter trampoline and the native-stack-
+ * low path; the interpreter's sums and fuel. */
+static void test_tier_results(void)
+{
+    static const struct { const char *name; int32_t arg, want; } cases[] = {
+        {"sum_simd", 1000, 1501500}, {"sum_rec", 90000, (int32_t)4050045000u},
+        {"sum_mixed", 60000, 0}, {"fib_simd", 20, 6765}, {"cold_leaf", 1100, 3000},
+    };
+    for (size_t i = 0; i < 2 * sizeof cases / sizeof *cases; i++) {
+        size_t c = i / 2;
+        wasm_tier tier = i % 2 ? WASM_TIER_TIERED : WASM_TIER_JIT;
+        tier_run a, b;
+        bool fused = load_options.no_fusion;
+        load_options.no_fusion = true; /* frame sizes as the JIT's (unfused) */
+        run_tiers(WASM_TIER_INTERP, cases[c].name, cases[c].arg, &a);
+        load_options.no_fusion = fused;
+        run_tiers(tier, cases[c].name, cases[c].arg, &b);
+        bool same = a.st == WASM_OK && b.st == WASM_OK && a.result == b.result &&
+                    a.fuel_left == b.fuel_left && (!cases[c].want || a.result == cases[c].want);
+        if (!same)
+            printf("     %s(%d) %s: interpreter %d \"%s\" %d fuel %llu, %d \"%s\" %d fuel %llu\n",
+                   cases[c].name, cases[c].arg, i % 2 ? "tiered" : "JIT", a.st, a.err.message, a.result,
+                   (unsigned long long)a.fuel_left, b.st, b.err.message, b.result,
+                   (unsigned long long)b.fuel_left);
+        CHECK(same && b.compiled > 0);
+    }
+}
+
 /* Machine code of a module compiled unmetered keeps the frame records' top
  * in a register (rbp, the fuel's in metered code): traps deep in recursion
  * on either side of a tier crossing, call_indirect's traps, the depth at
@@ -1076,6 +1105,8 @@ static void test_tier_unmetered(void)
         {"copy_mix", 0, 0}, {"copy_mix", 300, 0}, {"spin_trap", 0, 0},
         {"count_rec", 0, 500}, {"count_mixed", 0, 500}, {"count_rec", 0, 0},
         {"count_mixed", 0, 0}, {"ind_rec", 0, 500}, {"big_rec", 0, 0},
+        {"sum_simd", 1000, 0}, {"sum_rec", 90000, 0}, {"sum_mixed", 60000, 0},
+        {"fib_simd", 20, 0},
     };
     for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
         tier_run a, b;
@@ -1132,6 +1163,7 @@ int main(int argc, char **argv)
     test_tier_copy();
     test_tier_linked();
     test_tier_osr();
+    test_tier_results();
     test_tier_unmetered();
     test_bounds();
     for (size_t k = 0; k < borrowed_count; k++)

@@ -189,6 +189,7 @@ typedef struct jc {
     bool counting;
     bool unpinned;
     bool elided;       /* the instruction just emitted left its result in the flags only */
+    uint32_t result_in_rax; /* after a direct call: its result slot, also in rax (or UINT32_MAX) */
     /* Within a basic block (cleared at branch targets and calls): the
      * pinned GPRs known to hold a zero-extended i32 (bit per register),
      * and the address slots whose accesses were bounds-checked, with the
@@ -368,15 +369,16 @@ static void st64(jc *j, uint32_t slot, int reg)
         x_mov_rr(j->b, true, pin_reg(p), reg);
 }
 
-/* Writes every pinned slot back to the frame (before code that reads the
- * frame or clobbers registers: calls, C helpers), or reloads them after. */
-static void sync_pinned(jc *j, bool to_frame)
+/* Writes every pinned slot but `skip` back to the frame (before code that
+ * reads the frame or clobbers registers: calls, C helpers), or reloads
+ * them after. */
+static void sync_pinned_but(jc *j, bool to_frame, uint32_t skip)
 {
     if (!j->pin || j->counting)
         return;
     for (uint32_t s = 0; s < j->frame_cells; s++) {
         int p = j->pin[s];
-        if (!p)
+        if (!p || s == skip)
             continue;
         if (pin_is_xmm(p))
             x_rm(j->b, XOPP(0xf2, false, to_frame ? 0x0f11 : 0x0f10, 2), pin_reg(p), RBX, -1, disp(s));
@@ -385,6 +387,24 @@ static void sync_pinned(jc *j, bool to_frame)
         else
             x_mov_load(j->b, true, pin_reg(p), RBX, disp(s));
     }
+}
+
+static void sync_pinned(jc *j, bool to_frame) { sync_pinned_but(j, to_frame, UINT32_MAX); }
+
+/* After a call out: the pinned values reloaded, a direct call's result
+ * (result_in_rax) from rax rather than the frame. */
+static void reload_pinned(jc *j)
+{
+    uint32_t r = j->result_in_rax;
+    j->result_in_rax = UINT32_MAX;
+    sync_pinned_but(j, false, r);
+    if (r == UINT32_MAX || !j->pin || j->counting || r >= j->frame_cells || !j->pin[r])
+        return;
+    int p = j->pin[r];
+    if (pin_is_xmm(p))
+        x_rr(j->b, XOPP(0x66, true, 0x0f6e, 2), pin_reg(p), RAX); /* movq xmm, rax */
+    else
+        x_mov_rr(j->b, true, pin_reg(p), RAX);
 }
 
 /* A constant's cell, written for code that reads the frame (C helpers):
@@ -1375,6 +1395,17 @@ static void call_late(jc *j, const func_code *callee, uint32_t base, uint32_t po
     x_link(b, done, b->len);
 }
 
+/* Whether fc's type returns exactly one cell: then its machine code
+ * returns that cell in rax too (OP_RET1, and the paths that run it in the
+ * interpreter), for a direct caller to take without reading the frame. */
+static bool returns_one_cell(const wasm_module *m, const func_code *fc)
+{
+    if (fc->type_index == UINT32_MAX)
+        return false;
+    const ftype *t = &m->types[fc->type_index];
+    return t->ft.result_count == 1 && t->result_cells == 1;
+}
+
 /* The callee's machine code when it has been placed already (then it stays
  * its jit_fast: sealed code is never replaced), else NULL. */
 static const void *compiled_entry(const jc *j, const func_code *callee)
@@ -1431,6 +1462,8 @@ static void call_direct(jc *j, const uint32_t *pc, uint32_t pos)
     }
     /* pop the record (a failed callee does not come back: it unwinds) */
     pop_record(j);
+    if (returns_one_cell(j->m, callee))
+        j->result_in_rax = base;
 }
 
 /* callee in rsi, frame base slot, call position */
@@ -1916,6 +1949,8 @@ static void prologue(jc *j)
     x_rr(b, XOP(0x85, 1), RAX, RAX);
     at = x_jcc32(b, CC_NE);
     x_link(b, at, j->epilogue);
+    if (returns_one_cell(j->m, j->fc))
+        x_mov_load(b, true, RAX, RBX, 0); /* the result, as OP_RET1 returns it */
     x_pop(b, RBX);
     xb_byte(b, 0xc3);
 
@@ -2176,10 +2211,18 @@ static void emit_instr(jc *j, int op, const uint32_t *pc, uint32_t pos, uint32_t
     case OP_LOOP: charge(j, (int32_t)pc[1], pos + 2); break;
     case OP_UNREACHABLE: trap_always(j, WASM_TRAP_UNREACHABLE, pos); break;
     case OP_RET0: ret_ok(j); break;
-    case OP_RET1:
-        ret_cell(j, 0, pc[1]);
+    case OP_RET1: { /* in the frame for every caller, in rax for direct callers */
+        int r = gpr_of(j, pc[1]);
+        if (r >= 0) {
+            x_mov_store(b, true, RBX, 0, r);
+            x_mov_rr(b, true, RAX, r);
+        } else {
+            ld64(j, RAX, pc[1]);
+            x_mov_store(b, true, RBX, 0, RAX);
+        }
         ret_ok(j);
         break;
+    }
     case OP_RET_RANGE: ret_range(j, pc); break;
     case OP_CALL: call_direct(j, pc, pos); break;
     case OP_CALL_IMPORT:
@@ -2621,6 +2664,7 @@ static void emit_function(jc *j, size_t start)
     j->nosr = 0;
     j->nchecked = 0;
     j->zx = 0;
+    j->result_in_rax = UINT32_MAX;
     prologue(j);
     for (uint32_t pos = 0; pos < j->n && !j->oom;) {
         int op = op_of(j->code[pos]);
@@ -2652,8 +2696,9 @@ static void emit_function(jc *j, size_t start)
         emit_instr(j, op, j->code + pos, pos, pos + words);
         if (out) {
             j->unpinned = false;
-            sync_pinned(j, false);
+            reload_pinned(j);
         }
+        j->result_in_rax = UINT32_MAX;
         track_writes(j, op, j->code + pos);
         pos += words;
     }
@@ -2808,20 +2853,30 @@ static void emit_lazy_tramp(xbuf *b, bool unmetered)
 }
 
 /* Runs fc in the interpreter (jit_interp_entry), then reloads r14/r15:
- * the interpreted code may have grown memory. */
+ * the interpreted code may have grown memory. Returns the first cell of
+ * the frame in rax, as compiled code returns a one-cell result (read
+ * only from a frame of at least one cell: never past the value stack). */
 static void emit_interp_tramp(xbuf *b, bool unmetered)
 {
-    x_alu_imm(b, true, 5, RSP, 8);
+    x_push(b, RDI);
+    x_push(b, RCX);
+    x_alu_imm(b, true, 5, RSP, 8); /* aligned for the C call */
     emit_rbp_out(b, unmetered);
     x_mov_rr(b, true, RSI, R12);
     x_mov_rr(b, true, RDX, R13);
     x_mov_imm(b, RAX, (uint64_t)(uintptr_t)jit_interp_entry);
     x_call_r(b, RAX);
+    x_alu_imm(b, true, 0, RSP, 8);
+    x_pop(b, RCX);
+    x_pop(b, RDI);
     emit_rbp_in(b, unmetered);
-    emit_reload_mem(b);
     x_rr(b, XOP(0x85, 1), RAX, RAX);
     size_t failed = x_jcc8(b, CC_NE);
-    x_alu_imm(b, true, 0, RSP, 8);
+    x_alu_imm_mem(b, false, 7, RCX, (int32_t)offsetof(func_code, frame_cells), 0);
+    size_t empty = x_jcc8(b, CC_E);
+    x_mov_load(b, true, RAX, RDI, 0);
+    x_link8(b, empty);
+    emit_reload_mem(b); /* rax kept */
     xb_byte(b, 0xc3);
     x_link8(b, failed);
     emit_unwind(b);

@@ -105,6 +105,66 @@
     (drop (i32x4.extract_lane 0 (i32x4.splat (local.get 0))))
     (i32.store (i32.const 0) (local.get 0))
     (call $count_mixed (local.get 0)))
+  ;; One-cell results returned in rax to a direct caller, also from the
+  ;; paths that run the callee in the interpreter: $simd_inc (not compiled:
+  ;; the interpreter trampoline) in a loop with a pinned accumulator, and a
+  ;; recursion deeper than the JIT's native stack budget (its innermost
+  ;; calls run interpreted: the prologue's native-stack-low path), alone and
+  ;; alternating with $sum_simd
+  (func $simd_inc (param i32) (result i32)
+    (i32x4.extract_lane 0 (i32x4.splat (i32.add (local.get 0) (i32.const 1)))))
+  (func (export "sum_simd") (param i32) (result i32) (local i32 i32)
+    (loop $l
+      (local.set 1 (i32.add (local.get 1) (i32.mul (call $simd_inc (local.get 2)) (i32.const 3))))
+      (local.set 2 (i32.add (local.get 2) (i32.const 1)))
+      (br_if $l (i32.lt_u (local.get 2) (local.get 0))))
+    (local.get 1))
+  (func $sum_rec (export "sum_rec") (param i32) (result i32)
+    (if (result i32) (i32.eqz (local.get 0))
+      (then (i32.const 0))
+      (else (i32.add (local.get 0) (call $sum_rec (i32.sub (local.get 0) (i32.const 1)))))))
+  (func $sum_mixed (export "sum_mixed") (param i32) (result i32)
+    (if (result i32) (i32.eqz (local.get 0))
+      (then (i32.const 0))
+      (else (i32.add (local.get 0)
+                     (if (result i32) (i32.and (local.get 0) (i32.const 1))
+                       (then (call $sum_simd (i32.sub (local.get 0) (i32.const 1))))
+                       (else (call $sum_mixed (i32.sub (local.get 0) (i32.const 1)))))))))
+  (func $sum_simd (param i32) (result i32)
+    (i32.add (i32x4.extract_lane 1 (i32x4.splat (local.get 0)))
+             (call $sum_mixed (local.get 0))))
+  ;; fib as the benchmark kernel's shape (the call's result slot pinned in
+  ;; the caller), every call through the interpreted $fib_leaf
+  (func $fib_simd (export "fib_simd") (param i32) (result i32) (local i32)
+    (if (i32.ge_u (local.get 0) (i32.const 2))
+      (then
+        (loop $l
+          (local.set 1 (i32.add (local.get 1) (call $fib_leaf (i32.sub (local.get 0) (i32.const 1)))))
+          (local.set 0 (i32.sub (local.get 0) (i32.const 2)))
+          (br_if $l (i32.gt_u (local.get 0) (i32.const 1))))))
+    (i32.add (local.get 0) (local.get 1)))
+  (func $fib_leaf (param i32) (result i32)
+    (i32.add (i32x4.extract_lane 0 (i32x4.splat (i32.const 0))) (call $fib_simd (local.get 0))))
+  ;; Tiered: $mid is compiled after 1,000 calls, then calls the cold $leaf
+  ;; (interpreted, through the interpreter trampoline) 300 times, its
+  ;; result slot pinned as in fib_simd
+  (func $leaf (param i32) (result i32)
+    (i32.add (i32.mul (local.get 0) (i32.const 3)) (i32.const 1)))
+  (func $mid (param i32) (result i32) (local i32)
+    (if (i32.ge_u (local.get 0) (i32.const 2))
+      (then
+        (loop $l
+          (local.set 1 (i32.add (local.get 1) (call $leaf (i32.sub (local.get 0) (i32.const 1)))))
+          (local.set 0 (i32.sub (local.get 0) (i32.const 2)))
+          (br_if $l (i32.gt_u (local.get 0) (i32.const 1))))))
+    (i32.add (local.get 0) (local.get 1)))
+  (func (export "cold_leaf") (param i32) (result i32) (local i32 i32)
+    (loop $l
+      (local.set 2 (i32.add (local.get 2)
+        (call $mid (select (i32.const 6) (i32.const 0) (i32.ge_u (local.get 1) (i32.const 1000))))))
+      (local.set 1 (i32.add (local.get 1) (i32.const 1)))
+      (br_if $l (i32.lt_u (local.get 1) (local.get 0))))
+    (local.get 2))
   ;; call_indirect in machine code: a callee of the module goes the way of a
   ;; direct call, its checks inline; the traps (index out of the table, null
   ;; entry, wrong signature), their backtraces and the depth at which
