@@ -23,13 +23,15 @@
 typedef struct jit_ctx {
     wasm_store *s;
     wasm_error *err;
-    frame *ftop;            /* the next free frame record */
+    frame *ftop;            /* the next free frame record (an unmetered module's
+                             * code keeps it in rbp: current here only while C
+                             * code runs, see jit_x86.c rbp_home) */
     frame *fend;
     cell *stack_end;
     uintptr_t stack_limit;  /* below this native stack pointer, calls run interpreted */
     frame *entry;           /* the entry marker of this activation */
     int64_t fuel;           /* fuel left (INT64_MAX unmetered) while C code runs;
-                             * generated code keeps it in rbp */
+                             * a metered module's code keeps it in rbp */
     /* Set by the C entry: its stack pointer at the call of the machine code
      * and where it continues after that call with a status in eax. A trap
      * or a failed call (reported in err) unwinds every machine-code frame

@@ -1070,6 +1070,7 @@ static void test_tier_results(void)
     static const struct { const char *name; int32_t arg, want; } cases[] = {
         {"sum_simd", 1000, 1501500}, {"sum_rec", 90000, (int32_t)4050045000u},
         {"sum_mixed", 60000, 0}, {"fib_simd", 20, 6765}, {"cold_leaf", 1100, 3000},
+        {"ind_sum", 200000, 0},
     };
     for (size_t i = 0; i < 2 * sizeof cases / sizeof *cases; i++) {
         size_t c = i / 2;

@@ -13,7 +13,10 @@
  *    are folded into instructions as immediates (their frame cells are never
  *    read); a compare feeding the next br_if becomes one cmp + jcc;
  *  - fixed registers: rbx fp, r12 jit_ctx, r13 instance, r14 memory base,
- *    r15 memory size in bytes (reloaded after calls and memory.grow);
+ *    r15 memory size in bytes (reloaded after calls and memory.grow), rbp
+ *    the fuel left (metered) or the frame records' top (unmetered);
+ *  - a function returning one cell returns it in rax too (direct callers
+ *    take it from there, not from the frame);
  *  - memory accesses are bounds-checked by an explicit compare of
  *    address + offset + size against r15 (no guard pages, no signals);
  *  - every prologue compares rsp with the context's limit: below it the
@@ -1312,6 +1315,19 @@ static bool float_load_operand(jc *j, int op, const uint32_t *pc, uint32_t pos, 
 
 /* ---- calls ---- */
 
+/* The internal convention passes a function with parameters its first
+ * cell in rdx too (the prologue takes a pinned first parameter from there,
+ * not from the frame the caller has just written). Where the callee is
+ * known only at run time (rcx = its func_code, rdi = its fp): rdx = fp[0]
+ * when it has a parameter (then the cell is inside its checked frame). */
+static void emit_first_arg(xbuf *b)
+{
+    x_alu_imm_mem(b, false, 7, RCX, (int32_t)offsetof(func_code, param_cells), 0);
+    size_t none = x_jcc8(b, CC_E);
+    x_mov_load(b, true, RDX, RDI, 0);
+    x_link8(b, none);
+}
+
 /* Traps "call stack exhausted" when the frame records are full, then pushes
  * the caller's record (return position ret_pos): through rbp in an
  * unmetered module (rbp_home), through rax = jit_ctx.ftop otherwise. */
@@ -1371,6 +1387,7 @@ static void call_checked(jc *j, uint32_t base, uint32_t pos, uint32_t words)
     push_record(j, pos, pos + words);
     x_mov_rr(b, true, RCX, RSI);
     x_rm(b, XOPW(0x8d, 1), RDI, RBX, -1, disp(base));
+    emit_first_arg(b); /* from the frame: call_indirect has taken rsi */
     x_rm(b, XOP(0xff, 1), 2, RCX, -1, (int32_t)offsetof(func_code, jit_fast)); /* call [rcx+fast] */
     pop_record(j);
 }
@@ -1417,6 +1434,22 @@ static const void *compiled_entry(const jc *j, const func_code *callee)
     return fast && fast != jm->lazy_tramp && fast != jm->interp_tramp ? fast : NULL;
 }
 
+/* rdx = the callee's first cell, slot base, from its register when it is
+ * pinned (the caller's pins are written back, not clobbered, before a
+ * direct call): the callee's prologue takes it from there. */
+static void first_arg(jc *j, uint32_t base)
+{
+    int p = !j->counting && j->pin && base < j->frame_cells ? j->pin[base] : 0;
+    if (is_const(j, base))
+        x_mov_imm(j->b, RDX, const_of(j, base));
+    else if (p && pin_is_xmm(p))
+        x_rr(j->b, XOPP(0x66, true, 0x0f7e, 2), pin_reg(p), RDX); /* movq rdx, xmm */
+    else if (p)
+        x_mov_rr(j->b, true, RDX, pin_reg(p));
+    else
+        x_mov_load(j->b, true, RDX, RBX, disp(base));
+}
+
 static void call_direct(jc *j, const uint32_t *pc, uint32_t pos)
 {
     xbuf *b = j->b;
@@ -1434,6 +1467,8 @@ static void call_direct(jc *j, const uint32_t *pc, uint32_t pos)
     x_rm(b, XOPW(0x3b, 1), RCX, R12, -1, (int32_t)offsetof(jit_ctx, stack_end));
     trap_if(j, CC_A, WASM_TRAP_STACK_EXHAUSTED, pos);
     push_record(j, pos, pos + 4);
+    if (callee->param_cells)
+        first_arg(j, base);
     x_rm(b, XOPW(0x8d, 1), RDI, RBX, -1, disp(base));
     const void *placed = compiled_entry(j, callee);
     if (callee == j->fc) {
@@ -1891,10 +1926,12 @@ static void emit_c_entry(xbuf *b, bool osr, bool unmetered)
     xb_u32(b, 0);
     x_mov_store(b, true, R12, (int32_t)offsetof(jit_ctx, entry_resume), RAX);
     x_mov_store(b, true, R12, (int32_t)offsetof(jit_ctx, entry_sp), RSP);
-    if (osr)
+    if (osr) {
         x_call_r(b, R8); /* the loop header's entry (jit_osr_fn's fifth argument) */
-    else
+    } else {
+        emit_first_arg(b);
         x_rm(b, XOP(0xff, 1), 2, RCX, -1, (int32_t)offsetof(func_code, jit_fast)); /* call [rcx+fast] */
+    }
     x_rr(b, XOP(0x31, 1), RAX, RAX); /* returned: success */
     x_link(b, resume, b->len);
     if (!unmetered) /* the fuel left; an unmetered activation's records are popped (or dropped) */
@@ -1997,7 +2034,12 @@ static void prologue(jc *j)
      * frame (temps are written before they are read) */
     for (uint32_t s = 0; s < from_frame; s++) {
         int p = local_pin(j, s);
-        if (p && pin_is_xmm(p))
+        if (p && s == 0 && j->fc->param_cells) { /* the first parameter: in rdx too */
+            if (pin_is_xmm(p))
+                x_rr(b, XOPP(0x66, true, 0x0f6e, 2), pin_reg(p), RDX); /* movq xmm, rdx */
+            else
+                x_mov_rr(b, true, pin_reg(p), RDX);
+        } else if (p && pin_is_xmm(p))
             x_rm(b, XOPP(0xf2, false, 0x0f10, 2), pin_reg(p), RBX, -1, disp(s));
         else if (p)
             x_mov_load(b, true, pin_reg(p), RBX, disp(s));
@@ -2845,6 +2887,7 @@ static void emit_lazy_tramp(xbuf *b, bool unmetered)
     x_pop(b, RDI);
     x_rr(b, XOP(0x85, 1), RAX, RAX);
     size_t failed = x_jcc8(b, CC_E);
+    emit_first_arg(b); /* the C call took rdx */
     x_jmp_r(b, RAX);
     x_link8(b, failed);
     x_mov_load(b, true, RAX, R12, (int32_t)offsetof(jit_ctx, err));

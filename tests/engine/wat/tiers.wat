@@ -178,6 +178,19 @@
     (i32.add (call_indirect $funcs (type $to_i32) (i32.add (local.get 0) (i32.const 1))
                             (i32.const 2))
              (i32.const 1)))
+  ;; through the table to a callee whose first parameter is pinned (it
+  ;; takes it from rdx, which call_indirect's path must set), twice: the
+  ;; first call goes through the lazy trampoline
+  (elem (table $funcs) (i32.const 5) func $ind_sum)
+  (func $ind_sum (param i32) (result i32) (local i32)
+    (loop $l
+      (local.set 1 (i32.add (local.get 1) (local.get 0)))
+      (local.set 0 (i32.sub (local.get 0) (i32.const 1)))
+      (br_if $l (local.get 0)))
+    (local.get 1))
+  (func (export "ind_sum") (param i32) (result i32)
+    (i32.sub (call_indirect $funcs (type $to_i32) (local.get 0) (i32.const 5)) ;; compiles it
+             (call_indirect $funcs (type $to_i32) (i32.const 7) (i32.const 5))))
   ;; entry n of the table with argument 5: 6, then the traps
   (func (export "ind_call") (param i32) (result i32)
     (call_indirect $funcs (type $to_i32) (i32.const 5) (local.get 0)))
