@@ -106,6 +106,30 @@ abort signal 6
 stack page fault
 EOF
 
+
+# Faults delivered to the program's own handlers (the shim's signal frames):
+# the handled cases compared line by line with Linux, then the fatal ones
+# (a fault while its signal is blocked, corrupt frames given to rt_sigreturn)
+# end with the status Linux gives and the Keep's message.
+run_both signals /dev/null "$P/signals"
+same signals
+while read -r how phrase; do
+    run_both "signals-$how" /dev/null "$P/signals" "$how"
+    if ! cmp -s "$work/signals-$how.native" "$work/signals-$how.keep"; then
+        same "signals-$how"
+    elif ! grep -q -- "$phrase" "$work/signals-$how.keep.err"; then
+        bad "signals-$how" "no '$phrase' in enarx's message: $(head -c 400 "$work/signals-$how.keep.err")"
+    else
+        ok "signals-$how ($(tail -n 1 "$work/signals-$how.keep"), \"$phrase\")"
+    fi
+done <<'EOF'
+nested the signal is blocked
+bad-rip corrupt signal frame (SIGSEGV): rt_sigreturn found a return address
+bad-cs corrupt signal frame (SIGSEGV): rt_sigreturn found a code segment
+bad-mxcsr corrupt signal frame (SIGSEGV): rt_sigreturn found an FP state XRSTOR would refuse
+bad-fpptr corrupt signal frame (SIGSEGV): rt_sigreturn found an FP state pointer
+EOF
+
 fi
 
 # What only a Keep does.

@@ -2,7 +2,7 @@
 # `enarx unstable exec` in a KVM Keep (tests/keep/conformance.sh). Built with
 # plain flags: they are the exec of a Keep, so no sanitizers (ASan builds
 # included) and fully static.
-KEEP_PROGS := exit_status io sockets clocks random memory fault fds keeponly
+KEEP_PROGS := exit_status io sockets clocks random memory fault fds keeponly signals
 KEEP_PROG_BINS := $(patsubst %,$(BUILD)/tests/keep/progs/%,$(KEEP_PROGS))
 
 $(BUILD)/tests/keep/progs/%: tests/keep/progs/%.c tests/keep/progs/prog.h
