@@ -328,6 +328,7 @@ const char *signal_deliver(struct keep_regs *r, int sig, int code, uint64_t addr
         return "; its handler could not run: no writable room for the signal frame below the "
                "stack pointer";
 
+    memset(fp_buf, 0, fp_frame_size()); /* XSAVE leaves the header's reserved bytes alone */
     fp_save(fp_buf);
     if (fp_xsave)
         fp_mark_extended(fp_buf);
@@ -398,23 +399,23 @@ static void fp_restore(uint64_t fp)
         fp_load(fp_init_image);
         return;
     }
-    if (!mm_user_ok(fp, FP_LEGACY_SIZE, 0))
+    /* One copy, checked and loaded from the shim's buffer: the exec cannot
+     * change what was checked. */
+    uint64_t len = fp_frame_size();
+    if (!mm_user_ok(fp, len, 0))
+        len = FP_LEGACY_SIZE; /* a legacy image, or none at all */
+    if (!mm_user_ok(fp, len, 0))
         bad_frame("an FP state pointer outside the workload's memory:", fp);
-    memcpy(fp_buf, (const void *)fp, FP_LEGACY_SIZE);
-    int extended = 0;
+    memcpy(fp_buf, (const void *)fp, len);
     if (fp_xsave) {
         struct _fpx_sw_bytes sw;
-        memcpy(&sw, fp_buf + __builtin_offsetof(struct _fpstate_64, sw_reserved), sizeof sw);
         uint32_t magic2 = 0;
-        if (sw.magic1 == FP_XSTATE_MAGIC1 && sw.xstate_size == fp_size &&
-            sw.extended_size == fp_size + FP_XSTATE_MAGIC2_SIZE &&
-            mm_user_ok(fp, fp_frame_size(), 0)) {
-            memcpy(&magic2, (const void *)(fp + fp_size), sizeof magic2);
-            if (magic2 == FP_XSTATE_MAGIC2) {
-                memcpy(fp_buf, (const void *)fp, fp_size);
-                extended = 1;
-            }
-        }
+        memcpy(&sw, fp_buf + __builtin_offsetof(struct _fpstate_64, sw_reserved), sizeof sw);
+        if (len > FP_LEGACY_SIZE)
+            memcpy(&magic2, fp_buf + fp_size, sizeof magic2);
+        int extended = sw.magic1 == FP_XSTATE_MAGIC1 && sw.xstate_size == fp_size &&
+                       sw.extended_size == fp_size + FP_XSTATE_MAGIC2_SIZE &&
+                       magic2 == FP_XSTATE_MAGIC2;
         if (!extended) { /* x87 and SSE from the legacy area; the rest initial */
             uint64_t header[8] = {XFEATURES_X87_SSE};
             memcpy(fp_buf + FP_LEGACY_SIZE, header, sizeof header);

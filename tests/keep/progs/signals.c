@@ -223,11 +223,11 @@ static void handled(void)
     /* A non-canonical address is a #GP: SIGSEGV with SI_KERNEL, no address. */
     resume_at = probe_resume;
     v = probe((void *)(uintptr_t)0x8000000000000000ull);
-    printf("non-canonical load: si_code %s, si_addr %#lx\n", last_code == SI_KERNEL ? "SI_KERNEL" : "other",
-           (unsigned long)last_addr);
+    printf("non-canonical load: value %#lx, si_code %s, si_addr %#lx\n", (unsigned long)v,
+           last_code == SI_KERNEL ? "SI_KERNEL" : "other", (unsigned long)last_addr);
 
     /* The same handler on an alternate stack. */
-    size_t alt_size = 64 * 1024;
+    size_t alt_size = (size_t)64 << 10;
     alt_lo = mmap(NULL, alt_size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     alt_hi = alt_lo + alt_size;
     stack_t ss = {.ss_sp = alt_lo, .ss_size = alt_size, .ss_flags = 0}, old;
