@@ -113,8 +113,13 @@ EOF
 # end with the status Linux gives and the Keep's message.
 run_both signals /dev/null "$P/signals"
 same signals
+# Reserved MXCSR bits or XSAVE header bits in the returned FP image: Linux
+# kills the process on some versions and silently clears them on others
+# (6.1); the Keep always stops, so those cases are held to Linux's SIGSEGV
+# status, not to the host's.
 while read -r how phrase; do
     run_both "signals-$how" /dev/null "$P/signals" "$how"
+    [ "$how" = bad-mxcsr ] || [ "$how" = bad-xheader ] && printf 'about to: %s\nstatus 139\n' "$how" >"$work/signals-$how.native"
     if ! cmp -s "$work/signals-$how.native" "$work/signals-$how.keep"; then
         same "signals-$how"
     elif ! grep -q -- "$phrase" "$work/signals-$how.keep.err"; then
@@ -127,6 +132,7 @@ nested the signal is blocked
 bad-rip corrupt signal frame (SIGSEGV): rt_sigreturn found a return address
 bad-cs corrupt signal frame (SIGSEGV): rt_sigreturn found a code segment
 bad-mxcsr corrupt signal frame (SIGSEGV): rt_sigreturn found an FP state XRSTOR would refuse
+bad-xheader corrupt signal frame (SIGSEGV): rt_sigreturn found an FP state XRSTOR would refuse
 bad-fpptr corrupt signal frame (SIGSEGV): rt_sigreturn found an FP state pointer
 EOF
 

@@ -5,7 +5,7 @@
  *   signals                  the handled cases, one line each
  *   signals nested           a fault inside the SIGSEGV handler (blocked):
  *                            the process dies of SIGSEGV
- *   signals bad-rip|bad-cs|bad-mxcsr|bad-fpptr
+ *   signals bad-rip|bad-cs|bad-mxcsr|bad-xheader|bad-fpptr
  *                            a SIGILL handler corrupts the ucontext it returns
  *                            through: the process dies of SIGSEGV */
 #include <signal.h>
@@ -127,6 +127,15 @@ static volatile int other_count, other_code;
 static volatile uintptr_t other_addr;
 static volatile const char *corrupt;
 
+/* An XSAVE image, as Linux marks it: magic1 in the legacy area's
+ * software-reserved bytes (offset 464). */
+static int xsave_frame(const struct _libc_fpstate *fp)
+{
+    uint32_t magic1;
+    memcpy(&magic1, (const char *)fp + 464, sizeof magic1);
+    return magic1 == FP_XSTATE_MAGIC1;
+}
+
 static void on_other(int sig, siginfo_t *si, void *ctx)
 {
     ucontext_t *uc = ctx;
@@ -149,6 +158,8 @@ static void on_other(int sig, siginfo_t *si, void *ctx)
         uc->uc_mcontext.gregs[REG_CSGSFS] = (uc->uc_mcontext.gregs[REG_CSGSFS] & ~0xffffll) | 0x1b;
     else if (strcmp((const char *)corrupt, "bad-mxcsr") == 0)
         fp->mxcsr = 0xffffffffu;
+    else if (strcmp((const char *)corrupt, "bad-xheader") == 0 && xsave_frame(fp))
+        ((uint64_t *)(void *)fp)[512 / 8] |= 1ull << 62; /* XSTATE_BV: a component XCR0 lacks */
     else if (strcmp((const char *)corrupt, "bad-fpptr") == 0)
         uc->uc_mcontext.fpregs = (struct _libc_fpstate *)(uintptr_t)0x10;
 }
