@@ -83,8 +83,10 @@ uint64_t signal_handler(int sig);
 /* Delivers sig (si_code code, si_addr addr) for the user fault in r to the
  * exec's handler: the frame on its stack, r set to enter the handler.
  * Returns NULL if delivered; otherwise why not, as a suffix for the stop
- * message ("" when there is no handler). */
-const char *signal_deliver(struct keep_regs *r, int sig, int code, uint64_t addr);
+ * message ("" when there is no handler), and in *stop_sig the signal the
+ * Keep stops with (Linux's: sig, or SIGSEGV when the handler was there but
+ * could not be entered). */
+const char *signal_deliver(struct keep_regs *r, int sig, int code, uint64_t addr, int *stop_sig);
 /* rt_sigreturn: the context of the frame at r->rsp, validated, into r (and
  * the FP registers and the signal mask); stops the Keep on a corrupt frame. */
 void signal_return(struct keep_regs *r);

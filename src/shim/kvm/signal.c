@@ -313,13 +313,19 @@ static void fill_context(struct ucontext *uc, const struct keep_regs *r, uint64_
     uc->uc_sigmask = blocked;
 }
 
-const char *signal_deliver(struct keep_regs *r, int sig, int code, uint64_t addr)
+const char *signal_deliver(struct keep_regs *r, int sig, int code, uint64_t addr, int *stop_sig)
 {
     struct ksigaction *a = &actions[sig];
+    /* A blocked or default fault kills with its own signal; a handler that
+     * cannot be entered, with SIGSEGV (Linux's force_sigsegv). */
+    *stop_sig = sig;
     if (a->handler == (uint64_t)SIG_DFL || a->handler == (uint64_t)SIG_IGN)
         return "";
     if (blocked & SIG_BIT(sig))
         return "; its handler could not run: the signal is blocked (a fault inside the handler?)";
+    *stop_sig = SIGSEGV;
+    if (a->handler >= KEEP_USER_END) /* IRETQ to it would fault in the shim */
+        return "; its handler could not run: its address is outside the workload's memory";
     if (!(a->flags & SA_RESTORER))
         return "; its handler could not run: it was installed without SA_RESTORER, so it could "
                "not return";
@@ -327,6 +333,7 @@ const char *signal_deliver(struct keep_regs *r, int sig, int code, uint64_t addr
     if (!fp_ready || frame_place(a, r->rsp, &frame, &fp) != 0)
         return "; its handler could not run: no writable room for the signal frame below the "
                "stack pointer";
+    *stop_sig = sig;
 
     memset(fp_buf, 0, fp_frame_size()); /* XSAVE leaves the header's reserved bytes alone */
     fp_save(fp_buf);

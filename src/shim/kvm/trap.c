@@ -130,7 +130,7 @@ void shim_trap(struct keep_regs *r)
     int code;
     uint64_t addr;
     if (user && fault_siginfo(r, cr2, &code, &addr)) {
-        undelivered = signal_deliver(r, sig, code, addr);
+        undelivered = signal_deliver(r, sig, code, addr, &sig);
         if (!undelivered)
             return; /* on to the exec's handler */
     }

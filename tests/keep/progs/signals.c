@@ -5,6 +5,8 @@
  *   signals                  the handled cases, one line each
  *   signals nested           a fault inside the SIGSEGV handler (blocked):
  *                            the process dies of SIGSEGV
+ *   signals bad-handler      a SIGILL handler at a non-canonical address:
+ *                            the process dies of SIGSEGV
  *   signals bad-rip|bad-cs|bad-mxcsr|bad-xheader|bad-fpptr
  *                            a SIGILL handler corrupts the ucontext it returns
  *                            through: the process dies of SIGSEGV */
@@ -285,6 +287,10 @@ int main(int argc, char **argv)
         nested_fault = 1;
         resume_at = probe_resume;
         probe(m);
+    } else if (strcmp(how, "bad-handler") == 0) {
+        /* A handler at a non-canonical address cannot be entered. */
+        install(SIGILL, (void (*)(int, siginfo_t *, void *))(uintptr_t)0x8000000000000000ull, 0);
+        __asm__ volatile("ud2");
     } else {
         corrupt = how;
         install(SIGILL, on_other, 0);
