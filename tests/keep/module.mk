@@ -37,3 +37,12 @@ $(ENARX_HOSTILE): $$(ENARX_OBJS) $(BUILD)/tests/sallyport/hostile_host.o $$(ENAR
 	    $(LDLIBS) 2>&1 | { grep -v -E $(ENARX_LINK_NOISE) || true; }
 	@test -x $@
 TEST_DEPS += $(ENARX_HOSTILE)
+
+# libFuzzer: rt_sigreturn's checks of the signal frame the exec hands back
+# (src/shim/kvm/sigframe.c, pure, compiled for the host); every FP image
+# they accept is loaded with XRSTOR on this CPU.
+$(BUILD)/fuzz/sigframe: tests/keep/fuzz_sigframe.c src/shim/kvm/sigframe.c src/shim/kvm/sigframe.h \
+    src/shim/kvm/regs.h src/abi/kvm_boot.h
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -fsanitize=fuzzer,address,undefined $(filter %.c,$^) -o $@
+FUZZ_TARGETS += $(BUILD)/fuzz/sigframe

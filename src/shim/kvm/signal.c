@@ -10,6 +10,7 @@
  * handler a clean state; rt_sigreturn checks the image it is handed, byte by
  * byte where XRSTOR would fault, before loading it. */
 #include "shim/kvm/shim.h"
+#include "shim/kvm/sigframe.h"
 
 /* After shim.h: these need asm/signal.h's types (abi/linux_abi.h). */
 #include <asm-generic/siginfo.h>
@@ -28,27 +29,14 @@ _Static_assert(sizeof(struct rt_sigframe) == 440, "Linux's x86-64 rt_sigframe");
 _Static_assert(sizeof(struct sigcontext) == 256, "Linux's x86-64 sigcontext");
 
 #define RED_ZONE 128
-#define USER_CANONICAL_END 0x0000800000000000ull
 #define SIG_BIT(sig) (1ull << ((sig) - 1))
 #define UNBLOCKABLE (SIG_BIT(SIGKILL) | SIG_BIT(SIGSTOP))
 
-#define RFLAGS_CF 0x1ull
-#define RFLAGS_FIXED 0x2ull /* bit 1 always reads as 1 */
-#define RFLAGS_PF 0x4ull
-#define RFLAGS_AF 0x10ull
-#define RFLAGS_ZF 0x40ull
-#define RFLAGS_SF 0x80ull
+/* Cleared for the handler, as Linux does. */
 #define RFLAGS_TF 0x100ull
-#define RFLAGS_IF 0x200ull
 #define RFLAGS_DF 0x400ull
-#define RFLAGS_OF 0x800ull
 #define RFLAGS_RF 0x10000ull
 #define RFLAGS_AC 0x40000ull
-/* What rt_sigreturn takes from the frame: the arithmetic flags, DF, AC and
- * RF. Never IF, IOPL, NT, VM or the rest (ring 3 keeps IF on); not TF either:
- * a Keep has no debugger, and a trap flag would only turn into a #DB stop. */
-#define RFLAGS_USER (RFLAGS_CF | RFLAGS_PF | RFLAGS_AF | RFLAGS_ZF | RFLAGS_SF | RFLAGS_DF | \
-                     RFLAGS_OF | RFLAGS_RF | RFLAGS_AC)
 
 /* ---- the exec's dispositions ---- */
 
@@ -65,8 +53,8 @@ static struct {
 
 /* ---- the FP/SSE/AVX state ---- */
 
-#define FP_LEGACY_SIZE 512u
-#define XSAVE_HEADER_SIZE 64u
+#define FP_LEGACY_SIZE SIGFRAME_FP_LEGACY_SIZE
+#define XSAVE_HEADER_SIZE SIGFRAME_XSAVE_HEADER_SIZE
 #define FP_BUF_SIZE 8192u
 #define CR4_OSXSAVE (1ull << 18)
 #define XFEATURES_X87_SSE 3ull
@@ -105,7 +93,7 @@ static void fp_save(void *dst)
         __asm__ volatile("fxsave64 (%0)" ::"r"(dst) : "memory");
 }
 
-/* Loads an image already checked by fp_image_ok (or the shim's own). */
+/* Loads an image already checked by sigframe_fp_image (or the shim's own). */
 static void fp_load(const void *src)
 {
     if (fp_xsave)
@@ -376,88 +364,45 @@ static __attribute__((noreturn)) void bad_frame(const char *what, uint64_t value
               what, value);
 }
 
-/* An image rt_sigreturn may load: XRSTOR and FXRSTOR fault on reserved MXCSR
- * bits, XRSTOR on components XCR0 does not enable and on a non-zero
- * remainder of the header (which includes the compacted-format bit). */
-static int fp_image_ok(const uint8_t *image, int extended)
-{
-    const struct _fpstate_64 *legacy = (const struct _fpstate_64 *)(const void *)image;
-    if (legacy->mxcsr & ~fp_mxcsr_mask)
-        return 0;
-    if (!extended)
-        return 1;
-    uint64_t header[8];
-    memcpy(header, image + FP_LEGACY_SIZE, sizeof header);
-    if (header[0] & ~fp_xcr0)
-        return 0;
-    for (int i = 1; i < 8; i++)
-        if (header[i])
-            return 0;
-    return 1;
-}
-
-/* Takes the FP state back from the frame into fp_buf and loads it. An image
- * without Linux's XSAVE marks (or with marks for another layout) restores the
- * x87/SSE part and resets the rest, as Linux does; no image at all resets
- * everything. */
+/* Takes the FP state back from the frame and loads it: one copy, checked
+ * (sigframe.c) and loaded from the shim's buffer, so the exec cannot change
+ * what was checked. No image at all resets everything, as Linux does. */
 static void fp_restore(uint64_t fp)
 {
     if (!fp) {
         fp_load(fp_init_image);
         return;
     }
-    /* One copy, checked and loaded from the shim's buffer: the exec cannot
-     * change what was checked. */
     uint64_t len = fp_frame_size();
     if (!mm_user_ok(fp, len, 0))
         len = FP_LEGACY_SIZE; /* a legacy image, or none at all */
     if (!mm_user_ok(fp, len, 0))
         bad_frame("an FP state pointer outside the workload's memory:", fp);
     memcpy(fp_buf, (const void *)fp, len);
-    if (fp_xsave) {
-        struct _fpx_sw_bytes sw;
-        uint32_t magic2 = 0;
-        memcpy(&sw, fp_buf + __builtin_offsetof(struct _fpstate_64, sw_reserved), sizeof sw);
-        if (len > FP_LEGACY_SIZE)
-            memcpy(&magic2, fp_buf + fp_size, sizeof magic2);
-        int extended = sw.magic1 == FP_XSTATE_MAGIC1 && sw.xstate_size == fp_size &&
-                       sw.extended_size == fp_size + FP_XSTATE_MAGIC2_SIZE &&
-                       magic2 == FP_XSTATE_MAGIC2;
-        if (!extended) { /* x87 and SSE from the legacy area; the rest initial */
-            uint64_t header[8] = {XFEATURES_X87_SSE};
-            memcpy(fp_buf + FP_LEGACY_SIZE, header, sizeof header);
-        }
-    }
-    if (!fp_image_ok(fp_buf, fp_xsave))
+    struct sigframe_fp_env env = {fp_xcr0, fp_size, fp_mxcsr_mask};
+    if (sigframe_fp_image(fp_buf, len, &env) != SIGFRAME_OK)
         bad_frame("an FP state XRSTOR would refuse (reserved MXCSR or header bits) at", fp);
     fp_load(fp_buf);
 }
 
 void signal_return(struct keep_regs *r)
 {
-    struct ucontext uc;
+    uint8_t uc[SIGFRAME_UC_SIZE];
     uint64_t at = r->rsp; /* the handler's return popped the restorer */
     if (!mm_user_ok(at, sizeof uc, 0))
         bad_frame("no readable frame at the stack pointer", at);
-    memcpy(&uc, (const void *)at, sizeof uc);
-    const struct sigcontext *sc = &uc.uc_mcontext;
-    if (sc->rip >= KEEP_USER_END)
-        bad_frame("a return address outside the workload's memory:", sc->rip);
-    if (sc->cs != KEEP_USER_CS)
-        bad_frame("a code segment that is not the workload's:", sc->cs);
-    if (sc->rsp >= USER_CANONICAL_END)
-        bad_frame("a non-canonical stack pointer:", sc->rsp);
-    fp_restore((uint64_t)sc->fpstate);
-
-    r->r8 = sc->r8, r->r9 = sc->r9, r->r10 = sc->r10, r->r11 = sc->r11;
-    r->r12 = sc->r12, r->r13 = sc->r13, r->r14 = sc->r14, r->r15 = sc->r15;
-    r->rdi = sc->rdi, r->rsi = sc->rsi, r->rbp = sc->rbp, r->rbx = sc->rbx;
-    r->rdx = sc->rdx, r->rax = sc->rax, r->rcx = sc->rcx, r->rsp = sc->rsp;
-    r->rip = sc->rip;
-    r->rflags = (sc->eflags & RFLAGS_USER) | RFLAGS_IF | RFLAGS_FIXED;
-    r->cs = KEEP_USER_CS;
-    r->ss = KEEP_USER_DS;
-    blocked = uc.uc_sigmask & ~UNBLOCKABLE;
+    memcpy(uc, (const void *)at, sizeof uc);
+    struct keep_regs back = *r;
+    uint64_t mask, fp, bad = 0;
+    switch (sigframe_context(uc, &back, &mask, &fp, &bad)) {
+    case SIGFRAME_OK: break;
+    case SIGFRAME_BAD_RIP: bad_frame("a return address outside the workload's memory:", bad);
+    case SIGFRAME_BAD_CS: bad_frame("a code segment that is not the workload's:", bad);
+    default: bad_frame("a non-canonical stack pointer:", bad);
+    }
+    fp_restore(fp);
+    *r = back;
+    blocked = mask;
     /* Back through IRETQ: SYSRET would clobber the restored rcx and r11. */
     r->vector = KEEP_VECTOR_FULL_RETURN;
 }
