@@ -133,9 +133,13 @@ static void install(void)
     sa.sa_sigaction = on_fault;
     sa.sa_flags = SA_SIGINFO | SA_ONSTACK;
     sigemptyset(&sa.sa_mask);
-    if (sigaction(SIGSEGV, &sa, &previous[0]) != 0)
+    /* the previous handlers are read before ours is in place: a fault on
+     * another thread meanwhile finds them complete */
+    if (sigaction(SIGSEGV, NULL, &previous[0]) != 0 || sigaction(SIGBUS, NULL, &previous[1]) != 0)
         return;
-    if (sigaction(SIGBUS, &sa, &previous[1]) != 0) {
+    if (sigaction(SIGSEGV, &sa, NULL) != 0)
+        return;
+    if (sigaction(SIGBUS, &sa, NULL) != 0) {
         (void)sigaction(SIGSEGV, &previous[0], NULL);
         return;
     }
@@ -175,7 +179,7 @@ int fault_region_add(const uint8_t *base, size_t size)
     long ps = sysconf(_SC_PAGESIZE);
     size_t page = ps > 0 ? (size_t)ps : 4096;
     size_t npages = size / page + (size % page != 0);
-    fault_sites **owner = calloc(npages ? npages : 1, sizeof *owner);
+    fault_sites **owner = calloc(npages ? npages : 1, sizeof(fault_sites *));
     if (!owner)
         return -1;
     pthread_mutex_lock(&regions_lock);
