@@ -1123,6 +1123,7 @@ static void test_guard_chain(void)
 #endif
 #endif
 
+#ifndef UNDER_ASAN
 /* Under an address-space limit (RLIMIT_AS, in a child): a guard-mode module
  * compiled before the limit refuses to instantiate against a memory
  * without its reservation, with a message; one compiled under it checks
@@ -1163,6 +1164,8 @@ static int reserve_child(void)
     wasm_module_free(guard);
     return 0;
 }
+
+#endif
 
 static void test_guard_unreserved(void)
 {
