@@ -2,7 +2,7 @@
 # `enarx unstable exec` in a KVM Keep (tests/keep/conformance.sh). Built with
 # plain flags: they are the exec of a Keep, so no sanitizers (ASan builds
 # included) and fully static.
-KEEP_PROGS := exit_status io sockets clocks random memory fault fds keeponly
+KEEP_PROGS := exit_status io sockets clocks random memory fault fds keeponly signals
 KEEP_PROG_BINS := $(patsubst %,$(BUILD)/tests/keep/progs/%,$(KEEP_PROGS))
 
 $(BUILD)/tests/keep/progs/%: tests/keep/progs/%.c tests/keep/progs/prog.h
@@ -37,3 +37,12 @@ $(ENARX_HOSTILE): $$(ENARX_OBJS) $(BUILD)/tests/sallyport/hostile_host.o $$(ENAR
 	    $(LDLIBS) 2>&1 | { grep -v -E $(ENARX_LINK_NOISE) || true; }
 	@test -x $@
 TEST_DEPS += $(ENARX_HOSTILE)
+
+# libFuzzer: rt_sigreturn's checks of the signal frame the exec hands back
+# (src/shim/kvm/sigframe.c, pure, compiled for the host); every FP image
+# they accept is loaded with XRSTOR on this CPU.
+$(BUILD)/fuzz/sigframe: tests/keep/fuzz_sigframe.c src/shim/kvm/sigframe.c src/shim/kvm/sigframe.h \
+    src/shim/kvm/regs.h src/abi/kvm_boot.h
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -fsanitize=fuzzer,address,undefined $(filter %.c,$^) -o $@
+FUZZ_TARGETS += $(BUILD)/fuzz/sigframe

@@ -87,6 +87,16 @@ check "trap: status 1" "$status" 1
 check_contains "trap: the trap" "$err" "integer divide by zero"
 check_contains "trap: the function" "$err" "divide"
 check_contains "trap: the caller in the backtrace" "$err" "compute"
+# An out-of-bounds load: by the interpreter and by the JIT (whose bounds
+# checks may be guard pages: then a fault delivered back to the exec, on kvm
+# by the shim's signal frames).
+for tier in interp jit; do
+    run_enarx --engine "$tier" "$W/oob_trap.wasm"
+    check "out-of-bounds load ($tier): status 1" "$status" 1
+    check_contains "out-of-bounds load ($tier): the trap" "$err" "out of bounds memory access"
+    check_contains "out-of-bounds load ($tier): the function" "$err" "load_at"
+    check_contains "out-of-bounds load ($tier): the caller in the backtrace" "$err" "sum_until_out"
+done
 run_enarx "$W/start_trap.wasm"
 check "trap in the start function: status 1" "$status" 1
 check_contains "trap in the start function: message" "$err" "unreachable"

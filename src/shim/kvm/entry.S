@@ -96,6 +96,10 @@ syscall_entry:
         movq %rsp, %rdi
         call shim_syscall
         POP_GPRS
+        /* rt_sigreturn restored every register (KEEP_VECTOR_FULL_RETURN in
+         * regs.h): IRETQ, since SYSRET would load rcx and r11. */
+        cmpq $-2, (%rsp)
+        je 2f
         addq $16, %rsp
         /* SYSRET to a non-canonical RIP would fault in ring 0 with the user's
          * stack: take IRETQ then, which faults in a sane state. */
@@ -108,7 +112,9 @@ syscall_entry:
         swapgs
         sysretq
 1:      movq 16(%rsp), %r11             /* the user's r11 = rflags, as after SYSRET */
-        swapgs
+        jmp 3f
+2:      addq $16, %rsp
+3:      swapgs
         .globl shim_iret_site
 shim_iret_site:
         iretq

@@ -149,7 +149,7 @@ size_t fmt_snprintf(char *buf, size_t size, const char *fmt, ...)
 
 static int have_rdrand = -1, have_rdseed;
 
-static void cpuid(uint32_t leaf, uint32_t sub, uint32_t r[4])
+void shim_cpuid(uint32_t leaf, uint32_t sub, uint32_t r[4])
 {
     __asm__ volatile("cpuid" : "=a"(r[0]), "=b"(r[1]), "=c"(r[2]), "=d"(r[3]) : "a"(leaf), "c"(sub));
 }
@@ -158,11 +158,11 @@ int random_available(void)
 {
     if (have_rdrand < 0) {
         uint32_t r[4];
-        cpuid(1, 0, r);
+        shim_cpuid(1, 0, r);
         have_rdrand = (r[2] >> 30) & 1;
-        cpuid(0, 0, r);
+        shim_cpuid(0, 0, r);
         if (r[0] >= 7) {
-            cpuid(7, 0, r);
+            shim_cpuid(7, 0, r);
             have_rdseed = (r[1] >> 18) & 1;
         }
     }

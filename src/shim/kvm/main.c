@@ -144,6 +144,7 @@ void shim_start(const struct keep_boot_info *bi)
     if (!mm_user_ok(bi->at_random, 16, 1))
         shim_stop(1, SP_ABORT_PANIC, "AT_RANDOM (%#lx) is not in the exec's stack", bi->at_random);
     random_fill((void *)bi->at_random, 16);
+    signal_init();
     shim_log(ENARX_LOG_DEBUG, "shim: memory %lu MiB (%lu MiB free), sallyport block %lu KiB, %s",
              mm_total_bytes() >> 20, mm_free_bytes() >> 20, bi->sallyport_data_size >> 10,
              exitless_spins ? "exit-less" : "exiting");

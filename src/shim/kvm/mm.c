@@ -543,6 +543,11 @@ int mm_user_ok(uint64_t p, uint64_t len, int write)
     return 1;
 }
 
+int mm_mapped(uint64_t addr)
+{
+    return addr < KEEP_USER_END && vma_find(addr) != 0;
+}
+
 int mm_fault(uint64_t addr, uint64_t error, int user)
 {
     (void)user;

@@ -13,4 +13,11 @@ struct keep_regs {
     uint64_t vector, error, rip, cs, rflags, rsp, ss;
 };
 
+/* vector for a system call (entry.S pushes it) */
+#define KEEP_VECTOR_SYSCALL ((uint64_t)-1)
+/* set by a system call that replaced the whole user context (rt_sigreturn):
+ * entry.S returns through IRETQ, which restores rcx and r11 too, where SYSRET
+ * would load them with rip and rflags */
+#define KEEP_VECTOR_FULL_RETURN ((uint64_t)-2)
+
 #endif

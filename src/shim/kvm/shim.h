@@ -43,6 +43,7 @@ __attribute__((format(printf, 3, 4))) size_t fmt_snprintf(char *buf, size_t size
                                                          const char *fmt, ...);
 /* 64 random bits from RDRAND (or RDSEED); stops the Keep if the CPU fails. */
 uint64_t random_u64(void);
+void shim_cpuid(uint32_t leaf, uint32_t sub, uint32_t r[4]);
 void random_fill(void *buf, size_t len);
 int random_available(void);
 
@@ -51,6 +52,8 @@ int mm_init(const struct keep_boot_info *bi);
 int mm_fault(uint64_t addr, uint64_t error, int user);
 /* 1 if [p, p+len) is user memory the workload may read (write = 1: write). */
 int mm_user_ok(uint64_t p, uint64_t len, int write);
+/* 1 if addr lies in one of the exec's mappings (whatever its protection). */
+int mm_mapped(uint64_t addr);
 int64_t mm_brk(uint64_t addr);
 int64_t mm_mmap(uint64_t addr, uint64_t len, int prot, int flags, int fd, uint64_t off);
 int64_t mm_munmap(uint64_t addr, uint64_t len);
@@ -67,6 +70,26 @@ static inline void *phys_to_virt(uint64_t gpa)
 {
     return (void *)(KEEP_DIRECT_MAP + gpa);
 }
+
+/* ---- signal.c ---- */
+/* Sizes the FP state a signal frame carries; before the first delivery. */
+void signal_init(void);
+/* 1 if a handler for sig can run (the synchronous fault signals). */
+int signal_deliverable(int sig);
+int64_t signal_sigaction(int sig, uint64_t act, uint64_t old, uint64_t size);
+int64_t signal_sigprocmask(int how, uint64_t set, uint64_t old, uint64_t size);
+int64_t signal_sigaltstack(uint64_t ss, uint64_t old, uint64_t user_rsp);
+uint64_t signal_handler(int sig);
+/* Delivers sig (si_code code, si_addr addr) for the user fault in r to the
+ * exec's handler: the frame on its stack, r set to enter the handler.
+ * Returns NULL if delivered; otherwise why not, as a suffix for the stop
+ * message ("" when there is no handler), and in *stop_sig the signal the
+ * Keep stops with (Linux's: sig, or SIGSEGV when the handler was there but
+ * could not be entered). */
+const char *signal_deliver(struct keep_regs *r, int sig, int code, uint64_t addr, int *stop_sig);
+/* rt_sigreturn: the context of the frame at r->rsp, validated, into r (and
+ * the FP registers and the signal mask); stops the Keep on a corrupt frame. */
+void signal_return(struct keep_regs *r);
 
 /* ---- syscall.c / trap.c ---- */
 void shim_syscall(struct keep_regs *r);

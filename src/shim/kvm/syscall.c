@@ -441,81 +441,19 @@ static int64_t sys_sleep(int clock, int flags, uint64_t req, uint64_t rem)
 
 /* ---- process, identity, signals ---- */
 
-struct ksigaction {
-    uint64_t handler, flags, restorer, mask;
-};
-static struct ksigaction sigactions[65];
-static uint64_t sigmask;
-static uint8_t altstack[24];
-
-static int64_t sys_sigaction(int sig, uint64_t act, uint64_t old, uint64_t size)
-{
-    if (sig < 1 || sig > 64 || size != 8 || ((sig == SIGKILL || sig == SIGSTOP) && act))
-        return -EINVAL;
-    if (old) {
-        CHECK_USER(old, sizeof(struct ksigaction), 1);
-        memcpy((void *)old, &sigactions[sig], sizeof(struct ksigaction));
-    }
-    if (act) {
-        struct ksigaction a;
-        CHECK_USER(act, sizeof a, 0);
-        memcpy(&a, (void *)act, sizeof a);
-        /* A fault the workload raises stops the Keep (shim_trap): no handler
-         * ever runs. Accepting one would make the exec believe its faults
-         * come back to it (the JIT's guard-page bounds checks); refused, it
-         * keeps explicit checks. SIG_DFL (0) and SIG_IGN (1) change nothing. */
-        int synchronous = sig == SIGSEGV || sig == SIGBUS || sig == SIGILL || sig == SIGFPE ||
-                           sig == SIGTRAP;
-        if (synchronous && a.handler > 1)
-            return -EINVAL;
-        sigactions[sig] = a;
-    }
-    return 0;
-}
-
-static int64_t sys_sigprocmask(int how, uint64_t set, uint64_t old, uint64_t size)
-{
-    if (size != 8 || how < 0 || how > 2)
-        return -EINVAL;
-    if (old) {
-        CHECK_USER(old, 8, 1);
-        memcpy((void *)old, &sigmask, 8);
-    }
-    if (set) {
-        uint64_t s;
-        CHECK_USER(set, 8, 0);
-        memcpy(&s, (void *)set, 8);
-        sigmask = how == 0 ? sigmask | s : how == 1 ? sigmask & ~s : s;
-    }
-    return 0;
-}
-
-static int64_t sys_sigaltstack(uint64_t ss, uint64_t old)
-{
-    if (old) {
-        CHECK_USER(old, sizeof altstack, 1);
-        memcpy((void *)old, altstack, sizeof altstack);
-    }
-    if (ss) {
-        CHECK_USER(ss, sizeof altstack, 0);
-        memcpy(altstack, (void *)ss, sizeof altstack);
-    }
-    return 0;
-}
-
-/* A signal the exec sends itself (abort() does): signals are never delivered
- * in a Keep, so unless it is ignored it ends the Keep the way the default
- * action would. */
+/* A signal the exec sends itself (abort() does): only the exec's own faults
+ * are delivered (signal.c), so unless it is ignored it ends the Keep the way
+ * the default action would. */
 static int64_t sys_kill_self(int64_t pid, int sig)
 {
     if (pid != KEEP_PID && pid != 0 && pid != -1)
         return -ESRCH;
     if (sig < 0 || sig > 64)
         return -EINVAL;
-    if (sig == 0 || sigactions[sig].handler == (uint64_t)SIG_IGN)
+    if (sig == 0 || signal_handler(sig) == (uint64_t)SIG_IGN)
         return 0;
     /* These are ignored by default. */
-    if (sigactions[sig].handler == (uint64_t)SIG_DFL &&
+    if (signal_handler(sig) == (uint64_t)SIG_DFL &&
         (sig == SIGCHLD || sig == SIGCONT || sig == SIGURG || sig == SIGWINCH))
         return 0;
     shim_stop(128 + sig, SP_ABORT_FAULT, "the workload was killed by signal %d it sent itself", sig);
@@ -714,8 +652,8 @@ static int64_t dispatch(uint64_t nr, uint64_t a0, uint64_t a1, uint64_t a2, uint
     case __NR_mprotect: return mm_mprotect(a0, a1, (int)a2);
     case __NR_munmap: return mm_munmap(a0, a1);
     case __NR_brk: return mm_brk(a0);
-    case __NR_rt_sigaction: return sys_sigaction((int)a0, a1, a2, a3);
-    case __NR_rt_sigprocmask: return sys_sigprocmask((int)a0, a1, a2, a3);
+    case __NR_rt_sigaction: return signal_sigaction((int)a0, a1, a2, a3);
+    case __NR_rt_sigprocmask: return signal_sigprocmask((int)a0, a1, a2, a3);
     case __NR_ioctl: return sys_ioctl(fd, a1, a2);
     case __NR_pread64: CHECK_USER(a1, a2, 1); return sp_pread(sp(), fd, (void *)a1, a2, (int64_t)a3);
     case __NR_pwrite64: CHECK_USER(a1, a2, 0); return sp_pwrite(sp(), fd, (void *)a1, a2, (int64_t)a3);
@@ -758,7 +696,6 @@ static int64_t dispatch(uint64_t nr, uint64_t a0, uint64_t a1, uint64_t a2, uint
     case __NR_getuid: case __NR_geteuid:
     case __NR_getgid: case __NR_getegid: return KEEP_UID; /* gid: the same */
     case __NR_getppid: return 0;
-    case __NR_sigaltstack: return sys_sigaltstack(a0, a1);
     case __NR_arch_prctl: return sys_arch_prctl((int)a0, a1);
     case __NR_tkill: return sys_kill_self(KEEP_PID, (int)a1);
     case __NR_time: return sys_time(a0);
@@ -797,6 +734,14 @@ static int64_t sys_getatt(uint64_t rd, uint64_t rd_len, uint64_t buf, uint64_t l
 
 void shim_syscall(struct keep_regs *r)
 {
+    if (r->rax == __NR_rt_sigreturn) { /* replaces every register, rax too */
+        signal_return(r);
+        return;
+    }
+    if (r->rax == __NR_sigaltstack) { /* needs the caller's stack pointer */
+        r->rax = (uint64_t)signal_sigaltstack(r->rdi, r->rsi, r->rsp);
+        return;
+    }
     if (r->rax == ENARX_SYS_GETATT) {
         uint64_t kind = 0;
         r->rax = (uint64_t)sys_getatt(r->rdi, r->rsi, r->rdx, r->r10, &kind);

@@ -1,9 +1,12 @@
 /* KVM shim: exceptions. Page faults in user memory are demand paging; any
- * other fault in the workload stops the Keep the way Linux would stop the
- * process (the status is 128 + the signal); a fault in the shim itself is a
- * shim bug and stops the Keep with a report. */
+ * other fault in the workload goes to the exec's handler for its signal if it
+ * has one (signal.c), and otherwise stops the Keep the way Linux would stop
+ * the process (the status is 128 + the signal); a fault in the shim itself is
+ * a shim bug and stops the Keep with a report. */
 #include "shim/kvm/shim.h"
 #include "shim/snp/snp.h"
+
+#include <asm-generic/siginfo.h>
 
 static const struct {
     const char *name;
@@ -69,6 +72,45 @@ static int pvm_syscall(struct keep_regs *r)
     return 1;
 }
 
+/* The si_code and si_addr Linux reports for a user fault it turns into a
+ * signal; 0 if the shim does not deliver this vector (the Keep stops). */
+static int fault_siginfo(const struct keep_regs *r, uint64_t cr2, int *code, uint64_t *addr)
+{
+    *addr = 0;
+    switch (r->vector) {
+    case 0: /* #DE */
+        *code = FPE_INTDIV, *addr = r->rip;
+        return 1;
+    case 6: /* #UD */
+        *code = ILL_ILLOPN, *addr = r->rip;
+        return 1;
+    case 14: /* #PF: a mapping the access may not touch, or none at all */
+        *code = (r->error & 1) || mm_mapped(cr2) ? SEGV_ACCERR : SEGV_MAPERR, *addr = cr2;
+        return 1;
+    case 17: /* #AC */
+        *code = BUS_ADRALN;
+        return 1;
+    case 19: { /* #XM: the first unmasked exception flag, in Linux's order */
+        uint32_t mxcsr;
+        __asm__ volatile("stmxcsr %0" : "=m"(mxcsr));
+        uint32_t raised = mxcsr & ~(mxcsr >> 7) & 0x3f;
+        *code = raised & 0x01   ? FPE_FLTINV
+                : raised & 0x04 ? FPE_FLTDIV
+                : raised & 0x08 ? FPE_FLTOVF
+                : raised & 0x12 ? FPE_FLTUND
+                : raised & 0x20 ? FPE_FLTRES
+                                : 0;
+        *addr = r->rip;
+        return 1;
+    }
+    case 3: case 4: case 5: case 12: case 13: /* int3, into, bound, #SS, #GP */
+        *code = SI_KERNEL;
+        return 1;
+    default:
+        return 0;
+    }
+}
+
 void shim_trap(struct keep_regs *r)
 {
     uint64_t vec = r->vector, cr2 = vec == 14 ? read_cr2() : 0;
@@ -83,18 +125,27 @@ void shim_trap(struct keep_regs *r)
     if (vec == 14 && mm_fault(cr2, r->error, user) == 0)
         return;
 
+    int sig = vec < 32 && vectors[vec].signal ? vectors[vec].signal : SIGSEGV;
+    const char *undelivered = "";
+    int code;
+    uint64_t addr;
+    if (user && fault_siginfo(r, cr2, &code, &addr)) {
+        undelivered = signal_deliver(r, sig, code, addr, &sig);
+        if (!undelivered)
+            return; /* on to the exec's handler */
+    }
+
     char regs[700] = "";
     if (shim_log_level >= ENARX_LOG_DEBUG || !user)
         shim_dump_regs(r, regs, sizeof regs);
     const char *what = vec < 32 && vectors[vec].name ? vectors[vec].name : "an unknown exception";
     if (user) {
-        int sig = vec < 32 && vectors[vec].signal ? vectors[vec].signal : SIGSEGV;
         if (vec == 14)
             shim_stop(128 + sig, SP_ABORT_FAULT,
-                      "the workload was stopped by %s (%s) at rip %#lx, %s at %#lx%s", what,
-                      signal_name(sig), r->rip, pf_access(r->error), cr2, regs);
-        shim_stop(128 + sig, SP_ABORT_FAULT, "the workload was stopped by %s (%s) at rip %#lx%s",
-                  what, signal_name(sig), r->rip, regs);
+                      "the workload was stopped by %s (%s) at rip %#lx, %s at %#lx%s%s", what,
+                      signal_name(sig), r->rip, pf_access(r->error), cr2, undelivered, regs);
+        shim_stop(128 + sig, SP_ABORT_FAULT, "the workload was stopped by %s (%s) at rip %#lx%s%s",
+                  what, signal_name(sig), r->rip, undelivered, regs);
     }
     if (r->rip == (uint64_t)shim_iret_site && vec == 13)
         shim_stop(128 + SIGSEGV, SP_ABORT_FAULT,
