@@ -321,8 +321,8 @@ static void log_tier(const wasm_module *module, int engine)
                                        : "once hot (called often, or in a long-running loop)",
                  wasm_module_bounds(module) == WASM_BOUNDS_GUARD
                      ? "guard pages (a fault in the memory's reservation is the trap)"
-                     : "explicit compares (no memory-fault delivery to the exec here, or no "
-                       "address-space reservation)");
+                     : "explicit compares (memory faults are not delivered to the exec here, "
+                       "or its address-space reservation is refused)");
     } else if (engine == ENARX_ENGINE_JIT) {
         exec_log(ENARX_LOG_WARN, "engine: interpreter: the JIT was asked for, but this Keep gives no "
                                  "executable memory");
