@@ -57,7 +57,14 @@ typedef uint32_t (*jit_entry_fn)(cell *fp, jit_ctx *ctx, wasm_instance *inst,
  * from machine code (eager: every translated function now). False when executable
  * memory is refused or memory runs out: m then runs in the interpreter.
  * Functions the compiler does not handle get the interpreter entry. */
-bool jit_compile_module(wasm_module *m, bool eager, uint32_t hot_calls);
+/* explicit_bounds: compare before every memory access; otherwise the code
+ * uses guard pages (no compares, faults become traps: x86/fault.h) when the
+ * fault handler is installed and an address-space reservation can be made
+ * (else explicit too). */
+bool jit_compile_module(wasm_module *m, bool eager, uint32_t hot_calls, bool explicit_bounds);
+/* Whether m's machine code relies on guard pages (jit_compile_module):
+ * its instances need memory 0 reserved (MEMORY_RESERVE). */
+bool jit_module_guard(const wasm_module *m);
 /* Whether m's functions wait for hot_calls calls (> 1) before compiling. */
 bool jit_module_tiered(const wasm_module *m);
 /* Tiered: the fuel units between the interpreter's looks for a hot loop

@@ -210,10 +210,11 @@ wasm_module *wasm_module_new_with(const uint8_t *bytes, size_t size,
         }
         if (err->status == WASM_OK) {
             /* no executable memory (or no memory): the interpreter runs it */
+            bool explicit_bounds = opts.bounds == WASM_BOUNDS_EXPLICIT;
             if (opts.tier == WASM_TIER_JIT)
-                (void)jit_compile_module(m, opts.compile == WASM_COMPILE_EAGER, 1);
+                (void)jit_compile_module(m, opts.compile == WASM_COMPILE_EAGER, 1, explicit_bounds);
             else if (opts.tier == WASM_TIER_TIERED)
-                (void)jit_compile_module(m, false, opts.hot_calls);
+                (void)jit_compile_module(m, false, opts.hot_calls, explicit_bounds);
             return m;
         }
     }
@@ -245,6 +246,11 @@ wasm_tier wasm_module_tier(const wasm_module *module)
     if (!module || !module->jit)
         return WASM_TIER_INTERP;
     return jit_module_tiered(module) ? WASM_TIER_TIERED : WASM_TIER_JIT;
+}
+
+wasm_bounds wasm_module_bounds(const wasm_module *module)
+{
+    return module && jit_module_guard(module) ? WASM_BOUNDS_GUARD : WASM_BOUNDS_EXPLICIT;
 }
 
 void wasm_module_jit_counts(const wasm_module *module, uint32_t *compiled, uint32_t *functions)
@@ -1034,6 +1040,16 @@ wasm_instance *wasm_instantiate(wasm_store *store, const wasm_module *m,
             return NULL;
     }
     in->mem0 = m->mem_count ? in->mems[0] : NULL;
+    if (in->mem0 && !in->mem0->reserved && jit_module_guard(m)) {
+        /* guard-mode code has no compares: its accesses must land in the
+         * reservation (docs/engine.md, "Bounds checks") */
+        err_set(err, WASM_ERR_NOMEM,
+                "memory 0 has no address-space reservation (%llu bytes refused: an address-space "
+                "limit such as ulimit -v?), which this module's machine code (guard-page bounds "
+                "checks) needs; lift the limit, or load the module with explicit bounds checks",
+                (unsigned long long)MEMORY_RESERVE);
+        return NULL;
+    }
     for (uint32_t i = m->global_imports; i < m->global_count; i++) {
         wasm_global *g = new_object(store, sizeof *g, OBJ_GLOBAL);
         if (!g) {

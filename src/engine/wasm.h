@@ -167,6 +167,17 @@ typedef enum wasm_compile_when {
     WASM_COMPILE_LAZY,     /* every function on its first call */
 } wasm_compile_when;
 
+/* How machine code checks linear-memory bounds (the interpreter always
+ * compares). */
+typedef enum wasm_bounds {
+    WASM_BOUNDS_AUTO = 0, /* guard pages where the platform delivers memory faults to the
+                           * engine's handler and an 8 GiB address-space reservation is
+                           * possible, else explicit compares */
+    WASM_BOUNDS_EXPLICIT, /* a compare before every access (redundant ones eliminated) */
+    WASM_BOUNDS_GUARD,    /* reported only (wasm_module_bounds): no compare; an access past
+                           * the memory faults in its reservation and becomes the trap */
+} wasm_bounds;
+
 /* Options of module creation. All zero (or a NULL pointer) gives the
  * defaults; the other settings are for tests and measurements. */
 typedef struct wasm_module_options {
@@ -186,6 +197,7 @@ typedef struct wasm_module_options {
     bool perf_map;      /* append each function compiled to machine code to
                          * /tmp/perf-<pid>.map ("start size wasm:name"), so that
                          * `perf report` names samples in it: profiling on a host */
+    wasm_bounds bounds; /* AUTO or EXPLICIT (for tests and measurements) */
 } wasm_module_options;
 
 /* Decodes, validates and compiles a binary module. On failure returns NULL and
@@ -201,6 +213,12 @@ void wasm_module_free(wasm_module *module);
 /* The tier that runs module: WASM_TIER_JIT or WASM_TIER_TIERED when it has
  * (or may get) machine code, else WASM_TIER_INTERP. */
 wasm_tier wasm_module_tier(const wasm_module *module);
+/* How the module's machine code checks memory bounds: WASM_BOUNDS_GUARD or
+ * WASM_BOUNDS_EXPLICIT (also for a module without machine code). A
+ * guard-mode module instantiates only against a memory 0 that has its
+ * address-space reservation (refused, e.g. under `ulimit -v`: instantiation
+ * fails with a message saying so). */
+wasm_bounds wasm_module_bounds(const wasm_module *module);
 /* Of module's defined functions, how many run as machine code (the others
  * in the interpreter): for logs and tests. */
 void wasm_module_jit_counts(const wasm_module *module, uint32_t *compiled, uint32_t *functions);

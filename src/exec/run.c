@@ -313,10 +313,16 @@ static void log_tier(const wasm_module *module, int engine)
         uint32_t compiled, functions;
         wasm_module_jit_counts(module, &compiled, &functions);
         (void)compiled; /* none yet */
-        exec_log(ENARX_LOG_INFO, "engine: %s (%s): %" PRIu32 " functions, each compiled to machine code %s",
+        exec_log(ENARX_LOG_INFO,
+                 "engine: %s (%s): %" PRIu32 " functions, each compiled to machine code %s; "
+                 "memory bounds checked by %s",
                  tier == WASM_TIER_JIT ? "jit" : "tiered", asked, functions,
                  tier == WASM_TIER_JIT ? "on its first call"
-                                       : "once hot (called often, or in a long-running loop)");
+                                       : "once hot (called often, or in a long-running loop)",
+                 wasm_module_bounds(module) == WASM_BOUNDS_GUARD
+                     ? "guard pages (a fault in the memory's reservation is the trap)"
+                     : "explicit compares (memory faults are not delivered to the exec here, "
+                       "or its address-space reservation is refused)");
     } else if (engine == ENARX_ENGINE_JIT) {
         exec_log(ENARX_LOG_WARN, "engine: interpreter: the JIT was asked for, but this Keep gives no "
                                  "executable memory");

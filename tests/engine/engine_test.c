@@ -11,9 +11,13 @@
 /* Larger than any module a test reads. */
 #define WASM_FILE_LIMIT (1u << 30)
 
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 static const char *wasm_dir;
 
@@ -1002,6 +1006,203 @@ static void test_bounds(void)
     }
 }
 
+/* run_in with machine code checking bounds as `bounds` says. */
+static void run_bounds(const char *file, wasm_tier tier, wasm_bounds bounds, const char *name,
+                       int32_t n, tier_run *out)
+{
+    wasm_bounds saved = load_options.bounds;
+    load_options.bounds = bounds;
+    run_in(file, tier, name, n, out);
+    load_options.bounds = saved;
+}
+
+/* guard.wat: every kind of access, in bounds and out, in the interpreter,
+ * the JIT with explicit checks and the JIT with guard pages: the same
+ * result or trap (message, backtrace), fuel and memory (a straddling store
+ * writes nothing). */
+static void test_guard(void)
+{
+    static const struct { const char *name; int32_t arg; bool traps; } cases[] = {
+        {"ld32", 65532, false}, {"ld32", 65533, true}, {"ld32", -1, true},
+        {"ld8", 65535, false}, {"ld8", 65536, true},
+        {"ld64", 65528, false}, {"ld64", 65529, true},
+        {"st32", 65532, false}, {"st32", 65534, true}, {"st32", -4, true},
+        {"st16", 65535, true}, {"st64", 65528, false}, {"st64", 65530, true},
+        {"stf64", 65528, false}, {"stf64", 65531, true},
+        {"fload", 65528, false}, {"fload", 65529, true},
+        {"fload32", 65532, false}, {"fload32", 65534, true},
+        {"vload", 65520, false}, {"vload", 65521, true},
+        {"vstore", 65520, false}, {"vstore", 65521, true}, {"vstore", 65535, true},
+        {"off_max", 0, true}, {"off_max", -1, true}, {"st_off_max", 0, true},
+        {"off_big", 0, true}, {"const_far", 0, true},
+        {"grown", 131068, false}, {"grown", 131069, true},
+        {"deep", 65524, false}, {"deep", 65525, true},
+        {"walk", 4, true}, {"walk", 65535, true},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        tier_run a, x, g;
+        run_bounds("guard", WASM_TIER_INTERP, WASM_BOUNDS_AUTO, cases[i].name, cases[i].arg, &a);
+        run_bounds("guard", WASM_TIER_JIT, WASM_BOUNDS_EXPLICIT, cases[i].name, cases[i].arg, &x);
+        run_bounds("guard", WASM_TIER_JIT, WASM_BOUNDS_AUTO, cases[i].name, cases[i].arg, &g);
+        bool want = a.st == (cases[i].traps ? WASM_ERR_TRAP : WASM_OK) &&
+                    (!cases[i].traps || a.err.trap == WASM_TRAP_OOB_MEMORY);
+        bool same = true;
+        const tier_run *jit[] = {&x, &g};
+        for (int k = 0; k < 2; k++)
+            same = same && a.st == jit[k]->st && a.result == jit[k]->result &&
+                   a.mem_sum == jit[k]->mem_sum && a.fuel_left == jit[k]->fuel_left &&
+                   (a.st != WASM_ERR_TRAP || same_trap(&a.err, &jit[k]->err)) &&
+                   jit[k]->compiled > 0;
+        if (!want || !same)
+            printf("     guard %s(%d): interpreter %d \"%s\" result %d; explicit %d \"%s\" %d; "
+                   "guard %d \"%s\" %d\n",
+                   cases[i].name, cases[i].arg, a.st, a.err.message, a.result, x.st, x.err.message,
+                   x.result, g.st, g.err.message, g.result);
+        CHECK(want && same);
+    }
+    /* the deep trap's backtrace: $d3, $d2, $d1, deep */
+    tier_run g;
+    run_bounds("guard", WASM_TIER_JIT, WASM_BOUNDS_AUTO, "deep", 65525, &g);
+    CHECK_EQ_INT(g.err.frame_count, 4);
+    /* which mode ran: guard pages on this host, unless asked otherwise */
+    wasm_bounds saved = load_options.bounds;
+    wasm_tier tier = load_options.tier;
+    load_options.tier = WASM_TIER_JIT;
+    for (int explicit_ = 0; explicit_ < 2; explicit_++) {
+        load_options.bounds = explicit_ ? WASM_BOUNDS_EXPLICIT : WASM_BOUNDS_AUTO;
+        wasm_module *m = load("guard");
+        CHECK(m && wasm_module_bounds(m) == (explicit_ ? WASM_BOUNDS_EXPLICIT : WASM_BOUNDS_GUARD));
+        wasm_module_free(m);
+    }
+    load_options.bounds = saved;
+    load_options.tier = tier;
+}
+
+/* A child's exit: its status, 128 + the signal that killed it, or -1. */
+static int child_exit(pid_t pid)
+{
+    int st;
+    if (pid < 0 || waitpid(pid, &st, 0) != pid)
+        return -1;
+    return WIFEXITED(st) ? WEXITSTATUS(st) : WIFSIGNALED(st) ? 128 + WTERMSIG(st) : -1;
+}
+
+static void on_user_segv(int sig, siginfo_t *si, void *uc)
+{
+    _exit(42);
+}
+
+/* In a child: an out-of-bounds access of guard-mode code traps, then a
+ * real crash (outside any wasm memory) still reaches the handler installed
+ * before the engine's (own_handler) or the default action (or the
+ * sanitizer's): 42 / a crash; 0 would mean the fault was swallowed. */
+static int guard_child(bool own_handler)
+{
+    if (own_handler) {
+        struct sigaction sa;
+        memset(&sa, 0, sizeof sa);
+        sa.sa_sigaction = on_user_segv;
+        sa.sa_flags = SA_SIGINFO;
+        sigemptyset(&sa.sa_mask);
+        if (sigaction(SIGSEGV, &sa, NULL) != 0)
+            return 3;
+    }
+    tier_run g;
+    run_bounds("guard", WASM_TIER_JIT, WASM_BOUNDS_AUTO, "ld32", 70000, &g);
+    if (g.st != WASM_ERR_TRAP || g.err.trap != WASM_TRAP_OOB_MEMORY)
+        return 4;
+    volatile uintptr_t bad = 64; /* no object: a real crash */
+    *(volatile int *)bad = 1;
+    return 0;
+}
+
+/* The engine's handler chains what is not its own (runs first in main:
+ * the children install their handler before the engine does). */
+static void test_guard_chain(void)
+{
+    fflush(stdout);
+    for (int own = 1; own >= 0; own--) {
+        pid_t pid = fork();
+        if (pid == 0) {
+            if (!freopen("/dev/null", "w", stderr)) /* the sanitizer's report, if any */
+                _exit(5);
+            _exit(guard_child(own));
+        }
+        int got = child_exit(pid);
+        if (own ? got != 42 : (got == 0 || got == 3 || got == 4 || got < 0))
+            printf("     guard chain (own handler %d): child ended with %d\n", own, got);
+        CHECK(own ? got == 42 : got != 0 && got != 3 && got != 4 && got > 0);
+    }
+}
+
+#if defined(__SANITIZE_ADDRESS__)
+#define UNDER_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define UNDER_ASAN 1
+#endif
+#endif
+
+#ifndef UNDER_ASAN
+/* Under an address-space limit (RLIMIT_AS, in a child): a guard-mode module
+ * compiled before the limit refuses to instantiate against a memory
+ * without its reservation, with a message; one compiled under it checks
+ * explicitly and traps as the interpreter does. ASan's shadow memory does
+ * not fit such a limit: skipped there. */
+static int reserve_child(void)
+{
+    load_options.tier = WASM_TIER_JIT;
+    wasm_module *guard = load("guard");
+    if (!guard || wasm_module_bounds(guard) != WASM_BOUNDS_GUARD)
+        return 3;
+    long pages = 0;
+    FILE *f = fopen("/proc/self/statm", "r");
+    if (!f || fscanf(f, "%ld", &pages) != 1)
+        return 4;
+    fclose(f);
+    struct rlimit lim = {(rlim_t)pages * (rlim_t)sysconf(_SC_PAGESIZE) + (1ull << 30), RLIM_INFINITY};
+    lim.rlim_max = lim.rlim_cur;
+    if (setrlimit(RLIMIT_AS, &lim) != 0)
+        return 5;
+    wasm_store *s = wasm_store_new(NULL);
+    wasm_error err;
+    wasm_instance *inst = wasm_instantiate(s, guard, NULL, 0, &err);
+    if (inst || !strstr(err.message, "address-space reservation"))
+        return 6;
+    wasm_store_free(s);
+    wasm_module *plain = load("guard");
+    if (!plain || wasm_module_bounds(plain) != WASM_BOUNDS_EXPLICIT)
+        return 7;
+    wasm_module_free(plain);
+    tier_run t;
+    run_in("guard", WASM_TIER_JIT, "ld32", 65533, &t);
+    if (t.st != WASM_ERR_TRAP || t.err.trap != WASM_TRAP_OOB_MEMORY || t.compiled == 0)
+        return 8;
+    run_in("guard", WASM_TIER_JIT, "st32", 65532, &t);
+    if (t.st != WASM_OK)
+        return 9;
+    wasm_module_free(guard);
+    return 0;
+}
+
+#endif
+
+static void test_guard_unreserved(void)
+{
+#ifdef UNDER_ASAN
+    printf("     guard pages under an address-space limit: skipped under ASan\n");
+#else
+    fflush(stdout);
+    pid_t pid = fork();
+    if (pid == 0)
+        _exit(reserve_child());
+    int got = child_exit(pid);
+    if (got != 0)
+        printf("     guard pages under an address-space limit: child ended with %d\n", got);
+    CHECK_EQ_INT(got, 0);
+#endif
+}
+
 /* call_indirect from machine code: the result, or the interpreter's trap
  * (message, backtrace) for each entry of tiers.wat's table (0: a function
  * of the right type, 1: the wrong type, 3: null, 9: out of the table). */
@@ -1151,6 +1352,7 @@ int main(int argc, char **argv)
         }
     }
     wasm_dir = i < argc ? argv[i] : "build/tests/engine/wat";
+    test_guard_chain(); /* first: before the engine installs its fault handler */
     test_host_functions();
     test_limits();
     test_unmetered();
@@ -1167,6 +1369,8 @@ int main(int argc, char **argv)
     test_tier_results();
     test_tier_unmetered();
     test_bounds();
+    test_guard();
+    test_guard_unreserved();
     for (size_t k = 0; k < borrowed_count; k++)
         free(borrowed[k]);
     free(borrowed);

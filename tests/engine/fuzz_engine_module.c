@@ -4,8 +4,12 @@
  * under tight limits and a fuel budget so that no input can hang.
  *
  * Differential: each module that loads is compiled four ways, by the
- * interpreter's translator with and without peephole fusion, by the JIT, and
- * tiered (the interpreter calling machine code and back), and all four must
+ * interpreter's translator with and without peephole fusion, by the JIT
+ * (bounds checked by guard pages where the host allows: out-of-bounds
+ * accesses fault and the engine's handler makes them traps, chaining
+ * everything else to libFuzzer's and ASan's handlers), and tiered (the
+ * interpreter calling machine code and back, with explicit bounds
+ * compares), and all four must
  * behave identically (results bit for bit, traps and, against the plain
  * interpreter, their messages, remaining fuel, memory and globals). This checks the fused instructions
  * against the plain ones, and machine code against the interpreter, on
@@ -137,12 +141,13 @@ enum { WAYS = 4 }; /* fused, plain, JIT, tiered */
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     /* tiered after 2 calls: the exports' callees mix interpreter and machine
-     * code, each calling the other */
+     * code, each calling the other; its bounds checks explicit, the JIT's
+     * by guard pages (both modes against the interpreter) */
     static const wasm_module_options ways[WAYS] = {
         {.tier = WASM_TIER_INTERP},
         {.tier = WASM_TIER_INTERP, .no_fusion = true},
         {.tier = WASM_TIER_JIT},
-        {.tier = WASM_TIER_TIERED, .hot_calls = 2}};
+        {.tier = WASM_TIER_TIERED, .hot_calls = 2, .bounds = WASM_BOUNDS_EXPLICIT}};
     run r[WAYS];
     bool ok[WAYS];
     for (int w = 0; w < WAYS; w++) {

@@ -12,7 +12,9 @@
  *   ENGINE_HOT_CALLS=N  tiered: calls before a function is compiled
  *   ENGINE_PERF_MAP=1 machine code symbols in /tmp/perf-<pid>.map, for perf
  *   ENGINE_UNMETERED=1  machine code that charges no fuel, as enarx-exec's
- *                     (for programs that never set fuel: spec_runner) */
+ *                     (for programs that never set fuel: spec_runner)
+ *   ENGINE_BOUNDS=explicit  machine code compares before every memory access
+ *                     (default: guard pages where available) */
 #ifndef TESTS_ENGINE_OPTIONS_H
 #define TESTS_ENGINE_OPTIONS_H
 
@@ -39,6 +41,9 @@ static inline wasm_module_options engine_options_from_env(void)
         o.tier = WASM_TIER_TIERED;
     o.perf_map = getenv("ENGINE_PERF_MAP") != NULL;
     o.unmetered = getenv("ENGINE_UNMETERED") != NULL;
+    const char *bounds = getenv("ENGINE_BOUNDS");
+    if (bounds && !strcmp(bounds, "explicit"))
+        o.bounds = WASM_BOUNDS_EXPLICIT;
     const char *hot = getenv("ENGINE_HOT_CALLS");
     if (hot)
         o.hot_calls = (uint32_t)strtoul(hot, NULL, 0);

@@ -159,7 +159,7 @@ static bool spectest_export(const char *name, wasm_extern *out)
 /* ---- modules ----------------------------------------------------------------- */
 
 /* the tier the modules ran in: modules and functions with machine code */
-static unsigned long jit_modules, jit_compiled, jit_functions;
+static unsigned long jit_modules, jit_compiled, jit_functions, guard_modules;
 
 static wasm_module *load_module(script *s, const char *filename, wasm_error *err)
 {
@@ -177,6 +177,7 @@ static wasm_module *load_module(script *s, const char *filename, wasm_error *err
     file_contents_free(&file);
     if (m) {
         jit_modules += wasm_module_tier(m) != WASM_TIER_INTERP;
+        guard_modules += wasm_module_bounds(m) == WASM_BOUNDS_GUARD;
         if (s->nloaded == s->caploaded) {
             size_t cap = s->caploaded ? s->caploaded * 2 : 16;
             /* NOLINTNEXTLINE(bugprone-sizeof-expression): an array of pointers */
@@ -808,8 +809,10 @@ int main(int argc, char **argv)
         printf("SIMD: %u files, %u assertions skipped (--no-simd)\n", simd_files, simd_assertions);
     wasm_module_options asked = engine_options_from_env();
     if (asked.tier == WASM_TIER_JIT || asked.tier == WASM_TIER_TIERED)
-        printf("tier: %s (%lu modules, %lu of their %lu functions called and compiled to machine code)\n",
-               asked.tier == WASM_TIER_JIT ? "jit" : "tiered", jit_modules, jit_compiled, jit_functions);
+        printf("tier: %s (%lu modules, %lu of their %lu functions called and compiled to machine code; "
+               "bounds checks: %lu by guard pages, %lu explicit)\n",
+               asked.tier == WASM_TIER_JIT ? "jit" : "tiered", jit_modules, jit_compiled, jit_functions,
+               guard_modules, jit_modules - guard_modules);
     else
         printf("tier: interpreter\n");
     printf("%u passed, %u failed, %u skipped\n", totals[0], totals[1], totals[2] + simd_assertions);

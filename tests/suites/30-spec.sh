@@ -4,7 +4,8 @@
 # on its first call, those it does not handle run in the interpreter; the
 # runner says how many it compiled), then tiered (mixed tiers) with machine
 # code compiled unmetered, as enarx-exec's (ENGINE_UNMETERED=1: no fuel
-# charged, the frame records' top kept in a register; docs/engine.md).
+# charged, the frame records' top kept in a register; docs/engine.md); the
+# memory files once more in the JIT with explicit bounds compares (ENGINE_BOUNDS).
 # The core tests need the shared test data ($SHARED_DIR/wasm-core-2.0/json, or
 # SPEC_DIR); the project's own (tests/spec/wast/) run in every tier first.
 set -u
@@ -24,6 +25,19 @@ if [ -d "$dir" ]; then
     # tiered, compiling after 2 calls: the interpreter and machine code call each other
     suite_run_unit "spec (tiered, unmetered)" env ENGINE_TIER=tiered ENGINE_HOT_CALLS=2 \
         ENGINE_UNMETERED=1 "$BUILD/tests/spec_runner" "$dir"
+    # the runs above check bounds by guard pages where the host allows (the
+    # runner says which); the memory files again with explicit compares
+    mem=()
+    for f in address align bulk endianness float_memory load store memory memory_copy memory_fill \
+        memory_grow memory_init memory_redundancy memory_size memory_trap \
+        simd/simd_address simd/simd_load simd/simd_load_extend simd/simd_load_splat simd/simd_load_zero \
+        simd/simd_load8_lane simd/simd_load16_lane simd/simd_load32_lane simd/simd_load64_lane \
+        simd/simd_store simd/simd_store8_lane simd/simd_store16_lane simd/simd_store32_lane \
+        simd/simd_store64_lane; do
+        [ -f "$dir/$f.json" ] && mem+=("$dir/$f.json")
+    done
+    suite_run_unit "spec memory files (jit, explicit bounds checks)" \
+        env ENGINE_TIER=jit ENGINE_BOUNDS=explicit "$BUILD/tests/spec_runner" "${mem[@]}"
 else
     skipped "spec" "$dir not found (set SHARED_DIR or SPEC_DIR)"
 fi

@@ -17,8 +17,10 @@
  *    the fuel left (metered) or the frame records' top (unmetered);
  *  - a function returning one cell returns it in rax too (direct callers
  *    take it from there, not from the frame);
- *  - memory accesses are bounds-checked by an explicit compare of
- *    address + offset + size against r15 (no guard pages, no signals);
+ *  - memory accesses are bounds-checked either by an explicit compare of
+ *    address + offset + size against r15, or (guard mode) not at all: the
+ *    access faults in the PROT_NONE rest of the memory's reservation and
+ *    the fault handler (fault.h) turns the fault into the trap;
  *  - every prologue compares rsp with the context's limit: below it the
  *    function runs in the interpreter (deep recursion continues on the heap);
  *  - a function returns nothing: a trap or failed call unwinds the whole
@@ -32,19 +34,25 @@
 #include "engine/ops.h"
 #include "engine/perfmap.h"
 #include "engine/x86/asm.h"
+#include "engine/x86/fault.h"
 
 #include <cpuid.h>
 #include <stddef.h>
 #include <stdio.h>
+#include <sys/mman.h>
 
 /* A module's machine code: the shared stubs (C entry and the two
  * trampolines), then arenas that take each function compiled on its first
  * call on sealed pages of its own (one mprotect per function; arenas of
  * JIT_ARENA_BYTES save the mmap). Changed under the module's lock. */
 #define JIT_ARENA_BYTES (256u << 10)
+typedef struct jit_arena {
+    code_arena code;
+    int fault; /* its fault_region handle (guard mode), else -1 */
+} jit_arena;
 struct jit_module {
     codemem stubs;
-    code_arena *arenas; /* the last one is being filled */
+    jit_arena *arenas; /* the last one is being filled */
     size_t narenas, caparenas;
     void *lazy_tramp;   /* every function's jit_fast until its first call */
     void *interp_tramp; /* jit_fast of the functions the compiler does not handle */
@@ -52,6 +60,7 @@ struct jit_module {
     uint32_t compiled;  /* functions with machine code so far */
     uint32_t hot_calls; /* calls from the interpreter before compiling (func_code.hot) */
     uint32_t total;
+    bool guard; /* memory accesses unchecked, faults become traps (fault.h) */
 };
 
 /* ---- the internal code's instruction lengths and handler words ---------------- */
@@ -176,6 +185,13 @@ typedef struct jc {
     bool oom;
     bool unhandled;
     bool popcnt;
+    /* Guard mode: no bounds compares; every access instruction is recorded
+     * (sites: buffer offset, position, the function's trap path) for the
+     * fault handler. access_pos: the position of the access being emitted. */
+    bool guard;
+    fault_site *sites;
+    size_t nsites, capsites;
+    uint32_t access_pos;
     bool sse41;
     /* Register allocation: the hottest slots live in registers for the whole
      * function (pin[slot]: 0 none, PIN_GPR + register, PIN_XMM + register).
@@ -1141,13 +1157,20 @@ static void mask_if(jc *j, int cc, int r)
 /* The checked address of an access of size bytes at addr_slot + offset:
  * [r14 + *index + *d], *index < 0 for none. The index register is the
  * slot's own when it is known to hold a zero-extended i32 (j->zx), else
- * eax (rcx clobbered). */
+ * eax (rcx clobbered).
+ * Guard mode: no compare at all. The address is still formed from the
+ * zero-extended index plus the offset (at most 2^32 - 1 + 2^32 - 1, + 16
+ * bytes of access), so it lies inside memory 0's reservation
+ * (MEMORY_RESERVE from r14) and an access past its size faults there; the
+ * access instruction x_mem emits next is a recorded site (fault.h). No
+ * branch: no speculative path past a check either. */
 static void mem_addr(jc *j, uint32_t addr_slot, uint32_t offset, uint32_t size, uint32_t pos,
                      int *index, int32_t *d)
 {
     xbuf *b = j->b;
     uint64_t end = (uint64_t)offset + size;
-    bool proven = check_proven(j, addr_slot, end);
+    bool proven = j->guard || check_proven(j, addr_slot, end);
+    j->access_pos = pos;
     if (is_const(j, addr_slot)) {
         uint64_t ea = (uint64_t)(uint32_t)const_of(j, addr_slot) + offset;
         if (ea + size <= INT32_MAX) { /* cmp r15, ea + size; jb trap; [r14 + ea] */
@@ -1181,9 +1204,27 @@ static void mem_addr(jc *j, uint32_t addr_slot, uint32_t offset, uint32_t size, 
     *d = (int32_t)offset;
 }
 
-/* op reg, [r14 + index + d] */
+/* Guard mode: the instruction about to be emitted at the buffer's end may
+ * fault; its trap reports position j->access_pos. */
+static void record_site(jc *j)
+{
+    if (!j->guard || j->counting)
+        return;
+    if (j->nsites == j->capsites) {
+        fault_site *p = grown(j->sites, &j->capsites, sizeof *p, 64);
+        if (!p) {
+            j->oom = true;
+            return;
+        }
+        j->sites = p;
+    }
+    j->sites[j->nsites++] = (fault_site){(uint32_t)j->b->len, j->access_pos, (uint32_t)j->common_trap};
+}
+
+/* op reg, [r14 + index + d]: every access to linear memory (after mem_addr) */
 static void x_mem(jc *j, xop o, int reg, int index, int32_t d)
 {
+    record_site(j);
     x_rm(j->b, o, reg, R14, index, d);
 }
 
@@ -1208,10 +1249,8 @@ static void load(jc *j, int op, const uint32_t *pc, uint32_t pos)
     if (op == OP_LD_V128) {
         note_v128(j, pc[1]);
         mem_addr(j, pc[2], pc[3], 16, pos, &index, &d);
-        x_mem(j, XOPW(0x8b, 1), RCX, index, d);
-        st64(j, pc[1], RCX);
-        x_mem(j, XOPW(0x8b, 1), RCX, index, d + 8);
-        st64(j, pc[1] + 1, RCX);
+        x_mem(j, XOPP(0xf3, false, 0x0f6f, 2), XMM0, index, d); /* movdqu xmm0, [mem] */
+        x_rm(j->b, XOPP(0xf3, false, 0x0f7f, 2), XMM0, RBX, -1, disp(pc[1]));
         return;
     }
     int k = op - OP_LD_I32;
@@ -1234,11 +1273,13 @@ static void store(jc *j, int op, const uint32_t *pc, uint32_t pos)
     int32_t d;
     if (op == OP_ST_V128) {
         note_v128(j, pc[2]);
+        materialize(j, pc[2]); /* a constant's cells (first: rax), for the frame read */
+        materialize(j, pc[2] + 1);
         mem_addr(j, pc[1], pc[3], 16, pos, &index, &d);
-        ld64(j, RDX, pc[2]);
-        x_mem(j, XOPW(0x89, 1), RDX, index, d);
-        ld64(j, RDX, pc[2] + 1);
-        x_mem(j, XOPW(0x89, 1), RDX, index, d + 8);
+        /* one 16-byte store: in guard mode a store straddling the end
+         * faults before writing anything (x86 faults are precise) */
+        x_rm(j->b, XOPP(0xf3, false, 0x0f6f, 2), XMM0, RBX, -1, disp(pc[2]));
+        x_mem(j, XOPP(0xf3, false, 0x0f7f, 2), XMM0, index, d);
         return;
     }
     uint32_t size = op == OP_ST_8 ? 1 : op == OP_ST_16 ? 2 : op == OP_ST_32 ? 4 : 8;
@@ -2707,6 +2748,7 @@ static void emit_function(jc *j, size_t start)
     j->nchecked = 0;
     j->zx = 0;
     j->result_in_rax = UINT32_MAX;
+    j->nsites = 0;
     prologue(j);
     for (uint32_t pos = 0; pos < j->n && !j->oom;) {
         int op = op_of(j->code[pos]);
@@ -2953,30 +2995,58 @@ static jit_osr *osr_table(const uint32_t *pos, const uint32_t *off, size_t n, ui
 
 /* The arena len bytes of code go to: the current one if they fit, else a
  * new one; NULL when memory runs out. */
-static code_arena *arena_for(struct jit_module *jm, size_t len)
+static jit_arena *arena_for(struct jit_module *jm, size_t len)
 {
-    code_arena *cur = jm->narenas ? &jm->arenas[jm->narenas - 1] : NULL;
+    jit_arena *cur = jm->narenas ? &jm->arenas[jm->narenas - 1] : NULL;
     size_t pages = code_pages(len);
-    if (cur && pages && pages <= cur->mem.size - cur->used)
+    if (cur && pages && pages <= cur->code.mem.size - cur->code.used)
         return cur;
     if (jm->narenas == jm->caparenas) {
-        code_arena *p = grown(jm->arenas, &jm->caparenas, sizeof *p, 8);
+        jit_arena *p = grown(jm->arenas, &jm->caparenas, sizeof *p, 8);
         if (!p)
             return NULL;
         jm->arenas = p;
     }
-    code_arena *fresh = &jm->arenas[jm->narenas];
-    if (code_arena_map(fresh, len > JIT_ARENA_BYTES ? len : JIT_ARENA_BYTES) != 0)
+    jit_arena *fresh = &jm->arenas[jm->narenas];
+    if (code_arena_map(&fresh->code, len > JIT_ARENA_BYTES ? len : JIT_ARENA_BYTES) != 0)
         return NULL;
+    fresh->fault = -1;
+    /* guard mode: the handler must know the arena before its code runs */
+    if (jm->guard &&
+        (fresh->fault = fault_region_add(fresh->code.mem.base, fresh->code.mem.size)) < 0) {
+        codemem_free(&fresh->code.mem);
+        return NULL;
+    }
     jm->narenas++;
     return fresh;
 }
 
-/* Seals len bytes of code in the current arena, or a new one: its address, or NULL. */
-static void *place_code(struct jit_module *jm, const uint8_t *code, size_t len)
+/* Guard mode: publishes the access sites of code just placed in arena a
+ * (site offsets from its start). False when memory runs out: the code must
+ * then not run (its accesses would fault unrecognised). */
+static bool publish_sites(const struct jit_module *jm, const jit_arena *a, const uint8_t *code,
+                          size_t len, const fault_site *sites, size_t n)
 {
-    code_arena *a = arena_for(jm, len);
-    return a ? code_arena_append(a, code, len) : NULL;
+    if (!jm->guard || !n)
+        return true;
+    fault_sites *t = fault_sites_new(n);
+    if (!t)
+        return false;
+    t->code = code;
+    t->len = len;
+    memcpy(t->at, sites, n * sizeof *sites);
+    fault_region_publish(a->fault, t);
+    return true;
+}
+
+/* Seals len bytes of code in the current arena, or a new one, with its
+ * access sites: its address, or NULL. */
+static void *place_code(struct jit_module *jm, const uint8_t *code, size_t len,
+                        const fault_site *sites, size_t nsites)
+{
+    jit_arena *a = arena_for(jm, len);
+    uint8_t *at = a ? code_arena_append(&a->code, code, len) : NULL;
+    return at && publish_sites(jm, a, at, len, sites, nsites) ? at : NULL;
 }
 
 /* place_code for a function whose calls rel32 to other compiled code
@@ -2984,10 +3054,10 @@ static void *place_code(struct jit_module *jm, const uint8_t *code, size_t len)
  * one is out of rel32 reach (the caller compiles it again without them). */
 static void *place_linked(struct jit_module *jm, xbuf *b, const jc *j)
 {
-    code_arena *a = arena_for(jm, b->len);
+    jit_arena *a = arena_for(jm, b->len);
     if (!a)
         return NULL;
-    const uint8_t *dest = a->mem.base + a->used; /* where code_arena_append puts it */
+    const uint8_t *dest = a->code.mem.base + a->code.used; /* where code_arena_append puts it */
     for (size_t i = 0; i < j->nfix; i++) {
         const jfix *f = &j->fix[i];
         if (f->kind != FIX_CALL)
@@ -2997,8 +3067,8 @@ static void *place_linked(struct jit_module *jm, xbuf *b, const jc *j)
             return NULL;
         xb_patch32(b, f->at, (uint32_t)(int32_t)rel);
     }
-    uint8_t *code = code_arena_append(a, b->p, b->len);
-    return code == dest ? code : NULL;
+    uint8_t *code = code_arena_append(&a->code, b->p, b->len);
+    return code == dest && publish_sites(jm, a, code, b->len, j->sites, j->nsites) ? code : NULL;
 }
 
 /* Compiles fc (translated) onto sealed pages of its own and publishes its
@@ -3010,6 +3080,7 @@ static void compile_locked(struct jit_module *jm, const wasm_module *m, func_cod
     memset(&j, 0, sizeof j);
     j.popcnt = cpu_has_popcnt();
     j.sse41 = cpu_has_sse41();
+    j.guard = jm->guard;
     j.m = m;
     xbuf b = {0};
     void *entry = jm->interp_tramp;
@@ -3019,7 +3090,8 @@ static void compile_locked(struct jit_module *jm, const wasm_module *m, func_cod
         /* a callee out of rel32 reach: through jit_fast then */
         j.no_direct = true;
         b.len = 0;
-        code = compile_one(&j, &b, fc) && !b.oom ? place_code(jm, b.p, b.len) : NULL;
+        code = compile_one(&j, &b, fc) && !b.oom ? place_code(jm, b.p, b.len, j.sites, j.nsites)
+                                                 : NULL;
     }
     if (code) {
         perf_map_note(m, fc, code, b.len);
@@ -3030,6 +3102,7 @@ static void compile_locked(struct jit_module *jm, const wasm_module *m, func_cod
     free(b.p);
     free(j.fix);
     free(j.traps);
+    free(j.sites);
     free(j.osr_pos);
     free(j.osr_off);
     /* generated code reads jit_fast without the lock */
@@ -3053,6 +3126,9 @@ static void compile_batch(struct jit_module *jm, wasm_module *m)
     } placed;
     placed *p = calloc(ndef ? ndef : 1, sizeof *p);
     xbuf b = {0};
+    fault_site *sites = NULL; /* guard mode: the batch's, offsets from its start */
+    size_t nsites = 0, capsites = 0;
+    bool sites_oom = false;
     bool popcnt = cpu_has_popcnt(), sse41 = cpu_has_sse41();
     for (uint32_t i = 0; p && i < ndef; i++) {
         p[i].at = SIZE_MAX;
@@ -3063,18 +3139,31 @@ static void compile_batch(struct jit_module *jm, wasm_module *m)
         j.popcnt = popcnt;
         j.sse41 = sse41;
         j.m = m;
+        j.guard = jm->guard;
         j.no_direct = true; /* the batch is placed at once, unpatched */
         size_t start = b.len;
         if (compile_one(&j, &b, &m->codes[i]) && !b.oom) {
             p[i] = (placed){start, j.entry - start, b.len - start, j.osr_pos, j.osr_off, j.nosr};
             j.osr_pos = j.osr_off = NULL;
+            for (size_t k = 0; k < j.nsites && !sites_oom; k++) {
+                if (nsites == capsites) {
+                    fault_site *g = grown(sites, &capsites, sizeof *g, 256);
+                    sites_oom = !g;
+                    sites = g ? g : sites;
+                }
+                if (!sites_oom)
+                    sites[nsites++] = j.sites[k];
+            }
         }
         free(j.fix);
         free(j.traps);
+        free(j.sites);
         free(j.osr_pos);
         free(j.osr_off);
     }
-    uint8_t *code = p && b.len && !b.oom ? place_code(jm, b.p, b.len) : NULL;
+    uint8_t *code = p && b.len && !b.oom && !sites_oom ? place_code(jm, b.p, b.len, sites, nsites)
+                                                        : NULL;
+    free(sites);
     for (uint32_t i = 0; p && i < ndef; i++) {
         func_code *fc = &m->codes[i];
         if (code && p[i].at != SIZE_MAX) {
@@ -3115,7 +3204,20 @@ void *jit_lazy_prepare(jit_ctx *ctx, const func_code *cfc)
     return compile_pending(m, fc);
 }
 
-bool jit_compile_module(wasm_module *m, bool eager, uint32_t hot_calls)
+/* Whether an address-space reservation (MEMORY_RESERVE) can be made now:
+ * under an address-space limit it cannot, and guard mode would make every
+ * instance fail. */
+static bool reservation_possible(void)
+{
+    void *p = mmap(NULL, MEMORY_RESERVE, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
+                   -1, 0);
+    if (p == MAP_FAILED)
+        return false;
+    munmap(p, MEMORY_RESERVE);
+    return true;
+}
+
+bool jit_compile_module(wasm_module *m, bool eager, uint32_t hot_calls, bool explicit_bounds)
 {
     build_op_keys();
     uint32_t ndef = m->func_count - m->func_imports;
@@ -3141,6 +3243,7 @@ bool jit_compile_module(wasm_module *m, bool eager, uint32_t hot_calls)
     jm->interp_tramp = jm->stubs.base + interp;
     jm->total = ndef;
     jm->hot_calls = hot_calls;
+    jm->guard = !explicit_bounds && fault_handler_ready() && reservation_possible();
     for (uint32_t i = 0; i < ndef; i++) {
         m->codes[i].jit_entry = jm->stubs.base;
         m->codes[i].jit_fast = jm->lazy_tramp;
@@ -3162,8 +3265,10 @@ void jit_free_module(wasm_module *m)
         free(m->codes[i].jit_osr);
         m->codes[i].jit_osr = NULL;
     }
-    for (size_t i = 0; i < m->jit->narenas; i++)
-        codemem_free(&m->jit->arenas[i].mem);
+    for (size_t i = 0; i < m->jit->narenas; i++) {
+        fault_region_remove(m->jit->arenas[i].fault); /* before its code goes */
+        codemem_free(&m->jit->arenas[i].code.mem);
+    }
     free(m->jit->arenas);
     codemem_free(&m->jit->stubs);
     free(m->jit);
@@ -3198,6 +3303,11 @@ bool jit_compile_now(const func_code *cfc)
 int64_t jit_module_tick(const wasm_module *m)
 {
     return jit_module_tiered(m) ? (int64_t)m->jit->hot_calls * TIER_TICK_PER_CALL : 0;
+}
+
+bool jit_module_guard(const wasm_module *m)
+{
+    return m->jit && m->jit->guard;
 }
 
 bool jit_module_tiered(const wasm_module *m)
