@@ -78,3 +78,21 @@ bench_select_engine() {
 bench_recorded_checksum() {
     grep -E "^checksum $1 n=$2 " bench/kernels/checksums.txt 2>/dev/null | head -n 1
 }
+
+# bench_pin_cpu SCRIPT [ARG...]: runs the calling script again pinned to one
+# CPU (taskset), unless it already is. Ratios compare commands run one after
+# another; on a VM whose vCPUs differ in speed (the development machines'
+# two differ by 1.65x: docs/performance.md), native and engine runs landing
+# on different CPUs give wrong ratios. BENCH_CPU picks the CPU (default: the
+# last one online); BENCH_CPU=none runs unpinned. Returns when it did not re-run.
+bench_pin_cpu() {
+    local script=$1 cpu
+    shift
+    [ "${BENCH_CPU:-}" = none ] && return 0
+    [ -n "${BENCH_PINNED:-}" ] && return 0
+    command -v taskset >/dev/null 2>&1 || return 0
+    cpu=${BENCH_CPU:-$(($(nproc --all 2>/dev/null || echo 1) - 1))}
+    [ "$cpu" -ge 1 ] 2>/dev/null || [ -n "${BENCH_CPU:-}" ] || return 0
+    echo "bench: pinned to CPU $cpu (BENCH_CPU=N to choose, BENCH_CPU=none for no pinning)" >&2
+    BENCH_PINNED=1 exec taskset -c "$cpu" "$script" "$@"
+}

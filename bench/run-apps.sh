@@ -20,13 +20,16 @@
 # Knobs: BENCH_RUNS (hyperfine runs per command, default 3; 1 with
 # BENCH_QUICK=1), BENCH_APPS (a subset, e.g. "flite clang"), BENCH_TIERS
 # (default "interp jit auto"), BENCH_FETCH=0 (use the cache only),
-# BENCH_TIMEOUT (seconds per run, default 600).
+# BENCH_TIMEOUT (seconds per run, default 600), BENCH_CPU (the CPU every run
+# is pinned to, default the last; none: unpinned; bench/lib.sh).
 set -u
 cd "$(dirname "$0")/.." || exit 2
 : "${BUILD:=build}"
 export LC_ALL=C
 # shellcheck source=tests/e2e/npm-apps.sh
 source tests/e2e/npm-apps.sh # npm_fetch, NPM_CACHE, sha
+. bench/lib.sh # bench_pin_cpu
+bench_pin_cpu bench/run-apps.sh "$@"
 
 ENARX=$BUILD/bin/enarx
 WORK=$BUILD/bench/apps

