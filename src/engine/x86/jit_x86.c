@@ -388,6 +388,12 @@ static void st64(jc *j, uint32_t slot, int reg)
         x_mov_rr(j->b, true, pin_reg(p), reg);
 }
 
+/* The pin of slot s (a parameter, local or temporary) in the emitting pass, or 0. */
+static int local_pin(const jc *j, uint32_t s)
+{
+    return j->pin && !j->counting && s < j->frame_cells ? j->pin[s] : 0;
+}
+
 /* Writes every pinned slot but `skip` back to the frame (before code that
  * reads the frame or clobbers registers: calls, C helpers), or reloads
  * them after. */
@@ -417,9 +423,9 @@ static void reload_pinned(jc *j)
     uint32_t r = j->result_in_rax;
     j->result_in_rax = UINT32_MAX;
     sync_pinned_but(j, false, r);
-    if (r == UINT32_MAX || !j->pin || j->counting || r >= j->frame_cells || !j->pin[r])
+    int p = r == UINT32_MAX ? 0 : local_pin(j, r);
+    if (!p)
         return;
-    int p = j->pin[r];
     if (pin_is_xmm(p))
         x_rr(j->b, XOPP(0x66, true, 0x0f6e, 2), pin_reg(p), RAX); /* movq xmm, rax */
     else
@@ -1480,7 +1486,7 @@ static const void *compiled_entry(const jc *j, const func_code *callee)
  * direct call): the callee's prologue takes it from there. */
 static void first_arg(jc *j, uint32_t base)
 {
-    int p = !j->counting && j->pin && base < j->frame_cells ? j->pin[base] : 0;
+    int p = local_pin(j, base);
     if (is_const(j, base))
         x_mov_imm(j->b, RDX, const_of(j, base));
     else if (p && pin_is_xmm(p))
@@ -1983,12 +1989,6 @@ static void emit_c_entry(xbuf *b, bool osr, bool unmetered)
     for (int i = 5; i >= 0; i--)
         x_pop(b, saved[i]);
     xb_byte(b, 0xc3);
-}
-
-/* The pin of parameter or local s in the emitting pass, or 0. */
-static int local_pin(const jc *j, uint32_t s)
-{
-    return j->pin && !j->counting && s < j->frame_cells ? j->pin[s] : 0;
 }
 
 /* A function's machine code uses the internal convention: entered with
