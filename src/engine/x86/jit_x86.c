@@ -212,8 +212,11 @@ typedef struct jc {
     /* Within a basic block (cleared at branch targets and calls): the
      * pinned GPRs known to hold a zero-extended i32 (bit per register),
      * and the address slots whose accesses were bounds-checked, with the
-     * end (offset + size) each check covered (see mem_addr). */
-    uint32_t zx;
+     * end (offset + size) each check covered (see mem_addr). zx_always:
+     * the registers of the GPR-pinned i32 parameters and locals, which hold
+     * a zero-extended value everywhere in the function (see i32_homes):
+     * part of zx at every point. */
+    uint32_t zx, zx_always;
     struct { uint32_t slot; uint64_t end; } checked[8];
     uint32_t nchecked, next_checked;
     /* loop headers (the positions after a LOOP that a backward branch
@@ -394,6 +397,13 @@ static int local_pin(const jc *j, uint32_t s)
     return j->pin && !j->counting && s < j->frame_cells ? j->pin[s] : 0;
 }
 
+/* Whether slot s is kept zero-extended in its register (zx_always). */
+static bool zx_home(const jc *j, uint32_t s)
+{
+    int p = local_pin(j, s);
+    return p && !pin_is_xmm(p) && (j->zx_always & (1u << pin_reg(p)));
+}
+
 /* Writes every pinned slot but `skip` back to the frame (before code that
  * reads the frame or clobbers registers: calls, C helpers), or reloads
  * them after. */
@@ -409,8 +419,8 @@ static void sync_pinned_but(jc *j, bool to_frame, uint32_t skip)
             x_rm(j->b, XOPP(0xf2, false, to_frame ? 0x0f11 : 0x0f10, 2), pin_reg(p), RBX, -1, disp(s));
         else if (to_frame)
             x_mov_store(j->b, true, RBX, disp(s), pin_reg(p));
-        else
-            x_mov_load(j->b, true, pin_reg(p), RBX, disp(s));
+        else /* an i32 home 32-bit: its cell's upper half may be garbage */
+            x_mov_load(j->b, !zx_home(j, s), pin_reg(p), RBX, disp(s));
     }
 }
 
@@ -429,7 +439,7 @@ static void reload_pinned(jc *j)
     if (pin_is_xmm(p))
         x_rr(j->b, XOPP(0x66, true, 0x0f6e, 2), pin_reg(p), RAX); /* movq xmm, rax */
     else
-        x_mov_rr(j->b, true, pin_reg(p), RAX);
+        x_mov_rr(j->b, !zx_home(j, r), pin_reg(p), RAX);
 }
 
 /* A constant's cell, written for code that reads the frame (C helpers):
@@ -2078,12 +2088,12 @@ static void prologue(jc *j)
         if (p && s == 0 && j->fc->param_cells) { /* the first parameter: in rdx too */
             if (pin_is_xmm(p))
                 x_rr(b, XOPP(0x66, true, 0x0f6e, 2), pin_reg(p), RDX); /* movq xmm, rdx */
-            else
-                x_mov_rr(b, true, pin_reg(p), RDX);
+            else /* an i32 home zero-extended: mov r32, edx */
+                x_mov_rr(b, !zx_home(j, s), pin_reg(p), RDX);
         } else if (p && pin_is_xmm(p))
             x_rm(b, XOPP(0xf2, false, 0x0f10, 2), pin_reg(p), RBX, -1, disp(s));
         else if (p)
-            x_mov_load(b, true, pin_reg(p), RBX, disp(s));
+            x_mov_load(b, !zx_home(j, s), pin_reg(p), RBX, disp(s));
     }
 }
 
@@ -2708,6 +2718,59 @@ static void choose_pins(jc *j)
     }
 }
 
+/* The i32 parameters and locals among the GPR-pinned slots: their
+ * registers go into zx_always. A parameter or declared local has one wasm
+ * type for the whole function, so a single instruction reading or writing
+ * it as an i32 proves it (every memory address is an i32: memory64 is not
+ * supported); parameters also by their declared type. Such a register is
+ * kept zero-extended everywhere, which makes it usable as an address index
+ * with no `mov eax, r32` (mem_addr): the prologue loads it with a 32-bit
+ * move, reloads from the frame (after calls, at OSR entries: the
+ * interpreter leaves an i32 cell's upper half as it was) are 32-bit, and
+ * an instruction writing it that does not leave it zero-extended by
+ * itself gets a `mov r32, r32` after it (track_writes); the value is an
+ * i32, so that changes nothing but the upper half. */
+static void mark_i32(jc *j, uint32_t slot)
+{
+    if (slot >= j->fc->param_cells + j->fc->local_cells)
+        return; /* a constant or a temporary: typed per value, not per slot */
+    int p = j->pin[slot];
+    if (p && !pin_is_xmm(p))
+        j->zx_always |= 1u << pin_reg(p);
+}
+
+static void i32_homes(jc *j)
+{
+    j->zx_always = 0;
+    const wasm_functype *ft = &j->m->types[j->fc->type_index].ft;
+    for (uint32_t i = 0, c = 0; i < ft->param_count && c < j->fc->param_cells; i++) {
+        if (ft->params[i] == WASM_I32)
+            mark_i32(j, c);
+        c += type_cells(ft->params[i]);
+    }
+    for (uint32_t pos = 0; pos < j->n;) {
+        int op = op_of(j->code[pos]);
+        const uint32_t *pc = j->code + pos;
+        if (op >= OP_I32_EQZ && op <= OP_I32_ROTR) { /* i32 operands and result */
+            for (uint32_t k = 1; k < op_words[op]; k++)
+                mark_i32(j, pc[k]);
+        } else if (op >= OP_LD_I32 && op <= OP_LD_V128) {
+            mark_i32(j, pc[2]); /* the address */
+        } else if (op >= OP_ST_8 && op <= OP_ST_V128) {
+            mark_i32(j, pc[1]);
+        } else if ((op >= OP_I64_EQ && op <= OP_I64_GE_U) || op == OP_I64_EQZ ||
+                   op == OP_I32_WRAP_I64 || (op >= OP_F32_EQ && op <= OP_F32_GE) ||
+                   (op >= OP_F64_EQ && op <= OP_F64_GE)) {
+            mark_i32(j, pc[1]); /* an i32 result */
+        } else if (op == OP_I64_EXTEND_I32_S || op == OP_I64_EXTEND_I32_U) {
+            mark_i32(j, pc[2]);
+        } else if (op == OP_BR_IF || op == OP_BR_UNLESS || op == OP_BR_TABLE) {
+            mark_i32(j, pc[1]); /* the condition, the index */
+        }
+        pos += instr_words(j, pos, op);
+    }
+}
+
 static void push_osr(jc *j, uint32_t pos)
 {
     if (j->nosr == j->caposr) {
@@ -2837,6 +2900,7 @@ static bool compile_one(jc *j, xbuf *b, const func_code *fc)
     bool ok = j->native && j->target && j->depth && j->pin && j->uses_int && j->uses_float && j->v128;
     if (!ok)
         j->oom = true;
+    j->zx_always = 0;
     ok = ok && prepass(j) && loop_depths(j);
     if (ok) {
         /* pass 1 counts slot accesses, pass 2 emits with the chosen registers */
@@ -2847,6 +2911,7 @@ static bool compile_one(jc *j, xbuf *b, const func_code *fc)
         j->counting = false;
         b->len = start;
         choose_pins(j);
+        i32_homes(j);
         emit_function(j, start);
         /* loop-header entries (osr_off: their offsets) */
         free(j->osr_off);
