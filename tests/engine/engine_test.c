@@ -1006,6 +1006,48 @@ static void test_bounds(void)
     }
 }
 
+/* zx.wat: i32 locals kept zero-extended in machine code (their registers
+ * index memory directly): each path that could leave garbage in a
+ * register's upper half, with a small address (must load) and ones with
+ * the top bit set or past the end (must trap), the same in the
+ * interpreter, the JIT (guard pages and explicit compares) and tiered
+ * (interpreted callers of machine code, OSR, machine code calling the
+ * interpreter). */
+static void run_bounds(const char *file, wasm_tier tier, wasm_bounds bounds, const char *name,
+                       int32_t n, tier_run *out);
+
+static void test_zero_extended(void)
+{
+    static const char *const names[] = {"param_upper", "osr_upper", "result_upper", "global_upper",
+                                         "after_loop", "after_call", "br_table", "select",
+                                         "roundtrip"};
+    static const int32_t args[] = {8, 65524, 65533, -4, INT32_MIN, -65536, 0x7ffffffc};
+    for (size_t i = 0; i < sizeof names / sizeof *names; i++)
+        for (size_t k = 0; k < sizeof args / sizeof *args; k++) {
+            tier_run a, runs[3];
+            run_bounds("zx", WASM_TIER_INTERP, WASM_BOUNDS_AUTO, names[i], args[k], &a);
+            run_bounds("zx", WASM_TIER_JIT, WASM_BOUNDS_AUTO, names[i], args[k], &runs[0]);
+            run_bounds("zx", WASM_TIER_JIT, WASM_BOUNDS_EXPLICIT, names[i], args[k], &runs[1]);
+            run_bounds("zx", WASM_TIER_TIERED, WASM_BOUNDS_AUTO, names[i], args[k], &runs[2]);
+            bool small = args[k] >= 0 && args[k] <= 65524; /* + offset <= 4, 4 bytes */
+            bool want = small ? a.st == WASM_OK
+                              : a.st == WASM_ERR_TRAP && a.err.trap == WASM_TRAP_OOB_MEMORY;
+            bool same = true;
+            for (int r = 0; r < 3; r++)
+                same = same && a.st == runs[r].st && a.result == runs[r].result &&
+                       a.mem_sum == runs[r].mem_sum && a.fuel_left == runs[r].fuel_left &&
+                       (a.st != WASM_ERR_TRAP || same_trap(&a.err, &runs[r].err)) &&
+                       (runs[r].compiled > 0 || (r == 2 && i >= 4)); /* i < 4: tier crossings */
+            if (!want || !same)
+                printf("     zx %s(%d): interpreter %d \"%s\" %d; jit %d \"%s\" %d; explicit %d %d; "
+                       "tiered %d \"%s\" %d (%u compiled)\n",
+                       names[i], args[k], a.st, a.err.message, a.result, runs[0].st,
+                       runs[0].err.message, runs[0].result, runs[1].st, runs[1].result,
+                       runs[2].st, runs[2].err.message, runs[2].result, runs[2].compiled);
+            CHECK(want && same);
+        }
+}
+
 /* run_in with machine code checking bounds as `bounds` says. */
 static void run_bounds(const char *file, wasm_tier tier, wasm_bounds bounds, const char *name,
                        int32_t n, tier_run *out)
@@ -1370,6 +1412,7 @@ int main(int argc, char **argv)
     test_tier_unmetered();
     test_bounds();
     test_guard();
+    test_zero_extended();
     test_guard_unreserved();
     for (size_t k = 0; k < borrowed_count; k++)
         free(borrowed[k]);

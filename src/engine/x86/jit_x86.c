@@ -2228,15 +2228,19 @@ static void select_op(jc *j, const uint32_t *pc, int cells)
             x_rr(b, XOP(0x85, 1), RAX, RAX);
         }
         int r = rd >= 0 && rd != rb ? rd : RCX;
+        /* into an i32 home: 32-bit moves and cmov (which zero-extends its
+         * destination whether it moves or not) */
+        bool w = !zx_home(j, pc[1]);
+        xop cmovz = {0, w, 0x0f44, 2};
         if (gpr_of(j, pc[2]) != r)
-            ld64(j, r, pc[2]);
+            ld_int(j, w, r, pc[2]);
         if (rb >= 0) {
-            x_rr(b, XOPW(0x0f44, 2), r, rb);
+            x_rr(b, cmovz, r, rb);
         } else if (in_frame(j, pc[3])) {
-            x_rm(b, XOPW(0x0f44, 2), r, RBX, -1, disp(pc[3]));
+            x_rm(b, cmovz, r, RBX, -1, disp(pc[3]));
         } else {
-            ld64(j, RDX, pc[3]);
-            x_rr(b, XOPW(0x0f44, 2), r, RDX);
+            ld_int(j, w, RDX, pc[3]);
+            x_rr(b, cmovz, r, RDX);
         }
         if (r == RCX)
             st64(j, pc[1], RCX);
@@ -2283,7 +2287,7 @@ static void copy_slot(jc *j, uint32_t dst, uint32_t src)
     } else if (xs && pd < 0) {
         x_rm(j->b, XOPP(0xf2, false, 0x0f11, 2), pin_reg(ps), RBX, -1, disp(dst));
     } else if (pd >= 0 && !xd) {
-        ld64(j, pin_reg(pd), src);
+        ld_int(j, !zx_home(j, dst), pin_reg(pd), src); /* an i32 home: 32-bit */
     } else if (ps >= 0 && !xs && pd < 0) {
         x_mov_store(j->b, true, RBX, disp(dst), pin_reg(ps));
     } else {
@@ -2618,7 +2622,11 @@ static bool result_zero_extended(const jc *j, int op, const uint32_t *pc)
     case OP_LD_I32_16U: case OP_LD_I64_8U: case OP_LD_I64_16U: case OP_LD_I64_32U:
     case OP_I32_WRAP_I64: case OP_I64_EXTEND_I32_U: case OP_MEM_SIZE: case OP_REF_IS_NULL:
         return true;
+    case OP_SELECT:
+        return zx_home(j, pc[1]); /* select_op's 32-bit cmov */
     case OP_COPY:
+        if (zx_home(j, pc[1]))
+            return true; /* copy_slot's 32-bit move */
         if (is_const(j, pc[2]))
             return const_of(j, pc[2]) <= UINT32_MAX;
         return pc[2] < j->frame_cells && j->pin[pc[2]] && !pin_is_xmm(j->pin[pc[2]]) &&
@@ -2634,8 +2642,9 @@ static void track_writes(jc *j, int op, const uint32_t *pc)
 {
     uint32_t first, count;
     if (!written_slots(j, op, pc, &first, &count)) {
+        /* a call out: every pinned slot reloaded, the i32 homes 32-bit */
         j->nchecked = 0;
-        j->zx = 0;
+        j->zx = j->zx_always;
         return;
     }
     bool zx = count == 1 && result_zero_extended(j, op, pc);
@@ -2643,11 +2652,16 @@ static void track_writes(jc *j, int op, const uint32_t *pc)
         uint32_t slot = first + k;
         check_written(j, slot);
         int p = slot < j->frame_cells ? j->pin[slot] : 0;
-        if (p && !pin_is_xmm(p)) {
-            if (zx)
-                j->zx |= 1u << pin_reg(p);
-            else
-                j->zx &= ~(1u << pin_reg(p));
+        if (!p || pin_is_xmm(p))
+            continue;
+        uint32_t bit = 1u << pin_reg(p);
+        if (zx) {
+            j->zx |= bit;
+        } else if (j->zx_always & bit) { /* an i32 home: zero-extend it now */
+            x_mov_rr(j->b, false, pin_reg(p), pin_reg(p));
+            j->zx |= bit;
+        } else {
+            j->zx &= ~bit;
         }
     }
 }
@@ -2813,6 +2827,7 @@ static void emit_function(jc *j, size_t start)
     j->result_in_rax = UINT32_MAX;
     j->nsites = 0;
     prologue(j);
+    j->zx = j->zx_always;
     for (uint32_t pos = 0; pos < j->n && !j->oom;) {
         int op = op_of(j->code[pos]);
         uint32_t words = instr_words(j, pos, op);
@@ -2821,7 +2836,7 @@ static void emit_function(jc *j, size_t start)
         bool out = calls_out(j, op, j->code + pos);
         if (is_target(j, pos)) { /* another path joins: nothing is known */
             j->nchecked = 0;
-            j->zx = 0;
+            j->zx = j->zx_always; /* but the function-wide invariant */
         }
         j->elided = false;
         if (out) {
