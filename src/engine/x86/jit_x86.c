@@ -687,6 +687,13 @@ static void binop(jc *j, bool w, alu a, const uint32_t *pc, bool commutative)
     int rx = gpr_of(j, x), ry = gpr_of(j, y), rd = gpr_of(j, pc[1]);
     if (commutative)
         commute_for_dst(j, gpr_of, rd, &x, &y, &rx, &ry);
+    if (commutative && rd < 0 && y == pc[1] && x != y) { /* d = x op d: d op= x below */
+        y = x;
+        x = pc[1];
+        int t = rx;
+        rx = ry;
+        ry = t;
+    }
     int r = result_reg(j, pc[1], rx, ry);
     bool is_add = a.ext == ALU_ADD.ext, is_sub = a.ext == ALU_SUB.ext;
     int64_t imm;
@@ -790,6 +797,8 @@ static bool flags_only(const jc *j, uint32_t dst, uint32_t next_pos)
         dst < j->fc->const_base + j->fc->const_count || dst >= j->frame_cells)
         return false;
     int op = op_of(j->code[next_pos]);
+    if (op == OP_I32_EQZ && j->code[next_pos + 1] == dst && j->code[next_pos + 2] == dst)
+        return flags_only(j, dst, next_pos + 3); /* `if (!(a < b))`: eqz only inverts (eqz) */
     return (op == OP_BR_IF || op == OP_BR_UNLESS) && j->code[next_pos + 1] == dst;
 }
 
@@ -837,8 +846,15 @@ static void compare(jc *j, bool w, int cc, const uint32_t *pc, uint32_t next_pos
 
 static void eqz(jc *j, bool w, const uint32_t *pc, uint32_t next_pos)
 {
+    uint32_t pos = (uint32_t)(pc - j->code);
+    if (!w && j->flags_pos == pos && j->flags_slot == pc[2] && !is_target(j, pos)) {
+        /* of a compare just made (its value maybe only in the flags: the
+         * operand is then pc[1] too, flags_only): the opposite condition */
+        set_flag_result(j, j->flags_cc ^ 1, pc[1], next_pos);
+        return;
+    }
     int r = gpr_of(j, pc[2]);
-    if (!w && zf_holds(j, pc[2], (uint32_t)(pc - j->code))) {
+    if (!w && zf_holds(j, pc[2], pos)) {
         /* ZF set by the operation that computed the operand */
     } else if (r < 0 && in_frame(j, pc[2])) {
         x_alu_imm_mem(j->b, w, 7, RBX, disp(pc[2]), 0); /* cmp [slot], 0 */
@@ -2756,13 +2772,19 @@ static void mark_i32(jc *j, uint32_t slot)
 static void i32_homes(jc *j)
 {
     j->zx_always = 0;
+    uint32_t candidates = 0; /* the registers of the pinned parameters and locals */
+    for (uint32_t s = 0; s < j->fc->param_cells + j->fc->local_cells && s < j->frame_cells; s++)
+        if (j->pin[s] && !pin_is_xmm(j->pin[s]))
+            candidates |= 1u << pin_reg(j->pin[s]);
+    if (!candidates)
+        return;
     const wasm_functype *ft = &j->m->types[j->fc->type_index].ft;
     for (uint32_t i = 0, c = 0; i < ft->param_count && c < j->fc->param_cells; i++) {
         if (ft->params[i] == WASM_I32)
             mark_i32(j, c);
         c += type_cells(ft->params[i]);
     }
-    for (uint32_t pos = 0; pos < j->n;) {
+    for (uint32_t pos = 0; pos < j->n && j->zx_always != candidates;) {
         int op = op_of(j->code[pos]);
         const uint32_t *pc = j->code + pos;
         if (op >= OP_I32_EQZ && op <= OP_I32_ROTR) { /* i32 operands and result */
