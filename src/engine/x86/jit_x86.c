@@ -1386,6 +1386,39 @@ static bool float_load_operand(jc *j, int op, const uint32_t *pc, uint32_t pos, 
     return true;
 }
 
+/* `I32_SHL t, x, k; I32_SHR_S d, t, k` with k = 16 or 24 (a sign extension
+ * of x's low 16 or 8 bits, as compilers without the sign-extension
+ * feature write it) as one movsx into d. Nothing but the second
+ * instruction reads t: it is no branch target, and either overwrites t
+ * (d = t) or pops t, a temporary (float_load_operand's argument), which
+ * is then never written. Returns whether it emitted both. */
+static bool sign_extend_pair(jc *j, int op, const uint32_t *pc, uint32_t next)
+{
+    if (op != OP_I32_SHL || next + 4 > j->n || is_target(j, next) || !is_const(j, pc[3]))
+        return false;
+    const uint32_t *npc = j->code + next;
+    uint32_t k = (uint32_t)const_of(j, pc[3]) & 31;
+    bool temp = pc[1] >= j->fc->const_base + j->fc->const_count && pc[1] < j->frame_cells;
+    if (op_of(j->code[next]) != OP_I32_SHR_S || (npc[1] != pc[1] && !temp) || npc[2] != pc[1] ||
+        !is_const(j, npc[3]) || ((uint32_t)const_of(j, npc[3]) & 31) != k || (k != 16 && k != 24) ||
+        is_const(j, pc[2]))
+        return false;
+    xop movsx = XOP(k == 16 ? 0x0fbf : 0x0fbe, 2);
+    uint32_t d = npc[1];
+    int rd = gpr_of(j, d), rx = gpr_of(j, pc[2]);
+    int r = rd >= 0 ? rd : RAX;
+    if (rx >= 0 && (k == 16 || rx >= R8)) { /* sil/dil as bytes would need a REX prefix */
+        x_rr(j->b, movsx, r, rx);
+    } else if (rx < 0 && in_frame(j, pc[2])) {
+        x_rm(j->b, movsx, r, RBX, -1, disp(pc[2])); /* the cell's low bytes */
+    } else {
+        ld32(j, RCX, pc[2]);
+        x_rr(j->b, movsx, r, RCX);
+    }
+    finish_int(j, d, r);
+    return true;
+}
+
 /* ---- calls ---- */
 
 /* The internal convention passes a function with parameters its first
@@ -2868,7 +2901,8 @@ static void emit_function(jc *j, size_t start)
         }
         if (op == OP_LOOP && !j->counting && pos + 2 < j->n && is_target(j, pos + 2))
             push_osr(j, pos + 2);
-        if (!out && float_load_operand(j, op, j->code + pos, pos, pos + words)) {
+        if (!out && (float_load_operand(j, op, j->code + pos, pos, pos + words) ||
+                     sign_extend_pair(j, op, j->code + pos, pos + words))) {
             /* two instructions: the second is no branch target */
             uint32_t next = pos + words;
             j->native[next] = j->native[pos];

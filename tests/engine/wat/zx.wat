@@ -135,4 +135,23 @@
     (local.set $a (i32.wrap_i64 (local.get $w)))
     (local.set $w (i64.extend_i32_s (local.get $a)))
     (i32.add (i32.load (local.get $a)) (i32.load offset=2 (i32.wrap_i64 (local.get $w)))))
+;; i32.shl + i32.shr_s by 16 or 24 (one movsx in the JIT): of a pinned
+  ;; local, a frame cell, a parameter, into a local; and pairs it must not
+  ;; fuse (other counts, a branch target between)
+  (func (export "sext") (param $n i32) (result i32) (local $a i32) (local $r i32) (local $k i32)
+    (local.set $k (i32.const 3))
+    (loop $l
+      (local.set $a (i32.add (local.get $n) (local.get $k)))
+      (local.set $r (i32.add (local.get $r) (i32.shr_s (i32.shl (local.get $a) (i32.const 16)) (i32.const 16))))
+      (local.set $r (i32.xor (local.get $r) (i32.shr_s (i32.shl (local.get $a) (i32.const 24)) (i32.const 24))))
+      (local.set $r (i32.add (local.get $r) (i32.shr_s (i32.shl (local.get $n) (i32.const 24)) (i32.const 24))))
+      (local.set $r (i32.sub (local.get $r) (i32.shr_s (i32.shl (local.get $k) (i32.const 16)) (i32.const 16))))
+      (local.set $r (i32.add (local.get $r) (i32.shr_s (i32.shl (local.get $a) (i32.const 16)) (i32.const 24))))
+      (local.set $r (i32.add (local.get $r) (i32.shr_s (i32.shl (local.get $a) (i32.const 48)) (i32.const 16))))
+      (local.set $r (i32.add (local.get $r) (i32.shr_s (i32.shl (local.get $k) (i32.const 24)) (i32.const 24))))
+      (local.set $r (i32.shr_s (i32.shl (local.get $r) (i32.const 24)) (i32.const 24)))
+      (local.set $a (i32.shr_s (i32.shl (local.get $a) (i32.const 24)) (i32.const 24)))
+      (local.set $r (i32.add (local.get $r) (i32.mul (local.get $a) (i32.const 3))))
+      (br_if $l (local.tee $k (i32.sub (local.get $k) (i32.const 1)))))
+    (i32.add (local.get $r) (i32.shr_s (i32.shl (call $id (local.get $n)) (i32.const 16)) (i32.const 16))))
 )
