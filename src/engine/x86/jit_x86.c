@@ -138,6 +138,12 @@ static bool cpu_has_sse41(void)
     return __get_cpuid(1, &a, &b, &c, &d) && (c & bit_SSE4_1);
 }
 
+static bool cpu_has_bmi2(void)
+{
+    unsigned a, b, c, d;
+    return __get_cpuid_count(7, 0, &a, &b, &c, &d) && (b & bit_BMI2);
+}
+
 /* ---- one function ---------------------------------------------------------------- */
 
 /* FIX_CONST: a rip-relative operand of the constant in slot `target`,
@@ -193,6 +199,7 @@ typedef struct jc {
     size_t nsites, capsites;
     uint32_t access_pos;
     bool sse41;
+    bool bmi2;  /* rorx: a rotate by a constant into another register */
     /* Register allocation: the hottest slots live in registers for the whole
      * function (pin[slot]: 0 none, PIN_GPR + register, PIN_XMM + register).
      * A first emission pass only counts accesses (counting), weighted by
@@ -869,11 +876,39 @@ static void eqz(jc *j, bool w, const uint32_t *pc, uint32_t next_pos)
 }
 
 /* shifts and rotates: /ext 0 rol, 1 ror, 4 shl, 5 shr, 7 sar */
+/* rorx d, src, imm (BMI2, VEX.LZ.F2.0F3A.W0/W1 F0 /r ib): a rotate right
+ * into another register, flags untouched. src: a register, or the frame
+ * cell of slot (src < 0). */
+static void x_rorx(jc *j, bool w, int d, int src, uint32_t slot, uint8_t imm)
+{
+    xbuf *b = j->b;
+    int base = src >= 0 ? src : RBX;
+    xb_byte(b, 0xc4);
+    xb_byte(b, (uint8_t)(((d & 8) ? 0 : 0x80) | 0x40 | ((base & 8) ? 0 : 0x20) | 0x03));
+    xb_byte(b, (uint8_t)((w ? 0x80 : 0) | 0x7b)); /* vvvv unused (1111), L0, pp F2 */
+    xb_byte(b, 0xf0);
+    if (src >= 0) {
+        xb_byte(b, (uint8_t)(0xc0 | ((d & 7) << 3) | (src & 7)));
+    } else {
+        xb_byte(b, (uint8_t)(0x80 | ((d & 7) << 3) | (RBX & 7))); /* [rbx + disp32] */
+        xb_u32(b, (uint32_t)disp(slot));
+    }
+    xb_byte(b, imm);
+}
+
 static void shift(jc *j, bool w, int ext, const uint32_t *pc)
 {
     int rx = gpr_of(j, pc[2]);
     int rd = gpr_of(j, pc[1]);
     int r = rd >= 0 ? rd : RAX;
+    if (j->bmi2 && (ext == 0 || ext == 1) && is_const(j, pc[3]) && rx != r &&
+        (rx >= 0 || in_frame(j, pc[2]))) {
+        /* rotl k = rotr (width - k): rorx r, x, k (x not moved to r first) */
+        unsigned width = w ? 64 : 32, k = (unsigned)const_of(j, pc[3]) & (width - 1);
+        x_rorx(j, w, r, rx, pc[2], (uint8_t)(ext == 0 ? (width - k) & (width - 1) : k));
+        finish_int(j, pc[1], r);
+        return;
+    }
     if (is_const(j, pc[3])) {
         if (rx != r)
             ld_int(j, w, r, pc[2]);
@@ -3216,6 +3251,7 @@ static void compile_locked(struct jit_module *jm, const wasm_module *m, func_cod
     memset(&j, 0, sizeof j);
     j.popcnt = cpu_has_popcnt();
     j.sse41 = cpu_has_sse41();
+    j.bmi2 = cpu_has_bmi2();
     j.guard = jm->guard;
     j.m = m;
     xbuf b = {0};
@@ -3265,7 +3301,7 @@ static void compile_batch(struct jit_module *jm, wasm_module *m)
     fault_site *sites = NULL; /* guard mode: the batch's, offsets from its start */
     size_t nsites = 0, capsites = 0;
     bool sites_oom = false;
-    bool popcnt = cpu_has_popcnt(), sse41 = cpu_has_sse41();
+    bool popcnt = cpu_has_popcnt(), sse41 = cpu_has_sse41(), bmi2 = cpu_has_bmi2();
     for (uint32_t i = 0; p && i < ndef; i++) {
         p[i].at = SIZE_MAX;
         if (!m->codes[i].code)
@@ -3274,6 +3310,7 @@ static void compile_batch(struct jit_module *jm, wasm_module *m)
         memset(&j, 0, sizeof j);
         j.popcnt = popcnt;
         j.sse41 = sse41;
+        j.bmi2 = bmi2;
         j.m = m;
         j.guard = jm->guard;
         j.no_direct = true; /* the batch is placed at once, unpatched */
