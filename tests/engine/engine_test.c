@@ -1050,14 +1050,15 @@ static void test_zero_extended(void)
 
 /* zx.wat's sext: shl + shr_s pairs (a sign extension, one movsx in the
  * JIT) with the low bytes' sign bits set and not; rot: rotates by
- * constants (rorx where the CPU has BMI2). */
+ * constants (rorx where the CPU has BMI2); andn: xor -1 + and. */
 static void test_sign_extend_pairs(void)
 {
     static const int32_t args[] = {0, 0x7c, 0x7d, 0xfe, 0x7ffc, 0x7ffd, 0x12348765, -1, INT32_MIN};
     for (size_t k = 0; k < sizeof args / sizeof *args; k++) {
         tier_run a, b;
-        for (int f = 0; f < 2; f++) {
-            const char *name = f ? "rot" : "sext";
+        static const char *const names[] = {"sext", "rot", "andn"};
+        for (size_t f = 0; f < sizeof names / sizeof *names; f++) {
+            const char *name = names[f];
             run_in("zx", WASM_TIER_INTERP, name, args[k], &a);
             run_in("zx", WASM_TIER_JIT, name, args[k], &b);
             if (a.st != WASM_OK || b.st != a.st || b.result != a.result || b.fuel_left != a.fuel_left)

@@ -138,10 +138,11 @@ static bool cpu_has_sse41(void)
     return __get_cpuid(1, &a, &b, &c, &d) && (c & bit_SSE4_1);
 }
 
+/* BMI1 and BMI2 (andn, rorx) */
 static bool cpu_has_bmi2(void)
 {
     unsigned a, b, c, d;
-    return __get_cpuid_count(7, 0, &a, &b, &c, &d) && (b & bit_BMI2);
+    return __get_cpuid_count(7, 0, &a, &b, &c, &d) && (b & bit_BMI2) && (b & bit_BMI);
 }
 
 /* ---- one function ---------------------------------------------------------------- */
@@ -199,7 +200,7 @@ typedef struct jc {
     size_t nsites, capsites;
     uint32_t access_pos;
     bool sse41;
-    bool bmi2;  /* rorx: a rotate by a constant into another register */
+    bool bmi2;  /* BMI1 and BMI2: rorx (rotates), andn */
     /* Register allocation: the hottest slots live in registers for the whole
      * function (pin[slot]: 0 none, PIN_GPR + register, PIN_XMM + register).
      * A first emission pass only counts accesses (counting), weighted by
@@ -704,9 +705,15 @@ static void binop(jc *j, bool w, alu a, const uint32_t *pc, bool commutative)
     int r = result_reg(j, pc[1], rx, ry);
     bool is_add = a.ext == ALU_ADD.ext, is_sub = a.ext == ALU_SUB.ext;
     int64_t imm;
-    if (rd < 0 && x == pc[1] && in_frame(j, x) && (ry >= 0 || const_imm(j, w, y, &imm))) {
+    if (rd < 0 && x == pc[1] && in_frame(j, x) && y != x &&
+        (ry >= 0 || const_imm(j, w, y, &imm) || !j->counting)) { /* counted as before */
         /* x op= y on a frame cell: op [rbx+x], imm / reg (an i32 leaves the
-         * cell's upper half as it was: unspecified) */
+         * cell's upper half as it was: unspecified); y from elsewhere
+         * through rax */
+        if (ry < 0 && !const_imm(j, w, y, &imm)) {
+            ld_int(j, w, RAX, y);
+            ry = RAX;
+        }
         if (ry >= 0)
             x_rm(j->b, (xop){0, w, (uint8_t)(a.rm_op - 2), 1}, ry, RBX, -1, disp(x));
         else
@@ -1450,6 +1457,64 @@ static bool sign_extend_pair(jc *j, int op, const uint32_t *pc, uint32_t next)
         ld32(j, RCX, pc[2]);
         x_rr(j->b, movsx, r, RCX);
     }
+    finish_int(j, d, r);
+    return true;
+}
+
+/* andn d, a, src (BMI1, VEX.LZ.0F38.W0/W1 F2 /r): d = ~a & src; src a
+ * register, or the frame cell of slot (src < 0). */
+static void x_andn(jc *j, bool w, int d, int a, int src, uint32_t slot)
+{
+    xbuf *b = j->b;
+    int base = src >= 0 ? src : RBX;
+    xb_byte(b, 0xc4);
+    xb_byte(b, (uint8_t)(((d & 8) ? 0 : 0x80) | 0x40 | ((base & 8) ? 0 : 0x20) | 0x02));
+    xb_byte(b, (uint8_t)((w ? 0x80 : 0) | ((~a & 15) << 3))); /* vvvv = a (inverted), L0, pp none */
+    xb_byte(b, 0xf2);
+    if (src >= 0) {
+        xb_byte(b, (uint8_t)(0xc0 | ((d & 7) << 3) | (src & 7)));
+    } else {
+        xb_byte(b, (uint8_t)(0x80 | ((d & 7) << 3) | (RBX & 7))); /* [rbx + disp32] */
+        xb_u32(b, (uint32_t)disp(slot));
+    }
+}
+
+/* `XOR t, x, -1; AND d, t, y` (either operand order; i32 or i64): one andn
+ * (BMI1) when t is read by nothing else: the AND is no branch target and
+ * overwrites t or pops it as a temporary (float_load_operand's argument).
+ * sha256's Ch(e, f, g) = (e & f) ^ (~e & g). Returns whether it emitted
+ * both. */
+static bool andn_pair(jc *j, int op, const uint32_t *pc, uint32_t next)
+{
+    if (!j->bmi2 || (op != OP_I32_XOR && op != OP_I64_XOR) || next + 4 > j->n ||
+        is_target(j, next))
+        return false;
+    bool w = op == OP_I64_XOR;
+    uint64_t ones = w ? UINT64_MAX : UINT32_MAX;
+    uint32_t t = pc[1], x;
+    if (is_const(j, pc[3]) && (const_of(j, pc[3]) & ones) == ones)
+        x = pc[2];
+    else if (is_const(j, pc[2]) && (const_of(j, pc[2]) & ones) == ones)
+        x = pc[3];
+    else
+        return false;
+    const uint32_t *npc = j->code + next;
+    bool temp = t >= j->fc->const_base + j->fc->const_count && t < j->frame_cells;
+    if (op_of(j->code[next]) != (w ? OP_I64_AND : OP_I32_AND) || (npc[1] != t && !temp) ||
+        (npc[2] == t) == (npc[3] == t) || is_const(j, x))
+        return false;
+    uint32_t y = npc[2] == t ? npc[3] : npc[2], d = npc[1];
+    int rx = gpr_of(j, x), ry = gpr_of(j, y), rd = gpr_of(j, d);
+    int r = rd >= 0 ? rd : RAX;
+    if (rx < 0) {
+        ld_int(j, w, RCX, x);
+        rx = RCX;
+    }
+    if (ry < 0 && !in_frame(j, y)) { /* a constant, an xmm register */
+        ld_int(j, w, RDX, y);
+        ry = RDX;
+    }
+    x_andn(j, w, r, rx, ry, y);
     finish_int(j, d, r);
     return true;
 }
@@ -2937,7 +3002,9 @@ static void emit_function(jc *j, size_t start)
         if (op == OP_LOOP && !j->counting && pos + 2 < j->n && is_target(j, pos + 2))
             push_osr(j, pos + 2);
         if (!out && (float_load_operand(j, op, j->code + pos, pos, pos + words) ||
-                     sign_extend_pair(j, op, j->code + pos, pos + words))) {
+                     (op == OP_I32_SHL && sign_extend_pair(j, op, j->code + pos, pos + words)) ||
+                     ((op == OP_I32_XOR || op == OP_I64_XOR) &&
+                      andn_pair(j, op, j->code + pos, pos + words)))) {
             /* two instructions: the second is no branch target */
             uint32_t next = pos + words;
             j->native[next] = j->native[pos];

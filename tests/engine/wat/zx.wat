@@ -186,4 +186,29 @@
     (i32.add (local.get $r)
       (i32.add (i32.rotl (call $id (local.get $n)) (i32.const 3))
                (i32.wrap_i64 (i64.rotr (i64.extend_i32_u (call $id (local.get $n))) (i64.const 5))))))
+  ;; x & ~y written as xor -1 + and (one andn with BMI1): i32 and i64, the
+  ;; -1 first or second, the negated value first or second in the and,
+  ;; operands in registers, the frame, constants; into a local and a temporary
+  (func (export "andn") (param $n i32) (result i32) (local $a i32) (local $b i32) (local $r i32)
+    (local $k i32) (local $w i64) (local $v i64)
+    (local.set $k (i32.const 2))
+    (local.set $b (i32.const 0x0ff0f00f))
+    (local.set $w (i64.or (i64.shl (i64.extend_i32_u (local.get $n)) (i64.const 31)) (i64.const 0x0123456789abcdef)))
+    (loop $l
+      (local.set $a (i32.xor (local.get $n) (i32.shl (local.get $k) (i32.const 7))))
+      (local.set $r (i32.add (local.get $r) (i32.and (i32.xor (local.get $a) (i32.const -1)) (local.get $b))))
+      (local.set $r (i32.xor (local.get $r) (i32.and (local.get $b) (i32.xor (i32.const -1) (local.get $a)))))
+      (local.set $r (i32.add (local.get $r) (i32.and (i32.xor (local.get $a) (i32.const -1)) (i32.const 0x12345678))))
+      (local.set $r (i32.sub (local.get $r) (i32.and (i32.xor (local.get $r) (i32.const -1)) (local.get $a))))
+      (local.set $a (i32.and (i32.xor (local.get $a) (i32.const -1)) (local.get $r)))
+      (local.set $r (i32.add (local.get $r) (local.get $a)))
+      (local.set $v (i64.and (i64.xor (local.get $w) (i64.const -1)) (i64.const 0x7f00ff00ff00ff00)))
+      (local.set $v (i64.add (local.get $v) (i64.and (local.get $v) (i64.xor (local.get $w) (i64.const -1)))))
+      (local.set $w (i64.add (local.get $w) (i64.const 0x0101010101010101)))
+      (local.set $r (i32.xor (local.get $r) (i32.wrap_i64 (i64.xor (local.get $v) (i64.shr_u (local.get $v) (i64.const 32))))))
+      (local.set $r (i32.add (local.get $r) (i32.and (i32.xor (local.get $k) (i32.const 0xffff)) (local.get $b))))
+      (br_if $l (local.tee $k (i32.sub (local.get $k) (i32.const 1)))))
+    ;; from the frame (used once) and a call's result
+    (i32.add (local.get $r)
+      (i32.and (i32.xor (call $id (local.get $n)) (i32.const -1)) (call $id (i32.const 0x5a5a5a5a)))))
 )
