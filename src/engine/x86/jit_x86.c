@@ -2902,6 +2902,21 @@ static void mark_i32(jc *j, uint32_t slot)
         j->zx_always |= 1u << pin_reg(p);
 }
 
+/* The operand word of op that is an i32 whatever its other types (0:
+ * none): an address, an i32 result, a condition or table index. */
+static uint32_t i32_operand(int op)
+{
+    if ((op >= OP_LD_I32 && op <= OP_LD_V128) || op == OP_I64_EXTEND_I32_S ||
+        op == OP_I64_EXTEND_I32_U)
+        return 2; /* the address; the extended value */
+    if ((op >= OP_ST_8 && op <= OP_ST_V128) || (op >= OP_I64_EQ && op <= OP_I64_GE_U) ||
+        op == OP_I64_EQZ || op == OP_I32_WRAP_I64 || (op >= OP_F32_EQ && op <= OP_F32_GE) ||
+        (op >= OP_F64_EQ && op <= OP_F64_GE) || op == OP_BR_IF || op == OP_BR_UNLESS ||
+        op == OP_BR_TABLE)
+        return 1; /* the address; an i32 result; the condition, the index */
+    return 0;
+}
+
 static void i32_homes(jc *j)
 {
     j->zx_always = 0;
@@ -2923,18 +2938,8 @@ static void i32_homes(jc *j)
         if (op >= OP_I32_EQZ && op <= OP_I32_ROTR) { /* i32 operands and result */
             for (uint32_t k = 1; k < op_words[op]; k++)
                 mark_i32(j, pc[k]);
-        } else if (op >= OP_LD_I32 && op <= OP_LD_V128) {
-            mark_i32(j, pc[2]); /* the address */
-        } else if (op >= OP_ST_8 && op <= OP_ST_V128) {
-            mark_i32(j, pc[1]);
-        } else if ((op >= OP_I64_EQ && op <= OP_I64_GE_U) || op == OP_I64_EQZ ||
-                   op == OP_I32_WRAP_I64 || (op >= OP_F32_EQ && op <= OP_F32_GE) ||
-                   (op >= OP_F64_EQ && op <= OP_F64_GE)) {
-            mark_i32(j, pc[1]); /* an i32 result */
-        } else if (op == OP_I64_EXTEND_I32_S || op == OP_I64_EXTEND_I32_U) {
-            mark_i32(j, pc[2]);
-        } else if (op == OP_BR_IF || op == OP_BR_UNLESS || op == OP_BR_TABLE) {
-            mark_i32(j, pc[1]); /* the condition, the index */
+        } else if (i32_operand(op)) {
+            mark_i32(j, pc[i32_operand(op)]);
         }
         pos += instr_words(j, pos, op);
     }
