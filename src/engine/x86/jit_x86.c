@@ -882,27 +882,28 @@ static void eqz(jc *j, bool w, const uint32_t *pc, uint32_t next_pos)
     set_flag_result(j, CC_E, pc[1], next_pos);
 }
 
-/* shifts and rotates: /ext 0 rol, 1 ror, 4 shl, 5 shr, 7 sar */
-/* rorx d, src, imm (BMI2, VEX.LZ.F2.0F3A.W0/W1 F0 /r ib): a rotate right
- * into another register, flags untouched. src: a register, or the frame
- * cell of slot (src < 0). */
-static void x_rorx(jc *j, bool w, int d, int src, uint32_t slot, uint8_t imm)
+/* A VEX-encoded (3-byte prefix, L0) instruction `op d, [v,] src`: map 2
+ * (0F38) or 3 (0F3A), pp the implied prefix (0 none, 3 F2), v the second
+ * source register or -1 (none), src a register or the frame cell of slot
+ * (src < 0). BMI1/BMI2 forms (andn, rorx). */
+static void x_vex(jc *j, bool w, int map, int pp, uint8_t op, int d, int v, int src, uint32_t slot)
 {
     xbuf *b = j->b;
     int base = src >= 0 ? src : RBX;
     xb_byte(b, 0xc4);
-    xb_byte(b, (uint8_t)(((d & 8) ? 0 : 0x80) | 0x40 | ((base & 8) ? 0 : 0x20) | 0x03));
-    xb_byte(b, (uint8_t)((w ? 0x80 : 0) | 0x7b)); /* vvvv unused (1111), L0, pp F2 */
-    xb_byte(b, 0xf0);
+    xb_byte(b, (uint8_t)(((d & 8) ? 0 : 0x80) | 0x40 | ((base & 8) ? 0 : 0x20) | map));
+    /* vvvv holds v inverted: 1111 when unused */
+    xb_byte(b, (uint8_t)((w ? 0x80 : 0) | ((~(v >= 0 ? v : 0) & 15) << 3) | pp));
+    xb_byte(b, op);
     if (src >= 0) {
         xb_byte(b, (uint8_t)(0xc0 | ((d & 7) << 3) | (src & 7)));
     } else {
         xb_byte(b, (uint8_t)(0x80 | ((d & 7) << 3) | (RBX & 7))); /* [rbx + disp32] */
         xb_u32(b, (uint32_t)disp(slot));
     }
-    xb_byte(b, imm);
 }
 
+/* shifts and rotates: /ext 0 rol, 1 ror, 4 shl, 5 shr, 7 sar */
 static void shift(jc *j, bool w, int ext, const uint32_t *pc)
 {
     int rx = gpr_of(j, pc[2]);
@@ -912,7 +913,8 @@ static void shift(jc *j, bool w, int ext, const uint32_t *pc)
         (rx >= 0 || in_frame(j, pc[2]))) {
         /* rotl k = rotr (width - k): rorx r, x, k (x not moved to r first) */
         unsigned width = w ? 64 : 32, k = (unsigned)const_of(j, pc[3]) & (width - 1);
-        x_rorx(j, w, r, rx, pc[2], (uint8_t)(ext == 0 ? (width - k) & (width - 1) : k));
+        x_vex(j, w, 3, 3, 0xf0, r, -1, rx, pc[2]); /* rorx r, x, imm8 */
+        xb_byte(j->b, (uint8_t)(ext == 0 ? (width - k) & (width - 1) : k));
         finish_int(j, pc[1], r);
         return;
     }
@@ -1461,24 +1463,6 @@ static bool sign_extend_pair(jc *j, int op, const uint32_t *pc, uint32_t next)
     return true;
 }
 
-/* andn d, a, src (BMI1, VEX.LZ.0F38.W0/W1 F2 /r): d = ~a & src; src a
- * register, or the frame cell of slot (src < 0). */
-static void x_andn(jc *j, bool w, int d, int a, int src, uint32_t slot)
-{
-    xbuf *b = j->b;
-    int base = src >= 0 ? src : RBX;
-    xb_byte(b, 0xc4);
-    xb_byte(b, (uint8_t)(((d & 8) ? 0 : 0x80) | 0x40 | ((base & 8) ? 0 : 0x20) | 0x02));
-    xb_byte(b, (uint8_t)((w ? 0x80 : 0) | ((~a & 15) << 3))); /* vvvv = a (inverted), L0, pp none */
-    xb_byte(b, 0xf2);
-    if (src >= 0) {
-        xb_byte(b, (uint8_t)(0xc0 | ((d & 7) << 3) | (src & 7)));
-    } else {
-        xb_byte(b, (uint8_t)(0x80 | ((d & 7) << 3) | (RBX & 7))); /* [rbx + disp32] */
-        xb_u32(b, (uint32_t)disp(slot));
-    }
-}
-
 /* `XOR t, x, -1; AND d, t, y` (either operand order; i32 or i64): one andn
  * (BMI1) when t is read by nothing else: the AND is no branch target and
  * overwrites t or pops it as a temporary (float_load_operand's argument).
@@ -1514,7 +1498,7 @@ static bool andn_pair(jc *j, int op, const uint32_t *pc, uint32_t next)
         ld_int(j, w, RDX, y);
         ry = RDX;
     }
-    x_andn(j, w, r, rx, ry, y);
+    x_vex(j, w, 2, 0, 0xf2, r, rx, ry, y); /* andn r, x, y: ~x & y */
     finish_int(j, d, r);
     return true;
 }
