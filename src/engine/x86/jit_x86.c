@@ -1377,8 +1377,13 @@ static void emit_first_arg(xbuf *b)
 
 /* Traps "call stack exhausted" when the frame records are full, then pushes
  * the caller's record (return position ret_pos): through rbp in an
- * unmetered module (rbp_home), through rax = jit_ctx.ftop otherwise. */
-static void push_record(jc *j, uint32_t pos, uint32_t ret_pos)
+ * unmetered module (rbp_home), through rax = jit_ctx.ftop otherwise. A
+ * record of machine code is read only by backtraces (the interpreter never
+ * returns through one: it stops at its entry marker), which need its pc and
+ * instance, not its fp: no fp is stored. A call that stays in this instance
+ * (!cross) stores only its pc, tagged FRAME_PC_SAME_INST: the walk takes
+ * the instance from the callee's frame (interp.c report_trap). */
+static void push_record(jc *j, uint32_t pos, uint32_t ret_pos, bool cross)
 {
     xbuf *b = j->b;
     int top = j->m->unmetered ? RBP : RAX;
@@ -1386,10 +1391,11 @@ static void push_record(jc *j, uint32_t pos, uint32_t ret_pos)
         x_mov_load(b, true, RAX, R12, (int32_t)offsetof(jit_ctx, ftop));
     x_rm(b, XOPW(0x3b, 1), top, R12, -1, (int32_t)offsetof(jit_ctx, fend));
     trap_if(j, CC_E, WASM_TRAP_STACK_EXHAUSTED, pos);
-    x_mov_imm(b, RCX, (uint64_t)(uintptr_t)(j->code + ret_pos));
+    uintptr_t pc = (uintptr_t)(j->code + ret_pos);
+    x_mov_imm(b, RCX, cross ? pc : pc | FRAME_PC_SAME_INST);
     x_mov_store(b, true, top, (int32_t)offsetof(frame, pc), RCX);
-    x_mov_store(b, true, top, (int32_t)offsetof(frame, fp), RBX);
-    x_mov_store(b, true, top, (int32_t)offsetof(frame, inst), R13);
+    if (cross)
+        x_mov_store(b, true, top, (int32_t)offsetof(frame, inst), R13);
     if (top == RBP)
         x_alu_imm(b, true, 0, RBP, (int32_t)sizeof(frame));
     else
@@ -1420,7 +1426,7 @@ static void after_call(jc *j)
  * checked against the value stack from its func_code at run time (before
  * the record, as call_direct), the record pushed (return position pos +
  * words), then through its jit_fast. rsi clobbered. */
-static void call_checked(jc *j, uint32_t base, uint32_t pos, uint32_t words)
+static void call_checked(jc *j, uint32_t base, uint32_t pos, uint32_t words, bool ret1)
 {
     xbuf *b = j->b;
     x_mov_load(b, false, RAX, RCX, (int32_t)offsetof(func_code, frame_cells));
@@ -1431,15 +1437,18 @@ static void call_checked(jc *j, uint32_t base, uint32_t pos, uint32_t words)
     x_rm(b, XOPW(0x3b, 1), RAX, R12, -1, (int32_t)offsetof(jit_ctx, stack_end));
     trap_if(j, CC_A, WASM_TRAP_STACK_EXHAUSTED, pos);
     x_mov_rr(b, true, RSI, RCX); /* push_record uses rax, rcx */
-    push_record(j, pos, pos + words);
+    push_record(j, pos, pos + words, false);
     x_mov_rr(b, true, RCX, RSI);
     x_rm(b, XOPW(0x8d, 1), RDI, RBX, -1, disp(base));
     emit_first_arg(b); /* from the frame: call_indirect has taken rsi */
     x_rm(b, XOP(0xff, 1), 2, RCX, -1, (int32_t)offsetof(func_code, jit_fast)); /* call [rcx+fast] */
     pop_record(j);
+    if (ret1) /* returned in rax only (OP_RET1); this path's reader is the frame */
+        x_mov_store(b, true, RBX, disp(base), RAX);
 }
 
 static void call_through(jc *j, uint32_t base, uint32_t pos, uint32_t words);
+static bool returns_one_cell(const wasm_module *m, const func_code *fc);
 
 /* A direct call of a function not translated when the caller is compiled:
  * once it is, call_checked; before, through jit_call_func (which
@@ -1450,7 +1459,7 @@ static void call_late(jc *j, const func_code *callee, uint32_t base, uint32_t po
     x_mov_imm(b, RCX, (uint64_t)(uintptr_t)callee);
     x_alu_imm_mem(b, true, 7, RCX, (int32_t)offsetof(func_code, code), 0);
     size_t untranslated = x_jcc32(b, CC_E);
-    call_checked(j, base, pos, 4);
+    call_checked(j, base, pos, 4, returns_one_cell(j->m, callee));
     size_t done = x_jmp32(b);
     x_link(b, untranslated, b->len);
     x_mov_load(b, true, RAX, R13, (int32_t)offsetof(wasm_instance, funcs));
@@ -1462,12 +1471,17 @@ static void call_late(jc *j, const func_code *callee, uint32_t base, uint32_t po
 /* Whether fc's type returns exactly one cell: then its machine code
  * returns that cell in rax too (OP_RET1, and the paths that run it in the
  * interpreter), for a direct caller to take without reading the frame. */
+static bool type_returns_one_cell(const wasm_module *m, uint32_t type_index)
+{
+    if (type_index == UINT32_MAX)
+        return false;
+    const ftype *t = &m->types[type_index];
+    return t->ft.result_count == 1 && t->result_cells == 1;
+}
+
 static bool returns_one_cell(const wasm_module *m, const func_code *fc)
 {
-    if (fc->type_index == UINT32_MAX)
-        return false;
-    const ftype *t = &m->types[fc->type_index];
-    return t->ft.result_count == 1 && t->result_cells == 1;
+    return type_returns_one_cell(m, fc->type_index);
 }
 
 /* The callee's machine code when it has been placed already (then it stays
@@ -1497,6 +1511,23 @@ static void first_arg(jc *j, uint32_t base)
         x_mov_load(j->b, true, RDX, RBX, disp(base));
 }
 
+/* The slot of a direct call's first argument when the callee's own
+ * machine code is called (itself, or placed: call rel32), which takes it
+ * from rdx (first_arg) and stores it into its frame itself when it is not
+ * pinned there (prologue; its native-stack-low path too): the caller's
+ * write-back skips it. Else UINT32_MAX. Once true for a call, call_direct
+ * decides the same (translated and placed code stay so). */
+static uint32_t arg_in_rdx_only(const jc *j, int op, const uint32_t *pc)
+{
+    if (op != OP_CALL)
+        return UINT32_MAX;
+    uint64_t raw = pc[1] | ((uint64_t)pc[2] << 32);
+    const func_code *callee = (const func_code *)(uintptr_t)raw;
+    if (!callee->param_cells || !__atomic_load_n(&callee->code, __ATOMIC_ACQUIRE))
+        return UINT32_MAX;
+    return callee == j->fc || compiled_entry(j, callee) ? pc[3] : UINT32_MAX;
+}
+
 static void call_direct(jc *j, const uint32_t *pc, uint32_t pos)
 {
     xbuf *b = j->b;
@@ -1513,7 +1544,7 @@ static void call_direct(jc *j, const uint32_t *pc, uint32_t pos)
     x_rm(b, XOPW(0x8d, 1), RCX, RBX, -1, disp(base + callee->frame_cells));
     x_rm(b, XOPW(0x3b, 1), RCX, R12, -1, (int32_t)offsetof(jit_ctx, stack_end));
     trap_if(j, CC_A, WASM_TRAP_STACK_EXHAUSTED, pos);
-    push_record(j, pos, pos + 4);
+    push_record(j, pos, pos + 4, false);
     if (callee->param_cells)
         first_arg(j, base);
     x_rm(b, XOPW(0x8d, 1), RDI, RBX, -1, disp(base));
@@ -1544,8 +1575,13 @@ static void call_direct(jc *j, const uint32_t *pc, uint32_t pos)
     }
     /* pop the record (a failed callee does not come back: it unwinds) */
     pop_record(j);
-    if (returns_one_cell(j->m, callee))
+    if (returns_one_cell(j->m, callee)) {
+        /* in rax only (OP_RET1): into the pin by reload_pinned, else into
+         * the frame here */
         j->result_in_rax = base;
+        if (!local_pin(j, base))
+            x_mov_store(b, true, RBX, disp(base), RAX);
+    }
 }
 
 /* callee in rsi, frame base slot, call position */
@@ -1553,7 +1589,7 @@ static void call_through(jc *j, uint32_t base, uint32_t pos, uint32_t words)
 {
     xbuf *b = j->b;
     x_mov_rr(b, true, R8, RSI); /* push_record uses rax, rcx */
-    push_record(j, pos, pos + words);
+    push_record(j, pos, pos + words, true);
     x_mov_rr(b, true, RDI, R12);
     x_mov_rr(b, true, RSI, R8);
     x_rm(b, XOPW(0x8d, 1), RDX, RBX, -1, disp(base));
@@ -1596,7 +1632,7 @@ static void call_indirect(jc *j, const uint32_t *pc, uint32_t pos)
     x_mov_load(b, true, RCX, RSI, (int32_t)offsetof(wasm_func, code));
     x_alu_imm_mem(b, true, 7, RCX, (int32_t)offsetof(func_code, code), 0);
     size_t untranslated = x_jcc32(b, CC_E);
-    call_checked(j, base, pos, 5);
+    call_checked(j, base, pos, 5, type_returns_one_cell(j->m, type));
     size_t done = x_jmp32(b);
     x_link(b, other, b->len);
     x_link(b, untranslated, b->len);
@@ -1959,7 +1995,13 @@ static void emit_c_entry(xbuf *b, bool osr, bool unmetered)
      * unwind target is restored on the way out */
     x_rm(b, XOP(0xff, 1), 6, R12, -1, (int32_t)offsetof(jit_ctx, entry_resume)); /* push [..] */
     x_rm(b, XOP(0xff, 1), 6, R12, -1, (int32_t)offsetof(jit_ctx, entry_sp));
-    x_alu_imm(b, true, 5, RSP, 8); /* sub rsp, 8: calls see an aligned stack */
+    /* a one-cell result comes back in rax only (OP_RET1): fp when it
+     * goes to fp[0] after the call, else 0 (this slot also aligns the
+     * stack for calls) */
+    x_rr(b, XOP(0x31, 1), RAX, RAX);
+    x_alu_imm_mem(b, false, 7, RCX, (int32_t)offsetof(func_code, jit_ret1), 0);
+    x_rr(b, XOPW(0x0f45, 2), RAX, RDI); /* cmovne rax, rdi */
+    x_push(b, RAX);
     x_mov_rr(b, true, R13, RDX);
     emit_rbp_in(b, unmetered);
     x_mov_rr(b, true, RAX, RCX); /* fc: the reload below uses rcx */
@@ -1979,6 +2021,11 @@ static void emit_c_entry(xbuf *b, bool osr, bool unmetered)
         emit_first_arg(b);
         x_rm(b, XOP(0xff, 1), 2, RCX, -1, (int32_t)offsetof(func_code, jit_fast)); /* call [rcx+fast] */
     }
+    x_mov_load(b, true, RCX, RSP, 0);
+    x_rr(b, XOPW(0x85, 1), RCX, RCX);
+    size_t no_result = x_jcc8(b, CC_E);
+    x_mov_store(b, true, RCX, 0, RAX);
+    x_link8(b, no_result);
     x_rr(b, XOP(0x31, 1), RAX, RAX); /* returned: success */
     x_link(b, resume, b->len);
     if (!unmetered) /* the fuel left; an unmetered activation's records are popped (or dropped) */
@@ -2014,8 +2061,12 @@ static void prologue(jc *j)
     size_t at = x_jmp32(b);
     x_link(b, at, j->epilogue);
 
-    /* native stack low: run this call in the interpreter */
+    /* native stack low: run this call in the interpreter (which reads
+     * the first parameter from the frame: a direct caller passed it in
+     * rdx only, see first_arg) */
     size_t low = b->len;
+    if (j->fc->param_cells)
+        x_mov_store(b, true, RBX, 0, RDX);
     x_mov_rr(b, true, RDI, RBX);
     x_mov_rr(b, true, RSI, R12);
     x_mov_rr(b, true, RDX, R13);
@@ -2075,8 +2126,10 @@ static void prologue(jc *j)
      * frame (temps are written before they are read) */
     for (uint32_t s = 0; s < from_frame; s++) {
         int p = local_pin(j, s);
-        if (p && s == 0 && j->fc->param_cells) { /* the first parameter: in rdx too */
-            if (pin_is_xmm(p))
+        if (s == 0 && j->fc->param_cells) { /* the first parameter: in rdx (maybe only there) */
+            if (!p)
+                x_mov_store(b, true, RBX, 0, RDX);
+            else if (pin_is_xmm(p))
                 x_rr(b, XOPP(0x66, true, 0x0f6e, 2), pin_reg(p), RDX); /* movq xmm, rdx */
             else
                 x_mov_rr(b, true, pin_reg(p), RDX);
@@ -2294,18 +2347,10 @@ static void emit_instr(jc *j, int op, const uint32_t *pc, uint32_t pos, uint32_t
     case OP_LOOP: charge(j, (int32_t)pc[1], pos + 2); break;
     case OP_UNREACHABLE: trap_always(j, WASM_TRAP_UNREACHABLE, pos); break;
     case OP_RET0: ret_ok(j); break;
-    case OP_RET1: { /* in the frame for every caller, in rax for direct callers */
-        int r = gpr_of(j, pc[1]);
-        if (r >= 0) {
-            x_mov_store(b, true, RBX, 0, r);
-            x_mov_rr(b, true, RAX, r);
-        } else {
-            ld64(j, RAX, pc[1]);
-            x_mov_store(b, true, RBX, 0, RAX);
-        }
+    case OP_RET1: /* in rax only: every caller stores it where it needs it */
+        ld64(j, RAX, pc[1]);
         ret_ok(j);
         break;
-    }
     case OP_RET_RANGE: ret_range(j, pc); break;
     case OP_CALL: call_direct(j, pc, pos); break;
     case OP_CALL_IMPORT:
@@ -2763,7 +2808,7 @@ static void emit_function(jc *j, size_t start)
         j->elided = false;
         if (out) {
             j->call_weight += loop_weight(j);
-            sync_pinned(j, true);
+            sync_pinned_but(j, true, arg_in_rdx_only(j, op, j->code + pos));
             j->unpinned = true;
         }
         if (op == OP_LOOP && !j->counting && pos + 2 < j->n && is_target(j, pos + 2))
@@ -3248,6 +3293,7 @@ bool jit_compile_module(wasm_module *m, bool eager, uint32_t hot_calls, bool exp
         m->codes[i].jit_entry = jm->stubs.base;
         m->codes[i].jit_fast = jm->lazy_tramp;
         m->codes[i].hot = (int32_t)(hot_calls < INT32_MAX ? hot_calls : INT32_MAX - 1);
+        m->codes[i].jit_ret1 = returns_one_cell(m, &m->codes[i]);
     }
     m->jit = jm;
     /* eager: every translated function now, in one batch (the lazy ones on
