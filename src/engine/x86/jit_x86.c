@@ -1471,7 +1471,7 @@ static void add_cold(jc *j, jcold c)
  * interpreter; else the native stack is low: the record pushed, the callee
  * run by the interpreter (whose frames live on the heap: deep but legal
  * recursion behaves exactly as in the interpreter), its result in rax. */
-static void cold_call(jc *j, const jcold *c)
+static void cold_call(jc *j, const jcold *c, size_t common)
 {
     xbuf *b = j->b;
     x_link(b, c->at, b->len);
@@ -1490,20 +1490,37 @@ static void cold_call(jc *j, const jcold *c)
         x_mov_rr(b, true, RCX, RSI);
     }
     x_rm(b, XOPW(0x8d, 1), RDI, RBX, -1, disp(c->base));
+    xb_byte(b, 0xe8); /* call the function's interpreter path */
+    size_t at_common = b->len;
+    xb_u32(b, 0);
+    x_link(b, at_common, common);
+    pop_record(j);
+    if (c->ret1)
+        x_mov_load(b, true, RAX, RBX, disp(c->base));
+    size_t at = x_jmp32(b);
+    x_link(b, at, c->back);
+}
+
+/* The part of the out-of-line paths a function's calls share (called with
+ * rdi = the callee's fp, rcx = its func_code): runs it in the interpreter,
+ * reloads r14/r15, unwinds on failure. Returns where it starts. */
+static size_t cold_common(jc *j)
+{
+    xbuf *b = j->b;
+    size_t start = b->len;
+    x_alu_imm(b, true, 5, RSP, 8); /* the call here took 8 bytes: aligned for C */
     x_mov_rr(b, true, RSI, R12);
     x_mov_rr(b, true, RDX, R13);
     fuel_out(j);
     call_abs(j, (const void *)jit_interp_entry);
     fuel_in(j);
     reload_mem(j);
+    x_alu_imm(b, true, 0, RSP, 8);
     x_rr(b, XOP(0x85, 1), RAX, RAX);
     size_t failed = x_jcc32(b, CC_NE);
     x_link(b, failed, j->epilogue);
-    pop_record(j);
-    if (c->ret1)
-        x_mov_load(b, true, RAX, RBX, disp(c->base));
-    size_t at = x_jmp32(b);
-    x_link(b, at, c->back);
+    xb_byte(b, 0xc3);
+    return start;
 }
 
 /* After a call: pop the record, propagate a trap or exit, reload memory. */
@@ -3008,8 +3025,9 @@ static bool compile_one(jc *j, xbuf *b, const func_code *fc)
             emit_osr_entry(j, j->osr_pos[i]);
         }
         /* calls' out-of-line paths (they add trap stubs) */
+        size_t common = j->ncold ? cold_common(j) : 0;
         for (size_t i = 0; i < j->ncold && !j->oom; i++)
-            cold_call(j, &j->colds[i]);
+            cold_call(j, &j->colds[i], common);
         /* trap stubs */
         for (size_t i = 0; i < j->ntrap; i++) {
             x_link(b, j->traps[i].at, b->len);
