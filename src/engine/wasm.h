@@ -198,6 +198,8 @@ typedef struct wasm_module_options {
                          * /tmp/perf-<pid>.map ("start size wasm:name"), so that
                          * `perf report` names samples in it: profiling on a host */
     wasm_bounds bounds; /* AUTO or EXPLICIT (for tests and measurements) */
+    bool sse_only;      /* machine code without AVX encodings even where the CPU offers
+                         * them (tests of the SSE forms) */
 } wasm_module_options;
 
 /* Decodes, validates and compiles a binary module. On failure returns NULL and

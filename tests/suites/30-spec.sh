@@ -5,7 +5,8 @@
 # runner says how many it compiled), then tiered (mixed tiers) with machine
 # code compiled unmetered, as enarx-exec's (ENGINE_UNMETERED=1: no fuel
 # charged, the frame records' top kept in a register; docs/engine.md); the
-# memory files once more in the JIT with explicit bounds compares (ENGINE_BOUNDS).
+# memory files once more in the JIT with explicit bounds compares (ENGINE_BOUNDS),
+# the float files with the SSE forms only (ENGINE_SSE_ONLY: no AVX encodings).
 # The core tests need the shared test data ($SHARED_DIR/wasm-core-2.0/json, or
 # SPEC_DIR); the project's own (tests/spec/wast/) run in every tier first.
 set -u
@@ -38,6 +39,15 @@ if [ -d "$dir" ]; then
     done
     suite_run_unit "spec memory files (jit, explicit bounds checks)" \
         env ENGINE_TIER=jit ENGINE_BOUNDS=explicit "$BUILD/tests/spec_runner" "${mem[@]}"
+    # the runs above use AVX's three-operand float arithmetic where the CPU
+    # has it; the float files again with the SSE forms only
+    flt=("$own"/*.json)
+    for f in f32 f64 f32_cmp f64_cmp f32_bitwise f64_bitwise float_exprs float_misc float_memory \
+        conversions; do
+        [ -f "$dir/$f.json" ] && flt+=("$dir/$f.json")
+    done
+    suite_run_unit "spec float files (jit, SSE only)" \
+        env ENGINE_TIER=jit ENGINE_SSE_ONLY=1 "$BUILD/tests/spec_runner" "${flt[@]}"
 else
     skipped "spec" "$dir not found (set SHARED_DIR or SPEC_DIR)"
 fi

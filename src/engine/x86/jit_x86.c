@@ -138,6 +138,21 @@ static bool cpu_has_sse41(void)
     return __get_cpuid(1, &a, &b, &c, &d) && (c & bit_SSE4_1);
 }
 
+/* AVX usable: the CPU has it and the OS (or the Keep's shim) saves its
+ * state: CR4.OSXSAVE (cpuid's OSXSAVE bit, without which xgetbv faults)
+ * and XCR0's SSE and AVX bits. A Keep starting with XCR0 = x87 only gets
+ * the SSE forms. */
+static bool cpu_has_avx(void)
+{
+    unsigned a, b, c, d;
+    if (!__get_cpuid(1, &a, &b, &c, &d) || !(c & bit_OSXSAVE) || !(c & bit_AVX))
+        return false;
+    unsigned lo, hi;
+    __asm__ volatile("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
+    (void)hi;
+    return (lo & 6) == 6;
+}
+
 /* ---- one function ---------------------------------------------------------------- */
 
 /* FIX_CONST: a rip-relative operand of the constant in slot `target`,
@@ -193,6 +208,7 @@ typedef struct jc {
     size_t nsites, capsites;
     uint32_t access_pos;
     bool sse41;
+    bool avx; /* scalar float arithmetic in VEX's three-operand form */
     /* Register allocation: the hottest slots live in registers for the whole
      * function (pin[slot]: 0 none, PIN_GPR + register, PIN_XMM + register).
      * A first emission pass only counts accesses (counting), weighted by
@@ -449,6 +465,19 @@ static void x_const_operand(jc *j, xop o, int reg, uint32_t slot)
     if (b->discard)
         return;
     x_head(b, o, reg, 0, 0, false);
+    xb_byte(b, (uint8_t)(((reg & 7) << 3) | 5)); /* mod 00, rm 101: rip + disp32 */
+    size_t at = b->len;
+    xb_u32(b, 0);
+    push_fix(j, (jfix){at, 0, slot, FIX_CONST});
+}
+
+/* op reg, vreg, [rip + the constant in slot] (VEX form, pp: the SSE prefix) */
+static void x_const_operand_vex(jc *j, uint8_t pp, uint8_t op, int reg, int vreg, uint32_t slot)
+{
+    xbuf *b = j->b;
+    if (b->discard)
+        return;
+    x_vex_head(b, pp, op, reg, vreg, 0, 0);
     xb_byte(b, (uint8_t)(((reg & 7) << 3) | 5)); /* mod 00, rm 101: rip + disp32 */
     size_t at = b->len;
     xb_u32(b, 0);
@@ -968,6 +997,26 @@ static void fbinop(jc *j, bool dbl, uint8_t op, const uint32_t *pc)
 {
     uint32_t x = pc[2], y = pc[3];
     int xx = xmm_of(j, x), xy = xmm_of(j, y), xd = xmm_of(j, pc[1]);
+    if (j->avx && xx >= 0 && xx != xd) {
+        /* x in a register d does not have: vaddsd d, x, y (VEX's first
+         * source is SSE's destination operand: the same NaN order), no
+         * copy of x into d first, and d = x - d needs no detour */
+        int r = xd >= 0 ? xd : XMM0;
+        uint8_t pp = dbl ? 0xf2 : 0xf3;
+        if (xy >= 0) {
+            x_vrr(j->b, pp, op, r, xx, xy);
+        } else if (in_frame(j, y)) {
+            x_vrm(j->b, pp, op, r, xx, RBX, -1, disp(y));
+        } else if (is_const(j, y)) {
+            x_const_operand_vex(j, pp, op, r, xx, y);
+        } else {
+            ldf(j, XMM1, y, dbl);
+            x_vrr(j->b, pp, op, r, xx, XMM1);
+        }
+        if (xd < 0)
+            stf(j, pc[1], XMM0, dbl);
+        return;
+    }
     if (xd >= 0 && xy == xd && xx != xd)
         xd = -1; /* d = x - d: computed in xmm0 */
     int r = xd >= 0 ? xd : XMM0;
@@ -3080,6 +3129,7 @@ static void compile_locked(struct jit_module *jm, const wasm_module *m, func_cod
     memset(&j, 0, sizeof j);
     j.popcnt = cpu_has_popcnt();
     j.sse41 = cpu_has_sse41();
+    j.avx = !m->sse_only && cpu_has_avx();
     j.guard = jm->guard;
     j.m = m;
     xbuf b = {0};
@@ -3129,7 +3179,7 @@ static void compile_batch(struct jit_module *jm, wasm_module *m)
     fault_site *sites = NULL; /* guard mode: the batch's, offsets from its start */
     size_t nsites = 0, capsites = 0;
     bool sites_oom = false;
-    bool popcnt = cpu_has_popcnt(), sse41 = cpu_has_sse41();
+    bool popcnt = cpu_has_popcnt(), sse41 = cpu_has_sse41(), avx = !m->sse_only && cpu_has_avx();
     for (uint32_t i = 0; p && i < ndef; i++) {
         p[i].at = SIZE_MAX;
         if (!m->codes[i].code)
@@ -3138,6 +3188,7 @@ static void compile_batch(struct jit_module *jm, wasm_module *m)
         memset(&j, 0, sizeof j);
         j.popcnt = popcnt;
         j.sse41 = sse41;
+        j.avx = avx;
         j.m = m;
         j.guard = jm->guard;
         j.no_direct = true; /* the batch is placed at once, unpatched */
