@@ -1283,6 +1283,13 @@ static void x_mem(jc *j, xop o, int reg, int index, int32_t d)
     x_rm(j->b, o, reg, R14, index, d);
 }
 
+/* x_mem's VEX form: op reg, vreg, [r14 + index + d] (a recorded access) */
+static void x_mem_vex(jc *j, uint8_t pp, uint8_t op, int reg, int vreg, int index, int32_t d)
+{
+    record_site(j);
+    x_vrm(j->b, pp, op, reg, vreg, R14, index, d);
+}
+
 static void load(jc *j, int op, const uint32_t *pc, uint32_t pos)
 {
     static const struct { uint8_t size; xop o; } forms[] = {
@@ -1398,12 +1405,16 @@ static bool float_load_operand(jc *j, int op, const uint32_t *pc, uint32_t pos, 
     if (d == pc[2])
         xd = -1; /* d's register holds the address until mem_addr read it */
     int r = xd >= 0 ? xd : XMM0;
-    if (xx != r)
+    bool vex = j->avx && xx >= 0 && xx != r; /* vaddsd r, x, [mem]: no copy of x */
+    if (xx != r && !vex)
         ldf(j, r, x, dbl); /* first: mem_addr's rax may be the index */
     int index;
     int32_t disp_;
     mem_addr(j, pc[2], pc[3], dbl ? 8 : 4, pos, &index, &disp_);
-    x_mem(j, XOPP(dbl ? 0xf2 : 0xf3, false, 0x0f00 | sse, 2), r, index, disp_);
+    if (vex)
+        x_mem_vex(j, dbl ? 0xf2 : 0xf3, sse, r, xx, index, disp_);
+    else
+        x_mem(j, XOPP(dbl ? 0xf2 : 0xf3, false, 0x0f00 | sse, 2), r, index, disp_);
     if (xd < 0)
         stf(j, d, XMM0, dbl);
     return true;

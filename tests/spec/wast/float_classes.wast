@@ -104,6 +104,12 @@
     (f64.mul (local.get $d) (local.get $d))
     (f64.sub (local.get $d) (f64.const 1))
     (i32.add (local.get $i) (local.get $i)))
+  ;; a load folded into the arithmetic (vaddsd d, x, [mem] with AVX) that
+  ;; faults past the end of memory: the trap, not a crash
+  (memory 1)
+  (data (i32.const 8) "\00\00\00\00\00\00\f8\3f")
+  (func (export "fold") (param $x f64) (param $a i32) (result f64)
+    (f64.mul (f64.add (local.get $x) (f64.load (local.get $a))) (local.get $x)))
   ;; a trap with floats waiting in their twins
   (func (export "trap") (param $d f64) (param $z i32) (result f64)
     (f64.mul (local.get $d) (f64.const 2))
@@ -128,3 +134,6 @@
 (assert_return (invoke "multi" (f64.const 3) (i32.const 4)) (f64.const 19))
 (assert_return (invoke "trap" (f64.const 3) (i32.const 1)) (f64.const 7))
 (assert_trap (invoke "trap" (f64.const 3) (i32.const 0)) "integer divide by zero")
+(assert_return (invoke "fold" (f64.const 2) (i32.const 8)) (f64.const 7))
+(assert_trap (invoke "fold" (f64.const 2) (i32.const 65532)) "out of bounds memory access")
+(assert_trap (invoke "fold" (f64.const 2) (i32.const -8)) "out of bounds memory access")
