@@ -225,6 +225,8 @@ typedef struct jc {
     bool unpinned;
     bool elided;       /* the instruction just emitted left its result in the flags only */
     uint32_t result_in_rax; /* after a direct call: its result slot, also in rax (or UINT32_MAX) */
+    uint32_t fwd; /* the temporary whose value the float operation just emitted left in xmm1
+                   * for the next one (forwards_to), or UINT32_MAX */
     /* Within a basic block (cleared at branch targets and calls): the
      * pinned GPRs known to hold a zero-extended i32 (bit per register),
      * and the address slots whose accesses were bounds-checked, with the
@@ -988,20 +990,67 @@ static void bitcount(jc *j, bool w, int what, const uint32_t *pc)
 
 /* ---- floats ---- */
 
+/* The float operation (F32/F64 ADD, SUB, MUL, DIV) at next, if any, when
+ * it reads temporary t as an operand and may take it from xmm1: the value t
+ * gets from the float operation just before is then never written to a
+ * register of its own or the frame (forwarded). Sound by the translator's
+ * stack discipline (flags_only's argument): the operation at next pops t,
+ * so t is read again only after a later push writes it (or next itself
+ * writes it: its result at t's height); next is no branch target, so no
+ * other path reaches it, and nothing runs in between (no call, no OSR
+ * entry, no trap). A temporary whose every value is forwarded needs no pin
+ * (the counting pass counts no use), which leaves the registers to the
+ * slots that live longer. */
+static bool forwards_to(const jc *j, uint32_t t, uint32_t next, bool dbl)
+{
+    if (t < j->fc->const_base + j->fc->const_count || t >= j->frame_cells || next + 4 > j->n ||
+        is_target(j, next))
+        return false;
+    int nop = op_of(j->code[next]);
+    bool ndbl = nop == OP_F64_ADD || nop == OP_F64_SUB || nop == OP_F64_MUL || nop == OP_F64_DIV;
+    bool nflt = nop == OP_F32_ADD || nop == OP_F32_SUB || nop == OP_F32_MUL || nop == OP_F32_DIV;
+    const uint32_t *npc = j->code + next;
+    return (dbl ? ndbl : nflt) && (npc[2] == t || npc[3] == t);
+}
+
+/* An operand's register: xmm1 for the value the operation before
+ * forwarded (j->fwd), else its pin (counting a float use) or -1. */
+static int float_operand(jc *j, uint32_t slot)
+{
+    return slot == j->fwd ? XMM1 : xmm_of(j, slot);
+}
+
+/* xmm = slot (in register reg when reg >= 0, else its pin or cell) */
+static void ldf_from(jc *j, int xmm, uint32_t slot, int reg, bool dbl)
+{
+    if (reg >= 0)
+        x_rr(j->b, XOP(0x0f28, 2), xmm, reg); /* movaps */
+    else
+        ldf(j, xmm, slot, dbl);
+}
+
 /* SSE arithmetic: 0x58 add, 0x59 mul, 0x5c sub, 0x5e div: in dst's xmm
  * register when it has one and b does not live there (`mulsd xmm3, xmm5`),
- * operands from their registers or the frame. Even add and mul keep their
+ * operands from their registers or the frame; a result only the next float
+ * operation reads goes to xmm1 (forwards_to). Even add and mul keep their
  * operand order: with two NaNs the result is the first one's (wasm's order,
  * as the interpreter computes it, see fp_order.h). */
-static void fbinop(jc *j, bool dbl, uint8_t op, const uint32_t *pc)
+static void fbinop(jc *j, bool dbl, uint8_t op, const uint32_t *pc, uint32_t next)
 {
     uint32_t x = pc[2], y = pc[3];
-    int xx = xmm_of(j, x), xy = xmm_of(j, y), xd = xmm_of(j, pc[1]);
+    bool fwd_in = j->fwd == x || j->fwd == y;
+    int xx = float_operand(j, x), xy = float_operand(j, y);
+    j->fwd = UINT32_MAX;
+    /* forward the result unless it has a register (its other uses) or an
+     * operand came forwarded itself (no chains: xmm1 holds one value) */
+    bool fwd_out = !fwd_in && forwards_to(j, pc[1], next, dbl) && !local_pin(j, pc[1]);
+    int xd = fwd_out ? XMM1 : xmm_of(j, pc[1]);
     if (j->avx && xx >= 0 && xx != xd) {
         /* x in a register d does not have: vaddsd d, x, y (VEX's first
          * source is SSE's destination operand: the same NaN order), no
          * copy of x into d first, and d = x - d needs no detour */
         int r = xd >= 0 ? xd : XMM0;
+        int scratch = xx == XMM1 ? XMM0 : XMM1;
         uint8_t pp = dbl ? 0xf2 : 0xf3;
         if (xy >= 0) {
             x_vrr(j->b, pp, op, r, xx, xy);
@@ -1010,18 +1059,21 @@ static void fbinop(jc *j, bool dbl, uint8_t op, const uint32_t *pc)
         } else if (is_const(j, y)) {
             x_const_operand_vex(j, pp, op, r, xx, y);
         } else {
-            ldf(j, XMM1, y, dbl);
-            x_vrr(j->b, pp, op, r, xx, XMM1);
+            ldf(j, scratch, y, dbl);
+            x_vrr(j->b, pp, op, r, xx, scratch);
         }
         if (xd < 0)
             stf(j, pc[1], XMM0, dbl);
+        if (fwd_out)
+            j->fwd = pc[1];
         return;
     }
     if (xd >= 0 && xy == xd && xx != xd)
-        xd = -1; /* d = x - d: computed in xmm0 */
+        xd = -1; /* d = x - d: computed in xmm0 (never forwarded: then y is not in xmm1) */
     int r = xd >= 0 ? xd : XMM0;
     if (xx != r)
-        ldf(j, r, x, dbl);
+        ldf_from(j, r, x, xx, dbl);
+    int scratch = r == XMM1 ? XMM0 : XMM1; /* x, if it was in xmm1, is in r now */
     xop o = XOPP(dbl ? 0xf2 : 0xf3, false, 0x0f00 | op, 2);
     if (xy >= 0) {
         x_rr(j->b, o, r, xy);
@@ -1030,11 +1082,13 @@ static void fbinop(jc *j, bool dbl, uint8_t op, const uint32_t *pc)
     } else if (is_const(j, y)) {
         x_const_operand(j, o, r, y);
     } else {
-        ldf(j, XMM1, y, dbl);
-        x_rr(j->b, o, r, XMM1);
+        ldf(j, scratch, y, dbl);
+        x_rr(j->b, o, r, scratch);
     }
     if (xd < 0)
         stf(j, pc[1], XMM0, dbl);
+    if (fwd_out)
+        j->fwd = pc[1];
 }
 
 static void fsqrt(jc *j, bool dbl, const uint32_t *pc)
@@ -2532,14 +2586,14 @@ static void emit_instr(jc *j, int op, const uint32_t *pc, uint32_t pos, uint32_t
     case OP_F64_NEAREST: call_bits2(j, (const void *)jit_f64_round, pc[2], 0, true, 3, pc[1]); break;
     case OP_F32_SQRT: fsqrt(j, false, pc); break;
     case OP_F64_SQRT: fsqrt(j, true, pc); break;
-    case OP_F32_ADD: fbinop(j, false, 0x58, pc); break;
-    case OP_F32_SUB: fbinop(j, false, 0x5c, pc); break;
-    case OP_F32_MUL: fbinop(j, false, 0x59, pc); break;
-    case OP_F32_DIV: fbinop(j, false, 0x5e, pc); break;
-    case OP_F64_ADD: fbinop(j, true, 0x58, pc); break;
-    case OP_F64_SUB: fbinop(j, true, 0x5c, pc); break;
-    case OP_F64_MUL: fbinop(j, true, 0x59, pc); break;
-    case OP_F64_DIV: fbinop(j, true, 0x5e, pc); break;
+    case OP_F32_ADD: fbinop(j, false, 0x58, pc, next); break;
+    case OP_F32_SUB: fbinop(j, false, 0x5c, pc, next); break;
+    case OP_F32_MUL: fbinop(j, false, 0x59, pc, next); break;
+    case OP_F32_DIV: fbinop(j, false, 0x5e, pc, next); break;
+    case OP_F64_ADD: fbinop(j, true, 0x58, pc, next); break;
+    case OP_F64_SUB: fbinop(j, true, 0x5c, pc, next); break;
+    case OP_F64_MUL: fbinop(j, true, 0x59, pc, next); break;
+    case OP_F64_DIV: fbinop(j, true, 0x5e, pc, next); break;
     case OP_F32_MIN: call_bits2(j, (const void *)jit_f32_min, pc[2], pc[3], false, 0, pc[1]); break;
     case OP_F32_MAX: call_bits2(j, (const void *)jit_f32_max, pc[2], pc[3], false, 0, pc[1]); break;
     case OP_F64_MIN: call_bits2(j, (const void *)jit_f64_min, pc[2], pc[3], false, 0, pc[1]); break;
@@ -2808,6 +2862,7 @@ static void emit_function(jc *j, size_t start)
     j->nchecked = 0;
     j->zx = 0;
     j->result_in_rax = UINT32_MAX;
+    j->fwd = UINT32_MAX;
     j->nsites = 0;
     prologue(j);
     for (uint32_t pos = 0; pos < j->n && !j->oom;) {

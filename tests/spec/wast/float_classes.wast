@@ -110,6 +110,40 @@
   (data (i32.const 8) "\00\00\00\00\00\00\f8\3f")
   (func (export "fold") (param $x f64) (param $a i32) (result f64)
     (f64.mul (f64.add (local.get $x) (f64.load (local.get $a))) (local.get $x)))
+  ;; a float result only the next float operation reads is forwarded in
+  ;; xmm1 (no register, no cell of its own): as its second operand, as its
+  ;; first (the result then lands in the same temporary), f32 and f64, in
+  ;; chains (a forwarded operand's result is not forwarded again), with
+  ;; NaNs whose order must hold (the first operand's payload wins)
+  (func (export "fwd") (param $a f64) (param $b f64) (param $c f64) (param $d f64) (result f64)
+    (f64.div
+      (f64.add (f64.mul (local.get $a) (local.get $b)) (f64.mul (local.get $c) (local.get $d)))
+      (f64.sub (f64.add (f64.mul (local.get $a) (local.get $c)) (local.get $b)) (local.get $d))))
+  (func (export "fwd32") (param $a f32) (param $b f32) (result f32)
+    (f32.div (local.get $b) (f32.add (local.get $a) (f32.mul (local.get $b) (local.get $a)))))
+  (func (export "fwd_nan") (param $x i64) (param $y i64) (result i64)
+    (i64.reinterpret_f64
+      (f64.add (f64.mul (f64.reinterpret_i64 (local.get $x)) (f64.const 1))
+               (f64.reinterpret_i64 (local.get $y)))))
+  (func (export "fwd_nan2") (param $x i64) (param $y i64) (result i64)
+    (i64.reinterpret_f64
+      (f64.sub (f64.reinterpret_i64 (local.get $y))
+               (f64.mul (f64.reinterpret_i64 (local.get $x)) (f64.const 1)))))
+  (func (export "fwd_x") (param $a f64) (param $b f64) (result f64) (local $r f64)
+    (local.set $r (f64.sub (f64.mul (local.get $a) (local.get $b)) (local.get $a)))
+    (local.get $r))
+  (func (export "fwd_x32") (param $c f32) (result f32) (local $q f32)
+    (local.set $q (f32.add (f32.mul (local.get $c) (local.get $c)) (f32.const 0.25)))
+    (local.get $q))
+  (func (export "fwd_loop") (param $n i32) (result f64) (local $s f64) (local $k f64)
+    (loop $l
+      (local.set $k (f64.convert_i32_s (local.get $n)))
+      (local.set $s
+        (f64.add (local.get $s)
+          (f64.mul (f64.sub (local.get $k) (f64.const 0.5))
+                   (f64.convert_i32_s (call $scale (local.get $n))))))
+      (br_if $l (local.tee $n (i32.sub (local.get $n) (i32.const 1)))))
+    (local.get $s))
   ;; a trap with floats waiting in their twins
   (func (export "trap") (param $d f64) (param $z i32) (result f64)
     (f64.mul (local.get $d) (f64.const 2))
@@ -137,3 +171,10 @@
 (assert_return (invoke "fold" (f64.const 2) (i32.const 8)) (f64.const 7))
 (assert_trap (invoke "fold" (f64.const 2) (i32.const 65532)) "out of bounds memory access")
 (assert_trap (invoke "fold" (f64.const 2) (i32.const -8)) "out of bounds memory access")
+(assert_return (invoke "fwd" (f64.const 2) (f64.const 3) (f64.const 4) (f64.const 5)) (f64.const 0x1.1555555555555p+2))
+(assert_return (invoke "fwd32" (f32.const 2) (f32.const 3)) (f32.const 0.375))
+(assert_return (invoke "fwd_nan" (i64.const 0x7ff8000000000001) (i64.const 0x7ff8000000000002)) (i64.const 0x7ff8000000000001))
+(assert_return (invoke "fwd_nan2" (i64.const 0x7ff8000000000001) (i64.const 0x7ff8000000000002)) (i64.const 0x7ff8000000000002))
+(assert_return (invoke "fwd_loop" (i32.const 4)) (f64.const 75))
+(assert_return (invoke "fwd_x" (f64.const 3) (f64.const 4)) (f64.const 9))
+(assert_return (invoke "fwd_x32" (f32.const 1.5)) (f32.const 2.5))
