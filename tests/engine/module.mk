@@ -7,6 +7,9 @@ $(WASM_RUN): $(BUILD)/tests/engine/wasm_run.o $(ENGINE_LIB) $(COMMON_LIB)
 	$(CC) $(LDFLAGS) -o $@ $^ $(ENGINE_LDLIBS)
 
 TEST_DEPS += $(WASM_RUN)
+# `make` builds it too: bench/ and hand measurements (callgrind) run it, and a
+# stale harness after an engine change measures the old engine.
+ALL_TARGETS += $(WASM_RUN)
 
 # Unit tests: test modules are written as .wat and compiled with wat2wasm.
 ENGINE_TEST := $(BUILD)/tests/engine_test
