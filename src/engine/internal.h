@@ -241,6 +241,9 @@ typedef struct func_code {
      * compiled. Set by jit_compile_module (the module's threshold). */
     int32_t hot;
     struct jit_osr *jit_osr;  /* its machine code's loop-header entries (jit_x86.c), or NULL */
+    /* 1 when its type returns exactly one cell: its machine code returns
+     * it in rax only, and the C entry stores it at fp[0] (jit_x86.c) */
+    uint32_t jit_ret1;
 } func_code;
 
 /* Counts one call of fc against its tier-up threshold (func_code.hot):
@@ -449,6 +452,12 @@ typedef struct frame {
     cell *fp;
     wasm_instance *inst;
 } frame;
+
+/* Set in frame.pc by machine code (jit_x86.c push_record) for a call that
+ * stays in the caller's instance: only pc is written, fp and inst are not
+ * (nothing returns through such a record; a backtrace takes the instance
+ * from the frame above). Internal code is word-aligned: bit 0 is free. */
+#define FRAME_PC_SAME_INST ((uintptr_t)1)
 
 typedef struct interned_type {
     wasm_functype ft;   /* params == NULL marks an empty slot */

@@ -130,11 +130,11 @@ static bool build_code_index(wasm_module *m, uint64_t *work)
 
 /* The function whose code contains pc (trap reporting only): a binary search
  * of the module's code index. work counts the functions examined. */
-static const func_code *code_of(const wasm_instance *inst, const uint32_t *pc, uint64_t *work)
+static const func_code *code_in(const wasm_module *cm, const uint32_t *pc, uint64_t *work)
 {
-    if (!inst || !pc)
+    if (!cm || !pc)
         return NULL;
-    wasm_module *m = (wasm_module *)inst->module;
+    wasm_module *m = (wasm_module *)cm;
     const func_code *found = NULL;
     module_lock(m);
     if (m->code_index_of == __atomic_load_n(&m->translated, __ATOMIC_ACQUIRE) ||
@@ -156,6 +156,11 @@ static const func_code *code_of(const wasm_instance *inst, const uint32_t *pc, u
     }
     module_unlock(m);
     return found;
+}
+
+static const func_code *code_of(const wasm_instance *inst, const uint32_t *pc, uint64_t *work)
+{
+    return inst ? code_in(inst->module, pc, work) : NULL;
 }
 
 static void add_frame(wasm_error *err, const func_code *code, const uint32_t *pc, bool ret_addr)
@@ -184,8 +189,17 @@ static __attribute__((noinline, cold)) void report_trap(wasm_store *s, wasm_erro
     /* only the innermost frames are reported: the walk stops there, however
      * deep the stack (up to max_call_depth frames) */
     uint32_t walked = 1;
-    for (frame *f = top - 1; f > base && walked < WASM_MAX_BACKTRACE; f--, walked++)
-        add_frame(err, code_of(f->inst, f->pc, &s->backtrace_work), f->pc, true);
+    /* the module of the frame above: a record machine code tagged
+     * FRAME_PC_SAME_INST has no instance of its own (its caller's is its
+     * callee's) */
+    const wasm_module *above = code ? code->module : NULL;
+    for (frame *f = top - 1; f > base && walked < WASM_MAX_BACKTRACE; f--, walked++) {
+        uintptr_t raw = (uintptr_t)f->pc;
+        const uint32_t *pc_f = (const uint32_t *)(raw & ~FRAME_PC_SAME_INST);
+        if (!(raw & FRAME_PC_SAME_INST))
+            above = f->inst ? f->inst->module : NULL;
+        add_frame(err, code_in(above, pc_f, &s->backtrace_work), pc_f, true);
+    }
     const char *what = kind == WASM_TRAP_HOST ? s->host_msg : wasm_trap_message(kind);
     if (err->frame_count) {
         const wasm_frame_info *fi = &err->frames[0];

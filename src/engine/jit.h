@@ -42,7 +42,17 @@ typedef struct jit_ctx {
     /* Always 0: the source of the conditional moves of Spectre index
      * masking (cmov reg, [r12 + zero]), which need no free register. */
     uint64_t zero;
+    /* Set by the C entry (the previous value restored on the way out): the
+     * frame records' end for its machine code, fend or lower, where the
+     * native stack would pass stack_limit first (each machine-code frame
+     * takes JIT_FRAME_NATIVE bytes of it): a call whose record would reach
+     * it runs in the interpreter, or traps at fend (jit_x86.c push_record).
+     * So no prologue compares rsp. */
+    frame *fcut;
 } jit_ctx;
+
+/* Native stack a machine-code frame takes: return address and saved rbx. */
+#define JIT_FRAME_NATIVE 16
 
 typedef uint32_t (*jit_entry_fn)(cell *fp, jit_ctx *ctx, wasm_instance *inst,
                                  const func_code *fc);

@@ -43,6 +43,7 @@ static int enter_machine(wasm_store *s, cell *fp, const func_code *fc, wasm_inst
     ctx.entry_sp = 0; /* set by the C entry */
     ctx.entry_resume = NULL;
     ctx.zero = 0;
+    ctx.fcut = NULL; /* set by the C entry */
     uint32_t st;
     if (at) {
         jit_osr_fn osr = (jit_osr_fn)jit_osr_stub(fc);
@@ -151,6 +152,11 @@ uint32_t jit_call_func(jit_ctx *ctx, wasm_func *callee, cell *nfp, wasm_instance
     if (fc->frame_cells > (size_t)(ctx->stack_end - nfp))
         return call_trap(ctx, WASM_TRAP_STACK_EXHAUSTED, inst, call_pc);
     jit_entry_fn entry = fc->jit_entry ? (jit_entry_fn)fc->jit_entry : jit_interp_entry;
+    /* machine code checks no native stack itself (jit_ctx.fcut): below
+     * the limit, the callee runs in the interpreter, as a call from the
+     * interpreter would */
+    if ((uintptr_t)__builtin_frame_address(0) < ctx->stack_limit)
+        entry = jit_interp_entry;
     return entry(nfp, ctx, callee->inst, fc);
 }
 

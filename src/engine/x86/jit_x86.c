@@ -175,6 +175,17 @@ typedef struct jtrap {
     uint32_t pos;
 } jtrap;
 
+/* A call whose record reached jit_ctx.fcut (native stack low, or the
+ * records full): its out-of-line path (emitted after the body) runs the
+ * callee in the interpreter, or traps at fend, then continues at back. */
+typedef struct jcold {
+    size_t at;                /* the jae rel32 to the path */
+    size_t back;              /* where the call continues (record popped, result in rax) */
+    const func_code *callee;  /* NULL: its func_code is in rsi (call_checked) */
+    uint32_t pos, ret_pos, base;
+    bool ret1;                /* returns one cell: rax = its frame's first cell */
+} jcold;
+
 typedef struct jc {
     xbuf *b;
     const wasm_module *m;
@@ -187,6 +198,8 @@ typedef struct jc {
     size_t nfix, capfix;
     jtrap *traps;
     size_t ntrap, captrap;
+    jcold *colds;
+    size_t ncold, capcold;
     size_t ncalls;        /* FIX_CALL fixes */
     bool no_direct;       /* call compiled callees through jit_fast (rel32 out of reach) */
     size_t epilogue, common_trap;
@@ -1491,19 +1504,49 @@ static void emit_first_arg(xbuf *b)
 
 /* Traps "call stack exhausted" when the frame records are full, then pushes
  * the caller's record (return position ret_pos): through rbp in an
- * unmetered module (rbp_home), through rax = jit_ctx.ftop otherwise. */
-static void push_record(jc *j, uint32_t pos, uint32_t ret_pos)
+ * unmetered module (rbp_home), through rax = jit_ctx.ftop otherwise. A
+ * record of machine code is read only by backtraces (the interpreter never
+ * returns through one: it stops at its entry marker), which need its pc and
+ * instance, not its fp: no fp is stored. A call that stays in this instance
+ * (!cross) stores only its pc, tagged FRAME_PC_SAME_INST: the walk takes
+ * the instance from the callee's frame (interp.c report_trap). */
+static void store_record(jc *j, uint32_t ret_pos, bool cross);
+static void first_arg(jc *j, uint32_t base);
+
+/* A call of machine code (cold: not NULL) compares the records' top with
+ * jit_ctx.fcut rather than fend: the native stack is checked there too
+ * (jit.h), and the out-of-line path (cold_call) tells the two apart; *cold
+ * is registered, its back set by the caller after pop_record. A call
+ * through C (cold NULL: jit_call_func checks the native stack) traps at
+ * fend. */
+static void push_record(jc *j, uint32_t pos, uint32_t ret_pos, bool cross, jcold *cold)
 {
     xbuf *b = j->b;
     int top = j->m->unmetered ? RBP : RAX;
     if (top == RAX)
         x_mov_load(b, true, RAX, R12, (int32_t)offsetof(jit_ctx, ftop));
-    x_rm(b, XOPW(0x3b, 1), top, R12, -1, (int32_t)offsetof(jit_ctx, fend));
-    trap_if(j, CC_E, WASM_TRAP_STACK_EXHAUSTED, pos);
-    x_mov_imm(b, RCX, (uint64_t)(uintptr_t)(j->code + ret_pos));
+    if (cold) {
+        x_rm(b, XOPW(0x3b, 1), top, R12, -1, (int32_t)offsetof(jit_ctx, fcut));
+        cold->at = x_jcc32(b, CC_AE);
+        cold->pos = pos;
+        cold->ret_pos = ret_pos;
+    } else {
+        x_rm(b, XOPW(0x3b, 1), top, R12, -1, (int32_t)offsetof(jit_ctx, fend));
+        trap_if(j, CC_E, WASM_TRAP_STACK_EXHAUSTED, pos);
+    }
+    store_record(j, ret_pos, cross);
+}
+
+/* The record's words and the bump of the top (in rax when metered). */
+static void store_record(jc *j, uint32_t ret_pos, bool cross)
+{
+    xbuf *b = j->b;
+    int top = j->m->unmetered ? RBP : RAX;
+    uintptr_t pc = (uintptr_t)(j->code + ret_pos);
+    x_mov_imm(b, RCX, cross ? pc : pc | FRAME_PC_SAME_INST);
     x_mov_store(b, true, top, (int32_t)offsetof(frame, pc), RCX);
-    x_mov_store(b, true, top, (int32_t)offsetof(frame, fp), RBX);
-    x_mov_store(b, true, top, (int32_t)offsetof(frame, inst), R13);
+    if (cross)
+        x_mov_store(b, true, top, (int32_t)offsetof(frame, inst), R13);
     if (top == RBP)
         x_alu_imm(b, true, 0, RBP, (int32_t)sizeof(frame));
     else
@@ -1517,6 +1560,81 @@ static void pop_record(jc *j)
         x_alu_imm(j->b, true, 5, RBP, (int32_t)sizeof(frame));
     else
         x_alu_imm_mem(j->b, true, 5, R12, (int32_t)offsetof(jit_ctx, ftop), (int32_t)sizeof(frame));
+}
+
+/* Registers a call's out-of-line path (push_record), its back at the
+ * current position (after pop_record). */
+static void add_cold(jc *j, jcold c)
+{
+    if (j->counting)
+        return;
+    if (j->ncold == j->capcold) {
+        jcold *p = grown(j->colds, &j->capcold, sizeof *p, 8);
+        if (!p) {
+            j->oom = true;
+            return;
+        }
+        j->colds = p;
+    }
+    c.back = j->b->len;
+    j->colds[j->ncold++] = c;
+}
+
+/* A call's out-of-line path (emitted after the body, push_record): the
+ * records full at fend: "call stack exhausted" at the call, as the
+ * interpreter; else the native stack is low: the record pushed, the callee
+ * run by the interpreter (whose frames live on the heap: deep but legal
+ * recursion behaves exactly as in the interpreter), its result in rax. */
+static void cold_call(jc *j, const jcold *c, size_t common)
+{
+    xbuf *b = j->b;
+    x_link(b, c->at, b->len);
+    int top = j->m->unmetered ? RBP : RAX;
+    x_rm(b, XOPW(0x3b, 1), top, R12, -1, (int32_t)offsetof(jit_ctx, fend));
+    trap_if(j, CC_AE, WASM_TRAP_STACK_EXHAUSTED, c->pos);
+    store_record(j, c->ret_pos, false);
+    if (c->callee) {
+        /* a direct caller may have passed the first argument in rdx only */
+        if (c->callee->param_cells) {
+            first_arg(j, c->base);
+            x_mov_store(b, true, RBX, disp(c->base), RDX);
+        }
+        x_mov_imm(b, RCX, (uint64_t)(uintptr_t)c->callee);
+    } else {
+        x_mov_rr(b, true, RCX, RSI);
+    }
+    x_rm(b, XOPW(0x8d, 1), RDI, RBX, -1, disp(c->base));
+    xb_byte(b, 0xe8); /* call the function's interpreter path */
+    size_t at_common = b->len;
+    xb_u32(b, 0);
+    x_link(b, at_common, common);
+    pop_record(j);
+    if (c->ret1)
+        x_mov_load(b, true, RAX, RBX, disp(c->base));
+    size_t at = x_jmp32(b);
+    x_link(b, at, c->back);
+}
+
+/* The part of the out-of-line paths a function's calls share (called with
+ * rdi = the callee's fp, rcx = its func_code): runs it in the interpreter,
+ * reloads r14/r15, unwinds on failure. Returns where it starts. */
+static size_t cold_common(jc *j)
+{
+    xbuf *b = j->b;
+    size_t start = b->len;
+    x_alu_imm(b, true, 5, RSP, 8); /* the call here took 8 bytes: aligned for C */
+    x_mov_rr(b, true, RSI, R12);
+    x_mov_rr(b, true, RDX, R13);
+    fuel_out(j);
+    call_abs(j, (const void *)jit_interp_entry);
+    fuel_in(j);
+    reload_mem(j);
+    x_alu_imm(b, true, 0, RSP, 8);
+    x_rr(b, XOP(0x85, 1), RAX, RAX);
+    size_t failed = x_jcc32(b, CC_NE);
+    x_link(b, failed, j->epilogue);
+    xb_byte(b, 0xc3);
+    return start;
 }
 
 /* After a call: pop the record, propagate a trap or exit, reload memory. */
@@ -1534,7 +1652,7 @@ static void after_call(jc *j)
  * checked against the value stack from its func_code at run time (before
  * the record, as call_direct), the record pushed (return position pos +
  * words), then through its jit_fast. rsi clobbered. */
-static void call_checked(jc *j, uint32_t base, uint32_t pos, uint32_t words)
+static void call_checked(jc *j, uint32_t base, uint32_t pos, uint32_t words, bool ret1)
 {
     xbuf *b = j->b;
     x_mov_load(b, false, RAX, RCX, (int32_t)offsetof(func_code, frame_cells));
@@ -1545,15 +1663,20 @@ static void call_checked(jc *j, uint32_t base, uint32_t pos, uint32_t words)
     x_rm(b, XOPW(0x3b, 1), RAX, R12, -1, (int32_t)offsetof(jit_ctx, stack_end));
     trap_if(j, CC_A, WASM_TRAP_STACK_EXHAUSTED, pos);
     x_mov_rr(b, true, RSI, RCX); /* push_record uses rax, rcx */
-    push_record(j, pos, pos + words);
+    jcold cold = {.callee = NULL, .base = base, .ret1 = ret1};
+    push_record(j, pos, pos + words, false, &cold);
     x_mov_rr(b, true, RCX, RSI);
     x_rm(b, XOPW(0x8d, 1), RDI, RBX, -1, disp(base));
     emit_first_arg(b); /* from the frame: call_indirect has taken rsi */
     x_rm(b, XOP(0xff, 1), 2, RCX, -1, (int32_t)offsetof(func_code, jit_fast)); /* call [rcx+fast] */
     pop_record(j);
+    add_cold(j, cold);
+    if (ret1) /* returned in rax only (OP_RET1); this path's reader is the frame */
+        x_mov_store(b, true, RBX, disp(base), RAX);
 }
 
 static void call_through(jc *j, uint32_t base, uint32_t pos, uint32_t words);
+static bool returns_one_cell(const wasm_module *m, const func_code *fc);
 
 /* A direct call of a function not translated when the caller is compiled:
  * once it is, call_checked; before, through jit_call_func (which
@@ -1564,7 +1687,7 @@ static void call_late(jc *j, const func_code *callee, uint32_t base, uint32_t po
     x_mov_imm(b, RCX, (uint64_t)(uintptr_t)callee);
     x_alu_imm_mem(b, true, 7, RCX, (int32_t)offsetof(func_code, code), 0);
     size_t untranslated = x_jcc32(b, CC_E);
-    call_checked(j, base, pos, 4);
+    call_checked(j, base, pos, 4, returns_one_cell(j->m, callee));
     size_t done = x_jmp32(b);
     x_link(b, untranslated, b->len);
     x_mov_load(b, true, RAX, R13, (int32_t)offsetof(wasm_instance, funcs));
@@ -1576,12 +1699,17 @@ static void call_late(jc *j, const func_code *callee, uint32_t base, uint32_t po
 /* Whether fc's type returns exactly one cell: then its machine code
  * returns that cell in rax too (OP_RET1, and the paths that run it in the
  * interpreter), for a direct caller to take without reading the frame. */
+static bool type_returns_one_cell(const wasm_module *m, uint32_t type_index)
+{
+    if (type_index == UINT32_MAX)
+        return false;
+    const ftype *t = &m->types[type_index];
+    return t->ft.result_count == 1 && t->result_cells == 1;
+}
+
 static bool returns_one_cell(const wasm_module *m, const func_code *fc)
 {
-    if (fc->type_index == UINT32_MAX)
-        return false;
-    const ftype *t = &m->types[fc->type_index];
-    return t->ft.result_count == 1 && t->result_cells == 1;
+    return type_returns_one_cell(m, fc->type_index);
 }
 
 /* The callee's machine code when it has been placed already (then it stays
@@ -1611,6 +1739,23 @@ static void first_arg(jc *j, uint32_t base)
         x_mov_load(j->b, true, RDX, RBX, disp(base));
 }
 
+/* The slot of a direct call's first argument when the callee's own
+ * machine code is called (itself, or placed: call rel32), which takes it
+ * from rdx (first_arg) and stores it into its frame itself when it is not
+ * pinned there (prologue; its native-stack-low path too): the caller's
+ * write-back skips it. Else UINT32_MAX. Once true for a call, call_direct
+ * decides the same (translated and placed code stay so). */
+static uint32_t arg_in_rdx_only(const jc *j, int op, const uint32_t *pc)
+{
+    if (op != OP_CALL)
+        return UINT32_MAX;
+    uint64_t raw = pc[1] | ((uint64_t)pc[2] << 32);
+    const func_code *callee = (const func_code *)(uintptr_t)raw;
+    if (!callee->param_cells || !__atomic_load_n(&callee->code, __ATOMIC_ACQUIRE))
+        return UINT32_MAX;
+    return callee == j->fc || compiled_entry(j, callee) ? pc[3] : UINT32_MAX;
+}
+
 static void call_direct(jc *j, const uint32_t *pc, uint32_t pos)
 {
     xbuf *b = j->b;
@@ -1627,7 +1772,8 @@ static void call_direct(jc *j, const uint32_t *pc, uint32_t pos)
     x_rm(b, XOPW(0x8d, 1), RCX, RBX, -1, disp(base + callee->frame_cells));
     x_rm(b, XOPW(0x3b, 1), RCX, R12, -1, (int32_t)offsetof(jit_ctx, stack_end));
     trap_if(j, CC_A, WASM_TRAP_STACK_EXHAUSTED, pos);
-    push_record(j, pos, pos + 4);
+    jcold cold = {.callee = callee, .base = base, .ret1 = returns_one_cell(j->m, callee)};
+    push_record(j, pos, pos + 4, false, &cold);
     if (callee->param_cells)
         first_arg(j, base);
     x_rm(b, XOPW(0x8d, 1), RDI, RBX, -1, disp(base));
@@ -1658,8 +1804,14 @@ static void call_direct(jc *j, const uint32_t *pc, uint32_t pos)
     }
     /* pop the record (a failed callee does not come back: it unwinds) */
     pop_record(j);
-    if (returns_one_cell(j->m, callee))
+    add_cold(j, cold);
+    if (cold.ret1) {
+        /* in rax only (OP_RET1): into the pin by reload_pinned, else into
+         * the frame here */
         j->result_in_rax = base;
+        if (!local_pin(j, base))
+            x_mov_store(b, true, RBX, disp(base), RAX);
+    }
 }
 
 /* callee in rsi, frame base slot, call position */
@@ -1667,7 +1819,7 @@ static void call_through(jc *j, uint32_t base, uint32_t pos, uint32_t words)
 {
     xbuf *b = j->b;
     x_mov_rr(b, true, R8, RSI); /* push_record uses rax, rcx */
-    push_record(j, pos, pos + words);
+    push_record(j, pos, pos + words, true, NULL);
     x_mov_rr(b, true, RDI, R12);
     x_mov_rr(b, true, RSI, R8);
     x_rm(b, XOPW(0x8d, 1), RDX, RBX, -1, disp(base));
@@ -1710,7 +1862,7 @@ static void call_indirect(jc *j, const uint32_t *pc, uint32_t pos)
     x_mov_load(b, true, RCX, RSI, (int32_t)offsetof(wasm_func, code));
     x_alu_imm_mem(b, true, 7, RCX, (int32_t)offsetof(func_code, code), 0);
     size_t untranslated = x_jcc32(b, CC_E);
-    call_checked(j, base, pos, 5);
+    call_checked(j, base, pos, 5, type_returns_one_cell(j->m, type));
     size_t done = x_jmp32(b);
     x_link(b, other, b->len);
     x_link(b, untranslated, b->len);
@@ -2059,6 +2211,31 @@ static bool prepass(jc *j)
 
 /* ---- prologue, shared exits ---- */
 
+/* jit_ctx.fcut for the machine code this C entry calls (rax, rdx
+ * clobbered): fend, or lower where the records of machine-code frames
+ * (JIT_FRAME_NATIVE bytes of native stack each) would take rsp below
+ * stack_limit; the records' top when it is below already. */
+static void emit_fcut(xbuf *b, bool unmetered)
+{
+    _Static_assert(JIT_FRAME_NATIVE == 16, "the shift below");
+    x_mov_rr(b, true, RAX, RSP);
+    x_rr(b, XOP(0x31, 1), RDX, RDX);
+    x_rm(b, XOPW(0x2b, 1), RAX, R12, -1, (int32_t)offsetof(jit_ctx, stack_limit)); /* sub rax, [..] */
+    x_rr(b, XOPW(0x0f42, 2), RAX, RDX); /* cmovb rax, rdx: none left */
+    x_rr(b, XOPW(0xc1, 1), 5, RAX);     /* shr rax, 4: frames */
+    xb_byte(b, 4);
+    x_rr(b, XOPW(0x6b, 1), RAX, RAX);   /* imul rax, rax, sizeof(frame): their records */
+    xb_byte(b, (uint8_t)sizeof(frame));
+    if (unmetered)
+        x_rr(b, XOPW(0x03, 1), RAX, RBP); /* add rax, rbp (the records' top) */
+    else
+        x_rm(b, XOPW(0x03, 1), RAX, R12, -1, (int32_t)offsetof(jit_ctx, ftop));
+    x_mov_load(b, true, RDX, R12, (int32_t)offsetof(jit_ctx, fend));
+    x_rr(b, XOPW(0x3b, 1), RAX, RDX);   /* cmp rax, rdx */
+    x_rr(b, XOPW(0x0f47, 2), RAX, RDX); /* cmova rax, rdx */
+    x_mov_store(b, true, R12, (int32_t)offsetof(jit_ctx, fcut), RAX);
+}
+
 /* The C entry shared by a module's functions (jit_entry_fn): saves the
  * callee-saved registers, sets up the internal convention's (r12 context,
  * r13 instance, r14/r15 memory, rbp fuel) and calls fc->jit_fast with rdi
@@ -2073,9 +2250,17 @@ static void emit_c_entry(xbuf *b, bool osr, bool unmetered)
      * unwind target is restored on the way out */
     x_rm(b, XOP(0xff, 1), 6, R12, -1, (int32_t)offsetof(jit_ctx, entry_resume)); /* push [..] */
     x_rm(b, XOP(0xff, 1), 6, R12, -1, (int32_t)offsetof(jit_ctx, entry_sp));
-    x_alu_imm(b, true, 5, RSP, 8); /* sub rsp, 8: calls see an aligned stack */
+    x_rm(b, XOP(0xff, 1), 6, R12, -1, (int32_t)offsetof(jit_ctx, fcut));
     x_mov_rr(b, true, R13, RDX);
     emit_rbp_in(b, unmetered);
+    emit_fcut(b, unmetered);
+    x_alu_imm(b, true, 5, RSP, 8); /* sub rsp, 8: with the slot below, calls see an aligned stack */
+    /* a one-cell result comes back in rax only (OP_RET1): fp when it
+     * goes to fp[0] after the call, else 0 */
+    x_rr(b, XOP(0x31, 1), RAX, RAX);
+    x_alu_imm_mem(b, false, 7, RCX, (int32_t)offsetof(func_code, jit_ret1), 0);
+    x_rr(b, XOPW(0x0f45, 2), RAX, RDI); /* cmovne rax, rdi */
+    x_push(b, RAX);
     x_mov_rr(b, true, RAX, RCX); /* fc: the reload below uses rcx */
     emit_reload_mem(b);
     x_mov_rr(b, true, RCX, RAX);
@@ -2093,12 +2278,18 @@ static void emit_c_entry(xbuf *b, bool osr, bool unmetered)
         emit_first_arg(b);
         x_rm(b, XOP(0xff, 1), 2, RCX, -1, (int32_t)offsetof(func_code, jit_fast)); /* call [rcx+fast] */
     }
+    x_mov_load(b, true, RCX, RSP, 0);
+    x_rr(b, XOPW(0x85, 1), RCX, RCX);
+    size_t no_result = x_jcc8(b, CC_E);
+    x_mov_store(b, true, RCX, 0, RAX);
+    x_link8(b, no_result);
     x_rr(b, XOP(0x31, 1), RAX, RAX); /* returned: success */
     x_link(b, resume, b->len);
     if (!unmetered) /* the fuel left; an unmetered activation's records are popped (or dropped) */
         emit_rbp_out(b, false);
-    x_alu_imm(b, true, 0, RSP, 8);
-    x_rm(b, XOP(0x8f, 1), 0, R12, -1, (int32_t)offsetof(jit_ctx, entry_sp)); /* pop [..] */
+    x_alu_imm(b, true, 0, RSP, 16);
+    x_rm(b, XOP(0x8f, 1), 0, R12, -1, (int32_t)offsetof(jit_ctx, fcut)); /* pop [..] */
+    x_rm(b, XOP(0x8f, 1), 0, R12, -1, (int32_t)offsetof(jit_ctx, entry_sp));
     x_rm(b, XOP(0x8f, 1), 0, R12, -1, (int32_t)offsetof(jit_ctx, entry_resume));
     for (int i = 5; i >= 0; i--)
         x_pop(b, saved[i]);
@@ -2128,30 +2319,11 @@ static void prologue(jc *j)
     size_t at = x_jmp32(b);
     x_link(b, at, j->epilogue);
 
-    /* native stack low: run this call in the interpreter */
-    size_t low = b->len;
-    x_mov_rr(b, true, RDI, RBX);
-    x_mov_rr(b, true, RSI, R12);
-    x_mov_rr(b, true, RDX, R13);
-    x_mov_imm(b, RCX, (uint64_t)(uintptr_t)j->fc);
-    fuel_out(j);
-    call_abs(j, (const void *)jit_interp_entry);
-    fuel_in(j);
-    reload_mem(j);
-    x_rr(b, XOP(0x85, 1), RAX, RAX);
-    at = x_jcc32(b, CC_NE);
-    x_link(b, at, j->epilogue);
-    if (returns_one_cell(j->m, j->fc))
-        x_mov_load(b, true, RAX, RBX, 0); /* the result, as OP_RET1 returns it */
-    x_pop(b, RBX);
-    xb_byte(b, 0xc3);
-
+    /* the native stack is not compared here: the call's record was below
+     * jit_ctx.fcut (push_record) */
     j->entry = b->len;
     x_push(b, RBX); /* the stack is aligned for calls from here */
     x_mov_rr(b, true, RBX, RDI);
-    x_rm(b, XOPW(0x3b, 1), RSP, R12, -1, (int32_t)offsetof(jit_ctx, stack_limit));
-    at = x_jcc32(b, CC_B);
-    x_link(b, at, low);
     charge(j, (int64_t)j->fc->fuel_cost, 0);
 
     /* zero the declared locals: a pinned one in its register only (its
@@ -2189,8 +2361,10 @@ static void prologue(jc *j)
      * frame (temps are written before they are read) */
     for (uint32_t s = 0; s < from_frame; s++) {
         int p = local_pin(j, s);
-        if (p && s == 0 && j->fc->param_cells) { /* the first parameter: in rdx too */
-            if (pin_is_xmm(p))
+        if (s == 0 && j->fc->param_cells) { /* the first parameter: in rdx (maybe only there) */
+            if (!p)
+                x_mov_store(b, true, RBX, 0, RDX);
+            else if (pin_is_xmm(p))
                 x_rr(b, XOPP(0x66, true, 0x0f6e, 2), pin_reg(p), RDX); /* movq xmm, rdx */
             else
                 x_mov_rr(b, true, pin_reg(p), RDX);
@@ -2408,18 +2582,10 @@ static void emit_instr(jc *j, int op, const uint32_t *pc, uint32_t pos, uint32_t
     case OP_LOOP: charge(j, (int32_t)pc[1], pos + 2); break;
     case OP_UNREACHABLE: trap_always(j, WASM_TRAP_UNREACHABLE, pos); break;
     case OP_RET0: ret_ok(j); break;
-    case OP_RET1: { /* in the frame for every caller, in rax for direct callers */
-        int r = gpr_of(j, pc[1]);
-        if (r >= 0) {
-            x_mov_store(b, true, RBX, 0, r);
-            x_mov_rr(b, true, RAX, r);
-        } else {
-            ld64(j, RAX, pc[1]);
-            x_mov_store(b, true, RBX, 0, RAX);
-        }
+    case OP_RET1: /* in rax only: every caller stores it where it needs it */
+        ld64(j, RAX, pc[1]);
         ret_ok(j);
         break;
-    }
     case OP_RET_RANGE: ret_range(j, pc); break;
     case OP_CALL: call_direct(j, pc, pos); break;
     case OP_CALL_IMPORT:
@@ -2853,6 +3019,7 @@ static void emit_function(jc *j, size_t start)
     xbuf *b = j->b;
     j->nfix = 0;
     j->ntrap = 0;
+    j->ncold = 0;
     j->ncalls = 0;
     j->flags_pos = UINT32_MAX;
     j->zf_pos = UINT32_MAX;
@@ -2878,7 +3045,7 @@ static void emit_function(jc *j, size_t start)
         j->elided = false;
         if (out) {
             j->call_weight += loop_weight(j);
-            sync_pinned(j, true);
+            sync_pinned_but(j, true, arg_in_rdx_only(j, op, j->code + pos));
             j->unpinned = true;
         }
         if (op == OP_LOOP && !j->counting && pos + 2 < j->n && is_target(j, pos + 2))
@@ -2972,6 +3139,10 @@ static bool compile_one(jc *j, xbuf *b, const func_code *fc)
             j->osr_off[i] = (uint32_t)(b->len - start);
             emit_osr_entry(j, j->osr_pos[i]);
         }
+        /* calls' out-of-line paths (they add trap stubs) */
+        size_t common = j->ncold ? cold_common(j) : 0;
+        for (size_t i = 0; i < j->ncold && !j->oom; i++)
+            cold_call(j, &j->colds[i], common);
         /* trap stubs */
         for (size_t i = 0; i < j->ntrap; i++) {
             x_link(b, j->traps[i].at, b->len);
@@ -3218,6 +3389,7 @@ static void compile_locked(struct jit_module *jm, const wasm_module *m, func_cod
     free(b.p);
     free(j.fix);
     free(j.traps);
+    free(j.colds);
     free(j.sites);
     free(j.osr_pos);
     free(j.osr_off);
@@ -3274,6 +3446,7 @@ static void compile_batch(struct jit_module *jm, wasm_module *m)
         }
         free(j.fix);
         free(j.traps);
+        free(j.colds);
         free(j.sites);
         free(j.osr_pos);
         free(j.osr_off);
@@ -3365,6 +3538,7 @@ bool jit_compile_module(wasm_module *m, bool eager, uint32_t hot_calls, bool exp
         m->codes[i].jit_entry = jm->stubs.base;
         m->codes[i].jit_fast = jm->lazy_tramp;
         m->codes[i].hot = (int32_t)(hot_calls < INT32_MAX ? hot_calls : INT32_MAX - 1);
+        m->codes[i].jit_ret1 = returns_one_cell(m, &m->codes[i]);
     }
     m->jit = jm;
     /* eager: every translated function now, in one batch (the lazy ones on
