@@ -9,10 +9,16 @@
  * (block boundaries, branches, calls), and a local is copied out before a
  * `local.set` would overwrite a value still waiting on the stack.
  *
+ * JIT and tiered modules (comp.split_classes) compute f32/f64 results into
+ * their home's float twin instead, so that no slot holds an integer at one
+ * point and a float at another (the JIT gives each slot one register class).
+ *
  * While compiling, slot operands are tagged: locals are plain indices, temps
- * carry TEMP_FLAG, constants CONST_FLAG; every slot operand's position is
- * recorded so the final pass can lay the frame out as
- * [params | locals | constants | temps] once the constant count is known.
+ * carry TEMP_FLAG (float twins SHADOW_FLAG too), constants CONST_FLAG; every
+ * slot operand's position is recorded so the final pass can lay the frame out
+ * as [params | locals | constants | float twins | temps] once the constant
+ * count is known (twins below the homes: a call's frame overlays the caller's
+ * homes above its arguments, never the twins of values below them).
  *
  * Instructions are decoded by read_instr and translated as the instruction
  * table (opcodes.def) says: most by the table alone (`plain`), the rest by a
@@ -283,6 +289,23 @@ static void set_height(comp *c, uint32_t h)
 }
 
 static sentry *push(comp *c, uint8_t type) { return push_at(c, type, AT_HOME); }
+
+/* Pushes the result an instruction is about to compute (into the entry's
+ * slot): a float one into its home's float twin when classes are split
+ * (comp.split_classes), anything else into its home. Only for values the
+ * instruction itself writes: a call's or a block's results are in their
+ * homes already. */
+static HOT_INLINE sentry *push_result(comp *c, uint8_t type)
+{
+    sentry *e = push(c, type);
+    if (e && c->split_classes && !c->dead && (type == WASM_F32 || type == WASM_F64)) {
+        uint32_t index = SLOT_INDEX(e->home);
+        e->slot = e->home | SHADOW_FLAG;
+        if (index >= c->max_shadows)
+            c->max_shadows = index + 1;
+    }
+    return e;
+}
 
 static inline bool pop_any(comp *c, sentry *out)
 {
@@ -626,7 +649,7 @@ static bool binary(comp *c, uint8_t in, uint8_t out, int op)
     } else if (!pop_expect(c, in, &b) || !pop_expect(c, in, &a)) {
         return false;
     }
-    sentry *d = push(c, out);
+    sentry *d = push_result(c, out);
     if (!d)
         return false;
     if (c->dead)
@@ -634,7 +657,7 @@ static bool binary(comp *c, uint8_t in, uint8_t out, int op)
     if (c->fuse && fuse_binary(c, op, in, &a, &b, d->home))
         return true;
     emit_op(c, op);
-    emit_dst(c, d->home);
+    emit_dst(c, d->slot);
     emit_slot(c, a.slot);
     emit_slot(c, b.slot);
     return true;
@@ -734,11 +757,11 @@ static bool plain(comp *c, const instr *in)
     if (!check_imm(c, in) || !pop_operands(c, info, args))
         return false;
     sentry *d = NULL;
-    if (info->out && !(d = push(c, info->out)))
+    if (info->out && !(d = push_result(c, info->out)))
         return false;
     emit_op(c, info->emits);
     if (d)
-        emit_dst(c, d->home);
+        emit_dst(c, d->slot);
     for (uint32_t i = 0; i < info->nin; i++)
         emit_slot(c, args[i].slot);
     emit_trailing_imms(c, in);
@@ -976,11 +999,11 @@ static bool do_select(comp *c, const instr *in)
                         type_name(b.type));
         t = a.type ? a.type : b.type;
     }
-    sentry *d = push(c, t);
+    sentry *d = push_result(c, t);
     if (!d)
         return false;
     emit_op(c, t == WASM_V128 ? OP_SELECT2 : OP_SELECT);
-    emit_dst(c, d->home);
+    emit_dst(c, d->slot);
     emit_slot(c, a.slot);
     emit_slot(c, b.slot);
     emit_slot(c, cond.slot);
@@ -1190,11 +1213,11 @@ static bool do_global_get(comp *c, uint32_t idx)
     if (!need_global(c, idx))
         return false;
     uint8_t t = c->m->globals[idx].type;
-    sentry *d = push(c, t);
+    sentry *d = push_result(c, t);
     if (!d)
         return false;
     emit_op(c, t == WASM_V128 ? OP_GLOBAL_GET2 : OP_GLOBAL_GET);
-    emit_dst(c, d->home);
+    emit_dst(c, d->slot);
     emit_imm(c, idx);
     return true;
 }
@@ -1249,14 +1272,14 @@ static bool do_load(comp *c, const instr *in)
     sentry a;
     if (!check_memarg(c, in) || !pop_expect(c, WASM_I32, &a))
         return false;
-    sentry *d = push(c, info->out);
+    sentry *d = push_result(c, info->out);
     if (!d)
         return false;
     uint32_t offset = in->y;
     if (c->fuse && fuse_load(c, info->emits, &a, d->home, offset))
         return true;
     emit_op(c, info->emits);
-    emit_dst(c, d->home);
+    emit_dst(c, d->slot);
     emit_slot(c, a.slot);
     emit_imm(c, offset);
     return true;
@@ -1621,7 +1644,8 @@ static bool finish(comp *c, func_code *fc)
             *w = CONST_FLAG | remap[SLOT_INDEX(*w)];
     }
     uint32_t const_base = c->param_cells + c->local_cells;
-    uint32_t temp_base = const_base + c->nconsts;
+    uint32_t shadow_base = const_base + c->nconsts; /* the float twins, below the homes */
+    uint32_t temp_base = shadow_base + c->max_shadows;
     uint64_t frame_size = (uint64_t)temp_base + c->max_cells;
     if (frame_size > MAX_FRAME_CELLS)
         return fail(c, "function needs too large a frame (%llu cells)", (unsigned long long)frame_size);
@@ -1629,6 +1653,8 @@ static bool finish(comp *c, func_code *fc)
         uint32_t *w = &c->code[c->relocs[i]];
         if (*w & CONST_FLAG)
             *w = const_base + SLOT_INDEX(*w);
+        else if ((*w & TEMP_FLAG) && (*w & SHADOW_FLAG))
+            *w = shadow_base + (SLOT_INDEX(*w) & ~SHADOW_FLAG);
         else if (*w & TEMP_FLAG)
             *w = temp_base + SLOT_INDEX(*w);
     }
@@ -1741,6 +1767,7 @@ bool compile_function(comp *c, const wasm_module *m, uint32_t def_index, const u
     c->prev_op = OP_COUNT_;
     c->fuse = m->fuse;
     c->retarget = m->fuse || m->retarget;
+    c->split_classes = m->retarget && !m->fuse;
     c->validate_only = validate_only;
     /* validating only: the whole body is "dead code" for the emitter */
     c->dead = validate_only;
@@ -1766,7 +1793,7 @@ bool compile_function(comp *c, const wasm_module *m, uint32_t def_index, const u
     }
     ok = ok && compile_body(c) && !c->oom;
     if (ok && validate_only &&
-        (uint64_t)c->param_cells + c->local_cells + c->max_cells > MAX_FRAME_CELLS)
+        (uint64_t)c->param_cells + c->local_cells + c->max_shadows + c->max_cells > MAX_FRAME_CELLS)
         ok = fail(c, "function needs too large a frame");
     if (ok && !validate_only)
         ok = finish(c, fc);

@@ -73,11 +73,12 @@ static inline bool fuse_store(comp *c, int op, const sentry *addr, const sentry 
 }
 
 /* local.set/tee of value into the local at slot: the instruction just
- * emitted computed the value into its home, and no stack entry still reads
+ * emitted computed the value into its home (or float twin), and no stack entry still reads
  * the local: it writes the local directly. */
 static inline bool fuse_local_set(comp *c, const sentry *value, uint32_t slot)
 {
-    if (value->slot != value->home || !fuse_last_wrote(c, value->home, value->home) ||
+    if ((value->slot != value->home && value->slot != (value->home | SHADOW_FLAG)) ||
+        !fuse_last_wrote(c, value->slot, value->slot) ||
         c->lhead[slot] != NONE)
         return false;
     c->code[c->last_dst_pos] = slot;

@@ -308,6 +308,7 @@ struct wasm_module {
     bool retarget;           /* local.set/tee write the producer's result into the
                               * local (plain ops only): with fusion, and for the JIT */
     bool unmetered;          /* machine code charges no fuel (wasm_module_options) */
+    bool baseline_isa;       /* machine code without AVX or BMI encodings (wasm_module_options) */
     bool perf_map;           /* machine code symbols for perf (perfmap.h) */
     bool dump;               /* print each function's internal code when translated */
     int lock;                /* spin lock: lazy compilation, the code index */

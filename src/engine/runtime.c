@@ -169,6 +169,7 @@ wasm_module *wasm_module_new_with(const uint8_t *bytes, size_t size,
         m->retarget = opts.tier == WASM_TIER_JIT || opts.tier == WASM_TIER_TIERED;
         m->dump = opts.dump;
         m->unmetered = opts.unmetered;
+        m->baseline_isa = opts.baseline_isa;
         m->perf_map = opts.perf_map;
         for (uint32_t i = 0; i < ndef; i++) {
             func_code *fc = &m->codes[i];

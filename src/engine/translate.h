@@ -13,6 +13,9 @@
 #define TEMP_FLAG 0x40000000u
 #define CONST_FLAG 0x80000000u
 #define SLOT_INDEX(s) ((s) & 0x3fffffffu)
+/* A temp tagged SHADOW_FLAG too is the float twin of the home with the same
+ * index (split_classes: floats computed into their own slots) */
+#define SHADOW_FLAG 0x20000000u
 
 enum { CK_FUNC, CK_BLOCK, CK_LOOP, CK_IF, CK_ELSE };
 
@@ -78,6 +81,7 @@ typedef struct comp {
     sentry *stack;
     uint32_t sp, scap;
     uint32_t max_cells;
+    uint32_t max_shadows; /* float twins used: SLOT_INDEX 0 .. max_shadows - 1 (split_classes) */
 
     ctrl *ctrls;
     uint32_t csp, ccap;
@@ -105,6 +109,13 @@ typedef struct comp {
     bool oom;
     bool fuse;             /* peephole fusion on (the module's option) */
     bool retarget;         /* local.set/tee retarget the producer (fuse_local_set) */
+    /* f32/f64 results go to their home's float twin (a slot of its own, below
+     * every home: calls overwrite the frame above their arguments), copied to
+     * the home only where a home is needed (merges, calls): a temporary slot
+     * then never holds an integer at one point and a float at another, and
+     * the JIT's one register class per slot fits it. JIT and tiered modules
+     * (retarget without fusion: fusion pattern-matches homes). */
+    bool split_classes;
     /* The peephole window, kept by emit_op and emit_dst and cleared at every
      * label (reset_peephole), read by fuse.c: the last instructions emitted. */
     uint32_t last_op;

@@ -198,6 +198,9 @@ typedef struct wasm_module_options {
                          * /tmp/perf-<pid>.map ("start size wasm:name"), so that
                          * `perf report` names samples in it: profiling on a host */
     wasm_bounds bounds; /* AUTO or EXPLICIT (for tests and measurements) */
+    bool baseline_isa;  /* machine code with x86-64's SSE4.1/POPCNT baseline only: no AVX
+                         * or BMI encodings even where the CPU offers them (tests
+                         * of the fallback forms) */
 } wasm_module_options;
 
 /* Decodes, validates and compiles a binary module. On failure returns NULL and

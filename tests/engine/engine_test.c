@@ -1050,7 +1050,8 @@ static void test_zero_extended(void)
 
 /* zx.wat's sext: shl + shr_s pairs (a sign extension, one movsx in the
  * JIT) with the low bytes' sign bits set and not; rot: rotates by
- * constants (rorx where the CPU has BMI2); andn: xor -1 + and. */
+ * constants (rorx where the CPU has BMI2); andn: xor -1 + and (BMI1). Both
+ * also with the baseline ISA's encodings (no BMI). */
 static void test_sign_extend_pairs(void)
 {
     static const int32_t args[] = {0, 0x7c, 0x7d, 0xfe, 0x7ffc, 0x7ffd, 0x12348765, -1, INT32_MIN};
@@ -1060,12 +1061,19 @@ static void test_sign_extend_pairs(void)
         for (size_t f = 0; f < sizeof names / sizeof *names; f++) {
             const char *name = names[f];
             run_in("zx", WASM_TIER_INTERP, name, args[k], &a);
-            run_in("zx", WASM_TIER_JIT, name, args[k], &b);
-            if (a.st != WASM_OK || b.st != a.st || b.result != a.result || b.fuel_left != a.fuel_left)
-                printf("     %s(%d): interpreter %d %d, JIT %d %d\n", name, args[k], a.st, a.result,
-                       b.st, b.result);
-            CHECK(a.st == WASM_OK && b.st == a.st && b.result == a.result &&
-                  b.fuel_left == a.fuel_left && b.compiled > 0);
+            /* the CPU's extensions (rorx, andn), then the baseline's encodings */
+            for (int baseline = 0; baseline < 2; baseline++) {
+                bool saved = load_options.baseline_isa;
+                load_options.baseline_isa = baseline;
+                run_in("zx", WASM_TIER_JIT, name, args[k], &b);
+                load_options.baseline_isa = saved;
+                if (a.st != WASM_OK || b.st != a.st || b.result != a.result ||
+                    b.fuel_left != a.fuel_left)
+                    printf("     %s(%d): interpreter %d %d, JIT%s %d %d\n", name, args[k], a.st,
+                           a.result, baseline ? " (baseline ISA)" : "", b.st, b.result);
+                CHECK(a.st == WASM_OK && b.st == a.st && b.result == a.result &&
+                      b.fuel_left == a.fuel_left && b.compiled > 0);
+            }
         }
     }
 }

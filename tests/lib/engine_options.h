@@ -14,7 +14,10 @@
  *   ENGINE_UNMETERED=1  machine code that charges no fuel, as enarx-exec's
  *                     (for programs that never set fuel: spec_runner)
  *   ENGINE_BOUNDS=explicit  machine code compares before every memory access
- *                     (default: guard pages where available) */
+ *                     (default: guard pages where available)
+ *   ENGINE_BASELINE_ISA=1 machine code without AVX or BMI encodings (default:
+ *                     AVX's three-operand float arithmetic, rorx and andn
+ *                     where the CPU has them) */
 #ifndef TESTS_ENGINE_OPTIONS_H
 #define TESTS_ENGINE_OPTIONS_H
 
@@ -41,6 +44,7 @@ static inline wasm_module_options engine_options_from_env(void)
         o.tier = WASM_TIER_TIERED;
     o.perf_map = getenv("ENGINE_PERF_MAP") != NULL;
     o.unmetered = getenv("ENGINE_UNMETERED") != NULL;
+    o.baseline_isa = getenv("ENGINE_BASELINE_ISA") != NULL;
     const char *bounds = getenv("ENGINE_BOUNDS");
     if (bounds && !strcmp(bounds, "explicit"))
         o.bounds = WASM_BOUNDS_EXPLICIT;

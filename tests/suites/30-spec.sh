@@ -5,7 +5,9 @@
 # runner says how many it compiled), then tiered (mixed tiers) with machine
 # code compiled unmetered, as enarx-exec's (ENGINE_UNMETERED=1: no fuel
 # charged, the frame records' top kept in a register; docs/engine.md); the
-# memory files once more in the JIT with explicit bounds compares (ENGINE_BOUNDS).
+# memory files once more in the JIT with explicit bounds compares (ENGINE_BOUNDS),
+# the float and integer files with the baseline ISA's encodings only
+# (ENGINE_BASELINE_ISA: no AVX, no BMI).
 # The core tests need the shared test data ($SHARED_DIR/wasm-core-2.0/json, or
 # SPEC_DIR); the project's own (tests/spec/wast/) run in every tier first.
 set -u
@@ -38,6 +40,15 @@ if [ -d "$dir" ]; then
     done
     suite_run_unit "spec memory files (jit, explicit bounds checks)" \
         env ENGINE_TIER=jit ENGINE_BOUNDS=explicit "$BUILD/tests/spec_runner" "${mem[@]}"
+    # the runs above use AVX's three-operand float arithmetic, rorx and andn
+    # where the CPU has them; the float and integer files again without
+    flt=("$own"/*.json)
+    for f in f32 f64 f32_cmp f64_cmp f32_bitwise f64_bitwise float_exprs float_misc float_memory \
+        conversions i32 i64; do
+        [ -f "$dir/$f.json" ] && flt+=("$dir/$f.json")
+    done
+    suite_run_unit "spec float and integer files (jit, baseline ISA: no AVX, no BMI)" \
+        env ENGINE_TIER=jit ENGINE_BASELINE_ISA=1 "$BUILD/tests/spec_runner" "${flt[@]}"
 else
     skipped "spec" "$dir not found (set SHARED_DIR or SPEC_DIR)"
 fi

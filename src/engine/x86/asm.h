@@ -1,6 +1,7 @@
 /* A minimal x86-64 instruction encoder for the JIT (jit_x86.c): a growable
  * code buffer and the handful of instruction forms the compiler emits.
- * Only general-purpose and SSE forms; no VEX. Internal to the engine. */
+ * General-purpose and SSE forms, and the VEX (AVX) three-operand form of
+ * scalar SSE arithmetic where the CPU offers it. Internal to the engine. */
 #ifndef ENGINE_X86_ASM_H
 #define ENGINE_X86_ASM_H
 
@@ -116,11 +117,20 @@ static inline void x_rr(xbuf *b, xop o, int reg, int rm)
 }
 
 /* op reg, [base + index + disp] (index < 0: none; scale 1) */
+static inline void x_modrm_mem(xbuf *b, int reg, int base, int index, int32_t disp);
+
 static inline void x_rm(xbuf *b, xop o, int reg, int base, int index, int32_t disp)
 {
     if (b->discard)
         return;
     x_head(b, o, reg, index < 0 ? 0 : index, base, false);
+    x_modrm_mem(b, reg, base, index, disp);
+}
+
+/* The ModRM byte (SIB, displacement) of [base + index + disp] (index < 0:
+ * none; scale 1) with reg in ModRM.reg. */
+static inline void x_modrm_mem(xbuf *b, int reg, int base, int index, int32_t disp)
+{
     int mod = (disp == 0 && (base & 7) != RBP) ? 0 : fits_i8(disp) ? 1 : 2;
     if (index < 0 && (base & 7) != RSP) {
         xb_byte(b, (uint8_t)((mod << 6) | ((reg & 7) << 3) | (base & 7)));
@@ -133,6 +143,46 @@ static inline void x_rm(xbuf *b, xop o, int reg, int base, int index, int32_t di
         xb_byte(b, (uint8_t)(int8_t)disp);
     else if (mod == 2)
         xb_u32(b, (uint32_t)disp);
+}
+
+/* VEX prefix and opcode of a 128-bit (L = 0, W = 0) instruction of map 0F:
+ * op reg, vreg, rm with the operand in ModRM.rm (register rm, or memory
+ * with index/base). pp: the implied SSE prefix (0x66, 0xf3, 0xf2, 0 = none).
+ * The two-byte form when neither X nor B is needed. */
+static inline void x_vex_head(xbuf *b, uint8_t pp, uint8_t op, int reg, int vreg, int index, int base)
+{
+    if (b->discard)
+        return;
+    uint8_t p = pp == 0x66 ? 1 : pp == 0xf3 ? 2 : pp == 0xf2 ? 3 : 0;
+    uint8_t r = (reg & 8) ? 0 : 0x80, v = (uint8_t)((~vreg & 15) << 3);
+    if (!(index & 8) && !(base & 8)) {
+        xb_byte(b, 0xc5);
+        xb_byte(b, (uint8_t)(r | v | p));
+    } else {
+        xb_byte(b, 0xc4);
+        xb_byte(b, (uint8_t)(r | ((index & 8) ? 0 : 0x40) | ((base & 8) ? 0 : 0x20) | 1)); /* map 0F */
+        xb_byte(b, (uint8_t)(v | p));
+    }
+    xb_byte(b, op);
+}
+
+/* op reg, vreg, rm (registers: VEX three-operand form, e.g. vaddsd) */
+static inline void x_vrr(xbuf *b, uint8_t pp, uint8_t op, int reg, int vreg, int rm)
+{
+    if (b->discard)
+        return;
+    x_vex_head(b, pp, op, reg, vreg, 0, rm);
+    xb_byte(b, (uint8_t)(0xc0 | ((reg & 7) << 3) | (rm & 7)));
+}
+
+/* op reg, vreg, [base + index + disp] */
+static inline void x_vrm(xbuf *b, uint8_t pp, uint8_t op, int reg, int vreg, int base, int index,
+                         int32_t disp)
+{
+    if (b->discard)
+        return;
+    x_vex_head(b, pp, op, reg, vreg, index < 0 ? 0 : index, base);
+    x_modrm_mem(b, reg, base, index, disp);
 }
 
 #define XOP(op_, n_) ((xop){0, false, (op_), (n_)})

@@ -145,6 +145,21 @@ static bool cpu_has_bmi2(void)
     return __get_cpuid_count(7, 0, &a, &b, &c, &d) && (b & bit_BMI2) && (b & bit_BMI);
 }
 
+/* AVX usable: the CPU has it and the OS (or the Keep's shim) saves its
+ * state: CR4.OSXSAVE (cpuid's OSXSAVE bit, without which xgetbv faults)
+ * and XCR0's SSE and AVX bits. A Keep starting with XCR0 = x87 only gets
+ * the SSE forms. */
+static bool cpu_has_avx(void)
+{
+    unsigned a, b, c, d;
+    if (!__get_cpuid(1, &a, &b, &c, &d) || !(c & bit_OSXSAVE) || !(c & bit_AVX))
+        return false;
+    unsigned lo, hi;
+    __asm__ volatile("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
+    (void)hi;
+    return (lo & 6) == 6;
+}
+
 /* ---- one function ---------------------------------------------------------------- */
 
 /* FIX_CONST: a rip-relative operand of the constant in slot `target`,
@@ -214,6 +229,7 @@ typedef struct jc {
     uint32_t access_pos;
     bool sse41;
     bool bmi2;  /* BMI1 and BMI2: rorx (rotates), andn */
+    bool avx; /* scalar float arithmetic in VEX's three-operand form */
     /* Register allocation: the hottest slots live in registers for the whole
      * function (pin[slot]: 0 none, PIN_GPR + register, PIN_XMM + register).
      * A first emission pass only counts accesses (counting), weighted by
@@ -230,6 +246,8 @@ typedef struct jc {
     bool unpinned;
     bool elided;       /* the instruction just emitted left its result in the flags only */
     uint32_t result_in_rax; /* after a direct call: its result slot, also in rax (or UINT32_MAX) */
+    uint32_t fwd; /* the temporary whose value the float operation just emitted left in xmm1
+                   * for the next one (forwards_to), or UINT32_MAX */
     /* Within a basic block (cleared at branch targets and calls): the
      * pinned GPRs known to hold a zero-extended i32 (bit per register),
      * and the address slots whose accesses were bounds-checked, with the
@@ -250,6 +268,18 @@ typedef struct jc {
 enum { PIN_GPR = 0x20, PIN_XMM = 0x40 };
 /* j->target[pos]: a branch lands at pos; pos follows a LOOP instruction */
 enum { TARGET_BRANCH = 1, TARGET_AFTER_LOOP = 2 };
+/* The extensions m's machine code may use: what the CPU (for AVX, also the
+ * OS or the Keep's shim) offers, without AVX and BMI when the module asks
+ * for the baseline (wasm_module_options.baseline_isa), which keeps their
+ * fallback encodings tested on machines that have both. */
+static void use_isa(jc *j, const wasm_module *m)
+{
+    j->popcnt = cpu_has_popcnt();
+    j->sse41 = cpu_has_sse41();
+    j->bmi2 = !m->baseline_isa && cpu_has_bmi2();
+    j->avx = !m->baseline_isa && cpu_has_avx();
+}
+
 static bool is_target(const jc *j, uint32_t pos) { return (j->target[pos] & TARGET_BRANCH) != 0; }
 static const int pin_gprs[] = {RSI, RDI, R8, R9, R10, R11};
 #define PIN_XMMS 14 /* xmm2..xmm15 */
@@ -480,6 +510,19 @@ static void x_const_operand(jc *j, xop o, int reg, uint32_t slot)
     if (b->discard)
         return;
     x_head(b, o, reg, 0, 0, false);
+    xb_byte(b, (uint8_t)(((reg & 7) << 3) | 5)); /* mod 00, rm 101: rip + disp32 */
+    size_t at = b->len;
+    xb_u32(b, 0);
+    push_fix(j, (jfix){at, 0, slot, FIX_CONST});
+}
+
+/* op reg, vreg, [rip + the constant in slot] (VEX form, pp: the SSE prefix) */
+static void x_const_operand_vex(jc *j, uint8_t pp, uint8_t op, int reg, int vreg, uint32_t slot)
+{
+    xbuf *b = j->b;
+    if (b->discard)
+        return;
+    x_vex_head(b, pp, op, reg, vreg, 0, 0);
     xb_byte(b, (uint8_t)(((reg & 7) << 3) | 5)); /* mod 00, rm 101: rip + disp32 */
     size_t at = b->len;
     xb_u32(b, 0);
@@ -1042,20 +1085,90 @@ static void bitcount(jc *j, bool w, int what, const uint32_t *pc)
 
 /* ---- floats ---- */
 
+/* The float operation (F32/F64 ADD, SUB, MUL, DIV) at next, if any, when
+ * it reads temporary t as an operand and may take it from xmm1: the value t
+ * gets from the float operation just before is then never written to a
+ * register of its own or the frame (forwarded). Sound by the translator's
+ * stack discipline (flags_only's argument): the operation at next pops t,
+ * so t is read again only after a later push writes it (or next itself
+ * writes it: its result at t's height); next is no branch target, so no
+ * other path reaches it, and nothing runs in between (no call, no OSR
+ * entry, no trap). A temporary whose every value is forwarded needs no pin
+ * (the counting pass counts no use), which leaves the registers to the
+ * slots that live longer. */
+static bool forwards_to(const jc *j, uint32_t t, uint32_t next, bool dbl)
+{
+    if (t < j->fc->const_base + j->fc->const_count || t >= j->frame_cells || next + 4 > j->n ||
+        is_target(j, next))
+        return false;
+    int nop = op_of(j->code[next]);
+    bool ndbl = nop == OP_F64_ADD || nop == OP_F64_SUB || nop == OP_F64_MUL || nop == OP_F64_DIV;
+    bool nflt = nop == OP_F32_ADD || nop == OP_F32_SUB || nop == OP_F32_MUL || nop == OP_F32_DIV;
+    const uint32_t *npc = j->code + next;
+    return (dbl ? ndbl : nflt) && (npc[2] == t || npc[3] == t);
+}
+
+/* An operand's register: xmm1 for the value the operation before
+ * forwarded (j->fwd), else its pin (counting a float use) or -1. */
+static int float_operand(jc *j, uint32_t slot)
+{
+    return slot == j->fwd ? XMM1 : xmm_of(j, slot);
+}
+
+/* xmm = slot (in register reg when reg >= 0, else its pin or cell) */
+static void ldf_from(jc *j, int xmm, uint32_t slot, int reg, bool dbl)
+{
+    if (reg >= 0)
+        x_rr(j->b, XOP(0x0f28, 2), xmm, reg); /* movaps */
+    else
+        ldf(j, xmm, slot, dbl);
+}
+
 /* SSE arithmetic: 0x58 add, 0x59 mul, 0x5c sub, 0x5e div: in dst's xmm
  * register when it has one and b does not live there (`mulsd xmm3, xmm5`),
- * operands from their registers or the frame. Even add and mul keep their
+ * operands from their registers or the frame; a result only the next float
+ * operation reads goes to xmm1 (forwards_to). Even add and mul keep their
  * operand order: with two NaNs the result is the first one's (wasm's order,
  * as the interpreter computes it, see fp_order.h). */
-static void fbinop(jc *j, bool dbl, uint8_t op, const uint32_t *pc)
+static void fbinop(jc *j, bool dbl, uint8_t op, const uint32_t *pc, uint32_t next)
 {
     uint32_t x = pc[2], y = pc[3];
-    int xx = xmm_of(j, x), xy = xmm_of(j, y), xd = xmm_of(j, pc[1]);
+    bool fwd_in = j->fwd == x || j->fwd == y;
+    int xx = float_operand(j, x), xy = float_operand(j, y);
+    j->fwd = UINT32_MAX;
+    /* forward the result unless it has a register (its other uses) or an
+     * operand came forwarded itself (no chains: xmm1 holds one value) */
+    bool fwd_out = !fwd_in && forwards_to(j, pc[1], next, dbl) && !local_pin(j, pc[1]);
+    int xd = fwd_out ? XMM1 : xmm_of(j, pc[1]);
+    if (j->avx && xx >= 0 && xx != xd) {
+        /* x in a register d does not have: vaddsd d, x, y (VEX's first
+         * source is SSE's destination operand: the same NaN order), no
+         * copy of x into d first, and d = x - d needs no detour */
+        int r = xd >= 0 ? xd : XMM0;
+        int scratch = xx == XMM1 ? XMM0 : XMM1;
+        uint8_t pp = dbl ? 0xf2 : 0xf3;
+        if (xy >= 0) {
+            x_vrr(j->b, pp, op, r, xx, xy);
+        } else if (in_frame(j, y)) {
+            x_vrm(j->b, pp, op, r, xx, RBX, -1, disp(y));
+        } else if (is_const(j, y)) {
+            x_const_operand_vex(j, pp, op, r, xx, y);
+        } else {
+            ldf(j, scratch, y, dbl);
+            x_vrr(j->b, pp, op, r, xx, scratch);
+        }
+        if (xd < 0)
+            stf(j, pc[1], XMM0, dbl);
+        if (fwd_out)
+            j->fwd = pc[1];
+        return;
+    }
     if (xd >= 0 && xy == xd && xx != xd)
-        xd = -1; /* d = x - d: computed in xmm0 */
+        xd = -1; /* d = x - d: computed in xmm0 (never forwarded: then y is not in xmm1) */
     int r = xd >= 0 ? xd : XMM0;
     if (xx != r)
-        ldf(j, r, x, dbl);
+        ldf_from(j, r, x, xx, dbl);
+    int scratch = r == XMM1 ? XMM0 : XMM1; /* x, if it was in xmm1, is in r now */
     xop o = XOPP(dbl ? 0xf2 : 0xf3, false, 0x0f00 | op, 2);
     if (xy >= 0) {
         x_rr(j->b, o, r, xy);
@@ -1064,11 +1177,13 @@ static void fbinop(jc *j, bool dbl, uint8_t op, const uint32_t *pc)
     } else if (is_const(j, y)) {
         x_const_operand(j, o, r, y);
     } else {
-        ldf(j, XMM1, y, dbl);
-        x_rr(j->b, o, r, XMM1);
+        ldf(j, scratch, y, dbl);
+        x_rr(j->b, o, r, scratch);
     }
     if (xd < 0)
         stf(j, pc[1], XMM0, dbl);
+    if (fwd_out)
+        j->fwd = pc[1];
 }
 
 static void fsqrt(jc *j, bool dbl, const uint32_t *pc)
@@ -1317,6 +1432,13 @@ static void x_mem(jc *j, xop o, int reg, int index, int32_t d)
     x_rm(j->b, o, reg, R14, index, d);
 }
 
+/* x_mem's VEX form: op reg, vreg, [r14 + index + d] (a recorded access) */
+static void x_mem_vex(jc *j, uint8_t pp, uint8_t op, int reg, int vreg, int index, int32_t d)
+{
+    record_site(j);
+    x_vrm(j->b, pp, op, reg, vreg, R14, index, d);
+}
+
 static void load(jc *j, int op, const uint32_t *pc, uint32_t pos)
 {
     static const struct { uint8_t size; xop o; } forms[] = {
@@ -1432,12 +1554,16 @@ static bool float_load_operand(jc *j, int op, const uint32_t *pc, uint32_t pos, 
     if (d == pc[2])
         xd = -1; /* d's register holds the address until mem_addr read it */
     int r = xd >= 0 ? xd : XMM0;
-    if (xx != r)
+    bool vex = j->avx && xx >= 0 && xx != r; /* vaddsd r, x, [mem]: no copy of x */
+    if (xx != r && !vex)
         ldf(j, r, x, dbl); /* first: mem_addr's rax may be the index */
     int index;
     int32_t disp_;
     mem_addr(j, pc[2], pc[3], dbl ? 8 : 4, pos, &index, &disp_);
-    x_mem(j, XOPP(dbl ? 0xf2 : 0xf3, false, 0x0f00 | sse, 2), r, index, disp_);
+    if (vex)
+        x_mem_vex(j, dbl ? 0xf2 : 0xf3, sse, r, xx, index, disp_);
+    else
+        x_mem(j, XOPP(dbl ? 0xf2 : 0xf3, false, 0x0f00 | sse, 2), r, index, disp_);
     if (xd < 0)
         stf(j, d, XMM0, dbl);
     return true;
@@ -2785,14 +2911,14 @@ static void emit_instr(jc *j, int op, const uint32_t *pc, uint32_t pos, uint32_t
     case OP_F64_NEAREST: call_bits2(j, (const void *)jit_f64_round, pc[2], 0, true, 3, pc[1]); break;
     case OP_F32_SQRT: fsqrt(j, false, pc); break;
     case OP_F64_SQRT: fsqrt(j, true, pc); break;
-    case OP_F32_ADD: fbinop(j, false, 0x58, pc); break;
-    case OP_F32_SUB: fbinop(j, false, 0x5c, pc); break;
-    case OP_F32_MUL: fbinop(j, false, 0x59, pc); break;
-    case OP_F32_DIV: fbinop(j, false, 0x5e, pc); break;
-    case OP_F64_ADD: fbinop(j, true, 0x58, pc); break;
-    case OP_F64_SUB: fbinop(j, true, 0x5c, pc); break;
-    case OP_F64_MUL: fbinop(j, true, 0x59, pc); break;
-    case OP_F64_DIV: fbinop(j, true, 0x5e, pc); break;
+    case OP_F32_ADD: fbinop(j, false, 0x58, pc, next); break;
+    case OP_F32_SUB: fbinop(j, false, 0x5c, pc, next); break;
+    case OP_F32_MUL: fbinop(j, false, 0x59, pc, next); break;
+    case OP_F32_DIV: fbinop(j, false, 0x5e, pc, next); break;
+    case OP_F64_ADD: fbinop(j, true, 0x58, pc, next); break;
+    case OP_F64_SUB: fbinop(j, true, 0x5c, pc, next); break;
+    case OP_F64_MUL: fbinop(j, true, 0x59, pc, next); break;
+    case OP_F64_DIV: fbinop(j, true, 0x5e, pc, next); break;
     case OP_F32_MIN: call_bits2(j, (const void *)jit_f32_min, pc[2], pc[3], false, 0, pc[1]); break;
     case OP_F32_MAX: call_bits2(j, (const void *)jit_f32_max, pc[2], pc[3], false, 0, pc[1]); break;
     case OP_F64_MIN: call_bits2(j, (const void *)jit_f64_min, pc[2], pc[3], false, 0, pc[1]); break;
@@ -3136,6 +3262,7 @@ static void emit_function(jc *j, size_t start)
     j->nchecked = 0;
     j->zx = 0;
     j->result_in_rax = UINT32_MAX;
+    j->fwd = UINT32_MAX;
     j->nsites = 0;
     prologue(j);
     j->zx = j->zx_always;
@@ -3476,9 +3603,7 @@ static void compile_locked(struct jit_module *jm, const wasm_module *m, func_cod
 {
     jc j;
     memset(&j, 0, sizeof j);
-    j.popcnt = cpu_has_popcnt();
-    j.sse41 = cpu_has_sse41();
-    j.bmi2 = cpu_has_bmi2();
+    use_isa(&j, m);
     j.guard = jm->guard;
     j.m = m;
     xbuf b = {0};
@@ -3529,16 +3654,13 @@ static void compile_batch(struct jit_module *jm, wasm_module *m)
     fault_site *sites = NULL; /* guard mode: the batch's, offsets from its start */
     size_t nsites = 0, capsites = 0;
     bool sites_oom = false;
-    bool popcnt = cpu_has_popcnt(), sse41 = cpu_has_sse41(), bmi2 = cpu_has_bmi2();
     for (uint32_t i = 0; p && i < ndef; i++) {
         p[i].at = SIZE_MAX;
         if (!m->codes[i].code)
             continue;
         jc j;
         memset(&j, 0, sizeof j);
-        j.popcnt = popcnt;
-        j.sse41 = sse41;
-        j.bmi2 = bmi2;
+        use_isa(&j, m);
         j.m = m;
         j.guard = jm->guard;
         j.no_direct = true; /* the batch is placed at once, unpatched */

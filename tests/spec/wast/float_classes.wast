@@ -1,0 +1,180 @@
+;; Integer and float values at the same operand-stack heights. The translator
+;; computes f32/f64 results into their home's float twin, a slot below every
+;; home (docs/engine.md, "Internal code"), and copies them to the home only
+;; where a home is needed: block results, branch values, call arguments.
+;; These run in every tier (30-spec): a float left in its twin must survive
+;; calls (a callee's frame overlays the caller's homes above its arguments:
+;; $clobber writes 24 cells of its own), merges, select, br_table,
+;; reinterpretations, loop parameters, multi-value results and traps.
+(module
+  (type $ii (func (param i32) (result i32)))
+  (table 2 funcref)
+  (elem (i32.const 0) $clobber $scale)
+  (func $clobber (param $x i32) (result i32)
+    (local f64 f64 f64 f64 f64 f64 f64 f64 f64 f64 f64 f64 f64 f64 f64 f64 f64 f64 f64 f64)
+    (local.set 1 (f64.const -1)) (local.set 5 (f64.const -2)) (local.set 10 (f64.const -3))
+    (local.set 15 (f64.const -4)) (local.set 20 (f64.const -5))
+    (i32.add (local.get $x)
+      (i32.trunc_f64_s (f64.add (local.get 1) (f64.add (local.get 5) (local.get 20))))))
+  (func $scale (param $x i32) (result i32) (i32.mul (local.get $x) (i32.const 3)))
+
+  ;; a float computed below an integer call argument, live across the call
+  (func (export "across_call") (param $i i32) (param $d f64) (result f64)
+    (f64.mul (local.get $d) (f64.const 2))
+    (f64.convert_i32_s (call $clobber (i32.add (local.get $i) (i32.const 3))))
+    (f64.add))
+  ;; the same through call_indirect, with a float argument to the host-visible frame
+  (func (export "across_indirect") (param $i i32) (param $d f64) (param $k i32) (result f64)
+    (f64.sqrt (local.get $d))
+    (f64.convert_i32_s (call_indirect (type $ii) (i32.add (local.get $i) (i32.const 1)) (local.get $k)))
+    (f64.sub))
+  ;; block results and br_if values of both classes at one height
+  (func (export "blocks") (param $c i32) (param $d f64) (result f64)
+    (f64.add
+      (block (result f64)
+        (br_if 0 (f64.mul (local.get $d) (f64.const 3)) (i32.eqz (local.get $c)))
+        (drop)
+        (f64.div (local.get $d) (f64.const 4)))
+      (f64.convert_i32_u
+        (block (result i32)
+          (br_if 0 (i32.mul (local.get $c) (i32.const 5)) (local.get $c))
+          (drop)
+          (i32.const 7)))))
+  ;; if/else results, then br_table carrying a float
+  (func (export "table") (param $k i32) (param $d f64) (result f64)
+    (block $a (result f64)
+      (block $b (result f64)
+        (block $c (result f64)
+          (if (result f64) (i32.gt_s (local.get $k) (i32.const 1))
+            (then (f64.add (local.get $d) (f64.const 1)))
+            (else (f64.neg (local.get $d))))
+          (br_table $a $b $c (i32.and (local.get $k) (i32.const 3))))
+        (f64.mul (f64.const 10))
+        (br $a))
+      (f64.add (f64.const 100))))
+  ;; select of computed floats and ints, the condition computed between them
+  (func (export "sel") (param $c i32) (param $a f32) (param $b f64) (result f64)
+    (f64.promote_f32
+      (select (f32.mul (local.get $a) (f32.const 2)) (f32.sub (local.get $a) (f32.const 1))
+        (i32.lt_s (local.get $c) (i32.const 0))))
+    (f64.convert_i32_s
+      (select (i32.add (local.get $c) (i32.const 1)) (i32.sub (local.get $c) (i32.const 1))
+        (f64.lt (local.get $b) (f64.const 0))))
+    (f64.add))
+  ;; a float result read as bits and bits read as a float, on the stack
+  (func (export "bits") (param $d f64) (result i64)
+    (i64.reinterpret_f64 (f64.add (local.get $d) (f64.const 1)))
+    (i64.const 1)
+    (i64.add)
+    (f64.reinterpret_i64)
+    (f64.mul (f64.const 2))
+    (i64.reinterpret_f64))
+  ;; loop parameters of both classes, a call in every iteration
+  (func (export "loop") (param $n i32) (result f64)
+    (local $t f64)
+    (f64.const 0) (i32.const 0)
+    (loop $l (param f64 i32) (result f64 i32)
+      (local.set $t (f64.add (f64.const 0.5) (f64.convert_i32_s (call $scale (i32.const 1)))))
+      (i32.add (i32.const 1))
+      (local.tee $n (i32.sub (local.get $n) (i32.const 1)))
+      (if (param f64 i32) (result f64 i32)
+        (then
+          (i32.const 0) (drop)
+          (local.set $n (local.get $n))
+          (call $pair)
+          (drop) (local.get $n) (i32.add)
+          (local.get $n)
+          (i32.gt_s (i32.const 0))
+          (br_if $l)
+          (i32.const 0) (drop)))
+      (drop)
+      (local.get $t)
+      (f64.add)
+      (i32.const 0))
+    (drop))
+  (func $pair (param $d f64) (param $i i32) (result f64 i32 i32)
+    (f64.add (local.get $d) (f64.convert_i32_s (local.get $i))) (local.get $i) (i32.const 9))
+  ;; multi-value: floats and ints interleaved in the results
+  (func (export "multi") (param $d f64) (param $i i32) (result f64)
+    (call $trio (local.get $d) (local.get $i))
+    (f64.convert_i32_s)
+    (f64.add)
+    (f64.add))
+  (func $trio (param $d f64) (param $i i32) (result f64 f64 i32)
+    (f64.mul (local.get $d) (local.get $d))
+    (f64.sub (local.get $d) (f64.const 1))
+    (i32.add (local.get $i) (local.get $i)))
+  ;; a load folded into the arithmetic (vaddsd d, x, [mem] with AVX) that
+  ;; faults past the end of memory: the trap, not a crash
+  (memory 1)
+  (data (i32.const 8) "\00\00\00\00\00\00\f8\3f")
+  (func (export "fold") (param $x f64) (param $a i32) (result f64)
+    (f64.mul (f64.add (local.get $x) (f64.load (local.get $a))) (local.get $x)))
+  ;; a float result only the next float operation reads is forwarded in
+  ;; xmm1 (no register, no cell of its own): as its second operand, as its
+  ;; first (the result then lands in the same temporary), f32 and f64, in
+  ;; chains (a forwarded operand's result is not forwarded again), with
+  ;; NaNs whose order must hold (the first operand's payload wins)
+  (func (export "fwd") (param $a f64) (param $b f64) (param $c f64) (param $d f64) (result f64)
+    (f64.div
+      (f64.add (f64.mul (local.get $a) (local.get $b)) (f64.mul (local.get $c) (local.get $d)))
+      (f64.sub (f64.add (f64.mul (local.get $a) (local.get $c)) (local.get $b)) (local.get $d))))
+  (func (export "fwd32") (param $a f32) (param $b f32) (result f32)
+    (f32.div (local.get $b) (f32.add (local.get $a) (f32.mul (local.get $b) (local.get $a)))))
+  (func (export "fwd_nan") (param $x i64) (param $y i64) (result i64)
+    (i64.reinterpret_f64
+      (f64.add (f64.mul (f64.reinterpret_i64 (local.get $x)) (f64.const 1))
+               (f64.reinterpret_i64 (local.get $y)))))
+  (func (export "fwd_nan2") (param $x i64) (param $y i64) (result i64)
+    (i64.reinterpret_f64
+      (f64.sub (f64.reinterpret_i64 (local.get $y))
+               (f64.mul (f64.reinterpret_i64 (local.get $x)) (f64.const 1)))))
+  (func (export "fwd_x") (param $a f64) (param $b f64) (result f64) (local $r f64)
+    (local.set $r (f64.sub (f64.mul (local.get $a) (local.get $b)) (local.get $a)))
+    (local.get $r))
+  (func (export "fwd_x32") (param $c f32) (result f32) (local $q f32)
+    (local.set $q (f32.add (f32.mul (local.get $c) (local.get $c)) (f32.const 0.25)))
+    (local.get $q))
+  (func (export "fwd_loop") (param $n i32) (result f64) (local $s f64) (local $k f64)
+    (loop $l
+      (local.set $k (f64.convert_i32_s (local.get $n)))
+      (local.set $s
+        (f64.add (local.get $s)
+          (f64.mul (f64.sub (local.get $k) (f64.const 0.5))
+                   (f64.convert_i32_s (call $scale (local.get $n))))))
+      (br_if $l (local.tee $n (i32.sub (local.get $n) (i32.const 1)))))
+    (local.get $s))
+  ;; a trap with floats waiting in their twins
+  (func (export "trap") (param $d f64) (param $z i32) (result f64)
+    (f64.mul (local.get $d) (f64.const 2))
+    (f64.convert_i32_s (i32.div_s (i32.const 1) (local.get $z)))
+    (f64.add))
+)
+(assert_return (invoke "across_call" (i32.const 4) (f64.const 1.25)) (f64.const 1.5))
+(assert_return (invoke "across_call" (i32.const 20) (f64.const 3)) (f64.const 21))
+(assert_return (invoke "across_indirect" (i32.const 2) (f64.const 16) (i32.const 1)) (f64.const -5))
+(assert_return (invoke "across_indirect" (i32.const 20) (f64.const 9) (i32.const 0)) (f64.const -10))
+(assert_return (invoke "blocks" (i32.const 0) (f64.const 2)) (f64.const 13))
+(assert_return (invoke "blocks" (i32.const 2) (f64.const 2)) (f64.const 10.5))
+(assert_return (invoke "table" (i32.const 0) (f64.const 2)) (f64.const -2))
+(assert_return (invoke "table" (i32.const 1) (f64.const 2)) (f64.const 98))
+(assert_return (invoke "table" (i32.const 2) (f64.const 2)) (f64.const 30))
+(assert_return (invoke "table" (i32.const 7) (f64.const 2)) (f64.const 30))
+(assert_return (invoke "sel" (i32.const -4) (f32.const 1.5) (f64.const -1)) (f64.const 0))
+(assert_return (invoke "sel" (i32.const 4) (f32.const 1.5) (f64.const 1)) (f64.const 3.5))
+(assert_return (invoke "bits" (f64.const 0.5)) (i64.const 0x4008000000000001))
+(assert_return (invoke "loop" (i32.const 5)) (f64.const 33.5))
+(assert_return (invoke "loop" (i32.const 1)) (f64.const 3.5))
+(assert_return (invoke "multi" (f64.const 3) (i32.const 4)) (f64.const 19))
+(assert_return (invoke "trap" (f64.const 3) (i32.const 1)) (f64.const 7))
+(assert_trap (invoke "trap" (f64.const 3) (i32.const 0)) "integer divide by zero")
+(assert_return (invoke "fold" (f64.const 2) (i32.const 8)) (f64.const 7))
+(assert_trap (invoke "fold" (f64.const 2) (i32.const 65532)) "out of bounds memory access")
+(assert_trap (invoke "fold" (f64.const 2) (i32.const -8)) "out of bounds memory access")
+(assert_return (invoke "fwd" (f64.const 2) (f64.const 3) (f64.const 4) (f64.const 5)) (f64.const 0x1.1555555555555p+2))
+(assert_return (invoke "fwd32" (f32.const 2) (f32.const 3)) (f32.const 0.375))
+(assert_return (invoke "fwd_nan" (i64.const 0x7ff8000000000001) (i64.const 0x7ff8000000000002)) (i64.const 0x7ff8000000000001))
+(assert_return (invoke "fwd_nan2" (i64.const 0x7ff8000000000001) (i64.const 0x7ff8000000000002)) (i64.const 0x7ff8000000000002))
+(assert_return (invoke "fwd_loop" (i32.const 4)) (f64.const 75))
+(assert_return (invoke "fwd_x" (f64.const 3) (f64.const 4)) (f64.const 9))
+(assert_return (invoke "fwd_x32" (f32.const 1.5)) (f32.const 2.5))
