@@ -49,6 +49,11 @@ typedef struct jit_ctx {
      * it runs in the interpreter, or traps at fend (jit_x86.c push_record).
      * So no prologue compares rsp. */
     frame *fcut;
+    /* Guard mode: memory 0's size in bytes for the running machine code
+     * (explicit bounds mode keeps it in r15; guard mode pins a value
+     * there). Set wherever r15 would be (jit_x86.c emit_reload_mem); the C
+     * entry restores the outer activation's on the way out, as it does r15. */
+    uint64_t mem_size;
 } jit_ctx;
 
 /* Native stack a machine-code frame takes: return address and saved rbx. */

@@ -43,7 +43,8 @@ static int enter_machine(wasm_store *s, cell *fp, const func_code *fc, wasm_inst
     ctx.entry_sp = 0; /* set by the C entry */
     ctx.entry_resume = NULL;
     ctx.zero = 0;
-    ctx.fcut = NULL; /* set by the C entry */
+    ctx.fcut = NULL;   /* set by the C entry */
+    ctx.mem_size = 0; /* set by the C entry (guard mode) */
     uint32_t st;
     if (at) {
         jit_osr_fn osr = (jit_osr_fn)jit_osr_stub(fc);

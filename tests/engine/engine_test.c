@@ -1048,6 +1048,40 @@ static void test_zero_extended(void)
         }
 }
 
+/* pin7.wat: guard mode's seventh GPR pin (r15, memory 0's size in
+ * explicit mode) across memory.size, memory.grow, memory.copy's bounds,
+ * memory.fill, a call and a guard-page fault: the interpreter's result,
+ * memory and trap in the JIT with guard pages and with explicit compares,
+ * and tiered. n: no trap, a trap in the store (before and after the grow),
+ * in memory.copy (before and after), and an address past the reservation. */
+static void test_seventh_pin(void)
+{
+    static const int32_t args[] = {100, 36, 32, 28, 20, 16, 70000, -70000};
+    static const bool traps[] = {false, false, true, true, true, true, true, true};
+    for (size_t k = 0; k < sizeof args / sizeof *args; k++) {
+        tier_run a, runs[3];
+        run_bounds("pin7", WASM_TIER_INTERP, WASM_BOUNDS_AUTO, "run", args[k], &a);
+        run_bounds("pin7", WASM_TIER_JIT, WASM_BOUNDS_AUTO, "run", args[k], &runs[0]);
+        run_bounds("pin7", WASM_TIER_JIT, WASM_BOUNDS_EXPLICIT, "run", args[k], &runs[1]);
+        run_bounds("pin7", WASM_TIER_TIERED, WASM_BOUNDS_AUTO, "run", args[k], &runs[2]);
+        bool want = traps[k] ? a.st == WASM_ERR_TRAP && a.err.trap == WASM_TRAP_OOB_MEMORY
+                             : a.st == WASM_OK;
+        bool same = true;
+        for (int r = 0; r < 3; r++)
+            same = same && a.st == runs[r].st && a.result == runs[r].result &&
+                   a.mem_sum == runs[r].mem_sum && a.fuel_left == runs[r].fuel_left &&
+                   (a.st != WASM_ERR_TRAP || same_trap(&a.err, &runs[r].err)) &&
+                   (r == 2 || runs[r].compiled > 0);
+        if (!want || !same)
+            printf("     pin7 run(%d): interpreter %d \"%s\" %d mem %u; guard %d \"%s\" %d mem %u; "
+                   "explicit %d %d mem %u; tiered %d %d mem %u\n",
+                   args[k], a.st, a.err.message, a.result, a.mem_sum, runs[0].st,
+                   runs[0].err.message, runs[0].result, runs[0].mem_sum, runs[1].st,
+                   runs[1].result, runs[1].mem_sum, runs[2].st, runs[2].result, runs[2].mem_sum);
+        CHECK(want && same);
+    }
+}
+
 /* zx.wat's sext: shl + shr_s pairs (a sign extension, one movsx in the
  * JIT) with the low bytes' sign bits set and not; rot: rotates by
  * constants (rorx where the CPU has BMI2); andn: xor -1 + and (BMI1). Both
@@ -1443,6 +1477,7 @@ int main(int argc, char **argv)
     test_bounds();
     test_guard();
     test_zero_extended();
+    test_seventh_pin();
     test_sign_extend_pairs();
     test_guard_unreserved();
     for (size_t k = 0; k < borrowed_count; k++)

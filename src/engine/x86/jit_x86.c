@@ -13,8 +13,10 @@
  *    are folded into instructions as immediates (their frame cells are never
  *    read); a compare feeding the next br_if becomes one cmp + jcc;
  *  - fixed registers: rbx fp, r12 jit_ctx, r13 instance, r14 memory base,
- *    r15 memory size in bytes (reloaded after calls and memory.grow), rbp
- *    the fuel left (metered) or the frame records' top (unmetered);
+ *    r15 memory size in bytes (explicit bounds mode; reloaded after calls
+ *    and memory.grow; guard mode keeps the size in jit_ctx.mem_size and
+ *    pins a seventh slot in r15), rbp the fuel left (metered) or the frame
+ *    records' top (unmetered);
  *  - a function returning one cell returns it in rax too (direct callers
  *    take it from there, not from the frame);
  *  - memory accesses are bounds-checked either by an explicit compare of
@@ -281,7 +283,14 @@ static void use_isa(jc *j, const wasm_module *m)
 }
 
 static bool is_target(const jc *j, uint32_t pos) { return (j->target[pos] & TARGET_BRANCH) != 0; }
-static const int pin_gprs[] = {RSI, RDI, R8, R9, R10, R11};
+/* r15 last: it holds memory 0's size in explicit bounds mode, where only the
+ * first six are pinned (pin_gpr_count) */
+static const int pin_gprs[] = {RSI, RDI, R8, R9, R10, R11, R15};
+static uint32_t pin_gpr_count(bool guard)
+{
+    uint32_t all = sizeof pin_gprs / sizeof *pin_gprs;
+    return guard ? all : all - 1;
+}
 #define PIN_XMMS 14 /* xmm2..xmm15 */
 
 /* The compiler's growable lists: arr reallocated to twice *cap elements
@@ -595,22 +604,37 @@ static void emit_rbp_in(xbuf *b, bool unmetered) { x_mov_load(b, true, RBP, R12,
 static void fuel_out(jc *j) { emit_rbp_out(j->b, j->m->unmetered); }
 static void fuel_in(jc *j) { emit_rbp_in(j->b, j->m->unmetered); }
 
-/* r14/r15 = memory 0's base and size, from the instance in r13 (rcx
- * clobbered, rax kept: it may hold a status). Every function keeps them
- * current for its callers: after anything that may grow memory. */
-static void emit_reload_mem(xbuf *b)
+/* r14 = memory 0's base and its size into r15 (explicit bounds mode) or
+ * jit_ctx.mem_size (guard mode: r15 may hold a pinned value), from the
+ * instance in r13 (rcx clobbered, rax kept: it may hold a status). Every
+ * function keeps them current for its callers: after anything that may
+ * grow memory. */
+static void emit_reload_mem(xbuf *b, bool guard)
 {
+    int size = guard ? RCX : R15;
     x_mov_load(b, true, RCX, R13, (int32_t)offsetof(wasm_instance, mem0));
     x_rr(b, XOP(0x31, 1), R14, R14); /* xor r14d, r14d */
-    x_rr(b, XOP(0x31, 1), R15, R15);
+    if (!guard)
+        x_rr(b, XOP(0x31, 1), R15, R15);
     x_rr(b, XOPW(0x85, 1), RCX, RCX);
     size_t skip = x_jcc8(b, CC_E);
     x_mov_load(b, true, R14, RCX, (int32_t)offsetof(wasm_memory, data));
-    x_mov_load(b, true, R15, RCX, (int32_t)offsetof(wasm_memory, size));
+    x_mov_load(b, true, size, RCX, (int32_t)offsetof(wasm_memory, size));
     x_link8(b, skip);
+    if (guard) /* rcx: the size, or 0 (no memory) */
+        x_mov_store(b, true, R12, (int32_t)offsetof(jit_ctx, mem_size), RCX);
 }
 
-static void reload_mem(jc *j) { emit_reload_mem(j->b); }
+static void reload_mem(jc *j) { emit_reload_mem(j->b, j->guard); }
+
+/* cmp reg, memory 0's size (64-bit) */
+static void cmp_mem_size(jc *j, int reg)
+{
+    if (j->guard)
+        x_rm(j->b, XOPW(0x3b, 1), reg, R12, -1, (int32_t)offsetof(jit_ctx, mem_size));
+    else
+        x_rr(j->b, XOPW(0x3b, 1), reg, R15);
+}
 
 /* Ends the activation with the status in eax (a trap or failure already
  * reported): back to its C entry, past every machine-code frame. */
@@ -2080,7 +2104,7 @@ static void mem_copy(jc *j, const uint32_t *pc, uint32_t pos)
     for (int r = 0; r < 2; r++) {
         int reg = r ? RDX : RAX;
         x_rr(b, XOPW(0x03, 1), reg, RCX); /* add reg, rcx: 33-bit sums, no overflow */
-        x_rr(b, XOPW(0x3b, 1), reg, R15);
+        cmp_mem_size(j, reg);
         trap_if(j, CC_A, WASM_TRAP_OOB_MEMORY, pos);
         x_rr(b, XOPW(0x2b, 1), reg, RCX); /* sub reg, rcx */
     }
@@ -2393,9 +2417,9 @@ static void emit_fcut(xbuf *b, bool unmetered)
 
 /* The C entry shared by a module's functions (jit_entry_fn): saves the
  * callee-saved registers, sets up the internal convention's (r12 context,
- * r13 instance, r14/r15 memory, rbp fuel) and calls fc->jit_fast with rdi
- * = fp and rcx = fc; returns its status. */
-static void emit_c_entry(xbuf *b, bool osr, bool unmetered)
+ * r13 instance, r14/r15 or jit_ctx.mem_size memory, rbp fuel) and calls
+ * fc->jit_fast with rdi = fp and rcx = fc; returns its status. */
+static void emit_c_entry(xbuf *b, bool osr, bool unmetered, bool guard)
 {
     static const int saved[] = {RBX, RBP, R12, R13, R14, R15};
     for (int i = 0; i < 6; i++)
@@ -2406,10 +2430,12 @@ static void emit_c_entry(xbuf *b, bool osr, bool unmetered)
     x_rm(b, XOP(0xff, 1), 6, R12, -1, (int32_t)offsetof(jit_ctx, entry_resume)); /* push [..] */
     x_rm(b, XOP(0xff, 1), 6, R12, -1, (int32_t)offsetof(jit_ctx, entry_sp));
     x_rm(b, XOP(0xff, 1), 6, R12, -1, (int32_t)offsetof(jit_ctx, fcut));
+    /* the outer activation's memory size (guard mode), as r15 is saved:
+     * with the slot below, calls see an aligned stack */
+    x_rm(b, XOP(0xff, 1), 6, R12, -1, (int32_t)offsetof(jit_ctx, mem_size));
     x_mov_rr(b, true, R13, RDX);
     emit_rbp_in(b, unmetered);
     emit_fcut(b, unmetered);
-    x_alu_imm(b, true, 5, RSP, 8); /* sub rsp, 8: with the slot below, calls see an aligned stack */
     /* a one-cell result comes back in rax only (OP_RET1): fp when it
      * goes to fp[0] after the call, else 0 */
     x_rr(b, XOP(0x31, 1), RAX, RAX);
@@ -2417,7 +2443,7 @@ static void emit_c_entry(xbuf *b, bool osr, bool unmetered)
     x_rr(b, XOPW(0x0f45, 2), RAX, RDI); /* cmovne rax, rdi */
     x_push(b, RAX);
     x_mov_rr(b, true, RAX, RCX); /* fc: the reload below uses rcx */
-    emit_reload_mem(b);
+    emit_reload_mem(b, guard);
     x_mov_rr(b, true, RCX, RAX);
     /* where an unwind continues (jit_ctx.entry_resume): below, status in eax */
     xb_byte(b, 0x48);
@@ -2442,8 +2468,9 @@ static void emit_c_entry(xbuf *b, bool osr, bool unmetered)
     x_link(b, resume, b->len);
     if (!unmetered) /* the fuel left; an unmetered activation's records are popped (or dropped) */
         emit_rbp_out(b, false);
-    x_alu_imm(b, true, 0, RSP, 16);
-    x_rm(b, XOP(0x8f, 1), 0, R12, -1, (int32_t)offsetof(jit_ctx, fcut)); /* pop [..] */
+    x_alu_imm(b, true, 0, RSP, 8);
+    x_rm(b, XOP(0x8f, 1), 0, R12, -1, (int32_t)offsetof(jit_ctx, mem_size)); /* pop [..] */
+    x_rm(b, XOP(0x8f, 1), 0, R12, -1, (int32_t)offsetof(jit_ctx, fcut));
     x_rm(b, XOP(0x8f, 1), 0, R12, -1, (int32_t)offsetof(jit_ctx, entry_sp));
     x_rm(b, XOP(0x8f, 1), 0, R12, -1, (int32_t)offsetof(jit_ctx, entry_resume));
     for (int i = 5; i >= 0; i--)
@@ -2789,7 +2816,10 @@ static void emit_instr(jc *j, int op, const uint32_t *pc, uint32_t pos, uint32_t
         store(j, op, pc, pos);
         break;
     case OP_MEM_SIZE:
-        x_mov_rr(b, true, RAX, R15);
+        if (j->guard)
+            x_mov_load(b, true, RAX, R12, (int32_t)offsetof(jit_ctx, mem_size));
+        else
+            x_mov_rr(b, true, RAX, R15);
         x_rr(b, XOPW(0xc1, 1), 5, RAX); /* shr rax, 16 */
         xb_byte(b, 16);
         st64(j, pc[1], RAX);
@@ -3143,7 +3173,7 @@ static void choose_pins(jc *j)
             bool want_xmm = j->uses_float[s] > j->uses_int[s];
             if (j->pin[s] || j->v128[s] || u <= best || u <= 2 * j->call_weight + 1)
                 continue;
-            if (want_xmm ? nxmm >= PIN_XMMS : ngpr >= sizeof pin_gprs / sizeof *pin_gprs)
+            if (want_xmm ? nxmm >= PIN_XMMS : ngpr >= pin_gpr_count(j->guard))
                 continue;
             best = u;
             pick = s;
@@ -3466,7 +3496,7 @@ static void emit_lazy_tramp(xbuf *b, bool unmetered)
  * the interpreted code may have grown memory. Returns the first cell of
  * the frame in rax, as compiled code returns a one-cell result (read
  * only from a frame of at least one cell: never past the value stack). */
-static void emit_interp_tramp(xbuf *b, bool unmetered)
+static void emit_interp_tramp(xbuf *b, bool unmetered, bool guard)
 {
     x_push(b, RDI);
     x_push(b, RCX);
@@ -3486,7 +3516,7 @@ static void emit_interp_tramp(xbuf *b, bool unmetered)
     size_t empty = x_jcc8(b, CC_E);
     x_mov_load(b, true, RAX, RDI, 0);
     x_link8(b, empty);
-    emit_reload_mem(b); /* rax kept */
+    emit_reload_mem(b, guard); /* rax kept */
     xb_byte(b, 0xc3);
     x_link8(b, failed);
     emit_unwind(b);
@@ -3749,13 +3779,14 @@ bool jit_compile_module(wasm_module *m, bool eager, uint32_t hot_calls, bool exp
     xbuf b = {0};
     if (!jm)
         return false;
-    emit_c_entry(&b, false, m->unmetered); /* at offset 0 */
+    jm->guard = !explicit_bounds && fault_handler_ready() && reservation_possible();
+    emit_c_entry(&b, false, m->unmetered, jm->guard); /* at offset 0 */
     size_t osr = b.len;
-    emit_c_entry(&b, true, m->unmetered);
+    emit_c_entry(&b, true, m->unmetered, jm->guard);
     size_t lazy = b.len;
     emit_lazy_tramp(&b, m->unmetered);
     size_t interp = b.len;
-    emit_interp_tramp(&b, m->unmetered);
+    emit_interp_tramp(&b, m->unmetered, jm->guard);
     if (b.oom || codemem_seal(&jm->stubs, b.p, b.len) != 0) {
         free(b.p);
         free(jm);
@@ -3767,7 +3798,6 @@ bool jit_compile_module(wasm_module *m, bool eager, uint32_t hot_calls, bool exp
     jm->interp_tramp = jm->stubs.base + interp;
     jm->total = ndef;
     jm->hot_calls = hot_calls;
-    jm->guard = !explicit_bounds && fault_handler_ready() && reservation_possible();
     for (uint32_t i = 0; i < ndef; i++) {
         m->codes[i].jit_entry = jm->stubs.base;
         m->codes[i].jit_fast = jm->lazy_tramp;
