@@ -47,7 +47,9 @@ static void send_msg(int fd, int type, int pid, const char *text)
         ;
 }
 
-/* One message, waiting at most timeout_ms (-1: forever). 0 = EOF/timeout. */
+/* One message, waiting at most timeout_ms (-1: forever): 1, or 0 at EOF or
+ * on an error, RECV_TIMED_OUT when the time ran out. */
+enum { RECV_TIMED_OUT = -1 };
 static int recv_msg(int fd, sync_msg *m, int timeout_ms)
 {
     struct pollfd p = {.fd = fd, .events = POLLIN};
@@ -55,7 +57,9 @@ static int recv_msg(int fd, sync_msg *m, int timeout_ms)
     do
         r = poll(&p, 1, timeout_ms);
     while (r < 0 && errno == EINTR);
-    if (r <= 0)
+    if (r == 0)
+        return RECV_TIMED_OUT;
+    if (r < 0)
         return 0;
     ssize_t n;
     do
@@ -238,7 +242,7 @@ static void __attribute__((noreturn)) keep_process(const oci_create_request *req
         goto failed;
     send_msg(sync, MSG_READY, 0, NULL);
     sync_msg m;
-    if (!recv_msg(sync, &m, -1) || m.type != MSG_COMMIT)
+    if (recv_msg(sync, &m, -1) != 1 || m.type != MSG_COMMIT)
         _exit(1); /* create died before recording us: nobody could start or delete us */
     close(sync);
     char fifo[4300];
@@ -408,7 +412,8 @@ static int await_keep(int sync, pid_t *keep, char *err, size_t errlen)
 {
     sync_msg m;
     *keep = 0;
-    while (recv_msg(sync, &m, SYNC_TIMEOUT_MS)) {
+    int got;
+    while ((got = recv_msg(sync, &m, SYNC_TIMEOUT_MS)) == 1) {
         if (m.type == MSG_PID)
             *keep = m.pid;
         else if (m.type == MSG_READY && *keep > 0)
@@ -418,7 +423,11 @@ static int await_keep(int sync, pid_t *keep, char *err, size_t errlen)
             return -1;
         }
     }
-    snprintf(err, errlen, "the Keep's process did not get ready (%s)", *keep ? "it exited" : "setting up failed");
+    if (got == RECV_TIMED_OUT)
+        snprintf(err, errlen, "the Keep's process did not get ready within %d s (the machine may be overloaded)",
+                 SYNC_TIMEOUT_MS / 1000);
+    else
+        snprintf(err, errlen, "the Keep's process did not get ready (%s)", *keep ? "it exited" : "setting up failed");
     return -1;
 }
 
