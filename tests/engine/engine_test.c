@@ -1122,13 +1122,47 @@ static void run_bounds(const char *file, wasm_tier tier, wasm_bounds bounds, con
     load_options.bounds = saved;
 }
 
+/* A bounds test case: the export, its argument, whether it must trap (out
+ * of bounds). */
+typedef struct {
+    const char *name;
+    int32_t arg;
+    bool traps;
+} bounds_case;
+
+/* c in file's module run by the interpreter, by the JIT with explicit
+ * checks and with guard pages: the expected outcome, and the same result
+ * or trap (message, backtrace), fuel and memory in all three. */
+static void check_bounds_modes(const char *file, const bounds_case *c)
+{
+    tier_run a, x, g;
+    run_bounds(file, WASM_TIER_INTERP, WASM_BOUNDS_AUTO, c->name, c->arg, &a);
+    run_bounds(file, WASM_TIER_JIT, WASM_BOUNDS_EXPLICIT, c->name, c->arg, &x);
+    run_bounds(file, WASM_TIER_JIT, WASM_BOUNDS_AUTO, c->name, c->arg, &g);
+    bool want = a.st == (c->traps ? WASM_ERR_TRAP : WASM_OK) &&
+                (!c->traps || a.err.trap == WASM_TRAP_OOB_MEMORY);
+    bool same = true;
+    const tier_run *jit[] = {&x, &g};
+    for (int k = 0; k < 2; k++)
+        same = same && a.st == jit[k]->st && a.result == jit[k]->result &&
+               a.mem_sum == jit[k]->mem_sum && a.fuel_left == jit[k]->fuel_left &&
+               (a.st != WASM_ERR_TRAP || same_trap(&a.err, &jit[k]->err)) &&
+               jit[k]->compiled > 0;
+    if (!want || !same)
+        printf("     %s %s(%d): interpreter %d \"%s\" result %d; explicit %d \"%s\" %d; "
+               "guard %d \"%s\" %d\n",
+               file, c->name, c->arg, a.st, a.err.message, a.result, x.st, x.err.message,
+               x.result, g.st, g.err.message, g.result);
+    CHECK(want && same);
+}
+
 /* guard.wat: every kind of access, in bounds and out, in the interpreter,
  * the JIT with explicit checks and the JIT with guard pages: the same
  * result or trap (message, backtrace), fuel and memory (a straddling store
  * writes nothing). */
 static void test_guard(void)
 {
-    static const struct { const char *name; int32_t arg; bool traps; } cases[] = {
+    static const bounds_case cases[] = {
         {"ld32", 65532, false}, {"ld32", 65533, true}, {"ld32", -1, true},
         {"ld8", 65535, false}, {"ld8", 65536, true},
         {"ld64", 65528, false}, {"ld64", 65529, true},
@@ -1145,27 +1179,8 @@ static void test_guard(void)
         {"deep", 65524, false}, {"deep", 65525, true},
         {"walk", 4, true}, {"walk", 65535, true},
     };
-    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
-        tier_run a, x, g;
-        run_bounds("guard", WASM_TIER_INTERP, WASM_BOUNDS_AUTO, cases[i].name, cases[i].arg, &a);
-        run_bounds("guard", WASM_TIER_JIT, WASM_BOUNDS_EXPLICIT, cases[i].name, cases[i].arg, &x);
-        run_bounds("guard", WASM_TIER_JIT, WASM_BOUNDS_AUTO, cases[i].name, cases[i].arg, &g);
-        bool want = a.st == (cases[i].traps ? WASM_ERR_TRAP : WASM_OK) &&
-                    (!cases[i].traps || a.err.trap == WASM_TRAP_OOB_MEMORY);
-        bool same = true;
-        const tier_run *jit[] = {&x, &g};
-        for (int k = 0; k < 2; k++)
-            same = same && a.st == jit[k]->st && a.result == jit[k]->result &&
-                   a.mem_sum == jit[k]->mem_sum && a.fuel_left == jit[k]->fuel_left &&
-                   (a.st != WASM_ERR_TRAP || same_trap(&a.err, &jit[k]->err)) &&
-                   jit[k]->compiled > 0;
-        if (!want || !same)
-            printf("     guard %s(%d): interpreter %d \"%s\" result %d; explicit %d \"%s\" %d; "
-                   "guard %d \"%s\" %d\n",
-                   cases[i].name, cases[i].arg, a.st, a.err.message, a.result, x.st, x.err.message,
-                   x.result, g.st, g.err.message, g.result);
-        CHECK(want && same);
-    }
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++)
+        check_bounds_modes("guard", &cases[i]);
     /* the deep trap's backtrace: $d3, $d2, $d1, deep */
     tier_run g;
     run_bounds("guard", WASM_TIER_JIT, WASM_BOUNDS_AUTO, "deep", 65525, &g);
@@ -1182,6 +1197,36 @@ static void test_guard(void)
     }
     load_options.bounds = saved;
     load_options.tier = tier;
+}
+
+/* fwd_addr.wat: addresses computed by the operation just before the
+ * access (forwarded in rax by the JIT), in bounds and out (the top bit set,
+ * wrapped in 32 bits, past the end), after a call, across a branch target
+ * and in a loop: the same result or trap (backtrace with the access's
+ * position), fuel and memory in the interpreter and the JIT with explicit
+ * checks and with guard pages. */
+static void test_forwarded_addresses(void)
+{
+    static const bounds_case cases[] = {
+        {"ld_add", 65520, false}, {"ld_add", 65521, true}, {"ld_add", 0x7ffffff8, true},
+        {"ld_add", -8, false}, {"ld_add", -12, true}, {"ld_add", INT32_MIN, true},
+        {"st_sub", 3, false}, {"st_sub", 65537, false}, {"st_sub", 65538, true},
+        {"st_sub", 2, true}, {"st_sub", INT32_MIN, true},
+        {"ld_and", 65534, false}, {"ld_and", 65535, false}, {"ld_and", -1, true},
+        {"after_call", 65528, false}, {"after_call", 65529, true}, {"after_call", -4, false},
+        {"after_call", 0x7ffffffc, true},
+        {"st_after_call", 65528, false}, {"st_after_call", 65529, true},
+        {"st_after_call", INT32_MIN, true},
+        {"at_target", 65533, false}, {"at_target", 65534, true}, {"at_target", 65535, true},
+        {"at_target", 65532, false}, {"at_target", -1, false}, {"at_target", -2, false},
+        {"at_target", -3, true}, {"at_target", INT32_MAX, true},
+        {"walk", 0, true}, {"walk", 65533, true}, {"walk", INT32_MIN, true},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++)
+        check_bounds_modes("fwd_addr", &cases[i]);
+    tier_run g;
+    run_bounds("fwd_addr", WASM_TIER_JIT, WASM_BOUNDS_AUTO, "walk", 0, &g);
+    CHECK_EQ_INT(g.err.frame_count, 2);
 }
 
 /* A child's exit: its status, 128 + the signal that killed it, or -1. */
@@ -1476,6 +1521,7 @@ int main(int argc, char **argv)
     test_tier_unmetered();
     test_bounds();
     test_guard();
+    test_forwarded_addresses();
     test_zero_extended();
     test_seventh_pin();
     test_sign_extend_pairs();

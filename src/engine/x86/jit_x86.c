@@ -250,6 +250,11 @@ typedef struct jc {
     uint32_t result_in_rax; /* after a direct call: its result slot, also in rax (or UINT32_MAX) */
     uint32_t fwd; /* the temporary whose value the float operation just emitted left in xmm1
                    * for the next one (forwards_to), or UINT32_MAX */
+    /* the temporary whose value (a zero-extended i32) the instruction just
+     * emitted left in rax as the next access's address (forwards_addr):
+     * ifwd_out as set by the producer, ifwd_in while the next one is
+     * emitted; UINT32_MAX for none */
+    uint32_t ifwd_in, ifwd_out;
     /* Within a basic block (cleared at branch targets and calls): the
      * pinned GPRs known to hold a zero-extended i32 (bit per register),
      * and the address slots whose accesses were bounds-checked, with the
@@ -762,8 +767,36 @@ static int result_reg(jc *j, uint32_t dst, int ra, int rb)
 
 static void finish_int(jc *j, uint32_t dst, int r)
 {
-    if (r == RAX)
+    if (r == RAX && j->ifwd_out != dst)
         st64(j, dst, RAX);
+}
+
+/* Whether the i32 result t of the integer operation at pos is only the
+ * address of the scalar load or store at next: it is then computed in rax
+ * (a 32-bit operation: zero-extended) and mem_addr takes it from there,
+ * never written to a register of its own or the frame (forwarded).
+ * Sound by forwards_to's argument: next pops t (a temporary), is no branch
+ * target, and nothing runs in between; mem_addr reads rax before anything
+ * of next's clobbers it (the loaded value goes to rcx or a pin, a stored
+ * one comes from its pin or rdx; v128 accesses, whose constant operands
+ * go through rax, do not qualify). A temporary every value of which is
+ * forwarded counts no use, so its pin goes to a slot that lives longer. */
+static bool forwards_addr(const jc *j, bool w, uint32_t t, uint32_t next)
+{
+    if (w || t < j->fc->const_base + j->fc->const_count || t >= j->frame_cells ||
+        next + 4 > j->n || is_target(j, next))
+        return false;
+    const uint32_t *npc = j->code + next;
+    switch (op_of(npc[0])) {
+    case OP_LD_I32: case OP_LD_I64: case OP_LD_I32_8S: case OP_LD_I32_8U: case OP_LD_I32_16S:
+    case OP_LD_I32_16U: case OP_LD_I64_8S: case OP_LD_I64_8U: case OP_LD_I64_16S:
+    case OP_LD_I64_16U: case OP_LD_I64_32S: case OP_LD_I64_32U:
+        return npc[2] == t;
+    case OP_ST_8: case OP_ST_16: case OP_ST_32: case OP_ST_64:
+        return npc[1] == t && npc[2] != t;
+    default:
+        return false;
+    }
 }
 
 /* dst = a op b: in dst's register when it has one (`add r8d, r11d`,
@@ -772,20 +805,25 @@ static void finish_int(jc *j, uint32_t dst, int r)
 static void binop(jc *j, bool w, alu a, const uint32_t *pc, bool commutative)
 {
     uint32_t x = pc[2], y = pc[3];
-    int rx = gpr_of(j, x), ry = gpr_of(j, y), rd = gpr_of(j, pc[1]);
+    bool fwd = forwards_addr(j, w, pc[1], (uint32_t)(pc - j->code) + 4);
+    int rx = gpr_of(j, x), ry = gpr_of(j, y), rd = fwd ? -1 : gpr_of(j, pc[1]);
     if (commutative)
         commute_for_dst(j, gpr_of, rd, &x, &y, &rx, &ry);
-    if (commutative && rd < 0 && y == pc[1] && x != y) { /* d = x op d: d op= x below */
+    if (commutative && !fwd && rd < 0 && y == pc[1] && x != y) { /* d = x op d: d op= x below */
         y = x;
         x = pc[1];
         int t = rx;
         rx = ry;
         ry = t;
     }
-    int r = result_reg(j, pc[1], rx, ry);
+    int r = fwd ? RAX : result_reg(j, pc[1], rx, ry);
+    if (fwd)
+        j->ifwd_out = pc[1]; /* the stores below are then skipped */
+    if (fwd && j->counting)
+        j->uses_int[pc[1]] += loop_weight(j);
     bool is_add = a.ext == ALU_ADD.ext, is_sub = a.ext == ALU_SUB.ext;
     int64_t imm;
-    if (rd < 0 && x == pc[1] && in_frame(j, x) && y != x &&
+    if (!fwd && rd < 0 && x == pc[1] && in_frame(j, x) && y != x &&
         (ry >= 0 || const_imm(j, w, y, &imm) || !j->counting)) { /* counted as before */
         /* x op= y on a frame cell: op [rbx+x], imm / reg (an i32 leaves the
          * cell's upper half as it was: unspecified); y from elsewhere
@@ -1412,8 +1450,9 @@ static void mem_addr(jc *j, uint32_t addr_slot, uint32_t offset, uint32_t size, 
             return;
         }
     }
-    int r = gpr_of(j, addr_slot);
-    if (r < 0 || !(j->zx & (1u << r)) || offset > 0x7fff0000u) {
+    bool fwd = addr_slot == j->ifwd_in; /* already in rax, zero-extended */
+    int r = fwd ? RAX : gpr_of(j, addr_slot);
+    if (!fwd && (r < 0 || !(j->zx & (1u << r)) || offset > 0x7fff0000u)) {
         ld32(j, RAX, addr_slot);
         r = RAX;
     }
@@ -3106,6 +3145,8 @@ static void track_writes(jc *j, int op, const uint32_t *pc)
     for (uint32_t k = 0; k < count; k++) {
         uint32_t slot = first + k;
         check_written(j, slot);
+        if (slot == j->ifwd_out)
+            continue; /* forwarded in rax: its register, if any, not written */
         int p = slot < j->frame_cells ? j->pin[slot] : 0;
         if (!p || pin_is_xmm(p))
             continue;
@@ -3293,6 +3334,7 @@ static void emit_function(jc *j, size_t start)
     j->zx = 0;
     j->result_in_rax = UINT32_MAX;
     j->fwd = UINT32_MAX;
+    j->ifwd_out = UINT32_MAX;
     j->nsites = 0;
     prologue(j);
     j->zx = j->zx_always;
@@ -3301,6 +3343,8 @@ static void emit_function(jc *j, size_t start)
         uint32_t words = instr_words(j, pos, op);
         j->native[pos] = (uint32_t)(b->len - start);
         j->cur_pos = pos;
+        j->ifwd_in = j->ifwd_out; /* only for the instruction right after its producer */
+        j->ifwd_out = UINT32_MAX;
         bool out = calls_out(j, op, j->code + pos);
         if (is_target(j, pos)) { /* another path joins: nothing is known */
             j->nchecked = 0;
