@@ -3606,6 +3606,8 @@ static jit_arena *arena_for(struct jit_module *jm, size_t len)
             return NULL;
         jm->arenas = p;
     }
+    if (!jm->arenas) /* not reached (capacity > count implies an array); for the analyzer */
+        return NULL;
     jit_arena *fresh = &jm->arenas[jm->narenas];
     if (code_arena_map(&fresh->code, len > JIT_ARENA_BYTES ? len : JIT_ARENA_BYTES) != 0)
         return NULL;
