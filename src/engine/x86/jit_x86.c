@@ -382,6 +382,14 @@ static bool is_const(const jc *j, uint32_t slot)
     return slot >= j->fc->const_base && slot - j->fc->const_base < j->fc->const_count;
 }
 
+/* A temporary (float twins included): above the parameters, locals and
+ * constants. Popped by the instruction that reads it, so a value only the
+ * next instruction reads need never be stored (flags_only, forwards_to). */
+static bool is_temp(const jc *j, uint32_t slot)
+{
+    return slot >= j->fc->const_base + j->fc->const_count && slot < j->frame_cells;
+}
+
 static uint64_t const_of(const jc *j, uint32_t slot)
 {
     return j->fc->consts[slot - j->fc->param_cells];
@@ -783,7 +791,7 @@ static void finish_int(jc *j, uint32_t dst, int r)
  * forwarded counts no use, so its pin goes to a slot that lives longer. */
 static bool forwards_addr(const jc *j, bool w, uint32_t t, uint32_t next)
 {
-    if (w || t < j->fc->const_base + j->fc->const_count || t >= j->frame_cells ||
+    if (w || !is_temp(j, t) ||
         next + 4 > j->n || is_target(j, next))
         return false;
     const uint32_t *npc = j->code + next;
@@ -926,7 +934,7 @@ static const uint8_t cc_of_cmp[10] = {CC_E, CC_NE, CC_L, CC_B, CC_G, CC_A, CC_LE
 static bool flags_only(const jc *j, uint32_t dst, uint32_t next_pos)
 {
     if (next_pos + 2 >= j->n || is_target(j, next_pos) ||
-        dst < j->fc->const_base + j->fc->const_count || dst >= j->frame_cells)
+        !is_temp(j, dst))
         return false;
     int op = op_of(j->code[next_pos]);
     if (op == OP_I32_EQZ && j->code[next_pos + 1] == dst && j->code[next_pos + 2] == dst)
@@ -1160,7 +1168,7 @@ static void bitcount(jc *j, bool w, int what, const uint32_t *pc)
  * slots that live longer. */
 static bool forwards_to(const jc *j, uint32_t t, uint32_t next, bool dbl)
 {
-    if (t < j->fc->const_base + j->fc->const_count || t >= j->frame_cells || next + 4 > j->n ||
+    if (!is_temp(j, t) || next + 4 > j->n ||
         is_target(j, next))
         return false;
     int nop = op_of(j->code[next]);
@@ -1592,8 +1600,7 @@ static bool float_load_operand(jc *j, int op, const uint32_t *pc, uint32_t pos, 
     if (op != OP_LD_I64 && op != OP_LD_I32)
         return false;
     uint32_t t = pc[1];
-    if (next + 4 > j->n || is_target(j, next) || t < j->fc->const_base + j->fc->const_count ||
-        t >= j->frame_cells)
+    if (next + 4 > j->n || is_target(j, next) || !is_temp(j, t))
         return false;
     int nop = op_of(j->code[next]);
     bool dbl = op == OP_LD_I64;
@@ -1644,7 +1651,7 @@ static bool sign_extend_pair(jc *j, int op, const uint32_t *pc, uint32_t next)
         return false;
     const uint32_t *npc = j->code + next;
     uint32_t k = (uint32_t)const_of(j, pc[3]) & 31;
-    bool temp = pc[1] >= j->fc->const_base + j->fc->const_count && pc[1] < j->frame_cells;
+    bool temp = is_temp(j, pc[1]);
     if (op_of(j->code[next]) != OP_I32_SHR_S || (npc[1] != pc[1] && !temp) || npc[2] != pc[1] ||
         !is_const(j, npc[3]) || ((uint32_t)const_of(j, npc[3]) & 31) != k || (k != 16 && k != 24) ||
         is_const(j, pc[2]))
@@ -1685,7 +1692,7 @@ static bool andn_pair(jc *j, int op, const uint32_t *pc, uint32_t next)
     else
         return false;
     const uint32_t *npc = j->code + next;
-    bool temp = t >= j->fc->const_base + j->fc->const_count && t < j->frame_cells;
+    bool temp = is_temp(j, t);
     if (op_of(j->code[next]) != (w ? OP_I64_AND : OP_I32_AND) || (npc[1] != t && !temp) ||
         (npc[2] == t) == (npc[3] == t) || is_const(j, x))
         return false;
